@@ -1,0 +1,51 @@
+# Thin wrapper over Meson + Ninja. `make run` and `make test` are the two commands a new
+# machine needs; both install any missing Debian packages first (scripts/deps.sh).
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+DATA       ?= $(abspath ../shared/data)
+DEMO_DB    ?= $(BUILD)/demo.db
+LISTEN     ?= 127.0.0.1:8080
+
+DEBS = gcc meson ninja-build pkg-config libmicrohttpd-dev libjansson-dev libsodium-dev \
+       libsqlite3-dev libcmocka-dev libcurl4-openssl-dev sqlite3
+BENCH_DEBS = wrk
+
+.PHONY: all deps build asan run test test-fast bench format clean
+
+all: build
+
+deps:
+	@scripts/deps.sh $(DEBS)
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD)
+
+$(ASAN_BUILD)/build.ninja:
+	meson setup $(ASAN_BUILD) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+asan: deps $(ASAN_BUILD)/build.ninja
+	ninja -C $(ASAN_BUILD)
+
+run: build
+	$(BUILD)/truce demo --force --db $(DEMO_DB) --listen $(LISTEN)
+
+# Runs every test twice: in the optimised build and under ASan + UBSan.
+test: build asan
+	@TRUCE_DATA=$(DATA) scripts/run-tests.sh $(BUILD) $(ASAN_BUILD)
+
+test-fast: build
+	@TRUCE_DATA=$(DATA) scripts/run-tests.sh $(BUILD)
+
+bench: build
+	@scripts/deps.sh $(BENCH_DEBS)
+	@bench/run.sh $(BUILD)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)
