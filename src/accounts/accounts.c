@@ -1,0 +1,255 @@
+/* accounts.c - organizations, users, tokens and sign-in; see accounts.h. */
+#include "accounts/accounts.h"
+
+#include "core/util.h"
+#include "json/jsx.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const acct_org_kinds[] = {"party", "mediator", "monitor", "humanitarian", "observer",
+                                      NULL};
+
+static unsigned long long pw_ops = crypto_pwhash_OPSLIMIT_INTERACTIVE;
+static size_t pw_mem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+
+/* A hash of a random password, verified when the user does not exist so that a failed
+ * sign-in takes as long for an unknown name as for a wrong password. */
+static char dummy_hash[crypto_pwhash_STRBYTES];
+
+void acct_init(void)
+{
+    const char *mode = getenv("TRUCE_PWHASH");
+    char pw[33];
+    if (mode && strcmp(mode, "min") == 0) {
+        pw_ops = crypto_pwhash_OPSLIMIT_MIN;
+        pw_mem = crypto_pwhash_MEMLIMIT_MIN;
+    }
+    util_random_hex(pw, 16);
+    if (crypto_pwhash_str(dummy_hash, pw, strlen(pw), pw_ops, pw_mem) != 0) abort();
+}
+
+journal_actor acct_actor(const acct_caller *c)
+{
+    journal_actor a = {c->org[0] ? c->org : NULL, c->user[0] ? c->user : "anonymous"};
+    return a;
+}
+
+journal_reader acct_reader(const acct_caller *c)
+{
+    journal_reader r = {c->signed_in, c->admin, c->org[0] ? c->org : NULL,
+                        c->org_kind[0] ? c->org_kind : NULL};
+    return r;
+}
+
+static int is_kind(const char *kind)
+{
+    for (const char *const *k = acct_org_kinds; *k; k++)
+        if (strcmp(*k, kind) == 0) return 1;
+    return 0;
+}
+
+static int check_name(const char *name, const char *field, tr_err *e)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > 256)
+        return err_field(e, "request.invalid_field", field, "use 1 to 256 bytes",
+                         "%s must be 1 to 256 bytes long", field);
+    return 0;
+}
+
+int acct_org_create(store *s, const journal_actor *who, const char *slug, const char *name,
+                    const char *kind, tr_err *e)
+{
+    store_org existing;
+    json_t *body;
+    int rc;
+
+    if (!util_is_slug(slug))
+        return err_field(e, "request.invalid_field", "slug",
+                         "use lowercase letters, digits and '-', at most 64",
+                         "'%s' is not a valid organization slug", slug);
+    if (check_name(name, "name", e)) return -1;
+    if (!is_kind(kind))
+        return err_field(e, "request.invalid_field", "kind",
+                         "use party, mediator, monitor, humanitarian or observer",
+                         "'%s' is not an organization kind", kind);
+    rc = s->ops->org_get(s, slug, &existing, e);
+    if (rc < 0) return -1;
+    if (rc == 1)
+        return err_set(e, 409, "org.exists", "choose another slug",
+                       "organization '%s' already exists", slug);
+    body = json_pack("{s:s, s:s, s:s}", "slug", slug, "name", name, "kind", kind);
+    rc = journal_record(s, who, "org.created", body, "public", NULL, e);
+    json_decref(body);
+    return rc;
+}
+
+json_t *acct_org_json(const store_org *o)
+{
+    return json_pack("{s:s, s:s, s:s, s:s}", "slug", o->slug, "name", o->name, "kind", o->kind,
+                     "created_at", o->created_at);
+}
+
+int acct_user_prepare(acct_user_new *u, const char *name, const char *display, const char *org,
+                      int admin, const char *password, tr_err *e)
+{
+    size_t pwlen = strlen(password);
+    memset(u, 0, sizeof *u);
+    if (!util_is_slug(name))
+        return err_field(e, "request.invalid_field", "name",
+                         "use lowercase letters, digits and '-', at most 64",
+                         "'%s' is not a valid user name", name);
+    if (strlen(display) > 256)
+        return err_field(e, "request.invalid_field", "display", "use at most 256 bytes",
+                         "the display name is too long");
+    if (pwlen < 8 || pwlen > 256)
+        return err_field(e, "request.invalid_field", "password",
+                         "choose a password of 8 to 256 bytes",
+                         "the password must be 8 to 256 bytes long");
+    snprintf(u->name, sizeof u->name, "%s", name);
+    snprintf(u->display, sizeof u->display, "%s", display);
+    snprintf(u->org, sizeof u->org, "%s", org);
+    u->admin = admin != 0;
+    if (crypto_pwhash_str(u->pwhash, password, pwlen, pw_ops, pw_mem) != 0)
+        return err_set(e, 503, "auth.hash_failed", "try again",
+                       "could not hash the password (out of memory)");
+    return 0;
+}
+
+int acct_user_create(store *s, const journal_actor *who, const acct_user_new *u, tr_err *e)
+{
+    store_org org;
+    store_user existing;
+    json_t *body;
+    int rc = s->ops->org_get(s, u->org, &org, e);
+    if (rc < 0) return -1;
+    if (rc == 0)
+        return err_set(e, 404, "org.not_found", "create the organization first",
+                       "organization '%s' does not exist", u->org);
+    rc = s->ops->user_get(s, u->name, &existing, e);
+    if (rc < 0) return -1;
+    if (rc == 1)
+        return err_set(e, 409, "user.exists", "choose another name",
+                       "user '%s' already exists", u->name);
+    /* The password hash is part of the event so that the journal alone can rebuild the
+     * users table; the event is therefore visible to administrators only. */
+    body = json_pack("{s:s, s:s, s:s, s:b, s:s}", "name", u->name, "display", u->display,
+                     "org", u->org, "admin", u->admin, "pwhash", u->pwhash);
+    rc = journal_record(s, who, "user.created", body, "admin", NULL, e);
+    json_decref(body);
+    return rc;
+}
+
+json_t *acct_user_json(const store_user *u)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "name", u->name, "display", u->display,
+                     "org", u->org, "org_kind", u->org_kind, "admin", u->admin, "created_at",
+                     u->created_at);
+}
+
+static void token_hash(const char *token, char hex[65])
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, (const unsigned char *)token, strlen(token));
+    util_hex(hex, h, sizeof h);
+}
+
+void acct_token_prepare(acct_token_new *t, const char *user, const char *label)
+{
+    memset(t, 0, sizeof *t);
+    memcpy(t->token, "trc_", 4);
+    util_random_hex(t->token + 4, 32);
+    token_hash(t->token, t->hash);
+    memcpy(t->id, t->hash, 16);
+    snprintf(t->user, sizeof t->user, "%s", user);
+    snprintf(t->label, sizeof t->label, "%s", label ? label : "");
+}
+
+int acct_token_create(store *s, const journal_actor *who, const acct_token_new *t, tr_err *e)
+{
+    store_user u;
+    json_t *body;
+    int rc = s->ops->user_get(s, t->user, &u, e);
+    if (rc < 0) return -1;
+    if (rc == 0)
+        return err_set(e, 404, "user.not_found", "check the user name (truce user list)",
+                       "user '%s' does not exist", t->user);
+    body = json_pack("{s:s, s:s, s:s, s:s}", "id", t->id, "hash", t->hash, "user", t->user,
+                     "label", t->label);
+    rc = journal_record(s, who, "token.created", body, "admin", NULL, e);
+    json_decref(body);
+    return rc;
+}
+
+int acct_token_revoke(store *s, const journal_actor *who, const acct_caller *by, const char *id,
+                      tr_err *e)
+{
+    store_token t;
+    json_t *body;
+    int rc = s->ops->token_get(s, id, &t, e);
+    if (rc < 0) return -1;
+    if (rc == 0 || (by && !by->admin && strcmp(by->user, t.user) != 0))
+        return err_set(e, 404, "token.not_found", "list your tokens with GET /api/v1/me",
+                       "no token with id '%s'", id);
+    if (t.revoked_at[0])
+        return err_set(e, 409, "token.revoked", NULL, "token '%s' was already revoked at %s", id,
+                       t.revoked_at);
+    body = json_pack("{s:s}", "id", id);
+    rc = journal_record(s, who, "token.revoked", body, "admin", NULL, e);
+    json_decref(body);
+    return rc;
+}
+
+int acct_check_password(store *s, const char *user, const char *password, store_user *out,
+                        tr_err *e)
+{
+    int rc = s->ops->user_get(s, user, out, e);
+    const char *hash = rc == 1 ? out->pwhash : dummy_hash;
+    int ok;
+    if (rc < 0) return -1;
+    ok = crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+    if (rc == 1 && ok) return 0;
+    return err_set(e, 401, "auth.bad_credentials", "check the user name and password",
+                   "wrong user name or password");
+}
+
+int acct_authenticate(store *s, const char *token, acct_caller *out, tr_err *e)
+{
+    store_token t;
+    store_user u;
+    char hash[65];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if (strlen(token) != ACCT_TOKEN_LEN || strncmp(token, "trc_", 4) != 0)
+        return err_set(e, 401, "auth.invalid_token",
+                       "sign in with POST /api/v1/login to get a token",
+                       "the bearer token is not a truce token");
+    token_hash(token, hash);
+    rc = s->ops->token_by_hash(s, hash, &t, e);
+    if (rc < 0) return -1;
+    if (rc == 0)
+        return err_set(e, 401, "auth.invalid_token",
+                       "sign in with POST /api/v1/login to get a token",
+                       "the bearer token is not valid");
+    if (t.revoked_at[0])
+        return err_set(e, 401, "auth.revoked_token",
+                       "sign in again with POST /api/v1/login",
+                       "the bearer token was revoked at %s", t.revoked_at);
+    rc = s->ops->user_get(s, t.user, &u, e);
+    if (rc <= 0) {
+        if (rc == 0)
+            err_set(e, 401, "auth.invalid_token", NULL, "the token's user no longer exists");
+        return -1;
+    }
+    out->signed_in = 1;
+    out->admin = u.admin;
+    snprintf(out->user, sizeof out->user, "%s", u.name);
+    snprintf(out->org, sizeof out->org, "%s", u.org);
+    snprintf(out->org_kind, sizeof out->org_kind, "%s", u.org_kind);
+    snprintf(out->token_id, sizeof out->token_id, "%s", t.id);
+    return 0;
+}

@@ -1,0 +1,89 @@
+/* accounts.h - organizations, users, API tokens, sign-in and the caller's identity.
+ *
+ * Organizations have a kind (party, mediator, monitor, humanitarian, observer) and a
+ * slug; every user belongs to one; some users administer the deployment. Passwords are
+ * hashed with argon2id (libsodium crypto_pwhash_str). API tokens are 256-bit random
+ * values, shown once and stored only as their SHA-256; a token's public id is the first
+ * 16 hex digits of that hash, which is enough to list and revoke it and useless for
+ * signing in.
+ *
+ * Writes follow the same shape everywhere: the slow or random part (hashing a password,
+ * drawing a token) happens first, outside any transaction, in an acct_*_prepare()
+ * function; the write itself, acct_*_create(), checks the rules against the store and
+ * records one journal event, and may run inside the group committer's batch. */
+#ifndef TRUCE_ACCOUNTS_ACCOUNTS_H
+#define TRUCE_ACCOUNTS_ACCOUNTS_H
+
+#include "core/err.h"
+#include "journal/journal.h"
+#include "store/store.h"
+
+#include <jansson.h>
+
+#define ACCT_TOKEN_LEN 68 /* "trc_" + 64 hex digits. */
+
+extern const char *const acct_org_kinds[]; /* NULL-terminated. */
+
+/* Who is calling: filled by acct_authenticate(), all zero for an anonymous caller. */
+typedef struct acct_caller {
+    int signed_in;
+    int admin;
+    char user[STORE_SLUG_MAX];
+    char org[STORE_SLUG_MAX];
+    char org_kind[16];
+    char token_id[17];
+} acct_caller;
+
+/* Reads TRUCE_PWHASH from the environment: "interactive" (default; libsodium's
+ * interactive limits, about 64 MiB and 0.1 s a hash) or "min" (the smallest legal
+ * limits, for test suites only). Call once at start-up. */
+void acct_init(void);
+
+/* The journal actor and reader that correspond to a caller. */
+journal_actor acct_actor(const acct_caller *c);
+journal_reader acct_reader(const acct_caller *c);
+
+/* ---- organizations ---- */
+int acct_org_create(store *s, const journal_actor *who, const char *slug, const char *name,
+                    const char *kind, tr_err *e);
+json_t *acct_org_json(const store_org *o);
+
+/* ---- users ---- */
+typedef struct acct_user_new {
+    char name[STORE_SLUG_MAX];
+    char display[STORE_NAME_MAX];
+    char org[STORE_SLUG_MAX];
+    int admin;
+    char pwhash[160];
+} acct_user_new;
+
+/* Validates the fields and hashes the password (slow: call outside transactions). */
+int acct_user_prepare(acct_user_new *u, const char *name, const char *display, const char *org,
+                      int admin, const char *password, tr_err *e);
+int acct_user_create(store *s, const journal_actor *who, const acct_user_new *u, tr_err *e);
+json_t *acct_user_json(const store_user *u); /* Never includes the password hash. */
+
+/* ---- tokens ---- */
+typedef struct acct_token_new {
+    char token[ACCT_TOKEN_LEN + 1]; /* The secret, to show once. */
+    char id[17];
+    char hash[65];
+    char user[STORE_SLUG_MAX];
+    char label[STORE_NAME_MAX];
+} acct_token_new;
+
+void acct_token_prepare(acct_token_new *t, const char *user, const char *label);
+int acct_token_create(store *s, const journal_actor *who, const acct_token_new *t, tr_err *e);
+/* Revokes a token. Only its owner or an administrator may (by == NULL: the operator). */
+int acct_token_revoke(store *s, const journal_actor *who, const acct_caller *by, const char *id,
+                      tr_err *e);
+
+/* ---- sign-in ---- */
+/* Checks a password. Takes the same time whether or not the user exists. Fails with 401
+ * auth.bad_credentials. */
+int acct_check_password(store *s, const char *user, const char *password, store_user *out,
+                        tr_err *e);
+/* Resolves a bearer token into a caller; 401 auth.invalid_token or auth.revoked_token. */
+int acct_authenticate(store *s, const char *token, acct_caller *out, tr_err *e);
+
+#endif

@@ -1,0 +1,98 @@
+/* throttle.c - failed sign-in counting; see throttle.h. */
+#include "accounts/throttle.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SLOTS 4096 /* Power of two. */
+#define PROBE 8
+
+typedef struct slot {
+    char key[80];  /* Empty when free. */
+    int64_t since; /* Start of the current window, seconds. */
+    int failures;  /* Failures since `since`. */
+} slot;
+
+struct throttle {
+    pthread_mutex_t lock;
+    int max_failures, window;
+    slot slots[SLOTS];
+};
+
+throttle *throttle_new(int max_failures, int window)
+{
+    throttle *t = calloc(1, sizeof *t);
+    if (!t) abort();
+    pthread_mutex_init(&t->lock, NULL);
+    t->max_failures = max_failures;
+    t->window = window;
+    return t;
+}
+
+void throttle_free(throttle *t)
+{
+    if (!t) return;
+    pthread_mutex_destroy(&t->lock);
+    free(t);
+}
+
+static uint32_t hash(const char *s)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    while (*s) h = (h ^ (unsigned char)*s++) * 16777619u;
+    return h;
+}
+
+/* Finds the key's slot; with create, claims the oldest slot of its probe run. */
+static slot *find(throttle *t, const char *key, int create)
+{
+    uint32_t h = hash(key);
+    slot *victim = NULL;
+    for (int i = 0; i < PROBE; i++) {
+        slot *s = &t->slots[(h + (uint32_t)i) & (SLOTS - 1)];
+        if (strncmp(s->key, key, sizeof s->key - 1) == 0 && s->key[0]) return s;
+        if (!victim || !s->key[0] || (victim->key[0] && s->since < victim->since)) victim = s;
+    }
+    if (!create) return NULL;
+    memset(victim, 0, sizeof *victim);
+    snprintf(victim->key, sizeof victim->key, "%s", key);
+    return victim;
+}
+
+int throttle_wait(throttle *t, const char *key, int64_t now)
+{
+    int wait = 0;
+    pthread_mutex_lock(&t->lock);
+    slot *s = find(t, key, 0);
+    if (s && s->failures >= t->max_failures) {
+        int64_t until = s->since + t->window;
+        if (until > now)
+            wait = (int)(until - now);
+        else
+            memset(s, 0, sizeof *s);
+    }
+    pthread_mutex_unlock(&t->lock);
+    return wait;
+}
+
+void throttle_failed(throttle *t, const char *key, int64_t now)
+{
+    pthread_mutex_lock(&t->lock);
+    slot *s = find(t, key, 1);
+    if (s->failures == 0 || s->since + t->window <= now) {
+        s->since = now;
+        s->failures = 0;
+    }
+    s->failures++;
+    pthread_mutex_unlock(&t->lock);
+}
+
+void throttle_succeeded(throttle *t, const char *key)
+{
+    pthread_mutex_lock(&t->lock);
+    slot *s = find(t, key, 0);
+    if (s) memset(s, 0, sizeof *s);
+    pthread_mutex_unlock(&t->lock);
+}

@@ -1,0 +1,149 @@
+/* cli.c - option parsing and help texts; see cli.h. */
+#include "cli/cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("truce: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "; run 'truce help %s' for usage\n", cmd);
+    return CLI_USAGE;
+}
+
+int cli_parse(const char *cmd, int argc, char **argv, cli_opt *opts, char **pos, int max_pos,
+              int *npos, int *help)
+{
+    *npos = 0;
+    *help = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *eq;
+        size_t n;
+        cli_opt *o;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            *help = 1;
+            continue;
+        }
+        if (strncmp(a, "--", 2) != 0 || a[2] == 0) {
+            if (*npos >= max_pos) return cli_usage_error(cmd, "unexpected argument '%s'", a);
+            pos[(*npos)++] = argv[i];
+            continue;
+        }
+        a += 2;
+        eq = strchr(a, '=');
+        n = eq ? (size_t)(eq - a) : strlen(a);
+        for (o = opts; o->name; o++)
+            if (strlen(o->name) == n && strncmp(o->name, a, n) == 0) break;
+        if (!o->name) return cli_usage_error(cmd, "unknown option '--%.*s'", (int)n, a);
+        if (!o->takes_value) {
+            if (eq) return cli_usage_error(cmd, "option '--%s' takes no value", o->name);
+            o->value = "1";
+        } else if (eq) {
+            o->value = eq + 1;
+        } else {
+            if (i + 1 >= argc) return cli_usage_error(cmd, "option '--%s' needs a value", o->name);
+            o->value = argv[++i];
+        }
+    }
+    for (cli_opt *o = opts; o->name; o++) {
+        if (o->value) continue;
+        if (o->env && getenv(o->env) && *getenv(o->env)) o->value = getenv(o->env);
+        else o->value = o->dflt;
+    }
+    return CLI_OK;
+}
+
+const char *cli_get(const cli_opt *opts, const char *name)
+{
+    for (; opts->name; opts++)
+        if (strcmp(opts->name, name) == 0) return opts->value;
+    return NULL;
+}
+
+static const struct {
+    const char *cmd;
+    const char *text;
+} helps[] = {
+    {"serve", "usage: truce serve [--db PATH] [--listen ADDR:PORT] [--threads N]\n"
+              "                   [--max-body BYTES] [--no-access-log]\n"
+              "Serves the JSON API for the database at PATH until interrupted (Ctrl-C).\n"
+              "  --db PATH          database (default ./truce.db, or $TRUCE_DB)\n"
+              "  --listen ADDR:PORT where to listen (default 127.0.0.1:8080, or $TRUCE_LISTEN)\n"
+              "  --threads N        request threads (default: one per processor)\n"
+              "  --max-body BYTES   largest request body (default 1048576)\n"
+              "  --no-access-log    do not log one line per request\n"},
+    {"demo", "usage: truce demo [--db PATH] [--listen ADDR:PORT] [--force] [--scenario DIR]\n"
+             "                  [--no-serve]\n"
+             "Builds a fresh database from the demo scenario (scenarios/gaza-2025), prints the\n"
+             "URL, the demo logins and a curl example, and serves it.\n"
+             "  --db PATH          database to create (default ./truce.db, or $TRUCE_DB)\n"
+             "  --force            replace the database if it exists\n"
+             "  --scenario DIR     another scenario directory\n"
+             "  --no-serve         build the database and stop\n"},
+    {"init", "usage: truce init [--db PATH] [--name NAME]\n"
+             "Creates an empty truce database. Add organizations with 'truce org add' and users\n"
+             "with 'truce user add'.\n"
+             "  --db PATH          database to create (default ./truce.db, or $TRUCE_DB)\n"
+             "  --name NAME        deployment name (default: truce)\n"},
+    {"org", "usage: truce org add --slug SLUG --name NAME --kind KIND [--db PATH]\n"
+            "       truce org list [--db PATH]\n"
+            "KIND is party, mediator, monitor, humanitarian or observer.\n"},
+    {"org add", NULL},
+    {"org list", NULL},
+    {"user", "usage: truce user add --org SLUG --name NAME --password PW [--display TEXT]\n"
+             "                      [--admin] [--db PATH]\n"
+             "       truce user list [--db PATH]\n"
+             "--password - reads the password from the first line of standard input.\n"},
+    {"user add", NULL},
+    {"user list", NULL},
+    {"token", "usage: truce token create --user NAME [--label TEXT] [--db PATH]\n"
+              "       truce token revoke --id ID [--db PATH]\n"
+              "'token create' prints a new API token alone on standard output; it is shown\n"
+              "only once. Send it as 'Authorization: Bearer TOKEN'.\n"},
+    {"token create", NULL},
+    {"token revoke", NULL},
+    {"version", "usage: truce version\nPrints the version of truce and of its libraries.\n"},
+    {"help", "usage: truce help [COMMAND]\n"},
+};
+
+const char *cli_help(const char *cmd)
+{
+    size_t n = sizeof helps / sizeof helps[0];
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(helps[i].cmd, cmd) != 0) continue;
+        if (helps[i].text) return helps[i].text;
+        /* "user add" shares the text of "user". */
+        for (size_t j = 0; j < n; j++)
+            if (strncmp(cmd, helps[j].cmd, strlen(helps[j].cmd)) == 0 && helps[j].text &&
+                cmd[strlen(helps[j].cmd)] == ' ')
+                return helps[j].text;
+    }
+    return NULL;
+}
+
+void cli_print_overview(void)
+{
+    fputs("truce - broker, monitor and enforce a truce\n"
+          "\n"
+          "usage: truce COMMAND [OPTIONS]\n"
+          "\n"
+          "commands:\n"
+          "  serve            serve the JSON API\n"
+          "  demo             build the demo database and serve it\n"
+          "  init             create an empty database\n"
+          "  org add|list     manage organizations\n"
+          "  user add|list    manage users\n"
+          "  token create|revoke  manage API tokens\n"
+          "  version          print the version\n"
+          "  help [COMMAND]   show help for a command\n"
+          "\n"
+          "Every command that opens a database takes --db PATH (default ./truce.db, or\n"
+          "$TRUCE_DB). Exit status: 0 done, 1 failed, 2 usage error.\n",
+          stdout);
+}

@@ -1,0 +1,182 @@
+/* cmd_serve.c - truce serve and truce demo. */
+#include "cli/cli.h"
+
+#include "core/buf.h"
+#include "core/log.h"
+#include "http/http.h"
+#include "scenario/scenario.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef TRUCE_SCENARIO_DIR
+#define TRUCE_SCENARIO_DIR "scenarios/gaza-2025"
+#endif
+
+/* Serves until SIGINT or SIGTERM. Signals are blocked in every thread and taken here. */
+static int serve_until_signal(const http_config *cfg, const char *banner_extra)
+{
+    tr_err e = TR_ERR_INIT;
+    sigset_t set;
+    int sig;
+    http_server *srv;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    srv = http_start(cfg, &e);
+    if (!srv) {
+        err_print(&e);
+        err_clear(&e);
+        return CLI_FAILED;
+    }
+    log_info("serving %s on %s (port %u); Ctrl-C stops", cfg->db_path, cfg->listen,
+             (unsigned)http_port(srv));
+    if (banner_extra) fputs(banner_extra, stdout);
+    fflush(stdout);
+    sigwait(&set, &sig);
+    log_info("stopping (signal %d)", sig);
+    http_stop(srv);
+    return CLI_OK;
+}
+
+static int parse_size(const char *s, size_t *out)
+{
+    char *end;
+    unsigned long long v;
+    if (!s) return 0;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno || *end || end == s || v == 0) return -1;
+    *out = (size_t)v;
+    return 0;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    cli_opt opts[] = {{"db", 1, "TRUCE_DB", "truce.db", NULL},
+                      {"listen", 1, "TRUCE_LISTEN", "127.0.0.1:8080", NULL},
+                      {"threads", 1, NULL, NULL, NULL},
+                      {"max-body", 1, NULL, NULL, NULL},
+                      {"no-access-log", 0, NULL, NULL, NULL},
+                      {0}};
+    char *pos[1];
+    int npos, help;
+    size_t threads = 0;
+    struct stat sb;
+    http_config cfg = {0};
+    int rc = cli_parse("serve", argc, argv, opts, pos, 0, &npos, &help);
+    if (rc != CLI_OK) return rc;
+    if (help) {
+        fputs(cli_help("serve"), stdout);
+        return CLI_OK;
+    }
+    cfg.db_path = cli_get(opts, "db");
+    cfg.listen = cli_get(opts, "listen");
+    if (parse_size(cli_get(opts, "threads"), &threads) || threads > 256)
+        return cli_usage_error("serve", "--threads must be a number from 1 to 256");
+    cfg.threads = (unsigned)threads;
+    if (parse_size(cli_get(opts, "max-body"), &cfg.max_body))
+        return cli_usage_error("serve", "--max-body must be a positive number of bytes");
+    if (cli_get(opts, "no-access-log")) log_set_access(0);
+    if (stat(cfg.db_path, &sb) != 0) {
+        fprintf(stderr, "truce: no database at %s; create one with 'truce init' or 'truce "
+                        "demo'\n", cfg.db_path);
+        return CLI_FAILED;
+    }
+    return serve_until_signal(&cfg, NULL);
+}
+
+static void remove_db(const char *path)
+{
+    char side[4096];
+    unlink(path);
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+}
+
+int cmd_demo(int argc, char **argv)
+{
+    cli_opt opts[] = {{"db", 1, "TRUCE_DB", "truce.db", NULL},
+                      {"listen", 1, "TRUCE_LISTEN", "127.0.0.1:8080", NULL},
+                      {"force", 0, NULL, NULL, NULL},
+                      {"scenario", 1, "TRUCE_SCENARIO", TRUCE_SCENARIO_DIR, NULL},
+                      {"no-serve", 0, NULL, NULL, NULL},
+                      {"no-access-log", 0, NULL, NULL, NULL},
+                      {0}};
+    char *pos[1];
+    int npos, help;
+    tr_err e = TR_ERR_INIT;
+    struct stat sb;
+    scn_summary sum = {0};
+    store *s;
+    const char *db;
+    int rc = cli_parse("demo", argc, argv, opts, pos, 0, &npos, &help);
+    if (rc != CLI_OK) return rc;
+    if (help) {
+        fputs(cli_help("demo"), stdout);
+        return CLI_OK;
+    }
+    db = cli_get(opts, "db");
+    if (stat(db, &sb) == 0) {
+        if (!cli_get(opts, "force")) {
+            fprintf(stderr, "truce: %s already exists; pass --force to replace it with a fresh "
+                            "demo, or choose another --db\n", db);
+            return CLI_FAILED;
+        }
+        remove_db(db);
+    }
+    s = store_sqlite_open(db, STORE_CREATE, &e);
+    if (!s || scn_init_deployment(s, "truce demo", &e) ||
+        scn_load(s, cli_get(opts, "scenario"), &sum, &e)) {
+        err_print(&e);
+        err_clear(&e);
+        if (s) s->ops->close(s);
+        remove_db(db);
+        return CLI_FAILED;
+    }
+    s->ops->close(s);
+
+    /* The banner: where to go and how to sign in. */
+    buf b = BUF_INIT;
+    const char *listen = cli_get(opts, "listen");
+    size_t i;
+    json_t *l;
+    buf_printf(&b, "\ntruce demo: %d organizations, %d users, %d crossings, %d zones in %s\n\n",
+               sum.orgs, sum.users, sum.crossings, sum.zones, db);
+    buf_printf(&b, "  API:     http://%s/api/v1\n  health:  http://%s/healthz\n\n", listen, listen);
+    buf_printf(&b, "  demo logins (user / password):\n");
+    json_array_foreach(sum.logins, i, l) {
+        buf_printf(&b, "    %-8s %-18s %s%s\n", json_string_value(json_object_get(l, "user")),
+                   json_string_value(json_object_get(l, "password")),
+                   json_string_value(json_object_get(l, "org")),
+                   json_is_true(json_object_get(l, "admin")) ? " (administrator)" : "");
+    }
+    buf_printf(&b,
+               "\n  try:\n"
+               "    TOKEN=$(curl -s http://%s/api/v1/login -H 'Content-Type: application/json' \\\n"
+               "      -d '{\"user\":\"usa\",\"password\":\"demo-usa\"}' | sed 's/.*\"token\":\"\\([^\"]*\\)\".*/\\1/')\n"
+               "    curl -s http://%s/api/v1/me -H \"Authorization: Bearer $TOKEN\"\n\n",
+               listen, listen);
+    json_decref(sum.logins);
+    if (cli_get(opts, "no-serve")) {
+        fputs(b.p, stdout);
+        buf_free(&b);
+        return CLI_OK;
+    }
+    if (cli_get(opts, "no-access-log")) log_set_access(0);
+    http_config cfg = {.db_path = db, .listen = listen};
+    rc = serve_until_signal(&cfg, b.p);
+    buf_free(&b);
+    return rc;
+}

@@ -1,0 +1,24 @@
+/* util.h - time, randomness and hex: the small helpers every module needs.
+ *
+ * Times on the wire and in the journal are UTC ISO 8601 with milliseconds and a Z suffix,
+ * always 24 characters ("2026-11-26T19:21:16.123Z"), so they sort as strings. */
+#ifndef TRUCE_CORE_UTIL_H
+#define TRUCE_CORE_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define UTIL_ISO_LEN 25 /* Buffer size for util_now_iso(), with the terminator. */
+
+void util_now_iso(char out[UTIL_ISO_LEN]);
+uint64_t util_mono_ns(void); /* Monotonic clock, nanoseconds. */
+int64_t util_unix_s(void);   /* Wall clock, seconds. */
+
+void util_hex(char *out, const unsigned char *in, size_t n); /* out holds 2n+1 bytes. */
+int util_unhex(unsigned char *out, size_t n, const char *hex); /* 0, or -1 if not 2n hex. */
+void util_random_hex(char *out, size_t nbytes); /* 2*nbytes hex digits + NUL. */
+
+/* Is s a slug: 1-64 characters of [a-z0-9-], starting with a letter or digit? */
+int util_is_slug(const char *s);
+
+#endif

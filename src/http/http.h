@@ -1,0 +1,31 @@
+/* http.h - the JSON API server (libmicrohttpd, epoll, a thread pool).
+ *
+ * One server serves one database. Reads run on the pool threads, each leasing a reader
+ * connection; writes are handed to the group committer (store/writer.h) and the
+ * connection is suspended until the batch holding the write has been committed, so the
+ * pool threads never wait on an fsync and one fsync covers many writes. */
+#ifndef TRUCE_HTTP_HTTP_H
+#define TRUCE_HTTP_HTTP_H
+
+#include "core/err.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct http_config {
+    const char *db_path;
+    const char *listen;   /* "ADDR:PORT"; port 0 picks a free one (see http_port). */
+    unsigned threads;     /* Pool size; 0 = the number of processors. */
+    size_t max_body;      /* Largest request body in bytes; 0 = 1 MiB. */
+    unsigned idle_timeout;    /* Seconds a connection may stay silent; 0 = 30. */
+    unsigned request_timeout; /* Seconds a request may take to arrive in full; 0 = 60. */
+} http_config;
+
+typedef struct http_server http_server;
+
+http_server *http_start(const http_config *cfg, tr_err *e);
+uint16_t http_port(const http_server *srv);
+/* Stops accepting, lets in-flight writes finish, then stops. */
+void http_stop(http_server *srv);
+
+#endif

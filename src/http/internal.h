@@ -1,0 +1,122 @@
+/* internal.h - what the server core (server.c) and the route handlers (routes.c) share.
+ *
+ * A handler gets an http_req whose route, path parameters, caller and parsed JSON body
+ * are ready, and either
+ *   - sets a reply with http__reply() / http__fail() and returns 0, or
+ *   - hands a write to the group committer with http__defer() and returns 0; the write
+ *     callback runs on the writer thread inside the batch transaction and sets the reply,
+ *     which is sent only after the batch has been committed.
+ * Handlers never talk to libmicrohttpd. */
+#ifndef TRUCE_HTTP_INTERNAL_H
+#define TRUCE_HTTP_INTERNAL_H
+
+#include "accounts/accounts.h"
+#include "accounts/throttle.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "http/http.h"
+#include "http/metrics.h"
+#include "store/writer.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+/* Who may call a route. PUBLIC admits anyone; otherwise the caller must be signed in
+ * (401) and then match one of the bits (403): any user, an administrator, or a user of an
+ * organization of the given kind. */
+enum {
+    WHO_PUBLIC = 1 << 0,
+    WHO_USER = 1 << 1,
+    WHO_ADMIN = 1 << 2,
+    WHO_PARTY = 1 << 3,
+    WHO_MEDIATOR = 1 << 4,
+    WHO_MONITOR = 1 << 5,
+    WHO_HUMANITARIAN = 1 << 6,
+    WHO_OBSERVER = 1 << 7,
+};
+
+enum { ROUTE_BODY = 1 }; /* The route takes a JSON object body. */
+
+typedef struct http_req http_req;
+typedef int (*http_handler)(http_req *r);
+
+typedef struct http_route {
+    const char *method;
+    const char *pattern; /* "/api/v1/orgs/{slug}": {name} captures one segment. */
+    http_handler handler;
+    unsigned who;        /* WHO_* bits. */
+    unsigned flags;      /* ROUTE_* bits. */
+} http_route;
+
+extern const http_route http__routes[];
+extern const size_t http__n_routes;
+
+#define HTTP_MAX_PARAMS 4
+
+struct http_server {
+    struct MHD_Daemon *daemon;
+    http_config cfg;
+    writer *writer;           /* Owns the writing connection. */
+    metrics *metrics;
+    throttle *login_user;     /* Failed sign-ins per user name. */
+    throttle *login_addr;     /* Failed sign-ins per client address. */
+    const char **route_names; /* "METHOD /pattern" per route, for metrics. */
+    char id_prefix[9];        /* Random per process; request ids are prefix-counter. */
+    /* Reader connections, leased per request. */
+    pthread_mutex_t pool_lock;
+    store **pool;
+    size_t pool_len, pool_cap;
+    _Atomic long inflight;    /* Requests waiting on the writer. */
+    _Atomic unsigned long long next_id;
+    uint16_t port;
+};
+
+struct http_req {
+    arena mem;                    /* Request-scoped allocations. */
+    http_server *srv;
+    struct MHD_Connection *con;
+    const char *method, *url;
+    int route;                    /* Index in http__routes, or -1. */
+    const char *params[HTTP_MAX_PARAMS]; /* Path parameters, in pattern order. */
+    buf body;                     /* Raw request body. */
+    int too_large;                /* The body passed max_body. */
+    int timed_out;
+    json_t *json;                 /* Parsed body, for ROUTE_BODY routes. */
+    acct_caller caller;
+    store *reader;                /* Leased on first use; returned at completion. */
+    uint64_t start_ns;
+    char request_id[72];
+    char client[64];              /* Client address, for throttling and the log. */
+
+    /* Reply. */
+    int status;
+    json_t *reply;                /* JSON body, or NULL when raw is used. */
+    buf raw;                      /* Non-JSON body (metrics, GeoJSON as text...). */
+    const char *content_type;     /* For raw. */
+    const char *extra_header[2][2]; /* Up to two extra headers: name, value. */
+    int replied;                  /* A response was queued. */
+    size_t sent_bytes;
+
+    /* A write handed to the group committer. */
+    writer_job job;
+    int deferred;                 /* 1 while suspended, 2 once resumed. */
+    store_txn_fn write_fn;        /* Runs on the writer thread. */
+    void *state;                  /* Handler data for write_fn (arena memory). */
+};
+
+/* Sets a JSON reply; the reference is stolen. Returns 0. */
+int http__reply(http_req *r, int status, json_t *body);
+/* Sets an error reply from r's error value e (which is cleared). Returns 0. */
+int http__fail(http_req *r, tr_err *e);
+/* Adds a response header (name and value must outlive the request). */
+void http__header(http_req *r, const char *name, const char *value);
+/* The request's reader connection; NULL with e set when none can be opened. */
+store *http__reader(http_req *r, tr_err *e);
+/* Query-string parameter, or NULL. */
+const char *http__query(http_req *r, const char *key);
+/* Hands fn to the group committer; fn(writer_store, r, e) runs in the batch transaction
+ * and sets the reply. Returns 0. */
+int http__defer(http_req *r, store_txn_fn fn);
+
+#endif

@@ -1,0 +1,464 @@
+/* routes.c - the API's table of contents, and the handlers behind it.
+ *
+ * Read http__routes top to bottom: method, path, handler, who may call, and whether the
+ * route takes a JSON body. Handlers translate between HTTP and the services (accounts,
+ * crossings, zones, the journal); the rules live in the services. docs/api.md documents
+ * every route with an example. */
+#include "http/internal.h"
+
+#include "aid/crossings.h"
+#include "core/util.h"
+#include "json/jsx.h"
+#include "monitor/zones.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- small helpers ----------------------------------------------------------------- */
+
+static store *reader_or_fail(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    store *s = http__reader(r, &e);
+    if (!s) http__fail(r, &e);
+    return s;
+}
+
+static int check(http_req *r, const jsx_field *fields)
+{
+    tr_err e = TR_ERR_INIT;
+    if (jsx_check(r->json, fields, NULL, &e) == 0) return 0;
+    http__fail(r, &e);
+    return -1;
+}
+
+static int collect(void *cls, const void *row, json_t *(*to_json)(const void *))
+{
+    json_array_append_new(cls, to_json(row));
+    return 0;
+}
+
+static json_t *org_row(const void *row) { return acct_org_json(row); }
+static json_t *user_row(const void *row) { return acct_user_json(row); }
+static json_t *crossing_row(const void *row) { return crossing_json(row); }
+static int org_cb(void *cls, const void *row) { return collect(cls, row, org_row); }
+static int user_cb(void *cls, const void *row) { return collect(cls, row, user_row); }
+static int crossing_cb(void *cls, const void *row) { return collect(cls, row, crossing_row); }
+
+/* Lists rows with a store scan into {"KEY": [...]} */
+static int list(http_req *r, const char *key,
+                int (*scan)(store *, store_row_cb, void *, tr_err *), store_row_cb cb)
+{
+    tr_err e = TR_ERR_INIT;
+    store *s = reader_or_fail(r);
+    json_t *items;
+    if (!s) return 0;
+    items = json_array();
+    if (scan(s, cb, items, &e)) {
+        json_decref(items);
+        return http__fail(r, &e);
+    }
+    return http__reply(r, 200, json_pack("{s:o}", key, items));
+}
+
+/* ---- service ----------------------------------------------------------------------- */
+
+static int h_healthz(http_req *r)
+{
+    return http__reply(r, 200, json_pack("{s:s, s:s}", "status", "ok", "version",
+                                         TRUCE_VERSION));
+}
+
+static int h_metrics(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    store_stats st = {0};
+    writer_stats ws;
+    store *s = reader_or_fail(r);
+    if (!s) return 0;
+    if (s->ops->stats(s, &st, &e)) return http__fail(r, &e);
+    writer_get_stats(r->srv->writer, &ws);
+    metrics_render(r->srv->metrics, &r->raw);
+    buf_printf(&r->raw,
+               "# HELP truce_journal_length Events in the journal.\n"
+               "# TYPE truce_journal_length gauge\ntruce_journal_length %lld\n"
+               "# HELP truce_database_bytes Size of the database file and its WAL.\n"
+               "# TYPE truce_database_bytes gauge\ntruce_database_bytes %lld\n"
+               "# HELP truce_write_batches_total Transactions committed by the group "
+               "committer.\n"
+               "# TYPE truce_write_batches_total counter\ntruce_write_batches_total %llu\n"
+               "# HELP truce_write_jobs_total Writes run by the group committer.\n"
+               "# TYPE truce_write_jobs_total counter\ntruce_write_jobs_total %llu\n",
+               (long long)st.journal_length, (long long)st.db_bytes,
+               (unsigned long long)ws.batches, (unsigned long long)ws.jobs);
+    r->status = 200;
+    r->content_type = "text/plain; version=0.0.4; charset=utf-8";
+    return 0;
+}
+
+static int h_index(http_req *r)
+{
+    char name[STORE_NAME_MAX] = "", scenario[STORE_NAME_MAX] = "";
+    tr_err e = TR_ERR_INIT;
+    store *s = reader_or_fail(r);
+    if (!s) return 0;
+    if (s->ops->meta_get(s, "name", name, sizeof name, &e) < 0 ||
+        s->ops->meta_get(s, "scenario", scenario, sizeof scenario, &e) < 0)
+        return http__fail(r, &e);
+    return http__reply(r, 200,
+                       json_pack("{s:s, s:s, s:s?, s:s}", "name", name, "version", TRUCE_VERSION,
+                                 "scenario", scenario[0] ? scenario : NULL, "docs",
+                                 "docs/api.md"));
+}
+
+/* ---- sign-in and identity ---------------------------------------------------------- */
+
+static const jsx_field login_fields[] = {
+    {.name = "user", .type = JSX_STRING, .min = 1, .max = 64},
+    {.name = "password", .type = JSX_STRING, .min = 1, .max = 256},
+    {.name = "label", .type = JSX_STRING, .flags = JSX_OPTIONAL, .max = 256},
+    {0},
+};
+
+typedef struct token_state {
+    acct_token_new tok;
+    store_user user;
+} token_state;
+
+static int token_write(store *s, void *cls, tr_err *e)
+{
+    http_req *r = cls;
+    token_state *st = r->state;
+    journal_actor who = {st->user.org, st->user.name};
+    if (acct_token_create(s, &who, &st->tok, e)) return -1;
+    return http__reply(r, 201,
+                       json_pack("{s:s, s:s, s:s, s:s, s:s}", "token", st->tok.token, "id",
+                                 st->tok.id, "user", st->user.name, "org", st->user.org,
+                                 "org_kind", st->user.org_kind));
+}
+
+static int throttled(http_req *r, int wait)
+{
+    tr_err e = TR_ERR_INIT;
+    char *secs = arena_alloc(&r->mem, 16);
+    snprintf(secs, 16, "%d", wait);
+    http__header(r, "Retry-After", secs);
+    err_set(&e, 429, "auth.throttled", "wait before trying again",
+            "too many failed sign-ins; try again in %d seconds", wait);
+    err_detail(&e, json_pack("{s:i}", "retry_after", wait));
+    return http__fail(r, &e);
+}
+
+static int h_login(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    token_state *st;
+    const char *user, *pw;
+    char ukey[80], akey[80];
+    int64_t now = util_unix_s();
+    int wait;
+    store *s;
+
+    if (check(r, login_fields)) return 0;
+    user = jsx_str(r->json, "user", "");
+    pw = jsx_str(r->json, "password", "");
+    snprintf(ukey, sizeof ukey, "u:%s", user);
+    snprintf(akey, sizeof akey, "a:%s", r->client);
+    wait = throttle_wait(r->srv->login_user, ukey, now);
+    if (!wait) wait = throttle_wait(r->srv->login_addr, akey, now);
+    if (wait) return throttled(r, wait);
+    if (!(s = reader_or_fail(r))) return 0;
+    st = arena_alloc(&r->mem, sizeof *st);
+    if (acct_check_password(s, user, pw, &st->user, &e)) {
+        if (e.status == 401) {
+            throttle_failed(r->srv->login_user, ukey, now);
+            throttle_failed(r->srv->login_addr, akey, now);
+        }
+        return http__fail(r, &e);
+    }
+    throttle_succeeded(r->srv->login_user, ukey);
+    acct_token_prepare(&st->tok, st->user.name, jsx_str(r->json, "label", "login"));
+    r->state = st;
+    return http__defer(r, token_write);
+}
+
+static int h_me(http_req *r)
+{
+    const acct_caller *c = &r->caller;
+    return http__reply(r, 200,
+                       json_pack("{s:s, s:s, s:s, s:b, s:s}", "user", c->user, "org", c->org,
+                                 "org_kind", c->org_kind, "admin", c->admin, "token_id",
+                                 c->token_id));
+}
+
+static const jsx_field token_fields[] = {
+    {.name = "label", .type = JSX_STRING, .flags = JSX_OPTIONAL, .max = 256},
+    {0},
+};
+
+static int h_token_create(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    token_state *st;
+    store *s;
+    if (check(r, token_fields)) return 0;
+    if (!(s = reader_or_fail(r))) return 0;
+    st = arena_alloc(&r->mem, sizeof *st);
+    if (s->ops->user_get(s, r->caller.user, &st->user, &e) != 1) {
+        if (!e.status) err_set(&e, 401, "auth.invalid_token", NULL, "the caller no longer exists");
+        return http__fail(r, &e);
+    }
+    acct_token_prepare(&st->tok, r->caller.user, jsx_str(r->json, "label", "api"));
+    r->state = st;
+    return http__defer(r, token_write);
+}
+
+static int revoke_write(store *s, void *cls, tr_err *e)
+{
+    http_req *r = cls;
+    journal_actor who = acct_actor(&r->caller);
+    if (acct_token_revoke(s, &who, &r->caller, r->state, e)) return -1;
+    return http__reply(r, 200, json_pack("{s:s, s:b}", "id", (const char *)r->state, "revoked",
+                                         1));
+}
+
+static int h_token_revoke(http_req *r)
+{
+    r->state = (void *)r->params[0];
+    return http__defer(r, revoke_write);
+}
+
+static int h_logout(http_req *r)
+{
+    r->state = r->caller.token_id;
+    return http__defer(r, revoke_write);
+}
+
+/* ---- organizations and users ------------------------------------------------------- */
+
+static int h_orgs(http_req *r)
+{
+    store *s = reader_or_fail(r);
+    return s ? list(r, "orgs", s->ops->org_list, org_cb) : 0;
+}
+
+static int h_org_get(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    store_org o;
+    store *s = reader_or_fail(r);
+    int rc;
+    if (!s) return 0;
+    rc = s->ops->org_get(s, r->params[0], &o, &e);
+    if (rc < 0) return http__fail(r, &e);
+    if (rc == 0) {
+        err_set(&e, 404, "org.not_found", "list organizations with GET /api/v1/orgs",
+                "organization '%s' does not exist", r->params[0]);
+        return http__fail(r, &e);
+    }
+    return http__reply(r, 200, acct_org_json(&o));
+}
+
+static const jsx_field org_fields[] = {
+    {.name = "slug", .type = JSX_SLUG},
+    {.name = "name", .type = JSX_STRING, .min = 1, .max = 256},
+    {.name = "kind", .type = JSX_STRING, .oneof = acct_org_kinds},
+    {0},
+};
+
+static int org_write(store *s, void *cls, tr_err *e)
+{
+    http_req *r = cls;
+    journal_actor who = acct_actor(&r->caller);
+    store_org o;
+    if (acct_org_create(s, &who, jsx_str(r->json, "slug", ""), jsx_str(r->json, "name", ""),
+                        jsx_str(r->json, "kind", ""), e))
+        return -1;
+    if (s->ops->org_get(s, jsx_str(r->json, "slug", ""), &o, e) != 1) return -1;
+    return http__reply(r, 201, acct_org_json(&o));
+}
+
+static int h_org_create(http_req *r)
+{
+    if (check(r, org_fields)) return 0;
+    return http__defer(r, org_write);
+}
+
+static int h_users(http_req *r)
+{
+    store *s = reader_or_fail(r);
+    return s ? list(r, "users", s->ops->user_list, user_cb) : 0;
+}
+
+static const jsx_field user_fields[] = {
+    {.name = "name", .type = JSX_SLUG},
+    {.name = "display", .type = JSX_STRING, .flags = JSX_OPTIONAL, .max = 256},
+    {.name = "org", .type = JSX_SLUG},
+    {.name = "password", .type = JSX_STRING, .min = 8, .max = 256},
+    {.name = "admin", .type = JSX_BOOL, .flags = JSX_OPTIONAL},
+    {0},
+};
+
+static int user_write(store *s, void *cls, tr_err *e)
+{
+    http_req *r = cls;
+    acct_user_new *u = r->state;
+    journal_actor who = acct_actor(&r->caller);
+    store_user out;
+    if (acct_user_create(s, &who, u, e)) return -1;
+    if (s->ops->user_get(s, u->name, &out, e) != 1) return -1;
+    return http__reply(r, 201, acct_user_json(&out));
+}
+
+static int h_user_create(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    acct_user_new *u;
+    if (check(r, user_fields)) return 0;
+    u = arena_alloc(&r->mem, sizeof *u);
+    if (acct_user_prepare(u, jsx_str(r->json, "name", ""), jsx_str(r->json, "display", ""),
+                          jsx_str(r->json, "org", ""), jsx_bool(r->json, "admin", 0),
+                          jsx_str(r->json, "password", ""), &e))
+        return http__fail(r, &e);
+    r->state = u;
+    return http__defer(r, user_write);
+}
+
+/* ---- places ------------------------------------------------------------------------ */
+
+static int h_crossings(http_req *r)
+{
+    store *s = reader_or_fail(r);
+    return s ? list(r, "crossings", s->ops->crossing_list, crossing_cb) : 0;
+}
+
+static int crossing_write(store *s, void *cls, tr_err *e)
+{
+    http_req *r = cls;
+    journal_actor who = acct_actor(&r->caller);
+    store_crossing c;
+    if (crossing_create(s, &who, r->json, e)) return -1;
+    if (s->ops->crossing_get(s, jsx_str(r->json, "slug", ""), &c, e) != 1) return -1;
+    return http__reply(r, 201, crossing_json(&c));
+}
+
+static int h_crossing_create(http_req *r)
+{
+    if (check(r, crossing_fields)) return 0;
+    return http__defer(r, crossing_write);
+}
+
+static int zone_cb(void *cls, const void *row)
+{
+    const store_zone *z = row;
+    json_t *geom = json_loads(z->geometry, 0, NULL);
+    json_array_append_new(cls, json_pack("{s:s, s:{s:s, s:s, s:s}, s:o}", "type", "Feature",
+                                         "properties", "slug", z->slug, "name", z->name, "kind",
+                                         z->kind, "geometry", geom ? geom : json_null()));
+    return 0;
+}
+
+static int h_zones(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    store *s = reader_or_fail(r);
+    json_t *features;
+    if (!s) return 0;
+    features = json_array();
+    if (s->ops->zone_list(s, zone_cb, features, &e)) {
+        json_decref(features);
+        return http__fail(r, &e);
+    }
+    http__reply(r, 200, json_pack("{s:s, s:o}", "type", "FeatureCollection", "features",
+                                  features));
+    return 0;
+}
+
+/* ---- journal ----------------------------------------------------------------------- */
+
+typedef struct journal_page {
+    json_t *events;
+    journal_reader reader;
+} journal_page;
+
+static int journal_cb(void *cls, const void *row)
+{
+    journal_page *p = cls;
+    const store_event *ev = row;
+    json_t *item = json_pack("{s:I, s:s, s:s}", "seq", (json_int_t)ev->seq, "type", ev->type,
+                             "time", ev->time);
+    if (journal_visible(ev->visibility, &p->reader)) {
+        json_object_set_new(item, "actor", json_pack("{s:s?, s:s}", "org", ev->actor_org,
+                                                     "user", ev->actor_user));
+        json_object_set_new(item, "visibility", json_string(ev->visibility));
+        json_object_set_new(item, "body", json_loads(ev->body, 0, NULL));
+    } else {
+        json_object_set_new(item, "redacted", json_true());
+    }
+    json_array_append_new(p->events, item);
+    return 0;
+}
+
+static int parse_int(const char *s, long long lo, long long hi, long long *out)
+{
+    char *end;
+    long long v;
+    if (!s || !*s) return 0;
+    v = strtoll(s, &end, 10);
+    if (*end || v < lo || v > hi) return -1;
+    *out = v;
+    return 0;
+}
+
+static int h_journal(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    long long after = 0, limit = 100;
+    journal_page p;
+    store *s;
+    if (parse_int(http__query(r, "after"), 0, INT64_MAX, &after)) {
+        err_field(&e, "request.invalid_param", "after", "give a sequence number >= 0",
+                  "query parameter 'after' must be a non-negative integer");
+        return http__fail(r, &e);
+    }
+    if (parse_int(http__query(r, "limit"), 1, 1000, &limit)) {
+        err_field(&e, "request.invalid_param", "limit", "give 1 to 1000",
+                  "query parameter 'limit' must be an integer from 1 to 1000");
+        return http__fail(r, &e);
+    }
+    if (!(s = reader_or_fail(r))) return 0;
+    p.events = json_array();
+    p.reader = acct_reader(&r->caller);
+    if (s->ops->journal_scan(s, after, limit, journal_cb, &p, &e)) {
+        json_decref(p.events);
+        return http__fail(r, &e);
+    }
+    return http__reply(r, 200, json_pack("{s:o}", "events", p.events));
+}
+
+/* ---- the table --------------------------------------------------------------------- */
+
+const http_route http__routes[] = {
+    /* method  path                       handler            who                flags */
+    {"GET", "/healthz", h_healthz, WHO_PUBLIC, 0},
+    {"GET", "/metrics", h_metrics, WHO_PUBLIC, 0},
+    {"GET", "/api/v1", h_index, WHO_PUBLIC, 0},
+    {"POST", "/api/v1/login", h_login, WHO_PUBLIC, ROUTE_BODY},
+    {"POST", "/api/v1/logout", h_logout, WHO_USER, 0},
+    {"GET", "/api/v1/me", h_me, WHO_USER, 0},
+    {"POST", "/api/v1/tokens", h_token_create, WHO_USER, ROUTE_BODY},
+    {"DELETE", "/api/v1/tokens/{id}", h_token_revoke, WHO_USER, 0},
+    {"GET", "/api/v1/orgs", h_orgs, WHO_PUBLIC, 0},
+    {"POST", "/api/v1/orgs", h_org_create, WHO_ADMIN, ROUTE_BODY},
+    {"GET", "/api/v1/orgs/{slug}", h_org_get, WHO_PUBLIC, 0},
+    {"GET", "/api/v1/users", h_users, WHO_ADMIN, 0},
+    {"POST", "/api/v1/users", h_user_create, WHO_ADMIN, ROUTE_BODY},
+    {"GET", "/api/v1/crossings", h_crossings, WHO_PUBLIC, 0},
+    {"POST", "/api/v1/crossings", h_crossing_create, WHO_ADMIN | WHO_MEDIATOR | WHO_HUMANITARIAN,
+     ROUTE_BODY},
+    {"GET", "/api/v1/zones", h_zones, WHO_PUBLIC, 0},
+    {"GET", "/api/v1/journal", h_journal, WHO_PUBLIC, 0},
+};
+
+const size_t http__n_routes = sizeof http__routes / sizeof http__routes[0];

@@ -1,0 +1,590 @@
+/* server.c - the HTTP core: request lifecycle, routing, authentication, replies.
+ *
+ * Lifecycle of a request, as libmicrohttpd drives it through on_request():
+ *
+ *   1st call   headers only. Allocate the http_req, match the route, refuse a declared
+ *              Content-Length above max_body at once (413, before the body is read).
+ *   next calls body bytes. Append them; past max_body keep reading but discard (a
+ *              chunked body has no declared length) and reply 413 at the end; past the
+ *              request deadline drop the connection.
+ *   last call  body complete. 404/405 for unmatched routes, authenticate the bearer
+ *              token, check the route's `who`, parse and check the JSON body, call the
+ *              handler. A handler that writes suspends the connection (http__defer);
+ *              the writer thread resumes it after the commit and on_request() is called
+ *              once more to send the reply.
+ *   completed  on_completed(): metrics, one access-log line, the reader connection goes
+ *              back to the pool, the arena is freed.
+ *
+ * Every reply carries X-Request-Id (the client's, when it sent a sane one). Every error
+ * reply has the body {"error": {"code", "message", "detail", "hint"}}. */
+#include "http/internal.h"
+
+#include "core/log.h"
+#include "core/util.h"
+#include "json/jsx.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- replies ----------------------------------------------------------------------- */
+
+int http__reply(http_req *r, int status, json_t *body)
+{
+    json_decref(r->reply);
+    r->status = status;
+    r->reply = body;
+    return 0;
+}
+
+int http__fail(http_req *r, tr_err *e)
+{
+    http__reply(r, e->status ? e->status : 500, err_to_json(e));
+    err_clear(e);
+    return 0;
+}
+
+void http__header(http_req *r, const char *name, const char *value)
+{
+    for (int i = 0; i < 2; i++)
+        if (!r->extra_header[i][0]) {
+            r->extra_header[i][0] = name;
+            r->extra_header[i][1] = value;
+            return;
+        }
+}
+
+static int fail_with(http_req *r, int status, const char *code, const char *hint,
+                     const char *message)
+{
+    tr_err e = TR_ERR_INIT;
+    err_set(&e, status, code, hint, "%s", message);
+    return http__fail(r, &e);
+}
+
+static enum MHD_Result send_reply(http_req *r)
+{
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+    char *text = NULL;
+    size_t len;
+
+    if (r->reply) {
+        text = json_dumps(r->reply, JSON_COMPACT);
+        if (!text) abort();
+        len = strlen(text);
+        resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                "application/json; charset=utf-8");
+    } else {
+        len = r->raw.len;
+        resp = MHD_create_response_from_buffer(len, r->raw.p ? r->raw.p : (char *)"",
+                                               MHD_RESPMEM_MUST_COPY);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                r->content_type ? r->content_type : "text/plain; charset=utf-8");
+    }
+    r->sent_bytes = len;
+    MHD_add_response_header(resp, "X-Request-Id", r->request_id);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    for (int i = 0; i < 2; i++)
+        if (r->extra_header[i][0])
+            MHD_add_response_header(resp, r->extra_header[i][0], r->extra_header[i][1]);
+    ret = MHD_queue_response(r->con, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    r->replied = 1;
+    return ret;
+}
+
+/* ---- readers ----------------------------------------------------------------------- */
+
+store *http__reader(http_req *r, tr_err *e)
+{
+    http_server *srv = r->srv;
+    if (r->reader) return r->reader;
+    pthread_mutex_lock(&srv->pool_lock);
+    if (srv->pool_len) r->reader = srv->pool[--srv->pool_len];
+    pthread_mutex_unlock(&srv->pool_lock);
+    if (!r->reader) r->reader = store_sqlite_open(srv->cfg.db_path, 0, e);
+    return r->reader;
+}
+
+static void reader_return(http_req *r)
+{
+    http_server *srv = r->srv;
+    if (!r->reader) return;
+    pthread_mutex_lock(&srv->pool_lock);
+    if (srv->pool_len == srv->pool_cap) {
+        srv->pool_cap = srv->pool_cap ? srv->pool_cap * 2 : 8;
+        srv->pool = realloc(srv->pool, srv->pool_cap * sizeof *srv->pool);
+        if (!srv->pool) abort();
+    }
+    srv->pool[srv->pool_len++] = r->reader;
+    pthread_mutex_unlock(&srv->pool_lock);
+    r->reader = NULL;
+}
+
+const char *http__query(http_req *r, const char *key)
+{
+    return MHD_lookup_connection_value(r->con, MHD_GET_ARGUMENT_KIND, key);
+}
+
+/* ---- deferred writes ----------------------------------------------------------------- */
+
+static void job_done(writer_job *job)
+{
+    http_req *r = job->done_cls;
+    MHD_resume_connection(r->con);
+}
+
+int http__defer(http_req *r, store_txn_fn fn)
+{
+    r->deferred = 1;
+    r->job.fn = fn;
+    r->job.cls = r;
+    r->job.done = job_done;
+    r->job.done_cls = r;
+    atomic_fetch_add(&r->srv->inflight, 1);
+    MHD_suspend_connection(r->con);
+    writer_submit(r->srv->writer, &r->job);
+    return 0;
+}
+
+/* ---- routing ----------------------------------------------------------------------- */
+
+/* Matches url against pattern, capturing {params}. */
+static int match(const char *pattern, const char *url, http_req *r, const char **params)
+{
+    int n = 0;
+    while (*pattern && *url) {
+        if (*pattern != '/' || *url != '/') return 0;
+        pattern++, url++;
+        size_t pl = strcspn(pattern, "/"), ul = strcspn(url, "/");
+        if (*pattern == '{') {
+            if (ul == 0 || n == HTTP_MAX_PARAMS) return 0;
+            if (params) params[n] = arena_strndup(&r->mem, url, ul);
+            n++;
+        } else if (pl != ul || memcmp(pattern, url, pl) != 0) {
+            return 0;
+        }
+        pattern += pl, url += ul;
+    }
+    return *pattern == 0 && *url == 0;
+}
+
+/* Finds the route; -1 with *path_known set when the path exists under another method. */
+static int find_route(http_req *r, int *path_known)
+{
+    *path_known = 0;
+    for (size_t i = 0; i < http__n_routes; i++) {
+        if (!match(http__routes[i].pattern, r->url, r, NULL)) continue;
+        if (strcmp(http__routes[i].method, r->method) == 0) {
+            match(http__routes[i].pattern, r->url, r, r->params);
+            return (int)i;
+        }
+        *path_known = 1;
+    }
+    return -1;
+}
+
+static int method_not_allowed(http_req *r)
+{
+    buf allow = BUF_INIT;
+    for (size_t i = 0; i < http__n_routes; i++)
+        if (match(http__routes[i].pattern, r->url, r, NULL))
+            buf_printf(&allow, "%s%s", allow.len ? ", " : "", http__routes[i].method);
+    char *a = arena_strdup(&r->mem, allow.p);
+    buf_free(&allow);
+    tr_err e = TR_ERR_INIT;
+    err_set(&e, 405, "route.method_not_allowed", "use one of the methods in the Allow header",
+            "%s is not allowed on %s", r->method, r->url);
+    err_detail(&e, json_pack("{s:s}", "allow", a));
+    http__header(r, "Allow", a);
+    return http__fail(r, &e);
+}
+
+static const struct {
+    unsigned bit;
+    const char *kind;
+} kind_bits[] = {
+    {WHO_PARTY, "party"},       {WHO_MEDIATOR, "mediator"}, {WHO_MONITOR, "monitor"},
+    {WHO_HUMANITARIAN, "humanitarian"}, {WHO_OBSERVER, "observer"},
+};
+
+static int authorize(http_req *r, unsigned who)
+{
+    tr_err e = TR_ERR_INIT;
+    json_t *allowed;
+    if (who & WHO_PUBLIC) return 0;
+    if (!r->caller.signed_in) {
+        http__header(r, "WWW-Authenticate", "Bearer realm=\"truce\"");
+        fail_with(r, 401, "auth.required", "sign in with POST /api/v1/login and send "
+                  "'Authorization: Bearer TOKEN'", "this endpoint needs a signed-in user");
+        return -1;
+    }
+    if (who & WHO_USER) return 0;
+    if ((who & WHO_ADMIN) && r->caller.admin) return 0;
+    for (size_t i = 0; i < sizeof kind_bits / sizeof kind_bits[0]; i++)
+        if ((who & kind_bits[i].bit) && strcmp(r->caller.org_kind, kind_bits[i].kind) == 0)
+            return 0;
+    allowed = json_array();
+    if (who & WHO_ADMIN) json_array_append_new(allowed, json_string("admin"));
+    for (size_t i = 0; i < sizeof kind_bits / sizeof kind_bits[0]; i++)
+        if (who & kind_bits[i].bit) json_array_append_new(allowed, json_string(kind_bits[i].kind));
+    err_set(&e, 403, "auth.forbidden", "ask someone in an allowed role",
+            "%s users may not call %s %s", r->caller.admin ? "administrator" : r->caller.org_kind,
+            r->method, http__routes[r->route].pattern);
+    err_detail(&e, json_pack("{s:o}", "allowed", allowed));
+    http__fail(r, &e);
+    return -1;
+}
+
+static int authenticate(http_req *r)
+{
+    const char *h = MHD_lookup_connection_value(r->con, MHD_HEADER_KIND,
+                                                MHD_HTTP_HEADER_AUTHORIZATION);
+    tr_err e = TR_ERR_INIT;
+    store *s;
+    if (!h) return 0;
+    if (strncasecmp(h, "Bearer ", 7) != 0) {
+        http__header(r, "WWW-Authenticate", "Bearer realm=\"truce\"");
+        fail_with(r, 401, "auth.invalid_token", "send 'Authorization: Bearer TOKEN'",
+                  "the Authorization header is not a bearer token");
+        return -1;
+    }
+    h += 7;
+    while (*h == ' ') h++;
+    if (!(s = http__reader(r, &e)) || acct_authenticate(s, h, &r->caller, &e)) {
+        if (e.status == 401) http__header(r, "WWW-Authenticate", "Bearer realm=\"truce\"");
+        http__fail(r, &e);
+        return -1;
+    }
+    return 0;
+}
+
+static void dispatch(http_req *r)
+{
+    const http_route *route;
+    int path_known;
+    tr_err e = TR_ERR_INIT;
+
+    r->route = find_route(r, &path_known);
+    if (r->timed_out) {
+        fail_with(r, 408, "request.timeout", "send the request faster",
+                  "the request took too long to arrive");
+        return;
+    }
+    if (r->route < 0) {
+        if (path_known) {
+            method_not_allowed(r);
+            return;
+        }
+        err_set(&e, 404, "route.not_found", "see docs/api.md for the endpoints",
+                "no endpoint at %s", r->url);
+        http__fail(r, &e);
+        return;
+    }
+    route = &http__routes[r->route];
+    if (r->too_large) {
+        char hint[96];
+        snprintf(hint, sizeof hint, "send at most %zu bytes", r->srv->cfg.max_body);
+        err_set(&e, 413, "request.too_large", NULL, "the request body is too large");
+        snprintf(e.hint, sizeof e.hint, "%s", hint);
+        err_detail(&e, json_pack("{s:I}", "limit", (json_int_t)r->srv->cfg.max_body));
+        http__fail(r, &e);
+        return;
+    }
+    if (authenticate(r) || authorize(r, route->who)) return;
+    if (route->flags & ROUTE_BODY) {
+        const char *ct = MHD_lookup_connection_value(r->con, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_CONTENT_TYPE);
+        if (ct && strncasecmp(ct, "application/json", 16) != 0) {
+            fail_with(r, 415, "request.unsupported_media_type",
+                      "send 'Content-Type: application/json'",
+                      "the request body must be JSON");
+            return;
+        }
+        if (!(r->json = jsx_parse(r->body.p ? r->body.p : "", r->body.len, &e))) {
+            http__fail(r, &e);
+            return;
+        }
+    } else if (r->body.len) {
+        fail_with(r, 400, "request.unexpected_body", "send the request without a body",
+                  "this endpoint takes no request body");
+        return;
+    }
+    route->handler(r);
+}
+
+/* ---- libmicrohttpd callbacks ------------------------------------------------------- */
+
+static int sane_request_id(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > 64) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_' && s[i] != '.') return 0;
+    return 1;
+}
+
+static http_req *req_new(http_server *srv, struct MHD_Connection *con, const char *url,
+                         const char *method)
+{
+    http_req *r = calloc(1, sizeof *r);
+    const char *rid = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "X-Request-Id");
+    const union MHD_ConnectionInfo *ci;
+    if (!r) abort();
+    r->srv = srv;
+    r->con = con;
+    r->route = -1;
+    r->start_ns = util_mono_ns();
+    r->url = arena_strdup(&r->mem, url);
+    r->method = arena_strdup(&r->mem, method);
+    if (sane_request_id(rid))
+        snprintf(r->request_id, sizeof r->request_id, "%s", rid);
+    else
+        snprintf(r->request_id, sizeof r->request_id, "%s-%llu", srv->id_prefix,
+                 (unsigned long long)atomic_fetch_add(&srv->next_id, 1));
+    ci = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(r->client, sizeof r->client, "-");
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->client,
+                      sizeof r->client);
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->client,
+                      sizeof r->client);
+    }
+    return r;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    http_server *srv = cls;
+    http_req *r = *con_cls;
+    (void)version;
+
+    if (!r) {
+        const char *cl;
+        r = *con_cls = req_new(srv, con, url, method);
+        cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl && strtoull(cl, NULL, 10) > srv->cfg.max_body) {
+            int path_known;
+            r->route = find_route(r, &path_known);
+            r->too_large = 1;
+            if (r->route < 0) {
+                dispatch(r);
+            } else {
+                tr_err e = TR_ERR_INIT;
+                err_set(&e, 413, "request.too_large", NULL, "the request body is too large");
+                snprintf(e.hint, sizeof e.hint, "send at most %zu bytes", srv->cfg.max_body);
+                err_detail(&e, json_pack("{s:I}", "limit", (json_int_t)srv->cfg.max_body));
+                http__fail(r, &e);
+            }
+            return send_reply(r);
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!r->too_large && r->body.len + *upload_data_size > srv->cfg.max_body) {
+            r->too_large = 1;
+            buf_free(&r->body);
+        }
+        if (!r->too_large) buf_append(&r->body, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        if (util_mono_ns() - r->start_ns > (uint64_t)srv->cfg.request_timeout * 1000000000u) {
+            r->timed_out = 1;
+            log_warn("%s %s: request body too slow, closing (request %s)", r->method, r->url,
+                     r->request_id);
+            return MHD_NO;
+        }
+        return MHD_YES;
+    }
+    if (r->replied) return MHD_YES;
+    if (r->deferred == 1) {
+        /* Resumed by the writer: the write's fate is known. */
+        r->deferred = 2;
+        atomic_fetch_sub(&srv->inflight, 1);
+        if (r->job.rc != 0) http__fail(r, &r->job.err);
+        return send_reply(r);
+    }
+    dispatch(r);
+    if (r->deferred) return MHD_YES;
+    return send_reply(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    http_server *srv = cls;
+    http_req *r = *con_cls;
+    double secs;
+    (void)con;
+    if (!r) return;
+    secs = (double)(util_mono_ns() - r->start_ns) / 1e9;
+    if (!r->replied) r->status = toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? 408 : 499;
+    metrics_observe(srv->metrics, r->route, r->status, secs);
+    if (log_access_enabled())
+        log_access("%s %s %s %d %zu %.3fms %s %s%s%s", r->client, r->method, r->url, r->status,
+                   r->sent_bytes, secs * 1e3, r->request_id,
+                   r->caller.signed_in ? r->caller.org : "-", r->caller.signed_in ? "/" : "",
+                   r->caller.signed_in ? r->caller.user : "");
+    reader_return(r);
+    json_decref(r->json);
+    json_decref(r->reply);
+    err_clear(&r->job.err);
+    buf_free(&r->body);
+    buf_free(&r->raw);
+    arena_free(&r->mem);
+    free(r);
+    *con_cls = NULL;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char line[512];
+    (void)cls;
+    vsnprintf(line, sizeof line, fmt, ap);
+    line[strcspn(line, "\n")] = 0;
+    log_warn("libmicrohttpd: %s", line);
+}
+
+/* ---- start / stop ------------------------------------------------------------------ */
+
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, tr_err *e)
+{
+    char host[128];
+    const char *colon = strrchr(listen, ':');
+    char *end;
+    long port;
+    memset(ss, 0, sizeof *ss);
+    if (!colon || (size_t)(colon - listen) >= sizeof host) goto bad;
+    port = strtol(colon + 1, &end, 10);
+    if (*end || end == colon + 1 || port < 0 || port > 65535) goto bad;
+    memcpy(host, listen, (size_t)(colon - listen));
+    host[colon - listen] = 0;
+    if (host[0] == '[') {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+        size_t n = strlen(host);
+        if (n < 2 || host[n - 1] != ']') goto bad;
+        host[n - 1] = 0;
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons((uint16_t)port);
+        if (inet_pton(AF_INET6, host + 1, &s6->sin6_addr) != 1) goto bad;
+        return 0;
+    }
+    struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+    s4->sin_family = AF_INET;
+    s4->sin_port = htons((uint16_t)port);
+    if (strcmp(host, "localhost") == 0) snprintf(host, sizeof host, "127.0.0.1");
+    if (inet_pton(AF_INET, host, &s4->sin_addr) != 1) goto bad;
+    return 0;
+bad:
+    return err_set(e, 400, "serve.bad_listen", "use ADDR:PORT, e.g. 127.0.0.1:8080 or [::1]:8080",
+                   "cannot listen on '%s'", listen);
+}
+
+http_server *http_start(const http_config *cfg, tr_err *e)
+{
+    http_server *srv = calloc(1, sizeof *srv);
+    struct sockaddr_storage ss;
+    store *ws;
+    unsigned flags;
+    const union MHD_DaemonInfo *info;
+
+    if (!srv) abort();
+    srv->cfg = *cfg;
+    if (!srv->cfg.listen) srv->cfg.listen = "127.0.0.1:8080";
+    if (!srv->cfg.threads) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        srv->cfg.threads = n > 0 ? (unsigned)n : 2;
+    }
+    if (!srv->cfg.max_body) srv->cfg.max_body = 1024 * 1024;
+    if (!srv->cfg.idle_timeout) srv->cfg.idle_timeout = 30;
+    if (!srv->cfg.request_timeout) srv->cfg.request_timeout = 60;
+    pthread_mutex_init(&srv->pool_lock, NULL);
+    util_random_hex(srv->id_prefix, 4);
+    if (parse_listen(srv->cfg.listen, &ss, e)) goto fail;
+
+    ws = store_sqlite_open(cfg->db_path, 0, e);
+    if (!ws) goto fail;
+    srv->writer = writer_start(ws, e);
+    if (!srv->writer) {
+        ws->ops->close(ws);
+        goto fail;
+    }
+    srv->route_names = calloc(http__n_routes, sizeof *srv->route_names);
+    if (!srv->route_names) abort();
+    for (size_t i = 0; i < http__n_routes; i++) {
+        size_t n = strlen(http__routes[i].method) + strlen(http__routes[i].pattern) + 2;
+        char *name = malloc(n);
+        if (!name) abort();
+        snprintf(name, n, "%s %s", http__routes[i].method, http__routes[i].pattern);
+        srv->route_names[i] = name;
+    }
+    srv->metrics = metrics_new(srv->route_names, http__n_routes);
+    srv->login_user = throttle_new(5, 15 * 60);
+    srv->login_addr = throttle_new(30, 15 * 60);
+
+    flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+            MHD_USE_ERROR_LOG;
+    if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
+    srv->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)srv->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)srv->cfg.idle_timeout, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+        NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
+    if (!srv->daemon) {
+        err_set(e, 500, "serve.listen_failed",
+                "is another server using the port? choose another with --listen",
+                "cannot listen on %s", srv->cfg.listen);
+        goto fail;
+    }
+    info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = info ? info->port : 0;
+    return srv;
+fail:
+    http_stop(srv);
+    return NULL;
+}
+
+uint16_t http_port(const http_server *srv)
+{
+    return srv->port;
+}
+
+void http_stop(http_server *srv)
+{
+    if (!srv) return;
+    if (srv->daemon) {
+        MHD_quiesce_daemon(srv->daemon);
+        for (int i = 0; i < 1000 && atomic_load(&srv->inflight) > 0; i++) {
+            struct timespec ts = {0, 5000000L};
+            nanosleep(&ts, NULL);
+        }
+        MHD_stop_daemon(srv->daemon);
+    }
+    writer_stop(srv->writer);
+    for (size_t i = 0; i < srv->pool_len; i++) srv->pool[i]->ops->close(srv->pool[i]);
+    free(srv->pool);
+    if (srv->route_names)
+        for (size_t i = 0; i < http__n_routes; i++) free((char *)srv->route_names[i]);
+    free(srv->route_names);
+    metrics_free(srv->metrics);
+    throttle_free(srv->login_user);
+    throttle_free(srv->login_addr);
+    pthread_mutex_destroy(&srv->pool_lock);
+    free(srv);
+}

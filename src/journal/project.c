@@ -1,0 +1,135 @@
+/* project.c - one projection per event type; see project.h.
+ *
+ * Bodies reaching these functions were validated by the service that recorded them, so a
+ * missing key here is a programming error, reported as journal.bad_event. */
+#include "journal/project.h"
+
+#include "json/jsx.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int bad(tr_err *e, const store_event *ev, const char *key)
+{
+    return err_set(e, 500, "journal.bad_event", NULL, "event %s lacks '%s'", ev->type, key);
+}
+
+#define COPY(dst, body, key)                                                                   \
+    do {                                                                                       \
+        const char *v_ = jsx_str(body, key, NULL);                                             \
+        if (!v_) return bad(e, ev, key);                                                       \
+        snprintf(dst, sizeof dst, "%s", v_);                                                   \
+    } while (0)
+
+static int on_deployment(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    const char *name = jsx_str(b, "name", NULL);
+    if (!name) return bad(e, ev, "name");
+    if (s->ops->meta_set(s, "name", name, e)) return -1;
+    return s->ops->meta_set(s, "initialized_at", ev->time, e);
+}
+
+static int on_org(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    store_org o = {0};
+    COPY(o.slug, b, "slug");
+    COPY(o.name, b, "name");
+    COPY(o.kind, b, "kind");
+    snprintf(o.created_at, sizeof o.created_at, "%s", ev->time);
+    return s->ops->org_insert(s, &o, e);
+}
+
+static int on_user(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    store_user u = {0};
+    COPY(u.name, b, "name");
+    COPY(u.display, b, "display");
+    COPY(u.org, b, "org");
+    COPY(u.pwhash, b, "pwhash");
+    u.admin = jsx_bool(b, "admin", 0);
+    snprintf(u.created_at, sizeof u.created_at, "%s", ev->time);
+    return s->ops->user_insert(s, &u, e);
+}
+
+static int on_token(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    store_token t = {0};
+    COPY(t.id, b, "id");
+    COPY(t.hash, b, "hash");
+    COPY(t.user, b, "user");
+    COPY(t.label, b, "label");
+    snprintf(t.created_at, sizeof t.created_at, "%s", ev->time);
+    return s->ops->token_insert(s, &t, e);
+}
+
+static int on_token_revoked(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    const char *id = jsx_str(b, "id", NULL);
+    if (!id) return bad(e, ev, "id");
+    return s->ops->token_revoke(s, id, ev->time, e);
+}
+
+static int on_crossing(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    store_crossing c = {0};
+    COPY(c.slug, b, "slug");
+    COPY(c.name, b, "name");
+    COPY(c.notes, b, "notes");
+    c.lat = jsx_num(b, "lat", 0);
+    c.lon = jsx_num(b, "lon", 0);
+    return s->ops->crossing_insert(s, &c, e);
+}
+
+static int on_zone(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    const char *slug = jsx_str(b, "slug", NULL), *name = jsx_str(b, "name", NULL),
+               *kind = jsx_str(b, "kind", NULL);
+    const json_t *geom = json_object_get(b, "geometry");
+    char *text;
+    int rc;
+    if (!slug || !name || !kind || !geom) return bad(e, ev, "slug/name/kind/geometry");
+    text = jsx_canonical(geom, NULL);
+    rc = s->ops->zone_insert(s, slug, name, kind, text, e);
+    free(text);
+    return rc;
+}
+
+static int on_scenario(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    const char *name = jsx_str(b, "name", NULL);
+    if (!name) return bad(e, ev, "name");
+    return s->ops->meta_set(s, "scenario", name, e);
+}
+
+static const struct {
+    const char *type;
+    int (*apply)(store *s, const store_event *ev, const json_t *body, tr_err *e);
+} projections[] = {
+    {"deployment.initialized", on_deployment},
+    {"org.created", on_org},
+    {"user.created", on_user},
+    {"token.created", on_token},
+    {"token.revoked", on_token_revoked},
+    {"crossing.created", on_crossing},
+    {"zone.created", on_zone},
+    {"scenario.loaded", on_scenario},
+};
+
+#define N_PROJECTIONS (sizeof projections / sizeof projections[0])
+
+int project_known(const char *type)
+{
+    for (size_t i = 0; i < N_PROJECTIONS; i++)
+        if (strcmp(projections[i].type, type) == 0) return 1;
+    return 0;
+}
+
+int project_apply(store *s, const store_event *ev, const json_t *body, tr_err *e)
+{
+    for (size_t i = 0; i < N_PROJECTIONS; i++)
+        if (strcmp(projections[i].type, ev->type) == 0)
+            return projections[i].apply(s, ev, body, e);
+    return err_set(e, 500, "journal.unknown_type", NULL, "no projection for event '%s'",
+                   ev->type);
+}

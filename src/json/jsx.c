@@ -1,0 +1,233 @@
+/* jsx.c - strict schemas and canonical JSON; see jsx.h. */
+#include "json/jsx.h"
+
+#include "core/buf.h"
+#include "core/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *type_name(jsx_type t)
+{
+    switch (t) {
+    case JSX_STRING: return "a string";
+    case JSX_SLUG: return "a slug (lowercase letters, digits and '-', at most 64)";
+    case JSX_INT: return "an integer";
+    case JSX_NUMBER: return "a number";
+    case JSX_BOOL: return "true or false";
+    case JSX_OBJECT: return "an object";
+    case JSX_ARRAY: return "an array";
+    case JSX_ANY: return "any value";
+    }
+    return "?";
+}
+
+static void join(char *out, size_t cap, const char *where, const char *name)
+{
+    if (where && *where)
+        snprintf(out, cap, "%s.%s", where, name);
+    else
+        snprintf(out, cap, "%s", name);
+}
+
+static int invalid(tr_err *e, const char *path, const char *fmt, const char *what)
+{
+    char msg[256];
+    snprintf(msg, sizeof msg, fmt, what);
+    return err_field(e, "request.invalid_field", path, "correct the field and send again",
+                     "field '%s' %s", path, msg);
+}
+
+static int check_value(const json_t *v, const jsx_field *f, const char *path, tr_err *e);
+
+static int check_string(const json_t *v, const jsx_field *f, const char *path, tr_err *e)
+{
+    const char *s = json_string_value(v);
+    size_t n = json_string_length(v);
+    if (strlen(s) != n) return invalid(e, path, "%s", "contains a NUL byte");
+    if (f->type == JSX_SLUG && !util_is_slug(s)) return invalid(e, path, "must be %s",
+                                                                type_name(JSX_SLUG));
+    if (n < (size_t)f->min) {
+        char m[64];
+        snprintf(m, sizeof m, "%.0f", f->min);
+        return invalid(e, path, "must be at least %s bytes long", m);
+    }
+    if (f->max > 0 && n > (size_t)f->max) {
+        char m[64];
+        snprintf(m, sizeof m, "%.0f", f->max);
+        return invalid(e, path, "must be at most %s bytes long", m);
+    }
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 && s[i] != '\n' && s[i] != '\t' && s[i] != '\r')
+            return invalid(e, path, "%s", "contains a control character");
+    if (f->oneof) {
+        buf b = BUF_INIT;
+        for (const char *const *o = f->oneof; *o; o++)
+            if (strcmp(*o, s) == 0) return 0;
+        for (const char *const *o = f->oneof; *o; o++)
+            buf_printf(&b, "%s%s", o == f->oneof ? "" : ", ", *o);
+        invalid(e, path, "must be one of: %s", b.p);
+        buf_free(&b);
+        return -1;
+    }
+    return 0;
+}
+
+static int check_number(const json_t *v, const jsx_field *f, const char *path, tr_err *e)
+{
+    double d = json_number_value(v);
+    char m[96];
+    if (f->min == 0 && f->max == 0) return 0;
+    if (d < f->min || d > f->max) {
+        snprintf(m, sizeof m, "between %.17g and %.17g", f->min, f->max);
+        return invalid(e, path, "must be %s", m);
+    }
+    return 0;
+}
+
+static int check_value(const json_t *v, const jsx_field *f, const char *path, tr_err *e)
+{
+    if (json_is_null(v)) {
+        if (f->flags & JSX_NULLABLE) return 0;
+        return invalid(e, path, "must be %s, not null", type_name(f->type));
+    }
+    switch (f->type) {
+    case JSX_STRING:
+    case JSX_SLUG:
+        if (!json_is_string(v)) break;
+        return check_string(v, f, path, e);
+    case JSX_INT:
+        if (!json_is_integer(v)) break;
+        return check_number(v, f, path, e);
+    case JSX_NUMBER:
+        if (!json_is_number(v)) break;
+        return check_number(v, f, path, e);
+    case JSX_BOOL:
+        if (!json_is_boolean(v)) break;
+        return 0;
+    case JSX_OBJECT:
+        if (!json_is_object(v)) break;
+        return f->fields ? jsx_check(v, f->fields, path, e) : 0;
+    case JSX_ARRAY: {
+        size_t i, n;
+        const json_t *item;
+        if (!json_is_array(v)) break;
+        n = json_array_size(v);
+        if (n < (size_t)f->min || (f->max > 0 && n > (size_t)f->max)) {
+            char m[96];
+            snprintf(m, sizeof m, "between %.0f and %.0f elements", f->min, f->max);
+            return invalid(e, path, "must have %s", m);
+        }
+        if (!f->items) return 0;
+        json_array_foreach(v, i, item) {
+            char sub[256];
+            snprintf(sub, sizeof sub, "%s[%zu]", path, i);
+            if (check_value(item, f->items, sub, e)) return -1;
+        }
+        return 0;
+    }
+    case JSX_ANY:
+        return 0;
+    }
+    return invalid(e, path, "must be %s", type_name(f->type));
+}
+
+int jsx_check(const json_t *obj, const jsx_field *fields, const char *where, tr_err *e)
+{
+    const char *key;
+    const json_t *v;
+    char path[256];
+
+    if (!json_is_object(obj)) {
+        if (where && *where) return invalid(e, where, "must be %s", type_name(JSX_OBJECT));
+        return err_set(e, 400, "request.not_object", "send a JSON object",
+                       "the request body must be a JSON object");
+    }
+    json_object_foreach((json_t *)obj, key, v) {
+        const jsx_field *f = fields;
+        while (f->name && strcmp(f->name, key) != 0) f++;
+        if (!f->name) {
+            buf b = BUF_INIT;
+            for (f = fields; f->name; f++) buf_printf(&b, "%s%s", f == fields ? "" : ", ", f->name);
+            join(path, sizeof path, where, key);
+            err_field(e, "request.unknown_field", path, NULL, "unknown field '%s'", path);
+            snprintf(e->hint, sizeof e->hint, "remove it; the fields allowed here are: %s",
+                     b.p ? b.p : "(none)");
+            buf_free(&b);
+            return -1;
+        }
+    }
+    for (const jsx_field *f = fields; f->name; f++) {
+        join(path, sizeof path, where, f->name);
+        v = json_object_get(obj, f->name);
+        if (!v) {
+            if (f->flags & JSX_OPTIONAL) continue;
+            return err_field(e, "request.missing_field", path, "add the field and send again",
+                             "missing field '%s' (%s)", path, type_name(f->type));
+        }
+        if (check_value(v, f, path, e)) return -1;
+    }
+    return 0;
+}
+
+json_t *jsx_parse(const char *data, size_t len, tr_err *e)
+{
+    json_error_t je;
+    json_t *v;
+    if (len == 0) {
+        err_set(e, 400, "request.malformed_json", "send a JSON object as the request body",
+                "the request body is empty");
+        return NULL;
+    }
+    v = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
+    if (!v) {
+        const char *code = "request.malformed_json";
+        switch (json_error_code(&je)) {
+        case json_error_invalid_utf8: code = "request.invalid_utf8"; break;
+        case json_error_null_character:
+        case json_error_null_byte_in_key: code = "request.nul_byte"; break;
+        default: break;
+        }
+        err_set(e, 400, code, "send well-formed UTF-8 JSON",
+                "the request body is not valid JSON: %s at line %d, column %d", je.text,
+                je.line, je.column);
+        err_detail(e, json_pack("{s:i, s:i, s:i}", "line", je.line, "column", je.column,
+                                "position", je.position));
+        return NULL;
+    }
+    if (!json_is_object(v)) {
+        json_decref(v);
+        err_set(e, 400, "request.not_object", "send a JSON object",
+                "the request body must be a JSON object");
+        return NULL;
+    }
+    return v;
+}
+
+char *jsx_canonical(const json_t *v, size_t *len)
+{
+    char *s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY |
+                                JSON_REAL_PRECISION(17));
+    if (!s) abort();
+    if (len) *len = strlen(s);
+    return s;
+}
+
+const char *jsx_str(const json_t *obj, const char *key, const char *dflt)
+{
+    const json_t *v = json_object_get(obj, key);
+    return json_is_string(v) ? json_string_value(v) : dflt;
+}
+
+int jsx_bool(const json_t *obj, const char *key, int dflt)
+{
+    const json_t *v = json_object_get(obj, key);
+    return json_is_boolean(v) ? json_is_true(v) : dflt;
+}
+
+double jsx_num(const json_t *obj, const char *key, double dflt)
+{
+    const json_t *v = json_object_get(obj, key);
+    return json_is_number(v) ? json_number_value(v) : dflt;
+}

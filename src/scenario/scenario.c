@@ -1,0 +1,211 @@
+/* scenario.c - loading a scenario directory; see scenario.h. */
+#include "scenario/scenario.h"
+
+#include "accounts/accounts.h"
+#include "aid/crossings.h"
+#include "json/jsx.h"
+#include "monitor/zones.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const jsx_field org_fields[] = {
+    {.name = "slug", .type = JSX_SLUG},
+    {.name = "name", .type = JSX_STRING, .min = 1, .max = 256},
+    {.name = "kind", .type = JSX_STRING, .oneof = acct_org_kinds},
+    {0},
+};
+static const jsx_field user_fields[] = {
+    {.name = "name", .type = JSX_SLUG},
+    {.name = "display", .type = JSX_STRING, .flags = JSX_OPTIONAL, .max = 256},
+    {.name = "org", .type = JSX_SLUG},
+    {.name = "password", .type = JSX_STRING, .min = 8, .max = 256},
+    {.name = "admin", .type = JSX_BOOL, .flags = JSX_OPTIONAL},
+    {0},
+};
+static const jsx_field zone_file_fields[] = {
+    {.name = "file", .type = JSX_STRING, .min = 1, .max = 256},
+    {.name = "kind", .type = JSX_SLUG},
+    {0},
+};
+static const jsx_field org_item[] = {{.name = "", .type = JSX_OBJECT, .fields = org_fields}, {0}};
+static const jsx_field user_item[] = {{.name = "", .type = JSX_OBJECT, .fields = user_fields},
+                                      {0}};
+static const jsx_field crossing_item[] = {
+    {.name = "", .type = JSX_OBJECT, .fields = crossing_fields}, {0}};
+static const jsx_field zone_item[] = {{.name = "", .type = JSX_OBJECT, .fields = zone_file_fields},
+                                      {0}};
+static const jsx_field scenario_fields[] = {
+    {.name = "name", .type = JSX_SLUG},
+    {.name = "title", .type = JSX_STRING, .min = 1, .max = 256},
+    {.name = "description", .type = JSX_STRING, .flags = JSX_OPTIONAL, .max = 4096},
+    {.name = "orgs", .type = JSX_ARRAY, .items = org_item},
+    {.name = "users", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .items = user_item},
+    {.name = "crossings", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .items = crossing_item},
+    {.name = "zones", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .items = zone_item},
+    {0},
+};
+
+static const jsx_field feature_props[] = {
+    {.name = "slug", .type = JSX_SLUG},
+    {.name = "name", .type = JSX_STRING, .min = 1, .max = 256},
+    {.name = "kind", .type = JSX_SLUG, .flags = JSX_OPTIONAL},
+    {.name = "source_name", .type = JSX_STRING, .flags = JSX_OPTIONAL, .max = 256},
+    {0},
+};
+
+/* Everything checked and prepared, ready to write. */
+typedef struct plan {
+    json_t *scenario;     /* scenario.json */
+    json_t *zones;        /* [{"slug","name","kind","geometry"}] */
+    acct_user_new *users; /* Prepared users (passwords hashed). */
+    size_t n_users;
+} plan;
+
+static json_t *load_file(const char *dir, const char *name, tr_err *e)
+{
+    char path[4096];
+    json_error_t je;
+    json_t *v;
+    if (strstr(name, "..") || name[0] == '/') {
+        err_set(e, 400, "scenario.bad_path", "name a file inside the scenario directory",
+                "scenario file '%s' is outside the scenario directory", name);
+        return NULL;
+    }
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    v = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (!v)
+        err_set(e, 400, "scenario.unreadable", "fix the file, or pass another --scenario",
+                "cannot read %s: %s (line %d, column %d)", path, je.text, je.line, je.column);
+    return v;
+}
+
+static int collect_zones(plan *p, const char *dir, tr_err *e)
+{
+    size_t i, j;
+    const json_t *zf, *feat;
+    p->zones = json_array();
+    json_array_foreach(json_object_get(p->scenario, "zones"), i, zf) {
+        const char *file = jsx_str(zf, "file", "");
+        json_t *fc = load_file(dir, file, e);
+        char where[320];
+        if (!fc) return -1;
+        if (!json_is_array(json_object_get(fc, "features"))) {
+            json_decref(fc);
+            return err_set(e, 400, "scenario.bad_zones", "give a GeoJSON FeatureCollection",
+                           "%s is not a GeoJSON FeatureCollection", file);
+        }
+        json_array_foreach(json_object_get(fc, "features"), j, feat) {
+            const json_t *props = json_object_get(feat, "properties");
+            snprintf(where, sizeof where, "%s: features[%zu].properties", file, j);
+            if (jsx_check(props, feature_props, where, e)) goto bad;
+            snprintf(where, sizeof where, "%s: features[%zu].geometry", file, j);
+            if (zone_geometry_check(json_object_get(feat, "geometry"), where, e)) goto bad;
+            json_array_append_new(
+                p->zones, json_pack("{s:s, s:s, s:s, s:O}", "slug", jsx_str(props, "slug", ""),
+                                    "name", jsx_str(props, "name", ""), "kind",
+                                    jsx_str(props, "kind", jsx_str(zf, "kind", "zone")),
+                                    "geometry", json_object_get(feat, "geometry")));
+        }
+        json_decref(fc);
+        continue;
+    bad:
+        json_decref(fc);
+        return -1;
+    }
+    return 0;
+}
+
+static int write_plan(store *s, void *cls, tr_err *e)
+{
+    plan *p = cls;
+    size_t i;
+    const json_t *v;
+    const journal_actor *who = &journal_operator;
+    json_t *body;
+    int rc;
+
+    json_array_foreach(json_object_get(p->scenario, "orgs"), i, v) {
+        if (acct_org_create(s, who, jsx_str(v, "slug", ""), jsx_str(v, "name", ""),
+                            jsx_str(v, "kind", ""), e))
+            return -1;
+    }
+    for (i = 0; i < p->n_users; i++)
+        if (acct_user_create(s, who, &p->users[i], e)) return -1;
+    json_array_foreach(json_object_get(p->scenario, "crossings"), i, v) {
+        if (crossing_create(s, who, v, e)) return -1;
+    }
+    json_array_foreach(p->zones, i, v) {
+        if (zone_create(s, who, jsx_str(v, "slug", ""), jsx_str(v, "name", ""),
+                        jsx_str(v, "kind", ""), json_object_get(v, "geometry"), e))
+            return -1;
+    }
+    body = json_pack("{s:s, s:s}", "name", jsx_str(p->scenario, "name", ""), "title",
+                     jsx_str(p->scenario, "title", ""));
+    rc = journal_record(s, who, "scenario.loaded", body, "public", NULL, e);
+    json_decref(body);
+    return rc;
+}
+
+int scn_load(store *s, const char *dir, scn_summary *out, tr_err *e)
+{
+    plan p = {0};
+    size_t i;
+    const json_t *v;
+    int rc = -1;
+
+    p.scenario = load_file(dir, "scenario.json", e);
+    if (!p.scenario) return -1;
+    if (jsx_check(p.scenario, scenario_fields, "scenario.json", e)) goto out;
+    if (collect_zones(&p, dir, e)) goto out;
+    p.users = calloc(json_array_size(json_object_get(p.scenario, "users")) + 1, sizeof *p.users);
+    if (!p.users) abort();
+    json_array_foreach(json_object_get(p.scenario, "users"), i, v) {
+        if (acct_user_prepare(&p.users[i], jsx_str(v, "name", ""), jsx_str(v, "display", ""),
+                              jsx_str(v, "org", ""), jsx_bool(v, "admin", 0),
+                              jsx_str(v, "password", ""), e))
+            goto out;
+        p.n_users++;
+    }
+    if (store_txn(s, write_plan, &p, e)) goto out;
+    if (out) {
+        out->orgs = (int)json_array_size(json_object_get(p.scenario, "orgs"));
+        out->users = (int)p.n_users;
+        out->crossings = (int)json_array_size(json_object_get(p.scenario, "crossings"));
+        out->zones = (int)json_array_size(p.zones);
+        out->logins = json_array();
+        json_array_foreach(json_object_get(p.scenario, "users"), i, v) {
+            json_array_append_new(out->logins,
+                                  json_pack("{s:s, s:s, s:s, s:b}", "user",
+                                            jsx_str(v, "name", ""), "password",
+                                            jsx_str(v, "password", ""), "org",
+                                            jsx_str(v, "org", ""), "admin",
+                                            jsx_bool(v, "admin", 0)));
+        }
+    }
+    rc = 0;
+out:
+    json_decref(p.scenario);
+    json_decref(p.zones);
+    free(p.users);
+    return rc;
+}
+
+static int write_init(store *s, void *cls, tr_err *e)
+{
+    json_t *body = json_pack("{s:s, s:i}", "name", (const char *)cls, "schema",
+                             store_schema_version());
+    int rc = journal_record(s, &journal_operator, "deployment.initialized", body, "public", NULL,
+                            e);
+    json_decref(body);
+    return rc;
+}
+
+int scn_init_deployment(store *s, const char *name, tr_err *e)
+{
+    if (strlen(name) == 0 || strlen(name) > 256)
+        return err_set(e, 400, "init.bad_name", "use 1 to 256 bytes",
+                       "the deployment name must be 1 to 256 bytes long");
+    return store_txn(s, write_init, (void *)name, e);
+}

@@ -1,0 +1,733 @@
+/* sqlite.c - the SQLite backend of the store interface.
+ *
+ * Durability. The database runs in WAL mode with synchronous=FULL: a transaction is on
+ * disk (the WAL is fsync'ed) before COMMIT returns, so a write the server has acknowledged
+ * survives a crash or a power cut. Throughput comes from the group committer (writer.c),
+ * which puts many requests into one transaction and so pays for one fsync per batch.
+ *
+ * Schema. The schema is a list of migrations; PRAGMA user_version records how many have
+ * been applied and PRAGMA application_id marks the file as truce's. Opening applies the
+ * missing ones in one transaction. A database whose user_version is higher than this
+ * build knows was written by a newer truce and is refused rather than misread.
+ *
+ * The journal table is append-only, enforced by triggers that abort any UPDATE or
+ * DELETE, so not even a bug in a projection can rewrite history.
+ *
+ * Statements. Every statement is prepared once per connection, on first use, with
+ * SQLITE_PREPARE_PERSISTENT, then reset and reused (see stmt()). */
+#include "store/store.h"
+
+#include "core/util.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define APPLICATION_ID 0x54524345 /* "TRCE" */
+
+static const char *const migrations[] = {
+    /* 1: foundation - journal, accounts, places. */
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE journal("
+    "  seq INTEGER PRIMARY KEY,"          /* 1-based and dense: rows are never deleted. */
+    "  type TEXT NOT NULL,"
+    "  actor_org TEXT,"
+    "  actor_user TEXT NOT NULL,"
+    "  time TEXT NOT NULL,"
+    "  body TEXT NOT NULL,"               /* Canonical JSON. */
+    "  visibility TEXT NOT NULL);"
+    "CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal"
+    "  BEGIN SELECT RAISE(ABORT, 'journal rows are append-only'); END;"
+    "CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal"
+    "  BEGIN SELECT RAISE(ABORT, 'journal rows are append-only'); END;"
+    "CREATE TABLE orgs("
+    "  id INTEGER PRIMARY KEY,"
+    "  slug TEXT NOT NULL UNIQUE,"
+    "  name TEXT NOT NULL,"
+    "  kind TEXT NOT NULL CHECK (kind IN"
+    "    ('party','mediator','monitor','humanitarian','observer')),"
+    "  created_at TEXT NOT NULL);"
+    "CREATE TABLE users("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  display TEXT NOT NULL DEFAULT '',"
+    "  org_id INTEGER NOT NULL REFERENCES orgs(id),"
+    "  admin INTEGER NOT NULL DEFAULT 0,"
+    "  pwhash TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL);"
+    "CREATE TABLE tokens("
+    "  id TEXT PRIMARY KEY,"
+    "  hash TEXT NOT NULL UNIQUE,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id),"
+    "  label TEXT NOT NULL DEFAULT '',"
+    "  created_at TEXT NOT NULL,"
+    "  revoked_at TEXT);"
+    "CREATE TABLE crossings("
+    "  slug TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  lat REAL NOT NULL,"
+    "  lon REAL NOT NULL,"
+    "  notes TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE zones("
+    "  slug TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  geometry TEXT NOT NULL);",
+};
+
+#define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+int store_schema_version(void)
+{
+    return N_MIGRATIONS;
+}
+
+enum stmt_id {
+    ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO,
+    ST_JOURNAL_APPEND, ST_JOURNAL_SCAN, ST_JOURNAL_LEN, ST_PAGES,
+    ST_META_GET, ST_META_SET,
+    ST_ORG_INSERT, ST_ORG_GET, ST_ORG_LIST,
+    ST_USER_INSERT, ST_USER_GET, ST_USER_LIST,
+    ST_TOKEN_INSERT, ST_TOKEN_GET, ST_TOKEN_BY_HASH, ST_TOKEN_REVOKE,
+    ST_CROSSING_INSERT, ST_CROSSING_GET, ST_CROSSING_LIST,
+    ST_ZONE_INSERT, ST_ZONE_EXISTS, ST_ZONE_LIST,
+    ST__COUNT
+};
+
+#define USER_COLS "u.id, u.name, u.display, o.slug, o.kind, u.admin, u.pwhash, u.created_at"
+
+static const char *const sql[ST__COUNT] = {
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_SAVEPOINT] = "SAVEPOINT job",
+    [ST_RELEASE] = "RELEASE job",
+    [ST_ROLLBACK_TO] = "ROLLBACK TO job",
+    [ST_JOURNAL_APPEND] = "INSERT INTO journal(type, actor_org, actor_user, time, body,"
+                          " visibility) VALUES (?,?,?,?,?,?)",
+    [ST_JOURNAL_SCAN] = "SELECT seq, type, actor_org, actor_user, time, body, visibility"
+                        " FROM journal WHERE seq > ? ORDER BY seq LIMIT ?",
+    [ST_JOURNAL_LEN] = "SELECT coalesce(max(seq), 0) FROM journal",
+    [ST_PAGES] = "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+    [ST_META_GET] = "SELECT value FROM meta WHERE key = ?",
+    [ST_META_SET] = "INSERT INTO meta(key, value) VALUES (?, ?)"
+                    " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    [ST_ORG_INSERT] = "INSERT INTO orgs(slug, name, kind, created_at) VALUES (?,?,?,?)",
+    [ST_ORG_GET] = "SELECT id, slug, name, kind, created_at FROM orgs WHERE slug = ?",
+    [ST_ORG_LIST] = "SELECT id, slug, name, kind, created_at FROM orgs ORDER BY slug",
+    [ST_USER_INSERT] = "INSERT INTO users(name, display, org_id, admin, pwhash, created_at)"
+                       " SELECT ?, ?, id, ?, ?, ? FROM orgs WHERE slug = ?",
+    [ST_USER_GET] = "SELECT " USER_COLS " FROM users u JOIN orgs o ON o.id = u.org_id"
+                    " WHERE u.name = ?",
+    [ST_USER_LIST] = "SELECT " USER_COLS " FROM users u JOIN orgs o ON o.id = u.org_id"
+                     " ORDER BY u.name",
+    [ST_TOKEN_INSERT] = "INSERT INTO tokens(id, hash, user_id, label, created_at)"
+                        " SELECT ?, ?, id, ?, ? FROM users WHERE name = ?",
+    [ST_TOKEN_GET] = "SELECT t.id, t.hash, u.name, t.label, t.created_at, t.revoked_at"
+                     " FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.id = ?",
+    [ST_TOKEN_BY_HASH] = "SELECT t.id, t.hash, u.name, t.label, t.created_at, t.revoked_at"
+                         " FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?",
+    [ST_TOKEN_REVOKE] = "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+    [ST_CROSSING_INSERT] = "INSERT INTO crossings(slug, name, lat, lon, notes)"
+                           " VALUES (?,?,?,?,?)",
+    [ST_CROSSING_GET] = "SELECT slug, name, lat, lon, notes FROM crossings WHERE slug = ?",
+    [ST_CROSSING_LIST] = "SELECT slug, name, lat, lon, notes FROM crossings ORDER BY slug",
+    [ST_ZONE_INSERT] = "INSERT INTO zones(slug, name, kind, geometry) VALUES (?,?,?,?)",
+    [ST_ZONE_EXISTS] = "SELECT 1 FROM zones WHERE slug = ?",
+    [ST_ZONE_LIST] = "SELECT slug, name, kind, geometry FROM zones ORDER BY slug",
+};
+
+typedef struct sq {
+    store base;                  /* Must stay first: a store * is a sq *. */
+    sqlite3 *db;
+    char *path;
+    sqlite3_stmt *stmts[ST__COUNT]; /* Prepared on first use, reused until close. */
+} sq;
+
+static int fail(sq *q, int rc, tr_err *e)
+{
+    const char *msg = sqlite3_errmsg(q->db);
+    int prim = rc & 0xff;
+    if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
+        return err_set(e, 503, "store.busy", "try again in a moment",
+                       "the database is busy: %s", msg);
+    if (prim == SQLITE_CONSTRAINT)
+        return err_set(e, 409, "store.conflict", NULL, "the change conflicts with stored data: %s",
+                       msg);
+    if (prim == SQLITE_NOTADB)
+        return err_set(e, 400, "store.not_truce", "check the --db path",
+                       "%s is not a truce database", q->path);
+    if (prim == SQLITE_FULL)
+        return err_set(e, 507, "store.full", "free disk space", "the disk is full: %s", msg);
+    return err_set(e, 500, "store.failed", "see the server log", "database error: %s", msg);
+}
+
+static sqlite3_stmt *stmt(sq *q, enum stmt_id id, tr_err *e)
+{
+    if (!q->stmts[id]) {
+        int rc = sqlite3_prepare_v3(q->db, sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+                                    &q->stmts[id], NULL);
+        if (rc != SQLITE_OK) {
+            fail(q, rc, e);
+            return NULL;
+        }
+    }
+    return q->stmts[id];
+}
+
+static void done(sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static void col_copy(char *dst, size_t cap, sqlite3_stmt *st, int i)
+{
+    const unsigned char *v = sqlite3_column_text(st, i);
+    snprintf(dst, cap, "%s", v ? (const char *)v : "");
+}
+
+/* Runs a statement that returns no rows. */
+static int exec_id(sq *q, enum stmt_id id, tr_err *e)
+{
+    sqlite3_stmt *st = stmt(q, id, e);
+    int rc;
+    if (!st) return -1;
+    rc = sqlite3_step(st);
+    done(st);
+    return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
+}
+
+/* Steps a bound single-row statement; 1 found, 0 none, -1 error. The caller reads the
+ * columns and then calls done(). */
+static int step_one(sq *q, sqlite3_stmt *st, tr_err *e)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) return 1;
+    done(st);
+    if (rc == SQLITE_DONE) return 0;
+    return fail(q, rc, e);
+}
+
+static int step_done(sq *q, sqlite3_stmt *st, tr_err *e)
+{
+    int rc = sqlite3_step(st);
+    done(st);
+    return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
+}
+
+/* ---- transactions ---------------------------------------------------------------- */
+
+static int sq_begin(store *s, tr_err *e) { return exec_id((sq *)s, ST_BEGIN, e); }
+static int sq_commit(store *s, tr_err *e) { return exec_id((sq *)s, ST_COMMIT, e); }
+static int sq_savepoint(store *s, tr_err *e) { return exec_id((sq *)s, ST_SAVEPOINT, e); }
+static int sq_release(store *s, tr_err *e) { return exec_id((sq *)s, ST_RELEASE, e); }
+
+static void sq_rollback(store *s)
+{
+    sq *q = (sq *)s;
+    if (!sqlite3_get_autocommit(q->db)) sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static void sq_rollback_to(store *s)
+{
+    tr_err e = TR_ERR_INIT;
+    /* ROLLBACK TO leaves the savepoint open; RELEASE closes it. */
+    exec_id((sq *)s, ST_ROLLBACK_TO, &e);
+    exec_id((sq *)s, ST_RELEASE, &e);
+    err_clear(&e);
+}
+
+/* ---- journal --------------------------------------------------------------------- */
+
+static int sq_journal_append(store *s, store_event *ev, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_JOURNAL_APPEND, e);
+    if (!st) return -1;
+    bind_text(st, 1, ev->type);
+    bind_text(st, 2, ev->actor_org);
+    bind_text(st, 3, ev->actor_user);
+    bind_text(st, 4, ev->time);
+    bind_text(st, 5, ev->body);
+    bind_text(st, 6, ev->visibility);
+    if (step_done(q, st, e)) return -1;
+    ev->seq = sqlite3_last_insert_rowid(q->db);
+    return 0;
+}
+
+static int sq_journal_scan(store *s, int64_t after, int64_t limit, store_row_cb cb, void *cls,
+                           tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_JOURNAL_SCAN, e);
+    int rc;
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, after);
+    sqlite3_bind_int64(st, 2, limit);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        store_event ev = {
+            .seq = sqlite3_column_int64(st, 0),
+            .type = (const char *)sqlite3_column_text(st, 1),
+            .actor_org = (const char *)sqlite3_column_text(st, 2),
+            .actor_user = (const char *)sqlite3_column_text(st, 3),
+            .time = (const char *)sqlite3_column_text(st, 4),
+            .body = (const char *)sqlite3_column_text(st, 5),
+            .visibility = (const char *)sqlite3_column_text(st, 6),
+        };
+        if (cb(cls, &ev)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    done(st);
+    return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
+}
+
+static int sq_stats(store *s, store_stats *out, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_JOURNAL_LEN, e);
+    struct stat sb;
+    char wal[4096];
+    if (!st) return -1;
+    if (step_one(q, st, e) != 1) return -1;
+    out->journal_length = sqlite3_column_int64(st, 0);
+    done(st);
+    out->db_bytes = 0;
+    if (stat(q->path, &sb) == 0) out->db_bytes += sb.st_size;
+    snprintf(wal, sizeof wal, "%s-wal", q->path);
+    if (stat(wal, &sb) == 0) out->db_bytes += sb.st_size;
+    return 0;
+}
+
+/* ---- meta ------------------------------------------------------------------------ */
+
+static int sq_meta_get(store *s, const char *key, char *out, size_t cap, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_META_GET, e);
+    int found;
+    if (!st) return -1;
+    bind_text(st, 1, key);
+    if ((found = step_one(q, st, e)) != 1) return found;
+    col_copy(out, cap, st, 0);
+    done(st);
+    return 1;
+}
+
+static int sq_meta_set(store *s, const char *key, const char *value, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_META_SET, e);
+    if (!st) return -1;
+    bind_text(st, 1, key);
+    bind_text(st, 2, value);
+    return step_done(q, st, e);
+}
+
+/* ---- organizations --------------------------------------------------------------- */
+
+static void read_org(sqlite3_stmt *st, store_org *o)
+{
+    o->id = sqlite3_column_int64(st, 0);
+    col_copy(o->slug, sizeof o->slug, st, 1);
+    col_copy(o->name, sizeof o->name, st, 2);
+    col_copy(o->kind, sizeof o->kind, st, 3);
+    col_copy(o->created_at, sizeof o->created_at, st, 4);
+}
+
+static int sq_org_insert(store *s, const store_org *o, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_ORG_INSERT, e);
+    if (!st) return -1;
+    bind_text(st, 1, o->slug);
+    bind_text(st, 2, o->name);
+    bind_text(st, 3, o->kind);
+    bind_text(st, 4, o->created_at);
+    return step_done(q, st, e);
+}
+
+static int sq_org_get(store *s, const char *slug, store_org *out, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_ORG_GET, e);
+    int found;
+    if (!st) return -1;
+    bind_text(st, 1, slug);
+    if ((found = step_one(q, st, e)) != 1) return found;
+    read_org(st, out);
+    done(st);
+    return 1;
+}
+
+/* Runs a list statement, handing each row to cb after `read` has decoded it into row. */
+static int scan(sq *q, enum stmt_id id, void (*read)(sqlite3_stmt *, void *), void *row,
+                store_row_cb cb, void *cls, tr_err *e)
+{
+    sqlite3_stmt *st = stmt(q, id, e);
+    int rc;
+    if (!st) return -1;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        read(st, row);
+        if (cb(cls, row)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    done(st);
+    return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
+}
+
+static void read_org_v(sqlite3_stmt *st, void *row) { read_org(st, row); }
+
+static int sq_org_list(store *s, store_row_cb cb, void *cls, tr_err *e)
+{
+    store_org o;
+    return scan((sq *)s, ST_ORG_LIST, read_org_v, &o, cb, cls, e);
+}
+
+/* ---- users ----------------------------------------------------------------------- */
+
+static void read_user(sqlite3_stmt *st, void *row)
+{
+    store_user *u = row;
+    u->id = sqlite3_column_int64(st, 0);
+    col_copy(u->name, sizeof u->name, st, 1);
+    col_copy(u->display, sizeof u->display, st, 2);
+    col_copy(u->org, sizeof u->org, st, 3);
+    col_copy(u->org_kind, sizeof u->org_kind, st, 4);
+    u->admin = sqlite3_column_int(st, 5);
+    col_copy(u->pwhash, sizeof u->pwhash, st, 6);
+    col_copy(u->created_at, sizeof u->created_at, st, 7);
+}
+
+static int sq_user_insert(store *s, const store_user *u, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_USER_INSERT, e);
+    if (!st) return -1;
+    bind_text(st, 1, u->name);
+    bind_text(st, 2, u->display);
+    sqlite3_bind_int(st, 3, u->admin);
+    bind_text(st, 4, u->pwhash);
+    bind_text(st, 5, u->created_at);
+    bind_text(st, 6, u->org);
+    if (step_done(q, st, e)) return -1;
+    if (sqlite3_changes(q->db) != 1)
+        return err_set(e, 404, "org.not_found", "create the organization first",
+                       "organization '%s' does not exist", u->org);
+    return 0;
+}
+
+static int sq_user_get(store *s, const char *name, store_user *out, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_USER_GET, e);
+    int found;
+    if (!st) return -1;
+    bind_text(st, 1, name);
+    if ((found = step_one(q, st, e)) != 1) return found;
+    read_user(st, out);
+    done(st);
+    return 1;
+}
+
+static int sq_user_list(store *s, store_row_cb cb, void *cls, tr_err *e)
+{
+    store_user u;
+    return scan((sq *)s, ST_USER_LIST, read_user, &u, cb, cls, e);
+}
+
+/* ---- tokens ---------------------------------------------------------------------- */
+
+static void read_token(sqlite3_stmt *st, store_token *t)
+{
+    col_copy(t->id, sizeof t->id, st, 0);
+    col_copy(t->hash, sizeof t->hash, st, 1);
+    col_copy(t->user, sizeof t->user, st, 2);
+    col_copy(t->label, sizeof t->label, st, 3);
+    col_copy(t->created_at, sizeof t->created_at, st, 4);
+    col_copy(t->revoked_at, sizeof t->revoked_at, st, 5);
+}
+
+static int sq_token_insert(store *s, const store_token *t, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_TOKEN_INSERT, e);
+    if (!st) return -1;
+    bind_text(st, 1, t->id);
+    bind_text(st, 2, t->hash);
+    bind_text(st, 3, t->label);
+    bind_text(st, 4, t->created_at);
+    bind_text(st, 5, t->user);
+    if (step_done(q, st, e)) return -1;
+    if (sqlite3_changes(q->db) != 1)
+        return err_set(e, 404, "user.not_found", "check the user name",
+                       "user '%s' does not exist", t->user);
+    return 0;
+}
+
+static int token_lookup(sq *q, enum stmt_id id, const char *key, store_token *out, tr_err *e)
+{
+    sqlite3_stmt *st = stmt(q, id, e);
+    int found;
+    if (!st) return -1;
+    bind_text(st, 1, key);
+    if ((found = step_one(q, st, e)) != 1) return found;
+    read_token(st, out);
+    done(st);
+    return 1;
+}
+
+static int sq_token_get(store *s, const char *id, store_token *out, tr_err *e)
+{
+    return token_lookup((sq *)s, ST_TOKEN_GET, id, out, e);
+}
+
+static int sq_token_by_hash(store *s, const char *hash, store_token *out, tr_err *e)
+{
+    return token_lookup((sq *)s, ST_TOKEN_BY_HASH, hash, out, e);
+}
+
+static int sq_token_revoke(store *s, const char *id, const char *when, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_TOKEN_REVOKE, e);
+    if (!st) return -1;
+    bind_text(st, 1, when);
+    bind_text(st, 2, id);
+    return step_done(q, st, e);
+}
+
+/* ---- places ---------------------------------------------------------------------- */
+
+static void read_crossing(sqlite3_stmt *st, void *row)
+{
+    store_crossing *c = row;
+    col_copy(c->slug, sizeof c->slug, st, 0);
+    col_copy(c->name, sizeof c->name, st, 1);
+    c->lat = sqlite3_column_double(st, 2);
+    c->lon = sqlite3_column_double(st, 3);
+    col_copy(c->notes, sizeof c->notes, st, 4);
+}
+
+static int sq_crossing_insert(store *s, const store_crossing *c, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_CROSSING_INSERT, e);
+    if (!st) return -1;
+    bind_text(st, 1, c->slug);
+    bind_text(st, 2, c->name);
+    sqlite3_bind_double(st, 3, c->lat);
+    sqlite3_bind_double(st, 4, c->lon);
+    bind_text(st, 5, c->notes);
+    return step_done(q, st, e);
+}
+
+static int sq_crossing_get(store *s, const char *slug, store_crossing *out, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_CROSSING_GET, e);
+    int found;
+    if (!st) return -1;
+    bind_text(st, 1, slug);
+    if ((found = step_one(q, st, e)) != 1) return found;
+    read_crossing(st, out);
+    done(st);
+    return 1;
+}
+
+static int sq_crossing_list(store *s, store_row_cb cb, void *cls, tr_err *e)
+{
+    store_crossing c;
+    return scan((sq *)s, ST_CROSSING_LIST, read_crossing, &c, cb, cls, e);
+}
+
+static int sq_zone_insert(store *s, const char *slug, const char *name, const char *kind,
+                          const char *geometry, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_ZONE_INSERT, e);
+    if (!st) return -1;
+    bind_text(st, 1, slug);
+    bind_text(st, 2, name);
+    bind_text(st, 3, kind);
+    bind_text(st, 4, geometry);
+    return step_done(q, st, e);
+}
+
+static int sq_zone_exists(store *s, const char *slug, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_ZONE_EXISTS, e);
+    int found;
+    if (!st) return -1;
+    bind_text(st, 1, slug);
+    if ((found = step_one(q, st, e)) != 1) return found;
+    done(st);
+    return 1;
+}
+
+static void read_zone(sqlite3_stmt *st, void *row)
+{
+    store_zone *z = row;
+    z->slug = (const char *)sqlite3_column_text(st, 0);
+    z->name = (const char *)sqlite3_column_text(st, 1);
+    z->kind = (const char *)sqlite3_column_text(st, 2);
+    z->geometry = (const char *)sqlite3_column_text(st, 3);
+}
+
+static int sq_zone_list(store *s, store_row_cb cb, void *cls, tr_err *e)
+{
+    store_zone z;
+    return scan((sq *)s, ST_ZONE_LIST, read_zone, &z, cb, cls, e);
+}
+
+/* ---- open / close ---------------------------------------------------------------- */
+
+static void sq_close(store *s)
+{
+    sq *q = (sq *)s;
+    if (!q) return;
+    for (int i = 0; i < ST__COUNT; i++) sqlite3_finalize(q->stmts[i]);
+    sqlite3_close(q->db);
+    free(q->path);
+    free(q);
+}
+
+static const store_ops sqlite_ops = {
+    .backend = "sqlite",
+    .close = sq_close,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .savepoint = sq_savepoint,
+    .release = sq_release,
+    .rollback_to = sq_rollback_to,
+    .journal_append = sq_journal_append,
+    .journal_scan = sq_journal_scan,
+    .stats = sq_stats,
+    .meta_get = sq_meta_get,
+    .meta_set = sq_meta_set,
+    .org_insert = sq_org_insert,
+    .org_get = sq_org_get,
+    .org_list = sq_org_list,
+    .user_insert = sq_user_insert,
+    .user_get = sq_user_get,
+    .user_list = sq_user_list,
+    .token_insert = sq_token_insert,
+    .token_get = sq_token_get,
+    .token_by_hash = sq_token_by_hash,
+    .token_revoke = sq_token_revoke,
+    .crossing_insert = sq_crossing_insert,
+    .crossing_get = sq_crossing_get,
+    .crossing_list = sq_crossing_list,
+    .zone_insert = sq_zone_insert,
+    .zone_exists = sq_zone_exists,
+    .zone_list = sq_zone_list,
+};
+
+static int pragma_int(sq *q, const char *pragma, int *out, tr_err *e)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(q->db, pragma, -1, &st, NULL);
+    if (rc != SQLITE_OK) return fail(q, rc, e);
+    rc = sqlite3_step(st);
+    *out = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(q, rc, e);
+}
+
+static int exec_sql(sq *q, const char *text, tr_err *e)
+{
+    int rc = sqlite3_exec(q->db, text, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? 0 : fail(q, rc, e);
+}
+
+static int migrate(sq *q, tr_err *e)
+{
+    int version, app, tables;
+    char text[128];
+
+    if (pragma_int(q, "PRAGMA user_version", &version, e) ||
+        pragma_int(q, "PRAGMA application_id", &app, e) ||
+        pragma_int(q, "SELECT count(*) FROM sqlite_master", &tables, e))
+        return -1;
+    if (app != APPLICATION_ID && (app != 0 || tables > 0))
+        return err_set(e, 400, "store.not_truce", "check the --db path",
+                       "%s is not a truce database", q->path);
+    if (version > N_MIGRATIONS)
+        return err_set(e, 400, "store.too_new", "upgrade truce to open it",
+                       "%s has schema version %d, newer than this truce (%s) understands (%d)",
+                       q->path, version, TRUCE_VERSION, N_MIGRATIONS);
+    if (version == N_MIGRATIONS) return 0;
+    if (exec_sql(q, "BEGIN IMMEDIATE", e)) return -1;
+    for (int v = version; v < N_MIGRATIONS; v++)
+        if (exec_sql(q, migrations[v], e)) goto fail;
+    snprintf(text, sizeof text, "PRAGMA user_version = %d; PRAGMA application_id = %d",
+             N_MIGRATIONS, APPLICATION_ID);
+    if (exec_sql(q, text, e) || exec_sql(q, "COMMIT", e)) goto fail;
+    return 0;
+fail:
+    sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
+store *store_sqlite_open(const char *path, int flags, tr_err *e)
+{
+    sq *q;
+    struct stat sb;
+    int oflags = SQLITE_OPEN_NOMUTEX, rc;
+
+    if (!(flags & STORE_CREATE) && stat(path, &sb) != 0) {
+        err_set(e, 404, "store.missing", "create it with `truce init` or `truce demo`",
+                "no database at %s", path);
+        return NULL;
+    }
+    oflags |= (flags & STORE_READONLY) ? SQLITE_OPEN_READONLY
+                                        : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    q = calloc(1, sizeof *q);
+    if (!q) abort();
+    q->base.ops = &sqlite_ops;
+    q->path = strdup(path);
+    rc = sqlite3_open_v2(path, &q->db, oflags, NULL);
+    if (rc != SQLITE_OK) {
+        err_set(e, 500, "store.open_failed", "check the path and its permissions",
+                "cannot open database %s: %s", path, q->db ? sqlite3_errmsg(q->db)
+                                                            : sqlite3_errstr(rc));
+        sq_close(&q->base);
+        return NULL;
+    }
+    sqlite3_busy_timeout(q->db, 5000);
+    sqlite3_extended_result_codes(q->db, 1);
+    if (exec_sql(q, "PRAGMA foreign_keys = ON", e)) goto fail;
+    if (!(flags & STORE_READONLY)) {
+        if (exec_sql(q, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL", e)) goto fail;
+        if (migrate(q, e)) goto fail;
+    } else {
+        int version;
+        if (pragma_int(q, "PRAGMA user_version", &version, e)) goto fail;
+        if (version > N_MIGRATIONS) {
+            err_set(e, 400, "store.too_new", "upgrade truce to open it",
+                    "%s has schema version %d, newer than this truce understands (%d)", path,
+                    version, N_MIGRATIONS);
+            goto fail;
+        }
+    }
+    return &q->base;
+fail:
+    sq_close(&q->base);
+    return NULL;
+}

@@ -1,0 +1,159 @@
+/* store.h - the storage interface: a struct of function pointers, one per operation.
+ *
+ * Services never write SQL. They call the operations below through `s->ops`, and a
+ * backend implements them: SQLite now (sqlite.c), PostgreSQL later, in the manner of the
+ * GNU Taler exchange's database plugins. A `store` is one connection: it is used by one
+ * thread at a time. The HTTP server keeps one for its writer thread and a pool for
+ * readers (WAL lets readers run beside the writer).
+ *
+ * Transactions. Writes happen inside begin/commit. store_txn() wraps a callback in a
+ * transaction and retries it when the backend reports contention (code "store.busy").
+ * The group committer (writer.h) runs many callbacks in one transaction, each inside a
+ * savepoint, so one failing request does not undo its neighbours.
+ *
+ * Lookups return 1 when found, 0 when not found, -1 on error (e set).
+ *
+ * The journal (see journal/journal.h) is the source of truth; the other tables are
+ * projections of it, written only by journal/project.c. */
+#ifndef TRUCE_STORE_STORE_H
+#define TRUCE_STORE_STORE_H
+
+#include "core/err.h"
+
+#include <stdint.h>
+
+typedef struct store store;
+
+#define STORE_SLUG_MAX 65  /* 64 bytes and the terminator. */
+#define STORE_NAME_MAX 257 /* 256 bytes and the terminator. */
+#define STORE_TIME_MAX 25  /* UTIL_ISO_LEN. */
+
+typedef struct store_event {
+    int64_t seq;            /* 1-based, dense; assigned by journal_append. */
+    const char *type;       /* "org.created"... */
+    const char *actor_org;  /* Slug of the acting organization, or NULL (operator, CLI). */
+    const char *actor_user; /* Acting user name, or "cli" for the local operator. */
+    const char *time;       /* UTC ISO 8601 with milliseconds. */
+    const char *body;       /* Canonical JSON. */
+    const char *visibility; /* Audience list; see journal.h. */
+} store_event;
+
+typedef struct store_org {
+    int64_t id;
+    char slug[STORE_SLUG_MAX];
+    char name[STORE_NAME_MAX];
+    char kind[16];           /* party | mediator | monitor | humanitarian | observer */
+    char created_at[STORE_TIME_MAX];
+} store_org;
+
+typedef struct store_user {
+    int64_t id;
+    char name[STORE_SLUG_MAX];
+    char display[STORE_NAME_MAX]; /* Human name; may be empty. */
+    char org[STORE_SLUG_MAX];     /* Organization slug. */
+    char org_kind[16];
+    int admin;                    /* Administrator of the deployment. */
+    char pwhash[160];             /* crypto_pwhash_str() output; never leaves the server. */
+    char created_at[STORE_TIME_MAX];
+} store_user;
+
+typedef struct store_token {
+    char id[17];                  /* Public id: 16 hex digits of SHA-256(token). */
+    char hash[65];                /* Hex SHA-256 of the token; the token itself is never kept. */
+    char user[STORE_SLUG_MAX];
+    char label[STORE_NAME_MAX];
+    char created_at[STORE_TIME_MAX];
+    char revoked_at[STORE_TIME_MAX]; /* Empty while the token is valid. */
+} store_token;
+
+typedef struct store_crossing {
+    char slug[STORE_SLUG_MAX];
+    char name[STORE_NAME_MAX];
+    double lat, lon;              /* WGS84 degrees. */
+    char notes[STORE_NAME_MAX];
+} store_crossing;
+
+typedef struct store_stats {
+    int64_t journal_length;       /* Number of journal events. */
+    int64_t db_bytes;             /* Database file plus its WAL. */
+} store_stats;
+
+typedef int (*store_row_cb)(void *cls, const void *row); /* Non-zero stops the scan. */
+
+typedef struct store_ops {
+    const char *backend; /* "sqlite" */
+    void (*close)(store *s);
+
+    /* Transactions. begin takes the write lock at once (BEGIN IMMEDIATE). */
+    int (*begin)(store *s, tr_err *e);
+    int (*commit)(store *s, tr_err *e);
+    void (*rollback)(store *s);
+    int (*savepoint)(store *s, tr_err *e);
+    int (*release)(store *s, tr_err *e);
+    void (*rollback_to)(store *s);
+
+    /* Journal: append-only. */
+    int (*journal_append)(store *s, store_event *ev, tr_err *e); /* Sets ev->seq. */
+    int (*journal_scan)(store *s, int64_t after, int64_t limit, store_row_cb cb, void *cls,
+                        tr_err *e); /* Rows are store_event, in sequence order. */
+    int (*stats)(store *s, store_stats *out, tr_err *e);
+
+    /* Deployment settings (name, origin...). */
+    int (*meta_get)(store *s, const char *key, char *out, size_t cap, tr_err *e);
+    int (*meta_set)(store *s, const char *key, const char *value, tr_err *e);
+
+    /* Organizations. */
+    int (*org_insert)(store *s, const store_org *o, tr_err *e);
+    int (*org_get)(store *s, const char *slug, store_org *out, tr_err *e);
+    int (*org_list)(store *s, store_row_cb cb, void *cls, tr_err *e);
+
+    /* Users. */
+    int (*user_insert)(store *s, const store_user *u, tr_err *e);
+    int (*user_get)(store *s, const char *name, store_user *out, tr_err *e);
+    int (*user_list)(store *s, store_row_cb cb, void *cls, tr_err *e);
+
+    /* API tokens. */
+    int (*token_insert)(store *s, const store_token *t, tr_err *e);
+    int (*token_get)(store *s, const char *id, store_token *out, tr_err *e);
+    int (*token_by_hash)(store *s, const char *hash, store_token *out, tr_err *e);
+    int (*token_revoke)(store *s, const char *id, const char *when, tr_err *e);
+
+    /* Places. */
+    int (*crossing_insert)(store *s, const store_crossing *c, tr_err *e);
+    int (*crossing_get)(store *s, const char *slug, store_crossing *out, tr_err *e);
+    int (*crossing_list)(store *s, store_row_cb cb, void *cls, tr_err *e);
+    int (*zone_insert)(store *s, const char *slug, const char *name, const char *kind,
+                       const char *geometry, tr_err *e);
+    int (*zone_exists)(store *s, const char *slug, tr_err *e);
+    int (*zone_list)(store *s, store_row_cb cb, void *cls, tr_err *e); /* Rows: store_zone. */
+} store_ops;
+
+typedef struct store_zone {
+    const char *slug, *name, *kind;
+    const char *geometry; /* GeoJSON geometry object, as text. */
+} store_zone;
+
+struct store {
+    const store_ops *ops;
+};
+
+enum {
+    STORE_CREATE = 1,   /* Create the database when the file does not exist. */
+    STORE_READONLY = 2, /* Open for reading only. */
+};
+
+/* Opens the SQLite database at path and applies pending migrations. A database written by
+ * a newer truce is refused (store.too_new). */
+store *store_sqlite_open(const char *path, int flags, tr_err *e);
+
+/* Highest schema version this build knows. */
+int store_schema_version(void);
+
+typedef int (*store_txn_fn)(store *s, void *cls, tr_err *e);
+
+/* Runs fn inside a transaction: commits when it returns 0, rolls back when it returns -1.
+ * Retries the whole transaction (up to 8 times, with a short backoff) when the backend
+ * reports contention; fn must therefore be safe to run again. */
+int store_txn(store *s, store_txn_fn fn, void *cls, tr_err *e);
+
+#endif
