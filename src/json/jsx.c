@@ -180,18 +180,24 @@ json_t *jsx_parse(const char *data, size_t len, tr_err *e)
                 "the request body is empty");
         return NULL;
     }
-    v = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
+    v = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
     if (!v) {
-        const char *code = "request.malformed_json";
         switch (json_error_code(&je)) {
-        case json_error_invalid_utf8: code = "request.invalid_utf8"; break;
+        case json_error_invalid_utf8:
+            err_set(e, 400, "request.invalid_utf8", "send the body encoded as UTF-8",
+                    "the request body is not valid UTF-8 (byte %d)", je.position);
+            break;
         case json_error_null_character:
-        case json_error_null_byte_in_key: code = "request.nul_byte"; break;
-        default: break;
+        case json_error_null_byte_in_key:
+            err_set(e, 400, "request.nul_byte", "remove the NUL character (\\u0000)",
+                    "the request body contains a NUL character (line %d, column %d)", je.line,
+                    je.column);
+            break;
+        default:
+            err_set(e, 400, "request.malformed_json", "send well-formed JSON",
+                    "the request body is not valid JSON: %s at line %d, column %d", je.text,
+                    je.line, je.column);
         }
-        err_set(e, 400, code, "send well-formed UTF-8 JSON",
-                "the request body is not valid JSON: %s at line %d, column %d", je.text,
-                je.line, je.column);
         err_detail(e, json_pack("{s:i, s:i, s:i}", "line", je.line, "column", je.column,
                                 "position", je.position));
         return NULL;

@@ -1,0 +1,252 @@
+/* helpers.c - shared test plumbing; see helpers.h. */
+#include "helpers.h"
+
+#include "accounts/accounts.h"
+#include "scenario/scenario.h"
+
+#include <curl/curl.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define fail_now(...)                                                                          \
+    do {                                                                                       \
+        fprintf(stderr, __VA_ARGS__);                                                          \
+        fputc('\n', stderr);                                                                   \
+        abort();                                                                               \
+    } while (0)
+
+char *th_tmpdir(void)
+{
+    static char slots[16][128];
+    static int next;
+    char *p = slots[next++ % 16];
+    const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    snprintf(p, 128, "%s/truce-test-XXXXXX", base);
+    if (!mkdtemp(p)) fail_now("mkdtemp failed");
+    return p;
+}
+
+void th_rmrf(const char *dir)
+{
+    char cmd[512];
+    if (!dir || !strstr(dir, "truce-test-")) return;
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+}
+
+const char *th_scenario_dir(void)
+{
+    return TRUCE_SCENARIO_DIR;
+}
+
+store *th_demo_db(const char *path)
+{
+    tr_err e = TR_ERR_INIT;
+    static int ready;
+    store *s;
+    if (!ready) {
+        if (sodium_init() < 0) fail_now("sodium_init");
+        acct_init();
+        ready = 1;
+    }
+    s = store_sqlite_open(path, STORE_CREATE, &e);
+    if (!s || scn_init_deployment(s, "test", &e) || scn_load(s, th_scenario_dir(), NULL, &e))
+        fail_now("demo database: %s", e.message);
+    return s;
+}
+
+int64_t th_journal_len(const char *db_path)
+{
+    tr_err e = TR_ERR_INIT;
+    store_stats st = {0};
+    store *s = store_sqlite_open(db_path, 0, &e);
+    if (!s || s->ops->stats(s, &st, &e)) fail_now("journal length: %s", e.message);
+    s->ops->close(s);
+    return st.journal_length;
+}
+
+/* ---- HTTP ---- */
+
+typedef struct sink {
+    char *p;
+    size_t len;
+} sink;
+
+static size_t on_data(char *ptr, size_t size, size_t n, void *cls)
+{
+    sink *s = cls;
+    size_t add = size * n;
+    s->p = realloc(s->p, s->len + add + 1);
+    if (!s->p) abort();
+    memcpy(s->p + s->len, ptr, add);
+    s->len += add;
+    s->p[s->len] = 0;
+    return add;
+}
+
+int th_http(const char *method, const char *url, const char *token, const char *body, size_t len,
+            const char *ctype, th_resp *out)
+{
+    CURL *c = curl_easy_init();
+    struct curl_slist *h = NULL;
+    sink b = {0}, hd = {0};
+    char line[512];
+    CURLcode rc;
+
+    memset(out, 0, sizeof *out);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &hd);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    if (token) {
+        snprintf(line, sizeof line, "Authorization: Bearer %s", token);
+        h = curl_slist_append(h, line);
+    }
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+        snprintf(line, sizeof line, "Content-Type: %s", ctype ? ctype : "application/json");
+        h = curl_slist_append(h, line);
+    }
+    h = curl_slist_append(h, "Expect:");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    rc = curl_easy_perform(c);
+    if (rc == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    out->body = b.p ? b.p : calloc(1, 1);
+    out->len = b.len;
+    out->headers = hd.p ? hd.p : calloc(1, 1);
+    out->json = json_loadb(out->body, out->len, 0, NULL);
+    return rc == CURLE_OK ? 0 : -1;
+}
+
+void th_resp_free(th_resp *r)
+{
+    free(r->body);
+    free(r->headers);
+    json_decref(r->json);
+    memset(r, 0, sizeof *r);
+}
+
+char *th_header(const th_resp *r, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *line = r->headers; line && *line;) {
+        const char *end = strstr(line, "\r\n");
+        if (!end) break;
+        if (strncasecmp(line, name, n) == 0 && line[n] == ':') {
+            const char *v = line + n + 1;
+            while (*v == ' ') v++;
+            return strndup(v, (size_t)(end - v));
+        }
+        line = end + 2;
+    }
+    return NULL;
+}
+
+const char *th_code(const th_resp *r)
+{
+    const char *c = json_string_value(json_object_get(json_object_get(r->json, "error"), "code"));
+    return c ? c : "";
+}
+
+/* ---- server ---- */
+
+void th_server_start(th_server *t, const http_config *overrides)
+{
+    tr_err e = TR_ERR_INIT;
+    http_config cfg = {0};
+    store *s;
+    memset(t, 0, sizeof *t);
+    snprintf(t->dir, sizeof t->dir, "%s", th_tmpdir());
+    snprintf(t->db, sizeof t->db, "%s/t.db", t->dir);
+    s = th_demo_db(t->db);
+    s->ops->close(s);
+    if (overrides) cfg = *overrides;
+    cfg.db_path = t->db;
+    cfg.listen = "127.0.0.1:0";
+    if (!cfg.threads) cfg.threads = 2;
+    t->srv = http_start(&cfg, &e);
+    if (!t->srv) fail_now("server: %s", e.message);
+    snprintf(t->base, sizeof t->base, "http://127.0.0.1:%u", (unsigned)http_port(t->srv));
+}
+
+void th_server_stop(th_server *t)
+{
+    http_stop(t->srv);
+    th_rmrf(t->dir);
+}
+
+char *th_url(th_server *t, const char *path)
+{
+    static char slots[8][512];
+    static int next;
+    char *p = slots[next++ % 8];
+    snprintf(p, 512, "%s%s", t->base, path);
+    return p;
+}
+
+const char *th_login(th_server *t, const char *user, const char *password)
+{
+    static char slots[16][80];
+    static int next;
+    char body[256];
+    th_resp r;
+    char *p = slots[next++ % 16];
+    snprintf(body, sizeof body, "{\"user\":\"%s\",\"password\":\"%s\"}", user, password);
+    if (th_http("POST", th_url(t, "/api/v1/login"), NULL, body, strlen(body), NULL, &r) ||
+        r.status != 201)
+        fail_now("login %s: %ld %s", user, r.status, r.body);
+    snprintf(p, 80, "%s", json_string_value(json_object_get(r.json, "token")));
+    th_resp_free(&r);
+    return p;
+}
+
+/* ---- the binary ---- */
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    sink s = {0};
+    char chunk[4096];
+    size_t n;
+    if (!f) return calloc(1, 1);
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) on_data(chunk, 1, n, &s);
+    fclose(f);
+    return s.p ? s.p : calloc(1, 1);
+}
+
+int th_truce(char **out, char **err, const char *stdin_text, const char *fmt, ...)
+{
+    char args[2048], cmd[4096], *dir = th_tmpdir(), o[256], e[256], in[256];
+    const char *bin = getenv("TRUCE_BIN");
+    va_list ap;
+    int status;
+    if (!bin) fail_now("TRUCE_BIN is not set");
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(o, sizeof o, "%s/out", dir);
+    snprintf(e, sizeof e, "%s/err", dir);
+    snprintf(in, sizeof in, "%s/in", dir);
+    FILE *f = fopen(in, "w");
+    if (!f) fail_now("cannot write %s", in);
+    if (stdin_text) fputs(stdin_text, f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "'%s' %s <'%s' >'%s' 2>'%s'", bin, args, in, o, e);
+    status = system(cmd);
+    if (out) *out = slurp(o);
+    if (err) *err = slurp(e);
+    th_rmrf(dir);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}

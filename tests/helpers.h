@@ -1,0 +1,64 @@
+/* helpers.h - what the test programs share: temporary directories, a demo database, a
+ * real server on an ephemeral port, an HTTP client (libcurl), and running the truce
+ * binary as a user would. */
+#ifndef TRUCE_TESTS_HELPERS_H
+#define TRUCE_TESTS_HELPERS_H
+
+#include "http/http.h"
+#include "store/store.h"
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Creates a fresh temporary directory; returns its path (static storage per call slot). */
+char *th_tmpdir(void);
+void th_rmrf(const char *dir);
+
+/* A new database at path holding the demo scenario; returns it open. */
+store *th_demo_db(const char *path);
+const char *th_scenario_dir(void);
+
+int64_t th_journal_len(const char *db_path);
+
+/* ---- HTTP ---- */
+typedef struct th_resp {
+    long status;
+    char *body;     /* NUL-terminated. */
+    size_t len;
+    json_t *json;   /* Parsed body, or NULL when it is not JSON. */
+    char *headers;  /* Raw response headers. */
+} th_resp;
+
+/* Sends a request. token may be NULL; body may be NULL; ctype NULL means
+ * "application/json" when there is a body. Returns 0 when a response arrived. */
+int th_http(const char *method, const char *url, const char *token, const char *body, size_t len,
+            const char *ctype, th_resp *out);
+void th_resp_free(th_resp *r);
+/* A response header's value (malloc'd), or NULL. */
+char *th_header(const th_resp *r, const char *name);
+/* The error code of an error reply, or "". */
+const char *th_code(const th_resp *r);
+
+/* ---- server ---- */
+typedef struct th_server {
+    http_server *srv;
+    char dir[256];
+    char db[300];
+    char base[64]; /* "http://127.0.0.1:PORT" */
+} th_server;
+
+/* Builds a demo database in a new temporary directory and serves it on a free port. */
+void th_server_start(th_server *t, const http_config *overrides);
+void th_server_stop(th_server *t);
+/* Signs in and returns the token (static storage per call slot). */
+const char *th_login(th_server *t, const char *user, const char *password);
+char *th_url(th_server *t, const char *path); /* static storage, 8 slots */
+
+/* ---- the binary ---- */
+/* Runs `truce ARGS` through the shell; captures stdout and stderr (malloc'd; may be NULL
+ * to discard). Returns the exit status. stdin_text feeds standard input when not NULL. */
+int th_truce(char **out, char **err, const char *stdin_text, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+#endif

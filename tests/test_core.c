@@ -1,0 +1,178 @@
+/* test_core.c - the string buffer, arena, errors, time and hex helpers, and the sign-in
+ * throttle. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "accounts/throttle.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/util.h"
+
+#include <sodium.h>
+#include <string.h>
+
+static void buf_grows_and_terminates(void **state)
+{
+    buf b = BUF_INIT;
+    (void)state;
+    for (int i = 0; i < 1000; i++) buf_printf(&b, "%d,", i);
+    assert_int_equal(b.len, strlen(b.p));
+    assert_memory_equal(b.p, "0,1,2,", 6);
+    assert_string_equal(b.p + b.len - 4, "999,");
+    buf_reset(&b);
+    assert_int_equal(b.len, 0);
+    assert_string_equal(b.p, "");
+    buf_append(&b, "a\0b", 3);
+    assert_int_equal(b.len, 3);
+    assert_memory_equal(b.p, "a\0b", 4);
+    char *s = buf_steal(&b);
+    assert_null(b.p);
+    free(s);
+    s = buf_steal(&b); /* An empty buffer gives an empty string, never NULL. */
+    assert_string_equal(s, "");
+    free(s);
+}
+
+static void arena_aligns_and_zeroes(void **state)
+{
+    arena a = ARENA_INIT;
+    (void)state;
+    for (int i = 0; i < 2000; i++) {
+        unsigned char *p = arena_alloc(&a, (size_t)(i % 37) + 1);
+        assert_int_equal((uintptr_t)p % _Alignof(max_align_t), 0);
+        for (int j = 0; j < i % 37 + 1; j++) assert_int_equal(p[j], 0);
+        memset(p, 0xab, (size_t)(i % 37) + 1);
+    }
+    char *big = arena_alloc(&a, 100000); /* Larger than a chunk. */
+    assert_non_null(big);
+    assert_string_equal(arena_strndup(&a, "hello world", 5), "hello");
+    arena_free(&a);
+    assert_null(a.head);
+}
+
+static void err_carries_code_detail_and_hint(void **state)
+{
+    tr_err e = TR_ERR_INIT;
+    (void)state;
+    assert_int_equal(err_field(&e, "request.missing_field", "name", "add it", "missing %s", "name"),
+                     -1);
+    assert_int_equal(e.status, 400);
+    json_t *j = err_to_json(&e);
+    json_t *inner = json_object_get(j, "error");
+    assert_string_equal(json_string_value(json_object_get(inner, "code")),
+                        "request.missing_field");
+    assert_string_equal(json_string_value(json_object_get(inner, "message")), "missing name");
+    assert_string_equal(json_string_value(json_object_get(inner, "hint")), "add it");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(inner, "detail"),
+                                                          "field")),
+                        "name");
+    json_decref(j);
+    err_clear(&e);
+    assert_int_equal(e.status, 0);
+    /* Without a hint or detail both are null, never absent. */
+    err_set(&e, 500, "x.y", NULL, "boom");
+    j = err_to_json(&e);
+    inner = json_object_get(j, "error");
+    assert_true(json_is_null(json_object_get(inner, "hint")));
+    assert_true(json_is_null(json_object_get(inner, "detail")));
+    json_decref(j);
+    err_clear(&e);
+}
+
+static void time_is_iso8601_utc_with_ms(void **state)
+{
+    char t[UTIL_ISO_LEN];
+    (void)state;
+    util_now_iso(t);
+    assert_int_equal(strlen(t), 24);
+    assert_int_equal(t[4], '-');
+    assert_int_equal(t[10], 'T');
+    assert_int_equal(t[19], '.');
+    assert_int_equal(t[23], 'Z');
+    assert_true(strncmp(t, "2020", 4) > 0);
+}
+
+static void hex_round_trips_and_rejects(void **state)
+{
+    unsigned char in[4] = {0x00, 0xff, 0x10, 0xab}, out[4];
+    char hex[9];
+    (void)state;
+    util_hex(hex, in, 4);
+    assert_string_equal(hex, "00ff10ab");
+    assert_int_equal(util_unhex(out, 4, "00FF10ab"), 0);
+    assert_memory_equal(in, out, 4);
+    assert_int_equal(util_unhex(out, 4, "00ff10a"), -1);
+    assert_int_equal(util_unhex(out, 4, "00ff10ag"), -1);
+    char r1[65], r2[65];
+    util_random_hex(r1, 32);
+    util_random_hex(r2, 32);
+    assert_int_equal(strlen(r1), 64);
+    assert_string_not_equal(r1, r2);
+}
+
+static void slugs(void **state)
+{
+    (void)state;
+    assert_true(util_is_slug("kerem-shalom"));
+    assert_true(util_is_slug("un"));
+    assert_true(util_is_slug("a1"));
+    assert_false(util_is_slug(""));
+    assert_false(util_is_slug("-x"));
+    assert_false(util_is_slug("Israel"));
+    assert_false(util_is_slug("a b"));
+    assert_false(util_is_slug("a_b"));
+    assert_false(util_is_slug("\xd8\xba"));
+    char long_slug[66];
+    memset(long_slug, 'a', 65);
+    long_slug[65] = 0;
+    assert_false(util_is_slug(long_slug));
+    long_slug[64] = 0;
+    assert_true(util_is_slug(long_slug));
+}
+
+static void throttle_locks_after_failures_and_expires(void **state)
+{
+    throttle *t = throttle_new(3, 60);
+    (void)state;
+    assert_int_equal(throttle_wait(t, "u:a", 1000), 0);
+    throttle_failed(t, "u:a", 1000);
+    throttle_failed(t, "u:a", 1001);
+    assert_int_equal(throttle_wait(t, "u:a", 1002), 0);
+    throttle_failed(t, "u:a", 1002);
+    assert_int_equal(throttle_wait(t, "u:a", 1010), 50);   /* Locked until 1000 + 60. */
+    assert_int_equal(throttle_wait(t, "u:b", 1010), 0);    /* Other keys are unaffected. */
+    assert_int_equal(throttle_wait(t, "u:a", 1060), 0);    /* The window has passed. */
+    throttle_failed(t, "u:a", 1100);
+    throttle_failed(t, "u:a", 1100);
+    throttle_succeeded(t, "u:a");                          /* Success clears the count. */
+    throttle_failed(t, "u:a", 1101);
+    assert_int_equal(throttle_wait(t, "u:a", 1101), 0);
+    /* A flood of distinct keys cannot evict memory without bound, and still locks. */
+    char key[32];
+    for (int i = 0; i < 100000; i++) {
+        snprintf(key, sizeof key, "u:%d", i);
+        throttle_failed(t, key, 2000);
+    }
+    for (int i = 0; i < 3; i++) throttle_failed(t, "u:target", 2000);
+    assert_true(throttle_wait(t, "u:target", 2001) > 0);
+    throttle_free(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(buf_grows_and_terminates),
+        cmocka_unit_test(arena_aligns_and_zeroes),
+        cmocka_unit_test(err_carries_code_detail_and_hint),
+        cmocka_unit_test(time_is_iso8601_utc_with_ms),
+        cmocka_unit_test(hex_round_trips_and_rejects),
+        cmocka_unit_test(slugs),
+        cmocka_unit_test(throttle_locks_after_failures_and_expires),
+    };
+    if (sodium_init() < 0) return 1;
+    return cmocka_run_group_tests_name("core", tests, NULL, NULL);
+}

@@ -1,0 +1,174 @@
+/* test_json.c - strict schemas and the canonical encoding. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "json/jsx.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const kinds[] = {"party", "mediator", NULL};
+static const jsx_field point[] = {
+    {.name = "lat", .type = JSX_NUMBER, .min = -90, .max = 90},
+    {.name = "lon", .type = JSX_NUMBER, .min = -180, .max = 180},
+    {0},
+};
+static const jsx_field point_item[] = {{.name = "", .type = JSX_OBJECT, .fields = point}, {0}};
+static const jsx_field schema[] = {
+    {.name = "slug", .type = JSX_SLUG},
+    {.name = "name", .type = JSX_STRING, .min = 1, .max = 10},
+    {.name = "kind", .type = JSX_STRING, .oneof = kinds},
+    {.name = "count", .type = JSX_INT, .flags = JSX_OPTIONAL, .min = 0, .max = 100},
+    {.name = "flag", .type = JSX_BOOL, .flags = JSX_OPTIONAL | JSX_NULLABLE},
+    {.name = "points", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .max = 3, .items = point_item},
+    {0},
+};
+
+/* Checks `text` against the schema; returns the error code ("" when it passes) and the
+ * field the error names. */
+static const char *run(const char *text, char *field)
+{
+    static char code[48];
+    tr_err e = TR_ERR_INIT;
+    json_t *v = jsx_parse(text, strlen(text), &e);
+    int rc = v ? jsx_check(v, schema, NULL, &e) : -1;
+    json_decref(v);
+    field[0] = 0;
+    if (rc == 0) return "";
+    assert_int_equal(e.status, 400);
+    snprintf(code, sizeof code, "%s", e.code);
+    const char *f = json_string_value(json_object_get(e.detail, "field"));
+    if (f) strcpy(field, f);
+    err_clear(&e);
+    return code;
+}
+
+static void schema_accepts_valid(void **state)
+{
+    char f[256];
+    (void)state;
+    assert_string_equal(run("{\"slug\":\"a-1\",\"name\":\"x\",\"kind\":\"party\"}", f), "");
+    assert_string_equal(run("{\"slug\":\"a\",\"name\":\"\xd8\xba\xd8\xb2\xd8\xa9\",\"kind\":"
+                            "\"mediator\",\"count\":100,\"flag\":null,\"points\":[{\"lat\":31.5,"
+                            "\"lon\":34.4}]}", f),
+                        "");
+}
+
+static void schema_names_the_field(void **state)
+{
+    char f[256];
+    (void)state;
+    assert_string_equal(run("{\"slug\":\"a\",\"name\":\"x\",\"kind\":\"party\",\"extra\":1}", f),
+                        "request.unknown_field");
+    assert_string_equal(f, "extra");
+    assert_string_equal(run("{\"slug\":\"a\",\"kind\":\"party\"}", f), "request.missing_field");
+    assert_string_equal(f, "name");
+    assert_string_equal(run("{\"slug\":\"a\",\"name\":5,\"kind\":\"party\"}", f),
+                        "request.invalid_field");
+    assert_string_equal(f, "name");
+    assert_string_equal(run("{\"slug\":\"A\",\"name\":\"x\",\"kind\":\"party\"}", f),
+                        "request.invalid_field");
+    assert_string_equal(f, "slug");
+    assert_string_equal(run("{\"slug\":\"a\",\"name\":\"\",\"kind\":\"party\"}", f),
+                        "request.invalid_field");
+    assert_string_equal(run("{\"slug\":\"a\",\"name\":\"01234567890\",\"kind\":\"party\"}", f),
+                        "request.invalid_field");
+    assert_string_equal(run("{\"slug\":\"a\",\"name\":\"x\",\"kind\":\"king\"}", f),
+                        "request.invalid_field");
+    assert_string_equal(f, "kind");
+    assert_string_equal(run("{\"slug\":\"a\",\"name\":\"x\",\"kind\":\"party\",\"count\":1.5}",
+                            f),
+                        "request.invalid_field");
+    assert_string_equal(f, "count");
+    assert_string_equal(run("{\"slug\":\"a\",\"name\":\"x\",\"kind\":\"party\",\"count\":101}",
+                            f),
+                        "request.invalid_field");
+    assert_string_equal(run("{\"slug\":\"a\",\"name\":\"x\",\"kind\":\"party\",\"flag\":\"y\"}",
+                            f),
+                        "request.invalid_field");
+    assert_string_equal(run("{\"slug\":null,\"name\":\"x\",\"kind\":\"party\"}", f),
+                        "request.invalid_field");
+    assert_string_equal(f, "slug");
+    /* Nested paths. */
+    assert_string_equal(run("{\"slug\":\"a\",\"name\":\"x\",\"kind\":\"party\",\"points\":"
+                            "[{\"lat\":1,\"lon\":2},{\"lat\":91,\"lon\":2}]}", f),
+                        "request.invalid_field");
+    assert_string_equal(f, "points[1].lat");
+    assert_string_equal(run("{\"slug\":\"a\",\"name\":\"x\",\"kind\":\"party\",\"points\":"
+                            "[{\"lat\":1,\"lon\":2,\"alt\":3}]}", f),
+                        "request.unknown_field");
+    assert_string_equal(f, "points[0].alt");
+    assert_string_equal(run("{\"slug\":\"a\",\"name\":\"x\",\"kind\":\"party\",\"points\":"
+                            "[{},{},{},{}]}", f),
+                        "request.invalid_field");
+    assert_string_equal(f, "points");
+    /* Control characters other than tab and newlines are refused inside strings. */
+    assert_string_equal(run("{\"slug\":\"a\",\"name\":\"a\\u0007\",\"kind\":\"party\"}", f),
+                        "request.invalid_field");
+}
+
+static void parse_rejects_bad_bodies(void **state)
+{
+    char f[256];
+    (void)state;
+    assert_string_equal(run("", f), "request.malformed_json");
+    assert_string_equal(run("{", f), "request.malformed_json");
+    assert_string_equal(run("{\"a\":1,}", f), "request.malformed_json");
+    assert_string_equal(run("[1,2]", f), "request.not_object");
+    assert_string_equal(run("\"x\"", f), "request.not_object");
+    assert_string_equal(run("{\"slug\":\"a\",\"slug\":\"b\",\"name\":\"x\",\"kind\":\"party\"}",
+                            f),
+                        "request.malformed_json"); /* Duplicate keys. */
+    assert_string_equal(run("{\"name\":\"\xff\xfe\"}", f), "request.invalid_utf8");
+    assert_string_equal(run("{\"name\":\"\xc0\xaf\"}", f), "request.invalid_utf8"); /* Overlong. */
+    assert_string_equal(run("{\"name\":\"a\\u0000b\"}", f), "request.nul_byte");
+    /* A raw NUL byte inside the body. */
+    tr_err e = TR_ERR_INIT;
+    const char raw[] = "{\"name\":\"a\0b\"}";
+    assert_null(jsx_parse(raw, sizeof raw - 1, &e));
+    assert_int_equal(e.status, 400);
+    err_clear(&e);
+}
+
+static void canonical_is_sorted_compact_utf8(void **state)
+{
+    (void)state;
+    json_t *a = json_loads("{\"b\": [1, 2, {\"z\": 1, \"a\": \"\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d"
+                           "\"}], \"a\": \"x/y\", \"\xc3\xa9\": true, \"A\": null}",
+                           0, NULL);
+    json_t *b = json_loads("{\"A\":null,\"\xc3\xa9\":true,\"a\":\"x/y\",\"b\":[1,2,{\"a\":\"\xd7"
+                           "\xa9\xd7\x9c\xd7\x95\xd7\x9d\",\"z\":1}]}",
+                           0, NULL);
+    size_t la, lb;
+    char *ca = jsx_canonical(a, &la), *cb = jsx_canonical(b, &lb);
+    assert_string_equal(ca, cb);
+    assert_string_equal(ca, "{\"A\":null,\"a\":\"x/y\",\"b\":[1,2,{\"a\":\"\xd7\xa9\xd7\x9c\xd7\x95"
+                            "\xd7\x9d\",\"z\":1}],\"\xc3\xa9\":true}");
+    assert_int_equal(la, strlen(ca));
+    free(ca);
+    free(cb);
+    json_decref(a);
+    json_decref(b);
+
+    json_t *c = json_pack("{s:s, s:f, s:I}", "t", "line\n\"q\"\\\x01", "r", 0.1, "i",
+                          (json_int_t)9007199254740993LL);
+    char *cc = jsx_canonical(c, NULL);
+    assert_string_equal(cc, "{\"i\":9007199254740993,\"r\":0.10000000000000001,\"t\":\"line\\n\\\""
+                            "q\\\"\\\\\\u0001\"}");
+    free(cc);
+    json_decref(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(schema_accepts_valid),
+        cmocka_unit_test(schema_names_the_field),
+        cmocka_unit_test(parse_rejects_bad_bodies),
+        cmocka_unit_test(canonical_is_sorted_compact_utf8),
+    };
+    return cmocka_run_group_tests_name("json", tests, NULL, NULL);
+}
