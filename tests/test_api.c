@@ -1,7 +1,644 @@
+/* test_api.c - the real server on an ephemeral port, spoken to over HTTP with libcurl.
+ *
+ * Covers the access table (every route against every kind of caller), bad input (each
+ * gets a clear 4xx, the server keeps serving, and the journal does not grow), sign-in and
+ * its throttle, tokens, request ids, metrics, journal visibility, concurrent writes and
+ * slow clients. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-static void x(void **s){(void)s;}
-int main(void){const struct CMUnitTest t[]={cmocka_unit_test(x)};return cmocka_run_group_tests(t,NULL,NULL);}
+
+#include "helpers.h"
+
+#include "http/internal.h"
+#include "core/log.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static th_server T;
+
+static int setup(void **state)
+{
+    (void)state;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    th_server_start(&T, NULL);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    th_server_stop(&T);
+    curl_global_cleanup();
+    return 0;
+}
+
+/* Sends a request and returns the status; the response is freed unless out is given. */
+static long req(const char *method, const char *path, const char *token, const char *body,
+                th_resp *out)
+{
+    th_resp r;
+    long status;
+    assert_int_equal(th_http(method, th_url(&T, path), token, body, body ? strlen(body) : 0,
+                             NULL, &r), 0);
+    status = r.status;
+    if (out)
+        *out = r;
+    else
+        th_resp_free(&r);
+    return status;
+}
+
+static void assert_error_shape(const th_resp *r)
+{
+    json_t *err = json_object_get(r->json, "error");
+    assert_non_null(err);
+    assert_true(json_is_string(json_object_get(err, "code")));
+    assert_true(json_is_string(json_object_get(err, "message")));
+    assert_non_null(json_object_get(err, "detail"));
+    assert_non_null(json_object_get(err, "hint"));
+    assert_int_equal(json_object_size(err), 4);
+}
+
+/* ---- the access table -------------------------------------------------------------- */
+
+enum { ANON, PARTY, MEDIATOR, MONITOR, HUMANITARIAN, OBSERVER, ADMIN, N_ROLES };
+static const char *const role_names[N_ROLES] = {"anon", "party", "mediator", "monitor",
+                                                "humanitarian", "observer", "admin"};
+static const char *tokens[N_ROLES];
+
+/* Signs in one user of each kind. The demo has no ordinary observer, so one is made. */
+static void sign_in_everyone(void)
+{
+    const char *admin = th_login(&T, "admin", "demo-admin");
+    req("POST", "/api/v1/orgs", admin,
+        "{\"slug\":\"press\",\"name\":\"Press pool\",\"kind\":\"observer\"}", NULL);
+    req("POST", "/api/v1/users", admin,
+        "{\"name\":\"journalist\",\"org\":\"press\",\"password\":\"journalist-pw\"}", NULL);
+    tokens[ANON] = NULL;
+    tokens[PARTY] = th_login(&T, "israel", "demo-israel");
+    tokens[MEDIATOR] = th_login(&T, "usa", "demo-usa");
+    tokens[MONITOR] = th_login(&T, "un", "demo-un-monitor");
+    tokens[HUMANITARIAN] = th_login(&T, "wfp", "demo-wfp");
+    tokens[OBSERVER] = th_login(&T, "journalist", "journalist-pw");
+    tokens[ADMIN] = admin;
+}
+
+/* Expected outcome per role, in the order of role_names: A = allowed (the route's own
+ * status), U = 401, F = 403. Written out by hand, independently of the route table. */
+static const struct access_case {
+    const char *method, *pattern, *path, *body; /* %s in path/body: the role name. */
+    const char *expect;
+    long ok;       /* Status when allowed. */
+    int fresh;     /* Sign in anew for this case (the call spends the token). */
+} access_cases[] = {
+    {"GET", "/healthz", "/healthz", NULL, "AAAAAAA", 200, 0},
+    {"GET", "/metrics", "/metrics", NULL, "AAAAAAA", 200, 0},
+    {"GET", "/api/v1", "/api/v1", NULL, "AAAAAAA", 200, 0},
+    {"POST", "/api/v1/login", "/api/v1/login", "{\"user\":\"erc\",\"password\":\"demo-erc\"}",
+     "AAAAAAA", 201, 0},
+    {"POST", "/api/v1/logout", "/api/v1/logout", NULL, "UAAAAAA", 200, 1},
+    {"GET", "/api/v1/me", "/api/v1/me", NULL, "UAAAAAA", 200, 0},
+    {"POST", "/api/v1/tokens", "/api/v1/tokens", "{\"label\":\"%s\"}", "UAAAAAA", 201, 0},
+    {"DELETE", "/api/v1/tokens/{id}", "/api/v1/tokens/0000000000000000", NULL, "UAAAAAA", 404,
+     0},
+    {"GET", "/api/v1/orgs", "/api/v1/orgs", NULL, "AAAAAAA", 200, 0},
+    {"POST", "/api/v1/orgs", "/api/v1/orgs",
+     "{\"slug\":\"org-%s\",\"name\":\"X\",\"kind\":\"observer\"}", "UFFFFFA", 201, 0},
+    {"GET", "/api/v1/orgs/{slug}", "/api/v1/orgs/israel", NULL, "AAAAAAA", 200, 0},
+    {"GET", "/api/v1/users", "/api/v1/users", NULL, "UFFFFFA", 200, 0},
+    {"POST", "/api/v1/users", "/api/v1/users",
+     "{\"name\":\"user-%s\",\"org\":\"un\",\"password\":\"password-123\"}", "UFFFFFA", 201, 0},
+    {"GET", "/api/v1/crossings", "/api/v1/crossings", NULL, "AAAAAAA", 200, 0},
+    {"POST", "/api/v1/crossings", "/api/v1/crossings",
+     "{\"slug\":\"c-%s\",\"name\":\"C\",\"lat\":31.3,\"lon\":34.3}", "UFAFAFA", 201, 0},
+    {"GET", "/api/v1/zones", "/api/v1/zones", NULL, "AAAAAAA", 200, 0},
+    {"GET", "/api/v1/journal", "/api/v1/journal", NULL, "AAAAAAA", 200, 0},
+};
+#define N_ACCESS (sizeof access_cases / sizeof access_cases[0])
+
+static const char *login_for[N_ROLES][2] = {
+    {NULL, NULL},           {"israel", "demo-israel"},  {"usa", "demo-usa"},
+    {"un", "demo-un-monitor"}, {"wfp", "demo-wfp"},     {"journalist", "journalist-pw"},
+    {"admin", "demo-admin"},
+};
+
+static void every_route_is_in_the_access_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < http__n_routes; i++) {
+        int found = 0;
+        for (size_t j = 0; j < N_ACCESS; j++)
+            if (strcmp(http__routes[i].method, access_cases[j].method) == 0 &&
+                strcmp(http__routes[i].pattern, access_cases[j].pattern) == 0)
+                found = 1;
+        if (!found)
+            fail_msg("route %s %s has no row in the access table", http__routes[i].method,
+                     http__routes[i].pattern);
+    }
+    assert_int_equal(N_ACCESS, http__n_routes);
+}
+
+static void access_table_allows_and_denies(void **state)
+{
+    (void)state;
+    sign_in_everyone();
+    for (size_t i = 0; i < N_ACCESS; i++) {
+        const struct access_case *c = &access_cases[i];
+        for (int role = 0; role < N_ROLES; role++) {
+            char body[512], path[256];
+            const char *tok = tokens[role];
+            th_resp r;
+            long want;
+            if (c->fresh && role != ANON) tok = th_login(&T, login_for[role][0], login_for[role][1]);
+            snprintf(path, sizeof path, c->path, role_names[role]);
+            if (c->body) snprintf(body, sizeof body, c->body, role_names[role]);
+            long got = req(c->method, path, tok, c->body ? body : NULL, &r);
+            want = c->expect[role] == 'A' ? c->ok : c->expect[role] == 'U' ? 401 : 403;
+            if (got != want)
+                fail_msg("%s %s as %s: got %ld, expected %ld: %s", c->method, path,
+                         role_names[role], got, want, r.body);
+            if (want == 401) assert_string_equal(th_code(&r), "auth.required");
+            if (want == 403) {
+                assert_string_equal(th_code(&r), "auth.forbidden");
+                assert_true(json_is_array(json_object_get(
+                    json_object_get(json_object_get(r.json, "error"), "detail"), "allowed")));
+            }
+            th_resp_free(&r);
+        }
+    }
+}
+
+/* ---- bad input --------------------------------------------------------------------- */
+
+static void bad_input_gets_a_clear_4xx_and_changes_nothing(void **state)
+{
+    static const struct {
+        const char *body;
+        size_t len; /* 0: strlen */
+        const char *ctype;
+        long status;
+        const char *code, *field;
+    } cases[] = {
+        {"{\"slug\":\"x1\",\"name\":\"X\",", 0, NULL, 400, "request.malformed_json", NULL},
+        {"", 0, NULL, 400, "request.malformed_json", NULL},
+        {"[]", 0, NULL, 400, "request.not_object", NULL},
+        {"{\"slug\":\"x1\",\"name\":7,\"kind\":\"party\"}", 0, NULL, 400,
+         "request.invalid_field", "name"},
+        {"{\"slug\":\"x1\",\"name\":\"X\",\"kind\":\"party\",\"color\":\"red\"}", 0, NULL, 400,
+         "request.unknown_field", "color"},
+        {"{\"slug\":\"x1\",\"kind\":\"party\"}", 0, NULL, 400, "request.missing_field", "name"},
+        {"{\"slug\":\"x1\",\"name\":\"X\xc3\x28\",\"kind\":\"party\"}", 0, NULL, 400,
+         "request.invalid_utf8", NULL},
+        {"{\"slug\":\"x1\",\"name\":\"X\\u0000Y\",\"kind\":\"party\"}", 0, NULL, 400,
+         "request.nul_byte", NULL},
+        {"{\"slug\":\"x1\",\"name\":\"X\0Y\",\"kind\":\"party\"}", 37, NULL, 400, NULL, NULL},
+        {"{\"slug\":\"x1\",\"name\":\"X\",\"kind\":\"warlord\"}", 0, NULL, 400,
+         "request.invalid_field", "kind"},
+        {"{\"slug\":\"x1\",\"name\":\"X\",\"kind\":\"party\"}", 0, "text/plain", 415,
+         "request.unsupported_media_type", NULL},
+        {"{\"slug\":\"israel\",\"name\":\"X\",\"kind\":\"party\"}", 0, NULL, 409, "org.exists",
+         NULL},
+    };
+    const char *admin = th_login(&T, "admin", "demo-admin");
+    int64_t before = th_journal_len(T.db);
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        th_resp r;
+        size_t len = cases[i].len ? cases[i].len : strlen(cases[i].body);
+        assert_int_equal(th_http("POST", th_url(&T, "/api/v1/orgs"), admin, cases[i].body, len,
+                                 cases[i].ctype, &r), 0);
+        if (r.status != cases[i].status)
+            fail_msg("case %zu: status %ld, expected %ld: %s", i, r.status, cases[i].status,
+                     r.body);
+        assert_error_shape(&r);
+        if (cases[i].code) assert_string_equal(th_code(&r), cases[i].code);
+        if (cases[i].field)
+            assert_string_equal(json_string_value(json_object_get(
+                                    json_object_get(json_object_get(r.json, "error"), "detail"),
+                                    "field")),
+                                cases[i].field);
+        th_resp_free(&r);
+        assert_int_equal(req("GET", "/healthz", NULL, NULL, NULL), 200);
+    }
+
+    /* A 10 MB body, declared. */
+    size_t big = 10 * 1024 * 1024;
+    char *huge = malloc(big);
+    memset(huge, ' ', big);
+    huge[0] = '{';
+    huge[big - 1] = '}';
+    th_resp r;
+    assert_int_equal(th_http("POST", th_url(&T, "/api/v1/orgs"), admin, huge, big, NULL, &r), 0);
+    assert_int_equal(r.status, 413);
+    assert_string_equal(th_code(&r), "request.too_large");
+    th_resp_free(&r);
+    free(huge);
+
+    /* Routing and authentication failures. */
+    th_resp x;
+    assert_int_equal(req("GET", "/api/v1/nothing-here", NULL, NULL, &x), 404);
+    assert_string_equal(th_code(&x), "route.not_found");
+    assert_error_shape(&x);
+    th_resp_free(&x);
+    assert_int_equal(req("PATCH", "/api/v1/orgs", admin, NULL, &x), 405);
+    assert_string_equal(th_code(&x), "route.method_not_allowed");
+    char *allow = th_header(&x, "Allow");
+    assert_non_null(allow);
+    assert_string_equal(allow, "GET, POST");
+    free(allow);
+    th_resp_free(&x);
+    assert_int_equal(req("POST", "/api/v1/orgs", NULL,
+                         "{\"slug\":\"x2\",\"name\":\"X\",\"kind\":\"party\"}", &x), 401);
+    assert_string_equal(th_code(&x), "auth.required");
+    char *www = th_header(&x, "WWW-Authenticate");
+    assert_non_null(www);
+    free(www);
+    th_resp_free(&x);
+    assert_int_equal(req("GET", "/api/v1/me", "trc_0000000000000000000000000000000000000000000000"
+                                               "000000000000000000", NULL, &x), 401);
+    assert_string_equal(th_code(&x), "auth.invalid_token");
+    th_resp_free(&x);
+    assert_int_equal(req("GET", "/api/v1/me", "garbage", NULL, &x), 401);
+    th_resp_free(&x);
+    /* A body where none is expected. */
+    assert_int_equal(req("GET", "/api/v1/me", admin, "{}", &x), 400);
+    assert_string_equal(th_code(&x), "request.unexpected_body");
+    th_resp_free(&x);
+    /* Bad query parameters. */
+    assert_int_equal(req("GET", "/api/v1/journal?limit=0", NULL, NULL, &x), 400);
+    assert_string_equal(th_code(&x), "request.invalid_param");
+    th_resp_free(&x);
+    assert_int_equal(req("GET", "/api/v1/journal?after=-1", NULL, NULL, NULL), 400);
+    assert_int_equal(req("GET", "/api/v1/journal?after=abc", NULL, NULL, NULL), 400);
+
+    /* Only the sign-in above wrote anything (its token). */
+    assert_int_equal(th_journal_len(T.db), before);
+    assert_int_equal(req("GET", "/healthz", NULL, NULL, NULL), 200);
+}
+
+/* A chunked upload has no declared length; the limit must still hold. */
+static size_t feed(char *dst, size_t size, size_t n, void *cls)
+{
+    size_t *left = cls, k = size * n < *left ? size * n : *left;
+    memset(dst, ' ', k);
+    *left -= k;
+    return k;
+}
+
+static void chunked_oversize_body_is_refused(void **state)
+{
+    const char *admin = th_login(&T, "admin", "demo-admin");
+    int64_t before = th_journal_len(T.db);
+    CURL *c = curl_easy_init();
+    struct curl_slist *h = NULL;
+    char auth[128];
+    size_t left = 3 * 1024 * 1024;
+    long status = 0;
+    (void)state;
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", admin);
+    h = curl_slist_append(h, auth);
+    h = curl_slist_append(h, "Transfer-Encoding: chunked");
+    h = curl_slist_append(h, "Content-Type: application/json");
+    curl_easy_setopt(c, CURLOPT_URL, th_url(&T, "/api/v1/orgs"));
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, feed);
+    curl_easy_setopt(c, CURLOPT_READDATA, &left);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fwrite);
+    FILE *null = fopen("/dev/null", "w");
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, null);
+    assert_int_equal(curl_easy_perform(c), CURLE_OK);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    assert_int_equal(status, 413);
+    fclose(null);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    assert_int_equal(th_journal_len(T.db), before);
+}
+
+/* ---- sign-in, tokens, identity ----------------------------------------------------- */
+
+static void login_me_tokens_and_revocation(void **state)
+{
+    th_resp r;
+    (void)state;
+    assert_int_equal(req("POST", "/api/v1/login", NULL,
+                         "{\"user\":\"egypt\",\"password\":\"wrong-password\"}", &r), 401);
+    assert_string_equal(th_code(&r), "auth.bad_credentials");
+    th_resp_free(&r);
+    assert_int_equal(req("POST", "/api/v1/login", NULL,
+                         "{\"user\":\"no-such-user\",\"password\":\"whatever1\"}", &r), 401);
+    assert_string_equal(th_code(&r), "auth.bad_credentials");
+    th_resp_free(&r);
+
+    const char *tok = th_login(&T, "egypt", "demo-egypt");
+    assert_int_equal(req("GET", "/api/v1/me", tok, NULL, &r), 200);
+    assert_string_equal(json_string_value(json_object_get(r.json, "user")), "egypt");
+    assert_string_equal(json_string_value(json_object_get(r.json, "org_kind")), "mediator");
+    assert_true(json_is_false(json_object_get(r.json, "admin")));
+    th_resp_free(&r);
+
+    /* A second token, revoked by its owner, stops working; the first keeps working. */
+    assert_int_equal(req("POST", "/api/v1/tokens", tok, "{\"label\":\"laptop\"}", &r), 201);
+    char tok2[80], id2[20];
+    snprintf(tok2, sizeof tok2, "%s", json_string_value(json_object_get(r.json, "token")));
+    snprintf(id2, sizeof id2, "%s", json_string_value(json_object_get(r.json, "id")));
+    th_resp_free(&r);
+    assert_int_equal(req("GET", "/api/v1/me", tok2, NULL, NULL), 200);
+
+    /* Another organization's user cannot revoke it, and learns nothing about it. */
+    const char *other = th_login(&T, "hamas", "demo-hamas");
+    char path[64];
+    snprintf(path, sizeof path, "/api/v1/tokens/%s", id2);
+    assert_int_equal(req("DELETE", path, other, NULL, &r), 404);
+    assert_string_equal(th_code(&r), "token.not_found");
+    th_resp_free(&r);
+    assert_int_equal(req("GET", "/api/v1/me", tok2, NULL, NULL), 200);
+
+    assert_int_equal(req("DELETE", path, tok, NULL, NULL), 200);
+    assert_int_equal(req("GET", "/api/v1/me", tok2, NULL, &r), 401);
+    assert_string_equal(th_code(&r), "auth.revoked_token");
+    th_resp_free(&r);
+    assert_int_equal(req("DELETE", path, tok, NULL, &r), 409);
+    th_resp_free(&r);
+    assert_int_equal(req("GET", "/api/v1/me", tok, NULL, NULL), 200);
+
+    /* Logging out revokes the token used. */
+    assert_int_equal(req("POST", "/api/v1/logout", tok, NULL, NULL), 200);
+    assert_int_equal(req("GET", "/api/v1/me", tok, NULL, NULL), 401);
+}
+
+static void failed_logins_are_throttled(void **state)
+{
+    th_resp r;
+    (void)state;
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(req("POST", "/api/v1/login", NULL,
+                             "{\"user\":\"unrwa\",\"password\":\"guess-guess\"}", NULL), 401);
+    /* Now even the right password is refused for a while. */
+    assert_int_equal(req("POST", "/api/v1/login", NULL,
+                         "{\"user\":\"unrwa\",\"password\":\"demo-unrwa\"}", &r), 429);
+    assert_string_equal(th_code(&r), "auth.throttled");
+    char *retry = th_header(&r, "Retry-After");
+    assert_non_null(retry);
+    assert_true(atoi(retry) > 0 && atoi(retry) <= 900);
+    free(retry);
+    th_resp_free(&r);
+    /* Other users are not locked out. */
+    assert_int_equal(req("POST", "/api/v1/login", NULL,
+                         "{\"user\":\"cmcc\",\"password\":\"demo-cmcc\"}", NULL), 201);
+}
+
+/* ---- observability ----------------------------------------------------------------- */
+
+static void request_ids_metrics_and_health(void **state)
+{
+    th_resp r;
+    CURL *c;
+    (void)state;
+    assert_int_equal(req("GET", "/healthz", NULL, NULL, &r), 200);
+    assert_string_equal(json_string_value(json_object_get(r.json, "status")), "ok");
+    char *id1 = th_header(&r, "X-Request-Id");
+    assert_non_null(id1);
+    th_resp_free(&r);
+    assert_int_equal(req("GET", "/healthz", NULL, NULL, &r), 200);
+    char *id2 = th_header(&r, "X-Request-Id");
+    assert_string_not_equal(id1, id2);
+    free(id1);
+    free(id2);
+    th_resp_free(&r);
+
+    /* A client's own request id is echoed. */
+    c = curl_easy_init();
+    struct curl_slist *h = curl_slist_append(NULL, "X-Request-Id: mediator-42");
+    char *hdrs = NULL;
+    size_t hlen = 0;
+    FILE *hf = open_memstream(&hdrs, &hlen);
+    FILE *null = fopen("/dev/null", "w");
+    curl_easy_setopt(c, CURLOPT_URL, th_url(&T, "/healthz"));
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, hf);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, null);
+    assert_int_equal(curl_easy_perform(c), CURLE_OK);
+    fclose(hf);
+    fclose(null);
+    assert_non_null(strstr(hdrs, "X-Request-Id: mediator-42"));
+    free(hdrs);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+
+    assert_int_equal(req("GET", "/metrics", NULL, NULL, &r), 200);
+    assert_non_null(strstr(r.body, "truce_http_requests_total{method=\"GET\",route=\"/healthz\","
+                                   "status=\"200\"}"));
+    assert_non_null(strstr(r.body, "truce_http_request_duration_seconds_bucket{le=\"+Inf\"}"));
+    assert_non_null(strstr(r.body, "truce_database_bytes "));
+    char want[64];
+    snprintf(want, sizeof want, "truce_journal_length %lld\n", (long long)th_journal_len(T.db));
+    assert_non_null(strstr(r.body, want));
+    char *ct = th_header(&r, "Content-Type");
+    assert_non_null(strstr(ct, "text/plain"));
+    free(ct);
+    th_resp_free(&r);
+}
+
+static void journal_hides_what_readers_may_not_see(void **state)
+{
+    th_resp r;
+    size_t i;
+    json_t *ev;
+    int redacted = 0, shown = 0;
+    (void)state;
+    assert_int_equal(req("GET", "/api/v1/journal?limit=1000", NULL, NULL, &r), 200);
+    json_array_foreach(json_object_get(r.json, "events"), i, ev) {
+        assert_true(json_integer_value(json_object_get(ev, "seq")) == (json_int_t)i + 1);
+        if (json_object_get(ev, "redacted")) {
+            redacted++;
+            assert_null(json_object_get(ev, "body"));
+            assert_null(json_object_get(ev, "actor"));
+        } else {
+            shown++;
+        }
+    }
+    assert_true(redacted >= 11); /* Every user.created and token.created. */
+    assert_true(shown >= 22);
+    assert_null(strstr(r.body, "argon2"));
+    assert_null(strstr(r.body, "pwhash"));
+    th_resp_free(&r);
+
+    /* A party sees no more than the public. */
+    const char *party = th_login(&T, "israel", "demo-israel");
+    assert_int_equal(req("GET", "/api/v1/journal?limit=1000", party, NULL, &r), 200);
+    assert_null(strstr(r.body, "argon2"));
+    th_resp_free(&r);
+
+    /* The administrator sees account events (they are what rebuilds the users table). */
+    const char *admin = th_login(&T, "admin", "demo-admin");
+    assert_int_equal(req("GET", "/api/v1/journal?limit=1000", admin, NULL, &r), 200);
+    assert_non_null(strstr(r.body, "argon2id"));
+    th_resp_free(&r);
+
+    /* Paging. */
+    assert_int_equal(req("GET", "/api/v1/journal?after=10&limit=5", NULL, NULL, &r), 200);
+    assert_int_equal(json_array_size(json_object_get(r.json, "events")), 5);
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_array_get(json_object_get(r.json, "events"), 0), "seq")),
+                     11);
+    th_resp_free(&r);
+}
+
+static void public_reads(void **state)
+{
+    th_resp r;
+    (void)state;
+    assert_int_equal(req("GET", "/api/v1/orgs", NULL, NULL, &r), 200);
+    assert_true(json_array_size(json_object_get(r.json, "orgs")) >= 11);
+    th_resp_free(&r);
+    assert_int_equal(req("GET", "/api/v1/orgs/qatar", NULL, NULL, &r), 200);
+    assert_string_equal(json_string_value(json_object_get(r.json, "kind")), "mediator");
+    th_resp_free(&r);
+    assert_int_equal(req("GET", "/api/v1/orgs/atlantis", NULL, NULL, &r), 404);
+    assert_string_equal(th_code(&r), "org.not_found");
+    th_resp_free(&r);
+    assert_int_equal(req("GET", "/api/v1/zones", NULL, NULL, &r), 200);
+    assert_string_equal(json_string_value(json_object_get(r.json, "type")), "FeatureCollection");
+    assert_int_equal(json_array_size(json_object_get(r.json, "features")), 5);
+    th_resp_free(&r);
+    assert_int_equal(req("GET", "/api/v1", NULL, NULL, &r), 200);
+    assert_string_equal(json_string_value(json_object_get(r.json, "scenario")), "gaza-2025");
+    th_resp_free(&r);
+}
+
+/* ---- concurrency ------------------------------------------------------------------- */
+
+typedef struct poster {
+    const char *token;
+    int id, ok;
+} poster;
+
+static void *post_many(void *arg)
+{
+    poster *p = arg;
+    for (int i = 0; i < 40; i++) {
+        char body[128];
+        th_resp r;
+        snprintf(body, sizeof body, "{\"slug\":\"p%d-%d\",\"name\":\"P\",\"lat\":31,\"lon\":34}",
+                 p->id, i);
+        if (th_http("POST", th_url(&T, "/api/v1/crossings"), p->token, body, strlen(body), NULL,
+                    &r) == 0 &&
+            r.status == 201)
+            p->ok++;
+        th_resp_free(&r);
+    }
+    return NULL;
+}
+
+static void concurrent_writes_all_land(void **state)
+{
+    pthread_t t[8];
+    poster p[8];
+    const char *tok = th_login(&T, "wfp", "demo-wfp");
+    int64_t before = th_journal_len(T.db);
+    (void)state;
+    for (int i = 0; i < 8; i++) {
+        p[i] = (poster){tok, i, 0};
+        pthread_create(&t[i], NULL, post_many, &p[i]);
+    }
+    for (int i = 0; i < 8; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(p[i].ok, 40);
+    }
+    assert_int_equal(th_journal_len(T.db), before + 320);
+}
+
+/* ---- slow clients ------------------------------------------------------------------ */
+
+static int connect_to(uint16_t port)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    return fd;
+}
+
+/* Waits up to ms for the server to close the connection; returns 1 if it did. */
+static int closed_within(int fd, int ms)
+{
+    char b[4096];
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    while (poll(&p, 1, ms) == 1) {
+        ssize_t n = recv(fd, b, sizeof b, 0);
+        if (n <= 0) return 1;
+    }
+    return 0;
+}
+
+static void slow_clients_are_cut_off(void **state)
+{
+    th_server slow;
+    http_config cfg = {.idle_timeout = 1, .request_timeout = 1};
+    (void)state;
+    th_server_start(&slow, &cfg);
+    uint16_t port = http_port(slow.srv);
+
+    /* Headers that never finish. */
+    int fd = connect_to(port);
+    const char *partial = "GET /healthz HTTP/1.1\r\nHost: x\r\n";
+    assert_int_equal(send(fd, partial, strlen(partial), 0), (ssize_t)strlen(partial));
+    assert_true(closed_within(fd, 5000));
+    close(fd);
+
+    /* A body that trickles in past the request deadline. */
+    fd = connect_to(port);
+    const char *head = "POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                       "\r\nContent-Length: 100\r\n\r\n{\"user\":";
+    send(fd, head, strlen(head), 0);
+    int cut = 0;
+    for (int i = 0; i < 8 && !cut; i++) {
+        usleep(400000);
+        if (send(fd, " ", 1, MSG_NOSIGNAL) < 0) cut = 1;
+        else cut = closed_within(fd, 10);
+    }
+    assert_true(cut);
+    close(fd);
+
+    /* And the server still serves. */
+    th_resp r;
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/healthz", (unsigned)port);
+    assert_int_equal(th_http("GET", url, NULL, NULL, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    th_resp_free(&r);
+    th_server_stop(&slow);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(every_route_is_in_the_access_table),
+        cmocka_unit_test(access_table_allows_and_denies),
+        cmocka_unit_test(bad_input_gets_a_clear_4xx_and_changes_nothing),
+        cmocka_unit_test(chunked_oversize_body_is_refused),
+        cmocka_unit_test(login_me_tokens_and_revocation),
+        cmocka_unit_test(failed_logins_are_throttled),
+        cmocka_unit_test(request_ids_metrics_and_health),
+        cmocka_unit_test(journal_hides_what_readers_may_not_see),
+        cmocka_unit_test(public_reads),
+        cmocka_unit_test(concurrent_writes_all_land),
+        cmocka_unit_test(slow_clients_are_cut_off),
+    };
+    log_set_access(0);
+    return cmocka_run_group_tests_name("api", tests, setup, teardown);
+}

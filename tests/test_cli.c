@@ -1,7 +1,234 @@
+/* test_cli.c - the truce binary as a user meets it: commands, help, exit codes (0 done,
+ * 1 failed, 2 usage), one-line errors, TRUCE_DB, and `serve` answering and stopping. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-static void x(void **s){(void)s;}
-int main(void){const struct CMUnitTest t[]={cmocka_unit_test(x)};return cmocka_run_group_tests(t,NULL,NULL);}
+
+#include "helpers.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char dir[256], db[320];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "%s", th_tmpdir());
+    snprintf(db, sizeof db, "%s/cli.db", dir);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    th_rmrf(dir);
+    return 0;
+}
+
+static int lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++) n += *s == '\n';
+    return n;
+}
+
+/* Runs truce; checks the exit code; for failures, that stderr is one line. */
+static void expect(int code, const char *needle, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void expect(int code, const char *needle, const char *fmt, ...)
+{
+    char args[1024], *out, *err;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    int rc = th_truce(&out, &err, NULL, "%s", args);
+    if (rc != code) fail_msg("truce %s: exit %d, expected %d\nstdout: %s\nstderr: %s", args, rc,
+                             code, out, err);
+    if (code != 0) {
+        if (lines(err) != 1) fail_msg("truce %s: stderr is not one line: %s", args, err);
+        assert_non_null(strstr(err, "truce: "));
+    }
+    if (needle && !strstr(out, needle) && !strstr(err, needle))
+        fail_msg("truce %s: '%s' not in output\nstdout: %s\nstderr: %s", args, needle, out, err);
+    free(out);
+    free(err);
+}
+
+static void help_version_and_usage_errors(void **state)
+{
+    (void)state;
+    expect(0, "truce 0.", "version");
+    expect(0, "usage: truce COMMAND", "help");
+    expect(0, "usage: truce serve", "help serve");
+    expect(0, "usage: truce user add", "help user add");
+    expect(0, "usage: truce token create", "token create --help");
+    const char *cmds[] = {"serve", "demo", "init", "org add", "org list", "user add",
+                          "user list", "token create", "token revoke"};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) expect(0, "usage:", "%s --help", cmds[i]);
+    expect(2, "unknown command", "frobnicate");
+    expect(2, "no command", "help frobnicate");
+    expect(2, "needs a subcommand", "user");
+    expect(2, "needs a subcommand", "user delete");
+    expect(2, "missing --org", "user add --db '%s' --name x --password long-enough", db);
+    expect(2, "unknown option '--colour'", "serve --colour");
+    expect(2, "needs a value", "serve --db");
+    expect(2, "--threads", "serve --threads lots");
+    expect(2, "unexpected argument", "org list extra");
+}
+
+static void init_accounts_and_tokens(void **state)
+{
+    char *out, *err;
+    (void)state;
+    expect(1, "no database", "org list --db '%s'", db);
+    expect(1, "no database", "serve --db '%s'", db);
+    expect(0, NULL, "init --db '%s' --name 'Test deployment'", db);
+    expect(1, "already exists", "init --db '%s'", db);
+    expect(0, NULL, "org add --db '%s' --slug un --name 'United Nations' --kind monitor", db);
+    expect(1, "already exists", "org add --db '%s' --slug un --name UN --kind monitor", db);
+    expect(1, "not an organization kind", "org add --db '%s' --slug x --name X --kind army", db);
+    expect(0, NULL, "user add --db '%s' --org un --name monitor --password 'monitor-pw-1' --admin",
+           db);
+    expect(1, "does not exist", "user add --db '%s' --org nope --name m2 --password 'long-enough'",
+           db);
+    expect(1, "8 to 256 bytes", "user add --db '%s' --org un --name m3 --password short", db);
+    /* The password from standard input. */
+    assert_int_equal(th_truce(NULL, NULL, "from-stdin-pw\n",
+                              "user add --db '%s' --org un --name m4 --password -", db), 0);
+
+    /* TRUCE_DB stands in for --db. */
+    char env[400];
+    snprintf(env, sizeof env, "TRUCE_DB='%s'", db);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s '%s' user list > '%s/list.txt'", env, getenv("TRUCE_BIN"), dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "grep -q '^monitor .*admin' '%s/list.txt' && grep -q '^m4 ' "
+                              "'%s/list.txt'", dir, dir);
+    assert_int_equal(system(cmd), 0);
+
+    /* token create prints the token alone on stdout. */
+    assert_int_equal(th_truce(&out, &err, NULL, "token create --db '%s' --user monitor", db), 0);
+    assert_int_equal(strlen(out), 69);
+    assert_memory_equal(out, "trc_", 4);
+    assert_int_equal(out[68], '\n');
+    for (int i = 4; i < 68; i++) assert_non_null(strchr("0123456789abcdef", out[i]));
+    assert_non_null(strstr(err, "shown only this once"));
+    free(out);
+    free(err);
+    expect(1, "does not exist", "token create --db '%s' --user ghost", db);
+
+    /* Revoke it by its id, once. */
+    char *token;
+    assert_int_equal(th_truce(&token, NULL, NULL, "token create --db '%s' --user monitor", db), 0);
+    char id[17];
+    {
+        /* The id is the first 16 hex digits of SHA-256(token). */
+        unsigned char h[32];
+        char hex[65];
+        token[68] = 0;
+        crypto_hash_sha256(h, (unsigned char *)token, 68);
+        for (int i = 0; i < 32; i++) sprintf(hex + 2 * i, "%02x", h[i]);
+        memcpy(id, hex, 16);
+        id[16] = 0;
+    }
+    free(token);
+    expect(0, "revoked", "token revoke --db '%s' --id %s", db, id);
+    expect(1, "already revoked", "token revoke --db '%s' --id %s", db, id);
+    expect(1, "no token", "token revoke --db '%s' --id 0123456789abcdef", db);
+}
+
+static void refuses_a_newer_database(void **state)
+{
+    char p[340];
+    sqlite3 *h;
+    (void)state;
+    snprintf(p, sizeof p, "%s/newer.db", dir);
+    expect(0, NULL, "init --db '%s'", p);
+    sqlite3_open(p, &h);
+    sqlite3_exec(h, "PRAGMA user_version = 42", NULL, NULL, NULL);
+    sqlite3_close(h);
+    expect(1, "newer than this truce", "org list --db '%s'", p);
+}
+
+static void demo_builds_refuses_to_overwrite_and_forces(void **state)
+{
+    char p[340];
+    (void)state;
+    snprintf(p, sizeof p, "%s/demo.db", dir);
+    expect(0, "demo-usa", "demo --db '%s' --no-serve", p);
+    expect(1, "--force", "demo --db '%s' --no-serve", p);
+    expect(0, "11 organizations", "demo --db '%s' --no-serve --force", p);
+    expect(1, "cannot read", "demo --db '%s' --no-serve --force --scenario '%s'", p, dir);
+    /* A failed demo leaves no half-built database behind. */
+    assert_int_not_equal(access(p, F_OK), 0);
+}
+
+static uint16_t free_port(void)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    socklen_t len = sizeof a;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    bind(fd, (struct sockaddr *)&a, sizeof a);
+    getsockname(fd, (struct sockaddr *)&a, &len);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+static void serve_answers_and_stops_on_sigterm(void **state)
+{
+    char p[340], listen[64], url[96];
+    int status;
+    (void)state;
+    snprintf(p, sizeof p, "%s/serve.db", dir);
+    expect(0, NULL, "demo --db '%s' --no-serve", p);
+    uint16_t port = free_port();
+    snprintf(listen, sizeof listen, "127.0.0.1:%u", (unsigned)port);
+    snprintf(url, sizeof url, "http://%s/healthz", listen);
+    pid_t pid = fork();
+    if (pid == 0) {
+        freopen("/dev/null", "w", stderr);
+        setenv("TRUCE_LISTEN", listen, 1);
+        execl(getenv("TRUCE_BIN"), "truce", "serve", "--db", p, (char *)NULL);
+        _exit(127);
+    }
+    th_resp r = {0};
+    int up = 0;
+    for (int i = 0; i < 100 && !up; i++) {
+        usleep(50000);
+        if (th_http("GET", url, NULL, NULL, 0, NULL, &r) == 0 && r.status == 200) up = 1;
+        th_resp_free(&r);
+    }
+    assert_true(up);
+    kill(pid, SIGTERM);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    /* Listening somewhere impossible fails with exit 1. */
+    expect(1, "cannot listen", "serve --db '%s' --listen 256.0.0.1:80", p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(help_version_and_usage_errors),
+        cmocka_unit_test(init_accounts_and_tokens),
+        cmocka_unit_test(refuses_a_newer_database),
+        cmocka_unit_test(demo_builds_refuses_to_overwrite_and_forces),
+        cmocka_unit_test(serve_answers_and_stops_on_sigterm),
+    };
+    return cmocka_run_group_tests_name("cli", tests, setup, teardown);
+}
