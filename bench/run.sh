@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# make bench: measures the HTTP API with wrk on this machine and prints a table.
+#
+#   baseline  GET /healthz on a static libmicrohttpd reply path... is our own server: the
+#             same route measured with the access log off is the baseline for the log's
+#             cost, and a single-connection run is the baseline for concurrency.
+#   reads     GET /healthz
+#   writes    POST /api/v1/crossings as a humanitarian user: a durable write (WAL,
+#             synchronous=FULL) through the journal and the group committer.
+#
+# Everything runs against 127.0.0.1 on a fresh demo database in a temporary directory.
+set -euo pipefail
+BUILD=${1:-build}
+BIN="$(cd "$BUILD" && pwd)/truce"
+DUR=${BENCH_SECONDS:-10}
+CONN=${BENCH_CONNECTIONS:-64}
+WRK_THREADS=${BENCH_WRK_THREADS:-2}
+dir=$(mktemp -d /tmp/truce-bench-XXXXXX)
+trap 'kill $pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$dir"' EXIT
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 18181)
+export TRUCE_PWHASH=min
+"$BIN" demo --db "$dir/bench.db" --no-serve >/dev/null
+start_server() { # $1: extra flags
+  "$BIN" serve --db "$dir/bench.db" --listen "127.0.0.1:$port" $1 2>"$dir/server.log" &
+  pid=$!
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && return; sleep 0.05; done
+  echo "bench: server did not start" >&2; cat "$dir/server.log" >&2; exit 1
+}
+stop_server() { kill "$pid"; wait "$pid" 2>/dev/null || true; }
+metric() { curl -s "http://127.0.0.1:$port/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
+
+rows=()
+run() { # name connections wrk-args...
+  local name=$1 conns=$2; shift 2
+  local out
+  local threads=$WRK_THREADS
+  [ "$conns" -lt "$threads" ] && threads=$conns
+  out=$(wrk -t"$threads" -c"$conns" -d"${DUR}s" --latency "$@" 2>&1)
+  local rps p50 p99 errs
+  rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  errs=$(awk -F= '/^non2xx=/ {print $2}' <<<"$out"); errs=${errs:-$(awk '/Non-2xx/ {print $NF}' <<<"$out")}
+  rows+=("$(printf '%-34s %5s %12s %10s %10s %8s' "$name" "$conns" "$rps" "$p50" "$p99" "${errs:-0}")")
+}
+
+start_server "--no-access-log"
+run "GET /healthz (1 connection)" 1 "http://127.0.0.1:$port/healthz"
+run "GET /healthz" "$CONN" "http://127.0.0.1:$port/healthz"
+TRUCE_TOKEN=$(curl -s "http://127.0.0.1:$port/api/v1/login" -H 'Content-Type: application/json' \
+  -d '{"user":"wfp","password":"demo-wfp"}' | sed 's/.*"token":"\([^"]*\)".*/\1/')
+export TRUCE_TOKEN
+b0=$(metric truce_write_batches_total); j0=$(metric truce_write_jobs_total)
+run "POST /api/v1/crossings (1 conn.)" 1 -s bench/write.lua "http://127.0.0.1:$port"
+run "POST /api/v1/crossings" "$CONN" -s bench/write.lua "http://127.0.0.1:$port"
+b1=$(metric truce_write_batches_total); j1=$(metric truce_write_jobs_total)
+stop_server
+start_server ""
+run "GET /healthz (access log on)" "$CONN" "http://127.0.0.1:$port/healthz"
+stop_server
+
+echo
+echo "truce $("$BIN" version | awk '{print $2}') on $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), ${DUR}s per run, wrk -t$WRK_THREADS"
+printf '%-34s %5s %12s %10s %10s %8s\n' "benchmark" "conns" "requests/s" "p50" "p99" "non-2xx"
+printf '%s\n' "${rows[@]}"
+echo "group commit: $((j1 - j0)) writes in $((b1 - b0)) transactions ($(( (j1 - j0) / ( (b1 - b0) > 0 ? (b1 - b0) : 1) )) writes per fsync)"
