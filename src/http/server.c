@@ -77,7 +77,8 @@ static enum MHD_Result send_reply(http_req *r)
     size_t len;
 
     if (r->reply) {
-        text = json_dumps(r->reply, JSON_COMPACT);
+        /* 15 significant digits: every decimal a person typed comes back as typed. */
+        text = json_dumps(r->reply, JSON_COMPACT | JSON_REAL_PRECISION(15));
         if (!text) abort();
         len = strlen(text);
         resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
