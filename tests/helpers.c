@@ -2,6 +2,7 @@
 #include "helpers.h"
 
 #include "accounts/accounts.h"
+#include "journal/journal.h"
 #include "scenario/scenario.h"
 
 #include <curl/curl.h>
@@ -55,7 +56,8 @@ store *th_demo_db(const char *path)
         ready = 1;
     }
     s = store_sqlite_open(path, STORE_CREATE, &e);
-    if (!s || scn_init_deployment(s, "test", &e) || scn_load(s, th_scenario_dir(), NULL, &e))
+    if (!s || journal_create_key(s, path, "truce.test/log", &e) ||
+        scn_init_deployment(s, "test", &e) || scn_load(s, th_scenario_dir(), NULL, &e))
         fail_now("demo database: %s", e.message);
     return s;
 }

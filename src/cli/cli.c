@@ -86,11 +86,13 @@ static const struct {
              "  --force            replace the database if it exists\n"
              "  --scenario DIR     another scenario directory\n"
              "  --no-serve         build the database and stop\n"},
-    {"init", "usage: truce init [--db PATH] [--name NAME]\n"
-             "Creates an empty truce database. Add organizations with 'truce org add' and users\n"
-             "with 'truce user add'.\n"
+    {"init", "usage: truce init [--db PATH] [--name NAME] [--origin ORIGIN]\n"
+             "Creates an empty truce database and its log key PATH.key (Ed25519, mode 0600).\n"
+             "Add organizations with 'truce org add' and users with 'truce user add'.\n"
              "  --db PATH          database to create (default ./truce.db, or $TRUCE_DB)\n"
-             "  --name NAME        deployment name (default: truce)\n"},
+             "  --name NAME        deployment name (default: truce)\n"
+             "  --origin ORIGIN    the log's origin line and key name, e.g.\n"
+             "                     truce.example.org/gaza (default: NAME, spaces as '-')\n"},
     {"org", "usage: truce org add --slug SLUG --name NAME --kind KIND [--db PATH]\n"
             "       truce org list [--db PATH]\n"
             "KIND is party, mediator, monitor, humanitarian or observer.\n"},

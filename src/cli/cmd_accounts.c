@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define DB_OPT {"db", 1, "TRUCE_DB", "truce.db", NULL}
 
@@ -36,10 +37,15 @@ static int need(const char *cmd, const cli_opt *opts, const char *name)
     return -1;
 }
 
-static store *open_db(const cli_opt *opts)
+/* Opens the database; for writing, with its log key, so that commits sign checkpoints. */
+static store *open_db(const cli_opt *opts, int write)
 {
     tr_err e = TR_ERR_INIT;
     store *s = store_sqlite_open(cli_get(opts, "db"), 0, &e);
+    if (s && write && journal_load_key(s, cli_get(opts, "db"), &e)) {
+        s->ops->close(s);
+        s = NULL;
+    }
     if (!s) {
         err_print(&e);
         err_clear(&e);
@@ -59,9 +65,11 @@ static int finish(store *s, tr_err *e, int rc)
 
 int cmd_init(int argc, char **argv)
 {
-    cli_opt opts[] = {DB_OPT, {"name", 1, NULL, "truce", NULL}, {0}};
+    cli_opt opts[] = {DB_OPT, {"name", 1, NULL, "truce", NULL}, {"origin", 1, NULL, NULL, NULL},
+                      {0}};
     tr_err e = TR_ERR_INIT;
     struct stat sb;
+    char origin[256], key[4096];
     store *s;
     int rc = parse("init", argc, argv, opts);
     if (rc >= 0) return rc;
@@ -70,12 +78,29 @@ int cmd_init(int argc, char **argv)
                 cli_get(opts, "db"));
         return CLI_FAILED;
     }
+    journal_key_path(cli_get(opts, "db"), key, sizeof key);
+    if (stat(key, &sb) == 0) {
+        fprintf(stderr, "truce: a log key %s already exists; move it away or choose another "
+                        "--db\n", key);
+        return CLI_FAILED;
+    }
+    if (cli_get(opts, "origin"))
+        snprintf(origin, sizeof origin, "%s", cli_get(opts, "origin"));
+    else
+        journal_origin_from(cli_get(opts, "name"), origin, sizeof origin);
     s = store_sqlite_open(cli_get(opts, "db"), STORE_CREATE, &e);
     if (!s) return finish(NULL, &e, -1);
-    rc = scn_init_deployment(s, cli_get(opts, "name"), &e);
-    if (rc == 0)
-        fprintf(stderr, "truce: created %s; add an organization with 'truce org add'\n",
-                cli_get(opts, "db"));
+    rc = journal_create_key(s, cli_get(opts, "db"), origin, &e);
+    if (rc == 0) rc = scn_init_deployment(s, cli_get(opts, "name"), &e);
+    if (rc == 0) {
+        fprintf(stderr, "truce: created %s and its log key %s (origin %s); add an organization "
+                        "with 'truce org add'\n", cli_get(opts, "db"), key, origin);
+    } else {
+        s->ops->close(s);
+        s = NULL;
+        unlink(cli_get(opts, "db"));
+        if (strcmp(e.code, "log.key_write") != 0) unlink(key);
+    }
     return finish(s, &e, rc);
 }
 
@@ -101,7 +126,7 @@ int cmd_org_add(int argc, char **argv)
     if (need("org add", opts, "slug") || need("org add", opts, "name") ||
         need("org add", opts, "kind"))
         return CLI_USAGE;
-    if (!(s = open_db(opts))) return CLI_FAILED;
+    if (!(s = open_db(opts, 1))) return CLI_FAILED;
     o.slug = cli_get(opts, "slug");
     o.name = cli_get(opts, "name");
     o.kind = cli_get(opts, "kind");
@@ -123,7 +148,7 @@ int cmd_org_list(int argc, char **argv)
     store *s;
     int rc = parse("org list", argc, argv, opts);
     if (rc >= 0) return rc;
-    if (!(s = open_db(opts))) return CLI_FAILED;
+    if (!(s = open_db(opts, 0))) return CLI_FAILED;
     return finish(s, &e, s->ops->org_list(s, print_org, NULL, &e));
 }
 
@@ -160,7 +185,7 @@ int cmd_user_add(int argc, char **argv)
         line[strcspn(line, "\r\n")] = 0;
         pw = line;
     }
-    if (!(s = open_db(opts))) return CLI_FAILED;
+    if (!(s = open_db(opts, 1))) return CLI_FAILED;
     if (acct_user_prepare(&u, cli_get(opts, "name"), cli_get(opts, "display"),
                           cli_get(opts, "org"), cli_get(opts, "admin") != NULL, pw, &e))
         return finish(s, &e, -1);
@@ -183,7 +208,7 @@ int cmd_user_list(int argc, char **argv)
     store *s;
     int rc = parse("user list", argc, argv, opts);
     if (rc >= 0) return rc;
-    if (!(s = open_db(opts))) return CLI_FAILED;
+    if (!(s = open_db(opts, 0))) return CLI_FAILED;
     return finish(s, &e, s->ops->user_list(s, print_user, NULL, &e));
 }
 
@@ -202,7 +227,7 @@ int cmd_token_create(int argc, char **argv)
     int rc = parse("token create", argc, argv, opts);
     if (rc >= 0) return rc;
     if (need("token create", opts, "user")) return CLI_USAGE;
-    if (!(s = open_db(opts))) return CLI_FAILED;
+    if (!(s = open_db(opts, 1))) return CLI_FAILED;
     acct_token_prepare(&t, cli_get(opts, "user"), cli_get(opts, "label"));
     rc = store_txn(s, token_create_fn, &t, &e);
     if (rc == 0) {
@@ -225,7 +250,7 @@ int cmd_token_revoke(int argc, char **argv)
     int rc = parse("token revoke", argc, argv, opts);
     if (rc >= 0) return rc;
     if (need("token revoke", opts, "id")) return CLI_USAGE;
-    if (!(s = open_db(opts))) return CLI_FAILED;
+    if (!(s = open_db(opts, 1))) return CLI_FAILED;
     rc = store_txn(s, token_revoke_fn, (void *)cli_get(opts, "id"), &e);
     if (rc == 0) fprintf(stderr, "truce: token %s revoked\n", cli_get(opts, "id"));
     return finish(s, &e, rc);

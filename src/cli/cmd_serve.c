@@ -4,6 +4,7 @@
 #include "core/buf.h"
 #include "core/log.h"
 #include "http/http.h"
+#include "journal/journal.h"
 #include "scenario/scenario.h"
 
 #include <errno.h>
@@ -103,6 +104,8 @@ static void remove_db(const char *path)
     unlink(side);
     snprintf(side, sizeof side, "%s-shm", path);
     unlink(side);
+    journal_key_path(path, side, sizeof side);
+    unlink(side);
 }
 
 int cmd_demo(int argc, char **argv)
@@ -137,7 +140,8 @@ int cmd_demo(int argc, char **argv)
         remove_db(db);
     }
     s = store_sqlite_open(db, STORE_CREATE, &e);
-    if (!s || scn_init_deployment(s, "truce demo", &e) ||
+    if (!s || journal_create_key(s, db, "truce.demo/gaza-2025", &e) ||
+        scn_init_deployment(s, "truce demo", &e) ||
         scn_load(s, cli_get(opts, "scenario"), &sum, &e)) {
         err_print(&e);
         err_clear(&e);

@@ -16,6 +16,7 @@
 #include "core/buf.h"
 #include "http/http.h"
 #include "http/metrics.h"
+#include "journal/note.h"
 #include "store/writer.h"
 
 #include <jansson.h>
@@ -70,6 +71,7 @@ struct http_server {
     _Atomic long inflight;    /* Requests waiting on the writer. */
     _Atomic unsigned long long next_id;
     uint16_t port;
+    note_verifier signer_v;   /* The log's public key. */
 };
 
 struct http_req {

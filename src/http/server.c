@@ -21,10 +21,12 @@
 
 #include "core/log.h"
 #include "core/util.h"
+#include "journal/journal.h"
 #include "json/jsx.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <sodium.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -417,7 +419,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
         /* Resumed by the writer: the write's fate is known. */
         r->deferred = 2;
         atomic_fetch_sub(&srv->inflight, 1);
-        if (r->job.rc != 0) http__fail(r, &r->job.err);
+        if (r->job.rc != 0)
+            http__fail(r, &r->job.err);
+        else if (r->job.receipt && json_is_object(r->reply))
+            json_object_set(r->reply, "receipt", r->job.receipt);
         return send_reply(r);
     }
     dispatch(r);
@@ -445,6 +450,7 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
     json_decref(r->json);
     json_decref(r->reply);
     err_clear(&r->job.err);
+    json_decref(r->job.receipt);
     buf_free(&r->body);
     buf_free(&r->raw);
     arena_free(&r->mem);
@@ -520,6 +526,18 @@ http_server *http_start(const http_config *cfg, tr_err *e)
 
     ws = store_sqlite_open(cfg->db_path, 0, e);
     if (!ws) goto fail;
+    {
+        char key[4096];
+        note_signer signer;
+        journal_key_path(cfg->db_path, key, sizeof key);
+        if (note_signer_load(&signer, key, e) || journal_attach(ws, &signer, e)) {
+            ws->ops->close(ws);
+            sodium_memzero(&signer, sizeof signer);
+            goto fail;
+        }
+        srv->signer_v = signer.v;
+        sodium_memzero(&signer, sizeof signer);
+    }
     srv->writer = writer_start(ws, e);
     if (!srv->writer) {
         ws->ops->close(ws);

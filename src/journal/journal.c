@@ -5,10 +5,300 @@
 #include "journal/project.h"
 #include "json/jsx.h"
 
+#include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 const journal_actor journal_operator = {NULL, "cli"};
+
+/* Per-connection state, hung on store->journal. */
+typedef struct journal_state {
+    note_signer signer;
+    int has_signer;
+    merkle_frontier frontier; /* Valid while epoch == store->epoch. */
+    uint64_t epoch;
+    int frontier_valid;
+    int64_t last_seq;
+    buf note;                 /* Checkpoint signed by the last seal. */
+    int64_t note_size;
+} journal_state;
+
+static void state_free(void *p)
+{
+    journal_state *st = p;
+    if (!st) return;
+    sodium_memzero(&st->signer, sizeof st->signer);
+    buf_free(&st->note);
+    free(st);
+}
+
+static journal_state *state(store *s)
+{
+    if (!s->journal) {
+        journal_state *st = calloc(1, sizeof *st);
+        if (!st) abort();
+        s->journal = st;
+        s->journal_free = state_free;
+    }
+    return s->journal;
+}
+
+int journal_attach(store *s, const note_signer *signer, tr_err *e)
+{
+    journal_state *st = state(s);
+    (void)e;
+    if (signer) {
+        st->signer = *signer;
+        st->has_signer = 1;
+        s->before_commit = journal_seal;
+        s->before_commit_cls = NULL;
+    }
+    return 0;
+}
+
+void journal_key_path(const char *db_path, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s.key", db_path);
+}
+
+int journal_create_key(store *s, const char *db_path, const char *origin, tr_err *e)
+{
+    char path[4096];
+    note_signer k;
+    int rc;
+    journal_key_path(db_path, path, sizeof path);
+    if (note_signer_generate(&k, origin, e)) return -1;
+    rc = note_signer_save(&k, path, e);
+    if (rc == 0) rc = journal_attach(s, &k, e);
+    sodium_memzero(&k, sizeof k);
+    return rc;
+}
+
+int journal_load_key(store *s, const char *db_path, tr_err *e)
+{
+    char path[4096];
+    note_signer k;
+    int rc;
+    journal_key_path(db_path, path, sizeof path);
+    rc = note_signer_load(&k, path, e);
+    if (rc == 0) rc = journal_attach(s, &k, e);
+    sodium_memzero(&k, sizeof k);
+    return rc;
+}
+
+void journal_origin_from(const char *name, char *out, size_t cap)
+{
+    size_t i = 0;
+    for (; name[i] && i + 1 < cap; i++) {
+        unsigned char c = (unsigned char)name[i];
+        out[i] = (c <= 0x20 || c == '+' || c == 0x7f) ? '-' : (char)c;
+    }
+    out[i] = 0;
+}
+
+int journal_tree_read(void *cls, const int64_t *ids, size_t n, merkle_hash *out, tr_err *e)
+{
+    store *s = cls;
+    return s->ops->tree_read(s, ids, n, out, e);
+}
+
+/* Appends a JSON string exactly as jansson's encoder writes it (see jsx.h). */
+static void put_str(buf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const char *run = s;
+    buf_append(b, "\"", 1);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        const char *esc = NULL;
+        char u[7];
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        buf_append(b, run, (size_t)(s - run));
+        switch (c) {
+        case '"': esc = "\\\""; break;
+        case '\\': esc = "\\\\"; break;
+        case '\b': esc = "\\b"; break;
+        case '\f': esc = "\\f"; break;
+        case '\n': esc = "\\n"; break;
+        case '\r': esc = "\\r"; break;
+        case '\t': esc = "\\t"; break;
+        default:
+            memcpy(u, "\\u00", 4);
+            u[4] = hex[c >> 4];
+            u[5] = hex[c & 15];
+            u[6] = 0;
+            esc = u;
+        }
+        buf_puts(b, esc);
+        run = s + 1;
+    }
+    buf_append(b, run, (size_t)(s - run));
+    buf_append(b, "\"", 1);
+}
+
+static void put_str_or_null(buf *b, const char *s)
+{
+    if (s)
+        put_str(b, s);
+    else
+        buf_puts(b, "null");
+}
+
+void journal_entry(const store_event *ev, buf *out)
+{
+    buf_puts(out, "{\"actor_org\":");
+    put_str_or_null(out, ev->actor_org);
+    buf_puts(out, ",\"actor_user\":");
+    put_str_or_null(out, ev->actor_user);
+    buf_puts(out, ",\"body\":");
+    buf_puts(out, ev->body ? ev->body : "null");
+    buf_puts(out, ",\"salt\":");
+    put_str_or_null(out, ev->salt);
+    buf_printf(out, ",\"seq\":%lld,\"time\":", (long long)ev->seq);
+    put_str_or_null(out, ev->time);
+    buf_puts(out, ",\"type\":");
+    put_str_or_null(out, ev->type);
+    buf_puts(out, ",\"visibility\":");
+    put_str_or_null(out, ev->visibility);
+    buf_puts(out, "}");
+}
+
+void journal_leaf(const store_event *ev, merkle_hash out)
+{
+    buf b = BUF_INIT;
+    journal_entry(ev, &b);
+    merkle_leaf_hash(out, b.p, b.len);
+    buf_free(&b);
+}
+
+/* The frontier of the tree before the event `seq` is appended. */
+static int frontier_for(store *s, journal_state *st, int64_t size, tr_err *e)
+{
+    if (st->frontier_valid && st->epoch == s->epoch && st->frontier.size == size) return 0;
+    if (merkle_frontier_load(&st->frontier, size, journal_tree_read, s, e)) return -1;
+    st->frontier_valid = 1;
+    st->epoch = s->epoch;
+    return 0;
+}
+
+static int tree_append(store *s, const store_event *ev, tr_err *e)
+{
+    journal_state *st = state(s);
+    merkle_hash leaf, out[64];
+    size_t n;
+    int64_t first;
+    if (frontier_for(s, st, ev->seq - 1, e)) return -1;
+    journal_leaf(ev, leaf);
+    first = merkle_stored_count(st->frontier.size);
+    merkle_frontier_push(&st->frontier, leaf, out, &n);
+    if (s->ops->tree_append(s, first, out, n, e)) {
+        st->frontier_valid = 0;
+        return -1;
+    }
+    st->last_seq = ev->seq;
+    return 0;
+}
+
+int64_t journal_last_seq(store *s)
+{
+    return state(s)->last_seq;
+}
+
+void journal_mark(store *s)
+{
+    state(s)->last_seq = 0;
+}
+
+int journal_seal(store *s, void *cls, tr_err *e)
+{
+    journal_state *st = state(s);
+    store_checkpoint last;
+    store_stats stats;
+    merkle_hash root, old_root;
+    buf text = BUF_INIT;
+    char now[UTIL_ISO_LEN];
+    int found;
+    (void)cls;
+    if (s->ops->stats(s, &stats, e)) return -1;
+    found = s->ops->checkpoint_get(s, -1, &last, e);
+    if (found < 0) return -1;
+    if (found && last.size == stats.journal_length) return 0;
+    if (!st->has_signer)
+        return err_set(e, 500, "log.no_key", "open the database with its log key",
+                       "cannot sign a checkpoint without the log key");
+    if (frontier_for(s, st, stats.journal_length, e)) return -1;
+    merkle_frontier_root(&st->frontier, root);
+    /* Never sign a tree that does not extend the last signed one. */
+    if (found) {
+        if (last.size > stats.journal_length ||
+            merkle_root(last.size, journal_tree_read, s, old_root, e) ||
+            sodium_memcmp(old_root, last.root, MERKLE_HASH_LEN) != 0) {
+            err_clear(e);
+            return err_set(e, 500, "log.inconsistent", "run 'truce audit' on the database",
+                           "the tree no longer matches checkpoint %lld; refusing to sign",
+                           (long long)last.size);
+        }
+    }
+    note_checkpoint_text(&text, st->signer.v.name, stats.journal_length, root);
+    buf_reset(&st->note);
+    note_sign(&st->signer, text.p, &st->note);
+    buf_free(&text);
+    st->note_size = stats.journal_length;
+    util_now_iso(now);
+    return s->ops->checkpoint_insert(s, stats.journal_length, root, st->note.p, now, e);
+}
+
+static json_t *hex_hash(const merkle_hash h)
+{
+    char hex[2 * MERKLE_HASH_LEN + 1];
+    util_hex(hex, h, MERKLE_HASH_LEN);
+    return json_string(hex);
+}
+
+typedef struct one_event {
+    buf entry;
+    merkle_hash leaf;
+    int found;
+} one_event;
+
+static int take_event(void *cls, const void *row)
+{
+    one_event *o = cls;
+    journal_entry(row, &o->entry);
+    merkle_leaf_hash(o->leaf, o->entry.p, o->entry.len);
+    o->found = 1;
+    return 1;
+}
+
+int journal_receipt(store *s, int64_t seq, json_t **out, tr_err *e)
+{
+    journal_state *st = state(s);
+    merkle_hash proof[MERKLE_MAX_PROOF];
+    size_t len;
+    one_event o = {BUF_INIT, {0}, 0};
+    json_t *p;
+    if (!st->note.p || st->note_size < seq)
+        return err_set(e, 500, "log.no_checkpoint", NULL, "no checkpoint covers event %lld",
+                       (long long)seq);
+    if (s->ops->journal_scan(s, seq - 1, 1, take_event, &o, e)) goto fail;
+    if (!o.found) {
+        err_set(e, 500, "log.no_event", NULL, "no event %lld", (long long)seq);
+        goto fail;
+    }
+    if (merkle_inclusion_proof(seq - 1, st->note_size, journal_tree_read, s, proof, &len, e))
+        goto fail;
+    p = json_array();
+    for (size_t i = 0; i < len; i++) json_array_append_new(p, hex_hash(proof[i]));
+    *out = json_pack("{s:I, s:I, s:o, s:o, s:s, s:s%}", "index", (json_int_t)(seq - 1),
+                     "tree_size", (json_int_t)st->note_size, "leaf_hash", hex_hash(o.leaf),
+                     "proof", p, "checkpoint", st->note.p, "entry", o.entry.p, o.entry.len);
+    buf_free(&o.entry);
+    return 0;
+fail:
+    buf_free(&o.entry);
+    return -1;
+}
 
 int journal_record(store *s, const journal_actor *who, const char *type, const json_t *body,
                    const char *visibility, int64_t *seq, tr_err *e)
@@ -25,7 +315,10 @@ int journal_record(store *s, const journal_actor *who, const char *type, const j
                        type);
     util_now_iso(now);
     canon = jsx_canonical(body, NULL);
+    char salt[65];
+    if (strcmp(visibility, "public") != 0) util_random_hex(salt, 32);
     store_event ev = {
+        .salt = strcmp(visibility, "public") != 0 ? salt : NULL,
         .type = type,
         .actor_org = who->org,
         .actor_user = who->user,
@@ -34,6 +327,7 @@ int journal_record(store *s, const journal_actor *who, const char *type, const j
         .visibility = visibility,
     };
     rc = s->ops->journal_append(s, &ev, e);
+    if (rc == 0) rc = tree_append(s, &ev, e);
     if (rc == 0) rc = project_apply(s, &ev, body, e);
     if (rc == 0 && seq) *seq = ev.seq;
     free(canon);

@@ -21,11 +21,25 @@
  *   kind:KIND     users of organizations of that kind (party, mediator, ...)
  *
  * Readers who may not see a body still see that an event exists (its sequence number,
- * type and time), so gaps never hide anything. */
+ * type and time), so gaps never hide anything.
+ *
+ * The journal is a Merkle log (merkle.h). Event seq is leaf index seq-1; the leaf is
+ * SHA-256(0x00 || entry) where the entry is the event's canonical JSON:
+ *
+ *   {"actor_org":S|null,"actor_user":S,"body":{...},"salt":S|null,"seq":N,
+ *    "time":S,"type":S,"visibility":S}
+ *
+ * so that changing any byte of any column of a journal row changes its leaf. An event
+ * that is not public carries a random 256-bit salt (64 hex digits), so its leaf hash,
+ * which everyone may see, cannot be used to guess its body. Before every COMMIT the
+ * journal signs a checkpoint (note.h) for the new tree size, after checking that the new
+ * tree is consistent with the last checkpoint; a receipt ties one event to it. */
 #ifndef TRUCE_JOURNAL_JOURNAL_H
 #define TRUCE_JOURNAL_JOURNAL_H
 
+#include "core/buf.h"
 #include "core/err.h"
+#include "journal/note.h"
 #include "store/store.h"
 
 #include <jansson.h>
@@ -50,6 +64,40 @@ typedef struct journal_reader {
  * body is borrowed. On success sets *seq (when seq is not NULL). */
 int journal_record(store *s, const journal_actor *who, const char *type, const json_t *body,
                    const char *visibility, int64_t *seq, tr_err *e);
+
+/* Attaches the journal's per-connection state to a store. With a signer, every commit
+ * through store_txn() or the group committer signs a checkpoint; without one (readers,
+ * tools), nothing is signed and writes fail with log.no_key. */
+int journal_attach(store *s, const note_signer *signer, tr_err *e);
+
+/* The canonical entry bytes of an event, and its leaf hash. */
+void journal_entry(const store_event *ev, buf *out);
+void journal_leaf(const store_event *ev, merkle_hash out);
+
+/* Adapter for merkle_* functions: cls is the store. */
+int journal_tree_read(void *cls, const int64_t *ids, size_t n, merkle_hash *out, tr_err *e);
+
+/* Signs a checkpoint for the current tree if it grew (the before-commit hook). */
+int journal_seal(store *s, void *cls, tr_err *e);
+
+/* Sequence number of the last event appended on this connection; journal_mark() resets
+ * it to 0 (the group committer does so before each job). */
+int64_t journal_last_seq(store *s);
+void journal_mark(store *s);
+
+/* A receipt for event seq, after journal_seal() in the same transaction:
+ * {"index","tree_size","leaf_hash","proof":[...],"checkpoint","entry"} (hex hashes). */
+int journal_receipt(store *s, int64_t seq, json_t **out, tr_err *e);
+
+/* The log key file of a database: "<db>.key" (Ed25519 signer key in note format, mode
+ * 0600, not encrypted: whoever can read it can sign checkpoints). */
+void journal_key_path(const char *db_path, char *out, size_t cap);
+/* Creates the key of a new database and attaches it; fails if the key file exists. */
+int journal_create_key(store *s, const char *db_path, const char *origin, tr_err *e);
+/* Loads the database's key and attaches it. */
+int journal_load_key(store *s, const char *db_path, tr_err *e);
+/* An origin line from a deployment name: whitespace and '+' become '-'. */
+void journal_origin_from(const char *name, char *out, size_t cap);
 
 /* Is the visibility string well-formed? */
 int journal_visibility_valid(const char *visibility);

@@ -37,11 +37,28 @@ static const char *const migrations[] = {
     "  actor_user TEXT NOT NULL,"
     "  time TEXT NOT NULL,"
     "  body TEXT NOT NULL,"               /* Canonical JSON. */
-    "  visibility TEXT NOT NULL);"
+    "  visibility TEXT NOT NULL,"
+    "  salt TEXT);"                       /* Confidential events only. */
     "CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal"
     "  BEGIN SELECT RAISE(ABORT, 'journal rows are append-only'); END;"
     "CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal"
     "  BEGIN SELECT RAISE(ABORT, 'journal rows are append-only'); END;"
+    "CREATE TABLE tree_hash("            /* Merkle tree, stored-hash layout (merkle.h). */
+    "  id INTEGER PRIMARY KEY,"
+    "  hash BLOB NOT NULL);"
+    "CREATE TRIGGER tree_no_update BEFORE UPDATE ON tree_hash"
+    "  BEGIN SELECT RAISE(ABORT, 'tree hashes are append-only'); END;"
+    "CREATE TRIGGER tree_no_delete BEFORE DELETE ON tree_hash"
+    "  BEGIN SELECT RAISE(ABORT, 'tree hashes are append-only'); END;"
+    "CREATE TABLE checkpoints("
+    "  size INTEGER PRIMARY KEY,"
+    "  root BLOB NOT NULL,"
+    "  time TEXT NOT NULL,"
+    "  note TEXT NOT NULL);"
+    "CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints"
+    "  BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;"
+    "CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints"
+    "  BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;"
     "CREATE TABLE orgs("
     "  id INTEGER PRIMARY KEY,"
     "  slug TEXT NOT NULL UNIQUE,"
@@ -87,6 +104,8 @@ int store_schema_version(void)
 enum stmt_id {
     ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO,
     ST_JOURNAL_APPEND, ST_JOURNAL_SCAN, ST_JOURNAL_LEN, ST_PAGES,
+    ST_TREE_APPEND, ST_TREE_READ, ST_TREE_COUNT,
+    ST_CKPT_INSERT, ST_CKPT_GET, ST_CKPT_LATEST, ST_CKPT_SCAN,
     ST_META_GET, ST_META_SET,
     ST_ORG_INSERT, ST_ORG_GET, ST_ORG_LIST,
     ST_USER_INSERT, ST_USER_GET, ST_USER_LIST,
@@ -106,9 +125,17 @@ static const char *const sql[ST__COUNT] = {
     [ST_RELEASE] = "RELEASE job",
     [ST_ROLLBACK_TO] = "ROLLBACK TO job",
     [ST_JOURNAL_APPEND] = "INSERT INTO journal(type, actor_org, actor_user, time, body,"
-                          " visibility) VALUES (?,?,?,?,?,?)",
-    [ST_JOURNAL_SCAN] = "SELECT seq, type, actor_org, actor_user, time, body, visibility"
+                          " visibility, salt) VALUES (?,?,?,?,?,?,?)",
+    [ST_JOURNAL_SCAN] = "SELECT seq, type, actor_org, actor_user, time, body, visibility, salt"
                         " FROM journal WHERE seq > ? ORDER BY seq LIMIT ?",
+    [ST_TREE_APPEND] = "INSERT INTO tree_hash(id, hash) VALUES (?, ?)",
+    [ST_TREE_READ] = "SELECT hash FROM tree_hash WHERE id = ?",
+    [ST_TREE_COUNT] = "SELECT coalesce(max(id) + 1, 0) FROM tree_hash",
+    [ST_CKPT_INSERT] = "INSERT INTO checkpoints(size, root, time, note) VALUES (?,?,?,?)",
+    [ST_CKPT_GET] = "SELECT size, root, time, note FROM checkpoints WHERE size = ?",
+    [ST_CKPT_LATEST] = "SELECT size, root, time, note FROM checkpoints ORDER BY size DESC"
+                       " LIMIT 1",
+    [ST_CKPT_SCAN] = "SELECT size, root, time, note FROM checkpoints ORDER BY size",
     [ST_JOURNAL_LEN] = "SELECT coalesce(max(seq), 0) FROM journal",
     [ST_PAGES] = "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
     [ST_META_GET] = "SELECT value FROM meta WHERE key = ?",
@@ -144,6 +171,7 @@ typedef struct sq {
     sqlite3 *db;
     char *path;
     sqlite3_stmt *stmts[ST__COUNT]; /* Prepared on first use, reused until close. */
+    char *note;                  /* Last checkpoint note handed out by checkpoint_get. */
 } sq;
 
 static int fail(sq *q, int rc, tr_err *e)
@@ -226,22 +254,37 @@ static int step_done(sq *q, sqlite3_stmt *st, tr_err *e)
     return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
 }
 
+static int scan(sq *q, enum stmt_id id, void (*read)(sqlite3_stmt *, void *), void *row,
+                store_row_cb cb, void *cls, tr_err *e);
+static int exec_sql(sq *q, const char *text, tr_err *e);
+
 /* ---- transactions ---------------------------------------------------------------- */
 
-static int sq_begin(store *s, tr_err *e) { return exec_id((sq *)s, ST_BEGIN, e); }
-static int sq_commit(store *s, tr_err *e) { return exec_id((sq *)s, ST_COMMIT, e); }
+static int sq_begin(store *s, tr_err *e)
+{
+    s->epoch++;
+    return exec_id((sq *)s, ST_BEGIN, e);
+}
+
+static int sq_commit(store *s, tr_err *e)
+{
+    s->epoch++;
+    return exec_id((sq *)s, ST_COMMIT, e);
+}
 static int sq_savepoint(store *s, tr_err *e) { return exec_id((sq *)s, ST_SAVEPOINT, e); }
 static int sq_release(store *s, tr_err *e) { return exec_id((sq *)s, ST_RELEASE, e); }
 
 static void sq_rollback(store *s)
 {
     sq *q = (sq *)s;
+    s->epoch++;
     if (!sqlite3_get_autocommit(q->db)) sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 static void sq_rollback_to(store *s)
 {
     tr_err e = TR_ERR_INIT;
+    s->epoch++;
     /* ROLLBACK TO leaves the savepoint open; RELEASE closes it. */
     exec_id((sq *)s, ST_ROLLBACK_TO, &e);
     exec_id((sq *)s, ST_RELEASE, &e);
@@ -261,6 +304,7 @@ static int sq_journal_append(store *s, store_event *ev, tr_err *e)
     bind_text(st, 4, ev->time);
     bind_text(st, 5, ev->body);
     bind_text(st, 6, ev->visibility);
+    bind_text(st, 7, ev->salt);
     if (step_done(q, st, e)) return -1;
     ev->seq = sqlite3_last_insert_rowid(q->db);
     return 0;
@@ -284,6 +328,7 @@ static int sq_journal_scan(store *s, int64_t after, int64_t limit, store_row_cb 
             .time = (const char *)sqlite3_column_text(st, 4),
             .body = (const char *)sqlite3_column_text(st, 5),
             .visibility = (const char *)sqlite3_column_text(st, 6),
+            .salt = (const char *)sqlite3_column_text(st, 7),
         };
         if (cb(cls, &ev)) {
             rc = SQLITE_DONE;
@@ -309,6 +354,108 @@ static int sq_stats(store *s, store_stats *out, tr_err *e)
     snprintf(wal, sizeof wal, "%s-wal", q->path);
     if (stat(wal, &sb) == 0) out->db_bytes += sb.st_size;
     return 0;
+}
+
+/* ---- Merkle tree and checkpoints ------------------------------------------------- */
+
+static int sq_tree_append(store *s, int64_t first, const merkle_hash *h, size_t n, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_TREE_APPEND, e);
+    if (!st) return -1;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_bind_int64(st, 1, first + (int64_t)i);
+        sqlite3_bind_blob(st, 2, h[i], MERKLE_HASH_LEN, SQLITE_STATIC);
+        if (step_done(q, st, e)) return -1;
+    }
+    return 0;
+}
+
+static int sq_tree_read(store *s, const int64_t *ids, size_t n, merkle_hash *out, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_TREE_READ, e);
+    if (!st) return -1;
+    for (size_t i = 0; i < n; i++) {
+        int rc;
+        sqlite3_bind_int64(st, 1, ids[i]);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW || sqlite3_column_bytes(st, 0) != MERKLE_HASH_LEN) {
+            sqlite3_reset(st);
+            if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+                return err_set(e, 500, "log.missing_hash", "run 'truce audit' on the database",
+                               "the Merkle tree has no hash at position %lld", (long long)ids[i]);
+            return fail(q, rc, e);
+        }
+        memcpy(out[i], sqlite3_column_blob(st, 0), MERKLE_HASH_LEN);
+        sqlite3_reset(st);
+    }
+    return 0;
+}
+
+static int64_t sq_tree_count(store *s, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_TREE_COUNT, e);
+    int64_t n;
+    if (!st || step_one(q, st, e) != 1) return -1;
+    n = sqlite3_column_int64(st, 0);
+    done(st);
+    return n;
+}
+
+static int sq_checkpoint_insert(store *s, int64_t size, const merkle_hash root, const char *note,
+                                const char *time, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_CKPT_INSERT, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, size);
+    sqlite3_bind_blob(st, 2, root, MERKLE_HASH_LEN, SQLITE_STATIC);
+    bind_text(st, 3, time);
+    bind_text(st, 4, note);
+    return step_done(q, st, e);
+}
+
+static void read_checkpoint(sqlite3_stmt *st, store_checkpoint *c)
+{
+    c->size = sqlite3_column_int64(st, 0);
+    memset(c->root, 0, MERKLE_HASH_LEN);
+    if (sqlite3_column_bytes(st, 1) == MERKLE_HASH_LEN)
+        memcpy(c->root, sqlite3_column_blob(st, 1), MERKLE_HASH_LEN);
+    col_copy(c->time, sizeof c->time, st, 2);
+    c->note = (const char *)sqlite3_column_text(st, 3);
+}
+
+static int sq_checkpoint_get(store *s, int64_t size, store_checkpoint *out, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, size < 0 ? ST_CKPT_LATEST : ST_CKPT_GET, e);
+    int found;
+    if (!st) return -1;
+    if (size >= 0) sqlite3_bind_int64(st, 1, size);
+    if ((found = step_one(q, st, e)) != 1) return found;
+    read_checkpoint(st, out);
+    /* The note stays valid until the statement is next used; keep a copy per store. */
+    free(q->note);
+    q->note = strdup(out->note ? out->note : "");
+    out->note = q->note;
+    done(st);
+    return 1;
+}
+
+static void read_checkpoint_v(sqlite3_stmt *st, void *row) { read_checkpoint(st, row); }
+
+static int sq_checkpoint_scan(store *s, store_row_cb cb, void *cls, tr_err *e)
+{
+    store_checkpoint c;
+    return scan((sq *)s, ST_CKPT_SCAN, read_checkpoint_v, &c, cb, cls, e);
+}
+
+static int sq_projections_clear(store *s, tr_err *e)
+{
+    return exec_sql((sq *)s, "DELETE FROM tokens; DELETE FROM users; DELETE FROM orgs;"
+                             " DELETE FROM crossings; DELETE FROM zones; DELETE FROM meta;", e);
 }
 
 /* ---- meta ------------------------------------------------------------------------ */
@@ -601,7 +748,9 @@ static void sq_close(store *s)
 {
     sq *q = (sq *)s;
     if (!q) return;
+    if (s->journal_free) s->journal_free(s->journal);
     for (int i = 0; i < ST__COUNT; i++) sqlite3_finalize(q->stmts[i]);
+    free(q->note);
     sqlite3_close(q->db);
     free(q->path);
     free(q);
@@ -619,6 +768,13 @@ static const store_ops sqlite_ops = {
     .journal_append = sq_journal_append,
     .journal_scan = sq_journal_scan,
     .stats = sq_stats,
+    .tree_append = sq_tree_append,
+    .tree_read = sq_tree_read,
+    .tree_count = sq_tree_count,
+    .checkpoint_insert = sq_checkpoint_insert,
+    .checkpoint_get = sq_checkpoint_get,
+    .checkpoint_scan = sq_checkpoint_scan,
+    .projections_clear = sq_projections_clear,
     .meta_get = sq_meta_get,
     .meta_set = sq_meta_set,
     .org_insert = sq_org_insert,

@@ -15,6 +15,7 @@ int store_txn(store *s, store_txn_fn fn, void *cls, tr_err *e)
         int rc = s->ops->begin(s, e);
         if (rc == 0) {
             rc = fn(s, cls, e);
+            if (rc == 0 && s->before_commit) rc = s->before_commit(s, s->before_commit_cls, e);
             if (rc == 0) rc = s->ops->commit(s, e);
             if (rc != 0) s->ops->rollback(s);
         }

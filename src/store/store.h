@@ -19,6 +19,7 @@
 #define TRUCE_STORE_STORE_H
 
 #include "core/err.h"
+#include "journal/merkle.h"
 
 #include <stdint.h>
 
@@ -36,7 +37,15 @@ typedef struct store_event {
     const char *time;       /* UTC ISO 8601 with milliseconds. */
     const char *body;       /* Canonical JSON. */
     const char *visibility; /* Audience list; see journal.h. */
+    const char *salt;       /* 64 hex digits for confidential events; NULL for public ones. */
 } store_event;
+
+typedef struct store_checkpoint {
+    int64_t size;           /* Tree size the checkpoint covers. */
+    merkle_hash root;
+    char time[STORE_TIME_MAX];
+    const char *note;       /* The signed note; valid until the next call on the store. */
+} store_checkpoint;
 
 typedef struct store_org {
     int64_t id;
@@ -98,6 +107,20 @@ typedef struct store_ops {
                         tr_err *e); /* Rows are store_event, in sequence order. */
     int (*stats)(store *s, store_stats *out, tr_err *e);
 
+    /* The Merkle tree's stored hashes (see merkle.h): append-only, by position. */
+    int (*tree_append)(store *s, int64_t first, const merkle_hash *h, size_t n, tr_err *e);
+    int (*tree_read)(store *s, const int64_t *ids, size_t n, merkle_hash *out, tr_err *e);
+    int64_t (*tree_count)(store *s, tr_err *e); /* Hashes stored; -1 on error. */
+
+    /* Signed checkpoints, one per tree size. get: size -1 means the latest. */
+    int (*checkpoint_insert)(store *s, int64_t size, const merkle_hash root, const char *note,
+                             const char *time, tr_err *e);
+    int (*checkpoint_get)(store *s, int64_t size, store_checkpoint *out, tr_err *e);
+    int (*checkpoint_scan)(store *s, store_row_cb cb, void *cls, tr_err *e); /* Ascending. */
+
+    /* Empties every projection table (for rebuilding them from the journal). */
+    int (*projections_clear)(store *s, tr_err *e);
+
     /* Deployment settings (name, origin...). */
     int (*meta_get)(store *s, const char *key, char *out, size_t cap, tr_err *e);
     int (*meta_set)(store *s, const char *key, const char *value, tr_err *e);
@@ -135,6 +158,17 @@ typedef struct store_zone {
 
 struct store {
     const store_ops *ops;
+    /* Bumped by the backend at every begin, commit, rollback and rollback-to-savepoint, so
+     * that caches kept beside a connection (the journal's Merkle frontier) know when what
+     * they remember may no longer be what the database holds. */
+    uint64_t epoch;
+    /* Called by store_txn() and the group committer just before COMMIT (the journal signs
+     * a checkpoint there); NULL for none. */
+    int (*before_commit)(store *s, void *cls, tr_err *e);
+    void *before_commit_cls;
+    /* Per-connection state of the journal module, freed with the store. */
+    void *journal;
+    void (*journal_free)(void *journal);
 };
 
 enum {

@@ -2,6 +2,7 @@
 #include "store/writer.h"
 
 #include "core/log.h"
+#include "journal/journal.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -21,6 +22,8 @@ struct writer {
 static void fail_all(writer_job *batch, const tr_err *why)
 {
     for (writer_job *j = batch; j; j = j->next) {
+        json_decref(j->receipt);
+        j->receipt = NULL;
         if (j->rc == 0) {
             j->rc = -1;
             err_set(&j->err, why->status, why->code, why->hint, "%s", why->message);
@@ -50,6 +53,9 @@ static void run_batch(writer *w, writer_job *batch, size_t n)
     }
     for (writer_job *j = batch; j; j = j->next) {
         j->rc = 0;
+        j->seq = 0;
+        j->receipt = NULL;
+        journal_mark(s);
         if (s->ops->savepoint(s, &j->err)) {
             j->rc = -1;
             continue;
@@ -60,8 +66,24 @@ static void run_batch(writer *w, writer_job *batch, size_t n)
         } else if (s->ops->release(s, &j->err) != 0) {
             j->rc = -1;
             s->ops->rollback_to(s);
+        } else {
+            j->seq = journal_last_seq(s);
         }
     }
+    if (s->before_commit && s->before_commit(s, s->before_commit_cls, &e)) {
+        log_error("sealing a batch of %zu writes failed: %s", n, e.message);
+        s->ops->rollback(s);
+        fail_all(batch, &e);
+        goto report;
+    }
+    if (s->before_commit)
+        for (writer_job *j = batch; j; j = j->next) {
+            tr_err re = TR_ERR_INIT;
+            if (j->rc == 0 && j->seq > 0 && journal_receipt(s, j->seq, &j->receipt, &re)) {
+                log_error("no receipt for event %lld: %s", (long long)j->seq, re.message);
+                err_clear(&re);
+            }
+        }
     if (s->ops->commit(s, &e)) {
         log_error("group commit of %zu writes failed: %s", n, e.message);
         s->ops->rollback(s);
@@ -170,6 +192,7 @@ int writer_run(writer *w, store_txn_fn fn, void *cls, tr_err *e)
     pthread_mutex_unlock(&sw.lock);
     pthread_mutex_destroy(&sw.lock);
     pthread_cond_destroy(&sw.cond);
+    json_decref(job.receipt);
     if (job.rc == 0) return 0;
     *e = job.err; /* Moves the detail to the caller. */
     return -1;

@@ -8,6 +8,9 @@
  * once, and only then reports each job done. So a reply is never sent for a write that is
  * not yet on disk, and under load one fsync covers many requests.
  *
+ * Just before the COMMIT the store's before-commit hook signs one checkpoint for the
+ * batch, and each job that appended an event gets a receipt proving its inclusion in it.
+ *
  * Jobs must not block: they run on the writer thread, between the BEGIN and the COMMIT of
  * everyone else's writes. Validation, password hashing and the like belong before
  * submission. */
@@ -30,6 +33,9 @@ struct writer_job {
     void *done_cls;                  /* For the done callback. */
     int rc;                          /* 0 committed; -1 failed, with err set. */
     tr_err err;                      /* Why the job failed. */
+    int64_t seq;                     /* Last journal event the job appended, or 0. */
+    json_t *receipt;                 /* Its receipt (journal_receipt), owned by the job's
+                                        owner once done() has been called; or NULL. */
     writer_job *next;                /* Queue link, owned by the writer. */
 };
 
