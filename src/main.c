@@ -33,6 +33,12 @@ static const struct {
     {"user", "list", cmd_user_list},
     {"token", "create", cmd_token_create},
     {"token", "revoke", cmd_token_revoke},
+    {"log", "key", cmd_log_key},
+    {"log", "verify-inclusion", cmd_log_verify_inclusion},
+    {"log", "verify-consistency", cmd_log_verify_consistency},
+    {"receipt", "verify", cmd_receipt_verify},
+    {"audit", NULL, cmd_audit},
+    {"rebuild", NULL, cmd_rebuild},
     {"version", NULL, cmd_version},
 };
 

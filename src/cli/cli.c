@@ -110,6 +110,33 @@ static const struct {
               "only once. Send it as 'Authorization: Bearer TOKEN'.\n"},
     {"token create", NULL},
     {"token revoke", NULL},
+    {"log", "usage: truce log key [--db PATH]\n"
+            "       truce log verify-inclusion --index I --size N --leaf-hash HEX --root HEX\n"
+            "                                  --proof HEX,HEX,...\n"
+            "       truce log verify-consistency --size1 M --size2 N --root1 HEX --root2 HEX\n"
+            "                                    --proof HEX,HEX,...\n"
+            "'log key' prints the log's verifier key (NAME+KEYID+BASE64) for auditors.\n"
+            "The verify commands check RFC 9162 proofs with no database: exit 0 valid,\n"
+            "1 invalid, 2 usage error. Hashes are hex; an empty proof is --proof ''.\n"},
+    {"log key", NULL},
+    {"log verify-inclusion", NULL},
+    {"log verify-consistency", NULL},
+    {"receipt", "usage: truce receipt verify RECEIPT.json --key VKEY\n"
+                "Checks a write's receipt offline: the checkpoint's signature by VKEY (the key\n"
+                "itself or a file holding it), the inclusion proof, and that the entry hashes\n"
+                "to the leaf. RECEIPT.json may be the whole API reply. Exit 0 valid, 1 invalid.\n"},
+    {"receipt verify", NULL},
+    {"audit", "usage: truce audit --db PATH [--key VKEY]\n"
+              "       truce audit --url URL --key VKEY [--state FILE]\n"
+              "--db recomputes the whole Merkle tree from the journal rows, checks every stored\n"
+              "hash and every checkpoint (signature and root), and names the first entry that\n"
+              "does not match. The key defaults to the database's own PATH.key.\n"
+              "--url audits a running server from outside: verifies its checkpoint, proves it\n"
+              "consistent with the last one seen (kept in the state FILE), downloads the new\n"
+              "entries and recomputes the root. Exit 0 when everything matches, 1 otherwise.\n"},
+    {"rebuild", "usage: truce rebuild [--db PATH]\n"
+                "Recreates every table (organizations, users, tokens, crossings, zones...) from\n"
+                "the journal alone, in one transaction. Stop the server first.\n"},
     {"version", "usage: truce version\nPrints the version of truce and of its libraries.\n"},
     {"help", "usage: truce help [COMMAND]\n"},
 };
@@ -142,6 +169,10 @@ void cli_print_overview(void)
           "  org add|list     manage organizations\n"
           "  user add|list    manage users\n"
           "  token create|revoke  manage API tokens\n"
+          "  log key|verify-inclusion|verify-consistency  the Merkle log's key and proofs\n"
+          "  receipt verify   check a write's receipt offline\n"
+          "  audit            audit a database or a running server\n"
+          "  rebuild          recreate every table from the journal\n"
           "  version          print the version\n"
           "  help [COMMAND]   show help for a command\n"
           "\n"

@@ -40,6 +40,12 @@ int cmd_user_add(int argc, char **argv);
 int cmd_user_list(int argc, char **argv);
 int cmd_token_create(int argc, char **argv);
 int cmd_token_revoke(int argc, char **argv);
+int cmd_log_key(int argc, char **argv);
+int cmd_log_verify_inclusion(int argc, char **argv);
+int cmd_log_verify_consistency(int argc, char **argv);
+int cmd_receipt_verify(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_rebuild(int argc, char **argv);
 
 /* Help text for a command ("serve", "user add", ...), or NULL. */
 const char *cli_help(const char *cmd);

@@ -44,7 +44,8 @@ typedef int (*http_handler)(http_req *r);
 
 typedef struct http_route {
     const char *method;
-    const char *pattern; /* "/api/v1/orgs/{slug}": {name} captures one segment. */
+    const char *pattern; /* "/api/v1/orgs/{slug}": {name} captures one segment; a final
+                            "*" captures the rest of the path. */
     http_handler handler;
     unsigned who;        /* WHO_* bits. */
     unsigned flags;      /* ROUTE_* bits. */
@@ -96,6 +97,7 @@ struct http_req {
     json_t *reply;                /* JSON body, or NULL when raw is used. */
     buf raw;                      /* Non-JSON body (metrics, GeoJSON as text...). */
     const char *content_type;     /* For raw. */
+    const char *cache_control;    /* NULL: "no-store". Public log data sets its own. */
     const char *extra_header[2][2]; /* Up to two extra headers: name, value. */
     int replied;                  /* A response was queued. */
     size_t sent_bytes;

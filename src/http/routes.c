@@ -8,6 +8,7 @@
 
 #include "aid/crossings.h"
 #include "core/util.h"
+#include "http/log_routes.h"
 #include "json/jsx.h"
 #include "monitor/zones.h"
 
@@ -459,6 +460,11 @@ const http_route http__routes[] = {
      ROUTE_BODY},
     {"GET", "/api/v1/zones", h_zones, WHO_PUBLIC, 0},
     {"GET", "/api/v1/journal", h_journal, WHO_PUBLIC, 0},
+    {"GET", "/api/v1/log/checkpoint", h_log_checkpoint, WHO_PUBLIC, 0},
+    {"GET", "/api/v1/log/entries", h_log_entries, WHO_PUBLIC, 0},
+    {"GET", "/api/v1/log/proof/inclusion", h_log_inclusion, WHO_PUBLIC, 0},
+    {"GET", "/api/v1/log/proof/consistency", h_log_consistency, WHO_PUBLIC, 0},
+    {"GET", "/tile/*", h_log_tile, WHO_PUBLIC, 0},
 };
 
 const size_t http__n_routes = sizeof http__routes / sizeof http__routes[0];

@@ -88,6 +88,7 @@ static enum MHD_Result send_reply(http_req *r)
                                 "application/json; charset=utf-8");
     } else {
         len = r->raw.len;
+        /* Binary bodies (tiles) may hold NUL bytes: copy by length. */
         resp = MHD_create_response_from_buffer(len, r->raw.p ? r->raw.p : (char *)"",
                                                MHD_RESPMEM_MUST_COPY);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
@@ -95,7 +96,9 @@ static enum MHD_Result send_reply(http_req *r)
     }
     r->sent_bytes = len;
     MHD_add_response_header(resp, "X-Request-Id", r->request_id);
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+                            r->cache_control ? r->cache_control : "no-store");
+    if (r->cache_control) MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     for (int i = 0; i < 2; i++)
         if (r->extra_header[i][0])
@@ -170,6 +173,11 @@ static int match(const char *pattern, const char *url, http_req *r, const char *
         if (*pattern != '/' || *url != '/') return 0;
         pattern++, url++;
         size_t pl = strcspn(pattern, "/"), ul = strcspn(url, "/");
+        if (pattern[0] == '*' && pattern[1] == 0) { /* The rest of the path, slashes and all. */
+            if (!*url || n == HTTP_MAX_PARAMS) return 0;
+            if (params) params[n] = arena_strdup(&r->mem, url);
+            return 1;
+        }
         if (*pattern == '{') {
             if (ul == 0 || n == HTTP_MAX_PARAMS) return 0;
             if (params) params[n] = arena_strndup(&r->mem, url, ul);

@@ -104,7 +104,7 @@ int store_schema_version(void)
 enum stmt_id {
     ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO,
     ST_JOURNAL_APPEND, ST_JOURNAL_SCAN, ST_JOURNAL_LEN, ST_PAGES,
-    ST_TREE_APPEND, ST_TREE_READ, ST_TREE_COUNT,
+    ST_TREE_APPEND, ST_TREE_READ, ST_TREE_COUNT, ST_TREE_RANGE,
     ST_CKPT_INSERT, ST_CKPT_GET, ST_CKPT_LATEST, ST_CKPT_SCAN,
     ST_META_GET, ST_META_SET,
     ST_ORG_INSERT, ST_ORG_GET, ST_ORG_LIST,
@@ -131,6 +131,7 @@ static const char *const sql[ST__COUNT] = {
     [ST_TREE_APPEND] = "INSERT INTO tree_hash(id, hash) VALUES (?, ?)",
     [ST_TREE_READ] = "SELECT hash FROM tree_hash WHERE id = ?",
     [ST_TREE_COUNT] = "SELECT coalesce(max(id) + 1, 0) FROM tree_hash",
+    [ST_TREE_RANGE] = "SELECT id, hash FROM tree_hash WHERE id >= ? ORDER BY id LIMIT ?",
     [ST_CKPT_INSERT] = "INSERT INTO checkpoints(size, root, time, note) VALUES (?,?,?,?)",
     [ST_CKPT_GET] = "SELECT size, root, time, note FROM checkpoints WHERE size = ?",
     [ST_CKPT_LATEST] = "SELECT size, root, time, note FROM checkpoints ORDER BY size DESC"
@@ -391,6 +392,26 @@ static int sq_tree_read(store *s, const int64_t *ids, size_t n, merkle_hash *out
         sqlite3_reset(st);
     }
     return 0;
+}
+
+static int sq_tree_range(store *s, int64_t first, size_t n, merkle_hash *out, size_t *got,
+                         tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_TREE_RANGE, e);
+    int rc;
+    *got = 0;
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, first);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)n);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (sqlite3_column_int64(st, 0) != first + (int64_t)*got ||
+            sqlite3_column_bytes(st, 1) != MERKLE_HASH_LEN)
+            break; /* A gap or a damaged hash: the caller sees the short count. */
+        memcpy(out[(*got)++], sqlite3_column_blob(st, 1), MERKLE_HASH_LEN);
+    }
+    done(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(q, rc, e);
 }
 
 static int64_t sq_tree_count(store *s, tr_err *e)
@@ -771,6 +792,7 @@ static const store_ops sqlite_ops = {
     .tree_append = sq_tree_append,
     .tree_read = sq_tree_read,
     .tree_count = sq_tree_count,
+    .tree_range = sq_tree_range,
     .checkpoint_insert = sq_checkpoint_insert,
     .checkpoint_get = sq_checkpoint_get,
     .checkpoint_scan = sq_checkpoint_scan,

@@ -111,6 +111,10 @@ typedef struct store_ops {
     int (*tree_append)(store *s, int64_t first, const merkle_hash *h, size_t n, tr_err *e);
     int (*tree_read)(store *s, const int64_t *ids, size_t n, merkle_hash *out, tr_err *e);
     int64_t (*tree_count)(store *s, tr_err *e); /* Hashes stored; -1 on error. */
+    /* Hashes at positions [first, first + n) in one sequential read; *got is how many
+     * exist there (fewer at the end of the tree, or where one is missing). */
+    int (*tree_range)(store *s, int64_t first, size_t n, merkle_hash *out, size_t *got,
+                      tr_err *e);
 
     /* Signed checkpoints, one per tree size. get: size -1 means the latest. */
     int (*checkpoint_insert)(store *s, int64_t size, const merkle_hash root, const char *note,
