@@ -125,6 +125,13 @@ static const struct access_case {
      "{\"slug\":\"c-%s\",\"name\":\"C\",\"lat\":31.3,\"lon\":34.3}", "UFAFAFA", 201, 0},
     {"GET", "/api/v1/zones", "/api/v1/zones", NULL, "AAAAAAA", 200, 0},
     {"GET", "/api/v1/journal", "/api/v1/journal", NULL, "AAAAAAA", 200, 0},
+    {"GET", "/api/v1/log/checkpoint", "/api/v1/log/checkpoint", NULL, "AAAAAAA", 200, 0},
+    {"GET", "/api/v1/log/entries", "/api/v1/log/entries?start=0&end=3", NULL, "AAAAAAA", 200, 0},
+    {"GET", "/api/v1/log/proof/inclusion", "/api/v1/log/proof/inclusion?index=2", NULL,
+     "AAAAAAA", 200, 0},
+    {"GET", "/api/v1/log/proof/consistency", "/api/v1/log/proof/consistency?from=2&to=5", NULL,
+     "AAAAAAA", 200, 0},
+    {"GET", "/tile/*", "/tile/0/000.p/3", NULL, "AAAAAAA", 200, 0},
 };
 #define N_ACCESS (sizeof access_cases / sizeof access_cases[0])
 
