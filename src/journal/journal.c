@@ -21,6 +21,7 @@ typedef struct journal_state {
     int frontier_valid;
     int64_t last_seq;
     buf note;                 /* Checkpoint signed by the last seal. */
+    buf entry;                /* Scratch for building entries. */
     int64_t note_size;
 } journal_state;
 
@@ -30,6 +31,7 @@ static void state_free(void *p)
     if (!st) return;
     sodium_memzero(&st->signer, sizeof st->signer);
     buf_free(&st->note);
+    buf_free(&st->entry);
     free(st);
 }
 
@@ -155,7 +157,15 @@ void journal_entry(const store_event *ev, buf *out)
     buf_puts(out, ev->body ? ev->body : "null");
     buf_puts(out, ",\"salt\":");
     put_str_or_null(out, ev->salt);
-    buf_printf(out, ",\"seq\":%lld,\"time\":", (long long)ev->seq);
+    {
+        /* The sequence number in decimal, without printf (this is the append hot path). */
+        char digits[24], *d = digits + sizeof digits;
+        uint64_t v = (uint64_t)(ev->seq < 0 ? 0 : ev->seq);
+        do *--d = (char)('0' + v % 10); while (v /= 10);
+        buf_puts(out, ",\"seq\":");
+        buf_append(out, d, (size_t)(digits + sizeof digits - d));
+        buf_puts(out, ",\"time\":");
+    }
     put_str_or_null(out, ev->time);
     buf_puts(out, ",\"type\":");
     put_str_or_null(out, ev->type);
@@ -189,7 +199,9 @@ static int tree_append(store *s, const store_event *ev, tr_err *e)
     size_t n;
     int64_t first;
     if (frontier_for(s, st, ev->seq - 1, e)) return -1;
-    journal_leaf(ev, leaf);
+    buf_reset(&st->entry);
+    journal_entry(ev, &st->entry);
+    merkle_leaf_hash(leaf, st->entry.p, st->entry.len);
     first = merkle_stored_count(st->frontier.size);
     merkle_frontier_push(&st->frontier, leaf, out, &n);
     if (s->ops->tree_append(s, first, out, n, e)) {
@@ -198,6 +210,12 @@ static int tree_append(store *s, const store_event *ev, tr_err *e)
     }
     st->last_seq = ev->seq;
     return 0;
+}
+
+int journal_append_event(store *s, store_event *ev, tr_err *e)
+{
+    if (s->ops->journal_append(s, ev, e)) return -1;
+    return tree_append(s, ev, e);
 }
 
 int64_t journal_last_seq(store *s)
@@ -326,8 +344,7 @@ int journal_record(store *s, const journal_actor *who, const char *type, const j
         .body = canon,
         .visibility = visibility,
     };
-    rc = s->ops->journal_append(s, &ev, e);
-    if (rc == 0) rc = tree_append(s, &ev, e);
+    rc = journal_append_event(s, &ev, e);
     if (rc == 0) rc = project_apply(s, &ev, body, e);
     if (rc == 0 && seq) *seq = ev.seq;
     free(canon);

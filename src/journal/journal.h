@@ -99,6 +99,10 @@ int journal_load_key(store *s, const char *db_path, tr_err *e);
 /* An origin line from a deployment name: whitespace and '+' become '-'. */
 void journal_origin_from(const char *name, char *out, size_t cap);
 
+/* The first two steps of journal_record() for an event whose fields are all set but seq:
+ * append the row and its leaf. No projection is applied (bulk loads and benchmarks). */
+int journal_append_event(store *s, store_event *ev, tr_err *e);
+
 /* Is the visibility string well-formed? */
 int journal_visibility_valid(const char *visibility);
 
