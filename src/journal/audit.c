@@ -118,10 +118,10 @@ static int compare_page(auditor *a, store *s, tr_err *e)
         return -1;
     }
     for (size_t i = 0; i < a->n_computed; i++) {
-        int64_t pos = a->first_pos + (int64_t)i;
+        int64_t pos = a->first_pos + (int64_t)i, lo = 0, hi = a->f.size;
         char h1[65], h2[65];
+        if (i < got && sodium_memcmp(a->computed[i], stored[i], MERKLE_HASH_LEN) == 0) continue;
         /* Which entry produced this position: the leaf whose stored count passes it. */
-        int64_t lo = 0, hi = a->f.size;
         while (lo < hi) {
             int64_t mid = lo + (hi - lo) / 2;
             if (merkle_stored_count(mid + 1) > pos) hi = mid;

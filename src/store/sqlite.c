@@ -104,7 +104,7 @@ int store_schema_version(void)
 enum stmt_id {
     ST_BEGIN, ST_BEGIN_READ, ST_COMMIT, ST_ROLLBACK, ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO,
     ST_JOURNAL_APPEND, ST_JOURNAL_SCAN, ST_JOURNAL_LEN, ST_PAGES,
-    ST_TREE_APPEND, ST_TREE_READ, ST_TREE_COUNT, ST_TREE_RANGE,
+    ST_TREE_APPEND, ST_TREE_READ, ST_TREE_READ_MANY, ST_TREE_COUNT, ST_TREE_RANGE,
     ST_CKPT_INSERT, ST_CKPT_GET, ST_CKPT_LATEST, ST_CKPT_SCAN,
     ST_META_GET, ST_META_SET,
     ST_ORG_INSERT, ST_ORG_GET, ST_ORG_LIST,
@@ -131,6 +131,9 @@ static const char *const sql[ST__COUNT] = {
                         " FROM journal WHERE seq > ? ORDER BY seq LIMIT ?",
     [ST_TREE_APPEND] = "INSERT INTO tree_hash(id, hash) VALUES (?, ?)",
     [ST_TREE_READ] = "SELECT hash FROM tree_hash WHERE id = ?",
+    /* Up to 32 positions in one statement, hence one read transaction. */
+    [ST_TREE_READ_MANY] = "SELECT id, hash FROM tree_hash WHERE id IN (?,?,?,?,?,?,?,?,?,?,?,?,?,"
+                          "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_TREE_COUNT] = "SELECT coalesce(max(id) + 1, 0) FROM tree_hash",
     [ST_TREE_RANGE] = "SELECT id, hash FROM tree_hash WHERE id >= ? ORDER BY id LIMIT ?",
     [ST_CKPT_INSERT] = "INSERT INTO checkpoints(size, root, time, note) VALUES (?,?,?,?)",
@@ -174,7 +177,24 @@ typedef struct sq {
     char *path;
     sqlite3_stmt *stmts[ST__COUNT]; /* Prepared on first use, reused until close. */
     char *note;                  /* Last checkpoint note handed out by checkpoint_get. */
+    /* Direct-mapped cache of committed tree hashes, by position. Stored hashes never
+     * change once committed, so reads outside a transaction (proofs served to readers)
+     * may keep them; the upper levels of the tree, which every proof needs, stay here.
+     * Reads inside a transaction bypass it: they may see hashes a rollback will undo. */
+    struct tree_cache_slot {
+        int64_t id;              /* Position + 1; 0 for an empty slot. */
+        merkle_hash hash;
+    } *cache;
 } sq;
+
+#define TREE_CACHE_SLOTS 65536 /* 2.6 MB per connection. */
+
+/* Positions of the tree's left edge are 2^k - 3 and collide modulo any power of two, so
+ * slots come from a multiplicative hash (Fibonacci hashing), not from the low bits. */
+static size_t cache_slot(int64_t id)
+{
+    return (size_t)(((uint64_t)id * UINT64_C(0x9E3779B97F4A7C15)) >> 48);
+}
 
 static int fail(sq *q, int rc, tr_err *e)
 {
@@ -207,10 +227,10 @@ static sqlite3_stmt *stmt(sq *q, enum stmt_id id, tr_err *e)
     return q->stmts[id];
 }
 
+/* Every caller binds every parameter before each step, so bindings need no clearing. */
 static void done(sqlite3_stmt *st)
 {
     sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
 }
 
 static void bind_text(sqlite3_stmt *st, int i, const char *s)
@@ -376,6 +396,31 @@ static int sq_tree_append(store *s, int64_t first, const merkle_hash *h, size_t 
 static int tree_read_ids(sq *q, sqlite3_stmt *st, const int64_t *ids, size_t n, merkle_hash *out,
                          tr_err *e);
 
+/* Reads up to 32 positions with one statement. */
+static int tree_read_many(sq *q, const int64_t *ids, size_t n, merkle_hash *out, tr_err *e)
+{
+    sqlite3_stmt *st = stmt(q, ST_TREE_READ_MANY, e);
+    size_t found = 0;
+    int rc;
+    if (!st) return -1;
+    for (int i = 0; i < 32; i++) sqlite3_bind_int64(st, i + 1, ids[(size_t)i < n ? (size_t)i : n - 1]);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        if (sqlite3_column_bytes(st, 1) != MERKLE_HASH_LEN) continue;
+        for (size_t i = 0; i < n; i++)
+            if (ids[i] == id) {
+                memcpy(out[i], sqlite3_column_blob(st, 1), MERKLE_HASH_LEN);
+                found++;
+            }
+    }
+    done(st);
+    if (rc != SQLITE_DONE) return fail(q, rc, e);
+    if (found < n)
+        return err_set(e, 500, "log.missing_hash", "run 'truce audit' on the database",
+                       "the Merkle tree lacks a hash a proof needs");
+    return 0;
+}
+
 static int sq_tree_read(store *s, const int64_t *ids, size_t n, merkle_hash *out, tr_err *e)
 {
     sq *q = (sq *)s;
@@ -384,6 +429,42 @@ static int sq_tree_read(store *s, const int64_t *ids, size_t n, merkle_hash *out
     if (!st) return -1;
     /* Outside a transaction every step would take and drop the WAL read lock; one read
      * transaction around the batch takes it once. */
+    if (sqlite3_get_autocommit(q->db)) {
+        /* Outside transactions: serve what the cache has, read the rest, remember it. */
+        int64_t miss_ids[MERKLE_MAX_PROOF * 8];
+        size_t miss_at[MERKLE_MAX_PROOF * 8], misses = 0;
+        merkle_hash got[MERKLE_MAX_PROOF * 8];
+        if (!q->cache) q->cache = calloc(TREE_CACHE_SLOTS, sizeof *q->cache);
+        if (q->cache && n <= MERKLE_MAX_PROOF * 8) {
+            for (size_t i = 0; i < n; i++) {
+                struct tree_cache_slot *c = &q->cache[cache_slot(ids[i])];
+                if (c->id == ids[i] + 1) {
+                    memcpy(out[i], c->hash, MERKLE_HASH_LEN);
+                } else {
+                    miss_ids[misses] = ids[i];
+                    miss_at[misses++] = i;
+                }
+            }
+            if (!misses) return 0;
+            if (misses <= 32) {
+                result = tree_read_many(q, miss_ids, misses, got, e);
+            } else {
+                if (exec_id(q, ST_BEGIN_READ, e)) return -1;
+                result = tree_read_ids(q, st, miss_ids, misses, got, e);
+                tr_err ignore = TR_ERR_INIT;
+                exec_id(q, ST_COMMIT, &ignore);
+                err_clear(&ignore);
+            }
+            if (result) return -1;
+            for (size_t k = 0; k < misses; k++) {
+                struct tree_cache_slot *c = &q->cache[cache_slot(miss_ids[k])];
+                memcpy(out[miss_at[k]], got[k], MERKLE_HASH_LEN);
+                c->id = miss_ids[k] + 1;
+                memcpy(c->hash, got[k], MERKLE_HASH_LEN);
+            }
+            return 0;
+        }
+    }
     if (n > 1 && sqlite3_get_autocommit(q->db)) {
         if (exec_id(q, ST_BEGIN_READ, e)) return -1;
         own = 1;
