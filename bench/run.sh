@@ -64,3 +64,9 @@ echo "truce $("$BIN" version | awk '{print $2}') on $(nproc) cores, $(awk '/MemT
 printf '%-34s %5s %12s %10s %10s %8s\n' "benchmark" "conns" "requests/s" "p50" "p99" "non-2xx"
 printf '%s\n' "${rows[@]}"
 echo "group commit: $((j1 - j0)) writes in $((b1 - b0)) transactions ($(( (j1 - j0) / ( (b1 - b0) > 0 ? (b1 - b0) : 1) )) writes per fsync)"
+
+# The Merkle log without HTTP: appends, proofs and the audit at BENCH_LOG_ENTRIES entries,
+# against the SHA-256 rate measured in the same run.
+echo
+echo "Merkle log ($BUILD/bench_log, ${BENCH_LOG_ENTRIES:-10000000} entries; takes a few minutes)"
+"$BUILD/bench_log" "$dir" "${BENCH_LOG_ENTRIES:-10000000}"

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -97,6 +98,18 @@ static void init_accounts_and_tokens(void **state)
     expect(1, "no database", "serve --db '%s'", db);
     expect(0, NULL, "init --db '%s' --name 'Test deployment'", db);
     expect(1, "already exists", "init --db '%s'", db);
+    /* The log key: beside the database, readable by its owner only, named by the origin. */
+    {
+        char key[400];
+        struct stat sb;
+        snprintf(key, sizeof key, "%s.key", db);
+        assert_int_equal(stat(key, &sb), 0);
+        assert_int_equal(sb.st_mode & 0777, 0600);
+        char *vk;
+        assert_int_equal(th_truce(&vk, NULL, NULL, "log key --db '%s'", db), 0);
+        assert_memory_equal(vk, "Test-deployment+", 16);
+        free(vk);
+    }
     expect(0, NULL, "org add --db '%s' --slug un --name 'United Nations' --kind monitor", db);
     expect(1, "already exists", "org add --db '%s' --slug un --name UN --kind monitor", db);
     expect(1, "not an organization kind", "org add --db '%s' --slug x --name X --kind army", db);
