@@ -174,7 +174,7 @@ static void audit_names_every_kind_of_tampering(void **state)
     store *s = th_demo_db(path("orig.db"));
     s->ops->close(s);
     static const char *unlock = "DROP TRIGGER journal_no_update; DROP TRIGGER journal_no_delete;"
-                                "DROP TRIGGER tree_no_update; DROP TRIGGER tree_no_delete;"
+                                "DROP TRIGGER tree_only_grows; DROP TRIGGER tree_no_delete;"
                                 "DROP TRIGGER checkpoints_no_update;"
                                 "DROP TRIGGER checkpoints_no_delete;";
     static const struct {
@@ -202,8 +202,10 @@ static void audit_names_every_kind_of_tampering(void **state)
          "UPDATE journal SET type = (SELECT type FROM t WHERE seq = 5), body = (SELECT body FROM "
          "t WHERE seq = 5) WHERE seq = 6;", 4, "does not match"},
         /* A leaf hash and an interior hash of the stored tree. */
-        {"UPDATE tree_hash SET hash = zeroblob(32) WHERE id = 7", -1, "entry"},
-        {"UPDATE tree_hash SET hash = zeroblob(32) WHERE id = 2", -1, "damaged"},
+        {"UPDATE tree_chunk SET hashes = substr(hashes, 1, 224) || zeroblob(32) || "
+         "substr(hashes, 257) WHERE id = 0", -1, "entry"}, /* position 7: leaf 4 */
+        {"UPDATE tree_chunk SET hashes = substr(hashes, 1, 64) || zeroblob(32) || "
+         "substr(hashes, 97) WHERE id = 0", -1, "damaged"}, /* position 2: a node */
         /* A checkpoint's signature, and its root. */
         {"UPDATE checkpoints SET note = replace(note, char(10) || '34' || char(10), char(10) || "
          "'33' || char(10)) WHERE size = 34", -1, "checkpoint"},
@@ -255,8 +257,9 @@ static void refuses_to_sign_an_inconsistent_tree(void **state)
     (void)state;
     copy_db(path("orig.db"), path("bad.db"));
     /* The newest stored hash is part of every root the next write will build on. */
-    sql(path("bad.db"), "DROP TRIGGER tree_no_update; UPDATE tree_hash SET hash = zeroblob(32) "
-                        "WHERE id = (SELECT max(id) FROM tree_hash)");
+    sql(path("bad.db"), "DROP TRIGGER tree_only_grows; UPDATE tree_chunk SET hashes = "
+                        "substr(hashes, 1, length(hashes) - 32) || zeroblob(32) "
+                        "WHERE id = (SELECT max(id) FROM tree_chunk)");
     int64_t before = th_journal_len(path("bad.db"));
     store *s = store_sqlite_open(path("bad.db"), 0, &e);
     assert_int_equal(journal_load_key(s, path("bad.db"), &e), 0);

@@ -43,12 +43,14 @@ static const char *const migrations[] = {
     "  BEGIN SELECT RAISE(ABORT, 'journal rows are append-only'); END;"
     "CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal"
     "  BEGIN SELECT RAISE(ABORT, 'journal rows are append-only'); END;"
-    "CREATE TABLE tree_hash("            /* Merkle tree, stored-hash layout (merkle.h). */
-    "  id INTEGER PRIMARY KEY,"
-    "  hash BLOB NOT NULL);"
-    "CREATE TRIGGER tree_no_update BEFORE UPDATE ON tree_hash"
+    "CREATE TABLE tree_chunk("           /* Merkle tree, stored-hash layout (merkle.h), */
+    "  id INTEGER PRIMARY KEY,"           /* 64 positions per row: id = position / 64. */
+    "  hashes BLOB NOT NULL);"
+    "CREATE TRIGGER tree_only_grows BEFORE UPDATE ON tree_chunk"
+    "  WHEN NEW.id <> OLD.id OR length(NEW.hashes) < length(OLD.hashes)"
+    "    OR substr(NEW.hashes, 1, length(OLD.hashes)) <> OLD.hashes"
     "  BEGIN SELECT RAISE(ABORT, 'tree hashes are append-only'); END;"
-    "CREATE TRIGGER tree_no_delete BEFORE DELETE ON tree_hash"
+    "CREATE TRIGGER tree_no_delete BEFORE DELETE ON tree_chunk"
     "  BEGIN SELECT RAISE(ABORT, 'tree hashes are append-only'); END;"
     "CREATE TABLE checkpoints("
     "  size INTEGER PRIMARY KEY,"
@@ -104,7 +106,7 @@ int store_schema_version(void)
 enum stmt_id {
     ST_BEGIN, ST_BEGIN_READ, ST_COMMIT, ST_ROLLBACK, ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO,
     ST_JOURNAL_APPEND, ST_JOURNAL_SCAN, ST_JOURNAL_LEN, ST_PAGES,
-    ST_TREE_APPEND, ST_TREE_READ, ST_TREE_READ_MANY, ST_TREE_COUNT, ST_TREE_RANGE,
+    ST_CHUNK_LAST, ST_CHUNK_PUT, ST_CHUNK_GET, ST_CHUNK_RANGE,
     ST_CKPT_INSERT, ST_CKPT_GET, ST_CKPT_LATEST, ST_CKPT_SCAN,
     ST_META_GET, ST_META_SET,
     ST_ORG_INSERT, ST_ORG_GET, ST_ORG_LIST,
@@ -129,13 +131,11 @@ static const char *const sql[ST__COUNT] = {
                           " visibility, salt) VALUES (?,?,?,?,?,?,?)",
     [ST_JOURNAL_SCAN] = "SELECT seq, type, actor_org, actor_user, time, body, visibility, salt"
                         " FROM journal WHERE seq > ? ORDER BY seq LIMIT ?",
-    [ST_TREE_APPEND] = "INSERT INTO tree_hash(id, hash) VALUES (?, ?)",
-    [ST_TREE_READ] = "SELECT hash FROM tree_hash WHERE id = ?",
-    /* Up to 32 positions in one statement, hence one read transaction. */
-    [ST_TREE_READ_MANY] = "SELECT id, hash FROM tree_hash WHERE id IN (?,?,?,?,?,?,?,?,?,?,?,?,?,"
-                          "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-    [ST_TREE_COUNT] = "SELECT coalesce(max(id) + 1, 0) FROM tree_hash",
-    [ST_TREE_RANGE] = "SELECT id, hash FROM tree_hash WHERE id >= ? ORDER BY id LIMIT ?",
+    [ST_CHUNK_LAST] = "SELECT id, hashes FROM tree_chunk ORDER BY id DESC LIMIT 1",
+    [ST_CHUNK_PUT] = "INSERT INTO tree_chunk(id, hashes) VALUES (?1, ?2)"
+                     " ON CONFLICT(id) DO UPDATE SET hashes = excluded.hashes",
+    [ST_CHUNK_GET] = "SELECT hashes FROM tree_chunk WHERE id = ?",
+    [ST_CHUNK_RANGE] = "SELECT id, hashes FROM tree_chunk WHERE id >= ? ORDER BY id",
     [ST_CKPT_INSERT] = "INSERT INTO checkpoints(size, root, time, note) VALUES (?,?,?,?)",
     [ST_CKPT_GET] = "SELECT size, root, time, note FROM checkpoints WHERE size = ?",
     [ST_CKPT_LATEST] = "SELECT size, root, time, note FROM checkpoints ORDER BY size DESC"
@@ -185,16 +185,18 @@ typedef struct sq {
         int64_t id;              /* Position + 1; 0 for an empty slot. */
         merkle_hash hash;
     } *cache;
+    /* The last tree chunk, being filled (see the Merkle tree section). */
+    int tail_loaded;             /* Whether tail_* reflect the database (plus appends). */
+    int tail_dirty;              /* Holds hashes not yet written. */
+    int64_t tail_id;             /* Chunk number. */
+    size_t tail_len;             /* Hashes in the buffer. */
+    size_t tail_stored;          /* Of which the table already has. */
+    unsigned char tail[64 * MERKLE_HASH_LEN];
 } sq;
 
-#define TREE_CACHE_SLOTS 65536 /* 2.6 MB per connection. */
+#define CHUNK 64 /* Tree positions per tree_chunk row. */
 
-/* Positions of the tree's left edge are 2^k - 3 and collide modulo any power of two, so
- * slots come from a multiplicative hash (Fibonacci hashing), not from the low bits. */
-static size_t cache_slot(int64_t id)
-{
-    return (size_t)(((uint64_t)id * UINT64_C(0x9E3779B97F4A7C15)) >> 48);
-}
+#define TREE_CACHE_SLOTS 65536 /* 2.6 MB per connection. */
 
 static int fail(sq *q, int rc, tr_err *e)
 {
@@ -279,27 +281,39 @@ static int step_done(sq *q, sqlite3_stmt *st, tr_err *e)
 static int scan(sq *q, enum stmt_id id, void (*read)(sqlite3_stmt *, void *), void *row,
                 store_row_cb cb, void *cls, tr_err *e);
 static int exec_sql(sq *q, const char *text, tr_err *e);
+static void tail_forget(sq *q);
+static int tail_flush(sq *q, tr_err *e);
 
 /* ---- transactions ---------------------------------------------------------------- */
 
 static int sq_begin(store *s, tr_err *e)
 {
     s->epoch++;
+    tail_forget((sq *)s); /* Another connection may have appended since. */
     return exec_id((sq *)s, ST_BEGIN, e);
 }
 
 static int sq_commit(store *s, tr_err *e)
 {
+    sq *q = (sq *)s;
     s->epoch++;
-    return exec_id((sq *)s, ST_COMMIT, e);
+    if (tail_flush(q, e)) return -1;
+    return exec_id(q, ST_COMMIT, e);
 }
-static int sq_savepoint(store *s, tr_err *e) { return exec_id((sq *)s, ST_SAVEPOINT, e); }
+static int sq_savepoint(store *s, tr_err *e)
+{
+    /* What earlier jobs appended must be in the table before the savepoint, so that
+     * rolling back to it can simply forget the buffer. */
+    if (tail_flush((sq *)s, e)) return -1;
+    return exec_id((sq *)s, ST_SAVEPOINT, e);
+}
 static int sq_release(store *s, tr_err *e) { return exec_id((sq *)s, ST_RELEASE, e); }
 
 static void sq_rollback(store *s)
 {
     sq *q = (sq *)s;
     s->epoch++;
+    tail_forget(q);
     if (!sqlite3_get_autocommit(q->db)) sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
@@ -307,6 +321,7 @@ static void sq_rollback_to(store *s)
 {
     tr_err e = TR_ERR_INIT;
     s->epoch++;
+    tail_forget((sq *)s);
     /* ROLLBACK TO leaves the savepoint open; RELEASE closes it. */
     exec_id((sq *)s, ST_ROLLBACK_TO, &e);
     exec_id((sq *)s, ST_RELEASE, &e);
@@ -380,139 +395,235 @@ static int sq_stats(store *s, store_stats *out, tr_err *e)
 
 /* ---- Merkle tree and checkpoints ------------------------------------------------- */
 
-static int sq_tree_append(store *s, int64_t first, const merkle_hash *h, size_t n, tr_err *e)
+/* The tree's stored hashes live in chunks of CHUNK consecutive positions, one row each
+ * (tree_chunk: id = position / CHUNK, hashes = their concatenation). A random lookup then
+ * searches a B-tree of n/64 rows instead of 2n, and the lower levels of a proof, which lie
+ * close together in the stored order, share a chunk.
+ *
+ * Appends collect in the connection's tail buffer (the last, partly filled chunk) and reach
+ * the table when the chunk fills, before any read, at every savepoint and before COMMIT; a
+ * rollback forgets the buffer. Rows only ever grow: a trigger refuses any update that does
+ * not keep the old bytes as a prefix, and any delete. */
+
+static void tail_forget(sq *q)
 {
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_TREE_APPEND, e);
+    q->tail_loaded = 0;
+    q->tail_dirty = 0;
+}
+
+/* Loads the last chunk into the tail buffer. */
+static int tail_load(sq *q, tr_err *e)
+{
+    sqlite3_stmt *st;
+    int found;
+    if (q->tail_loaded) return 0;
+    st = stmt(q, ST_CHUNK_LAST, e);
     if (!st) return -1;
-    for (size_t i = 0; i < n; i++) {
-        sqlite3_bind_int64(st, 1, first + (int64_t)i);
-        sqlite3_bind_blob(st, 2, h[i], MERKLE_HASH_LEN, SQLITE_STATIC);
-        if (step_done(q, st, e)) return -1;
+    found = step_one(q, st, e);
+    if (found < 0) return -1;
+    q->tail_id = 0;
+    q->tail_len = 0;
+    if (found) {
+        int bytes = sqlite3_column_bytes(st, 1);
+        q->tail_id = sqlite3_column_int64(st, 0);
+        if (bytes % MERKLE_HASH_LEN || bytes > CHUNK * MERKLE_HASH_LEN) {
+            done(st);
+            return err_set(e, 500, "log.damaged", "run 'truce audit' on the database",
+                           "tree chunk %lld has %d bytes", (long long)q->tail_id, bytes);
+        }
+        memcpy(q->tail, sqlite3_column_blob(st, 1), (size_t)bytes);
+        q->tail_len = (size_t)bytes / MERKLE_HASH_LEN;
+        q->tail_stored = q->tail_len;
+        done(st);
+        if (q->tail_len == CHUNK) { /* Full: the next append starts a new chunk. */
+            q->tail_id++;
+            q->tail_len = 0;
+        }
+    }
+    q->tail_stored = q->tail_len;
+    q->tail_loaded = 1;
+    return 0;
+}
+
+/* Writes the tail buffer if it holds hashes the table does not. */
+static int tail_flush(sq *q, tr_err *e)
+{
+    sqlite3_stmt *st;
+    if (!q->tail_loaded || !q->tail_dirty) return 0;
+    st = stmt(q, ST_CHUNK_PUT, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, q->tail_id);
+    sqlite3_bind_blob(st, 2, q->tail, (int)(q->tail_len * MERKLE_HASH_LEN), SQLITE_STATIC);
+    if (step_done(q, st, e)) return -1;
+    q->tail_dirty = 0;
+    q->tail_stored = q->tail_len;
+    if (q->tail_len == CHUNK) {
+        q->tail_id++;
+        q->tail_len = 0;
+        q->tail_stored = 0;
     }
     return 0;
 }
 
-static int tree_read_ids(sq *q, sqlite3_stmt *st, const int64_t *ids, size_t n, merkle_hash *out,
-                         tr_err *e);
-
-/* Reads up to 32 positions with one statement. */
-static int tree_read_many(sq *q, const int64_t *ids, size_t n, merkle_hash *out, tr_err *e)
+static int sq_tree_append(store *s, int64_t first, const merkle_hash *h, size_t n, tr_err *e)
 {
-    sqlite3_stmt *st = stmt(q, ST_TREE_READ_MANY, e);
-    size_t found = 0;
-    int rc;
+    sq *q = (sq *)s;
+    if (tail_load(q, e)) return -1;
+    if (first != q->tail_id * CHUNK + (int64_t)q->tail_len)
+        return err_set(e, 500, "log.bad_position", "run 'truce audit' on the database",
+                       "tree append at position %lld, but the tree holds %lld hashes",
+                       (long long)first, (long long)(q->tail_id * CHUNK + (int64_t)q->tail_len));
+    for (size_t i = 0; i < n; i++) {
+        memcpy(q->tail + q->tail_len * MERKLE_HASH_LEN, h[i], MERKLE_HASH_LEN);
+        q->tail_len++;
+        q->tail_dirty = 1;
+        if (q->tail_len == CHUNK && tail_flush(q, e)) return -1;
+    }
+    return 0;
+}
+
+/* Reads chunk `id` into out (CHUNK hashes at most); *count is how many it holds. */
+static int chunk_read(sq *q, int64_t id, unsigned char *out, size_t *count, tr_err *e)
+{
+    sqlite3_stmt *st = stmt(q, ST_CHUNK_GET, e);
+    int found, bytes;
+    *count = 0;
     if (!st) return -1;
-    for (int i = 0; i < 32; i++) sqlite3_bind_int64(st, i + 1, ids[(size_t)i < n ? (size_t)i : n - 1]);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(st, 0);
-        if (sqlite3_column_bytes(st, 1) != MERKLE_HASH_LEN) continue;
-        for (size_t i = 0; i < n; i++)
-            if (ids[i] == id) {
-                memcpy(out[i], sqlite3_column_blob(st, 1), MERKLE_HASH_LEN);
-                found++;
-            }
+    sqlite3_bind_int64(st, 1, id);
+    found = step_one(q, st, e);
+    if (found <= 0) return found;
+    bytes = sqlite3_column_bytes(st, 0);
+    if (bytes % MERKLE_HASH_LEN == 0 && bytes <= CHUNK * MERKLE_HASH_LEN) {
+        memcpy(out, sqlite3_column_blob(st, 0), (size_t)bytes);
+        *count = (size_t)bytes / MERKLE_HASH_LEN;
     }
     done(st);
-    if (rc != SQLITE_DONE) return fail(q, rc, e);
-    if (found < n)
-        return err_set(e, 500, "log.missing_hash", "run 'truce audit' on the database",
-                       "the Merkle tree lacks a hash a proof needs");
-    return 0;
+    return 1;
+}
+
+static int missing(tr_err *e, int64_t id)
+{
+    return err_set(e, 500, "log.missing_hash", "run 'truce audit' on the database",
+                   "the Merkle tree has no hash at position %lld", (long long)id);
+}
+
+/* Reads positions, one chunk lookup per distinct chunk. Positions arrive in small batches
+ * (a proof's), so a linear scan for chunk neighbours is cheapest. */
+static int read_positions(sq *q, const int64_t *ids, size_t n, merkle_hash *out, tr_err *e)
+{
+    unsigned char chunk[CHUNK * MERKLE_HASH_LEN];
+    unsigned char *done_mask = calloc(n ? n : 1, 1);
+    int rc = 0;
+    if (!done_mask) abort();
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        size_t count;
+        int64_t cid;
+        if (done_mask[i]) continue;
+        if (ids[i] < 0) {
+            rc = missing(e, ids[i]);
+            break;
+        }
+        cid = ids[i] / CHUNK;
+        if (chunk_read(q, cid, chunk, &count, e) < 0) {
+            rc = -1;
+            break;
+        }
+        for (size_t j = i; j < n; j++) {
+            if (done_mask[j] || ids[j] / CHUNK != cid) continue;
+            if ((size_t)(ids[j] % CHUNK) >= count) {
+                rc = missing(e, ids[j]);
+                break;
+            }
+            memcpy(out[j], chunk + (ids[j] % CHUNK) * MERKLE_HASH_LEN, MERKLE_HASH_LEN);
+            done_mask[j] = 1;
+        }
+    }
+    free(done_mask);
+    return rc;
+}
+
+/* Positions of the tree's left edge are 2^k - 3 and collide modulo any power of two, so
+ * cache slots come from a multiplicative hash (Fibonacci hashing), not from the low bits. */
+static size_t cache_slot(int64_t id)
+{
+    return (size_t)(((uint64_t)id * UINT64_C(0x9E3779B97F4A7C15)) >> 48);
 }
 
 static int sq_tree_read(store *s, const int64_t *ids, size_t n, merkle_hash *out, tr_err *e)
 {
     sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_TREE_READ, e);
-    int own = 0, result = 0;
-    if (!st) return -1;
-    /* Outside a transaction every step would take and drop the WAL read lock; one read
-     * transaction around the batch takes it once. */
-    if (sqlite3_get_autocommit(q->db)) {
-        /* Outside transactions: serve what the cache has, read the rest, remember it. */
-        int64_t miss_ids[MERKLE_MAX_PROOF * 8];
-        size_t miss_at[MERKLE_MAX_PROOF * 8], misses = 0;
-        merkle_hash got[MERKLE_MAX_PROOF * 8];
-        if (!q->cache) q->cache = calloc(TREE_CACHE_SLOTS, sizeof *q->cache);
-        if (q->cache && n <= MERKLE_MAX_PROOF * 8) {
-            for (size_t i = 0; i < n; i++) {
-                struct tree_cache_slot *c = &q->cache[cache_slot(ids[i])];
-                if (c->id == ids[i] + 1) {
-                    memcpy(out[i], c->hash, MERKLE_HASH_LEN);
-                } else {
-                    miss_ids[misses] = ids[i];
-                    miss_at[misses++] = i;
-                }
-            }
-            if (!misses) return 0;
-            if (misses <= 32) {
-                result = tree_read_many(q, miss_ids, misses, got, e);
-            } else {
-                if (exec_id(q, ST_BEGIN_READ, e)) return -1;
-                result = tree_read_ids(q, st, miss_ids, misses, got, e);
-                tr_err ignore = TR_ERR_INIT;
-                exec_id(q, ST_COMMIT, &ignore);
-                err_clear(&ignore);
-            }
-            if (result) return -1;
-            for (size_t k = 0; k < misses; k++) {
-                struct tree_cache_slot *c = &q->cache[cache_slot(miss_ids[k])];
-                memcpy(out[miss_at[k]], got[k], MERKLE_HASH_LEN);
-                c->id = miss_ids[k] + 1;
-                memcpy(c->hash, got[k], MERKLE_HASH_LEN);
-            }
-            return 0;
-        }
-    }
-    if (n > 1 && sqlite3_get_autocommit(q->db)) {
-        if (exec_id(q, ST_BEGIN_READ, e)) return -1;
-        own = 1;
-    }
-    result = tree_read_ids(q, st, ids, n, out, e);
-    if (own) {
-        tr_err ignore = TR_ERR_INIT;
-        exec_id(q, ST_COMMIT, &ignore);
-        err_clear(&ignore);
-    }
-    return result;
-}
+    int64_t *miss_ids;
+    size_t *miss_at, misses = 0;
+    merkle_hash *got;
+    int rc, own = 0;
 
-static int tree_read_ids(sq *q, sqlite3_stmt *st, const int64_t *ids, size_t n, merkle_hash *out,
-                         tr_err *e)
-{
-    for (size_t i = 0; i < n; i++) {
-        int rc;
-        sqlite3_bind_int64(st, 1, ids[i]);
-        rc = sqlite3_step(st);
-        if (rc != SQLITE_ROW || sqlite3_column_bytes(st, 0) != MERKLE_HASH_LEN) {
-            sqlite3_reset(st);
-            if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-                return err_set(e, 500, "log.missing_hash", "run 'truce audit' on the database",
-                               "the Merkle tree has no hash at position %lld", (long long)ids[i]);
-            return fail(q, rc, e);
-        }
-        memcpy(out[i], sqlite3_column_blob(st, 0), MERKLE_HASH_LEN);
-        sqlite3_reset(st);
+    if (!sqlite3_get_autocommit(q->db)) {
+        /* Inside a transaction: what it appended must be readable, and nothing read may
+         * be cached (a rollback could undo it). */
+        if (tail_flush(q, e)) return -1;
+        return read_positions(q, ids, n, out, e);
     }
-    return 0;
+    /* Outside: committed hashes never change; serve what the cache has. */
+    if (!q->cache) q->cache = calloc(TREE_CACHE_SLOTS, sizeof *q->cache);
+    if (!q->cache) abort();
+    miss_ids = malloc((n + 1) * sizeof *miss_ids);
+    miss_at = malloc((n + 1) * sizeof *miss_at);
+    got = malloc((n + 1) * sizeof *got);
+    if (!miss_ids || !miss_at || !got) abort();
+    for (size_t i = 0; i < n; i++) {
+        struct tree_cache_slot *c = &q->cache[cache_slot(ids[i])];
+        if (c->id == ids[i] + 1) {
+            memcpy(out[i], c->hash, MERKLE_HASH_LEN);
+        } else {
+            miss_ids[misses] = ids[i];
+            miss_at[misses++] = i;
+        }
+    }
+    rc = 0;
+    if (misses) {
+        /* One read transaction around the lookups instead of one per statement. */
+        if (misses > 1 && exec_id(q, ST_BEGIN_READ, e) == 0) own = 1;
+        rc = read_positions(q, miss_ids, misses, got, e);
+        if (own) {
+            tr_err ignore = TR_ERR_INIT;
+            exec_id(q, ST_COMMIT, &ignore);
+            err_clear(&ignore);
+        }
+        for (size_t k = 0; rc == 0 && k < misses; k++) {
+            struct tree_cache_slot *c = &q->cache[cache_slot(miss_ids[k])];
+            memcpy(out[miss_at[k]], got[k], MERKLE_HASH_LEN);
+            c->id = miss_ids[k] + 1;
+            memcpy(c->hash, got[k], MERKLE_HASH_LEN);
+        }
+    }
+    free(miss_ids);
+    free(miss_at);
+    free(got);
+    return rc;
 }
 
 static int sq_tree_range(store *s, int64_t first, size_t n, merkle_hash *out, size_t *got,
                          tr_err *e)
 {
     sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_TREE_RANGE, e);
+    sqlite3_stmt *st;
     int rc;
     *got = 0;
+    if (tail_flush(q, e)) return -1;
+    st = stmt(q, ST_CHUNK_RANGE, e);
     if (!st) return -1;
-    sqlite3_bind_int64(st, 1, first);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)n);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (sqlite3_column_int64(st, 0) != first + (int64_t)*got ||
-            sqlite3_column_bytes(st, 1) != MERKLE_HASH_LEN)
-            break; /* A gap or a damaged hash: the caller sees the short count. */
-        memcpy(out[(*got)++], sqlite3_column_blob(st, 1), MERKLE_HASH_LEN);
+    sqlite3_bind_int64(st, 1, first / CHUNK);
+    rc = SQLITE_DONE;
+    while (*got < n && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t cid = sqlite3_column_int64(st, 0);
+        int bytes = sqlite3_column_bytes(st, 1);
+        const unsigned char *h = sqlite3_column_blob(st, 1);
+        int64_t pos = first + (int64_t)*got;
+        if (cid != pos / CHUNK || bytes % MERKLE_HASH_LEN || bytes > CHUNK * MERKLE_HASH_LEN)
+            break; /* A gap or a damaged chunk: the caller sees the short count. */
+        for (int64_t k = pos % CHUNK; k < bytes / MERKLE_HASH_LEN && *got < n; k++)
+            memcpy(out[(*got)++], h + k * MERKLE_HASH_LEN, MERKLE_HASH_LEN);
+        if (bytes < CHUNK * MERKLE_HASH_LEN) break; /* The last chunk. */
     }
     done(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(q, rc, e);
@@ -521,12 +632,10 @@ static int sq_tree_range(store *s, int64_t first, size_t n, merkle_hash *out, si
 static int64_t sq_tree_count(store *s, tr_err *e)
 {
     sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_TREE_COUNT, e);
-    int64_t n;
-    if (!st || step_one(q, st, e) != 1) return -1;
-    n = sqlite3_column_int64(st, 0);
-    done(st);
-    return n;
+    if (tail_flush(q, e)) return -1;
+    tail_forget(q);
+    if (tail_load(q, e)) return -1;
+    return q->tail_id * CHUNK + (int64_t)q->tail_len;
 }
 
 static int sq_checkpoint_insert(store *s, int64_t size, const merkle_hash root, const char *note,
