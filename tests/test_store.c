@@ -208,6 +208,16 @@ static void journal_is_append_only_and_transactional(void **state)
     raw_exec(path("j.db"), "UPDATE journal SET body = '{}' WHERE seq = 1", 0, "append-only");
     raw_exec(path("j.db"), "DELETE FROM journal WHERE seq = 2", 0, "append-only");
     assert_int_equal(raw_int(path("j.db"), "SELECT count(*) FROM journal"), 2);
+    /* Nor the Merkle tree's hashes: a chunk may only grow. */
+    assert_int_equal(raw_int(path("j.db"), "SELECT length(hashes) FROM tree_chunk WHERE id = 0"),
+                     3 * 32); /* leaf 0, leaf 1, their parent */
+    raw_exec(path("j.db"), "UPDATE tree_chunk SET hashes = zeroblob(96) WHERE id = 0", 0,
+             "append-only");
+    raw_exec(path("j.db"), "UPDATE tree_chunk SET hashes = substr(hashes, 1, 64) WHERE id = 0", 0,
+             "append-only");
+    raw_exec(path("j.db"), "DELETE FROM tree_chunk", 0, "append-only");
+    assert_int_equal(raw_int(path("j.db"), "SELECT length(hashes) FROM tree_chunk WHERE id = 0"),
+                     96);
 }
 
 typedef struct holder {

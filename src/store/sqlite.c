@@ -196,7 +196,8 @@ typedef struct sq {
 
 #define CHUNK 64 /* Tree positions per tree_chunk row. */
 
-#define TREE_CACHE_SLOTS 65536 /* 2.6 MB per connection. */
+#define TREE_CACHE_BITS 18
+#define TREE_CACHE_SLOTS (1 << TREE_CACHE_BITS) /* 10.5 MB per connection, on first use. */
 
 static int fail(sq *q, int rc, tr_err *e)
 {
@@ -546,7 +547,7 @@ static int read_positions(sq *q, const int64_t *ids, size_t n, merkle_hash *out,
  * cache slots come from a multiplicative hash (Fibonacci hashing), not from the low bits. */
 static size_t cache_slot(int64_t id)
 {
-    return (size_t)(((uint64_t)id * UINT64_C(0x9E3779B97F4A7C15)) >> 48);
+    return (size_t)(((uint64_t)id * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - TREE_CACHE_BITS));
 }
 
 static int sq_tree_read(store *s, const int64_t *ids, size_t n, merkle_hash *out, tr_err *e)
@@ -985,6 +986,7 @@ static void sq_close(store *s)
     if (s->journal_free) s->journal_free(s->journal);
     for (int i = 0; i < ST__COUNT; i++) sqlite3_finalize(q->stmts[i]);
     free(q->note);
+    free(q->cache);
     sqlite3_close(q->db);
     free(q->path);
     free(q);
