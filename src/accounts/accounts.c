@@ -12,6 +12,22 @@
 const char *const acct_org_kinds[] = {"party", "mediator", "monitor", "humanitarian", "observer",
                                       NULL};
 
+const jsx_field acct_org_fields[] = {
+    {.name = "slug", .type = JSX_SLUG},
+    {.name = "name", .type = JSX_STRING, .min = 1, .max = 256},
+    {.name = "kind", .type = JSX_STRING, .oneof = acct_org_kinds},
+    {0},
+};
+
+const jsx_field acct_user_fields[] = {
+    {.name = "name", .type = JSX_SLUG},
+    {.name = "display", .type = JSX_STRING, .flags = JSX_OPTIONAL, .max = 256},
+    {.name = "org", .type = JSX_SLUG},
+    {.name = "password", .type = JSX_STRING, .min = 8, .max = 256},
+    {.name = "admin", .type = JSX_BOOL, .flags = JSX_OPTIONAL},
+    {0},
+};
+
 static unsigned long long pw_ops = crypto_pwhash_OPSLIMIT_INTERACTIVE;
 static size_t pw_mem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
 
@@ -219,7 +235,6 @@ int acct_check_password(store *s, const char *user, const char *password, store_
 int acct_authenticate(store *s, const char *token, acct_caller *out, tr_err *e)
 {
     store_token t;
-    store_user u;
     char hash[65];
     int rc;
 
@@ -239,17 +254,11 @@ int acct_authenticate(store *s, const char *token, acct_caller *out, tr_err *e)
         return err_set(e, 401, "auth.revoked_token",
                        "sign in again with POST /api/v1/login",
                        "the bearer token was revoked at %s", t.revoked_at);
-    rc = s->ops->user_get(s, t.user, &u, e);
-    if (rc <= 0) {
-        if (rc == 0)
-            err_set(e, 401, "auth.invalid_token", NULL, "the token's user no longer exists");
-        return -1;
-    }
     out->signed_in = 1;
-    out->admin = u.admin;
-    snprintf(out->user, sizeof out->user, "%s", u.name);
-    snprintf(out->org, sizeof out->org, "%s", u.org);
-    snprintf(out->org_kind, sizeof out->org_kind, "%s", u.org_kind);
+    out->admin = t.admin;
+    snprintf(out->user, sizeof out->user, "%s", t.user);
+    snprintf(out->org, sizeof out->org, "%s", t.org);
+    snprintf(out->org_kind, sizeof out->org_kind, "%s", t.org_kind);
     snprintf(out->token_id, sizeof out->token_id, "%s", t.id);
     return 0;
 }

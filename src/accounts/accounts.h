@@ -16,6 +16,7 @@
 
 #include "core/err.h"
 #include "journal/journal.h"
+#include "json/jsx.h"
 #include "store/store.h"
 
 #include <jansson.h>
@@ -23,6 +24,12 @@
 #define ACCT_TOKEN_LEN 68 /* "trc_" + 64 hex digits. */
 
 extern const char *const acct_org_kinds[]; /* NULL-terminated. */
+
+/* Input schemas shared by the API and scenario files:
+ *   organization {"slug", "name", "kind"}
+ *   user         {"name", "display"?, "org", "password", "admin"?} */
+extern const jsx_field acct_org_fields[];
+extern const jsx_field acct_user_fields[];
 
 /* Who is calling: filled by acct_authenticate(), all zero for an anonymous caller. */
 typedef struct acct_caller {

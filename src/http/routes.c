@@ -261,13 +261,6 @@ static int h_org_get(http_req *r)
     return http__reply(r, 200, acct_org_json(&o));
 }
 
-static const jsx_field org_fields[] = {
-    {.name = "slug", .type = JSX_SLUG},
-    {.name = "name", .type = JSX_STRING, .min = 1, .max = 256},
-    {.name = "kind", .type = JSX_STRING, .oneof = acct_org_kinds},
-    {0},
-};
-
 static int org_write(store *s, void *cls, tr_err *e)
 {
     http_req *r = cls;
@@ -282,7 +275,7 @@ static int org_write(store *s, void *cls, tr_err *e)
 
 static int h_org_create(http_req *r)
 {
-    if (check(r, org_fields)) return 0;
+    if (check(r, acct_org_fields)) return 0;
     return http__defer(r, org_write);
 }
 
@@ -291,15 +284,6 @@ static int h_users(http_req *r)
     store *s = reader_or_fail(r);
     return s ? list(r, "users", s->ops->user_list, user_cb) : 0;
 }
-
-static const jsx_field user_fields[] = {
-    {.name = "name", .type = JSX_SLUG},
-    {.name = "display", .type = JSX_STRING, .flags = JSX_OPTIONAL, .max = 256},
-    {.name = "org", .type = JSX_SLUG},
-    {.name = "password", .type = JSX_STRING, .min = 8, .max = 256},
-    {.name = "admin", .type = JSX_BOOL, .flags = JSX_OPTIONAL},
-    {0},
-};
 
 static int user_write(store *s, void *cls, tr_err *e)
 {
@@ -316,7 +300,7 @@ static int h_user_create(http_req *r)
 {
     tr_err e = TR_ERR_INIT;
     acct_user_new *u;
-    if (check(r, user_fields)) return 0;
+    if (check(r, acct_user_fields)) return 0;
     u = arena_alloc(&r->mem, sizeof *u);
     if (acct_user_prepare(u, jsx_str(r->json, "name", ""), jsx_str(r->json, "display", ""),
                           jsx_str(r->json, "org", ""), jsx_bool(r->json, "admin", 0),

@@ -10,27 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const jsx_field org_fields[] = {
-    {.name = "slug", .type = JSX_SLUG},
-    {.name = "name", .type = JSX_STRING, .min = 1, .max = 256},
-    {.name = "kind", .type = JSX_STRING, .oneof = acct_org_kinds},
-    {0},
-};
-static const jsx_field user_fields[] = {
-    {.name = "name", .type = JSX_SLUG},
-    {.name = "display", .type = JSX_STRING, .flags = JSX_OPTIONAL, .max = 256},
-    {.name = "org", .type = JSX_SLUG},
-    {.name = "password", .type = JSX_STRING, .min = 8, .max = 256},
-    {.name = "admin", .type = JSX_BOOL, .flags = JSX_OPTIONAL},
-    {0},
-};
 static const jsx_field zone_file_fields[] = {
     {.name = "file", .type = JSX_STRING, .min = 1, .max = 256},
     {.name = "kind", .type = JSX_SLUG},
     {0},
 };
-static const jsx_field org_item[] = {{.name = "", .type = JSX_OBJECT, .fields = org_fields}, {0}};
-static const jsx_field user_item[] = {{.name = "", .type = JSX_OBJECT, .fields = user_fields},
+static const jsx_field org_item[] = {{.name = "", .type = JSX_OBJECT, .fields = acct_org_fields}, {0}};
+static const jsx_field user_item[] = {{.name = "", .type = JSX_OBJECT, .fields = acct_user_fields},
                                       {0}};
 static const jsx_field crossing_item[] = {
     {.name = "", .type = JSX_OBJECT, .fields = crossing_fields}, {0}};

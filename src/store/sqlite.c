@@ -157,10 +157,12 @@ static const char *const sql[ST__COUNT] = {
                      " ORDER BY u.name",
     [ST_TOKEN_INSERT] = "INSERT INTO tokens(id, hash, user_id, label, created_at)"
                         " SELECT ?, ?, id, ?, ? FROM users WHERE name = ?",
-    [ST_TOKEN_GET] = "SELECT t.id, t.hash, u.name, t.label, t.created_at, t.revoked_at"
-                     " FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.id = ?",
-    [ST_TOKEN_BY_HASH] = "SELECT t.id, t.hash, u.name, t.label, t.created_at, t.revoked_at"
-                         " FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?",
+    [ST_TOKEN_GET] = "SELECT t.id, t.hash, u.name, t.label, t.created_at, t.revoked_at, o.slug,"
+                     " o.kind, u.admin FROM tokens t JOIN users u ON u.id = t.user_id"
+                     " JOIN orgs o ON o.id = u.org_id WHERE t.id = ?",
+    [ST_TOKEN_BY_HASH] = "SELECT t.id, t.hash, u.name, t.label, t.created_at, t.revoked_at,"
+                         " o.slug, o.kind, u.admin FROM tokens t JOIN users u ON u.id = t.user_id"
+                         " JOIN orgs o ON o.id = u.org_id WHERE t.hash = ?",
     [ST_TOKEN_REVOKE] = "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
     [ST_CROSSING_INSERT] = "INSERT INTO crossings(slug, name, lat, lon, notes)"
                            " VALUES (?,?,?,?,?)",
@@ -192,6 +194,13 @@ typedef struct sq {
     size_t tail_len;             /* Hashes in the buffer. */
     size_t tail_stored;          /* Of which the table already has. */
     unsigned char tail[64 * MERKLE_HASH_LEN];
+    /* The tail as it was at the open savepoint, restored by a rollback to it. */
+    struct tail_snapshot {
+        int valid, loaded, dirty;
+        int64_t id;
+        size_t len, stored;
+        unsigned char hashes[64 * MERKLE_HASH_LEN];
+    } snap;
 } sq;
 
 #define CHUNK 64 /* Tree positions per tree_chunk row. */
@@ -303,12 +312,24 @@ static int sq_commit(store *s, tr_err *e)
 }
 static int sq_savepoint(store *s, tr_err *e)
 {
-    /* What earlier jobs appended must be in the table before the savepoint, so that
-     * rolling back to it can simply forget the buffer. */
-    if (tail_flush((sq *)s, e)) return -1;
-    return exec_id((sq *)s, ST_SAVEPOINT, e);
+    /* Remember the tail buffer: a rollback to the savepoint puts back exactly this, which
+     * with the table as it was then is the tree as it was then. */
+    sq *q = (sq *)s;
+    q->snap.valid = 1;
+    q->snap.loaded = q->tail_loaded;
+    q->snap.dirty = q->tail_dirty;
+    q->snap.id = q->tail_id;
+    q->snap.len = q->tail_len;
+    q->snap.stored = q->tail_stored;
+    memcpy(q->snap.hashes, q->tail, q->tail_len * MERKLE_HASH_LEN);
+    return exec_id(q, ST_SAVEPOINT, e);
 }
-static int sq_release(store *s, tr_err *e) { return exec_id((sq *)s, ST_RELEASE, e); }
+
+static int sq_release(store *s, tr_err *e)
+{
+    ((sq *)s)->snap.valid = 0;
+    return exec_id((sq *)s, ST_RELEASE, e);
+}
 
 static void sq_rollback(store *s)
 {
@@ -321,8 +342,19 @@ static void sq_rollback(store *s)
 static void sq_rollback_to(store *s)
 {
     tr_err e = TR_ERR_INIT;
+    sq *q = (sq *)s;
     s->epoch++;
-    tail_forget((sq *)s);
+    if (q->snap.valid) {
+        q->tail_loaded = q->snap.loaded;
+        q->tail_dirty = q->snap.dirty;
+        q->tail_id = q->snap.id;
+        q->tail_len = q->snap.len;
+        q->tail_stored = q->snap.stored;
+        memcpy(q->tail, q->snap.hashes, q->snap.len * MERKLE_HASH_LEN);
+        q->snap.valid = 0;
+    } else {
+        tail_forget(q);
+    }
     /* ROLLBACK TO leaves the savepoint open; RELEASE closes it. */
     exec_id((sq *)s, ST_ROLLBACK_TO, &e);
     exec_id((sq *)s, ST_RELEASE, &e);
@@ -402,14 +434,15 @@ static int sq_stats(store *s, store_stats *out, tr_err *e)
  * close together in the stored order, share a chunk.
  *
  * Appends collect in the connection's tail buffer (the last, partly filled chunk) and reach
- * the table when the chunk fills, before any read, at every savepoint and before COMMIT; a
- * rollback forgets the buffer. Rows only ever grow: a trigger refuses any update that does
+ * the table when the chunk fills, before any read and before COMMIT. A rollback forgets the
+ * buffer; a rollback to a savepoint restores the copy taken when the savepoint was opened. Rows only ever grow: a trigger refuses any update that does
  * not keep the old bytes as a prefix, and any delete. */
 
 static void tail_forget(sq *q)
 {
     q->tail_loaded = 0;
     q->tail_dirty = 0;
+    q->snap.valid = 0;
 }
 
 /* Loads the last chunk into the tail buffer. */
@@ -842,6 +875,9 @@ static void read_token(sqlite3_stmt *st, store_token *t)
     col_copy(t->label, sizeof t->label, st, 3);
     col_copy(t->created_at, sizeof t->created_at, st, 4);
     col_copy(t->revoked_at, sizeof t->revoked_at, st, 5);
+    col_copy(t->org, sizeof t->org, st, 6);
+    col_copy(t->org_kind, sizeof t->org_kind, st, 7);
+    t->admin = sqlite3_column_int(st, 8);
 }
 
 static int sq_token_insert(store *s, const store_token *t, tr_err *e)
@@ -1107,7 +1143,7 @@ store *store_sqlite_open(const char *path, int flags, tr_err *e)
     sqlite3_extended_result_codes(q->db, 1);
     /* Memory-mapped reads spare a pread() per page for the random lookups of Merkle
      * proofs; 64 MiB of page cache per connection keeps the tree's upper levels hot. */
-    if (exec_sql(q, "PRAGMA foreign_keys = ON; PRAGMA mmap_size = 68719476736;"
+    if (exec_sql(q, "PRAGMA foreign_keys = ON;"
                     " PRAGMA cache_size = -65536", e))
         goto fail;
     if (!(flags & STORE_READONLY)) {

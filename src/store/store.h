@@ -73,6 +73,10 @@ typedef struct store_token {
     char label[STORE_NAME_MAX];
     char created_at[STORE_TIME_MAX];
     char revoked_at[STORE_TIME_MAX]; /* Empty while the token is valid. */
+    /* The owner, read in the same query (one read transaction per authentication). */
+    char org[STORE_SLUG_MAX];
+    char org_kind[16];
+    int admin;
 } store_token;
 
 typedef struct store_crossing {
