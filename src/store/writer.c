@@ -76,7 +76,13 @@ static void run_batch(writer *w, writer_job *batch, size_t n)
         fail_all(batch, &e);
         goto report;
     }
-    if (s->before_commit)
+    if (s->ops->commit(s, &e)) {
+        log_error("group commit of %zu writes failed: %s", n, e.message);
+        s->ops->rollback(s);
+        fail_all(batch, &e);
+    } else if (s->before_commit) {
+        /* Receipts prove inclusion in the checkpoint just committed; reading committed
+         * hashes outside the transaction lets the connection's cache serve them. */
         for (writer_job *j = batch; j; j = j->next) {
             tr_err re = TR_ERR_INIT;
             if (j->rc == 0 && j->seq > 0 && journal_receipt(s, j->seq, &j->receipt, &re)) {
@@ -84,10 +90,6 @@ static void run_batch(writer *w, writer_job *batch, size_t n)
                 err_clear(&re);
             }
         }
-    if (s->ops->commit(s, &e)) {
-        log_error("group commit of %zu writes failed: %s", n, e.message);
-        s->ops->rollback(s);
-        fail_all(batch, &e);
     }
 report:
     err_clear(&e);
