@@ -73,6 +73,7 @@ struct http_server {
     _Atomic unsigned long long next_id;
     uint16_t port;
     note_verifier signer_v;   /* The log's public key. */
+    struct tree_cache *tree_cache; /* Committed tree hashes, shared by all connections. */
 };
 
 struct http_req {

@@ -23,6 +23,7 @@
 #include "core/util.h"
 #include "journal/journal.h"
 #include "json/jsx.h"
+#include "store/tree_cache.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -118,7 +119,10 @@ store *http__reader(http_req *r, tr_err *e)
     pthread_mutex_lock(&srv->pool_lock);
     if (srv->pool_len) r->reader = srv->pool[--srv->pool_len];
     pthread_mutex_unlock(&srv->pool_lock);
-    if (!r->reader) r->reader = store_sqlite_open(srv->cfg.db_path, 0, e);
+    if (!r->reader) {
+        r->reader = store_sqlite_open(srv->cfg.db_path, 0, e);
+        if (r->reader) r->reader->tree_cache = srv->tree_cache;
+    }
     return r->reader;
 }
 
@@ -532,8 +536,11 @@ http_server *http_start(const http_config *cfg, tr_err *e)
     util_random_hex(srv->id_prefix, 4);
     if (parse_listen(srv->cfg.listen, &ss, e)) goto fail;
 
+    /* 2^20 slots (42 MB, touched only as they fill): the upper 20 levels of the tree. */
+    srv->tree_cache = tree_cache_new(20);
     ws = store_sqlite_open(cfg->db_path, 0, e);
     if (!ws) goto fail;
+    ws->tree_cache = srv->tree_cache;
     {
         char key[4096];
         note_signer signer;
@@ -606,6 +613,7 @@ void http_stop(http_server *srv)
     writer_stop(srv->writer);
     for (size_t i = 0; i < srv->pool_len; i++) srv->pool[i]->ops->close(srv->pool[i]);
     free(srv->pool);
+    tree_cache_free(srv->tree_cache);
     if (srv->route_names)
         for (size_t i = 0; i < http__n_routes; i++) free((char *)srv->route_names[i]);
     free(srv->route_names);

@@ -18,6 +18,7 @@
 #include "store/store.h"
 
 #include "core/util.h"
+#include "store/tree_cache.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -179,14 +180,7 @@ typedef struct sq {
     char *path;
     sqlite3_stmt *stmts[ST__COUNT]; /* Prepared on first use, reused until close. */
     char *note;                  /* Last checkpoint note handed out by checkpoint_get. */
-    /* Direct-mapped cache of committed tree hashes, by position. Stored hashes never
-     * change once committed, so reads outside a transaction (proofs served to readers)
-     * may keep them; the upper levels of the tree, which every proof needs, stay here.
-     * Reads inside a transaction bypass it: they may see hashes a rollback will undo. */
-    struct tree_cache_slot {
-        int64_t id;              /* Position + 1; 0 for an empty slot. */
-        merkle_hash hash;
-    } *cache;
+    tree_cache *own_cache;       /* Used when the store has no shared cache. */
     /* The last tree chunk, being filled (see the Merkle tree section). */
     int tail_loaded;             /* Whether tail_* reflect the database (plus appends). */
     int tail_dirty;              /* Holds hashes not yet written. */
@@ -205,8 +199,7 @@ typedef struct sq {
 
 #define CHUNK 64 /* Tree positions per tree_chunk row. */
 
-#define TREE_CACHE_BITS 18
-#define TREE_CACHE_SLOTS (1 << TREE_CACHE_BITS) /* 10.5 MB per connection, on first use. */
+#define OWN_CACHE_BITS 16 /* 2.6 MB per connection without a shared cache. */
 
 static int fail(sq *q, int rc, tr_err *e)
 {
@@ -576,19 +569,13 @@ static int read_positions(sq *q, const int64_t *ids, size_t n, merkle_hash *out,
     return rc;
 }
 
-/* Positions of the tree's left edge are 2^k - 3 and collide modulo any power of two, so
- * cache slots come from a multiplicative hash (Fibonacci hashing), not from the low bits. */
-static size_t cache_slot(int64_t id)
-{
-    return (size_t)(((uint64_t)id * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - TREE_CACHE_BITS));
-}
-
 static int sq_tree_read(store *s, const int64_t *ids, size_t n, merkle_hash *out, tr_err *e)
 {
     sq *q = (sq *)s;
     int64_t *miss_ids;
     size_t *miss_at, misses = 0;
     merkle_hash *got;
+    tree_cache *cache;
     int rc, own = 0;
 
     if (!sqlite3_get_autocommit(q->db)) {
@@ -598,17 +585,17 @@ static int sq_tree_read(store *s, const int64_t *ids, size_t n, merkle_hash *out
         return read_positions(q, ids, n, out, e);
     }
     /* Outside: committed hashes never change; serve what the cache has. */
-    if (!q->cache) q->cache = calloc(TREE_CACHE_SLOTS, sizeof *q->cache);
-    if (!q->cache) abort();
+    cache = s->tree_cache;
+    if (!cache) {
+        if (!q->own_cache) q->own_cache = tree_cache_new(OWN_CACHE_BITS);
+        cache = q->own_cache;
+    }
     miss_ids = malloc((n + 1) * sizeof *miss_ids);
     miss_at = malloc((n + 1) * sizeof *miss_at);
     got = malloc((n + 1) * sizeof *got);
     if (!miss_ids || !miss_at || !got) abort();
     for (size_t i = 0; i < n; i++) {
-        struct tree_cache_slot *c = &q->cache[cache_slot(ids[i])];
-        if (c->id == ids[i] + 1) {
-            memcpy(out[i], c->hash, MERKLE_HASH_LEN);
-        } else {
+        if (!tree_cache_get(cache, ids[i], out[i])) {
             miss_ids[misses] = ids[i];
             miss_at[misses++] = i;
         }
@@ -624,10 +611,8 @@ static int sq_tree_read(store *s, const int64_t *ids, size_t n, merkle_hash *out
             err_clear(&ignore);
         }
         for (size_t k = 0; rc == 0 && k < misses; k++) {
-            struct tree_cache_slot *c = &q->cache[cache_slot(miss_ids[k])];
             memcpy(out[miss_at[k]], got[k], MERKLE_HASH_LEN);
-            c->id = miss_ids[k] + 1;
-            memcpy(c->hash, got[k], MERKLE_HASH_LEN);
+            tree_cache_put(cache, miss_ids[k], got[k]);
         }
     }
     free(miss_ids);
@@ -1022,7 +1007,7 @@ static void sq_close(store *s)
     if (s->journal_free) s->journal_free(s->journal);
     for (int i = 0; i < ST__COUNT; i++) sqlite3_finalize(q->stmts[i]);
     free(q->note);
-    free(q->cache);
+    tree_cache_free(q->own_cache);
     sqlite3_close(q->db);
     free(q->path);
     free(q);

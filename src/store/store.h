@@ -174,6 +174,9 @@ struct store {
      * a checkpoint there); NULL for none. */
     int (*before_commit)(store *s, void *cls, tr_err *e);
     void *before_commit_cls;
+    /* A cache of committed tree hashes shared by the process's connections (not owned);
+     * NULL: the connection keeps a small one of its own. See tree_cache.h. */
+    struct tree_cache *tree_cache;
     /* Per-connection state of the journal module, freed with the store. */
     void *journal;
     void (*journal_free)(void *journal);
