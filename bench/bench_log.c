@@ -96,7 +96,7 @@ int main(int argc, char **argv)
     /* 2. Inclusion proofs at full size, on a fresh connection, random indices. */
     s = store_sqlite_open(db, 0, &e);
     if (!s) die(&e);
-    tree_cache *cache = tree_cache_new(20); /* As truce serve shares among its readers. */
+    tree_cache *cache = tree_cache_new(21); /* As truce serve shares among its readers. */
     s->tree_cache = cache;
     merkle_hash proof[MERKLE_MAX_PROOF], root;
     size_t len, total_len = 0;

@@ -536,8 +536,9 @@ http_server *http_start(const http_config *cfg, tr_err *e)
     util_random_hex(srv->id_prefix, 4);
     if (parse_listen(srv->cfg.listen, &ss, e)) goto fail;
 
-    /* 2^20 slots (42 MB, touched only as they fill): the upper 20 levels of the tree. */
-    srv->tree_cache = tree_cache_new(20);
+    /* 2^21 slots (84 MB, touched only as they fill): all but the lowest levels of a tree
+     * of ten million entries. */
+    srv->tree_cache = tree_cache_new(21);
     ws = store_sqlite_open(cfg->db_path, 0, e);
     if (!ws) goto fail;
     ws->tree_cache = srv->tree_cache;

@@ -602,8 +602,11 @@ static int sq_tree_read(store *s, const int64_t *ids, size_t n, merkle_hash *out
     }
     rc = 0;
     if (misses) {
-        /* One read transaction around the lookups instead of one per statement. */
-        if (misses > 1 && exec_id(q, ST_BEGIN_READ, e) == 0) own = 1;
+        /* One read transaction around the lookups when they need more than one chunk
+         * (one statement is a read transaction of its own). */
+        int64_t first_chunk = miss_ids[0] / CHUNK;
+        for (size_t k = 1; k < misses && !own; k++)
+            if (miss_ids[k] / CHUNK != first_chunk && exec_id(q, ST_BEGIN_READ, e) == 0) own = 1;
         rc = read_positions(q, miss_ids, misses, got, e);
         if (own) {
             tr_err ignore = TR_ERR_INIT;
