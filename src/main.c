@@ -39,6 +39,7 @@ static const struct {
     {"receipt", "verify", cmd_receipt_verify},
     {"audit", NULL, cmd_audit},
     {"rebuild", NULL, cmd_rebuild},
+    {"analyze", NULL, cmd_analyze},
     {"version", NULL, cmd_version},
 };
 

@@ -137,6 +137,14 @@ static const struct {
     {"rebuild", "usage: truce rebuild [--db PATH]\n"
                 "Recreates every table (organizations, users, tokens, crossings, zones...) from\n"
                 "the journal alone, in one transaction. Stop the server first.\n"},
+    {"analyze", "usage: truce analyze [--json] [--epsilon E] [--max-points N] PATH...\n"
+                "Analyses a negotiation domain in Genius XML: PATH is a folder holding the\n"
+                "domain and one profile per party, or the files themselves. Prints the number\n"
+                "of outcomes, the exact Pareto frontier and the Nash, Kalai-Smorodinsky,\n"
+                "egalitarian and max-welfare points (--json: one JSON object).\n"
+                "  --max-points N   cap on frontier points kept while folding (default 2000000)\n"
+                "  --epsilon E      past the cap, keep an E-approximate frontier instead of\n"
+                "                   failing, and report the bound\n"},
     {"version", "usage: truce version\nPrints the version of truce and of its libraries.\n"},
     {"help", "usage: truce help [COMMAND]\n"},
 };
@@ -173,6 +181,7 @@ void cli_print_overview(void)
           "  receipt verify   check a write's receipt offline\n"
           "  audit            audit a database or a running server\n"
           "  rebuild          recreate every table from the journal\n"
+          "  analyze          Pareto frontier and bargaining points of a negotiation\n"
           "  version          print the version\n"
           "  help [COMMAND]   show help for a command\n"
           "\n"

@@ -46,6 +46,7 @@ int cmd_log_verify_consistency(int argc, char **argv);
 int cmd_receipt_verify(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_rebuild(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
 
 /* Help text for a command ("serve", "user add", ...), or NULL. */
 const char *cli_help(const char *cmd);

@@ -1,0 +1,537 @@
+/* engine.c - Pareto frontier by folding issues, bargaining points, proposal analysis;
+ * see engine.h. */
+#include "negotiate/engine/engine.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct issue {
+    char *name;
+    int n_opt;
+    char **opt;
+} issue;
+
+typedef struct party {
+    char *name;
+    double r;
+    double *w;            /* [issue] */
+    double **v;           /* [issue][option] */
+    unsigned char **red;  /* [issue][option] */
+    int *cap;             /* [issue]: options allocated in v/red */
+    int n_issue_cap;
+} party;
+
+struct neg_domain {
+    int n_issues, n_parties;
+    issue *issues;
+    party *parties;
+};
+
+static void *xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n ? n : 1);
+    if (!p) abort();
+    return p;
+}
+
+static char *xstrdup(const char *s)
+{
+    char *p = strdup(s ? s : "");
+    if (!p) abort();
+    return p;
+}
+
+neg_domain *neg_domain_new(void)
+{
+    neg_domain *d = calloc(1, sizeof *d);
+    if (!d) abort();
+    return d;
+}
+
+void neg_domain_free(neg_domain *d)
+{
+    if (!d) return;
+    for (int p = 0; p < d->n_parties; p++) {
+        party *pa = &d->parties[p];
+        for (int i = 0; i < pa->n_issue_cap; i++) {
+            free(pa->v[i]);
+            free(pa->red[i]);
+        }
+        free(pa->v);
+        free(pa->red);
+        free(pa->cap);
+        free(pa->w);
+        free(pa->name);
+    }
+    for (int i = 0; i < d->n_issues; i++) {
+        for (int o = 0; o < d->issues[i].n_opt; o++) free(d->issues[i].opt[o]);
+        free(d->issues[i].opt);
+        free(d->issues[i].name);
+    }
+    free(d->issues);
+    free(d->parties);
+    free(d);
+}
+
+int neg_issue_add(neg_domain *d, const char *name)
+{
+    d->issues = xrealloc(d->issues, (size_t)(d->n_issues + 1) * sizeof *d->issues);
+    d->issues[d->n_issues] = (issue){xstrdup(name), 0, NULL};
+    return d->n_issues++;
+}
+
+int neg_option_add(neg_domain *d, int i, const char *name)
+{
+    issue *is = &d->issues[i];
+    is->opt = xrealloc(is->opt, (size_t)(is->n_opt + 1) * sizeof *is->opt);
+    is->opt[is->n_opt] = xstrdup(name);
+    return is->n_opt++;
+}
+
+int neg_party_add(neg_domain *d, const char *name)
+{
+    d->parties = xrealloc(d->parties, (size_t)(d->n_parties + 1) * sizeof *d->parties);
+    memset(&d->parties[d->n_parties], 0, sizeof(party));
+    d->parties[d->n_parties].name = xstrdup(name);
+    return d->n_parties++;
+}
+
+/* Makes room in party p for issue i and all its options. */
+static party *room(neg_domain *d, int p, int i)
+{
+    party *pa = &d->parties[p];
+    if (i >= pa->n_issue_cap) {
+        int n = d->n_issues > i + 1 ? d->n_issues : i + 1;
+        pa->w = xrealloc(pa->w, (size_t)n * sizeof *pa->w);
+        pa->v = xrealloc(pa->v, (size_t)n * sizeof *pa->v);
+        pa->red = xrealloc(pa->red, (size_t)n * sizeof *pa->red);
+        pa->cap = xrealloc(pa->cap, (size_t)n * sizeof *pa->cap);
+        for (int k = pa->n_issue_cap; k < n; k++) {
+            pa->w[k] = 0;
+            pa->v[k] = NULL;
+            pa->red[k] = NULL;
+            pa->cap[k] = 0;
+        }
+        pa->n_issue_cap = n;
+    }
+    if (pa->cap[i] < d->issues[i].n_opt) {
+        int n = d->issues[i].n_opt;
+        pa->v[i] = xrealloc(pa->v[i], (size_t)n * sizeof **pa->v);
+        pa->red[i] = xrealloc(pa->red[i], (size_t)n);
+        for (int o = pa->cap[i]; o < n; o++) {
+            pa->v[i][o] = 0;
+            pa->red[i][o] = 0;
+        }
+        pa->cap[i] = n;
+    }
+    return pa;
+}
+
+void neg_weight_set(neg_domain *d, int p, int i, double w) { room(d, p, i)->w[i] = w; }
+void neg_value_set(neg_domain *d, int p, int i, int o, double v) { room(d, p, i)->v[i][o] = v; }
+void neg_reservation_set(neg_domain *d, int p, double r) { d->parties[p].r = r; }
+void neg_red_line_set(neg_domain *d, int p, int i, int o) { room(d, p, i)->red[i][o] = 1; }
+
+int neg_issues(const neg_domain *d) { return d->n_issues; }
+int neg_options(const neg_domain *d, int i) { return d->issues[i].n_opt; }
+int neg_parties(const neg_domain *d) { return d->n_parties; }
+const char *neg_issue_name(const neg_domain *d, int i) { return d->issues[i].name; }
+const char *neg_option_name(const neg_domain *d, int i, int o) { return d->issues[i].opt[o]; }
+const char *neg_party_name(const neg_domain *d, int p) { return d->parties[p].name; }
+double neg_reservation(const neg_domain *d, int p) { return d->parties[p].r; }
+
+double neg_weight(const neg_domain *d, int p, int i)
+{
+    const party *pa = &d->parties[p];
+    return i < pa->n_issue_cap ? pa->w[i] : 0;
+}
+
+double neg_value(const neg_domain *d, int p, int i, int o)
+{
+    const party *pa = &d->parties[p];
+    return i < pa->n_issue_cap && o < pa->cap[i] ? pa->v[i][o] : 0;
+}
+
+int neg_red_line(const neg_domain *d, int p, int i, int o)
+{
+    const party *pa = &d->parties[p];
+    return i < pa->n_issue_cap && o < pa->cap[i] ? pa->red[i][o] : 0;
+}
+
+int neg_issue_find(const neg_domain *d, const char *name)
+{
+    for (int i = 0; i < d->n_issues; i++)
+        if (strcmp(d->issues[i].name, name) == 0) return i;
+    return -1;
+}
+
+int neg_option_find(const neg_domain *d, int i, const char *name)
+{
+    for (int o = 0; o < d->issues[i].n_opt; o++)
+        if (strcmp(d->issues[i].opt[o], name) == 0) return o;
+    return -1;
+}
+
+int neg_domain_check(neg_domain *d, tr_err *e)
+{
+    if (d->n_parties < 2)
+        return err_set(e, 400, "negotiation.parties", "give a profile for each party",
+                       "a negotiation needs at least two parties, not %d", d->n_parties);
+    if (d->n_issues < 1)
+        return err_set(e, 400, "negotiation.issues", NULL, "the domain has no issues");
+    for (int i = 0; i < d->n_issues; i++)
+        if (d->issues[i].n_opt < 1)
+            return err_set(e, 400, "negotiation.options", NULL, "issue '%s' has no options",
+                           d->issues[i].name);
+    for (int p = 0; p < d->n_parties; p++) {
+        double sum = 0;
+        for (int i = 0; i < d->n_issues; i++) {
+            party *pa = room(d, p, i);
+            if (!(pa->w[i] >= 0) || !isfinite(pa->w[i]))
+                return err_set(e, 400, "negotiation.weight", NULL,
+                               "%s's weight for '%s' is not a non-negative number",
+                               pa->name, d->issues[i].name);
+            sum += pa->w[i];
+            for (int o = 0; o < d->issues[i].n_opt; o++)
+                if (!(pa->v[i][o] >= 0 && pa->v[i][o] <= 1))
+                    return err_set(e, 400, "negotiation.value", "values lie in [0, 1]",
+                                   "%s's value for %s=%s is %g", pa->name, d->issues[i].name,
+                                   d->issues[i].opt[o], pa->v[i][o]);
+        }
+        if (!(sum > 0))
+            return err_set(e, 400, "negotiation.weight", NULL, "%s's weights are all zero",
+                           d->parties[p].name);
+        for (int i = 0; i < d->n_issues; i++) d->parties[p].w[i] /= sum;
+    }
+    return 0;
+}
+
+void neg_outcome_count(const neg_domain *d, char *out, size_t cap)
+{
+    /* Schoolbook multiplication on decimal digits, least significant first. */
+    unsigned char digits[512] = {1};
+    size_t n = 1;
+    for (int i = 0; i < d->n_issues; i++) {
+        unsigned carry = 0, m = (unsigned)d->issues[i].n_opt;
+        for (size_t k = 0; k < n; k++) {
+            unsigned v = digits[k] * m + carry;
+            digits[k] = (unsigned char)(v % 10);
+            carry = v / 10;
+        }
+        while (carry && n < sizeof digits) {
+            digits[n++] = (unsigned char)(carry % 10);
+            carry /= 10;
+        }
+    }
+    size_t j = 0;
+    for (size_t k = n; k-- > 0 && j + 1 < cap;) out[j++] = (char)('0' + digits[k]);
+    out[j] = 0;
+}
+
+double neg_utility(const neg_domain *d, int p, const int *package)
+{
+    double u = 0;
+    for (int i = 0; i < d->n_issues; i++) {
+        const party *pa = &d->parties[p];
+        u += pa->w[i] * pa->v[i][package[i]];
+    }
+    return u;
+}
+
+/* ---- the fold ------------------------------------------------------------------------ */
+
+typedef struct layer {
+    size_t n;
+    int *prev; /* Index in the previous layer, -1 for the first. */
+    int *opt;  /* Option chosen at this layer's issue. */
+} layer;
+
+typedef struct cand {
+    const double *u;
+    double sum;
+    int prev, opt;
+} cand;
+
+/* Decreasing sum, then decreasing lexicographic; arg points at the party count. */
+static int cmp_sum(const void *a, const void *b, void *arg)
+{
+    const cand *x = a, *y = b;
+    int n = *(const int *)arg;
+    if (x->sum != y->sum) return x->sum > y->sum ? -1 : 1;
+    for (int p = 0; p < n; p++)
+        if (x->u[p] != y->u[p]) return x->u[p] > y->u[p] ? -1 : 1;
+    return 0;
+}
+
+static int cmp_two(const void *a, const void *b, void *arg)
+{
+    (void)arg;
+    const cand *x = a, *y = b;
+    if (x->u[0] != y->u[0]) return x->u[0] > y->u[0] ? -1 : 1;
+    if (x->u[1] != y->u[1]) return x->u[1] > y->u[1] ? -1 : 1;
+    return 0;
+}
+
+static int weakly_dominates_or_equals(const double *a, const double *b, int n)
+{
+    for (int p = 0; p < n; p++)
+        if (a[p] < b[p]) return 0;
+    return 1;
+}
+
+
+/* Keeps the candidates no other weakly dominates (one per distinct vector); returns how
+ * many, moved to the front of c. */
+static size_t pareto_filter(cand *c, size_t n, int np)
+{
+    size_t kept = 0;
+    if (np == 2) {
+        double best = -INFINITY;
+        qsort_r(c, n, sizeof *c, cmp_two, &np);
+        for (size_t i = 0; i < n; i++)
+            if (c[i].u[1] > best) {
+                best = c[i].u[1];
+                c[kept++] = c[i];
+            }
+        return kept;
+    }
+    qsort_r(c, n, sizeof *c, cmp_sum, &np);
+    for (size_t i = 0; i < n; i++) {
+        int dominated = 0;
+        for (size_t k = 0; k < kept && !dominated; k++)
+            dominated = weakly_dominates_or_equals(c[k].u, c[i].u, np);
+        if (!dominated) c[kept++] = c[i];
+    }
+    return kept;
+}
+
+/* Epsilon thinning: one candidate per epsilon-cell (the one with the largest sum). */
+static size_t thin(cand *c, size_t n, int np, double eps)
+{
+    size_t kept = 0;
+    qsort_r(c, n, sizeof *c, cmp_sum, &np);
+    /* Cells of kept points, in an open-addressing table. */
+    size_t cap = 1;
+    while (cap < 2 * n) cap <<= 1;
+    int64_t *keys = calloc(cap * (size_t)np, sizeof *keys);
+    unsigned char *used = calloc(cap, 1);
+    if (!keys || !used) abort();
+    for (size_t i = 0; i < n; i++) {
+        int64_t key[16];
+        uint64_t h = 1469598103934665603u;
+        for (int p = 0; p < np; p++) {
+            key[p] = (int64_t)floor(c[i].u[p] / eps);
+            h = (h ^ (uint64_t)key[p]) * 1099511628211u;
+        }
+        size_t slot = (size_t)h & (cap - 1);
+        int seen = 0;
+        while (used[slot]) {
+            if (memcmp(&keys[slot * (size_t)np], key, (size_t)np * sizeof *key) == 0) {
+                seen = 1;
+                break;
+            }
+            slot = (slot + 1) & (cap - 1);
+        }
+        if (seen) continue;
+        used[slot] = 1;
+        memcpy(&keys[slot * (size_t)np], key, (size_t)np * sizeof *key);
+        c[kept++] = c[i];
+    }
+    free(keys);
+    free(used);
+    return kept;
+}
+
+static int cmp_lex(const void *a, const void *b, void *arg)
+{
+    const neg_point *x = a, *y = b;
+    int n = *(const int *)arg;
+    for (int p = 0; p < n; p++)
+        if (x->u[p] != y->u[p]) return x->u[p] > y->u[p] ? -1 : 1;
+    return 0;
+}
+
+static void point_copy(neg_point *dst, const neg_point *src, int np, int ni)
+{
+    dst->u = xrealloc(NULL, (size_t)np * sizeof *dst->u);
+    dst->package = xrealloc(NULL, (size_t)ni * sizeof *dst->package);
+    memcpy(dst->u, src->u, (size_t)np * sizeof *dst->u);
+    memcpy(dst->package, src->package, (size_t)ni * sizeof *dst->package);
+}
+
+int neg_analyze(const neg_domain *d, const neg_limits *lim, neg_analysis **out, tr_err *e)
+{
+    const int np = d->n_parties, ni = d->n_issues;
+    size_t max_points = lim && lim->max_points ? lim->max_points : 2000000;
+    double eps = lim ? lim->epsilon : 0;
+    layer *layers = calloc((size_t)ni, sizeof *layers);
+    double *cur = NULL, *next = NULL; /* Utility vectors of the current layer / candidates. */
+    cand *c = NULL;
+    size_t n_cur = 0, thinned = 0;
+    neg_analysis *a;
+    int rc = -1;
+
+    if (!layers) abort();
+    *out = NULL;
+    for (int i = 0; i < ni; i++) {
+        const issue *is = &d->issues[i];
+        /* Each allowed option's contribution to every party. */
+        int n_allowed = 0;
+        int *allowed = xrealloc(NULL, (size_t)is->n_opt * sizeof *allowed);
+        for (int o = 0; o < is->n_opt; o++) {
+            int red = 0;
+            for (int p = 0; p < np; p++) red |= neg_red_line(d, p, i, o);
+            if (!red) allowed[n_allowed++] = o;
+        }
+        size_t n_prev = i == 0 ? 1 : n_cur, n_cand = n_prev * (size_t)n_allowed;
+        if (n_allowed == 0) {
+            free(allowed);
+            n_cur = 0;
+            break; /* Every option of this issue is somebody's red line. */
+        }
+        next = xrealloc(next, (n_cand + 1) * (size_t)np * sizeof *next);
+        c = xrealloc(c, (n_cand + 1) * sizeof *c);
+        size_t k = 0;
+        for (size_t j = 0; j < n_prev; j++)
+            for (int q = 0; q < n_allowed; q++, k++) {
+                int o = allowed[q];
+                double *u = &next[k * (size_t)np], sum = 0;
+                for (int p = 0; p < np; p++) {
+                    double add = d->parties[p].w[i] * d->parties[p].v[i][o];
+                    u[p] = i == 0 ? add : cur[j * (size_t)np + (size_t)p] + add;
+                    sum += u[p];
+                }
+                c[k] = (cand){u, sum, i == 0 ? -1 : (int)j, o};
+            }
+        free(allowed);
+        if (eps > 0 && n_cand > max_points) {
+            n_cand = thin(c, n_cand, np, eps);
+            thinned++;
+        }
+        size_t kept = pareto_filter(c, n_cand, np);
+        if (kept > max_points) {
+            if (eps > 0) {
+                kept = pareto_filter(c, thin(c, kept, np, eps), np);
+                thinned++;
+            }
+            if (kept > max_points) {
+                err_set(e, 422, "negotiation.frontier_too_large",
+                        "pass --epsilon E to compute an approximate frontier",
+                        "the Pareto frontier grew past %zu points at issue '%s'", max_points,
+                        is->name);
+                goto done;
+            }
+        }
+        layers[i].n = kept;
+        layers[i].prev = xrealloc(NULL, kept * sizeof(int));
+        layers[i].opt = xrealloc(NULL, kept * sizeof(int));
+        double *nv = xrealloc(NULL, (kept + 1) * (size_t)np * sizeof *nv);
+        for (size_t j = 0; j < kept; j++) {
+            layers[i].prev[j] = c[j].prev;
+            layers[i].opt[j] = c[j].opt;
+            memcpy(&nv[j * (size_t)np], c[j].u, (size_t)np * sizeof *nv);
+        }
+        free(cur);
+        cur = nv;
+        n_cur = kept;
+    }
+
+    a = calloc(1, sizeof *a);
+    if (!a) abort();
+    a->epsilon = thinned ? eps * (double)thinned : 0;
+    a->n_frontier = n_cur;
+    a->frontier = calloc(n_cur + 1, sizeof *a->frontier);
+    if (!a->frontier) abort();
+    for (size_t j = 0; j < n_cur; j++) {
+        neg_point *pt = &a->frontier[j];
+        pt->u = xrealloc(NULL, (size_t)np * sizeof *pt->u);
+        pt->package = xrealloc(NULL, (size_t)ni * sizeof *pt->package);
+        memcpy(pt->u, &cur[j * (size_t)np], (size_t)np * sizeof *pt->u);
+        int idx = (int)j;
+        for (int i = ni - 1; i >= 0; i--) {
+            pt->package[i] = layers[i].opt[idx];
+            idx = layers[i].prev[idx];
+        }
+    }
+    {
+        int npar = np;
+        qsort_r(a->frontier, a->n_frontier, sizeof *a->frontier, cmp_lex, &npar);
+    }
+
+    /* Bargaining points over the rational frontier points. */
+    a->ideal = calloc((size_t)np, sizeof *a->ideal);
+    if (!a->ideal) abort();
+    const neg_point *best[4] = {NULL, NULL, NULL, NULL};
+    double score[4] = {0}, tie[4] = {0};
+    for (size_t j = 0; j < a->n_frontier; j++) {
+        const double *u = a->frontier[j].u;
+        int rational = 1;
+        for (int p = 0; p < np; p++) rational &= u[p] >= d->parties[p].r;
+        if (!rational) continue;
+        for (int p = 0; p < np; p++)
+            if (!a->has_rational || u[p] > a->ideal[p]) a->ideal[p] = u[p];
+        a->has_rational = 1;
+    }
+    for (size_t j = 0; a->has_rational && j < a->n_frontier; j++) {
+        const double *u = a->frontier[j].u;
+        double prod = 1, ming = INFINITY, minsur = INFINITY, sum = 0;
+        int rational = 1;
+        for (int p = 0; p < np; p++) rational &= u[p] >= d->parties[p].r;
+        if (!rational) continue;
+        for (int p = 0; p < np; p++) {
+            double r = d->parties[p].r, span = a->ideal[p] - r;
+            double g = span > 0 ? (u[p] - r) / span : 1;
+            prod *= u[p] - r;
+            if (g < ming) ming = g;
+            if (u[p] - r < minsur) minsur = u[p] - r;
+            sum += u[p];
+        }
+        double s[4] = {prod, ming, minsur, sum};
+        for (int b = 0; b < 4; b++)
+            if (!best[b] || s[b] > score[b] || (s[b] == score[b] && b < 3 && sum > tie[b])) {
+                best[b] = &a->frontier[j];
+                score[b] = s[b];
+                tie[b] = sum;
+            }
+    }
+    if (a->has_rational) {
+        point_copy(&a->nash, best[0], np, ni);
+        point_copy(&a->kalai_smorodinsky, best[1], np, ni);
+        point_copy(&a->egalitarian, best[2], np, ni);
+        point_copy(&a->max_welfare, best[3], np, ni);
+    }
+    *out = a;
+    rc = 0;
+done:
+    for (int i = 0; i < ni; i++) {
+        free(layers[i].prev);
+        free(layers[i].opt);
+    }
+    free(layers);
+    free(cur);
+    free(next);
+    free(c);
+    return rc;
+}
+
+static void point_free(neg_point *p)
+{
+    free(p->u);
+    free(p->package);
+}
+
+void neg_analysis_free(neg_analysis *a)
+{
+    if (!a) return;
+    for (size_t j = 0; j < a->n_frontier; j++) point_free(&a->frontier[j]);
+    free(a->frontier);
+    free(a->ideal);
+    point_free(&a->nash);
+    point_free(&a->kalai_smorodinsky);
+    point_free(&a->egalitarian);
+    point_free(&a->max_welfare);
+    free(a);
+}
