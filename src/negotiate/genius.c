@@ -153,9 +153,9 @@ static int profile_weight(xmlNode *n, void *cls, tr_err *e)
         return err_set(e, 400, "genius.bad_profile", NULL, "%s: a weight lacks index or value",
                        c->file);
     k = atoi(index);
-    if (k < 0 || k >= 1024 || c->idx_to_issue[k] < 0)
-        return err_set(e, 400, "genius.mismatch", NULL, "%s: weight for unknown issue %d",
-                       c->file, k);
+    /* Genius also weighs the objective that holds the issues (often 1.0); only issue
+     * weights count. */
+    if (k < 0 || k >= 1024 || c->idx_to_issue[k] < 0) return 0;
     neg_weight_set(c->d, c->party, c->idx_to_issue[k], strtod(value, NULL));
     return 0;
 }

@@ -1,0 +1,408 @@
+/* test_negotiate.c - the negotiation engine against brute-force enumeration: on every
+ * ANAC domain in shared/data and on random domains with 2-4 parties, red lines and
+ * reservation values. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "negotiate/engine/engine.h"
+#include "negotiate/genius.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <sodium.h>
+#include <unistd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- brute force ----------------------------------------------------------------- */
+
+typedef struct brute {
+    size_t n;
+    int np, ni;
+    double *u;    /* n * np, every outcome's vector, summed in issue order */
+    int *red;     /* n: 1 when the outcome has somebody's red line */
+} brute;
+
+static void enumerate(const neg_domain *d, brute *b)
+{
+    int np = neg_parties(d), ni = neg_issues(d);
+    size_t n = 1;
+    for (int i = 0; i < ni; i++) n *= (size_t)neg_options(d, i);
+    b->n = n;
+    b->np = np;
+    b->ni = ni;
+    b->u = malloc(n * (size_t)np * sizeof *b->u);
+    b->red = calloc(n, sizeof *b->red);
+    int *pkg = calloc(ni > 0 ? (size_t)ni : 1, sizeof *pkg);
+    for (size_t k = 0; k < n; k++) {
+        for (int p = 0; p < np; p++) b->u[k * (size_t)np + (size_t)p] = neg_utility(d, p, pkg);
+        for (int p = 0; p < np; p++)
+            for (int i = 0; i < ni; i++) b->red[k] |= neg_red_line(d, p, i, pkg[i]);
+        for (int i = ni - 1; i >= 0; i--) { /* next package, last issue fastest */
+            if (++pkg[i] < neg_options(d, i)) break;
+            pkg[i] = 0;
+        }
+    }
+    free(pkg);
+}
+
+static int geq(const double *a, const double *b, int n)
+{
+    for (int p = 0; p < n; p++)
+        if (a[p] < b[p]) return 0;
+    return 1;
+}
+
+/* Brute-force bargaining point kind: 0 Nash, 1 KS, 2 egalitarian, 3 welfare. Writes the
+ * winning vector to out; returns 0 when no outcome is rational. */
+static int brute_point(const neg_domain *d, const brute *b, int kind, const double *ideal,
+                       double *out)
+{
+    int found = 0;
+    double best = 0, best_sum = 0;
+    const double *win = NULL;
+    for (size_t k = 0; k < b->n; k++) {
+        const double *u = &b->u[k * (size_t)b->np];
+        double prod = 1, ming = INFINITY, mins = INFINITY, sum = 0, s;
+        int rational = !b->red[k];
+        for (int p = 0; p < b->np; p++) rational &= u[p] >= neg_reservation(d, p);
+        if (!rational) continue;
+        for (int p = 0; p < b->np; p++) {
+            double r = neg_reservation(d, p), span = ideal[p] - r;
+            double g = span > 0 ? (u[p] - r) / span : 1;
+            prod *= u[p] - r;
+            if (g < ming) ming = g;
+            if (u[p] - r < mins) mins = u[p] - r;
+            sum += u[p];
+        }
+        s = kind == 0 ? prod : kind == 1 ? ming : kind == 2 ? mins : sum;
+        int better = !found || s > best;
+        if (!better && s == best) {
+            if (kind < 3 && sum != best_sum) {
+                better = sum > best_sum;
+            } else { /* then the lexicographically larger vector */
+                for (int p = 0; p < b->np; p++)
+                    if (u[p] != win[p]) {
+                        better = u[p] > win[p];
+                        break;
+                    }
+            }
+        }
+        if (better) {
+            found = 1;
+            best = s;
+            best_sum = sum;
+            win = u;
+        }
+    }
+    if (found) memcpy(out, win, (size_t)b->np * sizeof *out);
+    return found;
+}
+
+/* Checks one domain completely; returns the frontier size. */
+static size_t check_domain(const neg_domain *d, const char *label)
+{
+    tr_err e = TR_ERR_INIT;
+    neg_analysis *a;
+    brute b;
+    int np = neg_parties(d);
+    if (neg_analyze(d, NULL, &a, &e)) fail_msg("%s: %s", label, e.message);
+    enumerate(d, &b);
+
+    /* Frontier points: their packages give their vectors, and none is weakly dominated
+     * by (or equal to) another. */
+    for (size_t j = 0; j < a->n_frontier; j++) {
+        for (int p = 0; p < np; p++)
+            if (neg_utility(d, p, a->frontier[j].package) != a->frontier[j].u[p])
+                fail_msg("%s: frontier point %zu's package does not give its utilities", label, j);
+        for (size_t k = 0; k < a->n_frontier; k++)
+            if (k != j && geq(a->frontier[k].u, a->frontier[j].u, np))
+                fail_msg("%s: frontier point %zu is dominated by %zu", label, j, k);
+    }
+    /* Every red-line-free outcome is weakly dominated by, or equal to, a frontier point. */
+    for (size_t k = 0; k < b.n; k++) {
+        if (b.red[k]) continue;
+        const double *u = &b.u[k * (size_t)np];
+        int covered = 0;
+        for (size_t j = 0; j < a->n_frontier && !covered; j++) covered = geq(a->frontier[j].u, u, np);
+        if (!covered) fail_msg("%s: outcome %zu is not covered by the frontier", label, k);
+    }
+    /* Bargaining points equal brute force. */
+    double ideal[8], want[8];
+    int any = 0;
+    for (int p = 0; p < np; p++) ideal[p] = -INFINITY;
+    for (size_t k = 0; k < b.n; k++) {
+        const double *u = &b.u[k * (size_t)np];
+        int rational = !b.red[k];
+        for (int p = 0; p < np; p++) rational &= u[p] >= neg_reservation(d, p);
+        if (!rational) continue;
+        any = 1;
+        for (int p = 0; p < np; p++)
+            if (u[p] > ideal[p]) ideal[p] = u[p];
+    }
+    if (any != a->has_rational) fail_msg("%s: rational set disagrees with brute force", label);
+    if (any) {
+        const neg_point *got[4] = {&a->nash, &a->kalai_smorodinsky, &a->egalitarian,
+                                   &a->max_welfare};
+        static const char *names[4] = {"Nash", "Kalai-Smorodinsky", "egalitarian", "welfare"};
+        for (int p = 0; p < np; p++)
+            if (ideal[p] != a->ideal[p]) fail_msg("%s: ideal point differs", label);
+        for (int kind = 0; kind < 4; kind++) {
+            assert_true(brute_point(d, &b, kind, ideal, want));
+            for (int p = 0; p < np; p++)
+                if (want[p] != got[kind]->u[p])
+                    fail_msg("%s: %s point differs for party %d: %.17g vs brute %.17g", label,
+                             names[kind], p, got[kind]->u[p], want[p]);
+            for (int p = 0; p < np; p++)
+                if (neg_utility(d, p, got[kind]->package) != got[kind]->u[p])
+                    fail_msg("%s: %s package does not give its utilities", label, names[kind]);
+        }
+    }
+    size_t n = a->n_frontier;
+    free(b.u);
+    free(b.red);
+    neg_analysis_free(a);
+    return n;
+}
+
+/* ---- the ANAC domains --------------------------------------------------------------- */
+
+static void every_genius_domain_matches_brute_force(void **state)
+{
+    const char *data = getenv("TRUCE_DATA");
+    char root[1024];
+    int checked = 0;
+    (void)state;
+    if (!data) fail_msg("TRUCE_DATA is not set; run through make test");
+    for (int year = 2010; year <= 2012; year++) {
+        snprintf(root, sizeof root, "%s/negotiation/genius/y%d", data, year);
+        DIR *dir = opendir(root);
+        struct dirent *de;
+        if (!dir) fail_msg("cannot open %s", root);
+        while ((de = readdir(dir))) {
+            char path[2048];
+            char *paths[1] = {path};
+            tr_err e = TR_ERR_INIT;
+            if (de->d_name[0] == '.') continue;
+            snprintf(path, sizeof path, "%s/%s", root, de->d_name);
+            neg_domain *d = neg_genius_load(paths, 1, &e);
+            if (!d) fail_msg("%s: %s", path, e.message);
+            assert_true(check_domain(d, path) > 0);
+            neg_domain_free(d);
+            checked++;
+        }
+        closedir(dir);
+    }
+    assert_int_equal(checked, 83);
+}
+
+static void england_zimbabwe_as_published(void **state)
+{
+    const char *data = getenv("TRUCE_DATA");
+    char path[1024], count[64];
+    char *paths[1] = {path};
+    tr_err e = TR_ERR_INIT;
+    neg_analysis *a;
+    (void)state;
+    snprintf(path, sizeof path, "%s/negotiation/genius/y2010/EnglandZimbabwe", data);
+    neg_domain *d = neg_genius_load(paths, 1, &e);
+    assert_non_null(d);
+    neg_outcome_count(d, count, sizeof count);
+    assert_string_equal(count, "576");
+    assert_string_equal(neg_party_name(d, 0), "England");
+    assert_string_equal(neg_party_name(d, 1), "Zimbabwe");
+    assert_int_equal(neg_analyze(d, NULL, &a, &e), 0);
+    assert_true(fabs(a->nash.u[0] - 0.91) < 0.005);
+    assert_true(fabs(a->nash.u[1] - 0.73) < 0.005);
+    neg_analysis_free(a);
+    neg_domain_free(d);
+}
+
+/* ---- random domains ------------------------------------------------------------------ */
+
+static neg_domain *random_domain(int np, int ni, int max_opt, int red_lines, int reservations)
+{
+    neg_domain *d = neg_domain_new();
+    char name[32];
+    tr_err e = TR_ERR_INIT;
+    for (int i = 0; i < ni; i++) {
+        snprintf(name, sizeof name, "issue%d", i);
+        int k = neg_issue_add(d, name);
+        int n = 1 + (int)randombytes_uniform((uint32_t)max_opt);
+        for (int o = 0; o < n; o++) {
+            snprintf(name, sizeof name, "o%d", o);
+            neg_option_add(d, k, name);
+        }
+    }
+    for (int p = 0; p < np; p++) {
+        snprintf(name, sizeof name, "party%d", p);
+        neg_party_add(d, name);
+        for (int i = 0; i < ni; i++) {
+            neg_weight_set(d, p, i, 0.01 + randombytes_uniform(1000) / 1000.0);
+            for (int o = 0; o < neg_options(d, i); o++) {
+                /* Coarse values make ties and duplicates common, as in real profiles. */
+                neg_value_set(d, p, i, o, randombytes_uniform(11) / 10.0);
+                if (red_lines && randombytes_uniform(12) == 0) neg_red_line_set(d, p, i, o);
+            }
+        }
+        if (reservations) neg_reservation_set(d, p, randombytes_uniform(60) / 100.0);
+    }
+    assert_int_equal(neg_domain_check(d, &e), 0);
+    return d;
+}
+
+static void random_domains_match_brute_force(void **state)
+{
+    (void)state;
+    for (int t = 0; t < 60; t++) {
+        int np = 2 + t % 3;
+        char label[64];
+        snprintf(label, sizeof label, "random domain %d (%d parties)", t, np);
+        neg_domain *d = random_domain(np, 3 + (int)randombytes_uniform(5), 6, t % 2, t % 4 >= 2);
+        check_domain(d, label);
+        neg_domain_free(d);
+    }
+    /* A few large ones: 2 parties up to 10^6 outcomes, 3-4 parties up to ~10^5. */
+    neg_domain *big = random_domain(2, 6, 10, 1, 1);
+    check_domain(big, "large 2-party domain");
+    neg_domain_free(big);
+    big = random_domain(3, 6, 7, 1, 1);
+    check_domain(big, "large 3-party domain");
+    neg_domain_free(big);
+    big = random_domain(4, 5, 8, 0, 1);
+    check_domain(big, "large 4-party domain");
+    neg_domain_free(big);
+}
+
+static void red_lines_and_reservations_shape_the_rational_set(void **state)
+{
+    tr_err e = TR_ERR_INIT;
+    neg_analysis *a;
+    (void)state;
+    neg_domain *d = neg_domain_new();
+    int trucks = neg_issue_add(d, "Trucks per day");
+    neg_option_add(d, trucks, "200");
+    neg_option_add(d, trucks, "400");
+    neg_option_add(d, trucks, "600");
+    int weeks = neg_issue_add(d, "Duration");
+    neg_option_add(d, weeks, "6 weeks");
+    neg_option_add(d, weeks, "permanent");
+    int a_ = neg_party_add(d, "A"), b_ = neg_party_add(d, "B");
+    neg_weight_set(d, a_, trucks, 1);
+    neg_weight_set(d, a_, weeks, 1);
+    neg_weight_set(d, b_, trucks, 1);
+    neg_weight_set(d, b_, weeks, 1);
+    double va[3] = {1, 0.5, 0}, vb[3] = {0, 0.5, 1};
+    for (int o = 0; o < 3; o++) {
+        neg_value_set(d, a_, trucks, o, va[o]);
+        neg_value_set(d, b_, trucks, o, vb[o]);
+    }
+    neg_value_set(d, a_, weeks, 0, 1);
+    neg_value_set(d, b_, weeks, 1, 1);
+    assert_int_equal(neg_domain_check(d, &e), 0);
+    assert_int_equal(neg_analyze(d, NULL, &a, &e), 0);
+    /* (1,0) (.75,.25) (.5,.5) twice (200+permanent, 600+6 weeks) (.25,.75) (0,1). */
+    assert_int_equal(a->n_frontier, 5);
+    neg_analysis_free(a);
+    /* B's red line: 200 trucks. A's reservation: 0.3. */
+    neg_red_line_set(d, b_, trucks, 0);
+    neg_reservation_set(d, a_, 0.3);
+    check_domain(d, "red lines");
+    assert_int_equal(neg_analyze(d, NULL, &a, &e), 0);
+    for (size_t j = 0; j < a->n_frontier; j++) assert_int_not_equal(a->frontier[j].package[trucks], 0);
+    assert_true(a->has_rational);
+    assert_true(a->nash.u[0] >= 0.3);
+    neg_analysis_free(a);
+    /* Every trucks option is a red line for someone: nothing is rational. */
+    neg_red_line_set(d, a_, trucks, 1);
+    neg_red_line_set(d, a_, trucks, 2);
+    assert_int_equal(neg_analyze(d, NULL, &a, &e), 0);
+    assert_int_equal(a->n_frontier, 0);
+    assert_false(a->has_rational);
+    neg_analysis_free(a);
+    neg_domain_free(d);
+}
+
+static void huge_spaces_fold_fast_and_caps_hold(void **state)
+{
+    tr_err e = TR_ERR_INIT;
+    neg_analysis *a;
+    char count[64];
+    (void)state;
+    neg_domain *d = random_domain(2, 20, 10, 0, 0);
+    for (int i = 0; i < 20; i++)
+        while (neg_options(d, i) < 10) {
+            int o = neg_option_add(d, i, "extra");
+            neg_value_set(d, 0, i, o, 0.5);
+            neg_value_set(d, 1, i, o, 0.5);
+        }
+    neg_outcome_count(d, count, sizeof count);
+    assert_string_equal(count, "100000000000000000000");
+    if (neg_analyze(d, NULL, &a, &e)) fail_msg("%s", e.message);
+    assert_true(a->n_frontier > 0);
+    neg_analysis_free(a);
+    /* A cap too small fails clearly, unless an epsilon is allowed. */
+    neg_limits tight = {50, 0};
+    assert_int_equal(neg_analyze(d, &tight, &a, &e), -1);
+    assert_string_equal(e.code, "negotiation.frontier_too_large");
+    assert_non_null(strstr(e.hint, "epsilon"));
+    err_clear(&e);
+    neg_limits approx = {50, 0.05};
+    assert_int_equal(neg_analyze(d, &approx, &a, &e), 0);
+    assert_true(a->epsilon > 0);
+    assert_true(a->n_frontier <= 50 * 10);
+    neg_analysis_free(a);
+    neg_domain_free(d);
+}
+
+static void genius_errors_are_clear(void **state)
+{
+    tr_err e = TR_ERR_INIT;
+    char dir[] = "/tmp/truce-test-genius-XXXXXX";
+    char file[256];
+    char *paths[1] = {dir};
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    assert_null(neg_genius_load(paths, 1, &e));
+    assert_string_equal(e.code, "genius.no_domain");
+    err_clear(&e);
+    snprintf(file, sizeof file, "%s/bad.xml", dir);
+    FILE *f = fopen(file, "w");
+    fputs("<negotiation_template><unclosed>", f);
+    fclose(f);
+    assert_null(neg_genius_load(paths, 1, &e));
+    assert_string_equal(e.code, "genius.bad_xml");
+    err_clear(&e);
+    f = fopen(file, "w");
+    fputs("<negotiation_template><utility_space><objective><issue name=\"x\" type=\"discrete\" "
+          "index=\"1\"><item index=\"1\" value=\"a\"/></issue></objective></utility_space>"
+          "</negotiation_template>", f);
+    fclose(f);
+    assert_null(neg_genius_load(paths, 1, &e)); /* no profiles: fewer than 2 parties */
+    assert_string_equal(e.code, "negotiation.parties");
+    err_clear(&e);
+    char *missing[1] = {"/nonexistent/path"};
+    assert_null(neg_genius_load(missing, 1, &e));
+    assert_string_equal(e.code, "genius.missing");
+    err_clear(&e);
+    unlink(file);
+    rmdir(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(every_genius_domain_matches_brute_force),
+        cmocka_unit_test(england_zimbabwe_as_published),
+        cmocka_unit_test(random_domains_match_brute_force),
+        cmocka_unit_test(red_lines_and_reservations_shape_the_rational_set),
+        cmocka_unit_test(huge_spaces_fold_fast_and_caps_hold),
+        cmocka_unit_test(genius_errors_are_clear),
+    };
+    if (sodium_init() < 0) return 1;
+    return cmocka_run_group_tests_name("negotiate", tests, NULL, NULL);
+}
