@@ -50,7 +50,7 @@ static int collect(file_list *l, const char *path, tr_err *e)
         add_file(l, full);
     }
     closedir(d);
-    qsort(l->p + first, (size_t)(l->n - first), sizeof *l->p, cmp_str);
+    if (l->n > first) qsort(l->p + first, (size_t)(l->n - first), sizeof *l->p, cmp_str);
     return 0;
 }
 

@@ -288,6 +288,7 @@ static int weakly_dominates_or_equals(const double *a, const double *b, int n)
 static size_t pareto_filter(cand *c, size_t n, int np)
 {
     size_t kept = 0;
+    if (n == 0) return 0;
     if (np == 2) {
         double best = -INFINITY;
         qsort_r(c, n, sizeof *c, cmp_two, &np);
@@ -458,7 +459,7 @@ int neg_analyze(const neg_domain *d, const neg_limits *lim, neg_analysis **out, 
     }
     {
         int npar = np;
-        qsort_r(a->frontier, a->n_frontier, sizeof *a->frontier, cmp_lex, &npar);
+        if (a->n_frontier) qsort_r(a->frontier, a->n_frontier, sizeof *a->frontier, cmp_lex, &npar);
     }
 
     /* Bargaining points over the rational frontier points. */
