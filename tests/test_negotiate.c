@@ -333,13 +333,21 @@ static void huge_spaces_fold_fast_and_caps_hold(void **state)
     neg_analysis *a;
     char count[64];
     (void)state;
-    neg_domain *d = random_domain(2, 20, 10, 0, 0);
-    for (int i = 0; i < 20; i++)
-        while (neg_options(d, i) < 10) {
-            int o = neg_option_add(d, i, "extra");
-            neg_value_set(d, 0, i, o, 0.5);
-            neg_value_set(d, 1, i, o, 0.5);
+    /* 20 issues of 10 options, with fine-grained values: 10^20 outcomes. */
+    neg_domain *d = neg_domain_new();
+    neg_party_add(d, "A");
+    neg_party_add(d, "B");
+    for (int i = 0; i < 20; i++) {
+        neg_issue_add(d, "issue");
+        for (int o = 0; o < 10; o++) {
+            neg_option_add(d, i, "option");
+            neg_value_set(d, 0, i, o, randombytes_uniform(1001) / 1000.0);
+            neg_value_set(d, 1, i, o, randombytes_uniform(1001) / 1000.0);
         }
+        neg_weight_set(d, 0, i, 1 + randombytes_uniform(100));
+        neg_weight_set(d, 1, i, 1 + randombytes_uniform(100));
+    }
+    assert_int_equal(neg_domain_check(d, &e), 0);
     neg_outcome_count(d, count, sizeof count);
     assert_string_equal(count, "100000000000000000000");
     if (neg_analyze(d, NULL, &a, &e)) fail_msg("%s", e.message);
@@ -393,6 +401,127 @@ static void genius_errors_are_clear(void **state)
     rmdir(dir);
 }
 
+static void proposals_match_brute_force(void **state)
+{
+    tr_err e = TR_ERR_INIT;
+    (void)state;
+    for (int t = 0; t < 30; t++) {
+        int np = 2 + t % 3;
+        neg_domain *d = random_domain(np, 3 + (int)randombytes_uniform(3), 5, 1, 1);
+        neg_analysis *a;
+        brute b;
+        assert_int_equal(neg_analyze(d, NULL, &a, &e), 0);
+        enumerate(d, &b);
+        int ni = neg_issues(d);
+        int *pkg = calloc((size_t)ni, sizeof *pkg);
+        for (int q = 0; q < 5; q++) {
+            neg_proposal *p;
+            for (int i = 0; i < ni; i++) pkg[i] = (int)randombytes_uniform((uint32_t)neg_options(d, i));
+            assert_int_equal(neg_proposal_analyze(d, a, pkg, 5, 0.5, &p, &e), 0);
+            /* Efficient exactly when no red-line-free outcome dominates it. */
+            int dominated = 0;
+            for (size_t k = 0; k < b.n && !dominated; k++) {
+                const double *u = &b.u[k * (size_t)np];
+                if (b.red[k]) continue;
+                int ge = 1, gt = 0;
+                for (int x = 0; x < np; x++) {
+                    ge &= u[x] >= p->u[x];
+                    gt |= u[x] > p->u[x];
+                }
+                dominated = ge && gt;
+            }
+            assert_int_equal(p->efficient, !dominated);
+            assert_int_equal(p->n_dominating > 0, dominated);
+            for (size_t j = 0; j < p->n_dominating; j++) {
+                int changes = 0, gt = 0;
+                for (int i = 0; i < ni; i++) changes += p->dominating[j].package[i] != pkg[i];
+                assert_int_equal(changes, p->changes[j]);
+                if (j) assert_true(p->changes[j] >= p->changes[j - 1]);
+                for (int x = 0; x < np; x++) {
+                    assert_true(neg_utility(d, x, p->dominating[j].package) == p->dominating[j].u[x]);
+                    assert_true(p->dominating[j].u[x] >= p->u[x]);
+                    gt |= p->dominating[j].u[x] > p->u[x];
+                }
+                assert_true(gt);
+            }
+            /* Acceptability per party, and the flag for anything unacceptable. */
+            int all = 1;
+            for (int x = 0; x < np; x++) {
+                int red = 0;
+                for (int i = 0; i < ni; i++) red |= neg_red_line(d, x, i, pkg[i]);
+                int acc = !red && neg_utility(d, x, pkg) >= neg_reservation(d, x);
+                assert_int_equal(p->acceptable[x], acc);
+                all &= acc;
+                if (!acc) assert_non_null(strstr(p->reason, neg_party_name(d, x)));
+            }
+            if (!all) assert_true(p->one_sided);
+            neg_proposal_free(p);
+        }
+        free(pkg);
+        free(b.u);
+        free(b.red);
+        neg_analysis_free(a);
+        neg_domain_free(d);
+    }
+}
+
+/* A draft that gives one side everything, with a balanced deal two terms away. */
+static void a_diktat_is_flagged_with_its_reason(void **state)
+{
+    tr_err e = TR_ERR_INIT;
+    neg_analysis *a;
+    neg_proposal *p;
+    (void)state;
+    neg_domain *d = neg_domain_new();
+    const char *issues[3] = {"Trucks per day", "Withdrawal", "Duration"};
+    for (int i = 0; i < 3; i++) {
+        neg_issue_add(d, issues[i]);
+        neg_option_add(d, i, "low");
+        neg_option_add(d, i, "middle");
+        neg_option_add(d, i, "high");
+    }
+    int x = neg_party_add(d, "Israel"), h = neg_party_add(d, "Hamas");
+    for (int i = 0; i < 3; i++) {
+        neg_weight_set(d, x, i, 1);
+        neg_weight_set(d, h, i, 1);
+        for (int o = 0; o < 3; o++) {
+            neg_value_set(d, x, i, o, (2 - o) / 2.0);
+            neg_value_set(d, h, i, o, o / 2.0);
+        }
+    }
+    neg_reservation_set(d, h, 0.2);
+    assert_int_equal(neg_domain_check(d, &e), 0);
+    assert_int_equal(neg_analyze(d, NULL, &a, &e), 0);
+    /* Everything "low": Hamas gets 0, below its reservation. */
+    int diktat[3] = {0, 0, 0};
+    assert_int_equal(neg_proposal_analyze(d, a, diktat, 5, 0.5, &p, &e), 0);
+    assert_true(p->one_sided);
+    assert_false(p->acceptable[h]);
+    assert_non_null(strstr(p->reason, "unacceptable to Hamas"));
+    assert_true(p->efficient); /* one-sided is not the same as inefficient */
+    neg_proposal_free(p);
+    /* Two "low", one "middle": acceptable (1/6 < 0.2? no: 0.167 < 0.2), so use reservation 0. */
+    neg_reservation_set(d, h, 0);
+    neg_analysis_free(a);
+    assert_int_equal(neg_analyze(d, NULL, &a, &e), 0);
+    assert_int_equal(neg_proposal_analyze(d, a, diktat, 5, 0.5, &p, &e), 0);
+    assert_true(p->one_sided);
+    assert_true(p->one_sidedness > 0.5);
+    assert_non_null(strstr(p->reason, "Israel gains 1.00"));
+    assert_non_null(strstr(p->reason, "Hamas only 0.00"));
+    assert_non_null(strstr(p->reason, "Trucks per day=low"));
+    neg_proposal_free(p);
+    /* The balanced package is not flagged. */
+    int balanced[3] = {1, 1, 1};
+    assert_int_equal(neg_proposal_analyze(d, a, balanced, 5, 0.5, &p, &e), 0);
+    assert_false(p->one_sided);
+    assert_string_equal(p->reason, "");
+    assert_true(p->one_sidedness < 1e-9);
+    neg_proposal_free(p);
+    neg_analysis_free(a);
+    neg_domain_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -402,6 +531,8 @@ int main(void)
         cmocka_unit_test(red_lines_and_reservations_shape_the_rational_set),
         cmocka_unit_test(huge_spaces_fold_fast_and_caps_hold),
         cmocka_unit_test(genius_errors_are_clear),
+        cmocka_unit_test(proposals_match_brute_force),
+        cmocka_unit_test(a_diktat_is_flagged_with_its_reason),
     };
     if (sodium_init() < 0) return 1;
     return cmocka_run_group_tests_name("negotiate", tests, NULL, NULL);

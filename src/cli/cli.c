@@ -137,11 +137,15 @@ static const struct {
     {"rebuild", "usage: truce rebuild [--db PATH]\n"
                 "Recreates every table (organizations, users, tokens, crossings, zones...) from\n"
                 "the journal alone, in one transaction. Stop the server first.\n"},
-    {"analyze", "usage: truce analyze [--json] [--epsilon E] [--max-points N] PATH...\n"
+    {"analyze", "usage: truce analyze [--json] [--proposal 'Issue=Option;...'] [--epsilon E]\n"
+                "                     [--max-points N] PATH...\n"
                 "Analyses a negotiation domain in Genius XML: PATH is a folder holding the\n"
                 "domain and one profile per party, or the files themselves. Prints the number\n"
                 "of outcomes, the exact Pareto frontier and the Nash, Kalai-Smorodinsky,\n"
                 "egalitarian and max-welfare points (--json: one JSON object).\n"
+                "  --proposal TERMS analyse a draft: utilities, gains, acceptability, efficiency,\n"
+                "                   up to 5 packages that dominate it, one-sidedness and the\n"
+                "                   one-sided flag with its reason\n"
                 "  --max-points N   cap on frontier points kept while folding (default 2000000)\n"
                 "  --epsilon E      past the cap, keep an E-approximate frontier instead of\n"
                 "                   failing, and report the bound\n"},

@@ -56,6 +56,66 @@ static json_t *result_json(const neg_domain *d, const neg_analysis *a)
     return o;
 }
 
+/* 'Issue=Option;Issue=Option' into a package; every issue must be given once. */
+static int parse_proposal(const neg_domain *d, const char *text, int *pkg, tr_err *e)
+{
+    char *copy = strdup(text), *save = NULL, *tok;
+    int ni = neg_issues(d);
+    for (int i = 0; i < ni; i++) pkg[i] = -1;
+    for (tok = strtok_r(copy, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
+        char *eq = strchr(tok, '=');
+        int i, o;
+        while (*tok == ' ') tok++;
+        if (!eq) {
+            err_set(e, 400, "analyze.bad_proposal", "write terms as Issue=Option;Issue=Option",
+                    "'%s' is not Issue=Option", tok);
+            goto fail;
+        }
+        *eq = 0;
+        if ((i = neg_issue_find(d, tok)) < 0) {
+            err_set(e, 400, "analyze.bad_proposal", "check the issue names (truce analyze PATH)",
+                    "no issue '%s'", tok);
+            goto fail;
+        }
+        if ((o = neg_option_find(d, i, eq + 1)) < 0) {
+            err_set(e, 400, "analyze.bad_proposal", NULL, "issue '%s' has no option '%s'", tok,
+                    eq + 1);
+            goto fail;
+        }
+        pkg[i] = o;
+    }
+    for (int i = 0; i < ni; i++)
+        if (pkg[i] < 0) {
+            err_set(e, 400, "analyze.bad_proposal", "give one option for every issue",
+                    "the proposal says nothing about '%s'", neg_issue_name(d, i));
+            goto fail;
+        }
+    free(copy);
+    return 0;
+fail:
+    free(copy);
+    return -1;
+}
+
+static json_t *proposal_json(const neg_domain *d, const neg_proposal *p)
+{
+    json_t *acc = json_array(), *dom = json_array(), *gains = json_array();
+    for (int q = 0; q < neg_parties(d); q++) {
+        json_array_append_new(acc, json_boolean(p->acceptable[q]));
+        json_array_append_new(gains, json_real(p->gains[q]));
+    }
+    for (size_t j = 0; j < p->n_dominating; j++) {
+        json_t *pt = point(d, &p->dominating[j]);
+        json_object_set_new(pt, "changes", json_integer(p->changes[j]));
+        json_array_append_new(dom, pt);
+    }
+    return json_pack("{s:o, s:o, s:o, s:b, s:o, s:f, s:f, s:b, s:s}", "utilities",
+                     utilities(d, p->u), "gains", gains, "acceptable", acc, "efficient",
+                     p->efficient, "dominated_by", dom, "one_sidedness", p->one_sidedness,
+                     "nash_ratio", p->nash_ratio, "one_sided", p->one_sided, "reason",
+                     p->reason);
+}
+
 static void print_point(const neg_domain *d, const char *label, const neg_point *pt)
 {
     printf("%-18s", label);
@@ -91,7 +151,8 @@ static void print_summary(const neg_domain *d, const neg_analysis *a)
 int cmd_analyze(int argc, char **argv)
 {
     cli_opt opts[] = {{"json", 0, NULL, NULL, NULL}, {"epsilon", 1, NULL, NULL, NULL},
-                      {"max-points", 1, NULL, NULL, NULL}, {0}};
+                      {"max-points", 1, NULL, NULL, NULL}, {"proposal", 1, NULL, NULL, NULL},
+                      {0}};
     char *pos[64];
     int npos, help, rc;
     tr_err e = TR_ERR_INIT;
@@ -126,15 +187,44 @@ int cmd_analyze(int argc, char **argv)
         neg_domain_free(d);
         return CLI_FAILED;
     }
+    neg_proposal *prop = NULL;
+    if (cli_get(opts, "proposal")) {
+        int *pkg = calloc((size_t)neg_issues(d), sizeof *pkg);
+        if (!pkg) abort();
+        if (parse_proposal(d, cli_get(opts, "proposal"), pkg, &e) ||
+            neg_proposal_analyze(d, a, pkg, 5, 0.5, &prop, &e)) {
+            free(pkg);
+            err_print(&e);
+            err_clear(&e);
+            neg_analysis_free(a);
+            neg_domain_free(d);
+            return CLI_FAILED;
+        }
+        free(pkg);
+    }
     if (cli_get(opts, "json")) {
         json_t *o = result_json(d, a);
+        if (prop) json_object_set_new(o, "proposal", proposal_json(d, prop));
         char *text = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(15));
         puts(text);
         free(text);
         json_decref(o);
     } else {
         print_summary(d, a);
+        if (prop) {
+            printf("proposal:");
+            for (int q = 0; q < neg_parties(d); q++)
+                printf(" %s %.3f (gain %.2f%s)", neg_party_name(d, q), prop->u[q],
+                       prop->gains[q], prop->acceptable[q] ? "" : ", unacceptable");
+            printf("\n  %s; one-sidedness %.2f; Nash product %.0f%% of the Nash point's\n",
+                   prop->efficient ? "efficient" : "not efficient", prop->one_sidedness,
+                   100 * prop->nash_ratio);
+            for (size_t j = 0; j < prop->n_dominating; j++)
+                print_point(d, j ? "" : "dominated by", &prop->dominating[j]);
+            if (prop->one_sided) printf("  FLAGGED %s\n", prop->reason);
+        }
     }
+    neg_proposal_free(prop);
     neg_analysis_free(a);
     neg_domain_free(d);
     return CLI_OK;

@@ -536,3 +536,244 @@ void neg_analysis_free(neg_analysis *a)
     point_free(&a->max_welfare);
     free(a);
 }
+
+/* ---- one proposal ----------------------------------------------------------------- */
+
+typedef struct evaluated {
+    double u[16], g[16], spread, sum;
+    int rational; /* Acceptable to every party. */
+    int red;      /* Crosses somebody's red line. */
+} evaluated;
+
+static void evaluate(const neg_domain *d, const neg_analysis *a, const int *pkg, evaluated *x)
+{
+    int np = d->n_parties;
+    double lo = INFINITY, hi = -INFINITY;
+    x->rational = 1;
+    x->red = 0;
+    x->sum = 0;
+    for (int p = 0; p < np; p++) {
+        double r = d->parties[p].r;
+        double span = a->has_rational ? a->ideal[p] - r : 1 - r;
+        x->u[p] = neg_utility(d, p, pkg);
+        x->g[p] = span > 0 ? (x->u[p] - r) / span : 1;
+        x->sum += x->u[p];
+        if (x->g[p] < lo) lo = x->g[p];
+        if (x->g[p] > hi) hi = x->g[p];
+        x->rational &= x->u[p] >= r;
+        for (int i = 0; i < d->n_issues; i++) x->red |= neg_red_line(d, p, i, pkg[i]);
+    }
+    x->spread = hi - lo;
+    x->rational &= !x->red;
+}
+
+static int dominates(const double *a, const double *b, int n)
+{
+    int better = 0;
+    for (int p = 0; p < n; p++) {
+        if (a[p] < b[p]) return 0;
+        if (a[p] > b[p]) better = 1;
+    }
+    return better;
+}
+
+typedef struct cand_list {
+    neg_point *pts;
+    int *changes;
+    size_t n, cap;
+} cand_list;
+
+static void cand_add(cand_list *l, const neg_domain *d, const int *pkg, const double *u, int ch)
+{
+    int np = d->n_parties, ni = d->n_issues;
+    for (size_t j = 0; j < l->n; j++) /* one per utility vector */
+        if (memcmp(l->pts[j].u, u, (size_t)np * sizeof *u) == 0) {
+            if (ch < l->changes[j]) {
+                memcpy(l->pts[j].package, pkg, (size_t)ni * sizeof *pkg);
+                l->changes[j] = ch;
+            }
+            return;
+        }
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 16;
+        l->pts = xrealloc(l->pts, l->cap * sizeof *l->pts);
+        l->changes = xrealloc(l->changes, l->cap * sizeof *l->changes);
+    }
+    neg_point pt = {(double *)u, (int *)pkg};
+    point_copy(&l->pts[l->n], &pt, np, ni);
+    l->changes[l->n++] = ch;
+}
+
+int neg_proposal_analyze(const neg_domain *d, const neg_analysis *a, const int *package,
+                         size_t k, double threshold, neg_proposal **out, tr_err *e)
+{
+    const int np = d->n_parties, ni = d->n_issues;
+    neg_proposal *r;
+    evaluated me, x;
+    cand_list dom = {0};
+    int *pkg, better_nearby = 0;
+    if (np > 16)
+        return err_set(e, 400, "negotiation.parties", NULL,
+                       "proposal analysis handles at most 16 parties");
+    for (int i = 0; i < ni; i++)
+        if (package[i] < 0 || package[i] >= d->issues[i].n_opt)
+            return err_set(e, 400, "negotiation.bad_package", NULL,
+                           "the package has no valid option for issue '%s'", d->issues[i].name);
+    r = calloc(1, sizeof *r);
+    if (!r) abort();
+    r->u = calloc((size_t)np, sizeof *r->u);
+    r->gains = calloc((size_t)np, sizeof *r->gains);
+    r->acceptable = calloc((size_t)np, sizeof *r->acceptable);
+    r->red_lines = calloc((size_t)np, sizeof *r->red_lines);
+    if (!r->u || !r->gains || !r->acceptable || !r->red_lines) abort();
+    evaluate(d, a, package, &me);
+    for (int p = 0; p < np; p++) {
+        r->u[p] = me.u[p];
+        r->gains[p] = me.g[p];
+        for (int i = 0; i < ni; i++) r->red_lines[p] += neg_red_line(d, p, i, package[i]);
+        r->acceptable[p] = r->red_lines[p] == 0 && me.u[p] >= d->parties[p].r;
+    }
+    r->one_sidedness = me.spread;
+
+    /* Packages one or two terms away, then the frontier: which dominate it, and whether a
+     * rational, less one-sided package is within reach. */
+    pkg = xrealloc(NULL, (size_t)ni * sizeof *pkg);
+    for (int i = 0; i < ni; i++) {
+        for (int oi = 0; oi < d->issues[i].n_opt; oi++) {
+            if (oi == package[i]) continue;
+            memcpy(pkg, package, (size_t)ni * sizeof *pkg);
+            pkg[i] = oi;
+            evaluate(d, a, pkg, &x);
+            if (!x.red && dominates(x.u, me.u, np)) cand_add(&dom, d, pkg, x.u, 1);
+            if (x.rational && x.spread < me.spread) better_nearby = 1;
+            for (int j = i + 1; j < ni; j++)
+                for (int oj = 0; oj < d->issues[j].n_opt; oj++) {
+                    if (oj == package[j]) continue;
+                    pkg[j] = oj;
+                    evaluate(d, a, pkg, &x);
+                    if (!x.red && dominates(x.u, me.u, np)) cand_add(&dom, d, pkg, x.u, 2);
+                    if (x.rational && x.spread < me.spread) better_nearby = 1;
+                    pkg[j] = package[j];
+                }
+        }
+    }
+    r->efficient = 1;
+    for (size_t j = 0; j < a->n_frontier; j++) {
+        const neg_point *f = &a->frontier[j];
+        if (!dominates(f->u, me.u, np)) continue;
+        r->efficient = 0;
+        int ch = 0;
+        for (int i = 0; i < ni; i++) ch += f->package[i] != package[i];
+        cand_add(&dom, d, f->package, f->u, ch);
+        evaluate(d, a, f->package, &x);
+        if (x.rational && x.spread < me.spread) better_nearby = 1;
+    }
+    if (dom.n) r->efficient = 0;
+    /* Closest first, then the largest sum. */
+    for (size_t s = 1; s < dom.n; s++)
+        for (size_t t = s; t > 0; t--) {
+            double s1 = 0, s0 = 0;
+            for (int p = 0; p < np; p++) {
+                s1 += dom.pts[t].u[p];
+                s0 += dom.pts[t - 1].u[p];
+            }
+            if (dom.changes[t] < dom.changes[t - 1] ||
+                (dom.changes[t] == dom.changes[t - 1] && s1 > s0)) {
+                neg_point tp = dom.pts[t];
+                int tc = dom.changes[t];
+                dom.pts[t] = dom.pts[t - 1];
+                dom.changes[t] = dom.changes[t - 1];
+                dom.pts[t - 1] = tp;
+                dom.changes[t - 1] = tc;
+            } else {
+                break;
+            }
+        }
+    r->n_dominating = dom.n < k ? dom.n : k;
+    for (size_t j = r->n_dominating; j < dom.n; j++) point_free(&dom.pts[j]);
+    r->dominating = dom.pts;
+    r->changes = dom.changes;
+
+    if (a->has_rational) {
+        double mine = 1, best = 1;
+        for (int p = 0; p < np; p++) {
+            double s = me.u[p] - d->parties[p].r;
+            mine *= s > 0 ? s : 0;
+            best *= a->nash.u[p] - d->parties[p].r;
+        }
+        r->nash_ratio = best > 0 ? mine / best : 0;
+    }
+
+    /* The flag and its reason. */
+    size_t at = 0;
+    for (int p = 0; p < np; p++) {
+        if (r->acceptable[p]) continue;
+        r->one_sided = 1;
+        if (r->red_lines[p]) {
+            at += (size_t)snprintf(r->reason + at, at < sizeof r->reason ? sizeof r->reason - at : 0,
+                                   "%sunacceptable to %s: it crosses %s's red line%s on",
+                                   at ? "; " : "", d->parties[p].name, d->parties[p].name,
+                                   r->red_lines[p] > 1 ? "s" : "");
+            for (int i = 0; i < ni; i++)
+                if (neg_red_line(d, p, i, package[i]) && at < sizeof r->reason)
+                    at += (size_t)snprintf(r->reason + at, sizeof r->reason - at, " %s=%s",
+                                           d->issues[i].name, d->issues[i].opt[package[i]]);
+        } else if (at < sizeof r->reason) {
+            at += (size_t)snprintf(r->reason + at, sizeof r->reason - at,
+                                   "%sunacceptable to %s: it gives %.2f, below its reservation "
+                                   "value %.2f", at ? "; " : "", d->parties[p].name, me.u[p],
+                                   d->parties[p].r);
+        }
+    }
+    if (!r->one_sided && me.spread > threshold && better_nearby) {
+        int lo = 0, hi = 0;
+        for (int p = 1; p < np; p++) {
+            if (me.g[p] < me.g[lo]) lo = p;
+            if (me.g[p] > me.g[hi]) hi = p;
+        }
+        r->one_sided = 1;
+        at = (size_t)snprintf(r->reason, sizeof r->reason,
+                              "one-sided: %s gains %.2f of what it could, %s only %.2f, and a "
+                              "package acceptable to all and more balanced is within two terms "
+                              "or dominates it; the terms costing %s most:",
+                              d->parties[hi].name, me.g[hi], d->parties[lo].name, me.g[lo],
+                              d->parties[lo].name);
+        /* Terms by what they cost the worse-off party against its best option there. */
+        int used[64] = {0};
+        for (int t = 0; t < 3 && t < ni && at < sizeof r->reason; t++) {
+            int worst = -1;
+            double worst_loss = 0;
+            for (int i = 0; i < ni && i < 64; i++) {
+                double best_v = 0;
+                for (int o = 0; o < d->issues[i].n_opt; o++)
+                    if (d->parties[lo].v[i][o] > best_v) best_v = d->parties[lo].v[i][o];
+                double loss = d->parties[lo].w[i] * (best_v - d->parties[lo].v[i][package[i]]);
+                if (!used[i] && loss > worst_loss) {
+                    worst = i;
+                    worst_loss = loss;
+                }
+            }
+            if (worst < 0) break;
+            used[worst] = 1;
+            at += (size_t)snprintf(r->reason + at, sizeof r->reason - at, "%s %s=%s (-%.2f)",
+                                   t ? "," : "", d->issues[worst].name,
+                                   d->issues[worst].opt[package[worst]], worst_loss);
+        }
+    }
+    free(pkg);
+    *out = r;
+    return 0;
+}
+
+void neg_proposal_free(neg_proposal *p)
+{
+    if (!p) return;
+    for (size_t j = 0; j < p->n_dominating; j++) point_free(&p->dominating[j]);
+    free(p->dominating);
+    free(p->changes);
+    free(p->u);
+    free(p->gains);
+    free(p->acceptable);
+    free(p->red_lines);
+    free(p);
+}

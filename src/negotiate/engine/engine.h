@@ -88,4 +88,28 @@ typedef struct neg_analysis {
 int neg_analyze(const neg_domain *d, const neg_limits *lim, neg_analysis **out, tr_err *e);
 void neg_analysis_free(neg_analysis *a);
 
+/* ---- one proposal ---- */
+typedef struct neg_proposal {
+    double *u, *gains;      /* Per party; gains g_p = (u_p - r_p) / (ideal_p - r_p). */
+    int *acceptable;        /* Per party. */
+    int *red_lines;         /* Per party: how many of its red lines the package crosses. */
+    int efficient;          /* No outcome without red lines weakly dominates it. */
+    size_t n_dominating;
+    neg_point *dominating;  /* Packages that dominate it, fewest changed terms first. */
+    int *changes;           /* Terms each of them changes. */
+    double one_sidedness;   /* max g - min g. */
+    double nash_ratio;      /* Its Nash product over the Nash point's (0 when none). */
+    int one_sided;
+    char reason[1024];      /* Why it is flagged, in words; empty when it is not. */
+} neg_proposal;
+
+/* Analyses a package (one option per issue) against the domain's analysis. k bounds the
+ * dominating packages reported; threshold is the one-sidedness (default 0.5) above which a
+ * package is flagged when a rational package with lower one-sidedness dominates it or is
+ * reachable by changing at most two terms. A package unacceptable to a party is flagged
+ * whatever its one-sidedness. */
+int neg_proposal_analyze(const neg_domain *d, const neg_analysis *a, const int *package,
+                         size_t k, double threshold, neg_proposal **out, tr_err *e);
+void neg_proposal_free(neg_proposal *p);
+
 #endif
