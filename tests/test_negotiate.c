@@ -9,9 +9,11 @@
 
 #include "negotiate/engine/engine.h"
 #include "negotiate/genius.h"
+#include "negotiate/interchange.h"
 
 #include <dirent.h>
 #include <math.h>
+#include <jansson.h>
 #include <sodium.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -522,6 +524,144 @@ static void a_diktat_is_flagged_with_its_reason(void **state)
     neg_domain_free(d);
 }
 
+static void same_analysis(const neg_domain *x, const neg_domain *y, const char *label)
+{
+    tr_err e = TR_ERR_INIT;
+    neg_analysis *a, *b;
+    assert_int_equal(neg_analyze(x, NULL, &a, &e), 0);
+    assert_int_equal(neg_analyze(y, NULL, &b, &e), 0);
+    if (a->n_frontier != b->n_frontier) fail_msg("%s: frontier sizes differ", label);
+    for (size_t j = 0; j < a->n_frontier; j++)
+        for (int p = 0; p < neg_parties(x); p++)
+            if (a->frontier[j].u[p] != b->frontier[j].u[p]) fail_msg("%s: frontiers differ", label);
+    for (int p = 0; p < neg_parties(x); p++) {
+        if (neg_reservation(x, p) != neg_reservation(y, p)) fail_msg("%s: reservations differ", label);
+        if (a->has_rational && a->nash.u[p] != b->nash.u[p]) fail_msg("%s: Nash differs", label);
+    }
+    neg_analysis_free(a);
+    neg_analysis_free(b);
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void exports_round_trip_on_every_domain(void **state)
+{
+    const char *data = getenv("TRUCE_DATA");
+    char tmp[] = "/tmp/truce-test-export-XXXXXX", root[1024];
+    tr_err e = TR_ERR_INIT;
+    (void)state;
+    assert_non_null(mkdtemp(tmp));
+    for (int year = 2010; year <= 2012; year++) {
+        snprintf(root, sizeof root, "%s/negotiation/genius/y%d", data, year);
+        DIR *dir = opendir(root);
+        struct dirent *de;
+        while ((de = readdir(dir))) {
+            char path[2048], files[4][1200];
+            char *paths[4] = {path};
+            if (de->d_name[0] == '.') continue;
+            snprintf(path, sizeof path, "%s/%s", root, de->d_name);
+            neg_domain *d = neg_genius_load(paths, 1, &e);
+            assert_non_null(d);
+            int np = neg_parties(d);
+            /* GeniusWeb JSON. */
+            json_t *dom = neg_geniusweb_domain(d, de->d_name);
+            snprintf(files[0], sizeof files[0], "%s/domain.json", tmp);
+            json_dump_file(dom, files[0], JSON_REAL_PRECISION(17));
+            json_decref(dom);
+            for (int p = 0; p < np && p < 3; p++) {
+                json_t *prof = neg_geniusweb_profile(d, p, de->d_name);
+                snprintf(files[p + 1], sizeof files[p + 1], "%s/p%d.json", tmp, p);
+                json_dump_file(prof, files[p + 1], JSON_REAL_PRECISION(17));
+                json_decref(prof);
+            }
+            char *web[4] = {files[0], files[1], files[2], files[3]};
+            neg_domain *w = neg_geniusweb_load(web, np + 1, &e);
+            if (!w) fail_msg("%s: %s", path, e.message);
+            /* GeniusWeb has no reservation value, only a bid: carry it over for the check. */
+            for (int p = 0; p < np; p++) neg_reservation_set(w, p, neg_reservation(d, p));
+            same_analysis(d, w, path);
+            neg_domain_free(w);
+            /* Genius XML. */
+            buf b = BUF_INIT;
+            neg_genius_domain_xml(d, &b);
+            snprintf(files[0], sizeof files[0], "%s/domain.xml", tmp);
+            write_text(files[0], b.p);
+            for (int p = 0; p < np && p < 3; p++) {
+                buf_reset(&b);
+                neg_genius_profile_xml(d, p, &b);
+                snprintf(files[p + 1], sizeof files[p + 1], "%s/p%d.xml", tmp, p);
+                write_text(files[p + 1], b.p);
+            }
+            buf_free(&b);
+            char *xml[4] = {files[0], files[1], files[2], files[3]};
+            neg_domain *x = neg_genius_load(xml, np + 1, &e);
+            if (!x) fail_msg("%s: %s", path, e.message);
+            same_analysis(d, x, path);
+            neg_domain_free(x);
+            neg_domain_free(d);
+        }
+        closedir(dir);
+    }
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void geniusweb_ranges_and_reservation_bids(void **state)
+{
+    char tmp[] = "/tmp/truce-test-gw-XXXXXX", dom[128], prof[128], prof2[128];
+    tr_err e = TR_ERR_INIT;
+    (void)state;
+    assert_non_null(mkdtemp(tmp));
+    snprintf(dom, sizeof dom, "%s/domain.json", tmp);
+    snprintf(prof, sizeof prof, "%s/a.json", tmp);
+    snprintf(prof2, sizeof prof2, "%s/b.json", tmp);
+    write_text(dom, "{\"name\":\"aid\",\"issuesValues\":{\"trucks\":{\"range\":{\"low\":200,"
+                    "\"high\":600,\"step\":100}},\"crossing\":{\"values\":[\"Rafah\","
+                    "\"Kerem Shalom\"]}}}");
+    write_text(prof, "{\"LinearAdditiveUtilitySpace\":{\"name\":\"a\",\"issueWeights\":{"
+                     "\"trucks\":0.6,\"crossing\":0.4},\"issueUtilities\":{\"trucks\":{"
+                     "\"NumberValueSetUtilities\":{\"lowValue\":200,\"lowUtility\":0,"
+                     "\"highValue\":600,\"highUtility\":1}},\"crossing\":{"
+                     "\"DiscreteValueSetUtilities\":{\"valueUtilities\":{\"Rafah\":1,"
+                     "\"Kerem Shalom\":0.5}}}},\"reservationBid\":{\"issuevalues\":{"
+                     "\"trucks\":400,\"crossing\":\"Kerem Shalom\"}}}}");
+    write_text(prof2, "{\"LinearAdditiveUtilitySpace\":{\"name\":\"b\",\"issueWeights\":{"
+                      "\"trucks\":0.5,\"crossing\":0.5},\"issueUtilities\":{\"trucks\":{"
+                      "\"NumberValueSetUtilities\":{\"lowValue\":200,\"lowUtility\":1,"
+                      "\"highValue\":600,\"highUtility\":0}},\"crossing\":{"
+                      "\"DiscreteValueSetUtilities\":{\"valueUtilities\":{\"Rafah\":0,"
+                      "\"Kerem Shalom\":1}}}}}}");
+    char *paths[3] = {dom, prof, prof2};
+    neg_domain *d = neg_geniusweb_load(paths, 3, &e);
+    if (!d) fail_msg("%s", e.message);
+    assert_int_equal(neg_options(d, neg_issue_find(d, "trucks")), 5);
+    assert_int_equal(neg_option_find(d, neg_issue_find(d, "trucks"), "600"), 4);
+    /* a's reservation is its utility of (400, Kerem Shalom): 0.6*0.5 + 0.4*0.5. */
+    assert_true(fabs(neg_reservation(d, 0) - 0.5) < 1e-12);
+    assert_true(neg_reservation(d, 1) == 0);
+    check_domain(d, "geniusweb ranges");
+    neg_domain_free(d);
+    write_text(prof2, "{\"LinearAdditiveUtilitySpace\":{\"issueWeights\":{\"nope\":1},"
+                      "\"issueUtilities\":{}}}");
+    assert_null(neg_geniusweb_load(paths, 3, &e));
+    assert_string_equal(e.code, "geniusweb.bad_file");
+    err_clear(&e);
+    write_text(prof2, "{not json");
+    assert_null(neg_geniusweb_load(paths, 3, &e));
+    assert_string_equal(e.code, "geniusweb.bad_json");
+    err_clear(&e);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -533,6 +673,8 @@ int main(void)
         cmocka_unit_test(genius_errors_are_clear),
         cmocka_unit_test(proposals_match_brute_force),
         cmocka_unit_test(a_diktat_is_flagged_with_its_reason),
+        cmocka_unit_test(exports_round_trip_on_every_domain),
+        cmocka_unit_test(geniusweb_ranges_and_reservation_bids),
     };
     if (sodium_init() < 0) return 1;
     return cmocka_run_group_tests_name("negotiate", tests, NULL, NULL);

@@ -3,6 +3,10 @@
 
 #include "negotiate/engine/engine.h"
 #include "negotiate/genius.h"
+#include "negotiate/interchange.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <jansson.h>
@@ -148,11 +152,95 @@ static void print_summary(const neg_domain *d, const neg_analysis *a)
     print_point(d, "max welfare", &a->max_welfare);
 }
 
+/* GeniusWeb when the paths hold .json files, Genius XML otherwise. */
+static neg_domain *load(char **paths, int n, tr_err *e)
+{
+    char *json[256];
+    int nj = 0;
+    neg_domain *d;
+    for (int k = 0; k < n; k++) {
+        struct stat sb;
+        size_t len = strlen(paths[k]);
+        if (stat(paths[k], &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            DIR *dir = opendir(paths[k]);
+            struct dirent *de;
+            while (dir && (de = readdir(dir)) && nj < 256) {
+                size_t m = strlen(de->d_name);
+                if (m > 5 && strcmp(de->d_name + m - 5, ".json") == 0) {
+                    json[nj] = malloc(strlen(paths[k]) + m + 2);
+                    if (!json[nj]) abort();
+                    sprintf(json[nj++], "%s/%s", paths[k], de->d_name);
+                }
+            }
+            if (dir) closedir(dir);
+        } else if (len > 5 && strcmp(paths[k] + len - 5, ".json") == 0 && nj < 256) {
+            json[nj++] = strdup(paths[k]);
+        }
+    }
+    if (nj == 0) return neg_genius_load(paths, n, e);
+    for (int a = 1; a < nj; a++) /* name order, so parties come out in a stable order */
+        for (int b = a; b > 0 && strcmp(json[b - 1], json[b]) > 0; b--) {
+            char *t = json[b];
+            json[b] = json[b - 1];
+            json[b - 1] = t;
+        }
+    d = neg_geniusweb_load(json, nj, e);
+    for (int k = 0; k < nj; k++) free(json[k]);
+    return d;
+}
+
+static int write_file(const char *dir, const char *name, const char *text, tr_err *e)
+{
+    char path[4096];
+    FILE *f;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    f = fopen(path, "w");
+    if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+        return err_set(e, 500, "analyze.write", "check the --export directory",
+                       "cannot write %s", path);
+    return 0;
+}
+
+static int export(const neg_domain *d, const char *dir, int web, tr_err *e)
+{
+    buf b = BUF_INIT;
+    char name[512];
+    int rc = 0;
+    mkdir(dir, 0755);
+    if (web) {
+        json_t *dom = neg_geniusweb_domain(d, "domain");
+        char *text = json_dumps(dom, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
+        rc = write_file(dir, "domain.json", text, e);
+        free(text);
+        json_decref(dom);
+        for (int p = 0; rc == 0 && p < neg_parties(d); p++) {
+            json_t *prof = neg_geniusweb_profile(d, p, "domain");
+            text = json_dumps(prof, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
+            snprintf(name, sizeof name, "%s.json", neg_party_name(d, p));
+            rc = write_file(dir, name, text, e);
+            free(text);
+            json_decref(prof);
+        }
+        return rc;
+    }
+    neg_genius_domain_xml(d, &b);
+    rc = write_file(dir, "domain.xml", b.p, e);
+    for (int p = 0; rc == 0 && p < neg_parties(d); p++) {
+        buf_reset(&b);
+        neg_genius_profile_xml(d, p, &b);
+        snprintf(name, sizeof name, "%s.xml", neg_party_name(d, p));
+        rc = write_file(dir, name, b.p, e);
+    }
+    buf_free(&b);
+    return rc;
+}
+
 int cmd_analyze(int argc, char **argv)
 {
     cli_opt opts[] = {{"json", 0, NULL, NULL, NULL}, {"epsilon", 1, NULL, NULL, NULL},
                       {"max-points", 1, NULL, NULL, NULL}, {"proposal", 1, NULL, NULL, NULL},
-                      {0}};
+                      {"export-genius", 1, NULL, NULL, NULL},
+                      {"export-geniusweb", 1, NULL, NULL, NULL}, {0}};
     char *pos[64];
     int npos, help, rc;
     tr_err e = TR_ERR_INIT;
@@ -180,7 +268,13 @@ int cmd_analyze(int argc, char **argv)
         if (*end || v < 1) return cli_usage_error("analyze", "--max-points must be positive");
         lim.max_points = (size_t)v;
     }
-    d = neg_genius_load(pos, npos, &e);
+    d = load(pos, npos, &e);
+    if (d && ((cli_get(opts, "export-genius") && export(d, cli_get(opts, "export-genius"), 0, &e)) ||
+              (cli_get(opts, "export-geniusweb") &&
+               export(d, cli_get(opts, "export-geniusweb"), 1, &e)))) {
+        neg_domain_free(d);
+        d = NULL;
+    }
     if (!d || neg_analyze(d, &lim, &a, &e)) {
         err_print(&e);
         err_clear(&e);

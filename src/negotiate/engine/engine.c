@@ -204,7 +204,10 @@ int neg_domain_check(neg_domain *d, tr_err *e)
         if (!(sum > 0))
             return err_set(e, 400, "negotiation.weight", NULL, "%s's weights are all zero",
                            d->parties[p].name);
-        for (int i = 0; i < d->n_issues; i++) d->parties[p].w[i] /= sum;
+        /* Weights already normalised (within rounding) stay as they are, so that checking a
+         * domain twice, or reading back an export, changes no bit. */
+        if (fabs(sum - 1) > 1e-12)
+            for (int i = 0; i < d->n_issues; i++) d->parties[p].w[i] /= sum;
     }
     return 0;
 }
