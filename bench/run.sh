@@ -65,6 +65,11 @@ printf '%-34s %5s %12s %10s %10s %8s\n' "benchmark" "conns" "requests/s" "p50" "
 printf '%s\n' "${rows[@]}"
 echo "group commit: $((j1 - j0)) writes in $((b1 - b0)) transactions ($(( (j1 - j0) / ( (b1 - b0) > 0 ? (b1 - b0) : 1) )) writes per fsync)"
 
+# The negotiation engine, against brute force in the same run.
+echo
+echo "Negotiation engine ($BUILD/bench_negotiate)"
+"$BUILD/bench_negotiate"
+
 # The Merkle log without HTTP: appends, proofs and the audit at BENCH_LOG_ENTRIES entries,
 # against the SHA-256 rate measured in the same run.
 echo

@@ -9,6 +9,8 @@
 #include "helpers.h"
 
 #include <arpa/inet.h>
+#include <jansson.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sodium.h>
@@ -234,6 +236,46 @@ static void serve_answers_and_stops_on_sigterm(void **state)
     expect(1, "cannot listen", "serve --db '%s' --listen 256.0.0.1:80", p);
 }
 
+static void analyze_a_genius_domain(void **state)
+{
+    char dom[1024], *out, *err;
+    json_t *j;
+    (void)state;
+    snprintf(dom, sizeof dom, "%s/negotiation/genius/y2010/EnglandZimbabwe", getenv("TRUCE_DATA"));
+    assert_int_equal(th_truce(&out, &err, NULL, "analyze --json '%s'", dom), 0);
+    j = json_loads(out, 0, NULL);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "outcomes")), "576");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(j, "parties"), 0)),
+                        "England");
+    assert_int_equal(json_array_size(json_object_get(j, "frontier")), 25);
+    json_t *nash = json_object_get(json_object_get(j, "nash"), "utilities");
+    assert_true(fabs(json_real_value(json_array_get(nash, 0)) - 0.911) < 0.001);
+    assert_non_null(json_object_get(json_object_get(j, "kalai_smorodinsky"), "package"));
+    json_decref(j);
+    free(out);
+    free(err);
+    assert_int_equal(th_truce(&out, &err, NULL,
+                              "analyze --json --proposal 'Size of Fund=$100 Billion;Impact on "
+                              "Other Aid=No reduction;Zimbabwe Trade Policy=Zimbabwe will reduce "
+                              "tariffs on imports;England Trade Policy=England will increase "
+                              "imports;Forum on Other Health Issues=Creation of fund' '%s'", dom), 0);
+    j = json_loads(out, 0, NULL);
+    json_t *p = json_object_get(j, "proposal");
+    assert_true(json_is_false(json_object_get(p, "efficient")));
+    assert_true(json_array_size(json_object_get(p, "dominated_by")) > 0);
+    assert_true(json_is_number(json_object_get(p, "one_sidedness")));
+    json_decref(j);
+    free(out);
+    free(err);
+    expect(0, "Pareto frontier: 25 points", "analyze '%s'", dom);
+    expect(1, "says nothing about", "analyze --proposal 'Size of Fund=$100 Billion' '%s'", dom);
+    expect(1, "no issue 'Colour'", "analyze --proposal 'Colour=red' '%s'", dom);
+    expect(1, "cannot read", "analyze /nonexistent/domain");
+    expect(2, "give a domain", "analyze");
+    expect(2, "--epsilon", "analyze --epsilon 7 '%s'", dom);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -242,6 +284,7 @@ int main(void)
         cmocka_unit_test(refuses_a_newer_database),
         cmocka_unit_test(demo_builds_refuses_to_overwrite_and_forces),
         cmocka_unit_test(serve_answers_and_stops_on_sigterm),
+        cmocka_unit_test(analyze_a_genius_domain),
     };
     return cmocka_run_group_tests_name("cli", tests, setup, teardown);
 }

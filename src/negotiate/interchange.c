@@ -21,26 +21,21 @@ static int load_domain(neg_domain *d, const json_t *dom, const char *file, tr_er
     const char *issue;
     if (!json_is_object(iv)) return bad(e, file, "no issuesValues");
     json_object_foreach((json_t *)iv, issue, v) {
-        int i = neg_issue_add(d, issue);
         const json_t *values = json_object_get(v, "values"), *range = json_object_get(v, "range");
+        int i;
         if (json_is_array(values)) {
             size_t k;
+            i = neg_issue_add(d, issue);
             const json_t *x;
             json_array_foreach(values, k, x) {
                 if (!json_is_string(x)) return bad(e, file, "a discrete value is not a string");
                 neg_option_add(d, i, json_string_value(x));
             }
         } else if (json_is_object(range)) {
-            double lo = json_number_value(json_object_get(range, "low"));
-            double hi = json_number_value(json_object_get(range, "high"));
-            double step = json_number_value(json_object_get(range, "step"));
-            if (!(step > 0) || hi < lo || (hi - lo) / step > 100000)
+            if (neg_issue_add_range(d, issue, json_number_value(json_object_get(range, "low")),
+                                    json_number_value(json_object_get(range, "high")),
+                                    json_number_value(json_object_get(range, "step"))) < 0)
                 return bad(e, file, "a number range needs low <= high and a step > 0");
-            for (long k = 0; lo + (double)k * step <= hi + step * 1e-9; k++) {
-                char name[64];
-                snprintf(name, sizeof name, "%.15g", lo + (double)k * step);
-                neg_option_add(d, i, name);
-            }
         } else {
             return bad(e, file, "an issue has neither values nor a range");
         }

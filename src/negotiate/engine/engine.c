@@ -91,6 +91,19 @@ int neg_option_add(neg_domain *d, int i, const char *name)
     return is->n_opt++;
 }
 
+int neg_issue_add_range(neg_domain *d, const char *name, double lo, double hi, double step)
+{
+    int i;
+    if (!(step > 0) || !(hi >= lo) || (hi - lo) / step > 100000) return -1;
+    i = neg_issue_add(d, name);
+    for (long k = 0; lo + (double)k * step <= hi + step * 1e-9; k++) {
+        char label[64];
+        snprintf(label, sizeof label, "%.15g", lo + (double)k * step);
+        neg_option_add(d, i, label);
+    }
+    return i;
+}
+
 int neg_party_add(neg_domain *d, const char *name)
 {
     d->parties = xrealloc(d->parties, (size_t)(d->n_parties + 1) * sizeof *d->parties);
@@ -374,7 +387,7 @@ int neg_analyze(const neg_domain *d, const neg_limits *lim, neg_analysis **out, 
     layer *layers = calloc((size_t)ni, sizeof *layers);
     double *cur = NULL, *next = NULL; /* Utility vectors of the current layer / candidates. */
     cand *c = NULL;
-    size_t n_cur = 0, thinned = 0;
+    size_t n_cur = 0, thinned = 0, peak = 0;
     neg_analysis *a;
     int rc = -1;
 
@@ -430,6 +443,7 @@ int neg_analyze(const neg_domain *d, const neg_limits *lim, neg_analysis **out, 
             }
         }
         layers[i].n = kept;
+        if (kept > peak) peak = kept;
         layers[i].prev = xrealloc(NULL, kept * sizeof(int));
         layers[i].opt = xrealloc(NULL, kept * sizeof(int));
         double *nv = xrealloc(NULL, (kept + 1) * (size_t)np * sizeof *nv);
@@ -446,6 +460,7 @@ int neg_analyze(const neg_domain *d, const neg_limits *lim, neg_analysis **out, 
     a = calloc(1, sizeof *a);
     if (!a) abort();
     a->epsilon = thinned ? eps * (double)thinned : 0;
+    a->peak_points = peak;
     a->n_frontier = n_cur;
     a->frontier = calloc(n_cur + 1, sizeof *a->frontier);
     if (!a->frontier) abort();

@@ -40,6 +40,10 @@ void neg_domain_free(neg_domain *d);
 int neg_issue_add(neg_domain *d, const char *name);                 /* Returns its index. */
 int neg_option_add(neg_domain *d, int issue, const char *name);     /* Returns its index. */
 int neg_party_add(neg_domain *d, const char *name);                 /* Returns its index. */
+/* An integer or real range as discrete options lo, lo+step, ... <= hi, named by their value
+ * ("%.15g"); returns the issue's index, or -1 when step <= 0, hi < lo or there would be more
+ * than 100,000 options. */
+int neg_issue_add_range(neg_domain *d, const char *name, double lo, double hi, double step);
 void neg_weight_set(neg_domain *d, int party, int issue, double w);
 void neg_value_set(neg_domain *d, int party, int issue, int option, double v);
 void neg_reservation_set(neg_domain *d, int party, double r);
@@ -80,6 +84,7 @@ typedef struct neg_analysis {
     size_t n_frontier;
     neg_point *frontier;   /* Decreasing lexicographic order of utility vectors. */
     double epsilon;        /* 0 when exact. */
+    size_t peak_points;    /* Most points kept after any fold step: the memory used. */
     int has_rational;      /* Whether any outcome is rational. */
     double *ideal;         /* Best rational utility per party (when has_rational). */
     neg_point nash, kalai_smorodinsky, egalitarian, max_welfare; /* When has_rational. */
