@@ -274,6 +274,7 @@ static void analyze_a_genius_domain(void **state)
     expect(1, "cannot read", "analyze /nonexistent/domain");
     expect(2, "give a domain", "analyze");
     expect(2, "--epsilon", "analyze --epsilon 7 '%s'", dom);
+    expect(2, "--threshold", "analyze --threshold high '%s'", dom);
 }
 
 int main(void)

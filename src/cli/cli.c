@@ -138,7 +138,7 @@ static const struct {
                 "Recreates every table (organizations, users, tokens, crossings, zones...) from\n"
                 "the journal alone, in one transaction. Stop the server first.\n"},
     {"analyze", "usage: truce analyze [--json] [--proposal 'Issue=Option;...'] [--epsilon E]\n"
-                "                     [--max-points N] [--export-genius DIR]\n"
+                "                     [--threshold T] [--max-points N] [--export-genius DIR]\n"
                 "                     [--export-geniusweb DIR] PATH...\n"
                 "Analyses a negotiation domain in Genius XML or GeniusWeb JSON: PATH is a folder\n"
                 "holding the domain and one profile per party, or the files themselves (.json\n"
@@ -148,6 +148,7 @@ static const struct {
                 "  --proposal TERMS analyse a draft: utilities, gains, acceptability, efficiency,\n"
                 "                   up to 5 packages that dominate it, one-sidedness and the\n"
                 "                   one-sided flag with its reason\n"
+                "  --threshold T    one-sidedness above which a draft may be flagged (0.5)\n"
                 "  --export-genius DIR, --export-geniusweb DIR\n"
                 "                   also write the domain and profiles in that format\n"
                 "  --max-points N   cap on frontier points kept while folding (default 2000000)\n"

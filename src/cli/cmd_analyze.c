@@ -240,7 +240,8 @@ int cmd_analyze(int argc, char **argv)
     cli_opt opts[] = {{"json", 0, NULL, NULL, NULL}, {"epsilon", 1, NULL, NULL, NULL},
                       {"max-points", 1, NULL, NULL, NULL}, {"proposal", 1, NULL, NULL, NULL},
                       {"export-genius", 1, NULL, NULL, NULL},
-                      {"export-geniusweb", 1, NULL, NULL, NULL}, {0}};
+                      {"export-geniusweb", 1, NULL, NULL, NULL},
+                      {"threshold", 1, NULL, "0.5", NULL}, {0}};
     char *pos[64];
     int npos, help, rc;
     tr_err e = TR_ERR_INIT;
@@ -282,11 +283,18 @@ int cmd_analyze(int argc, char **argv)
         return CLI_FAILED;
     }
     neg_proposal *prop = NULL;
+    char *tend;
+    double threshold = strtod(cli_get(opts, "threshold"), &tend);
+    if (*tend || !(threshold >= 0) || threshold > 1) {
+        neg_analysis_free(a);
+        neg_domain_free(d);
+        return cli_usage_error("analyze", "--threshold must be a number from 0 to 1");
+    }
     if (cli_get(opts, "proposal")) {
         int *pkg = calloc((size_t)neg_issues(d), sizeof *pkg);
         if (!pkg) abort();
         if (parse_proposal(d, cli_get(opts, "proposal"), pkg, &e) ||
-            neg_proposal_analyze(d, a, pkg, 5, 0.5, &prop, &e)) {
+            neg_proposal_analyze(d, a, pkg, 5, threshold, &prop, &e)) {
             free(pkg);
             err_print(&e);
             err_clear(&e);
