@@ -93,8 +93,9 @@ int main(int argc, char **argv)
         return 0;
     }
 
-    /* 2. Inclusion proofs at full size, on a fresh connection, random indices. */
-    s = store_sqlite_open(db, 0, &e);
+    /* 2. Inclusion proofs at full size, random indices, on a connection like the server's
+     * log readers: memory-mapped, sharing a cache of committed hashes. */
+    s = store_sqlite_open(db, STORE_MMAP, &e);
     if (!s) die(&e);
     tree_cache *cache = tree_cache_new(21); /* As truce serve shares among its readers. */
     s->tree_cache = cache;

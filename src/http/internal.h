@@ -56,6 +56,13 @@ extern const size_t http__n_routes;
 
 #define HTTP_MAX_PARAMS 4
 
+typedef struct reader_pool {
+    pthread_mutex_t lock;
+    store **items;
+    size_t len, cap;
+    int flags; /* store_sqlite_open flags for new connections */
+} reader_pool;
+
 struct http_server {
     struct MHD_Daemon *daemon;
     http_config cfg;
@@ -65,10 +72,9 @@ struct http_server {
     throttle *login_addr;     /* Failed sign-ins per client address. */
     const char **route_names; /* "METHOD /pattern" per route, for metrics. */
     char id_prefix[9];        /* Random per process; request ids are prefix-counter. */
-    /* Reader connections, leased per request. */
-    pthread_mutex_t pool_lock;
-    store **pool;
-    size_t pool_len, pool_cap;
+    /* Reader connections, leased per request: general ones, and memory-mapped ones for
+     * the log's proofs, entries and tiles. */
+    reader_pool readers, log_readers;
     _Atomic long inflight;    /* Requests waiting on the writer. */
     _Atomic unsigned long long next_id;
     uint16_t port;
@@ -89,6 +95,7 @@ struct http_req {
     json_t *json;                 /* Parsed body, for ROUTE_BODY routes. */
     acct_caller caller;
     store *reader;                /* Leased on first use; returned at completion. */
+    store *log_reader;            /* Likewise, from the memory-mapped pool. */
     uint64_t start_ns;
     char request_id[72];
     char client[64];              /* Client address, for throttling and the log. */
@@ -118,6 +125,8 @@ int http__fail(http_req *r, tr_err *e);
 void http__header(http_req *r, const char *name, const char *value);
 /* The request's reader connection; NULL with e set when none can be opened. */
 store *http__reader(http_req *r, tr_err *e);
+/* A memory-mapped reader connection for the log's read API. */
+store *http__log_reader(http_req *r, tr_err *e);
 /* Query-string parameter, or NULL. */
 const char *http__query(http_req *r, const char *key);
 /* Hands fn to the group committer; fn(writer_store, r, e) runs in the batch transaction

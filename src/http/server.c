@@ -112,33 +112,56 @@ static enum MHD_Result send_reply(http_req *r)
 
 /* ---- readers ----------------------------------------------------------------------- */
 
+static store *lease(http_server *srv, reader_pool *pool, tr_err *e)
+{
+    store *s = NULL;
+    pthread_mutex_lock(&pool->lock);
+    if (pool->len) s = pool->items[--pool->len];
+    pthread_mutex_unlock(&pool->lock);
+    if (!s) {
+        s = store_sqlite_open(srv->cfg.db_path, pool->flags, e);
+        if (s) s->tree_cache = srv->tree_cache;
+    }
+    return s;
+}
+
+static void give_back(reader_pool *pool, store **s)
+{
+    if (!*s) return;
+    pthread_mutex_lock(&pool->lock);
+    if (pool->len == pool->cap) {
+        pool->cap = pool->cap ? pool->cap * 2 : 8;
+        pool->items = realloc(pool->items, pool->cap * sizeof *pool->items);
+        if (!pool->items) abort();
+    }
+    pool->items[pool->len++] = *s;
+    pthread_mutex_unlock(&pool->lock);
+    *s = NULL;
+}
+
+static void pool_close(reader_pool *pool)
+{
+    for (size_t i = 0; i < pool->len; i++) pool->items[i]->ops->close(pool->items[i]);
+    free(pool->items);
+    pthread_mutex_destroy(&pool->lock);
+}
+
 store *http__reader(http_req *r, tr_err *e)
 {
-    http_server *srv = r->srv;
-    if (r->reader) return r->reader;
-    pthread_mutex_lock(&srv->pool_lock);
-    if (srv->pool_len) r->reader = srv->pool[--srv->pool_len];
-    pthread_mutex_unlock(&srv->pool_lock);
-    if (!r->reader) {
-        r->reader = store_sqlite_open(srv->cfg.db_path, 0, e);
-        if (r->reader) r->reader->tree_cache = srv->tree_cache;
-    }
+    if (!r->reader) r->reader = lease(r->srv, &r->srv->readers, e);
     return r->reader;
+}
+
+store *http__log_reader(http_req *r, tr_err *e)
+{
+    if (!r->log_reader) r->log_reader = lease(r->srv, &r->srv->log_readers, e);
+    return r->log_reader;
 }
 
 static void reader_return(http_req *r)
 {
-    http_server *srv = r->srv;
-    if (!r->reader) return;
-    pthread_mutex_lock(&srv->pool_lock);
-    if (srv->pool_len == srv->pool_cap) {
-        srv->pool_cap = srv->pool_cap ? srv->pool_cap * 2 : 8;
-        srv->pool = realloc(srv->pool, srv->pool_cap * sizeof *srv->pool);
-        if (!srv->pool) abort();
-    }
-    srv->pool[srv->pool_len++] = r->reader;
-    pthread_mutex_unlock(&srv->pool_lock);
-    r->reader = NULL;
+    give_back(&r->srv->readers, &r->reader);
+    give_back(&r->srv->log_readers, &r->log_reader);
 }
 
 const char *http__query(http_req *r, const char *key)
@@ -532,7 +555,12 @@ http_server *http_start(const http_config *cfg, tr_err *e)
     if (!srv->cfg.max_body) srv->cfg.max_body = 1024 * 1024;
     if (!srv->cfg.idle_timeout) srv->cfg.idle_timeout = 30;
     if (!srv->cfg.request_timeout) srv->cfg.request_timeout = 60;
-    pthread_mutex_init(&srv->pool_lock, NULL);
+    pthread_mutex_init(&srv->readers.lock, NULL);
+    pthread_mutex_init(&srv->log_readers.lock, NULL);
+    /* Log readers map the file: proofs and tiles read random pages of a large tree, and
+     * reading them through the mapping copies nothing. Other readers do not, since every
+     * checkpoint of a growing file would make each of them remap it. */
+    srv->log_readers.flags = STORE_MMAP;
     util_random_hex(srv->id_prefix, 4);
     if (parse_listen(srv->cfg.listen, &ss, e)) goto fail;
 
@@ -572,7 +600,7 @@ http_server *http_start(const http_config *cfg, tr_err *e)
     srv->login_user = throttle_new(5, 15 * 60);
     srv->login_addr = throttle_new(30, 15 * 60);
 
-    flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+    flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO |
             MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
     srv->daemon = MHD_start_daemon(
@@ -612,8 +640,8 @@ void http_stop(http_server *srv)
         MHD_stop_daemon(srv->daemon);
     }
     writer_stop(srv->writer);
-    for (size_t i = 0; i < srv->pool_len; i++) srv->pool[i]->ops->close(srv->pool[i]);
-    free(srv->pool);
+    pool_close(&srv->readers);
+    pool_close(&srv->log_readers);
     tree_cache_free(srv->tree_cache);
     if (srv->route_names)
         for (size_t i = 0; i < http__n_routes; i++) free((char *)srv->route_names[i]);
@@ -621,6 +649,5 @@ void http_stop(http_server *srv)
     metrics_free(srv->metrics);
     throttle_free(srv->login_user);
     throttle_free(srv->login_addr);
-    pthread_mutex_destroy(&srv->pool_lock);
     free(srv);
 }

@@ -1131,6 +1131,7 @@ store *store_sqlite_open(const char *path, int flags, tr_err *e)
     sqlite3_extended_result_codes(q->db, 1);
     /* Memory-mapped reads spare a pread() per page for the random lookups of Merkle
      * proofs; 64 MiB of page cache per connection keeps the tree's upper levels hot. */
+    if ((flags & STORE_MMAP) && exec_sql(q, "PRAGMA mmap_size = 1099511627776", e)) goto fail;
     if (exec_sql(q, "PRAGMA foreign_keys = ON;"
                     " PRAGMA cache_size = -65536", e))
         goto fail;

@@ -185,6 +185,9 @@ struct store {
 enum {
     STORE_CREATE = 1,   /* Create the database when the file does not exist. */
     STORE_READONLY = 2, /* Open for reading only. */
+    STORE_MMAP = 4,     /* Read through a memory mapping of the file (random reads of a
+                           large tree); not for connections that run while the file grows
+                           fast, since each growth makes every mapping connection remap. */
 };
 
 /* Opens the SQLite database at path and applies pending migrations. A database written by
