@@ -217,22 +217,29 @@ static void xml_attr(buf *b, const char *s)
     }
 }
 
+/* One <issue> with its items; with party >= 0, each item's evaluation for that party. */
+static void xml_issue(const neg_domain *d, int party, int i, buf *out)
+{
+    buf_printf(out, "  <issue index=\"%d\" name=\"", i + 1);
+    xml_attr(out, neg_issue_name(d, i));
+    buf_puts(out, "\" type=\"discrete\" etype=\"discrete\" vtype=\"discrete\">\n");
+    for (int o = 0; o < neg_options(d, i); o++) {
+        buf_printf(out, "    <item index=\"%d\" value=\"", o + 1);
+        xml_attr(out, neg_option_name(d, i, o));
+        if (party >= 0)
+            buf_printf(out, "\" evaluation=\"%.17g\"/>\n", neg_value(d, party, i, o));
+        else
+            buf_puts(out, "\"/>\n");
+    }
+    buf_puts(out, "  </issue>\n");
+}
+
 void neg_genius_domain_xml(const neg_domain *d, buf *out)
 {
     buf_printf(out, "<negotiation_template>\n<utility_space number_of_issues=\"%d\">\n"
                     "<objective index=\"0\" name=\"root\" type=\"objective\" etype=\"objective\">\n",
                neg_issues(d));
-    for (int i = 0; i < neg_issues(d); i++) {
-        buf_printf(out, "  <issue index=\"%d\" name=\"", i + 1);
-        xml_attr(out, neg_issue_name(d, i));
-        buf_puts(out, "\" type=\"discrete\" etype=\"discrete\" vtype=\"discrete\">\n");
-        for (int o = 0; o < neg_options(d, i); o++) {
-            buf_printf(out, "    <item index=\"%d\" value=\"", o + 1);
-            xml_attr(out, neg_option_name(d, i, o));
-            buf_puts(out, "\"/>\n");
-        }
-        buf_puts(out, "  </issue>\n");
-    }
+    for (int i = 0; i < neg_issues(d); i++) xml_issue(d, -1, i, out);
     buf_puts(out, "</objective>\n</utility_space>\n</negotiation_template>\n");
 }
 
@@ -241,17 +248,7 @@ void neg_genius_profile_xml(const neg_domain *d, int p, buf *out)
     buf_printf(out, "<utility_space>\n<reservation value=\"%.17g\"/>\n"
                     "<objective index=\"0\" name=\"root\" type=\"objective\" etype=\"objective\">\n",
                neg_reservation(d, p));
-    for (int i = 0; i < neg_issues(d); i++) {
-        buf_printf(out, "  <issue index=\"%d\" name=\"", i + 1);
-        xml_attr(out, neg_issue_name(d, i));
-        buf_puts(out, "\" type=\"discrete\" etype=\"discrete\" vtype=\"discrete\">\n");
-        for (int o = 0; o < neg_options(d, i); o++) {
-            buf_printf(out, "    <item index=\"%d\" value=\"", o + 1);
-            xml_attr(out, neg_option_name(d, i, o));
-            buf_printf(out, "\" evaluation=\"%.17g\"/>\n", neg_value(d, p, i, o));
-        }
-        buf_puts(out, "  </issue>\n");
-    }
+    for (int i = 0; i < neg_issues(d); i++) xml_issue(d, p, i, out);
     for (int i = 0; i < neg_issues(d); i++)
         buf_printf(out, "  <weight index=\"%d\" value=\"%.17g\"/>\n", i + 1, neg_weight(d, p, i));
     buf_puts(out, "</objective>\n</utility_space>\n");

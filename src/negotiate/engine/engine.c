@@ -336,8 +336,8 @@ static size_t thin(cand *c, size_t n, int np, double eps)
     int64_t *keys = calloc(cap * (size_t)np, sizeof *keys);
     unsigned char *used = calloc(cap, 1);
     if (!keys || !used) abort();
+    int64_t *key = xrealloc(NULL, (size_t)np * sizeof *key);
     for (size_t i = 0; i < n; i++) {
-        int64_t key[16];
         uint64_t h = 1469598103934665603u;
         for (int p = 0; p < np; p++) {
             key[p] = (int64_t)floor(c[i].u[p] / eps);
@@ -357,6 +357,7 @@ static size_t thin(cand *c, size_t n, int np, double eps)
         memcpy(&keys[slot * (size_t)np], key, (size_t)np * sizeof *key);
         c[kept++] = c[i];
     }
+    free(key);
     free(keys);
     free(used);
     return kept;
