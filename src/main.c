@@ -40,6 +40,9 @@ static const struct {
     {"audit", NULL, cmd_audit},
     {"rebuild", NULL, cmd_rebuild},
     {"analyze", NULL, cmd_analyze},
+    {"keygen", NULL, cmd_keygen},
+    {"sign", NULL, cmd_sign},
+    {"agreement", "verify", cmd_agreement_verify},
     {"version", NULL, cmd_version},
 };
 

@@ -154,6 +154,16 @@ static const struct {
                 "  --max-points N   cap on frontier points kept while folding (default 2000000)\n"
                 "  --epsilon E      past the cap, keep an E-approximate frontier instead of\n"
                 "                   failing, and report the bound\n"},
+    {"keygen", "usage: truce keygen --out KEYFILE\n"
+               "Makes an organization's Ed25519 signing key (file mode 0600) and prints its\n"
+               "public key, to register with POST /api/v1/orgs/{slug}/keys.\n"},
+    {"sign", "usage: truce sign --key KEYFILE AGREEMENT.json\n"
+             "Prints the signature (base64) of the agreement's canonical form; post it with\n"
+             "POST /api/v1/agreements/{id}/signatures.\n"},
+    {"agreement", "usage: truce agreement verify AGREEMENT.json\n"
+                  "Checks every signature of an agreement document offline: exit 0 when all\n"
+                  "verify, 1 when one does not (it is named) or there is none.\n"},
+    {"agreement verify", NULL},
     {"version", "usage: truce version\nPrints the version of truce and of its libraries.\n"},
     {"help", "usage: truce help [COMMAND]\n"},
 };
@@ -191,6 +201,7 @@ void cli_print_overview(void)
           "  audit            audit a database or a running server\n"
           "  rebuild          recreate every table from the journal\n"
           "  analyze          Pareto frontier and bargaining points of a negotiation\n"
+          "  keygen | sign | agreement verify   organization keys and agreement signatures\n"
           "  version          print the version\n"
           "  help [COMMAND]   show help for a command\n"
           "\n"
