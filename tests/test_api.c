@@ -117,6 +117,11 @@ static const struct access_case {
     {"POST", "/api/v1/orgs", "/api/v1/orgs",
      "{\"slug\":\"org-%s\",\"name\":\"X\",\"kind\":\"observer\"}", "UFFFFFA", 201, 0},
     {"GET", "/api/v1/orgs/{slug}", "/api/v1/orgs/israel", NULL, "AAAAAAA", 200, 0},
+    {"GET", "/api/v1/orgs/{slug}/keys", "/api/v1/orgs/israel/keys", NULL, "AAAAAAA", 200, 0},
+    /* Only Israel's users and administrators may register Israel's keys; the role name is
+     * not a key, so those allowed get 400 key.bad_format. */
+    {"POST", "/api/v1/orgs/{slug}/keys", "/api/v1/orgs/israel/keys", "{\"public_key\":\"%s\"}",
+     "UAFFFFA", 400, 0},
     {"GET", "/api/v1/users", "/api/v1/users", NULL, "UFFFFFA", 200, 0},
     {"POST", "/api/v1/users", "/api/v1/users",
      "{\"name\":\"user-%s\",\"org\":\"un\",\"password\":\"password-123\"}", "UFFFFFA", 201, 0},
@@ -410,6 +415,46 @@ static void failed_logins_are_throttled(void **state)
 
 /* ---- observability ----------------------------------------------------------------- */
 
+static void organizations_register_signing_keys(void **state)
+{
+    th_resp r;
+    char *pk, body[160];
+    (void)state;
+    const char *hamas = th_login(&T, "hamas", "demo-hamas");
+    const char *israel = th_login(&T, "israel", "demo-israel");
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/hamas.key", T.dir);
+    assert_int_equal(th_truce(&pk, NULL, NULL, "keygen --out '%s'", dir), 0);
+    pk[strcspn(pk, "\n")] = 0;
+    snprintf(body, sizeof body, "{\"public_key\":\"%s\"}", pk);
+    int64_t before = th_journal_len(T.db);
+    /* Another organization may not register it for Hamas. */
+    assert_int_equal(req("POST", "/api/v1/orgs/hamas/keys", israel, body, &r), 403);
+    assert_string_equal(th_code(&r), "auth.forbidden");
+    th_resp_free(&r);
+    assert_int_equal(req("POST", "/api/v1/orgs/hamas/keys", hamas, "{\"public_key\":\"AAAA\"}",
+                         &r), 400);
+    assert_string_equal(th_code(&r), "key.bad_format");
+    th_resp_free(&r);
+    assert_int_equal(th_journal_len(T.db), before);
+    assert_int_equal(req("POST", "/api/v1/orgs/hamas/keys", hamas, body, &r), 201);
+    assert_string_equal(json_string_value(json_object_get(r.json, "public_key")), pk);
+    assert_int_equal(strlen(json_string_value(json_object_get(r.json, "id"))), 16);
+    assert_non_null(json_object_get(r.json, "receipt"));
+    th_resp_free(&r);
+    assert_int_equal(th_journal_len(T.db), before + 1);
+    assert_int_equal(req("POST", "/api/v1/orgs/hamas/keys", hamas, body, &r), 409);
+    assert_string_equal(th_code(&r), "key.exists");
+    th_resp_free(&r);
+    assert_int_equal(req("GET", "/api/v1/orgs/hamas/keys", NULL, NULL, &r), 200);
+    assert_int_equal(json_array_size(json_object_get(r.json, "keys")), 1);
+    th_resp_free(&r);
+    assert_int_equal(req("GET", "/api/v1/orgs/nowhere/keys", NULL, NULL, &r), 404);
+    th_resp_free(&r);
+    assert_int_equal(th_journal_len(T.db), before + 1);
+    free(pk);
+}
+
 static void request_ids_metrics_and_health(void **state)
 {
     th_resp r;
@@ -640,6 +685,7 @@ int main(void)
         cmocka_unit_test(chunked_oversize_body_is_refused),
         cmocka_unit_test(login_me_tokens_and_revocation),
         cmocka_unit_test(failed_logins_are_throttled),
+        cmocka_unit_test(organizations_register_signing_keys),
         cmocka_unit_test(request_ids_metrics_and_health),
         cmocka_unit_test(journal_hides_what_readers_may_not_see),
         cmocka_unit_test(public_reads),

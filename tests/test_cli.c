@@ -277,6 +277,66 @@ static void analyze_a_genius_domain(void **state)
     expect(2, "--threshold", "analyze --threshold high '%s'", dom);
 }
 
+static void keys_sign_and_verify_agreements(void **state)
+{
+    char key[340], key2[340], doc[340], signed_doc[340], *pk, *pk2, *sig, *err;
+    (void)state;
+    snprintf(key, sizeof key, "%s/party.key", dir);
+    snprintf(key2, sizeof key2, "%s/other.key", dir);
+    snprintf(doc, sizeof doc, "%s/agreement.json", dir);
+    snprintf(signed_doc, sizeof signed_doc, "%s/signed.json", dir);
+    assert_int_equal(th_truce(&pk, NULL, NULL, "keygen --out '%s'", key), 0);
+    pk[strcspn(pk, "\n")] = 0;
+    struct stat sb;
+    assert_int_equal(stat(key, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    expect(1, "cannot create", "keygen --out '%s'", key); /* never overwrites a key */
+    assert_int_equal(th_truce(&pk2, NULL, NULL, "keygen --out '%s'", key2), 0);
+    pk2[strcspn(pk2, "\n")] = 0;
+
+    json_t *d = json_pack("{s:{s:s, s:[s, s], s:{s:s}}}", "agreement", "title",
+                          "Ceasefire \xd9\x88\xd9\x82\xd9\x81", "parties", "israel", "hamas",
+                          "terms", "Aid trucks per day", "600");
+    json_dump_file(d, doc, JSON_INDENT(3));
+    assert_int_equal(th_truce(&sig, NULL, NULL, "sign --key '%s' '%s'", key, doc), 0);
+    sig[strcspn(sig, "\n")] = 0;
+    assert_int_equal(strlen(sig), 88);
+    json_t *sigs = json_pack("[{s:s, s:s, s:s}]", "org", "hamas", "public_key", pk, "signature",
+                             sig);
+    json_object_set_new(d, "signatures", sigs);
+    json_dump_file(d, signed_doc, JSON_SORT_KEYS); /* other layout, same agreement */
+    expect(0, "valid: 1 signature", "agreement verify '%s'", signed_doc);
+    /* A changed term breaks it, and says whose signature. */
+    json_object_set_new(json_object_get(json_object_get(d, "agreement"), "terms"),
+                        "Aid trucks per day", json_string("300"));
+    json_dump_file(d, signed_doc, 0);
+    assert_int_equal(th_truce(NULL, &err, NULL, "agreement verify '%s'", signed_doc), 1);
+    assert_non_null(strstr(err, "hamas"));
+    free(err);
+    /* The right signature under another key fails too. */
+    json_object_set_new(json_object_get(json_object_get(d, "agreement"), "terms"),
+                        "Aid trucks per day", json_string("600"));
+    json_object_set_new(json_array_get(json_object_get(d, "signatures"), 0), "public_key",
+                        json_string(pk2));
+    json_dump_file(d, signed_doc, 0);
+    expect(1, "does not verify", "agreement verify '%s'", signed_doc);
+    json_object_set_new(d, "signatures", json_array());
+    json_dump_file(d, signed_doc, 0);
+    expect(1, "no signatures", "agreement verify '%s'", signed_doc);
+    expect(1, "not a truce organization key", "sign --key '%s' '%s'", doc, doc);
+    expect(1, "cannot read", "sign --key '%s' '%s'", key, key2); /* not JSON */
+    json_t *no_agreement = json_pack("{s:s}", "title", "draft");
+    json_dump_file(no_agreement, signed_doc, 0);
+    json_decref(no_agreement);
+    expect(1, "no \"agreement\"", "sign --key '%s' '%s'", key, signed_doc);
+    expect(2, "missing --key", "sign '%s'", doc);
+    expect(2, "missing --out", "keygen");
+    json_decref(d);
+    free(pk);
+    free(pk2);
+    free(sig);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -286,6 +346,7 @@ int main(void)
         cmocka_unit_test(demo_builds_refuses_to_overwrite_and_forces),
         cmocka_unit_test(serve_answers_and_stops_on_sigterm),
         cmocka_unit_test(analyze_a_genius_domain),
+        cmocka_unit_test(keys_sign_and_verify_agreements),
     };
     return cmocka_run_group_tests_name("cli", tests, setup, teardown);
 }

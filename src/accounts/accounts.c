@@ -262,3 +262,64 @@ int acct_authenticate(store *s, const char *token, acct_caller *out, tr_err *e)
     snprintf(out->token_id, sizeof out->token_id, "%s", t.id);
     return 0;
 }
+
+typedef struct key_seek {
+    const char *public_key;
+    int found;
+} key_seek;
+
+static int key_match(void *cls, const void *row)
+{
+    key_seek *k = cls;
+    if (strcmp(((const store_org_key *)row)->public_key, k->public_key) == 0) k->found = 1;
+    return k->found;
+}
+
+int acct_org_key_register(store *s, const journal_actor *who, const char *org,
+                          const char *public_key, store_org_key *out, tr_err *e)
+{
+    unsigned char pk[32], h[crypto_hash_sha256_BYTES];
+    size_t len;
+    char hex[65];
+    store_org o;
+    json_t *body;
+    int rc;
+    if (sodium_base642bin(pk, sizeof pk, public_key, strlen(public_key), NULL, &len, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) != 0 || len != 32)
+        return err_field(e, "key.bad_format", "public_key",
+                         "send the public key that 'truce keygen' printed",
+                         "the public key is not 32 bytes of base64");
+    rc = s->ops->org_get(s, org, &o, e);
+    if (rc < 0) return -1;
+    if (rc == 0)
+        return err_set(e, 404, "org.not_found", NULL, "organization '%s' does not exist", org);
+    /* A key registered twice for the same organization is a 409 here; one registered by
+     * another organization is refused by the table's uniqueness (409 store.conflict), so
+     * a signature always names one signer. */
+    key_seek seek = {public_key, 0};
+    if (s->ops->org_key_list(s, org, key_match, &seek, e)) return -1;
+    crypto_hash_sha256(h, pk, sizeof pk);
+    util_hex(hex, h, sizeof h);
+    memset(out, 0, sizeof *out);
+    memcpy(out->id, hex, 16);
+    snprintf(out->org, sizeof out->org, "%s", org);
+    snprintf(out->public_key, sizeof out->public_key, "%s", public_key);
+    if (seek.found)
+        return err_set(e, 409, "key.exists", NULL, "this key is already registered for '%s'",
+                       org);
+    body = json_pack("{s:s, s:s, s:s}", "org", org, "id", out->id, "public_key", public_key);
+    rc = journal_record(s, who, "org_key.registered", body, "public", NULL, e);
+    json_decref(body);
+    if (rc == 0) {
+        char now[UTIL_ISO_LEN];
+        util_now_iso(now);
+        snprintf(out->created_at, sizeof out->created_at, "%s", now);
+    }
+    return rc;
+}
+
+json_t *acct_org_key_json(const store_org_key *k)
+{
+    return json_pack("{s:s, s:s, s:s, s:s}", "id", k->id, "org", k->org, "public_key",
+                     k->public_key, "created_at", k->created_at);
+}

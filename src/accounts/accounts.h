@@ -85,6 +85,13 @@ int acct_token_create(store *s, const journal_actor *who, const acct_token_new *
 int acct_token_revoke(store *s, const journal_actor *who, const acct_caller *by, const char *id,
                       tr_err *e);
 
+/* ---- organization signing keys ---- */
+/* Registers an Ed25519 public key (base64 of 32 bytes) for an organization. 400
+ * key.bad_format, 404 org.not_found, 409 key.exists. */
+int acct_org_key_register(store *s, const journal_actor *who, const char *org,
+                          const char *public_key, store_org_key *out, tr_err *e);
+json_t *acct_org_key_json(const store_org_key *k);
+
 /* ---- sign-in ---- */
 /* Checks a password. Takes the same time whether or not the user exists. Fails with 401
  * auth.bad_credentials. */

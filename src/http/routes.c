@@ -310,6 +310,65 @@ static int h_user_create(http_req *r)
     return http__defer(r, user_write);
 }
 
+/* ---- organization keys --------------------------------------------------------------- */
+
+static const jsx_field key_fields[] = {
+    {.name = "public_key", .type = JSX_STRING, .min = 1, .max = 64},
+    {0},
+};
+
+static int key_write(store *s, void *cls, tr_err *e)
+{
+    http_req *r = cls;
+    journal_actor who = acct_actor(&r->caller);
+    store_org_key k;
+    if (acct_org_key_register(s, &who, r->params[0], jsx_str(r->json, "public_key", ""), &k, e))
+        return -1;
+    return http__reply(r, 201, acct_org_key_json(&k));
+}
+
+static int h_org_key_register(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    /* An organization registers its own keys; administrators may register any. */
+    if (!r->caller.admin && strcmp(r->caller.org, r->params[0]) != 0) {
+        err_set(&e, 403, "auth.forbidden", "sign in as a user of that organization",
+                "only users of '%s' may register its keys", r->params[0]);
+        err_detail(&e, json_pack("{s:[s, s]}", "allowed", "admin", "org members"));
+        return http__fail(r, &e);
+    }
+    if (check(r, key_fields)) return 0;
+    return http__defer(r, key_write);
+}
+
+static int key_cb(void *cls, const void *row)
+{
+    json_array_append_new(cls, acct_org_key_json(row));
+    return 0;
+}
+
+static int h_org_keys(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    store_org o;
+    store *s = reader_or_fail(r);
+    json_t *keys;
+    int rc;
+    if (!s) return 0;
+    rc = s->ops->org_get(s, r->params[0], &o, &e);
+    if (rc <= 0) {
+        if (rc == 0) err_set(&e, 404, "org.not_found", NULL, "organization '%s' does not exist",
+                             r->params[0]);
+        return http__fail(r, &e);
+    }
+    keys = json_array();
+    if (s->ops->org_key_list(s, r->params[0], key_cb, keys, &e)) {
+        json_decref(keys);
+        return http__fail(r, &e);
+    }
+    return http__reply(r, 200, json_pack("{s:o}", "keys", keys));
+}
+
 /* ---- places ------------------------------------------------------------------------ */
 
 static int h_crossings(http_req *r)
@@ -437,6 +496,8 @@ const http_route http__routes[] = {
     {"GET", "/api/v1/orgs", h_orgs, WHO_PUBLIC, 0},
     {"POST", "/api/v1/orgs", h_org_create, WHO_ADMIN, ROUTE_BODY},
     {"GET", "/api/v1/orgs/{slug}", h_org_get, WHO_PUBLIC, 0},
+    {"GET", "/api/v1/orgs/{slug}/keys", h_org_keys, WHO_PUBLIC, 0},
+    {"POST", "/api/v1/orgs/{slug}/keys", h_org_key_register, WHO_USER, ROUTE_BODY},
     {"GET", "/api/v1/users", h_users, WHO_ADMIN, 0},
     {"POST", "/api/v1/users", h_user_create, WHO_ADMIN, ROUTE_BODY},
     {"GET", "/api/v1/crossings", h_crossings, WHO_PUBLIC, 0},

@@ -95,6 +95,16 @@ static int on_zone(store *s, const store_event *ev, const json_t *b, tr_err *e)
     return rc;
 }
 
+static int on_org_key(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    store_org_key k = {0};
+    COPY(k.id, b, "id");
+    COPY(k.org, b, "org");
+    COPY(k.public_key, b, "public_key");
+    snprintf(k.created_at, sizeof k.created_at, "%s", ev->time);
+    return s->ops->org_key_insert(s, &k, e);
+}
+
 static int on_scenario(store *s, const store_event *ev, const json_t *b, tr_err *e)
 {
     const char *name = jsx_str(b, "name", NULL);
@@ -114,6 +124,7 @@ static const struct {
     {"crossing.created", on_crossing},
     {"zone.created", on_zone},
     {"scenario.loaded", on_scenario},
+    {"org_key.registered", on_org_key},
 };
 
 #define N_PROJECTIONS (sizeof projections / sizeof projections[0])

@@ -95,6 +95,12 @@ static const char *const migrations[] = {
     "  name TEXT NOT NULL,"
     "  kind TEXT NOT NULL,"
     "  geometry TEXT NOT NULL);",
+    /* 2: organizations' public signing keys. */
+    "CREATE TABLE org_keys("
+    "  id TEXT PRIMARY KEY,"              /* 16 hex digits of SHA-256(public key) */
+    "  org_id INTEGER NOT NULL REFERENCES orgs(id),"
+    "  public_key TEXT NOT NULL UNIQUE,"  /* base64 of 32 bytes */
+    "  created_at TEXT NOT NULL);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -115,6 +121,7 @@ enum stmt_id {
     ST_TOKEN_INSERT, ST_TOKEN_GET, ST_TOKEN_BY_HASH, ST_TOKEN_REVOKE,
     ST_CROSSING_INSERT, ST_CROSSING_GET, ST_CROSSING_LIST,
     ST_ZONE_INSERT, ST_ZONE_EXISTS, ST_ZONE_LIST,
+    ST_ORG_KEY_INSERT, ST_ORG_KEY_LIST,
     ST__COUNT
 };
 
@@ -172,6 +179,11 @@ static const char *const sql[ST__COUNT] = {
     [ST_ZONE_INSERT] = "INSERT INTO zones(slug, name, kind, geometry) VALUES (?,?,?,?)",
     [ST_ZONE_EXISTS] = "SELECT 1 FROM zones WHERE slug = ?",
     [ST_ZONE_LIST] = "SELECT slug, name, kind, geometry FROM zones ORDER BY slug",
+    [ST_ORG_KEY_INSERT] = "INSERT INTO org_keys(id, org_id, public_key, created_at)"
+                          " SELECT ?, id, ?, ? FROM orgs WHERE slug = ?",
+    [ST_ORG_KEY_LIST] = "SELECT k.id, o.slug, k.public_key, k.created_at FROM org_keys k"
+                        " JOIN orgs o ON o.id = k.org_id WHERE o.slug = ? ORDER BY k.created_at,"
+                        " k.id",
 };
 
 typedef struct sq {
@@ -710,7 +722,8 @@ static int sq_checkpoint_scan(store *s, store_row_cb cb, void *cls, tr_err *e)
 
 static int sq_projections_clear(store *s, tr_err *e)
 {
-    return exec_sql((sq *)s, "DELETE FROM tokens; DELETE FROM users; DELETE FROM orgs;"
+    return exec_sql((sq *)s, "DELETE FROM org_keys; DELETE FROM tokens; DELETE FROM users;"
+                             " DELETE FROM orgs;"
                              " DELETE FROM crossings; DELETE FROM zones; DELETE FROM meta;", e);
 }
 
@@ -1001,6 +1014,45 @@ static int sq_zone_list(store *s, store_row_cb cb, void *cls, tr_err *e)
     return scan((sq *)s, ST_ZONE_LIST, read_zone, &z, cb, cls, e);
 }
 
+/* ---- organization keys ------------------------------------------------------------ */
+
+static int sq_org_key_insert(store *s, const store_org_key *k, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_ORG_KEY_INSERT, e);
+    if (!st) return -1;
+    bind_text(st, 1, k->id);
+    bind_text(st, 2, k->public_key);
+    bind_text(st, 3, k->created_at);
+    bind_text(st, 4, k->org);
+    if (step_done(q, st, e)) return -1;
+    if (sqlite3_changes(q->db) != 1)
+        return err_set(e, 404, "org.not_found", NULL, "organization '%s' does not exist", k->org);
+    return 0;
+}
+
+static int sq_org_key_list(store *s, const char *org, store_row_cb cb, void *cls, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_ORG_KEY_LIST, e);
+    int rc;
+    if (!st) return -1;
+    bind_text(st, 1, org);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        store_org_key k;
+        col_copy(k.id, sizeof k.id, st, 0);
+        col_copy(k.org, sizeof k.org, st, 1);
+        col_copy(k.public_key, sizeof k.public_key, st, 2);
+        col_copy(k.created_at, sizeof k.created_at, st, 3);
+        if (cb(cls, &k)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    done(st);
+    return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
+}
+
 /* ---- open / close ---------------------------------------------------------------- */
 
 static void sq_close(store *s)
@@ -1054,6 +1106,8 @@ static const store_ops sqlite_ops = {
     .zone_insert = sq_zone_insert,
     .zone_exists = sq_zone_exists,
     .zone_list = sq_zone_list,
+    .org_key_insert = sq_org_key_insert,
+    .org_key_list = sq_org_key_list,
 };
 
 static int pragma_int(sq *q, const char *pragma, int *out, tr_err *e)

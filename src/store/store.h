@@ -86,6 +86,13 @@ typedef struct store_crossing {
     char notes[STORE_NAME_MAX];
 } store_crossing;
 
+typedef struct store_org_key {
+    char id[17];             /* 16 hex digits of SHA-256 of the decoded key */
+    char org[STORE_SLUG_MAX];
+    char public_key[64];     /* base64 of the 32-byte Ed25519 public key */
+    char created_at[STORE_TIME_MAX];
+} store_org_key;
+
 typedef struct store_stats {
     int64_t journal_length;       /* Number of journal events. */
     int64_t db_bytes;             /* Database file plus its WAL. */
@@ -157,6 +164,10 @@ typedef struct store_ops {
                        const char *geometry, tr_err *e);
     int (*zone_exists)(store *s, const char *slug, tr_err *e);
     int (*zone_list)(store *s, store_row_cb cb, void *cls, tr_err *e); /* Rows: store_zone. */
+
+    /* Organizations' public signing keys (rows: store_org_key). */
+    int (*org_key_insert)(store *s, const store_org_key *k, tr_err *e);
+    int (*org_key_list)(store *s, const char *org, store_row_cb cb, void *cls, tr_err *e);
 } store_ops;
 
 typedef struct store_zone {
