@@ -96,7 +96,8 @@ static void sign_in_everyone(void)
 }
 
 /* Expected outcome per role, in the order of role_names: A = allowed (the route's own
- * status), U = 401, F = 403. Written out by hand, independently of the route table. */
+ * status), U = 401, F = 403, N = 404 (allowed by the route, but the negotiation is not the
+ * caller's). Written out by hand, independently of the route table. */
 static const struct access_case {
     const char *method, *pattern, *path, *body; /* %s in path/body: the role name. */
     const char *expect;
@@ -125,6 +126,16 @@ static const struct access_case {
     {"GET", "/api/v1/users", "/api/v1/users", NULL, "UFFFFFA", 200, 0},
     {"POST", "/api/v1/users", "/api/v1/users",
      "{\"name\":\"user-%s\",\"org\":\"un\",\"password\":\"password-123\"}", "UFFFFFA", 201, 0},
+    {"POST", "/api/v1/negotiations", "/api/v1/negotiations",
+     "{\"title\":\"%s\",\"parties\":[\"israel\",\"hamas\"],\"mediators\":[\"usa\"],"
+     "\"issues\":[{\"name\":\"Trucks\",\"options\":[\"300\",\"600\"]}]}",
+     "UFAFFFF", 201, 0},
+    {"GET", "/api/v1/negotiations/{id}", "/api/v1/negotiations/1", NULL, "UAANNNN", 200, 0},
+    {"PUT", "/api/v1/negotiations/{id}/profile", "/api/v1/negotiations/1/profile",
+     "{\"weights\":{\"Trucks\":1},\"values\":{\"Trucks\":{\"300\":1,\"600\":0}}}",
+     "UAFFFFF", 200, 0},
+    {"GET", "/api/v1/negotiations/{id}/profile", "/api/v1/negotiations/1/profile", NULL,
+     "UAFFFFF", 200, 0},
     {"GET", "/api/v1/crossings", "/api/v1/crossings", NULL, "AAAAAAA", 200, 0},
     {"POST", "/api/v1/crossings", "/api/v1/crossings",
      "{\"slug\":\"c-%s\",\"name\":\"C\",\"lat\":31.3,\"lon\":34.3}", "UFAFAFA", 201, 0},
@@ -177,7 +188,10 @@ static void access_table_allows_and_denies(void **state)
             snprintf(path, sizeof path, c->path, role_names[role]);
             if (c->body) snprintf(body, sizeof body, c->body, role_names[role]);
             long got = req(c->method, path, tok, c->body ? body : NULL, &r);
-            want = c->expect[role] == 'A' ? c->ok : c->expect[role] == 'U' ? 401 : 403;
+            want = c->expect[role] == 'A'   ? c->ok
+                   : c->expect[role] == 'U' ? 401
+                   : c->expect[role] == 'N' ? 404
+                                            : 403;
             if (got != want)
                 fail_msg("%s %s as %s: got %ld, expected %ld: %s", c->method, path,
                          role_names[role], got, want, r.body);

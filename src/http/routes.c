@@ -11,6 +11,7 @@
 #include "http/log_routes.h"
 #include "json/jsx.h"
 #include "monitor/zones.h"
+#include "negotiate/service.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -369,6 +370,84 @@ static int h_org_keys(http_req *r)
     return http__reply(r, 200, json_pack("{s:o}", "keys", keys));
 }
 
+/* ---- negotiations ------------------------------------------------------------------- */
+
+/* The {id} path parameter; 404 when it is not a positive integer. */
+static int negotiation_id(http_req *r, int64_t *id)
+{
+    char *end;
+    long long v = strtoll(r->params[0], &end, 10);
+    tr_err e = TR_ERR_INIT;
+    if (*end || v <= 0) {
+        err_set(&e, 404, "negotiation.not_found", "negotiation ids are positive integers",
+                "no negotiation '%s'", r->params[0]);
+        http__fail(r, &e);
+        return -1;
+    }
+    *id = v;
+    return 0;
+}
+
+static int negotiation_write(store *s, void *cls, tr_err *e)
+{
+    http_req *r = cls;
+    journal_actor who = acct_actor(&r->caller);
+    int64_t id;
+    json_t *out;
+    if (nsvc_open(s, &who, &r->caller, r->json, &id, e)) return -1;
+    if (!(out = nsvc_get(s, &r->caller, id, e))) return -1;
+    json_object_set_new(out, "id", json_integer(id));
+    return http__reply(r, 201, out);
+}
+
+static int h_negotiation_open(http_req *r)
+{
+    if (check(r, nsvc_negotiation_fields)) return 0;
+    return http__defer(r, negotiation_write);
+}
+
+static int h_negotiation_get(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    int64_t id;
+    store *s;
+    json_t *out;
+    if (negotiation_id(r, &id) || !(s = reader_or_fail(r))) return 0;
+    if (!(out = nsvc_get(s, &r->caller, id, &e))) return http__fail(r, &e);
+    json_object_set_new(out, "id", json_integer(id));
+    return http__reply(r, 200, out);
+}
+
+static int profile_write(store *s, void *cls, tr_err *e)
+{
+    http_req *r = cls;
+    journal_actor who = acct_actor(&r->caller);
+    int64_t id = *(int64_t *)r->state;
+    json_t *out;
+    if (nsvc_profile_put(s, &who, &r->caller, id, r->json, e)) return -1;
+    if (!(out = nsvc_profile_get(s, &r->caller, id, e))) return -1;
+    return http__reply(r, 200, out);
+}
+
+static int h_profile_put(http_req *r)
+{
+    int64_t *id = arena_alloc(&r->mem, sizeof *id);
+    if (negotiation_id(r, id) || check(r, nsvc_profile_fields)) return 0;
+    r->state = id;
+    return http__defer(r, profile_write);
+}
+
+static int h_profile_get(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    int64_t id;
+    store *s;
+    json_t *out;
+    if (negotiation_id(r, &id) || !(s = reader_or_fail(r))) return 0;
+    if (!(out = nsvc_profile_get(s, &r->caller, id, &e))) return http__fail(r, &e);
+    return http__reply(r, 200, out);
+}
+
 /* ---- places ------------------------------------------------------------------------ */
 
 static int h_crossings(http_req *r)
@@ -500,6 +579,10 @@ const http_route http__routes[] = {
     {"POST", "/api/v1/orgs/{slug}/keys", h_org_key_register, WHO_USER, ROUTE_BODY},
     {"GET", "/api/v1/users", h_users, WHO_ADMIN, 0},
     {"POST", "/api/v1/users", h_user_create, WHO_ADMIN, ROUTE_BODY},
+    {"POST", "/api/v1/negotiations", h_negotiation_open, WHO_MEDIATOR, ROUTE_BODY},
+    {"GET", "/api/v1/negotiations/{id}", h_negotiation_get, WHO_USER, 0},
+    {"PUT", "/api/v1/negotiations/{id}/profile", h_profile_put, WHO_PARTY, ROUTE_BODY},
+    {"GET", "/api/v1/negotiations/{id}/profile", h_profile_get, WHO_PARTY, 0},
     {"GET", "/api/v1/crossings", h_crossings, WHO_PUBLIC, 0},
     {"POST", "/api/v1/crossings", h_crossing_create, WHO_ADMIN | WHO_MEDIATOR | WHO_HUMANITARIAN,
      ROUTE_BODY},

@@ -105,6 +105,38 @@ static int on_org_key(store *s, const store_event *ev, const json_t *b, tr_err *
     return s->ops->org_key_insert(s, &k, e);
 }
 
+static int on_negotiation(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    json_t *spec = json_deep_copy(b);
+    const json_t *opened = json_object_get(b, "id");
+    char *text;
+    int rc;
+    if (!json_is_integer(opened)) {
+        json_decref(spec);
+        return bad(e, ev, "id");
+    }
+    json_object_del(spec, "id");
+    text = jsx_canonical(spec, NULL);
+    rc = s->ops->negotiation_insert(s, json_integer_value(opened), text,
+                                    ev->actor_org ? ev->actor_org : "", ev->time, e);
+    free(text);
+    json_decref(spec);
+    return rc;
+}
+
+static int on_profile(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    const json_t *n = json_object_get(b, "negotiation"), *p = json_object_get(b, "profile");
+    const char *org = jsx_str(b, "org", NULL);
+    char *text;
+    int rc;
+    if (!json_is_integer(n) || !org || !json_is_object(p)) return bad(e, ev, "negotiation/org/profile");
+    text = jsx_canonical(p, NULL);
+    rc = s->ops->profile_put(s, json_integer_value(n), org, text, ev->time, e);
+    free(text);
+    return rc;
+}
+
 static int on_scenario(store *s, const store_event *ev, const json_t *b, tr_err *e)
 {
     const char *name = jsx_str(b, "name", NULL);
@@ -125,6 +157,8 @@ static const struct {
     {"zone.created", on_zone},
     {"scenario.loaded", on_scenario},
     {"org_key.registered", on_org_key},
+    {"negotiation.opened", on_negotiation},
+    {"negotiation.profile_set", on_profile},
 };
 
 #define N_PROJECTIONS (sizeof projections / sizeof projections[0])

@@ -101,6 +101,20 @@ static const char *const migrations[] = {
     "  org_id INTEGER NOT NULL REFERENCES orgs(id),"
     "  public_key TEXT NOT NULL UNIQUE,"  /* base64 of 32 bytes */
     "  created_at TEXT NOT NULL);",
+    /* 3: mediated negotiations and the parties' private profiles. */
+    "CREATE TABLE negotiations("
+    "  id INTEGER PRIMARY KEY,"
+    "  spec TEXT NOT NULL,"               /* canonical JSON: title, parties, mediators, issues */
+    "  state TEXT NOT NULL CHECK (state IN ('open','agreed','abandoned')),"
+    "  opened_by TEXT NOT NULL,"          /* organization slug */
+    "  created_at TEXT NOT NULL);"
+    "CREATE TABLE negotiation_profiles("
+    "  negotiation_id INTEGER NOT NULL REFERENCES negotiations(id),"
+    "  org TEXT NOT NULL,"
+    "  profile TEXT NOT NULL,"            /* canonical JSON, as the party sent it */
+    "  version INTEGER NOT NULL,"
+    "  updated_at TEXT NOT NULL,"
+    "  PRIMARY KEY (negotiation_id, org));",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -122,6 +136,7 @@ enum stmt_id {
     ST_CROSSING_INSERT, ST_CROSSING_GET, ST_CROSSING_LIST,
     ST_ZONE_INSERT, ST_ZONE_EXISTS, ST_ZONE_LIST,
     ST_ORG_KEY_INSERT, ST_ORG_KEY_LIST,
+    ST_NEG_INSERT, ST_NEG_NEXT, ST_NEG_GET, ST_PROFILE_PUT, ST_PROFILE_GET,
     ST__COUNT
 };
 
@@ -179,6 +194,16 @@ static const char *const sql[ST__COUNT] = {
     [ST_ZONE_INSERT] = "INSERT INTO zones(slug, name, kind, geometry) VALUES (?,?,?,?)",
     [ST_ZONE_EXISTS] = "SELECT 1 FROM zones WHERE slug = ?",
     [ST_ZONE_LIST] = "SELECT slug, name, kind, geometry FROM zones ORDER BY slug",
+    [ST_NEG_INSERT] = "INSERT INTO negotiations(id, spec, state, opened_by, created_at)"
+                      " VALUES (?, ?, 'open', ?, ?)",
+    [ST_NEG_NEXT] = "SELECT coalesce(max(id), 0) + 1 FROM negotiations",
+    [ST_NEG_GET] = "SELECT id, spec, state, opened_by, created_at FROM negotiations WHERE id = ?",
+    [ST_PROFILE_PUT] = "INSERT INTO negotiation_profiles(negotiation_id, org, profile, version,"
+                       " updated_at) VALUES (?1, ?2, ?3, 1, ?4) ON CONFLICT(negotiation_id, org)"
+                       " DO UPDATE SET profile = excluded.profile, version = version + 1,"
+                       " updated_at = excluded.updated_at",
+    [ST_PROFILE_GET] = "SELECT profile, version, updated_at FROM negotiation_profiles"
+                       " WHERE negotiation_id = ? AND org = ?",
     [ST_ORG_KEY_INSERT] = "INSERT INTO org_keys(id, org_id, public_key, created_at)"
                           " SELECT ?, id, ?, ? FROM orgs WHERE slug = ?",
     [ST_ORG_KEY_LIST] = "SELECT k.id, o.slug, k.public_key, k.created_at FROM org_keys k"
@@ -722,7 +747,8 @@ static int sq_checkpoint_scan(store *s, store_row_cb cb, void *cls, tr_err *e)
 
 static int sq_projections_clear(store *s, tr_err *e)
 {
-    return exec_sql((sq *)s, "DELETE FROM org_keys; DELETE FROM tokens; DELETE FROM users;"
+    return exec_sql((sq *)s, "DELETE FROM negotiation_profiles; DELETE FROM negotiations;"
+                             " DELETE FROM org_keys; DELETE FROM tokens; DELETE FROM users;"
                              " DELETE FROM orgs;"
                              " DELETE FROM crossings; DELETE FROM zones; DELETE FROM meta;", e);
 }
@@ -1053,6 +1079,80 @@ static int sq_org_key_list(store *s, const char *org, store_row_cb cb, void *cls
     return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
 }
 
+/* ---- negotiations ----------------------------------------------------------------- */
+
+static int sq_negotiation_next_id(store *s, int64_t *id, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_NEG_NEXT, e);
+    if (!st || step_one(q, st, e) != 1) return -1;
+    *id = sqlite3_column_int64(st, 0);
+    done(st);
+    return 0;
+}
+
+static int sq_negotiation_insert(store *s, int64_t id, const char *spec, const char *opened_by,
+                                 const char *when, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_NEG_INSERT, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, id);
+    bind_text(st, 2, spec);
+    bind_text(st, 3, opened_by);
+    bind_text(st, 4, when);
+    return step_done(q, st, e);
+}
+
+static int sq_negotiation_get(store *s, int64_t id, store_negotiation *out, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_NEG_GET, e);
+    int found;
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, id);
+    if ((found = step_one(q, st, e)) != 1) return found;
+    out->id = sqlite3_column_int64(st, 0);
+    free(out->spec);
+    out->spec = strdup((const char *)sqlite3_column_text(st, 1));
+    col_copy(out->state, sizeof out->state, st, 2);
+    col_copy(out->opened_by, sizeof out->opened_by, st, 3);
+    col_copy(out->created_at, sizeof out->created_at, st, 4);
+    done(st);
+    return 1;
+}
+
+static int sq_profile_put(store *s, int64_t negotiation, const char *org, const char *profile,
+                          const char *when, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_PROFILE_PUT, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, negotiation);
+    bind_text(st, 2, org);
+    bind_text(st, 3, profile);
+    bind_text(st, 4, when);
+    return step_done(q, st, e);
+}
+
+static int sq_profile_get(store *s, int64_t negotiation, const char *org, store_profile *out,
+                          tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_PROFILE_GET, e);
+    int found;
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, negotiation);
+    bind_text(st, 2, org);
+    if ((found = step_one(q, st, e)) != 1) return found;
+    free(out->profile);
+    out->profile = strdup((const char *)sqlite3_column_text(st, 0));
+    out->version = sqlite3_column_int(st, 1);
+    col_copy(out->updated_at, sizeof out->updated_at, st, 2);
+    done(st);
+    return 1;
+}
+
 /* ---- open / close ---------------------------------------------------------------- */
 
 static void sq_close(store *s)
@@ -1108,6 +1208,11 @@ static const store_ops sqlite_ops = {
     .zone_list = sq_zone_list,
     .org_key_insert = sq_org_key_insert,
     .org_key_list = sq_org_key_list,
+    .negotiation_next_id = sq_negotiation_next_id,
+    .negotiation_insert = sq_negotiation_insert,
+    .negotiation_get = sq_negotiation_get,
+    .profile_put = sq_profile_put,
+    .profile_get = sq_profile_get,
 };
 
 static int pragma_int(sq *q, const char *pragma, int *out, tr_err *e)

@@ -93,6 +93,20 @@ typedef struct store_org_key {
     char created_at[STORE_TIME_MAX];
 } store_org_key;
 
+typedef struct store_negotiation {
+    int64_t id;
+    char *spec;              /* canonical JSON; malloc'd, the caller frees it */
+    char state[16];          /* open | agreed | abandoned */
+    char opened_by[STORE_SLUG_MAX];
+    char created_at[STORE_TIME_MAX];
+} store_negotiation;
+
+typedef struct store_profile {
+    char *profile;           /* canonical JSON; malloc'd, the caller frees it */
+    int version;             /* 1 for the first profile, +1 for every replacement */
+    char updated_at[STORE_TIME_MAX];
+} store_profile;
+
 typedef struct store_stats {
     int64_t journal_length;       /* Number of journal events. */
     int64_t db_bytes;             /* Database file plus its WAL. */
@@ -168,6 +182,17 @@ typedef struct store_ops {
     /* Organizations' public signing keys (rows: store_org_key). */
     int (*org_key_insert)(store *s, const store_org_key *k, tr_err *e);
     int (*org_key_list)(store *s, const char *org, store_row_cb cb, void *cls, tr_err *e);
+
+    /* Negotiations and the parties' private profiles (latest version per party). The
+     * spec/profile strings of an out struct must be NULL or malloc'd: they are replaced. */
+    int (*negotiation_next_id)(store *s, int64_t *id, tr_err *e);
+    int (*negotiation_insert)(store *s, int64_t id, const char *spec, const char *opened_by,
+                              const char *when, tr_err *e);
+    int (*negotiation_get)(store *s, int64_t id, store_negotiation *out, tr_err *e);
+    int (*profile_put)(store *s, int64_t negotiation, const char *org, const char *profile,
+                       const char *when, tr_err *e);
+    int (*profile_get)(store *s, int64_t negotiation, const char *org, store_profile *out,
+                       tr_err *e);
 } store_ops;
 
 typedef struct store_zone {

@@ -1,0 +1,40 @@
+/* service.h - mediated negotiation: negotiations and the parties' private profiles.
+ *
+ * A mediator organization opens a negotiation between parties (organizations of kind
+ * party) and mediators (kind mediator) over issues with options. Only its members (its
+ * parties and mediators) can see it; to anyone else it does not exist (404). Each party
+ * puts its own profile - weights, option values, reservation value, red lines and a
+ * disclosure level - which only that party can read back; every version is journaled as a
+ * confidential event (visibility org:PARTY, salted), so the public log shows that a
+ * profile changed and nothing else.
+ *
+ * Texts, responses, suggestions and the signed agreement build on this (next issue
+ * work); see docs/architecture.md. */
+#ifndef TRUCE_NEGOTIATE_SERVICE_H
+#define TRUCE_NEGOTIATE_SERVICE_H
+
+#include "accounts/accounts.h"
+#include "journal/journal.h"
+#include "json/jsx.h"
+#include "store/store.h"
+
+#include <jansson.h>
+
+/* {"title", "parties": [slug], "mediators": [slug], "issues": [{"name", "options": [...]}]} */
+extern const jsx_field nsvc_negotiation_fields[];
+/* {"weights", "values", "reservation"?, "red_lines"?, "disclosure"?} */
+extern const jsx_field nsvc_profile_fields[];
+
+/* Opens a negotiation (input checked against nsvc_negotiation_fields); sets *id. */
+int nsvc_open(store *s, const journal_actor *who, const acct_caller *by, const json_t *in,
+              int64_t *id, tr_err *e);
+/* The negotiation as its members see it: {"id", "state", "title", "parties", "mediators",
+ * "issues", "role"}; 404 negotiation.not_found for non-members. New reference. */
+json_t *nsvc_get(store *s, const acct_caller *by, int64_t id, tr_err *e);
+/* Puts the caller's profile (input checked against nsvc_profile_fields). */
+int nsvc_profile_put(store *s, const journal_actor *who, const acct_caller *by, int64_t id,
+                     const json_t *in, tr_err *e);
+/* The caller's own profile with its version; 404 profile.not_found when none. */
+json_t *nsvc_profile_get(store *s, const acct_caller *by, int64_t id, tr_err *e);
+
+#endif
