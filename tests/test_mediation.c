@@ -12,6 +12,7 @@
 #include "core/log.h"
 
 #include <curl/curl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,11 +180,128 @@ static void bad_input_changes_nothing(void **state)
     assert_int_equal(th_journal_len(T.db), before);
 }
 
+#define SECRET_COMMENT "HAMAS-ONLY-FOR-MEDIATORS-7731"
+
+static const char *BALANCED_NEGOTIATION =
+    "{\"title\":\"Phase two\",\"parties\":[\"israel\",\"hamas\"],\"mediators\":[\"egypt\","
+    "\"usa\"],\"issues\":[{\"name\":\"Trucks\",\"options\":[\"300\",\"450\",\"600\"]},"
+    "{\"name\":\"Withdrawal\",\"options\":[\"corridor\",\"buffer\",\"full\"]}]}";
+
+static void texts_analysis_override_sending_and_responses(void **state)
+{
+    th_resp r;
+    (void)state;
+    assert_int_equal(req("POST", "/api/v1/negotiations", usa, BALANCED_NEGOTIATION, &r), 201);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "id")), 2);
+    th_resp_free(&r);
+    assert_int_equal(req("PUT", "/api/v1/negotiations/2/profile", israel,
+                         "{\"weights\":{\"Trucks\":1,\"Withdrawal\":1},\"values\":{\"Trucks\":"
+                         "{\"300\":1,\"450\":0.5,\"600\":0},\"Withdrawal\":{\"corridor\":1,"
+                         "\"buffer\":0.5,\"full\":0}}}", NULL), 200);
+    assert_int_equal(req("PUT", "/api/v1/negotiations/2/profile", hamas,
+                         "{\"weights\":{\"Trucks\":1,\"Withdrawal\":1},\"values\":{\"Trucks\":"
+                         "{\"300\":0,\"450\":0.5,\"600\":1},\"Withdrawal\":{\"corridor\":0,"
+                         "\"buffer\":0.5,\"full\":1}},\"reservation\":0.2}", NULL), 200);
+    int64_t before = th_journal_len(T.db);
+    /* A diktat: Hamas gets nothing, below its reservation. */
+    const char *diktat = "{\"package\":{\"Trucks\":\"300\",\"Withdrawal\":\"corridor\"}}";
+    assert_int_equal(req("POST", "/api/v1/negotiations/2/texts", usa, diktat, &r), 409);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(r.json, "error"),
+                                                          "code")), "text.one_sided");
+    assert_non_null(strstr(r.body, "unacceptable to hamas"));
+    th_resp_free(&r);
+    assert_int_equal(th_journal_len(T.db), before);
+    /* With an override it goes in, and the analysis says so. */
+    assert_int_equal(req("POST", "/api/v1/negotiations/2/texts", usa,
+                         "{\"package\":{\"Trucks\":\"300\",\"Withdrawal\":\"corridor\"},"
+                         "\"override_reason\":\"opening position, for the record\"}", &r), 201);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "n")), 1);
+    json_t *an = json_object_get(r.json, "analysis");
+    assert_true(json_is_true(json_object_get(an, "available")));
+    assert_true(json_is_true(json_object_get(an, "one_sided")));
+    th_resp_free(&r);
+    /* A balanced text. */
+    assert_int_equal(req("POST", "/api/v1/negotiations/2/texts", usa,
+                         "{\"package\":{\"Trucks\":\"450\",\"Withdrawal\":\"buffer\"},"
+                         "\"rationale\":{\"Trucks\":\"the middle\"}}", &r), 201);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "n")), 2);
+    assert_true(json_is_false(json_object_get(json_object_get(r.json, "analysis"), "one_sided")));
+    th_resp_free(&r);
+    /* Not sent yet: the parties cannot see or answer it. */
+    assert_int_equal(req("GET", "/api/v1/negotiations/2/texts/2", hamas, NULL, NULL), 404);
+    assert_int_equal(req("POST", "/api/v1/negotiations/2/texts/2/responses", hamas,
+                         "{\"overall\":\"accept\"}", &r), 409);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(r.json, "error"),
+                                                          "code")), "text.not_sent");
+    th_resp_free(&r);
+    /* Sent to Hamas first. */
+    assert_int_equal(req("POST", "/api/v1/negotiations/2/texts/2/send", usa,
+                         "{\"to\":[\"hamas\"]}", &r), 200);
+    th_resp_free(&r);
+    assert_int_equal(req("GET", "/api/v1/negotiations/2/texts/2", israel, NULL, NULL), 404);
+    assert_int_equal(req("GET", "/api/v1/negotiations/2/texts/2", hamas, NULL, &r), 200);
+    json_t *fy = json_object_get(r.json, "for_you");
+    assert_true(fabs(json_real_value(json_object_get(fy, "utility")) - 0.5) < 1e-9);
+    assert_true(json_is_true(json_object_get(fy, "acceptable")));
+    assert_null(json_object_get(r.json, "analysis"));
+    assert_null(json_object_get(r.json, "sent_to"));
+    th_resp_free(&r);
+    /* Hamas answers, then changes its answer. */
+    const char *answer = "{\"overall\":\"reject\",\"terms\":{\"Trucks\":{\"stance\":\"counter\","
+                         "\"counter\":\"600\",\"comment\":\"" SECRET_COMMENT "\","
+                         "\"visibility\":\"mediators\"}}}";
+    assert_int_equal(req("POST", "/api/v1/negotiations/2/texts/2/responses", hamas, answer, &r), 201);
+    assert_true(json_is_false(json_object_get(r.json, "replaced")));
+    th_resp_free(&r);
+    assert_int_equal(req("POST", "/api/v1/negotiations/2/texts/2/responses", hamas, answer, &r), 200);
+    assert_true(json_is_true(json_object_get(r.json, "replaced")));
+    th_resp_free(&r);
+    /* Bad answers change nothing. */
+    before = th_journal_len(T.db);
+    static const char *bad[] = {
+        "{\"overall\":\"maybe\"}",
+        "{\"overall\":\"accept\",\"terms\":{\"Colour\":{\"stance\":\"accept\"}}}",
+        "{\"overall\":\"accept\",\"terms\":{\"Trucks\":{\"stance\":\"counter\"}}}",
+        "{\"overall\":\"accept\",\"terms\":{\"Trucks\":{\"stance\":\"counter\","
+        "\"counter\":\"9000\"}}}",
+        "{\"overall\":\"accept\",\"terms\":{\"Trucks\":{\"stance\":\"accept\","
+        "\"counter\":\"600\"}}}",
+        "{\"overall\":\"accept\",\"terms\":{\"Trucks\":{\"stance\":\"accept\","
+        "\"visibility\":\"everyone\"}}}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(req("POST", "/api/v1/negotiations/2/texts/2/responses", hamas, bad[i],
+                             &r), 400);
+        th_resp_free(&r);
+    }
+    assert_int_equal(req("POST", "/api/v1/negotiations/2/texts", usa,
+                         "{\"package\":{\"Trucks\":\"450\"}}", &r), 400);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(
+                            r.json, "error"), "detail"), "field")), "package.Withdrawal");
+    th_resp_free(&r);
+    assert_int_equal(req("POST", "/api/v1/negotiations/2/texts/9/send", usa, "{}", NULL), 404);
+    assert_int_equal(req("POST", "/api/v1/negotiations/2/texts/2/send", usa,
+                         "{\"to\":[\"usa\"]}", NULL), 400);
+    assert_int_equal(th_journal_len(T.db), before);
+    /* The mediators see every response; Israel, once sent the text, only its own. */
+    assert_int_equal(req("GET", "/api/v1/negotiations/2/texts/2", usa, NULL, &r), 200);
+    assert_non_null(strstr(r.body, SECRET_COMMENT));
+    assert_non_null(json_object_get(json_object_get(r.json, "responses"), "hamas"));
+    th_resp_free(&r);
+    assert_int_equal(req("POST", "/api/v1/negotiations/2/texts/2/send", usa, "{}", NULL), 200);
+    assert_int_equal(req("GET", "/api/v1/negotiations/2/texts/2", israel, NULL, &r), 200);
+    assert_null(strstr(r.body, SECRET_COMMENT));
+    assert_true(json_is_null(json_object_get(r.json, "your_response")));
+    th_resp_free(&r);
+}
+
+/* Fails when r shows Israel's markers, or (unless the caller wrote it) Hamas's comment. */
 static void contains_marker(const th_resp *r, const char *who, const char *path)
 {
     static const char *markers[] = {MARK_RESERVATION, MARK_WEIGHT, MARK_VALUE, "31415926",
-                                    "2718281", "1414213"};
-    for (size_t m = 0; m < sizeof markers / sizeof markers[0]; m++)
+                                    "2718281", "1414213", SECRET_COMMENT};
+    size_t n = sizeof markers / sizeof markers[0] - (strcmp(who, "Hamas") == 0);
+    for (size_t m = 0; m < n; m++)
         if (strstr(r->body, markers[m]) || strstr(r->headers, markers[m]))
             fail_msg("%s saw Israel's marker %s at %s: %s", who, markers[m], path, r->body);
 }
@@ -206,15 +324,33 @@ static void no_other_caller_sees_a_private_profile(void **state)
     snprintf(paths[np++], 128, "/metrics");
     snprintf(paths[np++], 128, "/api/v1/orgs");
     snprintf(paths[np++], 128, "/api/v1/negotiations/1/nothing");
-    const char *callers[] = {NULL, hamas, usa, un, admin};
-    const char *names[] = {"the public", "Hamas", "a mediator", "a monitor", "an administrator"};
+    snprintf(paths[np++], 128, "/api/v1/negotiations/2/texts/2");
+    snprintf(paths[np++], 128, "/api/v1/negotiations/2/texts/1");
+    /* Israel's markers must reach nobody; Hamas's mediators-only comment must not reach
+     * Israel. Mediators do see Hamas's comment, so they are checked for Israel's only. */
+    const char *callers[] = {NULL, hamas, un, admin, israel};
+    const char *names[] = {"the public", "Hamas", "a monitor", "an administrator", "Israel"};
     for (size_t c = 0; c < sizeof callers / sizeof callers[0]; c++)
         for (int i = 0; i < np; i++) {
             th_resp r;
             req("GET", paths[i], callers[c], NULL, &r);
-            contains_marker(&r, names[c], paths[i]);
+            if (callers[c] == israel) {
+                if (strstr(r.body, SECRET_COMMENT)) fail_msg("Israel saw Hamas's comment at %s", paths[i]);
+            } else {
+                contains_marker(&r, names[c], paths[i]);
+            }
             th_resp_free(&r);
         }
+    /* Mediators see texts and responses, but no profile of a party that discloses none. */
+    for (int i = 0; i < np; i++) {
+        th_resp r;
+        static const char *israel_only[] = {MARK_RESERVATION, MARK_WEIGHT, MARK_VALUE};
+        req("GET", paths[i], usa, NULL, &r);
+        for (int m = 0; m < 3; m++)
+            if (strstr(r.body, israel_only[m])) fail_msg("a mediator saw Israel's %s at %s",
+                                                         israel_only[m], paths[i]);
+        th_resp_free(&r);
+    }
     /* Errors too: a bad profile from Hamas, a write refused to a mediator. */
     th_resp r;
     req("PUT", "/api/v1/negotiations/1/profile", hamas, "{\"weights\":{\"x\":1},\"values\":{}}", &r);
@@ -234,6 +370,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(open_read_and_put_profiles),
         cmocka_unit_test(bad_input_changes_nothing),
+        cmocka_unit_test(texts_analysis_override_sending_and_responses),
         cmocka_unit_test(no_other_caller_sees_a_private_profile),
     };
     return cmocka_run_group_tests_name("mediation", tests, setup, teardown);

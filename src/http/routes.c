@@ -448,6 +448,98 @@ static int h_profile_get(http_req *r)
     return http__reply(r, 200, out);
 }
 
+/* The {n} path parameter of a text; 404 when it is not a positive integer. */
+static int text_n(http_req *r, int *n)
+{
+    char *end;
+    long v = strtol(r->params[1], &end, 10);
+    tr_err e = TR_ERR_INIT;
+    if (*end || v <= 0 || v > 1000000) {
+        err_set(&e, 404, "text.not_found", "versions are numbered 1, 2, 3...",
+                "no version '%s'", r->params[1]);
+        http__fail(r, &e);
+        return -1;
+    }
+    *n = (int)v;
+    return 0;
+}
+
+typedef struct text_ref {
+    int64_t id;
+    int n;
+} text_ref;
+
+static int text_write(store *s, void *cls, tr_err *e)
+{
+    http_req *r = cls;
+    text_ref *t = r->state;
+    journal_actor who = acct_actor(&r->caller);
+    json_t *out;
+    if (nsvc_text_post(s, &who, &r->caller, t->id, r->json, &t->n, e)) return -1;
+    if (!(out = nsvc_text_get(s, &r->caller, t->id, t->n, e))) return -1;
+    return http__reply(r, 201, out);
+}
+
+static int h_text_post(http_req *r)
+{
+    text_ref *t = arena_alloc(&r->mem, sizeof *t);
+    if (negotiation_id(r, &t->id) || check(r, nsvc_text_fields)) return 0;
+    r->state = t;
+    return http__defer(r, text_write);
+}
+
+static int h_text_get(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    int64_t id;
+    int n;
+    store *s;
+    json_t *out;
+    if (negotiation_id(r, &id) || text_n(r, &n) || !(s = reader_or_fail(r))) return 0;
+    if (!(out = nsvc_text_get(s, &r->caller, id, n, &e))) return http__fail(r, &e);
+    return http__reply(r, 200, out);
+}
+
+static int send_write(store *s, void *cls, tr_err *e)
+{
+    http_req *r = cls;
+    text_ref *t = r->state;
+    journal_actor who = acct_actor(&r->caller);
+    json_t *out;
+    if (nsvc_text_send(s, &who, &r->caller, t->id, t->n, r->json, e)) return -1;
+    if (!(out = nsvc_text_get(s, &r->caller, t->id, t->n, e))) return -1;
+    return http__reply(r, 200, out);
+}
+
+static int h_text_send(http_req *r)
+{
+    text_ref *t = arena_alloc(&r->mem, sizeof *t);
+    if (negotiation_id(r, &t->id) || text_n(r, &t->n) || check(r, nsvc_send_fields)) return 0;
+    r->state = t;
+    return http__defer(r, send_write);
+}
+
+static int response_write(store *s, void *cls, tr_err *e)
+{
+    http_req *r = cls;
+    text_ref *t = r->state;
+    journal_actor who = acct_actor(&r->caller);
+    int replaced = 0;
+    json_t *out;
+    if (nsvc_respond(s, &who, &r->caller, t->id, t->n, r->json, &replaced, e)) return -1;
+    if (!(out = nsvc_text_get(s, &r->caller, t->id, t->n, e))) return -1;
+    json_object_set_new(out, "replaced", json_boolean(replaced));
+    return http__reply(r, replaced ? 200 : 201, out);
+}
+
+static int h_text_respond(http_req *r)
+{
+    text_ref *t = arena_alloc(&r->mem, sizeof *t);
+    if (negotiation_id(r, &t->id) || text_n(r, &t->n) || check(r, nsvc_response_fields)) return 0;
+    r->state = t;
+    return http__defer(r, response_write);
+}
+
 /* ---- places ------------------------------------------------------------------------ */
 
 static int h_crossings(http_req *r)
@@ -583,6 +675,11 @@ const http_route http__routes[] = {
     {"GET", "/api/v1/negotiations/{id}", h_negotiation_get, WHO_USER, 0},
     {"PUT", "/api/v1/negotiations/{id}/profile", h_profile_put, WHO_PARTY, ROUTE_BODY},
     {"GET", "/api/v1/negotiations/{id}/profile", h_profile_get, WHO_PARTY, 0},
+    {"POST", "/api/v1/negotiations/{id}/texts", h_text_post, WHO_MEDIATOR, ROUTE_BODY},
+    {"GET", "/api/v1/negotiations/{id}/texts/{n}", h_text_get, WHO_USER, 0},
+    {"POST", "/api/v1/negotiations/{id}/texts/{n}/send", h_text_send, WHO_MEDIATOR, ROUTE_BODY},
+    {"POST", "/api/v1/negotiations/{id}/texts/{n}/responses", h_text_respond, WHO_PARTY,
+     ROUTE_BODY},
     {"GET", "/api/v1/crossings", h_crossings, WHO_PUBLIC, 0},
     {"POST", "/api/v1/crossings", h_crossing_create, WHO_ADMIN | WHO_MEDIATOR | WHO_HUMANITARIAN,
      ROUTE_BODY},

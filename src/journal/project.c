@@ -137,6 +137,53 @@ static int on_profile(store *s, const store_event *ev, const json_t *b, tr_err *
     return rc;
 }
 
+static int on_text(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    const json_t *n = json_object_get(b, "negotiation"), *v = json_object_get(b, "n");
+    json_t *text;
+    char *canon;
+    int rc;
+    if (!json_is_integer(n) || !json_is_integer(v)) return bad(e, ev, "negotiation/n");
+    text = json_deep_copy(b);
+    json_object_del(text, "negotiation");
+    json_object_del(text, "n");
+    canon = jsx_canonical(text, NULL);
+    rc = s->ops->text_insert(s, json_integer_value(n), (int)json_integer_value(v), canon,
+                             ev->time, e);
+    free(canon);
+    json_decref(text);
+    return rc;
+}
+
+static int on_text_sent(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    const json_t *n = json_object_get(b, "negotiation"), *v = json_object_get(b, "n");
+    char *canon;
+    int rc;
+    if (!json_is_integer(n) || !json_is_integer(v) || !json_is_array(json_object_get(b, "sent_to")))
+        return bad(e, ev, "negotiation/n/sent_to");
+    canon = jsx_canonical(json_object_get(b, "sent_to"), NULL);
+    rc = s->ops->text_send(s, json_integer_value(n), (int)json_integer_value(v), canon, e);
+    free(canon);
+    return rc;
+}
+
+static int on_response(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    const json_t *n = json_object_get(b, "negotiation"), *v = json_object_get(b, "n"),
+                 *r = json_object_get(b, "response");
+    const char *org = jsx_str(b, "org", NULL);
+    char *canon;
+    int rc;
+    if (!json_is_integer(n) || !json_is_integer(v) || !org || !json_is_object(r))
+        return bad(e, ev, "negotiation/n/org/response");
+    canon = jsx_canonical(r, NULL);
+    rc = s->ops->response_put(s, json_integer_value(n), (int)json_integer_value(v), org, canon,
+                              ev->time, e);
+    free(canon);
+    return rc;
+}
+
 static int on_scenario(store *s, const store_event *ev, const json_t *b, tr_err *e)
 {
     const char *name = jsx_str(b, "name", NULL);
@@ -159,6 +206,9 @@ static const struct {
     {"org_key.registered", on_org_key},
     {"negotiation.opened", on_negotiation},
     {"negotiation.profile_set", on_profile},
+    {"negotiation.text_posted", on_text},
+    {"negotiation.text_sent", on_text_sent},
+    {"negotiation.response", on_response},
 };
 
 #define N_PROJECTIONS (sizeof projections / sizeof projections[0])

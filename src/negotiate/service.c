@@ -2,6 +2,7 @@
 #include "negotiate/service.h"
 
 #include "core/util.h"
+#include "negotiate/engine/engine.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -271,4 +272,473 @@ json_t *nsvc_profile_get(store *s, const acct_caller *by, int64_t id, tr_err *e)
     json_object_set_new(out, "version", json_integer(p.version));
     json_object_set_new(out, "updated_at", json_string(p.updated_at));
     return out;
+}
+
+/* ---- the single negotiating text ------------------------------------------------------ */
+
+static const jsx_field party_item[] = {{.name = "", .type = JSX_SLUG}, {0}};
+
+const jsx_field nsvc_text_fields[] = {
+    {.name = "package", .type = JSX_OBJECT},
+    {.name = "rationale", .type = JSX_OBJECT, .flags = JSX_OPTIONAL},
+    {.name = "override_reason", .type = JSX_STRING, .flags = JSX_OPTIONAL, .min = 1, .max = 2000},
+    {0},
+};
+
+const jsx_field nsvc_send_fields[] = {
+    {.name = "to", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .min = 1, .max = 16,
+     .items = party_item},
+    {0},
+};
+
+static const char *const overalls[] = {"accept", "reject", NULL};
+
+const jsx_field nsvc_response_fields[] = {
+    {.name = "overall", .type = JSX_STRING, .oneof = overalls},
+    {.name = "terms", .type = JSX_OBJECT, .flags = JSX_OPTIONAL},
+    {0},
+};
+
+static const char *const stances[] = {"accept", "reject", "counter", NULL};
+static const char *const comment_visibility[] = {"mediators", "relay", NULL};
+static const jsx_field term_fields[] = {
+    {.name = "stance", .type = JSX_STRING, .oneof = stances},
+    {.name = "counter", .type = JSX_STRING, .flags = JSX_OPTIONAL, .min = 1, .max = 256},
+    {.name = "comment", .type = JSX_STRING, .flags = JSX_OPTIONAL, .max = 2000},
+    {.name = "visibility", .type = JSX_STRING, .flags = JSX_OPTIONAL, .oneof = comment_visibility},
+    {0},
+};
+
+/* Checks a package names one valid option for every issue. */
+static int check_package(const json_t *spec, const json_t *pkg, tr_err *e)
+{
+    const json_t *issues = json_object_get(spec, "issues"), *is, *v;
+    const char *key;
+    size_t i;
+    char path[600];
+    json_object_foreach((json_t *)pkg, key, v) {
+        const json_t *found = find_issue(issues, key);
+        snprintf(path, sizeof path, "package.%s", key);
+        if (!found) return invalid(e, path, "use the negotiation's issue names", "no such issue");
+        if (!json_is_string(v) || !in_list(json_object_get(found, "options"), json_string_value(v)))
+            return invalid(e, path, "use one of the issue's options", "no such option");
+    }
+    json_array_foreach(issues, i, is) {
+        if (!json_object_get(pkg, jsx_str(is, "name", ""))) {
+            snprintf(path, sizeof path, "package.%s", jsx_str(is, "name", ""));
+            return err_field(e, "request.missing_field", path, "give an option for every issue",
+                             "the package says nothing about '%s'", jsx_str(is, "name", ""));
+        }
+    }
+    return 0;
+}
+
+/* Collects the profiles of a negotiation: org -> profile object. */
+static int collect_profile(void *cls, const void *row)
+{
+    const store_doc *d = row;
+    json_t *p = json_loads(d->json, 0, NULL);
+    if (p) json_object_set_new(cls, d->org, p);
+    return 0;
+}
+
+/* The engine's domain for the parties in `orgs` (each with a profile in `profiles`). */
+static neg_domain *domain_for(const json_t *spec, const json_t *profiles, const json_t *orgs,
+                              tr_err *e)
+{
+    neg_domain *d = neg_domain_new();
+    const json_t *issues = json_object_get(spec, "issues"), *is, *org;
+    size_t i, k, o;
+    json_array_foreach(issues, i, is) {
+        const json_t *opt;
+        int ii = neg_issue_add(d, jsx_str(is, "name", ""));
+        json_array_foreach(json_object_get(is, "options"), o, opt)
+            neg_option_add(d, ii, json_string_value(opt));
+    }
+    json_array_foreach(orgs, k, org) {
+        const json_t *p = json_object_get(profiles, json_string_value(org));
+        int pi = neg_party_add(d, json_string_value(org));
+        const char *issue;
+        const json_t *v;
+        json_object_foreach((json_t *)json_object_get(p, "weights"), issue, v)
+            neg_weight_set(d, pi, neg_issue_find(d, issue), json_number_value(v));
+        json_object_foreach((json_t *)json_object_get(p, "values"), issue, v) {
+            const char *opt;
+            const json_t *x;
+            int ii = neg_issue_find(d, issue);
+            json_object_foreach((json_t *)v, opt, x)
+                neg_value_set(d, pi, ii, neg_option_find(d, ii, opt), json_number_value(x));
+        }
+        json_object_foreach((json_t *)json_object_get(p, "red_lines"), issue, v) {
+            const json_t *x;
+            size_t r;
+            int ii = neg_issue_find(d, issue);
+            json_array_foreach(v, r, x) neg_red_line_set(d, pi, ii, neg_option_find(d, ii, json_string_value(x)));
+        }
+        neg_reservation_set(d, pi, jsx_num(p, "reservation", 0));
+    }
+    if (neg_domain_check(d, e)) {
+        neg_domain_free(d);
+        return NULL;
+    }
+    return d;
+}
+
+static int *package_of(const neg_domain *d, const json_t *pkg)
+{
+    int *out = calloc((size_t)neg_issues(d) + 1, sizeof *out);
+    if (!out) abort();
+    for (int i = 0; i < neg_issues(d); i++)
+        out[i] = neg_option_find(d, i, jsx_str(pkg, neg_issue_name(d, i), ""));
+    return out;
+}
+
+static json_t *package_json(const neg_domain *d, const int *pkg)
+{
+    json_t *o = json_object();
+    for (int i = 0; i < neg_issues(d); i++)
+        json_object_set_new(o, neg_issue_name(d, i), json_string(neg_option_name(d, i, pkg[i])));
+    return o;
+}
+
+/* The engine's analysis of a package for the mediators, over the parties that disclose
+ * their gains; nothing derived from a non-disclosing party's profile enters it. */
+static json_t *analysis(store *s, int64_t id, const json_t *spec, const json_t *pkg, tr_err *e)
+{
+    json_t *profiles = json_object(), *disclosed = json_array(), *out, *org;
+    size_t k;
+    if (s->ops->profile_list(s, id, collect_profile, profiles, e)) {
+        json_decref(profiles);
+        json_decref(disclosed);
+        return NULL;
+    }
+    json_array_foreach(json_object_get(spec, "parties"), k, org) {
+        const json_t *p = json_object_get(profiles, json_string_value(org));
+        if (p && strcmp(jsx_str(p, "disclosure", "gains"), "gains") == 0)
+            json_array_append(disclosed, org);
+    }
+    out = json_pack("{s:O}", "disclosed", disclosed);
+    if (json_array_size(disclosed) < 2) {
+        json_object_set_new(out, "available", json_false());
+        json_object_set_new(out, "note", json_string("fewer than two parties disclose their "
+                                                     "gains: no analysis"));
+        goto done;
+    }
+    neg_domain *d = domain_for(spec, profiles, disclosed, e);
+    neg_analysis *a = NULL;
+    neg_proposal *p = NULL;
+    int *pk = d ? package_of(d, pkg) : NULL;
+    if (!d || neg_analyze(d, NULL, &a, e) || neg_proposal_analyze(d, a, pk, 3, 0.5, &p, e)) {
+        json_decref(out);
+        out = NULL;
+    } else {
+        json_t *gains = json_object(), *dom = json_array();
+        for (int q = 0; q < neg_parties(d); q++)
+            json_object_set_new(gains, neg_party_name(d, q), json_real(p->gains[q]));
+        for (size_t j = 0; j < p->n_dominating; j++)
+            json_array_append_new(dom, json_pack("{s:o, s:i}", "package",
+                                                 package_json(d, p->dominating[j].package),
+                                                 "changes", p->changes[j]));
+        json_object_set_new(out, "available", json_true());
+        json_object_set_new(out, "gains", gains);
+        json_object_set_new(out, "efficient", json_boolean(p->efficient));
+        json_object_set_new(out, "dominated_by", dom);
+        json_object_set_new(out, "one_sidedness", json_real(p->one_sidedness));
+        json_object_set_new(out, "one_sided", json_boolean(p->one_sided));
+        json_object_set_new(out, "reason", json_string(p->reason));
+    }
+    neg_proposal_free(p);
+    neg_analysis_free(a);
+    free(pk);
+    neg_domain_free(d);
+done:
+    json_decref(profiles);
+    json_decref(disclosed);
+    return out;
+}
+
+/* "org:m1 org:m2 ..." for the mediators, then the extra orgs. */
+static void mediators_visibility(const json_t *spec, const json_t *extra, buf *out)
+{
+    size_t i;
+    const json_t *v;
+    json_array_foreach(json_object_get(spec, "mediators"), i, v)
+        buf_printf(out, "%sorg:%s", out->len ? " " : "", json_string_value(v));
+    json_array_foreach(extra, i, v)
+        buf_printf(out, " org:%s", json_string_value(v));
+}
+
+static json_t *load_role(store *s, const acct_caller *by, int64_t id, const char *want,
+                         tr_err *e)
+{
+    const char *role;
+    json_t *spec = load(s, by, id, &role, e);
+    if (!spec) return NULL;
+    if (strcmp(role, want) != 0) {
+        json_decref(spec);
+        err_set(e, 403, "auth.forbidden", NULL, "only the %ss of the negotiation may do this",
+                want);
+        return NULL;
+    }
+    if (strcmp(jsx_str(spec, "state", ""), "open") != 0) {
+        err_set(e, 409, "negotiation.closed", NULL, "the negotiation is %s",
+                jsx_str(spec, "state", ""));
+        json_decref(spec);
+        return NULL;
+    }
+    return spec;
+}
+
+int nsvc_text_post(store *s, const journal_actor *who, const acct_caller *by, int64_t id,
+                   const json_t *in, int *n, tr_err *e)
+{
+    json_t *spec = load_role(s, by, id, "mediator", e), *an, *body;
+    const json_t *rat = json_object_get(in, "rationale"), *v;
+    const char *key;
+    buf vis = BUF_INIT;
+    int rc = -1;
+    if (!spec) return -1;
+    if (check_package(spec, json_object_get(in, "package"), e)) goto out;
+    json_object_foreach((json_t *)rat, key, v) {
+        char path[600];
+        snprintf(path, sizeof path, "rationale.%s", key);
+        if (!find_issue(json_object_get(spec, "issues"), key)) {
+            invalid(e, path, "use the negotiation's issue names", "no such issue");
+            goto out;
+        }
+        if (!json_is_string(v) || json_string_length(v) > 2000) {
+            invalid(e, path, NULL, "a rationale is text of at most 2000 bytes");
+            goto out;
+        }
+    }
+    an = analysis(s, id, spec, json_object_get(in, "package"), e);
+    if (!an) goto out;
+    if (json_is_true(json_object_get(an, "one_sided")) && !json_object_get(in, "override_reason")) {
+        err_set(e, 409, "text.one_sided", "revise it, or post it with an override_reason",
+                "the engine flags this text as one-sided: %s", jsx_str(an, "reason", ""));
+        err_detail(e, an);
+        goto out;
+    }
+    json_decref(an);
+    if (s->ops->text_next(s, id, n, e)) goto out;
+    body = json_pack("{s:I, s:i, s:O, s:o, s:s?}", "negotiation", (json_int_t)id, "n", *n,
+                     "package", json_object_get(in, "package"), "rationale",
+                     rat ? json_deep_copy(rat) : json_object(), "override_reason",
+                     jsx_str(in, "override_reason", NULL));
+    mediators_visibility(spec, NULL, &vis);
+    rc = journal_record(s, who, "negotiation.text_posted", body, vis.p, NULL, e);
+    json_decref(body);
+out:
+    buf_free(&vis);
+    json_decref(spec);
+    return rc;
+}
+
+int nsvc_text_send(store *s, const journal_actor *who, const acct_caller *by, int64_t id, int n,
+                   const json_t *in, tr_err *e)
+{
+    json_t *spec = load_role(s, by, id, "mediator", e), *sent = NULL, *to, *body;
+    store_text t = {0};
+    buf vis = BUF_INIT;
+    size_t i;
+    const json_t *v;
+    int rc = -1, found;
+    if (!spec) return -1;
+    found = s->ops->text_get(s, id, n, &t, e);
+    if (found <= 0) {
+        if (found == 0) err_set(e, 404, "text.not_found", NULL, "no version %d", n);
+        goto out;
+    }
+    to = (json_t *)json_object_get(in, "to");
+    if (!to) to = json_object_get(spec, "parties");
+    json_array_foreach(to, i, v) {
+        if (!in_list(json_object_get(spec, "parties"), json_string_value(v))) {
+            char path[32];
+            snprintf(path, sizeof path, "to[%zu]", i);
+            err_field(e, "request.invalid_field", path, "send to the negotiation's parties",
+                      "'%s' is not a party to this negotiation", json_string_value(v));
+            goto out;
+        }
+    }
+    sent = json_loads(t.sent_to, 0, NULL);
+    json_array_foreach(to, i, v) {
+        if (!in_list(sent, json_string_value(v)))
+            json_array_append_new(sent, json_string(json_string_value(v)));
+    }
+    body = json_pack("{s:I, s:i, s:O}", "negotiation", (json_int_t)id, "n", n, "sent_to", sent);
+    mediators_visibility(spec, sent, &vis);
+    rc = journal_record(s, who, "negotiation.text_sent", body, vis.p, NULL, e);
+    json_decref(body);
+out:
+    json_decref(sent);
+    free(t.text);
+    free(t.sent_to);
+    buf_free(&vis);
+    json_decref(spec);
+    return rc;
+}
+
+static int collect_doc(void *cls, const void *row)
+{
+    const store_doc *d = row;
+    json_t *j = json_loads(d->json, 0, NULL);
+    if (j) json_object_set_new(cls, d->org, j);
+    return 0;
+}
+
+/* What a text is worth to one party, from its own profile only: its utility (weights
+ * normalised as the engine does), its surplus over its reservation, and its red lines. */
+static json_t *worth(store *s, int64_t id, const char *org, const json_t *pkg, tr_err *e)
+{
+    store_profile p = {0};
+    json_t *prof;
+    const char *issue;
+    const json_t *w;
+    double sum = 0, u = 0, r;
+    int red = 0, rc = s->ops->profile_get(s, id, org, &p, e);
+    if (rc <= 0) return rc == 0 ? json_null() : NULL;
+    prof = json_loads(p.profile, 0, NULL);
+    free(p.profile);
+    json_object_foreach(json_object_get(prof, "weights"), issue, w) sum += json_number_value(w);
+    json_object_foreach(json_object_get(prof, "weights"), issue, w) {
+        const char *opt = jsx_str(pkg, issue, "");
+        double wi = fabs(sum - 1) > 1e-12 ? json_number_value(w) / sum : json_number_value(w);
+        u += wi * jsx_num(json_object_get(json_object_get(prof, "values"), issue), opt, 0);
+    }
+    json_object_foreach(json_object_get(prof, "red_lines"), issue, w)
+        if (in_list(w, jsx_str(pkg, issue, ""))) red++;
+    r = jsx_num(prof, "reservation", 0);
+    json_decref(prof);
+    return json_pack("{s:f, s:f, s:b, s:i}", "utility", u, "surplus", u - r, "acceptable",
+                     !red && u >= r, "red_lines_crossed", red);
+}
+
+json_t *nsvc_text_get(store *s, const acct_caller *by, int64_t id, int n, tr_err *e)
+{
+    const char *role;
+    json_t *spec = load(s, by, id, &role, e), *text, *sent, *out = NULL;
+    store_text t = {0};
+    int found;
+    if (!spec) return NULL;
+    found = s->ops->text_get(s, id, n, &t, e);
+    text = found == 1 ? json_loads(t.text, 0, NULL) : NULL;
+    sent = found == 1 ? json_loads(t.sent_to, 0, NULL) : NULL;
+    if (found == 1 && strcmp(role, "party") == 0 && !in_list(sent, by->org)) found = 0;
+    if (found <= 0) {
+        if (found == 0)
+            err_set(e, 404, "text.not_found", NULL, "no version %d of negotiation %lld for you",
+                    n, (long long)id);
+        goto done;
+    }
+    json_t *responses = json_object();
+    if (s->ops->response_list(s, id, n, collect_doc, responses, e)) {
+        json_decref(responses);
+        goto done;
+    }
+    out = json_pack("{s:i, s:O, s:O}", "n", n, "package", json_object_get(text, "package"),
+                    "rationale", json_object_get(text, "rationale"));
+    if (strcmp(role, "mediator") == 0) {
+        json_t *an = analysis(s, id, spec, json_object_get(text, "package"), e);
+        if (!an) {
+            json_decref(out);
+            json_decref(responses);
+            out = NULL;
+            goto done;
+        }
+        json_object_set(out, "sent_to", sent);
+        if (json_object_get(text, "override_reason"))
+            json_object_set(out, "override_reason", json_object_get(text, "override_reason"));
+        json_object_set_new(out, "analysis", an);
+        json_object_set(out, "responses", responses);
+    } else {
+        json_t *w = worth(s, id, by->org, json_object_get(text, "package"), e);
+        if (!w) {
+            json_decref(out);
+            json_decref(responses);
+            out = NULL;
+            goto done;
+        }
+        json_object_set_new(out, "for_you", w);
+        json_object_set(out, "your_response", json_object_get(responses, by->org)
+                                                  ? json_object_get(responses, by->org)
+                                                  : json_null());
+    }
+    json_decref(responses);
+done:
+    free(t.text);
+    free(t.sent_to);
+    json_decref(text);
+    json_decref(sent);
+    json_decref(spec);
+    return out;
+}
+
+int nsvc_respond(store *s, const journal_actor *who, const acct_caller *by, int64_t id, int n,
+                 const json_t *in, int *replaced, tr_err *e)
+{
+    json_t *spec = load_role(s, by, id, "party", e), *sent = NULL, *body, *mine = NULL;
+    store_text t = {0};
+    const json_t *terms = json_object_get(in, "terms"), *v;
+    const char *key;
+    char vis[600];
+    int rc = -1, found;
+    if (!spec) return -1;
+    found = s->ops->text_get(s, id, n, &t, e);
+    if (found < 0) goto out;
+    sent = found ? json_loads(t.sent_to, 0, NULL) : NULL;
+    if (!found || !in_list(sent, by->org)) {
+        err_set(e, 409, "text.not_sent", "answer a version the mediators sent you",
+                "version %d was not sent to %s", n, by->org);
+        goto out;
+    }
+    json_object_foreach((json_t *)terms, key, v) {
+        char path[600];
+        const json_t *is = find_issue(json_object_get(spec, "issues"), key);
+        snprintf(path, sizeof path, "terms.%s", key);
+        if (!is) {
+            invalid(e, path, "use the negotiation's issue names", "no such issue");
+            goto out;
+        }
+        if (jsx_check(v, term_fields, path, e)) goto out;
+        int counter = strcmp(jsx_str(v, "stance", ""), "counter") == 0;
+        const char *c = jsx_str(v, "counter", NULL);
+        snprintf(path, sizeof path, "terms.%s.counter", key);
+        if (counter != (c != NULL)) {
+            invalid(e, path, "give counter exactly when the stance is counter",
+                    counter ? "a counter needs an option" : "only a counter names an option");
+            goto out;
+        }
+        if (c && !in_list(json_object_get(is, "options"), c)) {
+            invalid(e, path, "use one of the issue's options", "no such option");
+            goto out;
+        }
+    }
+    json_t *all = json_object();
+    if (s->ops->response_list(s, id, n, collect_doc, all, e)) {
+        json_decref(all);
+        goto out;
+    }
+    *replaced = json_object_get(all, by->org) != NULL;
+    json_decref(all);
+    mine = json_deep_copy(in);
+    if (!json_object_get(mine, "terms")) json_object_set_new(mine, "terms", json_object());
+    body = json_pack("{s:I, s:i, s:s, s:O}", "negotiation", (json_int_t)id, "n", n, "org",
+                     by->org, "response", mine);
+    {
+        buf b = BUF_INIT;
+        json_t *me = json_pack("[s]", by->org);
+        mediators_visibility(spec, me, &b);
+        snprintf(vis, sizeof vis, "%s", b.p);
+        buf_free(&b);
+        json_decref(me);
+    }
+    rc = journal_record(s, who, "negotiation.response", body, vis, NULL, e);
+    json_decref(body);
+out:
+    json_decref(mine);
+    json_decref(sent);
+    free(t.text);
+    free(t.sent_to);
+    json_decref(spec);
+    return rc;
 }

@@ -37,4 +37,29 @@ int nsvc_profile_put(store *s, const journal_actor *who, const acct_caller *by, 
 /* The caller's own profile with its version; 404 profile.not_found when none. */
 json_t *nsvc_profile_get(store *s, const acct_caller *by, int64_t id, tr_err *e);
 
+/* {"package": {ISSUE: OPTION}, "rationale"?: {ISSUE: TEXT}, "override_reason"?: TEXT} */
+extern const jsx_field nsvc_text_fields[];
+/* {"to"?: [party slugs]} */
+extern const jsx_field nsvc_send_fields[];
+/* {"overall": accept|reject, "terms"?: {ISSUE: {"stance", "counter"?, "comment"?,
+ * "visibility"?}}} */
+extern const jsx_field nsvc_response_fields[];
+
+/* A mediator posts the next version of the negotiating text; sets *n. A text the engine
+ * flags one-sided (over the parties that disclose their gains) is refused with 409
+ * text.one_sided unless override_reason is given. */
+int nsvc_text_post(store *s, const journal_actor *who, const acct_caller *by, int64_t id,
+                   const json_t *in, int *n, tr_err *e);
+/* A mediator sends version n to parties (all when "to" is absent). */
+int nsvc_text_send(store *s, const journal_actor *who, const acct_caller *by, int64_t id, int n,
+                   const json_t *in, tr_err *e);
+/* Version n as the caller may see it: mediators get everything (analysis within the
+ * parties' disclosure, all responses); a party gets it only once it was sent to it, with
+ * what the text is worth to it and its own response. */
+json_t *nsvc_text_get(store *s, const acct_caller *by, int64_t id, int n, tr_err *e);
+/* A party answers version n (sent to it); a second answer replaces the first and
+ * *replaced says so. */
+int nsvc_respond(store *s, const journal_actor *who, const acct_caller *by, int64_t id, int n,
+                 const json_t *in, int *replaced, tr_err *e);
+
 #endif

@@ -115,6 +115,21 @@ static const char *const migrations[] = {
     "  version INTEGER NOT NULL,"
     "  updated_at TEXT NOT NULL,"
     "  PRIMARY KEY (negotiation_id, org));",
+    /* 4: versions of the single negotiating text, and the parties' responses. */
+    "CREATE TABLE negotiation_texts("
+    "  negotiation_id INTEGER NOT NULL REFERENCES negotiations(id),"
+    "  n INTEGER NOT NULL,"               /* 1, 2, 3... */
+    "  text TEXT NOT NULL,"               /* canonical JSON: package, rationale, override */
+    "  sent_to TEXT NOT NULL DEFAULT '[]',"
+    "  created_at TEXT NOT NULL,"
+    "  PRIMARY KEY (negotiation_id, n));"
+    "CREATE TABLE negotiation_responses("
+    "  negotiation_id INTEGER NOT NULL,"
+    "  n INTEGER NOT NULL,"
+    "  org TEXT NOT NULL,"
+    "  response TEXT NOT NULL,"           /* canonical JSON */
+    "  created_at TEXT NOT NULL,"
+    "  PRIMARY KEY (negotiation_id, n, org));",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -136,7 +151,8 @@ enum stmt_id {
     ST_CROSSING_INSERT, ST_CROSSING_GET, ST_CROSSING_LIST,
     ST_ZONE_INSERT, ST_ZONE_EXISTS, ST_ZONE_LIST,
     ST_ORG_KEY_INSERT, ST_ORG_KEY_LIST,
-    ST_NEG_INSERT, ST_NEG_NEXT, ST_NEG_GET, ST_PROFILE_PUT, ST_PROFILE_GET,
+    ST_NEG_INSERT, ST_NEG_NEXT, ST_NEG_GET, ST_PROFILE_PUT, ST_PROFILE_GET, ST_PROFILE_LIST,
+    ST_TEXT_INSERT, ST_TEXT_NEXT, ST_TEXT_GET, ST_TEXT_SEND, ST_RESP_PUT, ST_RESP_LIST,
     ST__COUNT
 };
 
@@ -204,6 +220,21 @@ static const char *const sql[ST__COUNT] = {
                        " updated_at = excluded.updated_at",
     [ST_PROFILE_GET] = "SELECT profile, version, updated_at FROM negotiation_profiles"
                        " WHERE negotiation_id = ? AND org = ?",
+    [ST_PROFILE_LIST] = "SELECT org, profile, version, updated_at FROM negotiation_profiles"
+                        " WHERE negotiation_id = ? ORDER BY org",
+    [ST_TEXT_INSERT] = "INSERT INTO negotiation_texts(negotiation_id, n, text, created_at)"
+                       " VALUES (?, ?, ?, ?)",
+    [ST_TEXT_NEXT] = "SELECT coalesce(max(n), 0) + 1 FROM negotiation_texts"
+                     " WHERE negotiation_id = ?",
+    [ST_TEXT_GET] = "SELECT text, sent_to, created_at FROM negotiation_texts"
+                    " WHERE negotiation_id = ? AND n = ?",
+    [ST_TEXT_SEND] = "UPDATE negotiation_texts SET sent_to = ? WHERE negotiation_id = ? AND n = ?",
+    [ST_RESP_PUT] = "INSERT INTO negotiation_responses(negotiation_id, n, org, response,"
+                    " created_at) VALUES (?1, ?2, ?3, ?4, ?5)"
+                    " ON CONFLICT(negotiation_id, n, org) DO UPDATE SET"
+                    " response = excluded.response, created_at = excluded.created_at",
+    [ST_RESP_LIST] = "SELECT org, response, created_at FROM negotiation_responses"
+                     " WHERE negotiation_id = ? AND n = ? ORDER BY org",
     [ST_ORG_KEY_INSERT] = "INSERT INTO org_keys(id, org_id, public_key, created_at)"
                           " SELECT ?, id, ?, ? FROM orgs WHERE slug = ?",
     [ST_ORG_KEY_LIST] = "SELECT k.id, o.slug, k.public_key, k.created_at FROM org_keys k"
@@ -747,7 +778,8 @@ static int sq_checkpoint_scan(store *s, store_row_cb cb, void *cls, tr_err *e)
 
 static int sq_projections_clear(store *s, tr_err *e)
 {
-    return exec_sql((sq *)s, "DELETE FROM negotiation_profiles; DELETE FROM negotiations;"
+    return exec_sql((sq *)s, "DELETE FROM negotiation_responses; DELETE FROM negotiation_texts;"
+                             " DELETE FROM negotiation_profiles; DELETE FROM negotiations;"
                              " DELETE FROM org_keys; DELETE FROM tokens; DELETE FROM users;"
                              " DELETE FROM orgs;"
                              " DELETE FROM crossings; DELETE FROM zones; DELETE FROM meta;", e);
@@ -1153,6 +1185,116 @@ static int sq_profile_get(store *s, int64_t negotiation, const char *org, store_
     return 1;
 }
 
+static int sq_profile_list(store *s, int64_t negotiation, store_row_cb cb, void *cls, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_PROFILE_LIST, e);
+    int rc;
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, negotiation);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        store_doc d = {(const char *)sqlite3_column_text(st, 0),
+                       (const char *)sqlite3_column_text(st, 1), sqlite3_column_int(st, 2),
+                       (const char *)sqlite3_column_text(st, 3)};
+        if (cb(cls, &d)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    done(st);
+    return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
+}
+
+static int sq_text_insert(store *s, int64_t negotiation, int n, const char *text,
+                          const char *when, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_TEXT_INSERT, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, negotiation);
+    sqlite3_bind_int(st, 2, n);
+    bind_text(st, 3, text);
+    bind_text(st, 4, when);
+    return step_done(q, st, e);
+}
+
+static int sq_text_next(store *s, int64_t negotiation, int *n, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_TEXT_NEXT, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, negotiation);
+    if (step_one(q, st, e) != 1) return -1;
+    *n = sqlite3_column_int(st, 0);
+    done(st);
+    return 0;
+}
+
+static int sq_text_get(store *s, int64_t negotiation, int n, store_text *out, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_TEXT_GET, e);
+    int found;
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, negotiation);
+    sqlite3_bind_int(st, 2, n);
+    if ((found = step_one(q, st, e)) != 1) return found;
+    free(out->text);
+    free(out->sent_to);
+    out->text = strdup((const char *)sqlite3_column_text(st, 0));
+    out->sent_to = strdup((const char *)sqlite3_column_text(st, 1));
+    col_copy(out->created_at, sizeof out->created_at, st, 2);
+    done(st);
+    return 1;
+}
+
+static int sq_text_send(store *s, int64_t negotiation, int n, const char *sent_to, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_TEXT_SEND, e);
+    if (!st) return -1;
+    bind_text(st, 1, sent_to);
+    sqlite3_bind_int64(st, 2, negotiation);
+    sqlite3_bind_int(st, 3, n);
+    return step_done(q, st, e);
+}
+
+static int sq_response_put(store *s, int64_t negotiation, int n, const char *org,
+                           const char *response, const char *when, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_RESP_PUT, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, negotiation);
+    sqlite3_bind_int(st, 2, n);
+    bind_text(st, 3, org);
+    bind_text(st, 4, response);
+    bind_text(st, 5, when);
+    return step_done(q, st, e);
+}
+
+static int sq_response_list(store *s, int64_t negotiation, int n, store_row_cb cb, void *cls,
+                            tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_RESP_LIST, e);
+    int rc;
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, negotiation);
+    sqlite3_bind_int(st, 2, n);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        store_doc d = {(const char *)sqlite3_column_text(st, 0),
+                       (const char *)sqlite3_column_text(st, 1), 0,
+                       (const char *)sqlite3_column_text(st, 2)};
+        if (cb(cls, &d)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    done(st);
+    return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
+}
+
 /* ---- open / close ---------------------------------------------------------------- */
 
 static void sq_close(store *s)
@@ -1213,6 +1355,13 @@ static const store_ops sqlite_ops = {
     .negotiation_get = sq_negotiation_get,
     .profile_put = sq_profile_put,
     .profile_get = sq_profile_get,
+    .profile_list = sq_profile_list,
+    .text_insert = sq_text_insert,
+    .text_next = sq_text_next,
+    .text_get = sq_text_get,
+    .text_send = sq_text_send,
+    .response_put = sq_response_put,
+    .response_list = sq_response_list,
 };
 
 static int pragma_int(sq *q, const char *pragma, int *out, tr_err *e)

@@ -107,6 +107,20 @@ typedef struct store_profile {
     char updated_at[STORE_TIME_MAX];
 } store_profile;
 
+/* A row of a negotiation's documents: a profile or a response, by organization. */
+typedef struct store_doc {
+    const char *org;
+    const char *json;        /* canonical JSON */
+    int version;             /* profiles only */
+    const char *time;
+} store_doc;
+
+typedef struct store_text {
+    char *text;              /* canonical JSON; malloc'd, replaced by text_get */
+    char *sent_to;           /* JSON array of slugs; likewise */
+    char created_at[STORE_TIME_MAX];
+} store_text;
+
 typedef struct store_stats {
     int64_t journal_length;       /* Number of journal events. */
     int64_t db_bytes;             /* Database file plus its WAL. */
@@ -193,6 +207,18 @@ typedef struct store_ops {
                        const char *when, tr_err *e);
     int (*profile_get)(store *s, int64_t negotiation, const char *org, store_profile *out,
                        tr_err *e);
+    int (*profile_list)(store *s, int64_t negotiation, store_row_cb cb, void *cls,
+                        tr_err *e); /* Rows: store_doc. */
+    /* Versions of the negotiating text, and responses (one per party and version). */
+    int (*text_insert)(store *s, int64_t negotiation, int n, const char *text, const char *when,
+                       tr_err *e);
+    int (*text_next)(store *s, int64_t negotiation, int *n, tr_err *e);
+    int (*text_get)(store *s, int64_t negotiation, int n, store_text *out, tr_err *e);
+    int (*text_send)(store *s, int64_t negotiation, int n, const char *sent_to, tr_err *e);
+    int (*response_put)(store *s, int64_t negotiation, int n, const char *org,
+                        const char *response, const char *when, tr_err *e);
+    int (*response_list)(store *s, int64_t negotiation, int n, store_row_cb cb, void *cls,
+                         tr_err *e); /* Rows: store_doc. */
 } store_ops;
 
 typedef struct store_zone {
