@@ -146,6 +146,12 @@ static const struct access_case {
     {"POST", "/api/v1/negotiations/{id}/texts/{n}/responses",
      "/api/v1/negotiations/1/texts/1/responses", "{\"overall\":\"accept\"}", "UAFFFFF", 201,
      0},
+    /* Hamas has not accepted: allowed callers get 409 agreement.not_accepted. */
+    {"POST", "/api/v1/negotiations/{id}/agreement", "/api/v1/negotiations/1/agreement",
+     "{\"text\":1,\"effective\":\"2025-01-19\"}", "UFAFFFF", 409, 0},
+    {"GET", "/api/v1/agreements/{id}", "/api/v1/agreements/1", NULL, "UNNNNNN", 200, 0},
+    {"POST", "/api/v1/agreements/{id}/signatures", "/api/v1/agreements/1/signatures",
+     "{\"org\":\"israel\",\"signature\":\"AAAA\"}", "UNFFFFF", 200, 0},
     {"GET", "/api/v1/crossings", "/api/v1/crossings", NULL, "AAAAAAA", 200, 0},
     {"POST", "/api/v1/crossings", "/api/v1/crossings",
      "{\"slug\":\"c-%s\",\"name\":\"C\",\"lat\":31.3,\"lon\":34.3}", "UFAFAFA", 201, 0},

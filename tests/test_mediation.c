@@ -296,6 +296,111 @@ static void texts_analysis_override_sending_and_responses(void **state)
 }
 
 /* Fails when r shows Israel's markers, or (unless the caller wrote it) Hamas's comment. */
+/* Writes a JSON reply body to a file and returns its path (static storage). */
+static const char *save(const char *name, const char *body)
+{
+    static char p[4][400];
+    static int k;
+    char *path = p[k++ % 4];
+    snprintf(path, 400, "%s/%s", T.dir, name);
+    FILE *f = fopen(path, "w");
+    fputs(body, f);
+    fclose(f);
+    return path;
+}
+
+static void an_agreement_every_party_signs(void **state)
+{
+    th_resp r;
+    char *pk_i, *pk_h, *sig;
+    char key_i[400], key_h[400], body[300];
+    (void)state;
+    /* Version 2 of negotiation 2: Hamas switches to accept; Israel accepts. */
+    assert_int_equal(req("POST", "/api/v1/negotiations/2/agreement", usa,
+                         "{\"text\":2,\"effective\":\"2025-01-19\"}", &r), 409);
+    assert_non_null(strstr(r.body, "hamas"));
+    th_resp_free(&r);
+    assert_int_equal(req("POST", "/api/v1/negotiations/2/texts/2/responses", hamas,
+                         "{\"overall\":\"accept\"}", NULL), 200);
+    assert_int_equal(req("POST", "/api/v1/negotiations/2/texts/2/responses", israel,
+                         "{\"overall\":\"accept\"}", NULL), 201);
+    assert_int_equal(req("POST", "/api/v1/negotiations/2/agreement", usa,
+                         "{\"text\":2,\"effective\":\"Jan 19\"}", NULL), 400);
+    assert_int_equal(req("POST", "/api/v1/negotiations/2/agreement", usa,
+                         "{\"text\":2,\"effective\":\"2025-01-19\",\"terms\":{\"Trucks\":"
+                         "\"450 trucks a day through Kerem Shalom and Rafah\"}}", &r), 201);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "id")), 1);
+    assert_string_equal(json_string_value(json_object_get(r.json, "state")), "drafted");
+    th_resp_free(&r);
+
+    /* Keys, made and kept on each party's machine; only the public halves are posted. */
+    snprintf(key_i, sizeof key_i, "%s/israel.key", T.dir);
+    snprintf(key_h, sizeof key_h, "%s/hamas.key", T.dir);
+    assert_int_equal(th_truce(&pk_i, NULL, NULL, "keygen --out '%s'", key_i), 0);
+    assert_int_equal(th_truce(&pk_h, NULL, NULL, "keygen --out '%s'", key_h), 0);
+    pk_i[strcspn(pk_i, "\n")] = 0;
+    pk_h[strcspn(pk_h, "\n")] = 0;
+    /* Hamas has no key yet. */
+    assert_int_equal(req("GET", "/api/v1/agreements/1", hamas, NULL, &r), 200);
+    const char *doc = save("agreement.json", r.body);
+    th_resp_free(&r);
+    assert_int_equal(th_truce(&sig, NULL, NULL, "sign --key '%s' '%s'", key_h, doc), 0);
+    sig[strcspn(sig, "\n")] = 0;
+    snprintf(body, sizeof body, "{\"org\":\"hamas\",\"signature\":\"%s\"}", sig);
+    assert_int_equal(req("POST", "/api/v1/agreements/1/signatures", hamas, body, &r), 409);
+    assert_non_null(strstr(r.body, "key.missing"));
+    th_resp_free(&r);
+    snprintf(body, sizeof body, "{\"public_key\":\"%s\"}", pk_h);
+    assert_int_equal(req("POST", "/api/v1/orgs/hamas/keys", hamas, body, NULL), 201);
+    snprintf(body, sizeof body, "{\"public_key\":\"%s\"}", pk_i);
+    assert_int_equal(req("POST", "/api/v1/orgs/israel/keys", israel, body, NULL), 201);
+
+    int64_t before = th_journal_len(T.db);
+    /* Israel cannot post Hamas's signature; a signature by the wrong key fails. */
+    snprintf(body, sizeof body, "{\"org\":\"hamas\",\"signature\":\"%s\"}", sig);
+    assert_int_equal(req("POST", "/api/v1/agreements/1/signatures", israel, body, NULL), 403);
+    snprintf(body, sizeof body, "{\"org\":\"israel\",\"signature\":\"%s\"}", sig);
+    assert_int_equal(req("POST", "/api/v1/agreements/1/signatures", israel, body, &r), 400);
+    assert_non_null(strstr(r.body, "signature.invalid"));
+    th_resp_free(&r);
+    assert_int_equal(th_journal_len(T.db), before);
+
+    snprintf(body, sizeof body, "{\"org\":\"hamas\",\"signature\":\"%s\"}", sig);
+    assert_int_equal(req("POST", "/api/v1/agreements/1/signatures", hamas, body, &r), 201);
+    assert_string_equal(json_string_value(json_object_get(r.json, "state")), "drafted");
+    th_resp_free(&r);
+    assert_int_equal(req("POST", "/api/v1/agreements/1/signatures", hamas, body, &r), 409);
+    assert_non_null(strstr(r.body, "signature.exists"));
+    th_resp_free(&r);
+    free(sig);
+    assert_int_equal(th_truce(&sig, NULL, NULL, "sign --key '%s' '%s'", key_i, doc), 0);
+    sig[strcspn(sig, "\n")] = 0;
+    snprintf(body, sizeof body, "{\"org\":\"israel\",\"signature\":\"%s\"}", sig);
+    assert_int_equal(req("POST", "/api/v1/agreements/1/signatures", israel, body, &r), 201);
+    assert_string_equal(json_string_value(json_object_get(r.json, "state")), "in_force");
+    assert_int_equal(json_array_size(json_object_get(r.json, "signatures")), 2);
+    th_resp_free(&r);
+    assert_int_equal(req("GET", "/api/v1/negotiations/2", usa, NULL, &r), 200);
+    assert_string_equal(json_string_value(json_object_get(r.json, "state")), "agreed");
+    th_resp_free(&r);
+    /* Anyone holding the document can check every signature offline. */
+    assert_int_equal(req("GET", "/api/v1/agreements/1", israel, NULL, &r), 200);
+    const char *final = save("signed.json", r.body);
+    assert_int_equal(th_truce(NULL, NULL, NULL, "agreement verify '%s'", final), 0);
+    char *tampered = strdup(r.body);
+    char *at = strstr(tampered, "450 trucks");
+    at[0] = '9';
+    const char *bad = save("tampered.json", tampered);
+    assert_int_equal(th_truce(NULL, NULL, NULL, "agreement verify '%s'", bad), 1);
+    free(tampered);
+    th_resp_free(&r);
+    /* Not a member: no agreement. */
+    assert_int_equal(req("GET", "/api/v1/agreements/1", un, NULL, NULL), 404);
+    free(sig);
+    free(pk_i);
+    free(pk_h);
+}
+
 static void contains_marker(const th_resp *r, const char *who, const char *path)
 {
     static const char *markers[] = {MARK_RESERVATION, MARK_WEIGHT, MARK_VALUE, "31415926",
@@ -371,6 +476,7 @@ int main(void)
         cmocka_unit_test(open_read_and_put_profiles),
         cmocka_unit_test(bad_input_changes_nothing),
         cmocka_unit_test(texts_analysis_override_sending_and_responses),
+        cmocka_unit_test(an_agreement_every_party_signs),
         cmocka_unit_test(no_other_caller_sees_a_private_profile),
     };
     return cmocka_run_group_tests_name("mediation", tests, setup, teardown);

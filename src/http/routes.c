@@ -540,6 +540,70 @@ static int h_text_respond(http_req *r)
     return http__defer(r, response_write);
 }
 
+static int agreement_write(store *s, void *cls, tr_err *e)
+{
+    http_req *r = cls;
+    journal_actor who = acct_actor(&r->caller);
+    int64_t id = *(int64_t *)r->state, aid;
+    json_t *out;
+    if (nsvc_agreement_draft(s, &who, &r->caller, id, r->json, &aid, e)) return -1;
+    if (!(out = nsvc_agreement_get(s, &r->caller, aid, e))) return -1;
+    return http__reply(r, 201, out);
+}
+
+static int h_agreement_draft(http_req *r)
+{
+    int64_t *id = arena_alloc(&r->mem, sizeof *id);
+    if (negotiation_id(r, id) || check(r, nsvc_agreement_fields)) return 0;
+    r->state = id;
+    return http__defer(r, agreement_write);
+}
+
+/* The {id} of an agreement; 404 when it is not a positive integer. */
+static int agreement_id(http_req *r, int64_t *id)
+{
+    char *end;
+    long long v = strtoll(r->params[0], &end, 10);
+    tr_err e = TR_ERR_INIT;
+    if (*end || v <= 0) {
+        err_set(&e, 404, "agreement.not_found", NULL, "no agreement '%s'", r->params[0]);
+        http__fail(r, &e);
+        return -1;
+    }
+    *id = v;
+    return 0;
+}
+
+static int h_agreement_get(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    int64_t id;
+    store *s;
+    json_t *out;
+    if (agreement_id(r, &id) || !(s = reader_or_fail(r))) return 0;
+    if (!(out = nsvc_agreement_get(s, &r->caller, id, &e))) return http__fail(r, &e);
+    return http__reply(r, 200, out);
+}
+
+static int signature_write(store *s, void *cls, tr_err *e)
+{
+    http_req *r = cls;
+    journal_actor who = acct_actor(&r->caller);
+    int64_t id = *(int64_t *)r->state;
+    json_t *out;
+    if (nsvc_agreement_sign(s, &who, &r->caller, id, r->json, e)) return -1;
+    if (!(out = nsvc_agreement_get(s, &r->caller, id, e))) return -1;
+    return http__reply(r, 201, out);
+}
+
+static int h_agreement_sign(http_req *r)
+{
+    int64_t *id = arena_alloc(&r->mem, sizeof *id);
+    if (agreement_id(r, id) || check(r, nsvc_signature_fields)) return 0;
+    r->state = id;
+    return http__defer(r, signature_write);
+}
+
 /* ---- places ------------------------------------------------------------------------ */
 
 static int h_crossings(http_req *r)
@@ -680,6 +744,9 @@ const http_route http__routes[] = {
     {"POST", "/api/v1/negotiations/{id}/texts/{n}/send", h_text_send, WHO_MEDIATOR, ROUTE_BODY},
     {"POST", "/api/v1/negotiations/{id}/texts/{n}/responses", h_text_respond, WHO_PARTY,
      ROUTE_BODY},
+    {"POST", "/api/v1/negotiations/{id}/agreement", h_agreement_draft, WHO_MEDIATOR, ROUTE_BODY},
+    {"GET", "/api/v1/agreements/{id}", h_agreement_get, WHO_USER, 0},
+    {"POST", "/api/v1/agreements/{id}/signatures", h_agreement_sign, WHO_PARTY, ROUTE_BODY},
     {"GET", "/api/v1/crossings", h_crossings, WHO_PUBLIC, 0},
     {"POST", "/api/v1/crossings", h_crossing_create, WHO_ADMIN | WHO_MEDIATOR | WHO_HUMANITARIAN,
      ROUTE_BODY},

@@ -184,6 +184,38 @@ static int on_response(store *s, const store_event *ev, const json_t *b, tr_err 
     return rc;
 }
 
+static int on_agreement(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    const json_t *a = json_object_get(b, "agreement"), *n = json_object_get(b, "negotiation"),
+                 *doc = json_object_get(b, "doc");
+    char *canon;
+    int rc;
+    if (!json_is_integer(a) || !json_is_integer(n) || !json_is_object(doc))
+        return bad(e, ev, "agreement/negotiation/doc");
+    canon = jsx_canonical(doc, NULL);
+    rc = s->ops->agreement_insert(s, json_integer_value(a), json_integer_value(n), canon, ev->time,
+                                  e);
+    free(canon);
+    return rc;
+}
+
+static int on_signed(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    const json_t *a = json_object_get(b, "agreement");
+    const char *org = jsx_str(b, "org", NULL), *pk = jsx_str(b, "public_key", NULL),
+               *sig = jsx_str(b, "signature", NULL);
+    if (!json_is_integer(a) || !org || !pk || !sig) return bad(e, ev, "agreement/org/key/signature");
+    return s->ops->signature_put(s, json_integer_value(a), org, pk, sig, ev->time, e);
+}
+
+static int on_in_force(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    const json_t *a = json_object_get(b, "agreement"), *n = json_object_get(b, "negotiation");
+    if (!json_is_integer(a) || !json_is_integer(n)) return bad(e, ev, "agreement/negotiation");
+    if (s->ops->agreement_state(s, json_integer_value(a), "in_force", e)) return -1;
+    return s->ops->negotiation_state(s, json_integer_value(n), "agreed", e);
+}
+
 static int on_scenario(store *s, const store_event *ev, const json_t *b, tr_err *e)
 {
     const char *name = jsx_str(b, "name", NULL);
@@ -209,6 +241,9 @@ static const struct {
     {"negotiation.text_posted", on_text},
     {"negotiation.text_sent", on_text_sent},
     {"negotiation.response", on_response},
+    {"agreement.drafted", on_agreement},
+    {"agreement.signed", on_signed},
+    {"agreement.in_force", on_in_force},
 };
 
 #define N_PROJECTIONS (sizeof projections / sizeof projections[0])

@@ -62,4 +62,21 @@ json_t *nsvc_text_get(store *s, const acct_caller *by, int64_t id, int n, tr_err
 int nsvc_respond(store *s, const journal_actor *who, const acct_caller *by, int64_t id, int n,
                  const json_t *in, int *replaced, tr_err *e);
 
+/* {"text": N, "effective": "YYYY-MM-DD", "terms"?: {ISSUE: TEXT}} */
+extern const jsx_field nsvc_agreement_fields[];
+/* {"org": SLUG, "signature": BASE64} */
+extern const jsx_field nsvc_signature_fields[];
+
+/* A mediator drafts the agreement on version `text`, which every party must have accepted
+ * (409 agreement.not_accepted naming who has not). Sets *agreement. */
+int nsvc_agreement_draft(store *s, const journal_actor *who, const acct_caller *by, int64_t id,
+                         const json_t *in, int64_t *agreement, tr_err *e);
+/* {"id", "state", "agreement": {...}, "signatures": [...]}: the document `truce sign` and
+ * `truce agreement verify` read. Members only. */
+json_t *nsvc_agreement_get(store *s, const acct_caller *by, int64_t agreement, tr_err *e);
+/* A party posts its signature; checked against its organization's registered keys. When
+ * every party has signed, the agreement is in force and the negotiation agreed. */
+int nsvc_agreement_sign(store *s, const journal_actor *who, const acct_caller *by,
+                        int64_t agreement, const json_t *in, tr_err *e);
+
 #endif

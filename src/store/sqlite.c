@@ -130,6 +130,20 @@ static const char *const migrations[] = {
     "  response TEXT NOT NULL,"           /* canonical JSON */
     "  created_at TEXT NOT NULL,"
     "  PRIMARY KEY (negotiation_id, n, org));",
+    /* 5: agreements and the parties' signatures. */
+    "CREATE TABLE agreements("
+    "  id INTEGER PRIMARY KEY,"
+    "  negotiation_id INTEGER NOT NULL REFERENCES negotiations(id),"
+    "  doc TEXT NOT NULL,"                /* canonical JSON of the agreement object */
+    "  state TEXT NOT NULL CHECK (state IN ('drafted','in_force')),"
+    "  created_at TEXT NOT NULL);"
+    "CREATE TABLE agreement_signatures("
+    "  agreement_id INTEGER NOT NULL REFERENCES agreements(id),"
+    "  org TEXT NOT NULL,"
+    "  public_key TEXT NOT NULL,"
+    "  signature TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL,"
+    "  PRIMARY KEY (agreement_id, org));",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -153,6 +167,7 @@ enum stmt_id {
     ST_ORG_KEY_INSERT, ST_ORG_KEY_LIST,
     ST_NEG_INSERT, ST_NEG_NEXT, ST_NEG_GET, ST_PROFILE_PUT, ST_PROFILE_GET, ST_PROFILE_LIST,
     ST_TEXT_INSERT, ST_TEXT_NEXT, ST_TEXT_GET, ST_TEXT_SEND, ST_RESP_PUT, ST_RESP_LIST,
+    ST_NEG_STATE, ST_AGR_NEXT, ST_AGR_INSERT, ST_AGR_GET, ST_AGR_STATE, ST_SIG_PUT, ST_SIG_LIST,
     ST__COUNT
 };
 
@@ -235,6 +250,17 @@ static const char *const sql[ST__COUNT] = {
                     " response = excluded.response, created_at = excluded.created_at",
     [ST_RESP_LIST] = "SELECT org, response, created_at FROM negotiation_responses"
                      " WHERE negotiation_id = ? AND n = ? ORDER BY org",
+    [ST_NEG_STATE] = "UPDATE negotiations SET state = ? WHERE id = ?",
+    [ST_AGR_NEXT] = "SELECT coalesce(max(id), 0) + 1 FROM agreements",
+    [ST_AGR_INSERT] = "INSERT INTO agreements(id, negotiation_id, doc, state, created_at)"
+                      " VALUES (?, ?, ?, 'drafted', ?)",
+    [ST_AGR_GET] = "SELECT id, negotiation_id, doc, state, created_at FROM agreements"
+                   " WHERE id = ?",
+    [ST_AGR_STATE] = "UPDATE agreements SET state = ? WHERE id = ?",
+    [ST_SIG_PUT] = "INSERT INTO agreement_signatures(agreement_id, org, public_key, signature,"
+                   " created_at) VALUES (?, ?, ?, ?, ?)",
+    [ST_SIG_LIST] = "SELECT org, public_key, signature, created_at FROM agreement_signatures"
+                    " WHERE agreement_id = ? ORDER BY org",
     [ST_ORG_KEY_INSERT] = "INSERT INTO org_keys(id, org_id, public_key, created_at)"
                           " SELECT ?, id, ?, ? FROM orgs WHERE slug = ?",
     [ST_ORG_KEY_LIST] = "SELECT k.id, o.slug, k.public_key, k.created_at FROM org_keys k"
@@ -778,7 +804,8 @@ static int sq_checkpoint_scan(store *s, store_row_cb cb, void *cls, tr_err *e)
 
 static int sq_projections_clear(store *s, tr_err *e)
 {
-    return exec_sql((sq *)s, "DELETE FROM negotiation_responses; DELETE FROM negotiation_texts;"
+    return exec_sql((sq *)s, "DELETE FROM agreement_signatures; DELETE FROM agreements;"
+                             " DELETE FROM negotiation_responses; DELETE FROM negotiation_texts;"
                              " DELETE FROM negotiation_profiles; DELETE FROM negotiations;"
                              " DELETE FROM org_keys; DELETE FROM tokens; DELETE FROM users;"
                              " DELETE FROM orgs;"
@@ -1295,6 +1322,102 @@ static int sq_response_list(store *s, int64_t negotiation, int n, store_row_cb c
     return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
 }
 
+static int sq_negotiation_state(store *s, int64_t id, const char *state, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_NEG_STATE, e);
+    if (!st) return -1;
+    bind_text(st, 1, state);
+    sqlite3_bind_int64(st, 2, id);
+    return step_done(q, st, e);
+}
+
+static int sq_agreement_next_id(store *s, int64_t *id, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_AGR_NEXT, e);
+    if (!st || step_one(q, st, e) != 1) return -1;
+    *id = sqlite3_column_int64(st, 0);
+    done(st);
+    return 0;
+}
+
+static int sq_agreement_insert(store *s, int64_t id, int64_t negotiation, const char *doc,
+                               const char *when, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_AGR_INSERT, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, negotiation);
+    bind_text(st, 3, doc);
+    bind_text(st, 4, when);
+    return step_done(q, st, e);
+}
+
+static int sq_agreement_get(store *s, int64_t id, store_agreement *out, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_AGR_GET, e);
+    int found;
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, id);
+    if ((found = step_one(q, st, e)) != 1) return found;
+    out->id = sqlite3_column_int64(st, 0);
+    out->negotiation = sqlite3_column_int64(st, 1);
+    free(out->doc);
+    out->doc = strdup((const char *)sqlite3_column_text(st, 2));
+    col_copy(out->state, sizeof out->state, st, 3);
+    col_copy(out->created_at, sizeof out->created_at, st, 4);
+    done(st);
+    return 1;
+}
+
+static int sq_agreement_state(store *s, int64_t id, const char *state, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_AGR_STATE, e);
+    if (!st) return -1;
+    bind_text(st, 1, state);
+    sqlite3_bind_int64(st, 2, id);
+    return step_done(q, st, e);
+}
+
+static int sq_signature_put(store *s, int64_t agreement, const char *org, const char *pk,
+                            const char *sig, const char *when, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_SIG_PUT, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, agreement);
+    bind_text(st, 2, org);
+    bind_text(st, 3, pk);
+    bind_text(st, 4, sig);
+    bind_text(st, 5, when);
+    return step_done(q, st, e);
+}
+
+static int sq_signature_list(store *s, int64_t agreement, store_row_cb cb, void *cls, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_SIG_LIST, e);
+    int rc;
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, agreement);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        store_signature g = {(const char *)sqlite3_column_text(st, 0),
+                             (const char *)sqlite3_column_text(st, 1),
+                             (const char *)sqlite3_column_text(st, 2),
+                             (const char *)sqlite3_column_text(st, 3)};
+        if (cb(cls, &g)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    done(st);
+    return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
+}
+
 /* ---- open / close ---------------------------------------------------------------- */
 
 static void sq_close(store *s)
@@ -1362,6 +1485,13 @@ static const store_ops sqlite_ops = {
     .text_send = sq_text_send,
     .response_put = sq_response_put,
     .response_list = sq_response_list,
+    .negotiation_state = sq_negotiation_state,
+    .agreement_next_id = sq_agreement_next_id,
+    .agreement_insert = sq_agreement_insert,
+    .agreement_get = sq_agreement_get,
+    .agreement_state = sq_agreement_state,
+    .signature_put = sq_signature_put,
+    .signature_list = sq_signature_list,
 };
 
 static int pragma_int(sq *q, const char *pragma, int *out, tr_err *e)

@@ -121,6 +121,17 @@ typedef struct store_text {
     char created_at[STORE_TIME_MAX];
 } store_text;
 
+typedef struct store_agreement {
+    int64_t id, negotiation;
+    char *doc;               /* canonical JSON of the agreement object; malloc'd, replaced */
+    char state[16];          /* drafted | in_force */
+    char created_at[STORE_TIME_MAX];
+} store_agreement;
+
+typedef struct store_signature {
+    const char *org, *public_key, *signature, *time;
+} store_signature;
+
 typedef struct store_stats {
     int64_t journal_length;       /* Number of journal events. */
     int64_t db_bytes;             /* Database file plus its WAL. */
@@ -219,6 +230,16 @@ typedef struct store_ops {
                         const char *response, const char *when, tr_err *e);
     int (*response_list)(store *s, int64_t negotiation, int n, store_row_cb cb, void *cls,
                          tr_err *e); /* Rows: store_doc. */
+    int (*negotiation_state)(store *s, int64_t id, const char *state, tr_err *e);
+    /* Agreements and their signatures (rows: store_signature). */
+    int (*agreement_next_id)(store *s, int64_t *id, tr_err *e);
+    int (*agreement_insert)(store *s, int64_t id, int64_t negotiation, const char *doc,
+                            const char *when, tr_err *e);
+    int (*agreement_get)(store *s, int64_t id, store_agreement *out, tr_err *e);
+    int (*agreement_state)(store *s, int64_t id, const char *state, tr_err *e);
+    int (*signature_put)(store *s, int64_t agreement, const char *org, const char *public_key,
+                         const char *signature, const char *when, tr_err *e);
+    int (*signature_list)(store *s, int64_t agreement, store_row_cb cb, void *cls, tr_err *e);
 } store_ops;
 
 typedef struct store_zone {
