@@ -146,6 +146,10 @@ static const struct access_case {
     {"POST", "/api/v1/negotiations/{id}/texts/{n}/responses",
      "/api/v1/negotiations/1/texts/1/responses", "{\"overall\":\"accept\"}", "UAFFFFF", 201,
      0},
+    {"GET", "/api/v1/negotiations/{id}/analysis", "/api/v1/negotiations/1/analysis", NULL,
+     "UFAFFFF", 200, 0},
+    {"POST", "/api/v1/negotiations/{id}/suggestions", "/api/v1/negotiations/1/suggestions", "{}",
+     "UFAFFFF", 200, 0},
     /* Hamas has not accepted: allowed callers get 409 agreement.not_accepted. */
     {"POST", "/api/v1/negotiations/{id}/agreement", "/api/v1/negotiations/1/agreement",
      "{\"text\":1,\"effective\":\"2025-01-19\"}", "UFAFFFF", 409, 0},

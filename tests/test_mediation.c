@@ -401,6 +401,60 @@ static void an_agreement_every_party_signs(void **state)
     free(pk_h);
 }
 
+static void analysis_and_suggestions(void **state)
+{
+    th_resp r;
+    (void)state;
+    assert_int_equal(req("POST", "/api/v1/negotiations", usa,
+                         "{\"title\":\"Crossings\",\"parties\":[\"israel\",\"hamas\"],"
+                         "\"mediators\":[\"usa\"],\"issues\":[{\"name\":\"Trucks\",\"options\":"
+                         "[\"300\",\"450\",\"600\"]},{\"name\":\"Rafah\",\"options\":[\"closed\","
+                         "\"wounded only\",\"open\"]}]}", &r), 201);
+    int64_t id = json_integer_value(json_object_get(r.json, "id"));
+    th_resp_free(&r);
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/negotiations/%lld/analysis", (long long)id);
+    assert_int_equal(req("GET", path, usa, NULL, &r), 200);
+    assert_true(json_is_false(json_object_get(r.json, "available")));
+    th_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/negotiations/%lld/profile", (long long)id);
+    /* Both prefer Rafah open to the wounded; they disagree on trucks. */
+    assert_int_equal(req("PUT", path, israel, "{\"weights\":{\"Trucks\":1,\"Rafah\":1},"
+                         "\"values\":{\"Trucks\":{\"300\":1,\"450\":0.5},\"Rafah\":{\"closed\":0.5,"
+                         "\"wounded only\":1}}}", NULL), 200);
+    assert_int_equal(req("PUT", path, hamas, "{\"weights\":{\"Trucks\":1,\"Rafah\":1},"
+                         "\"values\":{\"Trucks\":{\"600\":1,\"450\":0.5},\"Rafah\":{\"open\":0.5,"
+                         "\"wounded only\":1}}}", NULL), 200);
+    snprintf(path, sizeof path, "/api/v1/negotiations/%lld/analysis", (long long)id);
+    assert_int_equal(req("GET", path, usa, NULL, &r), 200);
+    assert_true(json_is_true(json_object_get(r.json, "available")));
+    assert_string_equal(json_string_value(json_object_get(r.json, "outcomes")), "9");
+    json_t *nash = json_object_get(json_object_get(r.json, "nash"), "package");
+    assert_string_equal(json_string_value(json_object_get(nash, "Rafah")), "wounded only");
+    assert_string_equal(json_string_value(json_object_get(nash, "Trucks")), "450");
+    assert_null(strstr(r.body, "\"values\""));
+    th_resp_free(&r);
+    /* Parties do not get the analysis. */
+    assert_int_equal(req("GET", path, israel, NULL, NULL), 403);
+    /* A text that leaves something on the table, and what improves it. */
+    snprintf(path, sizeof path, "/api/v1/negotiations/%lld/texts", (long long)id);
+    assert_int_equal(req("POST", path, usa, "{\"package\":{\"Trucks\":\"450\",\"Rafah\":"
+                         "\"closed\"}}", &r), 201);
+    assert_true(json_is_false(json_object_get(json_object_get(r.json, "analysis"), "efficient")));
+    th_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/negotiations/%lld/suggestions", (long long)id);
+    assert_int_equal(req("POST", path, usa, "{}", &r), 200);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "from")), 1);
+    json_t *first = json_array_get(json_object_get(r.json, "improvements"), 0);
+    assert_non_null(first);
+    assert_int_equal(json_integer_value(json_object_get(first, "changes")), 1);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(first, "package"),
+                                                          "Rafah")), "wounded only");
+    th_resp_free(&r);
+    assert_int_equal(req("POST", path, usa, "{\"text\":7}", NULL), 404);
+    assert_int_equal(req("POST", path, usa, "{\"text\":\"one\"}", NULL), 400);
+}
+
 static void contains_marker(const th_resp *r, const char *who, const char *path)
 {
     static const char *markers[] = {MARK_RESERVATION, MARK_WEIGHT, MARK_VALUE, "31415926",
@@ -431,6 +485,8 @@ static void no_other_caller_sees_a_private_profile(void **state)
     snprintf(paths[np++], 128, "/api/v1/negotiations/1/nothing");
     snprintf(paths[np++], 128, "/api/v1/negotiations/2/texts/2");
     snprintf(paths[np++], 128, "/api/v1/negotiations/2/texts/1");
+    snprintf(paths[np++], 128, "/api/v1/negotiations/1/analysis");
+    snprintf(paths[np++], 128, "/api/v1/agreements/1");
     /* Israel's markers must reach nobody; Hamas's mediators-only comment must not reach
      * Israel. Mediators do see Hamas's comment, so they are checked for Israel's only. */
     const char *callers[] = {NULL, hamas, un, admin, israel};
@@ -477,6 +533,7 @@ int main(void)
         cmocka_unit_test(bad_input_changes_nothing),
         cmocka_unit_test(texts_analysis_override_sending_and_responses),
         cmocka_unit_test(an_agreement_every_party_signs),
+        cmocka_unit_test(analysis_and_suggestions),
         cmocka_unit_test(no_other_caller_sees_a_private_profile),
     };
     return cmocka_run_group_tests_name("mediation", tests, setup, teardown);

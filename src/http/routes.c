@@ -540,6 +540,29 @@ static int h_text_respond(http_req *r)
     return http__defer(r, response_write);
 }
 
+static int h_negotiation_analysis(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    int64_t id;
+    store *s;
+    json_t *out;
+    if (negotiation_id(r, &id) || !(s = reader_or_fail(r))) return 0;
+    if (!(out = nsvc_analysis(s, &r->caller, id, &e))) return http__fail(r, &e);
+    return http__reply(r, 200, out);
+}
+
+static int h_negotiation_suggest(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    int64_t id;
+    store *s;
+    json_t *out;
+    if (negotiation_id(r, &id) || check(r, nsvc_suggest_fields) || !(s = reader_or_fail(r)))
+        return 0;
+    if (!(out = nsvc_suggest(s, &r->caller, id, r->json, &e))) return http__fail(r, &e);
+    return http__reply(r, 200, out);
+}
+
 static int agreement_write(store *s, void *cls, tr_err *e)
 {
     http_req *r = cls;
@@ -743,6 +766,9 @@ const http_route http__routes[] = {
     {"GET", "/api/v1/negotiations/{id}/texts/{n}", h_text_get, WHO_USER, 0},
     {"POST", "/api/v1/negotiations/{id}/texts/{n}/send", h_text_send, WHO_MEDIATOR, ROUTE_BODY},
     {"POST", "/api/v1/negotiations/{id}/texts/{n}/responses", h_text_respond, WHO_PARTY,
+     ROUTE_BODY},
+    {"GET", "/api/v1/negotiations/{id}/analysis", h_negotiation_analysis, WHO_MEDIATOR, 0},
+    {"POST", "/api/v1/negotiations/{id}/suggestions", h_negotiation_suggest, WHO_MEDIATOR,
      ROUTE_BODY},
     {"POST", "/api/v1/negotiations/{id}/agreement", h_agreement_draft, WHO_MEDIATOR, ROUTE_BODY},
     {"GET", "/api/v1/agreements/{id}", h_agreement_get, WHO_USER, 0},

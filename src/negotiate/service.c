@@ -967,3 +967,138 @@ out:
     json_decref(spec);
     return rc;
 }
+
+/* ---- analysis and suggestions ------------------------------------------------------------ */
+
+const jsx_field nsvc_suggest_fields[] = {
+    {.name = "text", .type = JSX_INT, .flags = JSX_OPTIONAL, .min = 1, .max = 1000000},
+    {0},
+};
+
+/* The domain of the disclosing parties, or NULL with *note set when there are fewer than
+ * two. */
+static neg_domain *disclosed_domain(store *s, int64_t id, const json_t *spec, json_t **disclosed,
+                                    tr_err *e)
+{
+    json_t *profiles = json_object(), *org;
+    neg_domain *d = NULL;
+    size_t k;
+    *disclosed = json_array();
+    if (s->ops->profile_list(s, id, collect_profile, profiles, e)) goto out;
+    json_array_foreach(json_object_get(spec, "parties"), k, org) {
+        const json_t *p = json_object_get(profiles, json_string_value(org));
+        if (p && strcmp(jsx_str(p, "disclosure", "gains"), "gains") == 0)
+            json_array_append(*disclosed, org);
+    }
+    if (json_array_size(*disclosed) >= 2) d = domain_for(spec, profiles, *disclosed, e);
+out:
+    json_decref(profiles);
+    return d;
+}
+
+static json_t *gains_json(const neg_domain *d, const neg_analysis *a, const double *u)
+{
+    json_t *g = json_object();
+    for (int p = 0; p < neg_parties(d); p++) {
+        double r = neg_reservation(d, p), span = a->has_rational ? a->ideal[p] - r : 1 - r;
+        json_object_set_new(g, neg_party_name(d, p), json_real(span > 0 ? (u[p] - r) / span : 1));
+    }
+    return g;
+}
+
+static json_t *point_json(const neg_domain *d, const neg_analysis *a, const neg_point *pt)
+{
+    if (!a->has_rational) return json_null();
+    return json_pack("{s:o, s:o}", "package", package_json(d, pt->package), "gains",
+                     gains_json(d, a, pt->u));
+}
+
+json_t *nsvc_analysis(store *s, const acct_caller *by, int64_t id, tr_err *e)
+{
+    const char *role;
+    json_t *spec = load(s, by, id, &role, e), *disclosed = NULL, *out = NULL;
+    neg_domain *d;
+    neg_analysis *a = NULL;
+    char count[600];
+    if (!spec) return NULL;
+    if (strcmp(role, "mediator") != 0) {
+        err_set(e, 403, "auth.forbidden", NULL, "only the mediators see the analysis");
+        goto out;
+    }
+    d = disclosed_domain(s, id, spec, &disclosed, e);
+    if (!d) {
+        if (e->status) goto out;
+        out = json_pack("{s:O, s:b, s:s}", "disclosed", disclosed, "available", 0, "note",
+                        "fewer than two parties disclose their gains: no analysis");
+        goto out;
+    }
+    if (neg_analyze(d, NULL, &a, e) == 0) {
+        neg_outcome_count(d, count, sizeof count);
+        out = json_pack("{s:O, s:b, s:s, s:I, s:b}", "disclosed", disclosed, "available", 1,
+                        "outcomes", count, "frontier_size", (json_int_t)a->n_frontier,
+                        "has_rational", a->has_rational);
+        json_object_set_new(out, "nash", point_json(d, a, &a->nash));
+        json_object_set_new(out, "kalai_smorodinsky", point_json(d, a, &a->kalai_smorodinsky));
+        json_object_set_new(out, "egalitarian", point_json(d, a, &a->egalitarian));
+        json_object_set_new(out, "max_welfare", point_json(d, a, &a->max_welfare));
+    }
+    neg_analysis_free(a);
+    neg_domain_free(d);
+out:
+    json_decref(disclosed);
+    json_decref(spec);
+    return out;
+}
+
+json_t *nsvc_suggest(store *s, const acct_caller *by, int64_t id, const json_t *in, tr_err *e)
+{
+    json_t *out = nsvc_analysis(s, by, id, e), *spec = NULL, *disclosed = NULL, *text = NULL;
+    store_text t = {0};
+    const char *role;
+    int n = (int)json_integer_value(json_object_get(in, "text")), found;
+    neg_domain *d = NULL;
+    neg_analysis *a = NULL;
+    neg_proposal *p = NULL;
+    int *pk = NULL;
+    if (!out || !json_is_true(json_object_get(out, "available"))) return out;
+    spec = load(s, by, id, &role, e);
+    if (!spec) goto fail;
+    if (!n && s->ops->text_next(s, id, &n, e) == 0) n--;
+    if (n < 1) {
+        err_set(e, 404, "text.not_found", "post a text first", "the negotiation has no text yet");
+        goto fail;
+    }
+    found = s->ops->text_get(s, id, n, &t, e);
+    if (found <= 0) {
+        if (found == 0) err_set(e, 404, "text.not_found", NULL, "no version %d", n);
+        goto fail;
+    }
+    text = json_loads(t.text, 0, NULL);
+    d = disclosed_domain(s, id, spec, &disclosed, e);
+    if (!d) goto fail;
+    pk = package_of(d, json_object_get(text, "package"));
+    if (neg_analyze(d, NULL, &a, e) || neg_proposal_analyze(d, a, pk, 5, 0.5, &p, e)) goto fail;
+    json_t *imp = json_array();
+    for (size_t j = 0; j < p->n_dominating; j++)
+        json_array_append_new(imp, json_pack("{s:o, s:i, s:o}", "package",
+                                             package_json(d, p->dominating[j].package), "changes",
+                                             p->changes[j], "gains",
+                                             gains_json(d, a, p->dominating[j].u)));
+    json_object_set_new(out, "from", json_integer(n));
+    json_object_set_new(out, "improvements", imp);
+    goto done;
+fail:
+    json_decref(out);
+    out = NULL;
+done:
+    neg_proposal_free(p);
+    neg_analysis_free(a);
+    free(pk);
+    neg_domain_free(d);
+    free(t.text);
+    free(t.sent_to);
+    json_decref(text);
+    json_decref(disclosed);
+    json_decref(spec);
+    return out;
+}

@@ -62,6 +62,16 @@ json_t *nsvc_text_get(store *s, const acct_caller *by, int64_t id, int n, tr_err
 int nsvc_respond(store *s, const journal_actor *who, const acct_caller *by, int64_t id, int n,
                  const json_t *in, int *replaced, tr_err *e);
 
+/* The engine over the parties that disclose their gains (mediators only): outcomes,
+ * frontier size, and the Nash, Kalai-Smorodinsky, egalitarian and max-welfare packages
+ * with each disclosed party's normalised gain. */
+json_t *nsvc_analysis(store *s, const acct_caller *by, int64_t id, tr_err *e);
+/* {"text"?: N} */
+extern const jsx_field nsvc_suggest_fields[];
+/* Packages near version N (the latest by default) that leave every disclosed party at
+ * least as well off and one better, fewest changed terms first, and the balanced points. */
+json_t *nsvc_suggest(store *s, const acct_caller *by, int64_t id, const json_t *in, tr_err *e);
+
 /* {"text": N, "effective": "YYYY-MM-DD", "terms"?: {ISSUE: TEXT}} */
 extern const jsx_field nsvc_agreement_fields[];
 /* {"org": SLUG, "signature": BASE64} */
