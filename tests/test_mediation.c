@@ -81,37 +81,38 @@ static void open_read_and_put_profiles(void **state)
     th_resp r;
     (void)state;
     assert_int_equal(req("POST", "/api/v1/negotiations", usa, NEGOTIATION, &r), 201);
-    assert_int_equal(json_integer_value(json_object_get(r.json, "id")), 1);
+    /* The demo scenario's negotiation is number 1. */
+    assert_int_equal(json_integer_value(json_object_get(r.json, "id")), 2);
     assert_string_equal(json_string_value(json_object_get(r.json, "state")), "open");
     assert_string_equal(json_string_value(json_object_get(r.json, "role")), "mediator");
     assert_non_null(json_object_get(r.json, "receipt"));
     th_resp_free(&r);
-    assert_int_equal(req("GET", "/api/v1/negotiations/1", hamas, NULL, &r), 200);
+    assert_int_equal(req("GET", "/api/v1/negotiations/2", hamas, NULL, &r), 200);
     assert_string_equal(json_string_value(json_object_get(r.json, "role")), "party");
     assert_int_equal(json_array_size(json_object_get(r.json, "issues")), 3);
     th_resp_free(&r);
     /* Not a member: as if it did not exist. */
-    assert_int_equal(req("GET", "/api/v1/negotiations/1", un, NULL, &r), 404);
+    assert_int_equal(req("GET", "/api/v1/negotiations/2", un, NULL, &r), 404);
     assert_string_equal(json_string_value(json_object_get(json_object_get(r.json, "error"),
                                                           "code")), "negotiation.not_found");
     th_resp_free(&r);
-    assert_int_equal(req("GET", "/api/v1/negotiations/99", usa, NULL, NULL), 404);
+    assert_int_equal(req("GET", "/api/v1/negotiations/999", usa, NULL, NULL), 404);
     assert_int_equal(req("GET", "/api/v1/negotiations/abc", usa, NULL, NULL), 404);
 
-    assert_int_equal(req("PUT", "/api/v1/negotiations/1/profile", israel, ISRAEL_PROFILE, &r), 200);
+    assert_int_equal(req("PUT", "/api/v1/negotiations/2/profile", israel, ISRAEL_PROFILE, &r), 200);
     assert_int_equal(json_integer_value(json_object_get(r.json, "version")), 1);
     assert_string_equal(json_string_value(json_object_get(r.json, "disclosure")), "none");
     th_resp_free(&r);
-    assert_int_equal(req("GET", "/api/v1/negotiations/1/profile", israel, NULL, &r), 200);
+    assert_int_equal(req("GET", "/api/v1/negotiations/2/profile", israel, NULL, &r), 200);
     assert_non_null(strstr(r.body, MARK_RESERVATION));
     th_resp_free(&r);
     /* A replacement is a new version; the default disclosure is "gains". */
-    assert_int_equal(req("PUT", "/api/v1/negotiations/1/profile", hamas,
+    assert_int_equal(req("PUT", "/api/v1/negotiations/2/profile", hamas,
                          "{\"weights\":{\"Aid trucks per day\":1},\"values\":{"
                          "\"Aid trucks per day\":{\"600\":1}}}", &r), 200);
     assert_string_equal(json_string_value(json_object_get(r.json, "disclosure")), "gains");
     th_resp_free(&r);
-    assert_int_equal(req("PUT", "/api/v1/negotiations/1/profile", hamas,
+    assert_int_equal(req("PUT", "/api/v1/negotiations/2/profile", hamas,
                          "{\"weights\":{\"Aid trucks per day\":1},\"values\":{"
                          "\"Aid trucks per day\":{\"600\":1,\"450\":0.5}}}", &r), 200);
     assert_int_equal(json_integer_value(json_object_get(r.json, "version")), 2);
@@ -139,27 +140,27 @@ static void bad_input_changes_nothing(void **state)
         {"usa", "POST", "/api/v1/negotiations", "{\"title\":\"x\",\"parties\":[\"israel\","
          "\"hamas\"],\"mediators\":[\"usa\"],\"issues\":[]}", "request.invalid_field", "issues",
          400},
-        {"israel", "PUT", "/api/v1/negotiations/1/profile", "{\"weights\":{\"Colour\":1},"
+        {"israel", "PUT", "/api/v1/negotiations/2/profile", "{\"weights\":{\"Colour\":1},"
          "\"values\":{}}", "request.invalid_field", "weights.Colour", 400},
-        {"israel", "PUT", "/api/v1/negotiations/1/profile", "{\"weights\":{\"Rafah crossing\":-1},"
+        {"israel", "PUT", "/api/v1/negotiations/2/profile", "{\"weights\":{\"Rafah crossing\":-1},"
          "\"values\":{}}", "request.invalid_field", "weights.Rafah crossing", 400},
-        {"israel", "PUT", "/api/v1/negotiations/1/profile", "{\"weights\":{\"Rafah crossing\":0},"
+        {"israel", "PUT", "/api/v1/negotiations/2/profile", "{\"weights\":{\"Rafah crossing\":0},"
          "\"values\":{}}", "request.invalid_field", "weights", 400},
-        {"israel", "PUT", "/api/v1/negotiations/1/profile", "{\"weights\":{\"Rafah crossing\":1},"
+        {"israel", "PUT", "/api/v1/negotiations/2/profile", "{\"weights\":{\"Rafah crossing\":1},"
          "\"values\":{\"Rafah crossing\":{\"open\":1.5}}}", "request.invalid_field",
          "values.Rafah crossing.open", 400},
-        {"israel", "PUT", "/api/v1/negotiations/1/profile", "{\"weights\":{\"Rafah crossing\":1},"
+        {"israel", "PUT", "/api/v1/negotiations/2/profile", "{\"weights\":{\"Rafah crossing\":1},"
          "\"values\":{\"Rafah crossing\":{\"ajar\":1}}}", "request.invalid_field",
          "values.Rafah crossing.ajar", 400},
-        {"israel", "PUT", "/api/v1/negotiations/1/profile", "{\"weights\":{\"Rafah crossing\":1},"
+        {"israel", "PUT", "/api/v1/negotiations/2/profile", "{\"weights\":{\"Rafah crossing\":1},"
          "\"values\":{},\"red_lines\":{\"Rafah crossing\":[\"ajar\"]}}", "request.invalid_field",
          "red_lines.Rafah crossing", 400},
-        {"israel", "PUT", "/api/v1/negotiations/1/profile", "{\"weights\":{\"Rafah crossing\":1},"
+        {"israel", "PUT", "/api/v1/negotiations/2/profile", "{\"weights\":{\"Rafah crossing\":1},"
          "\"values\":{},\"disclosure\":\"everything\"}", "request.invalid_field", "disclosure",
          400},
-        {"israel", "PUT", "/api/v1/negotiations/1/profile", "{\"weights\":{\"Rafah crossing\":1},"
+        {"israel", "PUT", "/api/v1/negotiations/2/profile", "{\"weights\":{\"Rafah crossing\":1},"
          "\"values\":{},\"reservation\":2}", "request.invalid_field", "reservation", 400},
-        {"israel", "PUT", "/api/v1/negotiations/2/profile", "{\"weights\":{\"a\":1},"
+        {"israel", "PUT", "/api/v1/negotiations/3/profile", "{\"weights\":{\"a\":1},"
          "\"values\":{}}", "negotiation.not_found", NULL, 404},
     };
     (void)state;
@@ -192,27 +193,27 @@ static void texts_analysis_override_sending_and_responses(void **state)
     th_resp r;
     (void)state;
     assert_int_equal(req("POST", "/api/v1/negotiations", usa, BALANCED_NEGOTIATION, &r), 201);
-    assert_int_equal(json_integer_value(json_object_get(r.json, "id")), 2);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "id")), 3);
     th_resp_free(&r);
-    assert_int_equal(req("PUT", "/api/v1/negotiations/2/profile", israel,
+    assert_int_equal(req("PUT", "/api/v1/negotiations/3/profile", israel,
                          "{\"weights\":{\"Trucks\":1,\"Withdrawal\":1},\"values\":{\"Trucks\":"
                          "{\"300\":1,\"450\":0.5,\"600\":0},\"Withdrawal\":{\"corridor\":1,"
                          "\"buffer\":0.5,\"full\":0}}}", NULL), 200);
-    assert_int_equal(req("PUT", "/api/v1/negotiations/2/profile", hamas,
+    assert_int_equal(req("PUT", "/api/v1/negotiations/3/profile", hamas,
                          "{\"weights\":{\"Trucks\":1,\"Withdrawal\":1},\"values\":{\"Trucks\":"
                          "{\"300\":0,\"450\":0.5,\"600\":1},\"Withdrawal\":{\"corridor\":0,"
                          "\"buffer\":0.5,\"full\":1}},\"reservation\":0.2}", NULL), 200);
     int64_t before = th_journal_len(T.db);
     /* A diktat: Hamas gets nothing, below its reservation. */
     const char *diktat = "{\"package\":{\"Trucks\":\"300\",\"Withdrawal\":\"corridor\"}}";
-    assert_int_equal(req("POST", "/api/v1/negotiations/2/texts", usa, diktat, &r), 409);
+    assert_int_equal(req("POST", "/api/v1/negotiations/3/texts", usa, diktat, &r), 409);
     assert_string_equal(json_string_value(json_object_get(json_object_get(r.json, "error"),
                                                           "code")), "text.one_sided");
     assert_non_null(strstr(r.body, "unacceptable to hamas"));
     th_resp_free(&r);
     assert_int_equal(th_journal_len(T.db), before);
     /* With an override it goes in, and the analysis says so. */
-    assert_int_equal(req("POST", "/api/v1/negotiations/2/texts", usa,
+    assert_int_equal(req("POST", "/api/v1/negotiations/3/texts", usa,
                          "{\"package\":{\"Trucks\":\"300\",\"Withdrawal\":\"corridor\"},"
                          "\"override_reason\":\"opening position, for the record\"}", &r), 201);
     assert_int_equal(json_integer_value(json_object_get(r.json, "n")), 1);
@@ -221,25 +222,25 @@ static void texts_analysis_override_sending_and_responses(void **state)
     assert_true(json_is_true(json_object_get(an, "one_sided")));
     th_resp_free(&r);
     /* A balanced text. */
-    assert_int_equal(req("POST", "/api/v1/negotiations/2/texts", usa,
+    assert_int_equal(req("POST", "/api/v1/negotiations/3/texts", usa,
                          "{\"package\":{\"Trucks\":\"450\",\"Withdrawal\":\"buffer\"},"
                          "\"rationale\":{\"Trucks\":\"the middle\"}}", &r), 201);
     assert_int_equal(json_integer_value(json_object_get(r.json, "n")), 2);
     assert_true(json_is_false(json_object_get(json_object_get(r.json, "analysis"), "one_sided")));
     th_resp_free(&r);
     /* Not sent yet: the parties cannot see or answer it. */
-    assert_int_equal(req("GET", "/api/v1/negotiations/2/texts/2", hamas, NULL, NULL), 404);
-    assert_int_equal(req("POST", "/api/v1/negotiations/2/texts/2/responses", hamas,
+    assert_int_equal(req("GET", "/api/v1/negotiations/3/texts/2", hamas, NULL, NULL), 404);
+    assert_int_equal(req("POST", "/api/v1/negotiations/3/texts/2/responses", hamas,
                          "{\"overall\":\"accept\"}", &r), 409);
     assert_string_equal(json_string_value(json_object_get(json_object_get(r.json, "error"),
                                                           "code")), "text.not_sent");
     th_resp_free(&r);
     /* Sent to Hamas first. */
-    assert_int_equal(req("POST", "/api/v1/negotiations/2/texts/2/send", usa,
+    assert_int_equal(req("POST", "/api/v1/negotiations/3/texts/2/send", usa,
                          "{\"to\":[\"hamas\"]}", &r), 200);
     th_resp_free(&r);
-    assert_int_equal(req("GET", "/api/v1/negotiations/2/texts/2", israel, NULL, NULL), 404);
-    assert_int_equal(req("GET", "/api/v1/negotiations/2/texts/2", hamas, NULL, &r), 200);
+    assert_int_equal(req("GET", "/api/v1/negotiations/3/texts/2", israel, NULL, NULL), 404);
+    assert_int_equal(req("GET", "/api/v1/negotiations/3/texts/2", hamas, NULL, &r), 200);
     json_t *fy = json_object_get(r.json, "for_you");
     assert_true(fabs(json_real_value(json_object_get(fy, "utility")) - 0.5) < 1e-9);
     assert_true(json_is_true(json_object_get(fy, "acceptable")));
@@ -250,10 +251,10 @@ static void texts_analysis_override_sending_and_responses(void **state)
     const char *answer = "{\"overall\":\"reject\",\"terms\":{\"Trucks\":{\"stance\":\"counter\","
                          "\"counter\":\"600\",\"comment\":\"" SECRET_COMMENT "\","
                          "\"visibility\":\"mediators\"}}}";
-    assert_int_equal(req("POST", "/api/v1/negotiations/2/texts/2/responses", hamas, answer, &r), 201);
+    assert_int_equal(req("POST", "/api/v1/negotiations/3/texts/2/responses", hamas, answer, &r), 201);
     assert_true(json_is_false(json_object_get(r.json, "replaced")));
     th_resp_free(&r);
-    assert_int_equal(req("POST", "/api/v1/negotiations/2/texts/2/responses", hamas, answer, &r), 200);
+    assert_int_equal(req("POST", "/api/v1/negotiations/3/texts/2/responses", hamas, answer, &r), 200);
     assert_true(json_is_true(json_object_get(r.json, "replaced")));
     th_resp_free(&r);
     /* Bad answers change nothing. */
@@ -270,26 +271,26 @@ static void texts_analysis_override_sending_and_responses(void **state)
         "\"visibility\":\"everyone\"}}}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        assert_int_equal(req("POST", "/api/v1/negotiations/2/texts/2/responses", hamas, bad[i],
+        assert_int_equal(req("POST", "/api/v1/negotiations/3/texts/2/responses", hamas, bad[i],
                              &r), 400);
         th_resp_free(&r);
     }
-    assert_int_equal(req("POST", "/api/v1/negotiations/2/texts", usa,
+    assert_int_equal(req("POST", "/api/v1/negotiations/3/texts", usa,
                          "{\"package\":{\"Trucks\":\"450\"}}", &r), 400);
     assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(
                             r.json, "error"), "detail"), "field")), "package.Withdrawal");
     th_resp_free(&r);
-    assert_int_equal(req("POST", "/api/v1/negotiations/2/texts/9/send", usa, "{}", NULL), 404);
-    assert_int_equal(req("POST", "/api/v1/negotiations/2/texts/2/send", usa,
+    assert_int_equal(req("POST", "/api/v1/negotiations/3/texts/9/send", usa, "{}", NULL), 404);
+    assert_int_equal(req("POST", "/api/v1/negotiations/3/texts/2/send", usa,
                          "{\"to\":[\"usa\"]}", NULL), 400);
     assert_int_equal(th_journal_len(T.db), before);
     /* The mediators see every response; Israel, once sent the text, only its own. */
-    assert_int_equal(req("GET", "/api/v1/negotiations/2/texts/2", usa, NULL, &r), 200);
+    assert_int_equal(req("GET", "/api/v1/negotiations/3/texts/2", usa, NULL, &r), 200);
     assert_non_null(strstr(r.body, SECRET_COMMENT));
     assert_non_null(json_object_get(json_object_get(r.json, "responses"), "hamas"));
     th_resp_free(&r);
-    assert_int_equal(req("POST", "/api/v1/negotiations/2/texts/2/send", usa, "{}", NULL), 200);
-    assert_int_equal(req("GET", "/api/v1/negotiations/2/texts/2", israel, NULL, &r), 200);
+    assert_int_equal(req("POST", "/api/v1/negotiations/3/texts/2/send", usa, "{}", NULL), 200);
+    assert_int_equal(req("GET", "/api/v1/negotiations/3/texts/2", israel, NULL, &r), 200);
     assert_null(strstr(r.body, SECRET_COMMENT));
     assert_true(json_is_null(json_object_get(r.json, "your_response")));
     th_resp_free(&r);
@@ -316,20 +317,20 @@ static void an_agreement_every_party_signs(void **state)
     char key_i[400], key_h[400], body[300];
     (void)state;
     /* Version 2 of negotiation 2: Hamas switches to accept; Israel accepts. */
-    assert_int_equal(req("POST", "/api/v1/negotiations/2/agreement", usa,
+    assert_int_equal(req("POST", "/api/v1/negotiations/3/agreement", usa,
                          "{\"text\":2,\"effective\":\"2025-01-19\"}", &r), 409);
     assert_non_null(strstr(r.body, "hamas"));
     th_resp_free(&r);
-    assert_int_equal(req("POST", "/api/v1/negotiations/2/texts/2/responses", hamas,
+    assert_int_equal(req("POST", "/api/v1/negotiations/3/texts/2/responses", hamas,
                          "{\"overall\":\"accept\"}", NULL), 200);
-    assert_int_equal(req("POST", "/api/v1/negotiations/2/texts/2/responses", israel,
+    assert_int_equal(req("POST", "/api/v1/negotiations/3/texts/2/responses", israel,
                          "{\"overall\":\"accept\"}", NULL), 201);
-    assert_int_equal(req("POST", "/api/v1/negotiations/2/agreement", usa,
+    assert_int_equal(req("POST", "/api/v1/negotiations/3/agreement", usa,
                          "{\"text\":2,\"effective\":\"Jan 19\"}", NULL), 400);
-    assert_int_equal(req("POST", "/api/v1/negotiations/2/agreement", usa,
+    assert_int_equal(req("POST", "/api/v1/negotiations/3/agreement", usa,
                          "{\"text\":2,\"effective\":\"2025-01-19\",\"terms\":{\"Trucks\":"
                          "\"450 trucks a day through Kerem Shalom and Rafah\"}}", &r), 201);
-    assert_int_equal(json_integer_value(json_object_get(r.json, "id")), 1);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "id")), 2);
     assert_string_equal(json_string_value(json_object_get(r.json, "state")), "drafted");
     th_resp_free(&r);
 
@@ -340,15 +341,15 @@ static void an_agreement_every_party_signs(void **state)
     assert_int_equal(th_truce(&pk_h, NULL, NULL, "keygen --out '%s'", key_h), 0);
     pk_i[strcspn(pk_i, "\n")] = 0;
     pk_h[strcspn(pk_h, "\n")] = 0;
-    /* Hamas has no key yet. */
-    assert_int_equal(req("GET", "/api/v1/agreements/1", hamas, NULL, &r), 200);
+    /* Hamas's new key is not registered yet (the demo's agreement registered another). */
+    assert_int_equal(req("GET", "/api/v1/agreements/2", hamas, NULL, &r), 200);
     const char *doc = save("agreement.json", r.body);
     th_resp_free(&r);
     assert_int_equal(th_truce(&sig, NULL, NULL, "sign --key '%s' '%s'", key_h, doc), 0);
     sig[strcspn(sig, "\n")] = 0;
     snprintf(body, sizeof body, "{\"org\":\"hamas\",\"signature\":\"%s\"}", sig);
-    assert_int_equal(req("POST", "/api/v1/agreements/1/signatures", hamas, body, &r), 409);
-    assert_non_null(strstr(r.body, "key.missing"));
+    assert_int_equal(req("POST", "/api/v1/agreements/2/signatures", hamas, body, &r), 400);
+    assert_non_null(strstr(r.body, "signature.invalid"));
     th_resp_free(&r);
     snprintf(body, sizeof body, "{\"public_key\":\"%s\"}", pk_h);
     assert_int_equal(req("POST", "/api/v1/orgs/hamas/keys", hamas, body, NULL), 201);
@@ -358,33 +359,33 @@ static void an_agreement_every_party_signs(void **state)
     int64_t before = th_journal_len(T.db);
     /* Israel cannot post Hamas's signature; a signature by the wrong key fails. */
     snprintf(body, sizeof body, "{\"org\":\"hamas\",\"signature\":\"%s\"}", sig);
-    assert_int_equal(req("POST", "/api/v1/agreements/1/signatures", israel, body, NULL), 403);
+    assert_int_equal(req("POST", "/api/v1/agreements/2/signatures", israel, body, NULL), 403);
     snprintf(body, sizeof body, "{\"org\":\"israel\",\"signature\":\"%s\"}", sig);
-    assert_int_equal(req("POST", "/api/v1/agreements/1/signatures", israel, body, &r), 400);
+    assert_int_equal(req("POST", "/api/v1/agreements/2/signatures", israel, body, &r), 400);
     assert_non_null(strstr(r.body, "signature.invalid"));
     th_resp_free(&r);
     assert_int_equal(th_journal_len(T.db), before);
 
     snprintf(body, sizeof body, "{\"org\":\"hamas\",\"signature\":\"%s\"}", sig);
-    assert_int_equal(req("POST", "/api/v1/agreements/1/signatures", hamas, body, &r), 201);
+    assert_int_equal(req("POST", "/api/v1/agreements/2/signatures", hamas, body, &r), 201);
     assert_string_equal(json_string_value(json_object_get(r.json, "state")), "drafted");
     th_resp_free(&r);
-    assert_int_equal(req("POST", "/api/v1/agreements/1/signatures", hamas, body, &r), 409);
+    assert_int_equal(req("POST", "/api/v1/agreements/2/signatures", hamas, body, &r), 409);
     assert_non_null(strstr(r.body, "signature.exists"));
     th_resp_free(&r);
     free(sig);
     assert_int_equal(th_truce(&sig, NULL, NULL, "sign --key '%s' '%s'", key_i, doc), 0);
     sig[strcspn(sig, "\n")] = 0;
     snprintf(body, sizeof body, "{\"org\":\"israel\",\"signature\":\"%s\"}", sig);
-    assert_int_equal(req("POST", "/api/v1/agreements/1/signatures", israel, body, &r), 201);
+    assert_int_equal(req("POST", "/api/v1/agreements/2/signatures", israel, body, &r), 201);
     assert_string_equal(json_string_value(json_object_get(r.json, "state")), "in_force");
     assert_int_equal(json_array_size(json_object_get(r.json, "signatures")), 2);
     th_resp_free(&r);
-    assert_int_equal(req("GET", "/api/v1/negotiations/2", usa, NULL, &r), 200);
+    assert_int_equal(req("GET", "/api/v1/negotiations/3", usa, NULL, &r), 200);
     assert_string_equal(json_string_value(json_object_get(r.json, "state")), "agreed");
     th_resp_free(&r);
     /* Anyone holding the document can check every signature offline. */
-    assert_int_equal(req("GET", "/api/v1/agreements/1", israel, NULL, &r), 200);
+    assert_int_equal(req("GET", "/api/v1/agreements/2", israel, NULL, &r), 200);
     const char *final = save("signed.json", r.body);
     assert_int_equal(th_truce(NULL, NULL, NULL, "agreement verify '%s'", final), 0);
     char *tampered = strdup(r.body);
@@ -395,7 +396,7 @@ static void an_agreement_every_party_signs(void **state)
     free(tampered);
     th_resp_free(&r);
     /* Not a member: no agreement. */
-    assert_int_equal(req("GET", "/api/v1/agreements/1", un, NULL, NULL), 404);
+    assert_int_equal(req("GET", "/api/v1/agreements/2", un, NULL, NULL), 404);
     free(sig);
     free(pk_i);
     free(pk_h);
@@ -471,8 +472,8 @@ static void no_other_caller_sees_a_private_profile(void **state)
     int np = 0;
     (void)state;
     int64_t n = th_journal_len(T.db);
-    snprintf(paths[np++], 128, "/api/v1/negotiations/1");
-    snprintf(paths[np++], 128, "/api/v1/negotiations/1/profile");
+    snprintf(paths[np++], 128, "/api/v1/negotiations/2");
+    snprintf(paths[np++], 128, "/api/v1/negotiations/2/profile");
     snprintf(paths[np++], 128, "/api/v1/journal?limit=1000");
     snprintf(paths[np++], 128, "/api/v1/log/entries?start=0&end=%lld", (long long)n);
     snprintf(paths[np++], 128, "/api/v1/log/entries?start=%lld&end=%lld", (long long)(n - 5),
@@ -482,11 +483,11 @@ static void no_other_caller_sees_a_private_profile(void **state)
     snprintf(paths[np++], 128, "/api/v1/log/checkpoint");
     snprintf(paths[np++], 128, "/metrics");
     snprintf(paths[np++], 128, "/api/v1/orgs");
-    snprintf(paths[np++], 128, "/api/v1/negotiations/1/nothing");
-    snprintf(paths[np++], 128, "/api/v1/negotiations/2/texts/2");
-    snprintf(paths[np++], 128, "/api/v1/negotiations/2/texts/1");
-    snprintf(paths[np++], 128, "/api/v1/negotiations/1/analysis");
-    snprintf(paths[np++], 128, "/api/v1/agreements/1");
+    snprintf(paths[np++], 128, "/api/v1/negotiations/2/nothing");
+    snprintf(paths[np++], 128, "/api/v1/negotiations/3/texts/2");
+    snprintf(paths[np++], 128, "/api/v1/negotiations/3/texts/1");
+    snprintf(paths[np++], 128, "/api/v1/negotiations/2/analysis");
+    snprintf(paths[np++], 128, "/api/v1/agreements/2");
     /* Israel's markers must reach nobody; Hamas's mediators-only comment must not reach
      * Israel. Mediators do see Hamas's comment, so they are checked for Israel's only. */
     const char *callers[] = {NULL, hamas, un, admin, israel};
@@ -514,14 +515,14 @@ static void no_other_caller_sees_a_private_profile(void **state)
     }
     /* Errors too: a bad profile from Hamas, a write refused to a mediator. */
     th_resp r;
-    req("PUT", "/api/v1/negotiations/1/profile", hamas, "{\"weights\":{\"x\":1},\"values\":{}}", &r);
+    req("PUT", "/api/v1/negotiations/2/profile", hamas, "{\"weights\":{\"x\":1},\"values\":{}}", &r);
     contains_marker(&r, "Hamas", "a refused profile");
     th_resp_free(&r);
-    req("PUT", "/api/v1/negotiations/1/profile", usa, ISRAEL_PROFILE, &r);
+    req("PUT", "/api/v1/negotiations/2/profile", usa, ISRAEL_PROFILE, &r);
     assert_int_equal(r.status, 403);
     th_resp_free(&r);
     /* And Israel does see its own. */
-    assert_int_equal(req("GET", "/api/v1/negotiations/1/profile", israel, NULL, &r), 200);
+    assert_int_equal(req("GET", "/api/v1/negotiations/2/profile", israel, NULL, &r), 200);
     assert_non_null(strstr(r.body, MARK_RESERVATION));
     th_resp_free(&r);
 }

@@ -80,7 +80,18 @@ static void demo_loads_the_whole_cast(void **state)
     s->ops->org_list(s, count, &n, &e);
     assert_int_equal(n, 11);
     /* deployment + 11 orgs + 11 users + 5 crossings + 5 zones + scenario.loaded */
-    assert_int_equal(th_journal_len(p), 34);
+    assert_int_equal(th_journal_len(p), 55);
+    /* The scripted negotiation ran to a signed agreement. */
+    store_negotiation neg = {0};
+    store_agreement agr = {0};
+    assert_int_equal(s->ops->negotiation_get(s, 1, &neg, &e), 1);
+    assert_string_equal(neg.state, "agreed");
+    assert_non_null(strstr(neg.spec, "illustrative"));
+    assert_int_equal(s->ops->agreement_get(s, 1, &agr, &e), 1);
+    assert_string_equal(agr.state, "in_force");
+    assert_non_null(strstr(agr.doc, "\"effective\":\"2025-01-19\""));
+    free(neg.spec);
+    free(agr.doc);
     char scen[64];
     assert_int_equal(s->ops->meta_get(s, "scenario", scen, sizeof scen, &e), 1);
     assert_string_equal(scen, "gaza-2025");
@@ -89,7 +100,7 @@ static void demo_loads_the_whole_cast(void **state)
     assert_int_equal(scn_load(s, th_scenario_dir(), NULL, &e), -1);
     assert_string_equal(e.code, "org.exists");
     err_clear(&e);
-    assert_int_equal(th_journal_len(p), 34);
+    assert_int_equal(th_journal_len(p), 55);
     s->ops->close(s);
 }
 
@@ -117,7 +128,7 @@ static char *make_scenario(const char *name, const char *json, const char *zones
 }
 
 #define HEAD "{\"name\":\"t\",\"title\":\"T\",\"orgs\":[{\"slug\":\"a\",\"name\":\"A\",\"kind\":\"party\"}]"
-#define SQUARE "[[[34.3,31.3],[34.4,31.3],[34.4,31.4],[34.3,31.4],[34.3,31.3]]]"
+#define SQUARE "[[[55.3,31.3],[55.4,31.3],[55.4,31.4],[55.3,31.4],[55.3,31.3]]]"
 
 static void broken_scenarios_load_nothing(void **state)
 {
@@ -130,7 +141,7 @@ static void broken_scenarios_load_nothing(void **state)
          "request.invalid_field"},
         {HEAD ",\"users\":[{\"name\":\"u\",\"org\":\"zz\",\"password\":\"long enough\"}]}", NULL,
          "org.not_found"},
-        {HEAD ",\"crossings\":[{\"slug\":\"c\",\"name\":\"C\",\"lat\":95,\"lon\":34}]}", NULL,
+        {HEAD ",\"crossings\":[{\"slug\":\"c\",\"name\":\"C\",\"lat\":95,\"lon\":55}]}", NULL,
          "request.invalid_field"},
         {HEAD ",\"zones\":[{\"file\":\"missing.geojson\",\"kind\":\"area\"}]}", NULL,
          "scenario.unreadable"},
@@ -139,12 +150,12 @@ static void broken_scenarios_load_nothing(void **state)
         {HEAD ",\"zones\":[{\"file\":\"zones.geojson\",\"kind\":\"area\"}]}",
          "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":"
          "{\"slug\":\"z\",\"name\":\"Z\"},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":"
-         "[[[34.3,31.3],[34.4,31.3],[34.4,31.4],[34.3,31.4]]]}}]}",
+         "[[[55.3,31.3],[55.4,31.3],[55.4,31.4],[55.3,31.4]]]}}]}",
          "request.invalid_field"}, /* The ring does not close. */
         {HEAD ",\"zones\":[{\"file\":\"zones.geojson\",\"kind\":\"area\"}]}",
          "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":"
          "{\"slug\":\"z\",\"name\":\"Z\"},\"geometry\":{\"type\":\"Point\",\"coordinates\":"
-         "[34.3,31.3]}}]}",
+         "[55.3,31.3]}}]}",
          "request.invalid_field"},
         {HEAD ",\"zones\":[{\"file\":\"zones.geojson\",\"kind\":\"area\"}]}",
          "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":"

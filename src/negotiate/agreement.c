@@ -86,21 +86,27 @@ static char *signed_bytes(const json_t *doc, size_t *len, tr_err *e)
     return jsx_canonical(a, len);
 }
 
-int agr_sign(const char *path, const json_t *doc, char sig_b64[AGR_SIG_B64], tr_err *e)
+int agr_sign_with(const unsigned char sk[64], const json_t *doc, char sig_b64[AGR_SIG_B64],
+                  tr_err *e)
 {
-    unsigned char sk[64], sig[64];
+    unsigned char sig[64];
     size_t len;
     char *bytes = signed_bytes(doc, &len, e);
     if (!bytes) return -1;
-    if (load_key(path, sk, e)) {
-        free(bytes);
-        return -1;
-    }
     crypto_sign_detached(sig, NULL, (const unsigned char *)bytes, len, sk);
-    sodium_memzero(sk, sizeof sk);
     free(bytes);
     sodium_bin2base64(sig_b64, AGR_SIG_B64, sig, 64, sodium_base64_VARIANT_ORIGINAL);
     return 0;
+}
+
+int agr_sign(const char *path, const json_t *doc, char sig_b64[AGR_SIG_B64], tr_err *e)
+{
+    unsigned char sk[64];
+    int rc;
+    if (load_key(path, sk, e)) return -1;
+    rc = agr_sign_with(sk, doc, sig_b64, e);
+    sodium_memzero(sk, sizeof sk);
+    return rc;
 }
 
 int agr_verify_one(const json_t *doc, const char *pk_b64, const char *sig_b64, tr_err *e)

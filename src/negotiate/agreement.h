@@ -24,6 +24,9 @@
 int agr_keygen(const char *path, char pk_b64[AGR_PK_B64], tr_err *e);
 /* Signs the agreement member of doc with the key in path. */
 int agr_sign(const char *path, const json_t *doc, char sig_b64[AGR_SIG_B64], tr_err *e);
+/* Signs with a key held in memory (libsodium 64-byte secret key): for scripted scenarios. */
+int agr_sign_with(const unsigned char sk[64], const json_t *doc, char sig_b64[AGR_SIG_B64],
+                  tr_err *e);
 /* Checks one signature over doc's agreement member. 0 valid, -1 invalid (e says why). */
 int agr_verify_one(const json_t *doc, const char *pk_b64, const char *sig_b64, tr_err *e);
 /* Checks every signature of doc; fails on the first invalid one, or when there is none. */

@@ -5,6 +5,10 @@
 #include "aid/crossings.h"
 #include "json/jsx.h"
 #include "monitor/zones.h"
+#include "negotiate/agreement.h"
+#include "negotiate/service.h"
+
+#include <sodium.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +26,20 @@ static const jsx_field crossing_item[] = {
     {.name = "", .type = JSX_OBJECT, .fields = crossing_fields}, {0}};
 static const jsx_field zone_item[] = {{.name = "", .type = JSX_OBJECT, .fields = zone_file_fields},
                                       {0}};
+/* A scripted negotiation: opened, profiled, three versions answered, agreed and signed. */
+static const jsx_field script_fields[] = {
+    {.name = "illustrative", .type = JSX_BOOL},
+    {.name = "opened_by", .type = JSX_SLUG},
+    {.name = "negotiation", .type = JSX_OBJECT, .fields = nsvc_negotiation_fields},
+    {.name = "profiles", .type = JSX_OBJECT},
+    {.name = "history", .type = JSX_ARRAY, .min = 1, .max = 50},
+    {.name = "agreement", .type = JSX_OBJECT, .flags = JSX_OPTIONAL},
+    {.name = "signed_by", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .items = NULL},
+    {0},
+};
+static const jsx_field script_item[] = {{.name = "", .type = JSX_OBJECT, .fields = script_fields},
+                                        {0}};
+
 static const jsx_field scenario_fields[] = {
     {.name = "name", .type = JSX_SLUG},
     {.name = "title", .type = JSX_STRING, .min = 1, .max = 256},
@@ -30,6 +48,7 @@ static const jsx_field scenario_fields[] = {
     {.name = "users", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .items = user_item},
     {.name = "crossings", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .items = crossing_item},
     {.name = "zones", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .items = zone_item},
+    {.name = "negotiations", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .items = script_item},
     {0},
 };
 
@@ -103,6 +122,87 @@ static int collect_zones(plan *p, const char *dir, tr_err *e)
     return 0;
 }
 
+/* Acts as an organization's demo user. */
+static acct_caller as(store *s, const char *org, tr_err *e)
+{
+    acct_caller c = {0};
+    store_org o;
+    if (s->ops->org_get(s, org, &o, e) == 1) {
+        c.signed_in = 1;
+        snprintf(c.user, sizeof c.user, "%s", org);
+        snprintf(c.org, sizeof c.org, "%s", org);
+        snprintf(c.org_kind, sizeof c.org_kind, "%s", o.kind);
+    }
+    return c;
+}
+
+/* Plays one scripted negotiation through the same services the API uses. */
+static int play(store *s, const json_t *script, tr_err *e)
+{
+    acct_caller med = as(s, jsx_str(script, "opened_by", ""), e);
+    journal_actor mw = acct_actor(&med);
+    const json_t *v, *h;
+    const char *key;
+    size_t i;
+    int64_t id, aid;
+    if (!med.signed_in) return err_set(e, 400, "scenario.bad_script", NULL, "no organization '%s'",
+                                       jsx_str(script, "opened_by", ""));
+    if (nsvc_open(s, &mw, &med, json_object_get(script, "negotiation"), &id, e)) return -1;
+    json_object_foreach((json_t *)json_object_get(script, "profiles"), key, v) {
+        acct_caller p = as(s, key, e);
+        journal_actor pw = acct_actor(&p);
+        if (jsx_check(v, nsvc_profile_fields, "profiles", e) ||
+            nsvc_profile_put(s, &pw, &p, id, v, e))
+            return -1;
+    }
+    int n = 0;
+    json_array_foreach(json_object_get(script, "history"), i, h) {
+        const json_t *text = json_object_get(h, "text");
+        json_t *send = json_pack("{s:O}", "to", json_object_get(h, "send"));
+        int rc = jsx_check(text, nsvc_text_fields, "history.text", e) ||
+                 nsvc_text_post(s, &mw, &med, id, text, &n, e) ||
+                 nsvc_text_send(s, &mw, &med, id, n, send, e);
+        json_decref(send);
+        if (rc) return -1;
+        json_object_foreach((json_t *)json_object_get(h, "responses"), key, v) {
+            acct_caller p = as(s, key, e);
+            journal_actor pw = acct_actor(&p);
+            int replaced;
+            if (jsx_check(v, nsvc_response_fields, "history.responses", e) ||
+                nsvc_respond(s, &pw, &p, id, n, v, &replaced, e))
+                return -1;
+        }
+    }
+    if (!json_object_get(script, "agreement")) return 0;
+    json_t *draft = json_deep_copy(json_object_get(script, "agreement"));
+    json_object_set_new(draft, "text", json_integer(n));
+    int rc = nsvc_agreement_draft(s, &mw, &med, id, draft, &aid, e);
+    json_decref(draft);
+    if (rc) return -1;
+    /* Each signer makes a key for the demo (kept nowhere), registers it and signs. */
+    json_array_foreach(json_object_get(script, "signed_by"), i, v) {
+        acct_caller p = as(s, json_string_value(v), e);
+        journal_actor pw = acct_actor(&p);
+        unsigned char pk[32], sk[64];
+        char pk64[AGR_PK_B64], sig[AGR_SIG_B64];
+        store_org_key k;
+        crypto_sign_keypair(pk, sk);
+        sodium_bin2base64(pk64, sizeof pk64, pk, 32, sodium_base64_VARIANT_ORIGINAL);
+        json_t *doc = NULL, *body;
+        rc = acct_org_key_register(s, &pw, p.org, pk64, &k, e);
+        if (rc == 0 && !(doc = nsvc_agreement_get(s, &p, aid, e))) rc = -1;
+        if (rc == 0) rc = agr_sign_with(sk, doc, sig, e);
+        sodium_memzero(sk, sizeof sk);
+        json_decref(doc);
+        if (rc) return -1;
+        body = json_pack("{s:s, s:s}", "org", p.org, "signature", sig);
+        rc = nsvc_agreement_sign(s, &pw, &p, aid, body, e);
+        json_decref(body);
+        if (rc) return -1;
+    }
+    return 0;
+}
+
 static int write_plan(store *s, void *cls, tr_err *e)
 {
     plan *p = cls;
@@ -126,6 +226,9 @@ static int write_plan(store *s, void *cls, tr_err *e)
         if (zone_create(s, who, jsx_str(v, "slug", ""), jsx_str(v, "name", ""),
                         jsx_str(v, "kind", ""), json_object_get(v, "geometry"), e))
             return -1;
+    }
+    json_array_foreach(json_object_get(p->scenario, "negotiations"), i, v) {
+        if (play(s, v, e)) return -1;
     }
     body = json_pack("{s:s, s:s}", "name", jsx_str(p->scenario, "name", ""), "title",
                      jsx_str(p->scenario, "title", ""));
