@@ -156,8 +156,10 @@ int cmd_demo(int argc, char **argv)
     const char *listen = cli_get(opts, "listen");
     size_t i;
     json_t *l;
-    buf_printf(&b, "\ntruce demo: %d organizations, %d users, %d crossings, %d zones in %s\n\n",
-               sum.orgs, sum.users, sum.crossings, sum.zones, db);
+    buf_printf(&b, "\ntruce demo: %d organizations, %d users, %d crossings, %d zones, "
+                   "%d negotiation%s in %s\n\n",
+               sum.orgs, sum.users, sum.crossings, sum.zones, sum.negotiations,
+               sum.negotiations == 1 ? "" : "s", db);
     buf_printf(&b, "  API:     http://%s/api/v1\n  health:  http://%s/healthz\n\n", listen, listen);
     buf_printf(&b, "  demo logins (user / password):\n");
     json_array_foreach(sum.logins, i, l) {
@@ -170,8 +172,10 @@ int cmd_demo(int argc, char **argv)
                "\n  try:\n"
                "    TOKEN=$(curl -s http://%s/api/v1/login -H 'Content-Type: application/json' \\\n"
                "      -d '{\"user\":\"usa\",\"password\":\"demo-usa\"}' | sed 's/.*\"token\":\"\\([^\"]*\\)\".*/\\1/')\n"
-               "    curl -s http://%s/api/v1/me -H \"Authorization: Bearer $TOKEN\"\n\n",
-               listen, listen);
+               "    curl -s http://%s/api/v1/me -H \"Authorization: Bearer $TOKEN\"\n"
+               "    curl -s http://%s/api/v1/negotiations/1/texts/3 -H \"Authorization: Bearer $TOKEN\"\n"
+               "    curl -s http://%s/api/v1/agreements/1 -H \"Authorization: Bearer $TOKEN\"\n\n",
+               listen, listen, listen, listen);
     json_decref(sum.logins);
     if (cli_get(opts, "no-serve")) {
         fputs(b.p, stdout);

@@ -263,6 +263,7 @@ int scn_load(store *s, const char *dir, scn_summary *out, tr_err *e)
         out->users = (int)p.n_users;
         out->crossings = (int)json_array_size(json_object_get(p.scenario, "crossings"));
         out->zones = (int)json_array_size(p.zones);
+        out->negotiations = (int)json_array_size(json_object_get(p.scenario, "negotiations"));
         out->logins = json_array();
         json_array_foreach(json_object_get(p.scenario, "users"), i, v) {
             json_array_append_new(out->logins,

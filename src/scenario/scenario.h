@@ -14,7 +14,7 @@
 #include <jansson.h>
 
 typedef struct scn_summary {
-    int orgs, users, crossings, zones;
+    int orgs, users, crossings, zones, negotiations;
     json_t *logins; /* [{"user","password","org","kind","admin"}], owned by the caller. */
 } scn_summary;
 
