@@ -76,6 +76,30 @@ static int teardown(void **state)
     return 0;
 }
 
+/* The demo's negotiation: Hamas's comment marked relay reaches Israel, the one marked
+ * mediators does not. */
+static void relay_comments_reach_the_other_party(void **state)
+{
+    th_resp r;
+    (void)state;
+    assert_int_equal(req("GET", "/api/v1/negotiations/1/texts/1", israel, NULL, &r), 200);
+    json_t *rel = json_object_get(r.json, "relayed");
+    assert_int_equal(json_array_size(rel), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rel, 0), "comment")),
+                        "Far too few trucks.");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rel, 0), "from")),
+                        "hamas");
+    assert_null(strstr(r.body, "700 m buffer\",\"stance\":\"counter\""));
+    assert_null(json_object_get(r.json, "responses"));
+    th_resp_free(&r);
+    /* The mediators see both terms of Hamas's answer. */
+    assert_int_equal(req("GET", "/api/v1/negotiations/1/texts/1", usa, NULL, &r), 200);
+    json_t *terms = json_object_get(json_object_get(json_object_get(r.json, "responses"), "hamas"),
+                                    "terms");
+    assert_int_equal(json_object_size(terms), 2);
+    th_resp_free(&r);
+}
+
 static void open_read_and_put_profiles(void **state)
 {
     th_resp r;
@@ -530,6 +554,7 @@ static void no_other_caller_sees_a_private_profile(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(relay_comments_reach_the_other_party),
         cmocka_unit_test(open_read_and_put_profiles),
         cmocka_unit_test(bad_input_changes_nothing),
         cmocka_unit_test(texts_analysis_override_sending_and_responses),

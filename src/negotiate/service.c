@@ -663,6 +663,21 @@ json_t *nsvc_text_get(store *s, const acct_caller *by, int64_t id, int n, tr_err
         json_object_set(out, "your_response", json_object_get(responses, by->org)
                                                   ? json_object_get(responses, by->org)
                                                   : json_null());
+        /* Comments another party marked "relay" are passed on; "mediators" ones never. */
+        json_t *relayed = json_array();
+        const char *other, *issue;
+        const json_t *resp, *term;
+        json_object_foreach(responses, other, resp) {
+            if (strcmp(other, by->org) == 0) continue;
+            json_object_foreach(json_object_get(resp, "terms"), issue, term) {
+                if (strcmp(jsx_str(term, "visibility", "mediators"), "relay") == 0 &&
+                    jsx_str(term, "comment", NULL))
+                    json_array_append_new(relayed, json_pack("{s:s, s:s, s:s}", "from", other,
+                                                             "issue", issue, "comment",
+                                                             jsx_str(term, "comment", "")));
+            }
+        }
+        json_object_set_new(out, "relayed", relayed);
     }
     json_decref(responses);
 done:
