@@ -480,6 +480,70 @@ static void analysis_and_suggestions(void **state)
     assert_int_equal(req("POST", path, usa, "{\"text\":\"one\"}", NULL), 400);
 }
 
+static void domains_imported_and_abandoning(void **state)
+{
+    th_resp r;
+    char path[1024];
+    (void)state;
+    snprintf(path, sizeof path, "%s/negotiation/genius/y2010/EnglandZimbabwe/"
+                                "EnglandZimbabwe_domain.xml", getenv("TRUCE_DATA"));
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char *xml = calloc(1, 65536);
+    size_t n = fread(xml, 1, 65535, f);
+    fclose(f);
+    xml[n] = 0;
+    json_t *body = json_pack("{s:s, s:[s, s], s:[s], s:s}", "title", "Imported", "parties",
+                             "israel", "hamas", "mediators", "usa", "genius_domain", xml);
+    char *text = json_dumps(body, JSON_COMPACT);
+    assert_int_equal(req("POST", "/api/v1/negotiations", usa, text, &r), 201);
+    assert_int_equal(json_array_size(json_object_get(r.json, "issues")), 5);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(r.json,
+                        "issues"), 0), "name")), "Size of Fund");
+    int64_t id = json_integer_value(json_object_get(r.json, "id"));
+    th_resp_free(&r);
+    free(text);
+    /* Inline and imported at once, or a broken domain: 400 naming the field. */
+    json_object_set_new(body, "issues", json_pack("[{s:s, s:[s]}]", "name", "x", "options", "y"));
+    text = json_dumps(body, JSON_COMPACT);
+    assert_int_equal(req("POST", "/api/v1/negotiations", usa, text, &r), 400);
+    th_resp_free(&r);
+    free(text);
+    json_object_del(body, "issues");
+    json_object_set_new(body, "genius_domain", json_string("<not-a-domain/>"));
+    text = json_dumps(body, JSON_COMPACT);
+    assert_int_equal(req("POST", "/api/v1/negotiations", usa, text, &r), 400);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(r.json,
+                        "error"), "detail"), "field")), "genius_domain");
+    th_resp_free(&r);
+    free(text);
+    json_object_del(body, "genius_domain");
+    json_object_set_new(body, "geniusweb_domain",
+                        json_pack("{s:s, s:{s:{s:{s:i, s:i, s:i}}, s:{s:[s, s]}}}", "name", "aid",
+                                  "issuesValues", "trucks", "range", "low", 300, "high", 600,
+                                  "step", 150, "crossing", "values", "Rafah", "Kerem Shalom"));
+    text = json_dumps(body, JSON_COMPACT);
+    assert_int_equal(req("POST", "/api/v1/negotiations", usa, text, &r), 201);
+    assert_non_null(strstr(r.body, "\"options\":[\"300\",\"450\",\"600\"]"));
+    th_resp_free(&r);
+    free(text);
+    json_decref(body);
+    free(xml);
+    /* Abandoning closes it for texts. */
+    char p2[128];
+    snprintf(p2, sizeof p2, "/api/v1/negotiations/%lld/abandon", (long long)id);
+    assert_int_equal(req("POST", p2, israel, "{\"reason\":\"no\"}", NULL), 403);
+    assert_int_equal(req("POST", p2, usa, "{\"reason\":\"talks suspended\"}", &r), 200);
+    assert_string_equal(json_string_value(json_object_get(r.json, "state")), "abandoned");
+    th_resp_free(&r);
+    assert_int_equal(req("POST", p2, usa, "{\"reason\":\"again\"}", &r), 409);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(r.json, "error"),
+                                                          "code")), "negotiation.closed");
+    th_resp_free(&r);
+    snprintf(p2, sizeof p2, "/api/v1/negotiations/%lld/texts", (long long)id);
+    assert_int_equal(req("POST", p2, usa, "{\"package\":{}}", NULL), 409);
+}
+
 static void contains_marker(const th_resp *r, const char *who, const char *path)
 {
     static const char *markers[] = {MARK_RESERVATION, MARK_WEIGHT, MARK_VALUE, "31415926",
@@ -560,6 +624,7 @@ int main(void)
         cmocka_unit_test(texts_analysis_override_sending_and_responses),
         cmocka_unit_test(an_agreement_every_party_signs),
         cmocka_unit_test(analysis_and_suggestions),
+        cmocka_unit_test(domains_imported_and_abandoning),
         cmocka_unit_test(no_other_caller_sees_a_private_profile),
     };
     return cmocka_run_group_tests_name("mediation", tests, setup, teardown);

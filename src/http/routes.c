@@ -540,6 +540,26 @@ static int h_text_respond(http_req *r)
     return http__defer(r, response_write);
 }
 
+static int abandon_write(store *s, void *cls, tr_err *e)
+{
+    http_req *r = cls;
+    journal_actor who = acct_actor(&r->caller);
+    int64_t id = *(int64_t *)r->state;
+    json_t *out;
+    if (nsvc_abandon(s, &who, &r->caller, id, r->json, e)) return -1;
+    if (!(out = nsvc_get(s, &r->caller, id, e))) return -1;
+    json_object_set_new(out, "id", json_integer(id));
+    return http__reply(r, 200, out);
+}
+
+static int h_negotiation_abandon(http_req *r)
+{
+    int64_t *id = arena_alloc(&r->mem, sizeof *id);
+    if (negotiation_id(r, id) || check(r, nsvc_abandon_fields)) return 0;
+    r->state = id;
+    return http__defer(r, abandon_write);
+}
+
 static int h_negotiation_analysis(http_req *r)
 {
     tr_err e = TR_ERR_INIT;
@@ -766,6 +786,8 @@ const http_route http__routes[] = {
     {"GET", "/api/v1/negotiations/{id}/texts/{n}", h_text_get, WHO_USER, 0},
     {"POST", "/api/v1/negotiations/{id}/texts/{n}/send", h_text_send, WHO_MEDIATOR, ROUTE_BODY},
     {"POST", "/api/v1/negotiations/{id}/texts/{n}/responses", h_text_respond, WHO_PARTY,
+     ROUTE_BODY},
+    {"POST", "/api/v1/negotiations/{id}/abandon", h_negotiation_abandon, WHO_MEDIATOR,
      ROUTE_BODY},
     {"GET", "/api/v1/negotiations/{id}/analysis", h_negotiation_analysis, WHO_MEDIATOR, 0},
     {"POST", "/api/v1/negotiations/{id}/suggestions", h_negotiation_suggest, WHO_MEDIATOR,

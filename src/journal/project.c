@@ -216,6 +216,13 @@ static int on_in_force(store *s, const store_event *ev, const json_t *b, tr_err 
     return s->ops->negotiation_state(s, json_integer_value(n), "agreed", e);
 }
 
+static int on_abandoned(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    const json_t *n = json_object_get(b, "negotiation");
+    if (!json_is_integer(n)) return bad(e, ev, "negotiation");
+    return s->ops->negotiation_state(s, json_integer_value(n), "abandoned", e);
+}
+
 static int on_scenario(store *s, const store_event *ev, const json_t *b, tr_err *e)
 {
     const char *name = jsx_str(b, "name", NULL);
@@ -244,6 +251,7 @@ static const struct {
     {"agreement.drafted", on_agreement},
     {"agreement.signed", on_signed},
     {"agreement.in_force", on_in_force},
+    {"negotiation.abandoned", on_abandoned},
 };
 
 #define N_PROJECTIONS (sizeof projections / sizeof projections[0])

@@ -258,3 +258,33 @@ out:
     }
     return d;
 }
+
+neg_domain *neg_genius_domain_parse(const char *xml, size_t len, tr_err *e)
+{
+    xmlDoc *doc;
+    neg_domain *d;
+    ctx c;
+    if (len > 1 << 20) {
+        err_set(e, 413, "genius.too_large", NULL, "the domain is larger than 1 MiB");
+        return NULL;
+    }
+    doc = xmlReadMemory(xml, (int)len, "domain.xml", NULL,
+                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (!doc || !is(xmlDocGetRootElement(doc), "negotiation_template")) {
+        if (doc) xmlFreeDoc(doc);
+        err_field(e, "genius.bad_domain", "genius_domain", "give a Genius <negotiation_template>",
+                  "genius_domain is not a Genius domain");
+        return NULL;
+    }
+    d = neg_domain_new();
+    memset(&c, 0, sizeof c);
+    c.d = d;
+    for (int k = 0; k < 1024; k++) c.idx_to_issue[k] = -1;
+    c.file = "genius_domain";
+    if (each(xmlDocGetRootElement(doc), "issue", domain_issue, &c, e)) {
+        neg_domain_free(d);
+        d = NULL;
+    }
+    xmlFreeDoc(doc);
+    return d;
+}

@@ -15,4 +15,7 @@
 /* paths: files, or directories whose *.xml files are read (in name order). */
 neg_domain *neg_genius_load(char *const *paths, int n, tr_err *e);
 
+/* The issues and options of a Genius domain given as XML text (no profiles). */
+neg_domain *neg_genius_domain_parse(const char *xml, size_t len, tr_err *e);
+
 #endif

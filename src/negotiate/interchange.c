@@ -175,6 +175,16 @@ out:
     return d;
 }
 
+neg_domain *neg_geniusweb_domain_parse(const json_t *domain, tr_err *e)
+{
+    neg_domain *d = neg_domain_new();
+    if (load_domain(d, domain, "geniusweb_domain", e)) {
+        neg_domain_free(d);
+        return NULL;
+    }
+    return d;
+}
+
 json_t *neg_geniusweb_domain(const neg_domain *d, const char *name)
 {
     json_t *iv = json_object();

@@ -21,6 +21,8 @@
 #include <jansson.h>
 
 neg_domain *neg_geniusweb_load(char *const *paths, int n, tr_err *e);
+/* The issues and options of a GeniusWeb domain object (no profiles). */
+neg_domain *neg_geniusweb_domain_parse(const json_t *domain, tr_err *e);
 json_t *neg_geniusweb_domain(const neg_domain *d, const char *name);
 json_t *neg_geniusweb_profile(const neg_domain *d, int party, const char *domain_name);
 

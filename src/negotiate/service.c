@@ -4,6 +4,8 @@
 #include "core/util.h"
 #include "negotiate/agreement.h"
 #include "negotiate/engine/engine.h"
+#include "negotiate/genius.h"
+#include "negotiate/interchange.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -25,9 +27,60 @@ const jsx_field nsvc_negotiation_fields[] = {
     {.name = "title", .type = JSX_STRING, .min = 1, .max = 256},
     {.name = "parties", .type = JSX_ARRAY, .min = 2, .max = 16, .items = slug_item},
     {.name = "mediators", .type = JSX_ARRAY, .min = 1, .max = 16, .items = slug_item},
-    {.name = "issues", .type = JSX_ARRAY, .min = 1, .max = 64, .items = issue_item},
+    {.name = "issues", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .min = 1, .max = 64,
+     .items = issue_item},
+    {.name = "genius_domain", .type = JSX_STRING, .flags = JSX_OPTIONAL, .min = 1,
+     .max = 1048576},
+    {.name = "geniusweb_domain", .type = JSX_OBJECT, .flags = JSX_OPTIONAL},
     {0},
 };
+
+/* The issues of a negotiation: inline, or read from a Genius or GeniusWeb domain. Returns
+ * a new reference to an "issues" array, or NULL with e set. */
+static json_t *issues_of(const json_t *in, tr_err *e)
+{
+    int given = !!json_object_get(in, "issues") + !!json_object_get(in, "genius_domain") +
+                !!json_object_get(in, "geniusweb_domain");
+    neg_domain *d;
+    json_t *out;
+    if (given != 1) {
+        err_field(e, "request.missing_field", "issues",
+                  "give issues, genius_domain or geniusweb_domain",
+                  "the negotiation needs exactly one of issues, genius_domain, geniusweb_domain");
+        return NULL;
+    }
+    if (json_object_get(in, "issues")) return json_incref(json_object_get(in, "issues"));
+    if (json_object_get(in, "genius_domain")) {
+        const json_t *x = json_object_get(in, "genius_domain");
+        d = neg_genius_domain_parse(json_string_value(x), json_string_length(x), e);
+    } else {
+        d = neg_geniusweb_domain_parse(json_object_get(in, "geniusweb_domain"), e);
+    }
+    if (!d) {
+        if (!json_object_get(e->detail, "field")) {
+            const char *f = json_object_get(in, "genius_domain") ? "genius_domain"
+                                                                 : "geniusweb_domain";
+            err_detail(e, json_pack("{s:s}", "field", f));
+            e->status = 400;
+        }
+        return NULL;
+    }
+    out = json_array();
+    for (int i = 0; i < neg_issues(d); i++) {
+        json_t *opts = json_array();
+        for (int o = 0; o < neg_options(d, i); o++)
+            json_array_append_new(opts, json_string(neg_option_name(d, i, o)));
+        json_array_append_new(out, json_pack("{s:s, s:o}", "name", neg_issue_name(d, i),
+                                             "options", opts));
+    }
+    neg_domain_free(d);
+    if (json_array_size(out) == 0) {
+        json_decref(out);
+        err_field(e, "request.invalid_field", "issues", NULL, "the domain has no issues");
+        return NULL;
+    }
+    return out;
+}
 
 static const char *const disclosures[] = {"none", "gains", NULL};
 
@@ -86,10 +139,28 @@ static void members_visibility(const json_t *spec, buf *out)
             buf_printf(out, "%sorg:%s", out->len ? " " : "", json_string_value(v));
 }
 
+static int open_checked(store *s, const journal_actor *who, const acct_caller *by,
+                        const json_t *in, const json_t *issues, int64_t *id, tr_err *e);
+
 int nsvc_open(store *s, const journal_actor *who, const acct_caller *by, const json_t *in,
               int64_t *id, tr_err *e)
 {
-    const json_t *issues = json_object_get(in, "issues"), *is;
+    json_t *issues_ref = issues_of(in, e), *spec;
+    int rc;
+    if (!issues_ref) return -1;
+    spec = json_pack("{s:O, s:O, s:O, s:O}", "title", json_object_get(in, "title"), "parties",
+                     json_object_get(in, "parties"), "mediators",
+                     json_object_get(in, "mediators"), "issues", issues_ref);
+    json_decref(issues_ref);
+    rc = open_checked(s, who, by, spec, json_object_get(spec, "issues"), id, e);
+    json_decref(spec);
+    return rc;
+}
+
+static int open_checked(store *s, const journal_actor *who, const acct_caller *by,
+                        const json_t *in, const json_t *issues, int64_t *id, tr_err *e)
+{
+    const json_t *is;
     size_t i;
     json_t *body;
     buf vis = BUF_INIT;
@@ -1116,4 +1187,26 @@ done:
     json_decref(disclosed);
     json_decref(spec);
     return out;
+}
+
+const jsx_field nsvc_abandon_fields[] = {
+    {.name = "reason", .type = JSX_STRING, .min = 1, .max = 2000},
+    {0},
+};
+
+int nsvc_abandon(store *s, const journal_actor *who, const acct_caller *by, int64_t id,
+                 const json_t *in, tr_err *e)
+{
+    json_t *spec = load_role(s, by, id, "mediator", e), *body;
+    buf vis = BUF_INIT;
+    int rc;
+    if (!spec) return -1;
+    body = json_pack("{s:I, s:s}", "negotiation", (json_int_t)id, "reason",
+                     jsx_str(in, "reason", ""));
+    members_visibility(spec, &vis);
+    rc = journal_record(s, who, "negotiation.abandoned", body, vis.p, NULL, e);
+    json_decref(body);
+    buf_free(&vis);
+    json_decref(spec);
+    return rc;
 }

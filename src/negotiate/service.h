@@ -72,6 +72,12 @@ extern const jsx_field nsvc_suggest_fields[];
  * least as well off and one better, fewest changed terms first, and the balanced points. */
 json_t *nsvc_suggest(store *s, const acct_caller *by, int64_t id, const json_t *in, tr_err *e);
 
+/* {"reason": TEXT} */
+extern const jsx_field nsvc_abandon_fields[];
+/* A mediator ends an open negotiation without agreement. */
+int nsvc_abandon(store *s, const journal_actor *who, const acct_caller *by, int64_t id,
+                 const json_t *in, tr_err *e);
+
 /* {"text": N, "effective": "YYYY-MM-DD", "terms"?: {ISSUE: TEXT}} */
 extern const jsx_field nsvc_agreement_fields[];
 /* {"org": SLUG, "signature": BASE64} */
