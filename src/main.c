@@ -40,6 +40,7 @@ static const struct {
     {"audit", NULL, cmd_audit},
     {"rebuild", NULL, cmd_rebuild},
     {"analyze", NULL, cmd_analyze},
+    {"import", "acled", cmd_import_acled},
     {"keygen", NULL, cmd_keygen},
     {"sign", NULL, cmd_sign},
     {"agreement", "verify", cmd_agreement_verify},

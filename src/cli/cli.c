@@ -164,6 +164,13 @@ static const struct {
                   "Checks every signature of an agreement document offline: exit 0 when all\n"
                   "verify, 1 when one does not (it is named) or there is none.\n"},
     {"agreement verify", NULL},
+    {"import", "usage: truce import acled FILE [--db PATH] [--status verified|reported]\n"
+               "Imports an ACLED CSV export as incidents (status verified unless --status says\n"
+               "otherwise; provenance acled). Re-importing updates events by event_id_cnty.\n"
+               "A broken file imports nothing; rejected rows are listed on stderr with their\n"
+               "line, column and reason, and the valid rows are kept. Ends with\n"
+               "'imported N, rejected M'.\n"},
+    {"import acled", NULL},
     {"version", "usage: truce version\nPrints the version of truce and of its libraries.\n"},
     {"help", "usage: truce help [COMMAND]\n"},
 };
@@ -202,6 +209,7 @@ void cli_print_overview(void)
           "  rebuild          recreate every table from the journal\n"
           "  analyze          Pareto frontier and bargaining points of a negotiation\n"
           "  keygen | sign | agreement verify   organization keys and agreement signatures\n"
+          "  import acled     import conflict events from an ACLED export\n"
           "  version          print the version\n"
           "  help [COMMAND]   show help for a command\n"
           "\n"

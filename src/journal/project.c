@@ -223,6 +223,29 @@ static int on_abandoned(store *s, const store_event *ev, const json_t *b, tr_err
     return s->ops->negotiation_state(s, json_integer_value(n), "abandoned", e);
 }
 
+static int on_incident(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    const json_t *doc = json_object_get(b, "incident");
+    store_incident in = {0};
+    char *canon;
+    int rc;
+    if (!json_is_object(doc)) return bad(e, ev, "incident");
+    canon = jsx_canonical(doc, NULL);
+    in.external_id = jsx_str(doc, "event_id_cnty", NULL);
+    in.status = jsx_str(b, "status", "reported");
+    in.provenance = jsx_str(b, "provenance", "report");
+    in.event_date = jsx_str(doc, "event_date", "");
+    in.event_type = jsx_str(doc, "event_type", "");
+    in.latitude = jsx_num(doc, "latitude", 0);
+    in.longitude = jsx_num(doc, "longitude", 0);
+    in.fatalities = (int64_t)jsx_num(doc, "fatalities", 0);
+    in.doc = canon;
+    in.updated_at = ev->time;
+    rc = s->ops->incident_upsert(s, &in, e);
+    free(canon);
+    return rc;
+}
+
 static int on_scenario(store *s, const store_event *ev, const json_t *b, tr_err *e)
 {
     const char *name = jsx_str(b, "name", NULL);
@@ -252,6 +275,7 @@ static const struct {
     {"agreement.signed", on_signed},
     {"agreement.in_force", on_in_force},
     {"negotiation.abandoned", on_abandoned},
+    {"incident.imported", on_incident},
 };
 
 #define N_PROJECTIONS (sizeof projections / sizeof projections[0])

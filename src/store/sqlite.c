@@ -144,6 +144,20 @@ static const char *const migrations[] = {
     "  signature TEXT NOT NULL,"
     "  created_at TEXT NOT NULL,"
     "  PRIMARY KEY (agreement_id, org));",
+    /* 6: incidents (monitoring), in ACLED's terms. */
+    "CREATE TABLE incidents("
+    "  id INTEGER PRIMARY KEY,"
+    "  external_id TEXT UNIQUE,"          /* ACLED event_id_cnty, or NULL */
+    "  status TEXT NOT NULL,"
+    "  provenance TEXT NOT NULL,"
+    "  event_date TEXT NOT NULL,"         /* YYYY-MM-DD */
+    "  event_type TEXT NOT NULL,"
+    "  latitude REAL NOT NULL,"
+    "  longitude REAL NOT NULL,"
+    "  fatalities INTEGER NOT NULL,"
+    "  doc TEXT NOT NULL,"                /* canonical JSON, ACLED field names */
+    "  updated_at TEXT NOT NULL);"
+    "CREATE INDEX incidents_date ON incidents(event_date, id);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -167,6 +181,7 @@ enum stmt_id {
     ST_ORG_KEY_INSERT, ST_ORG_KEY_LIST,
     ST_NEG_INSERT, ST_NEG_NEXT, ST_NEG_GET, ST_PROFILE_PUT, ST_PROFILE_GET, ST_PROFILE_LIST,
     ST_TEXT_INSERT, ST_TEXT_NEXT, ST_TEXT_GET, ST_TEXT_SEND, ST_RESP_PUT, ST_RESP_LIST,
+    ST_INC_UPSERT, ST_INC_COUNT, ST_INC_LIST,
     ST_NEG_STATE, ST_AGR_NEXT, ST_AGR_INSERT, ST_AGR_GET, ST_AGR_STATE, ST_SIG_PUT, ST_SIG_LIST,
     ST__COUNT
 };
@@ -250,6 +265,19 @@ static const char *const sql[ST__COUNT] = {
                     " response = excluded.response, created_at = excluded.created_at",
     [ST_RESP_LIST] = "SELECT org, response, created_at FROM negotiation_responses"
                      " WHERE negotiation_id = ? AND n = ? ORDER BY org",
+    [ST_INC_UPSERT] = "INSERT INTO incidents(external_id, status, provenance, event_date,"
+                      " event_type, latitude, longitude, fatalities, doc, updated_at)"
+                      " VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(external_id) DO UPDATE SET"
+                      " status = excluded.status, provenance = excluded.provenance,"
+                      " event_date = excluded.event_date, event_type = excluded.event_type,"
+                      " latitude = excluded.latitude, longitude = excluded.longitude,"
+                      " fatalities = excluded.fatalities, doc = excluded.doc,"
+                      " updated_at = excluded.updated_at",
+    [ST_INC_COUNT] = "SELECT count(*) FROM incidents",
+    [ST_INC_LIST] = "SELECT id, status, doc FROM incidents WHERE id > ?1"
+                    " AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR event_type = ?3)"
+                    " AND (?4 IS NULL OR event_date >= ?4) AND (?5 IS NULL OR event_date <= ?5)"
+                    " ORDER BY id LIMIT ?6",
     [ST_NEG_STATE] = "UPDATE negotiations SET state = ? WHERE id = ?",
     [ST_AGR_NEXT] = "SELECT coalesce(max(id), 0) + 1 FROM agreements",
     [ST_AGR_INSERT] = "INSERT INTO agreements(id, negotiation_id, doc, state, created_at)"
@@ -804,7 +832,8 @@ static int sq_checkpoint_scan(store *s, store_row_cb cb, void *cls, tr_err *e)
 
 static int sq_projections_clear(store *s, tr_err *e)
 {
-    return exec_sql((sq *)s, "DELETE FROM agreement_signatures; DELETE FROM agreements;"
+    return exec_sql((sq *)s, "DELETE FROM incidents;"
+                             " DELETE FROM agreement_signatures; DELETE FROM agreements;"
                              " DELETE FROM negotiation_responses; DELETE FROM negotiation_texts;"
                              " DELETE FROM negotiation_profiles; DELETE FROM negotiations;"
                              " DELETE FROM org_keys; DELETE FROM tokens; DELETE FROM users;"
@@ -1322,6 +1351,61 @@ static int sq_response_list(store *s, int64_t negotiation, int n, store_row_cb c
     return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
 }
 
+static int sq_incident_upsert(store *s, const store_incident *in, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_INC_UPSERT, e);
+    if (!st) return -1;
+    bind_text(st, 1, in->external_id);
+    bind_text(st, 2, in->status);
+    bind_text(st, 3, in->provenance);
+    bind_text(st, 4, in->event_date);
+    bind_text(st, 5, in->event_type);
+    sqlite3_bind_double(st, 6, in->latitude);
+    sqlite3_bind_double(st, 7, in->longitude);
+    sqlite3_bind_int64(st, 8, in->fatalities);
+    bind_text(st, 9, in->doc);
+    bind_text(st, 10, in->updated_at);
+    return step_done(q, st, e);
+}
+
+static int64_t sq_incident_count(store *s, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_INC_COUNT, e);
+    int64_t n;
+    if (!st || step_one(q, st, e) != 1) return -1;
+    n = sqlite3_column_int64(st, 0);
+    done(st);
+    return n;
+}
+
+static int sq_incident_list(store *s, const store_incident_filter *f, int64_t after,
+                            int64_t limit, store_row_cb cb, void *cls, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_INC_LIST, e);
+    int rc;
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, after);
+    bind_text(st, 2, f->status);
+    bind_text(st, 3, f->event_type);
+    bind_text(st, 4, f->date_from);
+    bind_text(st, 5, f->date_to);
+    sqlite3_bind_int64(st, 6, limit);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        store_incident_row r = {sqlite3_column_int64(st, 0),
+                                (const char *)sqlite3_column_text(st, 1),
+                                (const char *)sqlite3_column_text(st, 2)};
+        if (cb(cls, &r)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    done(st);
+    return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
+}
+
 static int sq_negotiation_state(store *s, int64_t id, const char *state, tr_err *e)
 {
     sq *q = (sq *)s;
@@ -1486,6 +1570,9 @@ static const store_ops sqlite_ops = {
     .response_put = sq_response_put,
     .response_list = sq_response_list,
     .negotiation_state = sq_negotiation_state,
+    .incident_upsert = sq_incident_upsert,
+    .incident_count = sq_incident_count,
+    .incident_list = sq_incident_list,
     .agreement_next_id = sq_agreement_next_id,
     .agreement_insert = sq_agreement_insert,
     .agreement_get = sq_agreement_get,

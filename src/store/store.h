@@ -132,6 +132,24 @@ typedef struct store_signature {
     const char *org, *public_key, *signature, *time;
 } store_signature;
 
+typedef struct store_incident {
+    const char *external_id; /* ACLED event_id_cnty, or NULL */
+    const char *status, *provenance, *event_date, *event_type;
+    double latitude, longitude;
+    int64_t fatalities;
+    const char *doc;         /* canonical JSON with ACLED field names */
+    const char *updated_at;
+} store_incident;
+
+typedef struct store_incident_filter {
+    const char *status, *event_type, *date_from, *date_to; /* NULL: any */
+} store_incident_filter;
+
+typedef struct store_incident_row {
+    int64_t id;
+    const char *status, *doc;
+} store_incident_row;
+
 typedef struct store_stats {
     int64_t journal_length;       /* Number of journal events. */
     int64_t db_bytes;             /* Database file plus its WAL. */
@@ -231,6 +249,12 @@ typedef struct store_ops {
     int (*response_list)(store *s, int64_t negotiation, int n, store_row_cb cb, void *cls,
                          tr_err *e); /* Rows: store_doc. */
     int (*negotiation_state)(store *s, int64_t id, const char *state, tr_err *e);
+    /* Incidents: insert, or update the one with the same external id. Listing is keyset
+     * paginated by id (rows: store_incident_row). */
+    int (*incident_upsert)(store *s, const store_incident *in, tr_err *e);
+    int64_t (*incident_count)(store *s, tr_err *e);
+    int (*incident_list)(store *s, const store_incident_filter *f, int64_t after, int64_t limit,
+                         store_row_cb cb, void *cls, tr_err *e);
     /* Agreements and their signatures (rows: store_signature). */
     int (*agreement_next_id)(store *s, int64_t *id, tr_err *e);
     int (*agreement_insert)(store *s, int64_t id, int64_t negotiation, const char *doc,

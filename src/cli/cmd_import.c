@@ -1,0 +1,78 @@
+/* cmd_import.c - truce import acled: conflict events from an ACLED export. */
+#include "cli/cli.h"
+
+#include "journal/journal.h"
+#include "monitor/acled.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* A progress bar on a terminal, nothing otherwise. */
+static void bar(void *cls, int64_t rows, int64_t bytes, int64_t total)
+{
+    (void)cls;
+    if (total <= 0) return;
+    int width = 40, done = (int)(width * bytes / total);
+    fprintf(stderr, "\rreading [%.*s%*s] %3d%% %lld rows", done,
+            "########################################", width - done, "",
+            (int)(100 * bytes / total), (long long)rows);
+    if (bytes >= total) fputc('\n', stderr);
+}
+
+static const char *const statuses[] = {"verified", "reported", NULL};
+
+int cmd_import_acled(int argc, char **argv)
+{
+    cli_opt opts[] = {{"db", 1, "TRUCE_DB", "truce.db", NULL},
+                      {"status", 1, NULL, "verified", NULL}, {0}};
+    char *pos[1];
+    int npos, help, rc = cli_parse("import acled", argc, argv, opts, pos, 1, &npos, &help), ok = 0;
+    tr_err e = TR_ERR_INIT;
+    acled_result res;
+    struct stat sb;
+    FILE *in;
+    store *s;
+    if (rc != CLI_OK) return rc;
+    if (help) {
+        fputs(cli_help("import acled"), stdout);
+        return CLI_OK;
+    }
+    if (npos != 1) return cli_usage_error("import acled", "give the ACLED CSV file");
+    for (int k = 0; statuses[k]; k++) ok |= strcmp(statuses[k], cli_get(opts, "status")) == 0;
+    if (!ok) return cli_usage_error("import acled", "--status must be verified or reported");
+    if (!(in = fopen(pos[0], "rb"))) {
+        fprintf(stderr, "truce: cannot read %s\n", pos[0]);
+        return CLI_FAILED;
+    }
+    s = store_sqlite_open(cli_get(opts, "db"), 0, &e);
+    if (!s || journal_load_key(s, cli_get(opts, "db"), &e)) {
+        if (s) s->ops->close(s);
+        fclose(in);
+        err_print(&e);
+        err_clear(&e);
+        return CLI_FAILED;
+    }
+    fstat(fileno(in), &sb);
+    rc = acled_import(s, &journal_operator, in, isatty(STDERR_FILENO) ? (int64_t)sb.st_size : 0,
+                      cli_get(opts, "status"), bar, NULL, &res, &e);
+    fclose(in);
+    s->ops->close(s);
+    if (rc) {
+        json_decref(res.rejects);
+        err_print(&e);
+        err_clear(&e);
+        return CLI_FAILED;
+    }
+    size_t i;
+    json_t *r;
+    json_array_foreach(res.rejects, i, r)
+        fprintf(stderr, "line %lld, column %s: %s\n",
+                (long long)json_integer_value(json_object_get(r, "line")),
+                json_string_value(json_object_get(r, "column")),
+                json_string_value(json_object_get(r, "reason")));
+    json_decref(res.rejects);
+    printf("imported %lld, rejected %lld\n", (long long)res.imported, (long long)res.rejected);
+    return CLI_OK;
+}

@@ -1,0 +1,42 @@
+/* acled.h - ACLED CSV import: conflict events become incidents.
+ *
+ * The whole file is parsed (libcsv) and every row checked before anything is written: a
+ * broken file (a missing column, broken quoting, another delimiter) imports nothing, and
+ * names the line. Rows that fail a check are rejected one by one (line, column, reason);
+ * the valid rows are written in one transaction, one journal event each
+ * (`incident.imported`), keyed by ACLED's event_id_cnty so that importing the same events
+ * again updates them instead of duplicating them.
+ *
+ * Checks: event_date (d-Mon-yy, d Month yyyy or yyyy-mm-dd; not in the future),
+ * time_precision 1-3, event_type and sub_event_type from ACLED's taxonomy (6 types, 25
+ * sub-types, the pair consistent), latitude/longitude in range, geo_precision 1-3,
+ * fatalities a non-negative integer. */
+#ifndef TRUCE_MONITOR_ACLED_H
+#define TRUCE_MONITOR_ACLED_H
+
+#include "journal/journal.h"
+#include "store/store.h"
+
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct acled_result {
+    int64_t rows;       /* Data rows read. */
+    int64_t imported;   /* Rows written (new or updated). */
+    int64_t rejected;
+    json_t *rejects;    /* [{"line", "column", "reason"}], owned by the caller. */
+} acled_result;
+
+typedef void (*acled_progress)(void *cls, int64_t rows, int64_t bytes, int64_t total);
+
+/* Imports from in (total bytes, for progress; 0 when unknown). status is the imported
+ * incidents' status ("verified" unless told otherwise). */
+int acled_import(store *s, const journal_actor *who, FILE *in, int64_t total,
+                 const char *status, acled_progress progress, void *cls, acled_result *out,
+                 tr_err *e);
+
+/* Is (type, sub_type) in ACLED's taxonomy? */
+int acled_valid_type(const char *type, const char *sub_type);
+
+#endif

@@ -1,0 +1,189 @@
+/* test_monitor.c - ACLED import: the real export, rejected rows, broken files that import
+ * nothing, re-import updating instead of duplicating. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "helpers.h"
+
+#include "journal/journal.h"
+#include "core/buf.h"
+#include "monitor/acled.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char dir[256], db[320];
+static store *s;
+
+static const char *HEADER =
+    "event_id_cnty,event_date,year,time_precision,disorder_type,event_type,sub_event_type,"
+    "actor1,assoc_actor_1,inter1,actor2,assoc_actor_2,inter2,interaction,civilian_targeting,"
+    "iso,region,country,admin1,admin2,admin3,location,latitude,longitude,geo_precision,source,"
+    "source_scale,notes,fatalities,tags,timestamp\n";
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "%s", th_tmpdir());
+    snprintf(db, sizeof db, "%s/m.db", dir);
+    s = th_demo_db(db);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    s->ops->close(s);
+    th_rmrf(dir);
+    return 0;
+}
+
+static int import_text(const char *text, acled_result *res, tr_err *e)
+{
+    FILE *f = fmemopen((void *)text, strlen(text), "r");
+    int rc = acled_import(s, &journal_operator, f, 0, "verified", NULL, NULL, res, e);
+    fclose(f);
+    return rc;
+}
+
+static void the_real_export_imports_whole_and_reimports_in_place(void **state)
+{
+    char path[1024];
+    tr_err e = TR_ERR_INIT;
+    acled_result res;
+    (void)state;
+    snprintf(path, sizeof path, "%s/acled/gaza_war_events.csv", getenv("TRUCE_DATA"));
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    int64_t before = th_journal_len(db);
+    assert_int_equal(acled_import(s, &journal_operator, f, 0, "verified", NULL, NULL, &res, &e), 0);
+    fclose(f);
+    assert_int_equal(res.rows, 5338);
+    assert_int_equal(res.imported, 5338);
+    assert_int_equal(res.rejected, 0);
+    json_decref(res.rejects);
+    assert_int_equal(s->ops->incident_count(s, &e), 5338);
+    assert_int_equal(th_journal_len(db), before + 5338);
+    /* Again: the same 5,338 incidents, updated. */
+    f = fopen(path, "r");
+    assert_int_equal(acled_import(s, &journal_operator, f, 0, "verified", NULL, NULL, &res, &e), 0);
+    fclose(f);
+    json_decref(res.rejects);
+    assert_int_equal(s->ops->incident_count(s, &e), 5338);
+}
+
+static void bad_rows_are_listed_and_the_rest_kept(void **state)
+{
+    tr_err e = TR_ERR_INIT;
+    acled_result res;
+    (void)state;
+    buf b = BUF_INIT;
+    buf_puts(&b, HEADER);
+    /* line 2: fine */
+    buf_puts(&b, "T1,20-Jan-25,2025,1,Political violence,Explosions/Remote violence,Air/drone "
+                 "strike,A,,X,B,,Y,,Civilian targeting,275,ME,Palestine,Gaza Strip,Rafah,,Rafah,"
+                 "31.29,34.25,1,\"Src One; Src Two\",National,\"a note, with a comma\",3,,1\n");
+    /* line 3: a date in the future */
+    buf_puts(&b, "T2,1-Jan-99,2099,1,x,Battles,Armed clash,A,,X,B,,Y,,,275,ME,P,G,R,,R,31.2,"
+                 "34.2,1,S,N,n,0,,1\n");
+    /* line 4: a sub-type of another type */
+    buf_puts(&b, "T3,20-Jan-25,2025,1,x,Battles,Air/drone strike,A,,X,B,,Y,,,275,ME,P,G,R,,R,"
+                 "31.2,34.2,1,S,N,n,0,,1\n");
+    /* line 5: latitude out of range */
+    buf_puts(&b, "T4,20-Jan-25,2025,1,x,Battles,Armed clash,A,,X,B,,Y,,,275,ME,P,G,R,,R,95,34.2,"
+                 "1,S,N,n,0,,1\n");
+    /* line 6: negative fatalities */
+    buf_puts(&b, "T5,20-Jan-25,2025,1,x,Battles,Armed clash,A,,X,B,,Y,,,275,ME,P,G,R,,R,31.2,"
+                 "34.2,1,S,N,n,-1,,1\n");
+    /* line 7: time precision 4 */
+    buf_puts(&b, "T6,2025-01-20,2025,4,x,Battles,Armed clash,A,,X,B,,Y,,,275,ME,P,G,R,,R,31.2,"
+                 "34.2,1,S,N,n,0,,1\n");
+    int64_t before = s->ops->incident_count(s, &e);
+    assert_int_equal(import_text(b.p, &res, &e), 0);
+    assert_int_equal(res.imported, 1);
+    assert_int_equal(res.rejected, 5);
+    static const char *cols[] = {"event_date", "sub_event_type", "latitude", "fatalities",
+                                 "time_precision"};
+    for (int i = 0; i < 5; i++) {
+        json_t *r = json_array_get(res.rejects, (size_t)i);
+        assert_int_equal(json_integer_value(json_object_get(r, "line")), i + 3);
+        assert_string_equal(json_string_value(json_object_get(r, "column")), cols[i]);
+    }
+    json_decref(res.rejects);
+    assert_int_equal(s->ops->incident_count(s, &e), before + 1);
+    buf_free(&b);
+}
+
+static void broken_files_import_nothing(void **state)
+{
+    tr_err e = TR_ERR_INIT;
+    acled_result res;
+    (void)state;
+    int64_t before = th_journal_len(db);
+    static const struct {
+        const char *text, *code, *words;
+    } cases[] = {
+        {"event_id_cnty,event_date\nX,1-Jan-24\n", "acled.bad_header", "'time_precision'"},
+        {"event_id_cnty;event_date;time_precision\nX;1;1\n", "acled.bad_header",
+         "not comma-separated"},
+        {"", "acled.empty", "header"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (import_text(cases[i].text, &res, &e) != -1) fail_msg("case %zu imported", i);
+        assert_string_equal(e.code, cases[i].code);
+        if (!strstr(e.message, cases[i].words)) fail_msg("case %zu: %s", i, e.message);
+        err_clear(&e);
+        json_decref(res.rejects);
+    }
+    /* Broken quoting on line 3: not even line 2 is imported. */
+    buf b = BUF_INIT;
+    buf_puts(&b, HEADER);
+    buf_puts(&b, "Q1,20-Jan-25,2025,1,x,Battles,Armed clash,A,,X,B,,Y,,,275,ME,P,G,R,,R,31.2,"
+                 "34.2,1,S,N,n,0,,1\n");
+    buf_puts(&b, "Q2,20-Jan-25,2025,1,x,Battles,Armed clash,A,,X,B,,Y,,,275,ME,P,G,R,,R,31.2,"
+                 "34.2,1,\"S\"x,N,n,0,,1\n");
+    assert_int_equal(import_text(b.p, &res, &e), -1);
+    assert_string_equal(e.code, "acled.bad_csv");
+    assert_non_null(strstr(e.message, "line 3"));
+    err_clear(&e);
+    json_decref(res.rejects);
+    buf_free(&b);
+    assert_int_equal(th_journal_len(db), before);
+}
+
+static void the_command_line(void **state)
+{
+    char path[1024], bad[400], *out, *err;
+    (void)state;
+    snprintf(path, sizeof path, "%s/acled/gaza_war_events.csv", getenv("TRUCE_DATA"));
+    assert_int_equal(th_truce(&out, &err, NULL, "import acled '%s' --db '%s' --status reported",
+                              path, db), 0);
+    assert_string_equal(out, "imported 5338, rejected 0\n");
+    free(out);
+    free(err);
+    snprintf(bad, sizeof bad, "%s/bad.csv", dir);
+    FILE *f = fopen(bad, "w");
+    fputs("event_id_cnty,event_date\n", f);
+    fclose(f);
+    assert_int_equal(th_truce(NULL, &err, NULL, "import acled '%s' --db '%s'", bad, db), 1);
+    assert_non_null(strstr(err, "line 1: the column 'time_precision' is missing"));
+    free(err);
+    assert_int_equal(th_truce(NULL, NULL, NULL, "import acled '%s' --db '%s' --status maybe", path,
+                              db), 2);
+    assert_int_equal(th_truce(NULL, NULL, NULL, "import acled --db '%s'", db), 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(the_real_export_imports_whole_and_reimports_in_place),
+        cmocka_unit_test(bad_rows_are_listed_and_the_rest_kept),
+        cmocka_unit_test(broken_files_import_nothing),
+        cmocka_unit_test(the_command_line),
+    };
+    return cmocka_run_group_tests_name("monitor", tests, setup, teardown);
+}
