@@ -163,6 +163,7 @@ static const struct access_case {
     {"POST", "/api/v1/crossings", "/api/v1/crossings",
      "{\"slug\":\"c-%s\",\"name\":\"C\",\"lat\":31.3,\"lon\":34.3}", "UFAFAFA", 201, 0},
     {"GET", "/api/v1/zones", "/api/v1/zones", NULL, "AAAAAAA", 200, 0},
+    {"GET", "/api/v1/incidents", "/api/v1/incidents", NULL, "AAAAAAA", 200, 0},
     {"GET", "/api/v1/journal", "/api/v1/journal", NULL, "AAAAAAA", 200, 0},
     {"GET", "/api/v1/log/checkpoint", "/api/v1/log/checkpoint", NULL, "AAAAAAA", 200, 0},
     {"GET", "/api/v1/log/entries", "/api/v1/log/entries?start=0&end=3", NULL, "AAAAAAA", 200, 0},

@@ -647,6 +647,67 @@ static int h_agreement_sign(http_req *r)
     return http__defer(r, signature_write);
 }
 
+static int parse_int(const char *s, long long lo, long long hi, long long *out);
+
+/* ---- incidents ------------------------------------------------------------------------ */
+
+typedef struct incident_page {
+    json_t *items;
+    int64_t last;
+} incident_page;
+
+static int incident_cb(void *cls, const void *row)
+{
+    incident_page *p = cls;
+    const store_incident_row *r = row;
+    json_t *doc = json_loads(r->doc, 0, NULL);
+    if (!doc) return 0;
+    json_object_set_new(doc, "id", json_integer(r->id));
+    json_object_set_new(doc, "status", json_string(r->status));
+    json_array_append_new(p->items, doc);
+    p->last = r->id;
+    return 0;
+}
+
+/* Incidents, keyset-paginated by id. The public, parties and humanitarian organizations see
+ * verified incidents only; monitors, mediators and administrators see every status. */
+static int h_incidents(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    long long after = 0, limit = 100;
+    const char *kind = r->caller.org_kind;
+    int all = r->caller.admin || strcmp(kind, "monitor") == 0 || strcmp(kind, "mediator") == 0;
+    store_incident_filter f = {http__query(r, "status"), http__query(r, "event_type"),
+                               http__query(r, "from"), http__query(r, "to")};
+    incident_page p = {NULL, 0};
+    store *s;
+    if (parse_int(http__query(r, "after"), 0, INT64_MAX, &after) ||
+        parse_int(http__query(r, "limit"), 1, 1000, &limit)) {
+        err_field(&e, "request.invalid_param", "after/limit", "after >= 0, limit 1 to 1000",
+                  "query parameters 'after' and 'limit' must be integers in range");
+        return http__fail(r, &e);
+    }
+    if (!all) {
+        if (f.status && strcmp(f.status, "verified") != 0) {
+            err_set(&e, 403, "auth.forbidden", "only monitors and mediators see unverified "
+                                               "incidents",
+                    "you may list verified incidents only");
+            return http__fail(r, &e);
+        }
+        f.status = "verified";
+    }
+    if (!(s = reader_or_fail(r))) return 0;
+    p.items = json_array();
+    if (s->ops->incident_list(s, &f, after, limit, incident_cb, &p, &e)) {
+        json_decref(p.items);
+        return http__fail(r, &e);
+    }
+    json_t *out = json_pack("{s:o}", "incidents", p.items);
+    if ((long long)json_array_size(p.items) == limit)
+        json_object_set_new(out, "next_after", json_integer(p.last));
+    return http__reply(r, 200, out);
+}
+
 /* ---- places ------------------------------------------------------------------------ */
 
 static int h_crossings(http_req *r)
@@ -799,6 +860,7 @@ const http_route http__routes[] = {
     {"POST", "/api/v1/crossings", h_crossing_create, WHO_ADMIN | WHO_MEDIATOR | WHO_HUMANITARIAN,
      ROUTE_BODY},
     {"GET", "/api/v1/zones", h_zones, WHO_PUBLIC, 0},
+    {"GET", "/api/v1/incidents", h_incidents, WHO_PUBLIC, 0},
     {"GET", "/api/v1/journal", h_journal, WHO_PUBLIC, 0},
     {"GET", "/api/v1/log/checkpoint", h_log_checkpoint, WHO_PUBLIC, 0},
     {"GET", "/api/v1/log/entries", h_log_entries, WHO_PUBLIC, 0},
