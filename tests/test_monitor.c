@@ -247,6 +247,69 @@ static void incidents_over_http(void **state)
     th_server_stop(&t);
 }
 
+static void exports_round_trip(void **state)
+{
+    char real[1024], a[400], b[400], f1[400], f2[400], hxl[400], geo[400], *err;
+    (void)state;
+    snprintf(real, sizeof real, "%s/acled/gaza_war_events.csv", getenv("TRUCE_DATA"));
+    snprintf(a, sizeof a, "%s/a.db", dir);
+    snprintf(b, sizeof b, "%s/b.db", dir);
+    snprintf(f1, sizeof f1, "%s/1.csv", dir);
+    snprintf(f2, sizeof f2, "%s/2.csv", dir);
+    snprintf(hxl, sizeof hxl, "%s/h.csv", dir);
+    snprintf(geo, sizeof geo, "%s/g.geojson", dir);
+    store *x = th_demo_db(a);
+    x->ops->close(x);
+    x = th_demo_db(b);
+    x->ops->close(x);
+    assert_int_equal(th_truce(NULL, NULL, NULL, "import acled '%s' --db '%s'", real, a), 0);
+    assert_int_equal(th_truce(NULL, &err, NULL, "export incidents --db '%s' --out '%s'", a, f1), 0);
+    assert_non_null(strstr(err, "exported 5338 incidents"));
+    free(err);
+    /* What truce exports, truce (and ACLED tooling) reads back: the same events. */
+    char *out;
+    assert_int_equal(th_truce(&out, NULL, NULL, "import acled '%s' --db '%s'", f1, b), 0);
+    assert_string_equal(out, "imported 5338, rejected 0\n");
+    free(out);
+    assert_int_equal(th_truce(NULL, NULL, NULL, "export incidents --db '%s' --out '%s'", b, f2), 0);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "cmp -s '%s' '%s'", f1, f2);
+    assert_int_equal(system(cmd), 0);
+    /* HXL: the hashtag row under the header. */
+    assert_int_equal(th_truce(NULL, NULL, NULL, "export incidents --db '%s' --format hxl "
+                              "--out '%s'", a, hxl), 0);
+    FILE *f = fopen(hxl, "r");
+    char line[4096];
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_non_null(fgets(line, sizeof line, f));
+    fclose(f);
+    assert_memory_equal(line, "#event+id,#date+occurred,", 25);
+    assert_non_null(strstr(line, "#geo+lat,#geo+lon"));
+    assert_non_null(strstr(line, "#affected+killed"));
+    /* GeoJSON: a point per incident, longitude first; filters apply. */
+    assert_int_equal(th_truce(NULL, NULL, NULL, "export incidents --db '%s' --format geojson "
+                              "--type Battles --from 2024-01-01 --to 2024-01-31 --out '%s'",
+                              a, geo), 0);
+    json_t *fc = json_load_file(geo, 0, NULL);
+    assert_non_null(fc);
+    size_t i, n = json_array_size(json_object_get(fc, "features"));
+    json_t *feat;
+    assert_true(n > 0);
+    json_array_foreach(json_object_get(fc, "features"), i, feat) {
+        json_t *props = json_object_get(feat, "properties");
+        json_t *c = json_object_get(json_object_get(feat, "geometry"), "coordinates");
+        assert_string_equal(json_string_value(json_object_get(props, "event_type")), "Battles");
+        assert_true(json_real_value(json_array_get(c, 0)) ==
+                    json_real_value(json_object_get(props, "longitude")));
+        assert_true(json_real_value(json_array_get(c, 1)) > 31 &&
+                    json_real_value(json_array_get(c, 1)) < 32);
+        const char *d = json_string_value(json_object_get(props, "event_date"));
+        assert_true(strncmp(d, "2024-01", 7) == 0);
+    }
+    json_decref(fc);
+    assert_int_equal(th_truce(NULL, NULL, NULL, "export incidents --db '%s' --format pdf", a), 2);
+}
+
 int main(void)
 {
     log_set_access(0);
@@ -256,6 +319,7 @@ int main(void)
         cmocka_unit_test(broken_files_import_nothing),
         cmocka_unit_test(the_command_line),
         cmocka_unit_test(incidents_over_http),
+        cmocka_unit_test(exports_round_trip),
     };
     return cmocka_run_group_tests_name("monitor", tests, setup, teardown);
 }

@@ -171,6 +171,12 @@ static const struct {
                "line, column and reason, and the valid rows are kept. Ends with\n"
                "'imported N, rejected M'.\n"},
     {"import acled", NULL},
+    {"export", "usage: truce export incidents [--format acled|hxl|geojson] [--status S]\n"
+               "                              [--type T] [--from DATE] [--to DATE] [--out FILE]\n"
+               "                              [--db PATH]\n"
+               "Streams incidents (ACLED columns; HXL adds the hashtag row; GeoJSON points) to\n"
+               "standard output or FILE, in constant memory.\n"},
+    {"export incidents", NULL},
     {"version", "usage: truce version\nPrints the version of truce and of its libraries.\n"},
     {"help", "usage: truce help [COMMAND]\n"},
 };
@@ -210,6 +216,7 @@ void cli_print_overview(void)
           "  analyze          Pareto frontier and bargaining points of a negotiation\n"
           "  keygen | sign | agreement verify   organization keys and agreement signatures\n"
           "  import acled     import conflict events from an ACLED export\n"
+          "  export incidents ACLED CSV, HXL CSV or GeoJSON\n"
           "  version          print the version\n"
           "  help [COMMAND]   show help for a command\n"
           "\n"

@@ -3,6 +3,7 @@
 
 #include "journal/journal.h"
 #include "monitor/acled.h"
+#include "monitor/export.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -74,5 +75,57 @@ int cmd_import_acled(int argc, char **argv)
                 json_string_value(json_object_get(r, "reason")));
     json_decref(res.rejects);
     printf("imported %lld, rejected %lld\n", (long long)res.imported, (long long)res.rejected);
+    return CLI_OK;
+}
+
+int cmd_export_incidents(int argc, char **argv)
+{
+    cli_opt opts[] = {{"db", 1, "TRUCE_DB", "truce.db", NULL},
+                      {"format", 1, NULL, "acled", NULL},
+                      {"status", 1, NULL, NULL, NULL},
+                      {"type", 1, NULL, NULL, NULL},
+                      {"from", 1, NULL, NULL, NULL},
+                      {"to", 1, NULL, NULL, NULL},
+                      {"out", 1, NULL, NULL, NULL},
+                      {0}};
+    char *pos[1];
+    int npos, help, rc = cli_parse("export incidents", argc, argv, opts, pos, 0, &npos, &help);
+    tr_err e = TR_ERR_INIT;
+    export_format fmt;
+    int64_t count = 0;
+    FILE *out = stdout;
+    store *s;
+    if (rc != CLI_OK) return rc;
+    if (help) {
+        fputs(cli_help("export incidents"), stdout);
+        return CLI_OK;
+    }
+    const char *f = cli_get(opts, "format");
+    if (strcmp(f, "acled") == 0) fmt = EXPORT_ACLED;
+    else if (strcmp(f, "hxl") == 0) fmt = EXPORT_HXL;
+    else if (strcmp(f, "geojson") == 0) fmt = EXPORT_GEOJSON;
+    else return cli_usage_error("export incidents", "--format must be acled, hxl or geojson");
+    store_incident_filter filter = {cli_get(opts, "status"), cli_get(opts, "type"),
+                                    cli_get(opts, "from"), cli_get(opts, "to")};
+    s = store_sqlite_open(cli_get(opts, "db"), STORE_READONLY, &e);
+    if (!s) {
+        err_print(&e);
+        err_clear(&e);
+        return CLI_FAILED;
+    }
+    if (cli_get(opts, "out") && !(out = fopen(cli_get(opts, "out"), "w"))) {
+        s->ops->close(s);
+        fprintf(stderr, "truce: cannot write %s\n", cli_get(opts, "out"));
+        return CLI_FAILED;
+    }
+    rc = export_incidents(s, &filter, fmt, out, &count, &e);
+    if (out != stdout) fclose(out);
+    s->ops->close(s);
+    if (rc) {
+        err_print(&e);
+        err_clear(&e);
+        return CLI_FAILED;
+    }
+    fprintf(stderr, "truce: exported %lld incidents\n", (long long)count);
     return CLI_OK;
 }
