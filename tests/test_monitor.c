@@ -12,6 +12,8 @@
 #include "journal/journal.h"
 #include "core/buf.h"
 #include "monitor/acled.h"
+#include "monitor/zindex.h"
+#include "monitor/zones.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +68,8 @@ static void the_real_export_imports_whole_and_reimports_in_place(void **state)
     assert_int_equal(res.rows, 5338);
     assert_int_equal(res.imported, 5338);
     assert_int_equal(res.rejected, 0);
+    /* A few events sit on the coast, outside the governorates' coarse coastline. */
+    assert_true(res.outside_zones > 0 && res.outside_zones < 5338 / 100);
     json_decref(res.rejects);
     assert_int_equal(s->ops->incident_count(s, &e), 5338);
     assert_int_equal(th_journal_len(db), before + 5338);
@@ -164,6 +168,7 @@ static void the_command_line(void **state)
     assert_int_equal(th_truce(&out, &err, NULL, "import acled '%s' --db '%s' --status reported",
                               path, db), 0);
     assert_string_equal(out, "imported 5338, rejected 0\n");
+    assert_non_null(strstr(err, "imported events lie outside every zone of this deployment"));
     free(out);
     free(err);
     snprintf(bad, sizeof bad, "%s/bad.csv", dir);
@@ -227,6 +232,22 @@ static void incidents_over_http(void **state)
                             "Explosions/Remote violence");
         const char *d = json_string_value(json_object_get(it, "event_date"));
         assert_true(strcmp(d, "2025-01-19") >= 0 && strcmp(d, "2025-03-18") <= 0);
+    }
+    th_resp_free(&r);
+    /* The same, in the Gaza governorate only: a subset, every one tagged with it. */
+    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents?event_type=Explosions%2F"
+                                               "Remote%20violence&from=2025-01-19&to=2025-03-18"
+                                               "&limit=1000&zone=gaza"),
+                             NULL, NULL, 0, NULL, &r), 0);
+    size_t in_zone = json_array_size(json_object_get(r.json, "incidents"));
+    assert_true(in_zone > 0 && in_zone <= 47);
+    json_array_foreach(json_object_get(r.json, "incidents"), i, it) {
+        json_t *z = json_object_get(it, "zones");
+        size_t k;
+        int found = 0;
+        for (k = 0; k < json_array_size(z); k++)
+            found |= strcmp(json_string_value(json_array_get(z, k)), "gaza") == 0;
+        assert_true(found);
     }
     th_resp_free(&r);
     /* The public may not ask for unverified ones; a monitor may. */
@@ -310,6 +331,94 @@ static void exports_round_trip(void **state)
     assert_int_equal(th_truce(NULL, NULL, NULL, "export incidents --db '%s' --format pdf", a), 2);
 }
 
+typedef struct zone_tally {
+    zone_index *zi;
+    int64_t seen, in_gaza, in_none, in_two, gaza_city, gaza_city_in_gaza, tags_differ;
+} zone_tally;
+
+static int tally_zone(void *cls, const void *row)
+{
+    zone_tally *t = cls;
+    const store_incident_row *r = row;
+    const char *slugs[4];
+    json_t *doc = json_loads(r->doc, 0, NULL);
+    double lat = json_number_value(json_object_get(doc, "latitude"));
+    double lon = json_number_value(json_object_get(doc, "longitude"));
+    const char *admin2 = json_string_value(json_object_get(doc, "admin2"));
+    size_t n = zone_index_find(t->zi, lon, lat, slugs, 4);
+    int gaza = n >= 1 && (strcmp(slugs[0], "gaza") == 0 || (n > 1 && strcmp(slugs[1], "gaza") == 0));
+    /* The tags the import recorded are what the index says now. */
+    json_t *tags = json_object_get(doc, "zones");
+    if (json_array_size(tags) != n) t->tags_differ++;
+    for (size_t i = 0; i < n && i < json_array_size(tags); i++)
+        if (strcmp(json_string_value(json_array_get(tags, i)), slugs[i]) != 0) t->tags_differ++;
+    t->seen++;
+    t->in_gaza += gaza;
+    t->in_none += n == 0;
+    t->in_two += n > 1;
+    if (admin2 && strcmp(admin2, "Gaza City") == 0) {
+        t->gaza_city++;
+        t->gaza_city_in_gaza += gaza;
+    }
+    json_decref(doc);
+    return 0;
+}
+
+/* The demo's five governorates, through GEOS: known towns fall in their governorate,
+ * places outside the Strip in none, and ACLED's own admin2 coding of the real export
+ * agrees with the polygons. */
+static void zones_contain_what_they_should(void **state)
+{
+    tr_err e = TR_ERR_INIT;
+    zone_index *zi;
+    const char *slugs[4];
+    (void)state;
+    assert_int_equal(zone_index_load(s, &zi, &e), 0);
+    assert_int_equal(zone_index_count(zi), 5);
+
+    static const struct { double lon, lat; const char *slug; } towns[] = {
+        {34.4668, 31.5017, "gaza"},          /* Gaza City */
+        {34.4960, 31.5340, "north-gaza"},    /* Jabalia */
+        {34.3506, 31.4183, "deir-al-balah"}, /* Deir al-Balah */
+        {34.3063, 31.3462, "khan-yunis"},    /* Khan Younis */
+        {34.2455, 31.2969, "rafah"},         /* Rafah */
+    };
+    for (size_t i = 0; i < sizeof towns / sizeof towns[0]; i++) {
+        assert_int_equal(zone_index_find(zi, towns[i].lon, towns[i].lat, slugs, 4), 1);
+        assert_string_equal(slugs[0], towns[i].slug);
+    }
+    assert_int_equal(zone_index_find(zi, 34.7818, 32.0853, slugs, 4), 0); /* Tel Aviv */
+    assert_int_equal(zone_index_find(zi, 35.2137, 31.7683, slugs, 4), 0); /* Jerusalem */
+    assert_int_equal(zone_index_find(zi, 34.30, 31.00, slugs, 4), 0);     /* Sinai, in the box */
+    assert_int_equal(zone_index_find(zi, 0, 0, slugs, 0), 0);
+
+    /* The real export, already imported by the first test. */
+    zone_tally t = {.zi = zi};
+    store_incident_filter f = {0};
+    assert_int_equal(s->ops->incident_list(s, &f, 0, 10000, tally_zone, &t, &e), 0);
+    assert_int_equal(t.seen, s->ops->incident_count(s, &e));
+    print_message("zones: %lld incidents, %lld in gaza, %lld in none, %lld in two; "
+                  "%lld coded Gaza City, %lld of them in gaza\n", (long long)t.seen,
+                  (long long)t.in_gaza, (long long)t.in_none, (long long)t.in_two,
+                  (long long)t.gaza_city, (long long)t.gaza_city_in_gaza);
+    assert_true(t.gaza_city_in_gaza * 100 >= t.gaza_city * 99); /* 5,310 of 5,329 */
+    assert_true(t.in_none * 100 < t.seen);                       /* 28: on the coastline */
+    assert_int_equal(t.in_two, 0);            /* governorates do not overlap */
+    assert_int_equal(t.tags_differ, 0);
+
+    /* Filtering by zone finds exactly the incidents tagged with it. */
+    zone_tally g = {.zi = zi};
+    store_incident_filter fg = {.zone = "gaza"};
+    assert_int_equal(s->ops->incident_list(s, &fg, 0, 10000, tally_zone, &g, &e), 0);
+    assert_int_equal(g.seen, t.in_gaza);
+    assert_int_equal(g.in_gaza, t.in_gaza);
+    store_incident_filter fx = {.zone = "no-such-zone"};
+    zone_tally x = {.zi = zi};
+    assert_int_equal(s->ops->incident_list(s, &fx, 0, 10000, tally_zone, &x, &e), 0);
+    assert_int_equal(x.seen, 0);
+    zone_index_free(zi);
+}
+
 int main(void)
 {
     log_set_access(0);
@@ -320,6 +429,7 @@ int main(void)
         cmocka_unit_test(the_command_line),
         cmocka_unit_test(incidents_over_http),
         cmocka_unit_test(exports_round_trip),
+        cmocka_unit_test(zones_contain_what_they_should),
     };
     return cmocka_run_group_tests_name("monitor", tests, setup, teardown);
 }

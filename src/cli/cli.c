@@ -167,13 +167,15 @@ static const struct {
     {"import", "usage: truce import acled FILE [--db PATH] [--status verified|reported]\n"
                "Imports an ACLED CSV export as incidents (status verified unless --status says\n"
                "otherwise; provenance acled). Re-importing updates events by event_id_cnty.\n"
+               "Each event is tagged with the zones that contain it; events inside none are\n"
+               "counted in a warning on stderr.\n"
                "A broken file imports nothing; rejected rows are listed on stderr with their\n"
                "line, column and reason, and the valid rows are kept. Ends with\n"
                "'imported N, rejected M'.\n"},
     {"import acled", NULL},
     {"export", "usage: truce export incidents [--format acled|hxl|geojson] [--status S]\n"
-               "                              [--type T] [--from DATE] [--to DATE] [--out FILE]\n"
-               "                              [--db PATH]\n"
+               "                              [--type T] [--from DATE] [--to DATE] [--zone SLUG]\n"
+               "                              [--out FILE] [--db PATH]\n"
                "Streams incidents (ACLED columns; HXL adds the hashtag row; GeoJSON points) to\n"
                "standard output or FILE, in constant memory.\n"},
     {"export incidents", NULL},

@@ -74,6 +74,10 @@ int cmd_import_acled(int argc, char **argv)
                 json_string_value(json_object_get(r, "column")),
                 json_string_value(json_object_get(r, "reason")));
     json_decref(res.rejects);
+    if (res.outside_zones)
+        fprintf(stderr, "warning: %lld imported events lie outside every zone of this deployment;"
+                        " check their coordinates, or add the zone they belong to\n",
+                (long long)res.outside_zones);
     printf("imported %lld, rejected %lld\n", (long long)res.imported, (long long)res.rejected);
     return CLI_OK;
 }
@@ -86,6 +90,7 @@ int cmd_export_incidents(int argc, char **argv)
                       {"type", 1, NULL, NULL, NULL},
                       {"from", 1, NULL, NULL, NULL},
                       {"to", 1, NULL, NULL, NULL},
+                      {"zone", 1, NULL, NULL, NULL},
                       {"out", 1, NULL, NULL, NULL},
                       {0}};
     char *pos[1];
@@ -106,7 +111,8 @@ int cmd_export_incidents(int argc, char **argv)
     else if (strcmp(f, "geojson") == 0) fmt = EXPORT_GEOJSON;
     else return cli_usage_error("export incidents", "--format must be acled, hxl or geojson");
     store_incident_filter filter = {cli_get(opts, "status"), cli_get(opts, "type"),
-                                    cli_get(opts, "from"), cli_get(opts, "to")};
+                                    cli_get(opts, "from"), cli_get(opts, "to"),
+                                    cli_get(opts, "zone")};
     s = store_sqlite_open(cli_get(opts, "db"), STORE_READONLY, &e);
     if (!s) {
         err_print(&e);

@@ -678,7 +678,8 @@ static int h_incidents(http_req *r)
     const char *kind = r->caller.org_kind;
     int all = r->caller.admin || strcmp(kind, "monitor") == 0 || strcmp(kind, "mediator") == 0;
     store_incident_filter f = {http__query(r, "status"), http__query(r, "event_type"),
-                               http__query(r, "from"), http__query(r, "to")};
+                               http__query(r, "from"), http__query(r, "to"),
+                               http__query(r, "zone")};
     incident_page p = {NULL, 0};
     store *s;
     if (parse_int(http__query(r, "after"), 0, INT64_MAX, &after) ||

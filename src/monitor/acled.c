@@ -1,5 +1,6 @@
 /* acled.c - ACLED CSV import; see acled.h. */
 #include "monitor/acled.h"
+#include "monitor/zindex.h"
 
 #include "core/util.h"
 #include "json/jsx.h"
@@ -203,16 +204,35 @@ static void on_row(int c, void *cls)
 typedef struct writing {
     const journal_actor *who;
     const char *status;
-    const json_t *valid;
+    json_t *valid;
+    zone_index *zones; /* NULL when the deployment has no zones */
+    int64_t outside;
 } writing;
+
+/* Tags a row with the zones that contain it; the tags travel in the journal event, so that
+ * a rebuild from the journal gives the same incidents whatever zones exist by then. */
+static void tag_zones(writing *w, json_t *doc)
+{
+    const char *slugs[16];
+    json_t *tags = json_array();
+    size_t i, n = 0;
+    if (w->zones) {
+        n = zone_index_find(w->zones, json_number_value(json_object_get(doc, "longitude")),
+                            json_number_value(json_object_get(doc, "latitude")), slugs, 16);
+        for (i = 0; i < n && i < 16; i++) json_array_append_new(tags, json_string(slugs[i]));
+        if (n == 0) w->outside++;
+    }
+    json_object_set_new(doc, "zones", tags);
+}
 
 static int write_all(store *s, void *cls, tr_err *e)
 {
     writing *w = cls;
     size_t i;
-    const json_t *doc;
+    json_t *doc;
     const char *vis = strcmp(w->status, "verified") == 0 ? "public" : "kind:monitor kind:mediator";
     json_array_foreach(w->valid, i, doc) {
+        tag_zones(w, doc);
         json_t *body = json_pack("{s:O, s:s, s:s}", "incident", doc, "status", w->status,
                                  "provenance", "acled");
         int rc = journal_record(s, w->who, "incident.imported", body, vis, NULL, e);
@@ -265,10 +285,18 @@ int acled_import(store *s, const journal_actor *who, FILE *in, int64_t total,
         p.failed = 1;
     }
     if (!p.failed) {
-        writing w = {who, status, p.valid};
-        if (store_txn(s, write_all, &w, e) == 0) {
-            out->imported = (int64_t)json_array_size(p.valid);
-            rc = 0;
+        writing w = {who, status, p.valid, NULL, 0};
+        if (zone_index_load(s, &w.zones, e) == 0) {
+            if (zone_index_count(w.zones) == 0) {
+                zone_index_free(w.zones);
+                w.zones = NULL;
+            }
+            if (store_txn(s, write_all, &w, e) == 0) {
+                out->imported = (int64_t)json_array_size(p.valid);
+                out->outside_zones = w.outside;
+                rc = 0;
+            }
+            zone_index_free(w.zones);
         }
     }
     csv_free(&csv);

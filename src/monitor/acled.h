@@ -26,6 +26,7 @@ typedef struct acled_result {
     int64_t imported;   /* Rows written (new or updated). */
     int64_t rejected;
     json_t *rejects;    /* [{"line", "column", "reason"}], owned by the caller. */
+    int64_t outside_zones; /* Imported rows inside no zone (0 when there are no zones). */
 } acled_result;
 
 typedef void (*acled_progress)(void *cls, int64_t rows, int64_t bytes, int64_t total);

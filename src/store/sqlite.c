@@ -277,7 +277,8 @@ static const char *const sql[ST__COUNT] = {
     [ST_INC_LIST] = "SELECT id, status, doc FROM incidents WHERE id > ?1"
                     " AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR event_type = ?3)"
                     " AND (?4 IS NULL OR event_date >= ?4) AND (?5 IS NULL OR event_date <= ?5)"
-                    " ORDER BY id LIMIT ?6",
+                    " AND (?7 IS NULL OR EXISTS (SELECT 1 FROM json_each(doc, '$.zones')"
+                    " WHERE value = ?7)) ORDER BY id LIMIT ?6",
     [ST_NEG_STATE] = "UPDATE negotiations SET state = ? WHERE id = ?",
     [ST_AGR_NEXT] = "SELECT coalesce(max(id), 0) + 1 FROM agreements",
     [ST_AGR_INSERT] = "INSERT INTO agreements(id, negotiation_id, doc, state, created_at)"
@@ -1393,6 +1394,7 @@ static int sq_incident_list(store *s, const store_incident_filter *f, int64_t af
     bind_text(st, 4, f->date_from);
     bind_text(st, 5, f->date_to);
     sqlite3_bind_int64(st, 6, limit);
+    bind_text(st, 7, f->zone);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         store_incident_row r = {sqlite3_column_int64(st, 0),
                                 (const char *)sqlite3_column_text(st, 1),

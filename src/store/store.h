@@ -143,6 +143,7 @@ typedef struct store_incident {
 
 typedef struct store_incident_filter {
     const char *status, *event_type, *date_from, *date_to; /* NULL: any */
+    const char *zone;                                      /* a zone slug, or NULL */
 } store_incident_filter;
 
 typedef struct store_incident_row {

@@ -1,0 +1,30 @@
+/* zindex.h - which zones contain a point, answered by GEOS prepared geometries.
+ *
+ * The index is loaded from the store once (all zones, parsed by GEOS's own GeoJSON
+ * reader and prepared) and then answers point queries: a bounding-box check first, then
+ * GEOSPreparedCovers, so that a point on a border shared by two governorates belongs to
+ * both rather than to neither. An index owns its GEOS context and is not shared between
+ * threads; load one per thread, or guard it. */
+#ifndef TRUCE_MONITOR_ZINDEX_H
+#define TRUCE_MONITOR_ZINDEX_H
+
+#include "core/err.h"
+#include "store/store.h"
+
+#include <stddef.h>
+
+typedef struct zone_index zone_index;
+
+/* Loads every zone of the store. A deployment with no zones gets an empty index. */
+int zone_index_load(store *s, zone_index **out, tr_err *e);
+
+size_t zone_index_count(const zone_index *zi);
+
+/* Writes into `slugs` (up to `max`) the slugs of the zones covering (lon, lat), in slug
+ * order, and returns how many zones cover it (which may exceed `max`). The strings live
+ * as long as the index. */
+size_t zone_index_find(zone_index *zi, double lon, double lat, const char **slugs, size_t max);
+
+void zone_index_free(zone_index *zi);
+
+#endif
