@@ -43,7 +43,7 @@ test-fast: build
 
 bench: build
 	@scripts/deps.sh $(BENCH_DEBS)
-	@bench/run.sh $(BUILD)
+	@TRUCE_DATA=$(DATA) bench/run.sh $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -70,6 +70,13 @@ echo
 echo "Negotiation engine ($BUILD/bench_negotiate)"
 "$BUILD/bench_negotiate"
 
+# Monitoring at real-data scale: the real ACLED export imported with zone tagging against
+# the same import with no zones, GEOS prepared point queries against plain ones, exports.
+echo
+echo "Monitoring ($BUILD/bench_monitor, the real ACLED export)"
+"$BUILD/bench_monitor" "$dir" "${TRUCE_DATA:-../shared/data}/acled/gaza_war_events.csv" \
+  "$(dirname "$0")/../scenarios/gaza-2025"
+
 # The Merkle log without HTTP: appends, proofs and the audit at BENCH_LOG_ENTRIES entries,
 # against the SHA-256 rate measured in the same run.
 echo
