@@ -163,6 +163,11 @@ static const struct access_case {
     {"POST", "/api/v1/crossings", "/api/v1/crossings",
      "{\"slug\":\"c-%s\",\"name\":\"C\",\"lat\":31.3,\"lon\":34.3}", "UFAFAFA", 201, 0},
     {"GET", "/api/v1/zones", "/api/v1/zones", NULL, "AAAAAAA", 200, 0},
+    {"POST", "/api/v1/zones", "/api/v1/zones",
+     "{\"slug\":\"z-%s\",\"name\":\"Z\",\"kind\":\"buffer-zone\",\"geometry\":"
+     "{\"type\":\"Polygon\",\"coordinates\":[[[34.2,31.2],[34.3,31.2],[34.3,31.3],"
+     "[34.2,31.2]]]}}",
+     "UFAAFFA", 201, 0},
     {"GET", "/api/v1/incidents", "/api/v1/incidents", NULL, "AAAAAAA", 200, 0},
     {"GET", "/api/v1/journal", "/api/v1/journal", NULL, "AAAAAAA", 200, 0},
     {"GET", "/api/v1/log/checkpoint", "/api/v1/log/checkpoint", NULL, "AAAAAAA", 200, 0},
@@ -604,11 +609,77 @@ static void public_reads(void **state)
     th_resp_free(&r);
     assert_int_equal(req("GET", "/api/v1/zones", NULL, NULL, &r), 200);
     assert_string_equal(json_string_value(json_object_get(r.json, "type")), "FeatureCollection");
-    assert_int_equal(json_array_size(json_object_get(r.json, "features")), 5);
+    size_t i, governorates = 0;
+    json_t *f;
+    json_array_foreach(json_object_get(r.json, "features"), i, f)
+        governorates += strcmp(json_string_value(json_object_get(json_object_get(f, "properties"),
+                                                                 "kind")),
+                               "governorate") == 0;
+    assert_int_equal(governorates, 5);
     th_resp_free(&r);
     assert_int_equal(req("GET", "/api/v1", NULL, NULL, &r), 200);
     assert_string_equal(json_string_value(json_object_get(r.json, "scenario")), "gaza-2025");
     th_resp_free(&r);
+}
+
+/* A monitor draws a buffer zone; bad areas are refused with GEOS's reason and change
+ * nothing; the new zone is public and carries a receipt. */
+static void zones_are_drawn_and_checked(void **state)
+{
+    static const struct {
+        const char *geometry, *code, *says;
+    } bad[] = {
+        /* A bow tie: its edges cross. */
+        {"{\"type\":\"Polygon\",\"coordinates\":[[[34.2,31.2],[34.3,31.3],[34.3,31.2],"
+         "[34.2,31.3],[34.2,31.2]]]}", "request.invalid_field", "Self-intersection"},
+        /* A hole outside its shell. */
+        {"{\"type\":\"Polygon\",\"coordinates\":[[[34.2,31.2],[34.3,31.2],[34.3,31.3],"
+         "[34.2,31.2]],[[35,32],[35.1,32],[35.1,32.1],[35,32]]]}", "request.invalid_field",
+         "Hole lies outside shell"},
+        /* A ring that does not close. */
+        {"{\"type\":\"Polygon\",\"coordinates\":[[[34.2,31.2],[34.3,31.2],[34.3,31.3],"
+         "[34.25,31.25]]]}", "request.invalid_field", "geometry"},
+        /* Latitude out of range. */
+        {"{\"type\":\"Polygon\",\"coordinates\":[[[34.2,91],[34.3,31.2],[34.3,31.3],"
+         "[34.2,91]]]}", "request.invalid_field", "geometry"},
+        {"{\"type\":\"Point\",\"coordinates\":[34.2,31.2]}", "request.invalid_field",
+         "Polygon"},
+    };
+    const char *monitor = th_login(&T, "un", "demo-un-monitor");
+    int64_t before = th_journal_len(T.db);
+    char body[1024];
+    th_resp r;
+    (void)state;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(body, sizeof body,
+                 "{\"slug\":\"bad-%zu\",\"name\":\"Bad\",\"kind\":\"buffer-zone\","
+                 "\"geometry\":%s}", i, bad[i].geometry);
+        assert_int_equal(req("POST", "/api/v1/zones", monitor, body, &r), 400);
+        assert_error_shape(&r);
+        assert_string_equal(th_code(&r), bad[i].code);
+        if (!strstr(r.body, bad[i].says)) fail_msg("case %zu: %s", i, r.body);
+        th_resp_free(&r);
+    }
+    assert_int_equal(th_journal_len(T.db), before);
+
+    snprintf(body, sizeof body,
+             "{\"slug\":\"east-buffer\",\"name\":\"Eastern buffer zone\","
+             "\"kind\":\"buffer-zone\",\"geometry\":{\"type\":\"Polygon\",\"coordinates\":"
+             "[[[34.50,31.50],[34.56,31.50],[34.56,31.60],[34.50,31.60],[34.50,31.50]]]}}");
+    assert_int_equal(req("POST", "/api/v1/zones", monitor, body, &r), 201);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(r.json, "properties"), "slug")),
+                        "east-buffer");
+    assert_non_null(json_object_get(r.json, "receipt"));
+    th_resp_free(&r);
+    assert_int_equal(th_journal_len(T.db), before + 1);
+    assert_int_equal(req("POST", "/api/v1/zones", monitor, body, &r), 409);
+    assert_string_equal(th_code(&r), "zone.exists");
+    th_resp_free(&r);
+    assert_int_equal(req("GET", "/api/v1/zones", NULL, NULL, &r), 200);
+    assert_non_null(strstr(r.body, "Eastern buffer zone"));
+    th_resp_free(&r);
+    assert_int_equal(th_journal_len(T.db), before + 1);
 }
 
 /* ---- concurrency ------------------------------------------------------------------- */
@@ -728,6 +799,7 @@ int main(void)
         cmocka_unit_test(request_ids_metrics_and_health),
         cmocka_unit_test(journal_hides_what_readers_may_not_see),
         cmocka_unit_test(public_reads),
+        cmocka_unit_test(zones_are_drawn_and_checked),
         cmocka_unit_test(concurrent_writes_all_land),
         cmocka_unit_test(slow_clients_are_cut_off),
     };

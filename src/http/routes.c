@@ -759,6 +759,29 @@ static int h_zones(http_req *r)
     return 0;
 }
 
+static int zone_write(store *s, void *cls, tr_err *e)
+{
+    http_req *r = cls;
+    journal_actor who = acct_actor(&r->caller);
+    const char *slug = jsx_str(r->json, "slug", "");
+    if (zone_create(s, &who, slug, jsx_str(r->json, "name", ""), jsx_str(r->json, "kind", ""),
+                    json_object_get(r->json, "geometry"), e))
+        return -1;
+    return http__reply(r, 201, json_pack("{s:s, s:{s:s, s:s, s:s}, s:O}", "type", "Feature",
+                                         "properties", "slug", slug, "name",
+                                         jsx_str(r->json, "name", ""), "kind",
+                                         jsx_str(r->json, "kind", ""), "geometry",
+                                         json_object_get(r->json, "geometry")));
+}
+
+/* New zones tag incidents recorded from then on; incidents already recorded keep the tags
+ * their journal events carry. */
+static int h_zone_create(http_req *r)
+{
+    if (check(r, zone_fields)) return 0;
+    return http__defer(r, zone_write);
+}
+
 /* ---- journal ----------------------------------------------------------------------- */
 
 typedef struct journal_page {
@@ -861,6 +884,7 @@ const http_route http__routes[] = {
     {"POST", "/api/v1/crossings", h_crossing_create, WHO_ADMIN | WHO_MEDIATOR | WHO_HUMANITARIAN,
      ROUTE_BODY},
     {"GET", "/api/v1/zones", h_zones, WHO_PUBLIC, 0},
+    {"POST", "/api/v1/zones", h_zone_create, WHO_ADMIN | WHO_MEDIATOR | WHO_MONITOR, ROUTE_BODY},
     {"GET", "/api/v1/incidents", h_incidents, WHO_PUBLIC, 0},
     {"GET", "/api/v1/journal", h_journal, WHO_PUBLIC, 0},
     {"GET", "/api/v1/log/checkpoint", h_log_checkpoint, WHO_PUBLIC, 0},

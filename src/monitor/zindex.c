@@ -120,6 +120,33 @@ size_t zone_index_find(zone_index *zi, double lon, double lat, const char **slug
     return found;
 }
 
+int zone_geometry_valid(const json_t *geometry, const char *field, tr_err *e)
+{
+    GEOSContextHandle_t ctx = GEOS_init_r();
+    GEOSGeoJSONReader *reader = ctx ? GEOSGeoJSONReader_create_r(ctx) : NULL;
+    char *text = json_dumps(geometry, JSON_COMPACT);
+    GEOSGeometry *g = reader && text ? GEOSGeoJSONReader_readGeometry_r(ctx, reader, text) : NULL;
+    char *reason = g ? GEOSisValidReason_r(ctx, g) : NULL;
+    int rc = 0;
+
+    if (!reason) {
+        rc = err_field(e, "request.invalid_field", field,
+                       "send a GeoJSON Polygon or MultiPolygon in WGS84 (lon, lat)",
+                       "%s could not be read as a geometry", field);
+    } else if (strcmp(reason, "Valid Geometry") != 0) {
+        /* GEOS says what and where, e.g. "Self-intersection[34.4 31.5]". */
+        rc = err_field(e, "request.invalid_field", field,
+                       "redraw the area so that its edges do not cross and holes lie inside",
+                       "%s is not a valid area: %s", field, reason);
+    }
+    if (reason) GEOSFree_r(ctx, reason);
+    if (g) GEOSGeom_destroy_r(ctx, g);
+    if (reader) GEOSGeoJSONReader_destroy_r(ctx, reader);
+    if (ctx) GEOS_finish_r(ctx);
+    free(text);
+    return rc;
+}
+
 void zone_index_free(zone_index *zi)
 {
     size_t i;

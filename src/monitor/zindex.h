@@ -11,6 +11,7 @@
 #include "core/err.h"
 #include "store/store.h"
 
+#include <jansson.h>
 #include <stddef.h>
 
 typedef struct zone_index zone_index;
@@ -19,6 +20,11 @@ typedef struct zone_index zone_index;
 int zone_index_load(store *s, zone_index **out, tr_err *e);
 
 size_t zone_index_count(const zone_index *zi);
+
+/* Asks GEOS whether an area (already through zone_geometry_check) is a valid polygon:
+ * rings that do not cross themselves or each other, holes inside their shell. A 400
+ * naming `field` and GEOS's reason and place when it is not. */
+int zone_geometry_valid(const json_t *geometry, const char *field, tr_err *e);
 
 /* Writes into `slugs` (up to `max`) the slugs of the zones covering (lon, lat), in slug
  * order, and returns how many zones cover it (which may exceed `max`). The strings live

@@ -2,6 +2,7 @@
 #include "monitor/zones.h"
 
 #include "core/util.h"
+#include "monitor/zindex.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -60,6 +61,14 @@ int zone_geometry_check(const json_t *g, const char *field, tr_err *e)
     return bad(e, field, "only Polygon and MultiPolygon are areas");
 }
 
+const jsx_field zone_fields[] = {
+    {.name = "slug", .type = JSX_SLUG},
+    {.name = "name", .type = JSX_STRING, .min = 1, .max = 256},
+    {.name = "kind", .type = JSX_SLUG},
+    {.name = "geometry", .type = JSX_OBJECT},
+    {0},
+};
+
 int zone_create(store *s, const journal_actor *who, const char *slug, const char *name,
                 const char *kind, const json_t *geometry, tr_err *e)
 {
@@ -69,7 +78,9 @@ int zone_create(store *s, const journal_actor *who, const char *slug, const char
         return err_field(e, "request.invalid_field", "slug",
                          "use lowercase letters, digits and '-', at most 64",
                          "'%s' is not a valid zone slug", slug);
-    if (zone_geometry_check(geometry, "geometry", e)) return -1;
+    if (zone_geometry_check(geometry, "geometry", e) ||
+        zone_geometry_valid(geometry, "geometry", e))
+        return -1;
     rc = s->ops->zone_exists(s, slug, e);
     if (rc < 0) return -1;
     if (rc == 1)
