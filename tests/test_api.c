@@ -169,6 +169,11 @@ static const struct access_case {
      "[34.2,31.2]]]}}",
      "UFAAFFA", 201, 0},
     {"GET", "/api/v1/incidents", "/api/v1/incidents", NULL, "AAAAAAA", 200, 0},
+    {"GET", "/api/v1/incidents.geojson", "/api/v1/incidents.geojson", NULL, "AAAAAAA", 200, 0},
+    {"GET", "/api/v1/incidents.csv", "/api/v1/incidents.csv?format=hxl", NULL, "AAAAAAA", 200,
+     0},
+    /* The demo has no incidents yet: everyone may ask, and gets 404. */
+    {"GET", "/api/v1/incidents/{id}", "/api/v1/incidents/1", NULL, "AAAAAAA", 404, 0},
     {"GET", "/api/v1/journal", "/api/v1/journal", NULL, "AAAAAAA", 200, 0},
     {"GET", "/api/v1/log/checkpoint", "/api/v1/log/checkpoint", NULL, "AAAAAAA", 200, 0},
     {"GET", "/api/v1/log/entries", "/api/v1/log/entries?start=0&end=3", NULL, "AAAAAAA", 200, 0},

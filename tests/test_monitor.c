@@ -250,6 +250,73 @@ static void incidents_over_http(void **state)
         assert_true(found);
     }
     th_resp_free(&r);
+    /* A map's bounding box (south-west Gaza City), as GeoJSON and as a page: the same
+     * incidents, every one inside the box; 260 rows of the export lie in it. */
+    const char *box = "bbox=34.40,31.45,34.45,31.50";
+    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents?limit=1000&bbox=34.40,31.45,"
+                                               "34.45,31.50"), NULL, NULL, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    size_t in_box = json_array_size(json_object_get(r.json, "incidents"));
+    assert_int_equal(in_box, 260);
+    th_resp_free(&r);
+    char url[256];
+    snprintf(url, sizeof url, "/api/v1/incidents.geojson?%s", box);
+    assert_int_equal(th_http("GET", th_url(&t, url), NULL, NULL, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    char *ct = th_header(&r, "Content-Type");
+    assert_string_equal(ct, "application/geo+json");
+    free(ct);
+    json_t *fc = json_loads(r.body, 0, NULL);
+    assert_non_null(fc);
+    assert_int_equal(json_array_size(json_object_get(fc, "features")), in_box);
+    json_array_foreach(json_object_get(fc, "features"), i, it) {
+        json_t *c = json_object_get(json_object_get(it, "geometry"), "coordinates");
+        double lon = json_number_value(json_array_get(c, 0)), lat = json_number_value(json_array_get(c, 1));
+        assert_true(lon >= 34.40 && lon <= 34.45 && lat >= 31.45 && lat <= 31.50);
+    }
+    json_decref(fc);
+    th_resp_free(&r);
+    static const char *const bad_boxes[] = {"1,2,3", "34.5,31,34.4,32", "34,31,35,95",
+                                            "a,b,c,d", "34,31,35,32,1"};
+    for (size_t k = 0; k < sizeof bad_boxes / sizeof bad_boxes[0]; k++) {
+        snprintf(url, sizeof url, "/api/v1/incidents.geojson?bbox=%s", bad_boxes[k]);
+        assert_int_equal(th_http("GET", th_url(&t, url), NULL, NULL, 0, NULL, &r), 0);
+        assert_int_equal(r.status, 400);
+        assert_string_equal(th_code(&r), "request.invalid_param");
+        assert_non_null(strstr(r.body, "\"field\":\"bbox\""));
+        th_resp_free(&r);
+    }
+    /* HXL over HTTP: the tag row under the header. */
+    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents.csv?format=hxl&from=2025-06-01"),
+                             NULL, NULL, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    const char *second = strchr(r.body, '\n');
+    assert_non_null(second);
+    assert_true(strncmp(second + 1, "#", 1) == 0);
+    assert_non_null(strstr(second, "#date+occurred"));
+    th_resp_free(&r);
+    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents.csv?format=pdf"), NULL, NULL,
+                             0, NULL, &r), 0);
+    assert_int_equal(r.status, 400);
+    th_resp_free(&r);
+    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents.geojson?status=reported"),
+                             NULL, NULL, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 403);
+    th_resp_free(&r);
+    /* One incident by id. */
+    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents/1"), NULL, NULL, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "id")), 1);
+    assert_non_null(json_object_get(r.json, "event_id_cnty"));
+    th_resp_free(&r);
+    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents/999999"), NULL, NULL, 0, NULL,
+                             &r), 0);
+    assert_int_equal(r.status, 404);
+    assert_string_equal(th_code(&r), "incident.not_found");
+    th_resp_free(&r);
+    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents/x1"), NULL, NULL, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 400);
+    th_resp_free(&r);
     /* The public may not ask for unverified ones; a monitor may. */
     assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents?status=reported"), NULL, NULL,
                              0, NULL, &r), 0);
@@ -329,6 +396,16 @@ static void exports_round_trip(void **state)
     }
     json_decref(fc);
     assert_int_equal(th_truce(NULL, NULL, NULL, "export incidents --db '%s' --format pdf", a), 2);
+    /* A bounding box: the 260 rows of the export inside it. */
+    assert_int_equal(th_truce(NULL, NULL, NULL, "export incidents --db '%s' --format geojson "
+                              "--bbox 34.40,31.45,34.45,31.50 --out '%s'", a, geo), 0);
+    fc = json_load_file(geo, 0, NULL);
+    assert_int_equal(json_array_size(json_object_get(fc, "features")), 260);
+    json_decref(fc);
+    char *msg;
+    assert_int_equal(th_truce(NULL, &msg, NULL, "export incidents --db '%s' --bbox 34,31", a), 2);
+    assert_non_null(strstr(msg, "'34,31' is not a bounding box"));
+    free(msg);
 }
 
 typedef struct zone_tally {

@@ -175,7 +175,7 @@ static const struct {
     {"import acled", NULL},
     {"export", "usage: truce export incidents [--format acled|hxl|geojson] [--status S]\n"
                "                              [--type T] [--from DATE] [--to DATE] [--zone SLUG]\n"
-               "                              [--out FILE] [--db PATH]\n"
+               "                              [--bbox W,S,E,N] [--out FILE] [--db PATH]\n"
                "Streams incidents (ACLED columns; HXL adds the hashtag row; GeoJSON points) to\n"
                "standard output or FILE, in constant memory.\n"},
     {"export incidents", NULL},

@@ -91,6 +91,7 @@ int cmd_export_incidents(int argc, char **argv)
                       {"from", 1, NULL, NULL, NULL},
                       {"to", 1, NULL, NULL, NULL},
                       {"zone", 1, NULL, NULL, NULL},
+                      {"bbox", 1, NULL, NULL, NULL},
                       {"out", 1, NULL, NULL, NULL},
                       {0}};
     char *pos[1];
@@ -112,7 +113,12 @@ int cmd_export_incidents(int argc, char **argv)
     else return cli_usage_error("export incidents", "--format must be acled, hxl or geojson");
     store_incident_filter filter = {cli_get(opts, "status"), cli_get(opts, "type"),
                                     cli_get(opts, "from"), cli_get(opts, "to"),
-                                    cli_get(opts, "zone")};
+                                    cli_get(opts, "zone"), 0, 0, 0, 0, 0};
+    if (cli_get(opts, "bbox") && export_parse_bbox(cli_get(opts, "bbox"), &filter, &e)) {
+        err_print(&e);
+        err_clear(&e);
+        return CLI_USAGE;
+    }
     s = store_sqlite_open(cli_get(opts, "db"), STORE_READONLY, &e);
     if (!s) {
         err_print(&e);

@@ -10,6 +10,7 @@
 #include "core/util.h"
 #include "http/log_routes.h"
 #include "json/jsx.h"
+#include "monitor/export.h"
 #include "monitor/zones.h"
 #include "negotiate/service.h"
 
@@ -669,17 +670,41 @@ static int incident_cb(void *cls, const void *row)
     return 0;
 }
 
-/* Incidents, keyset-paginated by id. The public, parties and humanitarian organizations see
+static int sees_every_incident(const http_req *r)
+{
+    const char *kind = r->caller.org_kind;
+    return r->caller.admin || strcmp(kind, "monitor") == 0 || strcmp(kind, "mediator") == 0;
+}
+
+/* The filters every incident query shares: status, event_type, from, to, zone and
+ * bbox=west,south,east,north. The public, parties and humanitarian organizations see
  * verified incidents only; monitors, mediators and administrators see every status. */
+static int incident_filter(http_req *r, store_incident_filter *f, tr_err *e)
+{
+    const char *bbox = http__query(r, "bbox");
+    memset(f, 0, sizeof *f);
+    f->status = http__query(r, "status");
+    f->event_type = http__query(r, "event_type");
+    f->date_from = http__query(r, "from");
+    f->date_to = http__query(r, "to");
+    f->zone = http__query(r, "zone");
+    if (bbox && export_parse_bbox(bbox, f, e)) return -1;
+    if (!sees_every_incident(r)) {
+        if (f->status && strcmp(f->status, "verified") != 0)
+            return err_set(e, 403, "auth.forbidden",
+                           "only monitors and mediators see unverified incidents",
+                           "you may list verified incidents only");
+        f->status = "verified";
+    }
+    return 0;
+}
+
+/* Incidents, keyset-paginated by id. */
 static int h_incidents(http_req *r)
 {
     tr_err e = TR_ERR_INIT;
     long long after = 0, limit = 100;
-    const char *kind = r->caller.org_kind;
-    int all = r->caller.admin || strcmp(kind, "monitor") == 0 || strcmp(kind, "mediator") == 0;
-    store_incident_filter f = {http__query(r, "status"), http__query(r, "event_type"),
-                               http__query(r, "from"), http__query(r, "to"),
-                               http__query(r, "zone")};
+    store_incident_filter f;
     incident_page p = {NULL, 0};
     store *s;
     if (parse_int(http__query(r, "after"), 0, INT64_MAX, &after) ||
@@ -688,15 +713,7 @@ static int h_incidents(http_req *r)
                   "query parameters 'after' and 'limit' must be integers in range");
         return http__fail(r, &e);
     }
-    if (!all) {
-        if (f.status && strcmp(f.status, "verified") != 0) {
-            err_set(&e, 403, "auth.forbidden", "only monitors and mediators see unverified "
-                                               "incidents",
-                    "you may list verified incidents only");
-            return http__fail(r, &e);
-        }
-        f.status = "verified";
-    }
+    if (incident_filter(r, &f, &e)) return http__fail(r, &e);
     if (!(s = reader_or_fail(r))) return 0;
     p.items = json_array();
     if (s->ops->incident_list(s, &f, after, limit, incident_cb, &p, &e)) {
@@ -707,6 +724,85 @@ static int h_incidents(http_req *r)
     if ((long long)json_array_size(p.items) == limit)
         json_object_set_new(out, "next_after", json_integer(p.last));
     return http__reply(r, 200, out);
+}
+
+/* One incident. One the caller may not see is a 404, as if it did not exist. */
+static int h_incident_get(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    long long id = 0;
+    store_incident_filter f = {0};
+    incident_page p = {NULL, 0};
+    store *s;
+    if (parse_int(r->params[0], 1, INT64_MAX, &id) || id == 0) {
+        err_field(&e, "request.invalid_param", "id", "give the incident's number",
+                  "'%s' is not an incident id", r->params[0]);
+        return http__fail(r, &e);
+    }
+    if (!sees_every_incident(r)) f.status = "verified";
+    if (!(s = reader_or_fail(r))) return 0;
+    p.items = json_array();
+    if (s->ops->incident_list(s, &f, id - 1, 1, incident_cb, &p, &e)) {
+        json_decref(p.items);
+        return http__fail(r, &e);
+    }
+    if (json_array_size(p.items) != 1 || p.last != id) {
+        json_decref(p.items);
+        err_set(&e, 404, "incident.not_found", "list incidents with GET /api/v1/incidents",
+                "there is no incident %lld", id);
+        return http__fail(r, &e);
+    }
+    json_t *one = json_incref(json_array_get(p.items, 0));
+    json_decref(p.items);
+    return http__reply(r, 200, one);
+}
+
+/* The export formats over HTTP. The CLI streams in constant memory; here the body is
+ * built in memory first, so that an error is still a clean JSON reply. */
+static int incidents_export(http_req *r, export_format fmt, const char *ctype)
+{
+    tr_err e = TR_ERR_INIT;
+    store_incident_filter f;
+    char *text = NULL;
+    size_t len = 0;
+    int64_t count = 0;
+    store *s;
+    if (incident_filter(r, &f, &e)) return http__fail(r, &e);
+    if (!(s = reader_or_fail(r))) return 0;
+    FILE *out = open_memstream(&text, &len);
+    if (!out) {
+        err_set(&e, 500, "internal.oom", NULL, "out of memory");
+        return http__fail(r, &e);
+    }
+    int rc = export_incidents(s, &f, fmt, out, &count, &e);
+    fclose(out);
+    if (rc) {
+        free(text);
+        return http__fail(r, &e);
+    }
+    buf_append(&r->raw, text, len);
+    free(text);
+    r->content_type = ctype;
+    r->status = 200;
+    return 0;
+}
+
+static int h_incidents_geojson(http_req *r)
+{
+    return incidents_export(r, EXPORT_GEOJSON, "application/geo+json");
+}
+
+static int h_incidents_csv(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    const char *format = http__query(r, "format");
+    if (!format || strcmp(format, "acled") == 0)
+        return incidents_export(r, EXPORT_ACLED, "text/csv; charset=utf-8");
+    if (strcmp(format, "hxl") == 0)
+        return incidents_export(r, EXPORT_HXL, "text/csv; charset=utf-8");
+    err_field(&e, "request.invalid_param", "format", "use format=acled or format=hxl",
+              "'%s' is not a CSV format", format);
+    return http__fail(r, &e);
 }
 
 /* ---- places ------------------------------------------------------------------------ */
@@ -886,6 +982,9 @@ const http_route http__routes[] = {
     {"GET", "/api/v1/zones", h_zones, WHO_PUBLIC, 0},
     {"POST", "/api/v1/zones", h_zone_create, WHO_ADMIN | WHO_MEDIATOR | WHO_MONITOR, ROUTE_BODY},
     {"GET", "/api/v1/incidents", h_incidents, WHO_PUBLIC, 0},
+    {"GET", "/api/v1/incidents.geojson", h_incidents_geojson, WHO_PUBLIC, 0},
+    {"GET", "/api/v1/incidents.csv", h_incidents_csv, WHO_PUBLIC, 0},
+    {"GET", "/api/v1/incidents/{id}", h_incident_get, WHO_PUBLIC, 0},
     {"GET", "/api/v1/journal", h_journal, WHO_PUBLIC, 0},
     {"GET", "/api/v1/log/checkpoint", h_log_checkpoint, WHO_PUBLIC, 0},
     {"GET", "/api/v1/log/entries", h_log_entries, WHO_PUBLIC, 0},

@@ -278,7 +278,8 @@ static const char *const sql[ST__COUNT] = {
                     " AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR event_type = ?3)"
                     " AND (?4 IS NULL OR event_date >= ?4) AND (?5 IS NULL OR event_date <= ?5)"
                     " AND (?7 IS NULL OR EXISTS (SELECT 1 FROM json_each(doc, '$.zones')"
-                    " WHERE value = ?7)) ORDER BY id LIMIT ?6",
+                    " WHERE value = ?7)) AND (?8 IS NULL OR (longitude BETWEEN ?8 AND ?10"
+                    " AND latitude BETWEEN ?9 AND ?11)) ORDER BY id LIMIT ?6",
     [ST_NEG_STATE] = "UPDATE negotiations SET state = ? WHERE id = ?",
     [ST_AGR_NEXT] = "SELECT coalesce(max(id), 0) + 1 FROM agreements",
     [ST_AGR_INSERT] = "INSERT INTO agreements(id, negotiation_id, doc, state, created_at)"
@@ -1395,6 +1396,14 @@ static int sq_incident_list(store *s, const store_incident_filter *f, int64_t af
     bind_text(st, 5, f->date_to);
     sqlite3_bind_int64(st, 6, limit);
     bind_text(st, 7, f->zone);
+    if (f->has_bbox) {
+        sqlite3_bind_double(st, 8, f->west);
+        sqlite3_bind_double(st, 9, f->south);
+        sqlite3_bind_double(st, 10, f->east);
+        sqlite3_bind_double(st, 11, f->north);
+    } else {
+        for (int i = 8; i <= 11; i++) sqlite3_bind_null(st, i);
+    }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         store_incident_row r = {sqlite3_column_int64(st, 0),
                                 (const char *)sqlite3_column_text(st, 1),

@@ -144,6 +144,8 @@ typedef struct store_incident {
 typedef struct store_incident_filter {
     const char *status, *event_type, *date_from, *date_to; /* NULL: any */
     const char *zone;                                      /* a zone slug, or NULL */
+    int has_bbox;                       /* then only incidents inside the box: */
+    double west, south, east, north;    /* WGS84 degrees, west <= east, south <= north */
 } store_incident_filter;
 
 typedef struct store_incident_row {
