@@ -172,6 +172,7 @@ static const struct access_case {
     {"GET", "/api/v1/incidents.geojson", "/api/v1/incidents.geojson", NULL, "AAAAAAA", 200, 0},
     {"GET", "/api/v1/incidents.csv", "/api/v1/incidents.csv?format=hxl", NULL, "AAAAAAA", 200,
      0},
+    {"GET", "/api/v1/incidents/stats", "/api/v1/incidents/stats", NULL, "AAAAAAA", 200, 0},
     /* The demo has no incidents yet: everyone may ask, and gets 404. */
     {"GET", "/api/v1/incidents/{id}", "/api/v1/incidents/1", NULL, "AAAAAAA", 404, 0},
     {"GET", "/api/v1/journal", "/api/v1/journal", NULL, "AAAAAAA", 200, 0},

@@ -303,6 +303,47 @@ static void incidents_over_http(void **state)
                              NULL, NULL, 0, NULL, &r), 0);
     assert_int_equal(r.status, 403);
     th_resp_free(&r);
+    /* Counts: every dimension adds up, and agrees with the export itself (counted from the
+     * CSV independently: 416 battles, 4 protests; Israel's forces named in 5,304 events). */
+    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents/stats"), NULL, NULL, 0, NULL,
+                             &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "total")), 5338);
+    static const char *const sums[] = {"by_status", "by_type", "by_day"};
+    for (size_t k = 0; k < 3; k++) {
+        json_int_t sum = 0;
+        const char *key;
+        json_t *v;
+        json_object_foreach(json_object_get(r.json, sums[k]), key, v) sum += json_integer_value(v);
+        assert_int_equal(sum, 5338);
+    }
+    json_t *types = json_object_get(r.json, "by_type");
+    assert_int_equal(json_integer_value(json_object_get(types, "Battles")), 416);
+    assert_int_equal(json_integer_value(json_object_get(types, "Protests")), 4);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(r.json, "by_actor"),
+                                                        "Military Forces of Israel (2022-)")),
+                     5304);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(r.json, "by_zone"),
+                                                        "gaza")),
+                     5310);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(r.json, "by_day"),
+                                                        "2023-11-09")),
+                     25);
+    th_resp_free(&r);
+    /* With filters: only battles, only in the Gaza governorate. */
+    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents/stats?event_type=Battles&zone=gaza"),
+                             NULL, NULL, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    json_int_t battles = json_integer_value(json_object_get(r.json, "total"));
+    assert_true(battles > 0 && battles <= 416);
+    assert_int_equal(json_object_size(json_object_get(r.json, "by_type")), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(r.json, "by_zone"), "gaza")),
+                     battles);
+    th_resp_free(&r);
+    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents/stats?bbox=x"), NULL, NULL, 0,
+                             NULL, &r), 0);
+    assert_int_equal(r.status, 400);
+    th_resp_free(&r);
     /* One incident by id. */
     assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents/1"), NULL, NULL, 0, NULL, &r), 0);
     assert_int_equal(r.status, 200);

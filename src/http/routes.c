@@ -726,6 +726,44 @@ static int h_incidents(http_req *r)
     return http__reply(r, 200, out);
 }
 
+static int count_cb(void *cls, const void *row)
+{
+    const store_count *c = row;
+    json_object_set_new(cls, c->key, json_integer(c->count));
+    return 0;
+}
+
+/* Counts by status, type, day, actor and zone under the list's filters. */
+static int h_incident_stats(http_req *r)
+{
+    static const struct {
+        const char *name;
+        store_count_by by;
+    } dims[] = {{"by_status", STORE_BY_STATUS}, {"by_type", STORE_BY_TYPE},
+                {"by_day", STORE_BY_DAY},       {"by_actor", STORE_BY_ACTOR},
+                {"by_zone", STORE_BY_ZONE}};
+    tr_err e = TR_ERR_INIT;
+    store_incident_filter f;
+    store *s;
+    if (incident_filter(r, &f, &e)) return http__fail(r, &e);
+    if (!(s = reader_or_fail(r))) return 0;
+    json_t *out = json_object();
+    json_int_t total = 0;
+    for (size_t i = 0; i < sizeof dims / sizeof dims[0]; i++) {
+        json_t *counts = json_object();
+        json_object_set_new(out, dims[i].name, counts);
+        if (s->ops->incident_counts(s, &f, dims[i].by, count_cb, counts, &e)) {
+            json_decref(out);
+            return http__fail(r, &e);
+        }
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(json_object_get(out, "by_status"), k, v) total += json_integer_value(v);
+    json_object_set_new(out, "total", json_integer(total));
+    return http__reply(r, 200, out);
+}
+
 /* One incident. One the caller may not see is a 404, as if it did not exist. */
 static int h_incident_get(http_req *r)
 {
@@ -984,6 +1022,7 @@ const http_route http__routes[] = {
     {"GET", "/api/v1/incidents", h_incidents, WHO_PUBLIC, 0},
     {"GET", "/api/v1/incidents.geojson", h_incidents_geojson, WHO_PUBLIC, 0},
     {"GET", "/api/v1/incidents.csv", h_incidents_csv, WHO_PUBLIC, 0},
+    {"GET", "/api/v1/incidents/stats", h_incident_stats, WHO_PUBLIC, 0},
     {"GET", "/api/v1/incidents/{id}", h_incident_get, WHO_PUBLIC, 0},
     {"GET", "/api/v1/journal", h_journal, WHO_PUBLIC, 0},
     {"GET", "/api/v1/log/checkpoint", h_log_checkpoint, WHO_PUBLIC, 0},

@@ -181,7 +181,8 @@ enum stmt_id {
     ST_ORG_KEY_INSERT, ST_ORG_KEY_LIST,
     ST_NEG_INSERT, ST_NEG_NEXT, ST_NEG_GET, ST_PROFILE_PUT, ST_PROFILE_GET, ST_PROFILE_LIST,
     ST_TEXT_INSERT, ST_TEXT_NEXT, ST_TEXT_GET, ST_TEXT_SEND, ST_RESP_PUT, ST_RESP_LIST,
-    ST_INC_UPSERT, ST_INC_COUNT, ST_INC_LIST,
+    ST_INC_UPSERT, ST_INC_COUNT, ST_INC_LIST, ST_INC_BY_STATUS, ST_INC_BY_TYPE, ST_INC_BY_DAY,
+    ST_INC_BY_ACTOR, ST_INC_BY_ZONE,
     ST_NEG_STATE, ST_AGR_NEXT, ST_AGR_INSERT, ST_AGR_GET, ST_AGR_STATE, ST_SIG_PUT, ST_SIG_LIST,
     ST__COUNT
 };
@@ -274,6 +275,25 @@ static const char *const sql[ST__COUNT] = {
                       " fatalities = excluded.fatalities, doc = excluded.doc,"
                       " updated_at = excluded.updated_at",
     [ST_INC_COUNT] = "SELECT count(*) FROM incidents",
+    /* Counts under the list's filters (?1 status ... ?9 north), one dimension each. */
+#define INC_WHERE                                                                           \
+    " (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR event_type = ?2)"                      \
+    " AND (?3 IS NULL OR event_date >= ?3) AND (?4 IS NULL OR event_date <= ?4)"            \
+    " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM json_each(doc, '$.zones') WHERE value = ?5))" \
+    " AND (?6 IS NULL OR (longitude BETWEEN ?6 AND ?8 AND latitude BETWEEN ?7 AND ?9))"
+    [ST_INC_BY_STATUS] = "SELECT status, count(*) FROM incidents WHERE" INC_WHERE
+                         " GROUP BY 1 ORDER BY 1",
+    [ST_INC_BY_TYPE] = "SELECT event_type, count(*) FROM incidents WHERE" INC_WHERE
+                       " GROUP BY 1 ORDER BY 1",
+    [ST_INC_BY_DAY] = "SELECT event_date, count(*) FROM incidents WHERE" INC_WHERE
+                      " GROUP BY 1 ORDER BY 1",
+    /* An incident counts once for each side it names. */
+    [ST_INC_BY_ACTOR] = "SELECT a, count(*) FROM (SELECT json_extract(doc, '$.actor1') AS a"
+                        " FROM incidents WHERE" INC_WHERE " UNION ALL SELECT json_extract(doc,"
+                        " '$.actor2') FROM incidents WHERE" INC_WHERE ") WHERE a <> ''"
+                        " GROUP BY 1 ORDER BY 2 DESC, 1",
+    [ST_INC_BY_ZONE] = "SELECT z.value, count(*) FROM incidents, json_each(incidents.doc,"
+                       " '$.zones') AS z WHERE" INC_WHERE " GROUP BY 1 ORDER BY 1",
     [ST_INC_LIST] = "SELECT id, status, doc FROM incidents WHERE id > ?1"
                     " AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR event_type = ?3)"
                     " AND (?4 IS NULL OR event_date >= ?4) AND (?5 IS NULL OR event_date <= ?5)"
@@ -1371,6 +1391,43 @@ static int sq_incident_upsert(store *s, const store_incident *in, tr_err *e)
     return step_done(q, st, e);
 }
 
+static int sq_incident_counts(store *s, const store_incident_filter *f, store_count_by by,
+                              store_row_cb cb, void *cls, tr_err *e)
+{
+    static const enum stmt_id ids[] = {[STORE_BY_STATUS] = ST_INC_BY_STATUS,
+                                       [STORE_BY_TYPE] = ST_INC_BY_TYPE,
+                                       [STORE_BY_DAY] = ST_INC_BY_DAY,
+                                       [STORE_BY_ACTOR] = ST_INC_BY_ACTOR,
+                                       [STORE_BY_ZONE] = ST_INC_BY_ZONE};
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ids[by], e);
+    int rc;
+    if (!st) return -1;
+    bind_text(st, 1, f->status);
+    bind_text(st, 2, f->event_type);
+    bind_text(st, 3, f->date_from);
+    bind_text(st, 4, f->date_to);
+    bind_text(st, 5, f->zone);
+    if (f->has_bbox) {
+        sqlite3_bind_double(st, 6, f->west);
+        sqlite3_bind_double(st, 7, f->south);
+        sqlite3_bind_double(st, 8, f->east);
+        sqlite3_bind_double(st, 9, f->north);
+    } else {
+        for (int i = 6; i <= 9; i++) sqlite3_bind_null(st, i);
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        store_count c = {(const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1)};
+        if (!c.key) continue;
+        if (cb(cls, &c)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    done(st);
+    return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
+}
+
 static int64_t sq_incident_count(store *s, tr_err *e)
 {
     sq *q = (sq *)s;
@@ -1584,6 +1641,7 @@ static const store_ops sqlite_ops = {
     .incident_upsert = sq_incident_upsert,
     .incident_count = sq_incident_count,
     .incident_list = sq_incident_list,
+    .incident_counts = sq_incident_counts,
     .agreement_next_id = sq_agreement_next_id,
     .agreement_insert = sq_agreement_insert,
     .agreement_get = sq_agreement_get,

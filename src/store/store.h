@@ -148,6 +148,15 @@ typedef struct store_incident_filter {
     double west, south, east, north;    /* WGS84 degrees, west <= east, south <= north */
 } store_incident_filter;
 
+typedef enum store_count_by {
+    STORE_BY_STATUS, STORE_BY_TYPE, STORE_BY_DAY, STORE_BY_ACTOR, STORE_BY_ZONE
+} store_count_by;
+
+typedef struct store_count {
+    const char *key;
+    int64_t count;
+} store_count;
+
 typedef struct store_incident_row {
     int64_t id;
     const char *status, *doc;
@@ -258,6 +267,10 @@ typedef struct store_ops {
     int64_t (*incident_count)(store *s, tr_err *e);
     int (*incident_list)(store *s, const store_incident_filter *f, int64_t after, int64_t limit,
                          store_row_cb cb, void *cls, tr_err *e);
+    /* Counts of the filtered incidents by one dimension (rows: store_count). By actor, an
+     * incident counts for actor1 and for actor2; by zone, for each zone it is tagged with. */
+    int (*incident_counts)(store *s, const store_incident_filter *f, store_count_by by,
+                           store_row_cb cb, void *cls, tr_err *e);
     /* Agreements and their signatures (rows: store_signature). */
     int (*agreement_next_id)(store *s, int64_t *id, tr_err *e);
     int (*agreement_insert)(store *s, int64_t id, int64_t negotiation, const char *doc,
