@@ -51,7 +51,7 @@ static double import_s(store *s, const char *csv, int64_t *outside)
     FILE *f = fopen(csv, "r");
     if (!f) die(csv, NULL);
     uint64_t t0 = util_mono_ns();
-    if (acled_import(s, &journal_operator, f, 0, "verified", NULL, NULL, &res, &e))
+    if (acled_import(s, &journal_operator, f, 0, "verified", 0, NULL, NULL, &res, &e))
         die("import", &e);
     double secs = (double)(util_mono_ns() - t0) / 1e9;
     fclose(f);

@@ -48,7 +48,7 @@ static int teardown(void **state)
 static int import_text(const char *text, acled_result *res, tr_err *e)
 {
     FILE *f = fmemopen((void *)text, strlen(text), "r");
-    int rc = acled_import(s, &journal_operator, f, 0, "verified", NULL, NULL, res, e);
+    int rc = acled_import(s, &journal_operator, f, 0, "verified", 0, NULL, NULL, res, e);
     fclose(f);
     return rc;
 }
@@ -63,7 +63,7 @@ static void the_real_export_imports_whole_and_reimports_in_place(void **state)
     FILE *f = fopen(path, "r");
     assert_non_null(f);
     int64_t before = th_journal_len(db);
-    assert_int_equal(acled_import(s, &journal_operator, f, 0, "verified", NULL, NULL, &res, &e), 0);
+    assert_int_equal(acled_import(s, &journal_operator, f, 0, "verified", 0, NULL, NULL, &res, &e), 0);
     fclose(f);
     assert_int_equal(res.rows, 5338);
     assert_int_equal(res.imported, 5338);
@@ -75,7 +75,7 @@ static void the_real_export_imports_whole_and_reimports_in_place(void **state)
     assert_int_equal(th_journal_len(db), before + 5338);
     /* Again: the same 5,338 incidents, updated. */
     f = fopen(path, "r");
-    assert_int_equal(acled_import(s, &journal_operator, f, 0, "verified", NULL, NULL, &res, &e), 0);
+    assert_int_equal(acled_import(s, &journal_operator, f, 0, "verified", 0, NULL, NULL, &res, &e), 0);
     fclose(f);
     json_decref(res.rejects);
     assert_int_equal(s->ops->incident_count(s, &e), 5338);
@@ -168,7 +168,20 @@ static void the_command_line(void **state)
     assert_int_equal(th_truce(&out, &err, NULL, "import acled '%s' --db '%s' --status reported",
                               path, db), 0);
     assert_string_equal(out, "imported 5338, rejected 0\n");
+    long outside = -1;
     assert_non_null(strstr(err, "imported events lie outside every zone of this deployment"));
+    assert_int_equal(sscanf(strstr(err, "warning: "), "warning: %ld", &outside), 1);
+    assert_true(outside > 0 && outside < 5338 / 100);
+    free(out);
+    free(err);
+    /* Refusing them instead: each is a rejected row with its line, the rest imported. */
+    assert_int_equal(th_truce(&out, &err, NULL, "import acled '%s' --db '%s' --outside-zones refuse",
+                              path, db), 0);
+    char expect[64];
+    snprintf(expect, sizeof expect, "imported %ld, rejected %ld\n", 5338 - outside, outside);
+    assert_string_equal(out, expect);
+    assert_non_null(strstr(err, "column latitude: the place lies outside every zone"));
+    assert_null(strstr(err, "warning:"));
     free(out);
     free(err);
     snprintf(bad, sizeof bad, "%s/bad.csv", dir);
@@ -181,6 +194,8 @@ static void the_command_line(void **state)
     assert_int_equal(th_truce(NULL, NULL, NULL, "import acled '%s' --db '%s' --status maybe", path,
                               db), 2);
     assert_int_equal(th_truce(NULL, NULL, NULL, "import acled --db '%s'", db), 2);
+    assert_int_equal(th_truce(NULL, NULL, NULL, "import acled '%s' --db '%s' --outside-zones maybe",
+                              path, db), 2);
 }
 
 static void incidents_over_http(void **state)

@@ -165,10 +165,11 @@ static const struct {
                   "verify, 1 when one does not (it is named) or there is none.\n"},
     {"agreement verify", NULL},
     {"import", "usage: truce import acled FILE [--db PATH] [--status verified|reported]\n"
+               "                          [--outside-zones warn|refuse]\n"
                "Imports an ACLED CSV export as incidents (status verified unless --status says\n"
                "otherwise; provenance acled). Re-importing updates events by event_id_cnty.\n"
                "Each event is tagged with the zones that contain it; events inside none are\n"
-               "counted in a warning on stderr.\n"
+               "counted in a warning on stderr, or rejected with --outside-zones refuse.\n"
                "A broken file imports nothing; rejected rows are listed on stderr with their\n"
                "line, column and reason, and the valid rows are kept. Ends with\n"
                "'imported N, rejected M'.\n"},

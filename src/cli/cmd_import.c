@@ -27,7 +27,8 @@ static const char *const statuses[] = {"verified", "reported", NULL};
 int cmd_import_acled(int argc, char **argv)
 {
     cli_opt opts[] = {{"db", 1, "TRUCE_DB", "truce.db", NULL},
-                      {"status", 1, NULL, "verified", NULL}, {0}};
+                      {"status", 1, NULL, "verified", NULL},
+                      {"outside-zones", 1, NULL, "warn", NULL}, {0}};
     char *pos[1];
     int npos, help, rc = cli_parse("import acled", argc, argv, opts, pos, 1, &npos, &help), ok = 0;
     tr_err e = TR_ERR_INIT;
@@ -43,6 +44,9 @@ int cmd_import_acled(int argc, char **argv)
     if (npos != 1) return cli_usage_error("import acled", "give the ACLED CSV file");
     for (int k = 0; statuses[k]; k++) ok |= strcmp(statuses[k], cli_get(opts, "status")) == 0;
     if (!ok) return cli_usage_error("import acled", "--status must be verified or reported");
+    int refuse = strcmp(cli_get(opts, "outside-zones"), "refuse") == 0;
+    if (!refuse && strcmp(cli_get(opts, "outside-zones"), "warn") != 0)
+        return cli_usage_error("import acled", "--outside-zones must be warn or refuse");
     if (!(in = fopen(pos[0], "rb"))) {
         fprintf(stderr, "truce: cannot read %s\n", pos[0]);
         return CLI_FAILED;
@@ -57,7 +61,8 @@ int cmd_import_acled(int argc, char **argv)
     }
     fstat(fileno(in), &sb);
     rc = acled_import(s, &journal_operator, in, isatty(STDERR_FILENO) ? (int64_t)sb.st_size : 0,
-                      cli_get(opts, "status"), bar, NULL, &res, &e);
+                      cli_get(opts, "status"), refuse ? ACLED_REFUSE_OUTSIDE : 0, bar, NULL,
+                      &res, &e);
     fclose(in);
     s->ops->close(s);
     if (rc) {

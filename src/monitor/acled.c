@@ -62,6 +62,8 @@ typedef struct parser {
     tr_err *e;
     int failed;               /* A file-level error: stop. */
     char today[11];
+    zone_index *zones;        /* NULL when the deployment has no zones. */
+    int flags;                /* ACLED_* */
 } parser;
 
 static void reject(parser *p, const char *column, const char *reason)
@@ -163,8 +165,7 @@ static void end_of_row(parser *p)
         if (*tok) json_array_append_new(sources, json_pack("{s:s}", "name", tok));
     }
     free(src);
-    json_array_append_new(
-        p->valid,
+    json_t *doc =
         json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:f, s:f,"
                   " s:i, s:o, s:s, s:I}",
                   "event_id_cnty", field(p, C_ID), "event_date", date, "time_precision", (int)tp,
@@ -173,7 +174,27 @@ static void end_of_row(parser *p)
                   field(p, C_I2), "civilian_targeting", field(p, C_CIV)[0] != 0, "admin1",
                   field(p, C_ADM1), "admin2", field(p, C_ADM2), "location", field(p, C_LOC),
                   "latitude", lat, "longitude", lon, "geo_precision", (int)gp, "sources", sources,
-                  "notes", field(p, C_NOTES), "fatalities", (json_int_t)fat));
+                  "notes", field(p, C_NOTES), "fatalities", (json_int_t)fat);
+    /* The zones that contain it travel in the journal event, so that a rebuild from the
+     * journal gives the same incidents whatever zones exist by then. */
+    const char *slugs[16];
+    json_t *tags = json_array();
+    size_t n = 0;
+    if (p->zones) {
+        n = zone_index_find(p->zones, lon, lat, slugs, 16);
+        for (size_t i = 0; i < n && i < 16; i++) json_array_append_new(tags, json_string(slugs[i]));
+        if (n == 0) {
+            if (p->flags & ACLED_REFUSE_OUTSIDE) {
+                json_decref(tags);
+                json_decref(doc);
+                return reject(p, "latitude", "the place lies outside every zone of this "
+                                             "deployment");
+            }
+            p->res->outside_zones++;
+        }
+    }
+    json_object_set_new(doc, "zones", tags);
+    json_array_append_new(p->valid, doc);
 }
 
 static void on_field(void *data, size_t len, void *cls)
@@ -204,35 +225,16 @@ static void on_row(int c, void *cls)
 typedef struct writing {
     const journal_actor *who;
     const char *status;
-    json_t *valid;
-    zone_index *zones; /* NULL when the deployment has no zones */
-    int64_t outside;
+    const json_t *valid;
 } writing;
-
-/* Tags a row with the zones that contain it; the tags travel in the journal event, so that
- * a rebuild from the journal gives the same incidents whatever zones exist by then. */
-static void tag_zones(writing *w, json_t *doc)
-{
-    const char *slugs[16];
-    json_t *tags = json_array();
-    size_t i, n = 0;
-    if (w->zones) {
-        n = zone_index_find(w->zones, json_number_value(json_object_get(doc, "longitude")),
-                            json_number_value(json_object_get(doc, "latitude")), slugs, 16);
-        for (i = 0; i < n && i < 16; i++) json_array_append_new(tags, json_string(slugs[i]));
-        if (n == 0) w->outside++;
-    }
-    json_object_set_new(doc, "zones", tags);
-}
 
 static int write_all(store *s, void *cls, tr_err *e)
 {
     writing *w = cls;
     size_t i;
-    json_t *doc;
+    const json_t *doc;
     const char *vis = strcmp(w->status, "verified") == 0 ? "public" : "kind:monitor kind:mediator";
     json_array_foreach(w->valid, i, doc) {
-        tag_zones(w, doc);
         json_t *body = json_pack("{s:O, s:s, s:s}", "incident", doc, "status", w->status,
                                  "provenance", "acled");
         int rc = journal_record(s, w->who, "incident.imported", body, vis, NULL, e);
@@ -243,7 +245,7 @@ static int write_all(store *s, void *cls, tr_err *e)
 }
 
 int acled_import(store *s, const journal_actor *who, FILE *in, int64_t total,
-                 const char *status, acled_progress progress, void *cls, acled_result *out,
+                 const char *status, int flags, acled_progress progress, void *cls, acled_result *out,
                  tr_err *e)
 {
     struct csv_parser csv;
@@ -264,6 +266,15 @@ int acled_import(store *s, const journal_actor *who, FILE *in, int64_t total,
     p.e = e;
     gmtime_r(&now, &tm);
     strftime(p.today, sizeof p.today, "%Y-%m-%d", &tm);
+    p.flags = flags;
+    if (zone_index_load(s, &p.zones, e)) {
+        json_decref(p.valid);
+        return -1;
+    }
+    if (zone_index_count(p.zones) == 0) {
+        zone_index_free(p.zones);
+        p.zones = NULL;
+    }
     if (csv_init(&csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) abort();
     while (!p.failed && (n = fread(chunk, 1, sizeof chunk, in)) > 0) {
         if (csv_parse(&csv, chunk, n, on_field, on_row, &p) != n) {
@@ -285,23 +296,16 @@ int acled_import(store *s, const journal_actor *who, FILE *in, int64_t total,
         p.failed = 1;
     }
     if (!p.failed) {
-        writing w = {who, status, p.valid, NULL, 0};
-        if (zone_index_load(s, &w.zones, e) == 0) {
-            if (zone_index_count(w.zones) == 0) {
-                zone_index_free(w.zones);
-                w.zones = NULL;
-            }
-            if (store_txn(s, write_all, &w, e) == 0) {
-                out->imported = (int64_t)json_array_size(p.valid);
-                out->outside_zones = w.outside;
-                rc = 0;
-            }
-            zone_index_free(w.zones);
+        writing w = {who, status, p.valid};
+        if (store_txn(s, write_all, &w, e) == 0) {
+            out->imported = (int64_t)json_array_size(p.valid);
+            rc = 0;
         }
     }
     csv_free(&csv);
     for (int i = 0; i < p.n_fields; i++) free(p.fields[i]);
     free(p.fields);
     json_decref(p.valid);
+    zone_index_free(p.zones);
     return rc;
 }

@@ -33,8 +33,12 @@ typedef void (*acled_progress)(void *cls, int64_t rows, int64_t bytes, int64_t t
 
 /* Imports from in (total bytes, for progress; 0 when unknown). status is the imported
  * incidents' status ("verified" unless told otherwise). */
+/* Flags: rows whose place lies outside every zone are refused (rejected with a reason)
+ * instead of imported with a warning. No effect in a deployment with no zones. */
+enum { ACLED_REFUSE_OUTSIDE = 1 };
+
 int acled_import(store *s, const journal_actor *who, FILE *in, int64_t total,
-                 const char *status, acled_progress progress, void *cls, acled_result *out,
+                 const char *status, int flags, acled_progress progress, void *cls, acled_result *out,
                  tr_err *e);
 
 /* Is (type, sub_type) in ACLED's taxonomy? */
