@@ -168,6 +168,15 @@ static const struct access_case {
      "{\"type\":\"Polygon\",\"coordinates\":[[[34.2,31.2],[34.3,31.2],[34.3,31.3],"
      "[34.2,31.2]]]}}",
      "UFAAFFA", 201, 0},
+    /* Every signed-in role files one; report 1 is the party's (Israel's), which
+     * humanitarian organizations and observers may not see. */
+    {"POST", "/api/v1/reports", "/api/v1/reports",
+     "{\"event_date\":\"2025-01-20\",\"time_precision\":1,\"event_type\":\"Explosions/"
+     "Remote violence\",\"sub_event_type\":\"Air/drone strike\",\"actor1\":\"Unknown\","
+     "\"latitude\":31.52,\"longitude\":34.45,\"geo_precision\":1,\"location\":\"Gaza\","
+     "\"notes\":\"%s\"}",
+     "UAAAAAA", 201, 0},
+    {"GET", "/api/v1/reports/{id}", "/api/v1/reports/1", NULL, "UAAANNA", 200, 0},
     {"GET", "/api/v1/incidents", "/api/v1/incidents", NULL, "AAAAAAA", 200, 0},
     {"GET", "/api/v1/incidents.geojson", "/api/v1/incidents.geojson", NULL, "AAAAAAA", 200, 0},
     {"GET", "/api/v1/incidents.csv", "/api/v1/incidents.csv?format=hxl", NULL, "AAAAAAA", 200,
@@ -688,6 +697,97 @@ static void zones_are_drawn_and_checked(void **state)
     assert_int_equal(th_journal_len(T.db), before + 1);
 }
 
+/* Reports: checked whole (each bad field named, nothing written), tagged with their zones,
+ * and seen only by monitors, mediators and the filing organization — in the journal too. */
+static void reports_are_checked_and_private(void **state)
+{
+    static const char *const good =
+        "{\"event_date\":\"2025-01-20\",\"time_precision\":1,\"time_of_day\":\"14:30\","
+        "\"event_type\":\"Explosions/Remote violence\",\"sub_event_type\":\"Air/drone "
+        "strike\",\"actor1\":\"Military Forces of Israel (2022-)\",\"actor2\":\"Civilians "
+        "(Palestine)\",\"latitude\":31.5017,\"longitude\":34.4668,\"geo_precision\":1,"
+        "\"location\":\"Gaza City\",\"fatalities\":0,\"injured\":2,\"notes\":\"A strike "
+        "on a house.\",\"sources\":[{\"name\":\"WAFA\",\"url\":\"https://wafa.ps/\","
+        "\"reliability\":\"B\",\"credibility\":2}],\"violates\":[\"1.1\"]}";
+    static const struct {
+        const char *from, *to, *field;
+    } bad[] = {
+        {"2025-01-20", "2099-01-20", "event_date"},
+        {"2025-01-20", "2025-02-30", "event_date"},
+        {"2025-01-20", "20-01-2025", "event_date"},
+        {"Air/drone strike", "Cavalry charge", "sub_event_type"},
+        {"31.5017", "95", "latitude"},
+        {"\"reliability\":\"B\"", "\"reliability\":\"G\"", "sources.reliability"},
+        {"\"credibility\":2", "\"credibility\":7", "credibility"},
+        {"https://wafa.ps/", "ftp://wafa.ps/x", "sources.url"},
+        {"14:30", "25:30", "time_of_day"},
+        {"\"geo_precision\":1", "\"geo_precision\":4", "geo_precision"},
+        {"\"injured\":2", "\"injured\":-2", "injured"},
+        {"\"notes\"", "\"colour\"", "colour"},
+    };
+    const char *israel = th_login(&T, "israel", "demo-israel");
+    const char *hamas = th_login(&T, "hamas", "demo-hamas");
+    const char *monitor = th_login(&T, "un", "demo-un-monitor");
+    int64_t before = th_journal_len(T.db);
+    char body[2048], path[64];
+    th_resp r;
+    (void)state;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *at = strstr(good, bad[i].from);
+        assert_non_null(at);
+        snprintf(body, sizeof body, "%.*s%s%s", (int)(at - good), good, bad[i].to,
+                 at + strlen(bad[i].from));
+        assert_int_equal(req("POST", "/api/v1/reports", israel, body, &r), 400);
+        assert_error_shape(&r);
+        const char *field = json_string_value(json_object_get(
+            json_object_get(json_object_get(r.json, "error"), "detail"), "field"));
+        if (!field || !strstr(field, bad[i].field))
+            fail_msg("case %zu: expected field %s: %s", i, bad[i].field, r.body);
+        th_resp_free(&r);
+    }
+    assert_int_equal(th_journal_len(T.db), before);
+    assert_int_equal(req("POST", "/api/v1/reports", NULL, good, NULL), 401);
+
+    assert_int_equal(req("POST", "/api/v1/reports", israel, good, &r), 201);
+    assert_non_null(json_object_get(r.json, "receipt"));
+    assert_string_equal(json_string_value(json_object_get(r.json, "org")), "israel");
+    assert_string_equal(json_string_value(json_object_get(r.json, "status")), "filed");
+    json_t *zones = json_object_get(r.json, "zones");
+    assert_int_equal(json_array_size(zones), 1);
+    assert_string_equal(json_string_value(json_array_get(zones, 0)), "gaza");
+    json_int_t id = json_integer_value(json_object_get(r.json, "id"));
+    th_resp_free(&r);
+    assert_int_equal(th_journal_len(T.db), before + 1);
+
+    snprintf(path, sizeof path, "/api/v1/reports/%lld", (long long)id);
+    assert_int_equal(req("GET", path, israel, NULL, &r), 200);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "injured")), 2);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(r.json, "sources"), 0), "reliability")),
+                        "B");
+    th_resp_free(&r);
+    assert_int_equal(req("GET", path, monitor, NULL, NULL), 200);
+    assert_int_equal(req("GET", path, hamas, NULL, &r), 404);
+    assert_string_equal(th_code(&r), "report.not_found");
+    assert_null(strstr(r.body, "drone"));
+    th_resp_free(&r);
+    assert_int_equal(req("GET", "/api/v1/reports/999999", monitor, NULL, NULL), 404);
+    assert_int_equal(req("GET", "/api/v1/reports/zero", monitor, NULL, NULL), 400);
+
+    /* The journal entry is redacted for the other side and the public. */
+    char jpath[64];
+    snprintf(jpath, sizeof jpath, "/api/v1/journal?after=%lld&limit=1", (long long)before);
+    const char *readers[] = {hamas, NULL, monitor, israel};
+    for (size_t k = 0; k < 4; k++) {
+        assert_int_equal(req("GET", jpath, readers[k], NULL, &r), 200);
+        json_t *ev = json_array_get(json_object_get(r.json, "events"), 0);
+        assert_string_equal(json_string_value(json_object_get(ev, "type")), "report.filed");
+        assert_int_equal(json_is_true(json_object_get(ev, "redacted")), k < 2);
+        assert_int_equal(strstr(r.body, "drone") != NULL, k >= 2);
+        th_resp_free(&r);
+    }
+}
+
 /* ---- concurrency ------------------------------------------------------------------- */
 
 typedef struct poster {
@@ -806,6 +906,7 @@ int main(void)
         cmocka_unit_test(journal_hides_what_readers_may_not_see),
         cmocka_unit_test(public_reads),
         cmocka_unit_test(zones_are_drawn_and_checked),
+        cmocka_unit_test(reports_are_checked_and_private),
         cmocka_unit_test(concurrent_writes_all_land),
         cmocka_unit_test(slow_clients_are_cut_off),
     };

@@ -11,6 +11,7 @@
 #include "http/log_routes.h"
 #include "json/jsx.h"
 #include "monitor/export.h"
+#include "monitor/reports.h"
 #include "monitor/zones.h"
 #include "negotiate/service.h"
 
@@ -764,6 +765,72 @@ static int h_incident_stats(http_req *r)
     return http__reply(r, 200, out);
 }
 
+/* ---- reports ------------------------------------------------------------------------- */
+
+/* A report as the API shows it; frees rep->doc. */
+static json_t *report_json(store_report *rep)
+{
+    json_t *out = json_loads(rep->doc, 0, NULL);
+    free(rep->doc);
+    rep->doc = NULL;
+    if (!out) out = json_object();
+    json_object_set_new(out, "id", json_integer(rep->id));
+    json_object_set_new(out, "org", json_string(rep->org));
+    json_object_set_new(out, "status", json_string(rep->status));
+    json_object_set_new(out, "filed_at", json_string(rep->filed_at));
+    return out;
+}
+
+static int report_write(store *s, void *cls, tr_err *e)
+{
+    http_req *r = cls;
+    journal_actor who = acct_actor(&r->caller);
+    store_report rep = {0};
+    int64_t id;
+    if (report_file(s, &who, r->caller.org, r->json, &id, e)) return -1;
+    if (s->ops->report_get(s, id, &rep, e) != 1) {
+        free(rep.doc);
+        return -1;
+    }
+    json_t *out = report_json(&rep);
+    return http__reply(r, 201, out);
+}
+
+/* Any account may file a report; it is visible to monitors, mediators and its own
+ * organization. */
+static int h_report_file(http_req *r)
+{
+    if (check(r, report_fields)) return 0;
+    return http__defer(r, report_write);
+}
+
+static int h_report_get(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    long long id = 0;
+    store_report rep = {0};
+    store *s;
+    int found;
+    if (parse_int(r->params[0], 1, INT64_MAX, &id) || id == 0) {
+        err_field(&e, "request.invalid_param", "id", "give the report's number",
+                  "'%s' is not a report id", r->params[0]);
+        return http__fail(r, &e);
+    }
+    if (!(s = reader_or_fail(r))) return 0;
+    found = s->ops->report_get(s, id, &rep, &e);
+    if (found < 0) return http__fail(r, &e);
+    /* Someone else's report is a 404, as if it did not exist. */
+    if (found == 0 || !(sees_every_incident(r) || strcmp(rep.org, r->caller.org) == 0)) {
+        free(rep.doc);
+        err_set(&e, 404, "report.not_found", "reports are visible to monitors, mediators and "
+                                             "the organization that filed them",
+                "there is no report %lld that you may see", id);
+        return http__fail(r, &e);
+    }
+    json_t *out = report_json(&rep);
+    return http__reply(r, 200, out);
+}
+
 /* One incident. One the caller may not see is a 404, as if it did not exist. */
 static int h_incident_get(http_req *r)
 {
@@ -1019,6 +1086,8 @@ const http_route http__routes[] = {
      ROUTE_BODY},
     {"GET", "/api/v1/zones", h_zones, WHO_PUBLIC, 0},
     {"POST", "/api/v1/zones", h_zone_create, WHO_ADMIN | WHO_MEDIATOR | WHO_MONITOR, ROUTE_BODY},
+    {"POST", "/api/v1/reports", h_report_file, WHO_USER, ROUTE_BODY},
+    {"GET", "/api/v1/reports/{id}", h_report_get, WHO_USER, 0},
     {"GET", "/api/v1/incidents", h_incidents, WHO_PUBLIC, 0},
     {"GET", "/api/v1/incidents.geojson", h_incidents_geojson, WHO_PUBLIC, 0},
     {"GET", "/api/v1/incidents.csv", h_incidents_csv, WHO_PUBLIC, 0},

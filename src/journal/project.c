@@ -246,6 +246,19 @@ static int on_incident(store *s, const store_event *ev, const json_t *b, tr_err 
     return rc;
 }
 
+static int on_report(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    const json_t *id = json_object_get(b, "report"), *doc = json_object_get(b, "doc");
+    const char *org = jsx_str(b, "org", NULL);
+    char *canon;
+    int rc;
+    if (!json_is_integer(id) || !org || !json_is_object(doc)) return bad(e, ev, "report/org/doc");
+    canon = jsx_canonical(doc, NULL);
+    rc = s->ops->report_insert(s, json_integer_value(id), org, canon, ev->time, e);
+    free(canon);
+    return rc;
+}
+
 static int on_scenario(store *s, const store_event *ev, const json_t *b, tr_err *e)
 {
     const char *name = jsx_str(b, "name", NULL);
@@ -276,6 +289,7 @@ static const struct {
     {"agreement.in_force", on_in_force},
     {"negotiation.abandoned", on_abandoned},
     {"incident.imported", on_incident},
+    {"report.filed", on_report},
 };
 
 #define N_PROJECTIONS (sizeof projections / sizeof projections[0])

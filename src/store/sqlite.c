@@ -158,6 +158,13 @@ static const char *const migrations[] = {
     "  doc TEXT NOT NULL,"                /* canonical JSON, ACLED field names */
     "  updated_at TEXT NOT NULL);"
     "CREATE INDEX incidents_date ON incidents(event_date, id);",
+    /* 7: reports (allegations), each its whole document. */
+    "CREATE TABLE reports("
+    "  id INTEGER PRIMARY KEY,"
+    "  org TEXT NOT NULL,"                /* the filing organization */
+    "  status TEXT NOT NULL,"
+    "  doc TEXT NOT NULL,"                /* canonical JSON, ACLED field names */
+    "  filed_at TEXT NOT NULL);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -182,7 +189,7 @@ enum stmt_id {
     ST_NEG_INSERT, ST_NEG_NEXT, ST_NEG_GET, ST_PROFILE_PUT, ST_PROFILE_GET, ST_PROFILE_LIST,
     ST_TEXT_INSERT, ST_TEXT_NEXT, ST_TEXT_GET, ST_TEXT_SEND, ST_RESP_PUT, ST_RESP_LIST,
     ST_INC_UPSERT, ST_INC_COUNT, ST_INC_LIST, ST_INC_BY_STATUS, ST_INC_BY_TYPE, ST_INC_BY_DAY,
-    ST_INC_BY_ACTOR, ST_INC_BY_ZONE,
+    ST_INC_BY_ACTOR, ST_INC_BY_ZONE, ST_REP_NEXT, ST_REP_INSERT, ST_REP_GET,
     ST_NEG_STATE, ST_AGR_NEXT, ST_AGR_INSERT, ST_AGR_GET, ST_AGR_STATE, ST_SIG_PUT, ST_SIG_LIST,
     ST__COUNT
 };
@@ -275,6 +282,9 @@ static const char *const sql[ST__COUNT] = {
                       " fatalities = excluded.fatalities, doc = excluded.doc,"
                       " updated_at = excluded.updated_at",
     [ST_INC_COUNT] = "SELECT count(*) FROM incidents",
+    [ST_REP_NEXT] = "SELECT coalesce(max(id), 0) + 1 FROM reports",
+    [ST_REP_INSERT] = "INSERT INTO reports(id, org, status, doc, filed_at) VALUES (?,?,?,?,?)",
+    [ST_REP_GET] = "SELECT org, status, doc, filed_at FROM reports WHERE id = ?",
     /* Counts under the list's filters (?1 status ... ?9 north), one dimension each. */
 #define INC_WHERE                                                                           \
     " (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR event_type = ?2)"                      \
@@ -854,7 +864,7 @@ static int sq_checkpoint_scan(store *s, store_row_cb cb, void *cls, tr_err *e)
 
 static int sq_projections_clear(store *s, tr_err *e)
 {
-    return exec_sql((sq *)s, "DELETE FROM incidents;"
+    return exec_sql((sq *)s, "DELETE FROM reports; DELETE FROM incidents;"
                              " DELETE FROM agreement_signatures; DELETE FROM agreements;"
                              " DELETE FROM negotiation_responses; DELETE FROM negotiation_texts;"
                              " DELETE FROM negotiation_profiles; DELETE FROM negotiations;"
@@ -1428,6 +1438,48 @@ static int sq_incident_counts(store *s, const store_incident_filter *f, store_co
     return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
 }
 
+static int sq_report_next_id(store *s, int64_t *id, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_REP_NEXT, e);
+    if (!st || step_one(q, st, e) != 1) return -1;
+    *id = sqlite3_column_int64(st, 0);
+    done(st);
+    return 0;
+}
+
+static int sq_report_insert(store *s, int64_t id, const char *org, const char *doc,
+                            const char *when, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_REP_INSERT, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, id);
+    bind_text(st, 2, org);
+    bind_text(st, 3, "filed");
+    bind_text(st, 4, doc);
+    bind_text(st, 5, when);
+    return step_done(q, st, e);
+}
+
+static int sq_report_get(store *s, int64_t id, store_report *out, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_REP_GET, e);
+    int found;
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, id);
+    if ((found = step_one(q, st, e)) != 1) return found;
+    out->id = id;
+    col_copy(out->org, sizeof out->org, st, 0);
+    col_copy(out->status, sizeof out->status, st, 1);
+    free(out->doc);
+    out->doc = strdup((const char *)sqlite3_column_text(st, 2));
+    col_copy(out->filed_at, sizeof out->filed_at, st, 3);
+    done(st);
+    return 1;
+}
+
 static int64_t sq_incident_count(store *s, tr_err *e)
 {
     sq *q = (sq *)s;
@@ -1642,6 +1694,9 @@ static const store_ops sqlite_ops = {
     .incident_count = sq_incident_count,
     .incident_list = sq_incident_list,
     .incident_counts = sq_incident_counts,
+    .report_next_id = sq_report_next_id,
+    .report_insert = sq_report_insert,
+    .report_get = sq_report_get,
     .agreement_next_id = sq_agreement_next_id,
     .agreement_insert = sq_agreement_insert,
     .agreement_get = sq_agreement_get,

@@ -157,6 +157,14 @@ typedef struct store_count {
     int64_t count;
 } store_count;
 
+typedef struct store_report {
+    int64_t id;
+    char org[STORE_SLUG_MAX];
+    char status[16];
+    char *doc;               /* malloc'd canonical JSON; free() it */
+    char filed_at[32];
+} store_report;
+
 typedef struct store_incident_row {
     int64_t id;
     const char *status, *doc;
@@ -271,6 +279,11 @@ typedef struct store_ops {
      * incident counts for actor1 and for actor2; by zone, for each zone it is tagged with. */
     int (*incident_counts)(store *s, const store_incident_filter *f, store_count_by by,
                            store_row_cb cb, void *cls, tr_err *e);
+    /* Reports. report_get returns 1 found, 0 not, -1 on error. */
+    int (*report_next_id)(store *s, int64_t *id, tr_err *e);
+    int (*report_insert)(store *s, int64_t id, const char *org, const char *doc,
+                         const char *when, tr_err *e);
+    int (*report_get)(store *s, int64_t id, store_report *out, tr_err *e);
     /* Agreements and their signatures (rows: store_signature). */
     int (*agreement_next_id)(store *s, int64_t *id, tr_err *e);
     int (*agreement_insert)(store *s, int64_t id, int64_t negotiation, const char *doc,

@@ -1,0 +1,145 @@
+/* reports.c - filing reports; see reports.h. */
+#include "monitor/reports.h"
+
+#include "monitor/acled.h"
+#include "monitor/zindex.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const jsx_field source_fields[] = {
+    {.name = "name", .type = JSX_STRING, .min = 1, .max = 256},
+    {.name = "url", .type = JSX_STRING, .flags = JSX_OPTIONAL, .min = 8, .max = 2048},
+    {.name = "reliability", .type = JSX_STRING, .min = 1, .max = 1},
+    {.name = "credibility", .type = JSX_INT, .min = 1, .max = 6},
+    {0},
+};
+
+static const jsx_field source_item[] = {{.name = "", .type = JSX_OBJECT, .fields = source_fields},
+                                        {0}};
+
+const jsx_field report_fields[] = {
+    {.name = "event_date", .type = JSX_STRING, .min = 10, .max = 10},
+    {.name = "time_precision", .type = JSX_INT, .min = 1, .max = 3},
+    {.name = "time_of_day", .type = JSX_STRING, .flags = JSX_OPTIONAL, .min = 5, .max = 5},
+    {.name = "event_type", .type = JSX_STRING, .min = 1, .max = 64},
+    {.name = "sub_event_type", .type = JSX_STRING, .min = 1, .max = 64},
+    {.name = "actor1", .type = JSX_STRING, .min = 1, .max = 256},
+    {.name = "actor2", .type = JSX_STRING, .flags = JSX_OPTIONAL, .max = 256},
+    {.name = "latitude", .type = JSX_NUMBER, .min = -90, .max = 90},
+    {.name = "longitude", .type = JSX_NUMBER, .min = -180, .max = 180},
+    {.name = "geo_precision", .type = JSX_INT, .min = 1, .max = 3},
+    {.name = "location", .type = JSX_STRING, .min = 1, .max = 256},
+    {.name = "admin1", .type = JSX_STRING, .flags = JSX_OPTIONAL, .max = 256},
+    {.name = "admin2", .type = JSX_STRING, .flags = JSX_OPTIONAL, .max = 256},
+    {.name = "fatalities", .type = JSX_INT, .flags = JSX_OPTIONAL, .min = 0, .max = 1000000},
+    {.name = "injured", .type = JSX_INT, .flags = JSX_OPTIONAL, .min = 0, .max = 1000000},
+    {.name = "civilian_targeting", .type = JSX_BOOL, .flags = JSX_OPTIONAL},
+    {.name = "notes", .type = JSX_STRING, .flags = JSX_OPTIONAL, .max = 20000},
+    {.name = "sources", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .max = 50,
+     .items = source_item},
+    {.name = "violates", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .max = 50},
+    {0},
+};
+
+static int bad(tr_err *e, const char *field, const char *hint, const char *why)
+{
+    return err_field(e, "request.invalid_field", field, hint, "%s %s", field, why);
+}
+
+/* A calendar date, YYYY-MM-DD, not after today (UTC). */
+static int check_date(const char *d, tr_err *e)
+{
+    struct tm tm = {0}, now;
+    char today[11];
+    time_t t = time(NULL);
+    int y, m, day;
+    char tail;
+    if (sscanf(d, "%4d-%2d-%2d%c", &y, &m, &day, &tail) != 3 || d[4] != '-' || d[7] != '-')
+        return bad(e, "event_date", "write the date as YYYY-MM-DD", "is not a date");
+    tm.tm_year = y - 1900, tm.tm_mon = m - 1, tm.tm_mday = day, tm.tm_hour = 12;
+    time_t back = timegm(&tm);
+    struct tm check;
+    gmtime_r(&back, &check);
+    if (m < 1 || m > 12 || check.tm_mday != day || check.tm_mon != m - 1)
+        return bad(e, "event_date", "write the date as YYYY-MM-DD", "is not a calendar date");
+    gmtime_r(&t, &now);
+    strftime(today, sizeof today, "%Y-%m-%d", &now);
+    if (strcmp(d, today) > 0)
+        return bad(e, "event_date", "reports are of events that have happened",
+                   "is in the future");
+    return 0;
+}
+
+static int check_sources(const json_t *sources, tr_err *e)
+{
+    size_t i;
+    const json_t *src;
+    json_array_foreach(sources, i, src) {
+        const char *rel = jsx_str(src, "reliability", ""), *url = jsx_str(src, "url", NULL);
+        if (rel[0] < 'A' || rel[0] > 'F' || rel[1])
+            return bad(e, "sources.reliability", "grade a source A (reliable) to F (cannot be "
+                                                 "judged)",
+                       "must be a letter from A to F");
+        if (url && strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)
+            return bad(e, "sources.url", "give an http:// or https:// address",
+                       "is not a web address");
+    }
+    return 0;
+}
+
+static int check_violates(const json_t *refs, tr_err *e)
+{
+    size_t i;
+    const json_t *ref;
+    json_array_foreach(refs, i, ref) {
+        size_t n = json_string_length(ref);
+        if (!json_is_string(ref) || n == 0 || n > 256)
+            return bad(e, "violates", "list the agreement terms as short references, e.g. "
+                                      "\"1.2\"",
+                       "must hold strings of 1 to 256 bytes");
+    }
+    return 0;
+}
+
+int report_file(store *s, const journal_actor *who, const char *org, const json_t *in,
+                int64_t *id, tr_err *e)
+{
+    const char *tod = jsx_str(in, "time_of_day", NULL);
+    zone_index *zi;
+    json_t *doc, *tags, *body;
+    const char *slugs[16];
+    char vis[128];
+    size_t n;
+    int rc;
+
+    if (check_date(jsx_str(in, "event_date", ""), e)) return -1;
+    if (tod && (tod[2] != ':' || tod[0] < '0' || tod[0] > '2' || tod[1] < '0' || tod[1] > '9' ||
+                tod[3] < '0' || tod[3] > '5' || tod[4] < '0' || tod[4] > '9' ||
+                (tod[0] == '2' && tod[1] > '3')))
+        return bad(e, "time_of_day", "write the time as HH:MM, 24-hour, local", "is not a time");
+    if (!acled_valid_type(jsx_str(in, "event_type", ""), jsx_str(in, "sub_event_type", "")))
+        return bad(e, "sub_event_type", "use one of ACLED's 6 event types and 25 sub-types",
+                   "is not an ACLED event type and sub-type");
+    if (check_sources(json_object_get(in, "sources"), e) ||
+        check_violates(json_object_get(in, "violates"), e))
+        return -1;
+    if (s->ops->report_next_id(s, id, e)) return -1;
+    if (zone_index_load(s, &zi, e)) return -1;
+    n = zone_index_find(zi, jsx_num(in, "longitude", 0), jsx_num(in, "latitude", 0), slugs, 16);
+    tags = json_array();
+    for (size_t i = 0; i < n && i < 16; i++) json_array_append_new(tags, json_string(slugs[i]));
+    zone_index_free(zi);
+
+    doc = json_deep_copy(in);
+    json_object_set_new(doc, "zones", tags);
+    if (!json_object_get(doc, "fatalities")) json_object_set_new(doc, "fatalities", json_integer(0));
+    if (!json_object_get(doc, "sources")) json_object_set_new(doc, "sources", json_array());
+    body = json_pack("{s:I, s:s, s:o}", "report", (json_int_t)*id, "org", org, "doc", doc);
+    snprintf(vis, sizeof vis, "kind:monitor kind:mediator org:%s", org);
+    rc = journal_record(s, who, "report.filed", body, vis, NULL, e);
+    json_decref(body);
+    return rc;
+}

@@ -1,0 +1,22 @@
+/* reports.h - allegations filed by monitors, parties and humanitarian organizations.
+ *
+ * A report uses ACLED's field names (event_date, time_precision, event_type,
+ * sub_event_type, actor1, actor2, latitude, longitude, geo_precision, location,
+ * fatalities, injured, civilian_targeting, notes) plus sources graded on NATO's Admiralty
+ * scale (reliability A-F, credibility 1-6). It is checked whole before anything is
+ * written, tagged with the zones that contain it, and journaled as `report.filed`, visible
+ * to monitors, mediators and the filing organization only. */
+#ifndef TRUCE_MONITOR_REPORTS_H
+#define TRUCE_MONITOR_REPORTS_H
+
+#include "journal/journal.h"
+#include "json/jsx.h"
+#include "store/store.h"
+
+extern const jsx_field report_fields[];
+
+/* Files a report for `org`; *id is its number. Every bad field is a 400 naming it. */
+int report_file(store *s, const journal_actor *who, const char *org, const json_t *in,
+                int64_t *id, tr_err *e);
+
+#endif
