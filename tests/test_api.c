@@ -178,12 +178,26 @@ static const struct access_case {
      "UAAAAAA", 201, 0},
     {"GET", "/api/v1/reports/{id}", "/api/v1/reports/1", NULL, "UAAANNA", 200, 0},
     {"GET", "/api/v1/incidents", "/api/v1/incidents", NULL, "AAAAAAA", 200, 0},
+    /* Monitors open incidents (the first is incident 1, naming Israel's forces)... */
+    {"POST", "/api/v1/incidents", "/api/v1/incidents",
+     "{\"event_date\":\"2025-01-20\",\"time_precision\":1,\"event_type\":\"Explosions/"
+     "Remote violence\",\"sub_event_type\":\"Air/drone strike\",\"actor1\":\"Military "
+     "Forces of Israel (2022-)\",\"latitude\":31.52,\"longitude\":34.45,\"geo_precision\":1,"
+     "\"location\":\"Gaza\",\"notes\":\"%s\"}",
+     "UFFAFFA", 201, 0},
+    /* ...which is reported: no one may uphold it yet (409 for those allowed to try)... */
+    {"POST", "/api/v1/incidents/{id}/transitions", "/api/v1/incidents/1/transitions",
+     "{\"to\":\"upheld\",\"reason\":\"%s\"}", "UFAAFFA", 409, 0},
+    /* ...nor dispute it, not being verified (Israel is named, so it gets that far). */
+    {"POST", "/api/v1/incidents/{id}/disputes", "/api/v1/incidents/1/disputes",
+     "{\"reason\":\"%s\"}", "UAFFFFF", 409, 0},
     {"GET", "/api/v1/incidents.geojson", "/api/v1/incidents.geojson", NULL, "AAAAAAA", 200, 0},
     {"GET", "/api/v1/incidents.csv", "/api/v1/incidents.csv?format=hxl", NULL, "AAAAAAA", 200,
      0},
     {"GET", "/api/v1/incidents/stats", "/api/v1/incidents/stats", NULL, "AAAAAAA", 200, 0},
-    /* The demo has no incidents yet: everyone may ask, and gets 404. */
-    {"GET", "/api/v1/incidents/{id}", "/api/v1/incidents/1", NULL, "AAAAAAA", 404, 0},
+    /* Incident 1 is only reported: for those who see verified incidents only, it does not
+     * exist. */
+    {"GET", "/api/v1/incidents/{id}", "/api/v1/incidents/1", NULL, "NNAANNA", 200, 0},
     {"GET", "/api/v1/journal", "/api/v1/journal", NULL, "AAAAAAA", 200, 0},
     {"GET", "/api/v1/log/checkpoint", "/api/v1/log/checkpoint", NULL, "AAAAAAA", 200, 0},
     {"GET", "/api/v1/log/entries", "/api/v1/log/entries?start=0&end=3", NULL, "AAAAAAA", 200, 0},
@@ -788,6 +802,150 @@ static void reports_are_checked_and_private(void **state)
     }
 }
 
+/* Posts a JSON body and returns the status; r is kept for the caller. */
+static long move(const char *path, const char *token, const char *body, th_resp *r)
+{
+    return req("POST", path, token, body, r);
+}
+
+/* The whole verification workflow, from a report to an upheld dispute: each step by the
+ * role allowed to take it, every wrong move a 409 that lists the allowed ones, and the
+ * public seeing the incident once, and only while, it is verified or after. */
+static void the_verification_workflow(void **state)
+{
+    const char *wfp = th_login(&T, "wfp", "demo-wfp");
+    const char *un = th_login(&T, "un", "demo-un-monitor");
+    const char *usa = th_login(&T, "usa", "demo-usa");
+    const char *israel = th_login(&T, "israel", "demo-israel");
+    const char *hamas = th_login(&T, "hamas", "demo-hamas");
+    const char *fields =
+        "\"event_date\":\"2025-02-03\",\"time_precision\":1,\"event_type\":\"Violence "
+        "against civilians\",\"sub_event_type\":\"Attack\",\"actor1\":\"Military Forces of "
+        "Israel (2022-)\",\"actor2\":\"Civilians (Palestine)\",\"latitude\":31.3462,"
+        "\"longitude\":34.3063,\"geo_precision\":1,\"location\":\"Khan Younis\",\"fatalities\":1";
+    char body[2048], path[96], tpath[96];
+    th_resp r;
+    (void)state;
+
+    /* A humanitarian organization files; a monitor opens an incident from the report. */
+    snprintf(body, sizeof body, "{%s}", fields);
+    assert_int_equal(move("/api/v1/reports", wfp, body, &r), 201);
+    json_int_t report = json_integer_value(json_object_get(r.json, "id"));
+    th_resp_free(&r);
+    snprintf(body, sizeof body, "{%s,\"reports\":[%lld]}", fields, (long long)report);
+    assert_int_equal(move("/api/v1/incidents", wfp, body, NULL), 403);
+    assert_int_equal(move("/api/v1/incidents", un, body, &r), 201);
+    assert_string_equal(json_string_value(json_object_get(r.json, "status")), "reported");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(r.json, "zones"), 0)),
+                        "khan-yunis");
+    json_int_t id = json_integer_value(json_object_get(r.json, "id"));
+    assert_non_null(json_object_get(r.json, "receipt"));
+    th_resp_free(&r);
+    /* The report is merged, and joins one incident only. */
+    snprintf(path, sizeof path, "/api/v1/reports/%lld", (long long)report);
+    assert_int_equal(req("GET", path, wfp, NULL, &r), 200);
+    assert_string_equal(json_string_value(json_object_get(r.json, "status")), "merged");
+    th_resp_free(&r);
+    assert_int_equal(move("/api/v1/incidents", un, body, &r), 409);
+    assert_string_equal(th_code(&r), "report.merged");
+    th_resp_free(&r);
+    snprintf(body, sizeof body, "{%s,\"reports\":[999999]}", fields);
+    assert_int_equal(move("/api/v1/incidents", un, body, NULL), 400);
+
+    snprintf(path, sizeof path, "/api/v1/incidents/%lld", (long long)id);
+    snprintf(tpath, sizeof tpath, "/api/v1/incidents/%lld/transitions", (long long)id);
+    assert_int_equal(req("GET", path, NULL, NULL, NULL), 404); /* not yet public */
+    int64_t before = th_journal_len(T.db);
+    /* Straight to verified: 409, naming the way. */
+    assert_int_equal(move(tpath, un, "{\"to\":\"verified\",\"reason\":\"seen\"}", &r), 409);
+    assert_string_equal(th_code(&r), "incident.bad_transition");
+    assert_non_null(strstr(r.body, "allowed: under_investigation"));
+    th_resp_free(&r);
+    assert_int_equal(move(tpath, un, "{\"to\":\"flying\",\"reason\":\"x\"}", NULL), 409);
+    /* Mediators do not investigate; an investigation needs an assignee; a reason is due. */
+    assert_int_equal(move(tpath, usa, "{\"to\":\"under_investigation\",\"reason\":\"x\","
+                                      "\"assignee\":\"un\"}", NULL), 403);
+    assert_int_equal(move(tpath, un, "{\"to\":\"under_investigation\",\"reason\":\"x\"}",
+                          &r), 400);
+    assert_string_equal(th_code(&r), "request.missing_field");
+    th_resp_free(&r);
+    assert_int_equal(move(tpath, un, "{\"to\":\"under_investigation\",\"reason\":\"\"}",
+                          NULL), 400);
+    assert_int_equal(move(tpath, israel, "{\"to\":\"verified\",\"reason\":\"x\"}", NULL),
+                     403);
+    assert_int_equal(th_journal_len(T.db), before);
+    assert_int_equal(move(tpath, un, "{\"to\":\"under_investigation\",\"reason\":\"two "
+                                     "sources\",\"assignee\":\"un\"}", &r), 200);
+    assert_string_equal(json_string_value(json_object_get(r.json, "status")),
+                        "under_investigation");
+    th_resp_free(&r);
+    assert_int_equal(move(tpath, un, "{\"to\":\"verified\",\"reason\":\"site visit, "
+                                     "photographs\"}", NULL), 200);
+    assert_int_equal(req("GET", path, NULL, NULL, &r), 200); /* now public */
+    assert_string_equal(json_string_value(json_object_get(r.json, "status")), "verified");
+    th_resp_free(&r);
+
+    /* Disputes: only a party the incident names, only once. */
+    snprintf(tpath, sizeof tpath, "/api/v1/incidents/%lld/disputes", (long long)id);
+    assert_int_equal(move(tpath, hamas, "{\"reason\":\"not us\"}", &r), 403);
+    assert_non_null(strstr(r.body, "does not name"));
+    th_resp_free(&r);
+    assert_int_equal(move(tpath, usa, "{\"reason\":\"x\"}", NULL), 403);
+    assert_int_equal(move(tpath, israel, "{\"reason\":\"our forces were not there\"}", &r),
+                     200);
+    assert_string_equal(json_string_value(json_object_get(r.json, "status")), "disputed");
+    th_resp_free(&r);
+    assert_int_equal(move(tpath, israel, "{\"reason\":\"again\"}", NULL), 409);
+    snprintf(tpath, sizeof tpath, "/api/v1/incidents/%lld/transitions", (long long)id);
+    assert_int_equal(move(tpath, israel, "{\"to\":\"overturned\",\"reason\":\"x\"}", NULL),
+                     403);
+    assert_int_equal(move(tpath, usa, "{\"to\":\"upheld\",\"reason\":\"the photographs "
+                                      "stand\"}", &r), 200);
+    assert_string_equal(json_string_value(json_object_get(r.json, "status")), "upheld");
+    th_resp_free(&r);
+    assert_int_equal(move(tpath, un, "{\"to\":\"overturned\",\"reason\":\"x\"}", &r), 409);
+    assert_non_null(strstr(r.body, "allowed: none"));
+    th_resp_free(&r);
+
+    /* Still public once upheld. */
+    assert_int_equal(req("GET", path, NULL, NULL, &r), 200);
+    assert_string_equal(json_string_value(json_object_get(r.json, "status")), "upheld");
+    th_resp_free(&r);
+    /* Four moves in the journal, each with its actor and reason. */
+    char jpath[96];
+    snprintf(jpath, sizeof jpath, "/api/v1/journal?after=%lld", (long long)before);
+    assert_int_equal(req("GET", jpath, un, NULL, &r), 200);
+    const char *const want[] = {"under_investigation", "verified", "disputed", "upheld"};
+    size_t i, k = 0;
+    json_t *ev;
+    json_array_foreach(json_object_get(r.json, "events"), i, ev) {
+        assert_string_equal(json_string_value(json_object_get(ev, "type")), "incident.transition");
+        json_t *b = json_object_get(ev, "body");
+        assert_true(k < 4);
+        assert_string_equal(json_string_value(json_object_get(b, "to")), want[k]);
+        assert_true(json_string_length(json_object_get(b, "reason")) > 0);
+        assert_non_null(json_object_get(json_object_get(ev, "actor"), "user"));
+        k++;
+    }
+    assert_int_equal(k, 4);
+    th_resp_free(&r);
+
+    /* Rebuilt from the journal alone, reports and incidents come back the same. */
+    char cmd[8192], copy[512];
+    snprintf(copy, sizeof copy, "%s.copy", T.db);
+    snprintf(cmd, sizeof cmd,
+             "rm -f '%s' && sqlite3 '%s' \".backup '%s'\" && cp '%s.key' '%s.key' && "
+             "sqlite3 '%s' 'SELECT * FROM reports ORDER BY 1; SELECT * FROM incidents ORDER BY 1'"
+             " > '%s.before' && sqlite3 '%s' 'DELETE FROM reports; UPDATE incidents SET status = 0'",
+             copy, T.db, copy, T.db, copy, copy, copy, copy);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(th_truce(NULL, NULL, NULL, "rebuild --db '%s'", copy), 0);
+    snprintf(cmd, sizeof cmd,
+             "sqlite3 '%s' 'SELECT * FROM reports ORDER BY 1; SELECT * FROM incidents ORDER BY 1'"
+             " | cmp -s - '%s.before'", copy, copy);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* ---- concurrency ------------------------------------------------------------------- */
 
 typedef struct poster {
@@ -907,6 +1065,7 @@ int main(void)
         cmocka_unit_test(public_reads),
         cmocka_unit_test(zones_are_drawn_and_checked),
         cmocka_unit_test(reports_are_checked_and_private),
+        cmocka_unit_test(the_verification_workflow),
         cmocka_unit_test(concurrent_writes_all_land),
         cmocka_unit_test(slow_clients_are_cut_off),
     };

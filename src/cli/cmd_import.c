@@ -118,7 +118,7 @@ int cmd_export_incidents(int argc, char **argv)
     else return cli_usage_error("export incidents", "--format must be acled, hxl or geojson");
     store_incident_filter filter = {cli_get(opts, "status"), cli_get(opts, "type"),
                                     cli_get(opts, "from"), cli_get(opts, "to"),
-                                    cli_get(opts, "zone"), 0, 0, 0, 0, 0};
+                                    cli_get(opts, "zone"), 0, 0, 0, 0, 0, 0};
     if (cli_get(opts, "bbox") && export_parse_bbox(cli_get(opts, "bbox"), &filter, &e)) {
         err_print(&e);
         err_clear(&e);

@@ -11,6 +11,7 @@
 #include "http/log_routes.h"
 #include "json/jsx.h"
 #include "monitor/export.h"
+#include "monitor/incidents.h"
 #include "monitor/reports.h"
 #include "monitor/zones.h"
 #include "negotiate/service.h"
@@ -679,7 +680,8 @@ static int sees_every_incident(const http_req *r)
 
 /* The filters every incident query shares: status, event_type, from, to, zone and
  * bbox=west,south,east,north. The public, parties and humanitarian organizations see
- * verified incidents only; monitors, mediators and administrators see every status. */
+ * verified incidents only (and what became of them: disputed, upheld); monitors,
+ * mediators and administrators see every status. */
 static int incident_filter(http_req *r, store_incident_filter *f, tr_err *e)
 {
     const char *bbox = http__query(r, "bbox");
@@ -691,11 +693,12 @@ static int incident_filter(http_req *r, store_incident_filter *f, tr_err *e)
     f->zone = http__query(r, "zone");
     if (bbox && export_parse_bbox(bbox, f, e)) return -1;
     if (!sees_every_incident(r)) {
-        if (f->status && strcmp(f->status, "verified") != 0)
+        if (f->status && strcmp(f->status, "verified") != 0 &&
+            strcmp(f->status, "disputed") != 0 && strcmp(f->status, "upheld") != 0)
             return err_set(e, 403, "auth.forbidden",
                            "only monitors and mediators see unverified incidents",
                            "you may list verified incidents only");
-        f->status = "verified";
+        f->public_only = 1;
     }
     return 0;
 }
@@ -831,6 +834,91 @@ static int h_report_get(http_req *r)
     return http__reply(r, 200, out);
 }
 
+/* ---- the verification workflow ------------------------------------------------------- */
+
+/* Replies with the incident as it now stands (inside the write transaction). */
+static int reply_incident(http_req *r, store *s, int64_t id, int status, tr_err *e)
+{
+    char st[32];
+    char *doc;
+    int rc = incident_read(s, id, st, &doc, e);
+    if (rc != 1) {
+        if (rc == 0) err_set(e, 500, "internal.lost", NULL, "incident %lld vanished", (long long)id);
+        return -1;
+    }
+    json_t *out = json_loads(doc, 0, NULL);
+    free(doc);
+    json_object_set_new(out, "id", json_integer(id));
+    json_object_set_new(out, "status", json_string(st));
+    return http__reply(r, status, out);
+}
+
+static int incident_open_write(store *s, void *cls, tr_err *e)
+{
+    http_req *r = cls;
+    journal_actor who = acct_actor(&r->caller);
+    int64_t id;
+    if (incident_open(s, &who, r->json, &id, e)) return -1;
+    return reply_incident(r, s, id, 201, e);
+}
+
+static int h_incident_open(http_req *r)
+{
+    if (check(r, incident_fields())) return 0;
+    return http__defer(r, incident_open_write);
+}
+
+/* Parses the {id} of the path into r->state (an int64_t); -1 after replying 400. */
+static int path_id(http_req *r)
+{
+    long long v = 0;
+    tr_err e = TR_ERR_INIT;
+    if (parse_int(r->params[0], 1, INT64_MAX, &v) || v == 0) {
+        err_field(&e, "request.invalid_param", "id", "give the incident's number",
+                  "'%s' is not an incident id", r->params[0]);
+        http__fail(r, &e);
+        return -1;
+    }
+    int64_t *id = arena_alloc(&r->mem, sizeof *id);
+    *id = v;
+    r->state = id;
+    return 0;
+}
+
+static int transition_write(store *s, void *cls, tr_err *e)
+{
+    http_req *r = cls;
+    journal_actor who = acct_actor(&r->caller);
+    const char *kind = r->caller.org_kind;
+    int roles = r->caller.admin ? INC_MONITOR | INC_MEDIATOR
+                                : (strcmp(kind, "monitor") == 0 ? INC_MONITOR : 0) |
+                                      (strcmp(kind, "mediator") == 0 ? INC_MEDIATOR : 0);
+    int64_t id = *(int64_t *)r->state;
+    if (incident_transition(s, &who, roles, id, r->json, e)) return -1;
+    return reply_incident(r, s, id, 200, e);
+}
+
+static int h_incident_transition(http_req *r)
+{
+    if (check(r, transition_fields) || path_id(r)) return 0;
+    return http__defer(r, transition_write);
+}
+
+static int dispute_write(store *s, void *cls, tr_err *e)
+{
+    http_req *r = cls;
+    journal_actor who = acct_actor(&r->caller);
+    int64_t id = *(int64_t *)r->state;
+    if (incident_dispute(s, &who, r->caller.org, id, r->json, e)) return -1;
+    return reply_incident(r, s, id, 200, e);
+}
+
+static int h_incident_dispute(http_req *r)
+{
+    if (check(r, dispute_fields) || path_id(r)) return 0;
+    return http__defer(r, dispute_write);
+}
+
 /* One incident. One the caller may not see is a 404, as if it did not exist. */
 static int h_incident_get(http_req *r)
 {
@@ -844,7 +932,7 @@ static int h_incident_get(http_req *r)
                   "'%s' is not an incident id", r->params[0]);
         return http__fail(r, &e);
     }
-    if (!sees_every_incident(r)) f.status = "verified";
+    if (!sees_every_incident(r)) f.public_only = 1;
     if (!(s = reader_or_fail(r))) return 0;
     p.items = json_array();
     if (s->ops->incident_list(s, &f, id - 1, 1, incident_cb, &p, &e)) {
@@ -1089,6 +1177,10 @@ const http_route http__routes[] = {
     {"POST", "/api/v1/reports", h_report_file, WHO_USER, ROUTE_BODY},
     {"GET", "/api/v1/reports/{id}", h_report_get, WHO_USER, 0},
     {"GET", "/api/v1/incidents", h_incidents, WHO_PUBLIC, 0},
+    {"POST", "/api/v1/incidents", h_incident_open, WHO_ADMIN | WHO_MONITOR, ROUTE_BODY},
+    {"POST", "/api/v1/incidents/{id}/transitions", h_incident_transition,
+     WHO_ADMIN | WHO_MONITOR | WHO_MEDIATOR, ROUTE_BODY},
+    {"POST", "/api/v1/incidents/{id}/disputes", h_incident_dispute, WHO_PARTY, ROUTE_BODY},
     {"GET", "/api/v1/incidents.geojson", h_incidents_geojson, WHO_PUBLIC, 0},
     {"GET", "/api/v1/incidents.csv", h_incidents_csv, WHO_PUBLIC, 0},
     {"GET", "/api/v1/incidents/stats", h_incident_stats, WHO_PUBLIC, 0},

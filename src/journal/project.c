@@ -223,7 +223,8 @@ static int on_abandoned(store *s, const store_event *ev, const json_t *b, tr_err
     return s->ops->negotiation_state(s, json_integer_value(n), "abandoned", e);
 }
 
-static int on_incident(store *s, const store_event *ev, const json_t *b, tr_err *e)
+static int on_incident_with_id(store *s, const store_event *ev, const json_t *b, int64_t id,
+                               tr_err *e)
 {
     const json_t *doc = json_object_get(b, "incident");
     store_incident in = {0};
@@ -231,6 +232,7 @@ static int on_incident(store *s, const store_event *ev, const json_t *b, tr_err 
     int rc;
     if (!json_is_object(doc)) return bad(e, ev, "incident");
     canon = jsx_canonical(doc, NULL);
+    in.id = id;
     in.external_id = jsx_str(doc, "event_id_cnty", NULL);
     in.status = jsx_str(b, "status", "reported");
     in.provenance = jsx_str(b, "provenance", "report");
@@ -257,6 +259,34 @@ static int on_report(store *s, const store_event *ev, const json_t *b, tr_err *e
     rc = s->ops->report_insert(s, json_integer_value(id), org, canon, ev->time, e);
     free(canon);
     return rc;
+}
+
+static int on_incident(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    return on_incident_with_id(s, ev, b, 0, e);
+}
+
+static int on_incident_opened(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    const json_t *id = json_object_get(b, "id"), *reports = json_object_get(b, "reports"), *r;
+    size_t i;
+    if (!json_is_integer(id)) return bad(e, ev, "id");
+    json_t *copy = json_deep_copy(b);
+    json_object_del(copy, "reports");
+    int rc = on_incident_with_id(s, ev, copy, json_integer_value(id), e);
+    json_decref(copy);
+    if (rc) return rc;
+    json_array_foreach(reports, i, r)
+        if (s->ops->report_merge(s, json_integer_value(r), json_integer_value(id), e)) return -1;
+    return 0;
+}
+
+static int on_incident_transition(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    const json_t *id = json_object_get(b, "incident");
+    const char *to = jsx_str(b, "to", NULL);
+    if (!json_is_integer(id) || !to) return bad(e, ev, "incident/to");
+    return s->ops->incident_status(s, json_integer_value(id), to, ev->time, e);
 }
 
 static int on_scenario(store *s, const store_event *ev, const json_t *b, tr_err *e)
@@ -290,6 +320,8 @@ static const struct {
     {"negotiation.abandoned", on_abandoned},
     {"incident.imported", on_incident},
     {"report.filed", on_report},
+    {"incident.opened", on_incident_opened},
+    {"incident.transition", on_incident_transition},
 };
 
 #define N_PROJECTIONS (sizeof projections / sizeof projections[0])

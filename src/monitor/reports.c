@@ -104,39 +104,51 @@ static int check_violates(const json_t *refs, tr_err *e)
     return 0;
 }
 
-int report_file(store *s, const journal_actor *who, const char *org, const json_t *in,
-                int64_t *id, tr_err *e)
+json_t *report_prepare(store *s, const json_t *in, const char *const *drop, tr_err *e)
 {
     const char *tod = jsx_str(in, "time_of_day", NULL);
     zone_index *zi;
-    json_t *doc, *tags, *body;
+    json_t *doc, *tags;
     const char *slugs[16];
-    char vis[128];
     size_t n;
-    int rc;
 
-    if (check_date(jsx_str(in, "event_date", ""), e)) return -1;
+    if (check_date(jsx_str(in, "event_date", ""), e)) return NULL;
     if (tod && (tod[2] != ':' || tod[0] < '0' || tod[0] > '2' || tod[1] < '0' || tod[1] > '9' ||
                 tod[3] < '0' || tod[3] > '5' || tod[4] < '0' || tod[4] > '9' ||
                 (tod[0] == '2' && tod[1] > '3')))
-        return bad(e, "time_of_day", "write the time as HH:MM, 24-hour, local", "is not a time");
+        return bad(e, "time_of_day", "write the time as HH:MM, 24-hour, local", "is not a time"),
+               NULL;
     if (!acled_valid_type(jsx_str(in, "event_type", ""), jsx_str(in, "sub_event_type", "")))
         return bad(e, "sub_event_type", "use one of ACLED's 6 event types and 25 sub-types",
-                   "is not an ACLED event type and sub-type");
+                   "is not an ACLED event type and sub-type"),
+               NULL;
     if (check_sources(json_object_get(in, "sources"), e) ||
-        check_violates(json_object_get(in, "violates"), e))
-        return -1;
-    if (s->ops->report_next_id(s, id, e)) return -1;
-    if (zone_index_load(s, &zi, e)) return -1;
+        check_violates(json_object_get(in, "violates"), e) || zone_index_load(s, &zi, e))
+        return NULL;
     n = zone_index_find(zi, jsx_num(in, "longitude", 0), jsx_num(in, "latitude", 0), slugs, 16);
     tags = json_array();
     for (size_t i = 0; i < n && i < 16; i++) json_array_append_new(tags, json_string(slugs[i]));
     zone_index_free(zi);
 
     doc = json_deep_copy(in);
+    for (; drop && *drop; drop++) json_object_del(doc, *drop);
     json_object_set_new(doc, "zones", tags);
     if (!json_object_get(doc, "fatalities")) json_object_set_new(doc, "fatalities", json_integer(0));
     if (!json_object_get(doc, "sources")) json_object_set_new(doc, "sources", json_array());
+    return doc;
+}
+
+int report_file(store *s, const journal_actor *who, const char *org, const json_t *in,
+                int64_t *id, tr_err *e)
+{
+    json_t *doc, *body;
+    char vis[128];
+    int rc;
+    if (!(doc = report_prepare(s, in, NULL, e))) return -1;
+    if (s->ops->report_next_id(s, id, e)) {
+        json_decref(doc);
+        return -1;
+    }
     body = json_pack("{s:I, s:s, s:o}", "report", (json_int_t)*id, "org", org, "doc", doc);
     snprintf(vis, sizeof vis, "kind:monitor kind:mediator org:%s", org);
     rc = journal_record(s, who, "report.filed", body, vis, NULL, e);

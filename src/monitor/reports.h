@@ -15,6 +15,11 @@
 
 extern const jsx_field report_fields[];
 
+/* Checks an allegation's fields (report_fields already matched) and returns the document
+ * to record: a copy without the keys in `drop` (NULL-terminated, or NULL), tagged with its
+ * zones, with defaults filled in. NULL and a 400 naming the field when one is bad. */
+json_t *report_prepare(store *s, const json_t *in, const char *const *drop, tr_err *e);
+
 /* Files a report for `org`; *id is its number. Every bad field is a 400 naming it. */
 int report_file(store *s, const journal_actor *who, const char *org, const json_t *in,
                 int64_t *id, tr_err *e);

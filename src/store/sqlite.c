@@ -162,7 +162,8 @@ static const char *const migrations[] = {
     "CREATE TABLE reports("
     "  id INTEGER PRIMARY KEY,"
     "  org TEXT NOT NULL,"                /* the filing organization */
-    "  status TEXT NOT NULL,"
+    "  status TEXT NOT NULL,"             /* filed | merged */
+    "  incident INTEGER,"                 /* the incident it was merged into */
     "  doc TEXT NOT NULL,"                /* canonical JSON, ACLED field names */
     "  filed_at TEXT NOT NULL);",
 };
@@ -189,7 +190,8 @@ enum stmt_id {
     ST_NEG_INSERT, ST_NEG_NEXT, ST_NEG_GET, ST_PROFILE_PUT, ST_PROFILE_GET, ST_PROFILE_LIST,
     ST_TEXT_INSERT, ST_TEXT_NEXT, ST_TEXT_GET, ST_TEXT_SEND, ST_RESP_PUT, ST_RESP_LIST,
     ST_INC_UPSERT, ST_INC_COUNT, ST_INC_LIST, ST_INC_BY_STATUS, ST_INC_BY_TYPE, ST_INC_BY_DAY,
-    ST_INC_BY_ACTOR, ST_INC_BY_ZONE, ST_REP_NEXT, ST_REP_INSERT, ST_REP_GET,
+    ST_INC_BY_ACTOR, ST_INC_BY_ZONE, ST_REP_NEXT, ST_REP_INSERT, ST_REP_GET, ST_REP_MERGE,
+    ST_INC_NEXT, ST_INC_STATUS,
     ST_NEG_STATE, ST_AGR_NEXT, ST_AGR_INSERT, ST_AGR_GET, ST_AGR_STATE, ST_SIG_PUT, ST_SIG_LIST,
     ST__COUNT
 };
@@ -274,8 +276,8 @@ static const char *const sql[ST__COUNT] = {
     [ST_RESP_LIST] = "SELECT org, response, created_at FROM negotiation_responses"
                      " WHERE negotiation_id = ? AND n = ? ORDER BY org",
     [ST_INC_UPSERT] = "INSERT INTO incidents(external_id, status, provenance, event_date,"
-                      " event_type, latitude, longitude, fatalities, doc, updated_at)"
-                      " VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(external_id) DO UPDATE SET"
+                      " event_type, latitude, longitude, fatalities, doc, updated_at, id)"
+                      " VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(external_id) DO UPDATE SET"
                       " status = excluded.status, provenance = excluded.provenance,"
                       " event_date = excluded.event_date, event_type = excluded.event_type,"
                       " latitude = excluded.latitude, longitude = excluded.longitude,"
@@ -284,13 +286,17 @@ static const char *const sql[ST__COUNT] = {
     [ST_INC_COUNT] = "SELECT count(*) FROM incidents",
     [ST_REP_NEXT] = "SELECT coalesce(max(id), 0) + 1 FROM reports",
     [ST_REP_INSERT] = "INSERT INTO reports(id, org, status, doc, filed_at) VALUES (?,?,?,?,?)",
-    [ST_REP_GET] = "SELECT org, status, doc, filed_at FROM reports WHERE id = ?",
+    [ST_REP_GET] = "SELECT org, status, doc, filed_at, incident FROM reports WHERE id = ?",
+    [ST_REP_MERGE] = "UPDATE reports SET status = 'merged', incident = ? WHERE id = ?",
+    [ST_INC_NEXT] = "SELECT coalesce(max(id), 0) + 1 FROM incidents",
+    [ST_INC_STATUS] = "UPDATE incidents SET status = ?, updated_at = ? WHERE id = ?",
     /* Counts under the list's filters (?1 status ... ?9 north), one dimension each. */
 #define INC_WHERE                                                                           \
     " (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR event_type = ?2)"                      \
     " AND (?3 IS NULL OR event_date >= ?3) AND (?4 IS NULL OR event_date <= ?4)"            \
     " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM json_each(doc, '$.zones') WHERE value = ?5))" \
-    " AND (?6 IS NULL OR (longitude BETWEEN ?6 AND ?8 AND latitude BETWEEN ?7 AND ?9))"
+    " AND (?6 IS NULL OR (longitude BETWEEN ?6 AND ?8 AND latitude BETWEEN ?7 AND ?9))"   \
+    " AND (?10 IS NULL OR status IN ('verified', 'disputed', 'upheld'))"
     [ST_INC_BY_STATUS] = "SELECT status, count(*) FROM incidents WHERE" INC_WHERE
                          " GROUP BY 1 ORDER BY 1",
     [ST_INC_BY_TYPE] = "SELECT event_type, count(*) FROM incidents WHERE" INC_WHERE
@@ -309,7 +315,9 @@ static const char *const sql[ST__COUNT] = {
                     " AND (?4 IS NULL OR event_date >= ?4) AND (?5 IS NULL OR event_date <= ?5)"
                     " AND (?7 IS NULL OR EXISTS (SELECT 1 FROM json_each(doc, '$.zones')"
                     " WHERE value = ?7)) AND (?8 IS NULL OR (longitude BETWEEN ?8 AND ?10"
-                    " AND latitude BETWEEN ?9 AND ?11)) ORDER BY id LIMIT ?6",
+                    " AND latitude BETWEEN ?9 AND ?11))"
+                    " AND (?12 IS NULL OR status IN ('verified', 'disputed', 'upheld'))"
+                    " ORDER BY id LIMIT ?6",
     [ST_NEG_STATE] = "UPDATE negotiations SET state = ? WHERE id = ?",
     [ST_AGR_NEXT] = "SELECT coalesce(max(id), 0) + 1 FROM agreements",
     [ST_AGR_INSERT] = "INSERT INTO agreements(id, negotiation_id, doc, state, created_at)"
@@ -1398,6 +1406,10 @@ static int sq_incident_upsert(store *s, const store_incident *in, tr_err *e)
     sqlite3_bind_int64(st, 8, in->fatalities);
     bind_text(st, 9, in->doc);
     bind_text(st, 10, in->updated_at);
+    if (in->id)
+        sqlite3_bind_int64(st, 11, in->id);
+    else
+        sqlite3_bind_null(st, 11);
     return step_done(q, st, e);
 }
 
@@ -1426,6 +1438,10 @@ static int sq_incident_counts(store *s, const store_incident_filter *f, store_co
     } else {
         for (int i = 6; i <= 9; i++) sqlite3_bind_null(st, i);
     }
+    if (f->public_only)
+        sqlite3_bind_int(st, 10, 1);
+    else
+        sqlite3_bind_null(st, 10);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         store_count c = {(const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1)};
         if (!c.key) continue;
@@ -1476,8 +1492,41 @@ static int sq_report_get(store *s, int64_t id, store_report *out, tr_err *e)
     free(out->doc);
     out->doc = strdup((const char *)sqlite3_column_text(st, 2));
     col_copy(out->filed_at, sizeof out->filed_at, st, 3);
+    out->incident = sqlite3_column_int64(st, 4);
     done(st);
     return 1;
+}
+
+static int sq_report_merge(store *s, int64_t report, int64_t incident, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_REP_MERGE, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, incident);
+    sqlite3_bind_int64(st, 2, report);
+    return step_done(q, st, e);
+}
+
+static int sq_incident_next_id(store *s, int64_t *id, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_INC_NEXT, e);
+    if (!st || step_one(q, st, e) != 1) return -1;
+    *id = sqlite3_column_int64(st, 0);
+    done(st);
+    return 0;
+}
+
+static int sq_incident_status(store *s, int64_t id, const char *status, const char *when,
+                              tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_INC_STATUS, e);
+    if (!st) return -1;
+    bind_text(st, 1, status);
+    bind_text(st, 2, when);
+    sqlite3_bind_int64(st, 3, id);
+    return step_done(q, st, e);
 }
 
 static int64_t sq_incident_count(store *s, tr_err *e)
@@ -1513,6 +1562,10 @@ static int sq_incident_list(store *s, const store_incident_filter *f, int64_t af
     } else {
         for (int i = 8; i <= 11; i++) sqlite3_bind_null(st, i);
     }
+    if (f->public_only)
+        sqlite3_bind_int(st, 12, 1);
+    else
+        sqlite3_bind_null(st, 12);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         store_incident_row r = {sqlite3_column_int64(st, 0),
                                 (const char *)sqlite3_column_text(st, 1),
@@ -1697,6 +1750,9 @@ static const store_ops sqlite_ops = {
     .report_next_id = sq_report_next_id,
     .report_insert = sq_report_insert,
     .report_get = sq_report_get,
+    .report_merge = sq_report_merge,
+    .incident_next_id = sq_incident_next_id,
+    .incident_status = sq_incident_status,
     .agreement_next_id = sq_agreement_next_id,
     .agreement_insert = sq_agreement_insert,
     .agreement_get = sq_agreement_get,

@@ -133,6 +133,7 @@ typedef struct store_signature {
 } store_signature;
 
 typedef struct store_incident {
+    int64_t id;              /* 0: the next free one */
     const char *external_id; /* ACLED event_id_cnty, or NULL */
     const char *status, *provenance, *event_date, *event_type;
     double latitude, longitude;
@@ -146,6 +147,7 @@ typedef struct store_incident_filter {
     const char *zone;                                      /* a zone slug, or NULL */
     int has_bbox;                       /* then only incidents inside the box: */
     double west, south, east, north;    /* WGS84 degrees, west <= east, south <= north */
+    int public_only;    /* only what the public sees: verified, disputed and upheld */
 } store_incident_filter;
 
 typedef enum store_count_by {
@@ -163,6 +165,7 @@ typedef struct store_report {
     char status[16];
     char *doc;               /* malloc'd canonical JSON; free() it */
     char filed_at[32];
+    int64_t incident;        /* merged into, or 0 */
 } store_report;
 
 typedef struct store_incident_row {
@@ -284,6 +287,10 @@ typedef struct store_ops {
     int (*report_insert)(store *s, int64_t id, const char *org, const char *doc,
                          const char *when, tr_err *e);
     int (*report_get)(store *s, int64_t id, store_report *out, tr_err *e);
+    int (*report_merge)(store *s, int64_t report, int64_t incident, tr_err *e);
+    int (*incident_next_id)(store *s, int64_t *id, tr_err *e);
+    int (*incident_status)(store *s, int64_t id, const char *status, const char *when,
+                           tr_err *e);
     /* Agreements and their signatures (rows: store_signature). */
     int (*agreement_next_id)(store *s, int64_t *id, tr_err *e);
     int (*agreement_insert)(store *s, int64_t id, int64_t negotiation, const char *doc,

@@ -1,0 +1,229 @@
+/* incidents.c - the verification workflow; see incidents.h. */
+#include "monitor/incidents.h"
+
+#include "monitor/reports.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* The report's fields, plus the reports merged into the new incident. */
+static jsx_field incident_table[64];
+static pthread_once_t incident_once = PTHREAD_ONCE_INIT;
+
+static void build_incident_fields(void)
+{
+    size_t n = 0;
+    while (report_fields[n].name) n++;
+    if (n + 2 > sizeof incident_table / sizeof incident_table[0]) abort();
+    memcpy(incident_table, report_fields, n * sizeof report_fields[0]);
+    incident_table[n] = (jsx_field){.name = "reports", .type = JSX_ARRAY,
+                                    .flags = JSX_OPTIONAL, .max = 100};
+}
+
+const jsx_field *incident_fields(void)
+{
+    pthread_once(&incident_once, build_incident_fields);
+    return incident_table;
+}
+
+const jsx_field transition_fields[] = {
+    {.name = "to", .type = JSX_STRING, .min = 1, .max = 32},
+    {.name = "reason", .type = JSX_STRING, .min = 1, .max = 4000},
+    {.name = "assignee", .type = JSX_STRING, .flags = JSX_OPTIONAL, .min = 1, .max = 64},
+    {0},
+};
+
+const jsx_field dispute_fields[] = {
+    {.name = "reason", .type = JSX_STRING, .min = 1, .max = 4000},
+    {0},
+};
+
+static const struct move {
+    const char *from, *to;
+    int roles; /* who may: INC_* */
+} moves[] = {
+    {"reported", "under_investigation", INC_MONITOR},
+    {"under_investigation", "verified", INC_MONITOR},
+    {"under_investigation", "not_verified", INC_MONITOR},
+    {"under_investigation", "false", INC_MONITOR},
+    {"disputed", "upheld", INC_MONITOR | INC_MEDIATOR},
+    {"disputed", "overturned", INC_MONITOR | INC_MEDIATOR},
+};
+
+typedef struct one_incident {
+    int64_t id;
+    char status[32];
+    char *doc;
+    int found;
+} one_incident;
+
+static int read_one(void *cls, const void *row)
+{
+    one_incident *o = cls;
+    const store_incident_row *r = row;
+    if (r->id != o->id) return 1; /* the list starts after id - 1: a later one */
+    snprintf(o->status, sizeof o->status, "%s", r->status);
+    o->doc = strdup(r->doc);
+    o->found = 1;
+    return 1;
+}
+
+int incident_read(store *s, int64_t id, char status[32], char **doc, tr_err *e)
+{
+    store_incident_filter f = {0};
+    one_incident o = {id, {0}, NULL, 0};
+    *doc = NULL;
+    if (id < 1) return 0;
+    if (s->ops->incident_list(s, &f, id - 1, 1, read_one, &o, e)) return -1;
+    if (!o.found) return 0;
+    memcpy(status, o.status, 32);
+    *doc = o.doc;
+    return 1;
+}
+
+static int not_found(tr_err *e, int64_t id)
+{
+    return err_set(e, 404, "incident.not_found", "list incidents with GET /api/v1/incidents",
+                   "there is no incident %lld", (long long)id);
+}
+
+int incident_open(store *s, const journal_actor *who, const json_t *in, int64_t *id,
+                  tr_err *e)
+{
+    static const char *const drop[] = {"reports", NULL};
+    const json_t *reports = json_object_get(in, "reports"), *r;
+    size_t i;
+    json_t *doc, *body;
+    int rc;
+
+    json_array_foreach(reports, i, r) {
+        store_report rep = {0};
+        if (!json_is_integer(r) || json_integer_value(r) < 1)
+            return err_field(e, "request.invalid_field", "reports", "list report numbers",
+                             "reports must hold report numbers");
+        rc = s->ops->report_get(s, json_integer_value(r), &rep, e);
+        free(rep.doc);
+        if (rc < 0) return -1;
+        if (rc == 0)
+            return err_field(e, "request.invalid_field", "reports", "check the report numbers",
+                             "there is no report %lld", (long long)json_integer_value(r));
+        if (strcmp(rep.status, "filed") != 0)
+            return err_set(e, 409, "report.merged", "a report joins one incident only",
+                           "report %lld is already merged into incident %lld",
+                           (long long)rep.id, (long long)rep.incident);
+    }
+    if (!(doc = report_prepare(s, in, drop, e))) return -1;
+    if (s->ops->incident_next_id(s, id, e)) {
+        json_decref(doc);
+        return -1;
+    }
+    body = json_pack("{s:I, s:o, s:s, s:s, s:o}", "id", (json_int_t)*id, "incident", doc,
+                     "status", "reported", "provenance", "monitor", "reports",
+                     reports ? json_deep_copy(reports) : json_array());
+    rc = journal_record(s, who, "incident.opened", body, "kind:monitor kind:mediator", NULL, e);
+    json_decref(body);
+    return rc;
+}
+
+static int conflict(tr_err *e, const char *status, const char *to)
+{
+    char allowed[256] = "";
+    for (size_t i = 0; i < sizeof moves / sizeof moves[0]; i++)
+        if (strcmp(moves[i].from, status) == 0) {
+            if (allowed[0]) strncat(allowed, ", ", sizeof allowed - strlen(allowed) - 1);
+            strncat(allowed, moves[i].to, sizeof allowed - strlen(allowed) - 1);
+        }
+    if (strcmp(status, "verified") == 0) strcpy(allowed, "disputed (by a party it names, "
+                                                         "through POST .../disputes)");
+    return err_set(e, 409, "incident.bad_transition",
+                   allowed[0] ? "choose one of the allowed moves" : "this status is final",
+                   "an incident that is %s cannot become %s; allowed: %s", status, to,
+                   allowed[0] ? allowed : "none");
+}
+
+static int record_move(store *s, const journal_actor *who, int64_t id, const char *from,
+                       const char *to, const json_t *in, tr_err *e)
+{
+    /* The public sees verified incidents, so it sees how they got there and what became
+     * of them; the rest of the workflow is for monitors and mediators. */
+    int open = strcmp(to, "verified") == 0 || strcmp(from, "verified") == 0 ||
+               strcmp(from, "disputed") == 0;
+    json_t *body = json_pack("{s:I, s:s, s:s, s:s}", "incident", (json_int_t)id, "from", from,
+                             "to", to, "reason", jsx_str(in, "reason", ""));
+    if (jsx_str(in, "assignee", NULL))
+        json_object_set_new(body, "assignee", json_string(jsx_str(in, "assignee", NULL)));
+    int rc = journal_record(s, who, "incident.transition", body,
+                            open ? "public" : "kind:monitor kind:mediator", NULL, e);
+    json_decref(body);
+    return rc;
+}
+
+int incident_transition(store *s, const journal_actor *who, int roles, int64_t id,
+                        const json_t *in, tr_err *e)
+{
+    const char *to = jsx_str(in, "to", "");
+    char status[32];
+    char *doc;
+    int rc = incident_read(s, id, status, &doc, e);
+    if (rc <= 0) return rc < 0 ? -1 : not_found(e, id);
+    free(doc);
+    for (size_t i = 0; i < sizeof moves / sizeof moves[0]; i++) {
+        if (strcmp(moves[i].from, status) != 0 || strcmp(moves[i].to, to) != 0) continue;
+        if (!(moves[i].roles & roles))
+            return err_set(e, 403, "auth.forbidden",
+                           moves[i].roles & INC_MEDIATOR ? "mediators or monitors decide this"
+                                                         : "monitors investigate incidents",
+                           "you may not move an incident from %s to %s", status, to);
+        if (strcmp(to, "under_investigation") == 0 && !jsx_str(in, "assignee", NULL))
+            return err_field(e, "request.missing_field", "assignee",
+                             "name the monitor who will investigate",
+                             "an investigation needs an assignee");
+        return record_move(s, who, id, status, to, in, e);
+    }
+    return conflict(e, status, to);
+}
+
+/* Does the actor name the organization (its name or slug, as a whole word)? */
+static int names(const char *actor, const store_org *o)
+{
+    const char *keys[2] = {o->name, o->slug};
+    for (int k = 0; k < 2; k++) {
+        size_t n = strlen(keys[k]);
+        for (const char *p = actor; n && *p; p++)
+            if (strncasecmp(p, keys[k], n) == 0 &&
+                (p == actor || p[-1] == ' ' || p[-1] == '(') &&
+                (p[n] == 0 || p[n] == ' ' || p[n] == ')'))
+                return 1;
+    }
+    return 0;
+}
+
+int incident_dispute(store *s, const journal_actor *who, const char *org, int64_t id,
+                     const json_t *in, tr_err *e)
+{
+    char status[32];
+    char *doc;
+    store_org o;
+    int rc = incident_read(s, id, status, &doc, e);
+    if (rc <= 0) return rc < 0 ? -1 : not_found(e, id);
+    json_t *d = json_loads(doc, 0, NULL);
+    free(doc);
+    rc = s->ops->org_get(s, org, &o, e);
+    if (rc != 1) {
+        json_decref(d);
+        return rc < 0 ? -1 : err_set(e, 403, "auth.forbidden", NULL, "unknown organization");
+    }
+    int named = names(jsx_str(d, "actor1", ""), &o) || names(jsx_str(d, "actor2", ""), &o);
+    json_decref(d);
+    if (!named)
+        return err_set(e, 403, "auth.forbidden",
+                       "a party may dispute only incidents that attribute an action to it",
+                       "incident %lld does not name %s", (long long)id, o.name);
+    if (strcmp(status, "verified") != 0)
+        return err_set(e, 409, "incident.bad_transition", "only verified incidents are disputed",
+                       "an incident that is %s cannot be disputed; allowed: none", status);
+    return record_move(s, who, id, status, "disputed", in, e);
+}

@@ -1,0 +1,41 @@
+/* incidents.h - the verification workflow.
+ *
+ *   reported -> under_investigation -> verified | not_verified | false
+ *   verified -> disputed (a party the incident names, POST .../disputes)
+ *   disputed -> upheld | overturned (mediators or monitors)
+ *
+ * A monitor opens an incident directly or from reports (which are then `merged`). Every
+ * transition is a journal event with its actor and reason; one not in the table is a 409
+ * that lists the moves allowed from the current status. */
+#ifndef TRUCE_MONITOR_INCIDENTS_H
+#define TRUCE_MONITOR_INCIDENTS_H
+
+#include "journal/journal.h"
+#include "json/jsx.h"
+#include "store/store.h"
+
+/* The body of POST /api/v1/incidents: a report's fields and optional "reports". */
+const jsx_field *incident_fields(void);
+extern const jsx_field transition_fields[];
+extern const jsx_field dispute_fields[];
+
+/* Opens an incident (status reported, provenance monitor); `reports` in the body, if any,
+ * are merged into it. */
+int incident_open(store *s, const journal_actor *who, const json_t *in, int64_t *id,
+                  tr_err *e);
+
+/* Roles for transitions. */
+enum { INC_MONITOR = 1, INC_MEDIATOR = 2 };
+
+/* {"to", "reason", "assignee"?}. `roles` is what the caller is (INC_*). */
+int incident_transition(store *s, const journal_actor *who, int roles, int64_t id,
+                        const json_t *in, tr_err *e);
+
+/* A party disputes a verified incident whose actor1 or actor2 names it. */
+int incident_dispute(store *s, const journal_actor *who, const char *org, int64_t id,
+                     const json_t *in, tr_err *e);
+
+/* Reads an incident's status and document; 1 found, 0 not, -1 error. *doc is malloc'd. */
+int incident_read(store *s, int64_t id, char status[32], char **doc, tr_err *e);
+
+#endif
