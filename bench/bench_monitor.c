@@ -39,7 +39,7 @@ static store *fresh(const char *dir, const char *name, const char *scenario)
     snprintf(path, sizeof path, "%s/%s", dir, name);
     s = store_sqlite_open(path, STORE_CREATE, &e);
     if (!s || journal_create_key(s, path, "bench.truce/log", &e) ||
-        scn_init_deployment(s, "bench", &e) || (scenario && scn_load(s, scenario, NULL, &e)))
+        scn_init_deployment(s, "bench", &e) || (scenario && scn_load(s, scenario, SCN_NO_SAMPLES, NULL, &e)))
         die("database", &e);
     return s;
 }

@@ -45,7 +45,9 @@ const char *th_scenario_dir(void)
     return TRUCE_SCENARIO_DIR;
 }
 
-store *th_demo_db(const char *path)
+store *th_demo_db(const char *path) { return th_demo_db_with(path, SCN_NO_SAMPLES); }
+
+store *th_demo_db_with(const char *path, unsigned flags)
 {
     tr_err e = TR_ERR_INIT;
     static int ready;
@@ -57,7 +59,7 @@ store *th_demo_db(const char *path)
     }
     s = store_sqlite_open(path, STORE_CREATE, &e);
     if (!s || journal_create_key(s, path, "truce.test/log", &e) ||
-        scn_init_deployment(s, "test", &e) || scn_load(s, th_scenario_dir(), NULL, &e))
+        scn_init_deployment(s, "test", &e) || scn_load(s, th_scenario_dir(), flags, NULL, &e))
         fail_now("demo database: %s", e.message);
     return s;
 }

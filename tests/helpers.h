@@ -17,6 +17,9 @@ void th_rmrf(const char *dir);
 
 /* A new database at path holding the demo scenario; returns it open. */
 store *th_demo_db(const char *path);
+/* The same with scn_load flags; th_demo_db leaves out the sample monitoring records, so
+ * that tests start from a known, empty record. */
+store *th_demo_db_with(const char *path, unsigned flags);
 const char *th_scenario_dir(void);
 
 int64_t th_journal_len(const char *db_path);

@@ -45,6 +45,17 @@ static const struct {
     {"erc", "humanitarian"},
 };
 
+static int mark_state(void *cls, const void *row)
+{
+    static const char *const states[] = {"reported",     "under_investigation", "verified",
+                                         "not_verified", "false",               "disputed",
+                                         "upheld",       "overturned"};
+    const store_incident_row *r = row;
+    for (int i = 0; i < 8; i++)
+        if (strcmp(r->status, states[i]) == 0) ((char *)cls)[i]++;
+    return 0;
+}
+
 static void demo_loads_the_whole_cast(void **state)
 {
     tr_err e = TR_ERR_INIT;
@@ -55,7 +66,7 @@ static void demo_loads_the_whole_cast(void **state)
     int n;
     (void)state;
     snprintf(p, sizeof p, "%s/demo.db", dir);
-    store *s = th_demo_db(p);
+    store *s = th_demo_db_with(p, 0);
     for (size_t i = 0; i < sizeof expected_orgs / sizeof expected_orgs[0]; i++) {
         assert_int_equal(s->ops->org_get(s, expected_orgs[i].slug, &o, &e), 1);
         assert_string_equal(o.kind, expected_orgs[i].kind);
@@ -79,8 +90,33 @@ static void demo_loads_the_whole_cast(void **state)
     n = 0;
     s->ops->org_list(s, count, &n, &e);
     assert_int_equal(n, 11);
-    /* deployment + 11 orgs + 11 users + 5 crossings + 5 zones + scenario.loaded */
-    assert_int_equal(th_journal_len(p), 55);
+    /* Sample monitoring records: a report left as filed, and an incident in every state of
+     * the workflow, each opened from a report that is then merged. */
+    static const char *const states[] = {"reported",     "under_investigation", "verified",
+                                         "not_verified", "false",               "disputed",
+                                         "upheld",       "overturned"};
+    char *seen = calloc(8, 1);
+    store_incident_filter all = {0};
+    assert_int_equal(s->ops->incident_list(s, &all, 0, 100, mark_state, seen, &e), 0);
+    for (int i = 0; i < 8; i++)
+        if (seen[i] != 1) fail_msg("%d incidents are %s", seen[i], states[i]);
+    free(seen);
+    store_report rep = {0};
+    assert_int_equal(s->ops->report_get(s, 1, &rep, &e), 1);
+    assert_string_equal(rep.status, "filed");
+    free(rep.doc);
+    rep.doc = NULL;
+    for (int i = 2; i <= 9; i++) {
+        assert_int_equal(s->ops->report_get(s, i, &rep, &e), 1);
+        assert_string_equal(rep.status, "merged");
+        assert_int_equal(rep.incident, i - 1);
+        assert_non_null(strstr(rep.doc, "Illustrative record"));
+        free(rep.doc);
+        rep.doc = NULL;
+    }
+    /* deployment + 11 orgs + 11 users + 5 crossings + 5 zones + scenario.loaded + the
+     * samples (9 reports, 8 incidents, 18 moves) */
+    assert_int_equal(th_journal_len(p), 55 + 9 + 8 + 18);
     /* The scripted negotiation ran to a signed agreement. */
     store_negotiation neg = {0};
     store_agreement agr = {0};
@@ -97,10 +133,10 @@ static void demo_loads_the_whole_cast(void **state)
     assert_string_equal(scen, "gaza-2025");
 
     /* Loading it again conflicts on the first organization and adds nothing. */
-    assert_int_equal(scn_load(s, th_scenario_dir(), NULL, &e), -1);
+    assert_int_equal(scn_load(s, th_scenario_dir(), 0, NULL, &e), -1);
     assert_string_equal(e.code, "org.exists");
     err_clear(&e);
-    assert_int_equal(th_journal_len(p), 55);
+    assert_int_equal(th_journal_len(p), 55 + 9 + 8 + 18);
     s->ops->close(s);
 }
 
@@ -175,7 +211,7 @@ static void broken_scenarios_load_nothing(void **state)
         char name[16];
         snprintf(name, sizeof name, "case%zu", i);
         const char *d = make_scenario(name, cases[i].json, cases[i].zones);
-        if (scn_load(s, d, NULL, &e) != -1) fail_msg("case %zu loaded", i);
+        if (scn_load(s, d, 0, NULL, &e) != -1) fail_msg("case %zu loaded", i);
         if (strcmp(e.code, cases[i].code) != 0)
             fail_msg("case %zu: %s, expected %s (%s)", i, e.code, cases[i].code, e.message);
         err_clear(&e);
@@ -189,7 +225,7 @@ static void broken_scenarios_load_nothing(void **state)
                                   "\"geometry\":{\"type\":\"MultiPolygon\",\"coordinates\":["
                                   SQUARE "]}}]}");
     scn_summary sum = {0};
-    assert_int_equal(scn_load(s, d, &sum, &e), 0);
+    assert_int_equal(scn_load(s, d, 0, &sum, &e), 0);
     assert_int_equal(sum.orgs, 1);
     assert_int_equal(sum.zones, 1);
     json_decref(sum.logins);

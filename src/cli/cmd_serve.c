@@ -142,7 +142,7 @@ int cmd_demo(int argc, char **argv)
     s = store_sqlite_open(db, STORE_CREATE, &e);
     if (!s || journal_create_key(s, db, "truce.demo/gaza-2025", &e) ||
         scn_init_deployment(s, "truce demo", &e) ||
-        scn_load(s, cli_get(opts, "scenario"), &sum, &e)) {
+        scn_load(s, cli_get(opts, "scenario"), 0, &sum, &e)) {
         err_print(&e);
         err_clear(&e);
         if (s) s->ops->close(s);
@@ -157,9 +157,9 @@ int cmd_demo(int argc, char **argv)
     size_t i;
     json_t *l;
     buf_printf(&b, "\ntruce demo: %d organizations, %d users, %d crossings, %d zones, "
-                   "%d negotiation%s in %s\n\n",
+                   "%d negotiation%s, %d sample monitoring records in %s\n\n",
                sum.orgs, sum.users, sum.crossings, sum.zones, sum.negotiations,
-               sum.negotiations == 1 ? "" : "s", db);
+               sum.negotiations == 1 ? "" : "s", sum.samples, db);
     buf_printf(&b, "  API:     http://%s/api/v1\n  health:  http://%s/healthz\n\n", listen, listen);
     buf_printf(&b, "  demo logins (user / password):\n");
     json_array_foreach(sum.logins, i, l) {
@@ -174,8 +174,10 @@ int cmd_demo(int argc, char **argv)
                "      -d '{\"user\":\"usa\",\"password\":\"demo-usa\"}' | sed 's/.*\"token\":\"\\([^\"]*\\)\".*/\\1/')\n"
                "    curl -s http://%s/api/v1/me -H \"Authorization: Bearer $TOKEN\"\n"
                "    curl -s http://%s/api/v1/negotiations/1/texts/3 -H \"Authorization: Bearer $TOKEN\"\n"
-               "    curl -s http://%s/api/v1/agreements/1 -H \"Authorization: Bearer $TOKEN\"\n\n",
-               listen, listen, listen, listen);
+               "    curl -s http://%s/api/v1/agreements/1 -H \"Authorization: Bearer $TOKEN\"\n"
+               "    curl -s http://%s/api/v1/incidents -H \"Authorization: Bearer $TOKEN\"\n"
+               "    curl -s http://%s/api/v1/incidents/stats\n\n",
+               listen, listen, listen, listen, listen, listen);
     json_decref(sum.logins);
     if (cli_get(opts, "no-serve")) {
         fputs(b.p, stdout);

@@ -4,6 +4,8 @@
 #include "accounts/accounts.h"
 #include "aid/crossings.h"
 #include "json/jsx.h"
+#include "monitor/incidents.h"
+#include "monitor/reports.h"
 #include "monitor/zones.h"
 #include "negotiate/agreement.h"
 #include "negotiate/service.h"
@@ -40,6 +42,18 @@ static const jsx_field script_fields[] = {
 static const jsx_field script_item[] = {{.name = "", .type = JSX_OBJECT, .fields = script_fields},
                                         {0}};
 
+/* A sample monitoring record: a report, the incident opened from it, and its moves. */
+static const jsx_field sample_fields[] = {
+    {.name = "illustrative", .type = JSX_BOOL},
+    {.name = "filed_by", .type = JSX_SLUG, .flags = JSX_OPTIONAL},
+    {.name = "opened_by", .type = JSX_SLUG, .flags = JSX_OPTIONAL},
+    {.name = "report", .type = JSX_OBJECT, .fields = report_fields},
+    {.name = "moves", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .max = 20},
+    {0},
+};
+static const jsx_field sample_item[] = {{.name = "", .type = JSX_OBJECT, .fields = sample_fields},
+                                        {0}};
+
 static const jsx_field scenario_fields[] = {
     {.name = "name", .type = JSX_SLUG},
     {.name = "title", .type = JSX_STRING, .min = 1, .max = 256},
@@ -49,6 +63,7 @@ static const jsx_field scenario_fields[] = {
     {.name = "crossings", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .items = crossing_item},
     {.name = "zones", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .items = zone_item},
     {.name = "negotiations", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .items = script_item},
+    {.name = "monitoring", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .items = sample_item},
     {0},
 };
 
@@ -62,6 +77,7 @@ static const jsx_field feature_props[] = {
 
 /* Everything checked and prepared, ready to write. */
 typedef struct plan {
+    unsigned flags;       /* SCN_* */
     json_t *scenario;     /* scenario.json */
     json_t *zones;        /* [{"slug","name","kind","geometry"}] */
     acct_user_new *users; /* Prepared users (passwords hashed). */
@@ -203,6 +219,56 @@ static int play(store *s, const json_t *script, tr_err *e)
     return 0;
 }
 
+/* Plays one sample monitoring record through the services the API uses. */
+static int play_sample(store *s, const json_t *sample, tr_err *e)
+{
+    const char *filer = jsx_str(sample, "filed_by", NULL), *opener = jsx_str(sample, "opened_by",
+                                                                              NULL);
+    const json_t *report = json_object_get(sample, "report"), *mv;
+    int64_t rid = 0, id = 0;
+    size_t i;
+    if (filer) {
+        acct_caller c = as(s, filer, e);
+        journal_actor w = acct_actor(&c);
+        if (!c.signed_in)
+            return err_set(e, 400, "scenario.bad_script", NULL, "no organization '%s'", filer);
+        if (report_file(s, &w, c.org, report, &rid, e)) return -1;
+    }
+    if (!opener) return 0;
+    acct_caller m = as(s, opener, e);
+    journal_actor mw = acct_actor(&m);
+    if (!m.signed_in)
+        return err_set(e, 400, "scenario.bad_script", NULL, "no organization '%s'", opener);
+    json_t *body = json_deep_copy(report);
+    if (rid) json_object_set_new(body, "reports", json_pack("[I]", (json_int_t)rid));
+    int rc = incident_open(s, &mw, body, &id, e);
+    json_decref(body);
+    if (rc) return -1;
+    json_array_foreach(json_object_get(sample, "moves"), i, mv) {
+        acct_caller c = as(s, jsx_str(mv, "by", ""), e);
+        journal_actor w = acct_actor(&c);
+        if (!c.signed_in)
+            return err_set(e, 400, "scenario.bad_script", NULL, "no organization '%s'",
+                           jsx_str(mv, "by", ""));
+        if (strcmp(jsx_str(mv, "to", ""), "disputed") == 0) {
+            json_t *d = json_pack("{s:s}", "reason", jsx_str(mv, "reason", ""));
+            rc = jsx_check(d, dispute_fields, "monitoring.moves", e) ||
+                 incident_dispute(s, &w, c.org, id, d, e);
+            json_decref(d);
+        } else {
+            int roles = (strcmp(c.org_kind, "monitor") == 0 ? INC_MONITOR : 0) |
+                        (strcmp(c.org_kind, "mediator") == 0 ? INC_MEDIATOR : 0);
+            json_t *t = json_deep_copy(mv);
+            json_object_del(t, "by");
+            rc = jsx_check(t, transition_fields, "monitoring.moves", e) ||
+                 incident_transition(s, &w, roles, id, t, e);
+            json_decref(t);
+        }
+        if (rc) return -1;
+    }
+    return 0;
+}
+
 static int write_plan(store *s, void *cls, tr_err *e)
 {
     plan *p = cls;
@@ -230,6 +296,11 @@ static int write_plan(store *s, void *cls, tr_err *e)
     json_array_foreach(json_object_get(p->scenario, "negotiations"), i, v) {
         if (play(s, v, e)) return -1;
     }
+    if (!(p->flags & SCN_NO_SAMPLES)) {
+        json_array_foreach(json_object_get(p->scenario, "monitoring"), i, v) {
+            if (play_sample(s, v, e)) return -1;
+        }
+    }
     body = json_pack("{s:s, s:s}", "name", jsx_str(p->scenario, "name", ""), "title",
                      jsx_str(p->scenario, "title", ""));
     rc = journal_record(s, who, "scenario.loaded", body, "public", NULL, e);
@@ -237,9 +308,10 @@ static int write_plan(store *s, void *cls, tr_err *e)
     return rc;
 }
 
-int scn_load(store *s, const char *dir, scn_summary *out, tr_err *e)
+int scn_load(store *s, const char *dir, unsigned flags, scn_summary *out, tr_err *e)
 {
     plan p = {0};
+    p.flags = flags;
     size_t i;
     const json_t *v;
     int rc = -1;
@@ -264,6 +336,9 @@ int scn_load(store *s, const char *dir, scn_summary *out, tr_err *e)
         out->crossings = (int)json_array_size(json_object_get(p.scenario, "crossings"));
         out->zones = (int)json_array_size(p.zones);
         out->negotiations = (int)json_array_size(json_object_get(p.scenario, "negotiations"));
+        out->samples = flags & SCN_NO_SAMPLES
+                           ? 0
+                           : (int)json_array_size(json_object_get(p.scenario, "monitoring"));
         out->logins = json_array();
         json_array_foreach(json_object_get(p.scenario, "users"), i, v) {
             json_array_append_new(out->logins,

@@ -15,11 +15,15 @@
 
 typedef struct scn_summary {
     int orgs, users, crossings, zones, negotiations;
+    int samples;    /* sample monitoring records played */
     json_t *logins; /* [{"user","password","org","kind","admin"}], owned by the caller. */
 } scn_summary;
 
-/* Loads the scenario in `dir` into the store. On success fills *out (when not NULL). */
-int scn_load(store *s, const char *dir, scn_summary *out, tr_err *e);
+/* Loads the scenario in `dir` into the store. On success fills *out (when not NULL).
+ * SCN_NO_SAMPLES leaves out the sample monitoring records (reports and incidents in
+ * every workflow state), for a deployment that starts with real data only. */
+enum { SCN_NO_SAMPLES = 1 };
+int scn_load(store *s, const char *dir, unsigned flags, scn_summary *out, tr_err *e);
 
 /* Creates a fresh deployment: records deployment.initialized with the given name. */
 int scn_init_deployment(store *s, const char *name, tr_err *e);
