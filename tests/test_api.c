@@ -191,6 +191,8 @@ static const struct access_case {
     /* ...nor dispute it, not being verified (Israel is named, so it gets that far). */
     {"POST", "/api/v1/incidents/{id}/disputes", "/api/v1/incidents/1/disputes",
      "{\"reason\":\"%s\"}", "UAFFFFF", 409, 0},
+    {"GET", "/api/v1/incidents/{id}/duplicates", "/api/v1/incidents/1/duplicates", NULL,
+     "UFAAFFA", 200, 0},
     {"GET", "/api/v1/incidents.geojson", "/api/v1/incidents.geojson", NULL, "AAAAAAA", 200, 0},
     {"GET", "/api/v1/incidents.csv", "/api/v1/incidents.csv?format=hxl", NULL, "AAAAAAA", 200,
      0},

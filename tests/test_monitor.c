@@ -359,6 +359,43 @@ static void incidents_over_http(void **state)
                              NULL, &r), 0);
     assert_int_equal(r.status, 400);
     th_resp_free(&r);
+    /* Possible duplicates, for monitors: same type, within km and days, nearest first. The
+     * expected counts were computed from the CSV independently (great-circle distance). */
+    const char *un = th_login(&t, "un", "demo-un-monitor");
+    static const struct {
+        const char *path;
+        size_t n;
+        double km;
+        int days;
+    } dups[] = {{"/api/v1/incidents/1/duplicates", 3, 1, 2},
+                {"/api/v1/incidents/2/duplicates?km=5&days=7", 71, 5, 7}};
+    for (size_t k = 0; k < 2; k++) {
+        assert_int_equal(th_http("GET", th_url(&t, dups[k].path), un, NULL, 0, NULL, &r), 0);
+        assert_int_equal(r.status, 200);
+        json_t *c = json_object_get(r.json, "candidates");
+        assert_int_equal(json_array_size(c), dups[k].n);
+        double last = 0;
+        json_array_foreach(c, i, it) {
+            double km = json_real_value(json_object_get(it, "distance_km"));
+            assert_true(km >= last && km <= dups[k].km);
+            assert_true(json_integer_value(json_object_get(it, "days_apart")) <= dups[k].days);
+            assert_true(json_integer_value(json_object_get(it, "id")) != (json_int_t)k + 1);
+            last = km;
+        }
+        th_resp_free(&r);
+    }
+    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents/1/duplicates?km=500"), un,
+                             NULL, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 400);
+    th_resp_free(&r);
+    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents/999999/duplicates"), un, NULL,
+                             0, NULL, &r), 0);
+    assert_int_equal(r.status, 404);
+    th_resp_free(&r);
+    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents/1/duplicates"), NULL, NULL, 0,
+                             NULL, &r), 0);
+    assert_int_equal(r.status, 401);
+    th_resp_free(&r);
     /* One incident by id. */
     assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents/1"), NULL, NULL, 0, NULL, &r), 0);
     assert_int_equal(r.status, 200);
@@ -378,7 +415,6 @@ static void incidents_over_http(void **state)
                              0, NULL, &r), 0);
     assert_int_equal(r.status, 403);
     th_resp_free(&r);
-    const char *un = th_login(&t, "un", "demo-un-monitor");
     assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents?status=reported"), un, NULL, 0,
                              NULL, &r), 0);
     assert_int_equal(r.status, 200);

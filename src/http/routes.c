@@ -919,6 +919,39 @@ static int h_incident_dispute(http_req *r)
     return http__defer(r, dispute_write);
 }
 
+static int parse_num(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    double v;
+    if (!s || !*s) return 0;
+    v = strtod(s, &end);
+    if (*end || !(v >= lo && v <= hi)) return -1;
+    *out = v;
+    return 0;
+}
+
+/* Possible duplicates, for a monitor to merge or dismiss: same type, within km and days. */
+static int h_incident_duplicates(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    double km = 1;
+    long long days = 2;
+    store *s;
+    if (path_id(r)) return 0;
+    if (parse_num(http__query(r, "km"), 0, 100, &km) ||
+        parse_int(http__query(r, "days"), 0, 365, &days)) {
+        err_field(&e, "request.invalid_param", "km/days", "km from 0 to 100, days from 0 to 365",
+                  "query parameters 'km' and 'days' must be numbers in range");
+        return http__fail(r, &e);
+    }
+    if (!(s = reader_or_fail(r))) return 0;
+    json_t *found = incident_duplicates(s, *(int64_t *)r->state, km, (int)days, 100, &e);
+    if (!found) return http__fail(r, &e);
+    return http__reply(r, 200, json_pack("{s:I, s:f, s:I, s:o}", "incident",
+                                         (json_int_t) * (int64_t *)r->state, "km", km, "days",
+                                         (json_int_t)days, "candidates", found));
+}
+
 /* One incident. One the caller may not see is a 404, as if it did not exist. */
 static int h_incident_get(http_req *r)
 {
@@ -1181,6 +1214,8 @@ const http_route http__routes[] = {
     {"POST", "/api/v1/incidents/{id}/transitions", h_incident_transition,
      WHO_ADMIN | WHO_MONITOR | WHO_MEDIATOR, ROUTE_BODY},
     {"POST", "/api/v1/incidents/{id}/disputes", h_incident_dispute, WHO_PARTY, ROUTE_BODY},
+    {"GET", "/api/v1/incidents/{id}/duplicates", h_incident_duplicates,
+     WHO_ADMIN | WHO_MONITOR | WHO_MEDIATOR, 0},
     {"GET", "/api/v1/incidents.geojson", h_incidents_geojson, WHO_PUBLIC, 0},
     {"GET", "/api/v1/incidents.csv", h_incidents_csv, WHO_PUBLIC, 0},
     {"GET", "/api/v1/incidents/stats", h_incident_stats, WHO_PUBLIC, 0},

@@ -3,6 +3,7 @@
 
 #include "monitor/reports.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -226,4 +227,108 @@ int incident_dispute(store *s, const journal_actor *who, const char *org, int64_
         return err_set(e, 409, "incident.bad_transition", "only verified incidents are disputed",
                        "an incident that is %s cannot be disputed; allowed: none", status);
     return record_move(s, who, id, status, "disputed", in, e);
+}
+
+/* ---- possible duplicates ------------------------------------------------------------- */
+
+typedef struct dup_scan {
+    int64_t self;
+    double lat, lon, km;
+    time_t day;
+    json_t *found;
+} dup_scan;
+
+static double haversine_km(double lat1, double lon1, double lat2, double lon2)
+{
+    const double r = 6371.0088, rad = M_PI / 180;
+    double dlat = (lat2 - lat1) * rad, dlon = (lon2 - lon1) * rad;
+    double a = sin(dlat / 2) * sin(dlat / 2) +
+               cos(lat1 * rad) * cos(lat2 * rad) * sin(dlon / 2) * sin(dlon / 2);
+    return 2 * r * asin(fmin(1, sqrt(a)));
+}
+
+static time_t day_of(const char *date)
+{
+    struct tm tm = {0};
+    if (sscanf(date, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3) return 0;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    tm.tm_hour = 12;
+    return timegm(&tm);
+}
+
+static int dup_cb(void *cls, const void *row)
+{
+    dup_scan *d = cls;
+    const store_incident_row *r = row;
+    if (r->id == d->self) return 0;
+    json_t *doc = json_loads(r->doc, 0, NULL);
+    double km = haversine_km(d->lat, d->lon, jsx_num(doc, "latitude", 0),
+                             jsx_num(doc, "longitude", 0));
+    if (km <= d->km) {
+        long days = labs((long)((day_of(jsx_str(doc, "event_date", "")) - d->day) / 86400));
+        json_array_append_new(
+            d->found, json_pack("{s:I, s:s, s:s, s:s, s:f, s:i}", "id", (json_int_t)r->id,
+                                "status", r->status, "event_date", jsx_str(doc, "event_date", ""),
+                                "location", jsx_str(doc, "location", ""), "distance_km",
+                                round(km * 1000) / 1000, "days_apart", (int)days));
+    }
+    json_decref(doc);
+    return 0;
+}
+
+static int by_distance(const void *a, const void *b)
+{
+    double x = json_real_value(json_object_get(*(json_t *const *)a, "distance_km"));
+    double y = json_real_value(json_object_get(*(json_t *const *)b, "distance_km"));
+    json_int_t i = json_integer_value(json_object_get(*(json_t *const *)a, "id"));
+    json_int_t j = json_integer_value(json_object_get(*(json_t *const *)b, "id"));
+    if (x != y) return x < y ? -1 : 1;
+    return (i > j) - (i < j);
+}
+
+json_t *incident_duplicates(store *s, int64_t id, double km, int days, size_t max, tr_err *e)
+{
+    char status[32], from[11], to[11];
+    char *text;
+    int rc = incident_read(s, id, status, &text, e);
+    if (rc <= 0) {
+        if (rc == 0) not_found(e, id);
+        return NULL;
+    }
+    json_t *doc = json_loads(text, 0, NULL);
+    free(text);
+    dup_scan d = {id, jsx_num(doc, "latitude", 0), jsx_num(doc, "longitude", 0), km,
+                  day_of(jsx_str(doc, "event_date", "")), json_array()};
+    time_t lo = d.day - (time_t)days * 86400, hi = d.day + (time_t)days * 86400;
+    struct tm tm;
+    gmtime_r(&lo, &tm);
+    strftime(from, sizeof from, "%Y-%m-%d", &tm);
+    gmtime_r(&hi, &tm);
+    strftime(to, sizeof to, "%Y-%m-%d", &tm);
+    /* A box around the point that holds the circle (a degree of latitude is ~111.2 km),
+     * so that the database does the coarse cut and only the box is measured. */
+    double dlat = km / 111.19 + 1e-9, dlon = km / (111.19 * fmax(0.01, cos(d.lat * M_PI / 180)));
+    store_incident_filter f = {.event_type = jsx_str(doc, "event_type", ""),
+                               .date_from = from, .date_to = to, .has_bbox = 1,
+                               .west = fmax(-180, d.lon - dlon), .east = fmin(180, d.lon + dlon),
+                               .south = fmax(-90, d.lat - dlat), .north = fmin(90, d.lat + dlat)};
+    rc = s->ops->incident_list(s, &f, 0, INT64_MAX, dup_cb, &d, e);
+    json_decref(doc);
+    if (rc) {
+        json_decref(d.found);
+        return NULL;
+    }
+    size_t n = json_array_size(d.found);
+    json_t **items = malloc((n ? n : 1) * sizeof *items);
+    for (size_t i = 0; i < n; i++) items[i] = json_incref(json_array_get(d.found, i));
+    qsort(items, n, sizeof *items, by_distance);
+    json_t *out = json_array();
+    for (size_t i = 0; i < n; i++) {
+        if (i < max) json_array_append(out, items[i]);
+        json_decref(items[i]);
+    }
+    free(items);
+    json_decref(d.found);
+    return out;
 }

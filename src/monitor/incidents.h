@@ -35,6 +35,12 @@ int incident_transition(store *s, const journal_actor *who, int roles, int64_t i
 int incident_dispute(store *s, const journal_actor *who, const char *org, int64_t id,
                      const json_t *in, tr_err *e);
 
+/* Possible duplicates of incident `id`: incidents of the same event type within `km`
+ * kilometres (great-circle) and `days` days of it, nearest first, at most `max`. Returns a
+ * JSON array of {"id", "status", "event_date", "location", "distance_km", "days_apart"},
+ * or NULL with e set (404 when there is no such incident). */
+json_t *incident_duplicates(store *s, int64_t id, double km, int days, size_t max, tr_err *e);
+
 /* Reads an incident's status and document; 1 found, 0 not, -1 error. *doc is malloc'd. */
 int incident_read(store *s, int64_t id, char status[32], char **doc, tr_err *e);
 
