@@ -53,6 +53,7 @@ export TRUCE_TOKEN
 b0=$(metric truce_write_batches_total); j0=$(metric truce_write_jobs_total)
 run "POST /api/v1/crossings (1 conn.)" 1 -s bench/write.lua "http://127.0.0.1:$port"
 run "POST /api/v1/crossings" "$CONN" -s bench/write.lua "http://127.0.0.1:$port"
+run "POST /api/v1/reports" "$CONN" -s bench/report.lua "http://127.0.0.1:$port"
 b1=$(metric truce_write_batches_total); j1=$(metric truce_write_jobs_total)
 stop_server
 start_server ""

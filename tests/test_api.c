@@ -693,6 +693,18 @@ static void zones_are_drawn_and_checked(void **state)
     }
     assert_int_equal(th_journal_len(T.db), before);
 
+    /* A report in the area-to-be, before and after the zone is drawn: the writer's cached
+     * zones must notice the new one. */
+    static const char *const in_area =
+        "{\"event_date\":\"2025-01-20\",\"time_precision\":1,\"event_type\":\"Battles\","
+        "\"sub_event_type\":\"Armed clash\",\"actor1\":\"Unknown\",\"latitude\":31.55,"
+        "\"longitude\":34.53,\"geo_precision\":1,\"location\":\"East\"}";
+    assert_int_equal(req("POST", "/api/v1/reports", monitor, in_area, &r), 201);
+    for (size_t i = 0; i < json_array_size(json_object_get(r.json, "zones")); i++)
+        assert_string_not_equal(
+            json_string_value(json_array_get(json_object_get(r.json, "zones"), i)), "east-buffer");
+    th_resp_free(&r);
+    before = th_journal_len(T.db);
     snprintf(body, sizeof body,
              "{\"slug\":\"east-buffer\",\"name\":\"Eastern buffer zone\","
              "\"kind\":\"buffer-zone\",\"geometry\":{\"type\":\"Polygon\",\"coordinates\":"
@@ -704,6 +716,14 @@ static void zones_are_drawn_and_checked(void **state)
     assert_non_null(json_object_get(r.json, "receipt"));
     th_resp_free(&r);
     assert_int_equal(th_journal_len(T.db), before + 1);
+    assert_int_equal(req("POST", "/api/v1/reports", monitor, in_area, &r), 201);
+    json_t *zs = json_object_get(r.json, "zones");
+    int tagged = 0;
+    for (size_t i = 0; i < json_array_size(zs); i++)
+        tagged |= strcmp(json_string_value(json_array_get(zs, i)), "east-buffer") == 0;
+    assert_true(tagged);
+    th_resp_free(&r);
+    before += 1;
     assert_int_equal(req("POST", "/api/v1/zones", monitor, body, &r), 409);
     assert_string_equal(th_code(&r), "zone.exists");
     th_resp_free(&r);

@@ -123,12 +123,11 @@ json_t *report_prepare(store *s, const json_t *in, const char *const *drop, tr_e
                    "is not an ACLED event type and sub-type"),
                NULL;
     if (check_sources(json_object_get(in, "sources"), e) ||
-        check_violates(json_object_get(in, "violates"), e) || zone_index_load(s, &zi, e))
+        check_violates(json_object_get(in, "violates"), e) || !(zi = zone_index_cached(s, e)))
         return NULL;
     n = zone_index_find(zi, jsx_num(in, "longitude", 0), jsx_num(in, "latitude", 0), slugs, 16);
     tags = json_array();
     for (size_t i = 0; i < n && i < 16; i++) json_array_append_new(tags, json_string(slugs[i]));
-    zone_index_free(zi);
 
     doc = json_deep_copy(in);
     for (; drop && *drop; drop++) json_object_del(doc, *drop);

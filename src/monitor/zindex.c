@@ -17,6 +17,7 @@ typedef struct zone_shape {
 } zone_shape;
 
 struct zone_index {
+    char *fingerprint; /* of the zones loaded, when cached on a store */
     GEOSContextHandle_t ctx;
     GEOSGeoJSONReader *reader;
     zone_shape *z;
@@ -102,6 +103,28 @@ int zone_index_load(store *s, zone_index **out, tr_err *e)
 
 size_t zone_index_count(const zone_index *zi) { return zi->n; }
 
+static void cache_free(void *zi) { zone_index_free(zi); }
+
+zone_index *zone_index_cached(store *s, tr_err *e)
+{
+    zone_index *zi = s->zone_cache;
+    char *print = s->ops->zone_fingerprint(s, e);
+    if (!print) return NULL;
+    if (zi && strcmp(zi->fingerprint, print) == 0) {
+        free(print);
+        return zi;
+    }
+    if (zone_index_load(s, &zi, e)) {
+        free(print);
+        return NULL;
+    }
+    zi->fingerprint = print;
+    if (s->zone_cache_free) s->zone_cache_free(s->zone_cache);
+    s->zone_cache = zi;
+    s->zone_cache_free = cache_free;
+    return zi;
+}
+
 size_t zone_index_find(zone_index *zi, double lon, double lat, const char **slugs, size_t max)
 {
     size_t i, found = 0;
@@ -157,6 +180,7 @@ void zone_index_free(zone_index *zi)
         free(zi->z[i].slug);
     }
     free(zi->z);
+    free(zi->fingerprint);
     if (zi->reader) GEOSGeoJSONReader_destroy_r(zi->ctx, zi->reader);
     GEOS_finish_r(zi->ctx);
     free(zi);

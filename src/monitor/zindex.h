@@ -21,6 +21,11 @@ int zone_index_load(store *s, zone_index **out, tr_err *e);
 
 size_t zone_index_count(const zone_index *zi);
 
+/* The index of the store's zones, kept on the store connection and reloaded when the zones
+ * change (one cheap query to check). Borrowed: do not free it; like the connection, use it
+ * from one thread at a time. NULL with e set on failure. */
+zone_index *zone_index_cached(store *s, tr_err *e);
+
 /* Asks GEOS whether an area (already through zone_geometry_check) is a valid polygon:
  * rings that do not cross themselves or each other, holes inside their shell. A 400
  * naming `field` and GEOS's reason and place when it is not. */

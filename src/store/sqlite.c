@@ -185,7 +185,7 @@ enum stmt_id {
     ST_USER_INSERT, ST_USER_GET, ST_USER_LIST,
     ST_TOKEN_INSERT, ST_TOKEN_GET, ST_TOKEN_BY_HASH, ST_TOKEN_REVOKE,
     ST_CROSSING_INSERT, ST_CROSSING_GET, ST_CROSSING_LIST,
-    ST_ZONE_INSERT, ST_ZONE_EXISTS, ST_ZONE_LIST,
+    ST_ZONE_INSERT, ST_ZONE_EXISTS, ST_ZONE_LIST, ST_ZONE_PRINT,
     ST_ORG_KEY_INSERT, ST_ORG_KEY_LIST,
     ST_NEG_INSERT, ST_NEG_NEXT, ST_NEG_GET, ST_PROFILE_PUT, ST_PROFILE_GET, ST_PROFILE_LIST,
     ST_TEXT_INSERT, ST_TEXT_NEXT, ST_TEXT_GET, ST_TEXT_SEND, ST_RESP_PUT, ST_RESP_LIST,
@@ -250,6 +250,9 @@ static const char *const sql[ST__COUNT] = {
     [ST_ZONE_INSERT] = "INSERT INTO zones(slug, name, kind, geometry) VALUES (?,?,?,?)",
     [ST_ZONE_EXISTS] = "SELECT 1 FROM zones WHERE slug = ?",
     [ST_ZONE_LIST] = "SELECT slug, name, kind, geometry FROM zones ORDER BY slug",
+    /* Zones are only ever added (a slug is never reused), so the count and the last rowid
+     * change with every change; a rebuild puts back the same rows. No geometry is read. */
+    [ST_ZONE_PRINT] = "SELECT count(*) || ':' || coalesce(max(rowid), 0) FROM zones",
     [ST_NEG_INSERT] = "INSERT INTO negotiations(id, spec, state, opened_by, created_at)"
                       " VALUES (?, ?, 'open', ?, ?)",
     [ST_NEG_NEXT] = "SELECT coalesce(max(id), 0) + 1 FROM negotiations",
@@ -1162,6 +1165,17 @@ static void read_zone(sqlite3_stmt *st, void *row)
     z->geometry = (const char *)sqlite3_column_text(st, 3);
 }
 
+static char *sq_zone_fingerprint(store *s, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_ZONE_PRINT, e);
+    char *out;
+    if (!st || step_one(q, st, e) != 1) return NULL;
+    out = strdup((const char *)sqlite3_column_text(st, 0));
+    done(st);
+    return out;
+}
+
 static int sq_zone_list(store *s, store_row_cb cb, void *cls, tr_err *e)
 {
     store_zone z;
@@ -1682,6 +1696,7 @@ static void sq_close(store *s)
     sq *q = (sq *)s;
     if (!q) return;
     if (s->journal_free) s->journal_free(s->journal);
+    if (s->zone_cache_free) s->zone_cache_free(s->zone_cache);
     for (int i = 0; i < ST__COUNT; i++) sqlite3_finalize(q->stmts[i]);
     free(q->note);
     tree_cache_free(q->own_cache);
@@ -1728,6 +1743,7 @@ static const store_ops sqlite_ops = {
     .zone_insert = sq_zone_insert,
     .zone_exists = sq_zone_exists,
     .zone_list = sq_zone_list,
+    .zone_fingerprint = sq_zone_fingerprint,
     .org_key_insert = sq_org_key_insert,
     .org_key_list = sq_org_key_list,
     .negotiation_next_id = sq_negotiation_next_id,

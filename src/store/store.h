@@ -244,6 +244,9 @@ typedef struct store_ops {
                        const char *geometry, tr_err *e);
     int (*zone_exists)(store *s, const char *slug, tr_err *e);
     int (*zone_list)(store *s, store_row_cb cb, void *cls, tr_err *e); /* Rows: store_zone. */
+    /* A short text that changes whenever a zone is added (zones are never updated or
+     * removed), for caches; malloc'd. */
+    char *(*zone_fingerprint)(store *s, tr_err *e);
 
     /* Organizations' public signing keys (rows: store_org_key). */
     int (*org_key_insert)(store *s, const store_org_key *k, tr_err *e);
@@ -323,6 +326,10 @@ struct store {
     /* Per-connection state of the journal module, freed with the store. */
     void *journal;
     void (*journal_free)(void *journal);
+    /* Likewise the zones prepared for point queries (monitor/zindex.c), kept while the
+     * zones table's fingerprint is unchanged. */
+    void *zone_cache;
+    void (*zone_cache_free)(void *cache);
 };
 
 enum {
