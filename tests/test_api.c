@@ -798,6 +798,8 @@ static void reports_are_checked_and_private(void **state)
     snprintf(path, sizeof path, "/api/v1/reports/%lld", (long long)id);
     assert_int_equal(req("GET", path, israel, NULL, &r), 200);
     assert_int_equal(json_integer_value(json_object_get(r.json, "injured")), 2);
+    /* admin2 was left out: the governorate that contains the place names it. */
+    assert_string_equal(json_string_value(json_object_get(r.json, "admin2")), "Gaza");
     assert_string_equal(json_string_value(json_object_get(
                             json_array_get(json_object_get(r.json, "sources"), 0), "reliability")),
                         "B");
@@ -850,8 +852,11 @@ static void the_verification_workflow(void **state)
     (void)state;
 
     /* A humanitarian organization files; a monitor opens an incident from the report. */
-    snprintf(body, sizeof body, "{%s}", fields);
+    snprintf(body, sizeof body, "{%s,\"admin2\":\"Khan Yunis (as reported)\"}", fields);
     assert_int_equal(move("/api/v1/reports", wfp, body, &r), 201);
+    /* A reporter's own admin2 is kept. */
+    assert_string_equal(json_string_value(json_object_get(r.json, "admin2")),
+                        "Khan Yunis (as reported)");
     json_int_t report = json_integer_value(json_object_get(r.json, "id"));
     th_resp_free(&r);
     snprintf(body, sizeof body, "{%s,\"reports\":[%lld]}", fields, (long long)report);

@@ -131,6 +131,17 @@ json_t *report_prepare(store *s, const json_t *in, const char *const *drop, tr_e
 
     doc = json_deep_copy(in);
     for (; drop && *drop; drop++) json_object_del(doc, *drop);
+    /* admin1 and admin2 from the zones when the reporter left them out: a zone of kind
+     * "admin1" or "region" names admin1; "governorate" or "admin2" names admin2. */
+    for (size_t i = 0; i < n && i < 16; i++) {
+        const char *kind = "", *name = zone_index_name(zi, slugs[i], &kind);
+        const char *key = strcmp(kind, "admin1") == 0 || strcmp(kind, "region") == 0 ? "admin1"
+                          : strcmp(kind, "governorate") == 0 || strcmp(kind, "admin2") == 0
+                              ? "admin2"
+                              : NULL;
+        if (name && key && !json_object_get(doc, key))
+            json_object_set_new(doc, key, json_string(name));
+    }
     json_object_set_new(doc, "zones", tags);
     if (!json_object_get(doc, "fatalities")) json_object_set_new(doc, "fatalities", json_integer(0));
     if (!json_object_get(doc, "sources")) json_object_set_new(doc, "sources", json_array());

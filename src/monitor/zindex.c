@@ -10,7 +10,7 @@
 #include <string.h>
 
 typedef struct zone_shape {
-    char *slug;
+    char *slug, *name, *kind;
     GEOSGeometry *geom;
     const GEOSPreparedGeometry *prep;
     double xmin, ymin, xmax, ymax;
@@ -62,11 +62,15 @@ static int add_zone(void *cls, const void *row)
     memset(z, 0, sizeof *z);
     z->geom = g;
     z->slug = strdup(sz->slug);
+    z->name = strdup(sz->name);
+    z->kind = strdup(sz->kind);
     z->prep = GEOSPrepare_r(zi->ctx, g);
-    if (!z->slug || !z->prep ||
+    if (!z->slug || !z->name || !z->kind || !z->prep ||
         !GEOSGeom_getXMin_r(zi->ctx, g, &z->xmin) || !GEOSGeom_getYMin_r(zi->ctx, g, &z->ymin) ||
         !GEOSGeom_getXMax_r(zi->ctx, g, &z->xmax) || !GEOSGeom_getYMax_r(zi->ctx, g, &z->ymax)) {
         free(z->slug);
+        free(z->name);
+        free(z->kind);
         if (z->prep) GEOSPreparedGeom_destroy_r(zi->ctx, z->prep);
         GEOSGeom_destroy_r(zi->ctx, g);
         err_set(zi->load_err, 500, "zone.unreadable", "re-import the zone from valid GeoJSON",
@@ -170,6 +174,16 @@ int zone_geometry_valid(const json_t *geometry, const char *field, tr_err *e)
     return rc;
 }
 
+const char *zone_index_name(const zone_index *zi, const char *slug, const char **kind)
+{
+    for (size_t i = 0; i < zi->n; i++)
+        if (strcmp(zi->z[i].slug, slug) == 0) {
+            if (kind) *kind = zi->z[i].kind;
+            return zi->z[i].name;
+        }
+    return NULL;
+}
+
 void zone_index_free(zone_index *zi)
 {
     size_t i;
@@ -178,6 +192,8 @@ void zone_index_free(zone_index *zi)
         GEOSPreparedGeom_destroy_r(zi->ctx, zi->z[i].prep);
         GEOSGeom_destroy_r(zi->ctx, zi->z[i].geom);
         free(zi->z[i].slug);
+        free(zi->z[i].name);
+        free(zi->z[i].kind);
     }
     free(zi->z);
     free(zi->fingerprint);

@@ -36,6 +36,9 @@ int zone_geometry_valid(const json_t *geometry, const char *field, tr_err *e);
  * as long as the index. */
 size_t zone_index_find(zone_index *zi, double lon, double lat, const char **slugs, size_t max);
 
+/* The name (and kind) of a zone of the index, by slug; NULL when there is none. */
+const char *zone_index_name(const zone_index *zi, const char *slug, const char **kind);
+
 void zone_index_free(zone_index *zi);
 
 #endif
