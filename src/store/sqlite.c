@@ -198,6 +198,15 @@ enum stmt_id {
 
 #define USER_COLS "u.id, u.name, u.display, o.slug, o.kind, u.admin, u.pwhash, u.created_at"
 
+/* The incident filters (store_incident_filter) as SQL over parameters ?1 to ?10, bound by
+ * bind_incident_filter(); listing and counting share them. */
+#define INC_WHERE                                                                           \
+    " (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR event_type = ?2)"                      \
+    " AND (?3 IS NULL OR event_date >= ?3) AND (?4 IS NULL OR event_date <= ?4)"            \
+    " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM json_each(doc, '$.zones') WHERE value = ?5))" \
+    " AND (?6 IS NULL OR (longitude BETWEEN ?6 AND ?8 AND latitude BETWEEN ?7 AND ?9))"   \
+    " AND (?10 IS NULL OR status IN ('verified', 'disputed', 'upheld'))"
+
 static const char *const sql[ST__COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_BEGIN_READ] = "BEGIN",
@@ -293,13 +302,6 @@ static const char *const sql[ST__COUNT] = {
     [ST_REP_MERGE] = "UPDATE reports SET status = 'merged', incident = ? WHERE id = ?",
     [ST_INC_NEXT] = "SELECT coalesce(max(id), 0) + 1 FROM incidents",
     [ST_INC_STATUS] = "UPDATE incidents SET status = ?, updated_at = ? WHERE id = ?",
-    /* Counts under the list's filters (?1 status ... ?9 north), one dimension each. */
-#define INC_WHERE                                                                           \
-    " (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR event_type = ?2)"                      \
-    " AND (?3 IS NULL OR event_date >= ?3) AND (?4 IS NULL OR event_date <= ?4)"            \
-    " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM json_each(doc, '$.zones') WHERE value = ?5))" \
-    " AND (?6 IS NULL OR (longitude BETWEEN ?6 AND ?8 AND latitude BETWEEN ?7 AND ?9))"   \
-    " AND (?10 IS NULL OR status IN ('verified', 'disputed', 'upheld'))"
     [ST_INC_BY_STATUS] = "SELECT status, count(*) FROM incidents WHERE" INC_WHERE
                          " GROUP BY 1 ORDER BY 1",
     [ST_INC_BY_TYPE] = "SELECT event_type, count(*) FROM incidents WHERE" INC_WHERE
@@ -313,14 +315,8 @@ static const char *const sql[ST__COUNT] = {
                         " GROUP BY 1 ORDER BY 2 DESC, 1",
     [ST_INC_BY_ZONE] = "SELECT z.value, count(*) FROM incidents, json_each(incidents.doc,"
                        " '$.zones') AS z WHERE" INC_WHERE " GROUP BY 1 ORDER BY 1",
-    [ST_INC_LIST] = "SELECT id, status, doc FROM incidents WHERE id > ?1"
-                    " AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR event_type = ?3)"
-                    " AND (?4 IS NULL OR event_date >= ?4) AND (?5 IS NULL OR event_date <= ?5)"
-                    " AND (?7 IS NULL OR EXISTS (SELECT 1 FROM json_each(doc, '$.zones')"
-                    " WHERE value = ?7)) AND (?8 IS NULL OR (longitude BETWEEN ?8 AND ?10"
-                    " AND latitude BETWEEN ?9 AND ?11))"
-                    " AND (?12 IS NULL OR status IN ('verified', 'disputed', 'upheld'))"
-                    " ORDER BY id LIMIT ?6",
+    [ST_INC_LIST] = "SELECT id, status, doc FROM incidents WHERE id > ?11 AND" INC_WHERE
+                    " ORDER BY id LIMIT ?12",
     [ST_NEG_STATE] = "UPDATE negotiations SET state = ? WHERE id = ?",
     [ST_AGR_NEXT] = "SELECT coalesce(max(id), 0) + 1 FROM agreements",
     [ST_AGR_INSERT] = "INSERT INTO agreements(id, negotiation_id, doc, state, created_at)"
@@ -1427,18 +1423,9 @@ static int sq_incident_upsert(store *s, const store_incident *in, tr_err *e)
     return step_done(q, st, e);
 }
 
-static int sq_incident_counts(store *s, const store_incident_filter *f, store_count_by by,
-                              store_row_cb cb, void *cls, tr_err *e)
+/* Binds ?1 to ?10 of INC_WHERE. */
+static void bind_incident_filter(sqlite3_stmt *st, const store_incident_filter *f)
 {
-    static const enum stmt_id ids[] = {[STORE_BY_STATUS] = ST_INC_BY_STATUS,
-                                       [STORE_BY_TYPE] = ST_INC_BY_TYPE,
-                                       [STORE_BY_DAY] = ST_INC_BY_DAY,
-                                       [STORE_BY_ACTOR] = ST_INC_BY_ACTOR,
-                                       [STORE_BY_ZONE] = ST_INC_BY_ZONE};
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ids[by], e);
-    int rc;
-    if (!st) return -1;
     bind_text(st, 1, f->status);
     bind_text(st, 2, f->event_type);
     bind_text(st, 3, f->date_from);
@@ -1456,6 +1443,21 @@ static int sq_incident_counts(store *s, const store_incident_filter *f, store_co
         sqlite3_bind_int(st, 10, 1);
     else
         sqlite3_bind_null(st, 10);
+}
+
+static int sq_incident_counts(store *s, const store_incident_filter *f, store_count_by by,
+                              store_row_cb cb, void *cls, tr_err *e)
+{
+    static const enum stmt_id ids[] = {[STORE_BY_STATUS] = ST_INC_BY_STATUS,
+                                       [STORE_BY_TYPE] = ST_INC_BY_TYPE,
+                                       [STORE_BY_DAY] = ST_INC_BY_DAY,
+                                       [STORE_BY_ACTOR] = ST_INC_BY_ACTOR,
+                                       [STORE_BY_ZONE] = ST_INC_BY_ZONE};
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ids[by], e);
+    int rc;
+    if (!st) return -1;
+    bind_incident_filter(st, f);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         store_count c = {(const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1)};
         if (!c.key) continue;
@@ -1561,25 +1563,9 @@ static int sq_incident_list(store *s, const store_incident_filter *f, int64_t af
     sqlite3_stmt *st = stmt(q, ST_INC_LIST, e);
     int rc;
     if (!st) return -1;
-    sqlite3_bind_int64(st, 1, after);
-    bind_text(st, 2, f->status);
-    bind_text(st, 3, f->event_type);
-    bind_text(st, 4, f->date_from);
-    bind_text(st, 5, f->date_to);
-    sqlite3_bind_int64(st, 6, limit);
-    bind_text(st, 7, f->zone);
-    if (f->has_bbox) {
-        sqlite3_bind_double(st, 8, f->west);
-        sqlite3_bind_double(st, 9, f->south);
-        sqlite3_bind_double(st, 10, f->east);
-        sqlite3_bind_double(st, 11, f->north);
-    } else {
-        for (int i = 8; i <= 11; i++) sqlite3_bind_null(st, i);
-    }
-    if (f->public_only)
-        sqlite3_bind_int(st, 12, 1);
-    else
-        sqlite3_bind_null(st, 12);
+    bind_incident_filter(st, f);
+    sqlite3_bind_int64(st, 11, after);
+    sqlite3_bind_int64(st, 12, limit);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         store_incident_row r = {sqlite3_column_int64(st, 0),
                                 (const char *)sqlite3_column_text(st, 1),
