@@ -168,15 +168,15 @@ static const struct access_case {
      "{\"type\":\"Polygon\",\"coordinates\":[[[34.2,31.2],[34.3,31.2],[34.3,31.3],"
      "[34.2,31.2]]]}}",
      "UFAAFFA", 201, 0},
-    /* Every signed-in role files one; report 1 is the party's (Israel's), which
-     * humanitarian organizations and observers may not see. */
+    /* Every role files one (the public too, rate-limited); report 2 is the party's
+     * (Israel's), which humanitarian organizations and observers may not see. */
     {"POST", "/api/v1/reports", "/api/v1/reports",
      "{\"event_date\":\"2025-01-20\",\"time_precision\":1,\"event_type\":\"Explosions/"
      "Remote violence\",\"sub_event_type\":\"Air/drone strike\",\"actor1\":\"Unknown\","
      "\"latitude\":31.52,\"longitude\":34.45,\"geo_precision\":1,\"location\":\"Gaza\","
      "\"notes\":\"%s\"}",
-     "UAAAAAA", 201, 0},
-    {"GET", "/api/v1/reports/{id}", "/api/v1/reports/1", NULL, "UAAANNA", 200, 0},
+     "AAAAAAA", 201, 0},
+    {"GET", "/api/v1/reports/{id}", "/api/v1/reports/2", NULL, "UAAANNA", 200, 0},
     {"GET", "/api/v1/incidents", "/api/v1/incidents", NULL, "AAAAAAA", 200, 0},
     /* Monitors open incidents (the first is incident 1, naming Israel's forces)... */
     {"POST", "/api/v1/incidents", "/api/v1/incidents",
@@ -782,7 +782,40 @@ static void reports_are_checked_and_private(void **state)
         th_resp_free(&r);
     }
     assert_int_equal(th_journal_len(T.db), before);
-    assert_int_equal(req("POST", "/api/v1/reports", NULL, good, NULL), 401);
+    /* Without an account: 10 an hour per address (one was spent by the access table), then
+     * a 429 with Retry-After that writes nothing. Monitors see those reports; the filer,
+     * having no account, cannot read them back. */
+    int public_ok = 0;
+    json_int_t public_id = 0;
+    for (int i = 0; i < 20; i++) {
+        long st = req("POST", "/api/v1/reports", NULL, good, &r);
+        if (st == 201) {
+            public_ok++;
+            public_id = json_integer_value(json_object_get(r.json, "id"));
+            assert_string_equal(json_string_value(json_object_get(r.json, "org")), "(public)");
+            th_resp_free(&r);
+            continue;
+        }
+        assert_int_equal(st, 429);
+        assert_string_equal(th_code(&r), "report.rate_limited");
+        char *ra = th_header(&r, "Retry-After");
+        assert_non_null(ra);
+        assert_true(atoi(ra) > 0);
+        free(ra);
+        th_resp_free(&r);
+        break;
+    }
+    assert_int_equal(public_ok, 9);
+    int64_t after_public = th_journal_len(T.db);
+    assert_int_equal(req("POST", "/api/v1/reports", NULL, good, NULL), 429);
+    assert_int_equal(th_journal_len(T.db), after_public);
+    char ppath[64];
+    snprintf(ppath, sizeof ppath, "/api/v1/reports/%lld", (long long)public_id);
+    assert_int_equal(req("GET", ppath, monitor, NULL, NULL), 200);
+    assert_int_equal(req("GET", ppath, israel, NULL, NULL), 404);
+    assert_int_equal(req("GET", ppath, NULL, NULL, NULL), 401);
+    /* Signed-in users are not limited. */
+    before = th_journal_len(T.db);
 
     assert_int_equal(req("POST", "/api/v1/reports", israel, good, &r), 201);
     assert_non_null(json_object_get(r.json, "receipt"));

@@ -12,6 +12,9 @@
 
 #include "accounts/accounts.h"
 #include "accounts/throttle.h"
+
+/* Reports the public may file per client address per hour. */
+#define HTTP_PUBLIC_REPORTS 10
 #include "core/arena.h"
 #include "core/buf.h"
 #include "http/http.h"
@@ -70,6 +73,7 @@ struct http_server {
     metrics *metrics;
     throttle *login_user;     /* Failed sign-ins per user name. */
     throttle *login_addr;     /* Failed sign-ins per client address. */
+    throttle *public_reports; /* Reports filed without an account, per client address. */
     const char **route_names; /* "METHOD /pattern" per route, for metrics. */
     char id_prefix[9];        /* Random per process; request ids are prefix-counter. */
     /* Reader connections, leased per request: general ones, and memory-mapped ones for

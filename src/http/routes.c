@@ -143,16 +143,21 @@ static int token_write(store *s, void *cls, tr_err *e)
                                  "org_kind", st->user.org_kind));
 }
 
-static int throttled(http_req *r, int wait)
+static int throttled_because(http_req *r, int wait, const char *code, const char *why)
 {
     tr_err e = TR_ERR_INIT;
     char *secs = arena_alloc(&r->mem, 16);
     snprintf(secs, 16, "%d", wait);
     http__header(r, "Retry-After", secs);
-    err_set(&e, 429, "auth.throttled", "wait before trying again",
-            "too many failed sign-ins; try again in %d seconds", wait);
+    err_set(&e, 429, code, "wait before trying again, or sign in",
+            "%s; try again in %d seconds", why, wait);
     err_detail(&e, json_pack("{s:i}", "retry_after", wait));
     return http__fail(r, &e);
+}
+
+static int throttled(http_req *r, int wait)
+{
+    return throttled_because(r, wait, "auth.throttled", "too many failed sign-ins");
 }
 
 static int h_login(http_req *r)
@@ -790,7 +795,8 @@ static int report_write(store *s, void *cls, tr_err *e)
     journal_actor who = acct_actor(&r->caller);
     store_report rep = {0};
     int64_t id;
-    if (report_file(s, &who, r->caller.org, r->json, &id, e)) return -1;
+    const char *org = r->caller.signed_in ? r->caller.org : REPORT_PUBLIC;
+    if (report_file(s, &who, org, r->json, &id, e)) return -1;
     if (s->ops->report_get(s, id, &rep, e) != 1) {
         free(rep.doc);
         return -1;
@@ -800,10 +806,21 @@ static int report_write(store *s, void *cls, tr_err *e)
 }
 
 /* Any account may file a report; it is visible to monitors, mediators and its own
- * organization. */
+ * organization. The public may too, a few an hour per address (HTTP_PUBLIC_REPORTS); those
+ * reports are visible to monitors and mediators only. */
 static int h_report_file(http_req *r)
 {
     if (check(r, report_fields)) return 0;
+    if (!r->caller.signed_in) {
+        char key[80];
+        int64_t now = (int64_t)time(NULL);
+        snprintf(key, sizeof key, "r:%s", r->client);
+        int wait = throttle_wait(r->srv->public_reports, key, now);
+        if (wait)
+            return throttled_because(r, wait, "report.rate_limited",
+                                     "too many reports from this address without an account");
+        throttle_failed(r->srv->public_reports, key, now); /* counts the use */
+    }
     return http__defer(r, report_write);
 }
 
@@ -1207,7 +1224,7 @@ const http_route http__routes[] = {
      ROUTE_BODY},
     {"GET", "/api/v1/zones", h_zones, WHO_PUBLIC, 0},
     {"POST", "/api/v1/zones", h_zone_create, WHO_ADMIN | WHO_MEDIATOR | WHO_MONITOR, ROUTE_BODY},
-    {"POST", "/api/v1/reports", h_report_file, WHO_USER, ROUTE_BODY},
+    {"POST", "/api/v1/reports", h_report_file, WHO_PUBLIC, ROUTE_BODY},
     {"GET", "/api/v1/reports/{id}", h_report_get, WHO_USER, 0},
     {"GET", "/api/v1/incidents", h_incidents, WHO_PUBLIC, 0},
     {"POST", "/api/v1/incidents", h_incident_open, WHO_ADMIN | WHO_MONITOR, ROUTE_BODY},

@@ -599,6 +599,7 @@ http_server *http_start(const http_config *cfg, tr_err *e)
     srv->metrics = metrics_new(srv->route_names, http__n_routes);
     srv->login_user = throttle_new(5, 15 * 60);
     srv->login_addr = throttle_new(30, 15 * 60);
+    srv->public_reports = throttle_new(HTTP_PUBLIC_REPORTS, 60 * 60);
 
     flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO |
             MHD_USE_ERROR_LOG;
@@ -649,5 +650,6 @@ void http_stop(http_server *srv)
     metrics_free(srv->metrics);
     throttle_free(srv->login_user);
     throttle_free(srv->login_addr);
+    throttle_free(srv->public_reports);
     free(srv);
 }

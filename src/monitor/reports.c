@@ -160,7 +160,10 @@ int report_file(store *s, const journal_actor *who, const char *org, const json_
         return -1;
     }
     body = json_pack("{s:I, s:s, s:o}", "report", (json_int_t)*id, "org", org, "doc", doc);
-    snprintf(vis, sizeof vis, "kind:monitor kind:mediator org:%s", org);
+    if (strcmp(org, REPORT_PUBLIC) == 0)
+        snprintf(vis, sizeof vis, "kind:monitor kind:mediator");
+    else
+        snprintf(vis, sizeof vis, "kind:monitor kind:mediator org:%s", org);
     rc = journal_record(s, who, "report.filed", body, vis, NULL, e);
     json_decref(body);
     return rc;

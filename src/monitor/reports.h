@@ -20,6 +20,10 @@ extern const jsx_field report_fields[];
  * zones, with defaults filled in. NULL and a 400 naming the field when one is bad. */
 json_t *report_prepare(store *s, const json_t *in, const char *const *drop, tr_err *e);
 
+/* The `org` of a report filed by someone not signed in (not a valid slug, so no
+ * organization can be it): visible to monitors and mediators only. */
+#define REPORT_PUBLIC "(public)"
+
 /* Files a report for `org`; *id is its number. Every bad field is a 400 naming it. */
 int report_file(store *s, const journal_actor *who, const char *org, const json_t *in,
                 int64_t *id, tr_err *e);
