@@ -859,12 +859,6 @@ static void reports_are_checked_and_private(void **state)
     }
 }
 
-/* Posts a JSON body and returns the status; r is kept for the caller. */
-static long move(const char *path, const char *token, const char *body, th_resp *r)
-{
-    return req("POST", path, token, body, r);
-}
-
 /* The whole verification workflow, from a report to an upheld dispute: each step by the
  * role allowed to take it, every wrong move a 409 that lists the allowed ones, and the
  * public seeing the incident once, and only while, it is verified or after. */
@@ -886,15 +880,15 @@ static void the_verification_workflow(void **state)
 
     /* A humanitarian organization files; a monitor opens an incident from the report. */
     snprintf(body, sizeof body, "{%s,\"admin2\":\"Khan Yunis (as reported)\"}", fields);
-    assert_int_equal(move("/api/v1/reports", wfp, body, &r), 201);
+    assert_int_equal(req("POST", "/api/v1/reports", wfp, body, &r), 201);
     /* A reporter's own admin2 is kept. */
     assert_string_equal(json_string_value(json_object_get(r.json, "admin2")),
                         "Khan Yunis (as reported)");
     json_int_t report = json_integer_value(json_object_get(r.json, "id"));
     th_resp_free(&r);
     snprintf(body, sizeof body, "{%s,\"reports\":[%lld]}", fields, (long long)report);
-    assert_int_equal(move("/api/v1/incidents", wfp, body, NULL), 403);
-    assert_int_equal(move("/api/v1/incidents", un, body, &r), 201);
+    assert_int_equal(req("POST", "/api/v1/incidents", wfp, body, NULL), 403);
+    assert_int_equal(req("POST", "/api/v1/incidents", un, body, &r), 201);
     assert_string_equal(json_string_value(json_object_get(r.json, "status")), "reported");
     assert_string_equal(json_string_value(json_array_get(json_object_get(r.json, "zones"), 0)),
                         "khan-yunis");
@@ -906,40 +900,61 @@ static void the_verification_workflow(void **state)
     assert_int_equal(req("GET", path, wfp, NULL, &r), 200);
     assert_string_equal(json_string_value(json_object_get(r.json, "status")), "merged");
     th_resp_free(&r);
-    assert_int_equal(move("/api/v1/incidents", un, body, &r), 409);
+    assert_int_equal(req("POST", "/api/v1/incidents", un, body, &r), 409);
     assert_string_equal(th_code(&r), "report.merged");
     th_resp_free(&r);
-    snprintf(body, sizeof body, "{%s,\"reports\":[999999]}", fields);
-    assert_int_equal(move("/api/v1/incidents", un, body, NULL), 400);
+    /* Bad bodies: each a 400 that writes nothing. */
+    int64_t unchanged = th_journal_len(T.db);
+    const char *bad_opens[] = {"{%s,\"reports\":[999999]}", "{%s,\"reports\":[\"one\"]}",
+                               "{%s,\"reports\":[0]}", "{%s,\"latitude\":91}",
+                               "{%s,\"event_date\":\"2099-01-01\"}"};
+    for (size_t b = 0; b < sizeof bad_opens / sizeof bad_opens[0]; b++) {
+        snprintf(body, sizeof body, bad_opens[b], fields);
+        if (req("POST", "/api/v1/incidents", un, body, &r) != 400) fail_msg("case %zu: %s", b, r.body);
+        assert_error_shape(&r);
+        th_resp_free(&r);
+    }
+    assert_int_equal(th_journal_len(T.db), unchanged);
+    /* No such incident: 404 for every verb; a malformed number, 400. */
+    assert_int_equal(req("POST", "/api/v1/incidents/999999/transitions", un,
+                         "{\"to\":\"verified\",\"reason\":\"x\"}", NULL), 404);
+    assert_int_equal(req("POST", "/api/v1/incidents/999999/disputes", israel,
+                         "{\"reason\":\"x\"}", NULL), 404);
+    assert_int_equal(req("POST", "/api/v1/incidents/0/transitions", un,
+                         "{\"to\":\"verified\",\"reason\":\"x\"}", NULL), 400);
+    assert_int_equal(req("GET", "/api/v1/reports/0", un, NULL, NULL), 400);
+    assert_int_equal(req("GET", "/api/v1/incidents/1/duplicates?days=-1", un, NULL, NULL), 400);
+    assert_int_equal(req("GET", "/api/v1/incidents/1/duplicates?km=abc", un, NULL, NULL), 400);
+    assert_int_equal(th_journal_len(T.db), unchanged);
 
     snprintf(path, sizeof path, "/api/v1/incidents/%lld", (long long)id);
     snprintf(tpath, sizeof tpath, "/api/v1/incidents/%lld/transitions", (long long)id);
     assert_int_equal(req("GET", path, NULL, NULL, NULL), 404); /* not yet public */
     int64_t before = th_journal_len(T.db);
     /* Straight to verified: 409, naming the way. */
-    assert_int_equal(move(tpath, un, "{\"to\":\"verified\",\"reason\":\"seen\"}", &r), 409);
+    assert_int_equal(req("POST", tpath, un, "{\"to\":\"verified\",\"reason\":\"seen\"}", &r), 409);
     assert_string_equal(th_code(&r), "incident.bad_transition");
     assert_non_null(strstr(r.body, "allowed: under_investigation"));
     th_resp_free(&r);
-    assert_int_equal(move(tpath, un, "{\"to\":\"flying\",\"reason\":\"x\"}", NULL), 409);
+    assert_int_equal(req("POST", tpath, un, "{\"to\":\"flying\",\"reason\":\"x\"}", NULL), 409);
     /* Mediators do not investigate; an investigation needs an assignee; a reason is due. */
-    assert_int_equal(move(tpath, usa, "{\"to\":\"under_investigation\",\"reason\":\"x\","
+    assert_int_equal(req("POST", tpath, usa, "{\"to\":\"under_investigation\",\"reason\":\"x\","
                                       "\"assignee\":\"un\"}", NULL), 403);
-    assert_int_equal(move(tpath, un, "{\"to\":\"under_investigation\",\"reason\":\"x\"}",
+    assert_int_equal(req("POST", tpath, un, "{\"to\":\"under_investigation\",\"reason\":\"x\"}",
                           &r), 400);
     assert_string_equal(th_code(&r), "request.missing_field");
     th_resp_free(&r);
-    assert_int_equal(move(tpath, un, "{\"to\":\"under_investigation\",\"reason\":\"\"}",
+    assert_int_equal(req("POST", tpath, un, "{\"to\":\"under_investigation\",\"reason\":\"\"}",
                           NULL), 400);
-    assert_int_equal(move(tpath, israel, "{\"to\":\"verified\",\"reason\":\"x\"}", NULL),
+    assert_int_equal(req("POST", tpath, israel, "{\"to\":\"verified\",\"reason\":\"x\"}", NULL),
                      403);
     assert_int_equal(th_journal_len(T.db), before);
-    assert_int_equal(move(tpath, un, "{\"to\":\"under_investigation\",\"reason\":\"two "
+    assert_int_equal(req("POST", tpath, un, "{\"to\":\"under_investigation\",\"reason\":\"two "
                                      "sources\",\"assignee\":\"un\"}", &r), 200);
     assert_string_equal(json_string_value(json_object_get(r.json, "status")),
                         "under_investigation");
     th_resp_free(&r);
-    assert_int_equal(move(tpath, un, "{\"to\":\"verified\",\"reason\":\"site visit, "
+    assert_int_equal(req("POST", tpath, un, "{\"to\":\"verified\",\"reason\":\"site visit, "
                                      "photographs\"}", NULL), 200);
     assert_int_equal(req("GET", path, NULL, NULL, &r), 200); /* now public */
     assert_string_equal(json_string_value(json_object_get(r.json, "status")), "verified");
@@ -947,23 +962,23 @@ static void the_verification_workflow(void **state)
 
     /* Disputes: only a party the incident names, only once. */
     snprintf(tpath, sizeof tpath, "/api/v1/incidents/%lld/disputes", (long long)id);
-    assert_int_equal(move(tpath, hamas, "{\"reason\":\"not us\"}", &r), 403);
+    assert_int_equal(req("POST", tpath, hamas, "{\"reason\":\"not us\"}", &r), 403);
     assert_non_null(strstr(r.body, "does not name"));
     th_resp_free(&r);
-    assert_int_equal(move(tpath, usa, "{\"reason\":\"x\"}", NULL), 403);
-    assert_int_equal(move(tpath, israel, "{\"reason\":\"our forces were not there\"}", &r),
+    assert_int_equal(req("POST", tpath, usa, "{\"reason\":\"x\"}", NULL), 403);
+    assert_int_equal(req("POST", tpath, israel, "{\"reason\":\"our forces were not there\"}", &r),
                      200);
     assert_string_equal(json_string_value(json_object_get(r.json, "status")), "disputed");
     th_resp_free(&r);
-    assert_int_equal(move(tpath, israel, "{\"reason\":\"again\"}", NULL), 409);
+    assert_int_equal(req("POST", tpath, israel, "{\"reason\":\"again\"}", NULL), 409);
     snprintf(tpath, sizeof tpath, "/api/v1/incidents/%lld/transitions", (long long)id);
-    assert_int_equal(move(tpath, israel, "{\"to\":\"overturned\",\"reason\":\"x\"}", NULL),
+    assert_int_equal(req("POST", tpath, israel, "{\"to\":\"overturned\",\"reason\":\"x\"}", NULL),
                      403);
-    assert_int_equal(move(tpath, usa, "{\"to\":\"upheld\",\"reason\":\"the photographs "
+    assert_int_equal(req("POST", tpath, usa, "{\"to\":\"upheld\",\"reason\":\"the photographs "
                                       "stand\"}", &r), 200);
     assert_string_equal(json_string_value(json_object_get(r.json, "status")), "upheld");
     th_resp_free(&r);
-    assert_int_equal(move(tpath, un, "{\"to\":\"overturned\",\"reason\":\"x\"}", &r), 409);
+    assert_int_equal(req("POST", tpath, un, "{\"to\":\"overturned\",\"reason\":\"x\"}", &r), 409);
     assert_non_null(strstr(r.body, "allowed: none"));
     th_resp_free(&r);
 

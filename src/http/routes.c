@@ -38,6 +38,45 @@ static int check(http_req *r, const jsx_field *fields)
     return -1;
 }
 
+static int parse_int(const char *s, long long lo, long long hi, long long *out);
+
+/* ---- incidents ------------------------------------------------------------------------ */
+
+typedef struct incident_page {
+    json_t *items;
+    int64_t last;
+} incident_page;
+
+/* An incident as the API shows it: its document, with its number and status. */
+static json_t *incident_json(int64_t id, const char *status, const char *doc)
+{
+    json_t *out = json_loads(doc, 0, NULL);
+    if (!out) out = json_object();
+    json_object_set_new(out, "id", json_integer(id));
+    json_object_set_new(out, "status", json_string(status));
+    return out;
+}
+
+/* Parses the {id} of the path (a report's or an incident's number, as `what` says) into
+ * r->state, an int64_t; -1 after replying 400. */
+static int path_id(http_req *r, const char *what)
+{
+    long long v = 0;
+    tr_err e = TR_ERR_INIT;
+    if (parse_int(r->params[0], 1, INT64_MAX, &v) || v == 0) {
+        err_field(&e, "request.invalid_param", "id", "give its number",
+                  "'%s' is not %s id", r->params[0], what);
+        http__fail(r, &e);
+        return -1;
+    }
+    int64_t *id = arena_alloc(&r->mem, sizeof *id);
+    *id = v;
+    r->state = id;
+    return 0;
+}
+
+static int64_t the_id(const http_req *r) { return *(const int64_t *)r->state; }
+
 static int collect(void *cls, const void *row, json_t *(*to_json)(const void *))
 {
     json_array_append_new(cls, to_json(row));
@@ -430,7 +469,7 @@ static int profile_write(store *s, void *cls, tr_err *e)
 {
     http_req *r = cls;
     journal_actor who = acct_actor(&r->caller);
-    int64_t id = *(int64_t *)r->state;
+    int64_t id = the_id(r);
     json_t *out;
     if (nsvc_profile_put(s, &who, &r->caller, id, r->json, e)) return -1;
     if (!(out = nsvc_profile_get(s, &r->caller, id, e))) return -1;
@@ -552,7 +591,7 @@ static int abandon_write(store *s, void *cls, tr_err *e)
 {
     http_req *r = cls;
     journal_actor who = acct_actor(&r->caller);
-    int64_t id = *(int64_t *)r->state;
+    int64_t id = the_id(r);
     json_t *out;
     if (nsvc_abandon(s, &who, &r->caller, id, r->json, e)) return -1;
     if (!(out = nsvc_get(s, &r->caller, id, e))) return -1;
@@ -595,7 +634,7 @@ static int agreement_write(store *s, void *cls, tr_err *e)
 {
     http_req *r = cls;
     journal_actor who = acct_actor(&r->caller);
-    int64_t id = *(int64_t *)r->state, aid;
+    int64_t id = the_id(r), aid;
     json_t *out;
     if (nsvc_agreement_draft(s, &who, &r->caller, id, r->json, &aid, e)) return -1;
     if (!(out = nsvc_agreement_get(s, &r->caller, aid, e))) return -1;
@@ -640,7 +679,7 @@ static int signature_write(store *s, void *cls, tr_err *e)
 {
     http_req *r = cls;
     journal_actor who = acct_actor(&r->caller);
-    int64_t id = *(int64_t *)r->state;
+    int64_t id = the_id(r);
     json_t *out;
     if (nsvc_agreement_sign(s, &who, &r->caller, id, r->json, e)) return -1;
     if (!(out = nsvc_agreement_get(s, &r->caller, id, e))) return -1;
@@ -655,24 +694,12 @@ static int h_agreement_sign(http_req *r)
     return http__defer(r, signature_write);
 }
 
-static int parse_int(const char *s, long long lo, long long hi, long long *out);
-
-/* ---- incidents ------------------------------------------------------------------------ */
-
-typedef struct incident_page {
-    json_t *items;
-    int64_t last;
-} incident_page;
 
 static int incident_cb(void *cls, const void *row)
 {
     incident_page *p = cls;
     const store_incident_row *r = row;
-    json_t *doc = json_loads(r->doc, 0, NULL);
-    if (!doc) return 0;
-    json_object_set_new(doc, "id", json_integer(r->id));
-    json_object_set_new(doc, "status", json_string(r->status));
-    json_array_append_new(p->items, doc);
+    json_array_append_new(p->items, incident_json(r->id, r->status, r->doc));
     p->last = r->id;
     return 0;
 }
@@ -698,8 +725,7 @@ static int incident_filter(http_req *r, store_incident_filter *f, tr_err *e)
     f->zone = http__query(r, "zone");
     if (bbox && export_parse_bbox(bbox, f, e)) return -1;
     if (!sees_every_incident(r)) {
-        if (f->status && strcmp(f->status, "verified") != 0 &&
-            strcmp(f->status, "disputed") != 0 && strcmp(f->status, "upheld") != 0)
+        if (f->status && !incident_status_public(f->status))
             return err_set(e, 403, "auth.forbidden",
                            "only monitors and mediators see unverified incidents",
                            "you may list verified incidents only");
@@ -773,6 +799,7 @@ static int h_incident_stats(http_req *r)
     return http__reply(r, 200, out);
 }
 
+
 /* ---- reports ------------------------------------------------------------------------- */
 
 /* A report as the API shows it; frees rep->doc. */
@@ -827,16 +854,11 @@ static int h_report_file(http_req *r)
 static int h_report_get(http_req *r)
 {
     tr_err e = TR_ERR_INIT;
-    long long id = 0;
     store_report rep = {0};
     store *s;
     int found;
-    if (parse_int(r->params[0], 1, INT64_MAX, &id) || id == 0) {
-        err_field(&e, "request.invalid_param", "id", "give the report's number",
-                  "'%s' is not a report id", r->params[0]);
-        return http__fail(r, &e);
-    }
-    if (!(s = reader_or_fail(r))) return 0;
+    if (path_id(r, "a report") || !(s = reader_or_fail(r))) return 0;
+    long long id = the_id(r);
     found = s->ops->report_get(s, id, &rep, &e);
     if (found < 0) return http__fail(r, &e);
     /* Someone else's report is a 404, as if it did not exist. */
@@ -863,10 +885,8 @@ static int reply_incident(http_req *r, store *s, int64_t id, int status, tr_err 
         if (rc == 0) err_set(e, 500, "internal.lost", NULL, "incident %lld vanished", (long long)id);
         return -1;
     }
-    json_t *out = json_loads(doc, 0, NULL);
+    json_t *out = incident_json(id, st, doc);
     free(doc);
-    json_object_set_new(out, "id", json_integer(id));
-    json_object_set_new(out, "status", json_string(st));
     return http__reply(r, status, out);
 }
 
@@ -885,23 +905,6 @@ static int h_incident_open(http_req *r)
     return http__defer(r, incident_open_write);
 }
 
-/* Parses the {id} of the path into r->state (an int64_t); -1 after replying 400. */
-static int path_id(http_req *r)
-{
-    long long v = 0;
-    tr_err e = TR_ERR_INIT;
-    if (parse_int(r->params[0], 1, INT64_MAX, &v) || v == 0) {
-        err_field(&e, "request.invalid_param", "id", "give the incident's number",
-                  "'%s' is not an incident id", r->params[0]);
-        http__fail(r, &e);
-        return -1;
-    }
-    int64_t *id = arena_alloc(&r->mem, sizeof *id);
-    *id = v;
-    r->state = id;
-    return 0;
-}
-
 static int transition_write(store *s, void *cls, tr_err *e)
 {
     http_req *r = cls;
@@ -910,14 +913,14 @@ static int transition_write(store *s, void *cls, tr_err *e)
     int roles = r->caller.admin ? INC_MONITOR | INC_MEDIATOR
                                 : (strcmp(kind, "monitor") == 0 ? INC_MONITOR : 0) |
                                       (strcmp(kind, "mediator") == 0 ? INC_MEDIATOR : 0);
-    int64_t id = *(int64_t *)r->state;
+    int64_t id = the_id(r);
     if (incident_transition(s, &who, roles, id, r->json, e)) return -1;
     return reply_incident(r, s, id, 200, e);
 }
 
 static int h_incident_transition(http_req *r)
 {
-    if (check(r, transition_fields) || path_id(r)) return 0;
+    if (check(r, transition_fields) || path_id(r, "an incident")) return 0;
     return http__defer(r, transition_write);
 }
 
@@ -925,14 +928,14 @@ static int dispute_write(store *s, void *cls, tr_err *e)
 {
     http_req *r = cls;
     journal_actor who = acct_actor(&r->caller);
-    int64_t id = *(int64_t *)r->state;
+    int64_t id = the_id(r);
     if (incident_dispute(s, &who, r->caller.org, id, r->json, e)) return -1;
     return reply_incident(r, s, id, 200, e);
 }
 
 static int h_incident_dispute(http_req *r)
 {
-    if (check(r, dispute_fields) || path_id(r)) return 0;
+    if (check(r, dispute_fields) || path_id(r, "an incident")) return 0;
     return http__defer(r, dispute_write);
 }
 
@@ -954,7 +957,7 @@ static int h_incident_duplicates(http_req *r)
     double km = 1;
     long long days = 2;
     store *s;
-    if (path_id(r)) return 0;
+    if (path_id(r, "an incident")) return 0;
     if (parse_num(http__query(r, "km"), 0, 100, &km) ||
         parse_int(http__query(r, "days"), 0, 365, &days)) {
         err_field(&e, "request.invalid_param", "km/days", "km from 0 to 100, days from 0 to 365",
@@ -962,7 +965,7 @@ static int h_incident_duplicates(http_req *r)
         return http__fail(r, &e);
     }
     if (!(s = reader_or_fail(r))) return 0;
-    json_t *found = incident_duplicates(s, *(int64_t *)r->state, km, (int)days, 100, &e);
+    json_t *found = incident_duplicates(s, the_id(r), km, (int)days, 100, &e);
     if (!found) return http__fail(r, &e);
     return http__reply(r, 200, json_pack("{s:I, s:f, s:I, s:o}", "incident",
                                          (json_int_t) * (int64_t *)r->state, "km", km, "days",
@@ -973,31 +976,21 @@ static int h_incident_duplicates(http_req *r)
 static int h_incident_get(http_req *r)
 {
     tr_err e = TR_ERR_INIT;
-    long long id = 0;
-    store_incident_filter f = {0};
-    incident_page p = {NULL, 0};
+    char status[32];
+    char *doc = NULL;
     store *s;
-    if (parse_int(r->params[0], 1, INT64_MAX, &id) || id == 0) {
-        err_field(&e, "request.invalid_param", "id", "give the incident's number",
-                  "'%s' is not an incident id", r->params[0]);
-        return http__fail(r, &e);
-    }
-    if (!sees_every_incident(r)) f.public_only = 1;
-    if (!(s = reader_or_fail(r))) return 0;
-    p.items = json_array();
-    if (s->ops->incident_list(s, &f, id - 1, 1, incident_cb, &p, &e)) {
-        json_decref(p.items);
-        return http__fail(r, &e);
-    }
-    if (json_array_size(p.items) != 1 || p.last != id) {
-        json_decref(p.items);
+    if (path_id(r, "an incident") || !(s = reader_or_fail(r))) return 0;
+    int rc = incident_read(s, the_id(r), status, &doc, &e);
+    if (rc < 0) return http__fail(r, &e);
+    if (rc == 0 || !(sees_every_incident(r) || incident_status_public(status))) {
+        free(doc);
         err_set(&e, 404, "incident.not_found", "list incidents with GET /api/v1/incidents",
-                "there is no incident %lld", id);
+                "there is no incident %lld", (long long)the_id(r));
         return http__fail(r, &e);
     }
-    json_t *one = json_incref(json_array_get(p.items, 0));
-    json_decref(p.items);
-    return http__reply(r, 200, one);
+    json_t *out = incident_json(the_id(r), status, doc);
+    free(doc);
+    return http__reply(r, 200, out);
 }
 
 /* The export formats over HTTP. The CLI streams in constant memory; here the body is

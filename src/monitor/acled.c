@@ -62,7 +62,7 @@ typedef struct parser {
     tr_err *e;
     int failed;               /* A file-level error: stop. */
     char today[11];
-    zone_index *zones;        /* NULL when the deployment has no zones. */
+    zone_index *zones;        /* The store's (borrowed); NULL when there are no zones. */
     int flags;                /* ACLED_* */
 } parser;
 
@@ -267,14 +267,11 @@ int acled_import(store *s, const journal_actor *who, FILE *in, int64_t total,
     gmtime_r(&now, &tm);
     strftime(p.today, sizeof p.today, "%Y-%m-%d", &tm);
     p.flags = flags;
-    if (zone_index_load(s, &p.zones, e)) {
+    if (!(p.zones = zone_index_cached(s, e))) {
         json_decref(p.valid);
         return -1;
     }
-    if (zone_index_count(p.zones) == 0) {
-        zone_index_free(p.zones);
-        p.zones = NULL;
-    }
+    if (zone_index_count(p.zones) == 0) p.zones = NULL; /* borrowed from the store */
     if (csv_init(&csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) abort();
     while (!p.failed && (n = fread(chunk, 1, sizeof chunk, in)) > 0) {
         if (csv_parse(&csv, chunk, n, on_field, on_row, &p) != n) {
@@ -306,6 +303,5 @@ int acled_import(store *s, const journal_actor *who, FILE *in, int64_t total,
     for (int i = 0; i < p.n_fields; i++) free(p.fields[i]);
     free(p.fields);
     json_decref(p.valid);
-    zone_index_free(p.zones);
     return rc;
 }

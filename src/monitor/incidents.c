@@ -85,6 +85,12 @@ int incident_read(store *s, int64_t id, char status[32], char **doc, tr_err *e)
     return 1;
 }
 
+int incident_status_public(const char *status)
+{
+    return strcmp(status, "verified") == 0 || strcmp(status, "disputed") == 0 ||
+           strcmp(status, "upheld") == 0;
+}
+
 static int not_found(tr_err *e, int64_t id)
 {
     return err_set(e, 404, "incident.not_found", "list incidents with GET /api/v1/incidents",

@@ -41,6 +41,10 @@ int incident_dispute(store *s, const journal_actor *who, const char *org, int64_
  * or NULL with e set (404 when there is no such incident). */
 json_t *incident_duplicates(store *s, int64_t id, double km, int days, size_t max, tr_err *e);
 
+/* Does the public see incidents in this status (verified, disputed, upheld)? The store's
+ * `public_only` filter (INC_WHERE in store/sqlite.c) lists the same three. */
+int incident_status_public(const char *status);
+
 /* Reads an incident's status and document; 1 found, 0 not, -1 error. *doc is malloc'd. */
 int incident_read(store *s, int64_t id, char status[32], char **doc, tr_err *e);
 
