@@ -109,7 +109,7 @@ static double export_s(store *s, export_format fmt)
     store_incident_filter f = {0};
     FILE *out = fopen("/dev/null", "w");
     uint64_t t0 = util_mono_ns();
-    if (export_incidents(s, &f, fmt, out, &export_rows, &e)) die("export", &e);
+    if (export_incidents(s, &f, fmt, 0, out, &export_rows, &e)) die("export", &e);
     fflush(out);
     double secs = (double)(util_mono_ns() - t0) / 1e9;
     fclose(out);

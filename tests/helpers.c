@@ -96,6 +96,15 @@ static size_t on_data(char *ptr, size_t size, size_t n, void *cls)
 int th_http(const char *method, const char *url, const char *token, const char *body, size_t len,
             const char *ctype, th_resp *out)
 {
+    char line[512];
+    const char *headers[2] = {line, NULL};
+    snprintf(line, sizeof line, "Content-Type: %s", ctype ? ctype : "application/json");
+    return th_http_with(method, url, token, body, len, headers, out);
+}
+
+int th_http_with(const char *method, const char *url, const char *token, const char *body,
+                 size_t len, const char *const *headers, th_resp *out)
+{
     CURL *c = curl_easy_init();
     struct curl_slist *h = NULL;
     sink b = {0}, hd = {0};
@@ -118,8 +127,7 @@ int th_http(const char *method, const char *url, const char *token, const char *
     if (body) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-        snprintf(line, sizeof line, "Content-Type: %s", ctype ? ctype : "application/json");
-        h = curl_slist_append(h, line);
+        for (; headers && *headers; headers++) h = curl_slist_append(h, *headers);
     }
     h = curl_slist_append(h, "Expect:");
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);

@@ -193,6 +193,16 @@ static const struct access_case {
      "{\"reason\":\"%s\"}", "UAFFFFF", 409, 0},
     {"GET", "/api/v1/incidents/{id}/duplicates", "/api/v1/incidents/1/duplicates", NULL,
      "UFAAFFA", 200, 0},
+    /* Monitors merge; into itself is a 400 for those allowed to try. */
+    {"POST", "/api/v1/incidents/{id}/merge", "/api/v1/incidents/1/merge",
+     "{\"into\":1,\"reason\":\"%s\"}", "UFFAFFA", 400, 0},
+    /* Any account uploads evidence; the role name sent as JSON is plain text, a 415. */
+    {"POST", "/api/v1/evidence", "/api/v1/evidence", "%s", "UAAAAAA", 415, 0},
+    {"GET", "/api/v1/evidence/{sha256}",
+     "/api/v1/evidence/0000000000000000000000000000000000000000000000000000000000000000", NULL,
+     "UAAAAAA", 404, 0},
+    /* Monitors import; a role name sent as JSON is not a CSV file (415). */
+    {"POST", "/api/v1/imports/acled", "/api/v1/imports/acled", "%s", "UFFAFFA", 415, 0},
     {"GET", "/api/v1/incidents.geojson", "/api/v1/incidents.geojson", NULL, "AAAAAAA", 200, 0},
     {"GET", "/api/v1/incidents.csv", "/api/v1/incidents.csv?format=hxl", NULL, "AAAAAAA", 200,
      0},

@@ -135,7 +135,7 @@ int cmd_export_incidents(int argc, char **argv)
         fprintf(stderr, "truce: cannot write %s\n", cli_get(opts, "out"));
         return CLI_FAILED;
     }
-    rc = export_incidents(s, &filter, fmt, out, &count, &e);
+    rc = export_incidents(s, &filter, fmt, 0, out, &count, &e);
     if (out != stdout) fclose(out);
     s->ops->close(s);
     if (rc) {

@@ -40,7 +40,11 @@ enum {
     WHO_OBSERVER = 1 << 7,
 };
 
-enum { ROUTE_BODY = 1 }; /* The route takes a JSON object body. */
+enum {
+    ROUTE_BODY = 1,   /* The route takes a JSON object body. */
+    ROUTE_RAW = 2,    /* The route takes a body of any type, handed over as bytes (r->body). */
+    ROUTE_UPLOAD = 4, /* Its body may have up to max_upload bytes instead of max_body. */
+};
 
 typedef struct http_req http_req;
 typedef int (*http_handler)(http_req *r);
@@ -94,7 +98,9 @@ struct http_req {
     int route;                    /* Index in http__routes, or -1. */
     const char *params[HTTP_MAX_PARAMS]; /* Path parameters, in pattern order. */
     buf body;                     /* Raw request body. */
-    int too_large;                /* The body passed max_body. */
+    int too_large;                /* The body passed the route's limit. */
+    int path_known;               /* No route matched, but the path exists (405). */
+    size_t limit;                 /* The route's body limit. */
     int timed_out;
     json_t *json;                 /* Parsed body, for ROUTE_BODY routes. */
     acct_caller caller;

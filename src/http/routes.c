@@ -10,15 +10,20 @@
 #include "core/util.h"
 #include "http/log_routes.h"
 #include "json/jsx.h"
+#include "monitor/acled.h"
+#include "monitor/evidence.h"
 #include "monitor/export.h"
 #include "monitor/incidents.h"
 #include "monitor/reports.h"
 #include "monitor/zones.h"
 #include "negotiate/service.h"
 
+#include <ctype.h>
+#include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- small helpers ----------------------------------------------------------------- */
 
@@ -45,16 +50,42 @@ static int parse_int(const char *s, long long lo, long long hi, long long *out);
 typedef struct incident_page {
     json_t *items;
     int64_t last;
+    double grid;
 } incident_page;
 
-/* An incident as the API shows it: its document, with its number and status. */
-static json_t *incident_json(int64_t id, const char *status, const char *doc)
+/* An incident as the API shows it: its document, with its number and status (and the
+ * incident a duplicate was merged into), its location coarsened to `grid` degrees. */
+static json_t *incident_json(int64_t id, const char *status, const char *doc,
+                             int64_t merged_into, double grid)
 {
     json_t *out = json_loads(doc, 0, NULL);
     if (!out) out = json_object();
     json_object_set_new(out, "id", json_integer(id));
     json_object_set_new(out, "status", json_string(status));
+    if (merged_into) json_object_set_new(out, "merged_into", json_integer(merged_into));
+    incident_coarsen(out, grid);
     return out;
+}
+
+/* Private fields (witnesses...) are for monitors only: not mediators, not administrators,
+ * not the organization that filed them. */
+static int sees_private(const http_req *r)
+{
+    return r->caller.signed_in && strcmp(r->caller.org_kind, "monitor") == 0;
+}
+
+/* Adds the private fields of `subject` to out, for monitors. */
+static int add_private(http_req *r, store *s, const char *subject, json_t *out, tr_err *e)
+{
+    char *text;
+    int rc;
+    if (!sees_private(r)) return 0;
+    if ((rc = s->ops->private_get(s, subject, &text, e)) <= 0) return rc;
+    json_t *fields = json_loads(text, 0, NULL);
+    free(text);
+    json_object_update(out, fields);
+    json_decref(fields);
+    return 0;
 }
 
 /* Parses the {id} of the path (a report's or an incident's number, as `what` says) into
@@ -699,7 +730,8 @@ static int incident_cb(void *cls, const void *row)
 {
     incident_page *p = cls;
     const store_incident_row *r = row;
-    json_array_append_new(p->items, incident_json(r->id, r->status, r->doc));
+    json_array_append_new(p->items,
+                          incident_json(r->id, r->status, r->doc, r->merged_into, p->grid));
     p->last = r->id;
     return 0;
 }
@@ -708,6 +740,12 @@ static int sees_every_incident(const http_req *r)
 {
     const char *kind = r->caller.org_kind;
     return r->caller.admin || strcmp(kind, "monitor") == 0 || strcmp(kind, "mediator") == 0;
+}
+
+/* The grid the caller sees locations on: the deployment's public grid, or exact. */
+static double grid_for(const http_req *r)
+{
+    return sees_every_incident(r) ? 0 : r->srv->cfg.public_grid;
 }
 
 /* The filters every incident query shares: status, event_type, from, to, zone and
@@ -730,6 +768,7 @@ static int incident_filter(http_req *r, store_incident_filter *f, tr_err *e)
                            "only monitors and mediators see unverified incidents",
                            "you may list verified incidents only");
         f->public_only = 1;
+        incident_grid_bbox(f, r->srv->cfg.public_grid);
     }
     return 0;
 }
@@ -740,7 +779,7 @@ static int h_incidents(http_req *r)
     tr_err e = TR_ERR_INIT;
     long long after = 0, limit = 100;
     store_incident_filter f;
-    incident_page p = {NULL, 0};
+    incident_page p = {NULL, 0, grid_for(r)};
     store *s;
     if (parse_int(http__query(r, "after"), 0, INT64_MAX, &after) ||
         parse_int(http__query(r, "limit"), 1, 1000, &limit)) {
@@ -829,6 +868,12 @@ static int report_write(store *s, void *cls, tr_err *e)
         return -1;
     }
     json_t *out = report_json(&rep);
+    char subject[48];
+    snprintf(subject, sizeof subject, "report:%lld", (long long)id);
+    if (add_private(r, s, subject, out, e)) {
+        json_decref(out);
+        return -1;
+    }
     return http__reply(r, 201, out);
 }
 
@@ -870,6 +915,12 @@ static int h_report_get(http_req *r)
         return http__fail(r, &e);
     }
     json_t *out = report_json(&rep);
+    char subject[48];
+    snprintf(subject, sizeof subject, "report:%lld", id);
+    if (add_private(r, s, subject, out, &e)) {
+        json_decref(out);
+        return http__fail(r, &e);
+    }
     return http__reply(r, 200, out);
 }
 
@@ -878,15 +929,21 @@ static int h_report_get(http_req *r)
 /* Replies with the incident as it now stands (inside the write transaction). */
 static int reply_incident(http_req *r, store *s, int64_t id, int status, tr_err *e)
 {
-    char st[32];
+    char st[32], subject[48];
     char *doc;
-    int rc = incident_read(s, id, st, &doc, e);
+    int64_t into;
+    int rc = incident_read(s, id, st, &doc, &into, e);
     if (rc != 1) {
         if (rc == 0) err_set(e, 500, "internal.lost", NULL, "incident %lld vanished", (long long)id);
         return -1;
     }
-    json_t *out = incident_json(id, st, doc);
+    json_t *out = incident_json(id, st, doc, into, grid_for(r));
     free(doc);
+    snprintf(subject, sizeof subject, "incident:%lld", (long long)id);
+    if (add_private(r, s, subject, out, e)) {
+        json_decref(out);
+        return -1;
+    }
     return http__reply(r, status, out);
 }
 
@@ -939,6 +996,22 @@ static int h_incident_dispute(http_req *r)
     return http__defer(r, dispute_write);
 }
 
+static int merge_write(store *s, void *cls, tr_err *e)
+{
+    http_req *r = cls;
+    journal_actor who = acct_actor(&r->caller);
+    int64_t id = the_id(r);
+    if (incident_merge(s, &who, id, r->json, e)) return -1;
+    return reply_incident(r, s, id, 200, e);
+}
+
+/* Marks the incident a duplicate of another (monitors). */
+static int h_incident_merge(http_req *r)
+{
+    if (check(r, merge_fields) || path_id(r, "an incident")) return 0;
+    return http__defer(r, merge_write);
+}
+
 static int parse_num(const char *s, double lo, double hi, double *out)
 {
     char *end;
@@ -980,17 +1053,15 @@ static int h_incident_get(http_req *r)
     char *doc = NULL;
     store *s;
     if (path_id(r, "an incident") || !(s = reader_or_fail(r))) return 0;
-    int rc = incident_read(s, the_id(r), status, &doc, &e);
+    int rc = incident_read(s, the_id(r), status, &doc, NULL, &e);
     if (rc < 0) return http__fail(r, &e);
+    free(doc);
     if (rc == 0 || !(sees_every_incident(r) || incident_status_public(status))) {
-        free(doc);
         err_set(&e, 404, "incident.not_found", "list incidents with GET /api/v1/incidents",
                 "there is no incident %lld", (long long)the_id(r));
         return http__fail(r, &e);
     }
-    json_t *out = incident_json(the_id(r), status, doc);
-    free(doc);
-    return http__reply(r, 200, out);
+    return reply_incident(r, s, the_id(r), 200, &e) ? http__fail(r, &e) : 0;
 }
 
 /* The export formats over HTTP. The CLI streams in constant memory; here the body is
@@ -1010,7 +1081,7 @@ static int incidents_export(http_req *r, export_format fmt, const char *ctype)
         err_set(&e, 500, "internal.oom", NULL, "out of memory");
         return http__fail(r, &e);
     }
-    int rc = export_incidents(s, &f, fmt, out, &count, &e);
+    int rc = export_incidents(s, &f, fmt, grid_for(r), out, &count, &e);
     fclose(out);
     if (rc) {
         free(text);
@@ -1039,6 +1110,181 @@ static int h_incidents_csv(http_req *r)
     err_field(&e, "request.invalid_param", "format", "use format=acled or format=hxl",
               "'%s' is not a CSV format", format);
     return http__fail(r, &e);
+}
+
+/* ---- evidence files ------------------------------------------------------------------ */
+
+static json_t *evidence_json(const store_evidence *ev)
+{
+    return json_pack("{s:s, s:s, s:I, s:s, s:s}", "sha256", ev->sha256, "media_type",
+                     ev->media_type, "size", (json_int_t)ev->size, "org", ev->org, "stored_at",
+                     ev->stored_at);
+}
+
+static int evidence_write(store *s, void *cls, tr_err *e)
+{
+    http_req *r = cls;
+    journal_actor who = acct_actor(&r->caller);
+    store_evidence *ev = r->state;
+    int created;
+    char url[128];
+    if (evidence_store(s, &who, r->caller.org, r->body.p, ev, &created, e)) return -1;
+    json_t *out = evidence_json(ev);
+    snprintf(url, sizeof url, "/api/v1/evidence/%s", ev->sha256);
+    json_object_set_new(out, "url", json_string(url));
+    return http__reply(r, created ? 201 : 200, out);
+}
+
+/* The body is the file, its Content-Type the type it claims; X-Content-SHA256 (hex), when
+ * sent, is the hash the uploader expects. */
+static int h_evidence_upload(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    store_evidence *ev = arena_alloc(&r->mem, sizeof *ev);
+    evidence_upload up = {
+        .data = r->body.p, .len = r->body.len, .max = r->srv->cfg.max_upload,
+        .declared = MHD_lookup_connection_value(r->con, MHD_HEADER_KIND, "Content-Type"),
+        .expect = MHD_lookup_connection_value(r->con, MHD_HEADER_KIND, "X-Content-SHA256"),
+    };
+    if (up.expect) {
+        char *lower = arena_strdup(&r->mem, up.expect);
+        for (char *c = lower; *c; c++) *c = (char)tolower((unsigned char)*c);
+        if (!evidence_hash_valid(lower)) {
+            err_field(&e, "request.invalid_header", "X-Content-SHA256",
+                      "send the file's SHA-256 as 64 hex digits, or leave the header out",
+                      "'%s' is not a SHA-256 hash", up.expect);
+            return http__fail(r, &e);
+        }
+        up.expect = lower;
+    }
+    if (evidence_check(&up, ev, &e)) return http__fail(r, &e);
+    r->state = ev;
+    return http__defer(r, evidence_write);
+}
+
+/* A file, to monitors, mediators and the organizations that uploaded it; a 404 for anyone
+ * else, as if it did not exist. */
+static int h_evidence_get(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    store_evidence ev;
+    void *data;
+    size_t len;
+    store *s;
+    const char *hash = r->params[0];
+    if (!evidence_hash_valid(hash)) {
+        err_field(&e, "request.invalid_param", "sha256", "name the file by its SHA-256 in "
+                                                         "lowercase hex",
+                  "'%s' is not a SHA-256 hash", hash);
+        return http__fail(r, &e);
+    }
+    if (!(s = reader_or_fail(r))) return 0;
+    int rc = s->ops->evidence_get(s, hash, sees_every_incident(r) ? NULL : r->caller.org, &ev,
+                                  &e);
+    if (rc == 1) rc = s->ops->blob_get(s, hash, &data, &len, &e);
+    if (rc < 0) return http__fail(r, &e);
+    if (rc == 0) {
+        err_set(&e, 404, "evidence.not_found", "evidence is visible to monitors, mediators "
+                                               "and the organization that uploaded it",
+                "there is no evidence file %s that you may see", hash);
+        return http__fail(r, &e);
+    }
+    buf_append(&r->raw, data, len);
+    free(data);
+    r->content_type = arena_strdup(&r->mem, ev.media_type);
+    char *disp = arena_alloc(&r->mem, 128);
+    snprintf(disp, 128, "attachment; filename=\"%s\"", hash);
+    http__header(r, "Content-Disposition", disp);
+    char *etag = arena_alloc(&r->mem, 80);
+    snprintf(etag, 80, "\"%s\"", hash);
+    http__header(r, "ETag", etag);
+    r->status = 200;
+    return 0;
+}
+
+/* ---- imports ------------------------------------------------------------------------- */
+
+/* At most this many rejected rows are listed in a reply (all are counted). */
+#define IMPORT_MAX_REJECTS 1000
+
+typedef struct import_job {
+    json_t *valid;
+    acled_result res;
+    const char *status;
+} import_job;
+
+static int import_write(store *s, void *cls, tr_err *e)
+{
+    http_req *r = cls;
+    import_job *j = r->state;
+    journal_actor who = acct_actor(&r->caller);
+    int rc = acled_write(s, &who, j->status, j->valid, e);
+    j->res.imported = (int64_t)json_array_size(j->valid);
+    json_decref(j->valid);
+    j->valid = NULL;
+    if (rc) {
+        json_decref(j->res.rejects);
+        return -1;
+    }
+    json_t *rejects = json_array();
+    for (size_t i = 0; i < json_array_size(j->res.rejects) && i < IMPORT_MAX_REJECTS; i++)
+        json_array_append(rejects, json_array_get(j->res.rejects, i));
+    json_t *out = json_pack("{s:I, s:I, s:I, s:I, s:o, s:b}", "rows", (json_int_t)j->res.rows,
+                            "imported", (json_int_t)j->res.imported, "rejected",
+                            (json_int_t)j->res.rejected, "outside_zones",
+                            (json_int_t)j->res.outside_zones, "rejects", rejects,
+                            "rejects_truncated",
+                            json_array_size(j->res.rejects) > IMPORT_MAX_REJECTS);
+    json_decref(j->res.rejects);
+    return http__reply(r, 200, out);
+}
+
+/* POST /api/v1/imports/acled: the body is an ACLED CSV export. The file is read and
+ * checked here, on a pool thread; the valid rows are journaled by the group committer in
+ * one batch, as `truce import acled` does. */
+static int h_import_acled(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    const char *ct = MHD_lookup_connection_value(r->con, MHD_HEADER_KIND, "Content-Type");
+    const char *status = http__query(r, "status"), *outside = http__query(r, "outside_zones");
+    import_job *j = arena_alloc(&r->mem, sizeof *j);
+    store *s;
+    memset(j, 0, sizeof *j);
+    if (ct && strncasecmp(ct, "text/csv", 8) != 0) {
+        err_set(&e, 415, "request.unsupported_media_type", "send 'Content-Type: text/csv'",
+                "an ACLED import is a CSV file, not %s", ct);
+        return http__fail(r, &e);
+    }
+    if (!status) status = "verified";
+    if (strcmp(status, "verified") != 0 && strcmp(status, "reported") != 0) {
+        err_field(&e, "request.invalid_param", "status", "use status=verified or reported",
+                  "'%s' is not a status for imported events", status);
+        return http__fail(r, &e);
+    }
+    if (outside && strcmp(outside, "warn") != 0 && strcmp(outside, "refuse") != 0) {
+        err_field(&e, "request.invalid_param", "outside_zones",
+                  "use outside_zones=warn or refuse", "'%s' is not warn or refuse", outside);
+        return http__fail(r, &e);
+    }
+    if (!r->body.len) {
+        err_set(&e, 400, "acled.empty", "send the CSV file as the request body",
+                "the request has no CSV file");
+        return http__fail(r, &e);
+    }
+    if (!(s = reader_or_fail(r))) return 0;
+    FILE *in = fmemopen(r->body.p, r->body.len, "rb");
+    if (!in) abort();
+    j->status = status;
+    j->valid = acled_parse(s, in, 0, outside && strcmp(outside, "refuse") == 0
+                                         ? ACLED_REFUSE_OUTSIDE : 0,
+                           NULL, NULL, &j->res, &e);
+    fclose(in);
+    if (!j->valid) {
+        json_decref(j->res.rejects);
+        return http__fail(r, &e);
+    }
+    r->state = j;
+    return http__defer(r, import_write);
 }
 
 /* ---- places ------------------------------------------------------------------------ */
@@ -1224,12 +1470,18 @@ const http_route http__routes[] = {
     {"POST", "/api/v1/incidents/{id}/transitions", h_incident_transition,
      WHO_ADMIN | WHO_MONITOR | WHO_MEDIATOR, ROUTE_BODY},
     {"POST", "/api/v1/incidents/{id}/disputes", h_incident_dispute, WHO_PARTY, ROUTE_BODY},
+    {"POST", "/api/v1/incidents/{id}/merge", h_incident_merge, WHO_ADMIN | WHO_MONITOR,
+     ROUTE_BODY},
     {"GET", "/api/v1/incidents/{id}/duplicates", h_incident_duplicates,
      WHO_ADMIN | WHO_MONITOR | WHO_MEDIATOR, 0},
     {"GET", "/api/v1/incidents.geojson", h_incidents_geojson, WHO_PUBLIC, 0},
     {"GET", "/api/v1/incidents.csv", h_incidents_csv, WHO_PUBLIC, 0},
     {"GET", "/api/v1/incidents/stats", h_incident_stats, WHO_PUBLIC, 0},
     {"GET", "/api/v1/incidents/{id}", h_incident_get, WHO_PUBLIC, 0},
+    {"POST", "/api/v1/evidence", h_evidence_upload, WHO_USER, ROUTE_RAW | ROUTE_UPLOAD},
+    {"GET", "/api/v1/evidence/{sha256}", h_evidence_get, WHO_USER, 0},
+    {"POST", "/api/v1/imports/acled", h_import_acled, WHO_ADMIN | WHO_MONITOR,
+     ROUTE_RAW | ROUTE_UPLOAD},
     {"GET", "/api/v1/journal", h_journal, WHO_PUBLIC, 0},
     {"GET", "/api/v1/log/checkpoint", h_log_checkpoint, WHO_PUBLIC, 0},
     {"GET", "/api/v1/log/entries", h_log_entries, WHO_PUBLIC, 0},

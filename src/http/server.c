@@ -307,20 +307,27 @@ static int authenticate(http_req *r)
     return 0;
 }
 
+static void too_large(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    err_set(&e, 413, "request.too_large", NULL, "the request body is too large");
+    snprintf(e.hint, sizeof e.hint, "send at most %zu bytes", r->limit);
+    err_detail(&e, json_pack("{s:I}", "limit", (json_int_t)r->limit));
+    http__fail(r, &e);
+}
+
 static void dispatch(http_req *r)
 {
     const http_route *route;
-    int path_known;
     tr_err e = TR_ERR_INIT;
 
-    r->route = find_route(r, &path_known);
     if (r->timed_out) {
         fail_with(r, 408, "request.timeout", "send the request faster",
                   "the request took too long to arrive");
         return;
     }
     if (r->route < 0) {
-        if (path_known) {
+        if (r->path_known) {
             method_not_allowed(r);
             return;
         }
@@ -331,12 +338,7 @@ static void dispatch(http_req *r)
     }
     route = &http__routes[r->route];
     if (r->too_large) {
-        char hint[96];
-        snprintf(hint, sizeof hint, "send at most %zu bytes", r->srv->cfg.max_body);
-        err_set(&e, 413, "request.too_large", NULL, "the request body is too large");
-        snprintf(e.hint, sizeof e.hint, "%s", hint);
-        err_detail(&e, json_pack("{s:I}", "limit", (json_int_t)r->srv->cfg.max_body));
-        http__fail(r, &e);
+        too_large(r);
         return;
     }
     if (authenticate(r) || authorize(r, route->who)) return;
@@ -353,7 +355,7 @@ static void dispatch(http_req *r)
             http__fail(r, &e);
             return;
         }
-    } else if (r->body.len) {
+    } else if (r->body.len && !(route->flags & ROUTE_RAW)) {
         fail_with(r, 400, "request.unexpected_body", "send the request without a body",
                   "this endpoint takes no request body");
         return;
@@ -416,26 +418,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
     if (!r) {
         const char *cl;
         r = *con_cls = req_new(srv, con, url, method);
+        r->route = find_route(r, &r->path_known);
+        r->limit = r->route >= 0 && (http__routes[r->route].flags & ROUTE_UPLOAD)
+                       ? srv->cfg.max_upload
+                       : srv->cfg.max_body;
         cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > srv->cfg.max_body) {
-            int path_known;
-            r->route = find_route(r, &path_known);
+        if (cl && strtoull(cl, NULL, 10) > r->limit) {
             r->too_large = 1;
-            if (r->route < 0) {
+            if (r->route < 0)
                 dispatch(r);
-            } else {
-                tr_err e = TR_ERR_INIT;
-                err_set(&e, 413, "request.too_large", NULL, "the request body is too large");
-                snprintf(e.hint, sizeof e.hint, "send at most %zu bytes", srv->cfg.max_body);
-                err_detail(&e, json_pack("{s:I}", "limit", (json_int_t)srv->cfg.max_body));
-                http__fail(r, &e);
-            }
+            else
+                too_large(r);
             return send_reply(r);
         }
         return MHD_YES;
     }
     if (*upload_data_size) {
-        if (!r->too_large && r->body.len + *upload_data_size > srv->cfg.max_body) {
+        if (!r->too_large && r->body.len + *upload_data_size > r->limit) {
             r->too_large = 1;
             buf_free(&r->body);
         }
@@ -553,6 +552,7 @@ http_server *http_start(const http_config *cfg, tr_err *e)
         srv->cfg.threads = n > 0 ? (unsigned)n : 2;
     }
     if (!srv->cfg.max_body) srv->cfg.max_body = 1024 * 1024;
+    if (!srv->cfg.max_upload) srv->cfg.max_upload = 20u * 1024 * 1024;
     if (!srv->cfg.idle_timeout) srv->cfg.idle_timeout = 30;
     if (!srv->cfg.request_timeout) srv->cfg.request_timeout = 60;
     pthread_mutex_init(&srv->readers.lock, NULL);

@@ -286,7 +286,37 @@ static int on_incident_transition(store *s, const store_event *ev, const json_t 
     const json_t *id = json_object_get(b, "incident");
     const char *to = jsx_str(b, "to", NULL);
     if (!json_is_integer(id) || !to) return bad(e, ev, "incident/to");
+    if (strcmp(to, "duplicate") == 0) {
+        const json_t *into = json_object_get(b, "into");
+        if (!json_is_integer(into)) return bad(e, ev, "into");
+        return s->ops->incident_merge(s, json_integer_value(id), json_integer_value(into),
+                                      ev->time, e);
+    }
     return s->ops->incident_status(s, json_integer_value(id), to, ev->time, e);
+}
+
+static int on_evidence(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    store_evidence x = {0};
+    const json_t *size = json_object_get(b, "size");
+    COPY(x.sha256, b, "sha256");
+    COPY(x.org, b, "org");
+    COPY(x.media_type, b, "media_type");
+    if (!json_is_integer(size)) return bad(e, ev, "size");
+    x.size = json_integer_value(size);
+    snprintf(x.stored_at, sizeof x.stored_at, "%s", ev->time);
+    return s->ops->evidence_insert(s, &x, e);
+}
+
+static int on_private(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    const char *subject = jsx_str(b, "subject", NULL);
+    const json_t *fields = json_object_get(b, "fields");
+    if (!subject || !json_is_object(fields)) return bad(e, ev, "subject/fields");
+    char *text = jsx_canonical(fields, NULL);
+    int rc = s->ops->private_put(s, subject, text, e);
+    free(text);
+    return rc;
 }
 
 static int on_scenario(store *s, const store_event *ev, const json_t *b, tr_err *e)
@@ -322,6 +352,8 @@ static const struct {
     {"report.filed", on_report},
     {"incident.opened", on_incident_opened},
     {"incident.transition", on_incident_transition},
+    {"evidence.stored", on_evidence},
+    {"private.fields", on_private},
 };
 
 #define N_PROJECTIONS (sizeof projections / sizeof projections[0])

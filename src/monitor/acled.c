@@ -222,6 +222,22 @@ static void on_row(int c, void *cls)
     p->line++;
 }
 
+int acled_write(store *s, const journal_actor *who, const char *status, const json_t *valid,
+                tr_err *e)
+{
+    size_t i;
+    const json_t *doc;
+    const char *vis = strcmp(status, "verified") == 0 ? "public" : "kind:monitor kind:mediator";
+    json_array_foreach(valid, i, doc) {
+        json_t *body = json_pack("{s:O, s:s, s:s}", "incident", doc, "status", status,
+                                 "provenance", "acled");
+        int rc = journal_record(s, who, "incident.imported", body, vis, NULL, e);
+        json_decref(body);
+        if (rc) return -1;
+    }
+    return 0;
+}
+
 typedef struct writing {
     const journal_actor *who;
     const char *status;
@@ -231,22 +247,11 @@ typedef struct writing {
 static int write_all(store *s, void *cls, tr_err *e)
 {
     writing *w = cls;
-    size_t i;
-    const json_t *doc;
-    const char *vis = strcmp(w->status, "verified") == 0 ? "public" : "kind:monitor kind:mediator";
-    json_array_foreach(w->valid, i, doc) {
-        json_t *body = json_pack("{s:O, s:s, s:s}", "incident", doc, "status", w->status,
-                                 "provenance", "acled");
-        int rc = journal_record(s, w->who, "incident.imported", body, vis, NULL, e);
-        json_decref(body);
-        if (rc) return -1;
-    }
-    return 0;
+    return acled_write(s, w->who, w->status, w->valid, e);
 }
 
-int acled_import(store *s, const journal_actor *who, FILE *in, int64_t total,
-                 const char *status, int flags, acled_progress progress, void *cls, acled_result *out,
-                 tr_err *e)
+json_t *acled_parse(store *s, FILE *in, int64_t total, int flags, acled_progress progress,
+                    void *cls, acled_result *out, tr_err *e)
 {
     struct csv_parser csv;
     parser p = {0};
@@ -255,7 +260,7 @@ int acled_import(store *s, const journal_actor *who, FILE *in, int64_t total,
     int64_t bytes = 0;
     time_t now = time(NULL);
     struct tm tm;
-    int rc = -1;
+    json_t *valid = NULL;
 
     memset(out, 0, sizeof *out);
     out->rejects = json_array();
@@ -269,7 +274,7 @@ int acled_import(store *s, const journal_actor *who, FILE *in, int64_t total,
     p.flags = flags;
     if (!(p.zones = zone_index_cached(s, e))) {
         json_decref(p.valid);
-        return -1;
+        return NULL;
     }
     if (zone_index_count(p.zones) == 0) p.zones = NULL; /* borrowed from the store */
     if (csv_init(&csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) abort();
@@ -292,16 +297,26 @@ int acled_import(store *s, const journal_actor *who, FILE *in, int64_t total,
                 "the file has no header row");
         p.failed = 1;
     }
-    if (!p.failed) {
-        writing w = {who, status, p.valid};
-        if (store_txn(s, write_all, &w, e) == 0) {
-            out->imported = (int64_t)json_array_size(p.valid);
-            rc = 0;
-        }
-    }
+    if (!p.failed) valid = json_incref(p.valid);
     csv_free(&csv);
     for (int i = 0; i < p.n_fields; i++) free(p.fields[i]);
     free(p.fields);
     json_decref(p.valid);
+    return valid;
+}
+
+int acled_import(store *s, const journal_actor *who, FILE *in, int64_t total,
+                 const char *status, int flags, acled_progress progress, void *cls, acled_result *out,
+                 tr_err *e)
+{
+    json_t *valid = acled_parse(s, in, total, flags, progress, cls, out, e);
+    int rc = -1;
+    if (!valid) return -1;
+    writing w = {who, status, valid};
+    if (store_txn(s, write_all, &w, e) == 0) {
+        out->imported = (int64_t)json_array_size(valid);
+        rc = 0;
+    }
+    json_decref(valid);
     return rc;
 }

@@ -41,6 +41,16 @@ int acled_import(store *s, const journal_actor *who, FILE *in, int64_t total,
                  const char *status, int flags, acled_progress progress, void *cls, acled_result *out,
                  tr_err *e);
 
+/* The two halves of acled_import(), for callers that write inside a transaction of their
+ * own (the API hands the write to the group committer): acled_parse() reads and checks
+ * the whole file and returns the valid rows as incident documents (NULL with e set when
+ * the file is broken; rows and rejects are counted in out); acled_write() journals them,
+ * inside the caller's transaction. */
+json_t *acled_parse(store *s, FILE *in, int64_t total, int flags, acled_progress progress,
+                    void *cls, acled_result *out, tr_err *e);
+int acled_write(store *s, const journal_actor *who, const char *status, const json_t *valid,
+                tr_err *e);
+
 /* Is (type, sub_type) in ACLED's taxonomy? */
 int acled_valid_type(const char *type, const char *sub_type);
 

@@ -2,6 +2,7 @@
 #include "monitor/export.h"
 
 #include "json/jsx.h"
+#include "monitor/incidents.h"
 
 #include <csv.h>
 #include <jansson.h>
@@ -28,6 +29,7 @@ static const struct {
 typedef struct exporter {
     FILE *out;
     export_format format;
+    double grid;
     int64_t count, last;
     int failed;
 } exporter;
@@ -81,6 +83,7 @@ static int on_row(void *cls, const void *row)
     json_t *doc = json_loads(r->doc, 0, NULL);
     x->last = r->id;
     if (!doc) return 0;
+    incident_coarsen(doc, x->grid);
     if (x->format == EXPORT_GEOJSON) {
         json_t *props = json_deep_copy(doc);
         json_object_set_new(props, "id", json_integer(r->id));
@@ -114,10 +117,10 @@ int export_parse_bbox(const char *text, store_incident_filter *f, tr_err *e)
     return 0;
 }
 
-int export_incidents(store *s, const store_incident_filter *f, export_format format, FILE *out,
-                     int64_t *count, tr_err *e)
+int export_incidents(store *s, const store_incident_filter *f, export_format format,
+                     double grid, FILE *out, int64_t *count, tr_err *e)
 {
-    exporter x = {out, format, 0, 0, 0};
+    exporter x = {out, format, grid, 0, 0, 0};
     if (format == EXPORT_GEOJSON) {
         fputs("{\"type\":\"FeatureCollection\",\"features\":[\n", out);
     } else {

@@ -37,6 +37,12 @@ const jsx_field transition_fields[] = {
     {0},
 };
 
+const jsx_field merge_fields[] = {
+    {.name = "into", .type = JSX_INT, .min = 1, .max = 9007199254740991.0},
+    {.name = "reason", .type = JSX_STRING, .min = 1, .max = 4000},
+    {0},
+};
+
 const jsx_field dispute_fields[] = {
     {.name = "reason", .type = JSX_STRING, .min = 1, .max = 4000},
     {0},
@@ -50,12 +56,14 @@ static const struct move {
     {"under_investigation", "verified", INC_MONITOR},
     {"under_investigation", "not_verified", INC_MONITOR},
     {"under_investigation", "false", INC_MONITOR},
+    {"reported", "duplicate", INC_MONITOR},            /* through POST .../merge */
+    {"under_investigation", "duplicate", INC_MONITOR}, /* likewise */
     {"disputed", "upheld", INC_MONITOR | INC_MEDIATOR},
     {"disputed", "overturned", INC_MONITOR | INC_MEDIATOR},
 };
 
 typedef struct one_incident {
-    int64_t id;
+    int64_t id, merged_into;
     char status[32];
     char *doc;
     int found;
@@ -68,21 +76,54 @@ static int read_one(void *cls, const void *row)
     if (r->id != o->id) return 1; /* the list starts after id - 1: a later one */
     snprintf(o->status, sizeof o->status, "%s", r->status);
     o->doc = strdup(r->doc);
+    o->merged_into = r->merged_into;
     o->found = 1;
     return 1;
 }
 
-int incident_read(store *s, int64_t id, char status[32], char **doc, tr_err *e)
+int incident_read(store *s, int64_t id, char status[32], char **doc, int64_t *merged_into,
+                  tr_err *e)
 {
     store_incident_filter f = {0};
-    one_incident o = {id, {0}, NULL, 0};
+    one_incident o = {id, 0, {0}, NULL, 0};
     *doc = NULL;
     if (id < 1) return 0;
     if (s->ops->incident_list(s, &f, id - 1, 1, read_one, &o, e)) return -1;
     if (!o.found) return 0;
     memcpy(status, o.status, 32);
     *doc = o.doc;
+    if (merged_into) *merged_into = o.merged_into;
     return 1;
+}
+
+/* The centre of the grid cell holding v, to a millionth of a degree. */
+static double snap(double v, double grid)
+{
+    return round((floor(v / grid) + 0.5) * grid * 1e6) / 1e6;
+}
+
+void incident_coarsen(json_t *doc, double grid)
+{
+    if (!(grid > 0)) return;
+    json_object_set_new(doc, "latitude", json_real(snap(jsx_num(doc, "latitude", 0), grid)));
+    json_object_set_new(doc, "longitude", json_real(snap(jsx_num(doc, "longitude", 0), grid)));
+    json_object_set_new(doc, "coarsened_to", json_real(grid));
+}
+
+/* The integer cells whose centres lie in [lo, hi], as the half-open band of coordinates
+ * [*from, *to) they cover (to is then the largest value below it). */
+static void cell_band(double lo, double hi, double grid, double *from, double *to)
+{
+    double k1 = ceil(lo / grid - 0.5), k2 = floor(hi / grid - 0.5);
+    *from = k1 * grid;
+    *to = nextafter((k2 + 1) * grid, -INFINITY);
+}
+
+void incident_grid_bbox(store_incident_filter *f, double grid)
+{
+    if (!(grid > 0) || !f->has_bbox) return;
+    cell_band(f->west, f->east, grid, &f->west, &f->east);
+    cell_band(f->south, f->north, grid, &f->south, &f->north);
 }
 
 int incident_status_public(const char *status)
@@ -132,7 +173,10 @@ int incident_open(store *s, const journal_actor *who, const json_t *in, int64_t 
                      reports ? json_deep_copy(reports) : json_array());
     rc = journal_record(s, who, "incident.opened", body, "kind:monitor kind:mediator", NULL, e);
     json_decref(body);
-    return rc;
+    if (rc) return -1;
+    char subject[48];
+    snprintf(subject, sizeof subject, "incident:%lld", (long long)*id);
+    return report_private(s, who, subject, in, e);
 }
 
 static int conflict(tr_err *e, const char *status, const char *to)
@@ -174,7 +218,7 @@ int incident_transition(store *s, const journal_actor *who, int roles, int64_t i
     const char *to = jsx_str(in, "to", "");
     char status[32];
     char *doc;
-    int rc = incident_read(s, id, status, &doc, e);
+    int rc = incident_read(s, id, status, &doc, NULL, e);
     if (rc <= 0) return rc < 0 ? -1 : not_found(e, id);
     free(doc);
     for (size_t i = 0; i < sizeof moves / sizeof moves[0]; i++) {
@@ -184,6 +228,10 @@ int incident_transition(store *s, const journal_actor *who, int roles, int64_t i
                            moves[i].roles & INC_MEDIATOR ? "mediators or monitors decide this"
                                                          : "monitors investigate incidents",
                            "you may not move an incident from %s to %s", status, to);
+        if (strcmp(to, "duplicate") == 0)
+            return err_set(e, 409, "incident.use_merge",
+                           "POST /api/v1/incidents/{id}/merge with {\"into\", \"reason\"}",
+                           "an incident becomes a duplicate by merging it into another");
         if (strcmp(to, "under_investigation") == 0 && !jsx_str(in, "assignee", NULL))
             return err_field(e, "request.missing_field", "assignee",
                              "name the monitor who will investigate",
@@ -191,6 +239,40 @@ int incident_transition(store *s, const journal_actor *who, int roles, int64_t i
         return record_move(s, who, id, status, to, in, e);
     }
     return conflict(e, status, to);
+}
+
+int incident_merge(store *s, const journal_actor *who, int64_t id, const json_t *in,
+                   tr_err *e)
+{
+    char status[32], into_status[32];
+    char *doc;
+    int64_t into = (int64_t)json_integer_value(json_object_get(in, "into")), chain;
+    int rc = incident_read(s, id, status, &doc, NULL, e);
+    if (rc <= 0) return rc < 0 ? -1 : not_found(e, id);
+    free(doc);
+    if (into == id)
+        return err_field(e, "request.invalid_field", "into", "name another incident",
+                         "an incident cannot be merged into itself");
+    if ((rc = incident_read(s, into, into_status, &doc, &chain, e)) < 0) return -1;
+    free(doc);
+    if (rc == 0)
+        return err_field(e, "request.invalid_field", "into",
+                         "list incidents with GET /api/v1/incidents",
+                         "there is no incident %lld to merge into", (long long)into);
+    if (strcmp(into_status, "duplicate") == 0)
+        return err_field(e, "request.invalid_field", "into",
+                         "merge into the incident it is a duplicate of",
+                         "incident %lld is itself a duplicate of incident %lld", (long long)into,
+                         (long long)chain);
+    if (strcmp(status, "reported") != 0 && strcmp(status, "under_investigation") != 0)
+        return conflict(e, status, "duplicate");
+    json_t *body = json_pack("{s:I, s:s, s:s, s:I, s:s}", "incident", (json_int_t)id, "from",
+                             status, "to", "duplicate", "into", (json_int_t)into, "reason",
+                             jsx_str(in, "reason", ""));
+    rc = journal_record(s, who, "incident.transition", body, "kind:monitor kind:mediator", NULL,
+                        e);
+    json_decref(body);
+    return rc;
 }
 
 /* Does the actor name the organization (its name or slug, as a whole word)? */
@@ -214,7 +296,7 @@ int incident_dispute(store *s, const journal_actor *who, const char *org, int64_
     char status[32];
     char *doc;
     store_org o;
-    int rc = incident_read(s, id, status, &doc, e);
+    int rc = incident_read(s, id, status, &doc, NULL, e);
     if (rc <= 0) return rc < 0 ? -1 : not_found(e, id);
     json_t *d = json_loads(doc, 0, NULL);
     free(doc);
@@ -297,7 +379,7 @@ json_t *incident_duplicates(store *s, int64_t id, double km, int days, size_t ma
 {
     char status[32], from[11], to[11];
     char *text;
-    int rc = incident_read(s, id, status, &text, e);
+    int rc = incident_read(s, id, status, &text, NULL, e);
     if (rc <= 0) {
         if (rc == 0) not_found(e, id);
         return NULL;

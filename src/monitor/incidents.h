@@ -1,6 +1,7 @@
 /* incidents.h - the verification workflow.
  *
  *   reported -> under_investigation -> verified | not_verified | false
+ *   reported | under_investigation -> duplicate (merged into another, POST .../merge)
  *   verified -> disputed (a party the incident names, POST .../disputes)
  *   disputed -> upheld | overturned (mediators or monitors)
  *
@@ -18,6 +19,7 @@
 const jsx_field *incident_fields(void);
 extern const jsx_field transition_fields[];
 extern const jsx_field dispute_fields[];
+extern const jsx_field merge_fields[];
 
 /* Opens an incident (status reported, provenance monitor); `reports` in the body, if any,
  * are merged into it. */
@@ -30,6 +32,11 @@ enum { INC_MONITOR = 1, INC_MEDIATOR = 2 };
 /* {"to", "reason", "assignee"?}. `roles` is what the caller is (INC_*). */
 int incident_transition(store *s, const journal_actor *who, int roles, int64_t id,
                         const json_t *in, tr_err *e);
+
+/* Marks incident id a duplicate of {"into", "reason"} (monitors). The other incident must
+ * exist and not be a duplicate itself; the reports merged into id stay with it. */
+int incident_merge(store *s, const journal_actor *who, int64_t id, const json_t *in,
+                   tr_err *e);
 
 /* A party disputes a verified incident whose actor1 or actor2 names it. */
 int incident_dispute(store *s, const journal_actor *who, const char *org, int64_t id,
@@ -45,7 +52,18 @@ json_t *incident_duplicates(store *s, int64_t id, double km, int days, size_t ma
  * `public_only` filter (INC_WHERE in store/sqlite.c) lists the same three. */
 int incident_status_public(const char *status);
 
-/* Reads an incident's status and document; 1 found, 0 not, -1 error. *doc is malloc'd. */
-int incident_read(store *s, int64_t id, char status[32], char **doc, tr_err *e);
+/* Coarsened locations. For readers who do not see every incident, a deployment may
+ * coarsen locations to a grid of `grid` degrees: latitude and longitude become the centre
+ * of their cell (floor(v / grid) + 0.5) * grid, and "coarsened_to" says the grid. A box
+ * query from such a reader must not reveal more than the cell, so incident_grid_bbox()
+ * widens or narrows the box to whole cells: an incident is in it when its cell's centre
+ * is. grid <= 0: nothing is changed. */
+void incident_coarsen(json_t *doc, double grid);
+void incident_grid_bbox(store_incident_filter *f, double grid);
+
+/* Reads an incident's status and document (and, when merged_into is not NULL, the incident
+ * a duplicate was merged into, else 0); 1 found, 0 not, -1 error. *doc is malloc'd. */
+int incident_read(store *s, int64_t id, char status[32], char **doc, int64_t *merged_into,
+                  tr_err *e);
 
 #endif

@@ -2,6 +2,7 @@
 #include "monitor/reports.h"
 
 #include "monitor/acled.h"
+#include "monitor/evidence.h"
 #include "monitor/zindex.h"
 
 #include <stdio.h>
@@ -19,6 +20,19 @@ static const jsx_field source_fields[] = {
 
 static const jsx_field source_item[] = {{.name = "", .type = JSX_OBJECT, .fields = source_fields},
                                         {0}};
+
+static const jsx_field witness_fields[] = {
+    {.name = "name", .type = JSX_STRING, .min = 1, .max = 256},
+    {.name = "contact", .type = JSX_STRING, .flags = JSX_OPTIONAL, .max = 256},
+    {.name = "statement", .type = JSX_STRING, .flags = JSX_OPTIONAL, .max = 20000},
+    {0},
+};
+
+static const jsx_field witness_item[] = {
+    {.name = "", .type = JSX_OBJECT, .fields = witness_fields}, {0}};
+
+static const jsx_field hash_item[] = {{.name = "", .type = JSX_STRING, .min = 64, .max = 64},
+                                      {0}};
 
 const jsx_field report_fields[] = {
     {.name = "event_date", .type = JSX_STRING, .min = 10, .max = 10},
@@ -41,8 +55,16 @@ const jsx_field report_fields[] = {
     {.name = "sources", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .max = 50,
      .items = source_item},
     {.name = "violates", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .max = 50},
+    {.name = "evidence", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .max = 50,
+     .items = hash_item},
+    /* Monitors only: never in the report's document, journaled apart (report_private). */
+    {.name = "witnesses", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .max = 50,
+     .items = witness_item},
+    {.name = "private", .type = JSX_OBJECT, .flags = JSX_OPTIONAL},
     {0},
 };
+
+const char *const report_private_keys[] = {"witnesses", "private", NULL};
 
 static int bad(tr_err *e, const char *field, const char *hint, const char *why)
 {
@@ -90,6 +112,26 @@ static int check_sources(const json_t *sources, tr_err *e)
     return 0;
 }
 
+/* Evidence is named by hashes of files already uploaded (POST /api/v1/evidence). */
+static int check_evidence(store *s, const json_t *hashes, tr_err *e)
+{
+    size_t i;
+    const json_t *h;
+    json_array_foreach(hashes, i, h) {
+        store_evidence ev;
+        int rc;
+        if (!evidence_hash_valid(json_string_value(h)))
+            return bad(e, "evidence", "name each file by its SHA-256 in lowercase hex",
+                       "must hold SHA-256 hashes");
+        if ((rc = s->ops->evidence_get(s, json_string_value(h), NULL, &ev, e)) < 0) return -1;
+        if (rc == 0)
+            return err_field(e, "request.invalid_field", "evidence",
+                             "upload the file first with POST /api/v1/evidence",
+                             "there is no evidence file %s", json_string_value(h));
+    }
+    return 0;
+}
+
 static int check_violates(const json_t *refs, tr_err *e)
 {
     size_t i;
@@ -123,7 +165,8 @@ json_t *report_prepare(store *s, const json_t *in, const char *const *drop, tr_e
                    "is not an ACLED event type and sub-type"),
                NULL;
     if (check_sources(json_object_get(in, "sources"), e) ||
-        check_violates(json_object_get(in, "violates"), e) || !(zi = zone_index_cached(s, e)))
+        check_violates(json_object_get(in, "violates"), e) ||
+        check_evidence(s, json_object_get(in, "evidence"), e) || !(zi = zone_index_cached(s, e)))
         return NULL;
     n = zone_index_find(zi, jsx_num(in, "longitude", 0), jsx_num(in, "latitude", 0), slugs, 16);
     tags = json_array();
@@ -131,6 +174,7 @@ json_t *report_prepare(store *s, const json_t *in, const char *const *drop, tr_e
 
     doc = json_deep_copy(in);
     for (; drop && *drop; drop++) json_object_del(doc, *drop);
+    for (const char *const *k = report_private_keys; *k; k++) json_object_del(doc, *k);
     /* admin1 and admin2 from the zones when the reporter left them out: a zone of kind
      * "admin1" or "region" names admin1; "governorate" or "admin2" names admin2. */
     for (size_t i = 0; i < n && i < 16; i++) {
@@ -166,5 +210,23 @@ int report_file(store *s, const journal_actor *who, const char *org, const json_
         snprintf(vis, sizeof vis, "kind:monitor kind:mediator org:%s", org);
     rc = journal_record(s, who, "report.filed", body, vis, NULL, e);
     json_decref(body);
+    if (rc) return -1;
+    snprintf(vis, sizeof vis, "report:%lld", (long long)*id);
+    return report_private(s, who, vis, in, e);
+}
+
+int report_private(store *s, const journal_actor *who, const char *subject, const json_t *in,
+                   tr_err *e)
+{
+    json_t *fields = json_object();
+    int rc = 0;
+    for (const char *const *k = report_private_keys; *k; k++)
+        if (json_object_get(in, *k)) json_object_set(fields, *k, json_object_get(in, *k));
+    if (json_object_size(fields)) {
+        json_t *body = json_pack("{s:s, s:O}", "subject", subject, "fields", fields);
+        rc = journal_record(s, who, "private.fields", body, "kind:monitor", NULL, e);
+        json_decref(body);
+    }
+    json_decref(fields);
     return rc;
 }

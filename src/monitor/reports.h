@@ -5,7 +5,8 @@
  * fatalities, injured, civilian_targeting, notes) plus sources graded on NATO's Admiralty
  * scale (reliability A-F, credibility 1-6). It is checked whole before anything is
  * written, tagged with the zones that contain it, and journaled as `report.filed`, visible
- * to monitors, mediators and the filing organization only. */
+ * to monitors, mediators and the filing organization only. "evidence" lists the SHA-256
+ * of files uploaded before (evidence.h). */
 #ifndef TRUCE_MONITOR_REPORTS_H
 #define TRUCE_MONITOR_REPORTS_H
 
@@ -14,6 +15,17 @@
 #include "store/store.h"
 
 extern const jsx_field report_fields[];
+
+/* Fields that are private to monitors ("witnesses": [{name, contact?, statement?}] and
+ * "private": {...}, anything the filer marks private). They never enter the report's or
+ * incident's document: report_private() journals them apart, as `private.fields`, visible
+ * to monitors only (not mediators, not the filer's organization). NULL-terminated. */
+extern const char *const report_private_keys[];
+
+/* Journals the private fields of `in`, if it has any, for subject "report:N" or
+ * "incident:N". */
+int report_private(store *s, const journal_actor *who, const char *subject, const json_t *in,
+                   tr_err *e);
 
 /* Checks an allegation's fields (report_fields already matched) and returns the document
  * to record: a copy without the keys in `drop` (NULL-terminated, or NULL), tagged with its

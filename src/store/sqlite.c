@@ -166,6 +166,27 @@ static const char *const migrations[] = {
     "  incident INTEGER,"                 /* the incident it was merged into */
     "  doc TEXT NOT NULL,"                /* canonical JSON, ACLED field names */
     "  filed_at TEXT NOT NULL);",
+    /* 8: evidence files, private fields, incidents merged into others. Blobs are content,
+     * not a projection: named by their SHA-256 (which the journal's evidence.stored event
+     * carries), never changed or deleted, and kept by a rebuild. */
+    "CREATE TABLE evidence_blobs("
+    "  sha256 TEXT PRIMARY KEY,"
+    "  data BLOB NOT NULL);"
+    "CREATE TRIGGER evidence_blobs_no_update BEFORE UPDATE ON evidence_blobs"
+    "  BEGIN SELECT RAISE(ABORT, 'evidence is never changed'); END;"
+    "CREATE TRIGGER evidence_blobs_no_delete BEFORE DELETE ON evidence_blobs"
+    "  BEGIN SELECT RAISE(ABORT, 'evidence is never deleted'); END;"
+    "CREATE TABLE evidence("                /* who uploaded which file: a projection */
+    "  sha256 TEXT NOT NULL,"
+    "  org TEXT NOT NULL,"
+    "  media_type TEXT NOT NULL,"
+    "  size INTEGER NOT NULL,"
+    "  stored_at TEXT NOT NULL,"
+    "  PRIMARY KEY(sha256, org));"
+    "CREATE TABLE private_fields("          /* monitors-only fields of a report or incident */
+    "  subject TEXT PRIMARY KEY,"           /* report:N | incident:N */
+    "  doc TEXT NOT NULL);"
+    "ALTER TABLE incidents ADD COLUMN merged_into INTEGER;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -191,7 +212,8 @@ enum stmt_id {
     ST_TEXT_INSERT, ST_TEXT_NEXT, ST_TEXT_GET, ST_TEXT_SEND, ST_RESP_PUT, ST_RESP_LIST,
     ST_INC_UPSERT, ST_INC_COUNT, ST_INC_LIST, ST_INC_BY_STATUS, ST_INC_BY_TYPE, ST_INC_BY_DAY,
     ST_INC_BY_ACTOR, ST_INC_BY_ZONE, ST_REP_NEXT, ST_REP_INSERT, ST_REP_GET, ST_REP_MERGE,
-    ST_INC_NEXT, ST_INC_STATUS,
+    ST_INC_NEXT, ST_INC_STATUS, ST_INC_MERGE,
+    ST_BLOB_PUT, ST_BLOB_GET, ST_EVI_INSERT, ST_EVI_GET, ST_EVI_GET_ANY, ST_PRIV_PUT, ST_PRIV_GET,
     ST_NEG_STATE, ST_AGR_NEXT, ST_AGR_INSERT, ST_AGR_GET, ST_AGR_STATE, ST_SIG_PUT, ST_SIG_LIST,
     ST__COUNT
 };
@@ -302,6 +324,20 @@ static const char *const sql[ST__COUNT] = {
     [ST_REP_MERGE] = "UPDATE reports SET status = 'merged', incident = ? WHERE id = ?",
     [ST_INC_NEXT] = "SELECT coalesce(max(id), 0) + 1 FROM incidents",
     [ST_INC_STATUS] = "UPDATE incidents SET status = ?, updated_at = ? WHERE id = ?",
+    [ST_INC_MERGE] = "UPDATE incidents SET status = 'duplicate', merged_into = ?,"
+                     " updated_at = ? WHERE id = ?",
+    [ST_BLOB_PUT] = "INSERT INTO evidence_blobs(sha256, data) VALUES (?,?)"
+                    " ON CONFLICT(sha256) DO NOTHING",
+    [ST_BLOB_GET] = "SELECT data FROM evidence_blobs WHERE sha256 = ?",
+    [ST_EVI_INSERT] = "INSERT INTO evidence(sha256, org, media_type, size, stored_at)"
+                      " VALUES (?,?,?,?,?) ON CONFLICT(sha256, org) DO NOTHING",
+    [ST_EVI_GET] = "SELECT org, media_type, size, stored_at FROM evidence"
+                   " WHERE sha256 = ?1 AND org = ?2",
+    [ST_EVI_GET_ANY] = "SELECT org, media_type, size, stored_at FROM evidence"
+                       " WHERE sha256 = ?1 ORDER BY stored_at, org LIMIT 1",
+    [ST_PRIV_PUT] = "INSERT INTO private_fields(subject, doc) VALUES (?,?)"
+                    " ON CONFLICT(subject) DO UPDATE SET doc = excluded.doc",
+    [ST_PRIV_GET] = "SELECT doc FROM private_fields WHERE subject = ?",
     [ST_INC_BY_STATUS] = "SELECT status, count(*) FROM incidents WHERE" INC_WHERE
                          " GROUP BY 1 ORDER BY 1",
     [ST_INC_BY_TYPE] = "SELECT event_type, count(*) FROM incidents WHERE" INC_WHERE
@@ -315,7 +351,7 @@ static const char *const sql[ST__COUNT] = {
                         " GROUP BY 1 ORDER BY 2 DESC, 1",
     [ST_INC_BY_ZONE] = "SELECT z.value, count(*) FROM incidents, json_each(incidents.doc,"
                        " '$.zones') AS z WHERE" INC_WHERE " GROUP BY 1 ORDER BY 1",
-    [ST_INC_LIST] = "SELECT id, status, doc FROM incidents WHERE id > ?11 AND" INC_WHERE
+    [ST_INC_LIST] = "SELECT id, status, doc, merged_into FROM incidents WHERE id > ?11 AND" INC_WHERE
                     " ORDER BY id LIMIT ?12",
     [ST_NEG_STATE] = "UPDATE negotiations SET state = ? WHERE id = ?",
     [ST_AGR_NEXT] = "SELECT coalesce(max(id), 0) + 1 FROM agreements",
@@ -872,6 +908,7 @@ static int sq_checkpoint_scan(store *s, store_row_cb cb, void *cls, tr_err *e)
 static int sq_projections_clear(store *s, tr_err *e)
 {
     return exec_sql((sq *)s, "DELETE FROM reports; DELETE FROM incidents;"
+                             " DELETE FROM evidence; DELETE FROM private_fields;"
                              " DELETE FROM agreement_signatures; DELETE FROM agreements;"
                              " DELETE FROM negotiation_responses; DELETE FROM negotiation_texts;"
                              " DELETE FROM negotiation_profiles; DELETE FROM negotiations;"
@@ -1545,6 +1582,101 @@ static int sq_incident_status(store *s, int64_t id, const char *status, const ch
     return step_done(q, st, e);
 }
 
+static int sq_incident_merge(store *s, int64_t id, int64_t into, const char *when, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_INC_MERGE, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, into);
+    bind_text(st, 2, when);
+    sqlite3_bind_int64(st, 3, id);
+    return step_done(q, st, e);
+}
+
+static int sq_blob_put(store *s, const char *sha256, const void *data, size_t len, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_BLOB_PUT, e);
+    if (!st) return -1;
+    bind_text(st, 1, sha256);
+    sqlite3_bind_blob64(st, 2, len ? data : "", (sqlite3_uint64)len, SQLITE_STATIC);
+    return step_done(q, st, e);
+}
+
+static int sq_blob_get(store *s, const char *sha256, void **data, size_t *len, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_BLOB_GET, e);
+    int found;
+    *data = NULL;
+    *len = 0;
+    if (!st) return -1;
+    bind_text(st, 1, sha256);
+    if ((found = step_one(q, st, e)) != 1) return found;
+    *len = (size_t)sqlite3_column_bytes(st, 0);
+    *data = malloc(*len ? *len : 1);
+    if (!*data) abort();
+    if (*len) memcpy(*data, sqlite3_column_blob(st, 0), *len);
+    done(st);
+    return 1;
+}
+
+static int sq_evidence_insert(store *s, const store_evidence *ev, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_EVI_INSERT, e);
+    if (!st) return -1;
+    bind_text(st, 1, ev->sha256);
+    bind_text(st, 2, ev->org);
+    bind_text(st, 3, ev->media_type);
+    sqlite3_bind_int64(st, 4, ev->size);
+    bind_text(st, 5, ev->stored_at);
+    return step_done(q, st, e);
+}
+
+static int sq_evidence_get(store *s, const char *sha256, const char *org, store_evidence *out,
+                           tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, org ? ST_EVI_GET : ST_EVI_GET_ANY, e);
+    int found;
+    if (!st) return -1;
+    bind_text(st, 1, sha256);
+    if (org) bind_text(st, 2, org);
+    if ((found = step_one(q, st, e)) != 1) return found;
+    snprintf(out->sha256, sizeof out->sha256, "%s", sha256);
+    col_copy(out->org, sizeof out->org, st, 0);
+    col_copy(out->media_type, sizeof out->media_type, st, 1);
+    out->size = sqlite3_column_int64(st, 2);
+    col_copy(out->stored_at, sizeof out->stored_at, st, 3);
+    done(st);
+    return 1;
+}
+
+static int sq_private_put(store *s, const char *subject, const char *doc, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_PRIV_PUT, e);
+    if (!st) return -1;
+    bind_text(st, 1, subject);
+    bind_text(st, 2, doc);
+    return step_done(q, st, e);
+}
+
+static int sq_private_get(store *s, const char *subject, char **doc, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_PRIV_GET, e);
+    int found;
+    *doc = NULL;
+    if (!st) return -1;
+    bind_text(st, 1, subject);
+    if ((found = step_one(q, st, e)) != 1) return found;
+    *doc = strdup((const char *)sqlite3_column_text(st, 0));
+    done(st);
+    return 1;
+}
+
 static int64_t sq_incident_count(store *s, tr_err *e)
 {
     sq *q = (sq *)s;
@@ -1569,7 +1701,8 @@ static int sq_incident_list(store *s, const store_incident_filter *f, int64_t af
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         store_incident_row r = {sqlite3_column_int64(st, 0),
                                 (const char *)sqlite3_column_text(st, 1),
-                                (const char *)sqlite3_column_text(st, 2)};
+                                (const char *)sqlite3_column_text(st, 2),
+                                sqlite3_column_int64(st, 3)};
         if (cb(cls, &r)) {
             rc = SQLITE_DONE;
             break;
@@ -1755,6 +1888,13 @@ static const store_ops sqlite_ops = {
     .report_merge = sq_report_merge,
     .incident_next_id = sq_incident_next_id,
     .incident_status = sq_incident_status,
+    .incident_merge = sq_incident_merge,
+    .blob_put = sq_blob_put,
+    .blob_get = sq_blob_get,
+    .evidence_insert = sq_evidence_insert,
+    .evidence_get = sq_evidence_get,
+    .private_put = sq_private_put,
+    .private_get = sq_private_get,
     .agreement_next_id = sq_agreement_next_id,
     .agreement_insert = sq_agreement_insert,
     .agreement_get = sq_agreement_get,

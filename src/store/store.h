@@ -168,9 +168,18 @@ typedef struct store_report {
     int64_t incident;        /* merged into, or 0 */
 } store_report;
 
+typedef struct store_evidence {
+    char sha256[65];
+    char org[STORE_SLUG_MAX];
+    char media_type[128];
+    int64_t size;
+    char stored_at[32];
+} store_evidence;
+
 typedef struct store_incident_row {
     int64_t id;
     const char *status, *doc;
+    int64_t merged_into;     /* a duplicate's incident, or 0 */
 } store_incident_row;
 
 typedef struct store_stats {
@@ -294,6 +303,21 @@ typedef struct store_ops {
     int (*incident_next_id)(store *s, int64_t *id, tr_err *e);
     int (*incident_status)(store *s, int64_t id, const char *status, const char *when,
                            tr_err *e);
+    /* Marks incident id a duplicate merged into `into`. */
+    int (*incident_merge)(store *s, int64_t id, int64_t into, const char *when, tr_err *e);
+    /* Evidence files. Blobs are content named by their SHA-256 (lowercase hex): put keeps
+     * the first copy, they are never changed or deleted, and a rebuild keeps them. Who
+     * uploaded which (store_evidence) is a projection. Lookups: 1 found, 0 not, -1 error;
+     * *data is malloc'd. evidence_get with org NULL returns the first upload by anyone. */
+    int (*blob_put)(store *s, const char *sha256, const void *data, size_t len, tr_err *e);
+    int (*blob_get)(store *s, const char *sha256, void **data, size_t *len, tr_err *e);
+    int (*evidence_insert)(store *s, const store_evidence *ev, tr_err *e);
+    int (*evidence_get)(store *s, const char *sha256, const char *org, store_evidence *out,
+                        tr_err *e);
+    /* Private fields (monitors only) of a subject, "report:N" or "incident:N": a JSON
+     * object; put replaces. get: 1 found, 0 not, -1 error; *doc is malloc'd. */
+    int (*private_put)(store *s, const char *subject, const char *doc, tr_err *e);
+    int (*private_get)(store *s, const char *subject, char **doc, tr_err *e);
     /* Agreements and their signatures (rows: store_signature). */
     int (*agreement_next_id)(store *s, int64_t *id, tr_err *e);
     int (*agreement_insert)(store *s, int64_t id, int64_t negotiation, const char *doc,
