@@ -17,7 +17,9 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <ctype.h>
 #include <netinet/in.h>
+#include <sodium.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -1015,20 +1017,235 @@ static void the_verification_workflow(void **state)
     assert_int_equal(k, 4);
     th_resp_free(&r);
 
-    /* Rebuilt from the journal alone, reports and incidents come back the same. */
+    /* Rebuilt from the journal alone, reports, incidents (with the merge above), private
+     * fields and who uploaded which evidence come back the same. */
+#define TABLES                                                                                 \
+    "SELECT * FROM reports ORDER BY 1; SELECT * FROM incidents ORDER BY 1;"                     \
+    " SELECT * FROM evidence ORDER BY 1, 2; SELECT * FROM private_fields ORDER BY 1;"           \
+    " SELECT count(*) FROM private_fields; SELECT count(*) FROM evidence"
     char cmd[8192], copy[512];
     snprintf(copy, sizeof copy, "%s.copy", T.db);
     snprintf(cmd, sizeof cmd,
              "rm -f '%s' && sqlite3 '%s' \".backup '%s'\" && cp '%s.key' '%s.key' && "
-             "sqlite3 '%s' 'SELECT * FROM reports ORDER BY 1; SELECT * FROM incidents ORDER BY 1'"
-             " > '%s.before' && sqlite3 '%s' 'DELETE FROM reports; UPDATE incidents SET status = 0'",
+             "sqlite3 '%s' '" TABLES "' > '%s.before' && sqlite3 '%s' 'DELETE FROM reports;"
+             " DELETE FROM evidence; DELETE FROM private_fields; UPDATE incidents SET status = 0'",
              copy, T.db, copy, T.db, copy, copy, copy, copy);
     assert_int_equal(system(cmd), 0);
     assert_int_equal(th_truce(NULL, NULL, NULL, "rebuild --db '%s'", copy), 0);
     snprintf(cmd, sizeof cmd,
-             "sqlite3 '%s' 'SELECT * FROM reports ORDER BY 1; SELECT * FROM incidents ORDER BY 1'"
-             " | cmp -s - '%s.before'", copy, copy);
+             "sqlite3 '%s' '" TABLES "' | cmp -s - '%s.before'", copy, copy);
     assert_int_equal(system(cmd), 0);
+}
+
+/* ---- evidence, private fields, merges ------------------------------------------------ */
+
+/* A 1x1 PNG. */
+static const unsigned char PNG[] = {
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
+    0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f,
+    0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63, 0xf8,
+    0xcf, 0xc0, 0xf0, 0x1f, 0x00, 0x05, 0x00, 0x02, 0x01, 0xa5, 0xf9, 0xb5, 0xb5, 0x00, 0x00,
+    0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
+
+static long upload(const char *token, const void *data, size_t len, const char *ctype,
+                   const char *expect, th_resp *out)
+{
+    char ct[128], sha[128];
+    const char *headers[3] = {ct, NULL, NULL};
+    th_resp r;
+    snprintf(ct, sizeof ct, "Content-Type: %s", ctype);
+    if (expect) {
+        snprintf(sha, sizeof sha, "X-Content-SHA256: %s", expect);
+        headers[1] = sha;
+    }
+    assert_int_equal(th_http_with("POST", th_url(&T, "/api/v1/evidence"), token, data, len,
+                                  headers, &r), 0);
+    long status = r.status;
+    if (out)
+        *out = r;
+    else
+        th_resp_free(&r);
+    return status;
+}
+
+static void evidence_witnesses_and_merges(void **state)
+{
+    const char *wfp = th_login(&T, "wfp", "demo-wfp");
+    const char *un = th_login(&T, "un", "demo-un-monitor");
+    const char *usa = th_login(&T, "usa", "demo-usa");
+    const char *israel = th_login(&T, "israel", "demo-israel");
+    unsigned char digest[32];
+    char hash[65], path[160], body[4096];
+    th_resp r;
+    (void)state;
+    crypto_hash_sha256(digest, PNG, sizeof PNG);
+    sodium_bin2hex(hash, sizeof hash, digest, sizeof digest);
+
+    /* Bad uploads: each refused with a reason, nothing written. */
+    int64_t unchanged = th_journal_len(T.db);
+    static const char script[] = "#!/bin/sh\nrm -rf /\n";
+    assert_int_equal(upload(wfp, PNG, sizeof PNG, "image/jpeg", NULL, &r), 415);
+    assert_string_equal(th_code(&r), "evidence.type_mismatch");
+    assert_non_null(strstr(r.body, "image/png"));
+    th_resp_free(&r);
+    assert_int_equal(upload(wfp, script, strlen(script), "text/plain", NULL, &r), 415);
+    assert_string_equal(th_code(&r), "evidence.type_refused");
+    th_resp_free(&r);
+    assert_int_equal(upload(wfp, PNG, sizeof PNG, "image/png",
+                            "0000000000000000000000000000000000000000000000000000000000000000",
+                            &r), 400);
+    assert_string_equal(th_code(&r), "evidence.hash_mismatch");
+    assert_non_null(strstr(r.body, hash)); /* names the real hash */
+    th_resp_free(&r);
+    assert_int_equal(upload(wfp, PNG, sizeof PNG, "image/png", "not-a-hash", &r), 400);
+    assert_string_equal(th_code(&r), "request.invalid_header");
+    th_resp_free(&r);
+    assert_int_equal(upload(wfp, "", 0, "image/png", NULL, &r), 400);
+    assert_string_equal(th_code(&r), "evidence.empty");
+    th_resp_free(&r);
+    size_t big = 20u * 1024 * 1024 + 1;
+    char *huge = calloc(1, big);
+    assert_int_equal(upload(wfp, huge, big, "image/png", NULL, &r), 413);
+    assert_string_equal(th_code(&r), "request.too_large");
+    th_resp_free(&r);
+    free(huge);
+    assert_int_equal(upload(NULL, PNG, sizeof PNG, "image/png", NULL, NULL), 401);
+    assert_int_equal(th_journal_len(T.db), unchanged);
+
+    /* A good one, with the hash the uploader expects (in capitals: hex is hex). */
+    char upper[65];
+    for (int i = 0; i < 65; i++) upper[i] = (char)toupper((unsigned char)hash[i]);
+    assert_int_equal(upload(wfp, PNG, sizeof PNG, "image/png", upper, &r), 201);
+    assert_string_equal(json_string_value(json_object_get(r.json, "sha256")), hash);
+    assert_string_equal(json_string_value(json_object_get(r.json, "media_type")), "image/png");
+    assert_int_equal(json_integer_value(json_object_get(r.json, "size")), sizeof PNG);
+    assert_non_null(json_object_get(r.json, "receipt"));
+    th_resp_free(&r);
+    /* The same file again changes nothing. */
+    int64_t once = th_journal_len(T.db);
+    assert_int_equal(upload(wfp, PNG, sizeof PNG, "application/octet-stream", NULL, &r), 200);
+    assert_string_equal(json_string_value(json_object_get(r.json, "sha256")), hash);
+    th_resp_free(&r);
+    assert_int_equal(th_journal_len(T.db), once);
+    /* The uploader, monitors and mediators get it back byte for byte; a party does not. */
+    snprintf(path, sizeof path, "/api/v1/evidence/%s", hash);
+    const char *may[] = {wfp, un, usa};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(req("GET", path, may[i], NULL, &r), 200);
+        assert_int_equal(r.len, sizeof PNG);
+        assert_memory_equal(r.body, PNG, sizeof PNG);
+        char *ct = th_header(&r, "Content-Type");
+        assert_string_equal(ct, "image/png");
+        free(ct);
+        th_resp_free(&r);
+    }
+    assert_int_equal(req("GET", path, israel, NULL, &r), 404);
+    assert_string_equal(th_code(&r), "evidence.not_found");
+    th_resp_free(&r);
+    assert_int_equal(req("GET", "/api/v1/evidence/XYZ", un, NULL, NULL), 400);
+
+    /* A report cites it and names a witness: the witness is for monitors only. */
+    const char *fields =
+        "\"event_date\":\"2025-02-04\",\"time_precision\":1,\"event_type\":\"Explosions/Remote "
+        "violence\",\"sub_event_type\":\"Shelling/artillery/missile attack\",\"actor1\":"
+        "\"Unidentified Armed Group (Palestine)\",\"latitude\":31.4167,\"longitude\":34.35,"
+        "\"geo_precision\":1,\"location\":\"Deir al-Balah\"";
+    unchanged = th_journal_len(T.db);
+    snprintf(body, sizeof body, "{%s,\"evidence\":[\"%064d\"]}", fields, 7);
+    assert_int_equal(req("POST", "/api/v1/reports", wfp, body, &r), 400);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(
+                            r.json, "error"), "detail"), "field")), "evidence");
+    th_resp_free(&r);
+    snprintf(body, sizeof body, "{%s,\"evidence\":[\"abc\"]}", fields);
+    assert_int_equal(req("POST", "/api/v1/reports", wfp, body, NULL), 400);
+    snprintf(body, sizeof body, "{%s,\"witnesses\":[{\"contact\":\"+970\"}]}", fields);
+    assert_int_equal(req("POST", "/api/v1/reports", wfp, body, NULL), 400);
+    assert_int_equal(th_journal_len(T.db), unchanged);
+    snprintf(body, sizeof body,
+             "{%s,\"evidence\":[\"%s\"],\"witnesses\":[{\"name\":\"Witness Quassem\","
+             "\"contact\":\"+970 59 000 0000\",\"statement\":\"Two shells at dawn\"}],"
+             "\"private\":{\"source_identity\":\"Nurse at Al-Aqsa hospital\"}}",
+             fields, hash);
+    assert_int_equal(req("POST", "/api/v1/reports", wfp, body, &r), 201);
+    json_int_t report = json_integer_value(json_object_get(r.json, "id"));
+    assert_string_equal(json_string_value(json_array_get(json_object_get(r.json, "evidence"), 0)),
+                        hash);
+    assert_null(strstr(r.body, "Quassem"));
+    th_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/reports/%lld", (long long)report);
+    assert_int_equal(req("GET", path, un, NULL, &r), 200);
+    json_t *w = json_array_get(json_object_get(r.json, "witnesses"), 0);
+    assert_string_equal(json_string_value(json_object_get(w, "name")), "Witness Quassem");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(r.json, "private"),
+                                                          "source_identity")),
+                        "Nurse at Al-Aqsa hospital");
+    th_resp_free(&r);
+    const char *not_monitors[] = {wfp, usa};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(req("GET", path, not_monitors[i], NULL, &r), 200);
+        assert_null(strstr(r.body, "Quassem"));
+        assert_null(strstr(r.body, "Al-Aqsa hospital"));
+        th_resp_free(&r);
+    }
+    /* Nor does the journal show them to anyone but monitors. */
+    char jpath[96];
+    snprintf(jpath, sizeof jpath, "/api/v1/journal?after=%lld", (long long)unchanged);
+    const char *readers[] = {NULL, wfp, usa, israel};
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(req("GET", jpath, readers[i], NULL, &r), 200);
+        assert_null(strstr(r.body, "Quassem"));
+        th_resp_free(&r);
+    }
+    assert_int_equal(req("GET", jpath, un, NULL, &r), 200);
+    assert_non_null(strstr(r.body, "Quassem"));
+    th_resp_free(&r);
+
+    /* Two incidents of the same strike: the second is merged into the first. */
+    json_int_t a, b;
+    assert_int_equal(req("POST", "/api/v1/incidents", un, body, &r), 201);
+    a = json_integer_value(json_object_get(r.json, "id"));
+    assert_non_null(strstr(r.body, "Quassem")); /* the monitor sees the witness */
+    th_resp_free(&r);
+    snprintf(body, sizeof body, "{%s}", fields);
+    assert_int_equal(req("POST", "/api/v1/incidents", un, body, &r), 201);
+    b = json_integer_value(json_object_get(r.json, "id"));
+    th_resp_free(&r);
+    char mpath[96], mbody[256], bpath[96], tpath[96];
+    snprintf(mpath, sizeof mpath, "/api/v1/incidents/%lld/merge", (long long)b);
+    snprintf(bpath, sizeof bpath, "/api/v1/incidents/%lld", (long long)b);
+    snprintf(tpath, sizeof tpath, "/api/v1/incidents/%lld/transitions", (long long)b);
+    unchanged = th_journal_len(T.db);
+    snprintf(mbody, sizeof mbody, "{\"into\":%lld,\"reason\":\"same strike\"}", (long long)b);
+    assert_int_equal(req("POST", mpath, un, mbody, &r), 400); /* into itself */
+    assert_string_equal(th_code(&r), "request.invalid_field");
+    th_resp_free(&r);
+    assert_int_equal(req("POST", mpath, un, "{\"into\":999999,\"reason\":\"x\"}", NULL), 400);
+    assert_int_equal(req("POST", mpath, un, "{\"into\":1}", NULL), 400);
+    assert_int_equal(req("POST", tpath, un, "{\"to\":\"duplicate\",\"reason\":\"x\"}", &r), 409);
+    assert_string_equal(th_code(&r), "incident.use_merge");
+    th_resp_free(&r);
+    snprintf(mbody, sizeof mbody, "{\"into\":%lld,\"reason\":\"same strike\"}", (long long)a);
+    assert_int_equal(req("POST", mpath, usa, mbody, NULL), 403);
+    assert_int_equal(th_journal_len(T.db), unchanged);
+    assert_int_equal(req("POST", mpath, un, mbody, &r), 200);
+    assert_string_equal(json_string_value(json_object_get(r.json, "status")), "duplicate");
+    assert_int_equal(json_integer_value(json_object_get(r.json, "merged_into")), a);
+    assert_non_null(json_object_get(r.json, "receipt"));
+    th_resp_free(&r);
+    assert_int_equal(req("GET", bpath, un, NULL, &r), 200);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "merged_into")), a);
+    th_resp_free(&r);
+    /* A duplicate is final, and nothing merges into one. */
+    unchanged = th_journal_len(T.db);
+    assert_int_equal(req("POST", mpath, un, mbody, &r), 409);
+    assert_non_null(strstr(r.body, "allowed: none"));
+    th_resp_free(&r);
+    snprintf(mpath, sizeof mpath, "/api/v1/incidents/%lld/merge", (long long)a);
+    snprintf(mbody, sizeof mbody, "{\"into\":%lld,\"reason\":\"x\"}", (long long)b);
+    assert_int_equal(req("POST", mpath, un, mbody, &r), 400);
+    assert_non_null(strstr(r.body, "is itself a duplicate"));
+    th_resp_free(&r);
+    assert_int_equal(th_journal_len(T.db), unchanged);
 }
 
 /* ---- concurrency ------------------------------------------------------------------- */
@@ -1150,6 +1367,7 @@ int main(void)
         cmocka_unit_test(public_reads),
         cmocka_unit_test(zones_are_drawn_and_checked),
         cmocka_unit_test(reports_are_checked_and_private),
+        cmocka_unit_test(evidence_witnesses_and_merges),
         cmocka_unit_test(the_verification_workflow),
         cmocka_unit_test(concurrent_writes_all_land),
         cmocka_unit_test(slow_clients_are_cut_off),

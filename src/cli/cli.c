@@ -71,21 +71,27 @@ static const struct {
     const char *text;
 } helps[] = {
     {"serve", "usage: truce serve [--db PATH] [--listen ADDR:PORT] [--threads N]\n"
-              "                   [--max-body BYTES] [--no-access-log]\n"
+              "                   [--max-body BYTES] [--max-upload BYTES] [--public-grid DEG]\n"
+              "                   [--no-access-log]\n"
               "Serves the JSON API for the database at PATH until interrupted (Ctrl-C).\n"
               "  --db PATH          database (default ./truce.db, or $TRUCE_DB)\n"
               "  --listen ADDR:PORT where to listen (default 127.0.0.1:8080, or $TRUCE_LISTEN)\n"
               "  --threads N        request threads (default: one per processor)\n"
               "  --max-body BYTES   largest request body (default 1048576)\n"
+              "  --max-upload BYTES largest evidence file or CSV import (default 20971520)\n"
+              "  --public-grid DEG  coarsen incident locations to a grid of DEG degrees for\n"
+              "                     all but monitors, mediators and administrators (0.01 is\n"
+              "                     about 1.1 km; default 0, exact; or $TRUCE_PUBLIC_GRID)\n"
               "  --no-access-log    do not log one line per request\n"},
     {"demo", "usage: truce demo [--db PATH] [--listen ADDR:PORT] [--force] [--scenario DIR]\n"
-             "                  [--no-serve]\n"
+             "                  [--no-serve] [--public-grid DEG]\n"
              "Builds a fresh database from the demo scenario (scenarios/gaza-2025), prints the\n"
              "URL, the demo logins and a curl example, and serves it.\n"
              "  --db PATH          database to create (default ./truce.db, or $TRUCE_DB)\n"
              "  --force            replace the database if it exists\n"
              "  --scenario DIR     another scenario directory\n"
-             "  --no-serve         build the database and stop\n"},
+             "  --no-serve         build the database and stop\n"
+             "  --public-grid DEG  coarsen public incident locations (default 0.01, as serve)\n"},
     {"init", "usage: truce init [--db PATH] [--name NAME] [--origin ORIGIN]\n"
              "Creates an empty truce database and its log key PATH.key (Ed25519, mode 0600).\n"
              "Add organizations with 'truce org add' and users with 'truce user add'.\n"

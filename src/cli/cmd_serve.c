@@ -61,12 +61,26 @@ static int parse_size(const char *s, size_t *out)
     return 0;
 }
 
+/* Degrees from 0 (exact) to 1. */
+static int parse_grid(const char *s, double *out)
+{
+    char *end;
+    double v;
+    if (!s) return 0;
+    v = strtod(s, &end);
+    if (*end || end == s || !(v >= 0 && v <= 1)) return -1;
+    *out = v;
+    return 0;
+}
+
 int cmd_serve(int argc, char **argv)
 {
     cli_opt opts[] = {{"db", 1, "TRUCE_DB", "truce.db", NULL},
                       {"listen", 1, "TRUCE_LISTEN", "127.0.0.1:8080", NULL},
                       {"threads", 1, NULL, NULL, NULL},
                       {"max-body", 1, NULL, NULL, NULL},
+                      {"max-upload", 1, NULL, NULL, NULL},
+                      {"public-grid", 1, "TRUCE_PUBLIC_GRID", NULL, NULL},
                       {"no-access-log", 0, NULL, NULL, NULL},
                       {0}};
     char *pos[1];
@@ -87,6 +101,10 @@ int cmd_serve(int argc, char **argv)
     cfg.threads = (unsigned)threads;
     if (parse_size(cli_get(opts, "max-body"), &cfg.max_body))
         return cli_usage_error("serve", "--max-body must be a positive number of bytes");
+    if (parse_size(cli_get(opts, "max-upload"), &cfg.max_upload))
+        return cli_usage_error("serve", "--max-upload must be a positive number of bytes");
+    if (parse_grid(cli_get(opts, "public-grid"), &cfg.public_grid))
+        return cli_usage_error("serve", "--public-grid must be degrees from 0 to 1, e.g. 0.01");
     if (cli_get(opts, "no-access-log")) log_set_access(0);
     if (stat(cfg.db_path, &sb) != 0) {
         fprintf(stderr, "truce: no database at %s; create one with 'truce init' or 'truce "
@@ -115,6 +133,7 @@ int cmd_demo(int argc, char **argv)
                       {"force", 0, NULL, NULL, NULL},
                       {"scenario", 1, "TRUCE_SCENARIO", TRUCE_SCENARIO_DIR, NULL},
                       {"no-serve", 0, NULL, NULL, NULL},
+                      {"public-grid", 1, "TRUCE_PUBLIC_GRID", "0.01", NULL},
                       {"no-access-log", 0, NULL, NULL, NULL},
                       {0}};
     char *pos[1];
@@ -130,6 +149,9 @@ int cmd_demo(int argc, char **argv)
         fputs(cli_help("demo"), stdout);
         return CLI_OK;
     }
+    double grid = 0;
+    if (parse_grid(cli_get(opts, "public-grid"), &grid))
+        return cli_usage_error("demo", "--public-grid must be degrees from 0 to 1, e.g. 0.01");
     db = cli_get(opts, "db");
     if (stat(db, &sb) == 0) {
         if (!cli_get(opts, "force")) {
@@ -185,7 +207,7 @@ int cmd_demo(int argc, char **argv)
         return CLI_OK;
     }
     if (cli_get(opts, "no-access-log")) log_set_access(0);
-    http_config cfg = {.db_path = db, .listen = listen};
+    http_config cfg = {.db_path = db, .listen = listen, .public_grid = grid};
     rc = serve_until_signal(&cfg, b.p);
     buf_free(&b);
     return rc;

@@ -127,5 +127,7 @@ int evidence_store(store *s, const journal_actor *who, const char *org, const vo
     json_decref(body);
     if (rc) return -1;
     *created = 1;
-    return s->ops->evidence_get(s, ev->sha256, org, ev, e) == 1 ? 0 : -1;
+    char hash[65];
+    memcpy(hash, ev->sha256, sizeof hash);
+    return s->ops->evidence_get(s, hash, org, ev, e) == 1 ? 0 : -1;
 }

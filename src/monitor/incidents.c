@@ -168,15 +168,18 @@ int incident_open(store *s, const journal_actor *who, const json_t *in, int64_t 
         json_decref(doc);
         return -1;
     }
+    char subject[48]; /* private fields first: the receipt is for the last event */
+    snprintf(subject, sizeof subject, "incident:%lld", (long long)*id);
+    if (report_private(s, who, subject, in, e)) {
+        json_decref(doc);
+        return -1;
+    }
     body = json_pack("{s:I, s:o, s:s, s:s, s:o}", "id", (json_int_t)*id, "incident", doc,
                      "status", "reported", "provenance", "monitor", "reports",
                      reports ? json_deep_copy(reports) : json_array());
     rc = journal_record(s, who, "incident.opened", body, "kind:monitor kind:mediator", NULL, e);
     json_decref(body);
-    if (rc) return -1;
-    char subject[48];
-    snprintf(subject, sizeof subject, "incident:%lld", (long long)*id);
-    return report_private(s, who, subject, in, e);
+    return rc;
 }
 
 static int conflict(tr_err *e, const char *status, const char *to)

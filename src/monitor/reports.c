@@ -203,6 +203,13 @@ int report_file(store *s, const journal_actor *who, const char *org, const json_
         json_decref(doc);
         return -1;
     }
+    /* The private fields first: a write's receipt is for its last event, which must be
+     * one the filer may read. */
+    snprintf(vis, sizeof vis, "report:%lld", (long long)*id);
+    if (report_private(s, who, vis, in, e)) {
+        json_decref(doc);
+        return -1;
+    }
     body = json_pack("{s:I, s:s, s:o}", "report", (json_int_t)*id, "org", org, "doc", doc);
     if (strcmp(org, REPORT_PUBLIC) == 0)
         snprintf(vis, sizeof vis, "kind:monitor kind:mediator");
@@ -210,9 +217,7 @@ int report_file(store *s, const journal_actor *who, const char *org, const json_
         snprintf(vis, sizeof vis, "kind:monitor kind:mediator org:%s", org);
     rc = journal_record(s, who, "report.filed", body, vis, NULL, e);
     json_decref(body);
-    if (rc) return -1;
-    snprintf(vis, sizeof vis, "report:%lld", (long long)*id);
-    return report_private(s, who, vis, in, e);
+    return rc;
 }
 
 int report_private(store *s, const journal_actor *who, const char *subject, const json_t *in,
