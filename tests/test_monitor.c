@@ -15,6 +15,7 @@
 #include "monitor/zindex.h"
 #include "monitor/zones.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +159,157 @@ static void broken_files_import_nothing(void **state)
     json_decref(res.rejects);
     buf_free(&b);
     assert_int_equal(th_journal_len(db), before);
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    *len = (size_t)ftell(f);
+    rewind(f);
+    char *p = malloc(*len + 1);
+    assert_int_equal(fread(p, 1, *len, f), *len);
+    p[*len] = 0;
+    fclose(f);
+    return p;
+}
+
+static long post_csv(th_server *t, const char *query, const char *token, const char *body,
+                     size_t len, const char *ctype, th_resp *out)
+{
+    char url[256];
+    snprintf(url, sizeof url, "/api/v1/imports/acled%s", query);
+    assert_int_equal(th_http("POST", th_url(t, url), token, body, len, ctype, out), 0);
+    return out->status;
+}
+
+/* The centre of v's cell on a grid of g degrees, as the server computes it. */
+static double cell_centre(double v, double g)
+{
+    return round((floor(v / g) + 0.5) * g * 1e6) / 1e6;
+}
+
+/* POST /imports/acled does what `truce import acled` does; and on a deployment with a public
+ * grid, everyone but monitors and mediators sees locations on the grid only. */
+static void import_over_http_and_coarse_public_locations(void **state)
+{
+    th_server t;
+    th_resp r;
+    char path[1024];
+    size_t len;
+    const double grid = 0.05;
+    http_config cfg = {.public_grid = grid};
+    (void)state;
+    th_server_start(&t, &cfg);
+    const char *un = th_login(&t, "un", "demo-un-monitor");
+    const char *wfp = th_login(&t, "wfp", "demo-wfp");
+    snprintf(path, sizeof path, "%s/acled/gaza_war_events.csv", getenv("TRUCE_DATA"));
+    char *csv = slurp(path, &len);
+
+    /* Refusals, each writing nothing. */
+    int64_t before = th_journal_len(t.db);
+    assert_int_equal(post_csv(&t, "", NULL, csv, len, "text/csv", &r), 401);
+    th_resp_free(&r);
+    assert_int_equal(post_csv(&t, "", wfp, csv, len, "text/csv", &r), 403);
+    th_resp_free(&r);
+    assert_int_equal(post_csv(&t, "", un, csv, len, "application/json", &r), 415);
+    th_resp_free(&r);
+    assert_int_equal(post_csv(&t, "?status=maybe", un, csv, len, "text/csv", &r), 400);
+    assert_string_equal(th_code(&r), "request.invalid_param");
+    th_resp_free(&r);
+    assert_int_equal(post_csv(&t, "?outside_zones=never", un, csv, len, "text/csv", &r), 400);
+    th_resp_free(&r);
+    static const char broken[] = "event_id_cnty;event_date;time_precision\nX;1;1\n";
+    assert_int_equal(post_csv(&t, "", un, broken, strlen(broken), "text/csv", &r), 400);
+    assert_string_equal(th_code(&r), "acled.bad_header");
+    th_resp_free(&r);
+    assert_int_equal(th_journal_len(t.db), before);
+
+    /* The real export: all of it, a receipt; again, the same incidents updated. */
+    assert_int_equal(post_csv(&t, "", un, csv, len, "text/csv; charset=utf-8", &r), 200);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "imported")), 5338);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "rejected")), 0);
+    assert_non_null(json_object_get(r.json, "receipt"));
+    th_resp_free(&r);
+    assert_int_equal(th_journal_len(t.db), before + 5338);
+    assert_int_equal(post_csv(&t, "", un, csv, len, "text/csv", &r), 200);
+    th_resp_free(&r);
+    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents/stats"), un, NULL, 0, NULL, &r),
+                     0);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "total")), 5338);
+    th_resp_free(&r);
+    /* Bad rows are listed by line and column; the rest are kept. */
+    buf b = BUF_INIT;
+    buf_puts(&b, HEADER);
+    buf_puts(&b, "H1,20-Jan-25,2025,1,x,Battles,Armed clash,A,,X,B,,Y,,,275,ME,P,G,R,,R,31.2,"
+                 "34.2,1,S,N,n,0,,1\n");
+    buf_puts(&b, "H2,20-Jan-25,2025,1,x,Battles,Air/drone strike,A,,X,B,,Y,,,275,ME,P,G,R,,R,"
+                 "31.2,34.2,1,S,N,n,0,,1\n");
+    assert_int_equal(post_csv(&t, "?status=reported", un, b.p, b.len, "text/csv", &r), 200);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "imported")), 1);
+    json_t *rej = json_array_get(json_object_get(r.json, "rejects"), 0);
+    assert_int_equal(json_integer_value(json_object_get(rej, "line")), 3);
+    assert_string_equal(json_string_value(json_object_get(rej, "column")), "sub_event_type");
+    th_resp_free(&r);
+    buf_free(&b);
+
+    /* Incident 1 as a monitor (exact) and as the public (its cell's centre). */
+    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents/1"), un, NULL, 0, NULL, &r), 0);
+    double lat = json_number_value(json_object_get(r.json, "latitude"));
+    double lon = json_number_value(json_object_get(r.json, "longitude"));
+    assert_null(json_object_get(r.json, "coarsened_to"));
+    th_resp_free(&r);
+    assert_true(fabs(cell_centre(lat, grid) - lat) > 1e-4); /* else the test shows nothing */
+    const char *viewers[] = {NULL, wfp};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents/1"), viewers[i], NULL, 0,
+                                 NULL, &r), 0);
+        assert_true(json_number_value(json_object_get(r.json, "latitude")) ==
+                    cell_centre(lat, grid));
+        assert_true(json_number_value(json_object_get(r.json, "longitude")) ==
+                    cell_centre(lon, grid));
+        assert_true(json_number_value(json_object_get(r.json, "coarsened_to")) == grid);
+        th_resp_free(&r);
+    }
+    /* Lists, GeoJSON and CSV alike: no exact coordinate of incident 1 reaches the public. */
+    char exact[64];
+    snprintf(exact, sizeof exact, "%.4f", lat);
+    const char *urls[] = {"/api/v1/incidents?limit=5", "/api/v1/incidents.geojson",
+                          "/api/v1/incidents.csv"};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(th_http("GET", th_url(&t, urls[i]), NULL, NULL, 0, NULL, &r), 0);
+        assert_int_equal(r.status, 200);
+        assert_null(strstr(r.body, exact));
+        th_resp_free(&r);
+    }
+    /* A box probe learns the cell, never the point: a tiny box around the exact place
+     * that misses the cell's centre finds nothing for the public... */
+    char url[256];
+    snprintf(url, sizeof url, "/api/v1/incidents/stats?bbox=%.6f,%.6f,%.6f,%.6f", lon - 1e-4,
+             lat - 1e-4, lon + 1e-4, lat + 1e-4);
+    assert_int_equal(th_http("GET", th_url(&t, url), un, NULL, 0, NULL, &r), 0);
+    assert_true(json_integer_value(json_object_get(r.json, "total")) >= 1);
+    th_resp_free(&r);
+    assert_int_equal(th_http("GET", th_url(&t, url), NULL, NULL, 0, NULL, &r), 0);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "total")), 0);
+    th_resp_free(&r);
+    /* ...and a tiny box around the centre finds exactly the cell's verified incidents. */
+    double clat = cell_centre(lat, grid), clon = cell_centre(lon, grid);
+    snprintf(url, sizeof url, "/api/v1/incidents/stats?bbox=%.6f,%.6f,%.6f,%.6f", clon - 1e-4,
+             clat - 1e-4, clon + 1e-4, clat + 1e-4);
+    assert_int_equal(th_http("GET", th_url(&t, url), NULL, NULL, 0, NULL, &r), 0);
+    json_int_t public_count = json_integer_value(json_object_get(r.json, "total"));
+    th_resp_free(&r);
+    snprintf(url, sizeof url,
+             "/api/v1/incidents/stats?status=verified&bbox=%.9f,%.9f,%.9f,%.9f",
+             clon - grid / 2, clat - grid / 2, clon + grid / 2 - 1e-9, clat + grid / 2 - 1e-9);
+    assert_int_equal(th_http("GET", th_url(&t, url), un, NULL, 0, NULL, &r), 0);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "total")), public_count);
+    assert_true(public_count >= 1);
+    th_resp_free(&r);
+    free(csv);
+    th_server_stop(&t);
 }
 
 static void the_command_line(void **state)
@@ -597,6 +749,7 @@ int main(void)
         cmocka_unit_test(broken_files_import_nothing),
         cmocka_unit_test(the_command_line),
         cmocka_unit_test(incidents_over_http),
+        cmocka_unit_test(import_over_http_and_coarse_public_locations),
         cmocka_unit_test(exports_round_trip),
         cmocka_unit_test(zones_contain_what_they_should),
     };
