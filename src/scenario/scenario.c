@@ -250,7 +250,14 @@ static int play_sample(store *s, const json_t *sample, tr_err *e)
         if (!c.signed_in)
             return err_set(e, 400, "scenario.bad_script", NULL, "no organization '%s'",
                            jsx_str(mv, "by", ""));
-        if (strcmp(jsx_str(mv, "to", ""), "disputed") == 0) {
+        if (strcmp(jsx_str(mv, "to", ""), "duplicate") == 0) {
+            json_t *t = json_deep_copy(mv);
+            json_object_del(t, "by");
+            json_object_del(t, "to");
+            rc = jsx_check(t, merge_fields, "monitoring.moves", e) ||
+                 incident_merge(s, &w, id, t, e);
+            json_decref(t);
+        } else if (strcmp(jsx_str(mv, "to", ""), "disputed") == 0) {
             json_t *d = json_pack("{s:s}", "reason", jsx_str(mv, "reason", ""));
             rc = jsx_check(d, dispute_fields, "monitoring.moves", e) ||
                  incident_dispute(s, &w, c.org, id, d, e);
