@@ -96,8 +96,7 @@ int incident_read(store *s, int64_t id, char status[32], char **doc, int64_t *me
     return 1;
 }
 
-/* The centre of the grid cell holding v, to a millionth of a degree. */
-static double snap(double v, double grid)
+double incident_snap(double v, double grid)
 {
     return round((floor(v / grid) + 0.5) * grid * 1e6) / 1e6;
 }
@@ -105,8 +104,8 @@ static double snap(double v, double grid)
 void incident_coarsen(json_t *doc, double grid)
 {
     if (!(grid > 0)) return;
-    json_object_set_new(doc, "latitude", json_real(snap(jsx_num(doc, "latitude", 0), grid)));
-    json_object_set_new(doc, "longitude", json_real(snap(jsx_num(doc, "longitude", 0), grid)));
+    json_object_set_new(doc, "latitude", json_real(incident_snap(jsx_num(doc, "latitude", 0), grid)));
+    json_object_set_new(doc, "longitude", json_real(incident_snap(jsx_num(doc, "longitude", 0), grid)));
     json_object_set_new(doc, "coarsened_to", json_real(grid));
 }
 

@@ -59,6 +59,8 @@ int incident_status_public(const char *status);
  * widens or narrows the box to whole cells: an incident is in it when its cell's centre
  * is. grid <= 0: nothing is changed. */
 void incident_coarsen(json_t *doc, double grid);
+/* The centre of the grid cell holding coordinate v, to a millionth of a degree. */
+double incident_snap(double v, double grid);
 void incident_grid_bbox(store_incident_filter *f, double grid);
 
 /* Reads an incident's status and document (and, when merged_into is not NULL, the incident

@@ -16,6 +16,7 @@
  * Statements. Every statement is prepared once per connection, on first use, with
  * SQLITE_PREPARE_PERSISTENT, then reset and reused (see stmt()). */
 #include "store/store.h"
+#include "core/buf.h"
 
 #include "core/util.h"
 #include "store/tree_cache.h"
@@ -351,7 +352,8 @@ static const char *const sql[ST__COUNT] = {
                         " GROUP BY 1 ORDER BY 2 DESC, 1",
     [ST_INC_BY_ZONE] = "SELECT z.value, count(*) FROM incidents, json_each(incidents.doc,"
                        " '$.zones') AS z WHERE" INC_WHERE " GROUP BY 1 ORDER BY 1",
-    [ST_INC_LIST] = "SELECT id, status, doc, merged_into FROM incidents WHERE id > ?11 AND" INC_WHERE
+    [ST_INC_LIST] = "SELECT id, status, doc, merged_into, latitude, longitude FROM incidents"
+                    " WHERE id > ?11 AND" INC_WHERE
                     " ORDER BY id LIMIT ?12",
     [ST_NEG_STATE] = "UPDATE negotiations SET state = ? WHERE id = ?",
     [ST_AGR_NEXT] = "SELECT coalesce(max(id), 0) + 1 FROM agreements",
@@ -1702,7 +1704,8 @@ static int sq_incident_list(store *s, const store_incident_filter *f, int64_t af
         store_incident_row r = {sqlite3_column_int64(st, 0),
                                 (const char *)sqlite3_column_text(st, 1),
                                 (const char *)sqlite3_column_text(st, 2),
-                                sqlite3_column_int64(st, 3)};
+                                sqlite3_column_int64(st, 3), sqlite3_column_double(st, 4),
+                                sqlite3_column_double(st, 5)};
         if (cb(cls, &r)) {
             rc = SQLITE_DONE;
             break;
@@ -1710,6 +1713,70 @@ static int sq_incident_list(store *s, const store_incident_filter *f, int64_t af
     }
     done(st);
     return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
+}
+
+/* The statement text is built per call from the paths (they are bound, not spliced, but
+ * their number and the "[*].key" form shape the SQL). */
+static int sq_incident_columns(store *s, const store_incident_filter *f, int64_t after,
+                               int64_t limit, const char *const *paths, size_t n,
+                               store_row_cb cb, void *cls, tr_err *e)
+{
+    sq *q = (sq *)s;
+    buf text = BUF_INIT;
+    sqlite3_stmt *st;
+    store_value vals[64];
+    int rc;
+    if (n > 64) return err_set(e, 500, "store.too_many_columns", NULL, "at most 64 columns");
+    buf_puts(&text, "SELECT id, status, latitude, longitude");
+    for (size_t i = 0; i < n; i++) {
+        const char *star = strstr(paths[i], "[*].");
+        if (star)
+            buf_printf(&text, ", (SELECT group_concat(json_extract(value, '$.' || ?%zu), '; ')"
+                              " FROM json_each(doc, substr(?%zu, 1, %zu)))",
+                       13 + 2 * i + 1, 13 + 2 * i, (size_t)(star - paths[i]));
+        else
+            buf_printf(&text, ", json_extract(doc, ?%zu)", 13 + 2 * i);
+    }
+    buf_puts(&text, " FROM incidents WHERE id > ?11 AND" INC_WHERE " ORDER BY id LIMIT ?12");
+    rc = sqlite3_prepare_v2(q->db, text.p, (int)text.len, &st, NULL);
+    buf_free(&text);
+    if (rc != SQLITE_OK) return fail(q, rc, e);
+    bind_incident_filter(st, f);
+    sqlite3_bind_int64(st, 11, after);
+    sqlite3_bind_int64(st, 12, limit);
+    for (size_t i = 0; i < n; i++) {
+        const char *star = strstr(paths[i], "[*].");
+        sqlite3_bind_text(st, (int)(13 + 2 * i), paths[i], -1, SQLITE_STATIC);
+        if (star) sqlite3_bind_text(st, (int)(13 + 2 * i + 1), star + 4, -1, SQLITE_STATIC);
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        for (size_t i = 0; i < n; i++) {
+            int c = (int)i + 4;
+            store_value *v = &vals[i];
+            memset(v, 0, sizeof *v);
+            switch (sqlite3_column_type(st, c)) {
+            case SQLITE_INTEGER: v->type = STORE_INT; v->i = sqlite3_column_int64(st, c); break;
+            case SQLITE_FLOAT: v->type = STORE_REAL; v->d = sqlite3_column_double(st, c); break;
+            case SQLITE_TEXT:
+                v->type = STORE_TEXT;
+                v->text = (const char *)sqlite3_column_text(st, c);
+                v->len = (size_t)sqlite3_column_bytes(st, c);
+                break;
+            default: v->type = STORE_NULL;
+            }
+        }
+        store_incident_cols row = {sqlite3_column_int64(st, 0),
+                                   (const char *)sqlite3_column_text(st, 1),
+                                   sqlite3_column_double(st, 2), sqlite3_column_double(st, 3),
+                                   vals, n};
+        if (cb(cls, &row)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    int step = rc;
+    sqlite3_finalize(st);
+    return step == SQLITE_DONE ? 0 : fail(q, step, e);
 }
 
 static int sq_negotiation_state(store *s, int64_t id, const char *state, tr_err *e)
@@ -1881,6 +1948,7 @@ static const store_ops sqlite_ops = {
     .incident_upsert = sq_incident_upsert,
     .incident_count = sq_incident_count,
     .incident_list = sq_incident_list,
+    .incident_columns = sq_incident_columns,
     .incident_counts = sq_incident_counts,
     .report_next_id = sq_report_next_id,
     .report_insert = sq_report_insert,

@@ -180,7 +180,25 @@ typedef struct store_incident_row {
     int64_t id;
     const char *status, *doc;
     int64_t merged_into;     /* a duplicate's incident, or 0 */
+    double latitude, longitude;
 } store_incident_row;
+
+/* A value read out of a document. */
+typedef struct store_value {
+    enum { STORE_NULL, STORE_INT, STORE_REAL, STORE_TEXT } type;
+    int64_t i;
+    double d;
+    const char *text;        /* STORE_TEXT: UTF-8, len bytes (arrays and objects as JSON) */
+    size_t len;
+} store_value;
+
+typedef struct store_incident_cols {
+    int64_t id;
+    const char *status;
+    double latitude, longitude;
+    const store_value *v;    /* one per path asked for */
+    size_t n;
+} store_incident_cols;
 
 typedef struct store_stats {
     int64_t journal_length;       /* Number of journal events. */
@@ -292,6 +310,13 @@ typedef struct store_ops {
                          store_row_cb cb, void *cls, tr_err *e);
     /* Counts of the filtered incidents by one dimension (rows: store_count). By actor, an
      * incident counts for actor1 and for actor2; by zone, for each zone it is tagged with. */
+    /* Like incident_list, but each row is the values at `paths` in the document, read by
+     * the database (SQLite's json_extract: no document is parsed here). A path
+     * "$.a[*].b" is the "b" of every element of array "a", joined with "; ". At most 64
+     * paths; rows: store_incident_cols. */
+    int (*incident_columns)(store *s, const store_incident_filter *f, int64_t after,
+                            int64_t limit, const char *const *paths, size_t n,
+                            store_row_cb cb, void *cls, tr_err *e);
     int (*incident_counts)(store *s, const store_incident_filter *f, store_count_by by,
                            store_row_cb cb, void *cls, tr_err *e);
     /* Reports. report_get returns 1 found, 0 not, -1 on error. */
