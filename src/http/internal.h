@@ -114,7 +114,12 @@ struct http_req {
     int status;
     json_t *reply;                /* JSON body, or NULL when raw is used. */
     buf raw;                      /* Non-JSON body (metrics, GeoJSON as text...). */
-    const char *content_type;     /* For raw. */
+    const char *content_type;     /* For raw and stream. */
+    /* A body produced while it is sent, in constant memory: called with room for up to
+     * `max` bytes, returns how many it wrote, 0 at the end, -1 on an error (the
+     * connection is then closed: the status line has gone). Uses r->state. */
+    long (*stream)(http_req *r, char *out, size_t max);
+    void (*cleanup)(http_req *r); /* Called when the request is done, however it ended. */
     const char *cache_control;    /* NULL: "no-store". Public log data sets its own. */
     const char *extra_header[2][2]; /* Up to two extra headers: name, value. */
     int replied;                  /* A response was queued. */

@@ -9,6 +9,7 @@
 #include "aid/crossings.h"
 #include "core/util.h"
 #include "http/log_routes.h"
+#include "core/log.h"
 #include "json/jsx.h"
 #include "monitor/acled.h"
 #include "monitor/evidence.h"
@@ -1064,31 +1065,98 @@ static int h_incident_get(http_req *r)
     return reply_incident(r, s, the_id(r), 200, &e) ? http__fail(r, &e) : 0;
 }
 
-/* The export formats over HTTP. The CLI streams in constant memory; here the body is
- * built in memory first, so that an error is still a clean JSON reply. */
+/* The export formats over HTTP, streamed: the first page is written before the reply
+ * starts (so that an early error is still a JSON reply), then a page of rows at a time as
+ * the client takes them, in constant memory. A failure after the first page can only close
+ * the connection; it is logged. */
+typedef struct export_stream {
+    store_incident_filter f;
+    exporter x;
+    char *page;           /* what is produced and not yet sent */
+    size_t len, off;
+    int done, ended;
+} export_stream;
+
+#define EXPORT_PAGE_ROWS 1000
+
+/* Produces the next part into st->page: the header with the first rows, more rows, or
+ * the trailer. -1 with e set on an error. */
+static int export_fill(http_req *r, export_stream *st, tr_err *e)
+{
+    store *s = http__reader(r, e);
+    FILE *out;
+    int rc = 0;
+    free(st->page);
+    st->page = NULL;
+    st->len = st->off = 0;
+    if (!s) return -1;
+    if (!(out = open_memstream(&st->page, &st->len))) abort();
+    if (!st->done)
+        rc = export_page(&st->x, s, EXPORT_PAGE_ROWS, out, &st->done, e);
+    else {
+        export_end(&st->x, out);
+        st->ended = 1;
+    }
+    fclose(out);
+    return rc;
+}
+
+static long export_next(http_req *r, char *out, size_t max)
+{
+    export_stream *st = r->state;
+    tr_err e = TR_ERR_INIT;
+    while (st->off == st->len) {
+        if (st->ended) return 0;
+        if (export_fill(r, st, &e)) {
+            log_warn("%s %s: export failed after %lld rows: %s (request %s)", r->method, r->url,
+                     (long long)st->x.count, e.message, r->request_id);
+            err_clear(&e);
+            return -1;
+        }
+    }
+    size_t n = st->len - st->off < max ? st->len - st->off : max;
+    memcpy(out, st->page + st->off, n);
+    st->off += n;
+    return (long)n;
+}
+
+static void export_free(http_req *r)
+{
+    export_stream *st = r->state;
+    free(st->page);
+    st->page = NULL;
+}
+
 static int incidents_export(http_req *r, export_format fmt, const char *ctype)
 {
     tr_err e = TR_ERR_INIT;
-    store_incident_filter f;
-    char *text = NULL;
-    size_t len = 0;
-    int64_t count = 0;
-    store *s;
-    if (incident_filter(r, &f, &e)) return http__fail(r, &e);
-    if (!(s = reader_or_fail(r))) return 0;
-    FILE *out = open_memstream(&text, &len);
-    if (!out) {
-        err_set(&e, 500, "internal.oom", NULL, "out of memory");
-        return http__fail(r, &e);
-    }
-    int rc = export_incidents(s, &f, fmt, grid_for(r), out, &count, &e);
+    export_stream *st = arena_alloc(&r->mem, sizeof *st);
+    FILE *out;
+    memset(st, 0, sizeof *st);
+    if (incident_filter(r, &st->f, &e)) return http__fail(r, &e);
+    if (!reader_or_fail(r)) return 0;
+    if (!(out = open_memstream(&st->page, &st->len))) abort();
+    export_begin(&st->x, &st->f, fmt, grid_for(r), out);
     fclose(out);
-    if (rc) {
-        free(text);
+    /* The first rows now, while an error can still be a JSON reply. */
+    size_t head = st->len;
+    char *header = st->page;
+    st->page = NULL;
+    if (export_fill(r, st, &e)) {
+        free(header);
         return http__fail(r, &e);
     }
-    buf_append(&r->raw, text, len);
-    free(text);
+    char *both = malloc(head + st->len + 1);
+    if (!both) abort();
+    memcpy(both, header, head);
+    memcpy(both + head, st->page, st->len);
+    free(header);
+    free(st->page);
+    st->page = both;
+    st->len += head;
+    r->state = st;
+    r->stream = export_next;
+    r->cleanup = export_free;
     r->content_type = ctype;
     r->status = 200;
     return 0;

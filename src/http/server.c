@@ -72,14 +72,32 @@ static int fail_with(http_req *r, int status, const char *code, const char *hint
     return http__fail(r, &e);
 }
 
+static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+    http_req *r = cls;
+    long n = r->stream(r, out, max);
+    (void)pos;
+    if (n < 0) return MHD_CONTENT_READER_END_WITH_ERROR;
+    if (n == 0) return MHD_CONTENT_READER_END_OF_STREAM;
+    r->sent_bytes += (size_t)n;
+    return (ssize_t)n;
+}
+
 static enum MHD_Result send_reply(http_req *r)
 {
     struct MHD_Response *resp;
     enum MHD_Result ret;
     char *text = NULL;
-    size_t len;
+    size_t len = 0;
 
-    if (r->reply) {
+    if (r->stream && !r->reply) {
+        /* Sent in chunks as it is produced (r lives until on_completed, after the last
+         * read). */
+        resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, r,
+                                                 NULL);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                r->content_type ? r->content_type : "application/octet-stream");
+    } else if (r->reply) {
         /* 15 significant digits: every decimal a person typed comes back as typed. */
         text = json_dumps(r->reply, JSON_COMPACT | JSON_REAL_PRECISION(15));
         if (!text) abort();
@@ -95,7 +113,7 @@ static enum MHD_Result send_reply(http_req *r)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                                 r->content_type ? r->content_type : "text/plain; charset=utf-8");
     }
-    r->sent_bytes = len;
+    r->sent_bytes += len;
     MHD_add_response_header(resp, "X-Request-Id", r->request_id);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
                             r->cache_control ? r->cache_control : "no-store");
@@ -480,6 +498,7 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
                    r->sent_bytes, secs * 1e3, r->request_id,
                    r->caller.signed_in ? r->caller.org : "-", r->caller.signed_in ? "/" : "",
                    r->caller.signed_in ? r->caller.user : "");
+    if (r->cleanup) r->cleanup(r);
     reader_return(r);
     json_decref(r->json);
     json_decref(r->reply);
