@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "journal/journal.h"
 #include "core/buf.h"
+#include "json/jsx.h"
 #include "monitor/acled.h"
 #include "monitor/zindex.h"
 #include "monitor/zones.h"
@@ -54,6 +55,20 @@ static int import_text(const char *text, acled_result *res, tr_err *e)
     return rc;
 }
 
+/* Fails unless the row's document is its own canonical encoding. */
+static int canonical_doc(void *cls, const void *row)
+{
+    const store_incident_row *r = row;
+    json_t *doc = json_loads(r->doc, 0, NULL);
+    assert_non_null(doc);
+    char *canon = jsx_canonical(doc, NULL);
+    if (strcmp(canon, r->doc) != 0) fail_msg("not canonical:\n%s\n%s", r->doc, canon);
+    free(canon);
+    json_decref(doc);
+    (*(int64_t *)cls)++;
+    return 0;
+}
+
 static void the_real_export_imports_whole_and_reimports_in_place(void **state)
 {
     char path[1024];
@@ -73,7 +88,15 @@ static void the_real_export_imports_whole_and_reimports_in_place(void **state)
     assert_true(res.outside_zones > 0 && res.outside_zones < 5338 / 100);
     json_decref(res.rejects);
     assert_int_equal(s->ops->incident_count(s, &e), 5338);
-    assert_int_equal(th_journal_len(db), before + 5338);
+    /* One journal event per batch of 500 rows. */
+    assert_int_equal(th_journal_len(db), before + (5338 + 499) / 500);
+    /* Each document was written as canonical JSON without jansson: it is exactly what
+     * jsx_canonical makes of it. */
+    store_incident_filter all = {0};
+    int64_t checked = 0;
+    assert_int_equal(s->ops->incident_list(s, &all, 0, INT64_MAX, canonical_doc, &checked, &e),
+                     0);
+    assert_int_equal(checked, 5338);
     /* Again: the same 5,338 incidents, updated. */
     f = fopen(path, "r");
     assert_int_equal(acled_import(s, &journal_operator, f, 0, "verified", 0, NULL, NULL, &res, &e), 0);
@@ -122,6 +145,47 @@ static void bad_rows_are_listed_and_the_rest_kept(void **state)
     json_decref(res.rejects);
     assert_int_equal(s->ops->incident_count(s, &e), before + 1);
     buf_free(&b);
+}
+
+/* Text and numbers that are awkward to encode: quotes, backslashes, control characters,
+ * line breaks, Arabic and Hebrew, tiny and whole-number coordinates, odd source lists.
+ * Every document must be exactly jsx_canonical's encoding; a field that is not UTF-8 is a
+ * rejected row naming its column. */
+static void awkward_values_are_encoded_canonically(void **state)
+{
+    tr_err e = TR_ERR_INIT;
+    acled_result res;
+    (void)state;
+    buf b = BUF_INIT;
+    buf_puts(&b, HEADER);
+    buf_puts(&b, "W1,20-Jan-25,2025,1,x,Battles,Armed clash,\"A \"\"quoted\"\" \\\\ actor\",,X,"
+                 "\"tab\there\",,Y,,,275,ME,P,G,R,,\"line\nbreak\",31,34,1,\";; One ;Two;\",N,"
+                 "\"ctl \x01\x1f end\",0,,1\n");
+    buf_puts(&b, "W2,20-Jan-25,2025,1,x,Battles,Armed clash,\xd8\xac\xd9\x8a\xd8\xb4,,X,"
+                 "\"\xd7\xa6\xd7\x94 \"\"\",,Y,,,275,ME,P,G,R,,\xd8\xba\xd8\xb2\xd8\xa9,0.00001,"
+                 "-0.0,1,,N,\"\xe2\x80\xa8 \xf0\x9f\x98\x80\",7,,1\n");
+    buf_puts(&b, "W3,20-Jan-25,2025,1,x,Battles,Armed clash,A,,X,B,,Y,,,275,ME,P,G,R,,R,-90,"
+                 "180,1,S,N,\"\\u0000 is text\",0,,1\n");
+    buf_puts(&b, "W4,20-Jan-25,2025,1,x,Battles,Armed clash,A,,X,B,,Y,,,275,ME,P,G,R,,R,31.2,"
+                 "34.2,1,S,N,bad \xff byte,0,,1\n");
+    buf_puts(&b, "W5,20-Jan-25,2025,1,x,Battles,Armed clash,A,,X,B,,Y,,,275,ME,P,G,R,,R,"
+                 "1e-7,1.5e2,1,S,N,\xed\xa0\x80 surrogate,0,,1\n");
+    if (import_text(b.p, &res, &e)) fail_msg("%s", e.message);
+    buf_free(&b);
+    assert_int_equal(res.imported, 3);
+    assert_int_equal(res.rejected, 2);
+    for (int i = 0; i < 2; i++) {
+        json_t *r = json_array_get(res.rejects, (size_t)i);
+        /* Records are numbered as a spreadsheet numbers rows: W1's two-line cell is one. */
+        assert_int_equal(json_integer_value(json_object_get(r, "line")), 5 + i);
+        assert_string_equal(json_string_value(json_object_get(r, "column")), "notes");
+        assert_string_equal(json_string_value(json_object_get(r, "reason")), "is not UTF-8 text");
+    }
+    json_decref(res.rejects);
+    store_incident_filter f = {.event_type = "Battles"};
+    int64_t checked = 0;
+    assert_int_equal(s->ops->incident_list(s, &f, 0, INT64_MAX, canonical_doc, &checked, &e), 0);
+    assert_true(checked >= 3);
 }
 
 static void broken_files_import_nothing(void **state)
@@ -232,7 +296,7 @@ static void import_over_http_and_coarse_public_locations(void **state)
     assert_int_equal(json_integer_value(json_object_get(r.json, "rejected")), 0);
     assert_non_null(json_object_get(r.json, "receipt"));
     th_resp_free(&r);
-    assert_int_equal(th_journal_len(t.db), before + 5338);
+    assert_int_equal(th_journal_len(t.db), before + (5338 + 499) / 500); /* batches of 500 */
     assert_int_equal(post_csv(&t, "", un, csv, len, "text/csv", &r), 200);
     th_resp_free(&r);
     assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents/stats"), un, NULL, 0, NULL, &r),
@@ -769,6 +833,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(the_real_export_imports_whole_and_reimports_in_place),
         cmocka_unit_test(bad_rows_are_listed_and_the_rest_kept),
+        cmocka_unit_test(awkward_values_are_encoded_canonically),
         cmocka_unit_test(broken_files_import_nothing),
         cmocka_unit_test(the_command_line),
         cmocka_unit_test(incidents_over_http),

@@ -1276,22 +1276,25 @@ static int h_evidence_get(http_req *r)
 #define IMPORT_MAX_REJECTS 1000
 
 typedef struct import_job {
-    json_t *valid;
     acled_result res;
     const char *status;
+    int flags;
 } import_job;
 
+/* On the writer thread, as one job: the file is read and its valid rows written inside the
+ * batch's transaction; a broken file rolls the job back. */
 static int import_write(store *s, void *cls, tr_err *e)
 {
     http_req *r = cls;
     import_job *j = r->state;
     journal_actor who = acct_actor(&r->caller);
-    int rc = acled_write(s, &who, j->status, j->valid, e);
-    j->res.imported = (int64_t)json_array_size(j->valid);
-    json_decref(j->valid);
-    j->valid = NULL;
+    FILE *in = fmemopen(r->body.p, r->body.len, "rb");
+    if (!in) abort();
+    int rc = acled_import_here(s, &who, in, 0, j->status, j->flags, NULL, NULL, &j->res, e);
+    fclose(in);
     if (rc) {
         json_decref(j->res.rejects);
+        j->res.rejects = NULL;
         return -1;
     }
     json_t *rejects = json_array();
@@ -1304,19 +1307,18 @@ static int import_write(store *s, void *cls, tr_err *e)
                             "rejects_truncated",
                             json_array_size(j->res.rejects) > IMPORT_MAX_REJECTS);
     json_decref(j->res.rejects);
+    j->res.rejects = NULL;
     return http__reply(r, 200, out);
 }
 
-/* POST /api/v1/imports/acled: the body is an ACLED CSV export. The file is read and
- * checked here, on a pool thread; the valid rows are journaled by the group committer in
- * one batch, as `truce import acled` does. */
+/* POST /api/v1/imports/acled: the body is an ACLED CSV export, imported as
+ * `truce import acled` does, as one job of the group committer. */
 static int h_import_acled(http_req *r)
 {
     tr_err e = TR_ERR_INIT;
     const char *ct = MHD_lookup_connection_value(r->con, MHD_HEADER_KIND, "Content-Type");
     const char *status = http__query(r, "status"), *outside = http__query(r, "outside_zones");
     import_job *j = arena_alloc(&r->mem, sizeof *j);
-    store *s;
     memset(j, 0, sizeof *j);
     if (ct && strncasecmp(ct, "text/csv", 8) != 0) {
         err_set(&e, 415, "request.unsupported_media_type", "send 'Content-Type: text/csv'",
@@ -1339,18 +1341,8 @@ static int h_import_acled(http_req *r)
                 "the request has no CSV file");
         return http__fail(r, &e);
     }
-    if (!(s = reader_or_fail(r))) return 0;
-    FILE *in = fmemopen(r->body.p, r->body.len, "rb");
-    if (!in) abort();
     j->status = status;
-    j->valid = acled_parse(s, in, 0, outside && strcmp(outside, "refuse") == 0
-                                         ? ACLED_REFUSE_OUTSIDE : 0,
-                           NULL, NULL, &j->res, &e);
-    fclose(in);
-    if (!j->valid) {
-        json_decref(j->res.rejects);
-        return http__fail(r, &e);
-    }
+    j->flags = outside && strcmp(outside, "refuse") == 0 ? ACLED_REFUSE_OUTSIDE : 0;
     r->state = j;
     return http__defer(r, import_write);
 }

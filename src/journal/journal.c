@@ -385,6 +385,33 @@ int journal_record(store *s, const journal_actor *who, const char *type, const j
     return rc;
 }
 
+int journal_record_canonical(store *s, const journal_actor *who, const char *type,
+                             const char *canonical, const char *visibility, int64_t *seq,
+                             char time[UTIL_ISO_LEN], tr_err *e)
+{
+    char salt[65];
+    if (!journal_visibility_valid(visibility))
+        return err_set(e, 500, "journal.bad_visibility", NULL, "invalid visibility '%s'",
+                       visibility);
+    if (!project_known(type))
+        return err_set(e, 500, "journal.unknown_type", NULL, "no projection for event '%s'",
+                       type);
+    util_now_iso(time);
+    if (strcmp(visibility, "public") != 0) util_random_hex(salt, 32);
+    store_event ev = {
+        .salt = strcmp(visibility, "public") != 0 ? salt : NULL,
+        .type = type,
+        .actor_org = who->org,
+        .actor_user = who->user,
+        .time = time,
+        .body = canonical,
+        .visibility = visibility,
+    };
+    if (journal_append_event(s, &ev, e)) return -1;
+    if (seq) *seq = ev.seq;
+    return 0;
+}
+
 static const char *const kinds[] = {"party", "mediator", "monitor", "humanitarian", "observer",
                                     NULL};
 

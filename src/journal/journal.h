@@ -39,6 +39,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/util.h"
 #include "journal/note.h"
 #include "store/store.h"
 
@@ -64,6 +65,15 @@ typedef struct journal_reader {
  * body is borrowed. On success sets *seq (when seq is not NULL). */
 int journal_record(store *s, const journal_actor *who, const char *type, const json_t *body,
                    const char *visibility, int64_t *seq, tr_err *e);
+
+/* journal_record() for a body that is already canonical JSON text (jsx_canonical's
+ * encoding, byte for byte), without applying the projection: the caller applies exactly
+ * what project_apply() would, in the same transaction. Only the bulk ACLED import uses
+ * it, to encode each row once (its tests rebuild from the journal and compare the
+ * tables). Sets time to the event's time. */
+int journal_record_canonical(store *s, const journal_actor *who, const char *type,
+                             const char *canonical, const char *visibility, int64_t *seq,
+                             char time[UTIL_ISO_LEN], tr_err *e);
 
 /* Attaches the journal's per-connection state to a store. With a signer, every commit
  * through store_txn() or the group committer signs a checkpoint; without one (readers,

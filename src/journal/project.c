@@ -223,10 +223,12 @@ static int on_abandoned(store *s, const store_event *ev, const json_t *b, tr_err
     return s->ops->negotiation_state(s, json_integer_value(n), "abandoned", e);
 }
 
-static int on_incident_with_id(store *s, const store_event *ev, const json_t *b, int64_t id,
-                               tr_err *e)
+/* One incident row from its document. The bulk ACLED import (monitor/acled.c) fills the
+ * same row from the same values without parsing the document it has just encoded; its
+ * tests rebuild from the journal and compare. */
+static int incident_row(store *s, const store_event *ev, const json_t *doc, int64_t id,
+                        const char *status, const char *provenance, tr_err *e)
 {
-    const json_t *doc = json_object_get(b, "incident");
     store_incident in = {0};
     char *canon;
     int rc;
@@ -234,8 +236,8 @@ static int on_incident_with_id(store *s, const store_event *ev, const json_t *b,
     canon = jsx_canonical(doc, NULL);
     in.id = id;
     in.external_id = jsx_str(doc, "event_id_cnty", NULL);
-    in.status = jsx_str(b, "status", "reported");
-    in.provenance = jsx_str(b, "provenance", "report");
+    in.status = status;
+    in.provenance = provenance;
     in.event_date = jsx_str(doc, "event_date", "");
     in.event_type = jsx_str(doc, "event_type", "");
     in.latitude = jsx_num(doc, "latitude", 0);
@@ -246,6 +248,25 @@ static int on_incident_with_id(store *s, const store_event *ev, const json_t *b,
     rc = s->ops->incident_upsert(s, &in, e);
     free(canon);
     return rc;
+}
+
+static int on_incident_with_id(store *s, const store_event *ev, const json_t *b, int64_t id,
+                               tr_err *e)
+{
+    return incident_row(s, ev, json_object_get(b, "incident"), id,
+                        jsx_str(b, "status", "reported"), jsx_str(b, "provenance", "report"), e);
+}
+
+/* A batch of imported incidents: {"incidents": [doc...], "provenance", "status"}. */
+static int on_incidents_imported(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    const json_t *docs = json_object_get(b, "incidents"), *doc;
+    const char *status = jsx_str(b, "status", NULL), *prov = jsx_str(b, "provenance", NULL);
+    size_t i;
+    if (!json_is_array(docs) || !status || !prov) return bad(e, ev, "incidents/status/provenance");
+    json_array_foreach(docs, i, doc)
+        if (incident_row(s, ev, doc, 0, status, prov, e)) return -1;
+    return 0;
 }
 
 static int on_report(store *s, const store_event *ev, const json_t *b, tr_err *e)
@@ -349,6 +370,7 @@ static const struct {
     {"agreement.in_force", on_in_force},
     {"negotiation.abandoned", on_abandoned},
     {"incident.imported", on_incident},
+    {"incidents.imported", on_incidents_imported},
     {"report.filed", on_report},
     {"incident.opened", on_incident_opened},
     {"incident.transition", on_incident_transition},

@@ -50,20 +50,40 @@ static const char *const columns[C__N] = {
     "actor2", "inter1", "inter2", "civilian_targeting", "admin1", "admin2", "location",
     "latitude", "longitude", "geo_precision", "source", "notes", "fatalities"};
 
+/* Rows per journal event: each event carries a batch of incidents, so that the journal,
+ * the Merkle tree and the signature work are per batch, not per row. */
+#define BATCH_ROWS 500
+
+/* One checked row, waiting in the batch. Strings point into the batch's `strings`. */
+typedef struct pending {
+    size_t id, date, type, doc; /* offsets into strings */
+    double lat, lon;
+    int64_t fatalities;
+} pending;
+
 typedef struct parser {
     int64_t line;             /* Line of the current row (1 = header). */
     int in_header;
     int index[C__N];          /* Column position of each needed field. */
     int n_header;
-    char **fields;            /* Current row's fields. */
+    buf row;                  /* The current row's fields, each NUL-terminated... */
+    size_t *offs;             /* ...starting at these offsets. */
     int n_fields, cap_fields;
-    json_t *valid;            /* Checked rows, as incident documents. */
     acled_result *res;
     tr_err *e;
-    int failed;               /* A file-level error: stop. */
+    int failed;               /* A file-level error, or a write failed: stop. */
     char today[11];
     zone_index *zones;        /* The store's (borrowed); NULL when there are no zones. */
     int flags;                /* ACLED_* */
+
+    /* Writing: the batch being built. */
+    store *s;
+    const journal_actor *who;
+    const char *status, *visibility;
+    buf body;                 /* the event body, canonical JSON, being built */
+    buf strings;              /* each pending row's id, date, type and document */
+    pending rows[BATCH_ROWS];
+    size_t n_rows;
 } parser;
 
 static void reject(parser *p, const char *column, const char *reason)
@@ -77,7 +97,7 @@ static void reject(parser *p, const char *column, const char *reason)
 static const char *field(parser *p, int c)
 {
     int i = p->index[c];
-    return i < p->n_fields ? p->fields[i] : "";
+    return i < p->n_fields ? p->row.p + p->offs[i] : "";
 }
 
 /* d-Mon-yy, d Month yyyy, or yyyy-mm-dd into yyyy-mm-dd. */
@@ -119,6 +139,147 @@ static int num_in(const char *s, double lo, double hi, double *out)
     return 0;
 }
 
+/* ---- canonical JSON, written directly -------------------------------------------------
+ *
+ * A row's document is written as jsx_canonical() would write it (jansson: compact, keys
+ * sorted, reals as %.17g with ".0" added and exponents without '+' or leading zeros,
+ * strings with \" \\ \b \f \n \r \t escaped and other control characters as \u00XX, all
+ * else as UTF-8), without building a jansson object: building and encoding one took most
+ * of an import's time. The tests check the text against jsx_canonical for every row of the
+ * real export and for awkward values. */
+
+/* Is s (NUL-terminated) well-formed UTF-8? */
+static int utf8_valid(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    while (*u) {
+        if (*u < 0x80) {
+            u++;
+            continue;
+        }
+        int n = (*u & 0xE0) == 0xC0 ? 1 : (*u & 0xF0) == 0xE0 ? 2 : (*u & 0xF8) == 0xF0 ? 3 : -1;
+        if (n < 0 || (n == 1 && *u < 0xC2) || (n == 3 && *u > 0xF4)) return 0;
+        unsigned cp = *u & (0x3F >> n);
+        for (int k = 1; k <= n; k++) {
+            if ((u[k] & 0xC0) != 0x80) return 0;
+            cp = (cp << 6) | (u[k] & 0x3F);
+        }
+        if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+            (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+            return 0;
+        u += n + 1;
+    }
+    return 1;
+}
+
+static void put_string(buf *b, const char *s)
+{
+    const char *run = s;
+    buf_append(b, "\"", 1);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        const char *esc = NULL;
+        char u[8];
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        buf_append(b, run, (size_t)(s - run));
+        switch (c) {
+        case '"': esc = "\\\""; break;
+        case '\\': esc = "\\\\"; break;
+        case '\b': esc = "\\b"; break;
+        case '\f': esc = "\\f"; break;
+        case '\n': esc = "\\n"; break;
+        case '\r': esc = "\\r"; break;
+        case '\t': esc = "\\t"; break;
+        default: snprintf(u, sizeof u, "\\u%04X", c); esc = u;
+        }
+        buf_puts(b, esc);
+        run = s + 1;
+    }
+    buf_append(b, run, (size_t)(s - run));
+    buf_append(b, "\"", 1);
+}
+
+static void put_real(buf *b, double v)
+{
+    char t[40];
+    int n = snprintf(t, sizeof t, "%.17g", v);
+    char *exp = strchr(t, 'e');
+    if (!strchr(t, '.') && !exp) {
+        memcpy(t + n, ".0", 3);
+        n += 2;
+    }
+    if (exp) { /* e+05 -> e5, e-05 -> e-5 */
+        char *from = exp + 1, *to = exp + 1;
+        if (*from == '+') from++;
+        else if (*from == '-') from++, to++;
+        while (*from == '0' && from[1]) from++;
+        memmove(to, from, strlen(from) + 1);
+        n = (int)strlen(t);
+    }
+    buf_append(b, t, (size_t)n);
+}
+
+static void put_key(buf *b, const char *key)
+{
+    buf_printf(b, ",\"%s\":", key);
+}
+
+static void put_int(buf *b, long long v)
+{
+    char t[24];
+    int n = snprintf(t, sizeof t, "%lld", v);
+    buf_append(b, t, (size_t)n);
+}
+
+/* The columns that are copied as strings, checked for UTF-8 before anything is written. */
+static const int text_columns[] = {C_ID, C_TYPE, C_SUB, C_A1, C_A2, C_I1, C_I2, C_ADM1, C_ADM2,
+                                   C_LOC, C_SRC, C_NOTES};
+
+/* ---- batches ----------------------------------------------------------------------------- */
+
+static void batch_open(parser *p)
+{
+    p->body.len = 0;
+    p->strings.len = 0;
+    p->n_rows = 0;
+    buf_puts(&p->body, "{\"incidents\":[");
+}
+
+/* Journals the batch as one incidents.imported event and projects its rows. */
+static int batch_flush(parser *p)
+{
+    char time[UTIL_ISO_LEN];
+    if (!p->n_rows) return 0;
+    buf_puts(&p->body, "],\"provenance\":\"acled\",\"status\":");
+    put_string(&p->body, p->status);
+    buf_puts(&p->body, "}");
+    if (journal_record_canonical(p->s, p->who, "incidents.imported", p->body.p, p->visibility,
+                                 NULL, time, p->e))
+        return -1;
+    /* What the projection of incidents.imported does for each row (journal/project.c). */
+    for (size_t i = 0; i < p->n_rows; i++) {
+        const pending *r = &p->rows[i];
+        store_incident in = {
+            .external_id = p->strings.p + r->id, .status = p->status, .provenance = "acled",
+            .event_date = p->strings.p + r->date, .event_type = p->strings.p + r->type,
+            .latitude = r->lat, .longitude = r->lon, .fatalities = r->fatalities,
+            .doc = p->strings.p + r->doc, .updated_at = time,
+        };
+        if (p->s->ops->incident_upsert(p->s, &in, p->e)) return -1;
+    }
+    p->res->imported += (int64_t)p->n_rows;
+    batch_open(p);
+    return 0;
+}
+
+static size_t keep(buf *b, const char *s, size_t n)
+{
+    size_t at = b->len;
+    buf_append(b, s, n);
+    buf_append(b, "", 1);
+    return at;
+}
+
 static void end_of_row(parser *p)
 {
     char date[11];
@@ -129,9 +290,10 @@ static void end_of_row(parser *p)
         for (int c = 0; c < C__N; c++) {
             p->index[c] = -1;
             for (int i = 0; i < p->n_fields; i++)
-                if (strcmp(p->fields[i], columns[c]) == 0) p->index[c] = i;
+                if (strcmp(p->row.p + p->offs[i], columns[c]) == 0) p->index[c] = i;
             if (p->index[c] < 0) {
-                int one = p->n_fields == 1 && (strchr(p->fields[0], ';') || strchr(p->fields[0], '\t'));
+                const char *only = p->row.p;
+                int one = p->n_fields == 1 && (strchr(only, ';') || strchr(only, '\t'));
                 err_set(p->e, 400, "acled.bad_header",
                         one ? "save the file as comma-separated CSV" : "export all ACLED columns",
                         one ? "line 1: the file is not comma-separated"
@@ -145,7 +307,10 @@ static void end_of_row(parser *p)
         return;
     }
     p->res->rows++;
-    if (p->n_fields == 1 && !p->fields[0][0]) return; /* a blank line */
+    if (p->n_fields == 1 && !p->row.p[0]) return; /* a blank line */
+    for (size_t k = 0; k < sizeof text_columns / sizeof text_columns[0]; k++)
+        if (!utf8_valid(field(p, text_columns[k])))
+            return reject(p, columns[text_columns[k]], "is not UTF-8 text");
     if (parse_date(field(p, C_DATE), date) || strcmp(date, p->today) > 0)
         return reject(p, "event_date", "not a date, or a date in the future");
     if (int_in(field(p, C_TP), 1, 3, &tp)) return reject(p, "time_precision", "must be 1, 2 or 3");
@@ -158,43 +323,81 @@ static void end_of_row(parser *p)
     if (int_in(field(p, C_FAT), 0, 1000000, &fat))
         return reject(p, "fatalities", "must be a whole number, 0 or more");
     if (!field(p, C_ID)[0]) return reject(p, "event_id_cnty", "is empty");
-    json_t *sources = json_array();
-    char *src = strdup(field(p, C_SRC)), *save = NULL, *tok;
-    for (tok = strtok_r(src, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
-        while (*tok == ' ') tok++;
-        if (*tok) json_array_append_new(sources, json_pack("{s:s}", "name", tok));
-    }
-    free(src);
-    json_t *doc =
-        json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:f, s:f,"
-                  " s:i, s:o, s:s, s:I}",
-                  "event_id_cnty", field(p, C_ID), "event_date", date, "time_precision", (int)tp,
-                  "event_type", field(p, C_TYPE), "sub_event_type", field(p, C_SUB), "actor1",
-                  field(p, C_A1), "actor2", field(p, C_A2), "inter1", field(p, C_I1), "inter2",
-                  field(p, C_I2), "civilian_targeting", field(p, C_CIV)[0] != 0, "admin1",
-                  field(p, C_ADM1), "admin2", field(p, C_ADM2), "location", field(p, C_LOC),
-                  "latitude", lat, "longitude", lon, "geo_precision", (int)gp, "sources", sources,
-                  "notes", field(p, C_NOTES), "fatalities", (json_int_t)fat);
     /* The zones that contain it travel in the journal event, so that a rebuild from the
      * journal gives the same incidents whatever zones exist by then. */
     const char *slugs[16];
-    json_t *tags = json_array();
-    size_t n = 0;
+    size_t nz = 0;
     if (p->zones) {
-        n = zone_index_find(p->zones, lon, lat, slugs, 16);
-        for (size_t i = 0; i < n && i < 16; i++) json_array_append_new(tags, json_string(slugs[i]));
-        if (n == 0) {
-            if (p->flags & ACLED_REFUSE_OUTSIDE) {
-                json_decref(tags);
-                json_decref(doc);
+        nz = zone_index_find(p->zones, lon, lat, slugs, 16);
+        if (nz > 16) nz = 16;
+        if (nz == 0) {
+            if (p->flags & ACLED_REFUSE_OUTSIDE)
                 return reject(p, "latitude", "the place lies outside every zone of this "
                                              "deployment");
-            }
             p->res->outside_zones++;
         }
     }
-    json_object_set_new(doc, "zones", tags);
-    json_array_append_new(p->valid, doc);
+
+    /* The document, keys in byte order. */
+    buf *b = &p->body;
+    if (p->n_rows) buf_append(b, ",", 1);
+    size_t start = b->len;
+    buf_puts(b, "{\"actor1\":");
+    put_string(b, field(p, C_A1));
+    put_key(b, "actor2"), put_string(b, field(p, C_A2));
+    put_key(b, "admin1"), put_string(b, field(p, C_ADM1));
+    put_key(b, "admin2"), put_string(b, field(p, C_ADM2));
+    put_key(b, "civilian_targeting"), buf_puts(b, field(p, C_CIV)[0] ? "true" : "false");
+    put_key(b, "event_date"), put_string(b, date);
+    put_key(b, "event_id_cnty"), put_string(b, field(p, C_ID));
+    put_key(b, "event_type"), put_string(b, field(p, C_TYPE));
+    put_key(b, "fatalities"), put_int(b, fat);
+    put_key(b, "geo_precision"), put_int(b, gp);
+    put_key(b, "inter1"), put_string(b, field(p, C_I1));
+    put_key(b, "inter2"), put_string(b, field(p, C_I2));
+    put_key(b, "latitude"), put_real(b, lat);
+    put_key(b, "location"), put_string(b, field(p, C_LOC));
+    put_key(b, "longitude"), put_real(b, lon);
+    put_key(b, "notes"), put_string(b, field(p, C_NOTES));
+    put_key(b, "sources"), buf_append(b, "[", 1);
+    {   /* "A; B" -> [{"name":"A"},{"name":"B"}] */
+        const char *src = field(p, C_SRC);
+        int first = 1;
+        while (*src) {
+            size_t n = strcspn(src, ";");
+            const char *tok = src;
+            while (n && *tok == ' ') tok++, n--;
+            if (n) {
+                char one[4096];
+                size_t m = n < sizeof one - 1 ? n : sizeof one - 1;
+                memcpy(one, tok, m);
+                one[m] = 0;
+                buf_puts(b, first ? "{\"name\":" : ",{\"name\":");
+                put_string(b, one);
+                buf_append(b, "}", 1);
+                first = 0;
+            }
+            src = tok + n;
+            if (*src == ';') src++;
+        }
+    }
+    buf_append(b, "]", 1);
+    put_key(b, "sub_event_type"), put_string(b, field(p, C_SUB));
+    put_key(b, "time_precision"), put_int(b, tp);
+    put_key(b, "zones"), buf_append(b, "[", 1);
+    for (size_t i = 0; i < nz; i++) {
+        if (i) buf_append(b, ",", 1);
+        put_string(b, slugs[i]);
+    }
+    buf_puts(b, "]}");
+
+    pending *r = &p->rows[p->n_rows++];
+    r->id = keep(&p->strings, field(p, C_ID), strlen(field(p, C_ID)));
+    r->date = keep(&p->strings, date, 10);
+    r->type = keep(&p->strings, field(p, C_TYPE), strlen(field(p, C_TYPE)));
+    r->doc = keep(&p->strings, b->p + start, b->len - start);
+    r->lat = lat, r->lon = lon, r->fatalities = fat;
+    if (p->n_rows == BATCH_ROWS && batch_flush(p)) p->failed = 1;
 }
 
 static void on_field(void *data, size_t len, void *cls)
@@ -202,14 +405,10 @@ static void on_field(void *data, size_t len, void *cls)
     parser *p = cls;
     if (p->n_fields == p->cap_fields) {
         p->cap_fields = p->cap_fields ? 2 * p->cap_fields : 64;
-        p->fields = realloc(p->fields, (size_t)p->cap_fields * sizeof *p->fields);
-        if (!p->fields) abort();
+        p->offs = realloc(p->offs, (size_t)p->cap_fields * sizeof *p->offs);
+        if (!p->offs) abort();
     }
-    p->fields[p->n_fields] = malloc(len + 1);
-    if (!p->fields[p->n_fields]) abort();
-    if (len) memcpy(p->fields[p->n_fields], data, len);
-    p->fields[p->n_fields][len] = 0;
-    p->n_fields++;
+    p->offs[p->n_fields++] = keep(&p->row, data ? data : "", len);
 }
 
 static void on_row(int c, void *cls)
@@ -217,106 +416,97 @@ static void on_row(int c, void *cls)
     parser *p = cls;
     (void)c;
     end_of_row(p);
-    for (int i = 0; i < p->n_fields; i++) free(p->fields[i]);
+    p->row.len = 0;
     p->n_fields = 0;
     p->line++;
 }
 
-int acled_write(store *s, const journal_actor *who, const char *status, const json_t *valid,
-                tr_err *e)
-{
-    size_t i;
-    const json_t *doc;
-    const char *vis = strcmp(status, "verified") == 0 ? "public" : "kind:monitor kind:mediator";
-    json_array_foreach(valid, i, doc) {
-        json_t *body = json_pack("{s:O, s:s, s:s}", "incident", doc, "status", status,
-                                 "provenance", "acled");
-        int rc = journal_record(s, who, "incident.imported", body, vis, NULL, e);
-        json_decref(body);
-        if (rc) return -1;
-    }
-    return 0;
-}
-
-typedef struct writing {
-    const journal_actor *who;
-    const char *status;
-    const json_t *valid;
-} writing;
-
-static int write_all(store *s, void *cls, tr_err *e)
-{
-    writing *w = cls;
-    return acled_write(s, w->who, w->status, w->valid, e);
-}
-
-json_t *acled_parse(store *s, FILE *in, int64_t total, int flags, acled_progress progress,
-                    void *cls, acled_result *out, tr_err *e)
+int acled_import_here(store *s, const journal_actor *who, FILE *in, int64_t total,
+                      const char *status, int flags, acled_progress progress, void *cls,
+                      acled_result *out, tr_err *e)
 {
     struct csv_parser csv;
-    parser p = {0};
+    parser *p = calloc(1, sizeof *p);
     char chunk[65536];
     size_t n;
     int64_t bytes = 0;
     time_t now = time(NULL);
     struct tm tm;
-    json_t *valid = NULL;
+    int rc = -1;
 
+    if (!p) abort();
+    json_decref(out->rejects);
     memset(out, 0, sizeof *out);
     out->rejects = json_array();
-    p.line = 1;
-    p.in_header = 1;
-    p.valid = json_array();
-    p.res = out;
-    p.e = e;
+    p->line = 1;
+    p->in_header = 1;
+    p->res = out;
+    p->e = e;
+    p->s = s;
+    p->who = who;
+    p->status = status;
+    p->visibility = strcmp(status, "verified") == 0 ? "public" : "kind:monitor kind:mediator";
     gmtime_r(&now, &tm);
-    strftime(p.today, sizeof p.today, "%Y-%m-%d", &tm);
-    p.flags = flags;
-    if (!(p.zones = zone_index_cached(s, e))) {
-        json_decref(p.valid);
-        return NULL;
-    }
-    if (zone_index_count(p.zones) == 0) p.zones = NULL; /* borrowed from the store */
+    strftime(p->today, sizeof p->today, "%Y-%m-%d", &tm);
+    p->flags = flags;
+    if (!(p->zones = zone_index_cached(s, e))) goto done;
+    if (zone_index_count(p->zones) == 0) p->zones = NULL; /* borrowed from the store */
+    batch_open(p);
     if (csv_init(&csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) abort();
-    while (!p.failed && (n = fread(chunk, 1, sizeof chunk, in)) > 0) {
-        if (csv_parse(&csv, chunk, n, on_field, on_row, &p) != n) {
+    while (!p->failed && (n = fread(chunk, 1, sizeof chunk, in)) > 0) {
+        if (csv_parse(&csv, chunk, n, on_field, on_row, p) != n && !p->failed) {
             err_set(e, 400, "acled.bad_csv", "check the quoting and the delimiter of that line",
-                    "line %lld: %s", (long long)p.line, csv_strerror(csv_error(&csv)));
-            p.failed = 1;
+                    "line %lld: %s", (long long)p->line, csv_strerror(csv_error(&csv)));
+            p->failed = 1;
         }
         bytes += (int64_t)n;
         if (progress) progress(cls, out->rows, bytes, total);
     }
-    if (!p.failed && csv_fini(&csv, on_field, on_row, &p) != 0) {
+    if (!p->failed && csv_fini(&csv, on_field, on_row, p) != 0) {
         err_set(e, 400, "acled.bad_csv", "check the quoting near the end of the file",
-                "line %lld: %s", (long long)p.line, csv_strerror(csv_error(&csv)));
-        p.failed = 1;
+                "line %lld: %s", (long long)p->line, csv_strerror(csv_error(&csv)));
+        p->failed = 1;
     }
-    if (!p.failed && p.in_header) {
+    if (!p->failed && p->in_header) {
         err_set(e, 400, "acled.empty", "export the events with their header row",
                 "the file has no header row");
-        p.failed = 1;
+        p->failed = 1;
     }
-    if (!p.failed) valid = json_incref(p.valid);
+    if (!p->failed && batch_flush(p) == 0) rc = 0;
     csv_free(&csv);
-    for (int i = 0; i < p.n_fields; i++) free(p.fields[i]);
-    free(p.fields);
-    json_decref(p.valid);
-    return valid;
+done:
+    buf_free(&p->row);
+    buf_free(&p->body);
+    buf_free(&p->strings);
+    free(p->offs);
+    free(p);
+    return rc;
+}
+
+typedef struct importing {
+    const journal_actor *who;
+    FILE *in;
+    int64_t total;
+    const char *status;
+    int flags;
+    acled_progress progress;
+    void *cls;
+    acled_result *out;
+} importing;
+
+static int import_txn(store *s, void *cls, tr_err *e)
+{
+    importing *m = cls;
+    rewind(m->in); /* store_txn may run this again after contention */
+    return acled_import_here(s, m->who, m->in, m->total, m->status, m->flags, m->progress,
+                             m->cls, m->out, e);
 }
 
 int acled_import(store *s, const journal_actor *who, FILE *in, int64_t total,
                  const char *status, int flags, acled_progress progress, void *cls, acled_result *out,
                  tr_err *e)
 {
-    json_t *valid = acled_parse(s, in, total, flags, progress, cls, out, e);
-    int rc = -1;
-    if (!valid) return -1;
-    writing w = {who, status, valid};
-    if (store_txn(s, write_all, &w, e) == 0) {
-        out->imported = (int64_t)json_array_size(valid);
-        rc = 0;
-    }
-    json_decref(valid);
-    return rc;
+    importing m = {who, in, total, status, flags, progress, cls, out};
+    out->rejects = NULL;
+    return store_txn(s, import_txn, &m, e);
 }

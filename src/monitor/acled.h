@@ -1,11 +1,13 @@
 /* acled.h - ACLED CSV import: conflict events become incidents.
  *
- * The whole file is parsed (libcsv) and every row checked before anything is written: a
- * broken file (a missing column, broken quoting, another delimiter) imports nothing, and
- * names the line. Rows that fail a check are rejected one by one (line, column, reason);
- * the valid rows are written in one transaction, one journal event each
- * (`incident.imported`), keyed by ACLED's event_id_cnty so that importing the same events
- * again updates them instead of duplicating them.
+ * The file is read once, as a stream (libcsv), in one transaction: each valid row is
+ * written as it is read, a batch of up to 500 rows per journal event
+ * (`incidents.imported`), so memory stays flat however long the file. A broken file (a
+ * missing column, broken quoting, another delimiter) rolls the transaction back: it
+ * imports nothing, and the error names the line. Rows that fail a check are rejected one
+ * by one (line, column, reason) and the rest are kept. Incidents are keyed by ACLED's
+ * event_id_cnty, so that importing the same events again updates them instead of
+ * duplicating them.
  *
  * Checks: event_date (d-Mon-yy, d Month yyyy or yyyy-mm-dd; not in the future),
  * time_precision 1-3, event_type and sub_event_type from ACLED's taxonomy (6 types, 25
@@ -41,15 +43,12 @@ int acled_import(store *s, const journal_actor *who, FILE *in, int64_t total,
                  const char *status, int flags, acled_progress progress, void *cls, acled_result *out,
                  tr_err *e);
 
-/* The two halves of acled_import(), for callers that write inside a transaction of their
- * own (the API hands the write to the group committer): acled_parse() reads and checks
- * the whole file and returns the valid rows as incident documents (NULL with e set when
- * the file is broken; rows and rejects are counted in out); acled_write() journals them,
- * inside the caller's transaction. */
-json_t *acled_parse(store *s, FILE *in, int64_t total, int flags, acled_progress progress,
-                    void *cls, acled_result *out, tr_err *e);
-int acled_write(store *s, const journal_actor *who, const char *status, const json_t *valid,
-                tr_err *e);
+/* acled_import() inside the caller's transaction (the API's import runs as one job of
+ * the group committer): on an error the caller rolls back, and nothing is imported.
+ * out->rejects must be NULL or a reference the call may drop. */
+int acled_import_here(store *s, const journal_actor *who, FILE *in, int64_t total,
+                      const char *status, int flags, acled_progress progress, void *cls,
+                      acled_result *out, tr_err *e);
 
 /* Is (type, sub_type) in ACLED's taxonomy? */
 int acled_valid_type(const char *type, const char *sub_type);
