@@ -285,6 +285,24 @@ static void random_proofs_up_to_100000_leaves(void **state)
     }
 }
 
+/* Large leaves are hashed by another library (OpenSSL): the same SHA-256 of 0x00 || data
+ * on either side of the switch and far past it. */
+static void large_leaves_hash_the_same(void **state)
+{
+    static const size_t sizes[] = {0, 1, 4095, 4096, 4097, 65536, 400000, 1 << 22};
+    unsigned char *data = malloc((1 << 22) + 1);
+    (void)state;
+    randombytes_buf(data + 1, 1 << 22);
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        merkle_hash got, want;
+        data[0] = 0x00; /* the leaf prefix, hashed independently below */
+        merkle_leaf_hash(got, data + 1, sizes[i]);
+        crypto_hash_sha256(want, data, sizes[i] + 1);
+        if (memcmp(got, want, sizeof got) != 0) fail_msg("leaf of %zu bytes differs", sizes[i]);
+    }
+    free(data);
+}
+
 static void verification_edge_cases(void **state)
 {
     tr_err e = TR_ERR_INIT;
@@ -345,6 +363,7 @@ int main(void)
         cmocka_unit_test(agrees_with_the_rfc_for_every_size_to_1000),
         cmocka_unit_test(random_proofs_up_to_100000_leaves),
         cmocka_unit_test(verification_edge_cases),
+        cmocka_unit_test(large_leaves_hash_the_same),
     };
     if (sodium_init() < 0) return 1;
     int rc = cmocka_run_group_tests_name("merkle", tests, NULL, NULL);

@@ -1,13 +1,44 @@
 /* merkle.c - RFC 6962 Merkle trees; see merkle.h. */
 #include "journal/merkle.h"
 
+#include <openssl/evp.h>
+#include <pthread.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* Leaves of this many bytes or more are hashed with OpenSSL's libcrypto, which uses the
+ * processor's SHA instructions (1.36 GB/s against libsodium's 269 MB/s on the benchmark
+ * machine: a batch of imported incidents is one leaf of ~400 KB); smaller inputs, where
+ * the call's own cost dominates, with libsodium. Both are SHA-256. */
+#define LARGE_LEAF 4096
+
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+static EVP_MD *sha256_md;
+
+static void md_fetch(void)
+{
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static int large_leaf_hash(merkle_hash out, const void *data, size_t len)
+{
+    static const unsigned char zero = 0x00;
+    EVP_MD_CTX *ctx;
+    int ok;
+    pthread_once(&md_once, md_fetch);
+    if (!sha256_md || !(ctx = EVP_MD_CTX_new())) return -1;
+    ok = EVP_DigestInit_ex(ctx, sha256_md, NULL) && EVP_DigestUpdate(ctx, &zero, 1) &&
+         EVP_DigestUpdate(ctx, data, len) && EVP_DigestFinal_ex(ctx, out, NULL);
+    EVP_MD_CTX_free(ctx);
+    return ok ? 0 : -1;
+}
 
 void merkle_leaf_hash(merkle_hash out, const void *data, size_t len)
 {
     crypto_hash_sha256_state st;
     const unsigned char zero = 0x00;
+    if (len >= LARGE_LEAF && large_leaf_hash(out, data, len) == 0) return;
     crypto_hash_sha256_init(&st);
     crypto_hash_sha256_update(&st, &zero, 1);
     crypto_hash_sha256_update(&st, data, len);

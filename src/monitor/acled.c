@@ -221,7 +221,9 @@ static void put_real(buf *b, double v)
 
 static void put_key(buf *b, const char *key)
 {
-    buf_printf(b, ",\"%s\":", key);
+    buf_append(b, ",\"", 2);
+    buf_puts(b, key);
+    buf_append(b, "\":", 2);
 }
 
 static void put_int(buf *b, long long v)
