@@ -13,6 +13,7 @@
 const journal_actor journal_operator = {NULL, "cli"};
 
 #define RECENT 256
+#define RECENT_MAX (16 * 1024) /* larger entries are not kept: 256 of them would be */
 
 /* Per-connection state, hung on store->journal. */
 typedef struct journal_state {
@@ -227,9 +228,14 @@ static int tree_append(store *s, const store_event *ev, tr_err *e)
     }
     st->last_seq = ev->seq;
     struct recent_entry *r = &st->recent[ev->seq % RECENT];
-    r->seq = ev->seq;
-    buf_reset(&r->bytes);
-    buf_append(&r->bytes, st->entry.p, st->entry.len);
+    if (st->entry.len <= RECENT_MAX) {
+        r->seq = ev->seq;
+        buf_reset(&r->bytes);
+        buf_append(&r->bytes, st->entry.p, st->entry.len);
+    } else { /* a large entry (an import batch) is read back if a receipt needs it */
+        r->seq = 0;
+        buf_free(&r->bytes);
+    }
     return 0;
 }
 

@@ -5,6 +5,7 @@
 #include "journal/project.h"
 
 #include "json/jsx.h"
+#include "monitor/export.h" /* an incident's CSV row is part of its projection */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -245,7 +246,11 @@ static int incident_row(store *s, const store_event *ev, const json_t *doc, int6
     in.fatalities = (int64_t)jsx_num(doc, "fatalities", 0);
     in.doc = canon;
     in.updated_at = ev->time;
+    buf line = BUF_INIT;
+    export_acled_row_doc(doc, &line);
+    in.acled_csv = line.p;
     rc = s->ops->incident_upsert(s, &in, e);
+    buf_free(&line);
     free(canon);
     return rc;
 }

@@ -1,5 +1,6 @@
 /* acled.c - ACLED CSV import; see acled.h. */
 #include "monitor/acled.h"
+#include "monitor/export.h"
 #include "monitor/zindex.h"
 
 #include "core/util.h"
@@ -56,7 +57,7 @@ static const char *const columns[C__N] = {
 
 /* One checked row, waiting in the batch. Strings point into the batch's `strings`. */
 typedef struct pending {
-    size_t id, date, type, doc; /* offsets into strings */
+    size_t id, date, type, doc, line; /* offsets into strings */
     double lat, lon;
     int64_t fatalities;
 } pending;
@@ -81,7 +82,9 @@ typedef struct parser {
     const journal_actor *who;
     const char *status, *visibility;
     buf body;                 /* the event body, canonical JSON, being built */
-    buf strings;              /* each pending row's id, date, type and document */
+    buf strings;              /* each pending row's id, date, type, document and CSV row */
+    buf sources;              /* scratch: the row's source names, joined */
+    buf csv_row;              /* scratch: the row's CSV row */
     pending rows[BATCH_ROWS];
     size_t n_rows;
 } parser;
@@ -266,6 +269,7 @@ static int batch_flush(parser *p)
             .event_date = p->strings.p + r->date, .event_type = p->strings.p + r->type,
             .latitude = r->lat, .longitude = r->lon, .fatalities = r->fatalities,
             .doc = p->strings.p + r->doc, .updated_at = time,
+            .acled_csv = p->strings.p + r->line,
         };
         if (p->s->ops->incident_upsert(p->s, &in, p->e)) return -1;
     }
@@ -362,6 +366,7 @@ static void end_of_row(parser *p)
     put_key(b, "longitude"), put_real(b, lon);
     put_key(b, "notes"), put_string(b, field(p, C_NOTES));
     put_key(b, "sources"), buf_append(b, "[", 1);
+    buf_reset(&p->sources);
     {   /* "A; B" -> [{"name":"A"},{"name":"B"}] */
         const char *src = field(p, C_SRC);
         int first = 1;
@@ -377,6 +382,8 @@ static void end_of_row(parser *p)
                 buf_puts(b, first ? "{\"name\":" : ",{\"name\":");
                 put_string(b, one);
                 buf_append(b, "}", 1);
+                if (!first) buf_append(&p->sources, "; ", 2);
+                buf_append(&p->sources, one, m);
                 first = 0;
             }
             src = tok + n;
@@ -393,11 +400,31 @@ static void end_of_row(parser *p)
     }
     buf_puts(b, "]}");
 
+    /* The export's CSV row, from the same values (export_acled_row_doc renders it from
+     * the document on a rebuild; the tests compare). */
+    char tps[8], gps[8], fats[24], lats[40], lons[40], year[5];
+    snprintf(tps, sizeof tps, "%ld", tp);
+    snprintf(gps, sizeof gps, "%ld", gp);
+    snprintf(fats, sizeof fats, "%ld", fat);
+    snprintf(lats, sizeof lats, "%.15g", lat);
+    snprintf(lons, sizeof lons, "%.15g", lon);
+    memcpy(year, date, 4);
+    year[4] = 0;
+    const char *v[EXPORT_COLUMNS] = {
+        field(p, C_ID), date, year, tps, field(p, C_TYPE), field(p, C_SUB), field(p, C_A1),
+        field(p, C_I1), field(p, C_A2), field(p, C_I2),
+        field(p, C_CIV)[0] ? "Civilian targeting" : "", field(p, C_ADM1), field(p, C_ADM2),
+        field(p, C_LOC), lats, lons, gps, p->sources.p ? p->sources.p : "", field(p, C_NOTES),
+        fats};
+    buf_reset(&p->csv_row);
+    export_acled_row(v, &p->csv_row);
+
     pending *r = &p->rows[p->n_rows++];
     r->id = keep(&p->strings, field(p, C_ID), strlen(field(p, C_ID)));
     r->date = keep(&p->strings, date, 10);
     r->type = keep(&p->strings, field(p, C_TYPE), strlen(field(p, C_TYPE)));
     r->doc = keep(&p->strings, b->p + start, b->len - start);
+    r->line = keep(&p->strings, p->csv_row.p, p->csv_row.len);
     r->lat = lat, r->lon = lon, r->fatalities = fat;
     if (p->n_rows == BATCH_ROWS && batch_flush(p)) p->failed = 1;
 }
@@ -480,6 +507,8 @@ done:
     buf_free(&p->row);
     buf_free(&p->body);
     buf_free(&p->strings);
+    buf_free(&p->sources);
+    buf_free(&p->csv_row);
     free(p->offs);
     free(p);
     return rc;

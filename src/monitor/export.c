@@ -4,7 +4,6 @@
 #include "json/jsx.h"
 #include "monitor/incidents.h"
 
-#include <csv.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,59 +24,85 @@ static const struct {
     {"notes", "#description"},              {"fatalities", "#affected+killed"},
 };
 #define N_COLS (sizeof cols / sizeof cols[0])
+_Static_assert(N_COLS == EXPORT_COLUMNS, "EXPORT_COLUMNS is the number of columns");
 
-/* The document paths of the columns, as incident_columns reads them ("year" comes from
- * the date, "source" joins the sources' names). */
-static const char *const paths[] = {
-    "$.event_id_cnty", "$.event_date",  "$.event_date",     "$.time_precision",
-    "$.event_type",    "$.sub_event_type", "$.actor1",      "$.inter1",
-    "$.actor2",        "$.inter2",      "$.civilian_targeting", "$.admin1",
-    "$.admin2",        "$.location",    "$.latitude",       "$.longitude",
-    "$.geo_precision", "$.sources[*].name", "$.notes",      "$.fatalities",
-};
+/* ---- an incident's ACLED CSV row ------------------------------------------------------ */
 
-/* One field, always quoted, quotes doubled (csv_fwrite's rule). */
-static void field(FILE *out, const char *s, size_t len)
+void export_acled_row(const char *const v[EXPORT_COLUMNS], buf *out)
 {
-    csv_fwrite(out, s, len);
+    for (size_t c = 0; c < EXPORT_COLUMNS; c++) {
+        const char *s = v[c] ? v[c] : "", *q;
+        if (c) buf_append(out, ",", 1);
+        buf_append(out, "\"", 1); /* always quoted, quotes doubled */
+        while ((q = strchr(s, '"'))) {
+            buf_append(out, s, (size_t)(q - s) + 1);
+            buf_append(out, "\"", 1);
+            s = q + 1;
+        }
+        buf_puts(out, s);
+        buf_append(out, "\"", 1);
+    }
+    buf_append(out, "\n", 1);
 }
 
-static void number(FILE *out, double v)
+/* A value as the row shows it: strings as they are, integers in decimal, reals to 15
+ * significant digits, anything else empty. */
+static const char *text_of(const json_t *v, char *tmp, size_t cap)
 {
-    char buf[64];
-    int n = snprintf(buf, sizeof buf, "%.15g", v);
-    field(out, buf, (size_t)n);
+    if (json_is_string(v)) return json_string_value(v);
+    if (json_is_integer(v)) snprintf(tmp, cap, "%lld", (long long)json_integer_value(v));
+    else if (json_is_real(v)) snprintf(tmp, cap, "%.15g", json_real_value(v));
+    else return "";
+    return tmp;
 }
 
-static int on_cols(void *cls, const void *row)
+void export_acled_row_doc(const json_t *doc, buf *out)
 {
-    exporter *x = cls;
-    const store_incident_cols *r = row;
-    char buf[64];
-    int n;
-    for (size_t c = 0; c < N_COLS; c++) {
-        const store_value *v = &r->v[c];
-        if (c) putc(',', x->out);
-        if (c == 2) { /* year */
-            field(x->out, v->type == STORE_TEXT ? v->text : "", v->type == STORE_TEXT && v->len >= 4 ? 4 : 0);
-        } else if (c == 10) { /* civilian_targeting: true, or nothing */
-            static const char ct[] = "Civilian targeting";
-            field(x->out, ct, v->type == STORE_INT && v->i ? sizeof ct - 1 : 0);
-        } else if (x->grid > 0 && (c == 14 || c == 15)) {
-            number(x->out, incident_snap(c == 14 ? r->latitude : r->longitude, x->grid));
-        } else if (v->type == STORE_TEXT) {
-            field(x->out, v->text, v->len);
-        } else if (v->type == STORE_INT) {
-            n = snprintf(buf, sizeof buf, "%lld", (long long)v->i);
-            field(x->out, buf, (size_t)n);
-        } else if (v->type == STORE_REAL) {
-            number(x->out, v->d);
+    const char *v[EXPORT_COLUMNS];
+    char nums[EXPORT_COLUMNS][40], year[5];
+    buf sources = BUF_INIT;
+    size_t i;
+    const json_t *src;
+    json_array_foreach(json_object_get(doc, "sources"), i, src) {
+        if (i) buf_append(&sources, "; ", 2);
+        buf_puts(&sources, jsx_str(src, "name", ""));
+    }
+    for (size_t c = 0; c < EXPORT_COLUMNS; c++) {
+        const char *name = cols[c].column;
+        if (strcmp(name, "year") == 0) {
+            snprintf(year, sizeof year, "%.4s", jsx_str(doc, "event_date", ""));
+            v[c] = year;
+        } else if (strcmp(name, "source") == 0) {
+            v[c] = sources.p ? sources.p : "";
+        } else if (strcmp(name, "civilian_targeting") == 0) {
+            v[c] = json_is_true(json_object_get(doc, name)) ? "Civilian targeting" : "";
         } else {
-            field(x->out, "", 0);
+            v[c] = text_of(json_object_get(doc, name), nums[c], sizeof nums[c]);
         }
     }
-    putc('\n', x->out);
+    export_acled_row(v, out);
+    buf_free(&sources);
+}
+
+/* A row from the stored text, or rendered from the document when there is none (rows
+ * projected before schema 9) or when the location must be coarsened. */
+static int on_line(void *cls, const void *row)
+{
+    exporter *x = cls;
+    const store_incident_line *r = row;
     x->last = r->id;
+    if (r->csv && !(x->grid > 0)) {
+        fwrite(r->csv, 1, r->len, x->out);
+    } else {
+        json_t *doc = json_loads(r->doc, 0, NULL);
+        buf line = BUF_INIT;
+        if (!doc) doc = json_object();
+        incident_coarsen(doc, x->grid);
+        export_acled_row_doc(doc, &line);
+        fwrite(line.p, 1, line.len, x->out);
+        buf_free(&line);
+        json_decref(doc);
+    }
     x->count++;
     return 0;
 }
@@ -168,7 +193,7 @@ int export_page(exporter *x, store *s, int64_t rows, FILE *out, int *done, tr_er
     if (x->format == EXPORT_GEOJSON)
         rc = s->ops->incident_list(s, x->filter, x->last, rows, on_feature, x, e);
     else
-        rc = s->ops->incident_columns(s, x->filter, x->last, rows, paths, N_COLS, on_cols, x, e);
+        rc = s->ops->incident_lines(s, x->filter, x->last, rows, on_line, x, e);
     *done = x->count - before < rows;
     return rc;
 }

@@ -1,20 +1,34 @@
 /* export.h - incidents out, streamed page by page in constant memory: ACLED-column CSV,
  * HXL-tagged CSV (ACLED's columns with the HXL hashtag row under the header) and GeoJSON.
  *
- * The rows are written without parsing documents here: CSV columns are read out of each
- * document by the database (store incident_columns), and a GeoJSON feature's properties
- * are the stored document itself, its closing brace replaced by the id and status. Only a
- * coarsened GeoJSON export (grid > 0) goes through jansson, to rewrite the coordinates in
- * the properties. */
+ * The rows are written without parsing documents: each incident's CSV row is rendered
+ * once, when it is projected, and stored (incidents.acled_csv); a GeoJSON feature's
+ * properties are the stored document itself, its closing brace replaced by the id and
+ * status. Only coarsened exports (grid > 0) and rows stored before schema 9 go through
+ * jansson. */
 #ifndef TRUCE_MONITOR_EXPORT_H
 #define TRUCE_MONITOR_EXPORT_H
 
+#include "core/buf.h"
 #include "store/store.h"
 
+#include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
 
 typedef enum export_format { EXPORT_ACLED, EXPORT_HXL, EXPORT_GEOJSON } export_format;
+
+/* An incident's row of the ACLED CSV export: the 20 columns (event_id_cnty, event_date,
+ * year, time_precision, event_type, sub_event_type, actor1, inter1, actor2, inter2,
+ * civilian_targeting, admin1, admin2, location, latitude, longitude, geo_precision, source,
+ * notes, fatalities) as text, each quoted with quotes doubled, and a newline. From the
+ * values as the row shows them (reals to 15 significant digits, integers in decimal,
+ * civilian_targeting "Civilian targeting" or empty, year the date's first four
+ * characters, source the sources' names joined with "; "), or from a document. The
+ * projection stores it; the bulk import renders it from its own values. */
+#define EXPORT_COLUMNS 20
+void export_acled_row(const char *const v[EXPORT_COLUMNS], buf *out);
+void export_acled_row_doc(const json_t *doc, buf *out);
 
 /* Parses "west,south,east,north" (degrees) into the filter's box; a 400 naming bbox when
  * it is not one. */

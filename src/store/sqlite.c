@@ -188,6 +188,9 @@ static const char *const migrations[] = {
     "  subject TEXT PRIMARY KEY,"           /* report:N | incident:N */
     "  doc TEXT NOT NULL);"
     "ALTER TABLE incidents ADD COLUMN merged_into INTEGER;",
+    /* 9: each incident's row of the ACLED CSV export, rendered when it is projected, so
+     * that an export is a scan (NULL for rows projected before: rendered when exported). */
+    "ALTER TABLE incidents ADD COLUMN acled_csv TEXT;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -213,7 +216,7 @@ enum stmt_id {
     ST_TEXT_INSERT, ST_TEXT_NEXT, ST_TEXT_GET, ST_TEXT_SEND, ST_RESP_PUT, ST_RESP_LIST,
     ST_INC_UPSERT, ST_INC_COUNT, ST_INC_LIST, ST_INC_BY_STATUS, ST_INC_BY_TYPE, ST_INC_BY_DAY,
     ST_INC_BY_ACTOR, ST_INC_BY_ZONE, ST_REP_NEXT, ST_REP_INSERT, ST_REP_GET, ST_REP_MERGE,
-    ST_INC_NEXT, ST_INC_STATUS, ST_INC_MERGE,
+    ST_INC_NEXT, ST_INC_STATUS, ST_INC_MERGE, ST_INC_LINES,
     ST_BLOB_PUT, ST_BLOB_GET, ST_EVI_INSERT, ST_EVI_GET, ST_EVI_GET_ANY, ST_PRIV_PUT, ST_PRIV_GET,
     ST_NEG_STATE, ST_AGR_NEXT, ST_AGR_INSERT, ST_AGR_GET, ST_AGR_STATE, ST_SIG_PUT, ST_SIG_LIST,
     ST__COUNT
@@ -311,13 +314,16 @@ static const char *const sql[ST__COUNT] = {
     [ST_RESP_LIST] = "SELECT org, response, created_at FROM negotiation_responses"
                      " WHERE negotiation_id = ? AND n = ? ORDER BY org",
     [ST_INC_UPSERT] = "INSERT INTO incidents(external_id, status, provenance, event_date,"
-                      " event_type, latitude, longitude, fatalities, doc, updated_at, id)"
-                      " VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(external_id) DO UPDATE SET"
+                      " event_type, latitude, longitude, fatalities, doc, updated_at, id,"
+                      " acled_csv)"
+                      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(external_id) DO UPDATE SET"
                       " status = excluded.status, provenance = excluded.provenance,"
                       " event_date = excluded.event_date, event_type = excluded.event_type,"
                       " latitude = excluded.latitude, longitude = excluded.longitude,"
                       " fatalities = excluded.fatalities, doc = excluded.doc,"
-                      " updated_at = excluded.updated_at",
+                      " updated_at = excluded.updated_at, acled_csv = excluded.acled_csv",
+    [ST_INC_LINES] = "SELECT id, acled_csv, status, doc FROM incidents WHERE id > ?11 AND"
+                     INC_WHERE " ORDER BY id LIMIT ?12",
     [ST_INC_COUNT] = "SELECT count(*) FROM incidents",
     [ST_REP_NEXT] = "SELECT coalesce(max(id), 0) + 1 FROM reports",
     [ST_REP_INSERT] = "INSERT INTO reports(id, org, status, doc, filed_at) VALUES (?,?,?,?,?)",
@@ -1459,6 +1465,7 @@ static int sq_incident_upsert(store *s, const store_incident *in, tr_err *e)
         sqlite3_bind_int64(st, 11, in->id);
     else
         sqlite3_bind_null(st, 11);
+    bind_text(st, 12, in->acled_csv);
     return step_done(q, st, e);
 }
 
@@ -1715,68 +1722,29 @@ static int sq_incident_list(store *s, const store_incident_filter *f, int64_t af
     return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
 }
 
-/* The statement text is built per call from the paths (they are bound, not spliced, but
- * their number and the "[*].key" form shape the SQL). */
-static int sq_incident_columns(store *s, const store_incident_filter *f, int64_t after,
-                               int64_t limit, const char *const *paths, size_t n,
-                               store_row_cb cb, void *cls, tr_err *e)
+static int sq_incident_lines(store *s, const store_incident_filter *f, int64_t after,
+                             int64_t limit, store_row_cb cb, void *cls, tr_err *e)
 {
     sq *q = (sq *)s;
-    buf text = BUF_INIT;
-    sqlite3_stmt *st;
-    store_value vals[64];
+    sqlite3_stmt *st = stmt(q, ST_INC_LINES, e);
     int rc;
-    if (n > 64) return err_set(e, 500, "store.too_many_columns", NULL, "at most 64 columns");
-    buf_puts(&text, "SELECT id, status, latitude, longitude");
-    for (size_t i = 0; i < n; i++) {
-        const char *star = strstr(paths[i], "[*].");
-        if (star)
-            buf_printf(&text, ", (SELECT group_concat(json_extract(value, '$.' || ?%zu), '; ')"
-                              " FROM json_each(doc, substr(?%zu, 1, %zu)))",
-                       13 + 2 * i + 1, 13 + 2 * i, (size_t)(star - paths[i]));
-        else
-            buf_printf(&text, ", json_extract(doc, ?%zu)", 13 + 2 * i);
-    }
-    buf_puts(&text, " FROM incidents WHERE id > ?11 AND" INC_WHERE " ORDER BY id LIMIT ?12");
-    rc = sqlite3_prepare_v2(q->db, text.p, (int)text.len, &st, NULL);
-    buf_free(&text);
-    if (rc != SQLITE_OK) return fail(q, rc, e);
+    if (!st) return -1;
     bind_incident_filter(st, f);
     sqlite3_bind_int64(st, 11, after);
     sqlite3_bind_int64(st, 12, limit);
-    for (size_t i = 0; i < n; i++) {
-        const char *star = strstr(paths[i], "[*].");
-        sqlite3_bind_text(st, (int)(13 + 2 * i), paths[i], -1, SQLITE_STATIC);
-        if (star) sqlite3_bind_text(st, (int)(13 + 2 * i + 1), star + 4, -1, SQLITE_STATIC);
-    }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        for (size_t i = 0; i < n; i++) {
-            int c = (int)i + 4;
-            store_value *v = &vals[i];
-            memset(v, 0, sizeof *v);
-            switch (sqlite3_column_type(st, c)) {
-            case SQLITE_INTEGER: v->type = STORE_INT; v->i = sqlite3_column_int64(st, c); break;
-            case SQLITE_FLOAT: v->type = STORE_REAL; v->d = sqlite3_column_double(st, c); break;
-            case SQLITE_TEXT:
-                v->type = STORE_TEXT;
-                v->text = (const char *)sqlite3_column_text(st, c);
-                v->len = (size_t)sqlite3_column_bytes(st, c);
-                break;
-            default: v->type = STORE_NULL;
-            }
-        }
-        store_incident_cols row = {sqlite3_column_int64(st, 0),
-                                   (const char *)sqlite3_column_text(st, 1),
-                                   sqlite3_column_double(st, 2), sqlite3_column_double(st, 3),
-                                   vals, n};
-        if (cb(cls, &row)) {
+        store_incident_line r = {sqlite3_column_int64(st, 0),
+                                 (const char *)sqlite3_column_text(st, 1),
+                                 (size_t)sqlite3_column_bytes(st, 1),
+                                 (const char *)sqlite3_column_text(st, 2),
+                                 (const char *)sqlite3_column_text(st, 3)};
+        if (cb(cls, &r)) {
             rc = SQLITE_DONE;
             break;
         }
     }
-    int step = rc;
-    sqlite3_finalize(st);
-    return step == SQLITE_DONE ? 0 : fail(q, step, e);
+    done(st);
+    return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
 }
 
 static int sq_negotiation_state(store *s, int64_t id, const char *state, tr_err *e)
@@ -1948,7 +1916,7 @@ static const store_ops sqlite_ops = {
     .incident_upsert = sq_incident_upsert,
     .incident_count = sq_incident_count,
     .incident_list = sq_incident_list,
-    .incident_columns = sq_incident_columns,
+    .incident_lines = sq_incident_lines,
     .incident_counts = sq_incident_counts,
     .report_next_id = sq_report_next_id,
     .report_insert = sq_report_insert,

@@ -140,6 +140,7 @@ typedef struct store_incident {
     int64_t fatalities;
     const char *doc;         /* canonical JSON with ACLED field names */
     const char *updated_at;
+    const char *acled_csv;   /* its row of the ACLED CSV export (export.h), or NULL */
 } store_incident;
 
 typedef struct store_incident_filter {
@@ -183,22 +184,13 @@ typedef struct store_incident_row {
     double latitude, longitude;
 } store_incident_row;
 
-/* A value read out of a document. */
-typedef struct store_value {
-    enum { STORE_NULL, STORE_INT, STORE_REAL, STORE_TEXT } type;
-    int64_t i;
-    double d;
-    const char *text;        /* STORE_TEXT: UTF-8, len bytes (arrays and objects as JSON) */
-    size_t len;
-} store_value;
-
-typedef struct store_incident_cols {
+typedef struct store_incident_line {
     int64_t id;
-    const char *status;
-    double latitude, longitude;
-    const store_value *v;    /* one per path asked for */
-    size_t n;
-} store_incident_cols;
+    const char *csv;         /* the stored ACLED CSV row, or NULL (then render from doc) */
+    size_t len;
+    const char *status, *doc;
+} store_incident_line;
+
 
 typedef struct store_stats {
     int64_t journal_length;       /* Number of journal events. */
@@ -310,13 +302,10 @@ typedef struct store_ops {
                          store_row_cb cb, void *cls, tr_err *e);
     /* Counts of the filtered incidents by one dimension (rows: store_count). By actor, an
      * incident counts for actor1 and for actor2; by zone, for each zone it is tagged with. */
-    /* Like incident_list, but each row is the values at `paths` in the document, read by
-     * the database (SQLite's json_extract: no document is parsed here). A path
-     * "$.a[*].b" is the "b" of every element of array "a", joined with "; ". At most 64
-     * paths; rows: store_incident_cols. */
-    int (*incident_columns)(store *s, const store_incident_filter *f, int64_t after,
-                            int64_t limit, const char *const *paths, size_t n,
-                            store_row_cb cb, void *cls, tr_err *e);
+    /* Like incident_list, with each incident's stored ACLED CSV row (rows:
+     * store_incident_line). */
+    int (*incident_lines)(store *s, const store_incident_filter *f, int64_t after,
+                          int64_t limit, store_row_cb cb, void *cls, tr_err *e);
     int (*incident_counts)(store *s, const store_incident_filter *f, store_count_by by,
                            store_row_cb cb, void *cls, tr_err *e);
     /* Reports. report_get returns 1 found, 0 not, -1 on error. */
