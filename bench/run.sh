@@ -78,6 +78,14 @@ echo "Monitoring ($BUILD/bench_monitor, the real ACLED export)"
 "$BUILD/bench_monitor" "$dir" "${TRUCE_DATA:-../shared/data}/acled/gaza_war_events.csv" \
   "$(dirname "$0")/../scenarios/gaza-2025"
 
+# Monitoring at a million rows: synthetic ACLED rows from the real export's distributions,
+# `truce import acled`, the CSV export and a 100,000-incident box as GeoJSON over HTTP.
+echo
+echo "Monitoring at scale ($BUILD/bench_scale, ${BENCH_SCALE_ROWS:-1000000} synthetic rows; about 6 GB of /tmp)"
+"$BUILD/bench_scale" "$dir" "${TRUCE_DATA:-../shared/data}/acled/gaza_war_events.csv" \
+  "$(dirname "$0")/../scenarios/gaza-2025" "${BENCH_SCALE_ROWS:-1000000}"
+rm -f "$dir"/scale.db* "$dir"/synthetic.csv
+
 # The Merkle log without HTTP: appends, proofs and the audit at BENCH_LOG_ENTRIES entries,
 # against the SHA-256 rate measured in the same run.
 echo

@@ -116,9 +116,11 @@ int cmd_export_incidents(int argc, char **argv)
     else if (strcmp(f, "hxl") == 0) fmt = EXPORT_HXL;
     else if (strcmp(f, "geojson") == 0) fmt = EXPORT_GEOJSON;
     else return cli_usage_error("export incidents", "--format must be acled, hxl or geojson");
-    store_incident_filter filter = {cli_get(opts, "status"), cli_get(opts, "type"),
-                                    cli_get(opts, "from"), cli_get(opts, "to"),
-                                    cli_get(opts, "zone"), 0, 0, 0, 0, 0, 0};
+    store_incident_filter filter = {.status = cli_get(opts, "status"),
+                                    .event_type = cli_get(opts, "type"),
+                                    .date_from = cli_get(opts, "from"),
+                                    .date_to = cli_get(opts, "to"),
+                                    .zone = cli_get(opts, "zone")};
     if (cli_get(opts, "bbox") && export_parse_bbox(cli_get(opts, "bbox"), &filter, &e)) {
         err_print(&e);
         err_clear(&e);

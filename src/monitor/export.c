@@ -91,6 +91,7 @@ static int on_line(void *cls, const void *row)
     exporter *x = cls;
     const store_incident_line *r = row;
     x->last = r->id;
+    x->last_lon = r->longitude, x->last_lat = r->latitude;
     if (r->csv && !(x->grid > 0)) {
         fwrite(r->csv, 1, r->len, x->out);
     } else {
@@ -121,6 +122,7 @@ static int on_feature(void *cls, const void *row)
     exporter *x = cls;
     const store_incident_row *r = row;
     x->last = r->id;
+    x->last_lon = r->longitude, x->last_lat = r->latitude;
     if (x->count) fputs(",\n", x->out);
     fputs("{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[", x->out);
     if (x->grid > 0) {
@@ -189,11 +191,18 @@ int export_page(exporter *x, store *s, int64_t rows, FILE *out, int *done, tr_er
 {
     int64_t before = x->count;
     int rc;
+    /* A box is read in place order through its index, continuing after the last row. */
+    store_incident_filter f = *x->filter;
+    if (f.has_bbox) {
+        f.by_place = 1;
+        f.after_lon = x->count ? x->last_lon : -1000;
+        f.after_lat = x->count ? x->last_lat : -1000;
+    }
     x->out = out;
     if (x->format == EXPORT_GEOJSON)
-        rc = s->ops->incident_list(s, x->filter, x->last, rows, on_feature, x, e);
+        rc = s->ops->incident_list(s, &f, x->last, rows, on_feature, x, e);
     else
-        rc = s->ops->incident_lines(s, x->filter, x->last, rows, on_line, x, e);
+        rc = s->ops->incident_lines(s, &f, x->last, rows, on_line, x, e);
     *done = x->count - before < rows;
     return rc;
 }

@@ -42,6 +42,7 @@ typedef struct exporter {
     double grid;       /* coarsen locations to this grid (degrees); 0 exact */
     int64_t count;     /* rows written so far */
     int64_t last;      /* id of the last row written */
+    double last_lon, last_lat; /* and its place (a box is read in place order) */
     FILE *out;         /* of the current call */
 } exporter;
 

@@ -191,6 +191,8 @@ static const char *const migrations[] = {
     /* 9: each incident's row of the ACLED CSV export, rendered when it is projected, so
      * that an export is a scan (NULL for rows projected before: rendered when exported). */
     "ALTER TABLE incidents ADD COLUMN acled_csv TEXT;",
+    /* 10: boxes (maps) by longitude, then latitude. */
+    "CREATE INDEX incidents_place ON incidents(longitude, latitude);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -216,7 +218,7 @@ enum stmt_id {
     ST_TEXT_INSERT, ST_TEXT_NEXT, ST_TEXT_GET, ST_TEXT_SEND, ST_RESP_PUT, ST_RESP_LIST,
     ST_INC_UPSERT, ST_INC_COUNT, ST_INC_LIST, ST_INC_BY_STATUS, ST_INC_BY_TYPE, ST_INC_BY_DAY,
     ST_INC_BY_ACTOR, ST_INC_BY_ZONE, ST_REP_NEXT, ST_REP_INSERT, ST_REP_GET, ST_REP_MERGE,
-    ST_INC_NEXT, ST_INC_STATUS, ST_INC_MERGE, ST_INC_LINES,
+    ST_INC_NEXT, ST_INC_STATUS, ST_INC_MERGE, ST_INC_LINES, ST_INC_LINES_BOX, ST_INC_LIST_BOX,
     ST_BLOB_PUT, ST_BLOB_GET, ST_EVI_INSERT, ST_EVI_GET, ST_EVI_GET_ANY, ST_PRIV_PUT, ST_PRIV_GET,
     ST_NEG_STATE, ST_AGR_NEXT, ST_AGR_INSERT, ST_AGR_GET, ST_AGR_STATE, ST_SIG_PUT, ST_SIG_LIST,
     ST__COUNT
@@ -231,6 +233,15 @@ enum stmt_id {
     " AND (?3 IS NULL OR event_date >= ?3) AND (?4 IS NULL OR event_date <= ?4)"            \
     " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM json_each(doc, '$.zones') WHERE value = ?5))" \
     " AND (?6 IS NULL OR (longitude BETWEEN ?6 AND ?8 AND latitude BETWEEN ?7 AND ?9))"   \
+    " AND (?10 IS NULL OR status IN ('verified', 'disputed', 'upheld'))"
+
+/* The same with a box that is always there, spelled so that the incidents_place index
+ * can serve it (an "?6 IS NULL OR" in front hides the range from the planner). */
+#define INC_WHERE_BOX                                                                       \
+    " longitude BETWEEN ?6 AND ?8 AND latitude BETWEEN ?7 AND ?9"                            \
+    " AND (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR event_type = ?2)"                  \
+    " AND (?3 IS NULL OR event_date >= ?3) AND (?4 IS NULL OR event_date <= ?4)"            \
+    " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM json_each(doc, '$.zones') WHERE value = ?5))" \
     " AND (?10 IS NULL OR status IN ('verified', 'disputed', 'upheld'))"
 
 static const char *const sql[ST__COUNT] = {
@@ -322,8 +333,17 @@ static const char *const sql[ST__COUNT] = {
                       " latitude = excluded.latitude, longitude = excluded.longitude,"
                       " fatalities = excluded.fatalities, doc = excluded.doc,"
                       " updated_at = excluded.updated_at, acled_csv = excluded.acled_csv",
-    [ST_INC_LINES] = "SELECT id, acled_csv, status, doc FROM incidents WHERE id > ?11 AND"
+    [ST_INC_LINES] = "SELECT id, acled_csv, status, doc, latitude, longitude FROM incidents"
+                     " WHERE id > ?11 AND"
                      INC_WHERE " ORDER BY id LIMIT ?12",
+    [ST_INC_LINES_BOX] = "SELECT id, acled_csv, status, doc, latitude, longitude FROM incidents"
+                         " INDEXED BY incidents_place"
+                         " WHERE (longitude, latitude, id) > (?13, ?14, ?11) AND" INC_WHERE_BOX
+                         " ORDER BY longitude, latitude, id LIMIT ?12",
+    [ST_INC_LIST_BOX] = "SELECT id, status, doc, merged_into, latitude, longitude FROM incidents"
+                        " INDEXED BY incidents_place"
+                        " WHERE (longitude, latitude, id) > (?13, ?14, ?11) AND" INC_WHERE_BOX
+                        " ORDER BY longitude, latitude, id LIMIT ?12",
     [ST_INC_COUNT] = "SELECT count(*) FROM incidents",
     [ST_REP_NEXT] = "SELECT coalesce(max(id), 0) + 1 FROM reports",
     [ST_REP_INSERT] = "INSERT INTO reports(id, org, status, doc, filed_at) VALUES (?,?,?,?,?)",
@@ -1489,6 +1509,10 @@ static void bind_incident_filter(sqlite3_stmt *st, const store_incident_filter *
         sqlite3_bind_int(st, 10, 1);
     else
         sqlite3_bind_null(st, 10);
+    if (f->has_bbox && f->by_place) {
+        sqlite3_bind_double(st, 13, f->after_lon);
+        sqlite3_bind_double(st, 14, f->after_lat);
+    }
 }
 
 static int sq_incident_counts(store *s, const store_incident_filter *f, store_count_by by,
@@ -1701,7 +1725,8 @@ static int sq_incident_list(store *s, const store_incident_filter *f, int64_t af
                             int64_t limit, store_row_cb cb, void *cls, tr_err *e)
 {
     sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_INC_LIST, e);
+    int place = f->has_bbox && f->by_place;
+    sqlite3_stmt *st = stmt(q, place ? ST_INC_LIST_BOX : ST_INC_LIST, e);
     int rc;
     if (!st) return -1;
     bind_incident_filter(st, f);
@@ -1726,7 +1751,8 @@ static int sq_incident_lines(store *s, const store_incident_filter *f, int64_t a
                              int64_t limit, store_row_cb cb, void *cls, tr_err *e)
 {
     sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_INC_LINES, e);
+    int place = f->has_bbox && f->by_place;
+    sqlite3_stmt *st = stmt(q, place ? ST_INC_LINES_BOX : ST_INC_LINES, e);
     int rc;
     if (!st) return -1;
     bind_incident_filter(st, f);
@@ -1737,7 +1763,8 @@ static int sq_incident_lines(store *s, const store_incident_filter *f, int64_t a
                                  (const char *)sqlite3_column_text(st, 1),
                                  (size_t)sqlite3_column_bytes(st, 1),
                                  (const char *)sqlite3_column_text(st, 2),
-                                 (const char *)sqlite3_column_text(st, 3)};
+                                 (const char *)sqlite3_column_text(st, 3),
+                                 sqlite3_column_double(st, 4), sqlite3_column_double(st, 5)};
         if (cb(cls, &r)) {
             rc = SQLITE_DONE;
             break;

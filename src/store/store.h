@@ -149,6 +149,11 @@ typedef struct store_incident_filter {
     int has_bbox;                       /* then only incidents inside the box: */
     double west, south, east, north;    /* WGS84 degrees, west <= east, south <= north */
     int public_only;    /* only what the public sees: verified, disputed and upheld */
+    /* With a box, for exports: rows in (longitude, latitude, id) order, after
+     * (after_lon, after_lat, `after`), read through the incidents_place index. Listing by
+     * id with a box reads every row; this reads the box only. */
+    int by_place;
+    double after_lon, after_lat;
 } store_incident_filter;
 
 typedef enum store_count_by {
@@ -189,6 +194,7 @@ typedef struct store_incident_line {
     const char *csv;         /* the stored ACLED CSV row, or NULL (then render from doc) */
     size_t len;
     const char *status, *doc;
+    double latitude, longitude;
 } store_incident_line;
 
 
