@@ -140,8 +140,9 @@ int http__fail(http_req *r, tr_err *e);
 void http__header(http_req *r, const char *name, const char *value);
 /* The request's reader connection; NULL with e set when none can be opened. */
 store *http__reader(http_req *r, tr_err *e);
-/* A memory-mapped reader connection for the log's read API. */
-store *http__log_reader(http_req *r, tr_err *e);
+/* A memory-mapped reader connection: for reads of many pages (the log's proofs and tiles,
+ * exports), which then cost no copies. */
+store *http__mapped_reader(http_req *r, tr_err *e);
 /* Query-string parameter, or NULL. */
 const char *http__query(http_req *r, const char *key);
 /* Hands fn to the group committer; fn(writer_store, r, e) runs in the batch transaction

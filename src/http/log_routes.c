@@ -72,7 +72,7 @@ int h_log_checkpoint(http_req *r)
 {
     tr_err e = TR_ERR_INIT;
     store_checkpoint ck;
-    store *s = http__log_reader(r, &e);
+    store *s = http__mapped_reader(r, &e);
     int found;
     if (!s) return http__fail(r, &e);
     found = s->ops->checkpoint_get(s, -1, &ck, &e);
@@ -126,7 +126,7 @@ int h_log_entries(http_req *r)
 {
     tr_err e = TR_ERR_INIT;
     int64_t size, start, end;
-    store *s = http__log_reader(r, &e);
+    store *s = http__mapped_reader(r, &e);
     merkle_hash leaves[1000];
     entries_page p = {0};
     if (!s) return http__fail(r, &e);
@@ -163,7 +163,7 @@ int h_log_inclusion(http_req *r)
     int64_t size, index, at;
     merkle_hash proof[MERKLE_MAX_PROOF], leaf;
     size_t len;
-    store *s = http__log_reader(r, &e);
+    store *s = http__mapped_reader(r, &e);
     json_t *p;
     if (!s) return http__fail(r, &e);
     if (tree_size(r, s, &size, NULL)) return 0;
@@ -186,7 +186,7 @@ int h_log_consistency(http_req *r)
     int64_t size, from, to;
     merkle_hash proof[MERKLE_MAX_PROOF];
     size_t len;
-    store *s = http__log_reader(r, &e);
+    store *s = http__mapped_reader(r, &e);
     json_t *p;
     if (!s) return http__fail(r, &e);
     if (tree_size(r, s, &size, NULL)) return 0;
@@ -270,7 +270,7 @@ int h_log_tile(http_req *r)
     const char *path = r->params[0];
     int64_t size, n;
     int width, level = 0, entries = 0;
-    store *s = http__log_reader(r, &e);
+    store *s = http__mapped_reader(r, &e);
     if (!s) return http__fail(r, &e);
     if (strncmp(path, "entries/", 8) == 0) {
         entries = 1;

@@ -170,7 +170,7 @@ store *http__reader(http_req *r, tr_err *e)
     return r->reader;
 }
 
-store *http__log_reader(http_req *r, tr_err *e)
+store *http__mapped_reader(http_req *r, tr_err *e)
 {
     if (!r->log_reader) r->log_reader = lease(r->srv, &r->srv->log_readers, e);
     return r->log_reader;

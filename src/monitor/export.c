@@ -91,7 +91,6 @@ static int on_line(void *cls, const void *row)
     exporter *x = cls;
     const store_incident_line *r = row;
     x->last = r->id;
-    x->last_lon = r->longitude, x->last_lat = r->latitude;
     if (r->csv && !(x->grid > 0)) {
         fwrite(r->csv, 1, r->len, x->out);
     } else {
@@ -117,12 +116,33 @@ static void coordinate(FILE *out, double v)
     fwrite(buf, 1, (size_t)n, out);
 }
 
+/* The number a canonical document holds under `key` ("\"latitude\":"), copied as text:
+ * formatting a double takes longer than the rest of a feature. In canonical JSON the
+ * pattern cannot occur inside a string (its quotes would be escaped). Falls back to
+ * formatting `v` when the document does not hold a number there. */
+static void coordinate_from(FILE *out, const char *doc, size_t len, const char *key,
+                            double v)
+{
+    size_t klen = strlen(key);
+    const char *at = memmem(doc, len, key, klen);
+    if (at) {
+        const char *num = at + klen, *end = num;
+        while (*end == '-' || *end == '+' || *end == '.' || *end == 'e' || *end == 'E' ||
+               (*end >= '0' && *end <= '9'))
+            end++;
+        if (end > num && (*end == ',' || *end == '}')) {
+            fwrite(num, 1, (size_t)(end - num), out);
+            return;
+        }
+    }
+    coordinate(out, v);
+}
+
 static int on_feature(void *cls, const void *row)
 {
     exporter *x = cls;
     const store_incident_row *r = row;
     x->last = r->id;
-    x->last_lon = r->longitude, x->last_lat = r->latitude;
     if (x->count) fputs(",\n", x->out);
     fputs("{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[", x->out);
     if (x->grid > 0) {
@@ -142,9 +162,9 @@ static int on_feature(void *cls, const void *row)
         /* The stored document is canonical JSON, an object: its text without the closing
          * brace, then the id and status. */
         size_t len = strlen(r->doc);
-        coordinate(x->out, r->longitude);
+        coordinate_from(x->out, r->doc, len, "\"longitude\":", r->longitude);
         putc(',', x->out);
-        coordinate(x->out, r->latitude);
+        coordinate_from(x->out, r->doc, len, "\"latitude\":", r->latitude);
         fputs("]},\"properties\":", x->out);
         fwrite(r->doc, 1, len > 1 ? len - 1 : 0, x->out);
         fprintf(x->out, "%s\"id\":%lld,\"status\":\"%s\"}}", len > 2 ? "," : "",
@@ -187,29 +207,62 @@ void export_begin(exporter *x, const store_incident_filter *f, export_format for
     }
 }
 
+static int add_id(void *cls, const void *row)
+{
+    exporter *x = cls;
+    if (x->n_ids == x->cap_ids) {
+        x->cap_ids = x->cap_ids ? 2 * x->cap_ids : 4096;
+        x->ids = realloc(x->ids, x->cap_ids * sizeof *x->ids);
+        if (!x->ids) abort();
+    }
+    x->ids[x->n_ids++] = *(const int64_t *)row;
+    return 0;
+}
+
+static int by_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
 int export_page(exporter *x, store *s, int64_t rows, FILE *out, int *done, tr_err *e)
 {
     int64_t before = x->count;
     int rc;
-    /* A box is read in place order through its index, continuing after the last row. */
     store_incident_filter f = *x->filter;
-    if (f.has_bbox) {
-        f.by_place = 1;
-        f.after_lon = x->count ? x->last_lon : -1000;
-        f.after_lat = x->count ? x->last_lat : -1000;
-    }
+    buf ids = BUF_INIT;
     x->out = out;
+    if (f.has_bbox) {
+        if (!x->ids_loaded) {
+            if (s->ops->incident_ids_in_box(s, &f, add_id, x, e)) return -1;
+            qsort(x->ids, x->n_ids, sizeof *x->ids, by_id);
+            x->ids_loaded = 1;
+        }
+        buf_append(&ids, "[", 1);
+        for (int64_t k = 0; k < rows && x->pos < x->n_ids; k++, x->pos++)
+            buf_printf(&ids, "%s%lld", k ? "," : "", (long long)x->ids[x->pos]);
+        buf_append(&ids, "]", 1);
+        f.ids = ids.p;
+    }
     if (x->format == EXPORT_GEOJSON)
         rc = s->ops->incident_list(s, &f, x->last, rows, on_feature, x, e);
     else
         rc = s->ops->incident_lines(s, &f, x->last, rows, on_line, x, e);
-    *done = x->count - before < rows;
+    *done = f.has_bbox ? x->pos == x->n_ids : x->count - before < rows;
+    buf_free(&ids);
     return rc;
 }
 
 void export_end(exporter *x, FILE *out)
 {
     if (x->format == EXPORT_GEOJSON) fputs("\n]}\n", out);
+}
+
+void export_release(exporter *x)
+{
+    free(x->ids);
+    x->ids = NULL;
+    x->n_ids = x->cap_ids = x->pos = 0;
 }
 
 int export_incidents(store *s, const store_incident_filter *f, export_format format,
@@ -219,8 +272,12 @@ int export_incidents(store *s, const store_incident_filter *f, export_format for
     int done = 0;
     export_begin(&x, f, format, grid, out);
     while (!done)
-        if (export_page(&x, s, 5000, out, &done, e)) return -1;
+        if (export_page(&x, s, 5000, out, &done, e)) {
+            export_release(&x);
+            return -1;
+        }
     export_end(&x, out);
+    export_release(&x);
     *count = x.count;
     return ferror(out) ? err_set(e, 500, "export.write", NULL, "cannot write the export") : 0;
 }

@@ -42,7 +42,11 @@ typedef struct exporter {
     double grid;       /* coarsen locations to this grid (degrees); 0 exact */
     int64_t count;     /* rows written so far */
     int64_t last;      /* id of the last row written */
-    double last_lon, last_lat; /* and its place (a box is read in place order) */
+    /* A box's incidents, found through the place index and read in id order, a page at
+     * a time: 8 bytes per incident in the box. */
+    int64_t *ids;
+    size_t n_ids, cap_ids, pos;
+    int ids_loaded;
     FILE *out;         /* of the current call */
 } exporter;
 
@@ -53,6 +57,8 @@ void export_begin(exporter *x, const store_incident_filter *f, export_format for
 int export_page(exporter *x, store *s, int64_t rows, FILE *out, int *done, tr_err *e);
 /* Writes the trailer. */
 void export_end(exporter *x, FILE *out);
+/* Frees what the export holds (after the end, or when it is abandoned). */
+void export_release(exporter *x);
 
 /* All of it: every incident matching f to out, locations coarsened to `grid` degrees (0:
  * exact; see incident_coarsen); sets *count. */

@@ -219,6 +219,7 @@ enum stmt_id {
     ST_INC_UPSERT, ST_INC_COUNT, ST_INC_LIST, ST_INC_BY_STATUS, ST_INC_BY_TYPE, ST_INC_BY_DAY,
     ST_INC_BY_ACTOR, ST_INC_BY_ZONE, ST_REP_NEXT, ST_REP_INSERT, ST_REP_GET, ST_REP_MERGE,
     ST_INC_NEXT, ST_INC_STATUS, ST_INC_MERGE, ST_INC_LINES, ST_INC_LINES_BOX, ST_INC_LIST_BOX,
+    ST_INC_IN_BOX,
     ST_BLOB_PUT, ST_BLOB_GET, ST_EVI_INSERT, ST_EVI_GET, ST_EVI_GET_ANY, ST_PRIV_PUT, ST_PRIV_GET,
     ST_NEG_STATE, ST_AGR_NEXT, ST_AGR_INSERT, ST_AGR_GET, ST_AGR_STATE, ST_SIG_PUT, ST_SIG_LIST,
     ST__COUNT
@@ -233,15 +234,6 @@ enum stmt_id {
     " AND (?3 IS NULL OR event_date >= ?3) AND (?4 IS NULL OR event_date <= ?4)"            \
     " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM json_each(doc, '$.zones') WHERE value = ?5))" \
     " AND (?6 IS NULL OR (longitude BETWEEN ?6 AND ?8 AND latitude BETWEEN ?7 AND ?9))"   \
-    " AND (?10 IS NULL OR status IN ('verified', 'disputed', 'upheld'))"
-
-/* The same with a box that is always there, spelled so that the incidents_place index
- * can serve it (an "?6 IS NULL OR" in front hides the range from the planner). */
-#define INC_WHERE_BOX                                                                       \
-    " longitude BETWEEN ?6 AND ?8 AND latitude BETWEEN ?7 AND ?9"                            \
-    " AND (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR event_type = ?2)"                  \
-    " AND (?3 IS NULL OR event_date >= ?3) AND (?4 IS NULL OR event_date <= ?4)"            \
-    " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM json_each(doc, '$.zones') WHERE value = ?5))" \
     " AND (?10 IS NULL OR status IN ('verified', 'disputed', 'upheld'))"
 
 static const char *const sql[ST__COUNT] = {
@@ -337,13 +329,13 @@ static const char *const sql[ST__COUNT] = {
                      " WHERE id > ?11 AND"
                      INC_WHERE " ORDER BY id LIMIT ?12",
     [ST_INC_LINES_BOX] = "SELECT id, acled_csv, status, doc, latitude, longitude FROM incidents"
-                         " INDEXED BY incidents_place"
-                         " WHERE (longitude, latitude, id) > (?13, ?14, ?11) AND" INC_WHERE_BOX
-                         " ORDER BY longitude, latitude, id LIMIT ?12",
+                         " WHERE id IN (SELECT value FROM json_each(?13)) AND id > ?11 AND"
+                         INC_WHERE " ORDER BY id LIMIT ?12",
     [ST_INC_LIST_BOX] = "SELECT id, status, doc, merged_into, latitude, longitude FROM incidents"
-                        " INDEXED BY incidents_place"
-                        " WHERE (longitude, latitude, id) > (?13, ?14, ?11) AND" INC_WHERE_BOX
-                        " ORDER BY longitude, latitude, id LIMIT ?12",
+                        " WHERE id IN (SELECT value FROM json_each(?13)) AND id > ?11 AND"
+                        INC_WHERE " ORDER BY id LIMIT ?12",
+    [ST_INC_IN_BOX] = "SELECT rowid FROM incidents INDEXED BY incidents_place"
+                      " WHERE longitude BETWEEN ?1 AND ?3 AND latitude BETWEEN ?2 AND ?4",
     [ST_INC_COUNT] = "SELECT count(*) FROM incidents",
     [ST_REP_NEXT] = "SELECT coalesce(max(id), 0) + 1 FROM reports",
     [ST_REP_INSERT] = "INSERT INTO reports(id, org, status, doc, filed_at) VALUES (?,?,?,?,?)",
@@ -1509,10 +1501,7 @@ static void bind_incident_filter(sqlite3_stmt *st, const store_incident_filter *
         sqlite3_bind_int(st, 10, 1);
     else
         sqlite3_bind_null(st, 10);
-    if (f->has_bbox && f->by_place) {
-        sqlite3_bind_double(st, 13, f->after_lon);
-        sqlite3_bind_double(st, 14, f->after_lat);
-    }
+    if (f->ids) bind_text(st, 13, f->ids);
 }
 
 static int sq_incident_counts(store *s, const store_incident_filter *f, store_count_by by,
@@ -1725,8 +1714,7 @@ static int sq_incident_list(store *s, const store_incident_filter *f, int64_t af
                             int64_t limit, store_row_cb cb, void *cls, tr_err *e)
 {
     sq *q = (sq *)s;
-    int place = f->has_bbox && f->by_place;
-    sqlite3_stmt *st = stmt(q, place ? ST_INC_LIST_BOX : ST_INC_LIST, e);
+    sqlite3_stmt *st = stmt(q, f->ids ? ST_INC_LIST_BOX : ST_INC_LIST, e);
     int rc;
     if (!st) return -1;
     bind_incident_filter(st, f);
@@ -1747,12 +1735,33 @@ static int sq_incident_list(store *s, const store_incident_filter *f, int64_t af
     return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
 }
 
+static int sq_incident_ids_in_box(store *s, const store_incident_filter *f, store_row_cb cb,
+                                  void *cls, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_INC_IN_BOX, e);
+    int rc;
+    if (!st) return -1;
+    sqlite3_bind_double(st, 1, f->west);
+    sqlite3_bind_double(st, 2, f->south);
+    sqlite3_bind_double(st, 3, f->east);
+    sqlite3_bind_double(st, 4, f->north);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        if (cb(cls, &id)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    done(st);
+    return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
+}
+
 static int sq_incident_lines(store *s, const store_incident_filter *f, int64_t after,
                              int64_t limit, store_row_cb cb, void *cls, tr_err *e)
 {
     sq *q = (sq *)s;
-    int place = f->has_bbox && f->by_place;
-    sqlite3_stmt *st = stmt(q, place ? ST_INC_LINES_BOX : ST_INC_LINES, e);
+    sqlite3_stmt *st = stmt(q, f->ids ? ST_INC_LINES_BOX : ST_INC_LINES, e);
     int rc;
     if (!st) return -1;
     bind_incident_filter(st, f);
@@ -1944,6 +1953,7 @@ static const store_ops sqlite_ops = {
     .incident_count = sq_incident_count,
     .incident_list = sq_incident_list,
     .incident_lines = sq_incident_lines,
+    .incident_ids_in_box = sq_incident_ids_in_box,
     .incident_counts = sq_incident_counts,
     .report_next_id = sq_report_next_id,
     .report_insert = sq_report_insert,
