@@ -856,19 +856,29 @@ static json_t *report_json(store_report *rep)
     return out;
 }
 
+typedef struct report_job {
+    json_t *doc; /* prepared on the pool thread */
+} report_job;
+
 static int report_write(store *s, void *cls, tr_err *e)
 {
     http_req *r = cls;
+    report_job *j = r->state;
     journal_actor who = acct_actor(&r->caller);
     store_report rep = {0};
     int64_t id;
     const char *org = r->caller.signed_in ? r->caller.org : REPORT_PUBLIC;
-    if (report_file(s, &who, org, r->json, &id, e)) return -1;
+    if (report_record(s, &who, org, r->json, j->doc, &id, e)) return -1;
     if (s->ops->report_get(s, id, &rep, e) != 1) {
         free(rep.doc);
         return -1;
     }
-    json_t *out = report_json(&rep);
+    free(rep.doc); /* the reply is the prepared document, as recorded */
+    json_t *out = json_deep_copy(j->doc);
+    json_object_set_new(out, "id", json_integer(id));
+    json_object_set_new(out, "org", json_string(rep.org));
+    json_object_set_new(out, "status", json_string(rep.status));
+    json_object_set_new(out, "filed_at", json_string(rep.filed_at));
     char subject[48];
     snprintf(subject, sizeof subject, "report:%lld", (long long)id);
     if (add_private(r, s, subject, out, e)) {
@@ -878,11 +888,22 @@ static int report_write(store *s, void *cls, tr_err *e)
     return http__reply(r, 201, out);
 }
 
+static void report_job_free(http_req *r)
+{
+    report_job *j = r->state;
+    json_decref(j->doc);
+    j->doc = NULL;
+}
+
 /* Any account may file a report; it is visible to monitors, mediators and its own
  * organization. The public may too, a few an hour per address (HTTP_PUBLIC_REPORTS); those
- * reports are visible to monitors and mediators only. */
+ * reports are visible to monitors and mediators only. The report is checked, tagged and
+ * built here, on a pool thread (with the reader connection's zones); the writer thread
+ * only records it. */
 static int h_report_file(http_req *r)
 {
+    tr_err e = TR_ERR_INIT;
+    store *s;
     if (check(r, report_fields)) return 0;
     if (!r->caller.signed_in) {
         char key[80];
@@ -894,6 +915,11 @@ static int h_report_file(http_req *r)
                                      "too many reports from this address without an account");
         throttle_failed(r->srv->public_reports, key, now); /* counts the use */
     }
+    if (!(s = reader_or_fail(r))) return 0;
+    report_job *j = arena_alloc(&r->mem, sizeof *j);
+    if (!(j->doc = report_prepare(s, r->json, NULL, &e))) return http__fail(r, &e);
+    r->state = j;
+    r->cleanup = report_job_free;
     return http__defer(r, report_write);
 }
 

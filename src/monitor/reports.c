@@ -192,31 +192,34 @@ json_t *report_prepare(store *s, const json_t *in, const char *const *drop, tr_e
     return doc;
 }
 
-int report_file(store *s, const journal_actor *who, const char *org, const json_t *in,
-                int64_t *id, tr_err *e)
+int report_record(store *s, const journal_actor *who, const char *org, const json_t *in,
+                  const json_t *doc, int64_t *id, tr_err *e)
 {
-    json_t *doc, *body;
+    json_t *body;
     char vis[128];
     int rc;
-    if (!(doc = report_prepare(s, in, NULL, e))) return -1;
-    if (s->ops->report_next_id(s, id, e)) {
-        json_decref(doc);
-        return -1;
-    }
+    if (s->ops->report_next_id(s, id, e)) return -1;
     /* The private fields first: a write's receipt is for its last event, which must be
      * one the filer may read. */
     snprintf(vis, sizeof vis, "report:%lld", (long long)*id);
-    if (report_private(s, who, vis, in, e)) {
-        json_decref(doc);
-        return -1;
-    }
-    body = json_pack("{s:I, s:s, s:o}", "report", (json_int_t)*id, "org", org, "doc", doc);
+    if (report_private(s, who, vis, in, e)) return -1;
+    body = json_pack("{s:I, s:s, s:O}", "report", (json_int_t)*id, "org", org, "doc", doc);
     if (strcmp(org, REPORT_PUBLIC) == 0)
         snprintf(vis, sizeof vis, "kind:monitor kind:mediator");
     else
         snprintf(vis, sizeof vis, "kind:monitor kind:mediator org:%s", org);
     rc = journal_record(s, who, "report.filed", body, vis, NULL, e);
     json_decref(body);
+    return rc;
+}
+
+int report_file(store *s, const journal_actor *who, const char *org, const json_t *in,
+                int64_t *id, tr_err *e)
+{
+    json_t *doc = report_prepare(s, in, NULL, e);
+    if (!doc) return -1;
+    int rc = report_record(s, who, org, in, doc, id, e);
+    json_decref(doc);
     return rc;
 }
 

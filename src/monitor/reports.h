@@ -36,7 +36,13 @@ json_t *report_prepare(store *s, const json_t *in, const char *const *drop, tr_e
  * organization can be it): visible to monitors and mediators only. */
 #define REPORT_PUBLIC "(public)"
 
-/* Files a report for `org`; *id is its number. Every bad field is a 400 naming it. */
+/* Records a report prepared by report_prepare() (doc) from the request `in` (for its
+ * private fields), inside a transaction; *id is its number. The API prepares on a pool
+ * thread and records on the writer thread. */
+int report_record(store *s, const journal_actor *who, const char *org, const json_t *in,
+                  const json_t *doc, int64_t *id, tr_err *e);
+
+/* Both: files a report for `org`; *id is its number. Every bad field is a 400 naming it. */
 int report_file(store *s, const journal_actor *who, const char *org, const json_t *in,
                 int64_t *id, tr_err *e);
 
