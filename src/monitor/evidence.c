@@ -30,7 +30,10 @@ int evidence_sniff(const void *data, size_t len, char *out, size_t cap, tr_err *
             magic_handle = NULL;
         }
     }
-    type = magic_handle ? magic_buffer(magic_handle, data, len) : NULL;
+    /* The first MiB decides: every accepted type announces itself at the start, and the
+     * lock is not held while a 20 MiB video is scanned to its end. */
+    type = magic_handle ? magic_buffer(magic_handle, data, len < (1u << 20) ? len : 1u << 20)
+                        : NULL;
     if (type) snprintf(out, cap, "%s", type);
     pthread_mutex_unlock(&magic_lock);
     if (!type)
