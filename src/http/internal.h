@@ -129,6 +129,9 @@ struct http_req {
     writer_job job;
     int deferred;                 /* 1 while suspended, 2 once resumed. */
     store_txn_fn write_fn;        /* Runs on the writer thread. */
+    /* Optional: builds the reply of a successful write back on a request thread, after
+     * the commit, so that the writer thread does not (it may use http__reader). */
+    int (*after_write)(http_req *r);
     void *state;                  /* Handler data for write_fn (arena memory). */
 };
 

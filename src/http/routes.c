@@ -857,33 +857,41 @@ static json_t *report_json(store_report *rep)
 }
 
 typedef struct report_job {
-    json_t *doc; /* prepared on the pool thread */
+    json_t *doc;    /* prepared on the pool thread */
+    char *canon;    /* its canonical text */
+    int64_t id;     /* set by the writer */
+    char filed_at[UTIL_ISO_LEN];
 } report_job;
 
+/* On the writer thread: record only. */
 static int report_write(store *s, void *cls, tr_err *e)
 {
     http_req *r = cls;
     report_job *j = r->state;
     journal_actor who = acct_actor(&r->caller);
-    store_report rep = {0};
-    int64_t id;
     const char *org = r->caller.signed_in ? r->caller.org : REPORT_PUBLIC;
-    if (report_record(s, &who, org, r->json, j->doc, &id, e)) return -1;
-    if (s->ops->report_get(s, id, &rep, e) != 1) {
-        free(rep.doc);
-        return -1;
-    }
-    free(rep.doc); /* the reply is the prepared document, as recorded */
-    json_t *out = json_deep_copy(j->doc);
-    json_object_set_new(out, "id", json_integer(id));
-    json_object_set_new(out, "org", json_string(rep.org));
-    json_object_set_new(out, "status", json_string(rep.status));
-    json_object_set_new(out, "filed_at", json_string(rep.filed_at));
+    return report_record_canonical(s, &who, org, r->json, j->canon, &j->id, j->filed_at, e);
+}
+
+/* Back on a request thread: the reply is the document as recorded. */
+static int report_written(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    report_job *j = r->state;
+    json_t *out = j->doc;
     char subject[48];
-    snprintf(subject, sizeof subject, "report:%lld", (long long)id);
-    if (add_private(r, s, subject, out, e)) {
-        json_decref(out);
-        return -1;
+    store *s;
+    j->doc = NULL;
+    json_object_set_new(out, "id", json_integer(j->id));
+    json_object_set_new(out, "org",
+                        json_string(r->caller.signed_in ? r->caller.org : REPORT_PUBLIC));
+    json_object_set_new(out, "status", json_string("filed"));
+    json_object_set_new(out, "filed_at", json_string(j->filed_at));
+    snprintf(subject, sizeof subject, "report:%lld", (long long)j->id);
+    if (sees_private(r) && (!(s = http__reader(r, &e)) || add_private(r, s, subject, out, &e))) {
+        /* Filed and committed: say so, with what could not be added. */
+        log_warn("report %lld: private fields not shown: %s", (long long)j->id, e.message);
+        err_clear(&e);
     }
     return http__reply(r, 201, out);
 }
@@ -892,7 +900,9 @@ static void report_job_free(http_req *r)
 {
     report_job *j = r->state;
     json_decref(j->doc);
+    free(j->canon);
     j->doc = NULL;
+    j->canon = NULL;
 }
 
 /* Any account may file a report; it is visible to monitors, mediators and its own
@@ -917,9 +927,12 @@ static int h_report_file(http_req *r)
     }
     if (!(s = reader_or_fail(r))) return 0;
     report_job *j = arena_alloc(&r->mem, sizeof *j);
+    memset(j, 0, sizeof *j);
     if (!(j->doc = report_prepare(s, r->json, NULL, &e))) return http__fail(r, &e);
+    j->canon = jsx_canonical(j->doc, NULL);
     r->state = j;
     r->cleanup = report_job_free;
+    r->after_write = report_written;
     return http__defer(r, report_write);
 }
 

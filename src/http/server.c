@@ -473,7 +473,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
         atomic_fetch_sub(&srv->inflight, 1);
         if (r->job.rc != 0)
             http__fail(r, &r->job.err);
-        else if (r->job.receipt && json_is_object(r->reply))
+        else if (r->after_write)
+            r->after_write(r);
+        if (r->job.rc == 0 && r->job.receipt && json_is_object(r->reply))
             json_object_set(r->reply, "receipt", r->job.receipt);
         return send_reply(r);
     }

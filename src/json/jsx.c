@@ -237,3 +237,52 @@ double jsx_num(const json_t *obj, const char *key, double dflt)
     const json_t *v = json_object_get(obj, key);
     return json_is_number(v) ? json_number_value(v) : dflt;
 }
+
+/* ---- canonical text without jansson ---------------------------------------------- */
+
+void jsx_put_string(buf *b, const char *s)
+{
+    const char *run = s;
+    buf_append(b, "\"", 1);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        const char *esc = NULL;
+        char u[8];
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        buf_append(b, run, (size_t)(s - run));
+        switch (c) {
+        case '"': esc = "\\\""; break;
+        case '\\': esc = "\\\\"; break;
+        case '\b': esc = "\\b"; break;
+        case '\f': esc = "\\f"; break;
+        case '\n': esc = "\\n"; break;
+        case '\r': esc = "\\r"; break;
+        case '\t': esc = "\\t"; break;
+        default: snprintf(u, sizeof u, "\\u%04X", c); esc = u;
+        }
+        buf_puts(b, esc);
+        run = s + 1;
+    }
+    buf_append(b, run, (size_t)(s - run));
+    buf_append(b, "\"", 1);
+}
+
+void jsx_put_real(buf *b, double v)
+{
+    char t[40];
+    int n = snprintf(t, sizeof t, "%.17g", v);
+    char *exp = strchr(t, 'e');
+    if (!strchr(t, '.') && !exp) {
+        memcpy(t + n, ".0", 3);
+        n += 2;
+    }
+    if (exp) { /* e+05 -> e5, e-05 -> e-5 */
+        char *from = exp + 1, *to = exp + 1;
+        if (*from == '+') from++;
+        else if (*from == '-') from++, to++;
+        while (*from == '0' && from[1]) from++;
+        memmove(to, from, strlen(from) + 1);
+        n = (int)strlen(t);
+    }
+    buf_append(b, t, (size_t)n);
+}

@@ -61,6 +61,16 @@ json_t *jsx_parse(const char *data, size_t len, tr_err *e);
  * when len is not NULL. */
 char *jsx_canonical(const json_t *v, size_t *len);
 
+/* Pieces of canonical text, for hot paths that write a known shape without building a
+ * jansson object (the bulk import, reports): exactly what jsx_canonical() writes for a
+ * string (quotes; \" \\ \b \f \n \r \t escaped, other control characters as \u00XX,
+ * everything else as it is: the string must be UTF-8) and for a real (%.17g, ".0" added
+ * when that looks like an integer, exponents without '+' or leading zeros). Callers write
+ * keys in byte order. */
+struct buf;
+void jsx_put_string(struct buf *b, const char *s);
+void jsx_put_real(struct buf *b, double v);
+
 /* Convenience accessors for checked objects: the value of an optional key or a default. */
 const char *jsx_str(const json_t *obj, const char *key, const char *dflt);
 int jsx_bool(const json_t *obj, const char *key, int dflt);

@@ -144,12 +144,10 @@ static int num_in(const char *s, double lo, double hi, double *out)
 
 /* ---- canonical JSON, written directly -------------------------------------------------
  *
- * A row's document is written as jsx_canonical() would write it (jansson: compact, keys
- * sorted, reals as %.17g with ".0" added and exponents without '+' or leading zeros,
- * strings with \" \\ \b \f \n \r \t escaped and other control characters as \u00XX, all
- * else as UTF-8), without building a jansson object: building and encoding one took most
- * of an import's time. The tests check the text against jsx_canonical for every row of the
- * real export and for awkward values. */
+ * A row's document is written as jsx_canonical() would write it (keys in byte order,
+ * values through jsx_put_string and jsx_put_real), without building a jansson object:
+ * building and encoding one took most of an import's time. The tests check the text
+ * against jsx_canonical for every row of the real export and for awkward values. */
 
 /* Is s (NUL-terminated) well-formed UTF-8? */
 static int utf8_valid(const char *s)
@@ -173,53 +171,6 @@ static int utf8_valid(const char *s)
         u += n + 1;
     }
     return 1;
-}
-
-static void put_string(buf *b, const char *s)
-{
-    const char *run = s;
-    buf_append(b, "\"", 1);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        const char *esc = NULL;
-        char u[8];
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
-        buf_append(b, run, (size_t)(s - run));
-        switch (c) {
-        case '"': esc = "\\\""; break;
-        case '\\': esc = "\\\\"; break;
-        case '\b': esc = "\\b"; break;
-        case '\f': esc = "\\f"; break;
-        case '\n': esc = "\\n"; break;
-        case '\r': esc = "\\r"; break;
-        case '\t': esc = "\\t"; break;
-        default: snprintf(u, sizeof u, "\\u%04X", c); esc = u;
-        }
-        buf_puts(b, esc);
-        run = s + 1;
-    }
-    buf_append(b, run, (size_t)(s - run));
-    buf_append(b, "\"", 1);
-}
-
-static void put_real(buf *b, double v)
-{
-    char t[40];
-    int n = snprintf(t, sizeof t, "%.17g", v);
-    char *exp = strchr(t, 'e');
-    if (!strchr(t, '.') && !exp) {
-        memcpy(t + n, ".0", 3);
-        n += 2;
-    }
-    if (exp) { /* e+05 -> e5, e-05 -> e-5 */
-        char *from = exp + 1, *to = exp + 1;
-        if (*from == '+') from++;
-        else if (*from == '-') from++, to++;
-        while (*from == '0' && from[1]) from++;
-        memmove(to, from, strlen(from) + 1);
-        n = (int)strlen(t);
-    }
-    buf_append(b, t, (size_t)n);
 }
 
 static void put_key(buf *b, const char *key)
@@ -256,7 +207,7 @@ static int batch_flush(parser *p)
     char time[UTIL_ISO_LEN];
     if (!p->n_rows) return 0;
     buf_puts(&p->body, "],\"provenance\":\"acled\",\"status\":");
-    put_string(&p->body, p->status);
+    jsx_put_string(&p->body, p->status);
     buf_puts(&p->body, "}");
     if (journal_record_canonical(p->s, p->who, "incidents.imported", p->body.p, p->visibility,
                                  NULL, time, p->e))
@@ -349,22 +300,22 @@ static void end_of_row(parser *p)
     if (p->n_rows) buf_append(b, ",", 1);
     size_t start = b->len;
     buf_puts(b, "{\"actor1\":");
-    put_string(b, field(p, C_A1));
-    put_key(b, "actor2"), put_string(b, field(p, C_A2));
-    put_key(b, "admin1"), put_string(b, field(p, C_ADM1));
-    put_key(b, "admin2"), put_string(b, field(p, C_ADM2));
+    jsx_put_string(b, field(p, C_A1));
+    put_key(b, "actor2"), jsx_put_string(b, field(p, C_A2));
+    put_key(b, "admin1"), jsx_put_string(b, field(p, C_ADM1));
+    put_key(b, "admin2"), jsx_put_string(b, field(p, C_ADM2));
     put_key(b, "civilian_targeting"), buf_puts(b, field(p, C_CIV)[0] ? "true" : "false");
-    put_key(b, "event_date"), put_string(b, date);
-    put_key(b, "event_id_cnty"), put_string(b, field(p, C_ID));
-    put_key(b, "event_type"), put_string(b, field(p, C_TYPE));
+    put_key(b, "event_date"), jsx_put_string(b, date);
+    put_key(b, "event_id_cnty"), jsx_put_string(b, field(p, C_ID));
+    put_key(b, "event_type"), jsx_put_string(b, field(p, C_TYPE));
     put_key(b, "fatalities"), put_int(b, fat);
     put_key(b, "geo_precision"), put_int(b, gp);
-    put_key(b, "inter1"), put_string(b, field(p, C_I1));
-    put_key(b, "inter2"), put_string(b, field(p, C_I2));
-    put_key(b, "latitude"), put_real(b, lat);
-    put_key(b, "location"), put_string(b, field(p, C_LOC));
-    put_key(b, "longitude"), put_real(b, lon);
-    put_key(b, "notes"), put_string(b, field(p, C_NOTES));
+    put_key(b, "inter1"), jsx_put_string(b, field(p, C_I1));
+    put_key(b, "inter2"), jsx_put_string(b, field(p, C_I2));
+    put_key(b, "latitude"), jsx_put_real(b, lat);
+    put_key(b, "location"), jsx_put_string(b, field(p, C_LOC));
+    put_key(b, "longitude"), jsx_put_real(b, lon);
+    put_key(b, "notes"), jsx_put_string(b, field(p, C_NOTES));
     put_key(b, "sources"), buf_append(b, "[", 1);
     buf_reset(&p->sources);
     {   /* "A; B" -> [{"name":"A"},{"name":"B"}] */
@@ -380,7 +331,7 @@ static void end_of_row(parser *p)
                 memcpy(one, tok, m);
                 one[m] = 0;
                 buf_puts(b, first ? "{\"name\":" : ",{\"name\":");
-                put_string(b, one);
+                jsx_put_string(b, one);
                 buf_append(b, "}", 1);
                 if (!first) buf_append(&p->sources, "; ", 2);
                 buf_append(&p->sources, one, m);
@@ -391,12 +342,12 @@ static void end_of_row(parser *p)
         }
     }
     buf_append(b, "]", 1);
-    put_key(b, "sub_event_type"), put_string(b, field(p, C_SUB));
+    put_key(b, "sub_event_type"), jsx_put_string(b, field(p, C_SUB));
     put_key(b, "time_precision"), put_int(b, tp);
     put_key(b, "zones"), buf_append(b, "[", 1);
     for (size_t i = 0; i < nz; i++) {
         if (i) buf_append(b, ",", 1);
-        put_string(b, slugs[i]);
+        jsx_put_string(b, slugs[i]);
     }
     buf_puts(b, "]}");
 

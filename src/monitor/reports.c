@@ -1,6 +1,8 @@
 /* reports.c - filing reports; see reports.h. */
 #include "monitor/reports.h"
 
+#include "core/buf.h"
+
 #include "monitor/acled.h"
 #include "monitor/evidence.h"
 #include "monitor/zindex.h"
@@ -210,6 +212,33 @@ int report_record(store *s, const journal_actor *who, const char *org, const jso
         snprintf(vis, sizeof vis, "kind:monitor kind:mediator org:%s", org);
     rc = journal_record(s, who, "report.filed", body, vis, NULL, e);
     json_decref(body);
+    return rc;
+}
+
+int report_record_canonical(store *s, const journal_actor *who, const char *org,
+                            const json_t *in, const char *doc, int64_t *id,
+                            char time[UTIL_ISO_LEN], tr_err *e)
+{
+    char vis[128];
+    buf body = BUF_INIT;
+    int rc;
+    if (s->ops->report_next_id(s, id, e)) return -1;
+    snprintf(vis, sizeof vis, "report:%lld", (long long)*id);
+    if (report_private(s, who, vis, in, e)) return -1; /* first: see report_record */
+    /* {"doc":...,"org":...,"report":N}: keys in byte order, as jsx_canonical writes it. */
+    buf_puts(&body, "{\"doc\":");
+    buf_puts(&body, doc);
+    buf_puts(&body, ",\"org\":");
+    jsx_put_string(&body, org);
+    buf_printf(&body, ",\"report\":%lld}", (long long)*id);
+    if (strcmp(org, REPORT_PUBLIC) == 0)
+        snprintf(vis, sizeof vis, "kind:monitor kind:mediator");
+    else
+        snprintf(vis, sizeof vis, "kind:monitor kind:mediator org:%s", org);
+    rc = journal_record_canonical(s, who, "report.filed", body.p, vis, NULL, time, e);
+    buf_free(&body);
+    /* What the projection of report.filed does (journal/project.c, on_report). */
+    if (rc == 0) rc = s->ops->report_insert(s, *id, org, doc, time, e);
     return rc;
 }
 

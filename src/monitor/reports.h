@@ -42,6 +42,14 @@ json_t *report_prepare(store *s, const json_t *in, const char *const *drop, tr_e
 int report_record(store *s, const journal_actor *who, const char *org, const json_t *in,
                   const json_t *doc, int64_t *id, tr_err *e);
 
+/* The same from the document's canonical text (jsx_canonical of report_prepare's
+ * document), so that the writer thread encodes nothing: the event body is assembled around
+ * the text and the projection applied directly, as on_report would. Sets time to the
+ * event's (the report's filed_at). */
+int report_record_canonical(store *s, const journal_actor *who, const char *org,
+                            const json_t *in, const char *doc, int64_t *id,
+                            char time[UTIL_ISO_LEN], tr_err *e);
+
 /* Both: files a report for `org`; *id is its number. Every bad field is a 400 naming it. */
 int report_file(store *s, const journal_actor *who, const char *org, const json_t *in,
                 int64_t *id, tr_err *e);
