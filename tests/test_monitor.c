@@ -561,8 +561,9 @@ static void incidents_over_http(void **state)
         const char *url, *format;
     } whole[] = {{"/api/v1/incidents.csv", "acled"},
                  {"/api/v1/incidents.csv?format=hxl", "hxl"},
-                 {"/api/v1/incidents.geojson", "geojson"}};
-    for (size_t k = 0; k < 3; k++) {
+                 {"/api/v1/incidents.geojson", "geojson"},
+                 {"/api/v1/incidents.geojson?properties=summary", "geojson-summary"}};
+    for (size_t k = 0; k < 4; k++) {
         char *cli;
         assert_int_equal(th_truce(&cli, NULL, NULL, "export incidents --db '%s' --format %s",
                                   t.db, whole[k].format), 0);
@@ -607,6 +608,40 @@ static void incidents_over_http(void **state)
         assert_int_equal(lines, 5338 + 1); /* and the header */
     }
     th_resp_free(&r);
+    /* For maps: the same points with five properties, a fraction of the bytes. */
+    {
+        th_resp full, sum;
+        assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents.geojson?bbox=34,31,35,32"),
+                                 NULL, NULL, 0, NULL, &full), 0);
+        assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents.geojson?bbox=34,31,35,32"
+                                                   "&properties=summary"),
+                                 NULL, NULL, 0, NULL, &sum), 0);
+        assert_int_equal(sum.status, 200);
+        json_t *a = json_loads(full.body, 0, NULL), *b = json_loads(sum.body, 0, NULL);
+        json_t *fa = json_object_get(a, "features"), *fb = json_object_get(b, "features");
+        assert_int_equal(json_array_size(fb), json_array_size(fa));
+        for (size_t k = 0; k < json_array_size(fa); k++) {
+            json_t *pa = json_object_get(json_array_get(fa, k), "properties");
+            json_t *pb = json_object_get(json_array_get(fb, k), "properties");
+            assert_int_equal(json_object_size(pb), 5);
+            static const char *const keys[] = {"id", "status", "event_date", "event_type",
+                                               "fatalities"};
+            for (int q = 0; q < 5; q++)
+                assert_true(json_equal(json_object_get(pa, keys[q]), json_object_get(pb, keys[q])));
+            assert_true(json_equal(json_object_get(json_array_get(fa, k), "geometry"),
+                                   json_object_get(json_array_get(fb, k), "geometry")));
+        }
+        assert_true(sum.len * 4 < full.len);
+        json_decref(a);
+        json_decref(b);
+        th_resp_free(&full);
+        th_resp_free(&sum);
+        assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents.geojson?properties=some"),
+                                 NULL, NULL, 0, NULL, &r), 0);
+        assert_int_equal(r.status, 400);
+        assert_string_equal(th_code(&r), "request.invalid_param");
+        th_resp_free(&r);
+    }
     /* HXL over HTTP: the tag row under the header. */
     assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents.csv?format=hxl&from=2025-06-01"),
                              NULL, NULL, 0, NULL, &r), 0);

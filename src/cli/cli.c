@@ -180,10 +180,11 @@ static const struct {
                "line, column and reason, and the valid rows are kept. Ends with\n"
                "'imported N, rejected M'.\n"},
     {"import acled", NULL},
-    {"export", "usage: truce export incidents [--format acled|hxl|geojson] [--status S]\n"
-               "                              [--type T] [--from DATE] [--to DATE] [--zone SLUG]\n"
-               "                              [--bbox W,S,E,N] [--out FILE] [--db PATH]\n"
-               "Streams incidents (ACLED columns; HXL adds the hashtag row; GeoJSON points) to\n"
+    {"export", "usage: truce export incidents [--format acled|hxl|geojson|geojson-summary]\n"
+               "                              [--status S] [--type T] [--from DATE] [--to DATE]\n"
+               "                              [--zone SLUG] [--bbox W,S,E,N] [--out FILE] [--db PATH]\n"
+               "Streams incidents (ACLED columns; HXL adds the hashtag row; GeoJSON points,\n"
+               "geojson-summary with only id, status, date, type and fatalities, for maps) to\n"
                "standard output or FILE, in constant memory.\n"},
     {"export incidents", NULL},
     {"version", "usage: truce version\nPrints the version of truce and of its libraries.\n"},

@@ -115,7 +115,9 @@ int cmd_export_incidents(int argc, char **argv)
     if (strcmp(f, "acled") == 0) fmt = EXPORT_ACLED;
     else if (strcmp(f, "hxl") == 0) fmt = EXPORT_HXL;
     else if (strcmp(f, "geojson") == 0) fmt = EXPORT_GEOJSON;
-    else return cli_usage_error("export incidents", "--format must be acled, hxl or geojson");
+    else if (strcmp(f, "geojson-summary") == 0) fmt = EXPORT_GEOJSON_SUMMARY;
+    else return cli_usage_error("export incidents",
+                                "--format must be acled, hxl, geojson or geojson-summary");
     store_incident_filter filter = {.status = cli_get(opts, "status"),
                                     .event_type = cli_get(opts, "type"),
                                     .date_from = cli_get(opts, "from"),

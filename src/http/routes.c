@@ -1205,7 +1205,16 @@ static int incidents_export(http_req *r, export_format fmt, const char *ctype)
 
 static int h_incidents_geojson(http_req *r)
 {
-    return incidents_export(r, EXPORT_GEOJSON, "application/geo+json");
+    tr_err e = TR_ERR_INIT;
+    const char *props = http__query(r, "properties");
+    if (!props || strcmp(props, "all") == 0)
+        return incidents_export(r, EXPORT_GEOJSON, "application/geo+json");
+    if (strcmp(props, "summary") == 0)
+        return incidents_export(r, EXPORT_GEOJSON_SUMMARY, "application/geo+json");
+    err_field(&e, "request.invalid_param", "properties",
+              "use properties=all (the default) or properties=summary",
+              "'%s' is not a choice of properties", props);
+    return http__fail(r, &e);
 }
 
 static int h_incidents_csv(http_req *r)

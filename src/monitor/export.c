@@ -5,6 +5,7 @@
 #include "monitor/incidents.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -138,6 +139,55 @@ static void coordinate_from(FILE *out, const char *doc, size_t len, const char *
     coordinate(out, v);
 }
 
+/* A coordinate rounded to a millionth of a degree (about 0.1 m), without printf: "%.15g"
+ * took as long as the rest of a summary feature. */
+static void coordinate6(FILE *out, double v)
+{
+    char t[32], *p = t + sizeof t;
+    long long m = llround(v * 1e6);
+    int neg = m < 0, frac_digits = 6;
+    unsigned long long u = (unsigned long long)(neg ? -m : m);
+    unsigned long long ip = u / 1000000, fp = u % 1000000;
+    while (fp && fp % 10 == 0) fp /= 10, frac_digits--;
+    if (!fp) {
+        *--p = '0';
+        *--p = '.';
+    } else {
+        for (int k = 0; k < frac_digits; k++, fp /= 10) *--p = (char)('0' + fp % 10);
+        *--p = '.';
+    }
+    do *--p = (char)('0' + ip % 10); while (ip /= 10);
+    if (neg) *--p = '-';
+    fwrite(p, 1, (size_t)(t + sizeof t - p), out);
+}
+
+static int on_summary(void *cls, const void *row)
+{
+    exporter *x = cls;
+    const store_incident_row *r = row;
+    buf b = BUF_INIT;
+    x->last = r->id;
+    if (x->count) fputs(",\n", x->out);
+    fputs("{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[", x->out);
+    double lon = x->grid > 0 ? incident_snap(r->longitude, x->grid) : r->longitude;
+    double lat = x->grid > 0 ? incident_snap(r->latitude, x->grid) : r->latitude;
+    coordinate6(x->out, lon);
+    putc(',', x->out);
+    coordinate6(x->out, lat);
+    buf_printf(&b, "]},\"properties\":{\"event_date\":");
+    jsx_put_string(&b, r->event_date ? r->event_date : "");
+    buf_puts(&b, ",\"event_type\":");
+    jsx_put_string(&b, r->event_type ? r->event_type : "");
+    buf_printf(&b, ",\"fatalities\":%lld,\"id\":%lld,\"status\":", (long long)r->fatalities,
+               (long long)r->id);
+    jsx_put_string(&b, r->status);
+    buf_puts(&b, "}}");
+    fwrite(b.p, 1, b.len, x->out);
+    buf_free(&b);
+    x->count++;
+    return 0;
+}
+
 static int on_feature(void *cls, const void *row)
 {
     exporter *x = cls;
@@ -195,7 +245,7 @@ void export_begin(exporter *x, const store_incident_filter *f, export_format for
     x->filter = f;
     x->format = format;
     x->grid = grid;
-    if (format == EXPORT_GEOJSON) {
+    if (format == EXPORT_GEOJSON || format == EXPORT_GEOJSON_SUMMARY) {
         fputs("{\"type\":\"FeatureCollection\",\"features\":[\n", out);
         return;
     }
@@ -231,6 +281,7 @@ int export_page(exporter *x, store *s, int64_t rows, FILE *out, int *done, tr_er
     int rc;
     store_incident_filter f = *x->filter;
     buf ids = BUF_INIT;
+    f.summary = x->format == EXPORT_GEOJSON_SUMMARY;
     x->out = out;
     if (f.has_bbox) {
         if (!x->ids_loaded) {
@@ -244,8 +295,9 @@ int export_page(exporter *x, store *s, int64_t rows, FILE *out, int *done, tr_er
         buf_append(&ids, "]", 1);
         f.ids = ids.p;
     }
-    if (x->format == EXPORT_GEOJSON)
-        rc = s->ops->incident_list(s, &f, x->last, rows, on_feature, x, e);
+    if (x->format == EXPORT_GEOJSON || x->format == EXPORT_GEOJSON_SUMMARY)
+        rc = s->ops->incident_list(s, &f, x->last, rows,
+                                   x->format == EXPORT_GEOJSON ? on_feature : on_summary, x, e);
     else
         rc = s->ops->incident_lines(s, &f, x->last, rows, on_line, x, e);
     *done = f.has_bbox ? x->pos == x->n_ids : x->count - before < rows;
@@ -255,7 +307,8 @@ int export_page(exporter *x, store *s, int64_t rows, FILE *out, int *done, tr_er
 
 void export_end(exporter *x, FILE *out)
 {
-    if (x->format == EXPORT_GEOJSON) fputs("\n]}\n", out);
+    if (x->format == EXPORT_GEOJSON || x->format == EXPORT_GEOJSON_SUMMARY)
+        fputs("\n]}\n", out);
 }
 
 void export_release(exporter *x)

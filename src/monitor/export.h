@@ -16,7 +16,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
-typedef enum export_format { EXPORT_ACLED, EXPORT_HXL, EXPORT_GEOJSON } export_format;
+/* EXPORT_GEOJSON_SUMMARY: points whose properties are only id, status, event_date,
+ * event_type and fatalities — for maps, a tenth of the full GeoJSON's bytes. */
+typedef enum export_format {
+    EXPORT_ACLED, EXPORT_HXL, EXPORT_GEOJSON, EXPORT_GEOJSON_SUMMARY
+} export_format;
 
 /* An incident's row of the ACLED CSV export: the 20 columns (event_id_cnty, event_date,
  * year, time_precision, event_type, sub_event_type, actor1, inter1, actor2, inter2,

@@ -193,6 +193,9 @@ static const char *const migrations[] = {
     "ALTER TABLE incidents ADD COLUMN acled_csv TEXT;",
     /* 10: boxes (maps) by longitude, then latitude. */
     "CREATE INDEX incidents_place ON incidents(longitude, latitude);",
+    /* 11: what a map's summary needs, by id, so that reading it touches no document. */
+    "CREATE INDEX incidents_summary ON incidents(id, longitude, latitude, status, event_date,"
+    " event_type, fatalities);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -219,7 +222,7 @@ enum stmt_id {
     ST_INC_UPSERT, ST_INC_COUNT, ST_INC_LIST, ST_INC_BY_STATUS, ST_INC_BY_TYPE, ST_INC_BY_DAY,
     ST_INC_BY_ACTOR, ST_INC_BY_ZONE, ST_REP_NEXT, ST_REP_INSERT, ST_REP_GET, ST_REP_MERGE,
     ST_INC_NEXT, ST_INC_STATUS, ST_INC_MERGE, ST_INC_LINES, ST_INC_LINES_BOX, ST_INC_LIST_BOX,
-    ST_INC_IN_BOX,
+    ST_INC_IN_BOX, ST_INC_SUM, ST_INC_SUM_BOX,
     ST_BLOB_PUT, ST_BLOB_GET, ST_EVI_INSERT, ST_EVI_GET, ST_EVI_GET_ANY, ST_PRIV_PUT, ST_PRIV_GET,
     ST_NEG_STATE, ST_AGR_NEXT, ST_AGR_INSERT, ST_AGR_GET, ST_AGR_STATE, ST_SIG_PUT, ST_SIG_LIST,
     ST__COUNT
@@ -331,9 +334,17 @@ static const char *const sql[ST__COUNT] = {
     [ST_INC_LINES_BOX] = "SELECT id, acled_csv, status, doc, latitude, longitude FROM incidents"
                          " WHERE id IN (SELECT value FROM json_each(?13)) AND id > ?11 AND"
                          INC_WHERE " ORDER BY id LIMIT ?12",
-    [ST_INC_LIST_BOX] = "SELECT id, status, doc, merged_into, latitude, longitude FROM incidents"
+    [ST_INC_LIST_BOX] = "SELECT id, status, doc, merged_into, latitude, longitude, event_date,"
+                        " event_type, fatalities FROM incidents"
                         " WHERE id IN (SELECT value FROM json_each(?13)) AND id > ?11 AND"
                         INC_WHERE " ORDER BY id LIMIT ?12",
+    [ST_INC_SUM] = "SELECT id, status, NULL, 0, latitude, longitude, event_date, event_type,"
+                   " fatalities FROM incidents INDEXED BY incidents_summary WHERE id > ?11 AND"
+                   INC_WHERE " ORDER BY id LIMIT ?12",
+    [ST_INC_SUM_BOX] = "SELECT id, status, NULL, 0, latitude, longitude, event_date, event_type,"
+                       " fatalities FROM incidents INDEXED BY incidents_summary"
+                       " WHERE id IN (SELECT value FROM json_each(?13)) AND id > ?11 AND"
+                       INC_WHERE " ORDER BY id LIMIT ?12",
     [ST_INC_IN_BOX] = "SELECT rowid FROM incidents INDEXED BY incidents_place"
                       " WHERE longitude BETWEEN ?1 AND ?3 AND latitude BETWEEN ?2 AND ?4",
     [ST_INC_COUNT] = "SELECT count(*) FROM incidents",
@@ -370,7 +381,8 @@ static const char *const sql[ST__COUNT] = {
                         " GROUP BY 1 ORDER BY 2 DESC, 1",
     [ST_INC_BY_ZONE] = "SELECT z.value, count(*) FROM incidents, json_each(incidents.doc,"
                        " '$.zones') AS z WHERE" INC_WHERE " GROUP BY 1 ORDER BY 1",
-    [ST_INC_LIST] = "SELECT id, status, doc, merged_into, latitude, longitude FROM incidents"
+    [ST_INC_LIST] = "SELECT id, status, doc, merged_into, latitude, longitude, event_date,"
+                    " event_type, fatalities FROM incidents"
                     " WHERE id > ?11 AND" INC_WHERE
                     " ORDER BY id LIMIT ?12",
     [ST_NEG_STATE] = "UPDATE negotiations SET state = ? WHERE id = ?",
@@ -1714,7 +1726,8 @@ static int sq_incident_list(store *s, const store_incident_filter *f, int64_t af
                             int64_t limit, store_row_cb cb, void *cls, tr_err *e)
 {
     sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, f->ids ? ST_INC_LIST_BOX : ST_INC_LIST, e);
+    sqlite3_stmt *st = stmt(q, f->summary ? (f->ids ? ST_INC_SUM_BOX : ST_INC_SUM)
+                                          : (f->ids ? ST_INC_LIST_BOX : ST_INC_LIST), e);
     int rc;
     if (!st) return -1;
     bind_incident_filter(st, f);
@@ -1725,7 +1738,10 @@ static int sq_incident_list(store *s, const store_incident_filter *f, int64_t af
                                 (const char *)sqlite3_column_text(st, 1),
                                 (const char *)sqlite3_column_text(st, 2),
                                 sqlite3_column_int64(st, 3), sqlite3_column_double(st, 4),
-                                sqlite3_column_double(st, 5)};
+                                sqlite3_column_double(st, 5),
+                                (const char *)sqlite3_column_text(st, 6),
+                                (const char *)sqlite3_column_text(st, 7),
+                                sqlite3_column_int64(st, 8)};
         if (cb(cls, &r)) {
             rc = SQLITE_DONE;
             break;

@@ -155,6 +155,9 @@ typedef struct store_incident_filter {
      * reading the box in index order, page after page, was several times slower, and a
      * box without the index reads every row. */
     const char *ids;
+    /* incident_list rows without their document (doc NULL), read from the
+     * incidents_summary index alone: for maps. */
+    int summary;
 } store_incident_filter;
 
 typedef enum store_count_by {
@@ -188,6 +191,8 @@ typedef struct store_incident_row {
     const char *status, *doc;
     int64_t merged_into;     /* a duplicate's incident, or 0 */
     double latitude, longitude;
+    const char *event_date, *event_type;
+    int64_t fatalities;
 } store_incident_row;
 
 typedef struct store_incident_line {
