@@ -246,6 +246,14 @@ static int incident_row(store *s, const store_event *ev, const json_t *doc, int6
     in.fatalities = (int64_t)jsx_num(doc, "fatalities", 0);
     in.doc = canon;
     in.updated_at = ev->time;
+    in.actor1 = jsx_str(doc, "actor1", NULL);
+    in.actor2 = jsx_str(doc, "actor2", NULL);
+    const char *zones[64];
+    const json_t *tags = json_object_get(doc, "zones"), *tag;
+    size_t i;
+    json_array_foreach(tags, i, tag)
+        if (json_is_string(tag) && in.n_zones < 64) zones[in.n_zones++] = json_string_value(tag);
+    in.zones = zones;
     buf line = BUF_INIT;
     export_acled_row_doc(doc, &line);
     in.acled_csv = line.p;

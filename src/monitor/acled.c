@@ -57,7 +57,9 @@ static const char *const columns[C__N] = {
 
 /* One checked row, waiting in the batch. Strings point into the batch's `strings`. */
 typedef struct pending {
-    size_t id, date, type, doc, line; /* offsets into strings */
+    size_t id, date, type, doc, line, actor1, actor2; /* offsets into strings */
+    const char *zones[16];    /* the zone index's slugs (the store's, unchanged meanwhile) */
+    size_t n_zones;
     double lat, lon;
     int64_t fatalities;
 } pending;
@@ -221,6 +223,8 @@ static int batch_flush(parser *p)
             .latitude = r->lat, .longitude = r->lon, .fatalities = r->fatalities,
             .doc = p->strings.p + r->doc, .updated_at = time,
             .acled_csv = p->strings.p + r->line,
+            .actor1 = p->strings.p + r->actor1, .actor2 = p->strings.p + r->actor2,
+            .zones = r->zones, .n_zones = r->n_zones,
         };
         if (p->s->ops->incident_upsert(p->s, &in, p->e)) return -1;
     }
@@ -376,6 +380,10 @@ static void end_of_row(parser *p)
     r->type = keep(&p->strings, field(p, C_TYPE), strlen(field(p, C_TYPE)));
     r->doc = keep(&p->strings, b->p + start, b->len - start);
     r->line = keep(&p->strings, p->csv_row.p, p->csv_row.len);
+    r->actor1 = keep(&p->strings, field(p, C_A1), strlen(field(p, C_A1)));
+    r->actor2 = keep(&p->strings, field(p, C_A2), strlen(field(p, C_A2)));
+    r->n_zones = nz;
+    for (size_t i = 0; i < nz; i++) r->zones[i] = slugs[i];
     r->lat = lat, r->lon = lon, r->fatalities = fat;
     if (p->n_rows == BATCH_ROWS && batch_flush(p)) p->failed = 1;
 }

@@ -141,6 +141,9 @@ typedef struct store_incident {
     const char *doc;         /* canonical JSON with ACLED field names */
     const char *updated_at;
     const char *acled_csv;   /* its row of the ACLED CSV export (export.h), or NULL */
+    const char *actor1, *actor2;  /* as in the document, for counts */
+    const char *const *zones;     /* the zones it is tagged with, as in the document */
+    size_t n_zones;
 } store_incident;
 
 typedef struct store_incident_filter {
