@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -127,9 +128,13 @@ int th_http_with(const char *method, const char *url, const char *token, const c
     if (body) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-        for (; headers && *headers; headers++) h = curl_slist_append(h, *headers);
     }
-    h = curl_slist_append(h, "Expect:");
+    int expect = 0;
+    for (; body && headers && *headers; headers++) {
+        h = curl_slist_append(h, *headers);
+        expect |= strncasecmp(*headers, "Expect:", 7) == 0;
+    }
+    if (!expect) h = curl_slist_append(h, "Expect:"); /* no 100-continue unless asked */
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     rc = curl_easy_perform(c);
     if (rc == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);

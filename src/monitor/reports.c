@@ -12,6 +12,12 @@
 #include <string.h>
 #include <time.h>
 
+/* ACLED's interaction codes: the kind of each actor, by name. */
+static const char *const acled_actor_types[] = {
+    "State forces", "Rebel group", "Political militia", "Identity militia", "Rioters",
+    "Protesters", "Civilians", "External/Other forces", NULL,
+};
+
 static const jsx_field source_fields[] = {
     {.name = "name", .type = JSX_STRING, .min = 1, .max = 256},
     {.name = "url", .type = JSX_STRING, .flags = JSX_OPTIONAL, .min = 8, .max = 2048},
@@ -44,6 +50,10 @@ const jsx_field report_fields[] = {
     {.name = "sub_event_type", .type = JSX_STRING, .min = 1, .max = 64},
     {.name = "actor1", .type = JSX_STRING, .min = 1, .max = 256},
     {.name = "actor2", .type = JSX_STRING, .flags = JSX_OPTIONAL, .max = 256},
+    {.name = "inter1", .type = JSX_STRING, .flags = JSX_OPTIONAL, .max = 64,
+     .oneof = acled_actor_types},
+    {.name = "inter2", .type = JSX_STRING, .flags = JSX_OPTIONAL, .max = 64,
+     .oneof = acled_actor_types},
     {.name = "latitude", .type = JSX_NUMBER, .min = -90, .max = 90},
     {.name = "longitude", .type = JSX_NUMBER, .min = -180, .max = 180},
     {.name = "geo_precision", .type = JSX_INT, .min = 1, .max = 3},
