@@ -803,34 +803,30 @@ static int h_incidents(http_req *r)
 
 static int count_cb(void *cls, const void *row)
 {
+    static const char *const names[] = {[STORE_BY_STATUS] = "by_status",
+                                        [STORE_BY_TYPE] = "by_type",
+                                        [STORE_BY_DAY] = "by_day",
+                                        [STORE_BY_ACTOR] = "by_actor",
+                                        [STORE_BY_ZONE] = "by_zone"};
     const store_count *c = row;
-    json_object_set_new(cls, c->key, json_integer(c->count));
+    json_object_set_new(json_object_get(cls, names[c->by]), c->key, json_integer(c->count));
     return 0;
 }
 
 /* Counts by status, type, day, actor and zone under the list's filters. */
 static int h_incident_stats(http_req *r)
 {
-    static const struct {
-        const char *name;
-        store_count_by by;
-    } dims[] = {{"by_status", STORE_BY_STATUS}, {"by_type", STORE_BY_TYPE},
-                {"by_day", STORE_BY_DAY},       {"by_actor", STORE_BY_ACTOR},
-                {"by_zone", STORE_BY_ZONE}};
     tr_err e = TR_ERR_INIT;
     store_incident_filter f;
     store *s;
     if (incident_filter(r, &f, &e)) return http__fail(r, &e);
     if (!(s = reader_or_fail(r))) return 0;
-    json_t *out = json_object();
+    json_t *out = json_pack("{s:{}, s:{}, s:{}, s:{}, s:{}}", "by_status", "by_type", "by_day",
+                            "by_actor", "by_zone");
     json_int_t total = 0;
-    for (size_t i = 0; i < sizeof dims / sizeof dims[0]; i++) {
-        json_t *counts = json_object();
-        json_object_set_new(out, dims[i].name, counts);
-        if (s->ops->incident_counts(s, &f, dims[i].by, count_cb, counts, &e)) {
-            json_decref(out);
-            return http__fail(r, &e);
-        }
+    if (s->ops->incident_counts(s, &f, count_cb, out, &e)) {
+        json_decref(out);
+        return http__fail(r, &e);
     }
     const char *k;
     json_t *v;

@@ -168,6 +168,7 @@ typedef enum store_count_by {
 } store_count_by;
 
 typedef struct store_count {
+    store_count_by by;
     const char *key;
     int64_t count;
 } store_count;
@@ -315,8 +316,6 @@ typedef struct store_ops {
     int64_t (*incident_count)(store *s, tr_err *e);
     int (*incident_list)(store *s, const store_incident_filter *f, int64_t after, int64_t limit,
                          store_row_cb cb, void *cls, tr_err *e);
-    /* Counts of the filtered incidents by one dimension (rows: store_count). By actor, an
-     * incident counts for actor1 and for actor2; by zone, for each zone it is tagged with. */
     /* Like incident_list, with each incident's stored ACLED CSV row (rows:
      * store_incident_line). */
     int (*incident_lines)(store *s, const store_incident_filter *f, int64_t after,
@@ -324,8 +323,12 @@ typedef struct store_ops {
     /* The ids of the incidents in f's box, in no particular order (rows: int64_t). */
     int (*incident_ids_in_box)(store *s, const store_incident_filter *f, store_row_cb cb,
                                void *cls, tr_err *e);
-    int (*incident_counts)(store *s, const store_incident_filter *f, store_count_by by,
-                           store_row_cb cb, void *cls, tr_err *e);
+    /* Counts of the filtered incidents by every dimension (rows: store_count, each with
+     * its dimension), keys in order within a dimension, actors most named first. By actor,
+     * an incident counts for actor1 and for actor2; by zone, for each zone it is tagged
+     * with. Status, type, day and actor come from one pass over a covering index. */
+    int (*incident_counts)(store *s, const store_incident_filter *f, store_row_cb cb,
+                           void *cls, tr_err *e);
     /* Reports. report_get returns 1 found, 0 not, -1 on error. */
     int (*report_next_id)(store *s, int64_t *id, tr_err *e);
     int (*report_insert)(store *s, int64_t id, const char *org, const char *doc,
