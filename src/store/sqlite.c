@@ -240,7 +240,7 @@ enum stmt_id {
     ST_INC_UPSERT, ST_INC_COUNT, ST_INC_LIST, ST_INC_FACETS,
     ST_INC_BY_ZONE, ST_REP_NEXT, ST_REP_INSERT, ST_REP_GET, ST_REP_MERGE,
     ST_INC_NEXT, ST_INC_STATUS, ST_INC_MERGE, ST_INC_LINES, ST_INC_LINES_BOX, ST_INC_LIST_BOX,
-    ST_INC_IN_BOX, ST_INC_SUM, ST_INC_SUM_BOX, ST_ZONES_CLEAR, ST_ZONES_ADD,
+    ST_INC_IN_BOX, ST_INC_IN_BOX_SMALL, ST_INC_SUM, ST_INC_SUM_BOX, ST_ZONES_CLEAR, ST_ZONES_ADD,
     ST_BLOB_PUT, ST_BLOB_GET, ST_EVI_INSERT, ST_EVI_GET, ST_EVI_GET_ANY, ST_PRIV_PUT, ST_PRIV_GET,
     ST_NEG_STATE, ST_AGR_NEXT, ST_AGR_INSERT, ST_AGR_GET, ST_AGR_STATE, ST_SIG_PUT, ST_SIG_LIST,
     ST__COUNT
@@ -367,6 +367,9 @@ static const char *const sql[ST__COUNT] = {
                        " fatalities FROM incidents INDEXED BY incidents_summary"
                        " WHERE id IN (SELECT value FROM json_each(?13)) AND id > ?11 AND"
                        INC_WHERE " ORDER BY id LIMIT ?12",
+    [ST_INC_IN_BOX_SMALL] = "SELECT rowid FROM incidents INDEXED BY incidents_place"
+                            " WHERE longitude BETWEEN ?1 AND ?3 AND latitude BETWEEN ?2 AND ?4"
+                            " LIMIT ?5",
     [ST_INC_IN_BOX] = "SELECT rowid FROM incidents INDEXED BY incidents_place"
                       " WHERE longitude BETWEEN ?1 AND ?3 AND latitude BETWEEN ?2 AND ?4",
     [ST_INC_COUNT] = "SELECT count(*) FROM incidents",
@@ -1822,14 +1825,75 @@ static int64_t sq_incident_count(store *s, tr_err *e)
     return n;
 }
 
-static int sq_incident_list(store *s, const store_incident_filter *f, int64_t after,
+/* A small box (at most SMALL_BOX incidents, counted through the place index) is listed
+ * from the ids in it; a page of a larger one by id finds its rows soon enough in a plain
+ * scan. Without this, listing an empty corner of a million incidents read every row. */
+#define SMALL_BOX 5000
+
+/* When f has a small box and no id list, sets *ids to the JSON array of the ids in it
+ * (ascending); 1 if so, 0 if the box is large or absent, -1 on error. */
+static int small_box_ids(sq *q, const store_incident_filter *f, buf *ids, tr_err *e)
+{
+    sqlite3_stmt *st;
+    int64_t *v = NULL;
+    size_t n = 0, cap = 0;
+    int rc;
+    if (!f->has_bbox || f->ids) return 0;
+    if (!(st = stmt(q, ST_INC_IN_BOX_SMALL, e))) return -1;
+    sqlite3_bind_double(st, 1, f->west);
+    sqlite3_bind_double(st, 2, f->south);
+    sqlite3_bind_double(st, 3, f->east);
+    sqlite3_bind_double(st, 4, f->north);
+    sqlite3_bind_int(st, 5, SMALL_BOX + 1);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? 2 * cap : 256;
+            v = realloc(v, cap * sizeof *v);
+            if (!v) abort();
+        }
+        v[n++] = sqlite3_column_int64(st, 0);
+    }
+    done(st);
+    if (rc != SQLITE_DONE) {
+        free(v);
+        return fail(q, rc, e);
+    }
+    if (n > SMALL_BOX) {
+        free(v);
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) /* insertion sort: a few thousand at most */
+        for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            int64_t t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    buf_append(ids, "[", 1);
+    for (size_t i = 0; i < n; i++) buf_printf(ids, "%s%lld", i ? "," : "", (long long)v[i]);
+    buf_append(ids, "]", 1);
+    free(v);
+    return 1;
+}
+
+static int sq_incident_list(store *s, const store_incident_filter *f_in, int64_t after,
                             int64_t limit, store_row_cb cb, void *cls, tr_err *e)
 {
     sq *q = (sq *)s;
+    store_incident_filter small = *f_in;
+    const store_incident_filter *f = f_in;
+    buf ids = BUF_INIT;
+    int rc = small_box_ids(q, f_in, &ids, e);
+    if (rc < 0) return -1;
+    if (rc == 1) {
+        small.ids = ids.p;
+        f = &small;
+    }
     sqlite3_stmt *st = stmt(q, f->summary ? (f->ids ? ST_INC_SUM_BOX : ST_INC_SUM)
                                           : (f->ids ? ST_INC_LIST_BOX : ST_INC_LIST), e);
-    int rc;
-    if (!st) return -1;
+    if (!st) {
+        buf_free(&ids);
+        return -1;
+    }
     bind_incident_filter(st, f);
     sqlite3_bind_int64(st, 11, after);
     sqlite3_bind_int64(st, 12, limit);
@@ -1848,6 +1912,7 @@ static int sq_incident_list(store *s, const store_incident_filter *f, int64_t af
         }
     }
     done(st);
+    buf_free(&ids);
     return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
 }
 
