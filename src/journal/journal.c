@@ -120,44 +120,10 @@ int journal_tree_read(void *cls, const int64_t *ids, size_t n, merkle_hash *out,
     return s->ops->tree_read(s, ids, n, out, e);
 }
 
-/* Appends a JSON string exactly as jansson's encoder writes it (see jsx.h). */
-static void put_str(buf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    const char *run = s;
-    buf_append(b, "\"", 1);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        const char *esc = NULL;
-        char u[7];
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
-        buf_append(b, run, (size_t)(s - run));
-        switch (c) {
-        case '"': esc = "\\\""; break;
-        case '\\': esc = "\\\\"; break;
-        case '\b': esc = "\\b"; break;
-        case '\f': esc = "\\f"; break;
-        case '\n': esc = "\\n"; break;
-        case '\r': esc = "\\r"; break;
-        case '\t': esc = "\\t"; break;
-        default:
-            memcpy(u, "\\u00", 4);
-            u[4] = hex[c >> 4];
-            u[5] = hex[c & 15];
-            u[6] = 0;
-            esc = u;
-        }
-        buf_puts(b, esc);
-        run = s + 1;
-    }
-    buf_append(b, run, (size_t)(s - run));
-    buf_append(b, "\"", 1);
-}
-
 static void put_str_or_null(buf *b, const char *s)
 {
     if (s)
-        put_str(b, s);
+        jsx_put_string(b, s);
     else
         buf_puts(b, "null");
 }
@@ -358,33 +324,39 @@ fail:
     return -1;
 }
 
-int journal_record(store *s, const journal_actor *who, const char *type, const json_t *body,
-                   const char *visibility, int64_t *seq, tr_err *e)
+/* Appends an event whose body is canonical text; ev is filled for the projection. */
+static int append(store *s, const journal_actor *who, const char *type, const char *canonical,
+                  const char *visibility, char time[UTIL_ISO_LEN], char salt[65],
+                  store_event *ev, tr_err *e)
 {
-    char now[UTIL_ISO_LEN];
-    char *canon;
-    int rc;
-
     if (!journal_visibility_valid(visibility))
         return err_set(e, 500, "journal.bad_visibility", NULL, "invalid visibility '%s'",
                        visibility);
     if (!project_known(type))
         return err_set(e, 500, "journal.unknown_type", NULL, "no projection for event '%s'",
                        type);
-    util_now_iso(now);
-    canon = jsx_canonical(body, NULL);
-    char salt[65];
-    if (strcmp(visibility, "public") != 0) util_random_hex(salt, 32);
-    store_event ev = {
-        .salt = strcmp(visibility, "public") != 0 ? salt : NULL,
+    util_now_iso(time);
+    int confidential = strcmp(visibility, "public") != 0;
+    if (confidential) util_random_hex(salt, 32);
+    *ev = (store_event){
+        .salt = confidential ? salt : NULL,
         .type = type,
         .actor_org = who->org,
         .actor_user = who->user,
-        .time = now,
-        .body = canon,
+        .time = time,
+        .body = canonical,
         .visibility = visibility,
     };
-    rc = journal_append_event(s, &ev, e);
+    return journal_append_event(s, ev, e);
+}
+
+int journal_record(store *s, const journal_actor *who, const char *type, const json_t *body,
+                   const char *visibility, int64_t *seq, tr_err *e)
+{
+    char now[UTIL_ISO_LEN], salt[65];
+    char *canon = jsx_canonical(body, NULL);
+    store_event ev;
+    int rc = append(s, who, type, canon, visibility, now, salt, &ev, e);
     if (rc == 0) rc = project_apply(s, &ev, body, e);
     if (rc == 0 && seq) *seq = ev.seq;
     free(canon);
@@ -396,24 +368,8 @@ int journal_record_canonical(store *s, const journal_actor *who, const char *typ
                              char time[UTIL_ISO_LEN], tr_err *e)
 {
     char salt[65];
-    if (!journal_visibility_valid(visibility))
-        return err_set(e, 500, "journal.bad_visibility", NULL, "invalid visibility '%s'",
-                       visibility);
-    if (!project_known(type))
-        return err_set(e, 500, "journal.unknown_type", NULL, "no projection for event '%s'",
-                       type);
-    util_now_iso(time);
-    if (strcmp(visibility, "public") != 0) util_random_hex(salt, 32);
-    store_event ev = {
-        .salt = strcmp(visibility, "public") != 0 ? salt : NULL,
-        .type = type,
-        .actor_org = who->org,
-        .actor_user = who->user,
-        .time = time,
-        .body = canonical,
-        .visibility = visibility,
-    };
-    if (journal_append_event(s, &ev, e)) return -1;
+    store_event ev;
+    if (append(s, who, type, canonical, visibility, time, salt, &ev, e)) return -1;
     if (seq) *seq = ev.seq;
     return 0;
 }

@@ -242,12 +242,13 @@ double jsx_num(const json_t *obj, const char *key, double dflt)
 
 void jsx_put_string(buf *b, const char *s)
 {
+    static const char hex[] = "0123456789ABCDEF";
     const char *run = s;
     buf_append(b, "\"", 1);
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         const char *esc = NULL;
-        char u[8];
+        char u[7];
         if (c >= 0x20 && c != '"' && c != '\\') continue;
         buf_append(b, run, (size_t)(s - run));
         switch (c) {
@@ -258,7 +259,12 @@ void jsx_put_string(buf *b, const char *s)
         case '\n': esc = "\\n"; break;
         case '\r': esc = "\\r"; break;
         case '\t': esc = "\\t"; break;
-        default: snprintf(u, sizeof u, "\\u%04X", c); esc = u;
+        default: /* \u00XX, as jansson writes it, without printf (the log's hot path) */
+            memcpy(u, "\\u00", 4);
+            u[4] = hex[c >> 4];
+            u[5] = hex[c & 15];
+            u[6] = 0;
+            esc = u;
         }
         buf_puts(b, esc);
         run = s + 1;
