@@ -20,7 +20,6 @@
 #include "core/util.h"
 #include "http/http.h"
 #include "journal/journal.h"
-#include "monitor/acled.h"
 #include "monitor/export.h"
 #include "scenario/scenario.h"
 
@@ -305,7 +304,6 @@ int main(int argc, char **argv)
     printf("  %ld synthetic rows, %lld imported (%.1f user s, %.1f system s)\n", rows,
            (long long)imported, (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
            (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6);
-    acled_result res = {.imported = imported};
 
     /* Export. */
     store_incident_filter all = {0};
@@ -324,13 +322,13 @@ int main(int argc, char **argv)
     long peak_export = kb("VmHWM") - rss0;
     fclose(null);
     printf("%-52s %12.0f %10.2f s\n", "reading every document, SELECT doc (baseline)",
-           res.imported / scan, scan);
+           imported / scan, scan);
     printf("%-52s %12.0f %10.2f s %9ld MB\n", "export as ACLED CSV (target <= 3 s, flat)",
            n_out / exp_s, exp_s, peak_export / 1024);
 
     /* A box holding 100,000 incidents: every latitude, and longitudes up to the
      * 100,000th smallest. */
-    lonlist ll = {malloc((size_t)res.imported * sizeof(double)), 0};
+    lonlist ll = {malloc((size_t)imported * sizeof(double)), 0};
     if (s->ops->incident_list(s, &all, 0, INT64_MAX, lon_cb, &ll, &e)) die("scan", &e);
     qsort(ll.v, ll.n, sizeof *ll.v, cmp_double);
     size_t want = ll.n < 100000 ? ll.n : 100000;
