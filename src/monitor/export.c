@@ -188,6 +188,20 @@ static int on_summary(void *cls, const void *row)
     return 0;
 }
 
+/* A decimal integer into t (at least 21 bytes); returns its length. No printf: it is
+ * called for every row of a large export. */
+static size_t decimal(char *t, int64_t v)
+{
+    char tmp[24], *p = tmp + sizeof tmp;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    size_t n;
+    do *--p = (char)('0' + u % 10); while (u /= 10);
+    if (v < 0) *--p = '-';
+    n = (size_t)(tmp + sizeof tmp - p);
+    memcpy(t, p, n);
+    return n;
+}
+
 static int on_feature(void *cls, const void *row)
 {
     exporter *x = cls;
@@ -217,8 +231,15 @@ static int on_feature(void *cls, const void *row)
         coordinate_from(x->out, r->doc, len, "\"latitude\":", r->latitude);
         fputs("]},\"properties\":", x->out);
         fwrite(r->doc, 1, len > 1 ? len - 1 : 0, x->out);
-        fprintf(x->out, "%s\"id\":%lld,\"status\":\"%s\"}}", len > 2 ? "," : "",
-                (long long)r->id, r->status);
+        char tail[96];
+        size_t n = 0;
+        if (len > 2) tail[n++] = ',';
+        memcpy(tail + n, "\"id\":", 5), n += 5;
+        n += decimal(tail + n, r->id);
+        fwrite(tail, 1, n, x->out);
+        fputs(",\"status\":\"", x->out); /* statuses are plain words */
+        fputs(r->status, x->out);
+        fputs("\"}}", x->out);
     }
     x->count++;
     return 0;
@@ -290,8 +311,11 @@ int export_page(exporter *x, store *s, int64_t rows, FILE *out, int *done, tr_er
             x->ids_loaded = 1;
         }
         buf_append(&ids, "[", 1);
-        for (int64_t k = 0; k < rows && x->pos < x->n_ids; k++, x->pos++)
-            buf_printf(&ids, "%s%lld", k ? "," : "", (long long)x->ids[x->pos]);
+        for (int64_t k = 0; k < rows && x->pos < x->n_ids; k++, x->pos++) {
+            char d[24];
+            if (k) buf_append(&ids, ",", 1);
+            buf_append(&ids, d, decimal(d, x->ids[x->pos]));
+        }
         buf_append(&ids, "]", 1);
         f.ids = ids.p;
     }
