@@ -379,8 +379,9 @@ static void import_over_http_and_coarse_public_locations(void **state)
     char exact[64];
     snprintf(exact, sizeof exact, "%.4f", lat);
     const char *urls[] = {"/api/v1/incidents?limit=5", "/api/v1/incidents.geojson",
-                          "/api/v1/incidents.csv"};
-    for (int i = 0; i < 3; i++) {
+                          "/api/v1/incidents.csv",
+                          "/api/v1/incidents.geojson?properties=summary"};
+    for (int i = 0; i < 4; i++) {
         assert_int_equal(th_http("GET", th_url(&t, urls[i]), NULL, NULL, 0, NULL, &r), 0);
         assert_int_equal(r.status, 200);
         assert_null(strstr(r.body, exact));
