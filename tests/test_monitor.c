@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static char dir[256], db[320];
 static store *s;
@@ -413,6 +414,55 @@ static void import_over_http_and_coarse_public_locations(void **state)
     assert_true(public_count >= 1);
     th_resp_free(&r);
     free(csv);
+    th_server_stop(&t);
+}
+
+/* Exports and counts read whole tables: callers without an account may run a few at once
+ * (a slot held for the whole request, a stream included, and given back), or none. */
+static void public_heavy_reads_are_limited(void **state)
+{
+    th_server t;
+    th_resp r;
+    (void)state;
+    http_config none = {.public_heavy = -1};
+    th_server_start(&t, &none);
+    const char *un = th_login(&t, "un", "demo-un-monitor");
+    const char *heavy[] = {"/api/v1/incidents/stats", "/api/v1/incidents.geojson",
+                           "/api/v1/incidents.csv"};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(th_http("GET", th_url(&t, heavy[i]), NULL, NULL, 0, NULL, &r), 0);
+        assert_int_equal(r.status, 503);
+        assert_string_equal(th_code(&r), "server.busy");
+        char *ra = th_header(&r, "Retry-After");
+        assert_non_null(ra);
+        free(ra);
+        th_resp_free(&r);
+        assert_int_equal(th_http("GET", th_url(&t, heavy[i]), un, NULL, 0, NULL, &r), 0);
+        assert_int_equal(r.status, 200);
+        th_resp_free(&r);
+    }
+    /* The public's light reads are not affected. */
+    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents"), NULL, NULL, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    th_resp_free(&r);
+    th_server_stop(&t);
+
+    http_config one = {.public_heavy = 1};
+    th_server_start(&t, &one);
+    for (int k = 0; k < 6; k++) { /* one at a time: each gives its slot back */
+        long status = 0;
+        /* The slot is given back when the server has finished with the request, which may
+         * be a moment after the client has the last byte. */
+        for (int tries = 0; tries < 100 && status != 200; tries++) {
+            if (tries) usleep(10000);
+            assert_int_equal(th_http("GET", th_url(&t, heavy[k % 3]), NULL, NULL, 0, NULL, &r),
+                             0);
+            status = r.status;
+            assert_true(status == 200 || status == 503);
+            th_resp_free(&r);
+        }
+        assert_int_equal(status, 200);
+    }
     th_server_stop(&t);
 }
 
@@ -969,6 +1019,7 @@ int main(void)
         cmocka_unit_test(the_command_line),
         cmocka_unit_test(incidents_over_http),
         cmocka_unit_test(import_over_http_and_coarse_public_locations),
+        cmocka_unit_test(public_heavy_reads_are_limited),
         cmocka_unit_test(exports_round_trip),
         cmocka_unit_test(zones_contain_what_they_should),
     };

@@ -72,7 +72,7 @@ static const struct {
 } helps[] = {
     {"serve", "usage: truce serve [--db PATH] [--listen ADDR:PORT] [--threads N]\n"
               "                   [--max-body BYTES] [--max-upload BYTES] [--public-grid DEG]\n"
-              "                   [--no-access-log]\n"
+              "                   [--public-exports N] [--no-access-log]\n"
               "Serves the JSON API for the database at PATH until interrupted (Ctrl-C).\n"
               "  --db PATH          database (default ./truce.db, or $TRUCE_DB)\n"
               "  --listen ADDR:PORT where to listen (default 127.0.0.1:8080, or $TRUCE_LISTEN)\n"
@@ -82,6 +82,8 @@ static const struct {
               "  --public-grid DEG  coarsen incident locations to a grid of DEG degrees for\n"
               "                     all but monitors, mediators and administrators (0.01 is\n"
               "                     about 1.1 km; default 0, exact; or $TRUCE_PUBLIC_GRID)\n"
+              "  --public-exports N exports and counts callers without an account may run at\n"
+              "                     once (default 4; 0: only signed-in users may)\n"
               "  --no-access-log    do not log one line per request\n"},
     {"demo", "usage: truce demo [--db PATH] [--listen ADDR:PORT] [--force] [--scenario DIR]\n"
              "                  [--no-serve] [--public-grid DEG]\n"

@@ -81,6 +81,7 @@ int cmd_serve(int argc, char **argv)
                       {"max-body", 1, NULL, NULL, NULL},
                       {"max-upload", 1, NULL, NULL, NULL},
                       {"public-grid", 1, "TRUCE_PUBLIC_GRID", NULL, NULL},
+                      {"public-exports", 1, NULL, NULL, NULL},
                       {"no-access-log", 0, NULL, NULL, NULL},
                       {0}};
     char *pos[1];
@@ -105,6 +106,13 @@ int cmd_serve(int argc, char **argv)
         return cli_usage_error("serve", "--max-upload must be a positive number of bytes");
     if (parse_grid(cli_get(opts, "public-grid"), &cfg.public_grid))
         return cli_usage_error("serve", "--public-grid must be degrees from 0 to 1, e.g. 0.01");
+    if (cli_get(opts, "public-exports")) {
+        char *end;
+        long n = strtol(cli_get(opts, "public-exports"), &end, 10);
+        if (*end || n < 0 || n > 1000)
+            return cli_usage_error("serve", "--public-exports must be a number from 0 to 1000");
+        cfg.public_heavy = n == 0 ? -1 : (int)n;
+    }
     if (cli_get(opts, "no-access-log")) log_set_access(0);
     if (stat(cfg.db_path, &sb) != 0) {
         fprintf(stderr, "truce: no database at %s; create one with 'truce init' or 'truce "

@@ -23,6 +23,10 @@ typedef struct http_config {
     /* Grid, in degrees, that the locations of incidents are coarsened to for everyone
      * but monitors, mediators and administrators; 0 = exact. */
     double public_grid;
+    /* Exports and counts that callers without an account may run at once (they read the
+     * whole table); more get a 503 with Retry-After. 0 = the default, 4; negative refuses
+     * them all. */
+    int public_heavy;
 } http_config;
 
 typedef struct http_server http_server;

@@ -84,6 +84,7 @@ struct http_server {
      * the log's proofs, entries and tiles. */
     reader_pool readers, log_readers;
     _Atomic long inflight;    /* Requests waiting on the writer. */
+    _Atomic int public_heavy; /* Exports and counts running for callers without an account. */
     _Atomic unsigned long long next_id;
     uint16_t port;
     note_verifier signer_v;   /* The log's public key. */
@@ -120,6 +121,7 @@ struct http_req {
      * connection is then closed: the status line has gone). Uses r->state. */
     long (*stream)(http_req *r, char *out, size_t max);
     void (*cleanup)(http_req *r); /* Called when the request is done, however it ended. */
+    int heavy;                    /* Holds one of the public's heavy-request slots. */
     const char *cache_control;    /* NULL: "no-store". Public log data sets its own. */
     const char *extra_header[2][2]; /* Up to two extra headers: name, value. */
     int replied;                  /* A response was queued. */
@@ -148,6 +150,10 @@ store *http__reader(http_req *r, tr_err *e);
 store *http__mapped_reader(http_req *r, tr_err *e);
 /* Query-string parameter, or NULL. */
 const char *http__query(http_req *r, const char *key);
+/* For a request that reads the whole table: callers without an account take one of the
+ * server's public_heavy slots for the request's lifetime (released when it completes, a
+ * stream included); -1 after replying 503 server.busy when none is free. */
+int http__heavy(http_req *r);
 /* Hands fn to the group committer; fn(writer_store, r, e) runs in the batch transaction
  * and sets the reply. Returns 0. */
 int http__defer(http_req *r, store_txn_fn fn);

@@ -820,7 +820,7 @@ static int h_incident_stats(http_req *r)
     store_incident_filter f;
     store *s;
     if (incident_filter(r, &f, &e)) return http__fail(r, &e);
-    if (!(s = reader_or_fail(r))) return 0;
+    if (http__heavy(r) || !(s = reader_or_fail(r))) return 0;
     json_t *out = json_pack("{s:{}, s:{}, s:{}, s:{}, s:{}}", "by_status", "by_type", "by_day",
                             "by_actor", "by_zone");
     json_int_t total = 0;
@@ -1172,6 +1172,7 @@ static int incidents_export(http_req *r, export_format fmt, const char *ctype)
     FILE *out;
     memset(st, 0, sizeof *st);
     if (incident_filter(r, &st->f, &e)) return http__fail(r, &e);
+    if (http__heavy(r)) return 0;
     if (!(out = open_memstream(&st->page, &st->len))) abort();
     export_begin(&st->x, &st->f, fmt, grid_for(r), out);
     fclose(out);

@@ -187,6 +187,24 @@ const char *http__query(http_req *r, const char *key)
     return MHD_lookup_connection_value(r->con, MHD_GET_ARGUMENT_KIND, key);
 }
 
+/* ---- heavy reads by the public ----------------------------------------------------- */
+
+int http__heavy(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    if (r->caller.signed_in || r->heavy) return 0;
+    if (atomic_fetch_add(&r->srv->public_heavy, 1) < r->srv->cfg.public_heavy) {
+        r->heavy = 1;
+        return 0;
+    }
+    atomic_fetch_sub(&r->srv->public_heavy, 1);
+    err_set(&e, 503, "server.busy", "try again in a few seconds, or sign in",
+            "too many exports and counts are running for callers without an account");
+    err_detail(&e, json_pack("{s:i}", "limit", r->srv->cfg.public_heavy));
+    http__header(r, "Retry-After", "5");
+    return http__fail(r, &e), -1;
+}
+
 /* ---- deferred writes ----------------------------------------------------------------- */
 
 static void job_done(writer_job *job)
@@ -501,6 +519,7 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
                    r->caller.signed_in ? r->caller.org : "-", r->caller.signed_in ? "/" : "",
                    r->caller.signed_in ? r->caller.user : "");
     if (r->cleanup) r->cleanup(r);
+    if (r->heavy) atomic_fetch_sub(&srv->public_heavy, 1);
     reader_return(r);
     json_decref(r->json);
     json_decref(r->reply);
@@ -574,6 +593,8 @@ http_server *http_start(const http_config *cfg, tr_err *e)
     }
     if (!srv->cfg.max_body) srv->cfg.max_body = 1024 * 1024;
     if (!srv->cfg.max_upload) srv->cfg.max_upload = 20u * 1024 * 1024;
+    if (srv->cfg.public_heavy == 0) srv->cfg.public_heavy = 4;
+    if (srv->cfg.public_heavy < 0) srv->cfg.public_heavy = 0; /* none */
     if (!srv->cfg.idle_timeout) srv->cfg.idle_timeout = 30;
     if (!srv->cfg.request_timeout) srv->cfg.request_timeout = 60;
     pthread_mutex_init(&srv->readers.lock, NULL);
