@@ -1150,6 +1150,20 @@ static void evidence_witnesses_and_merges(void **state)
     assert_int_equal(req("GET", path, israel, NULL, &r), 404);
     assert_string_equal(th_code(&r), "evidence.not_found");
     th_resp_free(&r);
+    /* A copy already held is not sent again (ETag); to someone who may not see the file,
+     * it still does not exist. */
+    {
+        char inm[128];
+        snprintf(inm, sizeof inm, "If-None-Match: \"%s\"", hash);
+        const char *headers[] = {inm, NULL};
+        assert_int_equal(th_http_with("GET", th_url(&T, path), wfp, "", 0, headers, &r), 0);
+        assert_int_equal(r.status, 304);
+        assert_int_equal(r.len, 0);
+        th_resp_free(&r);
+        assert_int_equal(th_http_with("GET", th_url(&T, path), israel, "", 0, headers, &r), 0);
+        assert_int_equal(r.status, 404);
+        th_resp_free(&r);
+    }
     assert_int_equal(req("GET", "/api/v1/evidence/XYZ", un, NULL, NULL), 400);
 
     /* A report cites it and names a witness: the witness is for monitors only. */
