@@ -37,6 +37,20 @@ static void buf_grows_and_terminates(void **state)
     free(s);
 }
 
+/* util_i64 writes what printf's %lld would, at the edges too. */
+static void integers_in_decimal(void **state)
+{
+    static const int64_t v[] = {0, 7, -1, 10, -10, 1234567890123, INT64_MAX, INT64_MIN};
+    (void)state;
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        char got[UTIL_I64_LEN + 1], want[32];
+        size_t n = util_i64(got, v[i]);
+        got[n] = 0;
+        snprintf(want, sizeof want, "%lld", (long long)v[i]);
+        assert_string_equal(got, want);
+    }
+}
+
 static void arena_aligns_and_zeroes(void **state)
 {
     arena a = ARENA_INIT;
@@ -167,6 +181,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(buf_grows_and_terminates),
         cmocka_unit_test(arena_aligns_and_zeroes),
+        cmocka_unit_test(integers_in_decimal),
         cmocka_unit_test(err_carries_code_detail_and_hint),
         cmocka_unit_test(time_is_iso8601_utc_with_ms),
         cmocka_unit_test(hex_round_trips_and_rejects),

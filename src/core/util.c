@@ -79,3 +79,15 @@ int util_is_slug(const char *s)
             return 0;
     return 1;
 }
+
+size_t util_i64(char *out, int64_t v)
+{
+    char tmp[UTIL_I64_LEN], *p = tmp + sizeof tmp;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    size_t n;
+    do *--p = (char)('0' + u % 10); while (u /= 10);
+    if (v < 0) *--p = '-';
+    n = (size_t)(tmp + sizeof tmp - p);
+    memcpy(out, p, n);
+    return n;
+}

@@ -18,6 +18,11 @@ void util_hex(char *out, const unsigned char *in, size_t n); /* out holds 2n+1 b
 int util_unhex(unsigned char *out, size_t n, const char *hex); /* 0, or -1 if not 2n hex. */
 void util_random_hex(char *out, size_t nbytes); /* 2*nbytes hex digits + NUL. */
 
+/* v in decimal into out (at least UTIL_I64_LEN bytes, not terminated); returns the length.
+ * No printf: it is on the hot paths of the log and of exports. */
+#define UTIL_I64_LEN 20
+size_t util_i64(char *out, int64_t v);
+
 /* Is s a slug: 1-64 characters of [a-z0-9-], starting with a letter or digit? */
 int util_is_slug(const char *s);
 

@@ -866,7 +866,7 @@ static int report_write(store *s, void *cls, tr_err *e)
     report_job *j = r->state;
     journal_actor who = acct_actor(&r->caller);
     const char *org = r->caller.signed_in ? r->caller.org : REPORT_PUBLIC;
-    return report_record_canonical(s, &who, org, r->json, j->canon, &j->id, j->filed_at, e);
+    return report_record(s, &who, org, r->json, j->canon, &j->id, j->filed_at, e);
 }
 
 /* Back on a request thread: the reply is the document as recorded. */

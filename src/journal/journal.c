@@ -140,11 +140,9 @@ void journal_entry(const store_event *ev, buf *out)
     put_str_or_null(out, ev->salt);
     {
         /* The sequence number in decimal, without printf (this is the append hot path). */
-        char digits[24], *d = digits + sizeof digits;
-        uint64_t v = (uint64_t)(ev->seq < 0 ? 0 : ev->seq);
-        do *--d = (char)('0' + v % 10); while (v /= 10);
+        char digits[UTIL_I64_LEN];
         buf_puts(out, ",\"seq\":");
-        buf_append(out, d, (size_t)(digits + sizeof digits - d));
+        buf_append(out, digits, util_i64(digits, ev->seq < 0 ? 0 : ev->seq));
         buf_puts(out, ",\"time\":");
     }
     put_str_or_null(out, ev->time);
@@ -364,14 +362,12 @@ int journal_record(store *s, const journal_actor *who, const char *type, const j
 }
 
 int journal_record_canonical(store *s, const journal_actor *who, const char *type,
-                             const char *canonical, const char *visibility, int64_t *seq,
+                             const char *canonical, const char *visibility,
                              char time[UTIL_ISO_LEN], tr_err *e)
 {
     char salt[65];
     store_event ev;
-    if (append(s, who, type, canonical, visibility, time, salt, &ev, e)) return -1;
-    if (seq) *seq = ev.seq;
-    return 0;
+    return append(s, who, type, canonical, visibility, time, salt, &ev, e);
 }
 
 static const char *const kinds[] = {"party", "mediator", "monitor", "humanitarian", "observer",

@@ -212,7 +212,7 @@ static int batch_flush(parser *p)
     jsx_put_string(&p->body, p->status);
     buf_puts(&p->body, "}");
     if (journal_record_canonical(p->s, p->who, "incidents.imported", p->body.p, p->visibility,
-                                 NULL, time, p->e))
+                                 time, p->e))
         return -1;
     /* What the projection of incidents.imported does for each row (journal/project.c). */
     for (size_t i = 0; i < p->n_rows; i++) {

@@ -1,6 +1,7 @@
 /* export.c - streaming incident exports; see export.h. */
 #include "monitor/export.h"
 
+#include "core/util.h"
 #include "json/jsx.h"
 #include "monitor/incidents.h"
 
@@ -188,20 +189,6 @@ static int on_summary(void *cls, const void *row)
     return 0;
 }
 
-/* A decimal integer into t (at least 21 bytes); returns its length. No printf: it is
- * called for every row of a large export. */
-static size_t decimal(char *t, int64_t v)
-{
-    char tmp[24], *p = tmp + sizeof tmp;
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    size_t n;
-    do *--p = (char)('0' + u % 10); while (u /= 10);
-    if (v < 0) *--p = '-';
-    n = (size_t)(tmp + sizeof tmp - p);
-    memcpy(t, p, n);
-    return n;
-}
-
 static int on_feature(void *cls, const void *row)
 {
     exporter *x = cls;
@@ -235,7 +222,7 @@ static int on_feature(void *cls, const void *row)
         size_t n = 0;
         if (len > 2) tail[n++] = ',';
         memcpy(tail + n, "\"id\":", 5), n += 5;
-        n += decimal(tail + n, r->id);
+        n += util_i64(tail + n, r->id);
         fwrite(tail, 1, n, x->out);
         fputs(",\"status\":\"", x->out); /* statuses are plain words */
         fputs(r->status, x->out);
@@ -278,46 +265,21 @@ void export_begin(exporter *x, const store_incident_filter *f, export_format for
     }
 }
 
-static int add_id(void *cls, const void *row)
-{
-    exporter *x = cls;
-    if (x->n_ids == x->cap_ids) {
-        x->cap_ids = x->cap_ids ? 2 * x->cap_ids : 4096;
-        x->ids = realloc(x->ids, x->cap_ids * sizeof *x->ids);
-        if (!x->ids) abort();
-    }
-    x->ids[x->n_ids++] = *(const int64_t *)row;
-    return 0;
-}
-
-static int by_id(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
 int export_page(exporter *x, store *s, int64_t rows, FILE *out, int *done, tr_err *e)
 {
     int64_t before = x->count;
     int rc;
     store_incident_filter f = *x->filter;
-    buf ids = BUF_INIT;
     f.summary = x->format == EXPORT_GEOJSON_SUMMARY;
     x->out = out;
-    if (f.has_bbox) {
+    if (f.has_bbox) { /* the box's ids once, then a page of them at a time */
         if (!x->ids_loaded) {
-            if (s->ops->incident_ids_in_box(s, &f, add_id, x, e)) return -1;
-            qsort(x->ids, x->n_ids, sizeof *x->ids, by_id);
+            if (s->ops->incident_ids_in_box(s, &f, 0, &x->ids, &x->n_ids, e)) return -1;
             x->ids_loaded = 1;
         }
-        buf_append(&ids, "[", 1);
-        for (int64_t k = 0; k < rows && x->pos < x->n_ids; k++, x->pos++) {
-            char d[24];
-            if (k) buf_append(&ids, ",", 1);
-            buf_append(&ids, d, decimal(d, x->ids[x->pos]));
-        }
-        buf_append(&ids, "]", 1);
-        f.ids = ids.p;
+        f.ids = x->ids + x->pos;
+        f.n_ids = x->n_ids - x->pos < (size_t)rows ? x->n_ids - x->pos : (size_t)rows;
+        x->pos += f.n_ids;
     }
     if (x->format == EXPORT_GEOJSON || x->format == EXPORT_GEOJSON_SUMMARY)
         rc = s->ops->incident_list(s, &f, x->last, rows,
@@ -325,7 +287,6 @@ int export_page(exporter *x, store *s, int64_t rows, FILE *out, int *done, tr_er
     else
         rc = s->ops->incident_lines(s, &f, x->last, rows, on_line, x, e);
     *done = f.has_bbox ? x->pos == x->n_ids : x->count - before < rows;
-    buf_free(&ids);
     return rc;
 }
 
@@ -339,7 +300,7 @@ void export_release(exporter *x)
 {
     free(x->ids);
     x->ids = NULL;
-    x->n_ids = x->cap_ids = x->pos = 0;
+    x->n_ids = x->pos = 0;
 }
 
 int export_incidents(store *s, const store_incident_filter *f, export_format format,

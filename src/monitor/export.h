@@ -49,7 +49,7 @@ typedef struct exporter {
     /* A box's incidents, found through the place index and read in id order, a page at
      * a time: 8 bytes per incident in the box. */
     int64_t *ids;
-    size_t n_ids, cap_ids, pos;
+    size_t n_ids, pos;
     int ids_loaded;
     FILE *out;         /* of the current call */
 } exporter;

@@ -204,28 +204,7 @@ json_t *report_prepare(store *s, const json_t *in, const char *const *drop, tr_e
     return doc;
 }
 
-int report_record(store *s, const journal_actor *who, const char *org, const json_t *in,
-                  const json_t *doc, int64_t *id, tr_err *e)
-{
-    json_t *body;
-    char vis[128];
-    int rc;
-    if (s->ops->report_next_id(s, id, e)) return -1;
-    /* The private fields first: a write's receipt is for its last event, which must be
-     * one the filer may read. */
-    snprintf(vis, sizeof vis, "report:%lld", (long long)*id);
-    if (report_private(s, who, vis, in, e)) return -1;
-    body = json_pack("{s:I, s:s, s:O}", "report", (json_int_t)*id, "org", org, "doc", doc);
-    if (strcmp(org, REPORT_PUBLIC) == 0)
-        snprintf(vis, sizeof vis, "kind:monitor kind:mediator");
-    else
-        snprintf(vis, sizeof vis, "kind:monitor kind:mediator org:%s", org);
-    rc = journal_record(s, who, "report.filed", body, vis, NULL, e);
-    json_decref(body);
-    return rc;
-}
-
-int report_record_canonical(store *s, const journal_actor *who, const char *org,
+int report_record(store *s, const journal_actor *who, const char *org,
                             const json_t *in, const char *doc, int64_t *id,
                             char time[UTIL_ISO_LEN], tr_err *e)
 {
@@ -234,7 +213,9 @@ int report_record_canonical(store *s, const journal_actor *who, const char *org,
     int rc;
     if (s->ops->report_next_id(s, id, e)) return -1;
     snprintf(vis, sizeof vis, "report:%lld", (long long)*id);
-    if (report_private(s, who, vis, in, e)) return -1; /* first: see report_record */
+    /* The private fields first: a write's receipt is for its last event, which must be
+     * one the filer may read. */
+    if (report_private(s, who, vis, in, e)) return -1;
     /* {"doc":...,"org":...,"report":N}: keys in byte order, as jsx_canonical writes it. */
     buf_puts(&body, "{\"doc\":");
     buf_puts(&body, doc);
@@ -245,7 +226,7 @@ int report_record_canonical(store *s, const journal_actor *who, const char *org,
         snprintf(vis, sizeof vis, "kind:monitor kind:mediator");
     else
         snprintf(vis, sizeof vis, "kind:monitor kind:mediator org:%s", org);
-    rc = journal_record_canonical(s, who, "report.filed", body.p, vis, NULL, time, e);
+    rc = journal_record_canonical(s, who, "report.filed", body.p, vis, time, e);
     buf_free(&body);
     /* What the projection of report.filed does (journal/project.c, on_report). */
     if (rc == 0) rc = s->ops->report_insert(s, *id, org, doc, time, e);
@@ -255,9 +236,12 @@ int report_record_canonical(store *s, const journal_actor *who, const char *org,
 int report_file(store *s, const journal_actor *who, const char *org, const json_t *in,
                 int64_t *id, tr_err *e)
 {
+    char time[UTIL_ISO_LEN];
     json_t *doc = report_prepare(s, in, NULL, e);
     if (!doc) return -1;
-    int rc = report_record(s, who, org, in, doc, id, e);
+    char *canon = jsx_canonical(doc, NULL);
+    int rc = report_record(s, who, org, in, canon, id, time, e);
+    free(canon);
     json_decref(doc);
     return rc;
 }

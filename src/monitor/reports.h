@@ -36,17 +36,12 @@ json_t *report_prepare(store *s, const json_t *in, const char *const *drop, tr_e
  * organization can be it): visible to monitors and mediators only. */
 #define REPORT_PUBLIC "(public)"
 
-/* Records a report prepared by report_prepare() (doc) from the request `in` (for its
- * private fields), inside a transaction; *id is its number. The API prepares on a pool
- * thread and records on the writer thread. */
-int report_record(store *s, const journal_actor *who, const char *org, const json_t *in,
-                  const json_t *doc, int64_t *id, tr_err *e);
-
-/* The same from the document's canonical text (jsx_canonical of report_prepare's
- * document), so that the writer thread encodes nothing: the event body is assembled around
- * the text and the projection applied directly, as on_report would. Sets time to the
- * event's (the report's filed_at). */
-int report_record_canonical(store *s, const journal_actor *who, const char *org,
+/* Records a report prepared by report_prepare(), given as its canonical text (jsx_canonical
+ * of the document), from the request `in` (for its private fields), inside a transaction;
+ * *id is its number and time its filed_at. The writer thread encodes nothing: the event
+ * body is assembled around the text and the projection applied directly, as on_report
+ * would (the rebuild tests compare). The API prepares on a request thread. */
+int report_record(store *s, const journal_actor *who, const char *org,
                             const json_t *in, const char *doc, int64_t *id,
                             char time[UTIL_ISO_LEN], tr_err *e);
 

@@ -240,7 +240,7 @@ enum stmt_id {
     ST_INC_UPSERT, ST_INC_COUNT, ST_INC_LIST, ST_INC_FACETS,
     ST_INC_BY_ZONE, ST_REP_NEXT, ST_REP_INSERT, ST_REP_GET, ST_REP_MERGE,
     ST_INC_NEXT, ST_INC_STATUS, ST_INC_MERGE, ST_INC_LINES, ST_INC_LINES_BOX, ST_INC_LIST_BOX,
-    ST_INC_IN_BOX, ST_INC_IN_BOX_SMALL, ST_INC_ID_BY_EXT, ST_INC_SUM, ST_INC_SUM_BOX, ST_ZONES_CLEAR, ST_ZONES_ADD,
+    ST_INC_IN_BOX, ST_INC_ID_BY_EXT, ST_INC_SUM, ST_INC_SUM_BOX, ST_ZONES_CLEAR, ST_ZONES_ADD,
     ST_BLOB_PUT, ST_BLOB_GET, ST_EVI_INSERT, ST_EVI_GET, ST_EVI_GET_ANY, ST_PRIV_PUT, ST_PRIV_GET,
     ST_NEG_STATE, ST_AGR_NEXT, ST_AGR_INSERT, ST_AGR_GET, ST_AGR_STATE, ST_SIG_PUT, ST_SIG_LIST,
     ST__COUNT
@@ -368,11 +368,9 @@ static const char *const sql[ST__COUNT] = {
                        " fatalities FROM incidents INDEXED BY incidents_summary"
                        " WHERE id IN (SELECT value FROM json_each(?13)) AND id > ?11 AND"
                        INC_WHERE " ORDER BY id LIMIT ?12",
-    [ST_INC_IN_BOX_SMALL] = "SELECT rowid FROM incidents INDEXED BY incidents_place"
-                            " WHERE longitude BETWEEN ?1 AND ?3 AND latitude BETWEEN ?2 AND ?4"
-                            " LIMIT ?5",
     [ST_INC_IN_BOX] = "SELECT rowid FROM incidents INDEXED BY incidents_place"
-                      " WHERE longitude BETWEEN ?1 AND ?3 AND latitude BETWEEN ?2 AND ?4",
+                      " WHERE longitude BETWEEN ?1 AND ?3 AND latitude BETWEEN ?2 AND ?4"
+                      " LIMIT ?5",
     [ST_INC_COUNT] = "SELECT count(*) FROM incidents",
     [ST_REP_NEXT] = "SELECT coalesce(max(id), 0) + 1 FROM reports",
     [ST_REP_INSERT] = "INSERT INTO reports(id, org, status, doc, filed_at) VALUES (?,?,?,?,?)",
@@ -1560,7 +1558,18 @@ static void bind_incident_filter(sqlite3_stmt *st, const store_incident_filter *
         sqlite3_bind_int(st, 10, 1);
     else
         sqlite3_bind_null(st, 10);
-    if (f->ids) bind_text(st, 13, f->ids);
+    if (f->ids) { /* json_each reads them: a JSON array */
+        buf a = BUF_INIT;
+        buf_append(&a, "[", 1);
+        for (size_t i = 0; i < f->n_ids; i++) {
+            char d[UTIL_I64_LEN];
+            if (i) buf_append(&a, ",", 1);
+            buf_append(&a, d, util_i64(d, f->ids[i]));
+        }
+        buf_append(&a, "]", 1);
+        sqlite3_bind_text(st, 13, a.p, (int)a.len, SQLITE_TRANSIENT);
+        buf_free(&a);
+    }
 }
 
 static void tally(json_t *map, const char *key)
@@ -1837,55 +1846,50 @@ static int64_t sq_incident_count(store *s, tr_err *e)
     return n;
 }
 
-/* A small box (at most SMALL_BOX incidents, counted through the place index) is listed
- * from the ids in it; a page of a larger one by id finds its rows soon enough in a plain
- * scan. Without this, listing an empty corner of a million incidents read every row. */
-#define SMALL_BOX 5000
-
-/* When f has a small box and no id list, sets *ids to the JSON array of the ids in it
- * (ascending); 1 if so, 0 if the box is large or absent, -1 on error. */
-static int small_box_ids(sq *q, const store_incident_filter *f, buf *ids, tr_err *e)
+static int by_id(const void *a, const void *b)
 {
-    sqlite3_stmt *st;
-    int64_t *v = NULL;
-    size_t n = 0, cap = 0;
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int sq_incident_ids_in_box(store *s, const store_incident_filter *f, size_t max,
+                                  int64_t **ids, size_t *n, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_INC_IN_BOX, e);
+    size_t cap = 0;
     int rc;
-    if (!f->has_bbox || f->ids) return 0;
-    if (!(st = stmt(q, ST_INC_IN_BOX_SMALL, e))) return -1;
+    *ids = NULL;
+    *n = 0;
+    if (!st) return -1;
     sqlite3_bind_double(st, 1, f->west);
     sqlite3_bind_double(st, 2, f->south);
     sqlite3_bind_double(st, 3, f->east);
     sqlite3_bind_double(st, 4, f->north);
-    sqlite3_bind_int(st, 5, SMALL_BOX + 1);
+    sqlite3_bind_int64(st, 5, max ? (sqlite3_int64)max + 1 : -1);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? 2 * cap : 256;
-            v = realloc(v, cap * sizeof *v);
-            if (!v) abort();
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 1024;
+            *ids = realloc(*ids, cap * sizeof **ids);
+            if (!*ids) abort();
         }
-        v[n++] = sqlite3_column_int64(st, 0);
+        (*ids)[(*n)++] = sqlite3_column_int64(st, 0);
     }
     done(st);
     if (rc != SQLITE_DONE) {
-        free(v);
+        free(*ids);
+        *ids = NULL;
+        *n = 0;
         return fail(q, rc, e);
     }
-    if (n > SMALL_BOX) {
-        free(v);
-        return 0;
-    }
-    for (size_t i = 1; i < n; i++) /* insertion sort: a few thousand at most */
-        for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
-            int64_t t = v[j];
-            v[j] = v[j - 1];
-            v[j - 1] = t;
-        }
-    buf_append(ids, "[", 1);
-    for (size_t i = 0; i < n; i++) buf_printf(ids, "%s%lld", i ? "," : "", (long long)v[i]);
-    buf_append(ids, "]", 1);
-    free(v);
-    return 1;
+    if (!max || *n <= max) qsort(*ids, *n, sizeof **ids, by_id);
+    return 0;
 }
+
+/* A small box (at most SMALL_BOX incidents, counted through the place index) is listed
+ * from the ids in it; a page of a larger one by id finds its rows soon enough in a plain
+ * scan. Without this, listing an empty corner of a million incidents read every row. */
+#define SMALL_BOX 5000
 
 static int sq_incident_list(store *s, const store_incident_filter *f_in, int64_t after,
                             int64_t limit, store_row_cb cb, void *cls, tr_err *e)
@@ -1893,17 +1897,21 @@ static int sq_incident_list(store *s, const store_incident_filter *f_in, int64_t
     sq *q = (sq *)s;
     store_incident_filter small = *f_in;
     const store_incident_filter *f = f_in;
-    buf ids = BUF_INIT;
-    int rc = small_box_ids(q, f_in, &ids, e);
-    if (rc < 0) return -1;
-    if (rc == 1) {
-        small.ids = ids.p;
-        f = &small;
+    int64_t *ids = NULL;
+    size_t n = 0;
+    int rc;
+    if (f_in->has_bbox && !f_in->ids) {
+        if (sq_incident_ids_in_box(s, f_in, SMALL_BOX, &ids, &n, e)) return -1;
+        if (n <= SMALL_BOX) {
+            small.ids = ids;
+            small.n_ids = n;
+            f = &small;
+        }
     }
     sqlite3_stmt *st = stmt(q, f->summary ? (f->ids ? ST_INC_SUM_BOX : ST_INC_SUM)
                                           : (f->ids ? ST_INC_LIST_BOX : ST_INC_LIST), e);
     if (!st) {
-        buf_free(&ids);
+        free(ids);
         return -1;
     }
     bind_incident_filter(st, f);
@@ -1924,29 +1932,7 @@ static int sq_incident_list(store *s, const store_incident_filter *f_in, int64_t
         }
     }
     done(st);
-    buf_free(&ids);
-    return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
-}
-
-static int sq_incident_ids_in_box(store *s, const store_incident_filter *f, store_row_cb cb,
-                                  void *cls, tr_err *e)
-{
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_INC_IN_BOX, e);
-    int rc;
-    if (!st) return -1;
-    sqlite3_bind_double(st, 1, f->west);
-    sqlite3_bind_double(st, 2, f->south);
-    sqlite3_bind_double(st, 3, f->east);
-    sqlite3_bind_double(st, 4, f->north);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(st, 0);
-        if (cb(cls, &id)) {
-            rc = SQLITE_DONE;
-            break;
-        }
-    }
-    done(st);
+    free(ids);
     return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
 }
 

@@ -152,12 +152,13 @@ typedef struct store_incident_filter {
     int has_bbox;                       /* then only incidents inside the box: */
     double west, south, east, north;    /* WGS84 degrees, west <= east, south <= north */
     int public_only;    /* only what the public sees: verified, disputed and upheld */
-    /* Only these incidents: a JSON array of ids, or NULL. An export with a box first
-     * finds the ids in the box through the incidents_place index (incident_ids_in_box),
-     * then reads them a page at a time in id order, which touches each table page once;
-     * reading the box in index order, page after page, was several times slower, and a
-     * box without the index reads every row. */
-    const char *ids;
+    /* Only these incidents (n_ids of them, ascending), when ids is not NULL. An export
+     * with a box first takes the ids in the box from the incidents_place index
+     * (incident_ids_in_box), then reads them a page at a time in id order, which touches
+     * each table page once; reading the box in index order, page after page, was several
+     * times slower, and a box without the index reads every row. */
+    const int64_t *ids;
+    size_t n_ids;
     /* incident_list rows without their document (doc NULL), read from the
      * incidents_summary index alone: for maps. */
     int summary;
@@ -320,9 +321,10 @@ typedef struct store_ops {
      * store_incident_line). */
     int (*incident_lines)(store *s, const store_incident_filter *f, int64_t after,
                           int64_t limit, store_row_cb cb, void *cls, tr_err *e);
-    /* The ids of the incidents in f's box, in no particular order (rows: int64_t). */
-    int (*incident_ids_in_box)(store *s, const store_incident_filter *f, store_row_cb cb,
-                               void *cls, tr_err *e);
+    /* The ids of the incidents in f's box, ascending, through the place index: *ids is
+     * malloc'd. With max > 0 it stops past max ids (then *n is max + 1: "more than max"). */
+    int (*incident_ids_in_box)(store *s, const store_incident_filter *f, size_t max,
+                               int64_t **ids, size_t *n, tr_err *e);
     /* Counts of the filtered incidents by every dimension (rows: store_count, each with
      * its dimension), keys in order within a dimension, actors most named first. By actor,
      * an incident counts for actor1 and for actor2; by zone, for each zone it is tagged
