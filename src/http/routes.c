@@ -1257,7 +1257,7 @@ static int h_evidence_upload(http_req *r)
     tr_err e = TR_ERR_INIT;
     store_evidence *ev = arena_alloc(&r->mem, sizeof *ev);
     evidence_upload up = {
-        .data = r->body.p, .len = r->body.len, .max = r->srv->cfg.max_upload,
+        .data = r->body.p, .len = r->body.len,
         .declared = MHD_lookup_connection_value(r->con, MHD_HEADER_KIND, "Content-Type"),
         .expect = MHD_lookup_connection_value(r->con, MHD_HEADER_KIND, "X-Content-SHA256"),
     };

@@ -66,13 +66,6 @@ int evidence_check(const evidence_upload *up, store_evidence *out, tr_err *e)
     if (up->len == 0)
         return err_set(e, 400, "evidence.empty", "send the file's bytes as the request body",
                        "the evidence file is empty");
-    if (up->len > up->max) {
-        err_set(e, 413, "evidence.too_large", "send a smaller file, or a link as a source",
-                "the file has %zu bytes; evidence files may have at most %zu", up->len,
-                up->max);
-        err_detail(e, json_pack("{s:I}", "limit", (json_int_t)up->max));
-        return -1;
-    }
     if (up->declared) {
         size_t n = strcspn(up->declared, "; \t");
         snprintf(declared, sizeof declared, "%.*s", (int)(n < 127 ? n : 127), up->declared);

@@ -2,8 +2,9 @@
  *
  * A file is named by the SHA-256 of its bytes (64 lowercase hex digits). Its media type is
  * read from the bytes (libmagic) and must be one of the accepted types and agree with the
- * type the uploader declared; a file larger than the deployment's limit is refused; an
- * uploader that states the hash it expects gets a 400 when the bytes do not match it.
+ * type the uploader declared; a file larger than the deployment's limit (serve
+ * --max-upload) is refused by the server before it is read; an uploader that states the
+ * hash it expects gets a 400 when the bytes do not match it.
  *
  * The bytes are kept in a content table outside the projections (store.h: blob_put); the
  * journal event `evidence.stored` carries the hash, type, size and uploading organization,
@@ -16,9 +17,6 @@
 #include "store/store.h"
 
 #include <stddef.h>
-
-/* Largest evidence file by default (bytes): 20 MiB. */
-#define EVIDENCE_MAX_DEFAULT (20u * 1024 * 1024)
 
 /* The accepted media types, NULL-terminated. */
 extern const char *const evidence_types[];
@@ -35,11 +33,11 @@ typedef struct evidence_upload {
     size_t len;
     const char *declared;   /* Content-Type as sent (parameters ignored), or NULL */
     const char *expect;     /* hash the uploader expects, or NULL */
-    size_t max;             /* size limit, bytes */
 } evidence_upload;
 
-/* Checks an upload without writing: size, media type, expected hash. Fills out->sha256,
- * out->media_type and out->size. Every refusal names what is wrong: 413 evidence.too_large,
+/* Checks an upload without writing: not empty, media type, expected hash (its size is the
+ * route's body limit, checked by the server before the body is read). Fills out->sha256,
+ * out->media_type and out->size. Every refusal names what is wrong: 400 evidence.empty,
  * 415 evidence.type_refused / evidence.type_mismatch, 400 evidence.hash_mismatch. */
 int evidence_check(const evidence_upload *up, store_evidence *out, tr_err *e);
 

@@ -109,37 +109,6 @@ static int on_line(void *cls, const void *row)
     return 0;
 }
 
-/* A coordinate as jansson writes a real: %.15g, with ".0" when that looks like an integer. */
-static void coordinate(FILE *out, double v)
-{
-    char buf[64];
-    int n = snprintf(buf, sizeof buf, "%.15g", v);
-    if (!strpbrk(buf, ".eE")) n += snprintf(buf + n, sizeof buf - (size_t)n, ".0");
-    fwrite(buf, 1, (size_t)n, out);
-}
-
-/* The number a canonical document holds under `key` ("\"latitude\":"), copied as text:
- * formatting a double takes longer than the rest of a feature. In canonical JSON the
- * pattern cannot occur inside a string (its quotes would be escaped). Falls back to
- * formatting `v` when the document does not hold a number there. */
-static void coordinate_from(FILE *out, const char *doc, size_t len, const char *key,
-                            double v)
-{
-    size_t klen = strlen(key);
-    const char *at = memmem(doc, len, key, klen);
-    if (at) {
-        const char *num = at + klen, *end = num;
-        while (*end == '-' || *end == '+' || *end == '.' || *end == 'e' || *end == 'E' ||
-               (*end >= '0' && *end <= '9'))
-            end++;
-        if (end > num && (*end == ',' || *end == '}')) {
-            fwrite(num, 1, (size_t)(end - num), out);
-            return;
-        }
-    }
-    coordinate(out, v);
-}
-
 /* A coordinate rounded to a millionth of a degree (about 0.1 m), without printf: "%.15g"
  * took as long as the rest of a summary feature. */
 static void coordinate6(FILE *out, double v)
@@ -160,6 +129,28 @@ static void coordinate6(FILE *out, double v)
     do *--p = (char)('0' + ip % 10); while (ip /= 10);
     if (neg) *--p = '-';
     fwrite(p, 1, (size_t)(t + sizeof t - p), out);
+}
+
+/* The number a canonical document holds under `key` ("\"latitude\":"), copied as text:
+ * formatting a double takes longer than the rest of a feature. In canonical JSON the
+ * pattern cannot occur inside a string (its quotes would be escaped). Falls back to `v`
+ * to a millionth of a degree when the document does not hold a number there. */
+static void coordinate_from(FILE *out, const char *doc, size_t len, const char *key,
+                            double v)
+{
+    size_t klen = strlen(key);
+    const char *at = memmem(doc, len, key, klen);
+    if (at) {
+        const char *num = at + klen, *end = num;
+        while (*end == '-' || *end == '+' || *end == '.' || *end == 'e' || *end == 'E' ||
+               (*end >= '0' && *end <= '9'))
+            end++;
+        if (end > num && (*end == ',' || *end == '}')) {
+            fwrite(num, 1, (size_t)(end - num), out);
+            return;
+        }
+    }
+    coordinate6(out, v);
 }
 
 static int on_summary(void *cls, const void *row)
@@ -199,10 +190,10 @@ static int on_feature(void *cls, const void *row)
     if (x->grid > 0) {
         json_t *doc = json_loads(r->doc, 0, NULL);
         if (!doc) doc = json_object();
-        incident_coarsen(doc, x->grid);
-        coordinate(x->out, jsx_num(doc, "longitude", 0));
+        incident_coarsen(doc, x->grid); /* cell centres, to a millionth of a degree */
+        coordinate6(x->out, jsx_num(doc, "longitude", 0));
         putc(',', x->out);
-        coordinate(x->out, jsx_num(doc, "latitude", 0));
+        coordinate6(x->out, jsx_num(doc, "latitude", 0));
         fputs("]},\"properties\":", x->out);
         json_object_set_new(doc, "id", json_integer(r->id));
         json_object_set_new(doc, "status", json_string(r->status));
