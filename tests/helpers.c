@@ -231,15 +231,17 @@ const char *th_login(th_server *t, const char *user, const char *password)
 
 /* ---- the binary ---- */
 
-static char *slurp(const char *path)
+char *th_slurp(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     sink s = {0};
-    char chunk[4096];
+    char chunk[65536];
     size_t n;
-    if (!f) return calloc(1, 1);
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) on_data(chunk, 1, n, &s);
-    fclose(f);
+    if (f) {
+        while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) on_data(chunk, 1, n, &s);
+        fclose(f);
+    }
+    if (len) *len = s.len;
     return s.p ? s.p : calloc(1, 1);
 }
 
@@ -262,8 +264,8 @@ int th_truce(char **out, char **err, const char *stdin_text, const char *fmt, ..
     fclose(f);
     snprintf(cmd, sizeof cmd, "'%s' %s <'%s' >'%s' 2>'%s'", bin, args, in, o, e);
     status = system(cmd);
-    if (out) *out = slurp(o);
-    if (err) *err = slurp(e);
+    if (out) *out = th_slurp(o, NULL);
+    if (err) *err = th_slurp(e, NULL);
     th_rmrf(dir);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }

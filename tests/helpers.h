@@ -23,6 +23,9 @@ store *th_demo_db_with(const char *path, unsigned flags);
 const char *th_scenario_dir(void);
 
 int64_t th_journal_len(const char *db_path);
+/* A file's bytes, NUL-terminated (empty when it cannot be read); *len its length (len may
+ * be NULL). free() it. */
+char *th_slurp(const char *path, size_t *len);
 
 /* ---- HTTP ---- */
 typedef struct th_resp {

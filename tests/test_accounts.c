@@ -207,24 +207,6 @@ static void tokens_authenticate_and_revoke(void **state)
     err_clear(&e);
 }
 
-static char *slurp(const char *p, size_t *n)
-{
-    FILE *f = fopen(p, "rb");
-    char *data;
-    long len;
-    if (!f) {
-        *n = 0;
-        return calloc(1, 1);
-    }
-    fseek(f, 0, SEEK_END);
-    len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    data = malloc((size_t)len + 1);
-    *n = fread(data, 1, (size_t)len, f);
-    fclose(f);
-    return data;
-}
-
 static int contains(const char *hay, size_t n, const char *needle)
 {
     size_t m = strlen(needle);
@@ -247,7 +229,7 @@ static void secrets_never_reach_the_disk(void **state)
     acct_token_prepare(&t, "secretive", "x");
     assert_int_equal(store_txn(s, token_fn, &t, &e), 0);
     snprintf(wal, sizeof wal, "%s-wal", db);
-    char *a = slurp(db, &n1), *b = slurp(wal, &n2);
+    char *a = th_slurp(db, &n1), *b = th_slurp(wal, &n2);
     assert_true(n1 + n2 > 0);
     assert_false(contains(a, n1, "our-bottom-line-is-42") || contains(b, n2, "our-bottom-line-is-42"));
     assert_false(contains(a, n1, t.token + 4) || contains(b, n2, t.token + 4));

@@ -89,6 +89,13 @@ static void help_version_and_usage_errors(void **state)
     expect(2, "unknown option '--colour'", "serve --colour");
     expect(2, "needs a value", "serve --db");
     expect(2, "--threads", "serve --threads lots");
+    expect(2, "--max-upload", "serve --max-upload 0");
+    expect(2, "--public-grid", "serve --public-grid 2");
+    expect(2, "--public-grid", "serve --public-grid fine");
+    expect(2, "--public-exports", "serve --public-exports -1");
+    expect(2, "--public-exports", "serve --public-exports many");
+    expect(2, "--public-grid", "demo --public-grid -0.5");
+    expect(2, "--format must be", "export incidents --format kml");
     expect(2, "unexpected argument", "org list extra");
 }
 

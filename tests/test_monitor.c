@@ -265,20 +265,6 @@ static void broken_files_import_nothing(void **state)
     assert_int_equal(th_journal_len(db), before);
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    *len = (size_t)ftell(f);
-    rewind(f);
-    char *p = malloc(*len + 1);
-    assert_int_equal(fread(p, 1, *len, f), *len);
-    p[*len] = 0;
-    fclose(f);
-    return p;
-}
-
 static long post_csv(th_server *t, const char *query, const char *token, const char *body,
                      size_t len, const char *ctype, th_resp *out)
 {
@@ -309,7 +295,7 @@ static void import_over_http_and_coarse_public_locations(void **state)
     const char *un = th_login(&t, "un", "demo-un-monitor");
     const char *wfp = th_login(&t, "wfp", "demo-wfp");
     snprintf(path, sizeof path, "%s/acled/gaza_war_events.csv", getenv("TRUCE_DATA"));
-    char *csv = slurp(path, &len);
+    char *csv = th_slurp(path, &len);
 
     /* Refusals, each writing nothing. */
     int64_t before = th_journal_len(t.db);
