@@ -1107,34 +1107,29 @@ static int h_incident_get(http_req *r)
 typedef struct export_stream {
     store_incident_filter f;
     exporter x;
-    char *page;           /* what is produced and not yet sent */
+    FILE *mem;            /* one memory stream for the reply's life: its buffer is reused */
+    char *page;           /* the stream's buffer: what is produced, sent up to off */
     size_t len, off;
     int done, ended;
 } export_stream;
 
 #define EXPORT_PAGE_ROWS 1000
 
-/* Produces the next part into st->page: the header with the first rows, more rows, or
- * the trailer. -1 with e set on an error. */
+/* Appends the next part to st->mem: rows, or the trailer. -1 with e set on an error. */
 static int export_fill(http_req *r, export_stream *st, tr_err *e)
 {
     /* A mapped connection: an export reads many pages (a box of 100,000 incidents out of
      * a million: 0.37-0.51 s mapped, 0.57-0.69 s through read(), same run). */
     store *s = http__mapped_reader(r, e);
-    FILE *out;
     int rc = 0;
-    free(st->page);
-    st->page = NULL;
-    st->len = st->off = 0;
     if (!s) return -1;
-    if (!(out = open_memstream(&st->page, &st->len))) abort();
     if (!st->done)
-        rc = export_page(&st->x, s, EXPORT_PAGE_ROWS, out, &st->done, e);
+        rc = export_page(&st->x, s, EXPORT_PAGE_ROWS, st->mem, &st->done, e);
     else {
-        export_end(&st->x, out);
+        export_end(&st->x, st->mem);
         st->ended = 1;
     }
-    fclose(out);
+    if (fflush(st->mem)) abort(); /* page and len now show what was written */
     return rc;
 }
 
@@ -1144,6 +1139,9 @@ static long export_next(http_req *r, char *out, size_t max)
     tr_err e = TR_ERR_INIT;
     while (st->off == st->len) {
         if (st->ended) return 0;
+        /* Sent: write the next part over it (no new allocation, no page faults). */
+        if (fseek(st->mem, 0, SEEK_SET)) abort();
+        st->off = 0;
         if (export_fill(r, st, &e)) {
             log_warn("%s %s: export failed after %lld rows: %s (request %s)", r->method, r->url,
                      (long long)st->x.count, e.message, r->request_id);
@@ -1160,6 +1158,7 @@ static long export_next(http_req *r, char *out, size_t max)
 static void export_free(http_req *r)
 {
     export_stream *st = r->state;
+    fclose(st->mem);
     free(st->page);
     st->page = NULL;
     export_release(&st->x);
@@ -1169,31 +1168,15 @@ static int incidents_export(http_req *r, export_format fmt, const char *ctype)
 {
     tr_err e = TR_ERR_INIT;
     export_stream *st = arena_alloc(&r->mem, sizeof *st);
-    FILE *out;
     memset(st, 0, sizeof *st);
     if (incident_filter(r, &st->f, &e)) return http__fail(r, &e);
     if (http__heavy(r)) return 0;
-    if (!(out = open_memstream(&st->page, &st->len))) abort();
-    export_begin(&st->x, &st->f, fmt, grid_for(r), out);
-    fclose(out);
-    /* The first rows now, while an error can still be a JSON reply. */
-    size_t head = st->len;
-    char *header = st->page;
-    st->page = NULL;
+    if (!(st->mem = open_memstream(&st->page, &st->len))) abort();
     r->state = st;
     r->cleanup = export_free; /* whatever happens next */
-    if (export_fill(r, st, &e)) {
-        free(header);
-        return http__fail(r, &e);
-    }
-    char *both = malloc(head + st->len + 1);
-    if (!both) abort();
-    memcpy(both, header, head);
-    memcpy(both + head, st->page, st->len);
-    free(header);
-    free(st->page);
-    st->page = both;
-    st->len += head;
+    /* The header and the first rows now, while an error can still be a JSON reply. */
+    export_begin(&st->x, &st->f, fmt, grid_for(r), st->mem);
+    if (export_fill(r, st, &e)) return http__fail(r, &e);
     r->stream = export_next;
     r->content_type = ctype;
     r->status = 200;

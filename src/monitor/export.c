@@ -131,26 +131,34 @@ static void coordinate6(FILE *out, double v)
     fwrite(p, 1, (size_t)(t + sizeof t - p), out);
 }
 
-/* The number a canonical document holds under `key` ("\"latitude\":"), copied as text:
+/* Where the number a canonical document holds under `key` ("\"latitude\":") is, as text:
  * formatting a double takes longer than the rest of a feature. In canonical JSON the
- * pattern cannot occur inside a string (its quotes would be escaped). Falls back to `v`
- * to a millionth of a degree when the document does not hold a number there. */
-static void coordinate_from(FILE *out, const char *doc, size_t len, const char *key,
-                            double v)
+ * pattern cannot occur inside a string (its quotes would be escaped). The search starts at
+ * `from` (keys are sorted, so a later key lies after an earlier one) and falls back to the
+ * whole document. *n = 0 when the document does not hold a number there. */
+static const char *number_at(const char *doc, size_t len, size_t from, const char *key,
+                             size_t *n)
 {
     size_t klen = strlen(key);
-    const char *at = memmem(doc, len, key, klen);
-    if (at) {
-        const char *num = at + klen, *end = num;
-        while (*end == '-' || *end == '+' || *end == '.' || *end == 'e' || *end == 'E' ||
-               (*end >= '0' && *end <= '9'))
-            end++;
-        if (end > num && (*end == ',' || *end == '}')) {
-            fwrite(num, 1, (size_t)(end - num), out);
-            return;
-        }
-    }
-    coordinate6(out, v);
+    const char *at = memmem(doc + from, len - from, key, klen);
+    if (!at && from) at = memmem(doc, len, key, klen);
+    *n = 0;
+    if (!at) return NULL;
+    const char *num = at + klen, *end = num;
+    while (*end == '-' || *end == '+' || *end == '.' || *end == 'e' || *end == 'E' ||
+           (*end >= '0' && *end <= '9'))
+        end++;
+    if (end > num && (*end == ',' || *end == '}')) *n = (size_t)(end - num);
+    return num;
+}
+
+/* The coordinate as the document writes it, else `v` to a millionth of a degree. */
+static void coordinate_text(FILE *out, const char *num, size_t n, double v)
+{
+    if (n)
+        fwrite(num, 1, n, out);
+    else
+        coordinate6(out, v);
 }
 
 static int on_summary(void *cls, const void *row)
@@ -203,10 +211,13 @@ static int on_feature(void *cls, const void *row)
     } else {
         /* The stored document is canonical JSON, an object: its text without the closing
          * brace, then the id and status. */
-        size_t len = strlen(r->doc);
-        coordinate_from(x->out, r->doc, len, "\"longitude\":", r->longitude);
+        size_t len = strlen(r->doc), nlat, nlon;
+        const char *lat = number_at(r->doc, len, 0, "\"latitude\":", &nlat);
+        const char *lon = number_at(r->doc, len, lat ? (size_t)(lat - r->doc) : 0,
+                                    "\"longitude\":", &nlon);
+        coordinate_text(x->out, lon, nlon, r->longitude);
         putc(',', x->out);
-        coordinate_from(x->out, r->doc, len, "\"latitude\":", r->latitude);
+        coordinate_text(x->out, lat, nlat, r->latitude);
         fputs("]},\"properties\":", x->out);
         fwrite(r->doc, 1, len > 1 ? len - 1 : 0, x->out);
         char tail[96];
