@@ -83,6 +83,25 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
     return (ssize_t)n;
 }
 
+/* An object's JSON text with the write's receipt (already JSON text) as its last member. */
+static char *with_receipt(char *text, size_t *len, const char *receipt)
+{
+    static const char key[] = "\"receipt\":";
+    size_t rl = strlen(receipt), n = *len - 1; /* without the closing brace */
+    int comma = n > 1;
+    char *out = realloc(text, n + (size_t)comma + sizeof key - 1 + rl + 2);
+    if (!out) abort();
+    if (comma) out[n++] = ',';
+    memcpy(out + n, key, sizeof key - 1);
+    n += sizeof key - 1;
+    memcpy(out + n, receipt, rl);
+    n += rl;
+    out[n++] = '}';
+    out[n] = 0;
+    *len = n;
+    return out;
+}
+
 static enum MHD_Result send_reply(http_req *r)
 {
     struct MHD_Response *resp;
@@ -102,6 +121,8 @@ static enum MHD_Result send_reply(http_req *r)
         text = json_dumps(r->reply, JSON_COMPACT | JSON_REAL_PRECISION(15));
         if (!text) abort();
         len = strlen(text);
+        if (r->deferred && r->job.rc == 0 && r->job.receipt && json_is_object(r->reply))
+            text = with_receipt(text, &len, r->job.receipt);
         resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                                 "application/json; charset=utf-8");
@@ -493,8 +514,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
             http__fail(r, &r->job.err);
         else if (r->after_write)
             r->after_write(r);
-        if (r->job.rc == 0 && r->job.receipt && json_is_object(r->reply))
-            json_object_set(r->reply, "receipt", r->job.receipt);
         return send_reply(r);
     }
     dispatch(r);
@@ -524,7 +543,7 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
     json_decref(r->json);
     json_decref(r->reply);
     err_clear(&r->job.err);
-    json_decref(r->job.receipt);
+    free(r->job.receipt);
     buf_free(&r->body);
     buf_free(&r->raw);
     arena_free(&r->mem);

@@ -264,11 +264,14 @@ int journal_seal(store *s, void *cls, tr_err *e)
     return s->ops->checkpoint_insert(s, stats.journal_length, root, st->note.p, now, e);
 }
 
-static json_t *hex_hash(const merkle_hash h)
+/* A hash as a JSON string of lowercase hex. */
+static void put_hex_hash(buf *b, const merkle_hash h)
 {
-    char hex[2 * MERKLE_HASH_LEN + 1];
-    util_hex(hex, h, MERKLE_HASH_LEN);
-    return json_string(hex);
+    char hex[2 * MERKLE_HASH_LEN + 3];
+    hex[0] = '"';
+    util_hex(hex + 1, h, MERKLE_HASH_LEN);
+    hex[2 * MERKLE_HASH_LEN + 1] = '"';
+    buf_append(b, hex, 2 * MERKLE_HASH_LEN + 2);
 }
 
 typedef struct one_event {
@@ -286,13 +289,12 @@ static int take_event(void *cls, const void *row)
     return 1;
 }
 
-int journal_receipt(store *s, int64_t seq, json_t **out, tr_err *e)
+int journal_receipt(store *s, int64_t seq, char **out, tr_err *e)
 {
     journal_state *st = state(s);
     merkle_hash proof[MERKLE_MAX_PROOF];
     size_t len;
     one_event o = {BUF_INIT, {0}, 0};
-    json_t *p;
     if (!st->note.p || st->note_size < seq)
         return err_set(e, 500, "log.no_checkpoint", NULL, "no checkpoint covers event %lld",
                        (long long)seq);
@@ -310,11 +312,27 @@ int journal_receipt(store *s, int64_t seq, json_t **out, tr_err *e)
     }
     if (merkle_inclusion_proof(seq - 1, st->note_size, journal_tree_read, s, proof, &len, e))
         goto fail;
-    p = json_array();
-    for (size_t i = 0; i < len; i++) json_array_append_new(p, hex_hash(proof[i]));
-    *out = json_pack("{s:I, s:I, s:o, s:o, s:s, s:s%}", "index", (json_int_t)(seq - 1),
-                     "tree_size", (json_int_t)st->note_size, "leaf_hash", hex_hash(o.leaf),
-                     "proof", p, "checkpoint", st->note.p, "entry", o.entry.p, o.entry.len);
+    /* Written as text on the writer thread, on every write: jansson's building and
+     * dumping of it took a sixth of the server's time under a stream of reports. */
+    buf b = BUF_INIT;
+    char d[UTIL_I64_LEN];
+    buf_puts(&b, "{\"index\":");
+    buf_append(&b, d, util_i64(d, seq - 1));
+    buf_puts(&b, ",\"tree_size\":");
+    buf_append(&b, d, util_i64(d, st->note_size));
+    buf_puts(&b, ",\"leaf_hash\":");
+    put_hex_hash(&b, o.leaf);
+    buf_puts(&b, ",\"proof\":[");
+    for (size_t i = 0; i < len; i++) {
+        if (i) buf_append(&b, ",", 1);
+        put_hex_hash(&b, proof[i]);
+    }
+    buf_puts(&b, "],\"checkpoint\":");
+    jsx_put_string(&b, st->note.p);
+    buf_puts(&b, ",\"entry\":");
+    jsx_put_string(&b, o.entry.p);
+    buf_append(&b, "}", 1);
+    *out = b.p;
     buf_free(&o.entry);
     return 0;
 fail:

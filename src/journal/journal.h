@@ -95,9 +95,10 @@ int journal_seal(store *s, void *cls, tr_err *e);
 int64_t journal_last_seq(store *s);
 void journal_mark(store *s);
 
-/* A receipt for event seq, after journal_seal() in the same transaction:
- * {"index","tree_size","leaf_hash","proof":[...],"checkpoint","entry"} (hex hashes). */
-int journal_receipt(store *s, int64_t seq, json_t **out, tr_err *e);
+/* A receipt for event seq, after journal_seal() in the same transaction, as JSON text
+ * (malloc'd): {"index","tree_size","leaf_hash","proof":[...],"checkpoint","entry"} (hex
+ * hashes). */
+int journal_receipt(store *s, int64_t seq, char **out, tr_err *e);
 
 /* The log key file of a database: "<db>.key" (Ed25519 signer key in note format, mode
  * 0600, not encrypted: whoever can read it can sign checkpoints). */

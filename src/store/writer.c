@@ -22,7 +22,7 @@ struct writer {
 static void fail_all(writer_job *batch, const tr_err *why)
 {
     for (writer_job *j = batch; j; j = j->next) {
-        json_decref(j->receipt);
+        free(j->receipt);
         j->receipt = NULL;
         if (j->rc == 0) {
             j->rc = -1;
@@ -194,7 +194,7 @@ int writer_run(writer *w, store_txn_fn fn, void *cls, tr_err *e)
     pthread_mutex_unlock(&sw.lock);
     pthread_mutex_destroy(&sw.lock);
     pthread_cond_destroy(&sw.cond);
-    json_decref(job.receipt);
+    free(job.receipt);
     if (job.rc == 0) return 0;
     *e = job.err; /* Moves the detail to the caller. */
     return -1;

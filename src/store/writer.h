@@ -34,8 +34,9 @@ struct writer_job {
     int rc;                          /* 0 committed; -1 failed, with err set. */
     tr_err err;                      /* Why the job failed. */
     int64_t seq;                     /* Last journal event the job appended, or 0. */
-    json_t *receipt;                 /* Its receipt (journal_receipt), owned by the job's
-                                        owner once done() has been called; or NULL. */
+    char *receipt;                   /* Its receipt, JSON text (journal_receipt), owned by
+                                        the job's owner once done() has been called; or
+                                        NULL. */
     writer_job *next;                /* Queue link, owned by the writer. */
 };
 
