@@ -473,7 +473,26 @@ static void login_me_tokens_and_revocation(void **state)
     th_resp_free(&r);
     assert_int_equal(req("GET", "/api/v1/me", tok, NULL, NULL), 200);
 
-    /* Logging out revokes the token used. */
+    /* A token revoked by another process (the CLI, on the running server's database) stops
+     * working within the server's token cache's lifetime, though it was just used. */
+    assert_int_equal(req("POST", "/api/v1/tokens", tok, "{\"label\":\"phone\"}", &r), 201);
+    char tok3[80], id3[20];
+    snprintf(tok3, sizeof tok3, "%s", json_string_value(json_object_get(r.json, "token")));
+    snprintf(id3, sizeof id3, "%s", json_string_value(json_object_get(r.json, "id")));
+    th_resp_free(&r);
+    assert_int_equal(req("GET", "/api/v1/me", tok3, NULL, NULL), 200);
+    assert_int_equal(th_truce(NULL, NULL, NULL, "token revoke --db '%s' --id %s", T.db, id3), 0);
+    uint64_t t0 = util_mono_ns();
+    int status = 200;
+    while (status == 200 && util_mono_ns() - t0 < 50ull * ACCT_CACHE_TTL_MS * 1000000ull) {
+        status = req("GET", "/api/v1/me", tok3, NULL, &r);
+        if (status != 200) assert_string_equal(th_code(&r), "auth.revoked_token");
+        th_resp_free(&r);
+    }
+    assert_int_equal(status, 401);
+
+    /* Logging out revokes the token used, for the very next request. */
+    assert_int_equal(req("GET", "/api/v1/me", tok, NULL, NULL), 200);
     assert_int_equal(req("POST", "/api/v1/logout", tok, NULL, NULL), 200);
     assert_int_equal(req("GET", "/api/v1/me", tok, NULL, NULL), 401);
 }

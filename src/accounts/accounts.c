@@ -4,6 +4,7 @@
 #include "core/util.h"
 #include "json/jsx.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,19 +233,19 @@ int acct_check_password(store *s, const char *user, const char *password, store_
                    "wrong user name or password");
 }
 
-int acct_authenticate(store *s, const char *token, acct_caller *out, tr_err *e)
+static int token_valid(const char *token, tr_err *e)
 {
-    store_token t;
-    char hash[65];
-    int rc;
-
-    memset(out, 0, sizeof *out);
     if (strlen(token) != ACCT_TOKEN_LEN || strncmp(token, "trc_", 4) != 0)
         return err_set(e, 401, "auth.invalid_token",
                        "sign in with POST /api/v1/login to get a token",
                        "the bearer token is not a truce token");
-    token_hash(token, hash);
-    rc = s->ops->token_by_hash(s, hash, &t, e);
+    return 0;
+}
+
+static int resolve(store *s, const char *hash, acct_caller *out, tr_err *e)
+{
+    store_token t;
+    int rc = s->ops->token_by_hash(s, hash, &t, e);
     if (rc < 0) return -1;
     if (rc == 0)
         return err_set(e, 401, "auth.invalid_token",
@@ -260,6 +261,81 @@ int acct_authenticate(store *s, const char *token, acct_caller *out, tr_err *e)
     snprintf(out->org, sizeof out->org, "%s", t.org);
     snprintf(out->org_kind, sizeof out->org_kind, "%s", t.org_kind);
     snprintf(out->token_id, sizeof out->token_id, "%s", t.id);
+    return 0;
+}
+
+int acct_authenticate(store *s, const char *token, acct_caller *out, tr_err *e)
+{
+    char hash[65];
+    memset(out, 0, sizeof *out);
+    if (token_valid(token, e)) return -1;
+    token_hash(token, hash);
+    return resolve(s, hash, out, e);
+}
+
+#define CACHE_SLOTS 256 /* by the hash's first byte; a collision only costs a lookup */
+
+struct acct_cache {
+    pthread_mutex_t lock;
+    uint64_t epoch; /* advanced by acct_cache_forget() */
+    struct {
+        char hash[65];
+        acct_caller caller;
+        uint64_t epoch, at_ns;
+    } slot[CACHE_SLOTS];
+};
+
+acct_cache *acct_cache_new(void)
+{
+    acct_cache *c = calloc(1, sizeof *c);
+    if (!c) abort();
+    pthread_mutex_init(&c->lock, NULL);
+    c->epoch = 1; /* empty slots hold epoch 0 */
+    return c;
+}
+
+void acct_cache_free(acct_cache *c)
+{
+    if (!c) return;
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+void acct_cache_forget(acct_cache *c)
+{
+    pthread_mutex_lock(&c->lock);
+    c->epoch++;
+    pthread_mutex_unlock(&c->lock);
+}
+
+int acct_authenticate_cached(acct_cache *c, store *s, const char *token, acct_caller *out,
+                             tr_err *e)
+{
+    char hash[65];
+    uint64_t now = util_mono_ns(), epoch;
+    memset(out, 0, sizeof *out);
+    if (token_valid(token, e)) return -1;
+    token_hash(token, hash);
+    unsigned i = (unsigned)strtoul((char[3]){hash[0], hash[1], 0}, NULL, 16) % CACHE_SLOTS;
+    pthread_mutex_lock(&c->lock);
+    epoch = c->epoch;
+    if (c->slot[i].epoch == epoch && now - c->slot[i].at_ns < ACCT_CACHE_TTL_MS * 1000000ull &&
+        strcmp(c->slot[i].hash, hash) == 0) {
+        *out = c->slot[i].caller;
+        pthread_mutex_unlock(&c->lock);
+        return 0;
+    }
+    pthread_mutex_unlock(&c->lock);
+    if (resolve(s, hash, out, e)) return -1;
+    /* Kept only if nothing was revoked meanwhile: what was read may predate it. */
+    pthread_mutex_lock(&c->lock);
+    if (c->epoch == epoch) {
+        memcpy(c->slot[i].hash, hash, sizeof hash);
+        c->slot[i].caller = *out;
+        c->slot[i].epoch = epoch;
+        c->slot[i].at_ns = now;
+    }
+    pthread_mutex_unlock(&c->lock);
     return 0;
 }
 

@@ -78,6 +78,7 @@ struct http_server {
     throttle *login_user;     /* Failed sign-ins per user name. */
     throttle *login_addr;     /* Failed sign-ins per client address. */
     throttle *public_reports; /* Reports filed without an account, per client address. */
+    acct_cache *tokens;       /* Bearer tokens recently resolved. */
     const char **route_names; /* "METHOD /pattern" per route, for metrics. */
     char id_prefix[9];        /* Random per process; request ids are prefix-counter. */
     /* Reader connections, leased per request: general ones, and memory-mapped ones for

@@ -17,6 +17,7 @@
 #include "monitor/incidents.h"
 #include "monitor/reports.h"
 #include "monitor/zones.h"
+#include "monitor/zindex.h"
 #include "negotiate/service.h"
 
 #include <ctype.h>
@@ -304,15 +305,24 @@ static int revoke_write(store *s, void *cls, tr_err *e)
                                          1));
 }
 
+/* Committed: no request after this reply may be let in by a remembered token. */
+static int revoke_written(http_req *r)
+{
+    acct_cache_forget(r->srv->tokens);
+    return 0;
+}
+
 static int h_token_revoke(http_req *r)
 {
     r->state = (void *)r->params[0];
+    r->after_write = revoke_written;
     return http__defer(r, revoke_write);
 }
 
 static int h_logout(http_req *r)
 {
     r->state = r->caller.token_id;
+    r->after_write = revoke_written;
     return http__defer(r, revoke_write);
 }
 
@@ -1451,9 +1461,17 @@ static int zone_write(store *s, void *cls, tr_err *e)
 
 /* New zones tag incidents recorded from then on; incidents already recorded keep the tags
  * their journal events carry. */
+static int zone_written(http_req *r)
+{
+    (void)r;
+    zone_index_forget(); /* the next report is tagged with this zone too */
+    return 0;
+}
+
 static int h_zone_create(http_req *r)
 {
     if (check(r, zone_fields)) return 0;
+    r->after_write = zone_written;
     return http__defer(r, zone_write);
 }
 

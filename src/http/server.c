@@ -159,7 +159,11 @@ static store *lease(http_server *srv, reader_pool *pool, tr_err *e)
     pthread_mutex_unlock(&pool->lock);
     if (!s) {
         s = store_sqlite_open(srv->cfg.db_path, pool->flags, e);
-        if (s) s->tree_cache = srv->tree_cache;
+        if (s) {
+            s->tree_cache = srv->tree_cache;
+            /* Zones change rarely and this server forgets them when it changes them. */
+            s->zone_cache_ttl_ns = ACCT_CACHE_TTL_MS * 1000000ull;
+        }
     }
     return s;
 }
@@ -356,7 +360,7 @@ static int authenticate(http_req *r)
     }
     h += 7;
     while (*h == ' ') h++;
-    if (!(s = http__reader(r, &e)) || acct_authenticate(s, h, &r->caller, &e)) {
+    if (!(s = http__reader(r, &e)) || acct_authenticate_cached(r->srv->tokens, s, h, &r->caller, &e)) {
         if (e.status == 401) http__header(r, "WWW-Authenticate", "Bearer realm=\"truce\"");
         http__fail(r, &e);
         return -1;
@@ -661,6 +665,7 @@ http_server *http_start(const http_config *cfg, tr_err *e)
     srv->login_user = throttle_new(5, 15 * 60);
     srv->login_addr = throttle_new(30, 15 * 60);
     srv->public_reports = throttle_new(HTTP_PUBLIC_REPORTS, 60 * 60);
+    srv->tokens = acct_cache_new();
 
     flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO |
             MHD_USE_ERROR_LOG;
@@ -712,5 +717,6 @@ void http_stop(http_server *srv)
     throttle_free(srv->login_user);
     throttle_free(srv->login_addr);
     throttle_free(srv->public_reports);
+    acct_cache_free(srv->tokens);
     free(srv);
 }

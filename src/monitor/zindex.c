@@ -5,6 +5,7 @@
 
 #include <geos_c.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@ typedef struct zone_shape {
 
 struct zone_index {
     char *fingerprint; /* of the zones loaded, when cached on a store */
+    uint64_t checked_ns, epoch; /* when the fingerprint last matched, and zone_epoch then */
     GEOSContextHandle_t ctx;
     GEOSGeoJSONReader *reader;
     zone_shape *z;
@@ -109,13 +111,22 @@ size_t zone_index_count(const zone_index *zi) { return zi->n; }
 
 static void cache_free(void *zi) { zone_index_free(zi); }
 
+static _Atomic uint64_t zone_epoch = 1;
+
+void zone_index_forget(void) { atomic_fetch_add(&zone_epoch, 1); }
+
 zone_index *zone_index_cached(store *s, tr_err *e)
 {
     zone_index *zi = s->zone_cache;
+    uint64_t now = util_mono_ns(), epoch = atomic_load(&zone_epoch);
+    if (zi && s->zone_cache_ttl_ns && zi->epoch == epoch &&
+        now - zi->checked_ns < s->zone_cache_ttl_ns)
+        return zi;
     char *print = s->ops->zone_fingerprint(s, e);
     if (!print) return NULL;
     if (zi && strcmp(zi->fingerprint, print) == 0) {
         free(print);
+        zi->checked_ns = now, zi->epoch = epoch;
         return zi;
     }
     if (zone_index_load(s, &zi, e)) {
@@ -123,6 +134,7 @@ zone_index *zone_index_cached(store *s, tr_err *e)
         return NULL;
     }
     zi->fingerprint = print;
+    zi->checked_ns = now, zi->epoch = epoch;
     if (s->zone_cache_free) s->zone_cache_free(s->zone_cache);
     s->zone_cache = zi;
     s->zone_cache_free = cache_free;

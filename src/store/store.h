@@ -391,6 +391,9 @@ struct store {
      * zones table's fingerprint is unchanged. */
     void *zone_cache;
     void (*zone_cache_free)(void *cache);
+    /* How long the zones may be used without checking the fingerprint again (0: check
+     * every time). A server's reader connections set it; see zone_index_cached(). */
+    uint64_t zone_cache_ttl_ns;
 };
 
 enum {
