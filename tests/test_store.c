@@ -73,6 +73,60 @@ static int raw_int(const char *db, const char *sql)
     return v;
 }
 
+/* The ids of the incidents in a box come back in id order, each once, whether the ids
+ * are dense (sorted through a bitmap) or sparse (sorted by comparison); the cap says when
+ * there are more than asked for. */
+static void box_ids_come_sorted(void **state)
+{
+    tr_err e = TR_ERR_INIT;
+    (void)state;
+    store *s = store_sqlite_open(path("box.db"), STORE_CREATE, &e);
+    assert_non_null(s);
+    s->ops->close(s);
+    buf sql = BUF_INIT;
+    buf_puts(&sql, "BEGIN;");
+    /* Dense ids 1..3000 placed in an order unrelated to their ids, a third outside the box;
+     * then sparse ids in the box. */
+    for (int i = 1; i <= 3000; i++)
+        buf_printf(&sql,
+                   "INSERT INTO incidents(id, status, provenance, event_date, event_type,"
+                   " latitude, longitude, fatalities, doc, updated_at) VALUES (%d, 'verified',"
+                   " 'acled', '2024-01-01', 'Battles', %f, %f, 0, '{}', '');",
+                   i, 31.3 + (i * 7919 % 3000) / 10000.0, i % 3 ? 34.4 : 35.5);
+    static const long long sparse[] = {4000000000LL, 9000000000000LL, 5000000000LL};
+    for (int i = 0; i < 3; i++)
+        buf_printf(&sql,
+                   "INSERT INTO incidents(id, status, provenance, event_date, event_type,"
+                   " latitude, longitude, fatalities, doc, updated_at) VALUES (%lld, 'verified',"
+                   " 'acled', '2024-01-01', 'Battles', 31.4, 34.4, 0, '{}', '');", sparse[i]);
+    buf_puts(&sql, "COMMIT;");
+    raw_exec(path("box.db"), sql.p, 1, NULL);
+    buf_free(&sql);
+    s = store_sqlite_open(path("box.db"), 0, &e);
+    assert_non_null(s);
+    store_incident_filter f = {.has_bbox = 1, .west = 34, .east = 35, .south = 31, .north = 32};
+    int64_t *ids;
+    size_t n;
+    assert_int_equal(s->ops->incident_ids_in_box(s, &f, 0, &ids, &n, &e), 0);
+    assert_int_equal(n, 2000 + 3);
+    for (size_t i = 1; i < n; i++) assert_true(ids[i - 1] < ids[i]);
+    for (size_t i = 0; i < n - 3; i++) assert_int_not_equal(ids[i] % 3, 0);
+    assert_int_equal(ids[n - 3], 4000000000LL);
+    assert_int_equal(ids[n - 1], 9000000000000LL);
+    free(ids);
+    /* Only dense ids: the bitmap's path. */
+    f.east = 34.5, f.north = 31.35;
+    assert_int_equal(s->ops->incident_ids_in_box(s, &f, 0, &ids, &n, &e), 0);
+    assert_true(n > 64);
+    for (size_t i = 1; i < n; i++) assert_true(ids[i - 1] < ids[i]);
+    free(ids);
+    /* Capped: more than the cap is said by returning cap + 1 ids, unsorted. */
+    assert_int_equal(s->ops->incident_ids_in_box(s, &f, 10, &ids, &n, &e), 0);
+    assert_int_equal(n, 11);
+    free(ids);
+    s->ops->close(s);
+}
+
 static void open_creates_and_migrates(void **state)
 {
     tr_err e = TR_ERR_INIT;
@@ -454,6 +508,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(open_creates_and_migrates),
+        cmocka_unit_test(box_ids_come_sorted),
         cmocka_unit_test(refuses_newer_and_foreign_databases),
         cmocka_unit_test(journal_is_append_only_and_transactional),
         cmocka_unit_test(txn_waits_out_a_busy_writer),

@@ -1852,6 +1852,32 @@ static int by_id(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Sorts row ids (positive, distinct) and returns how many there are. Ids are dense, so a
+ * bitmap up to the largest is small and reads them back in order in linear time (a box of
+ * 100,000 out of a million incidents: 4 % of the GeoJSON reply's time was qsort). qsort
+ * when they are sparse. */
+static size_t sort_ids(int64_t *ids, size_t n)
+{
+    int64_t top = 0;
+    for (size_t i = 0; i < n; i++)
+        if (ids[i] > top) top = ids[i];
+    for (size_t i = 0; i < n; i++)
+        if (ids[i] <= 0) top = INT64_MAX; /* not row ids after all */
+    if (n < 64 || (uint64_t)top / 64 > n) {
+        qsort(ids, n, sizeof *ids, by_id);
+        return n;
+    }
+    size_t words = (size_t)top / 64 + 1, k = 0;
+    uint64_t *bits = calloc(words, sizeof *bits);
+    if (!bits) abort();
+    for (size_t i = 0; i < n; i++) bits[ids[i] / 64] |= 1ull << (ids[i] % 64);
+    for (size_t w = 0; w < words; w++)
+        for (uint64_t b = bits[w]; b; b &= b - 1)
+            ids[k++] = (int64_t)(w * 64 + (size_t)__builtin_ctzll(b));
+    free(bits);
+    return k;
+}
+
 static int sq_incident_ids_in_box(store *s, const store_incident_filter *f, size_t max,
                                   int64_t **ids, size_t *n, tr_err *e)
 {
@@ -1882,7 +1908,7 @@ static int sq_incident_ids_in_box(store *s, const store_incident_filter *f, size
         *n = 0;
         return fail(q, rc, e);
     }
-    if (!max || *n <= max) qsort(*ids, *n, sizeof **ids, by_id);
+    if (!max || *n <= max) *n = sort_ids(*ids, *n);
     return 0;
 }
 
