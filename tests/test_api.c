@@ -764,6 +764,99 @@ static void zones_are_drawn_and_checked(void **state)
     assert_int_equal(th_journal_len(T.db), before + 1);
 }
 
+static long post_keyed(const char *token, const char *key, const char *body, th_resp *out)
+{
+    char line[256];
+    const char *headers[3] = {"Content-Type: application/json", NULL, NULL};
+    th_resp r;
+    if (key) {
+        snprintf(line, sizeof line, "Idempotency-Key: %s", key);
+        headers[1] = line;
+    }
+    assert_int_equal(th_http_with("POST", th_url(&T, "/api/v1/reports"), token, body,
+                                  strlen(body), headers, &r), 0);
+    long status = r.status;
+    if (out)
+        *out = r;
+    else
+        th_resp_free(&r);
+    return status;
+}
+
+/* A report sent again with the same Idempotency-Key (a phone that lost the reply) is filed
+ * once: the retry gets the first report back (200, replayed, the journal unchanged), also
+ * after a rebuild; the same key with a different report is a 422; keys are per
+ * organization; a malformed key, or a key without an account, is a 400 that writes
+ * nothing. */
+static void reports_retried_with_a_key_are_filed_once(void **state)
+{
+    (void)state;
+    static const char *const body =
+        "{\"event_date\":\"2025-02-03\",\"time_precision\":1,\"event_type\":\"Battles\","
+        "\"sub_event_type\":\"Armed clash\",\"actor1\":\"Unknown\",\"latitude\":31.42,"
+        "\"longitude\":34.38,\"geo_precision\":1,\"location\":\"Deir al-Balah\","
+        "\"notes\":\"filed from a phone\",\"witnesses\":[{\"name\":\"Witness K\"}]}";
+    static const char *const other =
+        "{\"event_date\":\"2025-02-03\",\"time_precision\":1,\"event_type\":\"Battles\","
+        "\"sub_event_type\":\"Armed clash\",\"actor1\":\"Unknown\",\"latitude\":31.42,"
+        "\"longitude\":34.38,\"geo_precision\":1,\"location\":\"Deir al-Balah\","
+        "\"notes\":\"filed from a phone\",\"witnesses\":[{\"name\":\"Witness L\"}]}";
+    const char *key = "6f1c2a9e-3b7d-4c55-9a0e-2d8f1b4c7e10";
+    const char *wfp = th_login(&T, "wfp", "demo-wfp");
+    th_resp r;
+    int64_t before = th_journal_len(T.db);
+    assert_int_equal(post_keyed(wfp, key, body, &r), 201);
+    json_int_t id = json_integer_value(json_object_get(r.json, "id"));
+    assert_true(id > 0);
+    assert_non_null(json_object_get(r.json, "receipt"));
+    assert_null(json_object_get(r.json, "replayed"));
+    th_resp_free(&r);
+    int64_t after = th_journal_len(T.db);
+    assert_true(after > before);
+
+    for (int round = 0; round < 2; round++) {
+        /* The retry, then the retry after the tables are rebuilt from the journal. */
+        assert_int_equal(post_keyed(wfp, key, body, &r), 200);
+        assert_int_equal(json_integer_value(json_object_get(r.json, "id")), id);
+        assert_true(json_is_true(json_object_get(r.json, "replayed")));
+        assert_string_equal(json_string_value(json_object_get(r.json, "notes")),
+                            "filed from a phone");
+        assert_null(json_object_get(r.json, "receipt"));
+        th_resp_free(&r);
+        assert_int_equal(th_journal_len(T.db), after);
+        if (round == 0)
+            assert_int_equal(th_truce(NULL, NULL, NULL, "rebuild --db '%s'", T.db), 0);
+    }
+
+    /* The same key with another report (here only a private field differs). */
+    assert_int_equal(post_keyed(wfp, key, other, &r), 422);
+    assert_string_equal(th_code(&r), "report.key_reused");
+    assert_non_null(strstr(r.body, "\"field\":\"Idempotency-Key\""));
+    th_resp_free(&r);
+    assert_int_equal(th_journal_len(T.db), after);
+
+    /* Bad keys, and a key without an account. */
+    char long_key[120];
+    memset(long_key, 'k', 101);
+    long_key[101] = 0;
+    const char *const bad[] = {"two words", long_key, "caf\xc3\xa9"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(post_keyed(wfp, bad[i], body, &r), 400);
+        assert_string_equal(th_code(&r), "request.invalid_header");
+        th_resp_free(&r);
+    }
+    assert_int_equal(post_keyed(NULL, key, body, &r), 400);
+    assert_string_equal(th_code(&r), "request.invalid_header");
+    th_resp_free(&r);
+    assert_int_equal(th_journal_len(T.db), after);
+
+    /* Keys belong to an organization: another one's report with the same key is new. */
+    const char *hamas = th_login(&T, "hamas", "demo-hamas");
+    assert_int_equal(post_keyed(hamas, key, body, &r), 201);
+    assert_int_not_equal(json_integer_value(json_object_get(r.json, "id")), id);
+    th_resp_free(&r);
+}
+
 /* Reports: checked whole (each bad field named, nothing written), tagged with their zones,
  * and seen only by monitors, mediators and the filing organization — in the journal too. */
 static void reports_are_checked_and_private(void **state)
@@ -1408,6 +1501,7 @@ int main(void)
         cmocka_unit_test(public_reads),
         cmocka_unit_test(zones_are_drawn_and_checked),
         cmocka_unit_test(reports_are_checked_and_private),
+        cmocka_unit_test(reports_retried_with_a_key_are_filed_once),
         cmocka_unit_test(evidence_witnesses_and_merges),
         cmocka_unit_test(the_verification_workflow),
         cmocka_unit_test(concurrent_writes_all_land),

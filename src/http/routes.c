@@ -22,6 +22,7 @@
 
 #include <ctype.h>
 #include <microhttpd.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -865,21 +866,49 @@ static json_t *report_json(store_report *rep)
 typedef struct report_job {
     json_t *doc;    /* prepared on the pool thread */
     char *canon;    /* its canonical text */
+    const char *key;            /* Idempotency-Key, or NULL */
+    char request_sha256[65];    /* of the request's canonical text, with a key */
     int64_t id;     /* set by the writer */
     char filed_at[UTIL_ISO_LEN];
+    char *filed;    /* a retry: the document filed the first time */
 } report_job;
 
-/* On the writer thread: record only. */
+/* On the writer thread: record only; or, for a key this organization has used, find
+ * what it filed (in the same transaction as any other write, so two copies of one request
+ * in flight at once make one report). */
 static int report_write(store *s, void *cls, tr_err *e)
 {
     http_req *r = cls;
     report_job *j = r->state;
     journal_actor who = acct_actor(&r->caller);
     const char *org = r->caller.signed_in ? r->caller.org : REPORT_PUBLIC;
-    return report_record(s, &who, org, r->json, j->canon, &j->id, j->filed_at, e);
+    if (j->key) {
+        store_report rep = {0};
+        int found = s->ops->report_by_key(s, org, j->key, &rep, e);
+        if (found < 0) return -1;
+        if (found) {
+            if (strcmp(rep.request_sha256, j->request_sha256) != 0) {
+                free(rep.doc);
+                err_field(e, "report.key_reused", "Idempotency-Key",
+                          "use a new key for a new report; resend a report exactly to retry it",
+                          "this Idempotency-Key was used for report %lld, with a different "
+                          "request", (long long)rep.id);
+                e->status = 422;
+                return -1;
+            }
+            j->id = rep.id;
+            snprintf(j->filed_at, sizeof j->filed_at, "%.*s", UTIL_ISO_LEN - 1, rep.filed_at);
+            j->filed = rep.doc;
+            return 0;
+        }
+    }
+    return report_record_keyed(s, &who, org, r->json, j->canon, j->key,
+                               j->key ? j->request_sha256 : NULL, &j->id, j->filed_at, e);
 }
 
-/* Back on a request thread: the reply is the document as recorded. */
+/* Back on a request thread: the reply is the document as recorded (201), or for a retry
+ * the one recorded the first time (200, "replayed": true, no new receipt: nothing new was
+ * written). */
 static int report_written(http_req *r)
 {
     tr_err e = TR_ERR_INIT;
@@ -888,6 +917,12 @@ static int report_written(http_req *r)
     char subject[48];
     store *s;
     j->doc = NULL;
+    if (j->filed) {
+        json_decref(out);
+        out = json_loads(j->filed, 0, NULL);
+        if (!out) out = json_object();
+        json_object_set_new(out, "replayed", json_true());
+    }
     json_object_set_new(out, "id", json_integer(j->id));
     json_object_set_new(out, "org",
                         json_string(r->caller.signed_in ? r->caller.org : REPORT_PUBLIC));
@@ -899,7 +934,7 @@ static int report_written(http_req *r)
         log_warn("report %lld: private fields not shown: %s", (long long)j->id, e.message);
         err_clear(&e);
     }
-    return http__reply(r, 201, out);
+    return http__reply(r, j->filed ? 200 : 201, out);
 }
 
 static void report_job_free(http_req *r)
@@ -907,8 +942,30 @@ static void report_job_free(http_req *r)
     report_job *j = r->state;
     json_decref(j->doc);
     free(j->canon);
+    free(j->filed);
     j->doc = NULL;
     j->canon = NULL;
+    j->filed = NULL;
+}
+
+/* An Idempotency-Key header, checked: *key NULL without one; -1 after replying 400. */
+static int idempotency_key(http_req *r, const char **key)
+{
+    tr_err e = TR_ERR_INIT;
+    *key = MHD_lookup_connection_value(r->con, MHD_HEADER_KIND, "Idempotency-Key");
+    if (!*key) return 0;
+    if (!r->caller.signed_in)
+        err_field(&e, "request.invalid_header", "Idempotency-Key",
+                  "sign in to retry reports safely, or leave the header out",
+                  "an Idempotency-Key is kept per organization: it needs an account");
+    else if (!report_key_valid(*key))
+        err_field(&e, "request.invalid_header", "Idempotency-Key",
+                  "send 1 to 100 of A-Z a-z 0-9 . _ : - (a UUID will do)",
+                  "'%.100s' is not a usable Idempotency-Key", *key);
+    else
+        return 0;
+    http__fail(r, &e);
+    return -1;
 }
 
 /* Any account may file a report; it is visible to monitors, mediators and its own
@@ -920,22 +977,30 @@ static int h_report_file(http_req *r)
 {
     tr_err e = TR_ERR_INIT;
     store *s;
-    if (check(r, report_fields)) return 0;
+    const char *key;
+    if (check(r, report_fields) || idempotency_key(r, &key)) return 0;
     if (!r->caller.signed_in) {
-        char key[80];
+        char addr[80];
         int64_t now = (int64_t)time(NULL);
-        snprintf(key, sizeof key, "r:%s", r->client);
-        int wait = throttle_wait(r->srv->public_reports, key, now);
+        snprintf(addr, sizeof addr, "r:%s", r->client);
+        int wait = throttle_wait(r->srv->public_reports, addr, now);
         if (wait)
             return throttled_because(r, wait, "report.rate_limited",
                                      "too many reports from this address without an account");
-        throttle_failed(r->srv->public_reports, key, now); /* counts the use */
+        throttle_failed(r->srv->public_reports, addr, now); /* counts the use */
     }
     if (!(s = reader_or_fail(r))) return 0;
     report_job *j = arena_alloc(&r->mem, sizeof *j);
     memset(j, 0, sizeof *j);
     if (!(j->doc = report_prepare(s, r->json, NULL, &e))) return http__fail(r, &e);
     j->canon = jsx_canonical(j->doc, NULL);
+    if ((j->key = key)) { /* the whole request, private fields included */
+        unsigned char h[crypto_hash_sha256_BYTES];
+        char *request = jsx_canonical(r->json, NULL);
+        crypto_hash_sha256(h, (const unsigned char *)request, strlen(request));
+        util_hex(j->request_sha256, h, sizeof h);
+        free(request);
+    }
     r->state = j;
     r->cleanup = report_job_free;
     r->after_write = report_written;

@@ -290,7 +290,9 @@ static int on_report(store *s, const store_event *ev, const json_t *b, tr_err *e
     int rc;
     if (!json_is_integer(id) || !org || !json_is_object(doc)) return bad(e, ev, "report/org/doc");
     canon = jsx_canonical(doc, NULL);
-    rc = s->ops->report_insert(s, json_integer_value(id), org, canon, ev->time, e);
+    rc = s->ops->report_insert(s, json_integer_value(id), org, canon, ev->time,
+                               jsx_str(b, "idempotency_key", NULL),
+                               jsx_str(b, "request_sha256", NULL), e);
     free(canon);
     return rc;
 }

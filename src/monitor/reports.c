@@ -204,9 +204,24 @@ json_t *report_prepare(store *s, const json_t *in, const char *const *drop, tr_e
     return doc;
 }
 
+int report_key_valid(const char *key)
+{
+    size_t n = strlen(key);
+    return n >= 1 && n <= 100 &&
+           strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") == n;
+}
+
 int report_record(store *s, const journal_actor *who, const char *org,
                             const json_t *in, const char *doc, int64_t *id,
                             char time[UTIL_ISO_LEN], tr_err *e)
+{
+    return report_record_keyed(s, who, org, in, doc, NULL, NULL, id, time, e);
+}
+
+int report_record_keyed(store *s, const journal_actor *who, const char *org,
+                        const json_t *in, const char *doc, const char *key,
+                        const char *request_sha256, int64_t *id, char time[UTIL_ISO_LEN],
+                        tr_err *e)
 {
     char vis[128];
     buf body = BUF_INIT;
@@ -216,12 +231,22 @@ int report_record(store *s, const journal_actor *who, const char *org,
     /* The private fields first: a write's receipt is for its last event, which must be
      * one the filer may read. */
     if (report_private(s, who, vis, in, e)) return -1;
-    /* {"doc":...,"org":...,"report":N}: keys in byte order, as jsx_canonical writes it. */
+    /* {"doc":...,["idempotency_key":...,]"org":...,"report":N[,"request_sha256":...]}: keys
+     * in byte order, as jsx_canonical writes them. */
     buf_puts(&body, "{\"doc\":");
     buf_puts(&body, doc);
+    if (key) {
+        buf_puts(&body, ",\"idempotency_key\":");
+        jsx_put_string(&body, key);
+    }
     buf_puts(&body, ",\"org\":");
     jsx_put_string(&body, org);
-    buf_printf(&body, ",\"report\":%lld}", (long long)*id);
+    buf_printf(&body, ",\"report\":%lld", (long long)*id);
+    if (key) {
+        buf_puts(&body, ",\"request_sha256\":");
+        jsx_put_string(&body, request_sha256);
+    }
+    buf_puts(&body, "}");
     if (strcmp(org, REPORT_PUBLIC) == 0)
         snprintf(vis, sizeof vis, "kind:monitor kind:mediator");
     else
@@ -229,7 +254,7 @@ int report_record(store *s, const journal_actor *who, const char *org,
     rc = journal_record_canonical(s, who, "report.filed", body.p, vis, time, e);
     buf_free(&body);
     /* What the projection of report.filed does (journal/project.c, on_report). */
-    if (rc == 0) rc = s->ops->report_insert(s, *id, org, doc, time, e);
+    if (rc == 0) rc = s->ops->report_insert(s, *id, org, doc, time, key, request_sha256, e);
     return rc;
 }
 

@@ -44,6 +44,15 @@ json_t *report_prepare(store *s, const json_t *in, const char *const *drop, tr_e
 int report_record(store *s, const journal_actor *who, const char *org,
                             const json_t *in, const char *doc, int64_t *id,
                             char time[UTIL_ISO_LEN], tr_err *e);
+/* The same, for a request sent with an Idempotency-Key: the key and the SHA-256 of the
+ * request go into the event, so that a retry finds the report (report_by_key), also after a
+ * rebuild. */
+int report_record_keyed(store *s, const journal_actor *who, const char *org,
+                        const json_t *in, const char *doc, const char *key,
+                        const char *request_sha256, int64_t *id, char time[UTIL_ISO_LEN],
+                        tr_err *e);
+/* Whether text is a usable Idempotency-Key: 1 to 100 of A-Z a-z 0-9 . _ : - (a UUID is). */
+int report_key_valid(const char *key);
 
 /* Both: files a report for `org`; *id is its number. Every bad field is a 400 naming it. */
 int report_file(store *s, const journal_actor *who, const char *org, const json_t *in,

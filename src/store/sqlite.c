@@ -214,6 +214,12 @@ static const char *const migrations[] = {
     "DROP INDEX IF EXISTS incidents_summary;"
     "CREATE INDEX incidents_summary ON incidents(id, longitude, latitude, status, event_date,"
     " event_type, fatalities, actor1, actor2);",
+    /* 13: idempotent filing: the Idempotency-Key a client sent with a report and the
+     * SHA-256 of its request, so that a retry gets the report back rather than a copy. */
+    "ALTER TABLE reports ADD COLUMN idempotency_key TEXT;"
+    "ALTER TABLE reports ADD COLUMN request_sha256 TEXT;"
+    "CREATE UNIQUE INDEX reports_idempotency ON reports(org, idempotency_key)"
+    "  WHERE idempotency_key IS NOT NULL;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -238,7 +244,7 @@ enum stmt_id {
     ST_NEG_INSERT, ST_NEG_NEXT, ST_NEG_GET, ST_PROFILE_PUT, ST_PROFILE_GET, ST_PROFILE_LIST,
     ST_TEXT_INSERT, ST_TEXT_NEXT, ST_TEXT_GET, ST_TEXT_SEND, ST_RESP_PUT, ST_RESP_LIST,
     ST_INC_UPSERT, ST_INC_COUNT, ST_INC_LIST, ST_INC_FACETS,
-    ST_INC_BY_ZONE, ST_REP_NEXT, ST_REP_INSERT, ST_REP_GET, ST_REP_MERGE,
+    ST_INC_BY_ZONE, ST_REP_NEXT, ST_REP_INSERT, ST_REP_GET, ST_REP_BY_KEY, ST_REP_MERGE,
     ST_INC_NEXT, ST_INC_STATUS, ST_INC_MERGE, ST_INC_LINES, ST_INC_LINES_BOX, ST_INC_LIST_BOX,
     ST_INC_IN_BOX, ST_INC_ID_BY_EXT, ST_INC_SUM, ST_INC_SUM_BOX, ST_ZONES_CLEAR, ST_ZONES_ADD,
     ST_BLOB_PUT, ST_BLOB_GET, ST_EVI_INSERT, ST_EVI_GET, ST_EVI_GET_ANY, ST_PRIV_PUT, ST_PRIV_GET,
@@ -373,8 +379,12 @@ static const char *const sql[ST__COUNT] = {
                       " LIMIT ?5",
     [ST_INC_COUNT] = "SELECT count(*) FROM incidents",
     [ST_REP_NEXT] = "SELECT coalesce(max(id), 0) + 1 FROM reports",
-    [ST_REP_INSERT] = "INSERT INTO reports(id, org, status, doc, filed_at) VALUES (?,?,?,?,?)",
-    [ST_REP_GET] = "SELECT org, status, doc, filed_at, incident FROM reports WHERE id = ?",
+    [ST_REP_INSERT] = "INSERT INTO reports(id, org, status, doc, filed_at, idempotency_key,"
+                      " request_sha256) VALUES (?,?,?,?,?,?,?)",
+    [ST_REP_GET] = "SELECT org, status, doc, filed_at, incident, request_sha256, id"
+                   " FROM reports WHERE id = ?",
+    [ST_REP_BY_KEY] = "SELECT org, status, doc, filed_at, incident, request_sha256, id"
+                      " FROM reports WHERE org = ? AND idempotency_key = ?",
     [ST_REP_MERGE] = "UPDATE reports SET status = 'merged', incident = ? WHERE id = ?",
     [ST_INC_NEXT] = "SELECT coalesce(max(id), 0) + 1 FROM incidents",
     [ST_INC_STATUS] = "UPDATE incidents SET status = ?, updated_at = ? WHERE id = ?",
@@ -1676,7 +1686,8 @@ static int sq_report_next_id(store *s, int64_t *id, tr_err *e)
 }
 
 static int sq_report_insert(store *s, int64_t id, const char *org, const char *doc,
-                            const char *when, tr_err *e)
+                            const char *when, const char *key, const char *request_sha256,
+                            tr_err *e)
 {
     sq *q = (sq *)s;
     sqlite3_stmt *st = stmt(q, ST_REP_INSERT, e);
@@ -1686,26 +1697,45 @@ static int sq_report_insert(store *s, int64_t id, const char *org, const char *d
     bind_text(st, 3, "filed");
     bind_text(st, 4, doc);
     bind_text(st, 5, when);
+    bind_text(st, 6, key);
+    bind_text(st, 7, request_sha256);
     return step_done(q, st, e);
 }
 
-static int sq_report_get(store *s, int64_t id, store_report *out, tr_err *e)
+static int report_row(sq *q, sqlite3_stmt *st, store_report *out, tr_err *e)
 {
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_REP_GET, e);
     int found;
-    if (!st) return -1;
-    sqlite3_bind_int64(st, 1, id);
     if ((found = step_one(q, st, e)) != 1) return found;
-    out->id = id;
     col_copy(out->org, sizeof out->org, st, 0);
     col_copy(out->status, sizeof out->status, st, 1);
     free(out->doc);
     out->doc = strdup((const char *)sqlite3_column_text(st, 2));
     col_copy(out->filed_at, sizeof out->filed_at, st, 3);
     out->incident = sqlite3_column_int64(st, 4);
+    col_copy(out->request_sha256, sizeof out->request_sha256, st, 5);
+    out->id = sqlite3_column_int64(st, 6);
     done(st);
     return 1;
+}
+
+static int sq_report_get(store *s, int64_t id, store_report *out, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_REP_GET, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, id);
+    return report_row(q, st, out, e);
+}
+
+static int sq_report_by_key(store *s, const char *org, const char *key, store_report *out,
+                            tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_REP_BY_KEY, e);
+    if (!st) return -1;
+    bind_text(st, 1, org);
+    bind_text(st, 2, key);
+    return report_row(q, st, out, e);
 }
 
 static int sq_report_merge(store *s, int64_t report, int64_t incident, tr_err *e)
@@ -2163,6 +2193,7 @@ static const store_ops sqlite_ops = {
     .report_next_id = sq_report_next_id,
     .report_insert = sq_report_insert,
     .report_get = sq_report_get,
+    .report_by_key = sq_report_by_key,
     .report_merge = sq_report_merge,
     .incident_next_id = sq_incident_next_id,
     .incident_status = sq_incident_status,

@@ -181,6 +181,7 @@ typedef struct store_report {
     char *doc;               /* malloc'd canonical JSON; free() it */
     char filed_at[32];
     int64_t incident;        /* merged into, or 0 */
+    char request_sha256[65]; /* of the request filed with an Idempotency-Key, else "" */
 } store_report;
 
 typedef struct store_evidence {
@@ -333,9 +334,15 @@ typedef struct store_ops {
                            void *cls, tr_err *e);
     /* Reports. report_get returns 1 found, 0 not, -1 on error. */
     int (*report_next_id)(store *s, int64_t *id, tr_err *e);
+    /* key and request_sha256: the client's Idempotency-Key and the hash of its request,
+     * or NULL; (org, key) is unique. */
     int (*report_insert)(store *s, int64_t id, const char *org, const char *doc,
-                         const char *when, tr_err *e);
+                         const char *when, const char *key, const char *request_sha256,
+                         tr_err *e);
     int (*report_get)(store *s, int64_t id, store_report *out, tr_err *e);
+    /* The report an organization filed with an Idempotency-Key. */
+    int (*report_by_key)(store *s, const char *org, const char *key, store_report *out,
+                         tr_err *e);
     int (*report_merge)(store *s, int64_t report, int64_t incident, tr_err *e);
     int (*incident_next_id)(store *s, int64_t *id, tr_err *e);
     int (*incident_status)(store *s, int64_t id, const char *status, const char *when,
