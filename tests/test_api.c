@@ -62,6 +62,23 @@ static long req(const char *method, const char *path, const char *token, const c
     return status;
 }
 
+/* A POST of `body` with its Content-Type and, when not NULL, one more header line. */
+static long post_with(const char *path, const char *token, const void *body, size_t len,
+                      const char *ctype, const char *header, th_resp *out)
+{
+    char ct[128];
+    const char *headers[3] = {ct, header, NULL};
+    th_resp r;
+    snprintf(ct, sizeof ct, "Content-Type: %s", ctype);
+    assert_int_equal(th_http_with("POST", th_url(&T, path), token, body, len, headers, &r), 0);
+    long status = r.status;
+    if (out)
+        *out = r;
+    else
+        th_resp_free(&r);
+    return status;
+}
+
 static void assert_error_shape(const th_resp *r)
 {
     json_t *err = json_object_get(r->json, "error");
@@ -428,6 +445,20 @@ static void chunked_oversize_body_is_refused(void **state)
 
 /* ---- sign-in, tokens, identity ----------------------------------------------------- */
 
+
+/* Makes a token with POST /api/v1/tokens and checks that it works. */
+static void new_token(const char *tok, const char *label, char token[80], char id[20])
+{
+    char body[64];
+    th_resp r;
+    snprintf(body, sizeof body, "{\"label\":\"%s\"}", label);
+    assert_int_equal(req("POST", "/api/v1/tokens", tok, body, &r), 201);
+    snprintf(token, 80, "%s", json_string_value(json_object_get(r.json, "token")));
+    snprintf(id, 20, "%s", json_string_value(json_object_get(r.json, "id")));
+    th_resp_free(&r);
+    assert_int_equal(req("GET", "/api/v1/me", token, NULL, NULL), 200);
+}
+
 static void login_me_tokens_and_revocation(void **state)
 {
     th_resp r;
@@ -449,12 +480,8 @@ static void login_me_tokens_and_revocation(void **state)
     th_resp_free(&r);
 
     /* A second token, revoked by its owner, stops working; the first keeps working. */
-    assert_int_equal(req("POST", "/api/v1/tokens", tok, "{\"label\":\"laptop\"}", &r), 201);
     char tok2[80], id2[20];
-    snprintf(tok2, sizeof tok2, "%s", json_string_value(json_object_get(r.json, "token")));
-    snprintf(id2, sizeof id2, "%s", json_string_value(json_object_get(r.json, "id")));
-    th_resp_free(&r);
-    assert_int_equal(req("GET", "/api/v1/me", tok2, NULL, NULL), 200);
+    new_token(tok, "laptop", tok2, id2);
 
     /* Another organization's user cannot revoke it, and learns nothing about it. */
     const char *other = th_login(&T, "hamas", "demo-hamas");
@@ -475,12 +502,8 @@ static void login_me_tokens_and_revocation(void **state)
 
     /* A token revoked by another process (the CLI, on the running server's database) stops
      * working within the server's token cache's lifetime, though it was just used. */
-    assert_int_equal(req("POST", "/api/v1/tokens", tok, "{\"label\":\"phone\"}", &r), 201);
     char tok3[80], id3[20];
-    snprintf(tok3, sizeof tok3, "%s", json_string_value(json_object_get(r.json, "token")));
-    snprintf(id3, sizeof id3, "%s", json_string_value(json_object_get(r.json, "id")));
-    th_resp_free(&r);
-    assert_int_equal(req("GET", "/api/v1/me", tok3, NULL, NULL), 200);
+    new_token(tok, "phone", tok3, id3);
     assert_int_equal(th_truce(NULL, NULL, NULL, "token revoke --db '%s' --id %s", T.db, id3), 0);
     uint64_t t0 = util_mono_ns();
     int status = 200;
@@ -767,20 +790,9 @@ static void zones_are_drawn_and_checked(void **state)
 static long post_keyed(const char *token, const char *key, const char *body, th_resp *out)
 {
     char line[256];
-    const char *headers[3] = {"Content-Type: application/json", NULL, NULL};
-    th_resp r;
-    if (key) {
-        snprintf(line, sizeof line, "Idempotency-Key: %s", key);
-        headers[1] = line;
-    }
-    assert_int_equal(th_http_with("POST", th_url(&T, "/api/v1/reports"), token, body,
-                                  strlen(body), headers, &r), 0);
-    long status = r.status;
-    if (out)
-        *out = r;
-    else
-        th_resp_free(&r);
-    return status;
+    snprintf(line, sizeof line, "Idempotency-Key: %s", key ? key : "");
+    return post_with("/api/v1/reports", token, body, strlen(body), "application/json",
+                     key ? line : NULL, out);
 }
 
 /* A report sent again with the same Idempotency-Key (a phone that lost the reply) is filed
@@ -1164,22 +1176,9 @@ static const unsigned char PNG[] = {
 static long upload(const char *token, const void *data, size_t len, const char *ctype,
                    const char *expect, th_resp *out)
 {
-    char ct[128], sha[128];
-    const char *headers[3] = {ct, NULL, NULL};
-    th_resp r;
-    snprintf(ct, sizeof ct, "Content-Type: %s", ctype);
-    if (expect) {
-        snprintf(sha, sizeof sha, "X-Content-SHA256: %s", expect);
-        headers[1] = sha;
-    }
-    assert_int_equal(th_http_with("POST", th_url(&T, "/api/v1/evidence"), token, data, len,
-                                  headers, &r), 0);
-    long status = r.status;
-    if (out)
-        *out = r;
-    else
-        th_resp_free(&r);
-    return status;
+    char sha[128];
+    snprintf(sha, sizeof sha, "X-Content-SHA256: %s", expect ? expect : "");
+    return post_with("/api/v1/evidence", token, data, len, ctype, expect ? sha : NULL, out);
 }
 
 static void evidence_witnesses_and_merges(void **state)
