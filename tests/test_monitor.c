@@ -206,9 +206,11 @@ static void awkward_values_are_encoded_canonically(void **state)
                  "34.2,1,S,N,bad \xff byte,0,,1\n");
     buf_puts(&b, "W5,20-Jan-25,2025,1,x,Battles,Armed clash,A,,X,B,,Y,,,275,ME,P,G,R,,R,"
                  "1e-7,1.5e2,1,S,N,\xed\xa0\x80 surrogate,0,,1\n");
+    buf_puts(&b, "W6,20-Jan-25,2025,1,x,Battles,Armed clash,A,,X,B,,Y,,,275,ME,P,G,R,,R,"
+                 "31.123456789,34.987654321,1,S,N,nine places,0,,1\n");
     if (import_text(b.p, &res, &e)) fail_msg("%s", e.message);
     buf_free(&b);
-    assert_int_equal(res.imported, 3);
+    assert_int_equal(res.imported, 4);
     assert_int_equal(res.rejected, 2);
     for (int i = 0; i < 2; i++) {
         json_t *r = json_array_get(res.rejects, (size_t)i);
@@ -226,6 +228,32 @@ static void awkward_values_are_encoded_canonically(void **state)
     assert_int_equal(s->ops->incident_lines(s, &f, 0, INT64_MAX, csv_row_matches, &checked, &e),
                      0);
     assert_true(checked >= 3);
+    /* GeoJSON points read back as exactly the stored coordinates: whole degrees, 0.00001,
+     * -0.0, the pole's and the antimeridian's, and nine places (the document's text). */
+    char *text = NULL;
+    size_t len = 0;
+    int64_t n = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_int_equal(export_incidents(s, &f, EXPORT_GEOJSON, 0, out, &n, &e), 0);
+    fclose(out);
+    json_t *fc = json_loads(text, 0, NULL), *feat;
+    size_t i;
+    assert_non_null(fc);
+    assert_int_equal(json_array_size(json_object_get(fc, "features")), (size_t)n);
+    json_array_foreach(json_object_get(fc, "features"), i, feat) {
+        json_t *c = json_object_get(json_object_get(feat, "geometry"), "coordinates");
+        json_t *props = json_object_get(feat, "properties");
+        assert_true(json_is_real(json_array_get(c, 0)) && json_is_real(json_array_get(c, 1)));
+        assert_true(json_number_value(json_array_get(c, 0)) ==
+                    json_number_value(json_object_get(props, "longitude")));
+        assert_true(json_number_value(json_array_get(c, 1)) ==
+                    json_number_value(json_object_get(props, "latitude")));
+    }
+    assert_non_null(strstr(text, "\"coordinates\":[34.0,31.0]"));
+    assert_non_null(strstr(text, "\"coordinates\":[180.0,-90.0]"));
+    assert_non_null(strstr(text, "\"coordinates\":[0.0,0.00001]"));
+    json_decref(fc);
+    free(text);
 }
 
 static void broken_files_import_nothing(void **state)
@@ -887,6 +915,8 @@ static void exports_round_trip(void **state)
         assert_string_equal(json_string_value(json_object_get(props, "event_type")), "Battles");
         assert_true(json_real_value(json_array_get(c, 0)) ==
                     json_real_value(json_object_get(props, "longitude")));
+        assert_true(json_real_value(json_array_get(c, 1)) ==
+                    json_real_value(json_object_get(props, "latitude")));
         assert_true(json_real_value(json_array_get(c, 1)) > 31 &&
                     json_real_value(json_array_get(c, 1)) < 32);
         const char *d = json_string_value(json_object_get(props, "event_date"));

@@ -109,56 +109,71 @@ static int on_line(void *cls, const void *row)
     return 0;
 }
 
+/* m / 10^places as a decimal into t, trailing zeros dropped but one place kept ("34.0");
+ * returns its length. */
+static size_t decimal_text(char *t, long long m, int places)
+{
+    char d[32], *p = d + sizeof d;
+    int neg = m < 0;
+    unsigned long long u = (unsigned long long)(neg ? -m : m), scale = 1;
+    for (int k = 0; k < places; k++) scale *= 10;
+    unsigned long long ip = u / scale, fp = u % scale;
+    while (fp && fp % 10 == 0) fp /= 10, places--;
+    if (!fp) {
+        *--p = '0';
+    } else {
+        for (int k = 0; k < places; k++, fp /= 10) *--p = (char)('0' + fp % 10);
+    }
+    *--p = '.';
+    do *--p = (char)('0' + ip % 10); while (ip /= 10);
+    if (neg) *--p = '-';
+    memcpy(t, p, (size_t)(d + sizeof d - p));
+    return (size_t)(d + sizeof d - p);
+}
+
 /* A coordinate rounded to a millionth of a degree (about 0.1 m), without printf: "%.15g"
  * took as long as the rest of a summary feature. */
 static void coordinate6(FILE *out, double v)
 {
-    char t[32], *p = t + sizeof t;
-    long long m = llround(v * 1e6);
-    int neg = m < 0, frac_digits = 6;
-    unsigned long long u = (unsigned long long)(neg ? -m : m);
-    unsigned long long ip = u / 1000000, fp = u % 1000000;
-    while (fp && fp % 10 == 0) fp /= 10, frac_digits--;
-    if (!fp) {
-        *--p = '0';
-        *--p = '.';
-    } else {
-        for (int k = 0; k < frac_digits; k++, fp /= 10) *--p = (char)('0' + fp % 10);
-        *--p = '.';
+    char t[32];
+    fwrite(t, 1, decimal_text(t, llround(v * 1e6), 6), out);
+}
+
+/* v as the shortest decimal of one to seven places that reads back as exactly v (ACLED
+ * writes four, a phone six), or 0 when there is none. Exact: k and 10^places are exact
+ * doubles, so k / 10^places is the double nearest the decimal, which a reader's strtod
+ * also finds. printf's "%.17g" cost more than the rest of a feature, and searching the
+ * document for the number's text a tenth of the export. */
+static size_t coordinate_exact(char *t, double v)
+{
+    static const double p10[] = {1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7};
+    if (!(v >= -1000 && v <= 1000)) return 0;
+    for (int k = 0; k < 7; k++) {
+        double m = nearbyint(v * p10[k]);
+        if (m / p10[k] == v) return decimal_text(t, (long long)m, k + 1);
     }
-    do *--p = (char)('0' + ip % 10); while (ip /= 10);
-    if (neg) *--p = '-';
-    fwrite(p, 1, (size_t)(t + sizeof t - p), out);
+    return 0;
 }
 
-/* Where the number a canonical document holds under `key` ("\"latitude\":") is, as text:
- * formatting a double takes longer than the rest of a feature. In canonical JSON the
- * pattern cannot occur inside a string (its quotes would be escaped). The search starts at
- * `from` (keys are sorted, so a later key lies after an earlier one) and falls back to the
- * whole document. *n = 0 when the document does not hold a number there. */
-static const char *number_at(const char *doc, size_t len, size_t from, const char *key,
-                             size_t *n)
+/* The number a canonical document holds under `key` ("\"latitude\":"), as text, for a
+ * coordinate with more places: in canonical JSON the pattern cannot occur inside a string
+ * (its quotes would be escaped). Else v to a millionth of a degree. */
+static size_t coordinate_text(char *t, double v, const char *doc, size_t len, const char *key)
 {
-    size_t klen = strlen(key);
-    const char *at = memmem(doc + from, len - from, key, klen);
-    if (!at && from) at = memmem(doc, len, key, klen);
-    *n = 0;
-    if (!at) return NULL;
-    const char *num = at + klen, *end = num;
-    while (*end == '-' || *end == '+' || *end == '.' || *end == 'e' || *end == 'E' ||
-           (*end >= '0' && *end <= '9'))
-        end++;
-    if (end > num && (*end == ',' || *end == '}')) *n = (size_t)(end - num);
-    return num;
-}
-
-/* The coordinate as the document writes it, else `v` to a millionth of a degree. */
-static void coordinate_text(FILE *out, const char *num, size_t n, double v)
-{
-    if (n)
-        fwrite(num, 1, n, out);
-    else
-        coordinate6(out, v);
+    size_t n = coordinate_exact(t, v), klen = strlen(key);
+    if (n) return n;
+    const char *at = memmem(doc, len, key, klen);
+    if (at) {
+        const char *num = at + klen, *end = num;
+        while (*end == '-' || *end == '+' || *end == '.' || *end == 'e' || *end == 'E' ||
+               (*end >= '0' && *end <= '9'))
+            end++;
+        if (end > num && end - num < 32 && (*end == ',' || *end == '}')) {
+            memcpy(t, num, (size_t)(end - num));
+            return (size_t)(end - num);
+        }
+    }
+    return decimal_text(t, llround(v * 1e6), 6);
 }
 
 static int on_summary(void *cls, const void *row)
@@ -193,9 +208,10 @@ static int on_feature(void *cls, const void *row)
     exporter *x = cls;
     const store_incident_row *r = row;
     x->last = r->id;
-    if (x->count) fputs(",\n", x->out);
-    fputs("{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[", x->out);
     if (x->grid > 0) {
+        if (x->count) fputs(",\n", x->out);
+        fputs("{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[",
+              x->out);
         json_t *doc = json_loads(r->doc, 0, NULL);
         if (!doc) doc = json_object();
         incident_coarsen(doc, x->grid); /* cell centres, to a millionth of a degree */
@@ -210,25 +226,30 @@ static int on_feature(void *cls, const void *row)
         putc('}', x->out);
     } else {
         /* The stored document is canonical JSON, an object: its text without the closing
-         * brace, then the id and status. */
-        size_t len = strlen(r->doc), nlat, nlon;
-        const char *lat = number_at(r->doc, len, 0, "\"latitude\":", &nlat);
-        const char *lon = number_at(r->doc, len, lat ? (size_t)(lat - r->doc) : 0,
-                                    "\"longitude\":", &nlon);
-        coordinate_text(x->out, lon, nlon, r->longitude);
-        putc(',', x->out);
-        coordinate_text(x->out, lat, nlat, r->latitude);
-        fputs("]},\"properties\":", x->out);
+         * brace, then the id and status. Three writes a feature. */
+        static const char head[] = "{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\","
+                                   "\"coordinates\":[";
+        static const char props[] = "]},\"properties\":";
+        char t[256];
+        size_t len = strlen(r->doc), n = 0;
+        if (x->count) t[n++] = ',', t[n++] = '\n';
+        memcpy(t + n, head, sizeof head - 1), n += sizeof head - 1;
+        n += coordinate_text(t + n, r->longitude, r->doc, len, "\"longitude\":");
+        t[n++] = ',';
+        n += coordinate_text(t + n, r->latitude, r->doc, len, "\"latitude\":");
+        memcpy(t + n, props, sizeof props - 1), n += sizeof props - 1;
+        fwrite(t, 1, n, x->out);
         fwrite(r->doc, 1, len > 1 ? len - 1 : 0, x->out);
-        char tail[96];
-        size_t n = 0;
-        if (len > 2) tail[n++] = ',';
-        memcpy(tail + n, "\"id\":", 5), n += 5;
-        n += util_i64(tail + n, r->id);
-        fwrite(tail, 1, n, x->out);
-        fputs(",\"status\":\"", x->out); /* statuses are plain words */
-        fputs(r->status, x->out);
-        fputs("\"}}", x->out);
+        n = 0;
+        if (len > 2) t[n++] = ',';
+        memcpy(t + n, "\"id\":", 5), n += 5;
+        n += util_i64(t + n, r->id);
+        memcpy(t + n, ",\"status\":\"", 11), n += 11;
+        size_t sl = strlen(r->status); /* statuses are plain words */
+        if (sl > 64) sl = 64;
+        memcpy(t + n, r->status, sl), n += sl;
+        memcpy(t + n, "\"}}", 3), n += 3;
+        fwrite(t, 1, n, x->out);
     }
     x->count++;
     return 0;
