@@ -666,6 +666,7 @@ http_server *http_start(const http_config *cfg, tr_err *e)
     srv->login_addr = throttle_new(30, 15 * 60);
     srv->public_reports = throttle_new(HTTP_PUBLIC_REPORTS, 60 * 60);
     srv->tokens = acct_cache_new();
+    acct_prepare_signin();
 
     flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO |
             MHD_USE_ERROR_LOG;
