@@ -100,7 +100,7 @@ int th_http(const char *method, const char *url, const char *token, const char *
     char line[512];
     const char *headers[2] = {line, NULL};
     snprintf(line, sizeof line, "Content-Type: %s", ctype ? ctype : "application/json");
-    return th_http_with(method, url, token, body, len, headers, out);
+    return th_http_with(method, url, token, body, len, body ? headers : NULL, out);
 }
 
 int th_http_with(const char *method, const char *url, const char *token, const char *body,
@@ -130,7 +130,7 @@ int th_http_with(const char *method, const char *url, const char *token, const c
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
     }
     int expect = 0;
-    for (; body && headers && *headers; headers++) {
+    for (; headers && *headers; headers++) {
         h = curl_slist_append(h, *headers);
         expect |= strncasecmp(*headers, "Expect:", 7) == 0;
     }

@@ -40,8 +40,8 @@ typedef struct th_resp {
  * "application/json" when there is a body. Returns 0 when a response arrived. */
 int th_http(const char *method, const char *url, const char *token, const char *body, size_t len,
             const char *ctype, th_resp *out);
-/* The same with whole header lines ("Name: value", NULL-terminated) sent with the body;
- * th_http sends "Content-Type: CTYPE" (application/json when ctype is NULL). */
+/* The same with whole header lines ("Name: value", NULL-terminated); th_http sends
+ * "Content-Type: CTYPE" with a body (application/json when ctype is NULL). */
 int th_http_with(const char *method, const char *url, const char *token, const char *body,
                  size_t len, const char *const *headers, th_resp *out);
 void th_resp_free(th_resp *r);

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 #include <unistd.h>
 
 static char dir[256], db[320];
@@ -518,6 +519,30 @@ static void the_command_line(void **state)
                               path, db), 2);
 }
 
+/* A gzip body, inflated (malloc'd). */
+static char *gunzip(const char *in, size_t len, size_t *out_len)
+{
+    z_stream z = {0};
+    size_t cap = 1 << 20, n = 0;
+    char *out = malloc(cap);
+    assert_int_equal(inflateInit2(&z, 15 + 16), Z_OK);
+    z.next_in = (Bytef *)in;
+    z.avail_in = (uInt)len;
+    int rc;
+    do {
+        if (n == cap) out = realloc(out, cap *= 2);
+        z.next_out = (Bytef *)out + n;
+        z.avail_out = (uInt)(cap - n);
+        rc = inflate(&z, Z_NO_FLUSH);
+        n = cap - z.avail_out;
+        assert_true(rc == Z_OK || rc == Z_STREAM_END);
+    } while (rc != Z_STREAM_END);
+    assert_int_equal(z.avail_in, 0);
+    inflateEnd(&z);
+    *out_len = n;
+    return out;
+}
+
 static void incidents_over_http(void **state)
 {
     th_server t;
@@ -669,7 +694,60 @@ static void incidents_over_http(void **state)
         if (r.len != strlen(cli) || memcmp(r.body, cli, r.len) != 0)
             fail_msg("%s differs from the CLI's export (%zu vs %zu bytes)", whole[k].url, r.len,
                      strlen(cli));
+        th_resp_free(&r);
+        /* Asked for gzip (a phone on a slow link), the same bytes come compressed, still
+         * streamed; refused with q=0, or asked for another coding, they come as they are. */
+        static const char *const accept[] = {"Accept-Encoding: gzip, deflate",
+                                             "Accept-Encoding: br;q=1, *;q=0.5",
+                                             "Accept-Encoding: gzip;q=0", "Accept-Encoding: br"};
+        for (size_t a = 0; a < 4; a++) {
+            const char *h[] = {accept[a], NULL};
+            assert_int_equal(th_http_with("GET", th_url(&t, whole[k].url), NULL, NULL, 0, h, &r),
+                             0);
+            assert_int_equal(r.status, 200);
+            char *ce = th_header(&r, "Content-Encoding"), *vary = th_header(&r, "Vary");
+            assert_non_null(vary);
+            assert_non_null(strstr(vary, "Accept-Encoding"));
+            size_t n = r.len;
+            char *plain = r.body;
+            if (a < 2) {
+                assert_non_null(ce);
+                assert_string_equal(ce, "gzip");
+                plain = gunzip(r.body, r.len, &n);
+                assert_true(r.len < n / 4);
+            } else {
+                assert_null(ce);
+            }
+            if (n != strlen(cli) || memcmp(plain, cli, n) != 0)
+                fail_msg("%s with '%s' differs from the CLI's export", whole[k].url, accept[a]);
+            if (plain != r.body) free(plain);
+            free(ce);
+            free(vary);
+            th_resp_free(&r);
+        }
         free(cli);
+    }
+    /* JSON replies too, when worth it; a small one goes as it is. */
+    {
+        const char *h[] = {"Accept-Encoding: gzip", NULL};
+        th_resp plain_r;
+        assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents?limit=100"), NULL, NULL, 0,
+                                 NULL, &plain_r), 0);
+        assert_int_equal(th_http_with("GET", th_url(&t, "/api/v1/incidents?limit=100"), NULL,
+                                      NULL, 0, h, &r), 0);
+        char *ce = th_header(&r, "Content-Encoding");
+        assert_non_null(ce);
+        free(ce);
+        size_t n;
+        char *plain = gunzip(r.body, r.len, &n);
+        assert_int_equal(n, plain_r.len);
+        assert_memory_equal(plain, plain_r.body, n);
+        free(plain);
+        th_resp_free(&r);
+        th_resp_free(&plain_r);
+        assert_int_equal(th_http_with("GET", th_url(&t, "/healthz"), NULL, NULL, 0, h, &r), 0);
+        assert_int_equal(r.status, 200);
+        assert_null(th_header(&r, "Content-Encoding"));
         th_resp_free(&r);
     }
     /* A box is read in place order through its index, a thousand rows at a time: a box

@@ -127,6 +127,7 @@ struct http_req {
     const char *extra_header[2][2]; /* Up to two extra headers: name, value. */
     int replied;                  /* A response was queued. */
     size_t sent_bytes;
+    struct gz_stream *gz;         /* A streamed reply sent gzip-compressed, or NULL. */
 
     /* A write handed to the group committer. */
     writer_job job;
