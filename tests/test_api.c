@@ -862,6 +862,22 @@ static void reports_retried_with_a_key_are_filed_once(void **state)
     th_resp_free(&r);
     assert_int_equal(th_journal_len(T.db), after);
 
+    /* A retry after a monitor opened an incident from the report shows it as it stands. */
+    const char *un = th_login(&T, "un", "demo-un-monitor");
+    char incident[1024];
+    snprintf(incident, sizeof incident,
+             "{\"event_date\":\"2025-02-03\",\"time_precision\":1,\"event_type\":\"Battles\","
+             "\"sub_event_type\":\"Armed clash\",\"actor1\":\"Unknown\",\"latitude\":31.42,"
+             "\"longitude\":34.38,\"geo_precision\":1,\"location\":\"Deir al-Balah\","
+             "\"reports\":[%lld]}", (long long)id);
+    assert_int_equal(req("POST", "/api/v1/incidents", un, incident, NULL), 201);
+    after = th_journal_len(T.db);
+    assert_int_equal(post_keyed(wfp, key, body, &r), 200);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "id")), id);
+    assert_string_equal(json_string_value(json_object_get(r.json, "status")), "merged");
+    th_resp_free(&r);
+    assert_int_equal(th_journal_len(T.db), after);
+
     /* Keys belong to an organization: another one's report with the same key is new. */
     const char *hamas = th_login(&T, "hamas", "demo-hamas");
     assert_int_equal(post_keyed(hamas, key, body, &r), 201);

@@ -870,7 +870,8 @@ typedef struct report_job {
     char request_sha256[65];    /* of the request's canonical text, with a key */
     int64_t id;     /* set by the writer */
     char filed_at[UTIL_ISO_LEN];
-    char *filed;    /* a retry: the document filed the first time */
+    int replayed;         /* a retry: */
+    store_report filed;   /* the report as it stands, filed the first time */
 } report_job;
 
 /* On the writer thread: record only; or, for a key this organization has used, find
@@ -883,22 +884,20 @@ static int report_write(store *s, void *cls, tr_err *e)
     journal_actor who = acct_actor(&r->caller);
     const char *org = r->caller.signed_in ? r->caller.org : REPORT_PUBLIC;
     if (j->key) {
-        store_report rep = {0};
-        int found = s->ops->report_by_key(s, org, j->key, &rep, e);
+        store_report *rep = &j->filed;
+        int found = s->ops->report_by_key(s, org, j->key, rep, e);
         if (found < 0) return -1;
         if (found) {
-            if (strcmp(rep.request_sha256, j->request_sha256) != 0) {
-                free(rep.doc);
+            if (strcmp(rep->request_sha256, j->request_sha256) != 0) {
                 err_field(e, "report.key_reused", "Idempotency-Key",
                           "use a new key for a new report; resend a report exactly to retry it",
                           "this Idempotency-Key was used for report %lld, with a different "
-                          "request", (long long)rep.id);
+                          "request", (long long)rep->id);
                 e->status = 422;
                 return -1;
             }
-            j->id = rep.id;
-            snprintf(j->filed_at, sizeof j->filed_at, "%.*s", UTIL_ISO_LEN - 1, rep.filed_at);
-            j->filed = rep.doc;
+            j->id = rep->id;
+            j->replayed = 1;
             return 0;
         }
     }
@@ -917,24 +916,24 @@ static int report_written(http_req *r)
     char subject[48];
     store *s;
     j->doc = NULL;
-    if (j->filed) {
+    if (j->replayed) { /* as GET /api/v1/reports/{id} shows it, and says so */
         json_decref(out);
-        out = json_loads(j->filed, 0, NULL);
-        if (!out) out = json_object();
+        out = report_json(&j->filed);
         json_object_set_new(out, "replayed", json_true());
+    } else {
+        json_object_set_new(out, "id", json_integer(j->id));
+        json_object_set_new(out, "org",
+                            json_string(r->caller.signed_in ? r->caller.org : REPORT_PUBLIC));
+        json_object_set_new(out, "status", json_string("filed"));
+        json_object_set_new(out, "filed_at", json_string(j->filed_at));
     }
-    json_object_set_new(out, "id", json_integer(j->id));
-    json_object_set_new(out, "org",
-                        json_string(r->caller.signed_in ? r->caller.org : REPORT_PUBLIC));
-    json_object_set_new(out, "status", json_string("filed"));
-    json_object_set_new(out, "filed_at", json_string(j->filed_at));
     snprintf(subject, sizeof subject, "report:%lld", (long long)j->id);
     if (sees_private(r) && (!(s = http__reader(r, &e)) || add_private(r, s, subject, out, &e))) {
         /* Filed and committed: say so, with what could not be added. */
         log_warn("report %lld: private fields not shown: %s", (long long)j->id, e.message);
         err_clear(&e);
     }
-    return http__reply(r, j->filed ? 200 : 201, out);
+    return http__reply(r, j->replayed ? 200 : 201, out);
 }
 
 static void report_job_free(http_req *r)
@@ -942,10 +941,10 @@ static void report_job_free(http_req *r)
     report_job *j = r->state;
     json_decref(j->doc);
     free(j->canon);
-    free(j->filed);
+    free(j->filed.doc);
     j->doc = NULL;
     j->canon = NULL;
-    j->filed = NULL;
+    j->filed.doc = NULL;
 }
 
 /* An Idempotency-Key header, checked: *key NULL without one; -1 after replying 400. */
