@@ -796,8 +796,8 @@ static long post_keyed(const char *token, const char *key, const char *body, th_
 }
 
 /* A report sent again with the same Idempotency-Key (a phone that lost the reply) is filed
- * once: the retry gets the first report back (200, replayed, the journal unchanged), also
- * after a rebuild; the same key with a different report is a 422; keys are per
+ * once: the retry gets the first report back with the first reply's receipt (200, replayed,
+ * the journal unchanged), also after a rebuild; the same key with a different report is a 422; keys are per
  * organization; a malformed key, or a key without an account, is a 400 that writes
  * nothing. */
 static void reports_retried_with_a_key_are_filed_once(void **state)
@@ -820,7 +820,11 @@ static void reports_retried_with_a_key_are_filed_once(void **state)
     assert_int_equal(post_keyed(wfp, key, body, &r), 201);
     json_int_t id = json_integer_value(json_object_get(r.json, "id"));
     assert_true(id > 0);
-    assert_non_null(json_object_get(r.json, "receipt"));
+    json_t *receipt = json_object_get(r.json, "receipt");
+    assert_non_null(receipt);
+    json_int_t index = json_integer_value(json_object_get(receipt, "index"));
+    char *entry = strdup(json_string_value(json_object_get(receipt, "entry")));
+    assert_non_null(strstr(entry, "\"type\":\"report.filed\""));
     assert_null(json_object_get(r.json, "replayed"));
     th_resp_free(&r);
     int64_t after = th_journal_len(T.db);
@@ -833,7 +837,11 @@ static void reports_retried_with_a_key_are_filed_once(void **state)
         assert_true(json_is_true(json_object_get(r.json, "replayed")));
         assert_string_equal(json_string_value(json_object_get(r.json, "notes")),
                             "filed from a phone");
-        assert_null(json_object_get(r.json, "receipt"));
+        /* The receipt the lost reply carried: the same event, proven again. */
+        receipt = json_object_get(r.json, "receipt");
+        assert_non_null(receipt);
+        assert_int_equal(json_integer_value(json_object_get(receipt, "index")), index);
+        assert_string_equal(json_string_value(json_object_get(receipt, "entry")), entry);
         th_resp_free(&r);
         assert_int_equal(th_journal_len(T.db), after);
         if (round == 0)
@@ -877,6 +885,8 @@ static void reports_retried_with_a_key_are_filed_once(void **state)
     assert_string_equal(json_string_value(json_object_get(r.json, "status")), "merged");
     th_resp_free(&r);
     assert_int_equal(th_journal_len(T.db), after);
+
+    free(entry);
 
     /* Keys belong to an organization: another one's report with the same key is new. */
     const char *hamas = th_login(&T, "hamas", "demo-hamas");

@@ -898,6 +898,7 @@ static int report_write(store *s, void *cls, tr_err *e)
             }
             j->id = rep->id;
             j->replayed = 1;
+            r->job.prove = rep->seq; /* the receipt the first reply carried */
             return 0;
         }
     }

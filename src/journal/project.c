@@ -292,7 +292,7 @@ static int on_report(store *s, const store_event *ev, const json_t *b, tr_err *e
     canon = jsx_canonical(doc, NULL);
     rc = s->ops->report_insert(s, json_integer_value(id), org, canon, ev->time,
                                jsx_str(b, "idempotency_key", NULL),
-                               jsx_str(b, "request_sha256", NULL), e);
+                               jsx_str(b, "request_sha256", NULL), ev->seq, e);
     free(canon);
     return rc;
 }

@@ -254,7 +254,9 @@ int report_record_keyed(store *s, const journal_actor *who, const char *org,
     rc = journal_record_canonical(s, who, "report.filed", body.p, vis, time, e);
     buf_free(&body);
     /* What the projection of report.filed does (journal/project.c, on_report). */
-    if (rc == 0) rc = s->ops->report_insert(s, *id, org, doc, time, key, request_sha256, e);
+    if (rc == 0)
+        rc = s->ops->report_insert(s, *id, org, doc, time, key, request_sha256,
+                                   journal_last_seq(s), e);
     return rc;
 }
 

@@ -215,9 +215,11 @@ static const char *const migrations[] = {
     "CREATE INDEX incidents_summary ON incidents(id, longitude, latitude, status, event_date,"
     " event_type, fatalities, actor1, actor2);",
     /* 13: idempotent filing: the Idempotency-Key a client sent with a report and the
-     * SHA-256 of its request, so that a retry gets the report back rather than a copy. */
+     * SHA-256 of its request, so that a retry gets the report back rather than a copy,
+     * with a receipt for the journal event that filed it (seq). */
     "ALTER TABLE reports ADD COLUMN idempotency_key TEXT;"
     "ALTER TABLE reports ADD COLUMN request_sha256 TEXT;"
+    "ALTER TABLE reports ADD COLUMN seq INTEGER;"
     "CREATE UNIQUE INDEX reports_idempotency ON reports(org, idempotency_key)"
     "  WHERE idempotency_key IS NOT NULL;",
 };
@@ -380,10 +382,10 @@ static const char *const sql[ST__COUNT] = {
     [ST_INC_COUNT] = "SELECT count(*) FROM incidents",
     [ST_REP_NEXT] = "SELECT coalesce(max(id), 0) + 1 FROM reports",
     [ST_REP_INSERT] = "INSERT INTO reports(id, org, status, doc, filed_at, idempotency_key,"
-                      " request_sha256) VALUES (?,?,?,?,?,?,?)",
-    [ST_REP_GET] = "SELECT org, status, doc, filed_at, incident, request_sha256, id"
+                      " request_sha256, seq) VALUES (?,?,?,?,?,?,?,?)",
+    [ST_REP_GET] = "SELECT org, status, doc, filed_at, incident, request_sha256, id, seq"
                    " FROM reports WHERE id = ?",
-    [ST_REP_BY_KEY] = "SELECT org, status, doc, filed_at, incident, request_sha256, id"
+    [ST_REP_BY_KEY] = "SELECT org, status, doc, filed_at, incident, request_sha256, id, seq"
                       " FROM reports WHERE org = ? AND idempotency_key = ?",
     [ST_REP_MERGE] = "UPDATE reports SET status = 'merged', incident = ? WHERE id = ?",
     [ST_INC_NEXT] = "SELECT coalesce(max(id), 0) + 1 FROM incidents",
@@ -1687,7 +1689,7 @@ static int sq_report_next_id(store *s, int64_t *id, tr_err *e)
 
 static int sq_report_insert(store *s, int64_t id, const char *org, const char *doc,
                             const char *when, const char *key, const char *request_sha256,
-                            tr_err *e)
+                            int64_t seq, tr_err *e)
 {
     sq *q = (sq *)s;
     sqlite3_stmt *st = stmt(q, ST_REP_INSERT, e);
@@ -1699,6 +1701,7 @@ static int sq_report_insert(store *s, int64_t id, const char *org, const char *d
     bind_text(st, 5, when);
     bind_text(st, 6, key);
     bind_text(st, 7, request_sha256);
+    sqlite3_bind_int64(st, 8, seq);
     return step_done(q, st, e);
 }
 
@@ -1714,6 +1717,7 @@ static int report_row(sq *q, sqlite3_stmt *st, store_report *out, tr_err *e)
     out->incident = sqlite3_column_int64(st, 4);
     col_copy(out->request_sha256, sizeof out->request_sha256, st, 5);
     out->id = sqlite3_column_int64(st, 6);
+    out->seq = sqlite3_column_int64(st, 7);
     done(st);
     return 1;
 }

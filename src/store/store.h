@@ -182,6 +182,7 @@ typedef struct store_report {
     char filed_at[32];
     int64_t incident;        /* merged into, or 0 */
     char request_sha256[65]; /* of the request filed with an Idempotency-Key, else "" */
+    int64_t seq;             /* the report.filed event */
 } store_report;
 
 typedef struct store_evidence {
@@ -335,10 +336,10 @@ typedef struct store_ops {
     /* Reports. report_get returns 1 found, 0 not, -1 on error. */
     int (*report_next_id)(store *s, int64_t *id, tr_err *e);
     /* key and request_sha256: the client's Idempotency-Key and the hash of its request,
-     * or NULL; (org, key) is unique. */
+     * or NULL; (org, key) is unique. seq: the report.filed event. */
     int (*report_insert)(store *s, int64_t id, const char *org, const char *doc,
                          const char *when, const char *key, const char *request_sha256,
-                         tr_err *e);
+                         int64_t seq, tr_err *e);
     int (*report_get)(store *s, int64_t id, store_report *out, tr_err *e);
     /* The report an organization filed with an Idempotency-Key. */
     int (*report_by_key)(store *s, const char *org, const char *key, store_report *out,

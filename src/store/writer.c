@@ -54,6 +54,7 @@ static void run_batch(writer *w, writer_job *batch, size_t n)
     for (writer_job *j = batch; j; j = j->next) {
         j->rc = 0;
         j->seq = 0;
+        j->prove = 0;
         j->receipt = NULL;
         journal_mark(s);
         if (s->ops->savepoint(s, &j->err)) {
@@ -68,6 +69,7 @@ static void run_batch(writer *w, writer_job *batch, size_t n)
             s->ops->rollback_to(s);
         } else {
             j->seq = journal_last_seq(s);
+            if (!j->seq) j->seq = j->prove;
         }
     }
     if (s->before_commit && s->before_commit(s, s->before_commit_cls, &e)) {

@@ -34,6 +34,8 @@ struct writer_job {
     int rc;                          /* 0 committed; -1 failed, with err set. */
     tr_err err;                      /* Why the job failed. */
     int64_t seq;                     /* Last journal event the job appended, or 0. */
+    int64_t prove;                   /* Set by fn when it appends nothing: an event to
+                                        give a receipt for all the same (a retry). */
     char *receipt;                   /* Its receipt, JSON text (journal_receipt), owned by
                                         the job's owner once done() has been called; or
                                         NULL. */
