@@ -481,6 +481,56 @@ static void public_heavy_reads_are_limited(void **state)
     th_server_stop(&t);
 }
 
+/* A report or incident placed outside every zone of the deployment: accepted with a
+ * warning in the reply by default, refused (400, nothing written) when the server is told
+ * so; a place inside a zone draws neither. */
+static void places_outside_every_zone(void **state)
+{
+    (void)state;
+    static const char *const fields =
+        "\"event_date\":\"2025-02-03\",\"time_precision\":1,\"event_type\":\"Battles\","
+        "\"sub_event_type\":\"Armed clash\",\"actor1\":\"Unknown\",\"geo_precision\":1,"
+        "\"location\":\"somewhere\",";
+    static const char *const places[] = {"\"latitude\":31.0,\"longitude\":35.5",  /* outside */
+                                         "\"latitude\":31.5,\"longitude\":34.46"}; /* Gaza */
+    static const char *const routes[] = {"/api/v1/reports", "/api/v1/incidents"};
+    for (int refuse = 0; refuse < 2; refuse++) {
+        th_server t;
+        http_config cfg = {.refuse_outside_zones = refuse};
+        th_server_start(&t, &cfg);
+        const char *un = th_login(&t, "un", "demo-un-monitor");
+        for (int k = 0; k < 2; k++)
+            for (int inside = 0; inside < 2; inside++) {
+                char body[512];
+                th_resp r;
+                snprintf(body, sizeof body, "{%s%s}", fields, places[inside]);
+                int64_t before = th_journal_len(t.db);
+                assert_int_equal(th_http("POST", th_url(&t, routes[k]), un, body, strlen(body),
+                                         NULL, &r), 0);
+                json_t *w = json_object_get(r.json, "warnings");
+                if (inside) {
+                    assert_int_equal(r.status, 201);
+                    assert_null(w);
+                } else if (!refuse) {
+                    assert_int_equal(r.status, 201);
+                    assert_int_equal(json_array_size(w), 1);
+                    assert_string_equal(
+                        json_string_value(json_object_get(json_array_get(w, 0), "code")),
+                        "place.outside_zones");
+                    assert_non_null(strstr(r.body, "outside every zone"));
+                } else {
+                    assert_int_equal(r.status, 400);
+                    assert_string_equal(th_code(&r), "place.outside_zones");
+                    assert_non_null(strstr(r.body, "\"field\":\"latitude\""));
+                    assert_int_equal(th_journal_len(t.db), before);
+                }
+                if (r.status == 201) assert_true(th_journal_len(t.db) > before);
+                th_resp_free(&r);
+            }
+        th_server_stop(&t);
+    }
+}
+
 static void the_command_line(void **state)
 {
     char path[1024], bad[400], *out, *err;
@@ -1114,6 +1164,7 @@ int main(void)
         cmocka_unit_test(incidents_over_http),
         cmocka_unit_test(import_over_http_and_coarse_public_locations),
         cmocka_unit_test(public_heavy_reads_are_limited),
+        cmocka_unit_test(places_outside_every_zone),
         cmocka_unit_test(exports_round_trip),
         cmocka_unit_test(zones_contain_what_they_should),
     };

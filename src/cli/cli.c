@@ -72,7 +72,8 @@ static const struct {
 } helps[] = {
     {"serve", "usage: truce serve [--db PATH] [--listen ADDR:PORT] [--threads N]\n"
               "                   [--max-body BYTES] [--max-upload BYTES] [--public-grid DEG]\n"
-              "                   [--public-exports N] [--no-access-log]\n"
+              "                   [--public-exports N] [--outside-zones warn|refuse]\n"
+              "                   [--no-access-log]\n"
               "Serves the JSON API for the database at PATH until interrupted (Ctrl-C).\n"
               "  --db PATH          database (default ./truce.db, or $TRUCE_DB)\n"
               "  --listen ADDR:PORT where to listen (default 127.0.0.1:8080, or $TRUCE_LISTEN)\n"
@@ -84,6 +85,10 @@ static const struct {
               "                     about 1.1 km; default 0, exact; or $TRUCE_PUBLIC_GRID)\n"
               "  --public-exports N exports and counts callers without an account may run at\n"
               "                     once (default 4; 0: only signed-in users may)\n"
+              "  --outside-zones warn|refuse\n"
+              "                     a report or incident placed outside every zone is\n"
+              "                     accepted with a warning in the reply (default) or\n"
+              "                     refused; or $TRUCE_OUTSIDE_ZONES\n"
               "  --no-access-log    do not log one line per request\n"},
     {"demo", "usage: truce demo [--db PATH] [--listen ADDR:PORT] [--force] [--scenario DIR]\n"
              "                  [--no-serve] [--public-grid DEG]\n"

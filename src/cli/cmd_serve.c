@@ -82,6 +82,7 @@ int cmd_serve(int argc, char **argv)
                       {"max-upload", 1, NULL, NULL, NULL},
                       {"public-grid", 1, "TRUCE_PUBLIC_GRID", NULL, NULL},
                       {"public-exports", 1, NULL, NULL, NULL},
+                      {"outside-zones", 1, "TRUCE_OUTSIDE_ZONES", "warn", NULL},
                       {"no-access-log", 0, NULL, NULL, NULL},
                       {0}};
     char *pos[1];
@@ -113,6 +114,10 @@ int cmd_serve(int argc, char **argv)
             return cli_usage_error("serve", "--public-exports must be a number from 0 to 1000");
         cfg.public_heavy = n == 0 ? -1 : (int)n;
     }
+    const char *outside = cli_get(opts, "outside-zones");
+    if (strcmp(outside, "warn") != 0 && strcmp(outside, "refuse") != 0)
+        return cli_usage_error("serve", "--outside-zones must be warn or refuse");
+    cfg.refuse_outside_zones = strcmp(outside, "refuse") == 0;
     if (cli_get(opts, "no-access-log")) log_set_access(0);
     if (stat(cfg.db_path, &sb) != 0) {
         fprintf(stderr, "truce: no database at %s; create one with 'truce init' or 'truce "

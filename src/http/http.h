@@ -27,6 +27,9 @@ typedef struct http_config {
      * whole table); more get a 503 with Retry-After. 0 = the default, 4; negative refuses
      * them all. */
     int public_heavy;
+    /* A report or incident whose place lies outside every zone of the deployment (when
+     * it has zones): 0 accepted with a warning in the reply, 1 refused (400). */
+    int refuse_outside_zones;
 } http_config;
 
 typedef struct http_server http_server;

@@ -849,6 +849,16 @@ static int h_incident_stats(http_req *r)
 
 /* ---- reports ------------------------------------------------------------------------- */
 
+/* Whether the body's place lies outside every zone: 1 (to be warned of), 0, or -1 with e
+ * set — also when the server refuses such places (serve --outside-zones refuse). */
+static int outside_zones(http_req *r, store *s, tr_err *e)
+{
+    double lon = jsx_num(r->json, "longitude", 0), lat = jsx_num(r->json, "latitude", 0);
+    int out = report_outside_zones(s, lon, lat, e);
+    if (out == 1 && r->srv->cfg.refuse_outside_zones) return report_outside_error(lon, lat, e);
+    return out;
+}
+
 /* A report as the API shows it; frees rep->doc. */
 static json_t *report_json(store_report *rep)
 {
@@ -870,6 +880,7 @@ typedef struct report_job {
     char request_sha256[65];    /* of the request's canonical text, with a key */
     int64_t id;     /* set by the writer */
     char filed_at[UTIL_ISO_LEN];
+    int outside;          /* the place lies outside every zone (a warning) */
     int replayed;         /* a retry: */
     store_report filed;   /* the report as it stands, filed the first time */
 } report_job;
@@ -927,6 +938,11 @@ static int report_written(http_req *r)
                             json_string(r->caller.signed_in ? r->caller.org : REPORT_PUBLIC));
         json_object_set_new(out, "status", json_string("filed"));
         json_object_set_new(out, "filed_at", json_string(j->filed_at));
+        if (j->outside)
+            json_object_set_new(out, "warnings",
+                                json_pack("[o]", report_outside_warning(
+                                                     jsx_num(r->json, "longitude", 0),
+                                                     jsx_num(r->json, "latitude", 0))));
     }
     snprintf(subject, sizeof subject, "report:%lld", (long long)j->id);
     if (sees_private(r) && (!(s = http__reader(r, &e)) || add_private(r, s, subject, out, &e))) {
@@ -993,6 +1009,7 @@ static int h_report_file(http_req *r)
     report_job *j = arena_alloc(&r->mem, sizeof *j);
     memset(j, 0, sizeof *j);
     if (!(j->doc = report_prepare(s, r->json, NULL, &e))) return http__fail(r, &e);
+    if ((j->outside = outside_zones(r, s, &e)) < 0) return http__fail(r, &e);
     j->canon = jsx_canonical(j->doc, NULL);
     if ((j->key = key)) { /* the whole request, private fields included */
         unsigned char h[crypto_hash_sha256_BYTES];
@@ -1063,13 +1080,23 @@ static int incident_open_write(store *s, void *cls, tr_err *e)
     http_req *r = cls;
     journal_actor who = acct_actor(&r->caller);
     int64_t id;
-    if (incident_open(s, &who, r->json, &id, e)) return -1;
-    return reply_incident(r, s, id, 201, e);
+    if (incident_open(s, &who, r->json, &id, e) || reply_incident(r, s, id, 201, e)) return -1;
+    if (*(int *)r->state)
+        json_object_set_new(r->reply, "warnings",
+                            json_pack("[o]", report_outside_warning(
+                                                 jsx_num(r->json, "longitude", 0),
+                                                 jsx_num(r->json, "latitude", 0))));
+    return 0;
 }
 
 static int h_incident_open(http_req *r)
 {
-    if (check(r, incident_fields())) return 0;
+    tr_err e = TR_ERR_INIT;
+    store *s;
+    if (check(r, incident_fields()) || !(s = reader_or_fail(r))) return 0;
+    int *outside = arena_alloc(&r->mem, sizeof *outside);
+    if ((*outside = outside_zones(r, s, &e)) < 0) return http__fail(r, &e);
+    r->state = outside;
     return http__defer(r, incident_open_write);
 }
 

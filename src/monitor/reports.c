@@ -204,6 +204,32 @@ json_t *report_prepare(store *s, const json_t *in, const char *const *drop, tr_e
     return doc;
 }
 
+int report_outside_zones(store *s, double lon, double lat, tr_err *e)
+{
+    zone_index *zi = zone_index_cached(s, e);
+    const char *slug;
+    if (!zi) return -1;
+    return zone_index_count(zi) > 0 && zone_index_find(zi, lon, lat, &slug, 1) == 0;
+}
+
+json_t *report_outside_warning(double lon, double lat)
+{
+    char msg[160];
+    snprintf(msg, sizeof msg, "latitude %.6g, longitude %.6g lies outside every zone of this "
+             "deployment", lat, lon);
+    return json_pack("{s:s, s:s, s:s}", "code", "place.outside_zones", "field", "latitude",
+                     "message", msg);
+}
+
+int report_outside_error(double lon, double lat, tr_err *e)
+{
+    return err_field(e, "place.outside_zones", "latitude",
+                     "check the coordinates (WGS84 latitude, longitude), or ask an "
+                     "administrator to add the zone",
+                     "latitude %.6g, longitude %.6g lies outside every zone of this "
+                     "deployment", lat, lon);
+}
+
 int report_key_valid(const char *key)
 {
     size_t n = strlen(key);

@@ -32,6 +32,13 @@ int report_private(store *s, const journal_actor *who, const char *subject, cons
  * zones, with defaults filled in. NULL and a 400 naming the field when one is bad. */
 json_t *report_prepare(store *s, const json_t *in, const char *const *drop, tr_err *e);
 
+/* Whether (lon, lat) lies outside every zone of a deployment that has zones: 1 it does,
+ * 0 it does not (or there are no zones), -1 with e set on a failure. */
+int report_outside_zones(store *s, double lon, double lat, tr_err *e);
+/* The warning, or with `refuse` the 400 place.outside_zones error, for such a place. */
+json_t *report_outside_warning(double lon, double lat);
+int report_outside_error(double lon, double lat, tr_err *e);
+
 /* The `org` of a report filed by someone not signed in (not a valid slug, so no
  * organization can be it): visible to monitors and mediators only. */
 #define REPORT_PUBLIC "(public)"
