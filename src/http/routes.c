@@ -1008,6 +1008,8 @@ static int h_report_file(http_req *r)
     if (!(s = reader_or_fail(r))) return 0;
     report_job *j = arena_alloc(&r->mem, sizeof *j);
     memset(j, 0, sizeof *j);
+    r->state = j;
+    r->cleanup = report_job_free; /* whatever happens next */
     if (!(j->doc = report_prepare(s, r->json, NULL, &e))) return http__fail(r, &e);
     if ((j->outside = outside_zones(r, s, &e)) < 0) return http__fail(r, &e);
     j->canon = jsx_canonical(j->doc, NULL);
@@ -1018,8 +1020,6 @@ static int h_report_file(http_req *r)
         util_hex(j->request_sha256, h, sizeof h);
         free(request);
     }
-    r->state = j;
-    r->cleanup = report_job_free;
     r->after_write = report_written;
     return http__defer(r, report_write);
 }
