@@ -196,6 +196,11 @@ static const struct access_case {
      "\"notes\":\"%s\"}",
      "AAAAAAA", 201, 0},
     {"GET", "/api/v1/reports/{id}", "/api/v1/reports/2", NULL, "UAAANNA", 200, 0},
+    {"GET", "/api/v1/reports/{id}/duplicates", "/api/v1/reports/2/duplicates", NULL,
+     "UFAAFFA", 200, 0},
+    /* Monitors add reports to incidents; into a missing one is a 400 for those allowed. */
+    {"POST", "/api/v1/reports/{id}/merge", "/api/v1/reports/2/merge",
+     "{\"into\":999999,\"reason\":\"%s\"}", "UFFAFFA", 400, 0},
     {"GET", "/api/v1/incidents", "/api/v1/incidents", NULL, "AAAAAAA", 200, 0},
     /* Monitors open incidents (the first is incident 1, naming Israel's forces)... */
     {"POST", "/api/v1/incidents", "/api/v1/incidents",
@@ -895,6 +900,96 @@ static void reports_retried_with_a_key_are_filed_once(void **state)
     th_resp_free(&r);
 }
 
+/* A new report's possible incidents are listed for a monitor, who adds it to one: the
+ * report is then merged into that incident, for its filer to see too. A report merged
+ * already is a 409, an unknown incident a 400 naming into, an unknown report a 404; none
+ * writes anything. */
+static void reports_join_existing_incidents(void **state)
+{
+    (void)state;
+    const char *un = th_login(&T, "un", "demo-un-monitor");
+    const char *wfp = th_login(&T, "wfp", "demo-wfp");
+    static const char *const common =
+        "\"time_precision\":1,\"event_type\":\"Explosions/Remote violence\","
+        "\"sub_event_type\":\"Shelling/artillery/missile attack\",\"actor1\":\"Unknown\","
+        "\"geo_precision\":1,\"location\":\"Beit Lahia\",";
+    char body[1024], path[96];
+    th_resp r;
+    snprintf(body, sizeof body, "{%s\"event_date\":\"2025-03-10\",\"latitude\":31.55,"
+             "\"longitude\":34.50}", common);
+    assert_int_equal(req("POST", "/api/v1/incidents", un, body, &r), 201);
+    json_int_t incident = json_integer_value(json_object_get(r.json, "id"));
+    th_resp_free(&r);
+    snprintf(body, sizeof body, "{%s\"event_date\":\"2025-03-11\",\"latitude\":31.551,"
+             "\"longitude\":34.501}", common);
+    assert_int_equal(req("POST", "/api/v1/reports", wfp, body, &r), 201);
+    json_int_t report = json_integer_value(json_object_get(r.json, "id"));
+    th_resp_free(&r);
+    assert_int_equal(req("POST", "/api/v1/reports", wfp, body, &r), 201);
+    json_int_t other = json_integer_value(json_object_get(r.json, "id"));
+    th_resp_free(&r);
+
+    snprintf(path, sizeof path, "/api/v1/reports/%lld/duplicates", (long long)report);
+    assert_int_equal(req("GET", path, un, NULL, &r), 200);
+    json_t *c = json_object_get(r.json, "candidates"), *it;
+    size_t i;
+    int found = 0;
+    json_array_foreach(c, i, it) {
+        if (json_integer_value(json_object_get(it, "id")) == incident) {
+            found = 1;
+            assert_true(json_real_value(json_object_get(it, "distance_km")) < 0.2);
+            assert_int_equal(json_integer_value(json_object_get(it, "days_apart")), 1);
+        }
+    }
+    assert_true(found);
+    th_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/reports/%lld/duplicates?km=500", (long long)report);
+    assert_int_equal(req("GET", path, un, NULL, &r), 400);
+    th_resp_free(&r);
+
+    int64_t before = th_journal_len(T.db);
+    snprintf(path, sizeof path, "/api/v1/reports/%lld/merge", (long long)report);
+    snprintf(body, sizeof body, "{\"into\":%lld,\"reason\":\"the same shelling\"}",
+             (long long)incident);
+    assert_int_equal(req("POST", path, un, body, &r), 200);
+    assert_string_equal(json_string_value(json_object_get(r.json, "status")), "merged");
+    assert_int_equal(json_integer_value(json_object_get(r.json, "incident")), incident);
+    assert_non_null(json_object_get(r.json, "receipt"));
+    th_resp_free(&r);
+    assert_int_equal(th_journal_len(T.db), before + 1);
+    before += 1;
+    /* The filer sees where its report went. */
+    snprintf(path, sizeof path, "/api/v1/reports/%lld", (long long)report);
+    assert_int_equal(req("GET", path, wfp, NULL, &r), 200);
+    assert_string_equal(json_string_value(json_object_get(r.json, "status")), "merged");
+    assert_int_equal(json_integer_value(json_object_get(r.json, "incident")), incident);
+    th_resp_free(&r);
+
+    /* Nothing is written by a second merge, a missing incident or a missing report. */
+    snprintf(path, sizeof path, "/api/v1/reports/%lld/merge", (long long)report);
+    assert_int_equal(req("POST", path, un, body, &r), 409);
+    assert_string_equal(th_code(&r), "report.merged");
+    th_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/reports/%lld/merge", (long long)other);
+    assert_int_equal(req("POST", path, un, "{\"into\":987654,\"reason\":\"x\"}", &r), 400);
+    assert_non_null(strstr(r.body, "\"field\":\"into\""));
+    th_resp_free(&r);
+    assert_int_equal(req("POST", "/api/v1/reports/987654/merge", un, body, &r), 404);
+    assert_string_equal(th_code(&r), "report.not_found");
+    th_resp_free(&r);
+    assert_int_equal(req("GET", "/api/v1/reports/987654/duplicates", un, NULL, &r), 404);
+    th_resp_free(&r);
+    assert_int_equal(th_journal_len(T.db), before);
+
+    /* The merge is the journal's: a rebuild keeps it. */
+    assert_int_equal(th_truce(NULL, NULL, NULL, "rebuild --db '%s'", T.db), 0);
+    snprintf(path, sizeof path, "/api/v1/reports/%lld", (long long)report);
+    assert_int_equal(req("GET", path, wfp, NULL, &r), 200);
+    assert_string_equal(json_string_value(json_object_get(r.json, "status")), "merged");
+    assert_int_equal(json_integer_value(json_object_get(r.json, "incident")), incident);
+    th_resp_free(&r);
+}
+
 /* Reports: checked whole (each bad field named, nothing written), tagged with their zones,
  * and seen only by monitors, mediators and the filing organization — in the journal too. */
 static void reports_are_checked_and_private(void **state)
@@ -1527,6 +1622,7 @@ int main(void)
         cmocka_unit_test(zones_are_drawn_and_checked),
         cmocka_unit_test(reports_are_checked_and_private),
         cmocka_unit_test(reports_retried_with_a_key_are_filed_once),
+        cmocka_unit_test(reports_join_existing_incidents),
         cmocka_unit_test(evidence_witnesses_and_merges),
         cmocka_unit_test(the_verification_workflow),
         cmocka_unit_test(concurrent_writes_all_land),

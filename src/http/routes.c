@@ -870,6 +870,7 @@ static json_t *report_json(store_report *rep)
     json_object_set_new(out, "org", json_string(rep->org));
     json_object_set_new(out, "status", json_string(rep->status));
     json_object_set_new(out, "filed_at", json_string(rep->filed_at));
+    if (rep->incident) json_object_set_new(out, "incident", json_integer(rep->incident));
     return out;
 }
 
@@ -1161,26 +1162,81 @@ static int parse_num(const char *s, double lo, double hi, double *out)
     return 0;
 }
 
+/* km (default 1) and days (default 2) of a duplicates query; -1 after replying 400. */
+static int near_params(http_req *r, double *km, long long *days)
+{
+    tr_err e = TR_ERR_INIT;
+    *km = 1, *days = 2;
+    if (parse_num(http__query(r, "km"), 0, 100, km) ||
+        parse_int(http__query(r, "days"), 0, 365, days)) {
+        err_field(&e, "request.invalid_param", "km/days", "km from 0 to 100, days from 0 to 365",
+                  "query parameters 'km' and 'days' must be numbers in range");
+        http__fail(r, &e);
+        return -1;
+    }
+    return 0;
+}
+
 /* Possible duplicates, for a monitor to merge or dismiss: same type, within km and days. */
 static int h_incident_duplicates(http_req *r)
 {
     tr_err e = TR_ERR_INIT;
-    double km = 1;
-    long long days = 2;
+    double km;
+    long long days;
     store *s;
-    if (path_id(r, "an incident")) return 0;
-    if (parse_num(http__query(r, "km"), 0, 100, &km) ||
-        parse_int(http__query(r, "days"), 0, 365, &days)) {
-        err_field(&e, "request.invalid_param", "km/days", "km from 0 to 100, days from 0 to 365",
-                  "query parameters 'km' and 'days' must be numbers in range");
-        return http__fail(r, &e);
-    }
-    if (!(s = reader_or_fail(r))) return 0;
+    if (path_id(r, "an incident") || near_params(r, &km, &days) || !(s = reader_or_fail(r)))
+        return 0;
     json_t *found = incident_duplicates(s, the_id(r), km, (int)days, 100, &e);
     if (!found) return http__fail(r, &e);
     return http__reply(r, 200, json_pack("{s:I, s:f, s:I, s:o}", "incident",
-                                         (json_int_t) * (int64_t *)r->state, "km", km, "days",
+                                         (json_int_t)the_id(r), "km", km, "days",
                                          (json_int_t)days, "candidates", found));
+}
+
+/* The incidents a new report may belong to, for a monitor to merge it into one
+ * (POST /reports/{id}/merge), or to open a new incident from it. */
+static int h_report_duplicates(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    double km;
+    long long days;
+    store *s;
+    if (path_id(r, "a report") || near_params(r, &km, &days) || !(s = reader_or_fail(r)))
+        return 0;
+    json_t *found = report_duplicates(s, the_id(r), km, (int)days, 100, &e);
+    if (!found) return http__fail(r, &e);
+    return http__reply(r, 200, json_pack("{s:I, s:f, s:I, s:o}", "report",
+                                         (json_int_t)the_id(r), "km", km, "days",
+                                         (json_int_t)days, "candidates", found));
+}
+
+static int report_merge_write(store *s, void *cls, tr_err *e)
+{
+    http_req *r = cls;
+    journal_actor who = acct_actor(&r->caller);
+    store_report rep = {0};
+    char subject[48];
+    if (report_merge_into(s, &who, the_id(r), r->json, e)) return -1;
+    if (s->ops->report_get(s, the_id(r), &rep, e) != 1) {
+        free(rep.doc);
+        if (!e->status) err_set(e, 500, "internal.lost", NULL, "report %lld vanished",
+                                (long long)the_id(r));
+        return -1;
+    }
+    json_t *out = report_json(&rep);
+    snprintf(subject, sizeof subject, "report:%lld", (long long)the_id(r));
+    if (add_private(r, s, subject, out, e)) {
+        json_decref(out);
+        return -1;
+    }
+    return http__reply(r, 200, out);
+}
+
+/* A monitor adds a filed report to an existing incident. */
+static int h_report_merge(http_req *r)
+{
+    if (check(r, merge_fields) || path_id(r, "a report")) return 0;
+    return http__defer(r, report_merge_write);
 }
 
 /* One incident. One the caller may not see is a 404, as if it did not exist. */
@@ -1679,6 +1735,9 @@ const http_route http__routes[] = {
     {"POST", "/api/v1/incidents/{id}/disputes", h_incident_dispute, WHO_PARTY, ROUTE_BODY},
     {"POST", "/api/v1/incidents/{id}/merge", h_incident_merge, WHO_ADMIN | WHO_MONITOR,
      ROUTE_BODY},
+    {"POST", "/api/v1/reports/{id}/merge", h_report_merge, WHO_ADMIN | WHO_MONITOR, ROUTE_BODY},
+    {"GET", "/api/v1/reports/{id}/duplicates", h_report_duplicates,
+     WHO_ADMIN | WHO_MONITOR | WHO_MEDIATOR, 0},
     {"GET", "/api/v1/incidents/{id}/duplicates", h_incident_duplicates,
      WHO_ADMIN | WHO_MONITOR | WHO_MEDIATOR, 0},
     {"GET", "/api/v1/incidents.geojson", h_incidents_geojson, WHO_PUBLIC, 0},

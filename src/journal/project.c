@@ -317,6 +317,13 @@ static int on_incident_opened(store *s, const store_event *ev, const json_t *b, 
     return 0;
 }
 
+static int on_report_merged(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    const json_t *report = json_object_get(b, "report"), *incident = json_object_get(b, "incident");
+    if (!json_is_integer(report) || !json_is_integer(incident)) return bad(e, ev, "report/incident");
+    return s->ops->report_merge(s, json_integer_value(report), json_integer_value(incident), e);
+}
+
 static int on_incident_transition(store *s, const store_event *ev, const json_t *b, tr_err *e)
 {
     const json_t *id = json_object_get(b, "incident");
@@ -387,6 +394,7 @@ static const struct {
     {"incident.imported", on_incident},
     {"incidents.imported", on_incidents_imported},
     {"report.filed", on_report},
+    {"report.merged", on_report_merged},
     {"incident.opened", on_incident_opened},
     {"incident.transition", on_incident_transition},
     {"evidence.stored", on_evidence},

@@ -377,18 +377,13 @@ static int by_distance(const void *a, const void *b)
     return (i > j) - (i < j);
 }
 
-json_t *incident_duplicates(store *s, int64_t id, double km, int days, size_t max, tr_err *e)
+/* Incidents like `doc` (same type, within km and days), but `self`, nearest first. */
+static json_t *duplicates_of(store *s, json_t *doc, int64_t self, double km, int days,
+                             size_t max, tr_err *e)
 {
-    char status[32], from[11], to[11];
-    char *text;
-    int rc = incident_read(s, id, status, &text, NULL, e);
-    if (rc <= 0) {
-        if (rc == 0) not_found(e, id);
-        return NULL;
-    }
-    json_t *doc = json_loads(text, 0, NULL);
-    free(text);
-    dup_scan d = {id, jsx_num(doc, "latitude", 0), jsx_num(doc, "longitude", 0), km,
+    char from[11], to[11];
+    int rc;
+    dup_scan d = {self, jsx_num(doc, "latitude", 0), jsx_num(doc, "longitude", 0), km,
                   day_of(jsx_str(doc, "event_date", "")), json_array()};
     time_t lo = d.day - (time_t)days * 86400, hi = d.day + (time_t)days * 86400;
     struct tm tm;
@@ -404,7 +399,6 @@ json_t *incident_duplicates(store *s, int64_t id, double km, int days, size_t ma
                                .west = fmax(-180, d.lon - dlon), .east = fmin(180, d.lon + dlon),
                                .south = fmax(-90, d.lat - dlat), .north = fmin(90, d.lat + dlat)};
     rc = s->ops->incident_list(s, &f, 0, INT64_MAX, dup_cb, &d, e);
-    json_decref(doc);
     if (rc) {
         json_decref(d.found);
         return NULL;
@@ -421,4 +415,79 @@ json_t *incident_duplicates(store *s, int64_t id, double km, int days, size_t ma
     free(items);
     json_decref(d.found);
     return out;
+}
+
+json_t *incident_duplicates(store *s, int64_t id, double km, int days, size_t max, tr_err *e)
+{
+    char status[32];
+    char *text;
+    int rc = incident_read(s, id, status, &text, NULL, e);
+    if (rc <= 0) {
+        if (rc == 0) not_found(e, id);
+        return NULL;
+    }
+    json_t *doc = json_loads(text, 0, NULL), *out;
+    free(text);
+    out = duplicates_of(s, doc, id, km, days, max, e);
+    json_decref(doc);
+    return out;
+}
+
+static int report_missing(tr_err *e, int64_t id)
+{
+    return err_set(e, 404, "report.not_found", "reports are numbered from 1",
+                   "there is no report %lld", (long long)id);
+}
+
+json_t *report_duplicates(store *s, int64_t report, double km, int days, size_t max,
+                          tr_err *e)
+{
+    store_report rep = {0};
+    int rc = s->ops->report_get(s, report, &rep, e);
+    if (rc <= 0) {
+        if (rc == 0) report_missing(e, report);
+        return NULL;
+    }
+    json_t *doc = json_loads(rep.doc, 0, NULL), *out;
+    free(rep.doc);
+    out = duplicates_of(s, doc, 0, km, days, max, e);
+    json_decref(doc);
+    return out;
+}
+
+int report_merge_into(store *s, const journal_actor *who, int64_t report, const json_t *in,
+                      tr_err *e)
+{
+    char status[32], vis[160];
+    char *doc;
+    int64_t into = (int64_t)json_integer_value(json_object_get(in, "into")), chain;
+    store_report rep = {0};
+    int rc = s->ops->report_get(s, report, &rep, e);
+    free(rep.doc);
+    if (rc <= 0) return rc < 0 ? -1 : report_missing(e, report);
+    if (strcmp(rep.status, "filed") != 0)
+        return err_set(e, 409, "report.merged", "a report joins one incident only",
+                       "report %lld is already merged into incident %lld", (long long)report,
+                       (long long)rep.incident);
+    if ((rc = incident_read(s, into, status, &doc, &chain, e)) < 0) return -1;
+    free(doc);
+    if (rc == 0)
+        return err_field(e, "request.invalid_field", "into",
+                         "list candidates with GET /api/v1/reports/{id}/duplicates",
+                         "there is no incident %lld to merge into", (long long)into);
+    if (strcmp(status, "duplicate") == 0)
+        return err_field(e, "request.invalid_field", "into",
+                         "merge into the incident it is a duplicate of",
+                         "incident %lld is a duplicate of incident %lld", (long long)into,
+                         (long long)chain);
+    /* Seen by whoever may see the report (report_record's audience). */
+    if (strcmp(rep.org, REPORT_PUBLIC) == 0)
+        snprintf(vis, sizeof vis, "kind:monitor kind:mediator");
+    else
+        snprintf(vis, sizeof vis, "kind:monitor kind:mediator org:%s", rep.org);
+    json_t *body = json_pack("{s:I, s:I, s:s}", "report", (json_int_t)report, "incident",
+                             (json_int_t)into, "reason", jsx_str(in, "reason", ""));
+    rc = journal_record(s, who, "report.merged", body, vis, NULL, e);
+    json_decref(body);
+    return rc;
 }

@@ -47,6 +47,16 @@ int incident_dispute(store *s, const journal_actor *who, const char *org, int64_
  * JSON array of {"id", "status", "event_date", "location", "distance_km", "days_apart"},
  * or NULL with e set (404 when there is no such incident). */
 json_t *incident_duplicates(store *s, int64_t id, double km, int days, size_t max, tr_err *e);
+/* The same for a report: the incidents it may belong to (404 when there is no report). */
+json_t *report_duplicates(store *s, int64_t report, double km, int days, size_t max,
+                          tr_err *e);
+
+/* A monitor adds a filed report to an existing incident ({"into", "reason"}): the report
+ * becomes merged into it (report.merged, visible to monitors, mediators and the filer).
+ * 404 no report, 409 report.merged when it is not filed any more, 400 naming `into` for
+ * an incident that does not exist or is a duplicate. */
+int report_merge_into(store *s, const journal_actor *who, int64_t report, const json_t *in,
+                      tr_err *e);
 
 /* Does the public see incidents in this status (verified, disputed, upheld)? The store's
  * `public_only` filter (INC_WHERE in store/sqlite.c) lists the same three. */
