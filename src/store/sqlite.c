@@ -1893,6 +1893,7 @@ static int by_id(const void *a, const void *b)
 static size_t sort_ids(int64_t *ids, size_t n)
 {
     int64_t top = 0;
+    if (n < 2) return n; /* ids may be NULL */
     for (size_t i = 0; i < n; i++)
         if (ids[i] > top) top = ids[i];
     for (size_t i = 0; i < n; i++)
