@@ -220,6 +220,12 @@ static const struct access_case {
     /* Monitors merge; into itself is a 400 for those allowed to try. */
     {"POST", "/api/v1/incidents/{id}/merge", "/api/v1/incidents/1/merge",
      "{\"into\":1,\"reason\":\"%s\"}", "UFFAFFA", 400, 0},
+    /* Monitors dismiss candidates; the incident itself, or no such incident, is a 400. */
+    {"POST", "/api/v1/incidents/{id}/duplicates/dismiss",
+     "/api/v1/incidents/1/duplicates/dismiss", "{\"candidate\":1,\"reason\":\"%s\"}",
+     "UFFAFFA", 400, 0},
+    {"POST", "/api/v1/reports/{id}/duplicates/dismiss", "/api/v1/reports/2/duplicates/dismiss",
+     "{\"candidate\":999999,\"reason\":\"%s\"}", "UFFAFFA", 400, 0},
     /* Any account uploads evidence; the role name sent as JSON is plain text, a 415. */
     {"POST", "/api/v1/evidence", "/api/v1/evidence", "%s", "UAAAAAA", 415, 0},
     {"GET", "/api/v1/evidence/{sha256}",
@@ -900,10 +906,11 @@ static void reports_retried_with_a_key_are_filed_once(void **state)
     th_resp_free(&r);
 }
 
-/* A new report's possible incidents are listed for a monitor, who adds it to one: the
- * report is then merged into that incident, for its filer to see too. A report merged
- * already is a 409, an unknown incident a 400 naming into, an unknown report a 404; none
- * writes anything. */
+/* A new report's possible incidents are listed for a monitor, who adds it to one (the
+ * report is then merged into that incident, for its filer to see too) or dismisses a
+ * candidate (not listed again; for two incidents, both ways). A report merged already is a
+ * 409, an unknown incident a 400 naming into, an unknown report a 404; none writes
+ * anything. Both survive a rebuild. */
 static void reports_join_existing_incidents(void **state)
 {
     (void)state;
@@ -947,7 +954,35 @@ static void reports_join_existing_incidents(void **state)
     assert_int_equal(req("GET", path, un, NULL, &r), 400);
     th_resp_free(&r);
 
+    /* Dismissed for the other report, the incident is no longer its candidate; twice is a
+     * 409 and an unknown incident a 400, neither written. */
+    snprintf(path, sizeof path, "/api/v1/reports/%lld/duplicates/dismiss", (long long)other);
+    snprintf(body, sizeof body, "{\"candidate\":%lld,\"reason\":\"another day's shelling\"}",
+             (long long)incident);
+    assert_int_equal(req("POST", path, un, body, &r), 200);
+    assert_true(json_is_true(json_object_get(r.json, "dismissed")));
+    assert_non_null(json_object_get(r.json, "receipt"));
+    th_resp_free(&r);
     int64_t before = th_journal_len(T.db);
+    assert_int_equal(req("POST", path, un, body, &r), 409);
+    assert_string_equal(th_code(&r), "duplicate.dismissed");
+    th_resp_free(&r);
+    assert_int_equal(req("POST", path, un, "{\"candidate\":987654,\"reason\":\"x\"}", &r), 400);
+    assert_non_null(strstr(r.body, "\"field\":\"candidate\""));
+    th_resp_free(&r);
+    assert_int_equal(th_journal_len(T.db), before);
+    snprintf(path, sizeof path, "/api/v1/reports/%lld/duplicates", (long long)other);
+    assert_int_equal(req("GET", path, un, NULL, &r), 200);
+    json_array_foreach(json_object_get(r.json, "candidates"), i, it)
+        assert_int_not_equal(json_integer_value(json_object_get(it, "id")), incident);
+    th_resp_free(&r);
+    /* Still listed for the first report. */
+    snprintf(path, sizeof path, "/api/v1/reports/%lld/duplicates", (long long)report);
+    assert_int_equal(req("GET", path, un, NULL, &r), 200);
+    assert_non_null(strstr(r.body, "\"distance_km\""));
+    th_resp_free(&r);
+
+    before = th_journal_len(T.db);
     snprintf(path, sizeof path, "/api/v1/reports/%lld/merge", (long long)report);
     snprintf(body, sizeof body, "{\"into\":%lld,\"reason\":\"the same shelling\"}",
              (long long)incident);
@@ -980,6 +1015,35 @@ static void reports_join_existing_incidents(void **state)
     assert_int_equal(req("GET", "/api/v1/reports/987654/duplicates", un, NULL, &r), 404);
     th_resp_free(&r);
     assert_int_equal(th_journal_len(T.db), before);
+
+    /* Two incidents: dismissed one way, neither is listed for the other. */
+    snprintf(body, sizeof body, "{%s\"event_date\":\"2025-03-10\",\"latitude\":31.5501,"
+             "\"longitude\":34.5001}", common);
+    assert_int_equal(req("POST", "/api/v1/incidents", un, body, &r), 201);
+    json_int_t twin = json_integer_value(json_object_get(r.json, "id"));
+    th_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/incidents/%lld/duplicates", (long long)incident);
+    assert_int_equal(req("GET", path, un, NULL, &r), 200);
+    found = 0;
+    json_array_foreach(json_object_get(r.json, "candidates"), i, it)
+        found |= json_integer_value(json_object_get(it, "id")) == twin;
+    assert_true(found);
+    th_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/incidents/%lld/duplicates/dismiss", (long long)twin);
+    snprintf(body, sizeof body, "{\"candidate\":%lld,\"reason\":\"two strikes\"}",
+             (long long)incident);
+    assert_int_equal(req("POST", path, un, body, NULL), 200);
+    for (int rebuilt = 0; rebuilt < 2; rebuilt++) {
+        for (int k = 0; k < 2; k++) {
+            json_int_t a = k ? twin : incident, b = k ? incident : twin;
+            snprintf(path, sizeof path, "/api/v1/incidents/%lld/duplicates", (long long)a);
+            assert_int_equal(req("GET", path, un, NULL, &r), 200);
+            json_array_foreach(json_object_get(r.json, "candidates"), i, it)
+                assert_int_not_equal(json_integer_value(json_object_get(it, "id")), b);
+            th_resp_free(&r);
+        }
+        if (!rebuilt) assert_int_equal(th_truce(NULL, NULL, NULL, "rebuild --db '%s'", T.db), 0);
+    }
 
     /* The merge is the journal's: a rebuild keeps it. */
     assert_int_equal(th_truce(NULL, NULL, NULL, "rebuild --db '%s'", T.db), 0);

@@ -1232,6 +1232,42 @@ static int report_merge_write(store *s, void *cls, tr_err *e)
     return http__reply(r, 200, out);
 }
 
+/* r->state of a dismissal: the path's id first, as the_id() reads it. */
+typedef struct dismissal {
+    int64_t id;
+    const char *kind; /* "incident" or "report" */
+} dismissal;
+
+static int dismiss_write(store *s, void *cls, tr_err *e)
+{
+    http_req *r = cls;
+    journal_actor who = acct_actor(&r->caller);
+    const char *kind = ((dismissal *)r->state)->kind;
+    char subject[48];
+    if (duplicate_dismiss(s, &who, kind, the_id(r), r->json, e)) return -1;
+    snprintf(subject, sizeof subject, "%s:%lld", kind, (long long)the_id(r));
+    return http__reply(r, 200, json_pack("{s:s, s:I, s:b}", "subject", subject, "candidate",
+                                         json_integer_value(json_object_get(r->json,
+                                                                            "candidate")),
+                                         "dismissed", 1));
+}
+
+/* A monitor says a listed candidate is not a duplicate: it is not listed again. */
+static int dismiss_as(http_req *r, const char *kind)
+{
+    if (check(r, dismiss_fields) ||
+        path_id(r, strcmp(kind, "report") == 0 ? "a report" : "an incident"))
+        return 0;
+    dismissal *d = arena_alloc(&r->mem, sizeof *d);
+    d->id = the_id(r);
+    d->kind = kind;
+    r->state = d;
+    return http__defer(r, dismiss_write);
+}
+
+static int h_incident_dismiss(http_req *r) { return dismiss_as(r, "incident"); }
+static int h_report_dismiss(http_req *r) { return dismiss_as(r, "report"); }
+
 /* A monitor adds a filed report to an existing incident. */
 static int h_report_merge(http_req *r)
 {
@@ -1736,6 +1772,10 @@ const http_route http__routes[] = {
     {"POST", "/api/v1/incidents/{id}/merge", h_incident_merge, WHO_ADMIN | WHO_MONITOR,
      ROUTE_BODY},
     {"POST", "/api/v1/reports/{id}/merge", h_report_merge, WHO_ADMIN | WHO_MONITOR, ROUTE_BODY},
+    {"POST", "/api/v1/reports/{id}/duplicates/dismiss", h_report_dismiss,
+     WHO_ADMIN | WHO_MONITOR, ROUTE_BODY},
+    {"POST", "/api/v1/incidents/{id}/duplicates/dismiss", h_incident_dismiss,
+     WHO_ADMIN | WHO_MONITOR, ROUTE_BODY},
     {"GET", "/api/v1/reports/{id}/duplicates", h_report_duplicates,
      WHO_ADMIN | WHO_MONITOR | WHO_MEDIATOR, 0},
     {"GET", "/api/v1/incidents/{id}/duplicates", h_incident_duplicates,

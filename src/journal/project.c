@@ -324,6 +324,20 @@ static int on_report_merged(store *s, const store_event *ev, const json_t *b, tr
     return s->ops->report_merge(s, json_integer_value(report), json_integer_value(incident), e);
 }
 
+static int on_dismissed(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    const char *subject = jsx_str(b, "subject", NULL);
+    const json_t *candidate = json_object_get(b, "candidate");
+    long long a;
+    char back[48];
+    if (!subject || !json_is_integer(candidate)) return bad(e, ev, "subject/candidate");
+    if (s->ops->dismiss_put(s, subject, json_integer_value(candidate), e)) return -1;
+    /* Between two incidents it goes both ways. */
+    if (sscanf(subject, "incident:%lld", &a) != 1) return 0;
+    snprintf(back, sizeof back, "incident:%lld", (long long)json_integer_value(candidate));
+    return s->ops->dismiss_put(s, back, a, e);
+}
+
 static int on_incident_transition(store *s, const store_event *ev, const json_t *b, tr_err *e)
 {
     const json_t *id = json_object_get(b, "incident");
@@ -395,6 +409,7 @@ static const struct {
     {"incidents.imported", on_incidents_imported},
     {"report.filed", on_report},
     {"report.merged", on_report_merged},
+    {"duplicate.dismissed", on_dismissed},
     {"incident.opened", on_incident_opened},
     {"incident.transition", on_incident_transition},
     {"evidence.stored", on_evidence},

@@ -43,6 +43,12 @@ const jsx_field merge_fields[] = {
     {0},
 };
 
+const jsx_field dismiss_fields[] = {
+    {.name = "candidate", .type = JSX_INT, .min = 1, .max = 9007199254740991.0},
+    {.name = "reason", .type = JSX_STRING, .min = 1, .max = 4000},
+    {0},
+};
+
 const jsx_field dispute_fields[] = {
     {.name = "reason", .type = JSX_STRING, .min = 1, .max = 4000},
     {0},
@@ -377,9 +383,10 @@ static int by_distance(const void *a, const void *b)
     return (i > j) - (i < j);
 }
 
-/* Incidents like `doc` (same type, within km and days), but `self`, nearest first. */
-static json_t *duplicates_of(store *s, json_t *doc, int64_t self, double km, int days,
-                             size_t max, tr_err *e)
+/* Incidents like `doc` (same type, within km and days), but `self` and those dismissed
+ * for `subject`, nearest first. */
+static json_t *duplicates_of(store *s, json_t *doc, const char *subject, int64_t self,
+                             double km, int days, size_t max, tr_err *e)
 {
     char from[11], to[11];
     int rc;
@@ -409,12 +416,27 @@ static json_t *duplicates_of(store *s, json_t *doc, int64_t self, double km, int
     qsort(items, n, sizeof *items, by_distance);
     json_t *out = json_array();
     for (size_t i = 0; i < n; i++) {
-        if (i < max) json_array_append(out, items[i]);
+        int gone = 0;
+        if (json_array_size(out) < max && rc == 0 &&
+            (gone = s->ops->dismissed(s, subject,
+                                      json_integer_value(json_object_get(items[i], "id")), e)) < 0)
+            rc = -1;
+        if (json_array_size(out) < max && rc == 0 && !gone) json_array_append(out, items[i]);
         json_decref(items[i]);
     }
     free(items);
     json_decref(d.found);
+    if (rc) {
+        json_decref(out);
+        return NULL;
+    }
     return out;
+}
+
+/* "incident:N" or "report:N". */
+static void subject_of(char out[48], const char *kind, int64_t id)
+{
+    snprintf(out, 48, "%s:%lld", kind, (long long)id);
 }
 
 json_t *incident_duplicates(store *s, int64_t id, double km, int days, size_t max, tr_err *e)
@@ -427,8 +449,10 @@ json_t *incident_duplicates(store *s, int64_t id, double km, int days, size_t ma
         return NULL;
     }
     json_t *doc = json_loads(text, 0, NULL), *out;
+    char subject[48];
     free(text);
-    out = duplicates_of(s, doc, id, km, days, max, e);
+    subject_of(subject, "incident", id);
+    out = duplicates_of(s, doc, subject, id, km, days, max, e);
     json_decref(doc);
     return out;
 }
@@ -449,8 +473,10 @@ json_t *report_duplicates(store *s, int64_t report, double km, int days, size_t 
         return NULL;
     }
     json_t *doc = json_loads(rep.doc, 0, NULL), *out;
+    char subject[48];
     free(rep.doc);
-    out = duplicates_of(s, doc, 0, km, days, max, e);
+    subject_of(subject, "report", report);
+    out = duplicates_of(s, doc, subject, 0, km, days, max, e);
     json_decref(doc);
     return out;
 }
@@ -488,6 +514,46 @@ int report_merge_into(store *s, const journal_actor *who, int64_t report, const 
     json_t *body = json_pack("{s:I, s:I, s:s}", "report", (json_int_t)report, "incident",
                              (json_int_t)into, "reason", jsx_str(in, "reason", ""));
     rc = journal_record(s, who, "report.merged", body, vis, NULL, e);
+    json_decref(body);
+    return rc;
+}
+
+int duplicate_dismiss(store *s, const journal_actor *who, const char *kind, int64_t id,
+                      const json_t *in, tr_err *e)
+{
+    char subject[48], status[32];
+    char *doc = NULL;
+    int64_t candidate = (int64_t)json_integer_value(json_object_get(in, "candidate"));
+    int rc;
+    if (strcmp(kind, "report") == 0) {
+        store_report rep = {0};
+        rc = s->ops->report_get(s, id, &rep, e);
+        free(rep.doc);
+        if (rc <= 0) return rc < 0 ? -1 : report_missing(e, id);
+    } else {
+        if ((rc = incident_read(s, id, status, &doc, NULL, e)) <= 0)
+            return rc < 0 ? -1 : not_found(e, id);
+        free(doc);
+        if (candidate == id)
+            return err_field(e, "request.invalid_field", "candidate", "name another incident",
+                             "an incident is not a duplicate of itself");
+    }
+    if ((rc = incident_read(s, candidate, status, &doc, NULL, e)) < 0) return -1;
+    free(doc);
+    if (rc == 0)
+        return err_field(e, "request.invalid_field", "candidate",
+                         "name an incident from the duplicates list",
+                         "there is no incident %lld", (long long)candidate);
+    subject_of(subject, kind, id);
+    if ((rc = s->ops->dismissed(s, subject, candidate, e)) < 0) return -1;
+    if (rc == 1)
+        return err_set(e, 409, "duplicate.dismissed", NULL,
+                       "incident %lld was already dismissed as a duplicate of %s",
+                       (long long)candidate, subject);
+    json_t *body = json_pack("{s:s, s:I, s:s}", "subject", subject, "candidate",
+                             (json_int_t)candidate, "reason", jsx_str(in, "reason", ""));
+    rc = journal_record(s, who, "duplicate.dismissed", body, "kind:monitor kind:mediator", NULL,
+                        e);
     json_decref(body);
     return rc;
 }

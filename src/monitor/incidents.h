@@ -20,6 +20,7 @@ const jsx_field *incident_fields(void);
 extern const jsx_field transition_fields[];
 extern const jsx_field dispute_fields[];
 extern const jsx_field merge_fields[];
+extern const jsx_field dismiss_fields[];
 
 /* Opens an incident (status reported, provenance monitor); `reports` in the body, if any,
  * are merged into it. */
@@ -57,6 +58,14 @@ json_t *report_duplicates(store *s, int64_t report, double km, int days, size_t 
  * an incident that does not exist or is a duplicate. */
 int report_merge_into(store *s, const journal_actor *who, int64_t report, const json_t *in,
                       tr_err *e);
+
+/* A monitor dismisses a possible duplicate ({"candidate", "reason"}): incident `candidate`
+ * is no longer listed for incident or report `id` (kind "incident" or "report"), nor, for
+ * two incidents, the other way round (duplicate.dismissed, monitors and mediators). 404
+ * for an unknown subject, 400 naming candidate for an unknown incident or the incident
+ * itself, 409 duplicate.dismissed when it already is. */
+int duplicate_dismiss(store *s, const journal_actor *who, const char *kind, int64_t id,
+                      const json_t *in, tr_err *e);
 
 /* Does the public see incidents in this status (verified, disputed, upheld)? The store's
  * `public_only` filter (INC_WHERE in store/sqlite.c) lists the same three. */

@@ -222,6 +222,12 @@ static const char *const migrations[] = {
     "ALTER TABLE reports ADD COLUMN seq INTEGER;"
     "CREATE UNIQUE INDEX reports_idempotency ON reports(org, idempotency_key)"
     "  WHERE idempotency_key IS NOT NULL;",
+    /* 14: possible duplicates a monitor dismissed: `subject` ("incident:N" or "report:N")
+     * is not a duplicate of incident `candidate`. */
+    "CREATE TABLE dismissed_duplicates("
+    "  subject TEXT NOT NULL,"
+    "  candidate INTEGER NOT NULL,"
+    "  PRIMARY KEY(subject, candidate)) WITHOUT ROWID;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -249,7 +255,7 @@ enum stmt_id {
     ST_INC_BY_ZONE, ST_REP_NEXT, ST_REP_INSERT, ST_REP_GET, ST_REP_BY_KEY, ST_REP_MERGE,
     ST_INC_NEXT, ST_INC_STATUS, ST_INC_MERGE, ST_INC_LINES, ST_INC_LINES_BOX, ST_INC_LIST_BOX,
     ST_INC_IN_BOX, ST_INC_ID_BY_EXT, ST_INC_SUM, ST_INC_SUM_BOX, ST_ZONES_CLEAR, ST_ZONES_ADD,
-    ST_BLOB_PUT, ST_BLOB_GET, ST_EVI_INSERT, ST_EVI_GET, ST_EVI_GET_ANY, ST_PRIV_PUT, ST_PRIV_GET,
+    ST_BLOB_PUT, ST_BLOB_GET, ST_EVI_INSERT, ST_EVI_GET, ST_EVI_GET_ANY, ST_PRIV_PUT, ST_PRIV_GET, ST_DISMISS_PUT, ST_DISMISSED,
     ST_NEG_STATE, ST_AGR_NEXT, ST_AGR_INSERT, ST_AGR_GET, ST_AGR_STATE, ST_SIG_PUT, ST_SIG_LIST,
     ST__COUNT
 };
@@ -404,6 +410,9 @@ static const char *const sql[ST__COUNT] = {
     [ST_PRIV_PUT] = "INSERT INTO private_fields(subject, doc) VALUES (?,?)"
                     " ON CONFLICT(subject) DO UPDATE SET doc = excluded.doc",
     [ST_PRIV_GET] = "SELECT doc FROM private_fields WHERE subject = ?",
+    [ST_DISMISS_PUT] = "INSERT OR IGNORE INTO dismissed_duplicates(subject, candidate)"
+                       " VALUES (?, ?)",
+    [ST_DISMISSED] = "SELECT 1 FROM dismissed_duplicates WHERE subject = ? AND candidate = ?",
     /* Every count but zones in one pass over the covering summary index. */
     [ST_INC_FACETS] = "SELECT status, event_type, event_date, actor1, actor2 FROM incidents"
                       " WHERE" INC_WHERE,
@@ -969,6 +978,7 @@ static int sq_projections_clear(store *s, tr_err *e)
 {
     return exec_sql((sq *)s, "DELETE FROM reports; DELETE FROM incident_zones; DELETE FROM incidents;"
                              " DELETE FROM evidence; DELETE FROM private_fields;"
+                             " DELETE FROM dismissed_duplicates;"
                              " DELETE FROM agreement_signatures; DELETE FROM agreements;"
                              " DELETE FROM negotiation_responses; DELETE FROM negotiation_texts;"
                              " DELETE FROM negotiation_profiles; DELETE FROM negotiations;"
@@ -1869,6 +1879,28 @@ static int sq_private_get(store *s, const char *subject, char **doc, tr_err *e)
     return 1;
 }
 
+static int sq_dismiss_put(store *s, const char *subject, int64_t candidate, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_DISMISS_PUT, e);
+    if (!st) return -1;
+    bind_text(st, 1, subject);
+    sqlite3_bind_int64(st, 2, candidate);
+    return step_done(q, st, e);
+}
+
+static int sq_dismissed(store *s, const char *subject, int64_t candidate, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_DISMISSED, e);
+    int found;
+    if (!st) return -1;
+    bind_text(st, 1, subject);
+    sqlite3_bind_int64(st, 2, candidate);
+    if ((found = step_one(q, st, e)) == 1) done(st);
+    return found;
+}
+
 static int64_t sq_incident_count(store *s, tr_err *e)
 {
     sq *q = (sq *)s;
@@ -2209,6 +2241,8 @@ static const store_ops sqlite_ops = {
     .evidence_get = sq_evidence_get,
     .private_put = sq_private_put,
     .private_get = sq_private_get,
+    .dismiss_put = sq_dismiss_put,
+    .dismissed = sq_dismissed,
     .agreement_next_id = sq_agreement_next_id,
     .agreement_insert = sq_agreement_insert,
     .agreement_get = sq_agreement_get,

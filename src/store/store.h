@@ -363,6 +363,10 @@ typedef struct store_ops {
      * object; put replaces. get: 1 found, 0 not, -1 error; *doc is malloc'd. */
     int (*private_put)(store *s, const char *subject, const char *doc, tr_err *e);
     int (*private_get)(store *s, const char *subject, char **doc, tr_err *e);
+    /* Possible duplicates dismissed: subject ("incident:N", "report:N") is not a
+     * duplicate of incident candidate. dismissed returns 1, 0, or -1. */
+    int (*dismiss_put)(store *s, const char *subject, int64_t candidate, tr_err *e);
+    int (*dismissed)(store *s, const char *subject, int64_t candidate, tr_err *e);
     /* Agreements and their signatures (rows: store_signature). */
     int (*agreement_next_id)(store *s, int64_t *id, tr_err *e);
     int (*agreement_insert)(store *s, int64_t id, int64_t negotiation, const char *doc,
