@@ -249,29 +249,40 @@ int incident_transition(store *s, const journal_actor *who, int roles, int64_t i
     return conflict(e, status, to);
 }
 
+/* An incident something may be merged into: one that exists and is not a duplicate; else
+ * a 400 naming `into`. */
+static int merge_target(store *s, int64_t into, const char *hint, tr_err *e)
+{
+    char status[32];
+    char *doc;
+    int64_t chain;
+    int rc = incident_read(s, into, status, &doc, &chain, e);
+    if (rc < 0) return -1;
+    free(doc);
+    if (rc == 0)
+        return err_field(e, "request.invalid_field", "into", hint,
+                         "there is no incident %lld to merge into", (long long)into);
+    if (strcmp(status, "duplicate") == 0)
+        return err_field(e, "request.invalid_field", "into",
+                         "merge into the incident it is a duplicate of",
+                         "incident %lld is itself a duplicate of incident %lld", (long long)into,
+                         (long long)chain);
+    return 0;
+}
+
 int incident_merge(store *s, const journal_actor *who, int64_t id, const json_t *in,
                    tr_err *e)
 {
-    char status[32], into_status[32];
+    char status[32];
     char *doc;
-    int64_t into = (int64_t)json_integer_value(json_object_get(in, "into")), chain;
+    int64_t into = (int64_t)json_integer_value(json_object_get(in, "into"));
     int rc = incident_read(s, id, status, &doc, NULL, e);
     if (rc <= 0) return rc < 0 ? -1 : not_found(e, id);
     free(doc);
     if (into == id)
         return err_field(e, "request.invalid_field", "into", "name another incident",
                          "an incident cannot be merged into itself");
-    if ((rc = incident_read(s, into, into_status, &doc, &chain, e)) < 0) return -1;
-    free(doc);
-    if (rc == 0)
-        return err_field(e, "request.invalid_field", "into",
-                         "list incidents with GET /api/v1/incidents",
-                         "there is no incident %lld to merge into", (long long)into);
-    if (strcmp(into_status, "duplicate") == 0)
-        return err_field(e, "request.invalid_field", "into",
-                         "merge into the incident it is a duplicate of",
-                         "incident %lld is itself a duplicate of incident %lld", (long long)into,
-                         (long long)chain);
+    if (merge_target(s, into, "list incidents with GET /api/v1/incidents", e)) return -1;
     if (strcmp(status, "reported") != 0 && strcmp(status, "under_investigation") != 0)
         return conflict(e, status, "duplicate");
     json_t *body = json_pack("{s:I, s:s, s:s, s:I, s:s}", "incident", (json_int_t)id, "from",
@@ -484,9 +495,8 @@ json_t *report_duplicates(store *s, int64_t report, double km, int days, size_t 
 int report_merge_into(store *s, const journal_actor *who, int64_t report, const json_t *in,
                       tr_err *e)
 {
-    char status[32], vis[160];
-    char *doc;
-    int64_t into = (int64_t)json_integer_value(json_object_get(in, "into")), chain;
+    char vis[160];
+    int64_t into = (int64_t)json_integer_value(json_object_get(in, "into"));
     store_report rep = {0};
     int rc = s->ops->report_get(s, report, &rep, e);
     free(rep.doc);
@@ -495,22 +505,9 @@ int report_merge_into(store *s, const journal_actor *who, int64_t report, const 
         return err_set(e, 409, "report.merged", "a report joins one incident only",
                        "report %lld is already merged into incident %lld", (long long)report,
                        (long long)rep.incident);
-    if ((rc = incident_read(s, into, status, &doc, &chain, e)) < 0) return -1;
-    free(doc);
-    if (rc == 0)
-        return err_field(e, "request.invalid_field", "into",
-                         "list candidates with GET /api/v1/reports/{id}/duplicates",
-                         "there is no incident %lld to merge into", (long long)into);
-    if (strcmp(status, "duplicate") == 0)
-        return err_field(e, "request.invalid_field", "into",
-                         "merge into the incident it is a duplicate of",
-                         "incident %lld is a duplicate of incident %lld", (long long)into,
-                         (long long)chain);
-    /* Seen by whoever may see the report (report_record's audience). */
-    if (strcmp(rep.org, REPORT_PUBLIC) == 0)
-        snprintf(vis, sizeof vis, "kind:monitor kind:mediator");
-    else
-        snprintf(vis, sizeof vis, "kind:monitor kind:mediator org:%s", rep.org);
+    if (merge_target(s, into, "list candidates with GET /api/v1/reports/{id}/duplicates", e))
+        return -1;
+    report_audience(rep.org, vis, sizeof vis); /* whoever may see the report */
     json_t *body = json_pack("{s:I, s:I, s:s}", "report", (json_int_t)report, "incident",
                              (json_int_t)into, "reason", jsx_str(in, "reason", ""));
     rc = journal_record(s, who, "report.merged", body, vis, NULL, e);

@@ -230,6 +230,14 @@ int report_outside_error(double lon, double lat, tr_err *e)
                      "deployment", lat, lon);
 }
 
+void report_audience(const char *org, char *vis, size_t cap)
+{
+    if (strcmp(org, REPORT_PUBLIC) == 0)
+        snprintf(vis, cap, "kind:monitor kind:mediator");
+    else
+        snprintf(vis, cap, "kind:monitor kind:mediator org:%s", org);
+}
+
 int report_key_valid(const char *key)
 {
     size_t n = strlen(key);
@@ -273,10 +281,7 @@ int report_record_keyed(store *s, const journal_actor *who, const char *org,
         jsx_put_string(&body, request_sha256);
     }
     buf_puts(&body, "}");
-    if (strcmp(org, REPORT_PUBLIC) == 0)
-        snprintf(vis, sizeof vis, "kind:monitor kind:mediator");
-    else
-        snprintf(vis, sizeof vis, "kind:monitor kind:mediator org:%s", org);
+    report_audience(org, vis, sizeof vis);
     rc = journal_record_canonical(s, who, "report.filed", body.p, vis, time, e);
     buf_free(&body);
     /* What the projection of report.filed does (journal/project.c, on_report). */

@@ -58,6 +58,9 @@ int report_record_keyed(store *s, const journal_actor *who, const char *org,
                         const json_t *in, const char *doc, const char *key,
                         const char *request_sha256, int64_t *id, char time[UTIL_ISO_LEN],
                         tr_err *e);
+/* The journal audience of a report filed by `org`: monitors, mediators and the filer (the
+ * public's reports: monitors and mediators). */
+void report_audience(const char *org, char *vis, size_t cap);
 /* Whether text is a usable Idempotency-Key: 1 to 100 of A-Z a-z 0-9 . _ : - (a UUID is). */
 int report_key_valid(const char *key);
 
