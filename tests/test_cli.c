@@ -95,6 +95,8 @@ static void help_version_and_usage_errors(void **state)
     expect(2, "--public-exports", "serve --public-exports -1");
     expect(2, "--public-exports", "serve --public-exports many");
     expect(2, "--outside-zones", "serve --outside-zones maybe");
+    expect(2, "--evidence-quota", "serve --evidence-quota -5");
+    expect(2, "--evidence-quota", "serve --evidence-quota lots");
     expect(2, "--public-grid", "demo --public-grid -0.5");
     expect(2, "--format must be", "export incidents --format kml");
     expect(2, "unexpected argument", "org list extra");

@@ -531,6 +531,49 @@ static void places_outside_every_zone(void **state)
     }
 }
 
+static long upload_text(th_server *t, const char *token, const char *text, th_resp *out)
+{
+    const char *h[] = {"Content-Type: text/plain", NULL};
+    assert_int_equal(th_http_with("POST", th_url(t, "/api/v1/evidence"), token, text,
+                                  strlen(text), h, out), 0);
+    return out->status;
+}
+
+/* Each organization may upload so many bytes of evidence a UTC day: beyond, a 429 with
+ * Retry-After (the seconds to midnight UTC) that stores nothing; a file it sent before
+ * costs nothing, and another organization has its own allowance. */
+static void evidence_has_a_daily_quota(void **state)
+{
+    (void)state;
+    th_server t;
+    http_config cfg = {.evidence_quota = 40};
+    th_server_start(&t, &cfg);
+    const char *wfp = th_login(&t, "wfp", "demo-wfp"), *un = th_login(&t, "un", "demo-un-monitor");
+    static const char *const one = "first note, 20 bytes", *two = "second note, 21 bytes";
+    th_resp r;
+    assert_int_equal(upload_text(&t, wfp, one, &r), 201);
+    th_resp_free(&r);
+    assert_int_equal(upload_text(&t, wfp, one, &r), 200); /* the same file: no new bytes */
+    th_resp_free(&r);
+    int64_t before = th_journal_len(t.db);
+    assert_int_equal(upload_text(&t, wfp, two, &r), 429);
+    assert_string_equal(th_code(&r), "evidence.quota");
+    char *retry = th_header(&r, "Retry-After");
+    assert_non_null(retry);
+    long secs = atol(retry);
+    assert_true(secs > 0 && secs <= 86400);
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(json_object_get(r.json, "error"), "detail"),
+                         "retry_after")),
+                     secs);
+    free(retry);
+    th_resp_free(&r);
+    assert_int_equal(th_journal_len(t.db), before);
+    assert_int_equal(upload_text(&t, un, two, &r), 201);
+    th_resp_free(&r);
+    th_server_stop(&t);
+}
+
 static void the_command_line(void **state)
 {
     char path[1024], bad[400], *out, *err;
@@ -1165,6 +1208,7 @@ int main(void)
         cmocka_unit_test(import_over_http_and_coarse_public_locations),
         cmocka_unit_test(public_heavy_reads_are_limited),
         cmocka_unit_test(places_outside_every_zone),
+        cmocka_unit_test(evidence_has_a_daily_quota),
         cmocka_unit_test(exports_round_trip),
         cmocka_unit_test(zones_contain_what_they_should),
     };

@@ -73,7 +73,7 @@ static const struct {
     {"serve", "usage: truce serve [--db PATH] [--listen ADDR:PORT] [--threads N]\n"
               "                   [--max-body BYTES] [--max-upload BYTES] [--public-grid DEG]\n"
               "                   [--public-exports N] [--outside-zones warn|refuse]\n"
-              "                   [--no-access-log]\n"
+              "                   [--evidence-quota MIB] [--no-access-log]\n"
               "Serves the JSON API for the database at PATH until interrupted (Ctrl-C).\n"
               "  --db PATH          database (default ./truce.db, or $TRUCE_DB)\n"
               "  --listen ADDR:PORT where to listen (default 127.0.0.1:8080, or $TRUCE_LISTEN)\n"
@@ -89,6 +89,8 @@ static const struct {
               "                     a report or incident placed outside every zone is\n"
               "                     accepted with a warning in the reply (default) or\n"
               "                     refused; or $TRUCE_OUTSIDE_ZONES\n"
+              "  --evidence-quota MIB evidence each organization may upload per UTC day\n"
+              "                     (default 4096; 0: no limit)\n"
               "  --no-access-log    do not log one line per request\n"},
     {"demo", "usage: truce demo [--db PATH] [--listen ADDR:PORT] [--force] [--scenario DIR]\n"
              "                  [--no-serve] [--public-grid DEG]\n"

@@ -83,6 +83,7 @@ int cmd_serve(int argc, char **argv)
                       {"public-grid", 1, "TRUCE_PUBLIC_GRID", NULL, NULL},
                       {"public-exports", 1, NULL, NULL, NULL},
                       {"outside-zones", 1, "TRUCE_OUTSIDE_ZONES", "warn", NULL},
+                      {"evidence-quota", 1, NULL, NULL, NULL},
                       {"no-access-log", 0, NULL, NULL, NULL},
                       {0}};
     char *pos[1];
@@ -118,6 +119,13 @@ int cmd_serve(int argc, char **argv)
     if (strcmp(outside, "warn") != 0 && strcmp(outside, "refuse") != 0)
         return cli_usage_error("serve", "--outside-zones must be warn or refuse");
     cfg.refuse_outside_zones = strcmp(outside, "refuse") == 0;
+    if (cli_get(opts, "evidence-quota")) {
+        char *end;
+        long long mib = strtoll(cli_get(opts, "evidence-quota"), &end, 10);
+        if (*end || end == cli_get(opts, "evidence-quota") || mib < 0 || mib > (1LL << 30))
+            return cli_usage_error("serve", "--evidence-quota must be MiB a day, 0 for no limit");
+        cfg.evidence_quota = mib == 0 ? -1 : mib << 20;
+    }
     if (cli_get(opts, "no-access-log")) log_set_access(0);
     if (stat(cfg.db_path, &sb) != 0) {
         fprintf(stderr, "truce: no database at %s; create one with 'truce init' or 'truce "

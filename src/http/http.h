@@ -30,6 +30,9 @@ typedef struct http_config {
     /* A report or incident whose place lies outside every zone of the deployment (when
      * it has zones): 0 accepted with a warning in the reply, 1 refused (400). */
     int refuse_outside_zones;
+    /* Bytes of evidence each organization may upload per UTC day; 0 = the default
+     * (4 GiB), negative = no limit. */
+    int64_t evidence_quota;
 } http_config;
 
 typedef struct http_server http_server;

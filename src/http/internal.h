@@ -15,6 +15,8 @@
 
 /* Reports the public may file per client address per hour. */
 #define HTTP_PUBLIC_REPORTS 10
+/* Bytes of evidence an organization may upload per UTC day unless serve says otherwise. */
+#define HTTP_EVIDENCE_QUOTA (4LL << 30)
 #include "core/arena.h"
 #include "core/buf.h"
 #include "http/http.h"

@@ -1420,7 +1420,17 @@ static int evidence_write(store *s, void *cls, tr_err *e)
     store_evidence *ev = r->state;
     int created;
     char url[128];
-    if (evidence_store(s, &who, r->caller.org, r->body.p, ev, &created, e)) return -1;
+    int64_t quota = r->srv->cfg.evidence_quota;
+    if (evidence_store(s, &who, r->caller.org, r->body.p,
+                       quota == 0 ? HTTP_EVIDENCE_QUOTA : quota, ev, &created, e)) {
+        if (e->status == 429) { /* Retry-After: the seconds to midnight UTC */
+            char *secs = arena_alloc(&r->mem, 24);
+            snprintf(secs, 24, "%lld",
+                     (long long)json_integer_value(json_object_get(e->detail, "retry_after")));
+            http__header(r, "Retry-After", secs);
+        }
+        return -1;
+    }
     json_t *out = evidence_json(ev);
     snprintf(url, sizeof url, "/api/v1/evidence/%s", ev->sha256);
     json_object_set_new(out, "url", json_string(url));

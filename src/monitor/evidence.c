@@ -6,6 +6,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 
 const char *const evidence_types[] = {
@@ -103,8 +104,27 @@ int evidence_check(const evidence_upload *up, store_evidence *out, tr_err *e)
     return 0;
 }
 
+/* Within the day's quota, or a 429 saying when the next day starts. */
+static int within_quota(store *s, const char *org, int64_t size, int64_t quota, tr_err *e)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    char since[32];
+    int64_t used;
+    gmtime_r(&now, &tm);
+    strftime(since, sizeof since, "%Y-%m-%dT00:00:00.000Z", &tm);
+    if (s->ops->evidence_bytes(s, org, since, &used, e)) return -1;
+    if (used + size <= quota) return 0;
+    long wait = 86400 - (tm.tm_hour * 3600L + tm.tm_min * 60L + tm.tm_sec);
+    err_set(e, 429, "evidence.quota", "upload the rest after midnight UTC, or ask an "
+            "administrator to raise serve --evidence-quota",
+            "%s has uploaded %lld of its %lld bytes of evidence today; this file is %lld bytes",
+            org, (long long)used, (long long)quota, (long long)size);
+    return err_detail(e, json_pack("{s:I}", "retry_after", (json_int_t)wait));
+}
+
 int evidence_store(store *s, const journal_actor *who, const char *org, const void *data,
-                   store_evidence *ev, int *created, tr_err *e)
+                   int64_t quota, store_evidence *ev, int *created, tr_err *e)
 {
     store_evidence had;
     char vis[160];
@@ -115,6 +135,7 @@ int evidence_store(store *s, const journal_actor *who, const char *org, const vo
         *ev = had;
         return 0;
     }
+    if (quota > 0 && within_quota(s, org, ev->size, quota, e)) return -1;
     if (s->ops->blob_put(s, ev->sha256, data, (size_t)ev->size, e)) return -1;
     json_t *body = json_pack("{s:s, s:s, s:s, s:I}", "sha256", ev->sha256, "org", org,
                              "media_type", ev->media_type, "size", (json_int_t)ev->size);

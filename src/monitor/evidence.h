@@ -43,8 +43,10 @@ int evidence_check(const evidence_upload *up, store_evidence *out, tr_err *e);
 
 /* Stores a checked upload for `org` (inside a transaction): the blob, and an
  * evidence.stored event unless this organization stored the same file before. *created is
- * 1 when an event was recorded. */
+ * 1 when an event was recorded. With quota > 0, an organization may upload that many bytes
+ * a UTC day: beyond, a 429 evidence.quota (detail.retry_after: seconds to midnight UTC)
+ * that stores nothing; a file it sent before costs nothing. */
 int evidence_store(store *s, const journal_actor *who, const char *org, const void *data,
-                   store_evidence *ev, int *created, tr_err *e);
+                   int64_t quota, store_evidence *ev, int *created, tr_err *e);
 
 #endif

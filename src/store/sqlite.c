@@ -227,7 +227,9 @@ static const char *const migrations[] = {
     "CREATE TABLE dismissed_duplicates("
     "  subject TEXT NOT NULL,"
     "  candidate INTEGER NOT NULL,"
-    "  PRIMARY KEY(subject, candidate)) WITHOUT ROWID;",
+    "  PRIMARY KEY(subject, candidate)) WITHOUT ROWID;"
+    /* what an organization uploaded since a time, for the daily evidence quota */
+    "CREATE INDEX evidence_org ON evidence(org, stored_at);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -255,7 +257,7 @@ enum stmt_id {
     ST_INC_BY_ZONE, ST_REP_NEXT, ST_REP_INSERT, ST_REP_GET, ST_REP_BY_KEY, ST_REP_MERGE,
     ST_INC_NEXT, ST_INC_STATUS, ST_INC_MERGE, ST_INC_LINES, ST_INC_LINES_BOX, ST_INC_LIST_BOX,
     ST_INC_IN_BOX, ST_INC_ID_BY_EXT, ST_INC_SUM, ST_INC_SUM_BOX, ST_ZONES_CLEAR, ST_ZONES_ADD,
-    ST_BLOB_PUT, ST_BLOB_GET, ST_EVI_INSERT, ST_EVI_GET, ST_EVI_GET_ANY, ST_PRIV_PUT, ST_PRIV_GET, ST_DISMISS_PUT, ST_DISMISSED,
+    ST_BLOB_PUT, ST_BLOB_GET, ST_EVI_INSERT, ST_EVI_GET, ST_EVI_GET_ANY, ST_PRIV_PUT, ST_PRIV_GET, ST_DISMISS_PUT, ST_DISMISSED, ST_EVI_BYTES,
     ST_NEG_STATE, ST_AGR_NEXT, ST_AGR_INSERT, ST_AGR_GET, ST_AGR_STATE, ST_SIG_PUT, ST_SIG_LIST,
     ST__COUNT
 };
@@ -413,6 +415,8 @@ static const char *const sql[ST__COUNT] = {
     [ST_DISMISS_PUT] = "INSERT OR IGNORE INTO dismissed_duplicates(subject, candidate)"
                        " VALUES (?, ?)",
     [ST_DISMISSED] = "SELECT 1 FROM dismissed_duplicates WHERE subject = ? AND candidate = ?",
+    [ST_EVI_BYTES] = "SELECT coalesce(sum(size), 0) FROM evidence"
+                     " WHERE org = ? AND stored_at >= ?",
     /* Every count but zones in one pass over the covering summary index. */
     [ST_INC_FACETS] = "SELECT status, event_type, event_date, actor1, actor2 FROM incidents"
                       " WHERE" INC_WHERE,
@@ -1901,6 +1905,20 @@ static int sq_dismissed(store *s, const char *subject, int64_t candidate, tr_err
     return found;
 }
 
+static int sq_evidence_bytes(store *s, const char *org, const char *since, int64_t *out,
+                             tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_EVI_BYTES, e);
+    if (!st) return -1;
+    bind_text(st, 1, org);
+    bind_text(st, 2, since);
+    if (step_one(q, st, e) != 1) return -1;
+    *out = sqlite3_column_int64(st, 0);
+    done(st);
+    return 0;
+}
+
 static int64_t sq_incident_count(store *s, tr_err *e)
 {
     sq *q = (sq *)s;
@@ -2243,6 +2261,7 @@ static const store_ops sqlite_ops = {
     .private_get = sq_private_get,
     .dismiss_put = sq_dismiss_put,
     .dismissed = sq_dismissed,
+    .evidence_bytes = sq_evidence_bytes,
     .agreement_next_id = sq_agreement_next_id,
     .agreement_insert = sq_agreement_insert,
     .agreement_get = sq_agreement_get,

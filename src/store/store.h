@@ -367,6 +367,9 @@ typedef struct store_ops {
      * duplicate of incident candidate. dismissed returns 1, 0, or -1. */
     int (*dismiss_put)(store *s, const char *subject, int64_t candidate, tr_err *e);
     int (*dismissed)(store *s, const char *subject, int64_t candidate, tr_err *e);
+    /* Bytes of evidence an organization uploaded at or after `since` (ISO 8601 UTC). */
+    int (*evidence_bytes)(store *s, const char *org, const char *since, int64_t *out,
+                          tr_err *e);
     /* Agreements and their signatures (rows: store_signature). */
     int (*agreement_next_id)(store *s, int64_t *id, tr_err *e);
     int (*agreement_insert)(store *s, int64_t id, int64_t negotiation, const char *doc,
