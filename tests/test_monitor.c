@@ -784,6 +784,12 @@ static void incidents_over_http(void **state)
         assert_non_null(te);
         assert_string_equal(te, "chunked");
         free(te);
+        /* Saved by a browser under a name that says what it is. */
+        char *disp = th_header(&r, "Content-Disposition");
+        assert_non_null(disp);
+        assert_non_null(strstr(disp, "attachment; filename=\"truce-incidents-"));
+        assert_non_null(strstr(disp, strstr(whole[k].format, "geojson") ? ".geojson\"" : ".csv\""));
+        free(disp);
         if (r.len != strlen(cli) || memcmp(r.body, cli, r.len) != 0)
             fail_msg("%s differs from the CLI's export (%zu vs %zu bytes)", whole[k].url, r.len,
                      strlen(cli));

@@ -1361,7 +1361,10 @@ static void export_free(http_req *r)
     export_release(&st->x);
 }
 
-static int incidents_export(http_req *r, export_format fmt, const char *ctype)
+/* `suffix` names the download: truce-incidents-DATE<suffix>, so that a browser saves an
+ * export under a name that says what and when. */
+static int incidents_export(http_req *r, export_format fmt, const char *ctype,
+                            const char *suffix)
 {
     tr_err e = TR_ERR_INIT;
     export_stream *st = arena_alloc(&r->mem, sizeof *st);
@@ -1377,6 +1380,13 @@ static int incidents_export(http_req *r, export_format fmt, const char *ctype)
     r->stream = export_next;
     r->content_type = ctype;
     r->status = 200;
+    char today[11], *disp = arena_alloc(&r->mem, 96);
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(today, sizeof today, "%Y-%m-%d", &tm);
+    snprintf(disp, 96, "attachment; filename=\"truce-incidents-%s%s\"", today, suffix);
+    http__header(r, "Content-Disposition", disp);
     return 0;
 }
 
@@ -1385,9 +1395,10 @@ static int h_incidents_geojson(http_req *r)
     tr_err e = TR_ERR_INIT;
     const char *props = http__query(r, "properties");
     if (!props || strcmp(props, "all") == 0)
-        return incidents_export(r, EXPORT_GEOJSON, "application/geo+json");
+        return incidents_export(r, EXPORT_GEOJSON, "application/geo+json", ".geojson");
     if (strcmp(props, "summary") == 0)
-        return incidents_export(r, EXPORT_GEOJSON_SUMMARY, "application/geo+json");
+        return incidents_export(r, EXPORT_GEOJSON_SUMMARY, "application/geo+json",
+                                "-summary.geojson");
     err_field(&e, "request.invalid_param", "properties",
               "use properties=all (the default) or properties=summary",
               "'%s' is not a choice of properties", props);
@@ -1399,9 +1410,9 @@ static int h_incidents_csv(http_req *r)
     tr_err e = TR_ERR_INIT;
     const char *format = http__query(r, "format");
     if (!format || strcmp(format, "acled") == 0)
-        return incidents_export(r, EXPORT_ACLED, "text/csv; charset=utf-8");
+        return incidents_export(r, EXPORT_ACLED, "text/csv; charset=utf-8", "-acled.csv");
     if (strcmp(format, "hxl") == 0)
-        return incidents_export(r, EXPORT_HXL, "text/csv; charset=utf-8");
+        return incidents_export(r, EXPORT_HXL, "text/csv; charset=utf-8", "-hxl.csv");
     err_field(&e, "request.invalid_param", "format", "use format=acled or format=hxl",
               "'%s' is not a CSV format", format);
     return http__fail(r, &e);
