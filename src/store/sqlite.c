@@ -551,6 +551,16 @@ static int step_done(sq *q, sqlite3_stmt *st, tr_err *e)
     return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
 }
 
+/* The one integer an unbound single-row statement returns (next ids, counts). */
+static int scalar(sq *q, enum stmt_id id, int64_t *out, tr_err *e)
+{
+    sqlite3_stmt *st = stmt(q, id, e);
+    if (!st || step_one(q, st, e) != 1) return -1;
+    *out = sqlite3_column_int64(st, 0);
+    done(st);
+    return 0;
+}
+
 static int scan(sq *q, enum stmt_id id, void (*read)(sqlite3_stmt *, void *), void *row,
                 store_row_cb cb, void *cls, tr_err *e);
 static int exec_sql(sq *q, const char *text, tr_err *e);
@@ -1332,12 +1342,7 @@ static int sq_org_key_list(store *s, const char *org, store_row_cb cb, void *cls
 
 static int sq_negotiation_next_id(store *s, int64_t *id, tr_err *e)
 {
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_NEG_NEXT, e);
-    if (!st || step_one(q, st, e) != 1) return -1;
-    *id = sqlite3_column_int64(st, 0);
-    done(st);
-    return 0;
+    return scalar((sq *)s, ST_NEG_NEXT, id, e);
 }
 
 static int sq_negotiation_insert(store *s, int64_t id, const char *spec, const char *opened_by,
@@ -1693,12 +1698,7 @@ fail:
 
 static int sq_report_next_id(store *s, int64_t *id, tr_err *e)
 {
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_REP_NEXT, e);
-    if (!st || step_one(q, st, e) != 1) return -1;
-    *id = sqlite3_column_int64(st, 0);
-    done(st);
-    return 0;
+    return scalar((sq *)s, ST_REP_NEXT, id, e);
 }
 
 static int sq_report_insert(store *s, int64_t id, const char *org, const char *doc,
@@ -1768,12 +1768,7 @@ static int sq_report_merge(store *s, int64_t report, int64_t incident, tr_err *e
 
 static int sq_incident_next_id(store *s, int64_t *id, tr_err *e)
 {
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_INC_NEXT, e);
-    if (!st || step_one(q, st, e) != 1) return -1;
-    *id = sqlite3_column_int64(st, 0);
-    done(st);
-    return 0;
+    return scalar((sq *)s, ST_INC_NEXT, id, e);
 }
 
 static int sq_incident_status(store *s, int64_t id, const char *status, const char *when,
@@ -1921,13 +1916,8 @@ static int sq_evidence_bytes(store *s, const char *org, const char *since, int64
 
 static int64_t sq_incident_count(store *s, tr_err *e)
 {
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_INC_COUNT, e);
     int64_t n;
-    if (!st || step_one(q, st, e) != 1) return -1;
-    n = sqlite3_column_int64(st, 0);
-    done(st);
-    return n;
+    return scalar((sq *)s, ST_INC_COUNT, &n, e) ? -1 : n;
 }
 
 static int by_id(const void *a, const void *b)
@@ -1944,10 +1934,8 @@ static size_t sort_ids(int64_t *ids, size_t n)
 {
     int64_t top = 0;
     if (n < 2) return n; /* ids may be NULL */
-    for (size_t i = 0; i < n; i++)
-        if (ids[i] > top) top = ids[i];
-    for (size_t i = 0; i < n; i++)
-        if (ids[i] <= 0) top = INT64_MAX; /* not row ids after all */
+    for (size_t i = 0; i < n && top < INT64_MAX; i++)
+        top = ids[i] <= 0 ? INT64_MAX /* not row ids after all */ : ids[i] > top ? ids[i] : top;
     if (n < 64 || (uint64_t)top / 64 > n) {
         qsort(ids, n, sizeof *ids, by_id);
         return n;
@@ -2085,12 +2073,7 @@ static int sq_negotiation_state(store *s, int64_t id, const char *state, tr_err 
 
 static int sq_agreement_next_id(store *s, int64_t *id, tr_err *e)
 {
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_AGR_NEXT, e);
-    if (!st || step_one(q, st, e) != 1) return -1;
-    *id = sqlite3_column_int64(st, 0);
-    done(st);
-    return 0;
+    return scalar((sq *)s, ST_AGR_NEXT, id, e);
 }
 
 static int sq_agreement_insert(store *s, int64_t id, int64_t negotiation, const char *doc,
