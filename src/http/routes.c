@@ -914,8 +914,8 @@ static int report_write(store *s, void *cls, tr_err *e)
             return 0;
         }
     }
-    return report_record_keyed(s, &who, org, r->json, j->canon, j->key,
-                               j->key ? j->request_sha256 : NULL, &j->id, j->filed_at, e);
+    return report_record(s, &who, org, r->json, j->canon, j->key,
+                         j->key ? j->request_sha256 : NULL, &j->id, j->filed_at, e);
 }
 
 /* Back on a request thread: the reply is the document as recorded (201), or for a retry

@@ -245,17 +245,9 @@ int report_key_valid(const char *key)
            strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") == n;
 }
 
-int report_record(store *s, const journal_actor *who, const char *org,
-                            const json_t *in, const char *doc, int64_t *id,
-                            char time[UTIL_ISO_LEN], tr_err *e)
-{
-    return report_record_keyed(s, who, org, in, doc, NULL, NULL, id, time, e);
-}
-
-int report_record_keyed(store *s, const journal_actor *who, const char *org,
-                        const json_t *in, const char *doc, const char *key,
-                        const char *request_sha256, int64_t *id, char time[UTIL_ISO_LEN],
-                        tr_err *e)
+int report_record(store *s, const journal_actor *who, const char *org, const json_t *in,
+                  const char *doc, const char *key, const char *request_sha256, int64_t *id,
+                  char time[UTIL_ISO_LEN], tr_err *e)
 {
     char vis[128];
     buf body = BUF_INIT;
@@ -298,7 +290,7 @@ int report_file(store *s, const journal_actor *who, const char *org, const json_
     json_t *doc = report_prepare(s, in, NULL, e);
     if (!doc) return -1;
     char *canon = jsx_canonical(doc, NULL);
-    int rc = report_record(s, who, org, in, canon, id, time, e);
+    int rc = report_record(s, who, org, in, canon, NULL, NULL, id, time, e);
     free(canon);
     json_decref(doc);
     return rc;

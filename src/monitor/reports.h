@@ -47,17 +47,13 @@ int report_outside_error(double lon, double lat, tr_err *e);
  * of the document), from the request `in` (for its private fields), inside a transaction;
  * *id is its number and time its filed_at. The writer thread encodes nothing: the event
  * body is assembled around the text and the projection applied directly, as on_report
- * would (the rebuild tests compare). The API prepares on a request thread. */
-int report_record(store *s, const journal_actor *who, const char *org,
-                            const json_t *in, const char *doc, int64_t *id,
-                            char time[UTIL_ISO_LEN], tr_err *e);
-/* The same, for a request sent with an Idempotency-Key: the key and the SHA-256 of the
- * request go into the event, so that a retry finds the report (report_by_key), also after a
+ * would (the rebuild tests compare). The API prepares on a request thread. A request sent
+ * with an Idempotency-Key passes the key and the request's SHA-256 (else both NULL): they
+ * go into the event, so that a retry finds the report (report_by_key), also after a
  * rebuild. */
-int report_record_keyed(store *s, const journal_actor *who, const char *org,
-                        const json_t *in, const char *doc, const char *key,
-                        const char *request_sha256, int64_t *id, char time[UTIL_ISO_LEN],
-                        tr_err *e);
+int report_record(store *s, const journal_actor *who, const char *org, const json_t *in,
+                  const char *doc, const char *key, const char *request_sha256, int64_t *id,
+                  char time[UTIL_ISO_LEN], tr_err *e);
 /* The journal audience of a report filed by `org`: monitors, mediators and the filer (the
  * public's reports: monitors and mediators). */
 void report_audience(const char *org, char *vis, size_t cap);
