@@ -219,9 +219,6 @@ static int token_write(store *s, void *cls, tr_err *e)
 static int throttled_because(http_req *r, int wait, const char *code, const char *why)
 {
     tr_err e = TR_ERR_INIT;
-    char *secs = arena_alloc(&r->mem, 16);
-    snprintf(secs, 16, "%d", wait);
-    http__header(r, "Retry-After", secs);
     err_set(&e, 429, code, "wait before trying again, or sign in",
             "%s; try again in %d seconds", why, wait);
     err_detail(&e, json_pack("{s:i}", "retry_after", wait));
@@ -1436,15 +1433,8 @@ static int evidence_write(store *s, void *cls, tr_err *e)
     char url[128];
     int64_t quota = r->srv->cfg.evidence_quota;
     if (evidence_store(s, &who, r->caller.org, r->body.p,
-                       quota == 0 ? HTTP_EVIDENCE_QUOTA : quota, ev, &created, e)) {
-        if (e->status == 429) { /* Retry-After: the seconds to midnight UTC */
-            char *secs = arena_alloc(&r->mem, 24);
-            snprintf(secs, 24, "%lld",
-                     (long long)json_integer_value(json_object_get(e->detail, "retry_after")));
-            http__header(r, "Retry-After", secs);
-        }
+                       quota == 0 ? HTTP_EVIDENCE_QUOTA : quota, ev, &created, e))
         return -1;
-    }
     json_t *out = evidence_json(ev);
     snprintf(url, sizeof url, "/api/v1/evidence/%s", ev->sha256);
     json_object_set_new(out, "url", json_string(url));

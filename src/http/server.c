@@ -50,6 +50,14 @@ int http__reply(http_req *r, int status, json_t *body)
 
 int http__fail(http_req *r, tr_err *e)
 {
+    /* An error that says when to come back (detail.retry_after, seconds) says it in
+     * Retry-After too: throttles, quotas, a busy server. */
+    json_t *wait = json_object_get(e->detail, "retry_after");
+    if (json_is_integer(wait)) {
+        char *secs = arena_alloc(&r->mem, 24);
+        snprintf(secs, 24, "%lld", (long long)json_integer_value(wait));
+        http__header(r, "Retry-After", secs);
+    }
     http__reply(r, e->status ? e->status : 500, err_to_json(e));
     err_clear(e);
     return 0;
@@ -359,8 +367,7 @@ int http__heavy(http_req *r)
     atomic_fetch_sub(&r->srv->public_heavy, 1);
     err_set(&e, 503, "server.busy", "try again in a few seconds, or sign in",
             "too many exports and counts are running for callers without an account");
-    err_detail(&e, json_pack("{s:i}", "limit", r->srv->cfg.public_heavy));
-    http__header(r, "Retry-After", "5");
+    err_detail(&e, json_pack("{s:i, s:i}", "limit", r->srv->cfg.public_heavy, "retry_after", 5));
     return http__fail(r, &e), -1;
 }
 
