@@ -844,6 +844,17 @@ static void incidents_over_http(void **state)
         free(plain);
         th_resp_free(&r);
         th_resp_free(&plain_r);
+        /* Text (the metrics) too. */
+        assert_int_equal(th_http_with("GET", th_url(&t, "/metrics"), NULL, NULL, 0, h, &r), 0);
+        ce = th_header(&r, "Content-Encoding");
+        assert_non_null(ce);
+        free(ce);
+        plain = gunzip(r.body, r.len, &n);
+        plain = realloc(plain, n + 1);
+        plain[n] = 0;
+        assert_non_null(strstr(plain, "truce_write_batches_total"));
+        free(plain);
+        th_resp_free(&r);
         assert_int_equal(th_http_with("GET", th_url(&t, "/healthz"), NULL, NULL, 0, h, &r), 0);
         assert_int_equal(r.status, 200);
         assert_null(th_header(&r, "Content-Encoding"));

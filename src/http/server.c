@@ -155,23 +155,22 @@ static void gz_init(z_stream *z)
         abort();
 }
 
-/* A whole body, compressed; replaces *text (malloc'd) and *len. */
-static void gzip_buffer(char **text, size_t *len)
+/* A whole body, compressed (malloc'd); *len becomes the compressed length. */
+static char *gzip_copy(const char *in, size_t *len)
 {
     z_stream z;
     gz_init(&z);
     size_t cap = deflateBound(&z, (uLong)*len);
     char *out = malloc(cap);
     if (!out) abort();
-    z.next_in = (Bytef *)*text;
+    z.next_in = (Bytef *)in;
     z.avail_in = (uInt)*len;
     z.next_out = (Bytef *)out;
     z.avail_out = (uInt)cap;
     if (deflate(&z, Z_FINISH) != Z_STREAM_END) abort(); /* deflateBound is enough */
     *len = cap - z.avail_out;
     deflateEnd(&z);
-    free(*text);
-    *text = out;
+    return out;
 }
 
 /* A streamed body, compressed as it is produced: what the handler's stream writes is
@@ -250,7 +249,12 @@ static enum MHD_Result send_reply(http_req *r)
         len = strlen(text);
         if (r->deferred && r->job.rc == 0 && r->job.receipt && json_is_object(r->reply))
             text = with_receipt(text, &len, r->job.receipt);
-        if (gzip && len >= GZIP_MIN) gzip_buffer(&text, &len), gzipped = 1;
+        if (gzip && len >= GZIP_MIN) {
+            char *z = gzip_copy(text, &len);
+            free(text);
+            text = z;
+            gzipped = 1;
+        }
         resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                                 "application/json; charset=utf-8");
@@ -260,10 +264,7 @@ static enum MHD_Result send_reply(http_req *r)
          * they are; text (metrics, checkpoints) is compressed when it is worth it. */
         if (gzip && len >= GZIP_MIN && (!r->content_type ||
                                         strncmp(r->content_type, "text/", 5) == 0)) {
-            text = malloc(len);
-            if (!text) abort();
-            memcpy(text, r->raw.p, len);
-            gzip_buffer(&text, &len);
+            text = gzip_copy(r->raw.p, &len);
             gzipped = 1;
             resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
         } else {
