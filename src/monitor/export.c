@@ -180,25 +180,29 @@ static int on_summary(void *cls, const void *row)
 {
     exporter *x = cls;
     const store_incident_row *r = row;
-    buf b = BUF_INIT;
+    buf *b = &x->line;
+    char t[32];
     x->last = r->id;
-    if (x->count) fputs(",\n", x->out);
-    fputs("{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[", x->out);
+    buf_reset(b);
+    if (x->count) buf_append(b, ",\n", 2);
+    buf_puts(b, "{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[");
     double lon = x->grid > 0 ? incident_snap(r->longitude, x->grid) : r->longitude;
     double lat = x->grid > 0 ? incident_snap(r->latitude, x->grid) : r->latitude;
-    coordinate6(x->out, lon);
-    putc(',', x->out);
-    coordinate6(x->out, lat);
-    buf_printf(&b, "]},\"properties\":{\"event_date\":");
-    jsx_put_string(&b, r->event_date ? r->event_date : "");
-    buf_puts(&b, ",\"event_type\":");
-    jsx_put_string(&b, r->event_type ? r->event_type : "");
-    buf_printf(&b, ",\"fatalities\":%lld,\"id\":%lld,\"status\":", (long long)r->fatalities,
-               (long long)r->id);
-    jsx_put_string(&b, r->status);
-    buf_puts(&b, "}}");
-    fwrite(b.p, 1, b.len, x->out);
-    buf_free(&b);
+    buf_append(b, t, decimal_text(t, llround(lon * 1e6), 6));
+    buf_append(b, ",", 1);
+    buf_append(b, t, decimal_text(t, llround(lat * 1e6), 6));
+    buf_puts(b, "]},\"properties\":{\"event_date\":");
+    jsx_put_string(b, r->event_date ? r->event_date : "");
+    buf_puts(b, ",\"event_type\":");
+    jsx_put_string(b, r->event_type ? r->event_type : "");
+    buf_puts(b, ",\"fatalities\":");
+    buf_append(b, t, util_i64(t, r->fatalities));
+    buf_puts(b, ",\"id\":");
+    buf_append(b, t, util_i64(t, r->id));
+    buf_puts(b, ",\"status\":");
+    jsx_put_string(b, r->status);
+    buf_puts(b, "}}");
+    fwrite(b->p, 1, b->len, x->out); /* one write a feature */
     x->count++;
     return 0;
 }
@@ -321,6 +325,7 @@ void export_end(exporter *x, FILE *out)
 
 void export_release(exporter *x)
 {
+    buf_free(&x->line);
     free(x->ids);
     x->ids = NULL;
     x->n_ids = x->pos = 0;

@@ -52,6 +52,7 @@ typedef struct exporter {
     size_t n_ids, pos;
     int ids_loaded;
     FILE *out;         /* of the current call */
+    buf line;          /* scratch for one summary feature, reused */
 } exporter;
 
 /* Writes the header (CSV column names and HXL tags, or the FeatureCollection opening). */
