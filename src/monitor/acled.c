@@ -184,9 +184,15 @@ static void put_key(buf *b, const char *key)
 
 static void put_int(buf *b, long long v)
 {
-    char t[24];
-    int n = snprintf(t, sizeof t, "%lld", v);
-    buf_append(b, t, (size_t)n);
+    char t[UTIL_I64_LEN];
+    buf_append(b, t, util_i64(t, v));
+}
+
+/* v in decimal, NUL-terminated, into t (UTIL_I64_LEN + 1 bytes). */
+static const char *int_text(char *t, long long v)
+{
+    t[util_i64(t, v)] = 0;
+    return t;
 }
 
 /* The columns that are copied as strings, checked for UTF-8 before anything is written. */
@@ -357,10 +363,11 @@ static void end_of_row(parser *p)
 
     /* The export's CSV row, from the same values (export_acled_row_doc renders it from
      * the document on a rebuild; the tests compare). */
-    char tps[8], gps[8], fats[24], lats[40], lons[40], year[5];
-    snprintf(tps, sizeof tps, "%ld", tp);
-    snprintf(gps, sizeof gps, "%ld", gp);
-    snprintf(fats, sizeof fats, "%ld", fat);
+    char tps[UTIL_I64_LEN + 1], gps[UTIL_I64_LEN + 1], fats[UTIL_I64_LEN + 1], lats[40],
+        lons[40], year[5];
+    int_text(tps, tp);
+    int_text(gps, gp);
+    int_text(fats, fat);
     snprintf(lats, sizeof lats, "%.15g", lat);
     snprintf(lons, sizeof lons, "%.15g", lon);
     memcpy(year, date, 4);
