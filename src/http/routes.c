@@ -77,12 +77,14 @@ static int sees_private(const http_req *r)
     return r->caller.signed_in && strcmp(r->caller.org_kind, "monitor") == 0;
 }
 
-/* Adds the private fields of `subject` to out, for monitors. */
-static int add_private(http_req *r, store *s, const char *subject, json_t *out, tr_err *e)
+/* Adds the private fields of report or incident `id` (kind) to out, for monitors. */
+static int add_private(http_req *r, store *s, const char *kind, int64_t id, json_t *out,
+                       tr_err *e)
 {
-    char *text;
+    char *text, subject[MONITOR_SUBJECT_LEN];
     int rc;
     if (!sees_private(r)) return 0;
+    monitor_subject(subject, kind, id);
     if ((rc = s->ops->private_get(s, subject, &text, e)) <= 0) return rc;
     json_t *fields = json_loads(text, 0, NULL);
     free(text);
@@ -923,7 +925,6 @@ static int report_written(http_req *r)
     tr_err e = TR_ERR_INIT;
     report_job *j = r->state;
     json_t *out = j->doc;
-    char subject[48];
     store *s;
     j->doc = NULL;
     if (j->replayed) { /* as GET /api/v1/reports/{id} shows it, and says so */
@@ -942,8 +943,8 @@ static int report_written(http_req *r)
                                                      jsx_num(r->json, "longitude", 0),
                                                      jsx_num(r->json, "latitude", 0))));
     }
-    snprintf(subject, sizeof subject, "report:%lld", (long long)j->id);
-    if (sees_private(r) && (!(s = http__reader(r, &e)) || add_private(r, s, subject, out, &e))) {
+    if (sees_private(r) &&
+        (!(s = http__reader(r, &e)) || add_private(r, s, "report", j->id, out, &e))) {
         /* Filed and committed: say so, with what could not be added. */
         log_warn("report %lld: private fields not shown: %s", (long long)j->id, e.message);
         err_clear(&e);
@@ -1044,9 +1045,7 @@ static int h_report_get(http_req *r)
         return http__fail(r, &e);
     }
     json_t *out = report_json(&rep);
-    char subject[48];
-    snprintf(subject, sizeof subject, "report:%lld", id);
-    if (add_private(r, s, subject, out, &e)) {
+    if (add_private(r, s, "report", id, out, &e)) {
         json_decref(out);
         return http__fail(r, &e);
     }
@@ -1058,7 +1057,7 @@ static int h_report_get(http_req *r)
 /* Replies with the incident as it now stands (inside the write transaction). */
 static int reply_incident(http_req *r, store *s, int64_t id, int status, tr_err *e)
 {
-    char st[32], subject[48];
+    char st[32];
     char *doc;
     int64_t into;
     int rc = incident_read(s, id, st, &doc, &into, e);
@@ -1068,8 +1067,7 @@ static int reply_incident(http_req *r, store *s, int64_t id, int status, tr_err 
     }
     json_t *out = incident_json(id, st, doc, into, grid_for(r));
     free(doc);
-    snprintf(subject, sizeof subject, "incident:%lld", (long long)id);
-    if (add_private(r, s, subject, out, e)) {
+    if (add_private(r, s, "incident", id, out, e)) {
         json_decref(out);
         return -1;
     }
@@ -1215,7 +1213,6 @@ static int report_merge_write(store *s, void *cls, tr_err *e)
     http_req *r = cls;
     journal_actor who = acct_actor(&r->caller);
     store_report rep = {0};
-    char subject[48];
     if (report_merge_into(s, &who, the_id(r), r->json, e)) return -1;
     if (s->ops->report_get(s, the_id(r), &rep, e) != 1) {
         free(rep.doc);
@@ -1224,8 +1221,7 @@ static int report_merge_write(store *s, void *cls, tr_err *e)
         return -1;
     }
     json_t *out = report_json(&rep);
-    snprintf(subject, sizeof subject, "report:%lld", (long long)the_id(r));
-    if (add_private(r, s, subject, out, e)) {
+    if (add_private(r, s, "report", the_id(r), out, e)) {
         json_decref(out);
         return -1;
     }
@@ -1243,9 +1239,9 @@ static int dismiss_write(store *s, void *cls, tr_err *e)
     http_req *r = cls;
     journal_actor who = acct_actor(&r->caller);
     const char *kind = ((dismissal *)r->state)->kind;
-    char subject[48];
+    char subject[MONITOR_SUBJECT_LEN];
     if (duplicate_dismiss(s, &who, kind, the_id(r), r->json, e)) return -1;
-    snprintf(subject, sizeof subject, "%s:%lld", kind, (long long)the_id(r));
+    monitor_subject(subject, kind, the_id(r));
     return http__reply(r, 200, json_pack("{s:s, s:I, s:b}", "subject", subject, "candidate",
                                          json_integer_value(json_object_get(r->json,
                                                                             "candidate")),

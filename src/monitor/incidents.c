@@ -173,9 +173,8 @@ int incident_open(store *s, const journal_actor *who, const json_t *in, int64_t 
         json_decref(doc);
         return -1;
     }
-    char subject[48]; /* private fields first: the receipt is for the last event */
-    snprintf(subject, sizeof subject, "incident:%lld", (long long)*id);
-    if (report_private(s, who, subject, in, e)) {
+    /* private fields first: the receipt is for the last event */
+    if (report_private(s, who, "incident", *id, in, e)) {
         json_decref(doc);
         return -1;
     }
@@ -444,11 +443,6 @@ static json_t *duplicates_of(store *s, json_t *doc, const char *subject, int64_t
     return out;
 }
 
-/* "incident:N" or "report:N". */
-static void subject_of(char out[48], const char *kind, int64_t id)
-{
-    snprintf(out, 48, "%s:%lld", kind, (long long)id);
-}
 
 json_t *incident_duplicates(store *s, int64_t id, double km, int days, size_t max, tr_err *e)
 {
@@ -460,9 +454,9 @@ json_t *incident_duplicates(store *s, int64_t id, double km, int days, size_t ma
         return NULL;
     }
     json_t *doc = json_loads(text, 0, NULL), *out;
-    char subject[48];
+    char subject[MONITOR_SUBJECT_LEN];
     free(text);
-    subject_of(subject, "incident", id);
+    monitor_subject(subject, "incident", id);
     out = duplicates_of(s, doc, subject, id, km, days, max, e);
     json_decref(doc);
     return out;
@@ -484,9 +478,9 @@ json_t *report_duplicates(store *s, int64_t report, double km, int days, size_t 
         return NULL;
     }
     json_t *doc = json_loads(rep.doc, 0, NULL), *out;
-    char subject[48];
+    char subject[MONITOR_SUBJECT_LEN];
     free(rep.doc);
-    subject_of(subject, "report", report);
+    monitor_subject(subject, "report", report);
     out = duplicates_of(s, doc, subject, 0, km, days, max, e);
     json_decref(doc);
     return out;
@@ -518,7 +512,7 @@ int report_merge_into(store *s, const journal_actor *who, int64_t report, const 
 int duplicate_dismiss(store *s, const journal_actor *who, const char *kind, int64_t id,
                       const json_t *in, tr_err *e)
 {
-    char subject[48], status[32];
+    char subject[MONITOR_SUBJECT_LEN], status[32];
     char *doc = NULL;
     int64_t candidate = (int64_t)json_integer_value(json_object_get(in, "candidate"));
     int rc;
@@ -541,7 +535,7 @@ int duplicate_dismiss(store *s, const journal_actor *who, const char *kind, int6
         return err_field(e, "request.invalid_field", "candidate",
                          "name an incident from the duplicates list",
                          "there is no incident %lld", (long long)candidate);
-    subject_of(subject, kind, id);
+    monitor_subject(subject, kind, id);
     if ((rc = s->ops->dismissed(s, subject, candidate, e)) < 0) return -1;
     if (rc == 1)
         return err_set(e, 409, "duplicate.dismissed", NULL,

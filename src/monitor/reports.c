@@ -253,10 +253,9 @@ int report_record(store *s, const journal_actor *who, const char *org, const jso
     buf body = BUF_INIT;
     int rc;
     if (s->ops->report_next_id(s, id, e)) return -1;
-    snprintf(vis, sizeof vis, "report:%lld", (long long)*id);
     /* The private fields first: a write's receipt is for its last event, which must be
      * one the filer may read. */
-    if (report_private(s, who, vis, in, e)) return -1;
+    if (report_private(s, who, "report", *id, in, e)) return -1;
     /* {"doc":...,["idempotency_key":...,]"org":...,"report":N[,"request_sha256":...]}: keys
      * in byte order, as jsx_canonical writes them. */
     buf_puts(&body, "{\"doc\":");
@@ -296,11 +295,18 @@ int report_file(store *s, const journal_actor *who, const char *org, const json_
     return rc;
 }
 
-int report_private(store *s, const journal_actor *who, const char *subject, const json_t *in,
-                   tr_err *e)
+void monitor_subject(char out[MONITOR_SUBJECT_LEN], const char *kind, int64_t id)
+{
+    snprintf(out, MONITOR_SUBJECT_LEN, "%s:%lld", kind, (long long)id);
+}
+
+int report_private(store *s, const journal_actor *who, const char *kind, int64_t id,
+                   const json_t *in, tr_err *e)
 {
     json_t *fields = json_object();
+    char subject[MONITOR_SUBJECT_LEN];
     int rc = 0;
+    monitor_subject(subject, kind, id);
     for (const char *const *k = report_private_keys; *k; k++)
         if (json_object_get(in, *k)) json_object_set(fields, *k, json_object_get(in, *k));
     if (json_object_size(fields)) {

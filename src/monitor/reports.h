@@ -22,10 +22,14 @@ extern const jsx_field report_fields[];
  * to monitors only (not mediators, not the filer's organization). NULL-terminated. */
 extern const char *const report_private_keys[];
 
-/* Journals the private fields of `in`, if it has any, for subject "report:N" or
- * "incident:N". */
-int report_private(store *s, const journal_actor *who, const char *subject, const json_t *in,
-                   tr_err *e);
+/* "report:N" or "incident:N" (kind "report" or "incident"): what private fields and
+ * dismissed duplicates are kept under. */
+#define MONITOR_SUBJECT_LEN 48
+void monitor_subject(char out[MONITOR_SUBJECT_LEN], const char *kind, int64_t id);
+
+/* Journals the private fields of `in`, if it has any, for report or incident `id`. */
+int report_private(store *s, const journal_actor *who, const char *kind, int64_t id,
+                   const json_t *in, tr_err *e);
 
 /* Checks an allegation's fields (report_fields already matched) and returns the document
  * to record: a copy without the keys in `drop` (NULL-terminated, or NULL), tagged with its
