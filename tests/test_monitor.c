@@ -257,6 +257,74 @@ static void awkward_values_are_encoded_canonically(void **state)
     free(text);
 }
 
+static int collect_docs(void *cls, const void *row)
+{
+    const store_incident_row *r = row;
+    buf_puts(cls, r->doc);
+    buf_append(cls, "\n", 1);
+    return 0;
+}
+
+/* Rejects name the line a spreadsheet shows: blank lines count (before the header too),
+ * a CRLF is one line break, a lone CR another. A NUL byte in a field rejects its row,
+ * naming the column, instead of cutting the text short at the NUL; the other rows stay. */
+static void rejects_name_the_line_and_nul_bytes_are_refused(void **state)
+{
+    tr_err e = TR_ERR_INIT;
+    acled_result res;
+    (void)state;
+    static const char row[] = ",20-Jan-25,2025,1,x,Battles,Armed clash,A,,X,B,,Y,,,275,ME,P,G,"
+                              "R,,R,31.2,34.2,1,S,N,";
+    buf b = BUF_INIT;
+    buf_puts(&b, "\r\n"); /* line 1 */
+    buf_append(&b, HEADER, strlen(HEADER) - 1);
+    buf_puts(&b, "\r\n"); /* line 2 */
+    buf_printf(&b, "L3%snotes,0,,1\r\n", row);
+    buf_puts(&b, "\n\r\n"); /* lines 4 and 5 */
+    buf_printf(&b, "L6%snotes,zero,,1\r", row);
+    buf_printf(&b, "L7%s\"a cell\nof two lines\",0,,1\n", row);
+    buf_printf(&b, "L8%snotes,-1,,1\n", row);
+    buf_printf(&b, "L9%scut", row);
+    buf_append(&b, "\0", 1);
+    buf_puts(&b, "short,0,,1\n");
+    buf_append(&b, "\0\n", 2); /* line 10: a NUL alone is not a blank line */
+    buf_printf(&b, "L11%snotes,0,,1", row); /* no line break at the end */
+    FILE *f = fmemopen(b.p, b.len, "r");
+    assert_int_equal(acled_import(s, &journal_operator, f, 0, "verified", 0, NULL, NULL, &res,
+                                  &e), 0);
+    fclose(f);
+    assert_int_equal(res.rows, 7);
+    assert_int_equal(res.imported, 3);
+    assert_int_equal(res.rejected, 4);
+    static const struct {
+        int line;
+        const char *column, *reason;
+    } want[] = {{6, "fatalities", "whole number"},
+                {8, "fatalities", "whole number"},
+                {9, "notes", "NUL byte"},
+                {10, "event_id_cnty", "NUL byte"}};
+    for (size_t i = 0; i < 4; i++) {
+        json_t *r = json_array_get(res.rejects, i);
+        assert_int_equal(json_integer_value(json_object_get(r, "line")), want[i].line);
+        assert_string_equal(json_string_value(json_object_get(r, "column")), want[i].column);
+        assert_non_null(strstr(json_string_value(json_object_get(r, "reason")), want[i].reason));
+    }
+    json_decref(res.rejects);
+    /* The rows on lines 3, 7 and 11 are in, whole; the one with a NUL is not, even cut. */
+    buf docs = BUF_INIT;
+    store_incident_filter all = {0};
+    assert_int_equal(s->ops->incident_list(s, &all, 0, INT64_MAX, collect_docs, &docs, &e), 0);
+    assert_non_null(strstr(docs.p, "\"event_id_cnty\":\"L3\""));
+    assert_non_null(strstr(docs.p, "\"event_id_cnty\":\"L11\""));
+    const char *l7 = strstr(docs.p, "\"event_id_cnty\":\"L7\"");
+    assert_non_null(l7);
+    assert_non_null(strstr(docs.p, "\"notes\":\"a cell\\nof two lines\""));
+    assert_null(strstr(docs.p, "\"event_id_cnty\":\"L9\""));
+    assert_null(strstr(docs.p, "\"event_id_cnty\":\"L6\""));
+    buf_free(&docs);
+    buf_free(&b);
+}
+
 static void broken_files_import_nothing(void **state)
 {
     tr_err e = TR_ERR_INIT;
@@ -1219,6 +1287,7 @@ int main(void)
         cmocka_unit_test(the_real_export_imports_whole_and_reimports_in_place),
         cmocka_unit_test(bad_rows_are_listed_and_the_rest_kept),
         cmocka_unit_test(awkward_values_are_encoded_canonically),
+        cmocka_unit_test(rejects_name_the_line_and_nul_bytes_are_refused),
         cmocka_unit_test(broken_files_import_nothing),
         cmocka_unit_test(the_command_line),
         cmocka_unit_test(incidents_over_http),

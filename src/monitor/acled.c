@@ -65,7 +65,10 @@ typedef struct pending {
 } pending;
 
 typedef struct parser {
-    int64_t line;             /* Line of the current row (1 = header). */
+    int64_t line;             /* The current row, numbered as a spreadsheet numbers them:
+                               * 1 = header, blank lines counted, a cell's line breaks not. */
+    int nul_field;            /* The first field of the row holding a NUL byte, or -1. */
+    int after_cr;             /* The last row ended with a CR: a LF next is the same break. */
     int in_header;
     int index[C__N];          /* Column position of each needed field. */
     int n_header;
@@ -254,6 +257,7 @@ static void end_of_row(parser *p)
     double lat, lon;
     if (p->failed) return;
     if (p->in_header) {
+        if (p->n_fields == 0) return; /* blank lines before the header */
         for (int c = 0; c < C__N; c++) {
             p->index[c] = -1;
             for (int i = 0; i < p->n_fields; i++)
@@ -273,8 +277,17 @@ static void end_of_row(parser *p)
         p->in_header = 0;
         return;
     }
+    if (p->n_fields == 0 || (p->n_fields == 1 && !p->row.p[0] && p->nul_field < 0))
+        return; /* a blank line */
     p->res->rows++;
-    if (p->n_fields == 1 && !p->row.p[0]) return; /* a blank line */
+    if (p->nul_field >= 0) { /* C strings from here on would cut the field short */
+        const char *name = NULL;
+        for (int c = 0; c < C__N; c++)
+            if (p->index[c] == p->nul_field) name = columns[c];
+        char other[32];
+        snprintf(other, sizeof other, "column %d", p->nul_field + 1);
+        return reject(p, name ? name : other, "holds a NUL byte: the file is not text");
+    }
     for (size_t k = 0; k < sizeof text_columns / sizeof text_columns[0]; k++)
         if (!utf8_valid(field(p, text_columns[k])))
             return reject(p, columns[text_columns[k]], "is not UTF-8 text");
@@ -403,17 +416,24 @@ static void on_field(void *data, size_t len, void *cls)
         p->offs = realloc(p->offs, (size_t)p->cap_fields * sizeof *p->offs);
         if (!p->offs) abort();
     }
+    if (data && p->nul_field < 0 && memchr(data, 0, len)) p->nul_field = p->n_fields;
     p->offs[p->n_fields++] = keep(&p->row, data ? data : "", len);
 }
 
+/* Ends a row at c: '\n', '\r', or -1 at the end of the file. libcsv reports each line
+ * break outside a row as an empty row (CSV_REPALL_NL), so that blank lines count in the
+ * line numbers that rejects and errors name, as a spreadsheet shows them; the LF of a CRLF
+ * is not a line of its own. */
 static void on_row(int c, void *cls)
 {
     parser *p = cls;
-    (void)c;
+    int crlf = p->after_cr && c == '\n' && p->n_fields == 0;
     end_of_row(p);
     p->row.len = 0;
     p->n_fields = 0;
-    p->line++;
+    p->nul_field = -1;
+    p->after_cr = c == '\r';
+    if (!crlf) p->line++;
 }
 
 int acled_import_here(store *s, const journal_actor *who, FILE *in, int64_t total,
@@ -434,6 +454,7 @@ int acled_import_here(store *s, const journal_actor *who, FILE *in, int64_t tota
     memset(out, 0, sizeof *out);
     out->rejects = json_array();
     p->line = 1;
+    p->nul_field = -1;
     p->in_header = 1;
     p->res = out;
     p->e = e;
@@ -447,7 +468,7 @@ int acled_import_here(store *s, const journal_actor *who, FILE *in, int64_t tota
     if (!(p->zones = zone_index_cached(s, e))) goto done;
     if (zone_index_count(p->zones) == 0) p->zones = NULL; /* borrowed from the store */
     batch_open(p);
-    if (csv_init(&csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) abort();
+    if (csv_init(&csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL | CSV_REPALL_NL) != 0) abort();
     while (!p->failed && (n = fread(chunk, 1, sizeof chunk, in)) > 0) {
         if (csv_parse(&csv, chunk, n, on_field, on_row, p) != n && !p->failed) {
             err_set(e, 400, "acled.bad_csv", "check the quoting and the delimiter of that line",
