@@ -10,8 +10,11 @@ LISTEN     ?= 127.0.0.1:8080
 DEBS = gcc meson ninja-build pkg-config libmicrohttpd-dev libjansson-dev libsodium-dev \
        libsqlite3-dev libcmocka-dev libcurl4-openssl-dev libxml2-dev libcsv-dev libgeos-dev libmagic-dev libssl-dev zlib1g-dev sqlite3
 BENCH_DEBS = wrk
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_DEBS = clang libclang-rt-14-dev
 
-.PHONY: all deps build asan run test test-fast bench format clean
+.PHONY: all deps build asan run test test-fast bench fuzz format clean
 
 all: build
 
@@ -45,8 +48,20 @@ bench: build
 	@scripts/deps.sh $(BENCH_DEBS)
 	@TRUCE_DATA=$(DATA) bench/run.sh $(BUILD)
 
+# libFuzzer (clang) with ASan + UBSan on the parsers of untrusted input: the ACLED
+# importer, report bodies, zone geometries; FUZZ_SECONDS each (see fuzz/run.sh).
+$(FUZZ_BUILD)/build.ninja:
+	CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Dwerror=false -Db_sanitize=address,undefined \
+	  -Db_lundef=false -Dc_args='-fsanitize=fuzzer-no-link -fno-sanitize-recover=all'
+
+fuzz: deps
+	@scripts/deps.sh $(FUZZ_DEBS)
+	@$(MAKE) --no-print-directory $(FUZZ_BUILD)/build.ninja
+	ninja -C $(FUZZ_BUILD) fuzz/fuzz_acled fuzz/fuzz_report fuzz/fuzz_zone
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) TRUCE_DATA=$(DATA) fuzz/run.sh $(FUZZ_BUILD)
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

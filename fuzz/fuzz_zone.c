@@ -1,0 +1,27 @@
+/* fuzz_zone.c - a zone's GeoJSON geometry (POST /api/v1/zones, a scenario's zones file):
+ * checked for shape, then created (GEOS checks validity and prepares it), in a
+ * transaction that is rolled back. A bad geometry must be a 400, never a crash. */
+#include "fuzz.h"
+
+#include "journal/journal.h"
+#include "monitor/zones.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    store *s = fuzz_store();
+    tr_err e = TR_ERR_INIT;
+    json_error_t je;
+    json_t *geometry = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, &je);
+
+    if (!geometry) return 0;
+    if (s->ops->begin(s, &e)) abort();
+    int rc = zone_create(s, &journal_operator, "fuzzed", "Fuzzed", "area", geometry, &e);
+    s->ops->rollback(s);
+    if (rc != 0 && (e.status != 400 || !e.message[0])) abort();
+    err_clear(&e);
+    json_decref(geometry);
+    return 0;
+}
