@@ -824,6 +824,81 @@ static void incidents_over_http(void **state)
     }
     json_decref(fc);
     th_resp_free(&r);
+    /* By actor (actor1 or actor2, exactly): 704 rows of the export name Hamas Movement, 524
+     * as actor1 and 180 as actor2; 340 of them are battles. The list, the counts and the
+     * export agree. */
+    static const struct {
+        const char *query;
+        size_t expect;
+    } by_actor[] = {{"actor=Hamas%20Movement", 704},
+                    {"actor=Hamas%20Movement&event_type=Battles", 340},
+                    {"actor=Hamas", 0}};
+    for (size_t k = 0; k < 3; k++) {
+        size_t n = 0;
+        long long after = 0;
+        while (after >= 0) {
+            snprintf(url, sizeof url, "/api/v1/incidents?limit=1000&%s&after=%lld",
+                     by_actor[k].query, after);
+            assert_int_equal(th_http("GET", th_url(&t, url), NULL, NULL, 0, NULL, &r), 0);
+            assert_int_equal(r.status, 200);
+            json_array_foreach(json_object_get(r.json, "incidents"), i, it) {
+                const char *a1 = json_string_value(json_object_get(it, "actor1"));
+                const char *a2 = json_string_value(json_object_get(it, "actor2"));
+                assert_true(strcmp(a1, "Hamas Movement") == 0 ||
+                            (a2 && strcmp(a2, "Hamas Movement") == 0));
+                n++;
+            }
+            json_t *next = json_object_get(r.json, "next_after");
+            after = next ? json_integer_value(next) : -1;
+            th_resp_free(&r);
+        }
+        assert_int_equal(n, by_actor[k].expect);
+        snprintf(url, sizeof url, "/api/v1/incidents/stats?%s", by_actor[k].query);
+        assert_int_equal(th_http("GET", th_url(&t, url), NULL, NULL, 0, NULL, &r), 0);
+        assert_int_equal(json_integer_value(json_object_get(r.json, "total")), (json_int_t)n);
+        th_resp_free(&r);
+        snprintf(url, sizeof url, "/api/v1/incidents.csv?%s", by_actor[k].query);
+        assert_int_equal(th_http("GET", th_url(&t, url), NULL, NULL, 0, NULL, &r), 0);
+        size_t lines = 0;
+        for (const char *c = r.body; c && *c; c++) lines += *c == '\n';
+        assert_int_equal(lines, n + 1); /* the header */
+        th_resp_free(&r);
+    }
+    /* A mistyped filter is a 400 naming it, on every incident query, never an empty (or a
+     * whole) answer that looks like data. */
+    static const struct {
+        const char *query, *field;
+    } bad_filters[] = {{"from=2025-1-19", "from"},
+                       {"from=yesterday", "from"},
+                       {"to=2025-02-29", "to"},
+                       {"to=2025-13-01", "to"},
+                       {"from=2025-03-18&to=2025-01-19", "to"},
+                       {"status=verifed", "status"},
+                       {"event_type=Airstrike", "event_type"},
+                       {"zone=gaza-city", "zone"},
+                       {"zone=Gaza", "zone"},
+                       {"actor=", "actor"},
+                       {"bbox=nan,nan,nan,nan", "bbox"},
+                       {"bbox=34,nan,35,32", "bbox"}};
+    static const char *const queries[] = {"/api/v1/incidents", "/api/v1/incidents/stats",
+                                          "/api/v1/incidents.csv", "/api/v1/incidents.geojson"};
+    for (size_t k = 0; k < sizeof bad_filters / sizeof bad_filters[0]; k++)
+        for (size_t q = 0; q < 4; q++) {
+            char field[64];
+            snprintf(url, sizeof url, "%s?%s", queries[q], bad_filters[k].query);
+            assert_int_equal(th_http("GET", th_url(&t, url), NULL, NULL, 0, NULL, &r), 0);
+            if (r.status != 400) fail_msg("%s: %ld", url, r.status);
+            assert_string_equal(th_code(&r), "request.invalid_param");
+            snprintf(field, sizeof field, "\"field\":\"%s\"", bad_filters[k].field);
+            if (!strstr(r.body, field)) fail_msg("%s: %s", url, r.body);
+            th_resp_free(&r);
+        }
+    /* 2024 was a leap year; the day exists. */
+    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents?from=2024-02-29&to=2024-02-29"),
+                             NULL, NULL, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_true(json_array_size(json_object_get(r.json, "incidents")) > 0);
+    th_resp_free(&r);
     static const char *const bad_boxes[] = {"1,2,3", "34.5,31,34.4,32", "34,31,35,95",
                                             "a,b,c,d", "34,31,35,32,1"};
     for (size_t k = 0; k < sizeof bad_boxes / sizeof bad_boxes[0]; k++) {
@@ -1190,6 +1265,27 @@ static void exports_round_trip(void **state)
     assert_int_equal(th_truce(NULL, &msg, NULL, "export incidents --db '%s' --bbox 34,31", a), 2);
     assert_non_null(strstr(msg, "'34,31' is not a bounding box"));
     free(msg);
+    /* By actor: the 704 rows naming Hamas Movement (as actor1 or actor2). */
+    assert_int_equal(th_truce(NULL, &msg, NULL, "export incidents --db '%s' --actor "
+                              "'Hamas Movement' --out '%s'", a, f2), 0);
+    assert_non_null(strstr(msg, "exported 704 incidents"));
+    free(msg);
+    /* A mistyped filter is a usage error that says what is wrong, and writes no file. */
+    static const struct {
+        const char *args, *words;
+    } bad[] = {{"--from 2024-1-1", "'2024-1-1' is not a calendar date"},
+               {"--status verifed", "'verifed' is not an incident status"},
+               {"--type Airstrike", "'Airstrike' is not an ACLED event type"},
+               {"--zone gaza-city", "there is no zone 'gaza-city'"},
+               {"--from 2024-02-01 --to 2024-01-01", "ends (2024-01-01) before it starts"}};
+    unlink(f2);
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        assert_int_equal(th_truce(NULL, &msg, NULL, "export incidents --db '%s' %s --out '%s'", a,
+                                  bad[k].args, f2), 2);
+        if (!strstr(msg, bad[k].words)) fail_msg("%s: %s", bad[k].args, msg);
+        free(msg);
+        assert_int_equal(access(f2, F_OK), -1);
+    }
 }
 
 typedef struct zone_tally {

@@ -191,10 +191,13 @@ static const struct {
     {"import acled", NULL},
     {"export", "usage: truce export incidents [--format acled|hxl|geojson|geojson-summary]\n"
                "                              [--status S] [--type T] [--from DATE] [--to DATE]\n"
-               "                              [--zone SLUG] [--bbox W,S,E,N] [--out FILE] [--db PATH]\n"
+               "                              [--zone SLUG] [--actor NAME] [--bbox W,S,E,N]\n"
+               "                              [--out FILE] [--db PATH]\n"
                "Streams incidents (ACLED columns; HXL adds the hashtag row; GeoJSON points,\n"
                "geojson-summary with only id, status, date, type and fatalities, for maps) to\n"
-               "standard output or FILE, in constant memory.\n"},
+               "standard output or FILE, in constant memory. --actor keeps incidents whose\n"
+               "actor1 or actor2 is NAME exactly; a filter that is not a status, an ACLED event\n"
+               "type, a calendar date or a zone of the database is a usage error.\n"},
     {"export incidents", NULL},
     {"version", "usage: truce version\nPrints the version of truce and of its libraries.\n"},
     {"help", "usage: truce help [COMMAND]\n"},

@@ -4,6 +4,7 @@
 #include "journal/journal.h"
 #include "monitor/acled.h"
 #include "monitor/export.h"
+#include "monitor/incidents.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -96,6 +97,7 @@ int cmd_export_incidents(int argc, char **argv)
                       {"from", 1, NULL, NULL, NULL},
                       {"to", 1, NULL, NULL, NULL},
                       {"zone", 1, NULL, NULL, NULL},
+                      {"actor", 1, NULL, NULL, NULL},
                       {"bbox", 1, NULL, NULL, NULL},
                       {"out", 1, NULL, NULL, NULL},
                       {0}};
@@ -122,7 +124,8 @@ int cmd_export_incidents(int argc, char **argv)
                                     .event_type = cli_get(opts, "type"),
                                     .date_from = cli_get(opts, "from"),
                                     .date_to = cli_get(opts, "to"),
-                                    .zone = cli_get(opts, "zone")};
+                                    .zone = cli_get(opts, "zone"),
+                                    .actor = cli_get(opts, "actor")};
     if (cli_get(opts, "bbox") && export_parse_bbox(cli_get(opts, "bbox"), &filter, &e)) {
         err_print(&e);
         err_clear(&e);
@@ -133,6 +136,12 @@ int cmd_export_incidents(int argc, char **argv)
         err_print(&e);
         err_clear(&e);
         return CLI_FAILED;
+    }
+    if (incident_filter_check(s, &filter, &e)) { /* a mistyped filter: not an empty file */
+        err_print(&e);
+        err_clear(&e);
+        s->ops->close(s);
+        return CLI_USAGE;
     }
     if (cli_get(opts, "out") && !(out = fopen(cli_get(opts, "out"), "w"))) {
         s->ops->close(s);

@@ -26,4 +26,7 @@ size_t util_i64(char *out, int64_t v);
 /* Is s a slug: 1-64 characters of [a-z0-9-], starting with a letter or digit? */
 int util_is_slug(const char *s);
 
+/* Is s a calendar date written YYYY-MM-DD (years 0001-9999; 2024-02-30 is not)? */
+int util_is_date(const char *s);
+
 #endif

@@ -759,8 +759,8 @@ static double grid_for(const http_req *r)
     return sees_every_incident(r) ? 0 : r->srv->cfg.public_grid;
 }
 
-/* The filters every incident query shares: status, event_type, from, to, zone and
- * bbox=west,south,east,north. The public, parties and humanitarian organizations see
+/* The filters every incident query shares: status, event_type, from, to, zone, actor and
+ * bbox=west,south,east,north, each checked (a mistyped one is a 400, not an empty list). The public, parties and humanitarian organizations see
  * verified incidents only (and what became of them: disputed, upheld); monitors,
  * mediators and administrators see every status. */
 static int incident_filter(http_req *r, store_incident_filter *f, tr_err *e)
@@ -772,7 +772,10 @@ static int incident_filter(http_req *r, store_incident_filter *f, tr_err *e)
     f->date_from = http__query(r, "from");
     f->date_to = http__query(r, "to");
     f->zone = http__query(r, "zone");
+    f->actor = http__query(r, "actor");
     if (bbox && export_parse_bbox(bbox, f, e)) return -1;
+    store *s = f->zone ? http__reader(r, e) : NULL; /* to look the zone up */
+    if ((f->zone && !s) || incident_filter_check(s, f, e)) return -1;
     if (!sees_every_incident(r)) {
         if (f->status && !incident_status_public(f->status))
             return err_set(e, 403, "auth.forbidden",

@@ -32,6 +32,13 @@ static const struct {
                                 "Non-violent transfer of territory", "Other", NULL}},
 };
 
+int acled_valid_event_type(const char *type)
+{
+    for (size_t i = 0; i < sizeof taxonomy / sizeof taxonomy[0]; i++)
+        if (strcmp(taxonomy[i].type, type) == 0) return 1;
+    return 0;
+}
+
 int acled_valid_type(const char *type, const char *sub)
 {
     for (size_t i = 0; i < sizeof taxonomy / sizeof taxonomy[0]; i++) {

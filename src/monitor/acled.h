@@ -50,6 +50,8 @@ int acled_import_here(store *s, const journal_actor *who, FILE *in, int64_t tota
                       const char *status, int flags, acled_progress progress, void *cls,
                       acled_result *out, tr_err *e);
 
+/* Is type one of ACLED's six event types? */
+int acled_valid_event_type(const char *type);
 /* Is (type, sub_type) in ACLED's taxonomy? */
 int acled_valid_type(const char *type, const char *sub_type);
 

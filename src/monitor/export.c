@@ -263,8 +263,9 @@ int export_parse_bbox(const char *text, store_incident_filter *f, tr_err *e)
 {
     char tail;
     double w, s, east, n;
-    if (sscanf(text, "%lf,%lf,%lf,%lf%c", &w, &s, &east, &n, &tail) != 4 || w < -180 ||
-        east > 180 || s < -90 || n > 90 || w > east || s > n)
+    /* Written so that NaN ("nan" reads as a number) fails every test. */
+    if (sscanf(text, "%lf,%lf,%lf,%lf%c", &w, &s, &east, &n, &tail) != 4 || !(w >= -180) ||
+        !(east <= 180) || !(s >= -90) || !(n <= 90) || !(w <= east) || !(s <= n))
         return err_field(e, "request.invalid_param", "bbox",
                          "give west,south,east,north in degrees, e.g. 34.2,31.2,34.6,31.6",
                          "'%s' is not a bounding box", text);

@@ -1,5 +1,6 @@
 /* incidents.c - the verification workflow; see incidents.h. */
 #include "monitor/incidents.h"
+#include "monitor/acled.h"
 
 #include "monitor/reports.h"
 
@@ -135,6 +136,47 @@ int incident_status_public(const char *status)
 {
     return strcmp(status, "verified") == 0 || strcmp(status, "disputed") == 0 ||
            strcmp(status, "upheld") == 0;
+}
+
+int incident_filter_check(store *s, const store_incident_filter *f, tr_err *e)
+{
+    static const char *const statuses[] = {"reported", "under_investigation", "verified",
+                                           "not_verified", "false", "duplicate", "disputed",
+                                           "upheld", "overturned", NULL};
+    int known = !f->status;
+    for (int k = 0; !known && statuses[k]; k++) known = strcmp(statuses[k], f->status) == 0;
+    if (!known)
+        return err_field(e, "request.invalid_param", "status",
+                         "one of reported, under_investigation, verified, not_verified, false,"
+                         " duplicate, disputed, upheld, overturned",
+                         "'%s' is not an incident status", f->status);
+    if (f->event_type && !acled_valid_event_type(f->event_type))
+        return err_field(e, "request.invalid_param", "event_type",
+                         "one of ACLED's: Battles, Explosions/Remote violence, Violence against"
+                         " civilians, Protests, Riots, Strategic developments",
+                         "'%s' is not an ACLED event type", f->event_type);
+    if (f->date_from && !util_is_date(f->date_from))
+        return err_field(e, "request.invalid_param", "from", "write the date as YYYY-MM-DD",
+                         "'%s' is not a calendar date", f->date_from);
+    if (f->date_to && !util_is_date(f->date_to))
+        return err_field(e, "request.invalid_param", "to", "write the date as YYYY-MM-DD",
+                         "'%s' is not a calendar date", f->date_to);
+    if (f->date_from && f->date_to && strcmp(f->date_from, f->date_to) > 0)
+        return err_field(e, "request.invalid_param", "to", "swap them: from is the earlier day",
+                         "the range ends (%s) before it starts (%s)", f->date_to, f->date_from);
+    if (f->actor && (!f->actor[0] || strlen(f->actor) > 256))
+        return err_field(e, "request.invalid_param", "actor",
+                         "give an actor's name as ACLED writes it, e.g. Hamas Movement",
+                         "actor must be 1 to 256 characters");
+    if (f->zone) {
+        int rc = util_is_slug(f->zone) ? s->ops->zone_exists(s, f->zone, e) : 0;
+        if (rc < 0) return -1;
+        if (rc == 0)
+            return err_field(e, "request.invalid_param", "zone",
+                             "GET /api/v1/zones lists this deployment's zones",
+                             "there is no zone '%s'", f->zone);
+    }
+    return 0;
 }
 
 static int not_found(tr_err *e, int64_t id)

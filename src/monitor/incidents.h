@@ -71,6 +71,13 @@ int duplicate_dismiss(store *s, const journal_actor *who, const char *kind, int6
  * `public_only` filter (INC_WHERE in store/sqlite.c) lists the same three. */
 int incident_status_public(const char *status);
 
+/* Checks a query's filters before it runs, so that a mistyped one is a 400 naming it
+ * (`request.invalid_param`) rather than an empty answer: a known status, one of ACLED's
+ * six event types, calendar dates from <= to, an actor of 1-256 characters, a zone that
+ * exists (s may be NULL when f->zone is). The bounding box is checked where it is parsed
+ * (export_parse_bbox). */
+int incident_filter_check(store *s, const store_incident_filter *f, tr_err *e);
+
 /* Coarsened locations. For readers who do not see every incident, a deployment may
  * coarsen locations to a grid of `grid` degrees: latitude and longitude become the centre
  * of their cell (floor(v / grid) + 0.5) * grid, and "coarsened_to" says the grid. A box

@@ -86,18 +86,10 @@ static int bad(tr_err *e, const char *field, const char *hint, const char *why)
 /* A calendar date, YYYY-MM-DD, not after today (UTC). */
 static int check_date(const char *d, tr_err *e)
 {
-    struct tm tm = {0}, now;
+    struct tm now;
     char today[11];
     time_t t = time(NULL);
-    int y, m, day;
-    char tail;
-    if (sscanf(d, "%4d-%2d-%2d%c", &y, &m, &day, &tail) != 3 || d[4] != '-' || d[7] != '-')
-        return bad(e, "event_date", "write the date as YYYY-MM-DD", "is not a date");
-    tm.tm_year = y - 1900, tm.tm_mon = m - 1, tm.tm_mday = day, tm.tm_hour = 12;
-    time_t back = timegm(&tm);
-    struct tm check;
-    gmtime_r(&back, &check);
-    if (m < 1 || m > 12 || check.tm_mday != day || check.tm_mon != m - 1)
+    if (!util_is_date(d))
         return bad(e, "event_date", "write the date as YYYY-MM-DD", "is not a calendar date");
     gmtime_r(&t, &now);
     strftime(today, sizeof today, "%Y-%m-%d", &now);

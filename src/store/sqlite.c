@@ -272,7 +272,8 @@ enum stmt_id {
     " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM incident_zones"                            \
     "      WHERE zone = ?5 AND incident = incidents.id))"                                   \
     " AND (?6 IS NULL OR (longitude BETWEEN ?6 AND ?8 AND latitude BETWEEN ?7 AND ?9))"   \
-    " AND (?10 IS NULL OR status IN ('verified', 'disputed', 'upheld'))"
+    " AND (?10 IS NULL OR status IN ('verified', 'disputed', 'upheld'))"                  \
+    " AND (?14 IS NULL OR actor1 = ?14 OR actor2 = ?14)"
 
 static const char *const sql[ST__COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -1589,6 +1590,7 @@ static void bind_incident_filter(sqlite3_stmt *st, const store_incident_filter *
         sqlite3_bind_int(st, 10, 1);
     else
         sqlite3_bind_null(st, 10);
+    bind_text(st, 14, f->actor);
     if (f->ids) { /* json_each reads them: a JSON array */
         buf a = BUF_INIT;
         buf_append(&a, "[", 1);

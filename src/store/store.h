@@ -149,6 +149,7 @@ typedef struct store_incident {
 typedef struct store_incident_filter {
     const char *status, *event_type, *date_from, *date_to; /* NULL: any */
     const char *zone;                                      /* a zone slug, or NULL */
+    const char *actor;  /* actor1 or actor2, exactly as written, or NULL */
     int has_bbox;                       /* then only incidents inside the box: */
     double west, south, east, north;    /* WGS84 degrees, west <= east, south <= north */
     int public_only;    /* only what the public sees: verified, disputed and upheld */
