@@ -1172,9 +1172,16 @@ static void incidents_over_http(void **state)
     assert_int_equal(r.status, 404);
     assert_string_equal(th_code(&r), "incident.not_found");
     th_resp_free(&r);
-    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents/x1"), NULL, NULL, 0, NULL, &r), 0);
-    assert_int_equal(r.status, 400);
-    th_resp_free(&r);
+    /* Not numbers, or numbers past 64 bits (read as a 400, not clamped to the largest). */
+    static const char *const bad_ids[] = {"/api/v1/incidents/x1",
+                                          "/api/v1/incidents/99999999999999999999",
+                                          "/api/v1/incidents?after=99999999999999999999"};
+    for (size_t k = 0; k < 3; k++) {
+        assert_int_equal(th_http("GET", th_url(&t, bad_ids[k]), NULL, NULL, 0, NULL, &r), 0);
+        assert_int_equal(r.status, 400);
+        assert_string_equal(th_code(&r), "request.invalid_param");
+        th_resp_free(&r);
+    }
     /* The public may not ask for unverified ones; a monitor may. */
     assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents?status=reported"), NULL, NULL,
                              0, NULL, &r), 0);

@@ -14,6 +14,7 @@
 #include "core/util.h"
 #include "journal/journal.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,8 +39,9 @@ static int param(http_req *r, const char *name, int64_t lo, int64_t hi, int64_t 
         http__fail(r, &e);
         return -1;
     }
+    errno = 0;
     x = strtoll(v, &end, 10);
-    if (*end || end == v || x < lo || x > hi) {
+    if (*end || end == v || errno == ERANGE || x < lo || x > hi) {
         err_field(&e, "request.invalid_param", name, NULL,
                   "query parameter '%s' must be an integer from %lld to %lld", name,
                   (long long)lo, (long long)hi);

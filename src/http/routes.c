@@ -21,6 +21,7 @@
 #include "negotiate/service.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -1702,8 +1703,9 @@ static int parse_int(const char *s, long long lo, long long hi, long long *out)
     char *end;
     long long v;
     if (!s || !*s) return 0;
+    errno = 0;
     v = strtoll(s, &end, 10);
-    if (*end || v < lo || v > hi) return -1;
+    if (*end || errno == ERANGE || v < lo || v > hi) return -1; /* not clamped to a number */
     *out = v;
     return 0;
 }
