@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #define fail_now(...)                                                                          \
     do {                                                                                       \
@@ -230,6 +231,22 @@ const char *th_login(th_server *t, const char *user, const char *password)
 }
 
 /* ---- the binary ---- */
+
+char *th_gzip(const char *in, size_t len, size_t *out_len)
+{
+    z_stream z = {0};
+    if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) abort();
+    size_t cap = deflateBound(&z, (uLong)len);
+    char *out = malloc(cap);
+    z.next_in = (Bytef *)in;
+    z.avail_in = (uInt)len;
+    z.next_out = (Bytef *)out;
+    z.avail_out = (uInt)cap;
+    if (!out || deflate(&z, Z_FINISH) != Z_STREAM_END) abort();
+    *out_len = cap - z.avail_out;
+    deflateEnd(&z);
+    return out;
+}
 
 char *th_slurp(const char *path, size_t *len)
 {

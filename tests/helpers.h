@@ -26,6 +26,8 @@ int64_t th_journal_len(const char *db_path);
 /* A file's bytes, NUL-terminated (empty when it cannot be read); *len its length (len may
  * be NULL). free() it. */
 char *th_slurp(const char *path, size_t *len);
+/* in, gzip-compressed (malloc'd); *out_len its length. */
+char *th_gzip(const char *in, size_t len, size_t *out_len);
 
 /* ---- HTTP ---- */
 typedef struct th_resp {
