@@ -455,6 +455,9 @@ static void import_over_http_and_coarse_public_locations(void **state)
     assert_int_equal(post_encoded(&t, un, "gzip", csv, len, &r), 400); /* not gzip at all */
     assert_string_equal(th_code(&r), "request.bad_encoding");
     th_resp_free(&r);
+    assert_int_equal(post_csv(&t, "", un, gz, gz_len, "text/csv", &r), 400); /* undeclared */
+    assert_string_equal(th_code(&r), "acled.compressed");
+    th_resp_free(&r);
     free(gz);
     size_t zeros_len = 20 * 1024 * 1024 + 1;
     char *zeros = calloc(1, zeros_len);
@@ -722,6 +725,34 @@ static void the_command_line(void **state)
     assert_int_equal(th_truce(NULL, NULL, NULL, "import acled --db '%s'", db), 2);
     assert_int_equal(th_truce(NULL, NULL, NULL, "import acled '%s' --db '%s' --outside-zones maybe",
                               path, db), 2);
+    /* Downloads as they come: gzip-compressed (read as it is), saved by a spreadsheet with
+     * a byte-order mark; and a compressed download cut short, which imports nothing. */
+    size_t len, gz_len;
+    char *csv = th_slurp(path, &len), *gz = th_gzip(csv, len, &gz_len), gzpath[400];
+    snprintf(gzpath, sizeof gzpath, "%s/events.csv.gz", dir);
+    f = fopen(gzpath, "wb");
+    fwrite(gz, 1, gz_len, f);
+    fclose(f);
+    assert_int_equal(th_truce(&out, NULL, NULL, "import acled '%s' --db '%s'", gzpath, db), 0);
+    assert_string_equal(out, "imported 5338, rejected 0\n");
+    free(out);
+    f = fopen(bad, "wb");
+    fputs("\xef\xbb\xbf", f);
+    fwrite(csv, 1, len, f);
+    fclose(f);
+    assert_int_equal(th_truce(&out, NULL, NULL, "import acled '%s' --db '%s'", bad, db), 0);
+    assert_string_equal(out, "imported 5338, rejected 0\n");
+    free(out);
+    int64_t before = th_journal_len(db);
+    f = fopen(gzpath, "wb");
+    fwrite(gz, 1, gz_len / 2, f);
+    fclose(f);
+    assert_int_equal(th_truce(NULL, &err, NULL, "import acled '%s' --db '%s'", gzpath, db), 1);
+    assert_non_null(strstr(err, "could not be read past line"));
+    free(err);
+    assert_int_equal(th_journal_len(db), before);
+    free(gz);
+    free(csv);
 }
 
 /* A gzip body, inflated (malloc'd). */

@@ -187,7 +187,8 @@ static const struct {
                "counted in a warning on stderr, or rejected with --outside-zones refuse.\n"
                "A broken file imports nothing; rejected rows are listed on stderr with their\n"
                "line, column and reason, and the valid rows are kept. Ends with\n"
-               "'imported N, rejected M'.\n"},
+               "'imported N, rejected M'. FILE may be gzip-compressed (events.csv.gz) and may\n"
+               "start with the byte-order mark spreadsheets write.\n"},
     {"import acled", NULL},
     {"export", "usage: truce export incidents [--format acled|hxl|geojson|geojson-summary]\n"
                "                              [--status S] [--type T] [--from DATE] [--to DATE]\n"

@@ -10,11 +10,50 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
-/* A progress bar on a terminal, nothing otherwise. */
+/* A gzip-compressed export (events.csv.gz, as downloads often come) read as a stream:
+ * zlib behind a FILE, so that the importer reads it like any file. rewind() (a retried
+ * transaction) starts it again. */
+static ssize_t gz_read(void *cls, char *to, size_t n)
+{
+    int got = gzread(cls, to, n > 1u << 30 ? 1u << 30 : (unsigned)n), err = Z_OK;
+    if (got == 0) gzerror(cls, &err); /* the end, or a stream cut before its trailer */
+    return got < 0 || err != Z_OK ? -1 : got;
+}
+
+static int gz_seek(void *cls, off64_t *at, int whence)
+{
+    if (*at != 0 || whence != SEEK_SET || gzrewind(cls) != 0) return -1;
+    return 0;
+}
+
+static int gz_close(void *cls) { return gzclose(cls) == Z_OK ? 0 : -1; }
+
+/* path, plain or gzip-compressed; *gz is zlib's handle for the second (for progress). */
+static FILE *open_csv(const char *path, gzFile *gz)
+{
+    unsigned char magic[2];
+    FILE *f = fopen(path, "rb");
+    *gz = NULL;
+    if (!f) return NULL;
+    if (fread(magic, 1, 2, f) == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+        fclose(f);
+        cookie_io_functions_t io = {gz_read, NULL, gz_seek, gz_close};
+        if (!(*gz = gzopen(path, "rb"))) return NULL;
+        gzbuffer(*gz, 1 << 17);
+        if (!(f = fopencookie(*gz, "rb", io))) gzclose(*gz);
+        return f;
+    }
+    rewind(f);
+    return f;
+}
+
+/* A progress bar on a terminal, nothing otherwise; through a compressed file by the
+ * compressed bytes read (cls is zlib's handle then). */
 static void bar(void *cls, int64_t rows, int64_t bytes, int64_t total)
 {
-    (void)cls;
+    if (cls) bytes = gzoffset(cls);
     if (total <= 0) return;
     int width = 40, done = (int)(width * bytes / total);
     fprintf(stderr, "\rreading [%.*s%*s] %3d%% %lld rows", done,
@@ -48,7 +87,8 @@ int cmd_import_acled(int argc, char **argv)
     int refuse = strcmp(cli_get(opts, "outside-zones"), "refuse") == 0;
     if (!refuse && strcmp(cli_get(opts, "outside-zones"), "warn") != 0)
         return cli_usage_error("import acled", "--outside-zones must be warn or refuse");
-    if (!(in = fopen(pos[0], "rb"))) {
+    gzFile gz;
+    if (!(in = open_csv(pos[0], &gz))) {
         fprintf(stderr, "truce: cannot read %s\n", pos[0]);
         return CLI_FAILED;
     }
@@ -60,9 +100,9 @@ int cmd_import_acled(int argc, char **argv)
         err_clear(&e);
         return CLI_FAILED;
     }
-    fstat(fileno(in), &sb);
+    if (stat(pos[0], &sb) != 0) sb.st_size = 0;
     rc = acled_import(s, &journal_operator, in, isatty(STDERR_FILENO) ? (int64_t)sb.st_size : 0,
-                      cli_get(opts, "status"), refuse ? ACLED_REFUSE_OUTSIDE : 0, bar, NULL,
+                      cli_get(opts, "status"), refuse ? ACLED_REFUSE_OUTSIDE : 0, bar, gz,
                       &res, &e);
     fclose(in);
     s->ops->close(s);

@@ -477,13 +477,30 @@ int acled_import_here(store *s, const journal_actor *who, FILE *in, int64_t tota
     batch_open(p);
     if (csv_init(&csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL | CSV_REPALL_NL) != 0) abort();
     while (!p->failed && (n = fread(chunk, 1, sizeof chunk, in)) > 0) {
-        if (csv_parse(&csv, chunk, n, on_field, on_row, p) != n && !p->failed) {
+        size_t skip = 0;
+        if (bytes == 0 && n >= 2 && (unsigned char)chunk[0] == 0x1f &&
+            (unsigned char)chunk[1] == 0x8b) {
+            err_set(e, 400, "acled.compressed",
+                    "decompress it first (gunzip), or send it with 'Content-Encoding: gzip'",
+                    "the file is gzip-compressed, not CSV");
+            p->failed = 1;
+            break;
+        }
+        if (bytes == 0 && n >= 3 && memcmp(chunk, "\xef\xbb\xbf", 3) == 0)
+            skip = 3; /* the byte-order mark spreadsheets put before UTF-8 CSV */
+        if (csv_parse(&csv, chunk + skip, n - skip, on_field, on_row, p) != n - skip &&
+            !p->failed) {
             err_set(e, 400, "acled.bad_csv", "check the quoting and the delimiter of that line",
                     "line %lld: %s", (long long)p->line, csv_strerror(csv_error(&csv)));
             p->failed = 1;
         }
         bytes += (int64_t)n;
         if (progress) progress(cls, out->rows, bytes, total);
+    }
+    if (!p->failed && ferror(in)) { /* not the end of the file: it could not be read on */
+        err_set(e, 400, "acled.unreadable", "check the file (a download cut short?)",
+                "the file could not be read past line %lld", (long long)p->line);
+        p->failed = 1;
     }
     if (!p->failed && csv_fini(&csv, on_field, on_row, p) != 0) {
         err_set(e, 400, "acled.bad_csv", "check the quoting near the end of the file",
