@@ -288,22 +288,26 @@ static void rejects_name_the_line_and_nul_bytes_are_refused(void **state)
     buf_append(&b, "\0", 1);
     buf_puts(&b, "short,0,,1\n");
     buf_append(&b, "\0\n", 2); /* line 10: a NUL alone is not a blank line */
-    buf_printf(&b, "L11%snotes,0,,1", row); /* no line break at the end */
+    buf_printf(&b, "L11%snotes,0,,1\n", row);
+    buf_printf(&b, "L12,31-Feb-25%snotes,0,,1\n", row + strlen(",20-Jan-25"));
+    buf_printf(&b, "L13,2099-01-01%snotes,0,,1", row + strlen(",20-Jan-25")); /* no break */
     FILE *f = fmemopen(b.p, b.len, "r");
     assert_int_equal(acled_import(s, &journal_operator, f, 0, "verified", 0, NULL, NULL, &res,
                                   &e), 0);
     fclose(f);
-    assert_int_equal(res.rows, 7);
+    assert_int_equal(res.rows, 9);
     assert_int_equal(res.imported, 3);
-    assert_int_equal(res.rejected, 4);
+    assert_int_equal(res.rejected, 6);
     static const struct {
         int line;
         const char *column, *reason;
     } want[] = {{6, "fatalities", "whole number"},
                 {8, "fatalities", "whole number"},
                 {9, "notes", "NUL byte"},
-                {10, "event_id_cnty", "NUL byte"}};
-    for (size_t i = 0; i < 4; i++) {
+                {10, "event_id_cnty", "NUL byte"},
+                {12, "event_date", "not a date as ACLED writes them"},
+                {13, "event_date", "is in the future"}};
+    for (size_t i = 0; i < 6; i++) {
         json_t *r = json_array_get(res.rejects, i);
         assert_int_equal(json_integer_value(json_object_get(r, "line")), want[i].line);
         assert_string_equal(json_string_value(json_object_get(r, "column")), want[i].column);

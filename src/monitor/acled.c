@@ -133,7 +133,7 @@ static int parse_date(const char *s, char out[11])
     }
     if (m < 1 || m > 12 || d < 1 || d > 31 || y < 1900 || y > 9999) return -1;
     snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
-    return 0;
+    return util_is_date(out) ? 0 : -1; /* 31-Feb-25 is not a day */
 }
 
 static int int_in(const char *s, long lo, long hi, long *out)
@@ -298,8 +298,10 @@ static void end_of_row(parser *p)
     for (size_t k = 0; k < sizeof text_columns / sizeof text_columns[0]; k++)
         if (!utf8_valid(field(p, text_columns[k])))
             return reject(p, columns[text_columns[k]], "is not UTF-8 text");
-    if (parse_date(field(p, C_DATE), date) || strcmp(date, p->today) > 0)
-        return reject(p, "event_date", "not a date, or a date in the future");
+    if (parse_date(field(p, C_DATE), date))
+        return reject(p, "event_date", "not a date as ACLED writes them (2025-06-06, 6-Jun-25 or "
+                                       "6 June 2025); a spreadsheet may have rewritten it");
+    if (strcmp(date, p->today) > 0) return reject(p, "event_date", "is in the future");
     if (int_in(field(p, C_TP), 1, 3, &tp)) return reject(p, "time_precision", "must be 1, 2 or 3");
     if (!acled_valid_type(field(p, C_TYPE), field(p, C_SUB)))
         return reject(p, "sub_event_type", "not an ACLED event type and sub-type");
