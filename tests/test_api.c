@@ -231,6 +231,14 @@ static const struct access_case {
     {"GET", "/api/v1/evidence/{sha256}",
      "/api/v1/evidence/0000000000000000000000000000000000000000000000000000000000000000", NULL,
      "UAAAAAA", 404, 0},
+    /* Any account sends evidence in pieces; a piece without Upload-* headers is a 400, and
+     * nobody has an upload of this file in progress (404). */
+    {"PATCH", "/api/v1/evidence/uploads/{sha256}",
+     "/api/v1/evidence/uploads/0000000000000000000000000000000000000000000000000000000000000000",
+     "%s", "UAAAAAA", 400, 0},
+    {"GET", "/api/v1/evidence/uploads/{sha256}",
+     "/api/v1/evidence/uploads/0000000000000000000000000000000000000000000000000000000000000000",
+     NULL, "UAAAAAA", 404, 0},
     /* Monitors import; a role name sent as JSON is not a CSV file (415). */
     {"POST", "/api/v1/imports/acled", "/api/v1/imports/acled", "%s", "UFFAFFA", 415, 0},
     {"GET", "/api/v1/incidents.geojson", "/api/v1/incidents.geojson", NULL, "AAAAAAA", 200, 0},
@@ -1381,6 +1389,142 @@ static long upload(const char *token, const void *data, size_t len, const char *
     return post_with("/api/v1/evidence", token, data, len, ctype, expect ? sha : NULL, out);
 }
 
+/* PATCH /evidence/uploads/{sha256}: one piece. */
+static long piece(const char *token, const char *sha, long long at, long long total,
+                  const char *ctype, const void *data, size_t len, th_resp *out)
+{
+    char path[160], h_at[64], h_total[64], h_ct[96];
+    snprintf(path, sizeof path, "/api/v1/evidence/uploads/%s", sha);
+    snprintf(h_at, sizeof h_at, "Upload-Offset: %lld", at);
+    snprintf(h_total, sizeof h_total, "Upload-Length: %lld", total);
+    snprintf(h_ct, sizeof h_ct, "Content-Type: %s", ctype);
+    const char *headers[] = {h_ct, at >= 0 ? h_at : NULL, NULL, NULL};
+    headers[at >= 0 ? 2 : 1] = total >= 0 ? h_total : NULL;
+    assert_int_equal(th_http_with("PATCH", th_url(&T, path), token, data, len, headers, out), 0);
+    return out->status;
+}
+
+/* A phone on a link that drops sends a 300 KB statement in pieces: a piece sent twice (the
+ * reply lost) is a 409 that says where to resume, as GET does; pieces are per
+ * organization and never journaled; the last one makes the file whole, checked and stored
+ * as POST /evidence stores it (one event, a receipt), and sending it again changes
+ * nothing. A whole file that is not what its name says is refused and its pieces go. */
+static void evidence_arrives_in_pieces_and_resumes(void **state)
+{
+    const char *un = th_login(&T, "un", "demo-un-monitor");
+    const char *wfp = th_login(&T, "wfp", "demo-wfp");
+    buf file = BUF_INIT;
+    unsigned char digest[32];
+    char sha[65], path[160];
+    th_resp r;
+    (void)state;
+    for (int i = 0; i < 4000; i++)
+        buf_printf(&file, "Statement %d: the convoy was stopped at the checkpoint at %02d:%02d.\n",
+                   i, i % 24, i % 60);
+    long long size = (long long)file.len;
+    crypto_hash_sha256(digest, (const unsigned char *)file.p, file.len);
+    sodium_bin2hex(sha, sizeof sha, digest, sizeof digest);
+    snprintf(path, sizeof path, "/api/v1/evidence/uploads/%s", sha);
+    int64_t before = th_journal_len(T.db);
+
+    assert_int_equal(req("GET", path, un, NULL, &r), 404);
+    assert_string_equal(th_code(&r), "evidence.upload_not_found");
+    th_resp_free(&r);
+    assert_int_equal(piece(un, sha, 0, size, "text/plain", file.p, 100000, &r), 200);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "offset")), 100000);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "length")), size);
+    assert_true(json_is_false(json_object_get(r.json, "complete")));
+    th_resp_free(&r);
+    /* The reply was lost and the phone sends the piece again: told where to resume. */
+    assert_int_equal(piece(un, sha, 0, size, "text/plain", file.p, 100000, &r), 409);
+    assert_string_equal(th_code(&r), "evidence.offset_mismatch");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(
+                         r.json, "error"), "detail"), "offset")), 100000);
+    th_resp_free(&r);
+    assert_int_equal(req("GET", path, un, NULL, &r), 200);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "offset")), 100000);
+    th_resp_free(&r);
+    /* Another organization has no upload of it: its own starts at 0. */
+    assert_int_equal(req("GET", path, wfp, NULL, &r), 404);
+    th_resp_free(&r);
+    assert_int_equal(piece(wfp, sha, 100000, size, "text/plain", file.p + 100000, 1000, &r), 409);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(
+                         r.json, "error"), "detail"), "offset")), 0);
+    th_resp_free(&r);
+    /* Pieces that do not belong to this upload, each refused. */
+    static const struct {
+        long long at, total;
+        const char *ctype, *code;
+        long status;
+    } bad[] = {{100000, 400000, "text/plain", "evidence.upload_conflict", 409},
+               {100000, -1, "text/plain", "request.invalid_header", 400},
+               {-1, 0, "text/plain", "request.invalid_header", 400},
+               {100000, 0, "image/png", "evidence.upload_conflict", 409},
+               {100000, 150000, "text/plain", "evidence.upload_conflict", 409},
+               {100000, 30000000, "text/plain", "request.too_large", 413}};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        long long total = bad[k].total == 0 ? size : bad[k].total;
+        assert_int_equal(piece(un, sha, bad[k].at, bad[k].total < 0 ? -1 : total, bad[k].ctype,
+                               file.p + 100000, 1000, &r), bad[k].status);
+        assert_string_equal(th_code(&r), bad[k].code);
+        th_resp_free(&r);
+    }
+    assert_int_equal(piece(un, sha, 100000, size, "text/plain", file.p + 100000,
+                           (size_t)size, &r), 400); /* past the end */
+    assert_string_equal(th_code(&r), "evidence.bad_piece");
+    th_resp_free(&r);
+    assert_int_equal(th_journal_len(T.db), before); /* pieces are not the record */
+    /* The rest: the file, whole, checked and stored, with its receipt. */
+    assert_int_equal(piece(un, sha, 100000, size, "text/plain; charset=utf-8", file.p + 100000,
+                           (size_t)size - 100000, &r), 201);
+    assert_string_equal(json_string_value(json_object_get(r.json, "sha256")), sha);
+    assert_string_equal(json_string_value(json_object_get(r.json, "media_type")), "text/plain");
+    assert_int_equal(json_integer_value(json_object_get(r.json, "size")), size);
+    assert_non_null(json_object_get(r.json, "receipt"));
+    th_resp_free(&r);
+    int64_t stored = th_journal_len(T.db);
+    assert_int_equal(stored, before + 1);
+    char get[160];
+    snprintf(get, sizeof get, "/api/v1/evidence/%s", sha);
+    assert_int_equal(req("GET", get, un, NULL, &r), 200);
+    assert_int_equal(r.len, (size_t)size);
+    assert_memory_equal(r.body, file.p, (size_t)size);
+    th_resp_free(&r);
+    assert_int_equal(req("GET", path, un, NULL, &r), 200);
+    assert_true(json_is_true(json_object_get(r.json, "complete")));
+    assert_int_equal(json_integer_value(json_object_get(r.json, "offset")), size);
+    th_resp_free(&r);
+    /* The last piece again (its reply lost): stored already, nothing written. */
+    assert_int_equal(piece(un, sha, 100000, size, "text/plain", file.p + 100000,
+                           (size_t)size - 100000, &r), 200);
+    assert_true(json_is_true(json_object_get(r.json, "complete")));
+    th_resp_free(&r);
+    assert_int_equal(th_journal_len(T.db), stored);
+    /* Named by a hash that is not the file's: refused whole, its pieces gone. */
+    static const char other[] =
+        "0000000000000000000000000000000000000000000000000000000000000001";
+    assert_int_equal(piece(un, other, 0, size, "text/plain", file.p, 200000, &r), 200);
+    th_resp_free(&r);
+    assert_int_equal(piece(un, other, 200000, size, "text/plain", file.p + 200000,
+                           (size_t)size - 200000, &r), 400);
+    assert_string_equal(th_code(&r), "evidence.hash_mismatch");
+    th_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/evidence/uploads/%s", other);
+    assert_int_equal(req("GET", path, un, NULL, &r), 404);
+    th_resp_free(&r);
+    assert_int_equal(th_journal_len(T.db), stored);
+    /* At most 16 uploads in progress per organization. */
+    for (int i = 0; i < 17; i++) {
+        char name[65];
+        snprintf(name, sizeof name, "%064x", i + 16);
+        long want = i < 16 ? 200 : 429;
+        assert_int_equal(piece(wfp, name, 0, 100, "text/plain", file.p, 10, &r), want);
+        if (i == 16) assert_string_equal(th_code(&r), "evidence.uploads_in_progress");
+        th_resp_free(&r);
+    }
+    buf_free(&file);
+}
+
 static void evidence_witnesses_and_merges(void **state)
 {
     const char *wfp = th_login(&T, "wfp", "demo-wfp");
@@ -1703,6 +1847,7 @@ int main(void)
         cmocka_unit_test(reports_retried_with_a_key_are_filed_once),
         cmocka_unit_test(reports_join_existing_incidents),
         cmocka_unit_test(evidence_witnesses_and_merges),
+        cmocka_unit_test(evidence_arrives_in_pieces_and_resumes),
         cmocka_unit_test(the_verification_workflow),
         cmocka_unit_test(concurrent_writes_all_land),
         cmocka_unit_test(slow_clients_are_cut_off),

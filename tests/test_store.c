@@ -127,6 +127,59 @@ static void box_ids_come_sorted(void **state)
     s->ops->close(s);
 }
 
+/* Pieces of an upload come back in order, whatever order they were written in; an
+ * organization's uploads are its own; an upload whose last piece is older than the
+ * cut-off goes whole, a newer one stays. */
+static void upload_pieces_read_in_order_and_expire(void **state)
+{
+    tr_err e = TR_ERR_INIT;
+    (void)state;
+    store *s = store_sqlite_open(path("up.db"), STORE_CREATE, &e);
+    assert_non_null(s);
+    store_upload file = {.total = 9, .media_type = "text/plain"}, got;
+    const char *a = "aa", *b = "bb";
+    assert_int_equal(s->ops->begin(s, &e), 0);
+    assert_int_equal(s->ops->upload_put(s, a, "un", 6, "ghi", 3, &file,
+                                        "2026-01-02T00:00:00.000Z", &e), 0);
+    assert_int_equal(s->ops->upload_put(s, a, "un", 0, "abc", 3, &file,
+                                        "2026-01-01T00:00:00.000Z", &e), 0);
+    assert_int_equal(s->ops->upload_put(s, a, "un", 3, "def", 3, &file,
+                                        "2026-01-01T00:00:00.000Z", &e), 0);
+    assert_int_equal(s->ops->upload_put(s, b, "un", 0, "x", 1, &file,
+                                        "2026-01-01T12:00:00.000Z", &e), 0);
+    assert_int_equal(s->ops->upload_put(s, a, "wfp", 0, "z", 1, &file,
+                                        "2026-01-01T12:00:00.000Z", &e), 0);
+    assert_int_equal(s->ops->commit(s, &e), 0);
+    buf whole = BUF_INIT;
+    assert_int_equal(s->ops->upload_read(s, a, "un", &whole, &e), 0);
+    assert_string_equal(whole.p, "abcdefghi");
+    buf_free(&whole);
+    assert_int_equal(s->ops->upload_state(s, a, "un", &got, &e), 1);
+    assert_int_equal(got.received, 9);
+    assert_int_equal(got.total, 9);
+    assert_string_equal(got.media_type, "text/plain");
+    assert_int_equal(s->ops->upload_state(s, a, "wfp", &got, &e), 1);
+    assert_int_equal(got.received, 1);
+    assert_int_equal(s->ops->upload_state(s, "cc", "un", &got, &e), 0);
+    int64_t n = 0;
+    assert_int_equal(s->ops->upload_count(s, "un", &n, &e), 0);
+    assert_int_equal(n, 2);
+    /* Cut off at 1 January, 18:00: b (12:00) and wfp's go; a's last piece is 2 January. */
+    assert_int_equal(s->ops->begin(s, &e), 0);
+    assert_int_equal(s->ops->upload_expire(s, "2026-01-01T18:00:00.000Z", &e), 0);
+    assert_int_equal(s->ops->commit(s, &e), 0);
+    assert_int_equal(s->ops->upload_state(s, a, "un", &got, &e), 1);
+    assert_int_equal(got.received, 9);
+    assert_int_equal(s->ops->upload_state(s, b, "un", &got, &e), 0);
+    assert_int_equal(s->ops->upload_state(s, a, "wfp", &got, &e), 0);
+    assert_int_equal(s->ops->begin(s, &e), 0);
+    assert_int_equal(s->ops->upload_drop(s, a, "un", &e), 0);
+    assert_int_equal(s->ops->commit(s, &e), 0);
+    assert_int_equal(s->ops->upload_count(s, "un", &n, &e), 0);
+    assert_int_equal(n, 0);
+    s->ops->close(s);
+}
+
 static void open_creates_and_migrates(void **state)
 {
     tr_err e = TR_ERR_INIT;
@@ -508,6 +561,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(open_creates_and_migrates),
+        cmocka_unit_test(upload_pieces_read_in_order_and_expire),
         cmocka_unit_test(box_ids_come_sorted),
         cmocka_unit_test(refuses_newer_and_foreign_databases),
         cmocka_unit_test(journal_is_append_only_and_transactional),

@@ -1515,6 +1515,238 @@ static int h_evidence_get(http_req *r)
     return 0;
 }
 
+/* ---- evidence in pieces --------------------------------------------------------------- */
+
+/* A file sent in pieces, so that a phone whose link drops resumes where it stopped
+ * instead of sending 20 MiB again: PATCH /api/v1/evidence/uploads/{sha256} with
+ * Upload-Offset (the piece's first byte), Upload-Length (the file's size) and the file's
+ * Content-Type; GET on the same path says how much arrived. Pieces are kept per
+ * organization, unjournaled, for a day after the last one; the last piece makes the file
+ * whole, and it is checked and stored as POST /api/v1/evidence stores a file. */
+#define UPLOADS_PER_ORG 16
+#define UPLOAD_TTL_S (24 * 3600)
+
+typedef struct upload_job {
+    const char *sha256, *declared;
+    int64_t at, total;
+    buf whole;          /* the file, when this piece is the last */
+    store_evidence ev;  /* checked, when whole */
+    tr_err bad;         /* the whole file failed a check: its pieces go, this is the reply */
+} upload_job;
+
+static void upload_job_free(http_req *r)
+{
+    upload_job *j = r->state;
+    buf_free(&j->whole);
+    err_clear(&j->bad);
+}
+
+static json_t *upload_json(const upload_job *j, int64_t offset)
+{
+    char url[128];
+    snprintf(url, sizeof url, "/api/v1/evidence/uploads/%s", j->sha256);
+    return json_pack("{s:s, s:I, s:I, s:b, s:s}", "sha256", j->sha256, "offset",
+                     (json_int_t)offset, "length", (json_int_t)j->total, "complete",
+                     offset == j->total, "url", url);
+}
+
+static int offset_mismatch(http_req *r, tr_err *e, const char *sha256, int64_t have,
+                           int64_t total)
+{
+    err_set(e, 409, "evidence.offset_mismatch", NULL,
+            "the server has %lld bytes of this file; the next piece starts there",
+            (long long)have);
+    snprintf(e->hint, sizeof e->hint, "send the piece that starts at byte %lld (GET "
+             "/api/v1/evidence/uploads/%s says the same)", (long long)have, sha256);
+    err_detail(e, json_pack("{s:I, s:I}", "offset", (json_int_t)have, "length",
+                            (json_int_t)total));
+    return http__fail(r, e);
+}
+
+/* What the writer must find before it adds a piece: the upload as the request saw it. */
+static int upload_still(store *s, const upload_job *j, const char *org, tr_err *e)
+{
+    store_upload up;
+    int rc = s->ops->upload_state(s, j->sha256, org, &up, e);
+    if (rc < 0) return -1;
+    int64_t have = rc ? up.received : 0;
+    if (have == j->at && (!rc || up.total == j->total)) return 0;
+    err_set(e, 409, "evidence.offset_mismatch", "ask GET /api/v1/evidence/uploads/{sha256}",
+            "another piece of this file arrived meanwhile");
+    err_detail(e, json_pack("{s:I}", "offset", (json_int_t)have));
+    return -1;
+}
+
+static int upload_piece_write(store *s, void *cls, tr_err *e)
+{
+    http_req *r = cls;
+    upload_job *j = r->state;
+    char now[UTIL_ISO_LEN], before[UTIL_ISO_LEN];
+    time_t t = time(NULL) - UPLOAD_TTL_S;
+    struct tm tm;
+    store_upload file = {.total = j->total};
+    snprintf(file.media_type, sizeof file.media_type, "%s", j->declared);
+    gmtime_r(&t, &tm);
+    strftime(before, sizeof before, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+    util_now_iso(now);
+    if (s->ops->upload_expire(s, before, e) || upload_still(s, j, r->caller.org, e) ||
+        s->ops->upload_put(s, j->sha256, r->caller.org, j->at, r->body.p, r->body.len, &file,
+                           now, e))
+        return -1;
+    return http__reply(r, 200, upload_json(j, j->at + (int64_t)r->body.len));
+}
+
+static int upload_last_write(store *s, void *cls, tr_err *e)
+{
+    http_req *r = cls;
+    upload_job *j = r->state;
+    journal_actor who = acct_actor(&r->caller);
+    int64_t quota = r->srv->cfg.evidence_quota;
+    int created;
+    if (j->bad.status) { /* a whole file that is not what was declared: start again */
+        if (s->ops->upload_drop(s, j->sha256, r->caller.org, e)) return -1;
+        http__fail(r, &j->bad);
+        return 0;
+    }
+    if (upload_still(s, j, r->caller.org, e) ||
+        evidence_store(s, &who, r->caller.org, j->whole.p,
+                       quota == 0 ? HTTP_EVIDENCE_QUOTA : quota, &j->ev, &created, e) ||
+        s->ops->upload_drop(s, j->sha256, r->caller.org, e))
+        return -1;
+    json_t *out = evidence_json(&j->ev);
+    char url[128];
+    snprintf(url, sizeof url, "/api/v1/evidence/%s", j->ev.sha256);
+    json_object_set_new(out, "url", json_string(url));
+    json_object_set_new(out, "complete", json_true());
+    return http__reply(r, created ? 201 : 200, out);
+}
+
+/* A header that must be a whole number from lo to hi. */
+static int header_int(http_req *r, const char *name, long long lo, long long hi, int64_t *out)
+{
+    const char *v = MHD_lookup_connection_value(r->con, MHD_HEADER_KIND, name);
+    long long x = -1;
+    tr_err e = TR_ERR_INIT;
+    if (!v || !*v || parse_int(v, lo, hi, &x)) {
+        err_field(&e, "request.invalid_header", name,
+                  "send Upload-Offset (the piece's first byte) and Upload-Length (the file's "
+                  "size in bytes) with every piece",
+                  "%s must be a whole number from %lld to %lld", name, lo, hi);
+        return http__fail(r, &e), -1;
+    }
+    *out = x;
+    return 0;
+}
+
+/* The upload's path parameter: a SHA-256 in lowercase hex. */
+static const char *upload_hash(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    if (evidence_hash_valid(r->params[0])) return r->params[0];
+    err_field(&e, "request.invalid_param", "sha256",
+              "name the file by its SHA-256 in lowercase hex", "'%s' is not a SHA-256 hash",
+              r->params[0]);
+    http__fail(r, &e);
+    return NULL;
+}
+
+static int h_upload_patch(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    upload_job *j = arena_alloc(&r->mem, sizeof *j);
+    store *s;
+    store_upload up;
+    memset(j, 0, sizeof *j);
+    if (!(j->sha256 = upload_hash(r)) || header_int(r, "Upload-Length", 1, INT64_MAX, &j->total) ||
+        header_int(r, "Upload-Offset", 0, j->total, &j->at))
+        return 0;
+    if (j->total > (int64_t)r->limit) { /* as POST /evidence refuses it */
+        err_set(&e, 413, "request.too_large", NULL, "the file is larger than evidence may be");
+        snprintf(e.hint, sizeof e.hint, "send files of at most %zu bytes", r->limit);
+        err_detail(&e, json_pack("{s:I}", "limit", (json_int_t)r->limit));
+        return http__fail(r, &e);
+    }
+    const char *ct = MHD_lookup_connection_value(r->con, MHD_HEADER_KIND, "Content-Type");
+    if (!ct || !*ct) {
+        err_field(&e, "request.invalid_header", "Content-Type",
+                  "send the file's media type (image/jpeg, video/mp4, ...) with every piece",
+                  "the piece has no Content-Type");
+        return http__fail(r, &e);
+    }
+    j->declared = arena_strndup(&r->mem, ct, strcspn(ct, "; "));
+    if (j->at + (int64_t)r->body.len > j->total || (!r->body.len && j->at < j->total)) {
+        err_set(&e, 400, "evidence.bad_piece", "send the bytes from Upload-Offset, at least "
+                                               "one and no further than Upload-Length",
+                "a piece of %zu bytes at %lld does not fit a file of %lld bytes",
+                r->body.len, (long long)j->at, (long long)j->total);
+        return http__fail(r, &e);
+    }
+    if (!(s = reader_or_fail(r))) return 0;
+    /* Stored already (the reply to the last piece was lost): nothing more to send. */
+    int rc = s->ops->evidence_get(s, j->sha256, r->caller.org, &j->ev, &e);
+    if (rc == 1) {
+        json_t *out = evidence_json(&j->ev);
+        json_object_set_new(out, "complete", json_true());
+        return http__reply(r, 200, out);
+    }
+    if (rc < 0 || (rc = s->ops->upload_state(s, j->sha256, r->caller.org, &up, &e)) < 0)
+        return http__fail(r, &e);
+    if (rc == 1 && (up.total != j->total || strcmp(up.media_type, j->declared) != 0)) {
+        err_set(&e, 409, "evidence.upload_conflict",
+                "send the same Upload-Length and Content-Type with every piece",
+                "this file's upload began as %lld bytes of %s", (long long)up.total,
+                up.media_type);
+        return http__fail(r, &e);
+    }
+    if ((rc == 1 ? up.received : 0) != j->at)
+        return offset_mismatch(r, &e, j->sha256, rc == 1 ? up.received : 0, j->total);
+    if (rc == 0) {
+        int64_t n;
+        if (s->ops->upload_count(s, r->caller.org, &n, &e)) return http__fail(r, &e);
+        if (n >= UPLOADS_PER_ORG) {
+            err_set(&e, 429, "evidence.uploads_in_progress",
+                    "finish an upload first; unfinished ones are dropped a day after their "
+                    "last piece", "your organization has %d uploads in progress",
+                    UPLOADS_PER_ORG);
+            return http__fail(r, &e);
+        }
+    }
+    r->state = j;
+    r->cleanup = upload_job_free;
+    if (j->at + (int64_t)r->body.len < j->total) return http__defer(r, upload_piece_write);
+    /* The last piece: the file is checked here, off the writer's thread. */
+    if (s->ops->upload_read(s, j->sha256, r->caller.org, &j->whole, &e)) return http__fail(r, &e);
+    buf_append(&j->whole, r->body.p, r->body.len);
+    evidence_upload whole = {.data = j->whole.p, .len = j->whole.len, .declared = j->declared,
+                             .expect = j->sha256};
+    evidence_check(&whole, &j->ev, &j->bad); /* j->bad.status: it failed */
+    return http__defer(r, upload_last_write);
+}
+
+static int h_upload_get(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    upload_job j = {0};
+    store_upload up;
+    store *s;
+    if (!(j.sha256 = upload_hash(r)) || !(s = reader_or_fail(r))) return 0;
+    int rc = s->ops->evidence_get(s, j.sha256, r->caller.org, &j.ev, &e);
+    if (rc == 1) {
+        j.total = j.ev.size;
+        return http__reply(r, 200, upload_json(&j, j.total));
+    }
+    if (rc < 0 || (rc = s->ops->upload_state(s, j.sha256, r->caller.org, &up, &e)) < 0)
+        return http__fail(r, &e);
+    if (rc == 0) {
+        err_set(&e, 404, "evidence.upload_not_found", "start with the piece at offset 0",
+                "your organization has no upload of %s in progress", j.sha256);
+        return http__fail(r, &e);
+    }
+    j.total = up.total;
+    http__header(r, "Cache-Control", "no-store");
+    return http__reply(r, 200, upload_json(&j, up.received));
+}
+
 /* ---- imports ------------------------------------------------------------------------- */
 
 /* At most this many rejected rows are listed in a reply (all are counted). */
@@ -1801,6 +2033,9 @@ const http_route http__routes[] = {
     {"GET", "/api/v1/incidents/{id}", h_incident_get, WHO_PUBLIC, 0},
     {"POST", "/api/v1/evidence", h_evidence_upload, WHO_USER, ROUTE_RAW | ROUTE_UPLOAD},
     {"GET", "/api/v1/evidence/{sha256}", h_evidence_get, WHO_USER, 0},
+    {"PATCH", "/api/v1/evidence/uploads/{sha256}", h_upload_patch, WHO_USER,
+     ROUTE_RAW | ROUTE_UPLOAD},
+    {"GET", "/api/v1/evidence/uploads/{sha256}", h_upload_get, WHO_USER, 0},
     {"POST", "/api/v1/imports/acled", h_import_acled, WHO_ADMIN | WHO_MONITOR,
      ROUTE_RAW | ROUTE_UPLOAD},
     {"GET", "/api/v1/journal", h_journal, WHO_PUBLIC, 0},

@@ -230,6 +230,18 @@ static const char *const migrations[] = {
     "  PRIMARY KEY(subject, candidate)) WITHOUT ROWID;"
     /* what an organization uploaded since a time, for the daily evidence quota */
     "CREATE INDEX evidence_org ON evidence(org, stored_at);",
+    /* 15: pieces of evidence files being uploaded in parts (a phone on a link that drops):
+     * not the record, so not journaled; a whole file, checked, becomes evidence and its
+     * pieces go. `at` is the piece's first byte in the file. */
+    "CREATE TABLE evidence_uploads("
+    "  sha256 TEXT NOT NULL,"
+    "  org TEXT NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  data BLOB NOT NULL,"
+    "  total INTEGER NOT NULL,"           /* the file's size, as the uploader declared it */
+    "  media_type TEXT NOT NULL,"         /* the type the uploader declared */
+    "  received_at TEXT NOT NULL,"
+    "  PRIMARY KEY(sha256, org, at));",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -257,7 +269,7 @@ enum stmt_id {
     ST_INC_BY_ZONE, ST_REP_NEXT, ST_REP_INSERT, ST_REP_GET, ST_REP_BY_KEY, ST_REP_MERGE,
     ST_INC_NEXT, ST_INC_STATUS, ST_INC_MERGE, ST_INC_LINES, ST_INC_LINES_BOX, ST_INC_LIST_BOX,
     ST_INC_IN_BOX, ST_INC_ID_BY_EXT, ST_INC_SUM, ST_INC_SUM_BOX, ST_ZONES_CLEAR, ST_ZONES_ADD,
-    ST_BLOB_PUT, ST_BLOB_GET, ST_EVI_INSERT, ST_EVI_GET, ST_EVI_GET_ANY, ST_PRIV_PUT, ST_PRIV_GET, ST_DISMISS_PUT, ST_DISMISSED, ST_EVI_BYTES,
+    ST_BLOB_PUT, ST_BLOB_GET, ST_EVI_INSERT, ST_EVI_GET, ST_EVI_GET_ANY, ST_PRIV_PUT, ST_PRIV_GET, ST_DISMISS_PUT, ST_DISMISSED, ST_EVI_BYTES, ST_UP_STATE, ST_UP_PUT, ST_UP_READ, ST_UP_DROP, ST_UP_EXPIRE, ST_UP_COUNT,
     ST_NEG_STATE, ST_AGR_NEXT, ST_AGR_INSERT, ST_AGR_GET, ST_AGR_STATE, ST_SIG_PUT, ST_SIG_LIST,
     ST__COUNT
 };
@@ -416,6 +428,15 @@ static const char *const sql[ST__COUNT] = {
     [ST_DISMISS_PUT] = "INSERT OR IGNORE INTO dismissed_duplicates(subject, candidate)"
                        " VALUES (?, ?)",
     [ST_DISMISSED] = "SELECT 1 FROM dismissed_duplicates WHERE subject = ? AND candidate = ?",
+    [ST_UP_STATE] = "SELECT sum(length(data)), max(total), max(media_type), count(*)"
+                    " FROM evidence_uploads WHERE sha256 = ? AND org = ?",
+    [ST_UP_PUT] = "INSERT INTO evidence_uploads(sha256, org, at, data, total, media_type,"
+                  " received_at) VALUES (?,?,?,?,?,?,?)",
+    [ST_UP_READ] = "SELECT data FROM evidence_uploads WHERE sha256 = ? AND org = ? ORDER BY at",
+    [ST_UP_DROP] = "DELETE FROM evidence_uploads WHERE sha256 = ? AND org = ?",
+    [ST_UP_EXPIRE] = "DELETE FROM evidence_uploads WHERE (sha256, org) IN (SELECT sha256, org"
+                     " FROM evidence_uploads GROUP BY 1, 2 HAVING max(received_at) < ?)",
+    [ST_UP_COUNT] = "SELECT count(DISTINCT sha256) FROM evidence_uploads WHERE org = ?",
     [ST_EVI_BYTES] = "SELECT coalesce(sum(size), 0) FROM evidence"
                      " WHERE org = ? AND stored_at >= ?",
     /* Every count but zones in one pass over the covering summary index. */
@@ -1856,6 +1877,89 @@ static int sq_evidence_get(store *s, const char *sha256, const char *org, store_
     return 1;
 }
 
+static int sq_upload_state(store *s, const char *sha256, const char *org,
+                           store_upload *out, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_UP_STATE, e);
+    if (!st) return -1;
+    bind_text(st, 1, sha256);
+    bind_text(st, 2, org);
+    if (step_one(q, st, e) != 1) return -1;
+    int found = sqlite3_column_int64(st, 3) > 0;
+    memset(out, 0, sizeof *out);
+    if (found) {
+        out->received = sqlite3_column_int64(st, 0);
+        out->total = sqlite3_column_int64(st, 1);
+        col_copy(out->media_type, sizeof out->media_type, st, 2);
+    }
+    done(st);
+    return found;
+}
+
+static int sq_upload_put(store *s, const char *sha256, const char *org, int64_t at,
+                         const void *data, size_t len, const store_upload *file,
+                         const char *when, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_UP_PUT, e);
+    if (!st) return -1;
+    bind_text(st, 1, sha256);
+    bind_text(st, 2, org);
+    sqlite3_bind_int64(st, 3, at);
+    sqlite3_bind_blob64(st, 4, len ? data : "", (sqlite3_uint64)len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, file->total);
+    bind_text(st, 6, file->media_type);
+    bind_text(st, 7, when);
+    return step_done(q, st, e);
+}
+
+static int sq_upload_read(store *s, const char *sha256, const char *org, buf *out, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_UP_READ, e);
+    int rc;
+    if (!st) return -1;
+    bind_text(st, 1, sha256);
+    bind_text(st, 2, org);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        buf_append(out, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+    if (rc != SQLITE_DONE) fail(q, rc, e);
+    done(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int sq_upload_drop(store *s, const char *sha256, const char *org, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_UP_DROP, e);
+    if (!st) return -1;
+    bind_text(st, 1, sha256);
+    bind_text(st, 2, org);
+    return step_done(q, st, e);
+}
+
+static int sq_upload_expire(store *s, const char *before, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_UP_EXPIRE, e);
+    if (!st) return -1;
+    bind_text(st, 1, before);
+    return step_done(q, st, e);
+}
+
+static int sq_upload_count(store *s, const char *org, int64_t *n, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_UP_COUNT, e);
+    if (!st) return -1;
+    bind_text(st, 1, org);
+    if (step_one(q, st, e) != 1) return -1;
+    *n = sqlite3_column_int64(st, 0);
+    done(st);
+    return 0;
+}
+
 static int sq_private_put(store *s, const char *subject, const char *doc, tr_err *e)
 {
     sq *q = (sq *)s;
@@ -2244,6 +2348,12 @@ static const store_ops sqlite_ops = {
     .evidence_get = sq_evidence_get,
     .private_put = sq_private_put,
     .private_get = sq_private_get,
+    .upload_state = sq_upload_state,
+    .upload_put = sq_upload_put,
+    .upload_read = sq_upload_read,
+    .upload_drop = sq_upload_drop,
+    .upload_expire = sq_upload_expire,
+    .upload_count = sq_upload_count,
     .dismiss_put = sq_dismiss_put,
     .dismissed = sq_dismissed,
     .evidence_bytes = sq_evidence_bytes,

@@ -18,6 +18,7 @@
 #ifndef TRUCE_STORE_STORE_H
 #define TRUCE_STORE_STORE_H
 
+#include "core/buf.h"
 #include "core/err.h"
 #include "journal/merkle.h"
 
@@ -185,6 +186,13 @@ typedef struct store_report {
     char request_sha256[65]; /* of the request filed with an Idempotency-Key, else "" */
     int64_t seq;             /* the report.filed event */
 } store_report;
+
+/* A file being uploaded in pieces (upload_state). */
+typedef struct store_upload {
+    int64_t received;       /* bytes received so far: the next piece starts here */
+    int64_t total;          /* the file's size, as declared with its first piece */
+    char media_type[128];   /* its type, as declared with its first piece */
+} store_upload;
 
 typedef struct store_evidence {
     char sha256[65];
@@ -360,6 +368,20 @@ typedef struct store_ops {
     int (*evidence_insert)(store *s, const store_evidence *ev, tr_err *e);
     int (*evidence_get)(store *s, const char *sha256, const char *org, store_evidence *out,
                         tr_err *e);
+    /* Evidence uploaded in pieces, per (file, organization): pieces are kept until the
+     * file is whole (then the caller drops them) or expire, and are never journaled.
+     * upload_state: 1 with what was received, 0 when nothing was. upload_read appends the
+     * pieces in order to out. upload_expire drops every upload whose last piece came
+     * before `before` (ISO 8601 UTC); upload_count counts an organization's uploads. */
+    int (*upload_state)(store *s, const char *sha256, const char *org, store_upload *out,
+                        tr_err *e);
+    int (*upload_put)(store *s, const char *sha256, const char *org, int64_t at,
+                      const void *data, size_t len, const store_upload *file, const char *when,
+                      tr_err *e);
+    int (*upload_read)(store *s, const char *sha256, const char *org, buf *out, tr_err *e);
+    int (*upload_drop)(store *s, const char *sha256, const char *org, tr_err *e);
+    int (*upload_expire)(store *s, const char *before, tr_err *e);
+    int (*upload_count)(store *s, const char *org, int64_t *n, tr_err *e);
     /* Private fields (monitors only) of a subject, "report:N" or "incident:N": a JSON
      * object; put replaces. get: 1 found, 0 not, -1 error; *doc is malloc'd. */
     int (*private_put)(store *s, const char *subject, const char *doc, tr_err *e);
