@@ -41,6 +41,7 @@ static const struct {
     {"rebuild", NULL, cmd_rebuild},
     {"analyze", NULL, cmd_analyze},
     {"import", "acled", cmd_import_acled},
+    {"import", "zones", cmd_import_zones},
     {"export", "incidents", cmd_export_incidents},
     {"keygen", NULL, cmd_keygen},
     {"sign", NULL, cmd_sign},

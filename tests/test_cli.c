@@ -99,6 +99,10 @@ static void help_version_and_usage_errors(void **state)
     expect(2, "--evidence-quota", "serve --evidence-quota lots");
     expect(2, "--public-grid", "demo --public-grid -0.5");
     expect(2, "--format must be", "export incidents --format kml");
+    expect(0, "usage: truce import zones", "import zones --help");
+    expect(2, "give the GeoJSON file", "import zones");
+    expect(2, "--kind must be a slug", "import zones x.geojson --kind 'Buffer Zone'");
+    expect(2, "--where takes PROPERTY=VALUE", "import zones x.geojson --where =Gaza");
     expect(2, "unexpected argument", "org list extra");
 }
 

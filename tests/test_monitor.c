@@ -693,6 +693,97 @@ static void evidence_has_a_daily_quota(void **state)
     th_server_stop(&t);
 }
 
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* truce import zones: a real GADM governorates file into a new deployment, Gaza's five by
+ * --where, named by --name; every bad file imports nothing and names the feature. */
+static void zones_import_from_a_geojson_file(void **state)
+{
+    char zdb[400], file[400], real[400], *out, *err;
+    (void)state;
+    snprintf(zdb, sizeof zdb, "%s/zones.db", dir);
+    snprintf(file, sizeof file, "%s/zones.geojson", dir);
+    snprintf(real, sizeof real, "%s/geo/palestine_governorates.geojson", getenv("TRUCE_DATA"));
+    assert_int_equal(th_truce(NULL, NULL, NULL, "init --db '%s' --name Mission", zdb), 0);
+    int64_t before = th_journal_len(zdb);
+    /* The file names its features NAME_2, not name: the error lists what it has. */
+    assert_int_equal(th_truce(NULL, &err, NULL, "import zones '%s' --db '%s'", real, zdb), 1);
+    assert_non_null(strstr(err, "features[0] has no property 'name'"));
+    assert_non_null(strstr(err, "NAME_2"));
+    free(err);
+    assert_int_equal(th_truce(&out, NULL, NULL, "import zones '%s' --db '%s' --where NAME_1=Gaza "
+                              "--name NAME_2 --kind governorate", real, zdb), 0);
+    assert_string_equal(out, "imported 5 zones: deir-al-balah gaza-ash-shamaliyah gaza "
+                             "khan-yunis rafah\n");
+    free(out);
+    int64_t with_five = th_journal_len(zdb);
+    assert_int_equal(with_five, before + 5);
+    /* Again: the first is there already, so none is imported. */
+    assert_int_equal(th_truce(NULL, &err, NULL, "import zones '%s' --db '%s' --where NAME_1=Gaza "
+                              "--name NAME_2", real, zdb), 1);
+    assert_non_null(strstr(err, "zone 'deir-al-balah' already exists"));
+    free(err);
+    /* Files that import nothing, whatever comes before the bad feature. */
+    static const char *const poly = "{\"type\":\"Polygon\",\"coordinates\":[[[34.2,31.2],"
+                                    "[34.3,31.2],[34.3,31.3],[34.2,31.2]]]}";
+    static const struct {
+        const char *features, *args, *words;
+    } bad[] = {
+        {"{\"properties\":{\"name\":\"Buffer A\"},\"geometry\":%s},"
+         "{\"properties\":{\"name\":\"Buffer B\"},\"geometry\":{\"type\":\"Polygon\","
+         "\"coordinates\":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]}}",
+         "", "features[1] (zone 'buffer-b')"},
+        {"{\"properties\":{\"name\":\"Buffer A\"},\"geometry\":%s},"
+         "{\"properties\":{\"name\":\"buffer  a\"},\"geometry\":%s}",
+         "", "features[1] has the slug 'buffer-a' of an earlier feature"},
+        {"{\"properties\":{\"name\":\"\\u0631\\u0641\\u062d\"},\"geometry\":%s}", "",
+         "which makes no slug"},
+        {"{\"properties\":{\"name\":\"A\"},\"geometry\":%s}", "--slug code",
+         "has no property 'code' for its slug"},
+        {"{\"properties\":{\"name\":\"Line\"},\"geometry\":{\"type\":\"LineString\","
+         "\"coordinates\":[[34.2,31.2],[34.3,31.3]]}}",
+         "", "Polygon and MultiPolygon"},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        char feats[1024], text[1400];
+        snprintf(feats, sizeof feats, bad[k].features, poly, poly);
+        snprintf(text, sizeof text, "{\"type\":\"FeatureCollection\",\"features\":[%s]}", feats);
+        write_text(file, text);
+        assert_int_equal(th_truce(NULL, &err, NULL, "import zones '%s' --db '%s' %s", file, zdb,
+                                  bad[k].args), 1);
+        if (!strstr(err, bad[k].words)) fail_msg("case %zu: %s", k, err);
+        free(err);
+        assert_int_equal(th_journal_len(zdb), with_five);
+    }
+    write_text(file, "{\"type\":\"Feature\",\"properties\":{},\"geometry\":null}");
+    assert_int_equal(th_truce(NULL, &err, NULL, "import zones '%s' --db '%s'", file, zdb), 1);
+    assert_non_null(strstr(err, "not a GeoJSON FeatureCollection"));
+    free(err);
+    write_text(file, "{\"type\":");
+    assert_int_equal(th_truce(NULL, &err, NULL, "import zones '%s' --db '%s'", file, zdb), 1);
+    assert_non_null(strstr(err, "is not JSON"));
+    free(err);
+    assert_int_equal(th_truce(NULL, NULL, NULL, "import zones '%s' --db '%s' --where NAME_1", real,
+                              zdb), 2);
+    assert_int_equal(th_journal_len(zdb), with_five);
+    /* Names that make no slug get one from a property: a buffer zone with a code. */
+    write_text(file, "\xef\xbb\xbf{\"type\":\"FeatureCollection\",\"features\":[{\"properties\":"
+                     "{\"name\":\"\\u0631\\u0641\\u062d\",\"code\":\"bz-1\",\"kind\":"
+                     "\"buffer-zone\"},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":"
+                     "[[[34.2,31.2],[34.3,31.2],[34.3,31.3],[34.2,31.2]]]}}]}");
+    assert_int_equal(th_truce(&out, NULL, NULL, "import zones '%s' --db '%s' --slug code", file,
+                              zdb), 0);
+    assert_string_equal(out, "imported 1 zone: bz-1\n");
+    free(out);
+    assert_int_equal(th_journal_len(zdb), with_five + 1);
+}
+
 static void the_command_line(void **state)
 {
     char path[1024], bad[400], *out, *err;
@@ -1472,6 +1563,7 @@ int main(void)
         cmocka_unit_test(rejects_name_the_line_and_nul_bytes_are_refused),
         cmocka_unit_test(broken_files_import_nothing),
         cmocka_unit_test(the_command_line),
+        cmocka_unit_test(zones_import_from_a_geojson_file),
         cmocka_unit_test(incidents_over_http),
         cmocka_unit_test(import_over_http_and_coarse_public_locations),
         cmocka_unit_test(public_heavy_reads_are_limited),

@@ -190,6 +190,19 @@ static const struct {
                "'imported N, rejected M'. FILE may be gzip-compressed (events.csv.gz) and may\n"
                "start with the byte-order mark spreadsheets write.\n"},
     {"import acled", NULL},
+    {"import zones", "usage: truce import zones FILE [--db PATH] [--name PROPERTY] [--slug PROPERTY]\n"
+                     "                          [--kind KIND] [--where PROPERTY=VALUE]\n"
+                     "Imports the areas of a GeoJSON FeatureCollection (governorates, buffer zones,\n"
+                     "withdrawal lines drawn as areas) as zones: each feature is named by its\n"
+                     "property --name (default 'name'), its slug is the property --slug or else\n"
+                     "made from the name (Khan Yunis: khan-yunis), its kind is --kind (or its\n"
+                     "property 'kind', or 'zone'). --where keeps the features whose property is\n"
+                     "VALUE. Polygons and MultiPolygons only, checked with GEOS. All or nothing:\n"
+                     "a feature without its name, two with one slug, a zone the database has\n"
+                     "already, a bad geometry - each stops the import, naming the feature.\n"
+                     "Example, Gaza's five governorates from a GADM file:\n"
+                     "  truce import zones gadm.geojson --where NAME_1=Gaza --name NAME_2 \\\n"
+                     "    --kind governorate\n"},
     {"export", "usage: truce export incidents [--format acled|hxl|geojson|geojson-summary]\n"
                "                              [--status S] [--type T] [--from DATE] [--to DATE]\n"
                "                              [--zone SLUG] [--actor NAME] [--bbox W,S,E,N]\n"
@@ -239,6 +252,7 @@ void cli_print_overview(void)
           "  analyze          Pareto frontier and bargaining points of a negotiation\n"
           "  keygen | sign | agreement verify   organization keys and agreement signatures\n"
           "  import acled     import conflict events from an ACLED export\n"
+          "  import zones     import areas from a GeoJSON FeatureCollection\n"
           "  export incidents ACLED CSV, HXL CSV or GeoJSON\n"
           "  version          print the version\n"
           "  help [COMMAND]   show help for a command\n"

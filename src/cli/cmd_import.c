@@ -1,10 +1,14 @@
 /* cmd_import.c - truce import acled: conflict events from an ACLED export. */
 #include "cli/cli.h"
 
+#include "core/buf.h"
+#include "core/util.h"
+
 #include "journal/journal.h"
 #include "monitor/acled.h"
 #include "monitor/export.h"
 #include "monitor/incidents.h"
+#include "monitor/zones.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -197,5 +201,89 @@ int cmd_export_incidents(int argc, char **argv)
         return CLI_FAILED;
     }
     fprintf(stderr, "truce: exported %lld incidents\n", (long long)count);
+    return CLI_OK;
+}
+
+typedef struct zones_job {
+    const json_t *collection;
+    const zone_import_opts *opts;
+    json_t *slugs;
+} zones_job;
+
+static int import_zones_txn(store *s, void *cls, tr_err *e)
+{
+    zones_job *j = cls;
+    json_decref(j->slugs); /* store_txn may run this again after contention */
+    return zone_import(s, &journal_operator, j->collection, j->opts, &j->slugs, e);
+}
+
+int cmd_import_zones(int argc, char **argv)
+{
+    cli_opt opts[] = {{"db", 1, "TRUCE_DB", "truce.db", NULL},
+                      {"name", 1, NULL, "name", NULL},
+                      {"slug", 1, NULL, NULL, NULL},
+                      {"kind", 1, NULL, NULL, NULL},
+                      {"where", 1, NULL, NULL, NULL},
+                      {0}};
+    char *pos[1], where[256];
+    int npos, help, rc = cli_parse("import zones", argc, argv, opts, pos, 1, &npos, &help);
+    tr_err e = TR_ERR_INIT;
+    zone_import_opts o = {cli_get(opts, "name"), cli_get(opts, "slug"), cli_get(opts, "kind"),
+                          NULL, NULL};
+    if (rc != CLI_OK) return rc;
+    if (help) {
+        fputs(cli_help("import zones"), stdout);
+        return CLI_OK;
+    }
+    if (npos != 1) return cli_usage_error("import zones", "give the GeoJSON file");
+    if (o.kind && !util_is_slug(o.kind))
+        return cli_usage_error("import zones", "--kind must be a slug, e.g. governorate");
+    if (cli_get(opts, "where")) {
+        char *eq;
+        snprintf(where, sizeof where, "%s", cli_get(opts, "where"));
+        if (!(eq = strchr(where, '=')) || eq == where)
+            return cli_usage_error("import zones", "--where takes PROPERTY=VALUE, e.g. NAME_1=Gaza");
+        *eq = 0;
+        o.where_prop = where;
+        o.where_value = eq + 1;
+    }
+    size_t len;
+    json_error_t je;
+    FILE *f = fopen(pos[0], "rb");
+    buf text = BUF_INIT;
+    char chunk[65536];
+    if (!f) {
+        fprintf(stderr, "truce: cannot read %s\n", pos[0]);
+        return CLI_FAILED;
+    }
+    while ((len = fread(chunk, 1, sizeof chunk, f)) > 0) buf_append(&text, chunk, len);
+    fclose(f);
+    size_t bom = text.len >= 3 && memcmp(text.p, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+    json_t *fc = json_loadb(text.p ? text.p + bom : "", text.len - bom, JSON_REJECT_DUPLICATES,
+                            &je);
+    buf_free(&text);
+    if (!fc) {
+        fprintf(stderr, "truce: %s is not JSON: %s (line %d, column %d)\n", pos[0], je.text,
+                je.line, je.column);
+        return CLI_FAILED;
+    }
+    store *s = store_sqlite_open(cli_get(opts, "db"), 0, &e);
+    zones_job j = {fc, &o, NULL};
+    if (!s || journal_load_key(s, cli_get(opts, "db"), &e) ||
+        store_txn(s, import_zones_txn, &j, &e)) {
+        if (s) s->ops->close(s);
+        json_decref(fc);
+        json_decref(j.slugs);
+        err_print(&e);
+        err_clear(&e);
+        return CLI_FAILED;
+    }
+    s->ops->close(s);
+    json_decref(fc);
+    printf("imported %zu zone%s:", json_array_size(j.slugs), json_array_size(j.slugs) == 1 ? "" : "s");
+    for (size_t i = 0; i < json_array_size(j.slugs); i++)
+        printf(" %s", json_string_value(json_array_get(j.slugs, i)));
+    putchar('\n');
+    json_decref(j.slugs);
     return CLI_OK;
 }

@@ -1,6 +1,7 @@
 /* zones.c - named areas; see zones.h. */
 #include "monitor/zones.h"
 
+#include "core/buf.h"
 #include "core/util.h"
 #include "monitor/zindex.h"
 
@@ -94,4 +95,119 @@ int zone_create(store *s, const journal_actor *who, const char *slug, const char
     rc = journal_record(s, who, "zone.created", body, "public", NULL, e);
     json_decref(body);
     return rc;
+}
+
+int zone_slug_from(const char *name, char *out, size_t cap)
+{
+    size_t n = 0;
+    int dash = 0;
+    for (const char *c = name; *c && n + 1 < cap && n < 64; c++) {
+        char ch = *c;
+        if (ch >= 'A' && ch <= 'Z') ch = (char)(ch - 'A' + 'a');
+        if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')) {
+            if (dash && n) out[n++] = '-';
+            if (n + 1 < cap) out[n++] = ch;
+            dash = 0;
+        } else {
+            dash = 1;
+        }
+    }
+    out[n] = 0;
+    while (n && out[n - 1] == '-') out[--n] = 0;
+    return util_is_slug(out) ? 0 : -1;
+}
+
+/* A property's value as text: strings as they are, numbers in decimal; NULL otherwise. */
+static const char *prop_text(const json_t *props, const char *name, char *tmp, size_t cap)
+{
+    const json_t *v = json_object_get(props, name);
+    if (json_is_string(v)) return json_string_value(v);
+    if (json_is_integer(v)) {
+        snprintf(tmp, cap, "%lld", (long long)json_integer_value(v));
+        return tmp;
+    }
+    if (json_is_real(v)) {
+        snprintf(tmp, cap, "%.17g", json_real_value(v));
+        return tmp;
+    }
+    return NULL;
+}
+
+static int feature_error(tr_err *e, size_t i, const json_t *props, const char *what,
+                         const char *hint)
+{
+    buf names = BUF_INIT;
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *)props, key, v) {
+        (void)v;
+        if (names.len) buf_puts(&names, ", ");
+        buf_puts(&names, key);
+    }
+    err_set(e, 400, "zone.bad_feature", hint, "features[%zu] %s (its properties: %s)", i, what,
+            names.len ? names.p : "none");
+    buf_free(&names);
+    return -1;
+}
+
+int zone_import(store *s, const journal_actor *who, const json_t *collection,
+                const zone_import_opts *o, json_t **slugs, tr_err *e)
+{
+    const json_t *features = json_object_get(collection, "features"), *feat;
+    size_t i;
+    *slugs = json_array();
+    if (!json_is_object(collection) || !json_is_array(features))
+        return err_set(e, 400, "zone.bad_file", "give a GeoJSON FeatureCollection",
+                       "the file is not a GeoJSON FeatureCollection");
+    json_array_foreach(features, i, feat) {
+        const json_t *props = json_object_get(feat, "properties");
+        char tmp[64], wtmp[64], slug[80], field[64];
+        const char *name, *kind;
+        if (o->where_prop) {
+            const char *v = prop_text(props, o->where_prop, wtmp, sizeof wtmp);
+            if (!v || strcmp(v, o->where_value) != 0) continue;
+        }
+        if (!(name = prop_text(props, o->name_prop, tmp, sizeof tmp)) || !*name) {
+            char what[160];
+            snprintf(what, sizeof what, "has no property '%s' to name it", o->name_prop);
+            return feature_error(e, i, props, what, "choose the property that names the zones "
+                                                    "with --name");
+        }
+        if (o->slug_prop) {
+            char stmp[64];
+            const char *v = prop_text(props, o->slug_prop, stmp, sizeof stmp);
+            if (!v) {
+                char what[160];
+                snprintf(what, sizeof what, "has no property '%s' for its slug", o->slug_prop);
+                return feature_error(e, i, props, what, "choose another property with --slug");
+            }
+            snprintf(slug, sizeof slug, "%s", v);
+        } else if (zone_slug_from(name, slug, sizeof slug)) {
+            char what[400];
+            snprintf(what, sizeof what, "is named '%.200s', which makes no slug", name);
+            return feature_error(e, i, props, what, "give a property with ASCII slugs with "
+                                                    "--slug");
+        }
+        for (size_t k = 0; k < json_array_size(*slugs); k++)
+            if (strcmp(json_string_value(json_array_get(*slugs, k)), slug) == 0) {
+                char what[160];
+                snprintf(what, sizeof what, "has the slug '%s' of an earlier feature", slug);
+                return feature_error(e, i, props, what, "give each zone its own name, or "
+                                                        "choose a property with --slug");
+            }
+        kind = o->kind ? o->kind : jsx_str(props, "kind", "zone");
+        snprintf(field, sizeof field, "features[%zu]", i);
+        if (zone_create(s, who, slug, name, kind, json_object_get(feat, "geometry"), e)) {
+            char msg[200];
+            snprintf(msg, sizeof msg, "%.199s", e->message);
+            snprintf(e->message, sizeof e->message, "%.24s (zone '%.64s'): %s", field, slug,
+                     msg);
+            return -1;
+        }
+        json_array_append_new(*slugs, json_string(slug));
+    }
+    if (json_array_size(*slugs) == 0)
+        return err_set(e, 400, "zone.none", o->where_prop ? "check --where" : NULL,
+                       "no feature of the file makes a zone");
+    return 0;
 }

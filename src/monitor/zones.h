@@ -22,4 +22,23 @@ extern const jsx_field zone_fields[];
 int zone_create(store *s, const journal_actor *who, const char *slug, const char *name,
                 const char *kind, const json_t *geometry, tr_err *e);
 
+/* Zones from a GeoJSON FeatureCollection (a governorates file from OCHA or GADM, say),
+ * inside the caller's transaction: each feature a zone named by its property `name_prop`,
+ * its slug from `slug_prop` or else made from the name (lowercase ASCII letters and digits,
+ * the rest '-'), its kind `kind` (or the feature's property "kind"), only the features
+ * whose property `where_prop` is `where_value` when where_prop is set. All or nothing: a
+ * feature without the name, a name that makes no slug, two features with one slug, a slug
+ * the deployment has, a bad geometry — each a 400 (409 for an existing zone) naming the
+ * feature, and the caller rolls back. *slugs: the new zones' slugs (a new array). */
+typedef struct zone_import_opts {
+    const char *name_prop, *slug_prop, *kind, *where_prop, *where_value;
+} zone_import_opts;
+
+int zone_import(store *s, const journal_actor *who, const json_t *collection,
+                const zone_import_opts *o, json_t **slugs, tr_err *e);
+
+/* A slug made from a name ("Khan Yunis" -> "khan-yunis") into out; 0, or -1 when the name
+ * has no ASCII letter or digit to make one from. */
+int zone_slug_from(const char *name, char *out, size_t cap);
+
 #endif
