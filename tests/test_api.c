@@ -1294,6 +1294,21 @@ static void the_verification_workflow(void **state)
                           NULL), 400);
     assert_int_equal(req("POST", tpath, israel, "{\"to\":\"verified\",\"reason\":\"x\"}", NULL),
                      403);
+    /* Assigned to a name nobody has, or to a user of a party: not a monitor's investigation. */
+    static const struct {
+        const char *assignee, *words;
+    } not_monitors[] = {{"nobody", "there is no user 'nobody'"},
+                        {"israel", "a party organization, not a monitor"}};
+    for (size_t k = 0; k < 2; k++) {
+        char body[200];
+        snprintf(body, sizeof body, "{\"to\":\"under_investigation\",\"reason\":\"x\","
+                 "\"assignee\":\"%s\"}", not_monitors[k].assignee);
+        assert_int_equal(req("POST", tpath, un, body, &r), 400);
+        assert_string_equal(th_code(&r), "request.invalid_field");
+        assert_non_null(strstr(r.body, "\"field\":\"assignee\""));
+        if (!strstr(r.body, not_monitors[k].words)) fail_msg("%s", r.body);
+        th_resp_free(&r);
+    }
     assert_int_equal(th_journal_len(T.db), before);
     assert_int_equal(req("POST", tpath, un, "{\"to\":\"under_investigation\",\"reason\":\"two "
                                      "sources\",\"assignee\":\"un\"}", &r), 200);

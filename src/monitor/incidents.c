@@ -261,6 +261,25 @@ static int record_move(store *s, const journal_actor *who, int64_t id, const cha
     return rc;
 }
 
+/* An assignee is a user of a monitoring organization: an investigation assigned to a
+ * name nobody has, or to a party's user, is a 400 naming `assignee`. */
+static int check_assignee(store *s, const char *name, tr_err *e)
+{
+    store_user u;
+    int rc = s->ops->user_get(s, name, &u, e);
+    if (rc < 0) return -1;
+    if (rc == 0)
+        return err_field(e, "request.invalid_field", "assignee",
+                         "name the monitor who will investigate, by user name",
+                         "there is no user '%s'", name);
+    if (strcmp(u.org_kind, "monitor") != 0)
+        return err_field(e, "request.invalid_field", "assignee",
+                         "name a user of a monitoring organization",
+                         "'%s' is a user of %s, a %s organization, not a monitor", name, u.org,
+                         u.org_kind);
+    return 0;
+}
+
 int incident_transition(store *s, const journal_actor *who, int roles, int64_t id,
                         const json_t *in, tr_err *e)
 {
@@ -281,10 +300,12 @@ int incident_transition(store *s, const journal_actor *who, int roles, int64_t i
             return err_set(e, 409, "incident.use_merge",
                            "POST /api/v1/incidents/{id}/merge with {\"into\", \"reason\"}",
                            "an incident becomes a duplicate by merging it into another");
-        if (strcmp(to, "under_investigation") == 0 && !jsx_str(in, "assignee", NULL))
+        const char *assignee = jsx_str(in, "assignee", NULL);
+        if (strcmp(to, "under_investigation") == 0 && !assignee)
             return err_field(e, "request.missing_field", "assignee",
                              "name the monitor who will investigate",
                              "an investigation needs an assignee");
+        if (assignee && check_assignee(s, assignee, e)) return -1;
         return record_move(s, who, id, status, to, in, e);
     }
     return conflict(e, status, to);
