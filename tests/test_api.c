@@ -929,6 +929,64 @@ static void reports_retried_with_a_key_are_filed_once(void **state)
     th_resp_free(&r);
 }
 
+/* A monitor's phone opening an incident retries with its Idempotency-Key: the incident
+ * is opened once (the retry: 200, replayed, the first receipt, nothing written — also
+ * after a rebuild); the key with another request is a 422; keys are per organization. */
+static void incidents_opened_with_a_key_are_opened_once(void **state)
+{
+    (void)state;
+    static const char *const body =
+        "{\"event_date\":\"2025-02-05\",\"time_precision\":1,\"event_type\":\"Battles\","
+        "\"sub_event_type\":\"Armed clash\",\"actor1\":\"Unknown\",\"latitude\":31.35,"
+        "\"longitude\":34.30,\"geo_precision\":1,\"location\":\"Khan Younis\","
+        "\"notes\":\"opened in the field\"}";
+    static const char *const other =
+        "{\"event_date\":\"2025-02-05\",\"time_precision\":1,\"event_type\":\"Battles\","
+        "\"sub_event_type\":\"Armed clash\",\"actor1\":\"Unknown\",\"latitude\":31.35,"
+        "\"longitude\":34.30,\"geo_precision\":1,\"location\":\"Khan Younis\","
+        "\"notes\":\"another clash\"}";
+    const char *key = "a3f1c2d4-0b5e-4f6a-8c7d-9e0f1a2b3c4d";
+    const char *un = th_login(&T, "un", "demo-un-monitor");
+    const char *cmcc = th_login(&T, "cmcc", "demo-cmcc");
+    char line[128];
+    snprintf(line, sizeof line, "Idempotency-Key: %s", key);
+    th_resp r;
+    assert_int_equal(post_with("/api/v1/incidents", un, body, strlen(body), "application/json",
+                               line, &r), 201);
+    json_int_t id = json_integer_value(json_object_get(r.json, "id"));
+    json_int_t index = json_integer_value(json_object_get(json_object_get(r.json, "receipt"),
+                                                          "index"));
+    assert_true(id > 0);
+    th_resp_free(&r);
+    int64_t after = th_journal_len(T.db);
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal(post_with("/api/v1/incidents", un, body, strlen(body),
+                                   "application/json", line, &r), 200);
+        assert_int_equal(json_integer_value(json_object_get(r.json, "id")), id);
+        assert_true(json_is_true(json_object_get(r.json, "replayed")));
+        assert_int_equal(json_integer_value(json_object_get(json_object_get(r.json, "receipt"),
+                                                            "index")), index);
+        th_resp_free(&r);
+        assert_int_equal(th_journal_len(T.db), after);
+        if (round == 0)
+            assert_int_equal(th_truce(NULL, NULL, NULL, "rebuild --db '%s'", T.db), 0);
+    }
+    assert_int_equal(post_with("/api/v1/incidents", un, other, strlen(other), "application/json",
+                               line, &r), 422);
+    assert_string_equal(th_code(&r), "incident.key_reused");
+    th_resp_free(&r);
+    assert_int_equal(post_with("/api/v1/incidents", un, body, strlen(body), "application/json",
+                               "Idempotency-Key: two words", &r), 400);
+    assert_string_equal(th_code(&r), "request.invalid_header");
+    th_resp_free(&r);
+    assert_int_equal(th_journal_len(T.db), after);
+    /* Another monitoring organization's key is its own: a new incident. */
+    assert_int_equal(post_with("/api/v1/incidents", cmcc, body, strlen(body), "application/json",
+                               line, &r), 201);
+    assert_int_not_equal(json_integer_value(json_object_get(r.json, "id")), id);
+    th_resp_free(&r);
+}
+
 /* A new report's possible incidents are listed for a monitor, who adds it to one (the
  * report is then merged into that incident, for its filer to see too) or dismisses a
  * candidate (not listed again; for two incidents, both ways). A report merged already is a
@@ -1371,13 +1429,15 @@ static void the_verification_workflow(void **state)
 #define TABLES                                                                                 \
     "SELECT * FROM reports ORDER BY 1; SELECT * FROM incidents ORDER BY 1;"                     \
     " SELECT * FROM evidence ORDER BY 1, 2; SELECT * FROM private_fields ORDER BY 1;"           \
-    " SELECT count(*) FROM private_fields; SELECT count(*) FROM evidence"
+    " SELECT count(*) FROM private_fields; SELECT count(*) FROM evidence;"                      \
+    " SELECT * FROM incident_keys ORDER BY 1, 2; SELECT count(*) FROM incident_keys"
     char cmd[8192], copy[512];
     snprintf(copy, sizeof copy, "%s.copy", T.db);
     snprintf(cmd, sizeof cmd,
              "rm -f '%s' && sqlite3 '%s' \".backup '%s'\" && cp '%s.key' '%s.key' && "
              "sqlite3 '%s' '" TABLES "' > '%s.before' && sqlite3 '%s' 'DELETE FROM reports;"
-             " DELETE FROM evidence; DELETE FROM private_fields; UPDATE incidents SET status = 0'",
+             " DELETE FROM evidence; DELETE FROM private_fields; DELETE FROM incident_keys;"
+             " UPDATE incidents SET status = 0'",
              copy, T.db, copy, T.db, copy, copy, copy, copy);
     assert_int_equal(system(cmd), 0);
     assert_int_equal(th_truce(NULL, NULL, NULL, "rebuild --db '%s'", copy), 0);
@@ -1860,6 +1920,7 @@ int main(void)
         cmocka_unit_test(zones_are_drawn_and_checked),
         cmocka_unit_test(reports_are_checked_and_private),
         cmocka_unit_test(reports_retried_with_a_key_are_filed_once),
+        cmocka_unit_test(incidents_opened_with_a_key_are_opened_once),
         cmocka_unit_test(reports_join_existing_incidents),
         cmocka_unit_test(evidence_witnesses_and_merges),
         cmocka_unit_test(evidence_arrives_in_pieces_and_resumes),

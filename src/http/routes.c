@@ -967,6 +967,17 @@ static void report_job_free(http_req *r)
     j->filed.doc = NULL;
 }
 
+/* The SHA-256 of a request's canonical JSON (the whole body: private fields included), in
+ * hex: what a retry must match to be the same request. */
+static void request_hash(const json_t *body, char out[65])
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+    char *text = jsx_canonical(body, NULL);
+    crypto_hash_sha256(h, (const unsigned char *)text, strlen(text));
+    util_hex(out, h, sizeof h);
+    free(text);
+}
+
 /* An Idempotency-Key header, checked: *key NULL without one; -1 after replying 400. */
 static int idempotency_key(http_req *r, const char **key)
 {
@@ -1019,13 +1030,7 @@ static int h_report_file(http_req *r)
         (j->outside = outside_zones(r, s, &e)) < 0)
         return http__fail(r, &e);
     j->canon = jsx_canonical(j->doc, NULL);
-    if ((j->key = key)) { /* the whole request, private fields included */
-        unsigned char h[crypto_hash_sha256_BYTES];
-        char *request = jsx_canonical(r->json, NULL);
-        crypto_hash_sha256(h, (const unsigned char *)request, strlen(request));
-        util_hex(j->request_sha256, h, sizeof h);
-        free(request);
-    }
+    if ((j->key = key)) request_hash(r->json, j->request_sha256); /* all of it */
     r->after_write = report_written;
     return http__defer(r, report_write);
 }
@@ -1078,13 +1083,44 @@ static int reply_incident(http_req *r, store *s, int64_t id, int status, tr_err 
     return http__reply(r, status, out);
 }
 
+typedef struct open_job {
+    int outside;                 /* the place lies outside every zone (a warning) */
+    const char *key;             /* Idempotency-Key, or NULL */
+    char request_sha256[65];     /* of the request's canonical text, with a key */
+} open_job;
+
+/* On the writer thread: open the incident; or, for a key this organization has used, reply
+ * with the incident it opened then (200, "replayed", the first reply's receipt), or a 422
+ * when the key came with another request. */
 static int incident_open_write(store *s, void *cls, tr_err *e)
 {
     http_req *r = cls;
+    open_job *j = r->state;
     journal_actor who = acct_actor(&r->caller);
-    int64_t id;
-    if (incident_open(s, &who, r->json, &id, e) || reply_incident(r, s, id, 201, e)) return -1;
-    if (*(int *)r->state)
+    int64_t id, seq;
+    char hash[65];
+    if (j->key) {
+        int found = s->ops->incident_by_key(s, r->caller.org, j->key, &id, &seq, hash, e);
+        if (found < 0) return -1;
+        if (found && strcmp(hash, j->request_sha256) != 0) {
+            err_field(e, "incident.key_reused", "Idempotency-Key",
+                      "use a new key for a new incident; resend a request exactly to retry it",
+                      "this Idempotency-Key was used for incident %lld, with a different "
+                      "request", (long long)id);
+            e->status = 422;
+            return -1;
+        }
+        if (found) {
+            r->job.prove = seq; /* the receipt the first reply carried */
+            if (reply_incident(r, s, id, 200, e)) return -1;
+            json_object_set_new(r->reply, "replayed", json_true());
+            return 0;
+        }
+    }
+    if (incident_open(s, &who, r->json, j->key, j->key ? j->request_sha256 : NULL, &id, e) ||
+        reply_incident(r, s, id, 201, e))
+        return -1;
+    if (j->outside)
         json_object_set_new(r->reply, "warnings",
                             json_pack("[o]", report_outside_warning(
                                                  jsx_num(r->json, "longitude", 0),
@@ -1096,10 +1132,14 @@ static int h_incident_open(http_req *r)
 {
     tr_err e = TR_ERR_INIT;
     store *s;
-    if (check(r, incident_fields()) || !(s = reader_or_fail(r))) return 0;
-    int *outside = arena_alloc(&r->mem, sizeof *outside);
-    if ((*outside = outside_zones(r, s, &e)) < 0) return http__fail(r, &e);
-    r->state = outside;
+    const char *key;
+    if (check(r, incident_fields()) || idempotency_key(r, &key) || !(s = reader_or_fail(r)))
+        return 0;
+    open_job *j = arena_alloc(&r->mem, sizeof *j);
+    memset(j, 0, sizeof *j);
+    if ((j->outside = outside_zones(r, s, &e)) < 0) return http__fail(r, &e);
+    if ((j->key = key)) request_hash(r->json, j->request_sha256);
+    r->state = j;
     return http__defer(r, incident_open_write);
 }
 

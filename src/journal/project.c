@@ -309,9 +309,16 @@ static int on_incident_opened(store *s, const store_event *ev, const json_t *b, 
     if (!json_is_integer(id)) return bad(e, ev, "id");
     json_t *copy = json_deep_copy(b);
     json_object_del(copy, "reports");
+    json_object_del(copy, "idempotency_key");
+    json_object_del(copy, "request_sha256");
     int rc = on_incident_with_id(s, ev, copy, json_integer_value(id), e);
     json_decref(copy);
     if (rc) return rc;
+    const char *key = jsx_str(b, "idempotency_key", NULL);
+    if (key && s->ops->incident_key_put(s, ev->actor_org ? ev->actor_org : "",
+                                        key, jsx_str(b, "request_sha256", ""),
+                                        json_integer_value(id), ev->seq, e))
+        return -1;
     json_array_foreach(reports, i, r)
         if (s->ops->report_merge(s, json_integer_value(r), json_integer_value(id), e)) return -1;
     return 0;

@@ -185,8 +185,8 @@ static int not_found(tr_err *e, int64_t id)
                    "there is no incident %lld", (long long)id);
 }
 
-int incident_open(store *s, const journal_actor *who, const json_t *in, int64_t *id,
-                  tr_err *e)
+int incident_open(store *s, const journal_actor *who, const json_t *in, const char *key,
+                  const char *request_sha256, int64_t *id, tr_err *e)
 {
     static const char *const drop[] = {"reports", NULL};
     const json_t *reports = json_object_get(in, "reports"), *r;
@@ -223,6 +223,10 @@ int incident_open(store *s, const journal_actor *who, const json_t *in, int64_t 
     body = json_pack("{s:I, s:o, s:s, s:s, s:o}", "id", (json_int_t)*id, "incident", doc,
                      "status", "reported", "provenance", "monitor", "reports",
                      reports ? json_deep_copy(reports) : json_array());
+    if (key) { /* so that a retry finds it, also after a rebuild */
+        json_object_set_new(body, "idempotency_key", json_string(key));
+        json_object_set_new(body, "request_sha256", json_string(request_sha256));
+    }
     rc = journal_record(s, who, "incident.opened", body, "kind:monitor kind:mediator", NULL, e);
     json_decref(body);
     return rc;

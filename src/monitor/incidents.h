@@ -23,9 +23,11 @@ extern const jsx_field merge_fields[];
 extern const jsx_field dismiss_fields[];
 
 /* Opens an incident (status reported, provenance monitor); `reports` in the body, if any,
- * are merged into it. */
-int incident_open(store *s, const journal_actor *who, const json_t *in, int64_t *id,
-                  tr_err *e);
+ * are merged into it. A request sent with an Idempotency-Key passes the key and the
+ * request's SHA-256 (else both NULL): they go into the event, so that a retry finds the
+ * incident (store: incident_by_key), also after a rebuild. */
+int incident_open(store *s, const journal_actor *who, const json_t *in, const char *key,
+                  const char *request_sha256, int64_t *id, tr_err *e);
 
 /* Roles for transitions. */
 enum { INC_MONITOR = 1, INC_MEDIATOR = 2 };

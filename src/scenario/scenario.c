@@ -241,7 +241,7 @@ static int play_sample(store *s, const json_t *sample, tr_err *e)
         return err_set(e, 400, "scenario.bad_script", NULL, "no organization '%s'", opener);
     json_t *body = json_deep_copy(report);
     if (rid) json_object_set_new(body, "reports", json_pack("[I]", (json_int_t)rid));
-    int rc = incident_open(s, &mw, body, &id, e);
+    int rc = incident_open(s, &mw, body, NULL, NULL, &id, e);
     json_decref(body);
     if (rc) return -1;
     json_array_foreach(json_object_get(sample, "moves"), i, mv) {

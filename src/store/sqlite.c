@@ -242,6 +242,15 @@ static const char *const migrations[] = {
     "  media_type TEXT NOT NULL,"         /* the type the uploader declared */
     "  received_at TEXT NOT NULL,"
     "  PRIMARY KEY(sha256, org, at));",
+    /* 16: incidents opened with an Idempotency-Key (a monitor's phone retrying): the key,
+     * per organization, the SHA-256 of the request and the incident.opened event. */
+    "CREATE TABLE incident_keys("
+    "  org TEXT NOT NULL,"
+    "  key TEXT NOT NULL,"
+    "  request_sha256 TEXT NOT NULL,"
+    "  incident INTEGER NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  PRIMARY KEY(org, key)) WITHOUT ROWID;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -269,7 +278,7 @@ enum stmt_id {
     ST_INC_BY_ZONE, ST_REP_NEXT, ST_REP_INSERT, ST_REP_GET, ST_REP_BY_KEY, ST_REP_MERGE,
     ST_INC_NEXT, ST_INC_STATUS, ST_INC_MERGE, ST_INC_LINES, ST_INC_LINES_BOX, ST_INC_LIST_BOX,
     ST_INC_IN_BOX, ST_INC_ID_BY_EXT, ST_INC_SUM, ST_INC_SUM_BOX, ST_ZONES_CLEAR, ST_ZONES_ADD,
-    ST_BLOB_PUT, ST_BLOB_GET, ST_EVI_INSERT, ST_EVI_GET, ST_EVI_GET_ANY, ST_PRIV_PUT, ST_PRIV_GET, ST_DISMISS_PUT, ST_DISMISSED, ST_EVI_BYTES, ST_UP_STATE, ST_UP_PUT, ST_UP_READ, ST_UP_DROP, ST_UP_EXPIRE, ST_UP_COUNT,
+    ST_BLOB_PUT, ST_BLOB_GET, ST_EVI_INSERT, ST_EVI_GET, ST_EVI_GET_ANY, ST_PRIV_PUT, ST_PRIV_GET, ST_DISMISS_PUT, ST_DISMISSED, ST_EVI_BYTES, ST_UP_STATE, ST_UP_PUT, ST_UP_READ, ST_UP_DROP, ST_UP_EXPIRE, ST_UP_COUNT, ST_INC_KEY_PUT, ST_INC_BY_KEY,
     ST_NEG_STATE, ST_AGR_NEXT, ST_AGR_INSERT, ST_AGR_GET, ST_AGR_STATE, ST_SIG_PUT, ST_SIG_LIST,
     ST__COUNT
 };
@@ -437,6 +446,10 @@ static const char *const sql[ST__COUNT] = {
     [ST_UP_EXPIRE] = "DELETE FROM evidence_uploads WHERE (sha256, org) IN (SELECT sha256, org"
                      " FROM evidence_uploads GROUP BY 1, 2 HAVING max(received_at) < ?)",
     [ST_UP_COUNT] = "SELECT count(DISTINCT sha256) FROM evidence_uploads WHERE org = ?",
+    [ST_INC_KEY_PUT] = "INSERT INTO incident_keys(org, key, request_sha256, incident, seq)"
+                       " VALUES (?,?,?,?,?)",
+    [ST_INC_BY_KEY] = "SELECT incident, seq, request_sha256 FROM incident_keys"
+                      " WHERE org = ? AND key = ?",
     [ST_EVI_BYTES] = "SELECT coalesce(sum(size), 0) FROM evidence"
                      " WHERE org = ? AND stored_at >= ?",
     /* Every count but zones in one pass over the covering summary index. */
@@ -1014,7 +1027,7 @@ static int sq_projections_clear(store *s, tr_err *e)
 {
     return exec_sql((sq *)s, "DELETE FROM reports; DELETE FROM incident_zones; DELETE FROM incidents;"
                              " DELETE FROM evidence; DELETE FROM private_fields;"
-                             " DELETE FROM dismissed_duplicates;"
+                             " DELETE FROM dismissed_duplicates; DELETE FROM incident_keys;"
                              " DELETE FROM agreement_signatures; DELETE FROM agreements;"
                              " DELETE FROM negotiation_responses; DELETE FROM negotiation_texts;"
                              " DELETE FROM negotiation_profiles; DELETE FROM negotiations;"
@@ -1960,6 +1973,38 @@ static int sq_upload_count(store *s, const char *org, int64_t *n, tr_err *e)
     return 0;
 }
 
+static int sq_incident_key_put(store *s, const char *org, const char *key,
+                               const char *request_sha256, int64_t incident, int64_t seq,
+                               tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_INC_KEY_PUT, e);
+    if (!st) return -1;
+    bind_text(st, 1, org);
+    bind_text(st, 2, key);
+    bind_text(st, 3, request_sha256);
+    sqlite3_bind_int64(st, 4, incident);
+    sqlite3_bind_int64(st, 5, seq);
+    return step_done(q, st, e);
+}
+
+static int sq_incident_by_key(store *s, const char *org, const char *key, int64_t *incident,
+                              int64_t *seq, char request_sha256[65], tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_INC_BY_KEY, e);
+    int found;
+    if (!st) return -1;
+    bind_text(st, 1, org);
+    bind_text(st, 2, key);
+    if ((found = step_one(q, st, e)) != 1) return found;
+    *incident = sqlite3_column_int64(st, 0);
+    *seq = sqlite3_column_int64(st, 1);
+    col_copy(request_sha256, 65, st, 2);
+    done(st);
+    return 1;
+}
+
 static int sq_private_put(store *s, const char *subject, const char *doc, tr_err *e)
 {
     sq *q = (sq *)s;
@@ -2348,6 +2393,8 @@ static const store_ops sqlite_ops = {
     .evidence_get = sq_evidence_get,
     .private_put = sq_private_put,
     .private_get = sq_private_get,
+    .incident_key_put = sq_incident_key_put,
+    .incident_by_key = sq_incident_by_key,
     .upload_state = sq_upload_state,
     .upload_put = sq_upload_put,
     .upload_read = sq_upload_read,

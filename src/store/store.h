@@ -368,6 +368,13 @@ typedef struct store_ops {
     int (*evidence_insert)(store *s, const store_evidence *ev, tr_err *e);
     int (*evidence_get)(store *s, const char *sha256, const char *org, store_evidence *out,
                         tr_err *e);
+    /* Incidents opened with an Idempotency-Key, per organization: the request's SHA-256,
+     * the incident and its incident.opened event. by_key: 1 found, 0 not, -1 error. */
+    int (*incident_key_put)(store *s, const char *org, const char *key,
+                            const char *request_sha256, int64_t incident, int64_t seq,
+                            tr_err *e);
+    int (*incident_by_key)(store *s, const char *org, const char *key, int64_t *incident,
+                           int64_t *seq, char request_sha256[65], tr_err *e);
     /* Evidence uploaded in pieces, per (file, organization): pieces are kept until the
      * file is whole (then the caller drops them) or expire, and are never journaled.
      * upload_state: 1 with what was received, 0 when nothing was. upload_read appends the
