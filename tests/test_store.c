@@ -162,8 +162,11 @@ static void upload_pieces_read_in_order_and_expire(void **state)
     assert_int_equal(got.received, 1);
     assert_int_equal(s->ops->upload_state(s, "cc", "un", &got, &e), 0);
     int64_t n = 0;
-    assert_int_equal(s->ops->upload_count(s, "un", &n, &e), 0);
+    assert_int_equal(s->ops->upload_count(s, "un", "2026-01-01T00:00:00.000Z", &n, &e), 0);
     assert_int_equal(n, 2);
+    /* Counted from a time: b's last piece (12:00) is before 18:00, a's (2 January) not. */
+    assert_int_equal(s->ops->upload_count(s, "un", "2026-01-01T18:00:00.000Z", &n, &e), 0);
+    assert_int_equal(n, 1);
     /* Cut off at 1 January, 18:00: b (12:00) and wfp's go; a's last piece is 2 January. */
     assert_int_equal(s->ops->begin(s, &e), 0);
     assert_int_equal(s->ops->upload_expire(s, "2026-01-01T18:00:00.000Z", &e), 0);
@@ -175,7 +178,7 @@ static void upload_pieces_read_in_order_and_expire(void **state)
     assert_int_equal(s->ops->begin(s, &e), 0);
     assert_int_equal(s->ops->upload_drop(s, a, "un", &e), 0);
     assert_int_equal(s->ops->commit(s, &e), 0);
-    assert_int_equal(s->ops->upload_count(s, "un", &n, &e), 0);
+    assert_int_equal(s->ops->upload_count(s, "un", "2026-01-01T00:00:00.000Z", &n, &e), 0);
     assert_int_equal(n, 0);
     s->ops->close(s);
 }

@@ -1617,17 +1617,24 @@ static int upload_still(store *s, const upload_job *j, const char *org, tr_err *
     return -1;
 }
 
+/* The time UPLOAD_TTL_S ago, as received_at is written: uploads whose last piece came
+ * before it are expired. */
+static void upload_cutoff(char out[UTIL_ISO_LEN])
+{
+    time_t t = time(NULL) - UPLOAD_TTL_S;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, UTIL_ISO_LEN, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+}
+
 static int upload_piece_write(store *s, void *cls, tr_err *e)
 {
     http_req *r = cls;
     upload_job *j = r->state;
     char now[UTIL_ISO_LEN], before[UTIL_ISO_LEN];
-    time_t t = time(NULL) - UPLOAD_TTL_S;
-    struct tm tm;
     store_upload file = {.total = j->total};
     snprintf(file.media_type, sizeof file.media_type, "%s", j->declared);
-    gmtime_r(&t, &tm);
-    strftime(before, sizeof before, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+    upload_cutoff(before);
     util_now_iso(now);
     if (s->ops->upload_expire(s, before, e) || upload_still(s, j, r->caller.org, e) ||
         s->ops->upload_put(s, j->sha256, r->caller.org, j->at, r->body.p, r->body.len, &file,
@@ -1740,9 +1747,11 @@ static int h_upload_patch(http_req *r)
     }
     if ((rc == 1 ? up.received : 0) != j->at)
         return offset_mismatch(r, &e, j->sha256, rc == 1 ? up.received : 0, j->total);
-    if (rc == 0) {
+    if (rc == 0) { /* uploads past their day do not count: the next piece drops them */
         int64_t n;
-        if (s->ops->upload_count(s, r->caller.org, &n, &e)) return http__fail(r, &e);
+        char since[UTIL_ISO_LEN];
+        upload_cutoff(since);
+        if (s->ops->upload_count(s, r->caller.org, since, &n, &e)) return http__fail(r, &e);
         if (n >= UPLOADS_PER_ORG) {
             err_set(&e, 429, "evidence.uploads_in_progress",
                     "finish an upload first; unfinished ones are dropped a day after their "

@@ -445,7 +445,8 @@ static const char *const sql[ST__COUNT] = {
     [ST_UP_DROP] = "DELETE FROM evidence_uploads WHERE sha256 = ? AND org = ?",
     [ST_UP_EXPIRE] = "DELETE FROM evidence_uploads WHERE (sha256, org) IN (SELECT sha256, org"
                      " FROM evidence_uploads GROUP BY 1, 2 HAVING max(received_at) < ?)",
-    [ST_UP_COUNT] = "SELECT count(DISTINCT sha256) FROM evidence_uploads WHERE org = ?",
+    [ST_UP_COUNT] = "SELECT count(*) FROM (SELECT sha256 FROM evidence_uploads WHERE org = ?"
+                    " GROUP BY sha256 HAVING max(received_at) >= ?)",
     [ST_INC_KEY_PUT] = "INSERT INTO incident_keys(org, key, request_sha256, incident, seq)"
                        " VALUES (?,?,?,?,?)",
     [ST_INC_BY_KEY] = "SELECT incident, seq, request_sha256 FROM incident_keys"
@@ -1961,12 +1962,14 @@ static int sq_upload_expire(store *s, const char *before, tr_err *e)
     return step_done(q, st, e);
 }
 
-static int sq_upload_count(store *s, const char *org, int64_t *n, tr_err *e)
+static int sq_upload_count(store *s, const char *org, const char *since, int64_t *n,
+                           tr_err *e)
 {
     sq *q = (sq *)s;
     sqlite3_stmt *st = stmt(q, ST_UP_COUNT, e);
     if (!st) return -1;
     bind_text(st, 1, org);
+    bind_text(st, 2, since);
     if (step_one(q, st, e) != 1) return -1;
     *n = sqlite3_column_int64(st, 0);
     done(st);

@@ -379,7 +379,8 @@ typedef struct store_ops {
      * file is whole (then the caller drops them) or expire, and are never journaled.
      * upload_state: 1 with what was received, 0 when nothing was. upload_read appends the
      * pieces in order to out. upload_expire drops every upload whose last piece came
-     * before `before` (ISO 8601 UTC); upload_count counts an organization's uploads. */
+     * before `before` (ISO 8601 UTC); upload_count counts an organization's uploads whose
+     * last piece came at or after `since` (the ones not expired yet). */
     int (*upload_state)(store *s, const char *sha256, const char *org, store_upload *out,
                         tr_err *e);
     int (*upload_put)(store *s, const char *sha256, const char *org, int64_t at,
@@ -388,7 +389,7 @@ typedef struct store_ops {
     int (*upload_read)(store *s, const char *sha256, const char *org, buf *out, tr_err *e);
     int (*upload_drop)(store *s, const char *sha256, const char *org, tr_err *e);
     int (*upload_expire)(store *s, const char *before, tr_err *e);
-    int (*upload_count)(store *s, const char *org, int64_t *n, tr_err *e);
+    int (*upload_count)(store *s, const char *org, const char *since, int64_t *n, tr_err *e);
     /* Private fields (monitors only) of a subject, "report:N" or "incident:N": a JSON
      * object; put replaces. get: 1 found, 0 not, -1 error; *doc is malloc'd. */
     int (*private_put)(store *s, const char *subject, const char *doc, tr_err *e);
