@@ -248,6 +248,8 @@ static const struct access_case {
     /* Incident 1 is only reported: for those who see verified incidents only, it does not
      * exist. */
     {"GET", "/api/v1/incidents/{id}", "/api/v1/incidents/1", NULL, "NNAANNA", 200, 0},
+    {"GET", "/api/v1/incidents/{id}/history", "/api/v1/incidents/1/history", NULL, "NNAANNA",
+     200, 0},
     {"GET", "/api/v1/journal", "/api/v1/journal", NULL, "AAAAAAA", 200, 0},
     {"GET", "/api/v1/log/checkpoint", "/api/v1/log/checkpoint", NULL, "AAAAAAA", 200, 0},
     {"GET", "/api/v1/log/entries", "/api/v1/log/entries?start=0&end=3", NULL, "AAAAAAA", 200, 0},
@@ -1423,6 +1425,44 @@ static void the_verification_workflow(void **state)
     }
     assert_int_equal(k, 4);
     th_resp_free(&r);
+    /* Its history, in one request: opened, investigated, verified, disputed, upheld, with
+     * actors and reasons for monitors; the public reads the moves it may (verified
+     * onwards) and sees that the rest happened (redacted, numbered). */
+    char hpath[96];
+    snprintf(hpath, sizeof hpath, "/api/v1/incidents/%lld/history", (long long)id);
+    static const char *const types[] = {"incident.opened", "incident.transition",
+                                        "incident.transition", "incident.transition",
+                                        "incident.transition"};
+    static const char *const to[] = {NULL, "under_investigation", "verified", "disputed",
+                                     "upheld"};
+    for (int who = 0; who < 2; who++) {
+        assert_int_equal(req("GET", hpath, who ? NULL : un, NULL, &r), 200);
+        assert_string_equal(json_string_value(json_object_get(r.json, "status")), "upheld");
+        json_t *events = json_object_get(r.json, "events");
+        assert_int_equal(json_array_size(events), 5);
+        int64_t last = 0;
+        json_array_foreach(events, i, ev) {
+            int64_t seq = json_integer_value(json_object_get(ev, "seq"));
+            assert_true(seq > last);
+            last = seq;
+            assert_string_equal(json_string_value(json_object_get(ev, "type")), types[i]);
+            json_t *b = json_object_get(ev, "body");
+            if (who == 1 && i < 2) { /* before it was verified: monitors and mediators only */
+                assert_true(json_is_true(json_object_get(ev, "redacted")));
+                assert_null(b);
+                continue;
+            }
+            assert_non_null(json_object_get(ev, "actor"));
+            if (to[i]) {
+                assert_string_equal(json_string_value(json_object_get(b, "to")), to[i]);
+                assert_true(json_string_length(json_object_get(b, "reason")) > 0);
+            }
+        }
+        th_resp_free(&r);
+    }
+    assert_int_equal(req("GET", "/api/v1/incidents/999999/history", un, NULL, &r), 404);
+    assert_string_equal(th_code(&r), "incident.not_found");
+    th_resp_free(&r);
 
     /* Rebuilt from the journal alone, reports, incidents (with the merge above), private
      * fields and who uploaded which evidence come back the same. */
@@ -1430,13 +1470,15 @@ static void the_verification_workflow(void **state)
     "SELECT * FROM reports ORDER BY 1; SELECT * FROM incidents ORDER BY 1;"                     \
     " SELECT * FROM evidence ORDER BY 1, 2; SELECT * FROM private_fields ORDER BY 1;"           \
     " SELECT count(*) FROM private_fields; SELECT count(*) FROM evidence;"                      \
-    " SELECT * FROM incident_keys ORDER BY 1, 2; SELECT count(*) FROM incident_keys"
+    " SELECT * FROM incident_keys ORDER BY 1, 2; SELECT count(*) FROM incident_keys;"           \
+    " SELECT * FROM incident_events ORDER BY 1, 2; SELECT count(*) FROM incident_events"
     char cmd[8192], copy[512];
     snprintf(copy, sizeof copy, "%s.copy", T.db);
     snprintf(cmd, sizeof cmd,
              "rm -f '%s' && sqlite3 '%s' \".backup '%s'\" && cp '%s.key' '%s.key' && "
              "sqlite3 '%s' '" TABLES "' > '%s.before' && sqlite3 '%s' 'DELETE FROM reports;"
              " DELETE FROM evidence; DELETE FROM private_fields; DELETE FROM incident_keys;"
+             " DELETE FROM incident_events;"
              " UPDATE incidents SET status = 0'",
              copy, T.db, copy, T.db, copy, copy, copy, copy);
     assert_int_equal(system(cmd), 0);

@@ -477,6 +477,23 @@ static void import_over_http_and_coarse_public_locations(void **state)
                      0);
     assert_int_equal(json_integer_value(json_object_get(r.json, "total")), 5338);
     th_resp_free(&r);
+    /* An imported incident's history begins with the batch that last wrote it (the last
+     * import), named but not copied: its 500 documents are one request away. */
+    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents/1/history"), NULL, NULL, 0,
+                             NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    json_t *hist = json_object_get(r.json, "events");
+    assert_int_equal(json_array_size(hist), 1);
+    json_t *batch = json_array_get(hist, 0);
+    assert_string_equal(json_string_value(json_object_get(batch, "type")), "incidents.imported");
+    assert_null(json_object_get(batch, "body"));
+    int64_t batch_seq = json_integer_value(json_object_get(batch, "seq"));
+    assert_true(batch_seq > before + (5338 + 499) / 500); /* the second import's */
+    char entry[96];
+    snprintf(entry, sizeof entry, "/api/v1/journal?after=%lld&limit=1",
+             (long long)batch_seq - 1);
+    assert_string_equal(json_string_value(json_object_get(batch, "entry")), entry);
+    th_resp_free(&r);
     /* Bad rows are listed by line and column; the rest are kept. */
     buf b = BUF_INIT;
     buf_puts(&b, HEADER);

@@ -1959,6 +1959,7 @@ static int h_zone_create(http_req *r)
 typedef struct journal_page {
     json_t *events;
     journal_reader reader;
+    int batches_brief; /* an import's batch without its 500 documents (an incident's history) */
 } journal_page;
 
 static int journal_cb(void *cls, const void *row)
@@ -1971,7 +1972,14 @@ static int journal_cb(void *cls, const void *row)
         json_object_set_new(item, "actor", json_pack("{s:s?, s:s}", "org", ev->actor_org,
                                                      "user", ev->actor_user));
         json_object_set_new(item, "visibility", json_string(ev->visibility));
-        json_object_set_new(item, "body", json_loads(ev->body, 0, NULL));
+        if (p->batches_brief && strcmp(ev->type, "incidents.imported") == 0) {
+            char url[96];
+            snprintf(url, sizeof url, "/api/v1/journal?after=%lld&limit=1",
+                     (long long)ev->seq - 1);
+            json_object_set_new(item, "entry", json_string(url));
+        } else {
+            json_object_set_new(item, "body", json_loads(ev->body, 0, NULL));
+        }
     } else {
         json_object_set_new(item, "redacted", json_true());
     }
@@ -2010,11 +2018,49 @@ static int h_journal(http_req *r)
     if (!(s = reader_or_fail(r))) return 0;
     p.events = json_array();
     p.reader = acct_reader(&r->caller);
+    p.batches_brief = 0;
     if (s->ops->journal_scan(s, after, limit, journal_cb, &p, &e)) {
         json_decref(p.events);
         return http__fail(r, &e);
     }
     return http__reply(r, 200, json_pack("{s:o}", "events", p.events));
+}
+
+/* An incident's history: the journal's events about it, in order — the one that opened or
+ * imported it (an import's batch without its other documents), then its moves with their
+ * actors and reasons, merges either way, reports added, duplicates dismissed, private
+ * fields — each as GET /journal shows it to the caller (redacted when its audience leaves
+ * the caller out), so that anyone may ask for its receipt. Visible to whoever may see the
+ * incident. */
+static int h_incident_history(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    char status[32];
+    char *doc = NULL;
+    int64_t *seqs = NULL;
+    size_t n = 0;
+    store *s;
+    if (path_id(r, "an incident") || !(s = reader_or_fail(r))) return 0;
+    int64_t id = the_id(r);
+    int rc = incident_read(s, id, status, &doc, NULL, &e);
+    free(doc);
+    if (rc < 0) return http__fail(r, &e);
+    if (rc == 0 || !(sees_every_incident(r) || incident_status_public(status))) {
+        err_set(&e, 404, "incident.not_found", "list incidents with GET /api/v1/incidents",
+                "there is no incident %lld", (long long)id);
+        return http__fail(r, &e);
+    }
+    journal_page p = {json_array(), acct_reader(&r->caller), 1};
+    rc = s->ops->incident_history(s, id, &seqs, &n, &e);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = s->ops->journal_scan(s, seqs[i] - 1, 1, journal_cb, &p, &e);
+    free(seqs);
+    if (rc) {
+        json_decref(p.events);
+        return http__fail(r, &e);
+    }
+    return http__reply(r, 200, json_pack("{s:I, s:s, s:o}", "incident", (json_int_t)id,
+                                         "status", status, "events", p.events));
 }
 
 /* ---- the table --------------------------------------------------------------------- */
@@ -2080,6 +2126,7 @@ const http_route http__routes[] = {
     {"GET", "/api/v1/incidents.csv", h_incidents_csv, WHO_PUBLIC, 0},
     {"GET", "/api/v1/incidents/stats", h_incident_stats, WHO_PUBLIC, 0},
     {"GET", "/api/v1/incidents/{id}", h_incident_get, WHO_PUBLIC, 0},
+    {"GET", "/api/v1/incidents/{id}/history", h_incident_history, WHO_PUBLIC, 0},
     {"POST", "/api/v1/evidence", h_evidence_upload, WHO_USER, ROUTE_RAW | ROUTE_UPLOAD},
     {"GET", "/api/v1/evidence/{sha256}", h_evidence_get, WHO_USER, 0},
     {"PATCH", "/api/v1/evidence/uploads/{sha256}", h_upload_patch, WHO_USER,

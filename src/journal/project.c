@@ -248,6 +248,7 @@ static int incident_row(store *s, const store_event *ev, const json_t *doc, int6
     in.updated_at = ev->time;
     in.actor1 = jsx_str(doc, "actor1", NULL);
     in.actor2 = jsx_str(doc, "actor2", NULL);
+    in.seq = ev->seq;
     const char *zones[64];
     const json_t *tags = json_object_get(doc, "zones"), *tag;
     size_t i;
@@ -328,7 +329,16 @@ static int on_report_merged(store *s, const store_event *ev, const json_t *b, tr
 {
     const json_t *report = json_object_get(b, "report"), *incident = json_object_get(b, "incident");
     if (!json_is_integer(report) || !json_is_integer(incident)) return bad(e, ev, "report/incident");
+    if (s->ops->incident_event_add(s, json_integer_value(incident), ev->seq, e)) return -1;
     return s->ops->report_merge(s, json_integer_value(report), json_integer_value(incident), e);
+}
+
+/* "incident:N" -> N, else 0. */
+static int64_t subject_incident(const char *subject)
+{
+    long long n;
+    char tail;
+    return subject && sscanf(subject, "incident:%lld%c", &n, &tail) == 1 && n > 0 ? n : 0;
 }
 
 static int on_dismissed(store *s, const store_event *ev, const json_t *b, tr_err *e)
@@ -338,7 +348,11 @@ static int on_dismissed(store *s, const store_event *ev, const json_t *b, tr_err
     long long a;
     char back[48];
     if (!subject || !json_is_integer(candidate)) return bad(e, ev, "subject/candidate");
-    if (s->ops->dismiss_put(s, subject, json_integer_value(candidate), e)) return -1;
+    if (s->ops->dismiss_put(s, subject, json_integer_value(candidate), e) ||
+        s->ops->incident_event_add(s, json_integer_value(candidate), ev->seq, e) ||
+        (subject_incident(subject) &&
+         s->ops->incident_event_add(s, subject_incident(subject), ev->seq, e)))
+        return -1;
     /* Between two incidents it goes both ways. */
     if (sscanf(subject, "incident:%lld", &a) != 1) return 0;
     snprintf(back, sizeof back, "incident:%lld", (long long)json_integer_value(candidate));
@@ -350,9 +364,11 @@ static int on_incident_transition(store *s, const store_event *ev, const json_t 
     const json_t *id = json_object_get(b, "incident");
     const char *to = jsx_str(b, "to", NULL);
     if (!json_is_integer(id) || !to) return bad(e, ev, "incident/to");
+    if (s->ops->incident_event_add(s, json_integer_value(id), ev->seq, e)) return -1;
     if (strcmp(to, "duplicate") == 0) {
         const json_t *into = json_object_get(b, "into");
         if (!json_is_integer(into)) return bad(e, ev, "into");
+        if (s->ops->incident_event_add(s, json_integer_value(into), ev->seq, e)) return -1;
         return s->ops->incident_merge(s, json_integer_value(id), json_integer_value(into),
                                       ev->time, e);
     }
@@ -377,6 +393,9 @@ static int on_private(store *s, const store_event *ev, const json_t *b, tr_err *
     const char *subject = jsx_str(b, "subject", NULL);
     const json_t *fields = json_object_get(b, "fields");
     if (!subject || !json_is_object(fields)) return bad(e, ev, "subject/fields");
+    if (subject_incident(subject) &&
+        s->ops->incident_event_add(s, subject_incident(subject), ev->seq, e))
+        return -1;
     char *text = jsx_canonical(fields, NULL);
     int rc = s->ops->private_put(s, subject, text, e);
     free(text);

@@ -231,6 +231,7 @@ static int batch_flush(parser *p)
                                  time, p->e))
         return -1;
     /* What the projection of incidents.imported does for each row (journal/project.c). */
+    int64_t seq = journal_last_seq(p->s);
     for (size_t i = 0; i < p->n_rows; i++) {
         const pending *r = &p->rows[i];
         store_incident in = {
@@ -240,7 +241,7 @@ static int batch_flush(parser *p)
             .doc = p->strings.p + r->doc, .updated_at = time,
             .acled_csv = p->strings.p + r->line,
             .actor1 = p->strings.p + r->actor1, .actor2 = p->strings.p + r->actor2,
-            .zones = r->zones, .n_zones = r->n_zones,
+            .zones = r->zones, .n_zones = r->n_zones, .seq = seq,
         };
         if (p->s->ops->incident_upsert(p->s, &in, p->e)) return -1;
     }

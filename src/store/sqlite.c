@@ -251,6 +251,28 @@ static const char *const migrations[] = {
     "  incident INTEGER NOT NULL,"
     "  seq INTEGER NOT NULL,"
     "  PRIMARY KEY(org, key)) WITHOUT ROWID;",
+    /* 17: an incident's history: the event that last wrote its document (opened or
+     * imported: incidents.seq) and every later event about it (incident_events: moves,
+     * merges either way, reports added, duplicates dismissed, private fields), so that its
+     * journal entries are found without reading the journal. Filled here for what the
+     * journal has; an imported incident's origin appears after `truce rebuild`. */
+    "ALTER TABLE incidents ADD COLUMN seq INTEGER;"
+    "CREATE TABLE incident_events("
+    "  incident INTEGER NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  PRIMARY KEY(incident, seq)) WITHOUT ROWID;"
+    "UPDATE incidents SET seq = j.seq FROM (SELECT seq, json_extract(body, '$.id') AS id"
+    "  FROM journal WHERE type = 'incident.opened') AS j WHERE incidents.id = j.id;"
+    "INSERT OR IGNORE INTO incident_events SELECT json_extract(body, '$.incident'), seq"
+    "  FROM journal WHERE type IN ('incident.transition', 'report.merged');"
+    "INSERT OR IGNORE INTO incident_events SELECT json_extract(body, '$.into'), seq"
+    "  FROM journal WHERE type = 'incident.transition' AND json_extract(body, '$.into') > 0;"
+    "INSERT OR IGNORE INTO incident_events SELECT json_extract(body, '$.candidate'), seq"
+    "  FROM journal WHERE type = 'duplicate.dismissed';"
+    "INSERT OR IGNORE INTO incident_events"
+    "  SELECT CAST(substr(json_extract(body, '$.subject'), 10) AS INTEGER), seq FROM journal"
+    "  WHERE type IN ('duplicate.dismissed', 'private.fields')"
+    "  AND json_extract(body, '$.subject') LIKE 'incident:%';",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -278,7 +300,7 @@ enum stmt_id {
     ST_INC_BY_ZONE, ST_REP_NEXT, ST_REP_INSERT, ST_REP_GET, ST_REP_BY_KEY, ST_REP_MERGE,
     ST_INC_NEXT, ST_INC_STATUS, ST_INC_MERGE, ST_INC_LINES, ST_INC_LINES_BOX, ST_INC_LIST_BOX,
     ST_INC_IN_BOX, ST_INC_ID_BY_EXT, ST_INC_SUM, ST_INC_SUM_BOX, ST_ZONES_CLEAR, ST_ZONES_ADD,
-    ST_BLOB_PUT, ST_BLOB_GET, ST_EVI_INSERT, ST_EVI_GET, ST_EVI_GET_ANY, ST_PRIV_PUT, ST_PRIV_GET, ST_DISMISS_PUT, ST_DISMISSED, ST_EVI_BYTES, ST_UP_STATE, ST_UP_PUT, ST_UP_READ, ST_UP_DROP, ST_UP_EXPIRE, ST_UP_COUNT, ST_INC_KEY_PUT, ST_INC_BY_KEY,
+    ST_BLOB_PUT, ST_BLOB_GET, ST_EVI_INSERT, ST_EVI_GET, ST_EVI_GET_ANY, ST_PRIV_PUT, ST_PRIV_GET, ST_DISMISS_PUT, ST_DISMISSED, ST_EVI_BYTES, ST_UP_STATE, ST_UP_PUT, ST_UP_READ, ST_UP_DROP, ST_UP_EXPIRE, ST_UP_COUNT, ST_INC_KEY_PUT, ST_INC_BY_KEY, ST_INC_EVENT_ADD, ST_INC_HISTORY,
     ST_NEG_STATE, ST_AGR_NEXT, ST_AGR_INSERT, ST_AGR_GET, ST_AGR_STATE, ST_SIG_PUT, ST_SIG_LIST,
     ST__COUNT
 };
@@ -378,14 +400,14 @@ static const char *const sql[ST__COUNT] = {
                      " WHERE negotiation_id = ? AND n = ? ORDER BY org",
     [ST_INC_UPSERT] = "INSERT INTO incidents(external_id, status, provenance, event_date,"
                       " event_type, latitude, longitude, fatalities, doc, updated_at, id,"
-                      " acled_csv, actor1, actor2)"
-                      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(external_id) DO UPDATE SET"
+                      " acled_csv, actor1, actor2, seq)"
+                      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(external_id) DO UPDATE SET"
                       " status = excluded.status, provenance = excluded.provenance,"
                       " event_date = excluded.event_date, event_type = excluded.event_type,"
                       " latitude = excluded.latitude, longitude = excluded.longitude,"
                       " fatalities = excluded.fatalities, doc = excluded.doc,"
                       " updated_at = excluded.updated_at, acled_csv = excluded.acled_csv,"
-                      " actor1 = excluded.actor1, actor2 = excluded.actor2",
+                      " actor1 = excluded.actor1, actor2 = excluded.actor2, seq = excluded.seq",
     [ST_INC_ID_BY_EXT] = "SELECT id FROM incidents WHERE external_id = ?",
     [ST_ZONES_CLEAR] = "DELETE FROM incident_zones WHERE incident = ?",
     [ST_ZONES_ADD] = "INSERT OR IGNORE INTO incident_zones(zone, incident) VALUES (?, ?)",
@@ -447,6 +469,9 @@ static const char *const sql[ST__COUNT] = {
                      " FROM evidence_uploads GROUP BY 1, 2 HAVING max(received_at) < ?)",
     [ST_UP_COUNT] = "SELECT count(*) FROM (SELECT sha256 FROM evidence_uploads WHERE org = ?"
                     " GROUP BY sha256 HAVING max(received_at) >= ?)",
+    [ST_INC_EVENT_ADD] = "INSERT OR IGNORE INTO incident_events(incident, seq) VALUES (?, ?)",
+    [ST_INC_HISTORY] = "SELECT seq FROM incidents WHERE id = ?1 AND seq IS NOT NULL"
+                       " UNION SELECT seq FROM incident_events WHERE incident = ?1 ORDER BY 1",
     [ST_INC_KEY_PUT] = "INSERT INTO incident_keys(org, key, request_sha256, incident, seq)"
                        " VALUES (?,?,?,?,?)",
     [ST_INC_BY_KEY] = "SELECT incident, seq, request_sha256 FROM incident_keys"
@@ -1029,6 +1054,7 @@ static int sq_projections_clear(store *s, tr_err *e)
     return exec_sql((sq *)s, "DELETE FROM reports; DELETE FROM incident_zones; DELETE FROM incidents;"
                              " DELETE FROM evidence; DELETE FROM private_fields;"
                              " DELETE FROM dismissed_duplicates; DELETE FROM incident_keys;"
+                             " DELETE FROM incident_events;"
                              " DELETE FROM agreement_signatures; DELETE FROM agreements;"
                              " DELETE FROM negotiation_responses; DELETE FROM negotiation_texts;"
                              " DELETE FROM negotiation_profiles; DELETE FROM negotiations;"
@@ -1577,6 +1603,10 @@ static int sq_incident_upsert(store *s, const store_incident *in, tr_err *e)
     bind_text(st, 12, in->acled_csv);
     bind_text(st, 13, in->actor1);
     bind_text(st, 14, in->actor2);
+    if (in->seq > 0)
+        sqlite3_bind_int64(st, 15, in->seq);
+    else
+        sqlite3_bind_null(st, 15);
     /* Not "RETURNING id": a statement with RETURNING takes a statement journal, which
      * made an import three times slower. */
     if (step_done(q, st, e)) return -1;
@@ -1974,6 +2004,37 @@ static int sq_upload_count(store *s, const char *org, const char *since, int64_t
     *n = sqlite3_column_int64(st, 0);
     done(st);
     return 0;
+}
+
+static int sq_incident_event_add(store *s, int64_t incident, int64_t seq, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_INC_EVENT_ADD, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, incident);
+    sqlite3_bind_int64(st, 2, seq);
+    return step_done(q, st, e);
+}
+
+static int sq_incident_history(store *s, int64_t incident, int64_t **seqs, size_t *n,
+                               tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_INC_HISTORY, e);
+    size_t cap = 0;
+    int rc;
+    *seqs = NULL;
+    *n = 0;
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, incident);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap && !(*seqs = realloc(*seqs, (cap = cap ? 2 * cap : 16) * sizeof **seqs)))
+            abort();
+        (*seqs)[(*n)++] = sqlite3_column_int64(st, 0);
+    }
+    if (rc != SQLITE_DONE) fail(q, rc, e);
+    done(st);
+    return rc == SQLITE_DONE ? 0 : -1;
 }
 
 static int sq_incident_key_put(store *s, const char *org, const char *key,
@@ -2396,6 +2457,8 @@ static const store_ops sqlite_ops = {
     .evidence_get = sq_evidence_get,
     .private_put = sq_private_put,
     .private_get = sq_private_get,
+    .incident_event_add = sq_incident_event_add,
+    .incident_history = sq_incident_history,
     .incident_key_put = sq_incident_key_put,
     .incident_by_key = sq_incident_by_key,
     .upload_state = sq_upload_state,

@@ -145,6 +145,7 @@ typedef struct store_incident {
     const char *actor1, *actor2;  /* as in the document, for counts */
     const char *const *zones;     /* the zones it is tagged with, as in the document */
     size_t n_zones;
+    int64_t seq;                  /* the event that writes it (its history starts there) */
 } store_incident;
 
 typedef struct store_incident_filter {
@@ -368,6 +369,12 @@ typedef struct store_ops {
     int (*evidence_insert)(store *s, const store_evidence *ev, tr_err *e);
     int (*evidence_get)(store *s, const char *sha256, const char *org, store_evidence *out,
                         tr_err *e);
+    /* An incident's history: event_add notes a later event about it (a move, a merge
+     * either way, a report added, a duplicate dismissed, private fields); history gives
+     * the sequence numbers of the event that wrote it and of those, ascending (*seqs
+     * malloc'd, NULL when there are none). */
+    int (*incident_event_add)(store *s, int64_t incident, int64_t seq, tr_err *e);
+    int (*incident_history)(store *s, int64_t incident, int64_t **seqs, size_t *n, tr_err *e);
     /* Incidents opened with an Idempotency-Key, per organization: the request's SHA-256,
      * the incident and its incident.opened event. by_key: 1 found, 0 not, -1 error. */
     int (*incident_key_put)(store *s, const char *org, const char *key,
