@@ -181,6 +181,7 @@ static const struct {
     {"agreement verify", NULL},
     {"import", "usage: truce import acled FILE [--db PATH] [--status verified|reported]\n"
                "                          [--outside-zones warn|refuse]\n"
+               "       truce import zones FILE ...   (see 'truce help import zones')\n"
                "Imports an ACLED CSV export as incidents (status verified unless --status says\n"
                "otherwise; provenance acled). Re-importing updates events by event_id_cnty.\n"
                "Each event is tagged with the zones that contain it; events inside none are\n"
