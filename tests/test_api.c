@@ -195,6 +195,7 @@ static const struct access_case {
      "\"latitude\":31.52,\"longitude\":34.45,\"geo_precision\":1,\"location\":\"Gaza\","
      "\"notes\":\"%s\"}",
      "AAAAAAA", 201, 0},
+    {"GET", "/api/v1/reports", "/api/v1/reports", NULL, "UAAAAAA", 200, 0},
     {"GET", "/api/v1/reports/{id}", "/api/v1/reports/2", NULL, "UAAANNA", 200, 0},
     {"GET", "/api/v1/reports/{id}/duplicates", "/api/v1/reports/2/duplicates", NULL,
      "UFAAFFA", 200, 0},
@@ -929,6 +930,74 @@ static void reports_retried_with_a_key_are_filed_once(void **state)
     assert_int_equal(post_keyed(hamas, key, body, &r), 201);
     assert_int_not_equal(json_integer_value(json_object_get(r.json, "id")), id);
     th_resp_free(&r);
+}
+
+/* Every report of the caller's organization, a page at a time, filed or merged (and into
+ * which incident); monitors and mediators see every organization's, or one's. */
+static void reports_are_listed_for_their_organization(void **state)
+{
+    (void)state;
+    const char *wfp = th_login(&T, "wfp", "demo-wfp");
+    const char *un = th_login(&T, "un", "demo-un-monitor");
+    th_resp r;
+    size_t i, mine = 0, all = 0;
+    json_t *it;
+    assert_int_equal(req("GET", "/api/v1/reports?limit=1000", wfp, NULL, &r), 200);
+    json_array_foreach(json_object_get(r.json, "reports"), i, it) {
+        assert_string_equal(json_string_value(json_object_get(it, "org")), "wfp");
+        assert_null(json_object_get(it, "witnesses")); /* private fields: not here */
+        mine++;
+    }
+    th_resp_free(&r);
+    assert_true(mine > 0);
+    assert_int_equal(req("GET", "/api/v1/reports?limit=1000", un, NULL, &r), 200);
+    int other_orgs = 0;
+    json_array_foreach(json_object_get(r.json, "reports"), i, it) {
+        other_orgs |= strcmp(json_string_value(json_object_get(it, "org")), "wfp") != 0;
+        all++;
+    }
+    th_resp_free(&r);
+    assert_true(all > mine && other_orgs);
+    /* A page at a time: the same reports, in order, each once. */
+    size_t paged = 0;
+    long long after = 0, last = 0;
+    while (after >= 0) {
+        char path[96];
+        snprintf(path, sizeof path, "/api/v1/reports?limit=2&after=%lld", after);
+        assert_int_equal(req("GET", path, un, NULL, &r), 200);
+        json_array_foreach(json_object_get(r.json, "reports"), i, it) {
+            long long id = json_integer_value(json_object_get(it, "id"));
+            assert_true(id > last);
+            last = id;
+            paged++;
+        }
+        json_t *next = json_object_get(r.json, "next_after");
+        after = next ? json_integer_value(next) : -1;
+        th_resp_free(&r);
+    }
+    assert_int_equal(paged, all);
+    /* Merged ones say into which incident; a monitor may ask for one organization's. */
+    assert_int_equal(req("GET", "/api/v1/reports?status=merged&limit=1000", un, NULL, &r), 200);
+    assert_true(json_array_size(json_object_get(r.json, "reports")) > 0);
+    json_array_foreach(json_object_get(r.json, "reports"), i, it) {
+        assert_string_equal(json_string_value(json_object_get(it, "status")), "merged");
+        assert_true(json_integer_value(json_object_get(it, "incident")) > 0);
+    }
+    th_resp_free(&r);
+    assert_int_equal(req("GET", "/api/v1/reports?org=wfp&limit=1000", un, NULL, &r), 200);
+    assert_int_equal(json_array_size(json_object_get(r.json, "reports")), mine);
+    th_resp_free(&r);
+    /* Refused: another organization's (for a reporter), a status that is not one, paging out
+     * of range. */
+    assert_int_equal(req("GET", "/api/v1/reports?org=unrwa", wfp, NULL, &r), 403);
+    th_resp_free(&r);
+    static const char *const bad[] = {"/api/v1/reports?status=closed",
+                                      "/api/v1/reports?limit=0", "/api/v1/reports?after=-1"};
+    for (size_t k = 0; k < 3; k++) {
+        assert_int_equal(req("GET", bad[k], un, NULL, &r), 400);
+        assert_string_equal(th_code(&r), "request.invalid_param");
+        th_resp_free(&r);
+    }
 }
 
 /* A monitor's phone opening an incident retries with its Idempotency-Key: the incident
@@ -1963,6 +2032,7 @@ int main(void)
         cmocka_unit_test(reports_are_checked_and_private),
         cmocka_unit_test(reports_retried_with_a_key_are_filed_once),
         cmocka_unit_test(incidents_opened_with_a_key_are_opened_once),
+        cmocka_unit_test(reports_are_listed_for_their_organization),
         cmocka_unit_test(reports_join_existing_incidents),
         cmocka_unit_test(evidence_witnesses_and_merges),
         cmocka_unit_test(evidence_arrives_in_pieces_and_resumes),

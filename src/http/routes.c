@@ -1061,6 +1061,62 @@ static int h_report_get(http_req *r)
     return http__reply(r, 200, out);
 }
 
+typedef struct report_page {
+    json_t *items;
+    int64_t last;
+} report_page;
+
+static int report_page_cb(void *cls, const void *row)
+{
+    report_page *p = cls;
+    store_report *rep = (store_report *)row;
+    p->last = rep->id;
+    json_array_append_new(p->items, report_json(rep)); /* takes rep->doc */
+    return 0;
+}
+
+/* Reports by id, keyset-paginated: an organization's own (what a field office filed and
+ * what became of each: filed, or merged into an incident); monitors, mediators and
+ * administrators see every organization's, or one's with org=. Private fields are shown
+ * by GET /reports/{id} only. */
+static int h_reports(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    long long after = 0, limit = 100;
+    store *s;
+    const char *status = http__query(r, "status"), *org = http__query(r, "org");
+    if (parse_int(http__query(r, "after"), 0, INT64_MAX, &after) ||
+        parse_int(http__query(r, "limit"), 1, 1000, &limit)) {
+        err_field(&e, "request.invalid_param", "after/limit", "after >= 0, limit 1 to 1000",
+                  "query parameters 'after' and 'limit' must be integers in range");
+        return http__fail(r, &e);
+    }
+    if (status && strcmp(status, "filed") != 0 && strcmp(status, "merged") != 0) {
+        err_field(&e, "request.invalid_param", "status", "filed or merged",
+                  "'%s' is not a report status", status);
+        return http__fail(r, &e);
+    }
+    if (!sees_every_incident(r)) {
+        if (org && strcmp(org, r->caller.org) != 0) {
+            err_set(&e, 403, "auth.forbidden", "leave org out: you see your organization's",
+                    "reports are visible to monitors, mediators and the organization that "
+                    "filed them");
+            return http__fail(r, &e);
+        }
+        org = r->caller.org;
+    }
+    if (!(s = reader_or_fail(r))) return 0;
+    report_page p = {json_array(), 0};
+    if (s->ops->report_list(s, org, status, after, limit, report_page_cb, &p, &e)) {
+        json_decref(p.items);
+        return http__fail(r, &e);
+    }
+    json_t *out = json_pack("{s:o}", "reports", p.items);
+    if ((long long)json_array_size(p.items) == limit)
+        json_object_set_new(out, "next_after", json_integer(p.last));
+    return http__reply(r, 200, out);
+}
+
 /* ---- the verification workflow ------------------------------------------------------- */
 
 /* Replies with the incident as it now stands (inside the write transaction). */
@@ -2105,6 +2161,7 @@ const http_route http__routes[] = {
     {"GET", "/api/v1/zones", h_zones, WHO_PUBLIC, 0},
     {"POST", "/api/v1/zones", h_zone_create, WHO_ADMIN | WHO_MEDIATOR | WHO_MONITOR, ROUTE_BODY},
     {"POST", "/api/v1/reports", h_report_file, WHO_PUBLIC, ROUTE_BODY},
+    {"GET", "/api/v1/reports", h_reports, WHO_USER, 0},
     {"GET", "/api/v1/reports/{id}", h_report_get, WHO_USER, 0},
     {"GET", "/api/v1/incidents", h_incidents, WHO_PUBLIC, 0},
     {"POST", "/api/v1/incidents", h_incident_open, WHO_ADMIN | WHO_MONITOR, ROUTE_BODY},

@@ -273,6 +273,8 @@ static const char *const migrations[] = {
     "  SELECT CAST(substr(json_extract(body, '$.subject'), 10) AS INTEGER), seq FROM journal"
     "  WHERE type IN ('duplicate.dismissed', 'private.fields')"
     "  AND json_extract(body, '$.subject') LIKE 'incident:%';",
+    /* 18: an organization's reports, in order (GET /api/v1/reports). */
+    "CREATE INDEX reports_org ON reports(org, id);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -300,7 +302,7 @@ enum stmt_id {
     ST_INC_BY_ZONE, ST_REP_NEXT, ST_REP_INSERT, ST_REP_GET, ST_REP_BY_KEY, ST_REP_MERGE,
     ST_INC_NEXT, ST_INC_STATUS, ST_INC_MERGE, ST_INC_LINES, ST_INC_LINES_BOX, ST_INC_LIST_BOX,
     ST_INC_IN_BOX, ST_INC_ID_BY_EXT, ST_INC_SUM, ST_INC_SUM_BOX, ST_ZONES_CLEAR, ST_ZONES_ADD,
-    ST_BLOB_PUT, ST_BLOB_GET, ST_EVI_INSERT, ST_EVI_GET, ST_EVI_GET_ANY, ST_PRIV_PUT, ST_PRIV_GET, ST_DISMISS_PUT, ST_DISMISSED, ST_EVI_BYTES, ST_UP_STATE, ST_UP_PUT, ST_UP_READ, ST_UP_DROP, ST_UP_EXPIRE, ST_UP_COUNT, ST_INC_KEY_PUT, ST_INC_BY_KEY, ST_INC_EVENT_ADD, ST_INC_HISTORY,
+    ST_BLOB_PUT, ST_BLOB_GET, ST_EVI_INSERT, ST_EVI_GET, ST_EVI_GET_ANY, ST_PRIV_PUT, ST_PRIV_GET, ST_DISMISS_PUT, ST_DISMISSED, ST_EVI_BYTES, ST_UP_STATE, ST_UP_PUT, ST_UP_READ, ST_UP_DROP, ST_UP_EXPIRE, ST_UP_COUNT, ST_INC_KEY_PUT, ST_INC_BY_KEY, ST_INC_EVENT_ADD, ST_INC_HISTORY, ST_REP_LIST,
     ST_NEG_STATE, ST_AGR_NEXT, ST_AGR_INSERT, ST_AGR_GET, ST_AGR_STATE, ST_SIG_PUT, ST_SIG_LIST,
     ST__COUNT
 };
@@ -469,6 +471,9 @@ static const char *const sql[ST__COUNT] = {
                      " FROM evidence_uploads GROUP BY 1, 2 HAVING max(received_at) < ?)",
     [ST_UP_COUNT] = "SELECT count(*) FROM (SELECT sha256 FROM evidence_uploads WHERE org = ?"
                     " GROUP BY sha256 HAVING max(received_at) >= ?)",
+    [ST_REP_LIST] = "SELECT org, status, doc, filed_at, incident, request_sha256, id, seq"
+                    " FROM reports WHERE (?1 IS NULL OR org = ?1) AND (?2 IS NULL OR status = ?2)"
+                    " AND id > ?3 ORDER BY id LIMIT ?4",
     [ST_INC_EVENT_ADD] = "INSERT OR IGNORE INTO incident_events(incident, seq) VALUES (?, ?)",
     [ST_INC_HISTORY] = "SELECT seq FROM incidents WHERE id = ?1 AND seq IS NOT NULL"
                        " UNION SELECT seq FROM incident_events WHERE incident = ?1 ORDER BY 1",
@@ -1823,6 +1828,36 @@ static int sq_report_by_key(store *s, const char *org, const char *key, store_re
     return report_row(q, st, out, e);
 }
 
+static int sq_report_list(store *s, const char *org, const char *status, int64_t after,
+                          int64_t limit, store_row_cb cb, void *cls, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_REP_LIST, e);
+    int rc, stop = 0;
+    if (!st) return -1;
+    bind_text(st, 1, org);
+    bind_text(st, 2, status);
+    sqlite3_bind_int64(st, 3, after);
+    sqlite3_bind_int64(st, 4, limit);
+    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        store_report rep;
+        memset(&rep, 0, sizeof rep);
+        col_copy(rep.org, sizeof rep.org, st, 0);
+        col_copy(rep.status, sizeof rep.status, st, 1);
+        if (!(rep.doc = strdup((const char *)sqlite3_column_text(st, 2)))) abort();
+        col_copy(rep.filed_at, sizeof rep.filed_at, st, 3);
+        rep.incident = sqlite3_column_int64(st, 4);
+        col_copy(rep.request_sha256, sizeof rep.request_sha256, st, 5);
+        rep.id = sqlite3_column_int64(st, 6);
+        rep.seq = sqlite3_column_int64(st, 7);
+        stop = cb(cls, &rep);
+        free(rep.doc); /* unless the callback took it (and left NULL) */
+    }
+    if (!stop && rc != SQLITE_DONE) fail(q, rc, e);
+    done(st);
+    return stop || rc == SQLITE_DONE ? 0 : -1;
+}
+
 static int sq_report_merge(store *s, int64_t report, int64_t incident, tr_err *e)
 {
     sq *q = (sq *)s;
@@ -2457,6 +2492,7 @@ static const store_ops sqlite_ops = {
     .evidence_get = sq_evidence_get,
     .private_put = sq_private_put,
     .private_get = sq_private_get,
+    .report_list = sq_report_list,
     .incident_event_add = sq_incident_event_add,
     .incident_history = sq_incident_history,
     .incident_key_put = sq_incident_key_put,

@@ -355,6 +355,11 @@ typedef struct store_ops {
     int (*report_by_key)(store *s, const char *org, const char *key, store_report *out,
                          tr_err *e);
     int (*report_merge)(store *s, int64_t report, int64_t incident, tr_err *e);
+    /* Reports by id after `after`, at most `limit`, of one organization (or any: NULL) and
+     * status (or any: NULL). Rows are store_report; the callback may take doc (and set it
+     * NULL), else it is freed after the call; a non-zero return stops the scan. */
+    int (*report_list)(store *s, const char *org, const char *status, int64_t after,
+                       int64_t limit, store_row_cb cb, void *cls, tr_err *e);
     int (*incident_next_id)(store *s, int64_t *id, tr_err *e);
     int (*incident_status)(store *s, int64_t id, const char *status, const char *when,
                            tr_err *e);
