@@ -145,6 +145,7 @@ static const struct access_case {
     {"GET", "/api/v1/users", "/api/v1/users", NULL, "UFFFFFA", 200, 0},
     {"POST", "/api/v1/users", "/api/v1/users",
      "{\"name\":\"user-%s\",\"org\":\"un\",\"password\":\"password-123\"}", "UFFFFFA", 201, 0},
+    {"GET", "/api/v1/negotiations", "/api/v1/negotiations", NULL, "UAAAAAA", 200, 0},
     {"POST", "/api/v1/negotiations", "/api/v1/negotiations",
      "{\"title\":\"%s\",\"parties\":[\"israel\",\"hamas\"],\"mediators\":[\"usa\"],"
      "\"issues\":[{\"name\":\"Trucks\",\"options\":[\"300\",\"600\"]}]}",
@@ -930,6 +931,38 @@ static void reports_retried_with_a_key_are_filed_once(void **state)
     assert_int_equal(post_keyed(hamas, key, body, &r), 201);
     assert_int_not_equal(json_integer_value(json_object_get(r.json, "id")), id);
     th_resp_free(&r);
+}
+
+/* GET /negotiations: each caller's own — a mediator's and a party's, with their role;
+ * nothing for an organization in none (not even that others exist). */
+static void negotiations_are_listed_for_their_members(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *user, *password, *role;
+    } who[] = {{"usa", "demo-usa", "mediator"}, {"israel", "demo-israel", "party"},
+               {"wfp", "demo-wfp", NULL}};
+    for (size_t k = 0; k < 3; k++) {
+        th_resp r;
+        const char *token = th_login(&T, who[k].user, who[k].password);
+        assert_int_equal(req("GET", "/api/v1/negotiations", token, NULL, &r), 200);
+        json_t *list = json_object_get(r.json, "negotiations"), *n;
+        size_t i;
+        if (!who[k].role) {
+            assert_int_equal(json_array_size(list), 0);
+        } else {
+            assert_true(json_array_size(list) >= 1);
+            json_int_t last = 0;
+            json_array_foreach(list, i, n) {
+                assert_true(json_integer_value(json_object_get(n, "id")) > last);
+                last = json_integer_value(json_object_get(n, "id"));
+                assert_string_equal(json_string_value(json_object_get(n, "role")), who[k].role);
+                assert_non_null(json_object_get(n, "issues"));
+                assert_non_null(json_object_get(n, "state"));
+            }
+        }
+        th_resp_free(&r);
+    }
 }
 
 /* Every report of the caller's organization, a page at a time, filed or merged (and into
@@ -2033,6 +2066,7 @@ int main(void)
         cmocka_unit_test(reports_retried_with_a_key_are_filed_once),
         cmocka_unit_test(incidents_opened_with_a_key_are_opened_once),
         cmocka_unit_test(reports_are_listed_for_their_organization),
+        cmocka_unit_test(negotiations_are_listed_for_their_members),
         cmocka_unit_test(reports_join_existing_incidents),
         cmocka_unit_test(evidence_witnesses_and_merges),
         cmocka_unit_test(evidence_arrives_in_pieces_and_resumes),

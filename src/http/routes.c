@@ -508,6 +508,18 @@ static int h_negotiation_get(http_req *r)
     return http__reply(r, 200, out);
 }
 
+/* The negotiations the caller is a party or a mediator of: what a mediator juggling
+ * several drafts opens first. */
+static int h_negotiations(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    store *s;
+    json_t *list;
+    if (!(s = reader_or_fail(r))) return 0;
+    if (!(list = nsvc_list(s, &r->caller, &e))) return http__fail(r, &e);
+    return http__reply(r, 200, json_pack("{s:o}", "negotiations", list));
+}
+
 static int profile_write(store *s, void *cls, tr_err *e)
 {
     http_req *r = cls;
@@ -2139,6 +2151,7 @@ const http_route http__routes[] = {
     {"GET", "/api/v1/users", h_users, WHO_ADMIN, 0},
     {"POST", "/api/v1/users", h_user_create, WHO_ADMIN, ROUTE_BODY},
     {"POST", "/api/v1/negotiations", h_negotiation_open, WHO_MEDIATOR, ROUTE_BODY},
+    {"GET", "/api/v1/negotiations", h_negotiations, WHO_USER, 0},
     {"GET", "/api/v1/negotiations/{id}", h_negotiation_get, WHO_USER, 0},
     {"PUT", "/api/v1/negotiations/{id}/profile", h_profile_put, WHO_PARTY, ROUTE_BODY},
     {"GET", "/api/v1/negotiations/{id}/profile", h_profile_get, WHO_PARTY, 0},

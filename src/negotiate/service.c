@@ -233,6 +233,30 @@ json_t *nsvc_get(store *s, const acct_caller *by, int64_t id, tr_err *e)
     return spec;
 }
 
+json_t *nsvc_list(store *s, const acct_caller *by, tr_err *e)
+{
+    int64_t next;
+    json_t *out = json_array();
+    if (s->ops->negotiation_next_id(s, &next, e)) {
+        json_decref(out);
+        return NULL;
+    }
+    for (int64_t id = 1; id < next; id++) { /* a few dozen at most: each checked as one */
+        tr_err one = TR_ERR_INIT;
+        json_t *spec = nsvc_get(s, by, id, &one);
+        if (!spec && one.status != 404) {
+            *e = one;
+            json_decref(out);
+            return NULL;
+        }
+        err_clear(&one);
+        if (!spec) continue;
+        json_object_set_new(spec, "id", json_integer(id));
+        json_array_append_new(out, spec);
+    }
+    return out;
+}
+
 static const json_t *find_issue(const json_t *issues, const char *name)
 {
     size_t i;

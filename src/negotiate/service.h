@@ -31,6 +31,9 @@ int nsvc_open(store *s, const journal_actor *who, const acct_caller *by, const j
 /* The negotiation as its members see it: {"id", "state", "title", "parties", "mediators",
  * "issues", "role"}; 404 negotiation.not_found for non-members. New reference. */
 json_t *nsvc_get(store *s, const acct_caller *by, int64_t id, tr_err *e);
+/* Every negotiation the caller is a party or a mediator of, as nsvc_get shows each (with
+ * its "id"), oldest first: a JSON array (empty when there are none), or NULL on a failure. */
+json_t *nsvc_list(store *s, const acct_caller *by, tr_err *e);
 /* Puts the caller's profile (input checked against nsvc_profile_fields). */
 int nsvc_profile_put(store *s, const journal_actor *who, const acct_caller *by, int64_t id,
                      const json_t *in, tr_err *e);
