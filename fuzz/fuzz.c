@@ -17,15 +17,24 @@ static void fail(const char *what, const tr_err *e)
     abort();
 }
 
+static char db[64];
+
+const char *fuzz_db_path(void)
+{
+    fuzz_store();
+    return db;
+}
+
 store *fuzz_store(void)
 {
     static store *s;
     tr_err e = TR_ERR_INIT;
-    char dir[] = "/tmp/truce-fuzz-XXXXXX", db[64];
+    char dir[] = "/tmp/truce-fuzz-XXXXXX";
 
     if (s) return s;
     if (sodium_init() < 0) fail("libsodium", NULL);
     log_set_quiet(1);
+    setenv("TRUCE_PWHASH", "min", 0); /* the demo users' passwords, hashed quickly */
     acct_init();
     if (!mkdtemp(dir)) fail("mkdtemp", NULL);
     snprintf(db, sizeof db, "%s/fuzz.db", dir);

@@ -11,8 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The database, made at the first call (in a fresh temporary directory). */
+/* The database, made at the first call (in a fresh temporary directory), and its path. */
 store *fuzz_store(void);
+const char *fuzz_db_path(void);
 
 /* data as a NUL-terminated copy, malloc'd. */
 char *fuzz_text(const uint8_t *data, size_t size);

@@ -420,6 +420,24 @@ static void bad_input_gets_a_clear_4xx_and_changes_nothing(void **state)
     th_resp_free(&x);
     assert_int_equal(req("GET", "/api/v1/journal?after=-1", NULL, NULL, NULL), 400);
     assert_int_equal(req("GET", "/api/v1/journal?after=abc", NULL, NULL, NULL), 400);
+    /* Errors quote what was sent: bytes that are not UTF-8 (a path, a query value), or a
+     * long Arabic name cut at the message's length, become U+FFFD — the error is still
+     * JSON (it was an empty body). */
+    static char arabic_zone[1200];
+    strcpy(arabic_zone, "/api/v1/incidents?zone=");
+    for (int k = 0; k < 170; k++) strcat(arabic_zone, "%D8%B1");
+    const char *const odd[] = {"/api/v1/n%FFwhere", "/api/v1/incidents?from=%FF%FE",
+                               "/api/v1/incidents?status=%C3", arabic_zone};
+    const long odd_status[] = {404, 400, 400, 400};
+    for (size_t k = 0; k < 4; k++) {
+        assert_int_equal(req("GET", odd[k], NULL, NULL, &x), odd_status[k]);
+        assert_non_null(x.json);
+        const char *msg = json_string_value(json_object_get(json_object_get(x.json, "error"),
+                                                            "message"));
+        assert_non_null(msg);
+        if (k < 3) assert_non_null(strstr(msg, "\xef\xbf\xbd"));
+        th_resp_free(&x);
+    }
 
     /* Only the sign-in above wrote anything (its token). */
     assert_int_equal(th_journal_len(T.db), before);
