@@ -1043,8 +1043,9 @@ static void reports_are_listed_for_their_organization(void **state)
     assert_int_equal(req("GET", "/api/v1/reports?org=unrwa", wfp, NULL, &r), 403);
     th_resp_free(&r);
     static const char *const bad[] = {"/api/v1/reports?status=closed",
-                                      "/api/v1/reports?limit=0", "/api/v1/reports?after=-1"};
-    for (size_t k = 0; k < 3; k++) {
+                                      "/api/v1/reports?limit=0", "/api/v1/reports?after=-1",
+                                      "/api/v1/reports?org=wpf"};
+    for (size_t k = 0; k < 4; k++) {
         assert_int_equal(req("GET", bad[k], un, NULL, &r), 400);
         assert_string_equal(th_code(&r), "request.invalid_param");
         th_resp_free(&r);

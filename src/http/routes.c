@@ -1118,6 +1118,16 @@ static int h_reports(http_req *r)
         org = r->caller.org;
     }
     if (!(s = reader_or_fail(r))) return 0;
+    if (http__query(r, "org")) { /* a mistyped organization: a 400, not an empty list */
+        store_org o;
+        int found = s->ops->org_get(s, org, &o, &e);
+        if (found < 0) return http__fail(r, &e);
+        if (!found) {
+            err_field(&e, "request.invalid_param", "org", "GET /api/v1/orgs lists them",
+                      "there is no organization '%s'", org);
+            return http__fail(r, &e);
+        }
+    }
     report_page p = {json_array(), 0};
     if (s->ops->report_list(s, org, status, after, limit, report_page_cb, &p, &e)) {
         json_decref(p.items);
