@@ -1,10 +1,11 @@
 /* fuzz_http.c - the API as a client without scruples meets it: a request line, headers and
  * a body from the input, sent over HTTP to a server on the fuzz database (the demo's
- * organizations, users and zones), signed in as a monitor or not. Whatever comes, the
+ * organizations, users and zones), signed in as a monitor, an administrator or nobody. Whatever comes, the
  * reply must be a clear one: never a 5xx but 503 (a bad request is the client's fault, a
  * 500 is a bug), and every error a JSON {"error": {"code", "message"}}.
  *
- * Input: byte 0 picks the method, byte 1 bit 0 whether to send the monitor's token; then a
+ * Input: byte 0 picks the method, byte 1 who signs in (nobody, a monitor, an
+ * administrator); then a
  * path line, header lines, an empty line and the body. Control characters are dropped from
  * the path and headers (curl would refuse them). Writes are kept: the database grows. */
 #include "fuzz.h"
@@ -19,7 +20,7 @@
 #include <string.h>
 
 static http_server *srv;
-static char base[64], token[128];
+static char base[64], token[2][128]; /* a monitor's, an administrator's */
 static CURL *curl;
 
 static size_t sink(char *p, size_t size, size_t n, void *cls)
@@ -72,11 +73,17 @@ static void start(void)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     curl = curl_easy_init();
     struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-    static const char login[] = "{\"user\":\"un\",\"password\":\"demo-un-monitor\"}";
-    if (request("POST", "/api/v1/login", h, login, strlen(login), &out) != 201) abort();
-    json_t *j = json_loadb(out.p, out.len, 0, NULL);
-    snprintf(token, sizeof token, "Authorization: Bearer %s", json_string_value(json_object_get(j, "token")));
-    json_decref(j);
+    static const char *const logins[] = {"{\"user\":\"un\",\"password\":\"demo-un-monitor\"}",
+                                         "{\"user\":\"admin\",\"password\":\"demo-admin\"}"};
+    for (int k = 0; k < 2; k++) {
+        buf_reset(&out);
+        if (request("POST", "/api/v1/login", h, logins[k], strlen(logins[k]), &out) != 201)
+            abort();
+        json_t *j = json_loadb(out.p, out.len, 0, NULL);
+        snprintf(token[k], sizeof token[k], "Authorization: Bearer %s",
+                 json_string_value(json_object_get(j, "token")));
+        json_decref(j);
+    }
     curl_slist_free_all(h);
     buf_free(&out);
 }
@@ -101,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!srv) start();
     if (size < 2) return 0;
     const char *method = methods[data[0] % 6];
-    int signed_in = data[1] & 1;
+    int who = data[1] % 3; /* 0: nobody, 1: a monitor, 2: an administrator */
     const char *p = (const char *)data + 2, *end = (const char *)data + size;
     char path[2048], line[1024];
     struct curl_slist *headers = NULL;
@@ -112,7 +119,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             strncasecmp(line, "Transfer-Encoding:", 18) != 0 &&
             strncasecmp(line, "Expect:", 7) != 0)
             headers = curl_slist_append(headers, line);
-    if (signed_in) headers = curl_slist_append(headers, token);
+    if (who) headers = curl_slist_append(headers, token[who - 1]);
     headers = curl_slist_append(headers, "Expect:"); /* no 100-continue round trip */
     buf out = BUF_INIT;
     long status = request(method, path, headers, p, (size_t)(end - p), &out);
