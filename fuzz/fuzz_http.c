@@ -1,11 +1,11 @@
 /* fuzz_http.c - the API as a client without scruples meets it: a request line, headers and
  * a body from the input, sent over HTTP to a server on the fuzz database (the demo's
- * organizations, users and zones), signed in as a monitor, an administrator or nobody. Whatever comes, the
+ * organizations, users and zones), signed in as one of four roles or nobody. Whatever comes, the
  * reply must be a clear one: never a 5xx but 503 (a bad request is the client's fault, a
  * 500 is a bug), and every error a JSON {"error": {"code", "message"}}.
  *
  * Input: byte 0 picks the method, byte 1 who signs in (nobody, a monitor, an
- * administrator); then a
+ * administrator, a mediator, a party); then a
  * path line, header lines, an empty line and the body. Control characters are dropped from
  * the path and headers (curl would refuse them). Writes are kept: the database grows. */
 #include "fuzz.h"
@@ -20,7 +20,7 @@
 #include <string.h>
 
 static http_server *srv;
-static char base[64], token[2][128]; /* a monitor's, an administrator's */
+static char base[64], token[4][128]; /* a monitor's, an administrator's, a mediator's, a party's */
 static CURL *curl;
 
 static size_t sink(char *p, size_t size, size_t n, void *cls)
@@ -74,8 +74,10 @@ static void start(void)
     curl = curl_easy_init();
     struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
     static const char *const logins[] = {"{\"user\":\"un\",\"password\":\"demo-un-monitor\"}",
-                                         "{\"user\":\"admin\",\"password\":\"demo-admin\"}"};
-    for (int k = 0; k < 2; k++) {
+                                         "{\"user\":\"admin\",\"password\":\"demo-admin\"}",
+                                         "{\"user\":\"usa\",\"password\":\"demo-usa\"}",
+                                         "{\"user\":\"israel\",\"password\":\"demo-israel\"}"};
+    for (int k = 0; k < 4; k++) {
         buf_reset(&out);
         if (request("POST", "/api/v1/login", h, logins[k], strlen(logins[k]), &out) != 201)
             abort();
@@ -108,7 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!srv) start();
     if (size < 2) return 0;
     const char *method = methods[data[0] % 6];
-    int who = data[1] % 3; /* 0: nobody, 1: a monitor, 2: an administrator */
+    int who = data[1] % 5; /* nobody, a monitor, an administrator, a mediator, a party */
     const char *p = (const char *)data + 2, *end = (const char *)data + size;
     char path[2048], line[1024];
     struct curl_slist *headers = NULL;
