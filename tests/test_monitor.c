@@ -423,6 +423,9 @@ static void import_over_http_and_coarse_public_locations(void **state)
     th_resp_free(&r);
     assert_int_equal(post_csv(&t, "?outside_zones=never", un, csv, len, "text/csv", &r), 400);
     th_resp_free(&r);
+    assert_int_equal(post_csv(&t, "?journal=secret", un, csv, len, "text/csv", &r), 400);
+    assert_non_null(strstr(r.body, "\"field\":\"journal\""));
+    th_resp_free(&r);
     static const char broken[] = "event_id_cnty;event_date;time_precision\nX;1;1\n";
     assert_int_equal(post_csv(&t, "", un, broken, strlen(broken), "text/csv", &r), 400);
     assert_string_equal(th_code(&r), "acled.bad_header");
@@ -508,6 +511,20 @@ static void import_over_http_and_coarse_public_locations(void **state)
     assert_string_equal(json_string_value(json_object_get(rej, "column")), "sub_event_type");
     th_resp_free(&r);
     buf_free(&b);
+    /* journal=private: verified, yet its batch is not a public journal event. */
+    buf_puts(&b, HEADER);
+    buf_puts(&b, "J1,20-Jan-25,2025,1,x,Battles,Armed clash,A,,X,B,,Y,,,275,ME,P,G,R,,R,31.2,"
+                 "34.2,1,S,N,n,0,,1\n");
+    assert_int_equal(post_csv(&t, "?journal=private", un, b.p, b.len, "text/csv", &r), 200);
+    th_resp_free(&r);
+    buf_free(&b);
+    char jpath[96];
+    snprintf(jpath, sizeof jpath, "/api/v1/journal?after=%lld", (long long)th_journal_len(t.db) - 1);
+    assert_int_equal(th_http("GET", th_url(&t, jpath), NULL, NULL, 0, NULL, &r), 0);
+    json_t *last = json_array_get(json_object_get(r.json, "events"), 0);
+    assert_string_equal(json_string_value(json_object_get(last, "type")), "incidents.imported");
+    assert_true(json_is_true(json_object_get(last, "redacted")));
+    th_resp_free(&r);
 
     /* Incident 1 as a monitor (exact) and as the public (its cell's centre). */
     assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents/1"), un, NULL, 0, NULL, &r), 0);
@@ -801,6 +818,14 @@ static void zones_import_from_a_geojson_file(void **state)
     assert_int_equal(th_journal_len(zdb), with_five + 1);
 }
 
+static int last_visibility(void *cls, const void *row)
+{
+    const store_event *ev = row;
+    assert_string_equal(ev->type, "incidents.imported");
+    snprintf(cls, 64, "%s", ev->visibility);
+    return 0;
+}
+
 static void the_command_line(void **state)
 {
     char path[1024], bad[400], *out, *err;
@@ -837,6 +862,34 @@ static void the_command_line(void **state)
     assert_int_equal(th_truce(NULL, NULL, NULL, "import acled --db '%s'", db), 2);
     assert_int_equal(th_truce(NULL, NULL, NULL, "import acled '%s' --db '%s' --outside-zones maybe",
                               path, db), 2);
+    /* --private-journal: a verified import journaled for monitors and mediators only. */
+    {
+        char small[400], pdb[400];
+        snprintf(small, sizeof small, "%s/one.csv", dir);
+        snprintf(pdb, sizeof pdb, "%s/private.db", dir);
+        buf one = BUF_INIT;
+        buf_puts(&one, HEADER);
+        buf_puts(&one, "P1,20-Jan-25,2025,1,x,Battles,Armed clash,A,,X,B,,Y,,,275,ME,P,G,R,,R,"
+                       "31.5,34.45,1,S,N,n,0,,1\n");
+        FILE *w = fopen(small, "wb");
+        fwrite(one.p, 1, one.len, w);
+        fclose(w);
+        buf_free(&one);
+        store *x = th_demo_db(pdb);
+        x->ops->close(x);
+        for (int private = 0; private < 2; private++) {
+            assert_int_equal(th_truce(NULL, NULL, NULL, "import acled '%s' --db '%s' %s", small,
+                                      pdb, private ? "--private-journal" : ""), 0);
+            tr_err e = TR_ERR_INIT;
+            store *r = store_sqlite_open(pdb, STORE_READONLY, &e);
+            assert_non_null(r);
+            char vis[64] = "";
+            int64_t n = th_journal_len(pdb);
+            assert_int_equal(r->ops->journal_scan(r, n - 1, 1, last_visibility, vis, &e), 0);
+            r->ops->close(r);
+            assert_string_equal(vis, private ? "kind:monitor kind:mediator" : "public");
+        }
+    }
     /* Downloads as they come: gzip-compressed (read as it is), saved by a spreadsheet with
      * a byte-order mark; and a compressed download cut short, which imports nothing. */
     size_t len, gz_len;

@@ -180,7 +180,7 @@ static const struct {
                   "verify, 1 when one does not (it is named) or there is none.\n"},
     {"agreement verify", NULL},
     {"import", "usage: truce import acled FILE [--db PATH] [--status verified|reported]\n"
-               "                          [--outside-zones warn|refuse]\n"
+               "                          [--outside-zones warn|refuse] [--private-journal]\n"
                "       truce import zones FILE ...   (see 'truce help import zones')\n"
                "Imports an ACLED CSV export as incidents (status verified unless --status says\n"
                "otherwise; provenance acled). Re-importing updates events by event_id_cnty.\n"
@@ -189,7 +189,10 @@ static const struct {
                "A broken file imports nothing; rejected rows are listed on stderr with their\n"
                "line, column and reason, and the valid rows are kept. Ends with\n"
                "'imported N, rejected M'. FILE may be gzip-compressed (events.csv.gz) and may\n"
-               "start with the byte-order mark spreadsheets write.\n"},
+               "start with the byte-order mark spreadsheets write. A verified import is a\n"
+               "public journal event, places as imported; --private-journal journals it for\n"
+               "monitors and mediators only (the public still sees the incidents, on the\n"
+               "public grid when the server has one).\n"},
     {"import acled", NULL},
     {"import zones", "usage: truce import zones FILE [--db PATH] [--name PROPERTY] [--slug PROPERTY]\n"
                      "                          [--kind KIND] [--where PROPERTY=VALUE]\n"

@@ -72,7 +72,8 @@ int cmd_import_acled(int argc, char **argv)
 {
     cli_opt opts[] = {{"db", 1, "TRUCE_DB", "truce.db", NULL},
                       {"status", 1, NULL, "verified", NULL},
-                      {"outside-zones", 1, NULL, "warn", NULL}, {0}};
+                      {"outside-zones", 1, NULL, "warn", NULL},
+                      {"private-journal", 0, NULL, NULL, NULL}, {0}};
     char *pos[1];
     int npos, help, rc = cli_parse("import acled", argc, argv, opts, pos, 1, &npos, &help), ok = 0;
     tr_err e = TR_ERR_INIT;
@@ -106,7 +107,10 @@ int cmd_import_acled(int argc, char **argv)
     }
     if (stat(pos[0], &sb) != 0) sb.st_size = 0;
     rc = acled_import(s, &journal_operator, in, isatty(STDERR_FILENO) ? (int64_t)sb.st_size : 0,
-                      cli_get(opts, "status"), refuse ? ACLED_REFUSE_OUTSIDE : 0, bar, gz,
+                      cli_get(opts, "status"),
+                      (refuse ? ACLED_REFUSE_OUTSIDE : 0) |
+                          (cli_get(opts, "private-journal") ? ACLED_PRIVATE_JOURNAL : 0),
+                      bar, gz,
                       &res, &e);
     fclose(in);
     s->ops->close(s);

@@ -1922,6 +1922,7 @@ static int h_import_acled(http_req *r)
     tr_err e = TR_ERR_INIT;
     const char *ct = MHD_lookup_connection_value(r->con, MHD_HEADER_KIND, "Content-Type");
     const char *status = http__query(r, "status"), *outside = http__query(r, "outside_zones");
+    const char *journal = http__query(r, "journal");
     import_job *j = arena_alloc(&r->mem, sizeof *j);
     memset(j, 0, sizeof *j);
     if (ct && strncasecmp(ct, "text/csv", 8) != 0) {
@@ -1940,13 +1941,19 @@ static int h_import_acled(http_req *r)
                   "use outside_zones=warn or refuse", "'%s' is not warn or refuse", outside);
         return http__fail(r, &e);
     }
+    if (journal && strcmp(journal, "public") != 0 && strcmp(journal, "private") != 0) {
+        err_field(&e, "request.invalid_param", "journal", "use journal=public or private",
+                  "'%s' is not public or private", journal);
+        return http__fail(r, &e);
+    }
     if (!r->body.len) {
         err_set(&e, 400, "acled.empty", "send the CSV file as the request body",
                 "the request has no CSV file");
         return http__fail(r, &e);
     }
     j->status = status;
-    j->flags = outside && strcmp(outside, "refuse") == 0 ? ACLED_REFUSE_OUTSIDE : 0;
+    j->flags = (outside && strcmp(outside, "refuse") == 0 ? ACLED_REFUSE_OUTSIDE : 0) |
+               (journal && strcmp(journal, "private") == 0 ? ACLED_PRIVATE_JOURNAL : 0);
     r->state = j;
     return http__defer(r, import_write);
 }

@@ -471,7 +471,9 @@ int acled_import_here(store *s, const journal_actor *who, FILE *in, int64_t tota
     p->s = s;
     p->who = who;
     p->status = status;
-    p->visibility = strcmp(status, "verified") == 0 ? "public" : "kind:monitor kind:mediator";
+    p->visibility = strcmp(status, "verified") == 0 && !(flags & ACLED_PRIVATE_JOURNAL)
+                        ? "public"
+                        : "kind:monitor kind:mediator";
     gmtime_r(&now, &tm);
     strftime(p->today, sizeof p->today, "%Y-%m-%d", &tm);
     p->flags = flags;

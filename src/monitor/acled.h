@@ -37,7 +37,10 @@ typedef void (*acled_progress)(void *cls, int64_t rows, int64_t bytes, int64_t t
  * incidents' status ("verified" unless told otherwise). */
 /* Flags: rows whose place lies outside every zone are refused (rejected with a reason)
  * instead of imported with a warning. No effect in a deployment with no zones. */
-enum { ACLED_REFUSE_OUTSIDE = 1 };
+/* ACLED_PRIVATE_JOURNAL: the batches are journaled for monitors and mediators only, even
+ * when the rows are verified (by default a verified import is a public event, its rows'
+ * places as imported: the public journal is not coarsened by a deployment's public grid). */
+enum { ACLED_REFUSE_OUTSIDE = 1, ACLED_PRIVATE_JOURNAL = 2 };
 
 int acled_import(store *s, const journal_actor *who, FILE *in, int64_t total,
                  const char *status, int flags, acled_progress progress, void *cls, acled_result *out,
