@@ -205,18 +205,6 @@ static void demo_builds_refuses_to_overwrite_and_forces(void **state)
     assert_int_not_equal(access(p, F_OK), 0);
 }
 
-static uint16_t free_port(void)
-{
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    socklen_t len = sizeof a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-    bind(fd, (struct sockaddr *)&a, sizeof a);
-    getsockname(fd, (struct sockaddr *)&a, &len);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
 static void serve_answers_and_stops_on_sigterm(void **state)
 {
     char p[340], listen[64], url[96];
@@ -224,9 +212,10 @@ static void serve_answers_and_stops_on_sigterm(void **state)
     (void)state;
     snprintf(p, sizeof p, "%s/serve.db", dir);
     expect(0, NULL, "demo --db '%s' --no-serve", p);
-    uint16_t port = free_port();
-    snprintf(listen, sizeof listen, "127.0.0.1:%u", (unsigned)port);
-    snprintf(url, sizeof url, "http://%s/healthz", listen);
+    /* Port 0: the kernel picks one as the server binds, and the server says which. (A free
+     * port found here first could be taken by another process's connection before the
+     * server binds it.) */
+    snprintf(listen, sizeof listen, "127.0.0.1:0");
     char errlog[400];
     snprintf(errlog, sizeof errlog, "%s/serve.err", dir);
     pid_t pid = fork();
@@ -238,8 +227,17 @@ static void serve_answers_and_stops_on_sigterm(void **state)
     }
     th_resp r = {0};
     int up = 0;
-    for (int i = 0; i < 100 && !up; i++) {
+    unsigned port = 0;
+    for (int i = 0; i < 200 && !up; i++) {
         usleep(50000);
+        if (!port) { /* "serving DB on 127.0.0.1:0 (port N); Ctrl-C stops" */
+            char *log = th_slurp(errlog, NULL);
+            const char *at = log ? strstr(log, "(port ") : NULL;
+            if (at) sscanf(at, "(port %u)", &port);
+            free(log);
+            if (!port) continue;
+            snprintf(url, sizeof url, "http://127.0.0.1:%u/healthz", port);
+        }
         if (th_http("GET", url, NULL, NULL, 0, NULL, &r) == 0 && r.status == 200) up = 1;
         th_resp_free(&r);
     }
