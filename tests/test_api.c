@@ -1045,9 +1045,13 @@ static void reports_are_listed_for_their_organization(void **state)
     static const char *const bad[] = {"/api/v1/reports?status=closed",
                                       "/api/v1/reports?limit=0", "/api/v1/reports?after=-1",
                                       "/api/v1/reports?org=wpf"};
+    static const char *const field[] = {"status", "limit", "after", "org"};
     for (size_t k = 0; k < 4; k++) {
+        char want[48];
         assert_int_equal(req("GET", bad[k], un, NULL, &r), 400);
         assert_string_equal(th_code(&r), "request.invalid_param");
+        snprintf(want, sizeof want, "\"field\":\"%s\"", field[k]); /* names the one */
+        assert_non_null(strstr(r.body, want));
         th_resp_free(&r);
     }
 }

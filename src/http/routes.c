@@ -49,6 +49,24 @@ static int check(http_req *r, const jsx_field *fields)
 
 static int parse_int(const char *s, long long lo, long long hi, long long *out);
 
+/* Keyset paging: `after` (>= 0, default 0) and `limit` (1-1000, default 100); -1 after
+ * replying 400 naming the one that is wrong. */
+static int page_params(http_req *r, long long *after, long long *limit)
+{
+    tr_err e = TR_ERR_INIT;
+    *after = 0, *limit = 100;
+    if (parse_int(http__query(r, "after"), 0, INT64_MAX, after))
+        err_field(&e, "request.invalid_param", "after", "give a sequence number >= 0",
+                  "query parameter 'after' must be a non-negative integer");
+    else if (parse_int(http__query(r, "limit"), 1, 1000, limit))
+        err_field(&e, "request.invalid_param", "limit", "give 1 to 1000",
+                  "query parameter 'limit' must be an integer from 1 to 1000");
+    else
+        return 0;
+    http__fail(r, &e);
+    return -1;
+}
+
 /* ---- incidents ------------------------------------------------------------------------ */
 
 typedef struct incident_page {
@@ -808,12 +826,7 @@ static int h_incidents(http_req *r)
     store_incident_filter f;
     incident_page p = {NULL, 0, grid_for(r)};
     store *s;
-    if (parse_int(http__query(r, "after"), 0, INT64_MAX, &after) ||
-        parse_int(http__query(r, "limit"), 1, 1000, &limit)) {
-        err_field(&e, "request.invalid_param", "after/limit", "after >= 0, limit 1 to 1000",
-                  "query parameters 'after' and 'limit' must be integers in range");
-        return http__fail(r, &e);
-    }
+    if (page_params(r, &after, &limit)) return 0;
     if (incident_filter(r, &f, &e)) return http__fail(r, &e);
     if (!(s = reader_or_fail(r))) return 0;
     p.items = json_array();
@@ -1097,12 +1110,7 @@ static int h_reports(http_req *r)
     long long after = 0, limit = 100;
     store *s;
     const char *status = http__query(r, "status"), *org = http__query(r, "org");
-    if (parse_int(http__query(r, "after"), 0, INT64_MAX, &after) ||
-        parse_int(http__query(r, "limit"), 1, 1000, &limit)) {
-        err_field(&e, "request.invalid_param", "after/limit", "after >= 0, limit 1 to 1000",
-                  "query parameters 'after' and 'limit' must be integers in range");
-        return http__fail(r, &e);
-    }
+    if (page_params(r, &after, &limit)) return 0;
     if (status && strcmp(status, "filed") != 0 && strcmp(status, "merged") != 0) {
         err_field(&e, "request.invalid_param", "status", "filed or merged",
                   "'%s' is not a report status", status);
@@ -2090,16 +2098,7 @@ static int h_journal(http_req *r)
     long long after = 0, limit = 100;
     journal_page p;
     store *s;
-    if (parse_int(http__query(r, "after"), 0, INT64_MAX, &after)) {
-        err_field(&e, "request.invalid_param", "after", "give a sequence number >= 0",
-                  "query parameter 'after' must be a non-negative integer");
-        return http__fail(r, &e);
-    }
-    if (parse_int(http__query(r, "limit"), 1, 1000, &limit)) {
-        err_field(&e, "request.invalid_param", "limit", "give 1 to 1000",
-                  "query parameter 'limit' must be an integer from 1 to 1000");
-        return http__fail(r, &e);
-    }
+    if (page_params(r, &after, &limit)) return 0;
     if (!(s = reader_or_fail(r))) return 0;
     p.events = json_array();
     p.reader = acct_reader(&r->caller);
