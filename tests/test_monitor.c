@@ -735,6 +735,10 @@ static void write_text(const char *path, const char *text)
     fclose(f);
 }
 
+#define TEN "Area name "
+#define LONG_NAME TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN \
+    TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN /* 300 bytes */
+
 /* truce import zones: a real GADM governorates file into a new deployment, Gaza's five by
  * --where, named by --name; every bad file imports nothing and names the feature. */
 static void zones_import_from_a_geojson_file(void **state)
@@ -780,6 +784,10 @@ static void zones_import_from_a_geojson_file(void **state)
          "which makes no slug"},
         {"{\"properties\":{\"name\":\"A\"},\"geometry\":%s}", "--slug code",
          "has no property 'code' for its slug"},
+        {"{\"properties\":{\"name\":\"A\",\"kind\":\"Buffer Zone\"},\"geometry\":%s}", "",
+         "'Buffer Zone' is not a valid zone kind"},
+        {"{\"properties\":{\"name\":\"" LONG_NAME "\"},\"geometry\":%s}", "",
+         "must be 1 to 256 bytes, not 300"},
         {"{\"properties\":{\"name\":\"Line\"},\"geometry\":{\"type\":\"LineString\","
          "\"coordinates\":[[34.2,31.2],[34.3,31.3]]}}",
          "", "Polygon and MultiPolygon"},

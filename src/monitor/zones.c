@@ -79,6 +79,16 @@ int zone_create(store *s, const journal_actor *who, const char *slug, const char
         return err_field(e, "request.invalid_field", "slug",
                          "use lowercase letters, digits and '-', at most 64",
                          "'%s' is not a valid zone slug", slug);
+    /* What POST /zones checks by its schema holds for every other way in (an imported
+     * file's properties, a scenario). */
+    if (!util_is_slug(kind))
+        return err_field(e, "request.invalid_field", "kind",
+                         "use lowercase letters, digits and '-', e.g. governorate",
+                         "'%.64s' is not a valid zone kind", kind);
+    size_t name_len = strlen(name);
+    if (name_len == 0 || name_len > 256)
+        return err_field(e, "request.invalid_field", "name", "name the zone in 1 to 256 bytes",
+                         "a zone's name must be 1 to 256 bytes, not %zu", name_len);
     if (zone_geometry_check(geometry, "geometry", e) ||
         zone_geometry_valid(geometry, "geometry", e))
         return -1;
