@@ -617,14 +617,19 @@ static int step_done(sq *q, sqlite3_stmt *st, tr_err *e)
     return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
 }
 
-/* The one integer an unbound single-row statement returns (next ids, counts). */
-static int scalar(sq *q, enum stmt_id id, int64_t *out, tr_err *e)
+/* The one integer a single-row statement returns (next ids, counts, sums), once bound. */
+static int scalar_of(sq *q, sqlite3_stmt *st, int64_t *out, tr_err *e)
 {
-    sqlite3_stmt *st = stmt(q, id, e);
     if (!st || step_one(q, st, e) != 1) return -1;
     *out = sqlite3_column_int64(st, 0);
     done(st);
     return 0;
+}
+
+/* The same for a statement without parameters. */
+static int scalar(sq *q, enum stmt_id id, int64_t *out, tr_err *e)
+{
+    return scalar_of(q, stmt(q, id, e), out, e);
 }
 
 static int scan(sq *q, enum stmt_id id, void (*read)(sqlite3_stmt *, void *), void *row,
@@ -751,13 +756,9 @@ static int sq_journal_scan(store *s, int64_t after, int64_t limit, store_row_cb 
 static int sq_stats(store *s, store_stats *out, tr_err *e)
 {
     sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_JOURNAL_LEN, e);
     struct stat sb;
     char wal[4096];
-    if (!st) return -1;
-    if (step_one(q, st, e) != 1) return -1;
-    out->journal_length = sqlite3_column_int64(st, 0);
-    done(st);
+    if (scalar(q, ST_JOURNAL_LEN, &out->journal_length, e)) return -1;
     out->db_bytes = 0;
     if (stat(q->path, &sb) == 0) out->db_bytes += sb.st_size;
     snprintf(wal, sizeof wal, "%s-wal", q->path);
@@ -2035,10 +2036,7 @@ static int sq_upload_count(store *s, const char *org, const char *since, int64_t
     if (!st) return -1;
     bind_text(st, 1, org);
     bind_text(st, 2, since);
-    if (step_one(q, st, e) != 1) return -1;
-    *n = sqlite3_column_int64(st, 0);
-    done(st);
-    return 0;
+    return scalar_of(q, st, n, e);
 }
 
 static int sq_incident_event_add(store *s, int64_t incident, int64_t seq, tr_err *e)
@@ -2158,10 +2156,7 @@ static int sq_evidence_bytes(store *s, const char *org, const char *since, int64
     if (!st) return -1;
     bind_text(st, 1, org);
     bind_text(st, 2, since);
-    if (step_one(q, st, e) != 1) return -1;
-    *out = sqlite3_column_int64(st, 0);
-    done(st);
-    return 0;
+    return scalar_of(q, st, out, e);
 }
 
 static int64_t sq_incident_count(store *s, tr_err *e)
