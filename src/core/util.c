@@ -20,6 +20,22 @@ void util_now_iso(char out[UTIL_ISO_LEN])
     out[UTIL_ISO_LEN - 1] = 0;
 }
 
+void util_iso_at(int64_t t, char out[UTIL_ISO_LEN])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, UTIL_ISO_LEN, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+}
+
+void util_day_at(int64_t t, char out[11])
+{
+    char iso[UTIL_ISO_LEN];
+    util_iso_at(t, iso);
+    memcpy(out, iso, 10);
+    out[10] = 0;
+}
+
 uint64_t util_mono_ns(void)
 {
     struct timespec ts;

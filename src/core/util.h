@@ -11,6 +11,10 @@
 #define UTIL_ISO_LEN 25 /* Buffer size for util_now_iso(), with the terminator. */
 
 void util_now_iso(char out[UTIL_ISO_LEN]);
+/* The UTC time t (Unix seconds) in the same form, milliseconds .000; and its day alone,
+ * YYYY-MM-DD. */
+void util_iso_at(int64_t t, char out[UTIL_ISO_LEN]);
+void util_day_at(int64_t t, char out[11]);
 uint64_t util_mono_ns(void); /* Monotonic clock, nanoseconds. */
 int64_t util_unix_s(void);   /* Wall clock, seconds. */
 

@@ -1504,10 +1504,7 @@ static int incidents_export(http_req *r, export_format fmt, const char *ctype,
     r->content_type = ctype;
     r->status = 200;
     char today[11], *disp = arena_alloc(&r->mem, 96);
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(today, sizeof today, "%Y-%m-%d", &tm);
+    util_day_at(util_unix_s(), today);
     snprintf(disp, 96, "attachment; filename=\"truce-incidents-%s%s\"", today, suffix);
     http__header(r, "Content-Disposition", disp);
     return 0;
@@ -1707,10 +1704,7 @@ static int upload_still(store *s, const upload_job *j, const char *org, tr_err *
  * before it are expired. */
 static void upload_cutoff(char out[UTIL_ISO_LEN])
 {
-    time_t t = time(NULL) - UPLOAD_TTL_S;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, UTIL_ISO_LEN, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+    util_iso_at(util_unix_s() - UPLOAD_TTL_S, out);
 }
 
 static int upload_piece_write(store *s, void *cls, tr_err *e)

@@ -455,8 +455,6 @@ int acled_import_here(store *s, const journal_actor *who, FILE *in, int64_t tota
     char chunk[65536];
     size_t n;
     int64_t bytes = 0;
-    time_t now = time(NULL);
-    struct tm tm;
     int rc = -1;
 
     if (!p) abort();
@@ -474,8 +472,7 @@ int acled_import_here(store *s, const journal_actor *who, FILE *in, int64_t tota
     p->visibility = strcmp(status, "verified") == 0 && !(flags & ACLED_PRIVATE_JOURNAL)
                         ? "public"
                         : "kind:monitor kind:mediator";
-    gmtime_r(&now, &tm);
-    strftime(p->today, sizeof p->today, "%Y-%m-%d", &tm);
+    util_day_at(util_unix_s(), p->today);
     p->flags = flags;
     if (!(p->zones = zone_index_cached(s, e))) goto done;
     if (zone_index_count(p->zones) == 0) p->zones = NULL; /* borrowed from the store */

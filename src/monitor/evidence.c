@@ -107,15 +107,12 @@ int evidence_check(const evidence_upload *up, store_evidence *out, tr_err *e)
 /* Within the day's quota, or a 429 saying when the next day starts. */
 static int within_quota(store *s, const char *org, int64_t size, int64_t quota, tr_err *e)
 {
-    time_t now = time(NULL);
-    struct tm tm;
-    char since[32];
-    int64_t used;
-    gmtime_r(&now, &tm);
-    strftime(since, sizeof since, "%Y-%m-%dT00:00:00.000Z", &tm);
+    int64_t now = util_unix_s(), used;
+    char since[UTIL_ISO_LEN];
+    util_iso_at(now - now % 86400, since); /* midnight UTC: Unix days are 86,400 s */
     if (s->ops->evidence_bytes(s, org, since, &used, e)) return -1;
     if (used + size <= quota) return 0;
-    long wait = 86400 - (tm.tm_hour * 3600L + tm.tm_min * 60L + tm.tm_sec);
+    long wait = (long)(86400 - now % 86400);
     err_set(e, 429, "evidence.quota", "upload the rest after midnight UTC, or ask an "
             "administrator to raise serve --evidence-quota",
             "%s has uploaded %lld of its %lld bytes of evidence today; this file is %lld bytes",

@@ -470,11 +470,8 @@ static json_t *duplicates_of(store *s, json_t *doc, const char *subject, int64_t
     dup_scan d = {self, jsx_num(doc, "latitude", 0), jsx_num(doc, "longitude", 0), km,
                   day_of(jsx_str(doc, "event_date", "")), json_array()};
     time_t lo = d.day - (time_t)days * 86400, hi = d.day + (time_t)days * 86400;
-    struct tm tm;
-    gmtime_r(&lo, &tm);
-    strftime(from, sizeof from, "%Y-%m-%d", &tm);
-    gmtime_r(&hi, &tm);
-    strftime(to, sizeof to, "%Y-%m-%d", &tm);
+    util_day_at(lo, from);
+    util_day_at(hi, to);
     /* A box around the point that holds the circle (a degree of latitude is ~111.2 km),
      * so that the database does the coarse cut and only the box is measured. */
     double dlat = km / 111.19 + 1e-9, dlon = km / (111.19 * fmax(0.01, cos(d.lat * M_PI / 180)));

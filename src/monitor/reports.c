@@ -86,13 +86,10 @@ static int bad(tr_err *e, const char *field, const char *hint, const char *why)
 /* A calendar date, YYYY-MM-DD, not after today (UTC). */
 static int check_date(const char *d, tr_err *e)
 {
-    struct tm now;
     char today[11];
-    time_t t = time(NULL);
     if (!util_is_date(d))
         return bad(e, "event_date", "write the date as YYYY-MM-DD", "is not a calendar date");
-    gmtime_r(&t, &now);
-    strftime(today, sizeof today, "%Y-%m-%d", &now);
+    util_day_at(util_unix_s(), today);
     if (strcmp(d, today) > 0)
         return bad(e, "event_date", "reports are of events that have happened",
                    "is in the future");
