@@ -13,6 +13,7 @@
 #include "core/util.h"
 
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void buf_grows_and_terminates(void **state)
@@ -148,6 +149,56 @@ static void slugs(void **state)
     assert_true(util_is_slug(long_slug));
 }
 
+/* Calendar dates as the filters and reports take them: leap years by the Gregorian rule,
+ * exactly ten characters. */
+static void calendar_dates(void **state)
+{
+    (void)state;
+    static const char *const good[] = {"2024-02-29", "2000-02-29", "2025-12-31", "0001-01-01",
+                                       "2025-04-30"};
+    static const char *const bad[] = {"2025-02-29", "1900-02-29", "2025-04-31", "2025-13-01",
+                                      "2025-00-10", "2025-01-00", "0000-01-01", "2025-1-01",
+                                      "2025-01-011", "2025/01/01", "", "yesterday"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) assert_true(util_is_date(good[i]));
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (util_is_date(bad[i])) fail_msg("'%s' taken for a date", bad[i]);
+    char iso[UTIL_ISO_LEN], day[11];
+    util_iso_at(951782400, iso); /* 2000-02-29T00:00:00Z */
+    assert_string_equal(iso, "2000-02-29T00:00:00.000Z");
+    util_day_at(951782400 + 86399, day);
+    assert_string_equal(day, "2000-02-29");
+}
+
+/* An error's JSON stays JSON whatever its message quotes: bytes that are not UTF-8 (a stray
+ * byte, a character cut in two, a surrogate, an overlong form) become U+FFFD; UTF-8 text is
+ * kept as it is. */
+static void error_json_survives_bytes_that_are_not_utf8(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } cases[] = {{"no endpoint at /n\xffwhere", "no endpoint at /n\xef\xbf\xbdwhere"},
+                 {"cut \xd8", "cut \xef\xbf\xbd"},
+                 {"surrogate \xed\xa0\x80", "surrogate \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
+                 {"overlong \xc0\xaf", "overlong \xef\xbf\xbd\xef\xbf\xbd"},
+                 {"\xd8\xb1\xd9\x81\xd8\xad \xd7\xa8\xd7\xa4\xd7\x99\xd7\x97",
+                  "\xd8\xb1\xd9\x81\xd8\xad \xd7\xa8\xd7\xa4\xd7\x99\xd7\x97"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tr_err e = TR_ERR_INIT;
+        err_set(&e, 404, "route.not_found", "hint \xff", "%s", cases[i].in);
+        json_t *j = err_to_json(&e);
+        json_t *inner = json_object_get(j, "error");
+        assert_non_null(inner);
+        assert_string_equal(json_string_value(json_object_get(inner, "message")), cases[i].out);
+        assert_string_equal(json_string_value(json_object_get(inner, "hint")), "hint \xef\xbf\xbd");
+        char *text = json_dumps(j, 0);
+        assert_non_null(text);
+        free(text);
+        json_decref(j);
+        err_clear(&e);
+    }
+}
+
 static void throttle_locks_after_failures_and_expires(void **state)
 {
     throttle *t = throttle_new(3, 60);
@@ -186,6 +237,8 @@ int main(void)
         cmocka_unit_test(time_is_iso8601_utc_with_ms),
         cmocka_unit_test(hex_round_trips_and_rejects),
         cmocka_unit_test(slugs),
+        cmocka_unit_test(calendar_dates),
+        cmocka_unit_test(error_json_survives_bytes_that_are_not_utf8),
         cmocka_unit_test(throttle_locks_after_failures_and_expires),
     };
     if (sodium_init() < 0) return 1;
