@@ -251,21 +251,18 @@ int cmd_import_zones(int argc, char **argv)
         o.where_prop = where;
         o.where_value = eq + 1;
     }
-    size_t len;
     json_error_t je;
+    char bom[3];
     FILE *f = fopen(pos[0], "rb");
-    buf text = BUF_INIT;
-    char chunk[65536];
     if (!f) {
         fprintf(stderr, "truce: cannot read %s\n", pos[0]);
         return CLI_FAILED;
     }
-    while ((len = fread(chunk, 1, sizeof chunk, f)) > 0) buf_append(&text, chunk, len);
+    /* jansson reads from where the stream stands: past the byte-order mark some tools
+     * write before UTF-8 text, if there is one. */
+    if (fread(bom, 1, 3, f) != 3 || memcmp(bom, "\xef\xbb\xbf", 3) != 0) rewind(f);
+    json_t *fc = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
     fclose(f);
-    size_t bom = text.len >= 3 && memcmp(text.p, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
-    json_t *fc = json_loadb(text.p ? text.p + bom : "", text.len - bom, JSON_REJECT_DUPLICATES,
-                            &je);
-    buf_free(&text);
     if (!fc) {
         fprintf(stderr, "truce: %s is not JSON: %s (line %d, column %d)\n", pos[0], je.text,
                 je.line, je.column);

@@ -549,8 +549,7 @@ static int decode_body(http_req *r)
         rc = inflate(&z, Z_NO_FLUSH);
         buf_append(&out, chunk, sizeof chunk - z.avail_out);
         if (out.len > r->limit) break;
-        if (rc == Z_BUF_ERROR && z.avail_in == 0) break; /* cut short */
-    }
+    } /* a stream cut short ends with Z_BUF_ERROR, a broken one Z_DATA_ERROR: not whole */
     int whole = rc == Z_STREAM_END && z.avail_in == 0;
     inflateEnd(&z);
     if (out.len > r->limit) {
