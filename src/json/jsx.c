@@ -220,6 +220,15 @@ char *jsx_canonical(const json_t *v, size_t *len)
     return s;
 }
 
+const char *jsx_scalar_text(const json_t *v, char *tmp, size_t cap)
+{
+    if (json_is_string(v)) return json_string_value(v);
+    if (json_is_integer(v)) snprintf(tmp, cap, "%lld", (long long)json_integer_value(v));
+    else if (json_is_real(v)) snprintf(tmp, cap, "%.15g", json_real_value(v));
+    else return NULL;
+    return tmp;
+}
+
 const char *jsx_str(const json_t *obj, const char *key, const char *dflt)
 {
     const json_t *v = json_object_get(obj, key);

@@ -47,16 +47,6 @@ void export_acled_row(const char *const v[EXPORT_COLUMNS], buf *out)
     buf_append(out, "\n", 1);
 }
 
-/* A value as the row shows it: strings as they are, integers in decimal, reals to 15
- * significant digits, anything else empty. */
-static const char *text_of(const json_t *v, char *tmp, size_t cap)
-{
-    if (json_is_string(v)) return json_string_value(v);
-    if (json_is_integer(v)) snprintf(tmp, cap, "%lld", (long long)json_integer_value(v));
-    else if (json_is_real(v)) snprintf(tmp, cap, "%.15g", json_real_value(v));
-    else return "";
-    return tmp;
-}
 
 void export_acled_row_doc(const json_t *doc, buf *out)
 {
@@ -79,7 +69,8 @@ void export_acled_row_doc(const json_t *doc, buf *out)
         } else if (strcmp(name, "civilian_targeting") == 0) {
             v[c] = json_is_true(json_object_get(doc, name)) ? "Civilian targeting" : "";
         } else {
-            v[c] = text_of(json_object_get(doc, name), nums[c], sizeof nums[c]);
+            v[c] = jsx_scalar_text(json_object_get(doc, name), nums[c], sizeof nums[c]);
+            if (!v[c]) v[c] = ""; /* anything else: an empty cell */
         }
     }
     export_acled_row(v, out);

@@ -127,20 +127,10 @@ int zone_slug_from(const char *name, char *out, size_t cap)
     return util_is_slug(out) ? 0 : -1;
 }
 
-/* A property's value as text: strings as they are, numbers in decimal; NULL otherwise. */
+/* A feature's property as text (jsx_scalar_text), or NULL. */
 static const char *prop_text(const json_t *props, const char *name, char *tmp, size_t cap)
 {
-    const json_t *v = json_object_get(props, name);
-    if (json_is_string(v)) return json_string_value(v);
-    if (json_is_integer(v)) {
-        snprintf(tmp, cap, "%lld", (long long)json_integer_value(v));
-        return tmp;
-    }
-    if (json_is_real(v)) {
-        snprintf(tmp, cap, "%.17g", json_real_value(v));
-        return tmp;
-    }
-    return NULL;
+    return jsx_scalar_text(json_object_get(props, name), tmp, cap);
 }
 
 static int feature_error(tr_err *e, size_t i, const json_t *props, const char *what,
