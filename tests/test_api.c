@@ -1114,6 +1114,23 @@ static void incidents_opened_with_a_key_are_opened_once(void **state)
     th_resp_free(&r);
 }
 
+/* An incident's history as the caller sees it: its event types joined by commas. */
+static void history_types(const char *token, long long id, char *out, size_t cap)
+{
+    char path[96];
+    th_resp r;
+    size_t i;
+    json_t *ev;
+    snprintf(path, sizeof path, "/api/v1/incidents/%lld/history", id);
+    assert_int_equal(req("GET", path, token, NULL, &r), 200);
+    out[0] = 0;
+    json_array_foreach(json_object_get(r.json, "events"), i, ev) {
+        if (i) strncat(out, ",", cap - strlen(out) - 1);
+        strncat(out, json_string_value(json_object_get(ev, "type")), cap - strlen(out) - 1);
+    }
+    th_resp_free(&r);
+}
+
 /* A new report's possible incidents are listed for a monitor, who adds it to one (the
  * report is then merged into that incident, for its filer to see too) or dismisses a
  * candidate (not listed again; for two incidents, both ways). A report merged already is a
@@ -1252,6 +1269,16 @@ static void reports_join_existing_incidents(void **state)
         }
         if (!rebuilt) assert_int_equal(th_truce(NULL, NULL, NULL, "rebuild --db '%s'", T.db), 0);
     }
+
+    /* Both incidents' histories name what happened to them: the report added to one, the
+     * dismissal on both sides (and still after the rebuilds above). */
+    char types[512];
+    history_types(un, incident, types, sizeof types);
+    assert_non_null(strstr(types, "incident.opened"));
+    assert_non_null(strstr(types, "report.merged"));
+    assert_non_null(strstr(types, "duplicate.dismissed"));
+    history_types(un, twin, types, sizeof types);
+    assert_string_equal(types, "incident.opened,duplicate.dismissed");
 
     /* The merge is the journal's: a rebuild keeps it. */
     assert_int_equal(th_truce(NULL, NULL, NULL, "rebuild --db '%s'", T.db), 0);
@@ -1711,6 +1738,17 @@ static void evidence_arrives_in_pieces_and_resumes(void **state)
         assert_string_equal(th_code(&r), bad[k].code);
         th_resp_free(&r);
     }
+    {   /* no Content-Type: the file's type must come with every piece */
+        char h_at[64], h_len[64];
+        snprintf(h_at, sizeof h_at, "Upload-Offset: 100000");
+        snprintf(h_len, sizeof h_len, "Upload-Length: %lld", size);
+        const char *headers[] = {h_at, h_len, "Content-Type:", NULL};
+        assert_int_equal(th_http_with("PATCH", th_url(&T, path), un, file.p + 100000, 1000,
+                                      headers, &r), 0);
+        assert_int_equal(r.status, 400);
+        assert_non_null(strstr(r.body, "\"field\":\"Content-Type\""));
+        th_resp_free(&r);
+    }
     assert_int_equal(piece(un, sha, 100000, size, "text/plain", file.p + 100000,
                            (size_t)size, &r), 400); /* past the end */
     assert_string_equal(th_code(&r), "evidence.bad_piece");
@@ -1965,6 +2003,19 @@ static void evidence_witnesses_and_merges(void **state)
     assert_non_null(strstr(r.body, "is itself a duplicate"));
     th_resp_free(&r);
     assert_int_equal(th_journal_len(T.db), unchanged);
+    /* The merge is in both histories; the witness's private fields in the first's, for
+     * monitors only (a mediator sees that they were recorded). */
+    char types[512];
+    history_types(un, a, types, sizeof types);
+    assert_string_equal(types, "private.fields,incident.opened,incident.transition");
+    history_types(un, b, types, sizeof types);
+    assert_string_equal(types, "incident.opened,incident.transition");
+    snprintf(bpath, sizeof bpath, "/api/v1/incidents/%lld/history", (long long)a);
+    assert_int_equal(req("GET", bpath, usa, NULL, &r), 200);
+    assert_true(json_is_true(json_object_get(
+        json_array_get(json_object_get(r.json, "events"), 0), "redacted")));
+    assert_null(strstr(r.body, "Quassem"));
+    th_resp_free(&r);
 }
 
 /* ---- concurrency ------------------------------------------------------------------- */
