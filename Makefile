@@ -8,7 +8,7 @@ DEMO_DB    ?= $(BUILD)/demo.db
 LISTEN     ?= 127.0.0.1:8080
 
 DEBS = gcc meson ninja-build pkg-config libmicrohttpd-dev libjansson-dev libsodium-dev \
-       libsqlite3-dev libcmocka-dev libcurl4-openssl-dev libxml2-dev libcsv-dev libgeos-dev libmagic-dev libssl-dev zlib1g-dev sqlite3
+       libsqlite3-dev libcmocka-dev libcurl4-openssl-dev libxml2-dev libcsv-dev libgeos-dev libmagic-dev libssl-dev zlib1g-dev libzstd-dev sqlite3
 BENCH_DEBS = wrk
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 60

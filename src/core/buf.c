@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void reserve(buf *b, size_t extra)
+void buf_reserve(buf *b, size_t extra)
 {
     size_t need = b->len + extra + 1, cap = b->cap ? b->cap : 64;
     if (need <= b->cap) return;
@@ -18,7 +18,7 @@ static void reserve(buf *b, size_t extra)
 
 void buf_append(buf *b, const void *data, size_t n)
 {
-    reserve(b, n);
+    buf_reserve(b, n);
     if (n) memcpy(b->p + b->len, data, n);
     b->len += n;
     b->p[b->len] = 0;
@@ -38,7 +38,7 @@ void buf_printf(buf *b, const char *fmt, ...)
     n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
     if (n < 0) abort();
-    reserve(b, (size_t)n);
+    buf_reserve(b, (size_t)n);
     vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap2);
     va_end(ap2);
     b->len += (size_t)n;

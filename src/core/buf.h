@@ -21,6 +21,8 @@ void buf_append(buf *b, const void *data, size_t n);
 void buf_puts(buf *b, const char *s);
 void buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_reset(buf *b); /* Keeps the allocation. */
+/* Room for extra more bytes and a NUL after len, for writing into p + len directly. */
+void buf_reserve(buf *b, size_t extra);
 void buf_free(buf *b);
 /* Hands the contents to the caller (free() them) and leaves the buffer empty. */
 char *buf_steal(buf *b);

@@ -3,6 +3,7 @@
 
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -106,6 +107,16 @@ int util_is_date(const char *s)
     int m = (s[5] - '0') * 10 + (s[6] - '0'), d = (s[8] - '0') * 10 + (s[9] - '0');
     int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     return y >= 1 && m >= 1 && m <= 12 && d >= 1 && d <= days[m - 1] + (m == 2 && leap);
+}
+
+size_t util_real_text(char *out, size_t cap, double v)
+{
+    int n = 0;
+    for (int digits = 15; digits <= 17; digits++) {
+        n = snprintf(out, cap, "%.*g", digits, v);
+        if (v != v || strtod(out, NULL) == v) break; /* NaN never reads back as itself */
+    }
+    return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
 }
 
 size_t util_i64(char *out, int64_t v)

@@ -27,6 +27,11 @@ void util_random_hex(char *out, size_t nbytes); /* 2*nbytes hex digits + NUL. */
 #define UTIL_I64_LEN 20
 size_t util_i64(char *out, int64_t v);
 
+/* v as the shortest of %.15g, %.16g and %.17g that reads back as v (so 31.5134 stays
+ * "31.5134" and no double is rounded away), NUL-terminated in out (cap bytes, 32 are
+ * enough); returns the length. */
+size_t util_real_text(char *out, size_t cap, double v);
+
 /* Is s a slug: 1-64 characters of [a-z0-9-], starting with a letter or digit? */
 int util_is_slug(const char *s);
 

@@ -772,8 +772,12 @@ static int incident_cb(void *cls, const void *row)
 {
     incident_page *p = cls;
     const store_incident_row *r = row;
-    json_array_append_new(p->items,
-                          incident_json(r->id, r->status, r->doc, r->merged_into, p->grid));
+    buf tmp = BUF_INIT;
+    const char *doc = export_row_doc(r->doc, r->csv, r->csv_len, r->latitude, r->longitude,
+                                     r->zones, &tmp);
+    json_array_append_new(p->items, incident_json(r->id, r->status, doc ? doc : "{}",
+                                                  r->merged_into, p->grid));
+    buf_free(&tmp);
     p->last = r->id;
     return 0;
 }

@@ -5,6 +5,7 @@
 #include "journal/project.h"
 
 #include "json/jsx.h"
+#include "monitor/acled.h"  /* a batch of imported incidents */
 #include "monitor/export.h" /* an incident's CSV row is part of its projection */
 
 #include <stdio.h>
@@ -271,9 +272,11 @@ static int on_incident_with_id(store *s, const store_event *ev, const json_t *b,
                         jsx_str(b, "status", "reported"), jsx_str(b, "provenance", "report"), e);
 }
 
-/* A batch of imported incidents: {"incidents": [doc...], "provenance", "status"}. */
+/* A batch of imported incidents: its rows as compressed CSV (acled.h), or, in journals
+ * written before, {"incidents": [doc...], "provenance", "status"}. */
 static int on_incidents_imported(store *s, const store_event *ev, const json_t *b, tr_err *e)
 {
+    if (json_object_get(b, "format")) return acled_project(s, ev, b, e);
     const json_t *docs = json_object_get(b, "incidents"), *doc;
     const char *status = jsx_str(b, "status", NULL), *prov = jsx_str(b, "provenance", NULL);
     size_t i;

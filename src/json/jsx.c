@@ -224,7 +224,7 @@ const char *jsx_scalar_text(const json_t *v, char *tmp, size_t cap)
 {
     if (json_is_string(v)) return json_string_value(v);
     if (json_is_integer(v)) snprintf(tmp, cap, "%lld", (long long)json_integer_value(v));
-    else if (json_is_real(v)) snprintf(tmp, cap, "%.15g", json_real_value(v));
+    else if (json_is_real(v)) util_real_text(tmp, cap, json_real_value(v));
     else return NULL;
     return tmp;
 }
@@ -251,10 +251,15 @@ double jsx_num(const json_t *obj, const char *key, double dflt)
 
 void jsx_put_string(buf *b, const char *s)
 {
+    jsx_put_stringn(b, s, strlen(s));
+}
+
+void jsx_put_stringn(buf *b, const char *s, size_t n)
+{
     static const char hex[] = "0123456789ABCDEF";
-    const char *run = s;
+    const char *run = s, *end = s + n;
     buf_append(b, "\"", 1);
-    for (; *s; s++) {
+    for (; s < end; s++) {
         unsigned char c = (unsigned char)*s;
         const char *esc = NULL;
         char u[7];

@@ -69,12 +69,13 @@ char *jsx_canonical(const json_t *v, size_t *len);
  * keys in byte order. */
 struct buf;
 void jsx_put_string(struct buf *b, const char *s);
+void jsx_put_stringn(struct buf *b, const char *s, size_t n); /* n bytes, NULs escaped */
 void jsx_put_real(struct buf *b, double v);
 
 /* Convenience accessors for checked objects: the value of an optional key or a default. */
 const char *jsx_str(const json_t *obj, const char *key, const char *dflt);
-/* A scalar as text: a string as it is, an integer in decimal, a real to 15 significant
- * digits (in tmp, of cap bytes); NULL for anything else (null, booleans, arrays, objects,
+/* A scalar as text: a string as it is, an integer in decimal, a real as util_real_text
+ * writes it (in tmp, of cap bytes); NULL for anything else (null, booleans, arrays, objects,
  * a missing value). */
 const char *jsx_scalar_text(const json_t *v, char *tmp, size_t cap);
 int jsx_bool(const json_t *obj, const char *key, int dflt);

@@ -7,10 +7,12 @@
 #include "json/jsx.h"
 
 #include <csv.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <zstd.h>
 
 static const struct {
     const char *type;
@@ -64,7 +66,7 @@ static const char *const columns[C__N] = {
 
 /* One checked row, waiting in the batch. Strings point into the batch's `strings`. */
 typedef struct pending {
-    size_t id, date, type, doc, line, actor1, actor2; /* offsets into strings */
+    size_t id, date, type, line, actor1, actor2; /* offsets into strings */
     const char *zones[16];    /* the zone index's slugs (the store's, unchanged meanwhile) */
     size_t n_zones;
     double lat, lon;
@@ -93,8 +95,11 @@ typedef struct parser {
     store *s;
     const journal_actor *who;
     const char *status, *visibility;
-    buf body;                 /* the event body, canonical JSON, being built */
-    buf strings;              /* each pending row's id, date, type, document and CSV row */
+    buf batch;                /* the batch as CSV: the export's columns and zones */
+    buf body;                 /* scratch: the event body, canonical JSON */
+    buf packed;               /* scratch: the batch compressed */
+    ZSTD_CCtx *zstd;
+    buf strings;              /* each pending row's id, date, type, actors and CSV row */
     buf sources;              /* scratch: the row's source names, joined */
     buf csv_row;              /* scratch: the row's CSV row */
     pending rows[BATCH_ROWS];
@@ -154,13 +159,6 @@ static int num_in(const char *s, double lo, double hi, double *out)
     return 0;
 }
 
-/* ---- canonical JSON, written directly -------------------------------------------------
- *
- * A row's document is written as jsx_canonical() would write it (keys in byte order,
- * values through jsx_put_string and jsx_put_real), without building a jansson object:
- * building and encoding one took most of an import's time. The tests check the text
- * against jsx_canonical for every row of the real export and for awkward values. */
-
 /* Is s (NUL-terminated) well-formed UTF-8? */
 static int utf8_valid(const char *s)
 {
@@ -185,19 +183,6 @@ static int utf8_valid(const char *s)
     return 1;
 }
 
-static void put_key(buf *b, const char *key)
-{
-    buf_append(b, ",\"", 2);
-    buf_puts(b, key);
-    buf_append(b, "\":", 2);
-}
-
-static void put_int(buf *b, long long v)
-{
-    char t[UTIL_I64_LEN];
-    buf_append(b, t, util_i64(t, v));
-}
-
 /* v in decimal, NUL-terminated, into t (UTIL_I64_LEN + 1 bytes). */
 static const char *int_text(char *t, long long v)
 {
@@ -213,24 +198,45 @@ static const int text_columns[] = {C_ID, C_TYPE, C_SUB, C_A1, C_A2, C_I1, C_I2, 
 
 static void batch_open(parser *p)
 {
-    p->body.len = 0;
+    buf_reset(&p->batch);
     p->strings.len = 0;
     p->n_rows = 0;
-    buf_puts(&p->body, "{\"incidents\":[");
+    export_acled_header(&p->batch);
+    buf_puts(&p->batch, ",zones\n");
 }
 
-/* Journals the batch as one incidents.imported event and projects its rows. */
+/* Journals the batch as one incidents.imported event and projects its rows. The event
+ * carries the rows as ACLED CSV, compressed (acled.h): a third of the bytes of the
+ * documents it carried before, and the incidents table keeps each row's CSV without a
+ * document. */
 static int batch_flush(parser *p)
 {
-    char time[UTIL_ISO_LEN];
+    char time[UTIL_ISO_LEN], count[UTIL_I64_LEN];
     if (!p->n_rows) return 0;
-    buf_puts(&p->body, "],\"provenance\":\"acled\",\"status\":");
+    size_t bound = ZSTD_compressBound(p->batch.len);
+    buf_reset(&p->packed);
+    buf_reserve(&p->packed, bound);
+    size_t n = ZSTD_compressCCtx(p->zstd, p->packed.p, bound, p->batch.p, p->batch.len, 1);
+    if (ZSTD_isError(n))
+        return err_set(p->e, 500, "acled.compress", NULL, "cannot compress a batch: %s",
+                       ZSTD_getErrorName(n));
+    buf_reset(&p->body);
+    buf_puts(&p->body, "{\"count\":");
+    buf_append(&p->body, count, util_i64(count, (int64_t)p->n_rows));
+    buf_puts(&p->body, ",\"format\":\"" ACLED_BATCH_FORMAT "\",\"provenance\":\"acled\","
+                       "\"rows\":\"");
+    size_t b64 = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
+    buf_reserve(&p->body, b64);
+    sodium_bin2base64(p->body.p + p->body.len, b64, (const unsigned char *)p->packed.p, n,
+                      sodium_base64_VARIANT_ORIGINAL);
+    p->body.len += b64 - 1;
+    buf_puts(&p->body, "\",\"status\":");
     jsx_put_string(&p->body, p->status);
     buf_puts(&p->body, "}");
     if (journal_record_canonical(p->s, p->who, "incidents.imported", p->body.p, p->visibility,
                                  time, p->e))
         return -1;
-    /* What the projection of incidents.imported does for each row (journal/project.c). */
+    /* What the projection of incidents.imported does for each row (acled_project). */
     int64_t seq = journal_last_seq(p->s);
     for (size_t i = 0; i < p->n_rows; i++) {
         const pending *r = &p->rows[i];
@@ -238,8 +244,7 @@ static int batch_flush(parser *p)
             .external_id = p->strings.p + r->id, .status = p->status, .provenance = "acled",
             .event_date = p->strings.p + r->date, .event_type = p->strings.p + r->type,
             .latitude = r->lat, .longitude = r->lon, .fatalities = r->fatalities,
-            .doc = p->strings.p + r->doc, .updated_at = time,
-            .acled_csv = p->strings.p + r->line,
+            .doc = NULL, .updated_at = time, .acled_csv = p->strings.p + r->line,
             .actor1 = p->strings.p + r->actor1, .actor2 = p->strings.p + r->actor2,
             .zones = r->zones, .n_zones = r->n_zones, .seq = seq,
         };
@@ -309,6 +314,7 @@ static void end_of_row(parser *p)
     if (num_in(field(p, C_LAT), -90, 90, &lat)) return reject(p, "latitude", "must be -90 to 90");
     if (num_in(field(p, C_LON), -180, 180, &lon))
         return reject(p, "longitude", "must be -180 to 180");
+    lat += 0.0, lon += 0.0; /* -0.0 is 0.0 (the store keeps no sign on a zero) */
     if (int_in(field(p, C_GP), 1, 3, &gp)) return reject(p, "geo_precision", "must be 1, 2 or 3");
     if (int_in(field(p, C_FAT), 0, 1000000, &fat))
         return reject(p, "fatalities", "must be a whole number, 0 or more");
@@ -328,30 +334,9 @@ static void end_of_row(parser *p)
         }
     }
 
-    /* The document, keys in byte order. */
-    buf *b = &p->body;
-    if (p->n_rows) buf_append(b, ",", 1);
-    size_t start = b->len;
-    buf_puts(b, "{\"actor1\":");
-    jsx_put_string(b, field(p, C_A1));
-    put_key(b, "actor2"), jsx_put_string(b, field(p, C_A2));
-    put_key(b, "admin1"), jsx_put_string(b, field(p, C_ADM1));
-    put_key(b, "admin2"), jsx_put_string(b, field(p, C_ADM2));
-    put_key(b, "civilian_targeting"), buf_puts(b, field(p, C_CIV)[0] ? "true" : "false");
-    put_key(b, "event_date"), jsx_put_string(b, date);
-    put_key(b, "event_id_cnty"), jsx_put_string(b, field(p, C_ID));
-    put_key(b, "event_type"), jsx_put_string(b, field(p, C_TYPE));
-    put_key(b, "fatalities"), put_int(b, fat);
-    put_key(b, "geo_precision"), put_int(b, gp);
-    put_key(b, "inter1"), jsx_put_string(b, field(p, C_I1));
-    put_key(b, "inter2"), jsx_put_string(b, field(p, C_I2));
-    put_key(b, "latitude"), jsx_put_real(b, lat);
-    put_key(b, "location"), jsx_put_string(b, field(p, C_LOC));
-    put_key(b, "longitude"), jsx_put_real(b, lon);
-    put_key(b, "notes"), jsx_put_string(b, field(p, C_NOTES));
-    put_key(b, "sources"), buf_append(b, "[", 1);
+    /* The source names, "A; B" as the document lists them (export_acled_doc). */
     buf_reset(&p->sources);
-    {   /* "A; B" -> [{"name":"A"},{"name":"B"}] */
+    {
         const char *src = field(p, C_SRC);
         int first = 1;
         while (*src) {
@@ -359,40 +344,25 @@ static void end_of_row(parser *p)
             const char *tok = src;
             while (n && *tok == ' ') tok++, n--;
             if (n) {
-                char one[4096];
-                size_t m = n < sizeof one - 1 ? n : sizeof one - 1;
-                memcpy(one, tok, m);
-                one[m] = 0;
-                buf_puts(b, first ? "{\"name\":" : ",{\"name\":");
-                jsx_put_string(b, one);
-                buf_append(b, "}", 1);
+                if (n > 4095) n = 4095; /* as long a name as the document ever held */
                 if (!first) buf_append(&p->sources, "; ", 2);
-                buf_append(&p->sources, one, m);
+                buf_append(&p->sources, tok, n);
                 first = 0;
             }
-            src = tok + n;
+            src = tok + strcspn(tok, ";");
             if (*src == ';') src++;
         }
     }
-    buf_append(b, "]", 1);
-    put_key(b, "sub_event_type"), jsx_put_string(b, field(p, C_SUB));
-    put_key(b, "time_precision"), put_int(b, tp);
-    put_key(b, "zones"), buf_append(b, "[", 1);
-    for (size_t i = 0; i < nz; i++) {
-        if (i) buf_append(b, ",", 1);
-        jsx_put_string(b, slugs[i]);
-    }
-    buf_puts(b, "]}");
 
-    /* The export's CSV row, from the same values (export_acled_row_doc renders it from
-     * the document on a rebuild; the tests compare). */
+    /* Its row of the export, the incident as stored (export_acled_doc gives its document),
+     * and the same row with its zones in the batch. */
     char tps[UTIL_I64_LEN + 1], gps[UTIL_I64_LEN + 1], fats[UTIL_I64_LEN + 1], lats[40],
         lons[40], year[5];
     int_text(tps, tp);
     int_text(gps, gp);
     int_text(fats, fat);
-    snprintf(lats, sizeof lats, "%.15g", lat);
-    snprintf(lons, sizeof lons, "%.15g", lon);
+    util_real_text(lats, sizeof lats, lat);
+    util_real_text(lons, sizeof lons, lon);
     memcpy(year, date, 4);
     year[4] = 0;
     const char *v[EXPORT_COLUMNS] = {
@@ -403,12 +373,18 @@ static void end_of_row(parser *p)
         fats};
     buf_reset(&p->csv_row);
     export_acled_row(v, &p->csv_row);
+    buf_append(&p->batch, p->csv_row.p, p->csv_row.len - 1); /* without its newline */
+    buf_append(&p->batch, ",\"", 2);
+    for (size_t i = 0; i < nz; i++) {
+        if (i) buf_append(&p->batch, ";", 1);
+        buf_puts(&p->batch, slugs[i]);
+    }
+    buf_append(&p->batch, "\"\n", 2);
 
     pending *r = &p->rows[p->n_rows++];
     r->id = keep(&p->strings, field(p, C_ID), strlen(field(p, C_ID)));
     r->date = keep(&p->strings, date, 10);
     r->type = keep(&p->strings, field(p, C_TYPE), strlen(field(p, C_TYPE)));
-    r->doc = keep(&p->strings, b->p + start, b->len - start);
     r->line = keep(&p->strings, p->csv_row.p, p->csv_row.len);
     r->actor1 = keep(&p->strings, field(p, C_A1), strlen(field(p, C_A1)));
     r->actor2 = keep(&p->strings, field(p, C_A2), strlen(field(p, C_A2)));
@@ -474,6 +450,7 @@ int acled_import_here(store *s, const journal_actor *who, FILE *in, int64_t tota
                         : "kind:monitor kind:mediator";
     util_day_at(util_unix_s(), p->today);
     p->flags = flags;
+    if (!(p->zstd = ZSTD_createCCtx())) abort();
     if (!(p->zones = zone_index_cached(s, e))) goto done;
     if (zone_index_count(p->zones) == 0) p->zones = NULL; /* borrowed from the store */
     batch_open(p);
@@ -517,7 +494,10 @@ int acled_import_here(store *s, const journal_actor *who, FILE *in, int64_t tota
     if (!p->failed && batch_flush(p) == 0) rc = 0;
     csv_free(&csv);
 done:
+    ZSTD_freeCCtx(p->zstd);
     buf_free(&p->row);
+    buf_free(&p->batch);
+    buf_free(&p->packed);
     buf_free(&p->body);
     buf_free(&p->strings);
     buf_free(&p->sources);
@@ -525,6 +505,132 @@ done:
     free(p->offs);
     free(p);
     return rc;
+}
+
+/* ---- a batch from the journal ----------------------------------------------------- */
+
+typedef struct batch_reader {
+    store *s;
+    const store_event *ev;
+    const char *status, *provenance;
+    tr_err *e;
+    buf row;            /* the current row's fields, each NUL-terminated... */
+    size_t offs[EXPORT_COLUMNS + 2];  /* ...at these offsets */
+    int n_fields;       /* how many the row has (more than 21 are counted, not kept) */
+    int header;         /* the header is next */
+    int64_t rows;
+    int failed;
+    buf want_header, csv;
+} batch_reader;
+
+static int batch_bad(batch_reader *b, const char *what)
+{
+    b->failed = 1;
+    return err_set(b->e, 500, "journal.bad_event", NULL, "event %lld (%s): %s",
+                   (long long)b->ev->seq, b->ev->type, what);
+}
+
+static void batch_field(void *data, size_t len, void *cls)
+{
+    batch_reader *b = cls;
+    if (b->n_fields < EXPORT_COLUMNS + 2)
+        b->offs[b->n_fields] = keep(&b->row, data ? data : "", len);
+    b->n_fields++;
+}
+
+static void batch_row(int c, void *cls)
+{
+    batch_reader *b = cls;
+    const char *f[EXPORT_COLUMNS + 1];
+    (void)c;
+    if (b->failed) goto next;
+    if (b->n_fields != EXPORT_COLUMNS + 1) {
+        batch_bad(b, "a row without the export's 20 columns and zones");
+        goto next;
+    }
+    for (int i = 0; i <= EXPORT_COLUMNS; i++) f[i] = b->row.p + b->offs[i];
+    if (b->header) {
+        buf_reset(&b->csv);
+        for (int i = 0; i <= EXPORT_COLUMNS; i++) {
+            if (i) buf_append(&b->csv, ",", 1);
+            buf_puts(&b->csv, f[i]);
+        }
+        if (strcmp(b->csv.p, b->want_header.p) != 0) batch_bad(b, "not the batch's header");
+        b->header = 0;
+        goto next;
+    }
+    /* The zones, split at ';' in place. */
+    const char *zones[64];
+    size_t nz = 0;
+    for (char *z = (char *)f[EXPORT_COLUMNS]; *z && nz < 64;) {
+        zones[nz++] = z;
+        z += strcspn(z, ";");
+        if (*z) *z++ = 0;
+    }
+    buf_reset(&b->csv);
+    export_acled_row(f, &b->csv);
+    store_incident in = {
+        .external_id = f[0], .status = b->status, .provenance = b->provenance,
+        .event_date = f[1], .event_type = f[4], .latitude = strtod(f[14], NULL),
+        .longitude = strtod(f[15], NULL), .fatalities = strtoll(f[19], NULL, 10),
+        .doc = NULL, .updated_at = b->ev->time, .acled_csv = b->csv.p, .actor1 = f[6],
+        .actor2 = f[8], .zones = zones, .n_zones = nz, .seq = b->ev->seq,
+    };
+    if (b->s->ops->incident_upsert(b->s, &in, b->e)) b->failed = 1;
+    b->rows++;
+next:
+    buf_reset(&b->row);
+    b->n_fields = 0;
+}
+
+int acled_project(store *s, const store_event *ev, const json_t *body, tr_err *e)
+{
+    batch_reader b = {.s = s, .ev = ev, .e = e, .header = 1};
+    const char *rows = jsx_str(body, "rows", NULL), *format = jsx_str(body, "format", "");
+    const json_t *count = json_object_get(body, "count");
+    unsigned char *packed = NULL;
+    char *text = NULL;
+    size_t plen = 0;
+    struct csv_parser csv;
+    b.status = jsx_str(body, "status", NULL);
+    b.provenance = jsx_str(body, "provenance", NULL);
+    if (!rows || !b.status || !b.provenance || !json_is_integer(count))
+        return batch_bad(&b, "lacks count, rows, status or provenance");
+    if (strcmp(format, ACLED_BATCH_FORMAT) != 0) return batch_bad(&b, "an unknown format");
+    size_t n = strlen(rows);
+    if (!(packed = malloc(n / 4 * 3 + 3))) abort();
+    if (sodium_base642bin(packed, n / 4 * 3 + 3, rows, n, NULL, &plen, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) != 0) {
+        free(packed);
+        return batch_bad(&b, "rows is not base64");
+    }
+    unsigned long long size = ZSTD_getFrameContentSize(packed, plen);
+    if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN ||
+        size > (1ull << 30)) {
+        free(packed);
+        return batch_bad(&b, "rows is not a zstd frame of known size");
+    }
+    if (!(text = malloc(size ? size : 1))) abort();
+    size_t got = ZSTD_decompress(text, size, packed, plen);
+    free(packed);
+    if (ZSTD_isError(got) || got != size) {
+        free(text);
+        return batch_bad(&b, "rows does not decompress");
+    }
+    export_acled_header(&b.want_header);
+    buf_puts(&b.want_header, ",zones");
+    if (csv_init(&csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) abort();
+    if (csv_parse(&csv, text, got, batch_field, batch_row, &b) != got && !b.failed)
+        batch_bad(&b, "rows is not CSV");
+    if (!b.failed && csv_fini(&csv, batch_field, batch_row, &b) != 0) batch_bad(&b, "rows is cut short");
+    if (!b.failed && (b.header || b.rows != json_integer_value(count)))
+        batch_bad(&b, "count is not the number of rows");
+    csv_free(&csv);
+    free(text);
+    buf_free(&b.row);
+    buf_free(&b.csv);
+    buf_free(&b.want_header);
+    return b.failed ? -1 : 0;
 }
 
 typedef struct importing {

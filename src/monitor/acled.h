@@ -53,6 +53,19 @@ int acled_import_here(store *s, const journal_actor *who, FILE *in, int64_t tota
                       const char *status, int flags, acled_progress progress, void *cls,
                       acled_result *out, tr_err *e);
 
+/* The journal event of a batch of imported rows, incidents.imported, is
+ * {"count": N, "format": ACLED_BATCH_FORMAT, "provenance": "acled", "rows": TEXT,
+ * "status": S}: TEXT is the base64 (RFC 4648, padded) of a zstd frame holding the rows as
+ * CSV — a header, then each row as the ACLED export writes it (20 columns, every field
+ * quoted) with a 21st column, zones, the slugs of the zones that held it when it was
+ * imported, separated by ';'. Decoded: base64 -d | zstd -d. (Journals written before held
+ * {"incidents": [document...], "provenance", "status"}; both are projected.)
+ *
+ * acled_project writes a batch's incidents (a rebuild); a batch that does not decode as
+ * that is a 500 journal.bad_event naming what is wrong, and writes nothing. */
+#define ACLED_BATCH_FORMAT "acled-csv+zstd+base64"
+int acled_project(store *s, const store_event *ev, const json_t *body, tr_err *e);
+
 /* Is type one of ACLED's six event types? */
 int acled_valid_event_type(const char *type);
 /* Is (type, sub_type) in ACLED's taxonomy? */

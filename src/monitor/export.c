@@ -48,6 +48,14 @@ void export_acled_row(const char *const v[EXPORT_COLUMNS], buf *out)
 }
 
 
+void export_acled_header(buf *out)
+{
+    for (size_t c = 0; c < N_COLS; c++) {
+        if (c) buf_append(out, ",", 1);
+        buf_puts(out, cols[c].column);
+    }
+}
+
 void export_acled_row_doc(const json_t *doc, buf *out)
 {
     const char *v[EXPORT_COLUMNS];
@@ -77,6 +85,126 @@ void export_acled_row_doc(const json_t *doc, buf *out)
     buf_free(&sources);
 }
 
+/* ---- an imported incident's document, from its row ----------------------------------- */
+
+/* Field c of a row as a JSON string: its n bytes at f, quotes doubled when dq. */
+static void put_field(buf *b, const char *f, size_t n, int dq, buf *tmp)
+{
+    if (!dq) return jsx_put_stringn(b, f, n);
+    buf_reset(tmp);
+    for (size_t i = 0; i < n; i++) {
+        buf_append(tmp, f + i, 1);
+        if (f[i] == '"') i++; /* "" -> " */
+    }
+    jsx_put_stringn(b, tmp->p ? tmp->p : "", tmp->len);
+}
+
+/* An integer field as a JSON number: digits, perhaps after a minus. */
+static int put_int_field(buf *b, const char *f, size_t n)
+{
+    size_t i = n && f[0] == '-';
+    if (i == n || n > 20) return -1;
+    for (size_t k = i; k < n; k++)
+        if (f[k] < '0' || f[k] > '9') return -1;
+    buf_append(b, f, n);
+    return 0;
+}
+
+int export_acled_doc(const char *row, size_t len, double lat, double lon, const char *zones,
+                     buf *out)
+{
+    const char *f[EXPORT_COLUMNS], *p = row, *end = row + len;
+    size_t n[EXPORT_COLUMNS];
+    int dq[EXPORT_COLUMNS];
+    for (int c = 0; c < EXPORT_COLUMNS; c++) { /* "a","b""c",...: always quoted */
+        if (p == end || *p != '"') return -1;
+        f[c] = ++p;
+        dq[c] = 0;
+        for (;;) {
+            const char *q = memchr(p, '"', (size_t)(end - p));
+            if (!q) return -1;
+            if (q + 1 < end && q[1] == '"') {
+                dq[c] = 1;
+                p = q + 2;
+                continue;
+            }
+            n[c] = (size_t)(q - f[c]);
+            p = q + 1;
+            break;
+        }
+        if (c < EXPORT_COLUMNS - 1 && (p == end || *p++ != ',')) return -1;
+    }
+    if (p < end && *p == '\n') p++;
+    if (p != end) return -1;
+
+    buf tmp = BUF_INIT;
+    size_t start = out->len;
+    /* The keys in byte order, as the importer wrote the document before (acled.c). */
+    buf_puts(out, "{\"actor1\":"), put_field(out, f[6], n[6], dq[6], &tmp);
+    buf_puts(out, ",\"actor2\":"), put_field(out, f[8], n[8], dq[8], &tmp);
+    buf_puts(out, ",\"admin1\":"), put_field(out, f[11], n[11], dq[11], &tmp);
+    buf_puts(out, ",\"admin2\":"), put_field(out, f[12], n[12], dq[12], &tmp);
+    buf_puts(out, n[10] ? ",\"civilian_targeting\":true" : ",\"civilian_targeting\":false");
+    buf_puts(out, ",\"event_date\":"), put_field(out, f[1], n[1], dq[1], &tmp);
+    buf_puts(out, ",\"event_id_cnty\":"), put_field(out, f[0], n[0], dq[0], &tmp);
+    buf_puts(out, ",\"event_type\":"), put_field(out, f[4], n[4], dq[4], &tmp);
+    buf_puts(out, ",\"fatalities\":");
+    int bad = put_int_field(out, f[19], n[19]);
+    buf_puts(out, ",\"geo_precision\":");
+    bad |= put_int_field(out, f[16], n[16]);
+    buf_puts(out, ",\"inter1\":"), put_field(out, f[7], n[7], dq[7], &tmp);
+    buf_puts(out, ",\"inter2\":"), put_field(out, f[9], n[9], dq[9], &tmp);
+    buf_puts(out, ",\"latitude\":"), jsx_put_real(out, lat);
+    buf_puts(out, ",\"location\":"), put_field(out, f[13], n[13], dq[13], &tmp);
+    buf_puts(out, ",\"longitude\":"), jsx_put_real(out, lon);
+    buf_puts(out, ",\"notes\":"), put_field(out, f[18], n[18], dq[18], &tmp);
+    buf_puts(out, ",\"sources\":[");
+    {   /* "A; B" -> [{"name":"A"},{"name":"B"}], as the importer splits them */
+        buf names = BUF_INIT;
+        const char *src = f[17], *stop = f[17] + n[17];
+        int first = 1;
+        if (dq[17]) { /* undouble the quotes first */
+            for (size_t i = 0; i < n[17]; i++) {
+                buf_append(&names, f[17] + i, 1);
+                if (f[17][i] == '"') i++;
+            }
+            src = names.p, stop = names.p + names.len;
+        }
+        while (src && src < stop) {
+            const char *semi = memchr(src, ';', (size_t)(stop - src)), *tok = src;
+            size_t k = (size_t)((semi ? semi : stop) - src);
+            while (k && *tok == ' ') tok++, k--;
+            if (k) {
+                buf_puts(out, first ? "{\"name\":" : ",{\"name\":");
+                jsx_put_stringn(out, tok, k);
+                buf_append(out, "}", 1);
+                first = 0;
+            }
+            src = semi ? semi + 1 : stop;
+        }
+        buf_free(&names);
+    }
+    buf_puts(out, "],\"sub_event_type\":"), put_field(out, f[5], n[5], dq[5], &tmp);
+    buf_puts(out, ",\"time_precision\":");
+    bad |= put_int_field(out, f[3], n[3]);
+    buf_puts(out, ",\"zones\":");
+    buf_puts(out, zones && *zones ? zones : "[]");
+    buf_append(out, "}", 1);
+    buf_free(&tmp);
+    if (bad) out->len = start;
+    return bad ? -1 : 0;
+}
+
+const char *export_row_doc(const char *doc, const char *csv, size_t len, double lat, double lon,
+                           const char *zones, buf *tmp)
+{
+    if (doc && *doc) return doc;
+    if (!csv) return NULL;
+    buf_reset(tmp);
+    if (export_acled_doc(csv, len, lat, lon, zones, tmp)) return NULL;
+    return tmp->p;
+}
+
 /* A row from the stored text, or rendered from the document when there is none (rows
  * projected before schema 9) or when the location must be coarsened. */
 static int on_line(void *cls, const void *row)
@@ -87,8 +215,10 @@ static int on_line(void *cls, const void *row)
     if (r->csv && !(x->grid > 0)) {
         fwrite(r->csv, 1, r->len, x->out);
     } else {
-        json_t *doc = json_loads(r->doc, 0, NULL);
         buf line = BUF_INIT;
+        json_t *doc = json_loads(export_row_doc(r->doc, r->csv, r->len, r->latitude,
+                                                r->longitude, r->zones, &line) ?: "{}", 0, NULL);
+        buf_reset(&line);
         if (!doc) doc = json_object();
         incident_coarsen(doc, x->grid);
         export_acled_row_doc(doc, &line);
@@ -202,22 +332,25 @@ static int on_feature(void *cls, const void *row)
 {
     exporter *x = cls;
     const store_incident_row *r = row;
+    const char *doc = export_row_doc(r->doc, r->csv, r->csv_len, r->latitude, r->longitude,
+                                     r->zones, &x->line);
     x->last = r->id;
+    if (!doc) doc = "{}";
     if (x->grid > 0) {
         if (x->count) fputs(",\n", x->out);
         fputs("{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[",
               x->out);
-        json_t *doc = json_loads(r->doc, 0, NULL);
-        if (!doc) doc = json_object();
-        incident_coarsen(doc, x->grid); /* cell centres, to a millionth of a degree */
-        coordinate6(x->out, jsx_num(doc, "longitude", 0));
+        json_t *d = json_loads(doc, 0, NULL);
+        if (!d) d = json_object();
+        incident_coarsen(d, x->grid); /* cell centres, to a millionth of a degree */
+        coordinate6(x->out, jsx_num(d, "longitude", 0));
         putc(',', x->out);
-        coordinate6(x->out, jsx_num(doc, "latitude", 0));
+        coordinate6(x->out, jsx_num(d, "latitude", 0));
         fputs("]},\"properties\":", x->out);
-        json_object_set_new(doc, "id", json_integer(r->id));
-        json_object_set_new(doc, "status", json_string(r->status));
-        json_dumpf(doc, x->out, JSON_COMPACT | JSON_REAL_PRECISION(15));
-        json_decref(doc);
+        json_object_set_new(d, "id", json_integer(r->id));
+        json_object_set_new(d, "status", json_string(r->status));
+        json_dumpf(d, x->out, JSON_COMPACT | JSON_REAL_PRECISION(15));
+        json_decref(d);
         putc('}', x->out);
     } else {
         /* The stored document is canonical JSON, an object: its text without the closing
@@ -226,15 +359,15 @@ static int on_feature(void *cls, const void *row)
                                    "\"coordinates\":[";
         static const char props[] = "]},\"properties\":";
         char t[256];
-        size_t len = strlen(r->doc), n = 0;
+        size_t len = strlen(doc), n = 0;
         if (x->count) t[n++] = ',', t[n++] = '\n';
         memcpy(t + n, head, sizeof head - 1), n += sizeof head - 1;
-        n += coordinate_text(t + n, r->longitude, r->doc, len, "\"longitude\":");
+        n += coordinate_text(t + n, r->longitude, doc, len, "\"longitude\":");
         t[n++] = ',';
-        n += coordinate_text(t + n, r->latitude, r->doc, len, "\"latitude\":");
+        n += coordinate_text(t + n, r->latitude, doc, len, "\"latitude\":");
         memcpy(t + n, props, sizeof props - 1), n += sizeof props - 1;
         fwrite(t, 1, n, x->out);
-        fwrite(r->doc, 1, len > 1 ? len - 1 : 0, x->out);
+        fwrite(doc, 1, len > 1 ? len - 1 : 0, x->out);
         n = 0;
         if (len > 2) t[n++] = ',';
         memcpy(t + n, "\"id\":", 5), n += 5;

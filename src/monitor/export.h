@@ -33,6 +33,19 @@ typedef enum export_format {
 #define EXPORT_COLUMNS 20
 void export_acled_row(const char *const v[EXPORT_COLUMNS], buf *out);
 void export_acled_row_doc(const json_t *doc, buf *out);
+/* The 20 column names, comma-separated, without a newline. */
+void export_acled_header(buf *out);
+
+/* The document of an incident stored as its ACLED CSV row (doc ""): the canonical JSON the
+ * import journals for it, rebuilt from the row (len bytes, as export_acled_row wrote it),
+ * its exact coordinates (the row's text may be rounded) and its zones (a JSON array of
+ * slugs, or NULL), appended to out. -1, out unchanged, when the row is not one
+ * export_acled_row wrote. export_row_doc: the stored document when there is one, else
+ * the row's in tmp (reset first); NULL when neither can be had. */
+int export_acled_doc(const char *row, size_t len, double lat, double lon, const char *zones,
+                     buf *out);
+const char *export_row_doc(const char *doc, const char *csv, size_t len, double lat, double lon,
+                           const char *zones, buf *tmp);
 
 /* Parses "west,south,east,north" (degrees) into the filter's box; a 400 naming bbox when
  * it is not one. */

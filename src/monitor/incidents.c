@@ -1,6 +1,7 @@
 /* incidents.c - the verification workflow; see incidents.h. */
 #include "monitor/incidents.h"
 #include "monitor/acled.h"
+#include "monitor/export.h"
 
 #include "monitor/reports.h"
 
@@ -81,8 +82,12 @@ static int read_one(void *cls, const void *row)
     one_incident *o = cls;
     const store_incident_row *r = row;
     if (r->id != o->id) return 1; /* the list starts after id - 1: a later one */
+    buf tmp = BUF_INIT;
+    const char *doc = export_row_doc(r->doc, r->csv, r->csv_len, r->latitude, r->longitude,
+                                     r->zones, &tmp);
     snprintf(o->status, sizeof o->status, "%s", r->status);
-    o->doc = strdup(r->doc);
+    o->doc = strdup(doc ? doc : "{}");
+    buf_free(&tmp);
     o->merged_into = r->merged_into;
     o->found = 1;
     return 1;
@@ -435,7 +440,10 @@ static int dup_cb(void *cls, const void *row)
     dup_scan *d = cls;
     const store_incident_row *r = row;
     if (r->id == d->self) return 0;
-    json_t *doc = json_loads(r->doc, 0, NULL);
+    buf tmp = BUF_INIT;
+    json_t *doc = json_loads(export_row_doc(r->doc, r->csv, r->csv_len, r->latitude,
+                                            r->longitude, r->zones, &tmp) ?: "{}", 0, NULL);
+    buf_free(&tmp);
     double km = haversine_km(d->lat, d->lon, jsx_num(doc, "latitude", 0),
                              jsx_num(doc, "longitude", 0));
     if (km <= d->km) {

@@ -275,6 +275,10 @@ static const char *const migrations[] = {
     "  AND json_extract(body, '$.subject') LIKE 'incident:%';",
     /* 18: an organization's reports, in order (GET /api/v1/reports). */
     "CREATE INDEX reports_org ON reports(org, id);",
+    /* 19: an imported incident is stored as its ACLED CSV row, without a document (doc
+     * ''): the document is the row's (export_acled_doc), with these zones (a JSON array),
+     * which halves what an import writes. */
+    "ALTER TABLE incidents ADD COLUMN zones TEXT;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -402,32 +406,35 @@ static const char *const sql[ST__COUNT] = {
                      " WHERE negotiation_id = ? AND n = ? ORDER BY org",
     [ST_INC_UPSERT] = "INSERT INTO incidents(external_id, status, provenance, event_date,"
                       " event_type, latitude, longitude, fatalities, doc, updated_at, id,"
-                      " acled_csv, actor1, actor2, seq)"
-                      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(external_id) DO UPDATE SET"
+                      " acled_csv, actor1, actor2, seq, zones)"
+                      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(external_id) DO UPDATE SET"
                       " status = excluded.status, provenance = excluded.provenance,"
                       " event_date = excluded.event_date, event_type = excluded.event_type,"
                       " latitude = excluded.latitude, longitude = excluded.longitude,"
                       " fatalities = excluded.fatalities, doc = excluded.doc,"
                       " updated_at = excluded.updated_at, acled_csv = excluded.acled_csv,"
-                      " actor1 = excluded.actor1, actor2 = excluded.actor2, seq = excluded.seq",
+                      " actor1 = excluded.actor1, actor2 = excluded.actor2, seq = excluded.seq,"
+                      " zones = excluded.zones",
     [ST_INC_ID_BY_EXT] = "SELECT id FROM incidents WHERE external_id = ?",
     [ST_ZONES_CLEAR] = "DELETE FROM incident_zones WHERE incident = ?",
     [ST_ZONES_ADD] = "INSERT OR IGNORE INTO incident_zones(zone, incident) VALUES (?, ?)",
-    [ST_INC_LINES] = "SELECT id, acled_csv, status, doc, latitude, longitude FROM incidents"
+    [ST_INC_LINES] = "SELECT id, acled_csv, status, doc, latitude, longitude, zones FROM incidents"
                      " WHERE id > ?11 AND"
                      INC_WHERE " ORDER BY id LIMIT ?12",
-    [ST_INC_LINES_BOX] = "SELECT id, acled_csv, status, doc, latitude, longitude FROM incidents"
+    [ST_INC_LINES_BOX] = "SELECT id, acled_csv, status, doc, latitude, longitude, zones"
+                         " FROM incidents"
                          " WHERE id IN (SELECT value FROM json_each(?13)) AND id > ?11 AND"
                          INC_WHERE " ORDER BY id LIMIT ?12",
     [ST_INC_LIST_BOX] = "SELECT id, status, doc, merged_into, latitude, longitude, event_date,"
-                        " event_type, fatalities FROM incidents"
+                        " event_type, fatalities, acled_csv, zones FROM incidents"
                         " WHERE id IN (SELECT value FROM json_each(?13)) AND id > ?11 AND"
                         INC_WHERE " ORDER BY id LIMIT ?12",
     [ST_INC_SUM] = "SELECT id, status, NULL, 0, latitude, longitude, event_date, event_type,"
-                   " fatalities FROM incidents INDEXED BY incidents_summary WHERE id > ?11 AND"
+                   " fatalities, NULL, NULL FROM incidents INDEXED BY incidents_summary"
+                   " WHERE id > ?11 AND"
                    INC_WHERE " ORDER BY id LIMIT ?12",
     [ST_INC_SUM_BOX] = "SELECT id, status, NULL, 0, latitude, longitude, event_date, event_type,"
-                       " fatalities FROM incidents INDEXED BY incidents_summary"
+                       " fatalities, NULL, NULL FROM incidents INDEXED BY incidents_summary"
                        " WHERE id IN (SELECT value FROM json_each(?13)) AND id > ?11 AND"
                        INC_WHERE " ORDER BY id LIMIT ?12",
     [ST_INC_IN_BOX] = "SELECT rowid FROM incidents INDEXED BY incidents_place"
@@ -489,7 +496,7 @@ static const char *const sql[ST__COUNT] = {
     [ST_INC_BY_ZONE] = "SELECT z.zone, count(*) FROM incident_zones AS z JOIN incidents"
                        " ON incidents.id = z.incident WHERE" INC_WHERE " GROUP BY 1 ORDER BY 1",
     [ST_INC_LIST] = "SELECT id, status, doc, merged_into, latitude, longitude, event_date,"
-                    " event_type, fatalities FROM incidents"
+                    " event_type, fatalities, acled_csv, zones FROM incidents"
                     " WHERE id > ?11 AND" INC_WHERE
                     " ORDER BY id LIMIT ?12",
     [ST_NEG_STATE] = "UPDATE negotiations SET state = ? WHERE id = ?",
@@ -1589,7 +1596,7 @@ static int sq_incident_upsert(store *s, const store_incident *in, tr_err *e)
 {
     sq *q = (sq *)s;
     sqlite3_stmt *st = stmt(q, ST_INC_UPSERT, e);
-    int64_t id;
+    int64_t id, before = sqlite3_last_insert_rowid(q->db);
     int rc;
     if (!st) return -1;
     bind_text(st, 1, in->external_id);
@@ -1600,7 +1607,7 @@ static int sq_incident_upsert(store *s, const store_incident *in, tr_err *e)
     sqlite3_bind_double(st, 6, in->latitude);
     sqlite3_bind_double(st, 7, in->longitude);
     sqlite3_bind_int64(st, 8, in->fatalities);
-    bind_text(st, 9, in->doc);
+    bind_text(st, 9, in->doc ? in->doc : "");
     bind_text(st, 10, in->updated_at);
     if (in->id)
         sqlite3_bind_int64(st, 11, in->id);
@@ -1613,11 +1620,31 @@ static int sq_incident_upsert(store *s, const store_incident *in, tr_err *e)
         sqlite3_bind_int64(st, 15, in->seq);
     else
         sqlite3_bind_null(st, 15);
+    if (!in->doc) { /* its zones, for its document: ["a","b"] (slugs need no escaping) */
+        buf z = BUF_INIT;
+        buf_append(&z, "[", 1);
+        for (size_t i = 0; i < in->n_zones; i++) {
+            buf_puts(&z, i ? ",\"" : "\"");
+            buf_puts(&z, in->zones[i]);
+            buf_append(&z, "\"", 1);
+        }
+        buf_append(&z, "]", 1);
+        sqlite3_bind_text(st, 16, z.p, (int)z.len, SQLITE_TRANSIENT);
+        buf_free(&z);
+    } else {
+        sqlite3_bind_null(st, 16);
+    }
     /* Not "RETURNING id": a statement with RETURNING takes a statement journal, which
      * made an import three times slower. */
     if (step_done(q, st, e)) return -1;
+    int inserted = 0; /* a new row: it has no zones yet */
     if (in->id) {
         id = in->id;
+    } else if (sqlite3_last_insert_rowid(q->db) != before) {
+        /* An upsert that updates leaves the last rowid as it was: this one inserted. (One
+         * that inserts with a rowid equal to the last, freed since, is looked up below.) */
+        id = sqlite3_last_insert_rowid(q->db);
+        inserted = 1;
     } else if (in->external_id) { /* inserted or updated: find which row */
         if (!(st = stmt(q, ST_INC_ID_BY_EXT, e))) return -1;
         bind_text(st, 1, in->external_id);
@@ -1629,9 +1656,11 @@ static int sq_incident_upsert(store *s, const store_incident *in, tr_err *e)
         id = sqlite3_last_insert_rowid(q->db);
     }
     /* Its zones, as rows (a re-import may have moved it). */
-    if (!(st = stmt(q, ST_ZONES_CLEAR, e))) return -1;
-    sqlite3_bind_int64(st, 1, id);
-    if (step_done(q, st, e)) return -1;
+    if (!inserted) {
+        if (!(st = stmt(q, ST_ZONES_CLEAR, e))) return -1;
+        sqlite3_bind_int64(st, 1, id);
+        if (step_done(q, st, e)) return -1;
+    }
     for (size_t i = 0; i < in->n_zones; i++) {
         if (!(st = stmt(q, ST_ZONES_ADD, e))) return -1;
         bind_text(st, 1, in->zones[i]);
@@ -2269,7 +2298,10 @@ static int sq_incident_list(store *s, const store_incident_filter *f_in, int64_t
                                 sqlite3_column_double(st, 5),
                                 (const char *)sqlite3_column_text(st, 6),
                                 (const char *)sqlite3_column_text(st, 7),
-                                sqlite3_column_int64(st, 8)};
+                                sqlite3_column_int64(st, 8),
+                                (const char *)sqlite3_column_text(st, 9),
+                                (size_t)sqlite3_column_bytes(st, 9),
+                                (const char *)sqlite3_column_text(st, 10)};
         if (cb(cls, &r)) {
             rc = SQLITE_DONE;
             break;
@@ -2296,7 +2328,8 @@ static int sq_incident_lines(store *s, const store_incident_filter *f, int64_t a
                                  (size_t)sqlite3_column_bytes(st, 1),
                                  (const char *)sqlite3_column_text(st, 2),
                                  (const char *)sqlite3_column_text(st, 3),
-                                 sqlite3_column_double(st, 4), sqlite3_column_double(st, 5)};
+                                 sqlite3_column_double(st, 4), sqlite3_column_double(st, 5),
+                                 (const char *)sqlite3_column_text(st, 6)};
         if (cb(cls, &r)) {
             rc = SQLITE_DONE;
             break;

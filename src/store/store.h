@@ -139,7 +139,8 @@ typedef struct store_incident {
     const char *status, *provenance, *event_date, *event_type;
     double latitude, longitude;
     int64_t fatalities;
-    const char *doc;         /* canonical JSON with ACLED field names */
+    const char *doc;         /* canonical JSON with ACLED field names; NULL: the document is
+                              * acled_csv's row (export_acled_doc), as the import stores it */
     const char *updated_at;
     const char *acled_csv;   /* its row of the ACLED CSV export (export.h), or NULL */
     const char *actor1, *actor2;  /* as in the document, for counts */
@@ -203,6 +204,8 @@ typedef struct store_evidence {
     char stored_at[32];
 } store_evidence;
 
+/* An incident as listed. doc is "" when the incident is stored as its CSV row (an
+ * import): export_row_doc gives its document from csv, the coordinates and zones. */
 typedef struct store_incident_row {
     int64_t id;
     const char *status, *doc;
@@ -210,6 +213,9 @@ typedef struct store_incident_row {
     double latitude, longitude;
     const char *event_date, *event_type;
     int64_t fatalities;
+    const char *csv;         /* its ACLED CSV row, or NULL */
+    size_t csv_len;
+    const char *zones;       /* a JSON array of zone slugs when doc is "", else NULL */
 } store_incident_row;
 
 typedef struct store_incident_line {
@@ -218,6 +224,7 @@ typedef struct store_incident_line {
     size_t len;
     const char *status, *doc;
     double latitude, longitude;
+    const char *zones;       /* as in store_incident_row */
 } store_incident_line;
 
 
