@@ -21,7 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 #include <zlib.h>
+#include <zstd.h>
 #include <unistd.h>
 
 static char dir[256], db[320];
@@ -381,6 +383,167 @@ static void broken_files_import_nothing(void **state)
     json_decref(res.rejects);
     buf_free(&b);
     assert_int_equal(th_journal_len(db), before);
+}
+
+/* rows good rows named PREFIX1...: several batches of the import, each written while
+ * the next is read. */
+static void good_rows(buf *b, const char *prefix, int rows)
+{
+    buf_puts(b, HEADER);
+    for (int i = 1; i <= rows; i++)
+        buf_printf(b, "%s%d,20-Jan-25,2025,1,x,Battles,Armed clash,A,,X,B,,Y,,,275,ME,P,G,R,,"
+                      "R,31.2,34.2,1,S,N,n,0,,1\n", prefix, i);
+}
+
+/* The import reads in one thread and writes in another: a file found broken after four
+ * batches were written, and a write that fails in the third batch while the reading goes
+ * on, each leave nothing behind and say what happened. */
+static void a_failure_midway_imports_nothing(void **state)
+{
+    tr_err e = TR_ERR_INIT;
+    acled_result res;
+    (void)state;
+    int64_t journal = th_journal_len(db), incidents = s->ops->incident_count(s, &e);
+    buf b = BUF_INIT;
+    good_rows(&b, "M", 2100);
+    buf_puts(&b, "M9,20-Jan-25,2025,1,x,Battles,Armed clash,A,,X,B,,Y,,,275,ME,P,G,R,,R,31.2,"
+                 "34.2,1,\"S\"x,N,n,0,,1\n");
+    assert_int_equal(import_text(b.p, &res, &e), -1);
+    assert_string_equal(e.code, "acled.bad_csv");
+    assert_non_null(strstr(e.message, "line 2102"));
+    err_clear(&e);
+    json_decref(res.rejects);
+    assert_int_equal(th_journal_len(db), journal);
+    assert_int_equal(s->ops->incident_count(s, &e), incidents);
+
+    /* A write refused at row 1,200 (the third batch): the store's error, nothing kept. */
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "sqlite3 '%s' \"CREATE TRIGGER refuse BEFORE INSERT ON incidents"
+                              " WHEN NEW.external_id = 'M1200' BEGIN SELECT RAISE(ABORT, 'refused"
+                              " by the test'); END\"", db);
+    assert_int_equal(system(cmd), 0);
+    buf_reset(&b);
+    good_rows(&b, "M", 5000);
+    assert_int_equal(import_text(b.p, &res, &e), -1);
+    assert_non_null(strstr(e.message, "refused by the test"));
+    err_clear(&e);
+    json_decref(res.rejects);
+    snprintf(cmd, sizeof cmd, "sqlite3 '%s' 'DROP TRIGGER refuse'", db);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(th_journal_len(db), journal);
+    assert_int_equal(s->ops->incident_count(s, &e), incidents);
+    buf_free(&b);
+}
+
+typedef struct project_case {
+    const char *body;
+    const char *words;
+} project_case;
+
+static int project_txn(store *st, void *cls, tr_err *e)
+{
+    const project_case *c = cls;
+    store_event ev = {.seq = 77, .type = "incidents.imported", .time = "2025-01-20T00:00:00Z"};
+    json_t *body = json_loads(c->body, 0, NULL);
+    assert_non_null(body);
+    int rc = acled_project(st, &ev, body, e);
+    json_decref(body);
+    return rc;
+}
+
+/* A batch in the journal that does not decode as one (acled.h) stops a rebuild with a 500
+ * saying what is wrong, and writes nothing; a good one projects its rows. */
+static void batches_in_the_journal_are_checked(void **state)
+{
+    tr_err e = TR_ERR_INIT;
+    (void)state;
+    /* The journal's batch of two good rows, as the import wrote it. */
+    int64_t incidents = s->ops->incident_count(s, &e);
+    buf b = BUF_INIT;
+    acled_result res;
+    good_rows(&b, "P", 2);
+    assert_int_equal(import_text(b.p, &res, &e), 0);
+    json_decref(res.rejects);
+    char cmd[1024], *text = NULL;
+    size_t cap = 0;
+    snprintf(cmd, sizeof cmd, "sqlite3 '%s' 'SELECT body FROM journal ORDER BY seq DESC LIMIT 1'",
+             db);
+    FILE *f = popen(cmd, "r");
+    assert_true(getline(&text, &cap, f) > 0);
+    pclose(f);
+    json_t *good = json_loads(text, 0, NULL);
+    free(text);
+    assert_non_null(good);
+    assert_string_equal(json_string_value(json_object_get(good, "format")), ACLED_BATCH_FORMAT);
+    assert_int_equal(json_integer_value(json_object_get(good, "count")), 2);
+    const char *rows = json_string_value(json_object_get(good, "rows"));
+    /* Decoded, it is the export's CSV with a zones column. */
+    size_t plen;
+    unsigned char packed[4096];
+    assert_int_equal(sodium_base642bin(packed, sizeof packed, rows, strlen(rows), NULL, &plen,
+                                       NULL, sodium_base64_VARIANT_ORIGINAL), 0);
+    char csv[4096];
+    size_t n = ZSTD_decompress(csv, sizeof csv - 1, packed, plen);
+    assert_false(ZSTD_isError(n));
+    csv[n] = 0;
+    assert_non_null(strstr(csv, "event_id_cnty,event_date,year,"));
+    assert_non_null(strstr(csv, ",fatalities,zones\n\"P1\",\"2025-01-20\",\"2025\","));
+    assert_non_null(strstr(csv, "\"31.2\",\"34.2\",\"1\",\"S\",\"n\",\"0\",\""));
+    /* Bad batches of new rows (R1, R2), so that a row projected would show. */
+    for (char *at = csv; (at = strstr(at, "\n\"P")); at++) at[2] = 'R';
+    /* With R2's row cut: the count no longer matches. */
+    char *line2 = strstr(csv, "\n\"R2\"");
+    assert_non_null(line2);
+    unsigned char repacked[4096];
+    size_t rn = ZSTD_compress(repacked, sizeof repacked, csv, (size_t)(line2 - csv) + 1, 1);
+    char b64[8192];
+    sodium_bin2base64(b64, sizeof b64, repacked, rn, sodium_base64_VARIANT_ORIGINAL);
+    char *one_row = NULL;
+    json_object_set_new(good, "rows", json_string(b64));
+    one_row = json_dumps(good, JSON_COMPACT | JSON_SORT_KEYS);
+    /* The same with its header changed. */
+    csv[0] = 'E';
+    rn = ZSTD_compress(repacked, sizeof repacked, csv, n, 1);
+    sodium_bin2base64(b64, sizeof b64, repacked, rn, sodium_base64_VARIANT_ORIGINAL);
+    json_object_set_new(good, "rows", json_string(b64));
+    char *renamed = json_dumps(good, JSON_COMPACT | JSON_SORT_KEYS);
+    /* Cut short: a zstd frame missing its end. */
+    csv[0] = 'e';
+    rn = ZSTD_compress(repacked, sizeof repacked, csv, n, 1);
+    sodium_bin2base64(b64, sizeof b64, repacked, rn - 4, sodium_base64_VARIANT_ORIGINAL);
+    json_object_set_new(good, "rows", json_string(b64));
+    char *cut = json_dumps(good, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(good);
+    const project_case cases[] = {
+        {one_row, "count is not the number of rows"},
+        {renamed, "not the batch's header"},
+        {cut, "does not decompress"},
+        {"{\"count\":1,\"format\":\"" ACLED_BATCH_FORMAT "\",\"provenance\":\"acled\","
+         "\"rows\":\"not base64!\",\"status\":\"verified\"}", "not base64"},
+        {"{\"count\":1,\"format\":\"csv\",\"provenance\":\"acled\",\"rows\":\"\","
+         "\"status\":\"verified\"}", "unknown format"},
+        {"{\"count\":1,\"format\":\"" ACLED_BATCH_FORMAT "\",\"provenance\":\"acled\","
+         "\"rows\":\"AAAA\",\"status\":\"verified\"}", "not a zstd frame"},
+        {"{\"format\":\"" ACLED_BATCH_FORMAT "\",\"rows\":\"\"}", "lacks"},
+    };
+    int64_t journal = th_journal_len(db);
+    incidents += 2;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *body = strdup(cases[i].body);
+        if (store_txn(s, project_txn, &(project_case){body, NULL}, &e) != -1)
+            fail_msg("case %zu projected", i);
+        assert_int_equal(e.status, 500);
+        assert_string_equal(e.code, "journal.bad_event");
+        if (!strstr(e.message, cases[i].words)) fail_msg("case %zu: %s", i, e.message);
+        err_clear(&e);
+        free(body);
+        assert_int_equal(s->ops->incident_count(s, &e), incidents);
+    }
+    assert_int_equal(th_journal_len(db), journal);
+    free(one_row);
+    free(renamed);
+    free(cut);
+    buf_free(&b);
 }
 
 static long post_csv(th_server *t, const char *query, const char *token, const char *body,
@@ -1659,6 +1822,8 @@ int main(void)
         cmocka_unit_test(awkward_values_are_encoded_canonically),
         cmocka_unit_test(rejects_name_the_line_and_nul_bytes_are_refused),
         cmocka_unit_test(broken_files_import_nothing),
+        cmocka_unit_test(a_failure_midway_imports_nothing),
+        cmocka_unit_test(batches_in_the_journal_are_checked),
         cmocka_unit_test(the_command_line),
         cmocka_unit_test(zones_import_from_a_geojson_file),
         cmocka_unit_test(incidents_over_http),

@@ -16,7 +16,7 @@ void buf_reserve(buf *b, size_t extra)
     b->cap = cap;
 }
 
-void buf_append(buf *b, const void *data, size_t n)
+void buf_append_grow(buf *b, const void *data, size_t n)
 {
     buf_reserve(b, n);
     if (n) memcpy(b->p + b->len, data, n);

@@ -8,6 +8,7 @@
 #define TRUCE_CORE_BUF_H
 
 #include <stddef.h>
+#include <string.h>
 
 typedef struct buf {
     char *p;    /* Contents, NUL-terminated; NULL until the first append. */
@@ -17,7 +18,19 @@ typedef struct buf {
 
 #define BUF_INIT {NULL, 0, 0}
 
-void buf_append(buf *b, const void *data, size_t n);
+/* Appends n bytes. Inline while they fit: the bulk import appends a few bytes at a time,
+ * millions of times. */
+void buf_append_grow(buf *b, const void *data, size_t n);
+static inline void buf_append(buf *b, const void *data, size_t n)
+{
+    if (b->len + n < b->cap) {
+        if (n) memcpy(b->p + b->len, data, n);
+        b->len += n;
+        b->p[b->len] = 0;
+    } else {
+        buf_append_grow(b, data, n);
+    }
+}
 void buf_puts(buf *b, const char *s);
 void buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_reset(buf *b); /* Keeps the allocation. */

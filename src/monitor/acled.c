@@ -7,7 +7,9 @@
 #include "json/jsx.h"
 
 #include <csv.h>
+#include <pthread.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -64,6 +66,9 @@ static const char *const columns[C__N] = {
  * the Merkle tree and the signature work are per batch, not per row. */
 #define BATCH_ROWS 500
 
+/* Batches in flight: one being read, one being written, one ready in between. */
+#define IN_FLIGHT 3
+
 /* One checked row, waiting in the batch. Strings point into the batch's `strings`. */
 typedef struct pending {
     size_t id, date, type, line, actor1, actor2; /* offsets into strings */
@@ -72,6 +77,16 @@ typedef struct pending {
     double lat, lon;
     int64_t fatalities;
 } pending;
+
+/* A batch of checked rows: their CSV (the journal event's rows, once compressed into
+ * body) and what each row's incident needs. */
+typedef struct batch {
+    buf text;                 /* the rows as CSV: the export's columns and zones */
+    buf body;                 /* the journal event, canonical JSON, once the batch is full */
+    buf strings;              /* each row's id, date, type, actors and CSV row */
+    pending rows[BATCH_ROWS];
+    size_t n_rows;
+} batch;
 
 typedef struct parser {
     int64_t line;             /* The current row, numbered as a spreadsheet numbers them:
@@ -91,19 +106,31 @@ typedef struct parser {
     zone_index *zones;        /* The store's (borrowed); NULL when there are no zones. */
     int flags;                /* ACLED_* */
 
-    /* Writing: the batch being built. */
+    /* Reading (its own thread): the batch being filled. */
+    buf sources;              /* scratch: the row's source names, joined */
+    buf csv_row;              /* scratch: the row's CSV row */
+    buf packed;               /* scratch: a batch compressed */
+    ZSTD_CCtx *zstd;
+    batch *cur;
+    FILE *in;
+    int64_t total;
+    acled_progress progress;
+    void *progress_cls;
+
+    /* Handing full batches from the reading thread to the writing one, in order. */
+    batch slots[IN_FLIGHT];
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    batch *ready[IN_FLIGHT], *spare[IN_FLIGHT]; /* ready: first in, first out */
+    size_t n_ready, n_spare;
+    int read_all;             /* the reading thread has finished */
+    atomic_int stop;          /* a write failed: read no further */
+
+    /* Writing (the caller's thread, in its transaction). */
     store *s;
     const journal_actor *who;
     const char *status, *visibility;
-    buf batch;                /* the batch as CSV: the export's columns and zones */
-    buf body;                 /* scratch: the event body, canonical JSON */
-    buf packed;               /* scratch: the batch compressed */
-    ZSTD_CCtx *zstd;
-    buf strings;              /* each pending row's id, date, type, actors and CSV row */
-    buf sources;              /* scratch: the row's source names, joined */
-    buf csv_row;              /* scratch: the row's CSV row */
-    pending rows[BATCH_ROWS];
-    size_t n_rows;
+    tr_err read_e;            /* the reading thread's error (p->e points here) */
 } parser;
 
 static void reject(parser *p, const char *column, const char *reason)
@@ -120,9 +147,66 @@ static const char *field(parser *p, int c)
     return i < p->n_fields ? p->row.p + p->offs[i] : "";
 }
 
+/* d-Mon-yy or dd-Mon-yy, as ACLED's exports write dates, into yyyy-mm-dd; -1 for anything
+ * else. What parse_date's sscanf makes of them, without sscanf (a tenth of a reading). */
+static int short_date(const char *s, char out[11])
+{
+    static const char months[] = "janfebmaraprmayjunjulaugsepoctnovdec";
+    size_t nd = s[0] >= '0' && s[0] <= '9' ? s[1] >= '0' && s[1] <= '9' ? 2 : 1 : 0;
+    if (!nd || s[nd] != '-') return -1;
+    const char *m = s + nd + 1, *y = m + 4;
+    char mon[3];
+    for (int k = 0; k < 3; k++) { /* each checked before the next is read: no reading past */
+        char c = m[k];             /* the string's end */
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) return -1;
+        mon[k] = (char)(c | 0x20);
+    }
+    if (m[3] != '-' || y[0] < '0' || y[0] > '9' || y[1] < '0' || y[1] > '9' || y[2]) return -1;
+    int month = 0;
+    for (int k = 0; k < 12 && !month; k++)
+        if (memcmp(mon, months + 3 * k, 3) == 0) month = k + 1;
+    if (!month) return -1;
+    memcpy(out, "20", 2);
+    out[2] = y[0], out[3] = y[1], out[4] = '-';
+    out[5] = (char)('0' + month / 10), out[6] = (char)('0' + month % 10), out[7] = '-';
+    out[8] = nd == 2 ? s[0] : '0', out[9] = s[nd - 1], out[10] = 0;
+    if (memcmp(out + 8, "00", 2) == 0) return -1;
+    return util_is_date(out) ? 0 : -1;
+}
+
+/* Is s a decimal that "%.15g" writes back exactly, so that it is its own shortest text
+ * (util_real_text)? [-](0|[1-9]d*)[.d*[1-9]], at most 15 significant digits, and not so
+ * small that %g turns to an exponent (0.0001 is; 0.00001 is not). "-0" is not: the import
+ * stores it as 0. */
+static int own_text(const char *s)
+{
+    const char *p = s + (*s == '-');
+    int digits = 0, lead = 1, zeros = 0; /* leading zeros after "0." */
+    if (*p == '0') {
+        p++;
+        if (!*p) return *s != '-';
+    } else {
+        if (*p < '1' || *p > '9') return 0;
+        while (*p >= '0' && *p <= '9') p++, digits++;
+        lead = 0;
+    }
+    if (!*p) return digits <= 15;
+    if (*p++ != '.' || !*p) return 0;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (lead && *p == '0') {
+            zeros++;
+            continue;
+        }
+        lead = 0;
+        digits++;
+    }
+    return !*p && p[-1] != '0' && digits <= 15 && zeros <= 3;
+}
+
 /* d-Mon-yy, d Month yyyy, or yyyy-mm-dd into yyyy-mm-dd. */
 static int parse_date(const char *s, char out[11])
 {
+    if (short_date(s, out) == 0) return 0;
     static const char *months[] = {"jan", "feb", "mar", "apr", "may", "jun",
                                    "jul", "aug", "sep", "oct", "nov", "dec"};
     int y, m = 0, d;
@@ -196,62 +280,77 @@ static const int text_columns[] = {C_ID, C_TYPE, C_SUB, C_A1, C_A2, C_I1, C_I2, 
 
 /* ---- batches ----------------------------------------------------------------------------- */
 
-static void batch_open(parser *p)
+static void batch_open(batch *b)
 {
-    buf_reset(&p->batch);
-    p->strings.len = 0;
-    p->n_rows = 0;
-    export_acled_header(&p->batch);
-    buf_puts(&p->batch, ",zones\n");
+    buf_reset(&b->text);
+    b->strings.len = 0;
+    b->n_rows = 0;
+    export_acled_header(&b->text);
+    buf_puts(&b->text, ",zones\n");
 }
 
-/* Journals the batch as one incidents.imported event and projects its rows. The event
- * carries the rows as ACLED CSV, compressed (acled.h): a third of the bytes of the
- * documents it carried before, and the incidents table keeps each row's CSV without a
- * document. */
-static int batch_flush(parser *p)
+/* The reading thread: the full batch becomes its journal event (its rows as compressed
+ * CSV, acled.h: a fifteenth of the bytes of the documents it carried before) and goes to
+ * the writing thread; the next spare batch is filled from here. -1 if it cannot. */
+static int batch_seal(parser *p)
 {
-    char time[UTIL_ISO_LEN], count[UTIL_I64_LEN];
-    if (!p->n_rows) return 0;
-    size_t bound = ZSTD_compressBound(p->batch.len);
+    batch *b = p->cur;
+    char count[UTIL_I64_LEN];
+    if (!b->n_rows) return 0;
+    size_t bound = ZSTD_compressBound(b->text.len);
     buf_reset(&p->packed);
     buf_reserve(&p->packed, bound);
-    size_t n = ZSTD_compressCCtx(p->zstd, p->packed.p, bound, p->batch.p, p->batch.len, 1);
+    size_t n = ZSTD_compressCCtx(p->zstd, p->packed.p, bound, b->text.p, b->text.len, 1);
     if (ZSTD_isError(n))
         return err_set(p->e, 500, "acled.compress", NULL, "cannot compress a batch: %s",
                        ZSTD_getErrorName(n));
-    buf_reset(&p->body);
-    buf_puts(&p->body, "{\"count\":");
-    buf_append(&p->body, count, util_i64(count, (int64_t)p->n_rows));
-    buf_puts(&p->body, ",\"format\":\"" ACLED_BATCH_FORMAT "\",\"provenance\":\"acled\","
+    buf_reset(&b->body);
+    buf_puts(&b->body, "{\"count\":");
+    buf_append(&b->body, count, util_i64(count, (int64_t)b->n_rows));
+    buf_puts(&b->body, ",\"format\":\"" ACLED_BATCH_FORMAT "\",\"provenance\":\"acled\","
                        "\"rows\":\"");
     size_t b64 = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
-    buf_reserve(&p->body, b64);
-    sodium_bin2base64(p->body.p + p->body.len, b64, (const unsigned char *)p->packed.p, n,
+    buf_reserve(&b->body, b64);
+    sodium_bin2base64(b->body.p + b->body.len, b64, (const unsigned char *)p->packed.p, n,
                       sodium_base64_VARIANT_ORIGINAL);
-    p->body.len += b64 - 1;
-    buf_puts(&p->body, "\",\"status\":");
-    jsx_put_string(&p->body, p->status);
-    buf_puts(&p->body, "}");
-    if (journal_record_canonical(p->s, p->who, "incidents.imported", p->body.p, p->visibility,
-                                 time, p->e))
+    b->body.len += b64 - 1;
+    buf_puts(&b->body, "\",\"status\":");
+    jsx_put_string(&b->body, p->status);
+    buf_puts(&b->body, "}");
+
+    pthread_mutex_lock(&p->mu);
+    p->ready[p->n_ready++] = b;
+    pthread_cond_broadcast(&p->cv);
+    while (p->n_spare == 0) pthread_cond_wait(&p->cv, &p->mu);
+    p->cur = p->spare[--p->n_spare];
+    pthread_mutex_unlock(&p->mu);
+    batch_open(p->cur);
+    return 0;
+}
+
+/* The writing thread: journals a batch as one incidents.imported event and projects its
+ * rows, as the projection does (acled_project). */
+static int batch_write(parser *p, const batch *b, tr_err *e)
+{
+    char time[UTIL_ISO_LEN];
+    if (journal_record_canonical(p->s, p->who, "incidents.imported", b->body.p, p->visibility,
+                                 time, e))
         return -1;
-    /* What the projection of incidents.imported does for each row (acled_project). */
     int64_t seq = journal_last_seq(p->s);
-    for (size_t i = 0; i < p->n_rows; i++) {
-        const pending *r = &p->rows[i];
+    for (size_t i = 0; i < b->n_rows; i++) {
+        const pending *r = &b->rows[i];
+        const char *str = b->strings.p;
         store_incident in = {
-            .external_id = p->strings.p + r->id, .status = p->status, .provenance = "acled",
-            .event_date = p->strings.p + r->date, .event_type = p->strings.p + r->type,
+            .external_id = str + r->id, .status = p->status, .provenance = "acled",
+            .event_date = str + r->date, .event_type = str + r->type,
             .latitude = r->lat, .longitude = r->lon, .fatalities = r->fatalities,
-            .doc = NULL, .updated_at = time, .acled_csv = p->strings.p + r->line,
-            .actor1 = p->strings.p + r->actor1, .actor2 = p->strings.p + r->actor2,
+            .doc = NULL, .updated_at = time, .acled_csv = str + r->line,
+            .actor1 = str + r->actor1, .actor2 = str + r->actor2,
             .zones = r->zones, .n_zones = r->n_zones, .seq = seq,
         };
-        if (p->s->ops->incident_upsert(p->s, &in, p->e)) return -1;
+        if (p->s->ops->incident_upsert(p->s, &in, e)) return -1;
     }
-    p->res->imported += (int64_t)p->n_rows;
-    batch_open(p);
+    p->res->imported += (int64_t)b->n_rows;
     return 0;
 }
 
@@ -361,8 +460,14 @@ static void end_of_row(parser *p)
     int_text(tps, tp);
     int_text(gps, gp);
     int_text(fats, fat);
-    util_real_text(lats, sizeof lats, lat);
-    util_real_text(lons, sizeof lons, lon);
+    if (own_text(field(p, C_LAT))) /* the file's text: what util_real_text would write */
+        snprintf(lats, sizeof lats, "%s", field(p, C_LAT));
+    else
+        util_real_text(lats, sizeof lats, lat);
+    if (own_text(field(p, C_LON)))
+        snprintf(lons, sizeof lons, "%s", field(p, C_LON));
+    else
+        util_real_text(lons, sizeof lons, lon);
     memcpy(year, date, 4);
     year[4] = 0;
     const char *v[EXPORT_COLUMNS] = {
@@ -373,25 +478,26 @@ static void end_of_row(parser *p)
         fats};
     buf_reset(&p->csv_row);
     export_acled_row(v, &p->csv_row);
-    buf_append(&p->batch, p->csv_row.p, p->csv_row.len - 1); /* without its newline */
-    buf_append(&p->batch, ",\"", 2);
+    batch *b = p->cur;
+    buf_append(&b->text, p->csv_row.p, p->csv_row.len - 1); /* without its newline */
+    buf_append(&b->text, ",\"", 2);
     for (size_t i = 0; i < nz; i++) {
-        if (i) buf_append(&p->batch, ";", 1);
-        buf_puts(&p->batch, slugs[i]);
+        if (i) buf_append(&b->text, ";", 1);
+        buf_puts(&b->text, slugs[i]);
     }
-    buf_append(&p->batch, "\"\n", 2);
+    buf_append(&b->text, "\"\n", 2);
 
-    pending *r = &p->rows[p->n_rows++];
-    r->id = keep(&p->strings, field(p, C_ID), strlen(field(p, C_ID)));
-    r->date = keep(&p->strings, date, 10);
-    r->type = keep(&p->strings, field(p, C_TYPE), strlen(field(p, C_TYPE)));
-    r->line = keep(&p->strings, p->csv_row.p, p->csv_row.len);
-    r->actor1 = keep(&p->strings, field(p, C_A1), strlen(field(p, C_A1)));
-    r->actor2 = keep(&p->strings, field(p, C_A2), strlen(field(p, C_A2)));
+    pending *r = &b->rows[b->n_rows++];
+    r->id = keep(&b->strings, field(p, C_ID), strlen(field(p, C_ID)));
+    r->date = keep(&b->strings, date, 10);
+    r->type = keep(&b->strings, field(p, C_TYPE), strlen(field(p, C_TYPE)));
+    r->line = keep(&b->strings, p->csv_row.p, p->csv_row.len);
+    r->actor1 = keep(&b->strings, field(p, C_A1), strlen(field(p, C_A1)));
+    r->actor2 = keep(&b->strings, field(p, C_A2), strlen(field(p, C_A2)));
     r->n_zones = nz;
     for (size_t i = 0; i < nz; i++) r->zones[i] = slugs[i];
     r->lat = lat, r->lon = lon, r->fatalities = fat;
-    if (p->n_rows == BATCH_ROWS && batch_flush(p)) p->failed = 1;
+    if (b->n_rows == BATCH_ROWS && batch_seal(p)) p->failed = 1;
 }
 
 static void on_field(void *data, size_t len, void *cls)
@@ -422,44 +528,22 @@ static void on_row(int c, void *cls)
     if (!crlf) p->line++;
 }
 
-int acled_import_here(store *s, const journal_actor *who, FILE *in, int64_t total,
-                      const char *status, int flags, acled_progress progress, void *cls,
-                      acled_result *out, tr_err *e)
+/* The reading thread: the file through libcsv, row by row into batches (end_of_row,
+ * batch_seal), until its end, a file-level error, or a failed write (stop). */
+static void *read_file(void *arg)
 {
+    parser *p = arg;
     struct csv_parser csv;
-    parser *p = calloc(1, sizeof *p);
     char chunk[65536];
     size_t n;
     int64_t bytes = 0;
-    int rc = -1;
-
-    if (!p) abort();
-    json_decref(out->rejects);
-    memset(out, 0, sizeof *out);
-    out->rejects = json_array();
-    p->line = 1;
-    p->nul_field = -1;
-    p->in_header = 1;
-    p->res = out;
-    p->e = e;
-    p->s = s;
-    p->who = who;
-    p->status = status;
-    p->visibility = strcmp(status, "verified") == 0 && !(flags & ACLED_PRIVATE_JOURNAL)
-                        ? "public"
-                        : "kind:monitor kind:mediator";
-    util_day_at(util_unix_s(), p->today);
-    p->flags = flags;
-    if (!(p->zstd = ZSTD_createCCtx())) abort();
-    if (!(p->zones = zone_index_cached(s, e))) goto done;
-    if (zone_index_count(p->zones) == 0) p->zones = NULL; /* borrowed from the store */
-    batch_open(p);
+    FILE *in = p->in;
     if (csv_init(&csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL | CSV_REPALL_NL) != 0) abort();
-    while (!p->failed && (n = fread(chunk, 1, sizeof chunk, in)) > 0) {
+    while (!p->failed && !atomic_load(&p->stop) && (n = fread(chunk, 1, sizeof chunk, in)) > 0) {
         size_t skip = 0;
         if (bytes == 0 && n >= 2 && (unsigned char)chunk[0] == 0x1f &&
             (unsigned char)chunk[1] == 0x8b) {
-            err_set(e, 400, "acled.compressed",
+            err_set(p->e, 400, "acled.compressed",
                     "decompress it first (gunzip), or send it with 'Content-Encoding: gzip'",
                     "the file is gzip-compressed, not CSV");
             p->failed = 1;
@@ -469,37 +553,116 @@ int acled_import_here(store *s, const journal_actor *who, FILE *in, int64_t tota
             skip = 3; /* the byte-order mark spreadsheets put before UTF-8 CSV */
         if (csv_parse(&csv, chunk + skip, n - skip, on_field, on_row, p) != n - skip &&
             !p->failed) {
-            err_set(e, 400, "acled.bad_csv", "check the quoting and the delimiter of that line",
+            err_set(p->e, 400, "acled.bad_csv", "check the quoting and the delimiter of that line",
                     "line %lld: %s", (long long)p->line, csv_strerror(csv_error(&csv)));
             p->failed = 1;
         }
         bytes += (int64_t)n;
-        if (progress) progress(cls, out->rows, bytes, total);
+        if (p->progress) p->progress(p->progress_cls, p->res->rows, bytes, p->total);
     }
-    if (!p->failed && ferror(in)) { /* not the end of the file: it could not be read on */
-        err_set(e, 400, "acled.unreadable", "check the file (a download cut short?)",
+    if (!p->failed && !atomic_load(&p->stop) && ferror(in)) {
+        /* not the end of the file: it could not be read on */
+        err_set(p->e, 400, "acled.unreadable", "check the file (a download cut short?)",
                 "the file could not be read past line %lld", (long long)p->line);
         p->failed = 1;
     }
-    if (!p->failed && csv_fini(&csv, on_field, on_row, p) != 0) {
-        err_set(e, 400, "acled.bad_csv", "check the quoting near the end of the file",
+    if (!p->failed && !atomic_load(&p->stop) && csv_fini(&csv, on_field, on_row, p) != 0) {
+        err_set(p->e, 400, "acled.bad_csv", "check the quoting near the end of the file",
                 "line %lld: %s", (long long)p->line, csv_strerror(csv_error(&csv)));
         p->failed = 1;
     }
-    if (!p->failed && p->in_header) {
-        err_set(e, 400, "acled.empty", "export the events with their header row",
+    if (!p->failed && !atomic_load(&p->stop) && p->in_header) {
+        err_set(p->e, 400, "acled.empty", "export the events with their header row",
                 "the file has no header row");
         p->failed = 1;
     }
-    if (!p->failed && batch_flush(p) == 0) rc = 0;
+    if (!p->failed && !atomic_load(&p->stop) && batch_seal(p)) p->failed = 1;
     csv_free(&csv);
-done:
+    pthread_mutex_lock(&p->mu);
+    p->read_all = 1;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+/* Two threads: this one writes batches (in the caller's transaction, on the caller's
+ * connection) while another reads, checks and packs the next ones. Either alone kept one
+ * core busy; a write that fails stops the reading, a file that turns out broken stops the
+ * writing, and the caller rolls back either way. */
+int acled_import_here(store *s, const journal_actor *who, FILE *in, int64_t total,
+                      const char *status, int flags, acled_progress progress, void *cls,
+                      acled_result *out, tr_err *e)
+{
+    parser *p = calloc(1, sizeof *p);
+    pthread_t reader;
+    int rc = -1, write_failed = 0;
+
+    if (!p) abort();
+    json_decref(out->rejects);
+    memset(out, 0, sizeof *out);
+    out->rejects = json_array();
+    p->line = 1;
+    p->nul_field = -1;
+    p->in_header = 1;
+    p->res = out;
+    p->e = &p->read_e;
+    p->s = s;
+    p->who = who;
+    p->status = status;
+    p->visibility = strcmp(status, "verified") == 0 && !(flags & ACLED_PRIVATE_JOURNAL)
+                        ? "public"
+                        : "kind:monitor kind:mediator";
+    util_day_at(util_unix_s(), p->today);
+    p->flags = flags;
+    p->in = in, p->total = total, p->progress = progress, p->progress_cls = cls;
+    if (!(p->zones = zone_index_cached(s, e))) goto done;
+    if (zone_index_count(p->zones) == 0) p->zones = NULL; /* borrowed from the store */
+    if (!(p->zstd = ZSTD_createCCtx())) abort();
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    for (size_t i = 1; i < IN_FLIGHT; i++) p->spare[p->n_spare++] = &p->slots[i];
+    p->cur = &p->slots[0];
+    batch_open(p->cur);
+    if (pthread_create(&reader, NULL, read_file, p) != 0) abort();
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        while (p->n_ready == 0 && !p->read_all) pthread_cond_wait(&p->cv, &p->mu);
+        if (p->n_ready == 0) {
+            pthread_mutex_unlock(&p->mu);
+            break;
+        }
+        batch *b = p->ready[0];
+        memmove(p->ready, p->ready + 1, --p->n_ready * sizeof *p->ready);
+        pthread_mutex_unlock(&p->mu);
+        if (!write_failed && batch_write(p, b, e)) {
+            write_failed = 1;
+            atomic_store(&p->stop, 1);
+        }
+        pthread_mutex_lock(&p->mu);
+        p->spare[p->n_spare++] = b;
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+    }
+    pthread_join(reader, NULL);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    if (!write_failed && p->failed) { /* the file's error, as the reading thread set it */
+        err_clear(e);
+        *e = p->read_e;
+        p->read_e.detail = NULL;
+    } else if (!write_failed) {
+        rc = 0;
+    }
     ZSTD_freeCCtx(p->zstd);
+    for (size_t i = 0; i < IN_FLIGHT; i++) {
+        buf_free(&p->slots[i].text);
+        buf_free(&p->slots[i].body);
+        buf_free(&p->slots[i].strings);
+    }
+done:
+    err_clear(&p->read_e);
     buf_free(&p->row);
-    buf_free(&p->batch);
     buf_free(&p->packed);
-    buf_free(&p->body);
-    buf_free(&p->strings);
     buf_free(&p->sources);
     buf_free(&p->csv_row);
     free(p->offs);

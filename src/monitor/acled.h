@@ -1,8 +1,9 @@
 /* acled.h - ACLED CSV import: conflict events become incidents.
  *
- * The file is read once, as a stream (libcsv), in one transaction: each valid row is
- * written as it is read, a batch of up to 500 rows per journal event
- * (`incidents.imported`), so memory stays flat however long the file. A broken file (a
+ * The file is read once, as a stream (libcsv), in one transaction: a thread reads and
+ * checks rows into batches of up to 500 while the caller's thread writes the previous
+ * batch, one journal event (`incidents.imported`) each, so memory stays flat however long
+ * the file. A broken file (a
  * missing column, broken quoting, another delimiter) rolls the transaction back: it
  * imports nothing, and the error names the line. Rows that fail a check are rejected one
  * by one (line, column, reason) and the rest are kept. Incidents are keyed by ACLED's
@@ -62,7 +63,7 @@ int acled_import_here(store *s, const journal_actor *who, FILE *in, int64_t tota
  * {"incidents": [document...], "provenance", "status"}; both are projected.)
  *
  * acled_project writes a batch's incidents (a rebuild); a batch that does not decode as
- * that is a 500 journal.bad_event naming what is wrong, and writes nothing. */
+ * that is a 500 journal.bad_event naming what is wrong (and the caller rolls back). */
 #define ACLED_BATCH_FORMAT "acled-csv+zstd+base64"
 int acled_project(store *s, const store_event *ev, const json_t *body, tr_err *e);
 
