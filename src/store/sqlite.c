@@ -21,6 +21,7 @@
 #include "core/util.h"
 #include "store/tree_cache.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -315,6 +316,22 @@ enum stmt_id {
 
 /* The incident filters (store_incident_filter) as SQL over parameters ?1 to ?10, bound by
  * bind_incident_filter(); listing and counting share them. */
+/* An incident's upsert. */
+#define INC_UPSERT_HEAD                                                                     \
+    "INSERT INTO incidents(external_id, status, provenance, event_date, event_type,"       \
+    " latitude, longitude, fatalities, doc, updated_at, id, acled_csv, actor1, actor2, seq," \
+    " zones) VALUES "
+#define INC_UPSERT_ROW "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+#define INC_UPSERT_TAIL                                                                     \
+    " ON CONFLICT(external_id) DO UPDATE SET"                                               \
+    " status = excluded.status, provenance = excluded.provenance,"                          \
+    " event_date = excluded.event_date, event_type = excluded.event_type,"                  \
+    " latitude = excluded.latitude, longitude = excluded.longitude,"                        \
+    " fatalities = excluded.fatalities, doc = excluded.doc,"                                \
+    " updated_at = excluded.updated_at, acled_csv = excluded.acled_csv,"                    \
+    " actor1 = excluded.actor1, actor2 = excluded.actor2, seq = excluded.seq,"              \
+    " zones = excluded.zones"
+
 #define INC_WHERE                                                                           \
     " (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR event_type = ?2)"                      \
     " AND (?3 IS NULL OR event_date >= ?3) AND (?4 IS NULL OR event_date <= ?4)"            \
@@ -404,17 +421,7 @@ static const char *const sql[ST__COUNT] = {
                     " response = excluded.response, created_at = excluded.created_at",
     [ST_RESP_LIST] = "SELECT org, response, created_at FROM negotiation_responses"
                      " WHERE negotiation_id = ? AND n = ? ORDER BY org",
-    [ST_INC_UPSERT] = "INSERT INTO incidents(external_id, status, provenance, event_date,"
-                      " event_type, latitude, longitude, fatalities, doc, updated_at, id,"
-                      " acled_csv, actor1, actor2, seq, zones)"
-                      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(external_id) DO UPDATE SET"
-                      " status = excluded.status, provenance = excluded.provenance,"
-                      " event_date = excluded.event_date, event_type = excluded.event_type,"
-                      " latitude = excluded.latitude, longitude = excluded.longitude,"
-                      " fatalities = excluded.fatalities, doc = excluded.doc,"
-                      " updated_at = excluded.updated_at, acled_csv = excluded.acled_csv,"
-                      " actor1 = excluded.actor1, actor2 = excluded.actor2, seq = excluded.seq,"
-                      " zones = excluded.zones",
+    [ST_INC_UPSERT] = INC_UPSERT_HEAD INC_UPSERT_ROW INC_UPSERT_TAIL,
     [ST_INC_ID_BY_EXT] = "SELECT id FROM incidents WHERE external_id = ?",
     [ST_ZONES_CLEAR] = "DELETE FROM incident_zones WHERE incident = ?",
     [ST_ZONES_ADD] = "INSERT OR IGNORE INTO incident_zones(zone, incident) VALUES (?, ?)",
@@ -1592,51 +1599,78 @@ static int sq_response_list(store *s, int64_t negotiation, int n, store_row_cb c
     return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
 }
 
+/* Binds an incident to the 16 parameters from at + 1 (its zones' JSON, for a
+ * row without a document, into z, which must outlive the step). */
+static void bind_incident(sqlite3_stmt *st, int at, const store_incident *in, buf *z)
+{
+    bind_text(st, at + 1, in->external_id);
+    bind_text(st, at + 2, in->status);
+    bind_text(st, at + 3, in->provenance);
+    bind_text(st, at + 4, in->event_date);
+    bind_text(st, at + 5, in->event_type);
+    sqlite3_bind_double(st, at + 6, in->latitude);
+    sqlite3_bind_double(st, at + 7, in->longitude);
+    sqlite3_bind_int64(st, at + 8, in->fatalities);
+    bind_text(st, at + 9, in->doc ? in->doc : "");
+    bind_text(st, at + 10, in->updated_at);
+    if (in->id)
+        sqlite3_bind_int64(st, at + 11, in->id);
+    else
+        sqlite3_bind_null(st, at + 11);
+    bind_text(st, at + 12, in->acled_csv);
+    bind_text(st, at + 13, in->actor1);
+    bind_text(st, at + 14, in->actor2);
+    if (in->seq > 0)
+        sqlite3_bind_int64(st, at + 15, in->seq);
+    else
+        sqlite3_bind_null(st, at + 15);
+    if (!in->doc) { /* its zones, for its document: ["a","b"] (slugs need no escaping) */
+        buf_reset(z);
+        buf_append(z, "[", 1);
+        for (size_t i = 0; i < in->n_zones; i++) {
+            buf_puts(z, i ? ",\"" : "\"");
+            buf_puts(z, in->zones[i]);
+            buf_append(z, "\"", 1);
+        }
+        buf_append(z, "]", 1);
+        sqlite3_bind_text(st, at + 16, z->p, (int)z->len, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(st, at + 16);
+    }
+}
+
+/* The zones of incident id, as rows; clear first when it may have had some. */
+static int incident_zones_put(sq *q, const store_incident *in, int64_t id, int clear, tr_err *e)
+{
+    sqlite3_stmt *st;
+    if (clear) { /* a re-import may have moved it */
+        if (!(st = stmt(q, ST_ZONES_CLEAR, e))) return -1;
+        sqlite3_bind_int64(st, 1, id);
+        if (step_done(q, st, e)) return -1;
+    }
+    for (size_t i = 0; i < in->n_zones; i++) {
+        if (!(st = stmt(q, ST_ZONES_ADD, e))) return -1;
+        bind_text(st, 1, in->zones[i]);
+        sqlite3_bind_int64(st, 2, id);
+        if (step_done(q, st, e)) return -1;
+    }
+    return 0;
+}
+
 static int sq_incident_upsert(store *s, const store_incident *in, tr_err *e)
 {
     sq *q = (sq *)s;
     sqlite3_stmt *st = stmt(q, ST_INC_UPSERT, e);
     int64_t id, before = sqlite3_last_insert_rowid(q->db);
+    buf z = BUF_INIT;
     int rc;
     if (!st) return -1;
-    bind_text(st, 1, in->external_id);
-    bind_text(st, 2, in->status);
-    bind_text(st, 3, in->provenance);
-    bind_text(st, 4, in->event_date);
-    bind_text(st, 5, in->event_type);
-    sqlite3_bind_double(st, 6, in->latitude);
-    sqlite3_bind_double(st, 7, in->longitude);
-    sqlite3_bind_int64(st, 8, in->fatalities);
-    bind_text(st, 9, in->doc ? in->doc : "");
-    bind_text(st, 10, in->updated_at);
-    if (in->id)
-        sqlite3_bind_int64(st, 11, in->id);
-    else
-        sqlite3_bind_null(st, 11);
-    bind_text(st, 12, in->acled_csv);
-    bind_text(st, 13, in->actor1);
-    bind_text(st, 14, in->actor2);
-    if (in->seq > 0)
-        sqlite3_bind_int64(st, 15, in->seq);
-    else
-        sqlite3_bind_null(st, 15);
-    if (!in->doc) { /* its zones, for its document: ["a","b"] (slugs need no escaping) */
-        buf z = BUF_INIT;
-        buf_append(&z, "[", 1);
-        for (size_t i = 0; i < in->n_zones; i++) {
-            buf_puts(&z, i ? ",\"" : "\"");
-            buf_puts(&z, in->zones[i]);
-            buf_append(&z, "\"", 1);
-        }
-        buf_append(&z, "]", 1);
-        sqlite3_bind_text(st, 16, z.p, (int)z.len, SQLITE_TRANSIENT);
-        buf_free(&z);
-    } else {
-        sqlite3_bind_null(st, 16);
-    }
+    bind_incident(st, 0, in, &z);
     /* Not "RETURNING id": a statement with RETURNING takes a statement journal, which
      * made an import three times slower. */
-    if (step_done(q, st, e)) return -1;
+    rc = step_done(q, st, e);
+    buf_free(&z);
+    if (rc) return -1;
     int inserted = 0; /* a new row: it has no zones yet */
     if (in->id) {
         id = in->id;
@@ -1655,19 +1689,7 @@ static int sq_incident_upsert(store *s, const store_incident *in, tr_err *e)
     } else {
         id = sqlite3_last_insert_rowid(q->db);
     }
-    /* Its zones, as rows (a re-import may have moved it). */
-    if (!inserted) {
-        if (!(st = stmt(q, ST_ZONES_CLEAR, e))) return -1;
-        sqlite3_bind_int64(st, 1, id);
-        if (step_done(q, st, e)) return -1;
-    }
-    for (size_t i = 0; i < in->n_zones; i++) {
-        if (!(st = stmt(q, ST_ZONES_ADD, e))) return -1;
-        bind_text(st, 1, in->zones[i]);
-        sqlite3_bind_int64(st, 2, id);
-        if (step_done(q, st, e)) return -1;
-    }
-    return 0;
+    return incident_zones_put(q, in, id, !inserted, e);
 }
 
 /* Binds ?1 to ?10 of INC_WHERE. */
@@ -2588,11 +2610,21 @@ fail:
     return -1;
 }
 
+/* SQLite's memory statistics take a global mutex on every allocation; truce reads none
+ * of them. Off before SQLite starts (it refuses afterwards, harmlessly). */
+static void sqlite_configure(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 store *store_sqlite_open(const char *path, int flags, tr_err *e)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
     sq *q;
     struct stat sb;
     int oflags = SQLITE_OPEN_NOMUTEX, rc;
+
+    pthread_once(&once, sqlite_configure);
 
     if (!(flags & STORE_CREATE) && stat(path, &sb) != 0) {
         err_set(e, 404, "store.missing", "create it with `truce init` or `truce demo`",
