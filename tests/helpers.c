@@ -207,8 +207,8 @@ void th_server_stop(th_server *t)
 
 char *th_url(th_server *t, const char *path)
 {
-    static char slots[8][512];
-    static int next;
+    static _Thread_local char slots[8][512]; /* per thread: tests post from several */
+    static _Thread_local int next;
     char *p = slots[next++ % 8];
     snprintf(p, 512, "%s%s", t->base, path);
     return p;

@@ -5,8 +5,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "core/buf.h"
 #include "json/jsx.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -162,6 +164,59 @@ static void canonical_is_sorted_compact_utf8(void **state)
     json_decref(c);
 }
 
+/* jsx_put_real writes what jsx_canonical (jansson, %.17g) writes for a real, and
+ * jsx_put_string what it writes for a string: checked against jansson for doubles of
+ * every size (coordinates and amounts, where it has its own exact arithmetic, ties to
+ * even and near powers of ten included) and for strings with something to escape at
+ * every position. */
+static void pieces_are_what_canonical_writes(void **state)
+{
+    (void)state;
+    srand(6962);
+    double fixed[] = {31.5039, 34.4363, -90, 180, 0.0001, 0.00009999999999999999,
+                      9999999999999998.0, 1e15, 0.1, 0.5, 1.5, 2.5, 123456789012345.67,
+                      0.30000000000000004, 1e-4, 99.999999999999986, 9.9999999999999982,
+                      4503599627370495.5, 4503599627370496.5, -0.0001, 1.0 / 3, 2.0 / 3};
+    for (int i = 0; i < 300000; i++) {
+        double v;
+        if (i < (int)(sizeof fixed / sizeof fixed[0])) {
+            v = fixed[i];
+        } else if (i % 3 == 0) { /* a coordinate with a few decimals */
+            v = (rand() % 3600000 - 1800000) / 10000.0;
+        } else if (i % 3 == 1) { /* any double between 1e-5 and 1e17 */
+            v = ldexp((double)rand() / RAND_MAX + 0.5, rand() % 75 - 17) * (rand() % 2 ? 1 : -1);
+        } else { /* a dyadic rational: exact ties at the 18th digit happen */
+            v = (double)(rand() % 100000) / (1 << (rand() % 40));
+        }
+        json_t *j = json_real(v);
+        char *want = jsx_canonical(j, NULL);
+        buf got = BUF_INIT;
+        jsx_put_real(&got, v);
+        if (strcmp(want, got.p) != 0) fail_msg("%.17g: jansson %s, jsx_put_real %s", v, want, got.p);
+        free(want);
+        buf_free(&got);
+        json_decref(j);
+    }
+    static const char pick[] = "abc \"\\\n\t\x01\x1f\x7f\xc3\xa9/";
+    for (int i = 0; i < 20000; i++) {
+        char text[40];
+        size_t n = (size_t)(rand() % 39);
+        for (size_t k = 0; k < n; k++) { /* mostly plain, now and then an escape */
+            int r = rand() % 20;
+            text[k] = r < 16 ? (char)('a' + r) : pick[4 + rand() % 7];
+        }
+        text[n] = 0;
+        json_t *j = json_string(text);
+        char *want = jsx_canonical(j, NULL);
+        buf got = BUF_INIT;
+        jsx_put_string(&got, text);
+        if (strcmp(want, got.p) != 0) fail_msg("jansson %s, jsx_put_string %s", want, got.p);
+        free(want);
+        buf_free(&got);
+        json_decref(j);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -169,6 +224,7 @@ int main(void)
         cmocka_unit_test(schema_names_the_field),
         cmocka_unit_test(parse_rejects_bad_bodies),
         cmocka_unit_test(canonical_is_sorted_compact_utf8),
+        cmocka_unit_test(pieces_are_what_canonical_writes),
     };
     return cmocka_run_group_tests_name("json", tests, NULL, NULL);
 }

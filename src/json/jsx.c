@@ -4,6 +4,11 @@
 #include "core/buf.h"
 #include "core/util.h"
 
+#include <math.h>
+#include <stdint.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -254,12 +259,40 @@ void jsx_put_string(buf *b, const char *s)
     jsx_put_stringn(b, s, strlen(s));
 }
 
+/* Does any of the 8 bytes in x need escaping: below 0x20, '"' or '\\'? (Whether any byte is
+ * below n, for n <= 128: (x - n per byte) & ~x & the high bits; equal to c: below 1 after
+ * xor with c.) */
+static inline int escape_in8(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
+    return (((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((bs - ones) & ~bs)) & highs ? 1 : 0;
+}
+
 void jsx_put_stringn(buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
     const char *run = s, *end = s + n;
     buf_append(b, "\"", 1);
     for (; s < end; s++) {
+#ifdef __SSE2__
+        while (end - s >= 16) { /* sixteen bytes at a time past text that needs nothing */
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
+            __m128i ctl = _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8(0x1f)),
+                                         _mm_set1_epi8(0x1f)); /* x <= 0x1f */
+            __m128i bad = _mm_or_si128(ctl, _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+                                                         _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
+            if (_mm_movemask_epi8(bad)) break;
+            s += 16;
+        }
+#endif
+        while (end - s >= 8) { /* eight bytes at a time past text that needs nothing */
+            uint64_t x;
+            memcpy(&x, s, 8);
+            if (escape_in8(x)) break;
+            s += 8;
+        }
+        if (s == end) break;
         unsigned char c = (unsigned char)*s;
         const char *esc = NULL;
         char u[7];
@@ -287,10 +320,71 @@ void jsx_put_stringn(buf *b, const char *s, size_t n)
     buf_append(b, "\"", 1);
 }
 
+/* What "%.17g" writes for v, exactly, when that is fixed notation without an exponent
+ * and 1e-4 <= |v| < 2^53 (coordinates, amounts): v = m / 2^sh exactly, so v * 10^k is
+ * m * 10^k / 2^sh, rounded half to even as printf rounds, in 128-bit integers, without
+ * printf's multi-precision arithmetic (a third of an exported feature's time). -1 for
+ * every other v, which printf writes. */
+static int g17(double v, char t[40])
+{
+    static const uint64_t p10[21] = {1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL,
+        1000000ULL, 10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
+        100000000000ULL, 1000000000000ULL, 10000000000000ULL, 100000000000000ULL,
+        1000000000000000ULL, 10000000000000000ULL, 100000000000000000ULL,
+        1000000000000000000ULL, 10000000000000000000ULL, 0};
+    double a = v < 0 ? -v : v;
+    if (!(a >= 1e-4 && a < 9007199254740992.0)) return -1; /* NaN fails too */
+    int e2;
+    double fr = frexp(a, &e2); /* a = fr * 2^e2, fr in [0.5, 1) */
+    uint64_t m = (uint64_t)ldexp(fr, 53);
+    int sh = 53 - e2; /* a = m / 2^sh, 1 <= sh <= 67 */
+    if (sh < 1) return -1;
+    int x = (int)floor(log10(a)); /* the decimal exponent, perhaps one off */
+    for (int tries = 0; tries < 3; tries++) {
+        int k = 16 - x; /* a * 10^k has 17 digits before the point */
+        if (k < 0 || k > 20) return -1;
+        unsigned __int128 ten = k == 20 ? (unsigned __int128)p10[19] * 10 : p10[k];
+        unsigned __int128 num = (unsigned __int128)m * ten;
+        unsigned __int128 q = num >> sh, r = num - (q << sh);
+        unsigned __int128 half = (unsigned __int128)1 << (sh - 1);
+        if (r > half || (r == half && (q & 1))) q++;
+        if (q >= (unsigned __int128)p10[17]) {
+            x++;
+            continue;
+        }
+        if (q < (unsigned __int128)p10[16]) {
+            x--;
+            continue;
+        }
+        char d[17];
+        uint64_t u = (uint64_t)q;
+        for (int i = 16; i >= 0; i--) d[i] = (char)('0' + u % 10), u /= 10;
+        int last = 16; /* the last digit kept: trailing zeros go, as %g drops them */
+        while (last > (x >= 0 ? x : -1) && d[last] == '0') last--;
+        int n = 0;
+        if (v < 0) t[n++] = '-';
+        if (x >= 0) {
+            memcpy(t + n, d, (size_t)x + 1), n += x + 1;
+            if (last > x) {
+                t[n++] = '.';
+                memcpy(t + n, d + x + 1, (size_t)(last - x)), n += last - x;
+            }
+        } else {
+            t[n++] = '0', t[n++] = '.';
+            for (int z = 0; z < -x - 1; z++) t[n++] = '0';
+            memcpy(t + n, d, (size_t)last + 1), n += last + 1;
+        }
+        t[n] = 0;
+        return n;
+    }
+    return -1;
+}
+
 void jsx_put_real(buf *b, double v)
 {
     char t[40];
-    int n = snprintf(t, sizeof t, "%.17g", v);
+    int n = g17(v, t);
+    if (n < 0) n = snprintf(t, sizeof t, "%.17g", v);
     char *exp = strchr(t, 'e');
     if (!strchr(t, '.') && !exp) {
         memcpy(t + n, ".0", 3);

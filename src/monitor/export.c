@@ -7,6 +7,9 @@
 
 #include <jansson.h>
 #include <math.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,16 +90,58 @@ void export_acled_row_doc(const json_t *doc, buf *out)
 
 /* ---- an imported incident's document, from its row ----------------------------------- */
 
-/* Field c of a row as a JSON string: its n bytes at f, quotes doubled when dq. */
+/* A string literal, without strlen. */
+#define PUT_LIT(b, lit) buf_append((b), (lit), sizeof(lit) - 1)
+
+/* A field of a row as a JSON string: its n bytes at f, flagged as split_row flags them. */
 static void put_field(buf *b, const char *f, size_t n, int dq, buf *tmp)
 {
-    if (!dq) return jsx_put_stringn(b, f, n);
+    if (!dq) { /* nothing to escape: as it is */
+        buf_reserve(b, n + 2);
+        b->p[b->len++] = '"';
+        memcpy(b->p + b->len, f, n);
+        b->len += n;
+        b->p[b->len++] = '"';
+        b->p[b->len] = 0;
+        return;
+    }
+    if (!(dq & 1)) return jsx_put_stringn(b, f, n);
     buf_reset(tmp);
     for (size_t i = 0; i < n; i++) {
         buf_append(tmp, f + i, 1);
         if (f[i] == '"') i++; /* "" -> " */
     }
     jsx_put_stringn(b, tmp->p ? tmp->p : "", tmp->len);
+}
+
+/* A field as a JSON real when its text is a number ([-](0|[1-9]d*)[.d+][(e|E)[+|-]d+];
+ * ".0" added to a whole one), else -1: the import writes each coordinate's shortest text
+ * that reads back as the same double. */
+static int put_number_field(buf *b, const char *f, size_t n)
+{
+    size_t i = 0, d;
+    if (i < n && f[i] == '-') i++;
+    if (i < n && f[i] == '0') {
+        i++;
+    } else {
+        for (d = i; i < n && f[i] >= '0' && f[i] <= '9'; i++) {}
+        if (i == d || f[d] == '0') return -1;
+    }
+    if (i < n && f[i] == '.') {
+        for (d = ++i; i < n && f[i] >= '0' && f[i] <= '9'; i++) {}
+        if (i == d) return -1;
+    }
+    if (i < n && (f[i] == 'e' || f[i] == 'E')) {
+        i++;
+        if (i < n && (f[i] == '+' || f[i] == '-')) i++;
+        for (d = i; i < n && f[i] >= '0' && f[i] <= '9'; i++) {}
+        if (i == d) return -1;
+    }
+    if (i != n || n == 0) return -1;
+    buf_append(b, f, n);
+    if (!memchr(f, '.', n) && !memchr(f, 'e', n) && !memchr(f, 'E', n))
+        buf_append(b, ".0", 2); /* 31 is 31.0: a real, as in a stored document */
+    return 0;
 }
 
 /* An integer field as a JSON number: digits, perhaps after a minus. */
@@ -110,60 +155,94 @@ static int put_int_field(buf *b, const char *f, size_t n)
     return 0;
 }
 
+/* The next byte at or after i that is '"', '\\' or a control character, or len. */
+static size_t next_special(const char *row, size_t i, size_t len)
+{
+#ifdef __SSE2__
+    for (; i + 16 <= len; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(row + i));
+        __m128i hit = _mm_or_si128(
+            _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8(0x1f)), _mm_set1_epi8(0x1f)),
+            _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+                         _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
+        int m = _mm_movemask_epi8(hit);
+        if (m) return i + (size_t)__builtin_ctz((unsigned)m);
+    }
+#endif
+    for (; i < len; i++) {
+        unsigned char c = (unsigned char)row[i];
+        if (c == '"' || c == '\\' || c < 0x20) return i;
+    }
+    return len;
+}
+
+/* The fields of a row export_acled_row wrote ("a","b""c",...: always quoted), in one pass:
+ * f[c] past the opening quote, n[c] bytes, fl[c] 1 when quotes are doubled in it, 2 when
+ * it holds a byte JSON escapes. -1 if the row is not one. */
+static int split_row(const char *row, size_t len, const char *f[EXPORT_COLUMNS],
+                     size_t n[EXPORT_COLUMNS], unsigned char fl[EXPORT_COLUMNS])
+{
+    size_t i = 0;
+    for (int c = 0; c < EXPORT_COLUMNS; c++) {
+        if (i >= len || row[i] != '"') return -1;
+        size_t start = ++i;
+        unsigned char flag = 0;
+        for (;;) {
+            i = next_special(row, i, len);
+            if (i >= len) return -1;
+            if (row[i] != '"') {
+                flag |= 2, i++;
+            } else if (i + 1 < len && row[i + 1] == '"') {
+                flag |= 1, i += 2;
+            } else {
+                break;
+            }
+        }
+        f[c] = row + start, n[c] = i - start, fl[c] = flag;
+        i++; /* the closing quote */
+        if (c < EXPORT_COLUMNS - 1 && (i >= len || row[i++] != ',')) return -1;
+    }
+    if (i < len && row[i] == '\n') i++;
+    return i == len ? 0 : -1;
+}
+
 int export_acled_doc(const char *row, size_t len, double lat, double lon, const char *zones,
                      buf *out)
 {
-    const char *f[EXPORT_COLUMNS], *p = row, *end = row + len;
+    const char *f[EXPORT_COLUMNS];
     size_t n[EXPORT_COLUMNS];
-    int dq[EXPORT_COLUMNS];
-    for (int c = 0; c < EXPORT_COLUMNS; c++) { /* "a","b""c",...: always quoted */
-        if (p == end || *p != '"') return -1;
-        f[c] = ++p;
-        dq[c] = 0;
-        for (;;) {
-            const char *q = memchr(p, '"', (size_t)(end - p));
-            if (!q) return -1;
-            if (q + 1 < end && q[1] == '"') {
-                dq[c] = 1;
-                p = q + 2;
-                continue;
-            }
-            n[c] = (size_t)(q - f[c]);
-            p = q + 1;
-            break;
-        }
-        if (c < EXPORT_COLUMNS - 1 && (p == end || *p++ != ',')) return -1;
-    }
-    if (p < end && *p == '\n') p++;
-    if (p != end) return -1;
+    unsigned char dq[EXPORT_COLUMNS];
+    if (split_row(row, len, f, n, dq)) return -1;
 
     buf tmp = BUF_INIT;
     size_t start = out->len;
     /* The keys in byte order, as the importer wrote the document before (acled.c). */
-    buf_puts(out, "{\"actor1\":"), put_field(out, f[6], n[6], dq[6], &tmp);
-    buf_puts(out, ",\"actor2\":"), put_field(out, f[8], n[8], dq[8], &tmp);
-    buf_puts(out, ",\"admin1\":"), put_field(out, f[11], n[11], dq[11], &tmp);
-    buf_puts(out, ",\"admin2\":"), put_field(out, f[12], n[12], dq[12], &tmp);
+    PUT_LIT(out, "{\"actor1\":"), put_field(out, f[6], n[6], dq[6], &tmp);
+    PUT_LIT(out, ",\"actor2\":"), put_field(out, f[8], n[8], dq[8], &tmp);
+    PUT_LIT(out, ",\"admin1\":"), put_field(out, f[11], n[11], dq[11], &tmp);
+    PUT_LIT(out, ",\"admin2\":"), put_field(out, f[12], n[12], dq[12], &tmp);
     buf_puts(out, n[10] ? ",\"civilian_targeting\":true" : ",\"civilian_targeting\":false");
-    buf_puts(out, ",\"event_date\":"), put_field(out, f[1], n[1], dq[1], &tmp);
-    buf_puts(out, ",\"event_id_cnty\":"), put_field(out, f[0], n[0], dq[0], &tmp);
-    buf_puts(out, ",\"event_type\":"), put_field(out, f[4], n[4], dq[4], &tmp);
-    buf_puts(out, ",\"fatalities\":");
+    PUT_LIT(out, ",\"event_date\":"), put_field(out, f[1], n[1], dq[1], &tmp);
+    PUT_LIT(out, ",\"event_id_cnty\":"), put_field(out, f[0], n[0], dq[0], &tmp);
+    PUT_LIT(out, ",\"event_type\":"), put_field(out, f[4], n[4], dq[4], &tmp);
+    PUT_LIT(out, ",\"fatalities\":");
     int bad = put_int_field(out, f[19], n[19]);
-    buf_puts(out, ",\"geo_precision\":");
+    PUT_LIT(out, ",\"geo_precision\":");
     bad |= put_int_field(out, f[16], n[16]);
-    buf_puts(out, ",\"inter1\":"), put_field(out, f[7], n[7], dq[7], &tmp);
-    buf_puts(out, ",\"inter2\":"), put_field(out, f[9], n[9], dq[9], &tmp);
-    buf_puts(out, ",\"latitude\":"), jsx_put_real(out, lat);
-    buf_puts(out, ",\"location\":"), put_field(out, f[13], n[13], dq[13], &tmp);
-    buf_puts(out, ",\"longitude\":"), jsx_put_real(out, lon);
-    buf_puts(out, ",\"notes\":"), put_field(out, f[18], n[18], dq[18], &tmp);
-    buf_puts(out, ",\"sources\":[");
+    PUT_LIT(out, ",\"inter1\":"), put_field(out, f[7], n[7], dq[7], &tmp);
+    PUT_LIT(out, ",\"inter2\":"), put_field(out, f[9], n[9], dq[9], &tmp);
+    PUT_LIT(out, ",\"latitude\":");
+    if (put_number_field(out, f[14], n[14])) jsx_put_real(out, lat);
+    PUT_LIT(out, ",\"location\":"), put_field(out, f[13], n[13], dq[13], &tmp);
+    PUT_LIT(out, ",\"longitude\":");
+    if (put_number_field(out, f[15], n[15])) jsx_put_real(out, lon);
+    PUT_LIT(out, ",\"notes\":"), put_field(out, f[18], n[18], dq[18], &tmp);
+    PUT_LIT(out, ",\"sources\":[");
     {   /* "A; B" -> [{"name":"A"},{"name":"B"}], as the importer splits them */
         buf names = BUF_INIT;
         const char *src = f[17], *stop = f[17] + n[17];
         int first = 1;
-        if (dq[17]) { /* undouble the quotes first */
+        if (dq[17] & 1) { /* undouble the quotes first */
             for (size_t i = 0; i < n[17]; i++) {
                 buf_append(&names, f[17] + i, 1);
                 if (f[17][i] == '"') i++;
@@ -184,10 +263,10 @@ int export_acled_doc(const char *row, size_t len, double lat, double lon, const 
         }
         buf_free(&names);
     }
-    buf_puts(out, "],\"sub_event_type\":"), put_field(out, f[5], n[5], dq[5], &tmp);
-    buf_puts(out, ",\"time_precision\":");
+    PUT_LIT(out, "],\"sub_event_type\":"), put_field(out, f[5], n[5], dq[5], &tmp);
+    PUT_LIT(out, ",\"time_precision\":");
     bad |= put_int_field(out, f[3], n[3]);
-    buf_puts(out, ",\"zones\":");
+    PUT_LIT(out, ",\"zones\":");
     buf_puts(out, zones && *zones ? zones : "[]");
     buf_append(out, "}", 1);
     buf_free(&tmp);
@@ -359,7 +438,7 @@ static int on_feature(void *cls, const void *row)
                                    "\"coordinates\":[";
         static const char props[] = "]},\"properties\":";
         char t[256];
-        size_t len = strlen(doc), n = 0;
+        size_t len = doc == x->line.p ? x->line.len : strlen(doc), n = 0;
         if (x->count) t[n++] = ',', t[n++] = '\n';
         memcpy(t + n, head, sizeof head - 1), n += sizeof head - 1;
         n += coordinate_text(t + n, r->longitude, doc, len, "\"longitude\":");

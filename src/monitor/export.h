@@ -36,10 +36,12 @@ void export_acled_row_doc(const json_t *doc, buf *out);
 /* The 20 column names, comma-separated, without a newline. */
 void export_acled_header(buf *out);
 
-/* The document of an incident stored as its ACLED CSV row (doc ""): the canonical JSON the
- * import journals for it, rebuilt from the row (len bytes, as export_acled_row wrote it),
- * its exact coordinates (the row's text may be rounded) and its zones (a JSON array of
- * slugs, or NULL), appended to out. -1, out unchanged, when the row is not one
+/* The document of an incident stored as its ACLED CSV row (doc ""), rebuilt from the row
+ * (len bytes, as export_acled_row wrote it) and its zones (a JSON array of slugs, or NULL),
+ * appended to out: the same keys and values as a stored document, in jsx_canonical's form
+ * but for the coordinates, which are the row's text (the shortest that reads back as the
+ * same double: 31.5039, not 31.503900000000002) unless that is not a JSON number (then
+ * lat and lon, as canonical JSON). -1, out unchanged, when the row is not one
  * export_acled_row wrote. export_row_doc: the stored document when there is one, else
  * the row's in tmp (reset first); NULL when neither can be had. */
 int export_acled_doc(const char *row, size_t len, double lat, double lon, const char *zones,

@@ -213,14 +213,15 @@ typedef struct store_incident_row {
     double latitude, longitude;
     const char *event_date, *event_type;
     int64_t fatalities;
-    const char *csv;         /* its ACLED CSV row, or NULL */
+    const char *csv;         /* its ACLED CSV row (csv_len bytes, no NUL after), or NULL */
     size_t csv_len;
     const char *zones;       /* a JSON array of zone slugs when doc is "", else NULL */
 } store_incident_row;
 
 typedef struct store_incident_line {
     int64_t id;
-    const char *csv;         /* the stored ACLED CSV row, or NULL (then render from doc) */
+    const char *csv;         /* the stored ACLED CSV row (len bytes, no NUL after), or NULL
+                              * (then render from doc) */
     size_t len;
     const char *status, *doc;
     double latitude, longitude;
