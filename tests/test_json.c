@@ -186,7 +186,7 @@ static void pieces_are_what_canonical_writes(void **state)
         } else if (i % 3 == 1) { /* any double between 1e-5 and 1e17 */
             v = ldexp((double)rand() / RAND_MAX + 0.5, rand() % 75 - 17) * (rand() % 2 ? 1 : -1);
         } else { /* a dyadic rational: exact ties at the 18th digit happen */
-            v = (double)(rand() % 100000) / (1 << (rand() % 40));
+            v = ldexp((double)(rand() % 100000), -(rand() % 40));
         }
         json_t *j = json_real(v);
         char *want = jsx_canonical(j, NULL);
