@@ -290,7 +290,7 @@ static void batch_open(batch *b)
 }
 
 /* The reading thread: the full batch becomes its journal event (its rows as compressed
- * CSV, acled.h: a fifteenth of the bytes of the documents it carried before) and goes to
+ * CSV, acled.h: an eighth of the bytes of the documents it carried before) and goes to
  * the writing thread; the next spare batch is filled from here. -1 if it cannot. */
 static int batch_seal(parser *p)
 {
@@ -443,7 +443,10 @@ static void end_of_row(parser *p)
             const char *tok = src;
             while (n && *tok == ' ') tok++, n--;
             if (n) {
-                if (n > 4095) n = 4095; /* as long a name as the document ever held */
+                if (n > 4095) { /* as long a name as a document ever held, whole characters */
+                    n = 4095;
+                    while (n && ((unsigned char)tok[n] & 0xC0) == 0x80) n--;
+                }
                 if (!first) buf_append(&p->sources, "; ", 2);
                 buf_append(&p->sources, tok, n);
                 first = 0;
