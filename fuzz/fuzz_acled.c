@@ -8,6 +8,7 @@
 
 #include "journal/journal.h"
 #include "monitor/acled.h"
+#include "monitor/export.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,26 @@ static const char header[] =
     "actor1,assoc_actor_1,inter1,actor2,assoc_actor_2,inter2,interaction,civilian_targeting,"
     "iso,region,country,admin1,admin2,admin3,location,latitude,longitude,geo_precision,"
     "source,source_scale,notes,fatalities,tags,timestamp\n";
+
+/* Every imported incident's document, built from its stored CSV row, is JSON whose
+ * coordinates are the row's. */
+static int doc_parses(void *cls, const void *row)
+{
+    const store_incident_row *r = row;
+    buf tmp = BUF_INIT;
+    const char *doc = export_row_doc(r->doc, r->csv, r->csv_len, r->latitude, r->longitude,
+                                     r->zones, &tmp);
+    if (!doc) abort();
+    json_t *j = json_loads(doc, 0, NULL);
+    if (!j || !json_is_real(json_object_get(j, "latitude")) ||
+        json_real_value(json_object_get(j, "latitude")) != r->latitude ||
+        json_real_value(json_object_get(j, "longitude")) != r->longitude)
+        abort();
+    json_decref(j);
+    buf_free(&tmp);
+    (*(int64_t *)cls)++;
+    return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -37,6 +58,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int rc = in ? acled_import_here(s, &journal_operator, in, 0, "verified", 0, NULL, NULL,
                                     &res, &e)
                 : 0;
+    if (rc == 0 && res.imported) {
+        store_incident_filter all = {0};
+        int64_t seen = 0;
+        if (s->ops->incident_list(s, &all, 0, INT64_MAX, doc_parses, &seen, &e) ||
+            seen > res.imported)
+            abort();
+    }
     s->ops->rollback(s);
     if (rc == 0 && res.imported + res.rejected != res.rows) abort(); /* every row counted */
     if (rc != 0 && (e.status < 400 || !e.message[0])) abort();      /* a clear error */
