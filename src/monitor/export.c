@@ -93,6 +93,16 @@ void export_acled_row_doc(const json_t *doc, buf *out)
 /* A string literal, without strlen. */
 #define PUT_LIT(b, lit) buf_append((b), (lit), sizeof(lit) - 1)
 
+/* A field's n bytes at f with its doubled quotes single, into out (reset first). */
+static void undouble(buf *out, const char *f, size_t n)
+{
+    buf_reset(out);
+    for (size_t i = 0; i < n; i++) {
+        buf_append(out, f + i, 1);
+        if (f[i] == '"') i++; /* "" -> " */
+    }
+}
+
 /* A field of a row as a JSON string: its n bytes at f, flagged as split_row flags them. */
 static void put_field(buf *b, const char *f, size_t n, int dq, buf *tmp)
 {
@@ -106,11 +116,7 @@ static void put_field(buf *b, const char *f, size_t n, int dq, buf *tmp)
         return;
     }
     if (!(dq & 1)) return jsx_put_stringn(b, f, n);
-    buf_reset(tmp);
-    for (size_t i = 0; i < n; i++) {
-        buf_append(tmp, f + i, 1);
-        if (f[i] == '"') i++; /* "" -> " */
-    }
+    undouble(tmp, f, n);
     jsx_put_stringn(b, tmp->p ? tmp->p : "", tmp->len);
 }
 
@@ -242,11 +248,8 @@ int export_acled_doc(const char *row, size_t len, double lat, double lon, const 
         buf names = BUF_INIT;
         const char *src = f[17], *stop = f[17] + n[17];
         int first = 1;
-        if (dq[17] & 1) { /* undouble the quotes first */
-            for (size_t i = 0; i < n[17]; i++) {
-                buf_append(&names, f[17] + i, 1);
-                if (f[17][i] == '"') i++;
-            }
+        if (dq[17] & 1) {
+            undouble(&names, f[17], n[17]);
             src = names.p, stop = names.p + names.len;
         }
         while (src && src < stop) {
