@@ -463,6 +463,85 @@ static void a_failure_midway_imports_nothing(void **state)
     buf_free(&b);
 }
 
+/* Whether the database at path has the place index. */
+static int has_place_index(const char *path)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             "sqlite3 '%s' \"SELECT 1 FROM sqlite_master WHERE name = 'incidents_place'\""
+             " | grep -qx 1", path);
+    return system(cmd) == 0;
+}
+
+/* text (len bytes) imported into st, total given as the file's size. */
+static int import_sized(store *st, const char *text, size_t len, acled_result *res, tr_err *e)
+{
+    FILE *f = fmemopen((void *)text, len, "r");
+    int rc = acled_import(st, &journal_operator, f, (int64_t)len, "verified", 0, NULL, NULL,
+                          res, e);
+    fclose(f);
+    return rc;
+}
+
+/* A file of more rows than the deployment has (10,000 or more) is loaded in bulk: the
+ * place index is built once at the end. It is there afterwards and answers boxes; a
+ * broken file of that size leaves it there (rolled back with the rest); a small file is
+ * not loaded in bulk. */
+static void a_large_file_is_loaded_in_bulk(void **state)
+{
+    tr_err e = TR_ERR_INIT;
+    acled_result res;
+    char path[400];
+    (void)state;
+    snprintf(path, sizeof path, "%s/bulk.db", dir);
+    store *bs = th_demo_db(path);
+    int64_t incidents = bs->ops->incident_count(bs, &e), rows = incidents + 12000;
+    assert_true(has_place_index(path));
+    buf b = BUF_INIT;
+    buf_puts(&b, HEADER);
+    char pad[501];
+    memset(pad, 'n', 500);
+    pad[500] = 0;
+    for (int64_t i = 1; i <= rows; i++) /* 600 bytes a row, as ACLED's, along a line */
+        buf_printf(&b, "K%lld,20-Jan-25,2025,1,x,Battles,Armed clash,A,,X,B,,Y,,,275,ME,P,G,R,,"
+                       "R,31.%05lld,34.2,1,S,N,%s,0,,1\n", (long long)i, (long long)i, pad);
+    size_t whole = b.len;
+    /* Broken at its end: nothing imported, the index as it was. */
+    buf_puts(&b, "K0,20-Jan-25,2025,1,x,Battles,Armed clash,A,,X,B,,Y,,,275,ME,P,G,R,,R,31.2,"
+                 "34.2,1,\"S\"x,N,n,0,,1\n");
+    assert_int_equal(import_sized(bs, b.p, b.len, &res, &e), -1);
+    assert_string_equal(e.code, "acled.bad_csv");
+    err_clear(&e);
+    json_decref(res.rejects);
+    assert_int_equal(bs->ops->incident_count(bs, &e), incidents);
+    assert_true(has_place_index(path));
+    /* Whole: imported in bulk, and the index built again holds every row. */
+    assert_int_equal(import_sized(bs, b.p, whole, &res, &e), 0);
+    json_decref(res.rejects);
+    assert_int_equal(res.imported, rows);
+    assert_true(res.bulk);
+    assert_true(has_place_index(path));
+    store_incident_filter box = {.has_bbox = 1, .west = 34.19, .east = 34.21, .south = 31.00001,
+                                 .north = 31.00100};
+    int64_t *ids = NULL;
+    size_t n_ids = 0;
+    assert_int_equal(bs->ops->incident_ids_in_box(bs, &box, 0, &ids, &n_ids, &e), 0);
+    free(ids);
+    assert_int_equal(n_ids, 100); /* K1 ... K100: 31.00001 to 31.00100 */
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "sqlite3 '%s' 'PRAGMA integrity_check' | grep -qx ok", path);
+    assert_int_equal(system(cmd), 0);
+    /* A small file leaves the index alone. */
+    buf_reset(&b);
+    good_rows(&b, "L", 10);
+    assert_int_equal(import_sized(bs, b.p, b.len, &res, &e), 0);
+    json_decref(res.rejects);
+    assert_false(res.bulk);
+    assert_true(has_place_index(path));
+    buf_free(&b);
+    bs->ops->close(bs);
+}
+
 typedef struct project_case {
     const char *body;
     const char *words;
@@ -1873,6 +1952,7 @@ int main(void)
         cmocka_unit_test(rejects_name_the_line_and_nul_bytes_are_refused),
         cmocka_unit_test(broken_files_import_nothing),
         cmocka_unit_test(a_failure_midway_imports_nothing),
+        cmocka_unit_test(a_large_file_is_loaded_in_bulk),
         cmocka_unit_test(batches_in_the_journal_are_checked),
         cmocka_unit_test(the_command_line),
         cmocka_unit_test(zones_import_from_a_geojson_file),

@@ -106,11 +106,11 @@ int cmd_import_acled(int argc, char **argv)
         return CLI_FAILED;
     }
     if (stat(pos[0], &sb) != 0) sb.st_size = 0;
-    rc = acled_import(s, &journal_operator, in, isatty(STDERR_FILENO) ? (int64_t)sb.st_size : 0,
+    rc = acled_import(s, &journal_operator, in, (int64_t)sb.st_size,
                       cli_get(opts, "status"),
                       (refuse ? ACLED_REFUSE_OUTSIDE : 0) |
                           (cli_get(opts, "private-journal") ? ACLED_PRIVATE_JOURNAL : 0),
-                      bar, gz,
+                      isatty(STDERR_FILENO) ? bar : NULL, gz,
                       &res, &e);
     fclose(in);
     s->ops->close(s);

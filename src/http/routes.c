@@ -1975,7 +1975,8 @@ static int import_write(store *s, void *cls, tr_err *e)
     journal_actor who = acct_actor(&r->caller);
     FILE *in = fmemopen(r->body.p, r->body.len, "rb");
     if (!in) abort();
-    int rc = acled_import_here(s, &who, in, 0, j->status, j->flags, NULL, NULL, &j->res, e);
+    int rc = acled_import_here(s, &who, in, (int64_t)r->body.len, j->status, j->flags, NULL,
+                               NULL, &j->res, e);
     fclose(in);
     if (rc) {
         json_decref(j->res.rejects);

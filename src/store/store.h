@@ -334,6 +334,11 @@ typedef struct store_ops {
     /* Incidents: insert, or update the one with the same external id. Listing is keyset
      * paginated by id (rows: store_incident_row). */
     int (*incident_upsert)(store *s, const store_incident *in, tr_err *e);
+    /* A bulk load, inside a transaction (rolled back with it): begin drops the index that
+     * a large load would insert into at random (incidents by place), end builds it again,
+     * one sort instead of an insert per row. Optional: NULL where it means nothing. */
+    int (*bulk_begin)(store *s, tr_err *e);
+    int (*bulk_end)(store *s, tr_err *e);
     int64_t (*incident_count)(store *s, tr_err *e);
     int (*incident_list)(store *s, const store_incident_filter *f, int64_t after, int64_t limit,
                          store_row_cb cb, void *cls, tr_err *e);
