@@ -316,22 +316,6 @@ enum stmt_id {
 
 /* The incident filters (store_incident_filter) as SQL over parameters ?1 to ?10, bound by
  * bind_incident_filter(); listing and counting share them. */
-/* An incident's upsert. */
-#define INC_UPSERT_HEAD                                                                     \
-    "INSERT INTO incidents(external_id, status, provenance, event_date, event_type,"       \
-    " latitude, longitude, fatalities, doc, updated_at, id, acled_csv, actor1, actor2, seq," \
-    " zones) VALUES "
-#define INC_UPSERT_ROW "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-#define INC_UPSERT_TAIL                                                                     \
-    " ON CONFLICT(external_id) DO UPDATE SET"                                               \
-    " status = excluded.status, provenance = excluded.provenance,"                          \
-    " event_date = excluded.event_date, event_type = excluded.event_type,"                  \
-    " latitude = excluded.latitude, longitude = excluded.longitude,"                        \
-    " fatalities = excluded.fatalities, doc = excluded.doc,"                                \
-    " updated_at = excluded.updated_at, acled_csv = excluded.acled_csv,"                    \
-    " actor1 = excluded.actor1, actor2 = excluded.actor2, seq = excluded.seq,"              \
-    " zones = excluded.zones"
-
 #define INC_WHERE                                                                           \
     " (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR event_type = ?2)"                      \
     " AND (?3 IS NULL OR event_date >= ?3) AND (?4 IS NULL OR event_date <= ?4)"            \
@@ -421,7 +405,17 @@ static const char *const sql[ST__COUNT] = {
                     " response = excluded.response, created_at = excluded.created_at",
     [ST_RESP_LIST] = "SELECT org, response, created_at FROM negotiation_responses"
                      " WHERE negotiation_id = ? AND n = ? ORDER BY org",
-    [ST_INC_UPSERT] = INC_UPSERT_HEAD INC_UPSERT_ROW INC_UPSERT_TAIL,
+    [ST_INC_UPSERT] = "INSERT INTO incidents(external_id, status, provenance, event_date,"
+                      " event_type, latitude, longitude, fatalities, doc, updated_at, id,"
+                      " acled_csv, actor1, actor2, seq, zones)"
+                      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(external_id) DO UPDATE SET"
+                      " status = excluded.status, provenance = excluded.provenance,"
+                      " event_date = excluded.event_date, event_type = excluded.event_type,"
+                      " latitude = excluded.latitude, longitude = excluded.longitude,"
+                      " fatalities = excluded.fatalities, doc = excluded.doc,"
+                      " updated_at = excluded.updated_at, acled_csv = excluded.acled_csv,"
+                      " actor1 = excluded.actor1, actor2 = excluded.actor2, seq = excluded.seq,"
+                      " zones = excluded.zones",
     [ST_INC_ID_BY_EXT] = "SELECT id FROM incidents WHERE external_id = ?",
     [ST_ZONES_CLEAR] = "DELETE FROM incident_zones WHERE incident = ?",
     [ST_ZONES_ADD] = "INSERT OR IGNORE INTO incident_zones(zone, incident) VALUES (?, ?)",
@@ -432,8 +426,8 @@ static const char *const sql[ST__COUNT] = {
                          " FROM incidents"
                          " WHERE id IN (SELECT value FROM json_each(?13)) AND id > ?11 AND"
                          INC_WHERE " ORDER BY id LIMIT ?12",
-    [ST_INC_LIST_BOX] = "SELECT id, status, doc, merged_into, latitude, longitude, event_date,"
-                        " event_type, fatalities, acled_csv, zones FROM incidents"
+    [ST_INC_LIST_BOX] = "SELECT id, status, doc, merged_into, latitude, longitude, NULL, NULL,"
+                        " 0, acled_csv, zones FROM incidents"
                         " WHERE id IN (SELECT value FROM json_each(?13)) AND id > ?11 AND"
                         INC_WHERE " ORDER BY id LIMIT ?12",
     [ST_INC_SUM] = "SELECT id, status, NULL, 0, latitude, longitude, event_date, event_type,"
@@ -502,8 +496,8 @@ static const char *const sql[ST__COUNT] = {
                       " WHERE" INC_WHERE,
     [ST_INC_BY_ZONE] = "SELECT z.zone, count(*) FROM incident_zones AS z JOIN incidents"
                        " ON incidents.id = z.incident WHERE" INC_WHERE " GROUP BY 1 ORDER BY 1",
-    [ST_INC_LIST] = "SELECT id, status, doc, merged_into, latitude, longitude, event_date,"
-                    " event_type, fatalities, acled_csv, zones FROM incidents"
+    [ST_INC_LIST] = "SELECT id, status, doc, merged_into, latitude, longitude, NULL, NULL, 0,"
+                    " acled_csv, zones FROM incidents"
                     " WHERE id > ?11 AND" INC_WHERE
                     " ORDER BY id LIMIT ?12",
     [ST_NEG_STATE] = "UPDATE negotiations SET state = ? WHERE id = ?",
@@ -1599,31 +1593,31 @@ static int sq_response_list(store *s, int64_t negotiation, int n, store_row_cb c
     return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
 }
 
-/* Binds an incident to the 16 parameters from at + 1 (its zones' JSON, for a
- * row without a document, into z, which must outlive the step). */
-static void bind_incident(sqlite3_stmt *st, int at, const store_incident *in, buf *z)
+/* Binds an incident to the upsert's 16 parameters (its zones' JSON, for a row without a
+ * document, into z, which must outlive the step). */
+static void bind_incident(sqlite3_stmt *st, const store_incident *in, buf *z)
 {
-    bind_text(st, at + 1, in->external_id);
-    bind_text(st, at + 2, in->status);
-    bind_text(st, at + 3, in->provenance);
-    bind_text(st, at + 4, in->event_date);
-    bind_text(st, at + 5, in->event_type);
-    sqlite3_bind_double(st, at + 6, in->latitude);
-    sqlite3_bind_double(st, at + 7, in->longitude);
-    sqlite3_bind_int64(st, at + 8, in->fatalities);
-    bind_text(st, at + 9, in->doc ? in->doc : "");
-    bind_text(st, at + 10, in->updated_at);
+    bind_text(st, 1, in->external_id);
+    bind_text(st, 2, in->status);
+    bind_text(st, 3, in->provenance);
+    bind_text(st, 4, in->event_date);
+    bind_text(st, 5, in->event_type);
+    sqlite3_bind_double(st, 6, in->latitude);
+    sqlite3_bind_double(st, 7, in->longitude);
+    sqlite3_bind_int64(st, 8, in->fatalities);
+    bind_text(st, 9, in->doc ? in->doc : "");
+    bind_text(st, 10, in->updated_at);
     if (in->id)
-        sqlite3_bind_int64(st, at + 11, in->id);
+        sqlite3_bind_int64(st, 11, in->id);
     else
-        sqlite3_bind_null(st, at + 11);
-    bind_text(st, at + 12, in->acled_csv);
-    bind_text(st, at + 13, in->actor1);
-    bind_text(st, at + 14, in->actor2);
+        sqlite3_bind_null(st, 11);
+    bind_text(st, 12, in->acled_csv);
+    bind_text(st, 13, in->actor1);
+    bind_text(st, 14, in->actor2);
     if (in->seq > 0)
-        sqlite3_bind_int64(st, at + 15, in->seq);
+        sqlite3_bind_int64(st, 15, in->seq);
     else
-        sqlite3_bind_null(st, at + 15);
+        sqlite3_bind_null(st, 15);
     if (!in->doc) { /* its zones, for its document: ["a","b"] (slugs need no escaping) */
         buf_reset(z);
         buf_append(z, "[", 1);
@@ -1633,9 +1627,9 @@ static void bind_incident(sqlite3_stmt *st, int at, const store_incident *in, bu
             buf_append(z, "\"", 1);
         }
         buf_append(z, "]", 1);
-        sqlite3_bind_text(st, at + 16, z->p, (int)z->len, SQLITE_STATIC);
+        sqlite3_bind_text(st, 16, z->p, (int)z->len, SQLITE_STATIC);
     } else {
-        sqlite3_bind_null(st, at + 16);
+        sqlite3_bind_null(st, 16);
     }
 }
 
@@ -1665,7 +1659,7 @@ static int sq_incident_upsert(store *s, const store_incident *in, tr_err *e)
     buf z = BUF_INIT;
     int rc;
     if (!st) return -1;
-    bind_incident(st, 0, in, &z);
+    bind_incident(st, in, &z);
     /* Not "RETURNING id": a statement with RETURNING takes a statement journal, which
      * made an import three times slower. */
     rc = step_done(q, st, e);

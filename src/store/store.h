@@ -211,8 +211,8 @@ typedef struct store_incident_row {
     const char *status, *doc;
     int64_t merged_into;     /* a duplicate's incident, or 0 */
     double latitude, longitude;
-    const char *event_date, *event_type;
-    int64_t fatalities;
+    const char *event_date, *event_type; /* in summaries (the filter's summary) only: */
+    int64_t fatalities;                  /* NULL, NULL and 0 beside a document */
     const char *csv;         /* its ACLED CSV row (csv_len bytes, no NUL after), or NULL */
     size_t csv_len;
     const char *zones;       /* a JSON array of zone slugs when doc is "", else NULL */
