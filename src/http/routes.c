@@ -50,6 +50,17 @@ static int check(http_req *r, const jsx_field *fields)
 
 static int parse_int(const char *s, long long lo, long long hi, long long *out);
 
+/* A page of a keyset-paginated list: {key: items}, and next_after (the last id) when the
+ * page is full, so that a client asks for the next one until it is not. Steals items. */
+static int reply_page(http_req *r, const char *key, json_t *items, long long limit,
+                      int64_t last)
+{
+    json_t *out = json_pack("{s:o}", key, items);
+    if ((long long)json_array_size(items) == limit)
+        json_object_set_new(out, "next_after", json_integer(last));
+    return http__reply(r, 200, out);
+}
+
 /* Keyset paging: `after` (>= 0, default 0) and `limit` (1-1000, default 100); -1 after
  * replying 400 naming the one that is wrong. */
 static int page_params(http_req *r, long long *after, long long *limit)
@@ -839,10 +850,7 @@ static int h_incidents(http_req *r)
         json_decref(p.items);
         return http__fail(r, &e);
     }
-    json_t *out = json_pack("{s:o}", "incidents", p.items);
-    if ((long long)json_array_size(p.items) == limit)
-        json_object_set_new(out, "next_after", json_integer(p.last));
-    return http__reply(r, 200, out);
+    return reply_page(r, "incidents", p.items, limit, p.last);
 }
 
 static int count_cb(void *cls, const void *row)
@@ -1146,10 +1154,7 @@ static int h_reports(http_req *r)
         json_decref(p.items);
         return http__fail(r, &e);
     }
-    json_t *out = json_pack("{s:o}", "reports", p.items);
-    if ((long long)json_array_size(p.items) == limit)
-        json_object_set_new(out, "next_after", json_integer(p.last));
-    return http__reply(r, 200, out);
+    return reply_page(r, "reports", p.items, limit, p.last);
 }
 
 /* ---- the verification workflow ------------------------------------------------------- */
