@@ -26,8 +26,7 @@ static int doc_parses(void *cls, const void *row)
 {
     const store_incident_row *r = row;
     buf tmp = BUF_INIT;
-    const char *doc = export_row_doc(r->doc, r->csv, r->csv_len, r->latitude, r->longitude,
-                                     r->zones, &tmp);
+    const char *doc = export_incident_doc(r, &tmp);
     if (!doc) abort();
     json_t *j = json_loads(doc, 0, NULL);
     if (!j || !json_is_real(json_object_get(j, "latitude")) ||

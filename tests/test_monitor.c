@@ -62,12 +62,11 @@ static int import_text(const char *text, acled_result *res, tr_err *e)
     return rc;
 }
 
-/* A listed incident's document (an imported one's from its CSV row), in tmp. */
+/* A listed incident's document (an imported one's from its CSV row), perhaps in tmp. */
 static const char *row_doc(const store_incident_row *r, buf *tmp)
 {
-    const char *doc = export_row_doc(r->doc, r->csv, r->csv_len, r->latitude, r->longitude,
-                                     r->zones, tmp);
-    assert_non_null(doc);
+    const char *doc = export_incident_doc(r, tmp);
+    assert_string_not_equal(doc, "{}"); /* every incident has a document, or a row for one */
     return doc;
 }
 

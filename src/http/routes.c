@@ -785,9 +785,7 @@ static int incident_cb(void *cls, const void *row)
     incident_page *p = cls;
     const store_incident_row *r = row;
     buf tmp = BUF_INIT;
-    const char *doc = export_row_doc(r->doc, r->csv, r->csv_len, r->latitude, r->longitude,
-                                     r->zones, &tmp);
-    json_array_append_new(p->items, incident_json(r->id, r->status, doc ? doc : "{}",
+    json_array_append_new(p->items, incident_json(r->id, r->status, export_incident_doc(r, &tmp),
                                                   r->merged_into, p->grid));
     buf_free(&tmp);
     p->last = r->id;
@@ -1520,7 +1518,7 @@ static long export_next(http_req *r, char *out, size_t max)
     export_stream *st = r->state;
     export_page_buf *b = &st->buf[st->sending];
     pthread_mutex_lock(&st->mu);
-    if (!st->started && !st->ended) { /* the first page is out: the rest in the background */
+    if (!st->started) { /* the first page is out: the rest (the trailer at least) behind it */
         if (pthread_create(&st->producer, NULL, export_produce, st) != 0) abort();
         st->started = 1;
     }
@@ -1583,7 +1581,6 @@ static int incidents_export(http_req *r, export_format fmt, const char *ctype,
     if (export_fill(r, st, &st->buf[0], &e)) return http__fail(r, &e);
     st->buf[0].full = 1;
     st->writing = 1;
-    if (st->ended) st->finished = 1;
     r->stream = export_next;
     r->content_type = ctype;
     r->status = 200;

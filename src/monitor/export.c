@@ -287,6 +287,13 @@ const char *export_row_doc(const char *doc, const char *csv, size_t len, double 
     return tmp->p;
 }
 
+const char *export_incident_doc(const store_incident_row *r, buf *tmp)
+{
+    const char *doc = export_row_doc(r->doc, r->csv, r->csv_len, r->latitude, r->longitude,
+                                     r->zones, tmp);
+    return doc ? doc : "{}";
+}
+
 /* A row from the stored text, or rendered from the document when there is none (rows
  * projected before schema 9) or when the location must be coarsened. */
 static int on_line(void *cls, const void *row)
@@ -414,10 +421,8 @@ static int on_feature(void *cls, const void *row)
 {
     exporter *x = cls;
     const store_incident_row *r = row;
-    const char *doc = export_row_doc(r->doc, r->csv, r->csv_len, r->latitude, r->longitude,
-                                     r->zones, &x->line);
+    const char *doc = export_incident_doc(r, &x->line);
     x->last = r->id;
-    if (!doc) doc = "{}";
     if (x->grid > 0) {
         if (x->count) fputs(",\n", x->out);
         fputs("{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[",

@@ -48,6 +48,8 @@ int export_acled_doc(const char *row, size_t len, double lat, double lon, const 
                      buf *out);
 const char *export_row_doc(const char *doc, const char *csv, size_t len, double lat, double lon,
                            const char *zones, buf *tmp);
+/* A listed incident's document (export_row_doc), or "{}" for a row that has none. */
+const char *export_incident_doc(const store_incident_row *r, buf *tmp);
 
 /* Parses "west,south,east,north" (degrees) into the filter's box; a 400 naming bbox when
  * it is not one. */

@@ -83,10 +83,8 @@ static int read_one(void *cls, const void *row)
     const store_incident_row *r = row;
     if (r->id != o->id) return 1; /* the list starts after id - 1: a later one */
     buf tmp = BUF_INIT;
-    const char *doc = export_row_doc(r->doc, r->csv, r->csv_len, r->latitude, r->longitude,
-                                     r->zones, &tmp);
     snprintf(o->status, sizeof o->status, "%s", r->status);
-    o->doc = strdup(doc ? doc : "{}");
+    o->doc = strdup(export_incident_doc(r, &tmp));
     buf_free(&tmp);
     o->merged_into = r->merged_into;
     o->found = 1;
@@ -441,8 +439,7 @@ static int dup_cb(void *cls, const void *row)
     const store_incident_row *r = row;
     if (r->id == d->self) return 0;
     buf tmp = BUF_INIT;
-    json_t *doc = json_loads(export_row_doc(r->doc, r->csv, r->csv_len, r->latitude,
-                                            r->longitude, r->zones, &tmp) ?: "{}", 0, NULL);
+    json_t *doc = json_loads(export_incident_doc(r, &tmp), 0, NULL);
     buf_free(&tmp);
     double km = haversine_km(d->lat, d->lon, jsx_num(doc, "latitude", 0),
                              jsx_num(doc, "longitude", 0));
