@@ -269,35 +269,45 @@ static inline int escape_in8(uint64_t x)
     return (((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((bs - ones) & ~bs)) & highs ? 1 : 0;
 }
 
+size_t jsx_plain(const char *s, size_t n)
+{
+    size_t i = 0;
+#ifdef __SSE2__
+    for (; i + 16 <= n; i += 16) { /* sixteen bytes at a time */
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i ctl = _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8(0x1f)),
+                                     _mm_set1_epi8(0x1f)); /* x <= 0x1f */
+        __m128i bad = _mm_or_si128(ctl, _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+                                                     _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
+        int m = _mm_movemask_epi8(bad);
+        if (m) return i + (size_t)__builtin_ctz((unsigned)m);
+    }
+#endif
+    for (; i + 8 <= n; i += 8) { /* eight at a time */
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        if (escape_in8(x)) break;
+    }
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == '"' || c == '\\') break;
+    }
+    return i;
+}
+
 void jsx_put_stringn(buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
-    const char *run = s, *end = s + n;
+    const char *end = s + n;
     buf_append(b, "\"", 1);
-    for (; s < end; s++) {
-#ifdef __SSE2__
-        while (end - s >= 16) { /* sixteen bytes at a time past text that needs nothing */
-            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
-            __m128i ctl = _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8(0x1f)),
-                                         _mm_set1_epi8(0x1f)); /* x <= 0x1f */
-            __m128i bad = _mm_or_si128(ctl, _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
-                                                         _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
-            if (_mm_movemask_epi8(bad)) break;
-            s += 16;
-        }
-#endif
-        while (end - s >= 8) { /* eight bytes at a time past text that needs nothing */
-            uint64_t x;
-            memcpy(&x, s, 8);
-            if (escape_in8(x)) break;
-            s += 8;
-        }
+    for (;;) {
+        size_t plain = jsx_plain(s, (size_t)(end - s));
+        buf_append(b, s, plain);
+        s += plain;
         if (s == end) break;
-        unsigned char c = (unsigned char)*s;
-        const char *esc = NULL;
+        unsigned char c = (unsigned char)*s++;
+        const char *esc;
         char u[7];
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
-        buf_append(b, run, (size_t)(s - run));
         switch (c) {
         case '"': esc = "\\\""; break;
         case '\\': esc = "\\\\"; break;
@@ -314,9 +324,7 @@ void jsx_put_stringn(buf *b, const char *s, size_t n)
             esc = u;
         }
         buf_puts(b, esc);
-        run = s + 1;
     }
-    buf_append(b, run, (size_t)(s - run));
     buf_append(b, "\"", 1);
 }
 

@@ -7,9 +7,6 @@
 
 #include <jansson.h>
 #include <math.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -164,22 +161,7 @@ static int put_int_field(buf *b, const char *f, size_t n)
 /* The next byte at or after i that is '"', '\\' or a control character, or len. */
 static size_t next_special(const char *row, size_t i, size_t len)
 {
-#ifdef __SSE2__
-    for (; i + 16 <= len; i += 16) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(row + i));
-        __m128i hit = _mm_or_si128(
-            _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8(0x1f)), _mm_set1_epi8(0x1f)),
-            _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
-                         _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
-        int m = _mm_movemask_epi8(hit);
-        if (m) return i + (size_t)__builtin_ctz((unsigned)m);
-    }
-#endif
-    for (; i < len; i++) {
-        unsigned char c = (unsigned char)row[i];
-        if (c == '"' || c == '\\' || c < 0x20) return i;
-    }
-    return len;
+    return i + jsx_plain(row + i, len - i);
 }
 
 /* The fields of a row export_acled_row wrote ("a","b""c",...: always quoted), in one pass:
