@@ -13,6 +13,7 @@
 #include "core/util.h"
 
 #include <sodium.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -227,6 +228,34 @@ static void throttle_locks_after_failures_and_expires(void **state)
     throttle_free(t);
 }
 
+/* util_real_text: the shortest of %.15g, %.16g and %.17g that reads back as the same
+ * double (what the import stores and journals for a coordinate). */
+static void reals_as_their_shortest_text(void **state)
+{
+    static const struct {
+        double v;
+        const char *text;
+    } cases[] = {{31.5134, "31.5134"}, {34.4751, "34.4751"}, {0.1 + 0.2, "0.30000000000000004"},
+                 {1e-05, "1e-05"}, {-90, "-90"}, {180, "180"}, {0.0, "0"},
+                 {31.503900000000002, "31.5039"}, {1.0 / 3, "0.3333333333333333"}};
+    char t[40];
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_int_equal(util_real_text(t, sizeof t, cases[i].v), strlen(cases[i].text));
+        assert_string_equal(t, cases[i].text);
+    }
+    srand(20251127);
+    for (int i = 0; i < 100000; i++) { /* every double reads back as itself */
+        double v = ldexp((double)rand() / RAND_MAX, rand() % 200 - 100) * (rand() % 2 ? 1 : -1);
+        util_real_text(t, sizeof t, v);
+        if (strtod(t, NULL) != v) fail_msg("%.17g written as %s", v, t);
+        char shorter[40];
+        snprintf(shorter, sizeof shorter, "%.15g", v);
+        if (strtod(shorter, NULL) == v && strcmp(shorter, t) != 0)
+            fail_msg("%.17g written as %s, not %s", v, t, shorter);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -238,6 +267,7 @@ int main(void)
         cmocka_unit_test(hex_round_trips_and_rejects),
         cmocka_unit_test(slugs),
         cmocka_unit_test(calendar_dates),
+        cmocka_unit_test(reals_as_their_shortest_text),
         cmocka_unit_test(error_json_survives_bytes_that_are_not_utf8),
         cmocka_unit_test(throttle_locks_after_failures_and_expires),
     };

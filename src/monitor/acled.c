@@ -534,6 +534,12 @@ static void on_row(int c, void *cls)
     if (!crlf) p->line++;
 }
 
+/* The reading thread goes on: no error in the file, no failed write. */
+static int going(parser *p)
+{
+    return !p->failed && !atomic_load(&p->stop);
+}
+
 /* The reading thread: the file through libcsv, row by row into batches (end_of_row,
  * batch_seal), until its end, a file-level error, or a failed write (stop). */
 static void *read_file(void *arg)
@@ -545,7 +551,7 @@ static void *read_file(void *arg)
     int64_t bytes = 0;
     FILE *in = p->in;
     if (csv_init(&csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL | CSV_REPALL_NL) != 0) abort();
-    while (!p->failed && !atomic_load(&p->stop) && (n = fread(chunk, 1, sizeof chunk, in)) > 0) {
+    while (going(p) && (n = fread(chunk, 1, sizeof chunk, in)) > 0) {
         size_t skip = 0;
         if (bytes == 0 && n >= 2 && (unsigned char)chunk[0] == 0x1f &&
             (unsigned char)chunk[1] == 0x8b) {
@@ -566,23 +572,23 @@ static void *read_file(void *arg)
         bytes += (int64_t)n;
         if (p->progress) p->progress(p->progress_cls, p->res->rows, bytes, p->total);
     }
-    if (!p->failed && !atomic_load(&p->stop) && ferror(in)) {
+    if (going(p) && ferror(in)) {
         /* not the end of the file: it could not be read on */
         err_set(p->e, 400, "acled.unreadable", "check the file (a download cut short?)",
                 "the file could not be read past line %lld", (long long)p->line);
         p->failed = 1;
     }
-    if (!p->failed && !atomic_load(&p->stop) && csv_fini(&csv, on_field, on_row, p) != 0) {
+    if (going(p) && csv_fini(&csv, on_field, on_row, p) != 0) {
         err_set(p->e, 400, "acled.bad_csv", "check the quoting near the end of the file",
                 "line %lld: %s", (long long)p->line, csv_strerror(csv_error(&csv)));
         p->failed = 1;
     }
-    if (!p->failed && !atomic_load(&p->stop) && p->in_header) {
+    if (going(p) && p->in_header) {
         err_set(p->e, 400, "acled.empty", "export the events with their header row",
                 "the file has no header row");
         p->failed = 1;
     }
-    if (!p->failed && !atomic_load(&p->stop) && batch_seal(p)) p->failed = 1;
+    if (going(p) && batch_seal(p)) p->failed = 1;
     csv_free(&csv);
     pthread_mutex_lock(&p->mu);
     p->read_all = 1;
@@ -623,10 +629,14 @@ int acled_import_here(store *s, const journal_actor *who, FILE *in, int64_t tota
     p->in = in, p->total = total, p->progress = progress, p->progress_cls = cls;
     if (!(p->zones = zone_index_cached(s, e))) goto done;
     /* A file of more rows than the deployment has (ACLED's rows are 500-600 bytes) is a
-     * bulk load: the place index is built once at the end, not row by row. */
-    int64_t have = s->ops->incident_count(s, e);
-    if (have < 0) goto done;
-    int bulk = s->ops->bulk_begin && total / 600 >= BULK_ROWS && total / 600 > have;
+     * bulk load: the place index is built once at the end, not row by row. (Counting a
+     * million incidents takes a while: only for a file that could be one.) */
+    int bulk = 0;
+    if (s->ops->bulk_begin && total / 600 >= BULK_ROWS) {
+        int64_t have = s->ops->incident_count(s, e);
+        if (have < 0) goto done;
+        bulk = total / 600 > have;
+    }
     if (bulk && s->ops->bulk_begin(s, e)) goto done;
     out->bulk = bulk;
     if (zone_index_count(p->zones) == 0) p->zones = NULL; /* borrowed from the store */
