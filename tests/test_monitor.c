@@ -558,6 +558,19 @@ static int project_txn(store *st, void *cls, tr_err *e)
     return rc;
 }
 
+/* good (an incidents.imported body) with its rows made of csv's first n bytes, the zstd
+ * frame short of its last `cut` bytes; canonical JSON, malloc'd. */
+static char *repack(json_t *good, const char *csv, size_t n, size_t cut)
+{
+    unsigned char packed[4096];
+    char b64[8192];
+    size_t pn = ZSTD_compress(packed, sizeof packed, csv, n, 1);
+    assert_false(ZSTD_isError(pn));
+    sodium_bin2base64(b64, sizeof b64, packed, pn - cut, sodium_base64_VARIANT_ORIGINAL);
+    json_object_set_new(good, "rows", json_string(b64));
+    return json_dumps(good, JSON_COMPACT | JSON_SORT_KEYS);
+}
+
 /* A batch in the journal that does not decode as one (acled.h) stops a rebuild with a 500
  * saying what is wrong, and writes nothing; a good one projects its rows. */
 static void batches_in_the_journal_are_checked(void **state)
@@ -601,30 +614,24 @@ static void batches_in_the_journal_are_checked(void **state)
     /* With R2's row cut: the count no longer matches. */
     char *line2 = strstr(csv, "\n\"R2\"");
     assert_non_null(line2);
-    unsigned char repacked[4096];
-    size_t rn = ZSTD_compress(repacked, sizeof repacked, csv, (size_t)(line2 - csv) + 1, 1);
-    char b64[8192];
-    sodium_bin2base64(b64, sizeof b64, repacked, rn, sodium_base64_VARIANT_ORIGINAL);
-    char *one_row = NULL;
-    json_object_set_new(good, "rows", json_string(b64));
-    one_row = json_dumps(good, JSON_COMPACT | JSON_SORT_KEYS);
+    char *one_row = repack(good, csv, (size_t)(line2 - csv) + 1, 0);
     /* The same with its header changed. */
     csv[0] = 'E';
-    rn = ZSTD_compress(repacked, sizeof repacked, csv, n, 1);
-    sodium_bin2base64(b64, sizeof b64, repacked, rn, sodium_base64_VARIANT_ORIGINAL);
-    json_object_set_new(good, "rows", json_string(b64));
-    char *renamed = json_dumps(good, JSON_COMPACT | JSON_SORT_KEYS);
-    /* Cut short: a zstd frame missing its end. */
+    char *renamed = repack(good, csv, n, 0);
     csv[0] = 'e';
-    rn = ZSTD_compress(repacked, sizeof repacked, csv, n, 1);
-    sodium_bin2base64(b64, sizeof b64, repacked, rn - 4, sodium_base64_VARIANT_ORIGINAL);
-    json_object_set_new(good, "rows", json_string(b64));
-    char *cut = json_dumps(good, JSON_COMPACT | JSON_SORT_KEYS);
+    /* Cut short: a zstd frame missing its end. */
+    char *cut = repack(good, csv, n, 4);
+    /* R2 without its zones: twenty columns. */
+    char *zones = strrchr(csv, ',');
+    assert_true(zones > line2);
+    memcpy(zones, "\n", 2);
+    char *no_zones = repack(good, csv, strlen(csv), 0);
     json_decref(good);
     const project_case cases[] = {
         {one_row, "count is not the number of rows"},
         {renamed, "not the batch's header"},
         {cut, "does not decompress"},
+        {no_zones, "a row without the export's 20 columns and zones"},
         {"{\"count\":1,\"format\":\"" ACLED_BATCH_FORMAT "\",\"provenance\":\"acled\","
          "\"rows\":\"not base64!\",\"status\":\"verified\"}", "not base64"},
         {"{\"count\":1,\"format\":\"csv\",\"provenance\":\"acled\",\"rows\":\"\","
@@ -650,6 +657,7 @@ static void batches_in_the_journal_are_checked(void **state)
     free(one_row);
     free(renamed);
     free(cut);
+    free(no_zones);
     buf_free(&b);
 }
 

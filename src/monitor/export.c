@@ -478,8 +478,11 @@ void export_begin(exporter *x, const store_incident_filter *f, export_format for
         fputs("{\"type\":\"FeatureCollection\",\"features\":[\n", out);
         return;
     }
-    for (size_t c = 0; c < N_COLS; c++) fprintf(out, "%s%s", c ? "," : "", cols[c].column);
+    buf header = BUF_INIT;
+    export_acled_header(&header);
+    fputs(header.p, out);
     fputc('\n', out);
+    buf_free(&header);
     if (format == EXPORT_HXL) {
         for (size_t c = 0; c < N_COLS; c++) fprintf(out, "%s%s", c ? "," : "", cols[c].hxl);
         fputc('\n', out);
