@@ -26,6 +26,8 @@
 #include <zlib.h>
 #include <zstd.h>
 #include <curl/curl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char dir[256], db[320];
@@ -482,10 +484,35 @@ static int import_sized(store *st, const char *text, size_t len, acled_result *r
     return rc;
 }
 
+/* Whether the database at path is in WAL mode, with no rollback journal beside it. */
+static int in_wal_mode(const char *path)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "test ! -e '%s-journal' && sqlite3 '%s' 'PRAGMA journal_mode'"
+                              " | grep -qx wal", path, path);
+    return system(cmd) == 0;
+}
+
+/* rows rows of ACLED CSV along a line (K1 at 31.00001, K2 at 31.00002, ...), each with
+ * notes of note_len bytes: 600 bytes a row, as ACLED's, with 500. */
+static void line_rows(buf *b, int64_t rows, size_t note_len)
+{
+    char *pad = malloc(note_len + 1);
+    memset(pad, 'n', note_len);
+    pad[note_len] = 0;
+    buf_puts(b, HEADER);
+    for (int64_t i = 1; i <= rows; i++)
+        buf_printf(b, "K%lld,20-Jan-25,2025,1,x,Battles,Armed clash,A,,X,B,,Y,,,275,ME,P,G,R,,"
+                      "R,31.%05lld,34.2,1,S,N,%s,0,,1\n", (long long)i, (long long)i, pad);
+    free(pad);
+}
+
 /* A file of more rows than the deployment has (10,000 or more) is loaded in bulk: the
  * place index is built once at the end. It is there afterwards and answers boxes; a
  * broken file of that size leaves it there (rolled back with the rest); a small file is
- * not loaded in bulk. */
+ * not loaded in bulk. With the database to itself the import writes its pages once (a
+ * rollback journal, not the WAL) and puts the database back in WAL mode after, whether it
+ * committed or rolled back; with another connection open it goes through the WAL. */
 static void a_large_file_is_loaded_in_bulk(void **state)
 {
     tr_err e = TR_ERR_INIT;
@@ -495,31 +522,37 @@ static void a_large_file_is_loaded_in_bulk(void **state)
     snprintf(path, sizeof path, "%s/bulk.db", dir);
     store *bs = th_demo_db(path);
     int64_t incidents = bs->ops->incident_count(bs, &e), rows = incidents + 12000;
+    int64_t journal = th_journal_len(path);
     assert_true(has_place_index(path));
     buf b = BUF_INIT;
-    buf_puts(&b, HEADER);
-    char pad[501];
-    memset(pad, 'n', 500);
-    pad[500] = 0;
-    for (int64_t i = 1; i <= rows; i++) /* 600 bytes a row, as ACLED's, along a line */
-        buf_printf(&b, "K%lld,20-Jan-25,2025,1,x,Battles,Armed clash,A,,X,B,,Y,,,275,ME,P,G,R,,"
-                       "R,31.%05lld,34.2,1,S,N,%s,0,,1\n", (long long)i, (long long)i, pad);
+    line_rows(&b, rows, 500);
     size_t whole = b.len;
-    /* Broken at its end: nothing imported, the index as it was. */
+    /* Broken at its end: nothing imported, the index as it was; first with a second
+     * connection open (through the WAL), then alone (a rollback journal). */
     buf_puts(&b, "K0,20-Jan-25,2025,1,x,Battles,Armed clash,A,,X,B,,Y,,,275,ME,P,G,R,,R,31.2,"
                  "34.2,1,\"S\"x,N,n,0,,1\n");
-    assert_int_equal(import_sized(bs, b.p, b.len, &res, &e), -1);
-    assert_true(res.bulk); /* the index was dropped, and the rollback put it back */
-    assert_string_equal(e.code, "acled.bad_csv");
-    err_clear(&e);
-    json_decref(res.rejects);
-    assert_int_equal(bs->ops->incident_count(bs, &e), incidents);
-    assert_true(has_place_index(path));
-    /* Whole: imported in bulk, and the index built again holds every row. */
+    for (int alone = 0; alone <= 1; alone++) {
+        store *other = alone ? NULL : store_sqlite_open(path, 0, &e);
+        assert_true(alone || other);
+        assert_int_equal(import_sized(bs, b.p, b.len, &res, &e), -1);
+        assert_true(res.bulk); /* the index was dropped, and the rollback put it back */
+        assert_int_equal(res.alone, alone);
+        assert_string_equal(e.code, "acled.bad_csv");
+        err_clear(&e);
+        json_decref(res.rejects);
+        if (other) other->ops->close(other);
+        assert_int_equal(bs->ops->incident_count(bs, &e), incidents);
+        assert_int_equal(th_journal_len(path), journal);
+        assert_true(has_place_index(path));
+        assert_true(in_wal_mode(path));
+    }
+    /* Whole: imported in bulk, alone, and the index built again holds every row. */
     assert_int_equal(import_sized(bs, b.p, whole, &res, &e), 0);
     json_decref(res.rejects);
     assert_int_equal(res.imported, rows);
     assert_true(res.bulk);
+    assert_true(res.alone);
+    assert_true(in_wal_mode(path));
     assert_true(has_place_index(path));
     store_incident_filter box = {.has_bbox = 1, .west = 34.19, .east = 34.21, .south = 31.00001,
                                  .north = 31.00100};
@@ -540,6 +573,69 @@ static void a_large_file_is_loaded_in_bulk(void **state)
     assert_true(has_place_index(path));
     buf_free(&b);
     bs->ops->close(bs);
+}
+
+/* The crash test's child dies once its import has written into the database file. */
+static char crash_path[400];
+static off_t crash_size;
+
+static void die_once_written(void *cls, int64_t rows, int64_t bytes, int64_t total)
+{
+    struct stat sb;
+    (void)cls, (void)rows, (void)bytes, (void)total;
+    if (stat(crash_path, &sb) == 0 && sb.st_size > crash_size) _exit(3);
+}
+
+/* A bulk load that has the database to itself writes new pages straight into the file:
+ * a process killed midway (here, once the file has grown: pages spilled past the page
+ * cache) leaves a rollback journal, and the next open puts back the database as it was,
+ * in WAL mode, whole, with its journal (the record) unchanged and auditable. */
+static void a_crash_during_a_bulk_load_loses_nothing(void **state)
+{
+    tr_err e = TR_ERR_INIT;
+    acled_result res = {0};
+    struct stat sb;
+    int status;
+    (void)state;
+    snprintf(crash_path, sizeof crash_path, "%s/crash.db", dir);
+    store *cs = th_demo_db(crash_path);
+    int64_t incidents = cs->ops->incident_count(cs, &e), journal = th_journal_len(crash_path);
+    cs->ops->close(cs);
+    assert_int_equal(stat(crash_path, &sb), 0);
+    crash_size = sb.st_size;
+    buf b = BUF_INIT;
+    line_rows(&b, 20000, 5000); /* 100 MB of rows: more than the 64 MB page cache holds */
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        store *c = store_sqlite_open(crash_path, 0, &e);
+        if (!c) _exit(1);
+        FILE *f = fmemopen(b.p, b.len, "r");
+        acled_import(c, &journal_operator, f, (int64_t)b.len, "verified", 0, die_once_written,
+                     NULL, &res, &e);
+        _exit(res.alone ? 0 : 2); /* imported whole: the file never grew midway */
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 3);
+    char hot[420];
+    snprintf(hot, sizeof hot, "%s-journal", crash_path);
+    assert_int_equal(access(hot, F_OK), 0); /* died holding a rollback journal */
+    assert_int_equal(stat(crash_path, &sb), 0);
+    assert_true(sb.st_size > crash_size);
+    /* Opened again: as before the import. */
+    cs = store_sqlite_open(crash_path, 0, &e);
+    assert_non_null(cs);
+    assert_int_equal(cs->ops->incident_count(cs, &e), incidents);
+    cs->ops->close(cs);
+    assert_true(in_wal_mode(crash_path));
+    assert_int_equal(th_journal_len(crash_path), journal);
+    char cmd[900];
+    snprintf(cmd, sizeof cmd, "sqlite3 '%s' 'PRAGMA integrity_check' | grep -qx ok", crash_path);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(th_truce(NULL, NULL, NULL, "audit --db '%s'", crash_path), 0);
+    assert_true(has_place_index(crash_path));
+    buf_free(&b);
 }
 
 typedef struct project_case {
@@ -1961,6 +2057,7 @@ int main(void)
         cmocka_unit_test(broken_files_import_nothing),
         cmocka_unit_test(a_failure_midway_imports_nothing),
         cmocka_unit_test(a_large_file_is_loaded_in_bulk),
+        cmocka_unit_test(a_crash_during_a_bulk_load_loses_nothing),
         cmocka_unit_test(batches_in_the_journal_are_checked),
         cmocka_unit_test(the_command_line),
         cmocka_unit_test(zones_import_from_a_geojson_file),

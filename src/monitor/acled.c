@@ -601,9 +601,21 @@ static void *read_file(void *arg)
  * connection) while another reads, checks and packs the next ones. Either alone kept one
  * core busy; a write that fails stops the reading, a file that turns out broken stops the
  * writing, and the caller rolls back either way. */
-int acled_import_here(store *s, const journal_actor *who, FILE *in, int64_t total,
-                      const char *status, int flags, acled_progress progress, void *cls,
-                      acled_result *out, tr_err *e)
+/* Is a file of total bytes a bulk load? A file of more rows than the deployment has
+ * (ACLED's rows are 500-600 bytes): its place index is built once at the end, not row by
+ * row. (Counting a million incidents takes a while: only for a file that could be one.)
+ * 1 or 0; -1 on an error. */
+static int bulk_sized(store *s, int64_t total, tr_err *e)
+{
+    if (!s->ops->bulk_begin || total / 600 < BULK_ROWS) return 0;
+    int64_t have = s->ops->incident_count(s, e);
+    return have < 0 ? -1 : total / 600 > have;
+}
+
+/* acled_import_here, told whether it is a bulk load (bulk_sized), or -1 to work it out. */
+static int import_here(store *s, const journal_actor *who, FILE *in, int64_t total,
+                       const char *status, int flags, acled_progress progress, void *cls,
+                       int bulk, acled_result *out, tr_err *e)
 {
     parser *p = calloc(1, sizeof *p);
     pthread_t reader;
@@ -628,15 +640,7 @@ int acled_import_here(store *s, const journal_actor *who, FILE *in, int64_t tota
     p->flags = flags;
     p->in = in, p->total = total, p->progress = progress, p->progress_cls = cls;
     if (!(p->zones = zone_index_cached(s, e))) goto done;
-    /* A file of more rows than the deployment has (ACLED's rows are 500-600 bytes) is a
-     * bulk load: the place index is built once at the end, not row by row. (Counting a
-     * million incidents takes a while: only for a file that could be one.) */
-    int bulk = 0;
-    if (s->ops->bulk_begin && total / 600 >= BULK_ROWS) {
-        int64_t have = s->ops->incident_count(s, e);
-        if (have < 0) goto done;
-        bulk = total / 600 > have;
-    }
+    if (bulk < 0 && (bulk = bulk_sized(s, total, e)) < 0) goto done;
     if (bulk && s->ops->bulk_begin(s, e)) goto done;
     out->bulk = bulk;
     if (zone_index_count(p->zones) == 0) p->zones = NULL; /* borrowed from the store */
@@ -691,6 +695,13 @@ done:
     free(p->offs);
     free(p);
     return rc;
+}
+
+int acled_import_here(store *s, const journal_actor *who, FILE *in, int64_t total,
+                      const char *status, int flags, acled_progress progress, void *cls,
+                      acled_result *out, tr_err *e)
+{
+    return import_here(s, who, in, total, status, flags, progress, cls, -1, out, e);
 }
 
 /* ---- a batch from the journal ----------------------------------------------------- */
@@ -827,6 +838,7 @@ typedef struct importing {
     int flags;
     acled_progress progress;
     void *cls;
+    int bulk;
     acled_result *out;
 } importing;
 
@@ -834,15 +846,23 @@ static int import_txn(store *s, void *cls, tr_err *e)
 {
     importing *m = cls;
     rewind(m->in); /* store_txn may run this again after contention */
-    return acled_import_here(s, m->who, m->in, m->total, m->status, m->flags, m->progress,
-                             m->cls, m->out, e);
+    return import_here(s, m->who, m->in, m->total, m->status, m->flags, m->progress, m->cls,
+                       m->bulk, m->out, e);
 }
 
+/* A bulk load with the database to itself (no server on it) writes its pages once: see
+ * the store's alone_begin. */
 int acled_import(store *s, const journal_actor *who, FILE *in, int64_t total,
                  const char *status, int flags, acled_progress progress, void *cls, acled_result *out,
                  tr_err *e)
 {
-    importing m = {who, in, total, status, flags, progress, cls, out};
+    importing m = {who, in, total, status, flags, progress, cls, 0, out};
+    int alone = 0, rc;
     out->rejects = NULL;
-    return store_txn(s, import_txn, &m, e);
+    if ((m.bulk = bulk_sized(s, total, e)) < 0) return -1;
+    if (m.bulk && s->ops->alone_begin && (alone = s->ops->alone_begin(s, e)) < 0) return -1;
+    rc = store_txn(s, import_txn, &m, e);
+    if (alone) s->ops->alone_end(s);
+    out->alone = alone;
+    return rc;
 }

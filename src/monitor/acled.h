@@ -31,6 +31,7 @@ typedef struct acled_result {
     json_t *rejects;    /* [{"line", "column", "reason"}], owned by the caller. */
     int64_t outside_zones; /* Imported rows inside no zone (0 when there are no zones). */
     int bulk;           /* Loaded in bulk: the place index built at the end. */
+    int alone;          /* ... by the database's only connection: pages written once. */
 } acled_result;
 
 typedef void (*acled_progress)(void *cls, int64_t rows, int64_t bytes, int64_t total);
@@ -38,7 +39,9 @@ typedef void (*acled_progress)(void *cls, int64_t rows, int64_t bytes, int64_t t
 /* Imports from in (total bytes, for progress; 0 when unknown). status is the imported
  * incidents' status ("verified" unless told otherwise). A file of 10,000 rows or more
  * (reckoned from total), and more than the deployment has, is loaded in bulk: the place
- * index is dropped and built again at the end (store bulk_begin/bulk_end). */
+ * index is dropped and built again at the end (store bulk_begin/bulk_end); and when no
+ * other connection has the database open, the import has it to itself and writes its
+ * pages once (store alone_begin/alone_end). */
 /* Flags: rows whose place lies outside every zone are refused (rejected with a reason)
  * instead of imported with a warning. No effect in a deployment with no zones. */
 /* ACLED_PRIVATE_JOURNAL: the batches are journaled for monitors and mediators only, even

@@ -1699,6 +1699,42 @@ static int sq_bulk_end(store *s, tr_err *e)
                              " ON incidents(longitude, latitude)", e);
 }
 
+/* A bulk load by the database's only connection writes its pages once. In WAL mode each
+ * page goes to the WAL and then, at the checkpoint, into the database: a million-row
+ * import writes 2 GB for 1 GB of data, and the checkpoint holds up its commit. In
+ * rollback-journal mode a transaction journals only the pages the file had when it began
+ * (their old contents, a few hundred kilobytes here); the pages it appends go straight
+ * into the file, and a rollback, or the next open after a crash, cuts them off again. A
+ * commit is as durable (synchronous=FULL: the file is fsync'ed before COMMIT returns).
+ *
+ * Leaving WAL mode needs every other connection closed: with a server or another command
+ * on the database SQLite says "locked" at once (no busy wait here) and the load goes
+ * through the WAL as usual. While the load holds the database, another process that opens
+ * it waits, as it would for any writer in that mode, instead of reading the old state.
+ * alone_end goes back to WAL; if that fails (a process that opened the database
+ * meanwhile still has it), the next open puts it back. */
+static int sq_alone_begin(store *s, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(q->db, "PRAGMA journal_mode = DELETE", -1, &st, NULL), alone;
+    if (rc != SQLITE_OK) return fail(q, rc, e);
+    sqlite3_busy_timeout(q->db, 0);
+    rc = sqlite3_step(st);
+    alone = rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "delete") == 0;
+    sqlite3_finalize(st);
+    sqlite3_busy_timeout(q->db, 5000);
+    if (rc == SQLITE_ROW || (rc & 0xff) == SQLITE_BUSY) return alone;
+    return fail(q, rc, e);
+}
+
+static void sq_alone_end(store *s)
+{
+    tr_err ignored = TR_ERR_INIT;
+    exec_sql((sq *)s, "PRAGMA journal_mode = WAL", &ignored);
+    err_clear(&ignored);
+}
+
 /* Binds ?1 to ?10 of INC_WHERE. */
 static void bind_incident_filter(sqlite3_stmt *st, const store_incident_filter *f)
 {
@@ -2532,6 +2568,8 @@ static const store_ops sqlite_ops = {
     .incident_upsert = sq_incident_upsert,
     .bulk_begin = sq_bulk_begin,
     .bulk_end = sq_bulk_end,
+    .alone_begin = sq_alone_begin,
+    .alone_end = sq_alone_end,
     .incident_count = sq_incident_count,
     .incident_list = sq_incident_list,
     .incident_lines = sq_incident_lines,
