@@ -69,6 +69,9 @@ static const char *const columns[C__N] = {
 /* Rows from which a file larger than the deployment's incidents is loaded in bulk. */
 #define BULK_ROWS 10000
 
+/* Batches between the store's alone_flush calls in a bulk load: about 10 MB written. */
+#define FLUSH_BATCHES 20
+
 /* Batches in flight: one being read, one being written, one ready in between. */
 #define IN_FLIGHT 3
 
@@ -620,6 +623,7 @@ static int import_here(store *s, const journal_actor *who, FILE *in, int64_t tot
     parser *p = calloc(1, sizeof *p);
     pthread_t reader;
     int rc = -1, write_failed = 0;
+    int64_t written = 0;
 
     if (!p) abort();
     json_decref(out->rejects);
@@ -665,6 +669,7 @@ static int import_here(store *s, const journal_actor *who, FILE *in, int64_t tot
             write_failed = 1;
             atomic_store(&p->stop, 1);
         }
+        if (bulk && s->ops->alone_flush && ++written % FLUSH_BATCHES == 0) s->ops->alone_flush(s);
         pthread_mutex_lock(&p->mu);
         p->spare[p->n_spare++] = b;
         pthread_cond_broadcast(&p->cv);

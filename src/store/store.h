@@ -342,8 +342,11 @@ typedef struct store_ops {
     /* A bulk load by the database's only user, outside a transaction: alone_begin returns
      * 1 when this connection has the database to itself until alone_end (a load then
      * writes each new page once, not once to a log and again into the database), 0 when
-     * another connection is open (nothing changes), -1 on an error. Optional. */
+     * another connection is open (nothing changes), -1 on an error. alone_flush, during
+     * the load, starts writing to disk what it has written so far, without waiting (a
+     * no-op when not alone). Optional. */
     int (*alone_begin)(store *s, tr_err *e);
+    void (*alone_flush)(store *s);
     void (*alone_end)(store *s);
     int64_t (*incident_count)(store *s, tr_err *e);
     int (*incident_list)(store *s, const store_incident_filter *f, int64_t after, int64_t limit,
