@@ -32,6 +32,9 @@
 
 #define APPLICATION_ID 0x54524345 /* "TRCE" */
 
+/* Each connection's page cache: 64 MiB (a negative cache_size is in KiB). */
+#define PAGE_CACHE "-65536"
+
 static const char *const migrations[] = {
     /* 1: foundation - journal, accounts, places. */
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -1697,10 +1700,21 @@ static int sq_bulk_begin(store *s, tr_err *e)
     return exec_sql((sq *)s, "DROP INDEX IF EXISTS incidents_place", e);
 }
 
+/* Building the index is mostly sorting its keys (SQLite compares REAL keys the slow,
+ * general way). With the page cache as sort memory, a million keys were one 30 MB run
+ * sorted at the speed of main memory: 1.5 s. In 4 MB runs, each sorted by a helper thread
+ * while the table is read, and merged at the end, it takes half that. */
 static int sq_bulk_end(store *s, tr_err *e)
 {
-    return exec_sql((sq *)s, "CREATE INDEX IF NOT EXISTS incidents_place"
-                             " ON incidents(longitude, latitude)", e);
+    sq *q = (sq *)s;
+    int rc = exec_sql(q, "PRAGMA threads = 2; PRAGMA cache_size = -4096;"
+                         " CREATE INDEX IF NOT EXISTS incidents_place"
+                         " ON incidents(longitude, latitude)", e);
+    tr_err ignored = TR_ERR_INIT; /* the first error is the one to tell */
+    if (exec_sql(q, "PRAGMA threads = 0; PRAGMA cache_size = " PAGE_CACHE, rc ? &ignored : e))
+        rc = -1;
+    err_clear(&ignored);
+    return rc;
 }
 
 /* A bulk load by the database's only connection writes its pages once. In WAL mode each
@@ -2720,7 +2734,7 @@ store *store_sqlite_open(const char *path, int flags, tr_err *e)
      * proofs; 64 MiB of page cache per connection keeps the tree's upper levels hot. */
     if ((flags & STORE_MMAP) && exec_sql(q, "PRAGMA mmap_size = 1099511627776", e)) goto fail;
     if (exec_sql(q, "PRAGMA foreign_keys = ON;"
-                    " PRAGMA cache_size = -65536", e))
+                    " PRAGMA cache_size = " PAGE_CACHE, e))
         goto fail;
     if (!(flags & STORE_READONLY)) {
         /* page_size only takes effect on a new, empty database. */
