@@ -363,6 +363,46 @@ static void txn_waits_out_a_busy_writer(void **state)
     s->ops->close(s);
 }
 
+/* A bulk load with the database to itself (alone_begin: a rollback journal instead of the
+ * WAL) gets it only when no other connection is open; while it writes, a process opening
+ * the database is refused and told why, not just "locked"; after
+ * alone_end the database is in WAL mode again and opens. */
+static void a_load_alone_is_alone_and_says_so(void **state)
+{
+    tr_err e = TR_ERR_INIT, e2 = TR_ERR_INIT;
+    (void)state;
+    const char *db = path("alone.db");
+    store *a = store_sqlite_open(db, STORE_CREATE, &e), *b = store_sqlite_open(db, 0, &e);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(a->ops->alone_begin(a, &e), 0); /* b is open */
+    b->ops->close(b);
+    assert_int_equal(a->ops->alone_begin(a, &e), 1);
+    assert_int_equal(a->ops->begin(a, &e), 0);
+    assert_int_equal(a->ops->meta_set(a, "k", "v", &e), 0);
+    assert_null(store_sqlite_open(db, 0, &e2));
+    assert_int_equal(e2.status, 503);
+    assert_string_equal(e2.code, "store.busy");
+    assert_non_null(strstr(e2.hint, "truce import acled"));
+    err_clear(&e2);
+    assert_int_equal(a->ops->commit(a, &e), 0);
+    a->ops->alone_end(a);
+    assert_non_null(b = store_sqlite_open(db, STORE_READONLY, &e));
+    char v[8];
+    assert_int_equal(b->ops->meta_get(b, "k", v, sizeof v, &e), 1);
+    assert_string_equal(v, "v");
+    b->ops->close(b);
+    a->ops->close(a);
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+}
+
 /* ---- the group committer ---- */
 
 typedef struct crossing_job {
@@ -569,6 +609,7 @@ int main(void)
         cmocka_unit_test(refuses_newer_and_foreign_databases),
         cmocka_unit_test(journal_is_append_only_and_transactional),
         cmocka_unit_test(txn_waits_out_a_busy_writer),
+        cmocka_unit_test(a_load_alone_is_alone_and_says_so),
         cmocka_unit_test(writer_batches_concurrent_writes),
         cmocka_unit_test(a_failing_write_does_not_undo_its_batch),
         cmocka_unit_test(projections_replay_from_the_journal),

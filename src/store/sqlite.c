@@ -2754,6 +2754,11 @@ store *store_sqlite_open(const char *path, int flags, tr_err *e)
     }
     return &q->base;
 fail:
+    if (e->status == 503) /* locked for longer than the busy timeout: see sq_alone_begin */
+        err_set(e, 503, "store.busy",
+                "another process has it to itself for now (a large `truce import acled`?);"
+                " try again when that has finished",
+                "%s is busy: %s", path, sqlite3_errmsg(q->db));
     sq_close(&q->base);
     return NULL;
 }
