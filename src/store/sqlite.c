@@ -3,7 +3,8 @@
  * Durability. The database runs in WAL mode with synchronous=FULL: a transaction is on
  * disk (the WAL is fsync'ed) before COMMIT returns, so a write the server has acknowledged
  * survives a crash or a power cut. Throughput comes from the group committer (writer.c),
- * which puts many requests into one transaction and so pays for one fsync per batch.
+ * which puts many requests into one transaction and so pays for one fsync per batch. A
+ * bulk load with the database to itself leaves WAL mode for its transaction (alone_begin).
  *
  * Schema. The schema is a list of migrations; PRAGMA user_version records how many have
  * been applied and PRAGMA application_id marks the file as truce's. Opening applies the
