@@ -92,6 +92,7 @@ typedef struct batch {
     buf strings;              /* each row's id, date, type, actors and CSV row */
     pending rows[BATCH_ROWS];
     size_t n_rows;
+    int packed;               /* body is made (batch_pack) */
 } batch;
 
 typedef struct parser {
@@ -130,6 +131,7 @@ typedef struct parser {
     batch *ready[IN_FLIGHT], *spare[IN_FLIGHT]; /* ready: first in, first out */
     size_t n_ready, n_spare;
     int read_all;             /* the reading thread has finished */
+    int writer_waiting;       /* the writing thread waits for a batch */
     atomic_int stop;          /* a write failed: read no further */
 
     /* Writing (the caller's thread, in its transaction). */
@@ -137,6 +139,8 @@ typedef struct parser {
     const journal_actor *who;
     const char *status, *visibility;
     tr_err read_e;            /* the reading thread's error (p->e points here) */
+    ZSTD_CCtx *zstd_w;        /* packing a batch handed over unpacked (batch_seal) */
+    buf packed_w;
 } parser;
 
 static void reject(parser *p, const char *column, const char *reason)
@@ -295,20 +299,18 @@ static void batch_open(batch *b)
     buf_puts(&b->text, ",zones\n");
 }
 
-/* The reading thread: the full batch becomes its journal event (its rows as compressed
- * CSV, acled.h: an eighth of the bytes of the documents it carried before) and goes to
- * the writing thread; the next spare batch is filled from here. -1 if it cannot. */
-static int batch_seal(parser *p)
+/* A full batch becomes its journal event (its rows as compressed CSV, acled.h: an eighth
+ * of the bytes of the documents it carried before), compressed with zstd (in packed, the
+ * calling thread's scratch). -1 if it cannot. */
+static int batch_pack(parser *p, batch *b, ZSTD_CCtx *zstd, buf *packed, tr_err *e)
 {
-    batch *b = p->cur;
     char count[UTIL_I64_LEN];
-    if (!b->n_rows) return 0;
     size_t bound = ZSTD_compressBound(b->text.len);
-    buf_reset(&p->packed);
-    buf_reserve(&p->packed, bound);
-    size_t n = ZSTD_compressCCtx(p->zstd, p->packed.p, bound, b->text.p, b->text.len, 1);
+    buf_reset(packed);
+    buf_reserve(packed, bound);
+    size_t n = ZSTD_compressCCtx(zstd, packed->p, bound, b->text.p, b->text.len, 1);
     if (ZSTD_isError(n))
-        return err_set(p->e, 500, "acled.compress", NULL, "cannot compress a batch: %s",
+        return err_set(e, 500, "acled.compress", NULL, "cannot compress a batch: %s",
                        ZSTD_getErrorName(n));
     buf_reset(&b->body);
     buf_puts(&b->body, "{\"count\":");
@@ -317,12 +319,30 @@ static int batch_seal(parser *p)
                        "\"rows\":\"");
     size_t b64 = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
     buf_reserve(&b->body, b64);
-    sodium_bin2base64(b->body.p + b->body.len, b64, (const unsigned char *)p->packed.p, n,
+    sodium_bin2base64(b->body.p + b->body.len, b64, (const unsigned char *)packed->p, n,
                       sodium_base64_VARIANT_ORIGINAL);
     b->body.len += b64 - 1;
     buf_puts(&b->body, "\",\"status\":");
     jsx_put_string(&b->body, p->status);
     buf_puts(&b->body, "}");
+    b->packed = 1;
+    return 0;
+}
+
+/* The reading thread: the full batch goes to the writing thread, which journals and
+ * writes it; the next spare batch is filled from here. The batch is packed here unless
+ * the writing thread is waiting for it: then that thread packs it, which keeps both
+ * busy whichever of the two is the slower (a warm machine reads slower than it writes;
+ * a cold one writes slower). -1 if it cannot. */
+static int batch_seal(parser *p)
+{
+    batch *b = p->cur;
+    if (!b->n_rows) return 0;
+    pthread_mutex_lock(&p->mu);
+    int hand_over = p->writer_waiting;
+    pthread_mutex_unlock(&p->mu);
+    b->packed = 0;
+    if (!hand_over && batch_pack(p, b, p->zstd, &p->packed, p->e)) return -1;
 
     pthread_mutex_lock(&p->mu);
     p->ready[p->n_ready++] = b;
@@ -648,7 +668,7 @@ static int import_here(store *s, const journal_actor *who, FILE *in, int64_t tot
     if (bulk && s->ops->bulk_begin(s, e)) goto done;
     out->bulk = bulk;
     if (zone_index_count(p->zones) == 0) p->zones = NULL; /* borrowed from the store */
-    if (!(p->zstd = ZSTD_createCCtx())) abort();
+    if (!(p->zstd = ZSTD_createCCtx()) || !(p->zstd_w = ZSTD_createCCtx())) abort();
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
     for (size_t i = 1; i < IN_FLIGHT; i++) p->spare[p->n_spare++] = &p->slots[i];
@@ -657,7 +677,9 @@ static int import_here(store *s, const journal_actor *who, FILE *in, int64_t tot
     if (pthread_create(&reader, NULL, read_file, p) != 0) abort();
     for (;;) {
         pthread_mutex_lock(&p->mu);
+        p->writer_waiting = 1;
         while (p->n_ready == 0 && !p->read_all) pthread_cond_wait(&p->cv, &p->mu);
+        p->writer_waiting = 0;
         if (p->n_ready == 0) {
             pthread_mutex_unlock(&p->mu);
             break;
@@ -665,7 +687,8 @@ static int import_here(store *s, const journal_actor *who, FILE *in, int64_t tot
         batch *b = p->ready[0];
         memmove(p->ready, p->ready + 1, --p->n_ready * sizeof *p->ready);
         pthread_mutex_unlock(&p->mu);
-        if (!write_failed && batch_write(p, b, e)) {
+        if (!write_failed && ((!b->packed && batch_pack(p, b, p->zstd_w, &p->packed_w, e)) ||
+                              batch_write(p, b, e))) {
             write_failed = 1;
             atomic_store(&p->stop, 1);
         }
@@ -686,6 +709,7 @@ static int import_here(store *s, const journal_actor *who, FILE *in, int64_t tot
         rc = bulk ? s->ops->bulk_end(s, e) : 0;
     }
     ZSTD_freeCCtx(p->zstd);
+    ZSTD_freeCCtx(p->zstd_w);
     for (size_t i = 0; i < IN_FLIGHT; i++) {
         buf_free(&p->slots[i].text);
         buf_free(&p->slots[i].body);
@@ -695,6 +719,7 @@ done:
     err_clear(&p->read_e);
     buf_free(&p->row);
     buf_free(&p->packed);
+    buf_free(&p->packed_w);
     buf_free(&p->sources);
     buf_free(&p->csv_row);
     free(p->offs);
