@@ -73,6 +73,7 @@ int main(int argc, char **argv)
     double t0, t_append, t_proof, t_audit, t_hash;
     int proofs = 100000;
 
+    util_malloc_tune(); /* as truce's main */
     if (sodium_init() < 0 || n < 1) return 1;
     snprintf(db, sizeof db, "%s/bench-log.db", dir);
     journal_key_path(db, key, sizeof key);

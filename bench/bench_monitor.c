@@ -127,6 +127,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_monitor DIR ACLED.csv SCENARIO_DIR\n");
         return 2;
     }
+    util_malloc_tune(); /* as truce's main */
     if (sodium_init() < 0) return 1;
     acct_init();
 

@@ -261,6 +261,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_scale DIR ACLED.csv SCENARIO_DIR [ROWS >= 1000]\n");
         return 2;
     }
+    util_malloc_tune(); /* as truce's main: the box is served as truce serves it */
     if (sodium_init() < 0) return 1;
     acct_init();
     curl_global_init(CURL_GLOBAL_DEFAULT);

@@ -4,9 +4,9 @@
  * 2 usage error. */
 #include "accounts/accounts.h"
 #include "cli/cli.h"
+#include "core/util.h"
 
 #include <jansson.h>
-#include <malloc.h>
 #include <microhttpd.h>
 #include <sodium.h>
 #include <sqlite3.h>
@@ -72,12 +72,7 @@ static int help(int argc, char **argv)
 int main(int argc, char **argv)
 {
     int group = 0;
-    /* No fastbins: with them, glibc consolidates every fastbin of an arena whenever a
-     * request of 1 KB or more comes (malloc_consolidate was the server's largest single
-     * cost after the kernel's), and a request allocates and frees a few of those. Without:
-     * POST /api/v1/reports ~10,000/s against ~9,100 (alternating servers, same machine);
-     * the import unchanged. */
-    mallopt(M_MXFAST, 0);
+    util_malloc_tune();
     if (sodium_init() < 0) {
         fprintf(stderr, "truce: cannot initialise libsodium\n");
         return CLI_FAILED;

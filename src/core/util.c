@@ -1,6 +1,7 @@
 /* util.c - time, randomness and hex; see util.h. */
 #include "core/util.h"
 
+#include <malloc.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,15 @@ void util_day_at(int64_t t, char out[11])
     util_iso_at(t, iso);
     memcpy(out, iso, 10);
     out[10] = 0;
+}
+
+/* No fastbins: with them, glibc consolidates every fastbin of an arena whenever a request
+ * of 1 KB or more comes (malloc_consolidate was the server's largest user-space cost),
+ * and a request allocates and frees a few of those. Without: POST /api/v1/reports about
+ * 10 % faster (alternating servers, same machine); the import unchanged. */
+void util_malloc_tune(void)
+{
+    mallopt(M_MXFAST, 0);
 }
 
 uint64_t util_mono_ns(void)

@@ -16,6 +16,9 @@ void util_now_iso(char out[UTIL_ISO_LEN]);
 void util_iso_at(int64_t t, char out[UTIL_ISO_LEN]);
 void util_day_at(int64_t t, char out[11]);
 uint64_t util_mono_ns(void); /* Monotonic clock, nanoseconds. */
+/* The allocator as truce runs it, called first thing by every program that serves (the
+ * binary's main, the benchmarks): glibc without fastbins (see util.c). */
+void util_malloc_tune(void);
 int64_t util_unix_s(void);   /* Wall clock, seconds. */
 
 void util_hex(char *out, const unsigned char *in, size_t n); /* out holds 2n+1 bytes. */
