@@ -103,6 +103,7 @@ static void help_version_and_usage_errors(void **state)
     expect(2, "give the GeoJSON file", "import zones");
     expect(2, "--kind must be a slug", "import zones x.geojson --kind 'Buffer Zone'");
     expect(2, "--where takes PROPERTY=VALUE", "import zones x.geojson --where =Gaza");
+    expect(1, "cannot read /nonexistent/z.geojson", "import zones /nonexistent/z.geojson");
     expect(2, "unexpected argument", "org list extra");
 }
 

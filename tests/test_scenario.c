@@ -218,10 +218,11 @@ static void broken_scenarios_load_nothing(void **state)
         err_clear(&e);
         assert_int_equal(th_journal_len(p), 1); /* Only deployment.initialized. */
     }
-    /* And a good one after all the bad ones. */
-    const char *d = make_scenario("good", HEAD ",\"zones\":[{\"file\":\"zones.geojson\","
-                                       "\"kind\":\"area\"}]}",
-                                  "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":"
+    /* And a good one after all the bad ones, both files with the byte-order mark Windows
+     * editors and GIS exports put before UTF-8 text. */
+    const char *d = make_scenario("good", "\xef\xbb\xbf" HEAD ",\"zones\":[{\"file\":"
+                                       "\"zones.geojson\",\"kind\":\"area\"}]}",
+                                  "\xef\xbb\xbf{\"type\":\"FeatureCollection\",\"features\":[{\"type\":"
                                   "\"Feature\",\"properties\":{\"slug\":\"z\",\"name\":\"Z\"},"
                                   "\"geometry\":{\"type\":\"MultiPolygon\",\"coordinates\":["
                                   SQUARE "]}}]}");

@@ -5,6 +5,7 @@
 #include "core/util.h"
 
 #include "journal/journal.h"
+#include "json/jsx.h"
 #include "monitor/acled.h"
 #include "monitor/export.h"
 #include "monitor/incidents.h"
@@ -252,17 +253,11 @@ int cmd_import_zones(int argc, char **argv)
         o.where_value = eq + 1;
     }
     json_error_t je;
-    char bom[3];
-    FILE *f = fopen(pos[0], "rb");
-    if (!f) {
+    if (access(pos[0], R_OK) != 0) {
         fprintf(stderr, "truce: cannot read %s\n", pos[0]);
         return CLI_FAILED;
     }
-    /* jansson reads from where the stream stands: past the byte-order mark some tools
-     * write before UTF-8 text, if there is one. */
-    if (fread(bom, 1, 3, f) != 3 || memcmp(bom, "\xef\xbb\xbf", 3) != 0) rewind(f);
-    json_t *fc = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
-    fclose(f);
+    json_t *fc = jsx_load_file(pos[0], &je);
     if (!fc) {
         fprintf(stderr, "truce: %s is not JSON: %s (line %d, column %d)\n", pos[0], je.text,
                 je.line, je.column);

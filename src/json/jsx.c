@@ -4,6 +4,7 @@
 #include "core/buf.h"
 #include "core/util.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #ifdef __SSE2__
@@ -213,6 +214,24 @@ json_t *jsx_parse(const char *data, size_t len, tr_err *e)
                 "the request body must be a JSON object");
         return NULL;
     }
+    return v;
+}
+
+json_t *jsx_load_file(const char *path, json_error_t *je)
+{
+    char bom[3];
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        memset(je, 0, sizeof *je);
+        je->line = je->column = -1;
+        snprintf(je->text, sizeof je->text, "unable to open %s: %s", path, strerror(errno));
+        snprintf(je->source, sizeof je->source, "%s", path);
+        return NULL;
+    }
+    /* jansson reads from where the stream stands. */
+    if (fread(bom, 1, 3, f) != 3 || memcmp(bom, "\xef\xbb\xbf", 3) != 0) rewind(f);
+    json_t *v = json_loadf(f, JSON_REJECT_DUPLICATES, je);
+    fclose(f);
     return v;
 }
 

@@ -57,6 +57,11 @@ int jsx_check(const json_t *obj, const jsx_field *fields, const char *where, tr_
  * request.nul_byte, request.not_object. */
 json_t *jsx_parse(const char *data, size_t len, tr_err *e);
 
+/* A JSON file at path (duplicate keys refused), read past the byte-order mark some tools
+ * (Windows editors, spreadsheets, GIS exports) write before UTF-8 text. NULL with je set,
+ * as json_load_file sets it, when the file cannot be opened or is not JSON. */
+json_t *jsx_load_file(const char *path, json_error_t *je);
+
 /* The canonical encoding of v (see the file comment); malloc'd, caller frees. Sets *len
  * when len is not NULL. */
 char *jsx_canonical(const json_t *v, size_t *len);

@@ -95,7 +95,7 @@ static json_t *load_file(const char *dir, const char *name, tr_err *e)
         return NULL;
     }
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    v = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    v = jsx_load_file(path, &je);
     if (!v)
         err_set(e, 400, "scenario.unreadable", "fix the file, or pass another --scenario",
                 "cannot read %s: %s (line %d, column %d)", path, je.text, je.line, je.column);
