@@ -620,10 +620,6 @@ static void *read_file(void *arg)
     return NULL;
 }
 
-/* Two threads: this one writes batches (in the caller's transaction, on the caller's
- * connection) while another reads, checks and packs the next ones. Either alone kept one
- * core busy; a write that fails stops the reading, a file that turns out broken stops the
- * writing, and the caller rolls back either way. */
 /* Is a file of total bytes a bulk load? A file of more rows than the deployment has
  * (ACLED's rows are 500-600 bytes): its place index is built once at the end, not row by
  * row. (Counting a million incidents takes a while: only for a file that could be one.)
@@ -635,7 +631,14 @@ static int bulk_sized(store *s, int64_t total, tr_err *e)
     return have < 0 ? -1 : total / 600 > have;
 }
 
-/* acled_import_here, told whether it is a bulk load (bulk_sized), or -1 to work it out. */
+/* acled_import_here, told whether it is a bulk load (bulk_sized), or -1 to work it out.
+ *
+ * Two threads: this one writes batches (in the caller's transaction, on the caller's
+ * connection) while another reads, checks and packs the next ones (or leaves the packing
+ * to this one when it is waiting: batch_seal). Either alone kept one core busy; a write
+ * that fails stops the reading, a file that turns out broken stops the writing, and the
+ * caller rolls back either way. In a bulk load, this one asks the store every
+ * FLUSH_BATCHES batches to start writing out what it has (alone_flush). */
 static int import_here(store *s, const journal_actor *who, FILE *in, int64_t total,
                        const char *status, int flags, acled_progress progress, void *cls,
                        int bulk, acled_result *out, tr_err *e)
