@@ -22,12 +22,12 @@
 #include "core/util.h"
 #include "store/tree_cache.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,6 +35,9 @@
 
 /* Each connection's page cache: 64 MiB (a negative cache_size is in KiB). */
 #define PAGE_CACHE "-65536"
+
+/* How long a statement waits for another connection's lock before store.busy. */
+#define BUSY_TIMEOUT_MS 5000
 
 static const char *const migrations[] = {
     /* 1: foundation - journal, accounts, places. */
@@ -1747,7 +1750,7 @@ static int sq_alone_begin(store *s, tr_err *e)
     rc = sqlite3_step(st);
     alone = rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "delete") == 0;
     sqlite3_finalize(st);
-    sqlite3_busy_timeout(q->db, 5000);
+    sqlite3_busy_timeout(q->db, BUSY_TIMEOUT_MS);
     if (rc != SQLITE_ROW && (rc & 0xff) != SQLITE_BUSY) return fail(q, rc, e);
     q->alone = alone;
     q->alone_fd = alone ? open(q->path, O_RDONLY | O_CLOEXEC) : -1;
@@ -2542,6 +2545,7 @@ static void sq_close(store *s)
     for (int i = 0; i < ST__COUNT; i++) sqlite3_finalize(q->stmts[i]);
     free(q->note);
     tree_cache_free(q->own_cache);
+    if (q->alone && q->alone_fd >= 0) close(q->alone_fd); /* closed without alone_end */
     sqlite3_close(q->db);
     free(q->path);
     free(q);
@@ -2729,7 +2733,7 @@ store *store_sqlite_open(const char *path, int flags, tr_err *e)
         sq_close(&q->base);
         return NULL;
     }
-    sqlite3_busy_timeout(q->db, 5000);
+    sqlite3_busy_timeout(q->db, BUSY_TIMEOUT_MS);
     sqlite3_extended_result_codes(q->db, 1);
     /* Memory-mapped reads spare a pread() per page for the random lookups of Merkle
      * proofs; 64 MiB of page cache per connection keeps the tree's upper levels hot. */
