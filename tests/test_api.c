@@ -828,12 +828,19 @@ static void zones_are_drawn_and_checked(void **state)
     assert_int_equal(th_journal_len(T.db), before + 1);
 }
 
-static long post_keyed(const char *token, const char *key, const char *body, th_resp *out)
+/* POST body to path as token, with an Idempotency-Key header when key is not NULL. */
+static long post_move(const char *path, const char *token, const char *key, const char *body,
+                      th_resp *out)
 {
     char line[256];
     snprintf(line, sizeof line, "Idempotency-Key: %s", key ? key : "");
-    return post_with("/api/v1/reports", token, body, strlen(body), "application/json",
-                     key ? line : NULL, out);
+    return post_with(path, token, body, strlen(body), "application/json", key ? line : NULL,
+                     out);
+}
+
+static long post_keyed(const char *token, const char *key, const char *body, th_resp *out)
+{
+    return post_move("/api/v1/reports", token, key, body, out);
 }
 
 /* A report sent again with the same Idempotency-Key (a phone that lost the reply) is filed
@@ -1112,6 +1119,101 @@ static void incidents_opened_with_a_key_are_opened_once(void **state)
                                line, &r), 201);
     assert_int_not_equal(json_integer_value(json_object_get(r.json, "id")), id);
     th_resp_free(&r);
+}
+
+/* The receipt index of a reply, or -1. */
+static json_int_t receipt_index(const th_resp *r)
+{
+    const json_t *i = json_object_get(json_object_get(r->json, "receipt"), "index");
+    return json_is_integer(i) ? json_integer_value(i) : -1;
+}
+
+/* A phone that lost the reply to a move of an incident (a transition, a dispute, a merge)
+ * sends it again with the same Idempotency-Key: the move happens once, and the retry gets
+ * the incident with the first reply's receipt (200, replayed, nothing written — after a
+ * rebuild too); the key with another body, or for another incident, is a 422; without a
+ * key a resent move is refused as before (409). */
+static void moves_sent_again_with_a_key_happen_once(void **state)
+{
+    (void)state;
+    static const char *const body =
+        "{\"event_date\":\"2025-02-06\",\"time_precision\":1,\"event_type\":\"Battles\","
+        "\"sub_event_type\":\"Armed clash\",\"actor1\":\"Military Forces of Israel (2022-)\","
+        "\"latitude\":31.36,\"longitude\":34.31,\"geo_precision\":1,"
+        "\"location\":\"Khan Younis\",\"notes\":\"moved from a phone\"}";
+    const char *un = th_login(&T, "un", "demo-un-monitor");
+    const char *israel = th_login(&T, "israel", "demo-israel");
+    json_int_t ids[2];
+    th_resp r;
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(req("POST", "/api/v1/incidents", un, body, &r), 201);
+        ids[i] = json_integer_value(json_object_get(r.json, "id"));
+        th_resp_free(&r);
+    }
+    char moves[2][96], disputes[96], merge[96];
+    for (int i = 0; i < 2; i++)
+        snprintf(moves[i], sizeof moves[i], "/api/v1/incidents/%lld/transitions",
+                 (long long)ids[i]);
+    snprintf(disputes, sizeof disputes, "/api/v1/incidents/%lld/disputes", (long long)ids[0]);
+    snprintf(merge, sizeof merge, "/api/v1/incidents/%lld/merge", (long long)ids[1]);
+    const char *investigate = "{\"to\":\"under_investigation\",\"reason\":\"two sources\","
+                              "\"assignee\":\"un\"}";
+    assert_int_equal(post_move(moves[0], un, "move-1", investigate, &r), 200);
+    json_int_t first = receipt_index(&r);
+    assert_true(first > 0);
+    th_resp_free(&r);
+    int64_t after = th_journal_len(T.db);
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal(post_move(moves[0], un, "move-1", investigate, &r), 200);
+        assert_true(json_is_true(json_object_get(r.json, "replayed")));
+        assert_int_equal(json_integer_value(json_object_get(r.json, "id")), ids[0]);
+        assert_string_equal(json_string_value(json_object_get(r.json, "status")),
+                            "under_investigation");
+        assert_int_equal(receipt_index(&r), first);
+        th_resp_free(&r);
+        assert_int_equal(th_journal_len(T.db), after);
+        if (round == 0)
+            assert_int_equal(th_truce(NULL, NULL, NULL, "rebuild --db '%s'", T.db), 0);
+    }
+    /* The key with another body, or the same body for another incident: another request. */
+    assert_int_equal(post_move(moves[0], un, "move-1", "{\"to\":\"verified\",\"reason\":\"x\"}",
+                               &r), 422);
+    assert_string_equal(th_code(&r), "incident.key_reused");
+    th_resp_free(&r);
+    assert_int_equal(post_move(moves[1], un, "move-1", investigate, &r), 422);
+    assert_string_equal(th_code(&r), "incident.key_reused");
+    th_resp_free(&r);
+    assert_int_equal(th_journal_len(T.db), after);
+    /* Without a key, the same move again is refused: it has happened. */
+    assert_int_equal(req("POST", moves[0], un, investigate, &r), 409);
+    th_resp_free(&r);
+    /* A dispute and a merge, each sent twice. */
+    assert_int_equal(post_move(moves[0], un, "move-2", "{\"to\":\"verified\",\"reason\":"
+                                                     "\"site visit\"}", &r), 200);
+    th_resp_free(&r);
+    static const char *const dispute = "{\"reason\":\"our forces were not there\"}";
+    char merge_body[96];
+    snprintf(merge_body, sizeof merge_body, "{\"into\":%lld,\"reason\":\"the same clash\"}",
+             (long long)ids[0]);
+    const struct {
+        const char *path, *token, *key, *body, *status;
+    } twice[] = {{disputes, israel, "dispute-1", dispute, "disputed"},
+                 {merge, un, "merge-1", merge_body, "duplicate"}};
+    for (size_t k = 0; k < 2; k++) {
+        assert_int_equal(post_move(twice[k].path, twice[k].token, twice[k].key, twice[k].body,
+                                   &r), 200);
+        json_int_t index = receipt_index(&r);
+        th_resp_free(&r);
+        int64_t len = th_journal_len(T.db);
+        assert_int_equal(post_move(twice[k].path, twice[k].token, twice[k].key, twice[k].body,
+                                   &r), 200);
+        assert_true(json_is_true(json_object_get(r.json, "replayed")));
+        assert_string_equal(json_string_value(json_object_get(r.json, "status")),
+                            twice[k].status);
+        assert_int_equal(receipt_index(&r), index);
+        th_resp_free(&r);
+        assert_int_equal(th_journal_len(T.db), len);
+    }
 }
 
 /* An incident's history as the caller sees it: its event types joined by commas. */
@@ -2139,6 +2241,7 @@ int main(void)
         cmocka_unit_test(reports_are_checked_and_private),
         cmocka_unit_test(reports_retried_with_a_key_are_filed_once),
         cmocka_unit_test(incidents_opened_with_a_key_are_opened_once),
+        cmocka_unit_test(moves_sent_again_with_a_key_happen_once),
         cmocka_unit_test(reports_are_listed_for_their_organization),
         cmocka_unit_test(negotiations_are_listed_for_their_members),
         cmocka_unit_test(reports_join_existing_incidents),

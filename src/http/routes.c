@@ -1183,34 +1183,42 @@ typedef struct open_job {
     char request_sha256[65];     /* of the request's canonical text, with a key */
 } open_job;
 
-/* On the writer thread: open the incident; or, for a key this organization has used, reply
- * with the incident it opened then (200, "replayed", the first reply's receipt), or a 422
- * when the key came with another request. */
+/* On the writer thread, for a write about an incident that came with an Idempotency-Key
+ * (opening one, or moving one: transitions, disputes, merges): 1 after replying as the
+ * first time did — the incident as it is now, 200, "replayed", the first reply's receipt —
+ * when this organization used the key for this very request; -1 with a 422 when it used
+ * it for another request; 0 for a new key, or none. */
+static int replayed(store *s, http_req *r, const char *key, const char *request_sha256,
+                    tr_err *e)
+{
+    int64_t id, seq;
+    char hash[65];
+    if (!key) return 0;
+    int found = s->ops->incident_by_key(s, r->caller.org, key, &id, &seq, hash, e);
+    if (found <= 0) return found;
+    if (strcmp(hash, request_sha256) != 0) {
+        err_field(e, "incident.key_reused", "Idempotency-Key",
+                  "use a new key for a new request; resend a request exactly to retry it",
+                  "this Idempotency-Key was used for incident %lld, with a different request",
+                  (long long)id);
+        e->status = 422;
+        return -1;
+    }
+    r->job.prove = seq; /* the receipt the first reply carried */
+    if (reply_incident(r, s, id, 200, e)) return -1;
+    json_object_set_new(r->reply, "replayed", json_true());
+    return 1;
+}
+
+/* On the writer thread: open the incident, or reply as the first time (replayed). */
 static int incident_open_write(store *s, void *cls, tr_err *e)
 {
     http_req *r = cls;
     open_job *j = r->state;
     journal_actor who = acct_actor(&r->caller);
-    int64_t id, seq;
-    char hash[65];
-    if (j->key) {
-        int found = s->ops->incident_by_key(s, r->caller.org, j->key, &id, &seq, hash, e);
-        if (found < 0) return -1;
-        if (found && strcmp(hash, j->request_sha256) != 0) {
-            err_field(e, "incident.key_reused", "Idempotency-Key",
-                      "use a new key for a new incident; resend a request exactly to retry it",
-                      "this Idempotency-Key was used for incident %lld, with a different "
-                      "request", (long long)id);
-            e->status = 422;
-            return -1;
-        }
-        if (found) {
-            r->job.prove = seq; /* the receipt the first reply carried */
-            if (reply_incident(r, s, id, 200, e)) return -1;
-            json_object_set_new(r->reply, "replayed", json_true());
-            return 0;
-        }
-    }
+    int64_t id;
+    int rc = replayed(s, r, j->key, j->request_sha256, e);
+    if (rc) return rc < 0 ? -1 : 0;
     if (incident_open(s, &who, r->json, j->key, j->key ? j->request_sha256 : NULL, &id, e) ||
         reply_incident(r, s, id, 201, e))
         return -1;
@@ -1237,54 +1245,90 @@ static int h_incident_open(http_req *r)
     return http__defer(r, incident_open_write);
 }
 
+/* A move of an incident (transition, dispute, merge): the incident, and the
+ * Idempotency-Key it came with (or NULL) with the hash of its request — the route, the
+ * incident and the body (the same key and body for another incident is another request). */
+typedef struct move_job {
+    int64_t id;
+    const char *key;
+    char request_sha256[65];
+} move_job;
+
+static int defer_move(http_req *r, const jsx_field *fields, store_txn_fn write)
+{
+    const char *key;
+    if (check(r, fields) || path_id(r, "an incident") || idempotency_key(r, &key)) return 0;
+    move_job *j = arena_alloc(&r->mem, sizeof *j);
+    memset(j, 0, sizeof *j);
+    j->id = the_id(r);
+    if ((j->key = key)) {
+        json_t *req = json_pack("{s:s, s:O}", "request", r->url, "body", r->json);
+        request_hash(req, j->request_sha256);
+        json_decref(req);
+    }
+    r->state = j;
+    return http__defer(r, write);
+}
+
 static int transition_write(store *s, void *cls, tr_err *e)
 {
     http_req *r = cls;
+    move_job *j = r->state;
     journal_actor who = acct_actor(&r->caller);
     const char *kind = r->caller.org_kind;
     int roles = r->caller.admin ? INC_MONITOR | INC_MEDIATOR
                                 : (strcmp(kind, "monitor") == 0 ? INC_MONITOR : 0) |
                                       (strcmp(kind, "mediator") == 0 ? INC_MEDIATOR : 0);
-    int64_t id = the_id(r);
-    if (incident_transition(s, &who, roles, id, r->json, e)) return -1;
+    int64_t id = j->id;
+    int rc = replayed(s, r, j->key, j->request_sha256, e);
+    if (rc) return rc < 0 ? -1 : 0;
+    if (incident_transition(s, &who, roles, id, r->json, j->key,
+                            j->key ? j->request_sha256 : NULL, e))
+        return -1;
     return reply_incident(r, s, id, 200, e);
 }
 
 static int h_incident_transition(http_req *r)
 {
-    if (check(r, transition_fields) || path_id(r, "an incident")) return 0;
-    return http__defer(r, transition_write);
+    return defer_move(r, transition_fields, transition_write);
 }
 
 static int dispute_write(store *s, void *cls, tr_err *e)
 {
     http_req *r = cls;
+    move_job *j = r->state;
     journal_actor who = acct_actor(&r->caller);
-    int64_t id = the_id(r);
-    if (incident_dispute(s, &who, r->caller.org, id, r->json, e)) return -1;
+    int64_t id = j->id;
+    int rc = replayed(s, r, j->key, j->request_sha256, e);
+    if (rc) return rc < 0 ? -1 : 0;
+    if (incident_dispute(s, &who, r->caller.org, id, r->json, j->key,
+                         j->key ? j->request_sha256 : NULL, e))
+        return -1;
     return reply_incident(r, s, id, 200, e);
 }
 
 static int h_incident_dispute(http_req *r)
 {
-    if (check(r, dispute_fields) || path_id(r, "an incident")) return 0;
-    return http__defer(r, dispute_write);
+    return defer_move(r, dispute_fields, dispute_write);
 }
 
 static int merge_write(store *s, void *cls, tr_err *e)
 {
     http_req *r = cls;
+    move_job *j = r->state;
     journal_actor who = acct_actor(&r->caller);
-    int64_t id = the_id(r);
-    if (incident_merge(s, &who, id, r->json, e)) return -1;
+    int64_t id = j->id;
+    int rc = replayed(s, r, j->key, j->request_sha256, e);
+    if (rc) return rc < 0 ? -1 : 0;
+    if (incident_merge(s, &who, id, r->json, j->key, j->key ? j->request_sha256 : NULL, e))
+        return -1;
     return reply_incident(r, s, id, 200, e);
 }
 
 /* Marks the incident a duplicate of another (monitors). */
 static int h_incident_merge(http_req *r)
 {
-    if (check(r, merge_fields) || path_id(r, "an incident")) return 0;
-    return http__defer(r, merge_write);
+    return defer_move(r, merge_fields, merge_write);
 }
 
 static int parse_num(const char *s, double lo, double hi, double *out)

@@ -306,6 +306,17 @@ static int on_incident(store *s, const store_event *ev, const json_t *b, tr_err 
     return on_incident_with_id(s, ev, b, 0, e);
 }
 
+/* The Idempotency-Key an incident's event came with (opened, moved), kept per organization
+ * with the request's hash and the event, so that a resent request finds what it did. */
+static int key_put(store *s, const store_event *ev, const json_t *b, int64_t incident,
+                   tr_err *e)
+{
+    const char *key = jsx_str(b, "idempotency_key", NULL);
+    if (!key) return 0;
+    return s->ops->incident_key_put(s, ev->actor_org ? ev->actor_org : "", key,
+                                    jsx_str(b, "request_sha256", ""), incident, ev->seq, e);
+}
+
 static int on_incident_opened(store *s, const store_event *ev, const json_t *b, tr_err *e)
 {
     const json_t *id = json_object_get(b, "id"), *reports = json_object_get(b, "reports"), *r;
@@ -318,11 +329,7 @@ static int on_incident_opened(store *s, const store_event *ev, const json_t *b, 
     int rc = on_incident_with_id(s, ev, copy, json_integer_value(id), e);
     json_decref(copy);
     if (rc) return rc;
-    const char *key = jsx_str(b, "idempotency_key", NULL);
-    if (key && s->ops->incident_key_put(s, ev->actor_org ? ev->actor_org : "",
-                                        key, jsx_str(b, "request_sha256", ""),
-                                        json_integer_value(id), ev->seq, e))
-        return -1;
+    if (key_put(s, ev, b, json_integer_value(id), e)) return -1;
     json_array_foreach(reports, i, r)
         if (s->ops->report_merge(s, json_integer_value(r), json_integer_value(id), e)) return -1;
     return 0;
@@ -367,7 +374,9 @@ static int on_incident_transition(store *s, const store_event *ev, const json_t 
     const json_t *id = json_object_get(b, "incident");
     const char *to = jsx_str(b, "to", NULL);
     if (!json_is_integer(id) || !to) return bad(e, ev, "incident/to");
-    if (s->ops->incident_event_add(s, json_integer_value(id), ev->seq, e)) return -1;
+    if (s->ops->incident_event_add(s, json_integer_value(id), ev->seq, e) ||
+        key_put(s, ev, b, json_integer_value(id), e))
+        return -1;
     if (strcmp(to, "duplicate") == 0) {
         const json_t *into = json_object_get(b, "into");
         if (!json_is_integer(into)) return bad(e, ev, "into");

@@ -188,6 +188,14 @@ static int not_found(tr_err *e, int64_t id)
                    "there is no incident %lld", (long long)id);
 }
 
+/* An event's Idempotency-Key and request hash, when the request came with a key. */
+static void with_key(json_t *body, const char *key, const char *request_sha256)
+{
+    if (!key) return;
+    json_object_set_new(body, "idempotency_key", json_string(key));
+    json_object_set_new(body, "request_sha256", json_string(request_sha256));
+}
+
 int incident_open(store *s, const journal_actor *who, const json_t *in, const char *key,
                   const char *request_sha256, int64_t *id, tr_err *e)
 {
@@ -226,10 +234,7 @@ int incident_open(store *s, const journal_actor *who, const json_t *in, const ch
     body = json_pack("{s:I, s:o, s:s, s:s, s:o}", "id", (json_int_t)*id, "incident", doc,
                      "status", "reported", "provenance", "monitor", "reports",
                      reports ? json_deep_copy(reports) : json_array());
-    if (key) { /* so that a retry finds it, also after a rebuild */
-        json_object_set_new(body, "idempotency_key", json_string(key));
-        json_object_set_new(body, "request_sha256", json_string(request_sha256));
-    }
+    with_key(body, key, request_sha256); /* so that a retry finds it, after a rebuild too */
     rc = journal_record(s, who, "incident.opened", body, "kind:monitor kind:mediator", NULL, e);
     json_decref(body);
     return rc;
@@ -252,7 +257,8 @@ static int conflict(tr_err *e, const char *status, const char *to)
 }
 
 static int record_move(store *s, const journal_actor *who, int64_t id, const char *from,
-                       const char *to, const json_t *in, tr_err *e)
+                       const char *to, const json_t *in, const char *key,
+                       const char *request_sha256, tr_err *e)
 {
     /* The public sees verified incidents, so it sees how they got there and what became
      * of them; the rest of the workflow is for monitors and mediators. */
@@ -262,6 +268,7 @@ static int record_move(store *s, const journal_actor *who, int64_t id, const cha
                              "to", to, "reason", jsx_str(in, "reason", ""));
     if (jsx_str(in, "assignee", NULL))
         json_object_set_new(body, "assignee", json_string(jsx_str(in, "assignee", NULL)));
+    with_key(body, key, request_sha256);
     int rc = journal_record(s, who, "incident.transition", body,
                             open ? "public" : "kind:monitor kind:mediator", NULL, e);
     json_decref(body);
@@ -288,7 +295,8 @@ static int check_assignee(store *s, const char *name, tr_err *e)
 }
 
 int incident_transition(store *s, const journal_actor *who, int roles, int64_t id,
-                        const json_t *in, tr_err *e)
+                        const json_t *in, const char *key, const char *request_sha256,
+                        tr_err *e)
 {
     const char *to = jsx_str(in, "to", "");
     char status[32];
@@ -313,7 +321,7 @@ int incident_transition(store *s, const journal_actor *who, int roles, int64_t i
                              "name the monitor who will investigate",
                              "an investigation needs an assignee");
         if (assignee && check_assignee(s, assignee, e)) return -1;
-        return record_move(s, who, id, status, to, in, e);
+        return record_move(s, who, id, status, to, in, key, request_sha256, e);
     }
     return conflict(e, status, to);
 }
@@ -340,7 +348,7 @@ static int merge_target(store *s, int64_t into, const char *hint, tr_err *e)
 }
 
 int incident_merge(store *s, const journal_actor *who, int64_t id, const json_t *in,
-                   tr_err *e)
+                   const char *key, const char *request_sha256, tr_err *e)
 {
     char status[32];
     char *doc;
@@ -357,6 +365,7 @@ int incident_merge(store *s, const journal_actor *who, int64_t id, const json_t 
     json_t *body = json_pack("{s:I, s:s, s:s, s:I, s:s}", "incident", (json_int_t)id, "from",
                              status, "to", "duplicate", "into", (json_int_t)into, "reason",
                              jsx_str(in, "reason", ""));
+    with_key(body, key, request_sha256);
     rc = journal_record(s, who, "incident.transition", body, "kind:monitor kind:mediator", NULL,
                         e);
     json_decref(body);
@@ -379,7 +388,8 @@ static int names(const char *actor, const store_org *o)
 }
 
 int incident_dispute(store *s, const journal_actor *who, const char *org, int64_t id,
-                     const json_t *in, tr_err *e)
+                     const json_t *in, const char *key, const char *request_sha256,
+                     tr_err *e)
 {
     char status[32];
     char *doc;
@@ -402,7 +412,7 @@ int incident_dispute(store *s, const journal_actor *who, const char *org, int64_
     if (strcmp(status, "verified") != 0)
         return err_set(e, 409, "incident.bad_transition", "only verified incidents are disputed",
                        "an incident that is %s cannot be disputed; allowed: none", status);
-    return record_move(s, who, id, status, "disputed", in, e);
+    return record_move(s, who, id, status, "disputed", in, key, request_sha256, e);
 }
 
 /* ---- possible duplicates ------------------------------------------------------------- */

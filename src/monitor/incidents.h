@@ -32,18 +32,24 @@ int incident_open(store *s, const journal_actor *who, const json_t *in, const ch
 /* Roles for transitions. */
 enum { INC_MONITOR = 1, INC_MEDIATOR = 2 };
 
+/* The moves below take, like incident_open, an Idempotency-Key and the SHA-256 of the
+ * request it came with (both NULL without one): written into the event, so that a resent
+ * request finds what the first did (incident_keys), after a rebuild too. */
+
 /* {"to", "reason", "assignee"?}. `roles` is what the caller is (INC_*). */
 int incident_transition(store *s, const journal_actor *who, int roles, int64_t id,
-                        const json_t *in, tr_err *e);
+                        const json_t *in, const char *key, const char *request_sha256,
+                        tr_err *e);
 
 /* Marks incident id a duplicate of {"into", "reason"} (monitors). The other incident must
  * exist and not be a duplicate itself; the reports merged into id stay with it. */
 int incident_merge(store *s, const journal_actor *who, int64_t id, const json_t *in,
-                   tr_err *e);
+                   const char *key, const char *request_sha256, tr_err *e);
 
 /* A party disputes a verified incident whose actor1 or actor2 names it. */
 int incident_dispute(store *s, const journal_actor *who, const char *org, int64_t id,
-                     const json_t *in, tr_err *e);
+                     const json_t *in, const char *key, const char *request_sha256,
+                     tr_err *e);
 
 /* Possible duplicates of incident `id`: incidents of the same event type within `km`
  * kilometres (great-circle) and `days` days of it, nearest first, at most `max`. Returns a

@@ -255,12 +255,12 @@ static int play_sample(store *s, const json_t *sample, tr_err *e)
             json_object_del(t, "by");
             json_object_del(t, "to");
             rc = jsx_check(t, merge_fields, "monitoring.moves", e) ||
-                 incident_merge(s, &w, id, t, e);
+                 incident_merge(s, &w, id, t, NULL, NULL, e);
             json_decref(t);
         } else if (strcmp(jsx_str(mv, "to", ""), "disputed") == 0) {
             json_t *d = json_pack("{s:s}", "reason", jsx_str(mv, "reason", ""));
             rc = jsx_check(d, dispute_fields, "monitoring.moves", e) ||
-                 incident_dispute(s, &w, c.org, id, d, e);
+                 incident_dispute(s, &w, c.org, id, d, NULL, NULL, e);
             json_decref(d);
         } else {
             int roles = (strcmp(c.org_kind, "monitor") == 0 ? INC_MONITOR : 0) |
@@ -268,7 +268,7 @@ static int play_sample(store *s, const json_t *sample, tr_err *e)
             json_t *t = json_deep_copy(mv);
             json_object_del(t, "by");
             rc = jsx_check(t, transition_fields, "monitoring.moves", e) ||
-                 incident_transition(s, &w, roles, id, t, e);
+                 incident_transition(s, &w, roles, id, t, NULL, NULL, e);
             json_decref(t);
         }
         if (rc) return -1;
