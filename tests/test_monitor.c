@@ -766,6 +766,59 @@ static long post_csv(th_server *t, const char *query, const char *token, const c
     return out->status;
 }
 
+/* An imported incident whose stored row was damaged (by hand, or by the disk) is not shown
+ * as an empty document: its listing, its page, its duplicates and the exports that build
+ * documents fail with a 500 store.damaged naming it and `truce rebuild`, which mends it
+ * from the journal. */
+static void a_damaged_stored_row_is_an_error_not_an_empty_incident(void **state)
+{
+    th_server t;
+    th_resp r;
+    buf b = BUF_INIT;
+    char cmd[1200], url[128];
+    (void)state;
+    th_server_start(&t, NULL);
+    const char *un = th_login(&t, "un", "demo-un-monitor");
+    good_rows(&b, "D", 3);
+    assert_int_equal(post_csv(&t, "", un, b.p, b.len, "text/csv", &r), 200);
+    th_resp_free(&r);
+    buf_free(&b);
+    snprintf(cmd, sizeof cmd, "sqlite3 '%s' \"SELECT id FROM incidents WHERE external_id = 'D2'\"",
+             t.db);
+    FILE *q = popen(cmd, "r");
+    long long id = 0;
+    assert_int_equal(fscanf(q, "%lld", &id), 1);
+    pclose(q);
+    snprintf(cmd, sizeof cmd, "sqlite3 '%s' \"UPDATE incidents SET acled_csv = 'not a row'"
+                              " WHERE id = %lld\"", t.db, id);
+    assert_int_equal(system(cmd), 0);
+    char named[64];
+    snprintf(named, sizeof named, "incident %lld is damaged", id);
+    const char *paths[] = {"/api/v1/incidents?limit=1000", "/api/v1/incidents/%lld",
+                           "/api/v1/incidents/%lld/duplicates", "/api/v1/incidents.geojson"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(url, sizeof url, paths[i], id);
+        assert_int_equal(th_http("GET", th_url(&t, url), un, NULL, 0, NULL, &r), 0);
+        if (r.status != 500 || strcmp(th_code(&r), "store.damaged") != 0 ||
+            !strstr(r.body, named) || !strstr(r.body, "truce rebuild"))
+            fail_msg("%s: %ld %s", url, r.status, r.body);
+        th_resp_free(&r);
+    }
+    char *err = NULL;
+    assert_int_equal(th_truce(NULL, &err, NULL, "export incidents --db '%s' --format geojson",
+                              t.db), 1);
+    assert_non_null(strstr(err, named));
+    free(err);
+    /* Rebuilt from the journal: whole again. */
+    assert_int_equal(th_truce(NULL, NULL, NULL, "rebuild --db '%s'", t.db), 0);
+    snprintf(url, sizeof url, "/api/v1/incidents/%lld", id);
+    assert_int_equal(th_http("GET", th_url(&t, url), un, NULL, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(json_string_value(json_object_get(r.json, "event_id_cnty")), "D2");
+    th_resp_free(&r);
+    th_server_stop(&t);
+}
+
 /* POST /imports/acled with a Content-Encoding (gzip, or another). */
 static long post_encoded(th_server *t, const char *token, const char *encoding, const char *body,
                          size_t len, th_resp *out)
@@ -2058,6 +2111,7 @@ int main(void)
         cmocka_unit_test(a_failure_midway_imports_nothing),
         cmocka_unit_test(a_large_file_is_loaded_in_bulk),
         cmocka_unit_test(a_crash_during_a_bulk_load_loses_nothing),
+        cmocka_unit_test(a_damaged_stored_row_is_an_error_not_an_empty_incident),
         cmocka_unit_test(batches_in_the_journal_are_checked),
         cmocka_unit_test(the_command_line),
         cmocka_unit_test(zones_import_from_a_geojson_file),

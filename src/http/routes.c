@@ -85,6 +85,7 @@ typedef struct incident_page {
     json_t *items;
     int64_t last;
     double grid;
+    int64_t damaged;   /* an incident whose stored row does not split: the listing fails */
 } incident_page;
 
 /* An incident as the API shows it: its document, with its number and status (and the
@@ -785,9 +786,15 @@ static int incident_cb(void *cls, const void *row)
     incident_page *p = cls;
     const store_incident_row *r = row;
     buf tmp = BUF_INIT;
-    json_array_append_new(p->items, incident_json(r->id, r->status, export_incident_doc(r, &tmp),
-                                                  r->merged_into, p->grid));
+    const char *doc = export_incident_doc(r, &tmp);
+    if (doc)
+        json_array_append_new(p->items,
+                              incident_json(r->id, r->status, doc, r->merged_into, p->grid));
     buf_free(&tmp);
+    if (!doc) {
+        p->damaged = r->id;
+        return 1;
+    }
     p->last = r->id;
     return 0;
 }
@@ -838,13 +845,14 @@ static int h_incidents(http_req *r)
     tr_err e = TR_ERR_INIT;
     long long after = 0, limit = 100;
     store_incident_filter f;
-    incident_page p = {NULL, 0, grid_for(r)};
+    incident_page p = {NULL, 0, grid_for(r), 0};
     store *s;
     if (page_params(r, &after, &limit)) return 0;
     if (incident_filter(r, &f, &e)) return http__fail(r, &e);
     if (!(s = reader_or_fail(r))) return 0;
     p.items = json_array();
-    if (s->ops->incident_list(s, &f, after, limit, incident_cb, &p, &e)) {
+    if (s->ops->incident_list(s, &f, after, limit, incident_cb, &p, &e) ||
+        (p.damaged && export_damaged(p.damaged, &e))) {
         json_decref(p.items);
         return http__fail(r, &e);
     }

@@ -271,9 +271,14 @@ const char *export_row_doc(const char *doc, const char *csv, size_t len, double 
 
 const char *export_incident_doc(const store_incident_row *r, buf *tmp)
 {
-    const char *doc = export_row_doc(r->doc, r->csv, r->csv_len, r->latitude, r->longitude,
-                                     r->zones, tmp);
-    return doc ? doc : "{}";
+    return export_row_doc(r->doc, r->csv, r->csv_len, r->latitude, r->longitude, r->zones, tmp);
+}
+
+int export_damaged(int64_t id, tr_err *e)
+{
+    return err_set(e, 500, "store.damaged",
+                   "`truce rebuild` writes every table again from the journal",
+                   "the stored row of incident %lld is damaged", (long long)id);
 }
 
 /* A row from the stored text, or rendered from the document when there is none (rows
@@ -287,8 +292,14 @@ static int on_line(void *cls, const void *row)
         fwrite(r->csv, 1, r->len, x->out);
     } else {
         buf line = BUF_INIT;
-        json_t *doc = json_loads(export_row_doc(r->doc, r->csv, r->len, r->latitude,
-                                                r->longitude, r->zones, &line) ?: "{}", 0, NULL);
+        const char *text = export_row_doc(r->doc, r->csv, r->len, r->latitude, r->longitude,
+                                          r->zones, &line);
+        if (!text) {
+            buf_free(&line);
+            x->damaged = r->id;
+            return 1;
+        }
+        json_t *doc = json_loads(text, 0, NULL);
         buf_reset(&line);
         if (!doc) doc = json_object();
         incident_coarsen(doc, x->grid);
@@ -404,6 +415,10 @@ static int on_feature(void *cls, const void *row)
     exporter *x = cls;
     const store_incident_row *r = row;
     const char *doc = export_incident_doc(r, &x->line);
+    if (!doc) {
+        x->damaged = r->id;
+        return 1;
+    }
     x->last = r->id;
     if (x->grid > 0) {
         if (x->count) fputs(",\n", x->out);
@@ -510,6 +525,7 @@ int export_page(exporter *x, store *s, int64_t rows, FILE *out, int *done, tr_er
                                    x->format == EXPORT_GEOJSON ? on_feature : on_summary, x, e);
     else
         rc = s->ops->incident_lines(s, &f, x->last, rows, on_line, x, e);
+    if (!rc && x->damaged) return export_damaged(x->damaged, e);
     *done = f.has_bbox ? x->pos == x->n_ids : x->count - before < rows;
     return rc;
 }

@@ -48,8 +48,12 @@ int export_acled_doc(const char *row, size_t len, double lat, double lon, const 
                      buf *out);
 const char *export_row_doc(const char *doc, const char *csv, size_t len, double lat, double lon,
                            const char *zones, buf *tmp);
-/* A listed incident's document (export_row_doc), or "{}" for a row that has none. */
+/* A listed incident's document (export_row_doc), or NULL for a stored row that does not
+ * split into the export's columns (a damaged database): see export_damaged. */
 const char *export_incident_doc(const store_incident_row *r, buf *tmp);
+/* The error for incident id's damaged stored row: a 500 store.damaged that names it and
+ * says that `truce rebuild` writes it again from the journal. Returns -1. */
+int export_damaged(int64_t id, tr_err *e);
 
 /* Parses "west,south,east,north" (degrees) into the filter's box; a 400 naming bbox when
  * it is not one. */
@@ -70,6 +74,7 @@ typedef struct exporter {
     int ids_loaded;
     FILE *out;         /* of the current call */
     buf line;          /* scratch for one summary feature, reused */
+    int64_t damaged;   /* an incident whose stored row is damaged: the export stops */
 } exporter;
 
 /* Writes the header (CSV column names and HXL tags, or the FeatureCollection opening). */

@@ -75,6 +75,7 @@ typedef struct one_incident {
     char status[32];
     char *doc;
     int found;
+    int damaged;              /* its stored row does not split (export_damaged) */
 } one_incident;
 
 static int read_one(void *cls, const void *row)
@@ -84,7 +85,9 @@ static int read_one(void *cls, const void *row)
     if (r->id != o->id) return 1; /* the list starts after id - 1: a later one */
     buf tmp = BUF_INIT;
     snprintf(o->status, sizeof o->status, "%s", r->status);
-    o->doc = strdup(export_incident_doc(r, &tmp));
+    const char *doc = export_incident_doc(r, &tmp);
+    o->damaged = !doc;
+    o->doc = doc ? strdup(doc) : NULL;
     buf_free(&tmp);
     o->merged_into = r->merged_into;
     o->found = 1;
@@ -95,10 +98,11 @@ int incident_read(store *s, int64_t id, char status[32], char **doc, int64_t *me
                   tr_err *e)
 {
     store_incident_filter f = {0};
-    one_incident o = {id, 0, {0}, NULL, 0};
+    one_incident o = {id, 0, {0}, NULL, 0, 0};
     *doc = NULL;
     if (id < 1) return 0;
     if (s->ops->incident_list(s, &f, id - 1, 1, read_one, &o, e)) return -1;
+    if (o.damaged) return export_damaged(id, e);
     if (!o.found) return 0;
     memcpy(status, o.status, 32);
     *doc = o.doc;
@@ -422,6 +426,7 @@ typedef struct dup_scan {
     double lat, lon, km;
     time_t day;
     json_t *found;
+    int64_t damaged;          /* a candidate whose stored row does not split */
 } dup_scan;
 
 static double haversine_km(double lat1, double lon1, double lat2, double lon2)
@@ -449,8 +454,13 @@ static int dup_cb(void *cls, const void *row)
     const store_incident_row *r = row;
     if (r->id == d->self) return 0;
     buf tmp = BUF_INIT;
-    json_t *doc = json_loads(export_incident_doc(r, &tmp), 0, NULL);
+    const char *text = export_incident_doc(r, &tmp);
+    json_t *doc = text ? json_loads(text, 0, NULL) : NULL;
     buf_free(&tmp);
+    if (!text) {
+        d->damaged = r->id;
+        return 1;
+    }
     double km = haversine_km(d->lat, d->lon, jsx_num(doc, "latitude", 0),
                              jsx_num(doc, "longitude", 0));
     if (km <= d->km) {
@@ -483,7 +493,7 @@ static json_t *duplicates_of(store *s, json_t *doc, const char *subject, int64_t
     char from[11], to[11];
     int rc;
     dup_scan d = {self, jsx_num(doc, "latitude", 0), jsx_num(doc, "longitude", 0), km,
-                  day_of(jsx_str(doc, "event_date", "")), json_array()};
+                  day_of(jsx_str(doc, "event_date", "")), json_array(), 0};
     time_t lo = d.day - (time_t)days * 86400, hi = d.day + (time_t)days * 86400;
     util_day_at(lo, from);
     util_day_at(hi, to);
@@ -495,7 +505,8 @@ static json_t *duplicates_of(store *s, json_t *doc, const char *subject, int64_t
                                .west = fmax(-180, d.lon - dlon), .east = fmin(180, d.lon + dlon),
                                .south = fmax(-90, d.lat - dlat), .north = fmin(90, d.lat + dlat)};
     rc = s->ops->incident_list(s, &f, 0, INT64_MAX, dup_cb, &d, e);
-    if (rc) {
+    if (rc || d.damaged) {
+        if (!rc) export_damaged(d.damaged, e);
         json_decref(d.found);
         return NULL;
     }
