@@ -30,6 +30,7 @@ typedef struct journal_state {
     struct recent_entry {
         int64_t seq;
         buf bytes;
+        merkle_hash leaf;     /* its leaf hash, as tree_append computed it */
     } recent[RECENT];
     /* The root of the tree as loaded from storage at the start of this transaction's
      * appends: what the last checkpoint must match, known without reading again. */
@@ -196,6 +197,7 @@ static int tree_append(store *s, const store_event *ev, tr_err *e)
         r->seq = ev->seq;
         buf_reset(&r->bytes);
         buf_append(&r->bytes, st->entry.p, st->entry.len);
+        memcpy(r->leaf, leaf, sizeof leaf);
     } else { /* a large entry (an import batch) is read back if a receipt needs it */
         r->seq = 0;
         buf_free(&r->bytes);
@@ -299,9 +301,9 @@ int journal_receipt(store *s, int64_t seq, char **out, tr_err *e)
         return err_set(e, 500, "log.no_checkpoint", NULL, "no checkpoint covers event %lld",
                        (long long)seq);
     if (st->recent[seq % RECENT].seq == seq) {
-        const buf *b = &st->recent[seq % RECENT].bytes;
-        buf_append(&o.entry, b->p, b->len);
-        merkle_leaf_hash(o.leaf, o.entry.p, o.entry.len);
+        const struct recent_entry *r = &st->recent[seq % RECENT];
+        buf_append(&o.entry, r->bytes.p, r->bytes.len);
+        memcpy(o.leaf, r->leaf, sizeof o.leaf); /* hashed when it was appended */
         o.found = 1;
     } else if (s->ops->journal_scan(s, seq - 1, 1, take_event, &o, e)) {
         goto fail;
