@@ -87,6 +87,7 @@ struct http_server {
      * the log's proofs, entries and tiles. */
     reader_pool readers, log_readers;
     _Atomic long inflight;    /* Requests waiting on the writer. */
+    _Atomic int stopping;     /* http_stop has begun: new requests get a 503. */
     _Atomic int public_heavy; /* Exports and counts running for callers without an account. */
     _Atomic unsigned long long next_id;
     uint16_t port;
