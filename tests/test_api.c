@@ -22,6 +22,7 @@
 #include <sodium.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1216,6 +1217,74 @@ static void moves_sent_again_with_a_key_happen_once(void **state)
     }
 }
 
+typedef struct pending_write {
+    th_server *t;
+    const char *token;
+    long status;
+} pending_write;
+
+static void *post_crossing(void *arg)
+{
+    pending_write *w = arg;
+    th_resp r;
+    static const char body[] = "{\"slug\":\"late-crossing\",\"name\":\"Late\",\"lat\":31.3,"
+                               "\"lon\":34.3}";
+    if (th_http("POST", th_url(w->t, "/api/v1/crossings"), w->token, body, strlen(body), NULL,
+                &r) == 0)
+        w->status = r.status;
+    th_resp_free(&r);
+    return NULL;
+}
+
+static void *stop_server(void *arg)
+{
+    http_stop(arg);
+    return NULL;
+}
+
+/* A server told to stop while a write waits on the database finishes that write (its
+ * client gets its 201) and meanwhile answers new requests 503 server.stopping, rather
+ * than taking them or dropping the connection. */
+static void a_stopping_server_finishes_its_writes(void **state)
+{
+    (void)state;
+    th_server t;
+    tr_err e = TR_ERR_INIT;
+    th_resp r;
+    th_server_start(&t, NULL);
+    pending_write w = {&t, th_login(&t, "wfp", "demo-wfp"), 0};
+    store *holder = store_sqlite_open(t.db, 0, &e); /* the writer waits for this one */
+    assert_non_null(holder);
+    assert_int_equal(holder->ops->begin(holder, &e), 0);
+    assert_int_equal(holder->ops->meta_set(holder, "held", "1", &e), 0);
+    pthread_t writing, stopping;
+    pthread_create(&writing, NULL, post_crossing, &w);
+    for (int i = 0; i < 5000 && atomic_load(&t.srv->inflight) == 0; i++)
+        usleep(1000); /* until it is on the writer, waiting */
+    assert_int_equal(atomic_load(&t.srv->inflight), 1);
+    pthread_create(&stopping, NULL, stop_server, t.srv);
+    long seen = 0;
+    for (int i = 0; i < 2000 && seen != 503; i++) { /* until the stop has begun */
+        if (th_http("GET", th_url(&t, "/healthz"), NULL, NULL, 0, NULL, &r) == 0) {
+            seen = r.status;
+            if (seen == 503) assert_string_equal(th_code(&r), "server.stopping");
+        }
+        th_resp_free(&r);
+        if (seen != 503) usleep(1000);
+    }
+    assert_int_equal(seen, 503);
+    holder->ops->rollback(holder); /* the writer may go on */
+    holder->ops->close(holder);
+    pthread_join(writing, NULL);
+    pthread_join(stopping, NULL);
+    assert_int_equal(w.status, 201);
+    store *s = store_sqlite_open(t.db, STORE_READONLY, &e);
+    store_crossing c;
+    assert_int_equal(s->ops->crossing_get(s, "late-crossing", &c, &e), 1);
+    s->ops->close(s);
+    th_rmrf(t.dir);
+}
+
 /* An incident's history as the caller sees it: its event types joined by commas. */
 static void history_types(const char *token, long long id, char *out, size_t cap)
 {
@@ -2242,6 +2311,7 @@ int main(void)
         cmocka_unit_test(reports_retried_with_a_key_are_filed_once),
         cmocka_unit_test(incidents_opened_with_a_key_are_opened_once),
         cmocka_unit_test(moves_sent_again_with_a_key_happen_once),
+        cmocka_unit_test(a_stopping_server_finishes_its_writes),
         cmocka_unit_test(reports_are_listed_for_their_organization),
         cmocka_unit_test(negotiations_are_listed_for_their_members),
         cmocka_unit_test(reports_join_existing_incidents),
