@@ -787,14 +787,14 @@ static int incident_cb(void *cls, const void *row)
     const store_incident_row *r = row;
     buf tmp = BUF_INIT;
     const char *doc = export_incident_doc(r, &tmp);
-    if (doc)
-        json_array_append_new(p->items,
-                              incident_json(r->id, r->status, doc, r->merged_into, p->grid));
-    buf_free(&tmp);
     if (!doc) {
+        buf_free(&tmp);
         p->damaged = r->id;
-        return 1;
+        return 1; /* h_incidents replies store.damaged */
     }
+    json_array_append_new(p->items, incident_json(r->id, r->status, doc, r->merged_into,
+                                                  p->grid));
+    buf_free(&tmp);
     p->last = r->id;
     return 0;
 }
@@ -1253,21 +1253,53 @@ static int h_incident_open(http_req *r)
     return http__defer(r, incident_open_write);
 }
 
-/* A move of an incident (transition, dispute, merge): the incident, and the
+/* A move of an incident (transition, dispute, merge): which, the incident, and the
  * Idempotency-Key it came with (or NULL) with the hash of its request — the route, the
  * incident and the body (the same key and body for another incident is another request). */
+enum move { MOVE_TRANSITION, MOVE_DISPUTE, MOVE_MERGE };
+
 typedef struct move_job {
+    enum move move;
     int64_t id;
     const char *key;
     char request_sha256[65];
 } move_job;
 
-static int defer_move(http_req *r, const jsx_field *fields, store_txn_fn write)
+/* On the writer thread: the move, or the first reply again (replayed). */
+static int move_write(store *s, void *cls, tr_err *e)
+{
+    http_req *r = cls;
+    move_job *j = r->state;
+    journal_actor who = acct_actor(&r->caller);
+    const char *kind = r->caller.org_kind;
+    int rc = replayed(s, r, j->key, j->request_sha256, e);
+    if (rc) return rc < 0 ? -1 : 0;
+    switch (j->move) {
+    case MOVE_TRANSITION: {
+        int roles = r->caller.admin ? INC_MONITOR | INC_MEDIATOR
+                                    : (strcmp(kind, "monitor") == 0 ? INC_MONITOR : 0) |
+                                          (strcmp(kind, "mediator") == 0 ? INC_MEDIATOR : 0);
+        rc = incident_transition(s, &who, roles, j->id, r->json, j->key, j->request_sha256, e);
+        break;
+    }
+    case MOVE_DISPUTE:
+        rc = incident_dispute(s, &who, r->caller.org, j->id, r->json, j->key,
+                              j->request_sha256, e);
+        break;
+    case MOVE_MERGE:
+        rc = incident_merge(s, &who, j->id, r->json, j->key, j->request_sha256, e);
+        break;
+    }
+    return rc ? -1 : reply_incident(r, s, j->id, 200, e);
+}
+
+static int defer_move(http_req *r, const jsx_field *fields, enum move move)
 {
     const char *key;
     if (check(r, fields) || path_id(r, "an incident") || idempotency_key(r, &key)) return 0;
     move_job *j = arena_alloc(&r->mem, sizeof *j);
     memset(j, 0, sizeof *j);
+    j->move = move;
     j->id = the_id(r);
     if ((j->key = key)) {
         json_t *req = json_pack("{s:s, s:O}", "request", r->url, "body", r->json);
@@ -1275,68 +1307,23 @@ static int defer_move(http_req *r, const jsx_field *fields, store_txn_fn write)
         json_decref(req);
     }
     r->state = j;
-    return http__defer(r, write);
-}
-
-static int transition_write(store *s, void *cls, tr_err *e)
-{
-    http_req *r = cls;
-    move_job *j = r->state;
-    journal_actor who = acct_actor(&r->caller);
-    const char *kind = r->caller.org_kind;
-    int roles = r->caller.admin ? INC_MONITOR | INC_MEDIATOR
-                                : (strcmp(kind, "monitor") == 0 ? INC_MONITOR : 0) |
-                                      (strcmp(kind, "mediator") == 0 ? INC_MEDIATOR : 0);
-    int64_t id = j->id;
-    int rc = replayed(s, r, j->key, j->request_sha256, e);
-    if (rc) return rc < 0 ? -1 : 0;
-    if (incident_transition(s, &who, roles, id, r->json, j->key,
-                            j->key ? j->request_sha256 : NULL, e))
-        return -1;
-    return reply_incident(r, s, id, 200, e);
+    return http__defer(r, move_write);
 }
 
 static int h_incident_transition(http_req *r)
 {
-    return defer_move(r, transition_fields, transition_write);
-}
-
-static int dispute_write(store *s, void *cls, tr_err *e)
-{
-    http_req *r = cls;
-    move_job *j = r->state;
-    journal_actor who = acct_actor(&r->caller);
-    int64_t id = j->id;
-    int rc = replayed(s, r, j->key, j->request_sha256, e);
-    if (rc) return rc < 0 ? -1 : 0;
-    if (incident_dispute(s, &who, r->caller.org, id, r->json, j->key,
-                         j->key ? j->request_sha256 : NULL, e))
-        return -1;
-    return reply_incident(r, s, id, 200, e);
+    return defer_move(r, transition_fields, MOVE_TRANSITION);
 }
 
 static int h_incident_dispute(http_req *r)
 {
-    return defer_move(r, dispute_fields, dispute_write);
-}
-
-static int merge_write(store *s, void *cls, tr_err *e)
-{
-    http_req *r = cls;
-    move_job *j = r->state;
-    journal_actor who = acct_actor(&r->caller);
-    int64_t id = j->id;
-    int rc = replayed(s, r, j->key, j->request_sha256, e);
-    if (rc) return rc < 0 ? -1 : 0;
-    if (incident_merge(s, &who, id, r->json, j->key, j->key ? j->request_sha256 : NULL, e))
-        return -1;
-    return reply_incident(r, s, id, 200, e);
+    return defer_move(r, dispute_fields, MOVE_DISPUTE);
 }
 
 /* Marks the incident a duplicate of another (monitors). */
 static int h_incident_merge(http_req *r)
 {
-    return defer_move(r, merge_fields, merge_write);
+    return defer_move(r, merge_fields, MOVE_MERGE);
 }
 
 static int parse_num(const char *s, double lo, double hi, double *out)
