@@ -1184,6 +1184,9 @@ static void moves_sent_again_with_a_key_happen_once(void **state)
     assert_int_equal(post_move(moves[1], un, "move-1", investigate, &r), 422);
     assert_string_equal(th_code(&r), "incident.key_reused");
     th_resp_free(&r);
+    assert_int_equal(post_move(moves[1], un, "two words", investigate, &r), 400);
+    assert_string_equal(th_code(&r), "request.invalid_header");
+    th_resp_free(&r);
     assert_int_equal(th_journal_len(T.db), after);
     /* Without a key, the same move again is refused: it has happened. */
     assert_int_equal(req("POST", moves[0], un, investigate, &r), 409);
