@@ -455,12 +455,13 @@ static int dup_cb(void *cls, const void *row)
     if (r->id == d->self) return 0;
     buf tmp = BUF_INIT;
     const char *text = export_incident_doc(r, &tmp);
-    json_t *doc = text ? json_loads(text, 0, NULL) : NULL;
-    buf_free(&tmp);
     if (!text) {
-        d->damaged = r->id;
+        buf_free(&tmp);
+        d->damaged = r->id; /* duplicates_of replies store.damaged */
         return 1;
     }
+    json_t *doc = json_loads(text, 0, NULL);
+    buf_free(&tmp);
     double km = haversine_km(d->lat, d->lon, jsx_num(doc, "latitude", 0),
                              jsx_num(doc, "longitude", 0));
     if (km <= d->km) {
