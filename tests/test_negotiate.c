@@ -52,11 +52,33 @@ static void enumerate(const neg_domain *d, brute *b)
     free(pkg);
 }
 
+/* The engine's tolerance (engine.h), written out again here: a is lower than b when it is
+ * lower by more than NEG_TOL times the larger magnitude (at least NEG_TOL). */
+static int lower(double a, double b)
+{
+    double m = fabs(a) > fabs(b) ? fabs(a) : fabs(b);
+    return a < b - NEG_TOL * (m > 1 ? m : 1);
+}
+
+static int cmp_tol(double a, double b) { return lower(b, a) - lower(a, b); }
+
+/* a nowhere lower than b. */
 static int geq(const double *a, const double *b, int n)
 {
     for (int p = 0; p < n; p++)
-        if (a[p] < b[p]) return 0;
+        if (lower(a[p], b[p])) return 0;
     return 1;
+}
+
+/* a nowhere lower and somewhere higher than b. */
+static int dom(const double *a, const double *b, int n)
+{
+    int gt = 0;
+    for (int p = 0; p < n; p++) {
+        if (lower(a[p], b[p])) return 0;
+        gt |= lower(b[p], a[p]);
+    }
+    return gt;
 }
 
 /* Brute-force bargaining point kind: 0 Nash, 1 KS, 2 egalitarian, 3 welfare. Writes the
@@ -71,7 +93,7 @@ static int brute_point(const neg_domain *d, const brute *b, int kind, const doub
         const double *u = &b->u[k * (size_t)b->np];
         double prod = 1, ming = INFINITY, mins = INFINITY, sum = 0, s;
         int rational = !b->red[k];
-        for (int p = 0; p < b->np; p++) rational &= u[p] >= neg_reservation(d, p);
+        for (int p = 0; p < b->np; p++) rational &= !lower(u[p], neg_reservation(d, p));
         if (!rational) continue;
         for (int p = 0; p < b->np; p++) {
             double r = neg_reservation(d, p), span = ideal[p] - r;
@@ -82,17 +104,12 @@ static int brute_point(const neg_domain *d, const brute *b, int kind, const doub
             sum += u[p];
         }
         s = kind == 0 ? prod : kind == 1 ? ming : kind == 2 ? mins : sum;
-        int better = !found || s > best;
-        if (!better && s == best) {
-            if (kind < 3 && sum != best_sum) {
-                better = sum > best_sum;
-            } else { /* then the lexicographically larger vector */
-                for (int p = 0; p < b->np; p++)
-                    if (u[p] != win[p]) {
-                        better = u[p] > win[p];
-                        break;
-                    }
-            }
+        int better = !found;
+        if (found) { /* the larger score, then sum, then lexicographically larger vector */
+            int c = cmp_tol(s, best);
+            if (c == 0 && kind < 3) c = cmp_tol(sum, best_sum);
+            for (int p = 0; c == 0 && p < b->np; p++) c = cmp_tol(u[p], win[p]);
+            better = c > 0;
         }
         if (better) {
             found = 1;
@@ -115,15 +132,20 @@ static size_t check_domain(const neg_domain *d, const char *label)
     if (neg_analyze(d, NULL, &a, &e)) fail_msg("%s: %s", label, e.message);
     enumerate(d, &b);
 
-    /* Frontier points: their packages give their vectors, and none is weakly dominated
-     * by (or equal to) another. */
+    /* Frontier points: their packages give their vectors, no two are equal within the
+     * tolerance, and no red-line-free outcome dominates one. */
     for (size_t j = 0; j < a->n_frontier; j++) {
         for (int p = 0; p < np; p++)
             if (neg_utility(d, p, a->frontier[j].package) != a->frontier[j].u[p])
                 fail_msg("%s: frontier point %zu's package does not give its utilities", label, j);
         for (size_t k = 0; k < a->n_frontier; k++)
             if (k != j && geq(a->frontier[k].u, a->frontier[j].u, np))
-                fail_msg("%s: frontier point %zu is dominated by %zu", label, j, k);
+                fail_msg("%s: frontier point %zu is dominated by or equal to %zu", label, j, k);
+        for (size_t k = 0; k < b.n; k++)
+            if (!b.red[k] && dom(&b.u[k * (size_t)np], a->frontier[j].u, np))
+                fail_msg("%s: frontier point %zu (%.17g, %.17g) is dominated by outcome %zu "
+                         "(%.17g, %.17g)", label, j, a->frontier[j].u[0], a->frontier[j].u[1],
+                         k, b.u[k * (size_t)np], b.u[k * (size_t)np + 1]);
     }
     /* Every red-line-free outcome is weakly dominated by, or equal to, a frontier point. */
     for (size_t k = 0; k < b.n; k++) {
@@ -140,7 +162,7 @@ static size_t check_domain(const neg_domain *d, const char *label)
     for (size_t k = 0; k < b.n; k++) {
         const double *u = &b.u[k * (size_t)np];
         int rational = !b.red[k];
-        for (int p = 0; p < np; p++) rational &= u[p] >= neg_reservation(d, p);
+        for (int p = 0; p < np; p++) rational &= !lower(u[p], neg_reservation(d, p));
         if (!rational) continue;
         any = 1;
         for (int p = 0; p < np; p++)
@@ -152,11 +174,11 @@ static size_t check_domain(const neg_domain *d, const char *label)
                                    &a->max_welfare};
         static const char *names[4] = {"Nash", "Kalai-Smorodinsky", "egalitarian", "welfare"};
         for (int p = 0; p < np; p++)
-            if (ideal[p] != a->ideal[p]) fail_msg("%s: ideal point differs", label);
+            if (cmp_tol(ideal[p], a->ideal[p])) fail_msg("%s: ideal point differs", label);
         for (int kind = 0; kind < 4; kind++) {
             assert_true(brute_point(d, &b, kind, ideal, want));
             for (int p = 0; p < np; p++)
-                if (want[p] != got[kind]->u[p])
+                if (cmp_tol(want[p], got[kind]->u[p]))
                     fail_msg("%s: %s point differs for party %d: %.17g vs brute %.17g", label,
                              names[kind], p, got[kind]->u[p], want[p]);
             for (int p = 0; p < np; p++)
@@ -200,6 +222,47 @@ static void every_genius_domain_matches_brute_force(void **state)
         closedir(dir);
     }
     assert_int_equal(checked, 83);
+}
+
+/* Barter-A reaches 0.9 for its second party by two sums of weights that differ in the last
+ * bit: (0.324, 0.9000000000000001) is no improvement on (0.394, 0.9) and must not be listed
+ * as efficient beside it. */
+static void barter_a_frontier_ignores_rounding(void **state)
+{
+    const char *data = getenv("TRUCE_DATA");
+    char path[1024];
+    char *paths[1] = {path};
+    tr_err e = TR_ERR_INIT;
+    neg_analysis *a;
+    int found_394 = 0;
+    (void)state;
+    snprintf(path, sizeof path, "%s/negotiation/genius/y2012/BarterA", data);
+    neg_domain *d = neg_genius_load(paths, 1, &e);
+    assert_non_null(d);
+    assert_int_equal(neg_analyze(d, NULL, &a, &e), 0);
+    for (size_t j = 0; j < a->n_frontier; j++) {
+        const double *u = a->frontier[j].u;
+        if (fabs(u[0] - 0.324) < 1e-9) fail_msg("(0.324, %.17g) is listed as efficient", u[1]);
+        found_394 |= fabs(u[0] - 0.394) < 1e-9 && fabs(u[1] - 0.9) < 1e-9;
+    }
+    assert_true(found_394);
+    assert_int_equal(a->n_frontier, 24);
+    /* A draft at (0.324, 0.9) is not efficient: (0.394, 0.9) dominates it. */
+    for (int i0 = 0; i0 < neg_options(d, 0); i0++)
+        for (int i1 = 0; i1 < neg_options(d, 1); i1++)
+            for (int i2 = 0; i2 < neg_options(d, 2); i2++) {
+                int pkg[3] = {i0, i1, i2};
+                neg_proposal *p;
+                if (fabs(neg_utility(d, 0, pkg) - 0.324) > 1e-9 ||
+                    fabs(neg_utility(d, 1, pkg) - 0.9) > 1e-9)
+                    continue;
+                assert_int_equal(neg_proposal_analyze(d, a, pkg, 5, 0.5, &p, &e), 0);
+                assert_false(p->efficient);
+                assert_true(p->n_dominating > 0);
+                neg_proposal_free(p);
+            }
+    neg_analysis_free(a);
+    neg_domain_free(d);
 }
 
 static void england_zimbabwe_as_published(void **state)
@@ -425,12 +488,7 @@ static void proposals_match_brute_force(void **state)
             for (size_t k = 0; k < b.n && !dominated; k++) {
                 const double *u = &b.u[k * (size_t)np];
                 if (b.red[k]) continue;
-                int ge = 1, gt = 0;
-                for (int x = 0; x < np; x++) {
-                    ge &= u[x] >= p->u[x];
-                    gt |= u[x] > p->u[x];
-                }
-                dominated = ge && gt;
+                dominated = dom(u, p->u, np);
             }
             assert_int_equal(p->efficient, !dominated);
             assert_int_equal(p->n_dominating > 0, dominated);
@@ -441,8 +499,8 @@ static void proposals_match_brute_force(void **state)
                 if (j) assert_true(p->changes[j] >= p->changes[j - 1]);
                 for (int x = 0; x < np; x++) {
                     assert_true(neg_utility(d, x, p->dominating[j].package) == p->dominating[j].u[x]);
-                    assert_true(p->dominating[j].u[x] >= p->u[x]);
-                    gt |= p->dominating[j].u[x] > p->u[x];
+                    assert_false(lower(p->dominating[j].u[x], p->u[x]));
+                    gt |= lower(p->u[x], p->dominating[j].u[x]);
                 }
                 assert_true(gt);
             }
@@ -451,7 +509,7 @@ static void proposals_match_brute_force(void **state)
             for (int x = 0; x < np; x++) {
                 int red = 0;
                 for (int i = 0; i < ni; i++) red |= neg_red_line(d, x, i, pkg[i]);
-                int acc = !red && neg_utility(d, x, pkg) >= neg_reservation(d, x);
+                int acc = !red && !lower(neg_utility(d, x, pkg), neg_reservation(d, x));
                 assert_int_equal(p->acceptable[x], acc);
                 all &= acc;
                 if (!acc) assert_non_null(strstr(p->reason, neg_party_name(d, x)));
@@ -666,6 +724,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_genius_domain_matches_brute_force),
+        cmocka_unit_test(barter_a_frontier_ignores_rounding),
         cmocka_unit_test(england_zimbabwe_as_published),
         cmocka_unit_test(random_domains_match_brute_force),
         cmocka_unit_test(red_lines_and_reservations_shape_the_rational_set),

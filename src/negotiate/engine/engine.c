@@ -291,38 +291,84 @@ static int cmp_two(const void *a, const void *b, void *arg)
     return 0;
 }
 
-static int weakly_dominates_or_equals(const double *a, const double *b, int n)
+/* ---- comparing utilities ----------------------------------------------------------- */
+
+/* Utilities reached by different sums of the same weights differ in their last bits, so
+ * every comparison of utilities goes through these: two values closer than NEG_TOL times
+ * the larger magnitude (and never less than NEG_TOL apart for values below 1) are equal. */
+static double tol(double a, double b)
+{
+    double m = fmax(1.0, fmax(fabs(a), fabs(b)));
+    return NEG_TOL * m;
+}
+
+int neg_u_cmp(double a, double b)
+{
+    double t = tol(a, b);
+    if (a > b + t) return 1;
+    if (b > a + t) return -1;
+    return 0;
+}
+
+int neg_dominates(const double *a, const double *b, int n)
+{
+    int better = 0;
+    for (int p = 0; p < n; p++) {
+        int c = neg_u_cmp(a[p], b[p]);
+        if (c < 0) return 0;
+        if (c > 0) better = 1;
+    }
+    return better;
+}
+
+/* a dominates b or equals it, both within the tolerance. */
+static int covers(const double *a, const double *b, int n)
 {
     for (int p = 0; p < n; p++)
-        if (a[p] < b[p]) return 0;
+        if (neg_u_cmp(a[p], b[p]) < 0) return 0;
     return 1;
 }
 
-
-/* Keeps the candidates no other weakly dominates (one per distinct vector); returns how
- * many, moved to the front of c. */
+/* Keeps the candidates that no other dominates or equals within the tolerance (one per
+ * vector, the first in sort order); returns how many, moved to the front of c. */
 static size_t pareto_filter(cand *c, size_t n, int np)
 {
     size_t kept = 0;
     if (n == 0) return 0;
     if (np == 2) {
+        /* Decreasing u0: a candidate is covered by an earlier one unless it has more u1
+         * than all of them. */
         double best = -INFINITY;
         qsort_r(c, n, sizeof *c, cmp_two, &np);
-        for (size_t i = 0; i < n; i++)
-            if (c[i].u[1] > best) {
-                best = c[i].u[1];
-                c[kept++] = c[i];
-            }
-        return kept;
+        for (size_t i = 0; i < n; i++) {
+            if (i == 0 || neg_u_cmp(c[i].u[1], best) > 0) c[kept++] = c[i];
+            if (c[i].u[1] > best) best = c[i].u[1];
+        }
+        /* A later kept point has more u1; when its u0 is equal within the tolerance, it
+         * dominates this one. */
+        size_t out = 0;
+        for (size_t i = 0; i < kept; i++)
+            if (i + 1 == kept || neg_u_cmp(c[i + 1].u[0], c[i].u[0]) < 0) c[out++] = c[i];
+        return out;
     }
     qsort_r(c, n, sizeof *c, cmp_sum, &np);
     for (size_t i = 0; i < n; i++) {
         int dominated = 0;
-        for (size_t k = 0; k < kept && !dominated; k++)
-            dominated = weakly_dominates_or_equals(c[k].u, c[i].u, np);
+        for (size_t k = 0; k < kept && !dominated; k++) dominated = covers(c[k].u, c[i].u, np);
         if (!dominated) c[kept++] = c[i];
     }
-    return kept;
+    /* A point of a sum smaller by less than np tolerances can still dominate: look at the
+     * kept points just after each one. */
+    size_t out = 0;
+    for (size_t i = 0; i < kept; i++) {
+        int dominated = 0;
+        for (size_t k = i + 1; k < kept && !dominated; k++) {
+            if (c[k].sum < c[i].sum - np * tol(c[k].sum, c[i].sum)) break;
+            dominated = neg_dominates(c[k].u, c[i].u, np);
+        }
+        if (!dominated) c[out++] = c[i];
+    }
+    return out;
 }
 
 /* Epsilon thinning: one candidate per epsilon-cell (the one with the largest sum). */
@@ -378,6 +424,18 @@ static void point_copy(neg_point *dst, const neg_point *src, int np, int ni)
     dst->package = xrealloc(NULL, (size_t)ni * sizeof *dst->package);
     memcpy(dst->u, src->u, (size_t)np * sizeof *dst->u);
     memcpy(dst->package, src->package, (size_t)ni * sizeof *dst->package);
+}
+
+/* Whether a point of score s, utility sum and vector u beats the best so far: a larger score;
+ * on a tie, a larger sum (unless the score is the sum); then the lexicographically larger
+ * vector. Every comparison within the tolerance. */
+static int better(double s, double sum, const double *u, double best_s, double best_sum,
+                  const double *best_u, int np, int sum_breaks)
+{
+    int c = neg_u_cmp(s, best_s);
+    if (c == 0 && sum_breaks) c = neg_u_cmp(sum, best_sum);
+    for (int p = 0; c == 0 && p < np; p++) c = neg_u_cmp(u[p], best_u[p]);
+    return c > 0;
 }
 
 int neg_analyze(const neg_domain *d, const neg_limits *lim, neg_analysis **out, tr_err *e)
@@ -489,7 +547,7 @@ int neg_analyze(const neg_domain *d, const neg_limits *lim, neg_analysis **out, 
     for (size_t j = 0; j < a->n_frontier; j++) {
         const double *u = a->frontier[j].u;
         int rational = 1;
-        for (int p = 0; p < np; p++) rational &= u[p] >= d->parties[p].r;
+        for (int p = 0; p < np; p++) rational &= neg_u_cmp(u[p], d->parties[p].r) >= 0;
         if (!rational) continue;
         for (int p = 0; p < np; p++)
             if (!a->has_rational || u[p] > a->ideal[p]) a->ideal[p] = u[p];
@@ -499,7 +557,7 @@ int neg_analyze(const neg_domain *d, const neg_limits *lim, neg_analysis **out, 
         const double *u = a->frontier[j].u;
         double prod = 1, ming = INFINITY, minsur = INFINITY, sum = 0;
         int rational = 1;
-        for (int p = 0; p < np; p++) rational &= u[p] >= d->parties[p].r;
+        for (int p = 0; p < np; p++) rational &= neg_u_cmp(u[p], d->parties[p].r) >= 0;
         if (!rational) continue;
         for (int p = 0; p < np; p++) {
             double r = d->parties[p].r, span = a->ideal[p] - r;
@@ -511,7 +569,7 @@ int neg_analyze(const neg_domain *d, const neg_limits *lim, neg_analysis **out, 
         }
         double s[4] = {prod, ming, minsur, sum};
         for (int b = 0; b < 4; b++)
-            if (!best[b] || s[b] > score[b] || (s[b] == score[b] && b < 3 && sum > tie[b])) {
+            if (!best[b] || better(s[b], sum, u, score[b], tie[b], best[b]->u, np, b < 3)) {
                 best[b] = &a->frontier[j];
                 score[b] = s[b];
                 tie[b] = sum;
@@ -579,21 +637,11 @@ static void evaluate(const neg_domain *d, const neg_analysis *a, const int *pkg,
         x->sum += x->u[p];
         if (x->g[p] < lo) lo = x->g[p];
         if (x->g[p] > hi) hi = x->g[p];
-        x->rational &= x->u[p] >= r;
+        x->rational &= neg_u_cmp(x->u[p], r) >= 0;
         for (int i = 0; i < d->n_issues; i++) x->red |= neg_red_line(d, p, i, pkg[i]);
     }
     x->spread = hi - lo;
     x->rational &= !x->red;
-}
-
-static int dominates(const double *a, const double *b, int n)
-{
-    int better = 0;
-    for (int p = 0; p < n; p++) {
-        if (a[p] < b[p]) return 0;
-        if (a[p] > b[p]) better = 1;
-    }
-    return better;
 }
 
 typedef struct cand_list {
@@ -606,7 +654,7 @@ static void cand_add(cand_list *l, const neg_domain *d, const int *pkg, const do
 {
     int np = d->n_parties, ni = d->n_issues;
     for (size_t j = 0; j < l->n; j++) /* one per utility vector */
-        if (memcmp(l->pts[j].u, u, (size_t)np * sizeof *u) == 0) {
+        if (covers(l->pts[j].u, u, np) && covers(u, l->pts[j].u, np)) {
             if (ch < l->changes[j]) {
                 memcpy(l->pts[j].package, pkg, (size_t)ni * sizeof *pkg);
                 l->changes[j] = ch;
@@ -650,7 +698,7 @@ int neg_proposal_analyze(const neg_domain *d, const neg_analysis *a, const int *
         r->u[p] = me.u[p];
         r->gains[p] = me.g[p];
         for (int i = 0; i < ni; i++) r->red_lines[p] += neg_red_line(d, p, i, package[i]);
-        r->acceptable[p] = r->red_lines[p] == 0 && me.u[p] >= d->parties[p].r;
+        r->acceptable[p] = r->red_lines[p] == 0 && neg_u_cmp(me.u[p], d->parties[p].r) >= 0;
     }
     r->one_sidedness = me.spread;
 
@@ -663,15 +711,15 @@ int neg_proposal_analyze(const neg_domain *d, const neg_analysis *a, const int *
             memcpy(pkg, package, (size_t)ni * sizeof *pkg);
             pkg[i] = oi;
             evaluate(d, a, pkg, &x);
-            if (!x.red && dominates(x.u, me.u, np)) cand_add(&dom, d, pkg, x.u, 1);
-            if (x.rational && x.spread < me.spread) better_nearby = 1;
+            if (!x.red && neg_dominates(x.u, me.u, np)) cand_add(&dom, d, pkg, x.u, 1);
+            if (x.rational && neg_u_cmp(x.spread, me.spread) < 0) better_nearby = 1;
             for (int j = i + 1; j < ni; j++)
                 for (int oj = 0; oj < d->issues[j].n_opt; oj++) {
                     if (oj == package[j]) continue;
                     pkg[j] = oj;
                     evaluate(d, a, pkg, &x);
-                    if (!x.red && dominates(x.u, me.u, np)) cand_add(&dom, d, pkg, x.u, 2);
-                    if (x.rational && x.spread < me.spread) better_nearby = 1;
+                    if (!x.red && neg_dominates(x.u, me.u, np)) cand_add(&dom, d, pkg, x.u, 2);
+                    if (x.rational && neg_u_cmp(x.spread, me.spread) < 0) better_nearby = 1;
                     pkg[j] = package[j];
                 }
         }
@@ -679,13 +727,13 @@ int neg_proposal_analyze(const neg_domain *d, const neg_analysis *a, const int *
     r->efficient = 1;
     for (size_t j = 0; j < a->n_frontier; j++) {
         const neg_point *f = &a->frontier[j];
-        if (!dominates(f->u, me.u, np)) continue;
+        if (!neg_dominates(f->u, me.u, np)) continue;
         r->efficient = 0;
         int ch = 0;
         for (int i = 0; i < ni; i++) ch += f->package[i] != package[i];
         cand_add(&dom, d, f->package, f->u, ch);
         evaluate(d, a, f->package, &x);
-        if (x.rational && x.spread < me.spread) better_nearby = 1;
+        if (x.rational && neg_u_cmp(x.spread, me.spread) < 0) better_nearby = 1;
     }
     if (dom.n) r->efficient = 0;
     /* Closest first, then the largest sum. */
@@ -744,7 +792,7 @@ int neg_proposal_analyze(const neg_domain *d, const neg_analysis *a, const int *
                                    d->parties[p].r);
         }
     }
-    if (!r->one_sided && me.spread > threshold && better_nearby) {
+    if (!r->one_sided && neg_u_cmp(me.spread, threshold) > 0 && better_nearby) {
         int lo = 0, hi = 0;
         for (int p = 1; p < np; p++) {
             if (me.g[p] < me.g[lo]) lo = p;

@@ -21,8 +21,17 @@
  * Bargaining points, over rational frontier points (which is where every one of them
  * lies): Nash max prod(u - r); Kalai-Smorodinsky max min g, g_p = (u_p - r_p)/(ideal_p -
  * r_p) (g_p = 1 when ideal_p = r_p); egalitarian max min (u - r); max welfare max sum u.
- * Ties go to the larger sum of utilities, then to the point first in frontier order
- * (utility vectors in decreasing lexicographic order).
+ * Ties (within the tolerance below) go to the larger sum of utilities, then to the
+ * lexicographically larger utility vector.
+ *
+ * Tolerance. Utilities reached by different sums of the same weights differ in their last
+ * bits (0.9 against 0.9000000000000001), and that noise is no improvement: every comparison
+ * of utilities, scores and reservation values (the frontier, dominance of a proposal, the
+ * packages that improve on it, acceptability, bargaining ties) treats two values as equal
+ * when they differ by at most NEG_TOL times the larger magnitude, or NEG_TOL when both are
+ * below 1 (utilities lie in [0, 1], so in practice 1e-12 absolute). One vector dominates
+ * another when it is nowhere lower and somewhere higher in that sense; of vectors equal in
+ * that sense the frontier keeps one.
  *
  * Pure: no I/O, no globals; every function takes what it needs. */
 #ifndef TRUCE_NEGOTIATE_ENGINE_H
@@ -63,6 +72,13 @@ double neg_reservation(const neg_domain *d, int party);
 int neg_red_line(const neg_domain *d, int party, int issue, int option);
 int neg_issue_find(const neg_domain *d, const char *name);
 int neg_option_find(const neg_domain *d, int issue, const char *name);
+
+/* The tolerance of every comparison of utilities (see the top of this file). */
+#define NEG_TOL 1e-12
+/* -1, 0 or 1 as a is lower than, equal to or higher than b within NEG_TOL. */
+int neg_u_cmp(double a, double b);
+/* Whether utility vector a dominates b (n parties) within NEG_TOL. */
+int neg_dominates(const double *a, const double *b, int n);
 
 /* The number of outcomes, exactly, in decimal. */
 void neg_outcome_count(const neg_domain *d, char *out, size_t cap);
