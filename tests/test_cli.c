@@ -245,6 +245,25 @@ static void serve_answers_and_stops_on_sigterm(void **state)
     assert_true(up);
     /* The server that answered is this one, still running. */
     assert_int_equal(waitpid(pid, &status, WNOHANG), 0);
+    /* A second server on its port is refused, naming the address (the kernel would
+     * otherwise split connections between the two). */
+    {
+        char needle[96], who[64];
+        struct stat before, after;
+        snprintf(needle, sizeof needle, "cannot listen on 127.0.0.1:%u: the address is already "
+                                        "in use", port);
+        expect(1, needle, "serve --db '%s' --listen 127.0.0.1:%u", p, port);
+        /* Recreating or rebuilding the database it serves is refused, naming it. */
+        snprintf(who, sizeof who, "process %d (truce) has it open", (int)pid);
+        assert_int_equal(stat(p, &before), 0);
+        expect(1, who, "demo --force --no-serve --db '%s'", p);
+        expect(1, who, "rebuild --db '%s'", p);
+        assert_int_equal(stat(p, &after), 0);
+        assert_true(before.st_ino == after.st_ino && before.st_size == after.st_size);
+        assert_int_equal(th_http("GET", url, NULL, NULL, 0, NULL, &r), 0);
+        assert_int_equal(r.status, 200);
+        th_resp_free(&r);
+    }
     kill(pid, SIGTERM);
     assert_int_equal(waitpid(pid, &status, 0), pid);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -259,6 +278,9 @@ static void serve_answers_and_stops_on_sigterm(void **state)
     }
     /* Listening somewhere impossible fails with exit 1. */
     expect(1, "cannot listen", "serve --db '%s' --listen 256.0.0.1:80", p);
+    /* Once it has stopped, the database is free again. */
+    expect(0, NULL, "rebuild --db '%s'", p);
+    expect(0, NULL, "demo --force --no-serve --db '%s'", p);
 }
 
 static void analyze_a_genius_domain(void **state)

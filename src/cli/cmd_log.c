@@ -532,6 +532,9 @@ int cmd_rebuild(int argc, char **argv)
     int64_t n = 0;
     store *s;
     if (rc >= 0) return rc;
+    /* A server with the database open would go on answering from tables being recreated
+     * under it. */
+    if (store_sqlite_require_alone(cli_get(opts, "db"), "rebuild", &e)) return fail(&e);
     s = store_sqlite_open(cli_get(opts, "db"), 0, &e);
     if (!s) return fail(&e);
     rc = audit_rebuild(s, &n, &e);

@@ -180,6 +180,12 @@ int cmd_demo(int argc, char **argv)
                             "demo, or choose another --db\n", db);
             return CLI_FAILED;
         }
+        /* Deleting the file under a live server would leave it serving a deleted inode. */
+        if (store_sqlite_require_alone(db, "replace", &e)) {
+            err_print(&e);
+            err_clear(&e);
+            return CLI_FAILED;
+        }
         remove_db(db);
     }
     s = store_sqlite_open(db, STORE_CREATE, &e);

@@ -27,8 +27,9 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <sodium.h>
+#include <errno.h>
 #include <microhttpd.h>
+#include <sodium.h>
 #include <zlib.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -803,6 +804,45 @@ bad:
                    "cannot listen on '%s'", listen);
 }
 
+/* The listening socket, opened here rather than by libmicrohttpd so that a port another
+ * process listens on is an error: SO_REUSEADDR only lets a restart bind past connections
+ * in TIME_WAIT (Linux refuses two listeners on one address with it), while
+ * libmicrohttpd's address reuse adds SO_REUSEPORT, with which the kernel would split the
+ * connections between this server and the other. */
+static int open_listener(const struct sockaddr_storage *ss, const char *where, tr_err *e)
+{
+    int one = 1;
+    socklen_t len = ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                              : sizeof(struct sockaddr_in);
+    int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        err_set(e, 500, "serve.listen_failed", NULL, "cannot listen on %s: %s", where,
+                strerror(errno));
+        return -1;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, (const struct sockaddr *)ss, len) != 0) {
+        int err = errno;
+        close(fd);
+        if (err == EADDRINUSE)
+            err_set(e, 409, "serve.address_in_use",
+                    "another process is listening there (a `truce serve` or `make run` left "
+                    "running?); stop it, or choose another port with --listen",
+                    "cannot listen on %s: the address is already in use", where);
+        else
+            err_set(e, 500, "serve.listen_failed", "check the address and your permissions",
+                    "cannot listen on %s: %s", where, strerror(err));
+        return -1;
+    }
+    if (listen(fd, 1024) != 0) {
+        err_set(e, 500, "serve.listen_failed", NULL, "cannot listen on %s: %s", where,
+                strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 http_server *http_start(const http_config *cfg, tr_err *e)
 {
     http_server *srv = calloc(1, sizeof *srv);
@@ -872,23 +912,32 @@ http_server *http_start(const http_config *cfg, tr_err *e)
     srv->tokens = acct_cache_new();
     acct_prepare_signin();
 
+    int lfd = open_listener(&ss, srv->cfg.listen, e);
+    if (lfd < 0) goto fail;
     flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO |
             MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)lfd,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)srv->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)srv->cfg.idle_timeout, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_END);
     if (!srv->daemon) {
-        err_set(e, 500, "serve.listen_failed",
-                "is another server using the port? choose another with --listen",
-                "cannot listen on %s", srv->cfg.listen);
+        close(lfd);
+        err_set(e, 500, "serve.listen_failed", "see the messages above",
+                "cannot serve on %s", srv->cfg.listen);
         goto fail;
     }
-    info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    srv->port = info ? info->port : 0;
+    {
+        struct sockaddr_storage bound;
+        socklen_t blen = sizeof bound;
+        if (getsockname(lfd, (struct sockaddr *)&bound, &blen) == 0)
+            srv->port = ntohs(bound.ss_family == AF_INET6
+                                  ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                                  : ((struct sockaddr_in *)&bound)->sin_port);
+    }
+    (void)info;
     return srv;
 fail:
     http_stop(srv);

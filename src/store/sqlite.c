@@ -2705,6 +2705,59 @@ static void sqlite_configure(void)
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/* The pid of another process holding a lock on [start, start + len) of file, or 0. F_GETLK
+ * reports a conflicting lock of another process and never one of this process. */
+static long lock_holder(const char *file, off_t start, off_t len)
+{
+    int fd = open(file, O_RDWR | O_CLOEXEC);
+    if (fd < 0) fd = open(file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = start, .l_len = len};
+    long pid = 0;
+    if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK) pid = fl.l_pid > 0 ? fl.l_pid : -1;
+    close(fd);
+    return pid;
+}
+
+long store_sqlite_holder(const char *path, char *name, size_t cap)
+{
+    char shm[4096];
+    long pid;
+    if (name && cap) name[0] = 0;
+    /* SQLite's unix VFS: the -shm file's lock bytes start at 120 (eight of them), the
+     * dead-man switch that every connection holds shared is the next byte; the database
+     * file's lock bytes are PENDING_BYTE (0x40000000) and the 1 + 1 + 510 after it. */
+    snprintf(shm, sizeof shm, "%s-shm", path);
+    pid = lock_holder(shm, 120, 9);
+    if (!pid) pid = lock_holder(path, 0x40000000, 512 + 2);
+    if (pid > 0 && name && cap) {
+        char comm[64];
+        snprintf(comm, sizeof comm, "/proc/%ld/comm", pid);
+        FILE *f = fopen(comm, "r");
+        if (f) {
+            if (fgets(name, (int)cap, f)) name[strcspn(name, "\n")] = 0;
+            fclose(f);
+        }
+    }
+    return pid;
+}
+
+int store_sqlite_require_alone(const char *path, const char *doing, tr_err *e)
+{
+    char name[64];
+    long pid = store_sqlite_holder(path, name, sizeof name);
+    if (pid > 0)
+        return err_set(e, 409, "store.in_use",
+                       "stop that process first (a `truce serve` or `truce demo`?), or "
+                       "choose another --db",
+                       "cannot %s %s: process %ld (%s) has it open", doing, path, pid,
+                       name[0] ? name : "unknown");
+    if (pid < 0)
+        return err_set(e, 409, "store.in_use", "stop the process that has it open first",
+                       "cannot %s %s: another process has it open", doing, path);
+    return 0;
+}
+
 store *store_sqlite_open(const char *path, int flags, tr_err *e)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;

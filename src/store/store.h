@@ -488,6 +488,18 @@ enum {
  * a newer truce is refused (store.too_new). */
 store *store_sqlite_open(const char *path, int flags, tr_err *e);
 
+/* Another process that has the database at path open, or 0 when none has: the id of a
+ * process holding one of SQLite's locks on it (any connection in WAL mode holds one on the
+ * -shm file's dead-man switch while it is open; one in rollback mode, on the file's lock
+ * bytes while it is in a transaction). name (cap bytes) receives its command name. Call it
+ * before this process opens the database: closing the descriptor it opens to ask would drop
+ * this process's own locks on the file (POSIX locks belong to the process). */
+long store_sqlite_holder(const char *path, char *name, size_t cap);
+
+/* Refuses (store.in_use, 409, naming the process) when another process has the database at
+ * path open: for commands that would delete or recreate it. */
+int store_sqlite_require_alone(const char *path, const char *doing, tr_err *e);
+
 /* Highest schema version this build knows. */
 int store_schema_version(void);
 
