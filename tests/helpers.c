@@ -6,6 +6,7 @@
 #include "scenario/scenario.h"
 
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -182,7 +183,6 @@ const char *th_code(const th_resp *r)
 
 void th_server_start(th_server *t, const http_config *overrides)
 {
-    tr_err e = TR_ERR_INIT;
     http_config cfg = {0};
     store *s;
     memset(t, 0, sizeof *t);
@@ -194,9 +194,50 @@ void th_server_start(th_server *t, const http_config *overrides)
     cfg.db_path = t->db;
     cfg.listen = "127.0.0.1:0";
     if (!cfg.threads) cfg.threads = 2;
-    t->srv = http_start(&cfg, &e);
+    t->cfg = cfg;
+    th_server_resume(t);
+}
+
+void th_server_halt(th_server *t)
+{
+    http_stop(t->srv);
+    t->srv = NULL;
+}
+
+void th_server_resume(th_server *t)
+{
+    tr_err e = TR_ERR_INIT;
+    t->cfg.db_path = t->db;
+    t->srv = http_start(&t->cfg, &e);
     if (!t->srv) fail_now("server: %s", e.message);
     snprintf(t->base, sizeof t->base, "http://127.0.0.1:%u", (unsigned)http_port(t->srv));
+}
+
+static int saved_stderr = -1;
+static char capture_path[300];
+
+void th_stderr_capture(void)
+{
+    snprintf(capture_path, sizeof capture_path, "%s/stderr.log", th_tmpdir());
+    fflush(stderr);
+    saved_stderr = dup(2);
+    int fd = open(capture_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0 || saved_stderr < 0) fail_now("cannot capture stderr");
+    dup2(fd, 2);
+    close(fd);
+}
+
+char *th_stderr_release(void)
+{
+    fflush(stderr);
+    dup2(saved_stderr, 2);
+    close(saved_stderr);
+    saved_stderr = -1;
+    char *text = th_slurp(capture_path, NULL);
+    char *slash = strrchr(capture_path, '/');
+    *slash = 0;
+    th_rmrf(capture_path);
+    return text;
 }
 
 void th_server_stop(th_server *t)

@@ -58,11 +58,21 @@ typedef struct th_server {
     char dir[256];
     char db[300];
     char base[64]; /* "http://127.0.0.1:PORT" */
+    http_config cfg; /* What it was started with. */
 } th_server;
 
 /* Builds a demo database in a new temporary directory and serves it on a free port. */
 void th_server_start(th_server *t, const http_config *overrides);
 void th_server_stop(th_server *t);
+/* Stops serving, keeping the database (for commands that refuse a database in use), and
+ * serves it again on a new port (t->base changes). */
+void th_server_halt(th_server *t);
+void th_server_resume(th_server *t);
+
+/* Sends this process's stderr (the server's log) to a file until th_stderr_release, which
+ * returns what was written (malloc'd). */
+void th_stderr_capture(void);
+char *th_stderr_release(void);
 /* Signs in and returns the token (static storage per call slot). */
 const char *th_login(th_server *t, const char *user, const char *password);
 char *th_url(th_server *t, const char *path); /* static storage, 8 slots */

@@ -844,6 +844,15 @@ static long post_keyed(const char *token, const char *key, const char *body, th_
     return post_move("/api/v1/reports", token, key, body, out);
 }
 
+/* truce rebuild, which refuses a database a server has open: the server stops for it and
+ * serves the same database again (on a new port; T.base follows). */
+static void rebuild_tables(void)
+{
+    th_server_halt(&T);
+    assert_int_equal(th_truce(NULL, NULL, NULL, "rebuild --db '%s'", T.db), 0);
+    th_server_resume(&T);
+}
+
 /* A report sent again with the same Idempotency-Key (a phone that lost the reply) is filed
  * once: the retry gets the first report back with the first reply's receipt (200, replayed,
  * the journal unchanged), also after a rebuild; the same key with a different report is a 422; keys are per
@@ -894,7 +903,7 @@ static void reports_retried_with_a_key_are_filed_once(void **state)
         th_resp_free(&r);
         assert_int_equal(th_journal_len(T.db), after);
         if (round == 0)
-            assert_int_equal(th_truce(NULL, NULL, NULL, "rebuild --db '%s'", T.db), 0);
+            rebuild_tables();
     }
     /* The retry gzip-compressed (Content-Encoding: gzip): the body is inflated before
      * anything reads it, so it is the same request, replayed. */
@@ -1104,7 +1113,7 @@ static void incidents_opened_with_a_key_are_opened_once(void **state)
         th_resp_free(&r);
         assert_int_equal(th_journal_len(T.db), after);
         if (round == 0)
-            assert_int_equal(th_truce(NULL, NULL, NULL, "rebuild --db '%s'", T.db), 0);
+            rebuild_tables();
     }
     assert_int_equal(post_with("/api/v1/incidents", un, other, strlen(other), "application/json",
                                line, &r), 422);
@@ -1174,7 +1183,7 @@ static void moves_sent_again_with_a_key_happen_once(void **state)
         th_resp_free(&r);
         assert_int_equal(th_journal_len(T.db), after);
         if (round == 0)
-            assert_int_equal(th_truce(NULL, NULL, NULL, "rebuild --db '%s'", T.db), 0);
+            rebuild_tables();
     }
     /* The key with another body, or the same body for another incident: another request. */
     assert_int_equal(post_move(moves[0], un, "move-1", "{\"to\":\"verified\",\"reason\":\"x\"}",
@@ -1441,7 +1450,7 @@ static void reports_join_existing_incidents(void **state)
                 assert_int_not_equal(json_integer_value(json_object_get(it, "id")), b);
             th_resp_free(&r);
         }
-        if (!rebuilt) assert_int_equal(th_truce(NULL, NULL, NULL, "rebuild --db '%s'", T.db), 0);
+        if (!rebuilt) rebuild_tables();
     }
 
     /* Both incidents' histories name what happened to them: the report added to one, the
@@ -1455,7 +1464,7 @@ static void reports_join_existing_incidents(void **state)
     assert_string_equal(types, "incident.opened,duplicate.dismissed");
 
     /* The merge is the journal's: a rebuild keeps it. */
-    assert_int_equal(th_truce(NULL, NULL, NULL, "rebuild --db '%s'", T.db), 0);
+    rebuild_tables();
     snprintf(path, sizeof path, "/api/v1/reports/%lld", (long long)report);
     assert_int_equal(req("GET", path, wfp, NULL, &r), 200);
     assert_string_equal(json_string_value(json_object_get(r.json, "status")), "merged");
@@ -2257,6 +2266,42 @@ static int closed_within(int fd, int ms)
     return 0;
 }
 
+/* A store failure is logged with its cause and request id; the client gets the code and
+ * the request id, and none of SQLite's words. */
+static void internal_errors_are_logged_not_leaked(void **state)
+{
+    th_server t;
+    th_resp r;
+    char cmd[600];
+    (void)state;
+    th_server_start(&t, NULL);
+    const char *un = th_login(&t, "un", "demo-un-monitor");
+    snprintf(cmd, sizeof cmd, "sqlite3 '%s' 'ALTER TABLE incidents RENAME TO hidden_xyz'", t.db);
+    assert_int_equal(system(cmd), 0);
+    const char *headers[] = {"X-Request-Id: trace-500-check", NULL};
+    th_stderr_capture();
+    assert_int_equal(th_http_with("GET", th_url(&t, "/api/v1/incidents"), un, NULL, 0, headers,
+                                  &r), 0);
+    char *log = th_stderr_release();
+    assert_int_equal(r.status, 500);
+    assert_string_equal(th_code(&r), "store.failed");
+    json_t *err = json_object_get(r.json, "error");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(err, "detail"),
+                                                          "request_id")), "trace-500-check");
+    assert_non_null(strstr(json_string_value(json_object_get(err, "message")),
+                           "trace-500-check"));
+    if (strstr(r.body, "hidden_xyz") || strstr(r.body, "no such table") ||
+        strstr(r.body, "incidents") || strstr(r.body, "database error") ||
+        strstr(r.body, "server log"))
+        fail_msg("the reply names internals: %s", r.body);
+    if (!strstr(log, "ERROR request trace-500-check: 500 store.failed: database error: ") ||
+        !strstr(log, "no such table"))
+        fail_msg("the log lacks the cause: %s", log);
+    free(log);
+    th_resp_free(&r);
+    th_server_stop(&t);
+}
+
 static void slow_clients_are_cut_off(void **state)
 {
     th_server slow;
@@ -2323,6 +2368,7 @@ int main(void)
         cmocka_unit_test(the_verification_workflow),
         cmocka_unit_test(concurrent_writes_all_land),
         cmocka_unit_test(slow_clients_are_cut_off),
+        cmocka_unit_test(internal_errors_are_logged_not_leaked),
     };
     log_set_access(0);
     return cmocka_run_group_tests_name("api", tests, setup, teardown);

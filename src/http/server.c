@@ -49,8 +49,36 @@ int http__reply(http_req *r, int status, json_t *body)
     return 0;
 }
 
+/* A 5xx is the server's failure, not the client's: the log gets its code, its cause and the
+ * request id; the client gets the code and the request id, and, for a 500, a message that
+ * names nothing inside (SQLite's words, table names, paths stay in the log). 503 and 507
+ * keep their messages, which say what to wait for. */
+static void server_failure(http_req *r, tr_err *e)
+{
+    int status = e->status ? e->status : 500;
+    char *detail = e->detail ? json_dumps(e->detail, JSON_COMPACT) : NULL;
+    (status == 500 ? log_error : log_warn)("request %s: %d %s: %s%s%s", r->request_id, status,
+                                           e->code[0] ? e->code : "-", e->message,
+                                           detail ? " " : "", detail ? detail : "");
+    free(detail);
+    if (status == 500) {
+        tr_err safe = TR_ERR_INIT;
+        err_set(&safe, 500, e->code[0] ? e->code : "server.internal",
+                "try again; if it fails again, give the operator this request id",
+                "the server could not complete this request (request id %s)", r->request_id);
+        err_clear(e);
+        *e = safe;
+    }
+    if (!json_is_object(e->detail)) {
+        json_decref(e->detail);
+        e->detail = json_object();
+    }
+    json_object_set_new(e->detail, "request_id", json_string(r->request_id));
+}
+
 int http__fail(http_req *r, tr_err *e)
 {
+    if (!e->status || e->status >= 500) server_failure(r, e);
     /* An error that says when to come back (detail.retry_after, seconds) says it in
      * Retry-After too: throttles, quotas, a busy server. */
     json_t *wait = json_object_get(e->detail, "retry_after");

@@ -571,7 +571,7 @@ static int fail(sq *q, int rc, tr_err *e)
                        "%s is not a truce database", q->path);
     if (prim == SQLITE_FULL)
         return err_set(e, 507, "store.full", "free disk space", "the disk is full: %s", msg);
-    return err_set(e, 500, "store.failed", "see the server log", "database error: %s", msg);
+    return err_set(e, 500, "store.failed", NULL, "database error: %s", msg);
 }
 
 static sqlite3_stmt *stmt(sq *q, enum stmt_id id, tr_err *e)
