@@ -6,6 +6,7 @@ ASAN_BUILD ?= build-asan
 DATA       ?= $(abspath ../shared/data)
 DEMO_DB    ?= $(BUILD)/demo.db
 LISTEN     ?= 127.0.0.1:8080
+PREFIX     ?= /usr/local
 
 DEBS = gcc meson ninja-build pkg-config libmicrohttpd-dev libjansson-dev libsodium-dev \
        libsqlite3-dev libcmocka-dev libcurl4-openssl-dev libxml2-dev libcsv-dev libgeos-dev libmagic-dev libssl-dev zlib1g-dev libzstd-dev sqlite3
@@ -14,7 +15,7 @@ FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_DEBS = clang libclang-rt-14-dev
 
-.PHONY: all deps build asan run test test-fast bench fuzz format clean
+.PHONY: all deps build asan run test test-fast bench fuzz format clean install
 
 all: build
 
@@ -33,6 +34,13 @@ build: deps $(BUILD)/build.ninja
 
 asan: deps $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD)
+
+# The binary in PREFIX/bin and what it reads (the scenarios) in PREFIX/share/truce; DESTDIR
+# stages the tree elsewhere, as packagers do. The installed binary needs no source tree.
+install: deps $(BUILD)/build.ninja
+	meson configure $(BUILD) -Dprefix=$(PREFIX)
+	ninja -C $(BUILD)
+	DESTDIR="$(DESTDIR)" meson install -C $(BUILD) --no-rebuild
 
 run: build
 	$(BUILD)/truce demo --force --db $(DEMO_DB) --listen $(LISTEN)

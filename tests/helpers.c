@@ -45,7 +45,7 @@ void th_rmrf(const char *dir)
 
 const char *th_scenario_dir(void)
 {
-    return TRUCE_SCENARIO_DIR;
+    return TRUCE_SOURCE_SCENARIO_DIR;
 }
 
 store *th_demo_db(const char *path) { return th_demo_db_with(path, SCN_NO_SAMPLES); }

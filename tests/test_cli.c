@@ -283,6 +283,54 @@ static void serve_answers_and_stops_on_sigterm(void **state)
     expect(0, NULL, "demo --force --no-serve --db '%s'", p);
 }
 
+/* `make install`'s step (meson install, staged with a DESTDIR): the installed binary builds
+ * the demo from any directory, reading only what was installed beside it. */
+static void an_installed_binary_needs_no_source_tree(void **state)
+{
+    char stage[300], cmd[1400], bin[400], out_db[400], builddir[512];
+    (void)state;
+    snprintf(stage, sizeof stage, "%s/stage", dir);
+    snprintf(builddir, sizeof builddir, "%s", getenv("TRUCE_BIN"));
+    *strrchr(builddir, '/') = 0;
+    snprintf(cmd, sizeof cmd, "meson install -C '%s' --destdir '%s' --no-rebuild --quiet "
+                              ">/dev/null 2>&1", builddir, stage);
+    assert_int_equal(system(cmd), 0);
+    /* Wherever the prefix is, the binary is STAGE/PREFIX/bin/truce. */
+    snprintf(cmd, sizeof cmd, "find '%s' -path '*/bin/truce' -type f", stage);
+    FILE *f = popen(cmd, "r");
+    assert_non_null(fgets(bin, sizeof bin, f));
+    pclose(f);
+    bin[strcspn(bin, "\n")] = 0;
+    char bindir[400];
+    snprintf(bindir, sizeof bindir, "%s", bin);
+    *strrchr(bindir, '/') = 0;
+    snprintf(cmd, sizeof cmd, "%s/../share/truce/scenarios/gaza-2025/scenario.json", bindir);
+    struct stat sb;
+    assert_int_equal(stat(cmd, &sb), 0);
+    /* Run from an empty directory elsewhere, without the scenario named. */
+    snprintf(out_db, sizeof out_db, "%s/elsewhere", dir);
+    mkdir(out_db, 0700);
+    snprintf(cmd, sizeof cmd, "cd '%s' && env -u TRUCE_SCENARIO '%s' demo --no-serve "
+                              "--db here.db >/dev/null 2>&1", out_db, bin);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "%s/here.db", out_db);
+    assert_int_equal(stat(cmd, &sb), 0);
+    /* The binary alone, with nothing installed beside it: a clear error naming where it
+     * looked (unless a real installation sits at the configured prefix). */
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s/truce-alone'", bin, out_db);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "cd '%s' && env -u TRUCE_SCENARIO ./truce-alone demo --no-serve "
+                              "--db alone.db 2>&1 >/dev/null", out_db);
+    if (stat("/usr/local/share/truce/scenarios/gaza-2025/scenario.json", &sb) != 0) {
+        char line[1024] = "";
+        FILE *p = popen(cmd, "r");
+        assert_non_null(fgets(line, sizeof line, p));
+        assert_int_not_equal(pclose(p), 0);
+        if (!strstr(line, "the demo scenario is not installed") || !strstr(line, "--scenario"))
+            fail_msg("unclear error: %s", line);
+    }
+}
+
 static void analyze_a_genius_domain(void **state)
 {
     char dom[1024], *out, *err;
@@ -392,6 +440,7 @@ int main(void)
         cmocka_unit_test(refuses_a_newer_database),
         cmocka_unit_test(demo_builds_refuses_to_overwrite_and_forces),
         cmocka_unit_test(serve_answers_and_stops_on_sigterm),
+        cmocka_unit_test(an_installed_binary_needs_no_source_tree),
         cmocka_unit_test(analyze_a_genius_domain),
         cmocka_unit_test(keys_sign_and_verify_agreements),
     };

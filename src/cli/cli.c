@@ -94,8 +94,8 @@ static const struct {
               "  --no-access-log    do not log one line per request\n"},
     {"demo", "usage: truce demo [--db PATH] [--listen ADDR:PORT] [--force] [--scenario DIR]\n"
              "                  [--no-serve] [--public-grid DEG]\n"
-             "Builds a fresh database from the demo scenario (scenarios/gaza-2025), prints the\n"
-             "URL, the demo logins and a curl example, and serves it.\n"
+             "Builds a fresh database from the demo scenario (gaza-2025, installed with truce),\n"
+             "prints the URL, the demo logins and a curl example, and serves it.\n"
              "  --db PATH          database to create (default ./truce.db, or $TRUCE_DB)\n"
              "  --force            replace the database if it exists\n"
              "  --scenario DIR     another scenario directory\n"

@@ -8,6 +8,7 @@
 #include "scenario/scenario.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,9 +17,52 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#ifndef TRUCE_SCENARIO_DIR
-#define TRUCE_SCENARIO_DIR "scenarios/gaza-2025"
+#ifndef TRUCE_DATADIR
+#define TRUCE_DATADIR "/usr/local/share/truce"
 #endif
+
+#define DEMO_SCENARIO "scenarios/gaza-2025"
+
+/* Where the demo scenario is, for a binary that may have been installed anywhere and run
+ * from any directory: beside the binary (BINDIR/../share/truce, which also holds for a
+ * DESTDIR staging or a moved tree), then the configured prefix; the binary of the build
+ * directory falls back to the source tree. Returns 0 and the directory in out, or -1 and
+ * the places looked at in out. */
+static int demo_scenario(char *out, size_t cap)
+{
+    char exe[2048], tried[3][2200];
+    int n = 0;
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    struct stat sb;
+    if (len > 0) {
+        exe[len] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) *slash = 0;
+        if (snprintf(tried[n], sizeof tried[0], "%s/../share/truce/" DEMO_SCENARIO, exe) <
+            (int)sizeof tried[0])
+            n++;
+    }
+    snprintf(tried[n++], sizeof tried[0], "%s/" DEMO_SCENARIO, TRUCE_DATADIR);
+#ifdef TRUCE_BUILD_ROOT
+    {
+        char here[PATH_MAX], root[PATH_MAX];
+        if (len > 0 && realpath(exe, here) && realpath(TRUCE_BUILD_ROOT, root) &&
+            strcmp(here, root) == 0)
+            snprintf(tried[n++], sizeof tried[0], "%s", TRUCE_SOURCE_SCENARIO_DIR);
+    }
+#endif
+    for (int i = 0; i < n; i++) {
+        char file[2300];
+        if (snprintf(file, sizeof file, "%s/scenario.json", tried[i]) >= (int)sizeof file)
+            continue;
+        if (stat(file, &sb) == 0) {
+            snprintf(out, cap, "%s", tried[i]);
+            return 0;
+        }
+    }
+    snprintf(out, cap, "%s or %s", tried[0], tried[n > 1 ? 1 : 0]);
+    return -1;
+}
 
 /* Serves until SIGINT or SIGTERM. Signals are blocked in every thread and taken here. */
 static int serve_until_signal(const http_config *cfg, const char *banner_extra)
@@ -152,7 +196,7 @@ int cmd_demo(int argc, char **argv)
     cli_opt opts[] = {{"db", 1, "TRUCE_DB", "truce.db", NULL},
                       {"listen", 1, "TRUCE_LISTEN", "127.0.0.1:8080", NULL},
                       {"force", 0, NULL, NULL, NULL},
-                      {"scenario", 1, "TRUCE_SCENARIO", TRUCE_SCENARIO_DIR, NULL},
+                      {"scenario", 1, "TRUCE_SCENARIO", NULL, NULL},
                       {"no-serve", 0, NULL, NULL, NULL},
                       {"public-grid", 1, "TRUCE_PUBLIC_GRID", "0.01", NULL},
                       {"no-access-log", 0, NULL, NULL, NULL},
@@ -173,6 +217,14 @@ int cmd_demo(int argc, char **argv)
     double grid = 0;
     if (parse_grid(cli_get(opts, "public-grid"), &grid))
         return cli_usage_error("demo", "--public-grid must be degrees from 0 to 1, e.g. 0.01");
+    char scenario[8500];
+    if (cli_get(opts, "scenario")) {
+        snprintf(scenario, sizeof scenario, "%s", cli_get(opts, "scenario"));
+    } else if (demo_scenario(scenario, sizeof scenario)) {
+        fprintf(stderr, "truce: the demo scenario is not installed (looked in %s); reinstall "
+                        "truce with 'make install', or pass --scenario DIR\n", scenario);
+        return CLI_FAILED;
+    }
     db = cli_get(opts, "db");
     if (stat(db, &sb) == 0) {
         if (!cli_get(opts, "force")) {
@@ -191,7 +243,7 @@ int cmd_demo(int argc, char **argv)
     s = store_sqlite_open(db, STORE_CREATE, &e);
     if (!s || journal_create_key(s, db, "truce.demo/gaza-2025", &e) ||
         scn_init_deployment(s, "truce demo", &e) ||
-        scn_load(s, cli_get(opts, "scenario"), 0, &sum, &e)) {
+        scn_load(s, scenario, 0, &sum, &e)) {
         err_print(&e);
         err_clear(&e);
         if (s) s->ops->close(s);
