@@ -11,6 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The rows (events) of the real ACLED export, TRUCE_DATA/acled/gaza_war_events.csv. */
+#define TH_ACLED_GAZA_ROWS 5338
+#define TH_STR_(x) #x
+#define TH_STR(x) TH_STR_(x) /* a number macro as a string literal */
+
 /* Creates a fresh temporary directory; returns its path (static storage per call slot). */
 char *th_tmpdir(void);
 void th_rmrf(const char *dir);

@@ -153,26 +153,26 @@ static void the_real_export_imports_whole_and_reimports_in_place(void **state)
     int64_t before = th_journal_len(db);
     assert_int_equal(acled_import(s, &journal_operator, f, 0, "verified", 0, NULL, NULL, &res, &e), 0);
     fclose(f);
-    assert_int_equal(res.rows, 5338);
-    assert_int_equal(res.imported, 5338);
+    assert_int_equal(res.rows, TH_ACLED_GAZA_ROWS);
+    assert_int_equal(res.imported, TH_ACLED_GAZA_ROWS);
     assert_int_equal(res.rejected, 0);
     /* A few events sit on the coast, outside the governorates' coarse coastline. */
-    assert_true(res.outside_zones > 0 && res.outside_zones < 5338 / 100);
+    assert_true(res.outside_zones > 0 && res.outside_zones < TH_ACLED_GAZA_ROWS / 100);
     json_decref(res.rejects);
-    assert_int_equal(s->ops->incident_count(s, &e), 5338);
+    assert_int_equal(s->ops->incident_count(s, &e), TH_ACLED_GAZA_ROWS);
     /* One journal event per batch of 500 rows. */
-    assert_int_equal(th_journal_len(db), before + (5338 + 499) / 500);
+    assert_int_equal(th_journal_len(db), before + (TH_ACLED_GAZA_ROWS + 499) / 500);
     /* Each document was written as canonical JSON without jansson: it is exactly what
      * jsx_canonical makes of it. */
     store_incident_filter all = {0};
     int64_t checked = 0;
     assert_int_equal(s->ops->incident_list(s, &all, 0, INT64_MAX, canonical_doc, &checked, &e),
                      0);
-    assert_int_equal(checked, 5338);
+    assert_int_equal(checked, TH_ACLED_GAZA_ROWS);
     checked = 0;
     assert_int_equal(s->ops->incident_lines(s, &all, 0, INT64_MAX, csv_row_matches, &checked, &e),
                      0);
-    assert_int_equal(checked, 5338);
+    assert_int_equal(checked, TH_ACLED_GAZA_ROWS);
     /* Rebuilt from the journal alone, the incidents table is the same, row for row. */
     char cmd[4096];
     snprintf(cmd, sizeof cmd,
@@ -187,12 +187,12 @@ static void the_real_export_imports_whole_and_reimports_in_place(void **state)
              "sqlite3 '%s.copy' 'SELECT * FROM incidents ORDER BY id;"
              " SELECT * FROM incident_zones ORDER BY 1, 2' | cmp -s - '%s.before'", db, db);
     assert_int_equal(system(cmd), 0);
-    /* Again: the same 5,338 incidents, updated. */
+    /* Again: the same incidents, updated. */
     f = fopen(path, "r");
     assert_int_equal(acled_import(s, &journal_operator, f, 0, "verified", 0, NULL, NULL, &res, &e), 0);
     fclose(f);
     json_decref(res.rejects);
-    assert_int_equal(s->ops->incident_count(s, &e), 5338);
+    assert_int_equal(s->ops->incident_count(s, &e), TH_ACLED_GAZA_ROWS);
 }
 
 static void bad_rows_are_listed_and_the_rest_kept(void **state)
@@ -901,11 +901,11 @@ static void import_over_http_and_coarse_public_locations(void **state)
 
     /* The real export: all of it, a receipt; again, the same incidents updated. */
     assert_int_equal(post_csv(&t, "", un, csv, len, "text/csv; charset=utf-8", &r), 200);
-    assert_int_equal(json_integer_value(json_object_get(r.json, "imported")), 5338);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "imported")), TH_ACLED_GAZA_ROWS);
     assert_int_equal(json_integer_value(json_object_get(r.json, "rejected")), 0);
     assert_non_null(json_object_get(r.json, "receipt"));
     th_resp_free(&r);
-    assert_int_equal(th_journal_len(t.db), before + (5338 + 499) / 500); /* batches of 500 */
+    assert_int_equal(th_journal_len(t.db), before + (TH_ACLED_GAZA_ROWS + 499) / 500); /* batches of 500 */
     assert_int_equal(post_csv(&t, "", un, csv, len, "text/csv", &r), 200);
     th_resp_free(&r);
     /* Sent gzip-compressed (a fifth of the bytes on a slow link): the same import. A body
@@ -916,9 +916,9 @@ static void import_over_http_and_coarse_public_locations(void **state)
     assert_true(gz_len < len / 3);
     int64_t at = th_journal_len(t.db);
     assert_int_equal(post_encoded(&t, un, "gzip", gz, gz_len, &r), 200);
-    assert_int_equal(json_integer_value(json_object_get(r.json, "imported")), 5338);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "imported")), TH_ACLED_GAZA_ROWS);
     th_resp_free(&r);
-    assert_int_equal(th_journal_len(t.db), at + (5338 + 499) / 500);
+    assert_int_equal(th_journal_len(t.db), at + (TH_ACLED_GAZA_ROWS + 499) / 500);
     at = th_journal_len(t.db);
     assert_int_equal(post_encoded(&t, un, "gzip", gz, gz_len / 2, &r), 400);
     assert_string_equal(th_code(&r), "request.bad_encoding");
@@ -945,7 +945,7 @@ static void import_over_http_and_coarse_public_locations(void **state)
     assert_int_equal(th_journal_len(t.db), at);
     assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents/stats"), un, NULL, 0, NULL, &r),
                      0);
-    assert_int_equal(json_integer_value(json_object_get(r.json, "total")), 5338);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "total")), TH_ACLED_GAZA_ROWS);
     th_resp_free(&r);
     /* An imported incident's history begins with the batch that last wrote it (the last
      * import), named but not copied: its 500 documents are one request away. */
@@ -958,7 +958,7 @@ static void import_over_http_and_coarse_public_locations(void **state)
     assert_string_equal(json_string_value(json_object_get(batch, "type")), "incidents.imported");
     assert_null(json_object_get(batch, "body"));
     int64_t batch_seq = json_integer_value(json_object_get(batch, "seq"));
-    assert_true(batch_seq > before + (5338 + 499) / 500); /* the second import's */
+    assert_true(batch_seq > before + (TH_ACLED_GAZA_ROWS + 499) / 500); /* the second import's */
     char entry[96];
     snprintf(entry, sizeof entry, "/api/v1/journal?after=%lld&limit=1",
              (long long)batch_seq - 1);
@@ -1308,18 +1308,18 @@ static void the_command_line(void **state)
     snprintf(path, sizeof path, "%s/acled/gaza_war_events.csv", getenv("TRUCE_DATA"));
     assert_int_equal(th_truce(&out, &err, NULL, "import acled '%s' --db '%s' --status reported",
                               path, db), 0);
-    assert_string_equal(out, "imported 5338, rejected 0\n");
+    assert_string_equal(out, "imported " TH_STR(TH_ACLED_GAZA_ROWS) ", rejected 0\n");
     long outside = -1;
     assert_non_null(strstr(err, "imported events lie outside every zone of this deployment"));
     assert_int_equal(sscanf(strstr(err, "warning: "), "warning: %ld", &outside), 1);
-    assert_true(outside > 0 && outside < 5338 / 100);
+    assert_true(outside > 0 && outside < TH_ACLED_GAZA_ROWS / 100);
     free(out);
     free(err);
     /* Refusing them instead: each is a rejected row with its line, the rest imported. */
     assert_int_equal(th_truce(&out, &err, NULL, "import acled '%s' --db '%s' --outside-zones refuse",
                               path, db), 0);
     char expect[64];
-    snprintf(expect, sizeof expect, "imported %ld, rejected %ld\n", 5338 - outside, outside);
+    snprintf(expect, sizeof expect, "imported %ld, rejected %ld\n", TH_ACLED_GAZA_ROWS - outside, outside);
     assert_string_equal(out, expect);
     assert_non_null(strstr(err, "column latitude: the place lies outside every zone"));
     assert_null(strstr(err, "warning:"));
@@ -1374,14 +1374,14 @@ static void the_command_line(void **state)
     fwrite(gz, 1, gz_len, f);
     fclose(f);
     assert_int_equal(th_truce(&out, NULL, NULL, "import acled '%s' --db '%s'", gzpath, db), 0);
-    assert_string_equal(out, "imported 5338, rejected 0\n");
+    assert_string_equal(out, "imported " TH_STR(TH_ACLED_GAZA_ROWS) ", rejected 0\n");
     free(out);
     f = fopen(bad, "wb");
     fputs("\xef\xbb\xbf", f);
     fwrite(csv, 1, len, f);
     fclose(f);
     assert_int_equal(th_truce(&out, NULL, NULL, "import acled '%s' --db '%s'", bad, db), 0);
-    assert_string_equal(out, "imported 5338, rejected 0\n");
+    assert_string_equal(out, "imported " TH_STR(TH_ACLED_GAZA_ROWS) ", rejected 0\n");
     free(out);
     int64_t before = th_journal_len(db);
     f = fopen(gzpath, "wb");
@@ -1435,7 +1435,7 @@ static void incidents_over_http(void **state)
     th_server_start(&t, NULL);
     snprintf(path, sizeof path, "%s/acled/gaza_war_events.csv", getenv("TRUCE_DATA"));
     assert_int_equal(th_truce(NULL, NULL, NULL, "import acled '%s' --db '%s'", path, t.db), 0);
-    /* Pages of 1000 by id cover all 5,338 without repeats. */
+    /* Pages of 1000 by id cover them all without repeats. */
     int64_t after = 0, total = 0, last = 0;
     for (int page = 0; page < 10; page++) {
         char url[128];
@@ -1455,7 +1455,7 @@ static void incidents_over_http(void **state)
         th_resp_free(&r);
         if (after < 0) break;
     }
-    assert_int_equal(total, 5338);
+    assert_int_equal(total, TH_ACLED_GAZA_ROWS);
     /* Filters: during the January-March 2025 ceasefire the export has 47 explosions and
      * remote-violence events, and no battles. */
     assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents?event_type=Battles&from="
@@ -1507,7 +1507,7 @@ static void incidents_over_http(void **state)
     static const struct {
         const char *box;
         int64_t expect;
-    } paged[] = {{"34.40,31.45,34.45,31.50", 260}, {"34,31,35,32", 5338}};
+    } paged[] = {{"34.40,31.45,34.45,31.50", 260}, {"34,31,35,32", TH_ACLED_GAZA_ROWS}};
     for (size_t k = 0; k < 2; k++) {
         int64_t after = 0, seen = 0, last = 0;
         for (int page = 0; page < 100 && after >= 0; page++) {
@@ -1632,7 +1632,7 @@ static void incidents_over_http(void **state)
         th_resp_free(&r);
     }
     /* Whole exports over HTTP are streamed a page at a time (chunked) and are the CLI's
-     * exports byte for byte: 5,338 rows are six pages. */
+     * exports byte for byte: the export's rows are six pages. */
     static const struct {
         const char *url, *format;
     } whole[] = {{"/api/v1/incidents.csv", "acled"},
@@ -1755,8 +1755,8 @@ static void incidents_over_http(void **state)
             assert_true(id > 0 && id < 6000);
             if (!seen[id]++) distinct++;
         }
-        assert_int_equal(json_array_size(json_object_get(all, "features")), 5338);
-        assert_int_equal(distinct, 5338);
+        assert_int_equal(json_array_size(json_object_get(all, "features")), TH_ACLED_GAZA_ROWS);
+        assert_int_equal(distinct, TH_ACLED_GAZA_ROWS);
         free(seen);
         json_decref(all);
     }
@@ -1766,7 +1766,7 @@ static void incidents_over_http(void **state)
     {
         size_t lines = 0;
         for (size_t k = 0; k < r.len; k++) lines += r.body[k] == '\n';
-        assert_int_equal(lines, 5338 + 1); /* and the header */
+        assert_int_equal(lines, TH_ACLED_GAZA_ROWS + 1); /* and the header */
     }
     th_resp_free(&r);
     /* For maps: the same points with five properties, a fraction of the bytes. */
@@ -1825,14 +1825,14 @@ static void incidents_over_http(void **state)
     assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents/stats"), NULL, NULL, 0, NULL,
                              &r), 0);
     assert_int_equal(r.status, 200);
-    assert_int_equal(json_integer_value(json_object_get(r.json, "total")), 5338);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "total")), TH_ACLED_GAZA_ROWS);
     static const char *const sums[] = {"by_status", "by_type", "by_day"};
     for (size_t k = 0; k < 3; k++) {
         json_int_t sum = 0;
         const char *key;
         json_t *v;
         json_object_foreach(json_object_get(r.json, sums[k]), key, v) sum += json_integer_value(v);
-        assert_int_equal(sum, 5338);
+        assert_int_equal(sum, TH_ACLED_GAZA_ROWS);
     }
     json_t *types = json_object_get(r.json, "by_type");
     assert_int_equal(json_integer_value(json_object_get(types, "Battles")), 416);
@@ -1953,12 +1953,12 @@ static void exports_round_trip(void **state)
     x->ops->close(x);
     assert_int_equal(th_truce(NULL, NULL, NULL, "import acled '%s' --db '%s'", real, a), 0);
     assert_int_equal(th_truce(NULL, &err, NULL, "export incidents --db '%s' --out '%s'", a, f1), 0);
-    assert_non_null(strstr(err, "exported 5338 incidents"));
+    assert_non_null(strstr(err, "exported " TH_STR(TH_ACLED_GAZA_ROWS) " incidents"));
     free(err);
     /* What truce exports, truce (and ACLED tooling) reads back: the same events. */
     char *out;
     assert_int_equal(th_truce(&out, NULL, NULL, "import acled '%s' --db '%s'", f1, b), 0);
-    assert_string_equal(out, "imported 5338, rejected 0\n");
+    assert_string_equal(out, "imported " TH_STR(TH_ACLED_GAZA_ROWS) ", rejected 0\n");
     free(out);
     assert_int_equal(th_truce(NULL, NULL, NULL, "export incidents --db '%s' --out '%s'", b, f2), 0);
     char cmd[1024];
