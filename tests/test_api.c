@@ -1233,17 +1233,22 @@ typedef struct pending_write {
     th_server *t;
     const char *token;
     long status;
+    const char *slug; /* the crossing it creates; "late-crossing" when NULL */
+    char code[48];    /* the error code of an error reply */
 } pending_write;
 
 static void *post_crossing(void *arg)
 {
     pending_write *w = arg;
     th_resp r;
-    static const char body[] = "{\"slug\":\"late-crossing\",\"name\":\"Late\",\"lat\":31.3,"
-                               "\"lon\":34.3}";
+    char body[160];
+    snprintf(body, sizeof body, "{\"slug\":\"%s\",\"name\":\"Late\",\"lat\":31.3,\"lon\":34.3}",
+             w->slug ? w->slug : "late-crossing");
     if (th_http("POST", th_url(w->t, "/api/v1/crossings"), w->token, body, strlen(body), NULL,
-                &r) == 0)
+                &r) == 0) {
         w->status = r.status;
+        snprintf(w->code, sizeof w->code, "%s", th_code(&r));
+    }
     th_resp_free(&r);
     return NULL;
 }
@@ -1264,7 +1269,7 @@ static void a_stopping_server_finishes_its_writes(void **state)
     tr_err e = TR_ERR_INIT;
     th_resp r;
     th_server_start(&t, NULL);
-    pending_write w = {&t, th_login(&t, "wfp", "demo-wfp"), 0};
+    pending_write w = {&t, th_login(&t, "wfp", "demo-wfp"), 0, NULL, ""};
     store *holder = store_sqlite_open(t.db, 0, &e); /* the writer waits for this one */
     assert_non_null(holder);
     assert_int_equal(holder->ops->begin(holder, &e), 0);
@@ -1293,6 +1298,53 @@ static void a_stopping_server_finishes_its_writes(void **state)
     store *s = store_sqlite_open(t.db, STORE_READONLY, &e);
     store_crossing c;
     assert_int_equal(s->ops->crossing_get(s, "late-crossing", &c, &e), 1);
+    s->ops->close(s);
+    th_rmrf(t.dir);
+}
+
+/* A stop that cannot wait: a write stuck on the database past the grace period. The write
+ * queued behind it is refused (503 server.stopping, nothing of it written), the one being
+ * written finishes (201), and the process goes on to stop instead of aborting
+ * (libmicrohttpd aborts when stopped with a connection suspended). */
+static void a_stop_refuses_the_writes_it_cannot_wait_for(void **state)
+{
+    (void)state;
+    th_server t;
+    tr_err e = TR_ERR_INIT;
+    http_config quick = {.stop_grace_ms = 100};
+    th_server_start(&t, &quick);
+    const char *wfp = th_login(&t, "wfp", "demo-wfp");
+    pending_write first = {&t, wfp, 0, "first-crossing", ""};
+    pending_write second = {&t, wfp, 0, "second-crossing", ""};
+    store *holder = store_sqlite_open(t.db, 0, &e);
+    assert_non_null(holder);
+    assert_int_equal(holder->ops->begin(holder, &e), 0);
+    assert_int_equal(holder->ops->meta_set(holder, "held", "1", &e), 0);
+    pthread_t one, two, stopping;
+    writer_stats ws = {0};
+    pthread_create(&one, NULL, post_crossing, &first);
+    for (int i = 0; i < 5000 && ws.running == 0; i++) { /* the writer has it, and waits */
+        usleep(1000);
+        writer_get_stats(t.srv->writer, &ws);
+    }
+    assert_int_equal(ws.running, 1);
+    pthread_create(&two, NULL, post_crossing, &second);
+    for (int i = 0; i < 5000 && atomic_load(&t.srv->inflight) < 2; i++) usleep(1000);
+    assert_int_equal(atomic_load(&t.srv->inflight), 2); /* queued behind it */
+    pthread_create(&stopping, NULL, stop_server, t.srv);
+    pthread_join(two, NULL); /* answered while the first still waits */
+    assert_int_equal(second.status, 503);
+    assert_string_equal(second.code, "server.stopping");
+    assert_int_equal(first.status, 0);
+    holder->ops->rollback(holder);
+    holder->ops->close(holder);
+    pthread_join(one, NULL);
+    pthread_join(stopping, NULL);
+    assert_int_equal(first.status, 201);
+    store *s = store_sqlite_open(t.db, STORE_READONLY, &e);
+    store_crossing c;
+    assert_int_equal(s->ops->crossing_get(s, "first-crossing", &c, &e), 1);
+    assert_int_equal(s->ops->crossing_get(s, "second-crossing", &c, &e), 0);
     s->ops->close(s);
     th_rmrf(t.dir);
 }
@@ -2360,6 +2412,7 @@ int main(void)
         cmocka_unit_test(incidents_opened_with_a_key_are_opened_once),
         cmocka_unit_test(moves_sent_again_with_a_key_happen_once),
         cmocka_unit_test(a_stopping_server_finishes_its_writes),
+        cmocka_unit_test(a_stop_refuses_the_writes_it_cannot_wait_for),
         cmocka_unit_test(reports_are_listed_for_their_organization),
         cmocka_unit_test(negotiations_are_listed_for_their_members),
         cmocka_unit_test(reports_join_existing_incidents),

@@ -87,7 +87,8 @@ struct http_server {
      * the log's proofs, entries and tiles. */
     reader_pool readers, log_readers;
     _Atomic long inflight;    /* Requests waiting on the writer. */
-    _Atomic int stopping;     /* http_stop has begun: new requests get a 503. */
+    _Atomic int stopping;     /* 1: http_stop has begun, new requests get a 503; 2: and
+                                 no request may start waiting on the writer. */
     _Atomic int public_heavy; /* Exports and counts running for callers without an account. */
     _Atomic unsigned long long next_id;
     uint16_t port;

@@ -411,12 +411,23 @@ static void job_done(writer_job *job)
 
 int http__defer(http_req *r, store_txn_fn fn)
 {
+    /* Counted before the gate is looked at, and the stop closes the gate before it counts
+     * (both sequentially consistent): either this request sees the gate closed and is
+     * answered without suspending, or the stop sees it counted and waits for it. */
+    atomic_fetch_add(&r->srv->inflight, 1);
+    if (atomic_load(&r->srv->stopping) == 2) {
+        tr_err e = TR_ERR_INIT;
+        atomic_fetch_sub(&r->srv->inflight, 1);
+        err_set(&e, 503, "server.stopping",
+                "send it again when the server is back: nothing of it was written",
+                "the server is shutting down");
+        return http__fail(r, &e);
+    }
     r->deferred = 1;
     r->job.fn = fn;
     r->job.cls = r;
     r->job.done = job_done;
     r->job.done_cls = r;
-    atomic_fetch_add(&r->srv->inflight, 1);
     MHD_suspend_connection(r->con);
     writer_submit(r->srv->writer, &r->job);
     return 0;
@@ -765,6 +776,9 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
     double secs;
     (void)con;
     if (!r) return;
+    /* A write whose client went away while it waited ends here without passing through
+     * on_request again: it is no longer waiting either way. */
+    if (r->deferred == 1) atomic_fetch_sub(&srv->inflight, 1);
     secs = (double)(util_mono_ns() - r->start_ns) / 1e9;
     if (!r->replied) r->status = toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? 408 : 499;
     metrics_observe(srv->metrics, r->route, r->status, secs);
@@ -892,6 +906,7 @@ http_server *http_start(const http_config *cfg, tr_err *e)
     if (srv->cfg.public_heavy < 0) srv->cfg.public_heavy = 0; /* none */
     if (!srv->cfg.idle_timeout) srv->cfg.idle_timeout = 30;
     if (!srv->cfg.request_timeout) srv->cfg.request_timeout = 60;
+    if (!srv->cfg.stop_grace_ms) srv->cfg.stop_grace_ms = 5000;
     pthread_mutex_init(&srv->readers.lock, NULL);
     pthread_mutex_init(&srv->log_readers.lock, NULL);
     /* Log readers map the file: proofs and tiles read random pages of a large tree, and
@@ -987,10 +1002,35 @@ void http_stop(http_server *srv)
          * set": it happened once in a test run). New requests are answered 503 instead
          * while the ones waiting on the writer finish. */
         atomic_store(&srv->stopping, 1);
-        for (int i = 0; i < 1000 && atomic_load(&srv->inflight) > 0; i++) {
+        /* libmicrohttpd aborts the process when stopped with a connection suspended, so
+         * every request waiting on the writer gets its answer first: the writes queued
+         * get the grace period to run, then are refused (503, nothing of them written);
+         * the batch being written is waited for, however long it takes. */
+        uint64_t start = util_mono_ns(), grace = (uint64_t)srv->cfg.stop_grace_ms * 1000000u;
+        int refused = 0;
+        for (unsigned i = 0;; i++) {
             struct timespec ts = {0, 5000000L};
+            if (!refused && util_mono_ns() - start >= grace) {
+                tr_err why = TR_ERR_INIT;
+                err_set(&why, 503, "server.stopping",
+                        "send it again when the server is back: nothing of it was written",
+                        "the server stopped before this write could be made");
+                size_t n = writer_refuse_queued(srv->writer, &why);
+                err_clear(&why);
+                log_warn("stopping: %zu queued write%s refused, %ld still being written", n,
+                         n == 1 ? "" : "s", (long)atomic_load(&srv->inflight) - (long)n);
+                refused = 1;
+            }
+            if (refused && i % 1000 == 999)
+                log_warn("stopping: waiting for %ld writes to finish",
+                         (long)atomic_load(&srv->inflight));
             nanosleep(&ts, NULL);
+            if (atomic_load(&srv->inflight) == 0) { /* close the gate, then look again */
+                atomic_store(&srv->stopping, 2);
+                if (atomic_load(&srv->inflight) == 0) break;
+            }
         }
+        atomic_store(&srv->stopping, 2);
         MHD_stop_daemon(srv->daemon);
     }
     writer_stop(srv->writer);

@@ -96,6 +96,7 @@ static void run_batch(writer *w, writer_job *batch, size_t n)
 report:
     err_clear(&e);
     pthread_mutex_lock(&w->lock);
+    w->stats.running = 0;
     w->stats.batches++;
     w->stats.jobs += n;
     if (n > w->stats.largest) w->stats.largest = n;
@@ -127,6 +128,7 @@ static void *loop(void *arg)
         w->head = last->next;
         if (!w->head) w->tail = NULL;
         last->next = NULL;
+        w->stats.running = n;
         pthread_mutex_unlock(&w->lock);
         run_batch(w, batch, n);
     }
@@ -200,6 +202,24 @@ int writer_run(writer *w, store_txn_fn fn, void *cls, tr_err *e)
     if (job.rc == 0) return 0;
     *e = job.err; /* Moves the detail to the caller. */
     return -1;
+}
+
+size_t writer_refuse_queued(writer *w, const tr_err *why)
+{
+    writer_job *queued;
+    size_t n = 0;
+    pthread_mutex_lock(&w->lock);
+    queued = w->head;
+    w->head = w->tail = NULL;
+    pthread_mutex_unlock(&w->lock);
+    for (writer_job *j = queued, *next; j; j = next, n++) {
+        next = j->next; /* done() may free the job. */
+        j->next = NULL;
+        j->rc = -1;
+        err_set(&j->err, why->status, why->code, why->hint, "%s", why->message);
+        j->done(j);
+    }
+    return n;
 }
 
 void writer_get_stats(writer *w, writer_stats *out)

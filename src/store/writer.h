@@ -46,6 +46,7 @@ typedef struct writer_stats {
     uint64_t batches; /* Transactions committed. */
     uint64_t jobs;    /* Jobs run (committed or not). */
     uint64_t largest; /* Most jobs seen in one batch. */
+    uint64_t running; /* Jobs in the batch being run now (0 when idle). */
 } writer_stats;
 
 /* Starts the writer thread. It takes ownership of s (closed by writer_stop). */
@@ -57,6 +58,10 @@ void writer_submit(writer *w, writer_job *job);
 
 /* Queues fn and waits for its fate; returns 0 committed, -1 failed (e set). */
 int writer_run(writer *w, store_txn_fn fn, void *cls, tr_err *e);
+
+/* Fails every job still queued (not the batch being run) with why, calling their done()
+ * on this thread; returns how many. For a stop that cannot wait for them. */
+size_t writer_refuse_queued(writer *w, const tr_err *why);
 
 void writer_get_stats(writer *w, writer_stats *out);
 
