@@ -9,6 +9,7 @@
 
 #include "helpers.h"
 
+#include "core/buf.h"
 #include "core/log.h"
 
 #include <curl/curl.h>
@@ -615,6 +616,96 @@ static void no_other_caller_sees_a_private_profile(void **state)
     th_resp_free(&r);
 }
 
+/* A negotiation of 64 issues of 20 options, with both parties' profiles disclosing gains:
+ * 20^64 packages whose frontier no server thread may spend minutes on. Returns its id. */
+static json_int_t huge_negotiation(void)
+{
+    buf b = BUF_INIT;
+    th_resp r;
+    buf_puts(&b, "{\"title\":\"Everything at once\",\"parties\":[\"israel\",\"hamas\"],"
+                 "\"mediators\":[\"usa\"],\"issues\":[");
+    for (int i = 0; i < 64; i++) {
+        buf_printf(&b, "%s{\"name\":\"i%d\",\"options\":[", i ? "," : "", i);
+        for (int o = 0; o < 20; o++) buf_printf(&b, "%s\"o%d\"", o ? "," : "", o);
+        buf_puts(&b, "]}");
+    }
+    buf_puts(&b, "]}");
+    assert_int_equal(req("POST", "/api/v1/negotiations", usa, b.p, &r), 201);
+    json_int_t id = json_integer_value(json_object_get(r.json, "id"));
+    th_resp_free(&r);
+    for (int party = 0; party < 2; party++) {
+        char path[64];
+        buf_reset(&b);
+        buf_puts(&b, "{\"weights\":{");
+        for (int i = 0; i < 64; i++) buf_printf(&b, "%s\"i%d\":%d", i ? "," : "", i, 1 + i % 7);
+        buf_puts(&b, "},\"values\":{");
+        for (int i = 0; i < 64; i++) {
+            buf_printf(&b, "%s\"i%d\":{", i ? "," : "", i);
+            for (int o = 0; o < 20; o++) /* fine-grained, conflicting values */
+                buf_printf(&b, "%s\"o%d\":%.3f", o ? "," : "", o,
+                           party ? (double)((i * 37 + o * 11) % 1000) / 999
+                                 : 1 - (double)((i * 37 + o * 13) % 1000) / 999);
+            buf_puts(&b, "}");
+        }
+        buf_puts(&b, "}}");
+        snprintf(path, sizeof path, "/api/v1/negotiations/%lld/profile", (long long)id);
+        assert_int_equal(req("PUT", path, party ? hamas : israel, b.p, NULL), 200);
+    }
+    buf_free(&b);
+    return id;
+}
+
+/* The engine works within the server's limits (past them the analysis says it is not
+ * available, and why), and never inside the single writer: with the writer held up by
+ * another connection's lock, a one-sided text is still refused at once. */
+static void analysis_stays_within_limits_and_off_the_writer(void **state)
+{
+    th_resp r;
+    tr_err e = TR_ERR_INIT;
+    char path[96], text[2048];
+    (void)state;
+    json_int_t id = huge_negotiation();
+    int n = snprintf(text, sizeof text, "{\"package\":{");
+    for (int i = 0; i < 64; i++) n += snprintf(text + n, sizeof text - (size_t)n, "%s\"i%d\":\"o0\"",
+                                                i ? "," : "", i);
+    snprintf(text + n, sizeof text - (size_t)n, "}}");
+    snprintf(path, sizeof path, "/api/v1/negotiations/%lld/texts", (long long)id);
+    assert_int_equal(req("POST", path, usa, text, &r), 201);
+    json_t *an = json_object_get(r.json, "analysis");
+    assert_true(json_is_false(json_object_get(an, "available")));
+    assert_non_null(strstr(json_string_value(json_object_get(an, "note")), "too large"));
+    th_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/negotiations/%lld/analysis", (long long)id);
+    assert_int_equal(req("GET", path, usa, NULL, &r), 200);
+    assert_true(json_is_false(json_object_get(r.json, "available")));
+    th_resp_free(&r);
+
+    assert_int_equal(req("POST", "/api/v1/negotiations", usa, BALANCED_NEGOTIATION, &r), 201);
+    id = json_integer_value(json_object_get(r.json, "id"));
+    th_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/negotiations/%lld/profile", (long long)id);
+    assert_int_equal(req("PUT", path, israel,
+                         "{\"weights\":{\"Trucks\":1,\"Withdrawal\":1},\"values\":{\"Trucks\":"
+                         "{\"300\":1,\"450\":0.5,\"600\":0},\"Withdrawal\":{\"corridor\":1,"
+                         "\"buffer\":0.5,\"full\":0}}}", NULL), 200);
+    assert_int_equal(req("PUT", path, hamas,
+                         "{\"weights\":{\"Trucks\":1,\"Withdrawal\":1},\"values\":{\"Trucks\":"
+                         "{\"300\":0,\"450\":0.5,\"600\":1},\"Withdrawal\":{\"corridor\":0,"
+                         "\"buffer\":0.5,\"full\":1}},\"reservation\":0.2}", NULL), 200);
+    store *holder = store_sqlite_open(T.db, 0, &e); /* the writer waits for this one */
+    assert_non_null(holder);
+    assert_int_equal(holder->ops->begin(holder, &e), 0);
+    assert_int_equal(holder->ops->meta_set(holder, "held", "1", &e), 0);
+    snprintf(path, sizeof path, "/api/v1/negotiations/%lld/texts", (long long)id);
+    assert_int_equal(req("POST", path, usa,
+                         "{\"package\":{\"Trucks\":\"300\",\"Withdrawal\":\"corridor\"}}", &r),
+                     409);
+    assert_string_equal(th_code(&r), "text.one_sided");
+    th_resp_free(&r);
+    holder->ops->rollback(holder);
+    holder->ops->close(holder);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -626,6 +717,7 @@ int main(void)
         cmocka_unit_test(analysis_and_suggestions),
         cmocka_unit_test(domains_imported_and_abandoning),
         cmocka_unit_test(no_other_caller_sees_a_private_profile),
+        cmocka_unit_test(analysis_stays_within_limits_and_off_the_writer),
     };
     return cmocka_run_group_tests_name("mediation", tests, setup, teardown);
 }

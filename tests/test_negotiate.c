@@ -419,15 +419,38 @@ static void huge_spaces_fold_fast_and_caps_hold(void **state)
     assert_true(a->n_frontier > 0);
     neg_analysis_free(a);
     /* A cap too small fails clearly, unless an epsilon is allowed. */
-    neg_limits tight = {50, 0};
+    neg_limits tight = {.max_points = 50};
     assert_int_equal(neg_analyze(d, &tight, &a, &e), -1);
     assert_string_equal(e.code, "negotiation.frontier_too_large");
     assert_non_null(strstr(e.hint, "epsilon"));
     err_clear(&e);
-    neg_limits approx = {50, 0.05};
+    neg_limits approx = {.max_points = 50, .epsilon = 0.05};
     assert_int_equal(neg_analyze(d, &approx, &a, &e), 0);
     assert_true(a->epsilon > 0);
     assert_true(a->n_frontier <= 50 * 10);
+    neg_analysis_free(a);
+    /* A server's bounds: the candidates of a step, and a deadline (here already past),
+     * each a clear negotiation.too_complex, for the frontier and for a proposal. */
+    neg_limits few = {.max_candidates = 1000};
+    assert_int_equal(neg_analyze(d, &few, &a, &e), -1);
+    assert_string_equal(e.code, "negotiation.too_complex");
+    assert_int_equal(e.status, 422);
+    assert_non_null(strstr(e.message, "more than the 1000 allowed"));
+    err_clear(&e);
+    neg_limits late = {.deadline_ns = 1};
+    assert_int_equal(neg_analyze(d, &late, &a, &e), -1);
+    assert_string_equal(e.code, "negotiation.too_complex");
+    assert_non_null(strstr(e.message, "time limit"));
+    err_clear(&e);
+    assert_int_equal(neg_analyze(d, NULL, &a, &e), 0);
+    int pkg[20] = {0};
+    neg_proposal *p = NULL;
+    assert_int_equal(neg_proposal_analyze_within(d, a, pkg, 3, 0.5, &late, &p, &e), -1);
+    assert_null(p);
+    assert_string_equal(e.code, "negotiation.too_complex");
+    err_clear(&e);
+    assert_int_equal(neg_proposal_analyze_within(d, a, pkg, 3, 0.5, NULL, &p, &e), 0);
+    neg_proposal_free(p);
     neg_analysis_free(a);
     neg_domain_free(d);
 }

@@ -245,7 +245,7 @@ int cmd_analyze(int argc, char **argv)
     char *pos[64];
     int npos, help, rc;
     tr_err e = TR_ERR_INIT;
-    neg_limits lim = {0, 0};
+    neg_limits lim = {0};
     neg_domain *d;
     neg_analysis *a;
 

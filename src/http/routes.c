@@ -600,24 +600,40 @@ static int text_n(http_req *r, int *n)
 typedef struct text_ref {
     int64_t id;
     int n;
+    nsvc_text_prep prep; /* a posted text's analysis, made before the write */
 } text_ref;
 
+/* On the writer: only the checks that may have changed since the analysis, and the write;
+ * the engine never runs here (one mediator's large domain would hold every write). */
 static int text_write(store *s, void *cls, tr_err *e)
 {
     http_req *r = cls;
     text_ref *t = r->state;
     journal_actor who = acct_actor(&r->caller);
     json_t *out;
-    if (nsvc_text_post(s, &who, &r->caller, t->id, r->json, &t->n, e)) return -1;
-    if (!(out = nsvc_text_get(s, &r->caller, t->id, t->n, e))) return -1;
+    if (nsvc_text_commit(s, &who, &r->caller, t->id, r->json, &t->prep, &t->n, e)) return -1;
+    if (!(out = nsvc_text_view(s, &r->caller, t->id, t->n, t->prep.analysis, e))) return -1;
     return http__reply(r, 201, out);
+}
+
+static void text_cleanup(http_req *r)
+{
+    text_ref *t = r->state;
+    nsvc_text_prep_free(&t->prep);
 }
 
 static int h_text_post(http_req *r)
 {
+    tr_err e = TR_ERR_INIT;
     text_ref *t = arena_alloc(&r->mem, sizeof *t);
+    store *s;
+    memset(t, 0, sizeof *t);
     if (negotiation_id(r, &t->id) || check(r, nsvc_text_fields)) return 0;
     r->state = t;
+    r->cleanup = text_cleanup;
+    /* Checked and analysed here, on the request's thread, within the engine's limits. */
+    if (!(s = reader_or_fail(r))) return 0;
+    if (nsvc_text_prepare(s, &r->caller, t->id, r->json, &t->prep, &e)) return http__fail(r, &e);
     return http__defer(r, text_write);
 }
 

@@ -8,6 +8,7 @@
 #include "negotiate/interchange.h"
 
 #include <math.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -497,14 +498,64 @@ static json_t *package_json(const neg_domain *d, const int *pkg)
     return o;
 }
 
-/* The engine's analysis of a package for the mediators, over the parties that disclose
- * their gains; nothing derived from a non-disclosing party's profile enters it. */
-static json_t *analysis(store *s, int64_t id, const json_t *spec, const json_t *pkg, tr_err *e)
+/* What one analysis may cost a server thread: NSVC_ANALYSIS_MS, and memory for at most
+ * a million candidate packages in a fold step (about 40 MB). */
+#define NSVC_MAX_POINTS 100000
+#define NSVC_MAX_CANDIDATES 1000000
+
+static void service_limits(neg_limits *l)
 {
-    json_t *profiles = json_object(), *disclosed = json_array(), *out, *org;
-    size_t k;
+    memset(l, 0, sizeof *l);
+    l->max_points = NSVC_MAX_POINTS;
+    l->max_candidates = NSVC_MAX_CANDIDATES;
+    l->deadline_ns = util_mono_ns() + (uint64_t)NSVC_ANALYSIS_MS * 1000000u;
+}
+
+/* An analysis the limits stopped: not a failure of the request. */
+static int beyond_limits(const tr_err *e)
+{
+    return strcmp(e->code, "negotiation.too_complex") == 0 ||
+           strcmp(e->code, "negotiation.frontier_too_large") == 0;
+}
+
+/* {"available": false, "note": why} into out, for an analysis past the limits. */
+static void unavailable(json_t *out, tr_err *e)
+{
+    char note[480];
+    snprintf(note, sizeof note, "too large to analyse within the server's limits: %s",
+             e->message);
+    json_object_set_new(out, "available", json_false());
+    json_object_set_new(out, "note", json_string(note));
+    err_clear(e);
+}
+
+/* The profiles of a negotiation, org -> profile, and their SHA-256 (in order of org). */
+static json_t *profiles_of(store *s, int64_t id, unsigned char sha[32], tr_err *e)
+{
+    json_t *profiles = json_object();
     if (s->ops->profile_list(s, id, collect_profile, profiles, e)) {
         json_decref(profiles);
+        return NULL;
+    }
+    if (sha) {
+        char *text = json_dumps(profiles, JSON_COMPACT | JSON_SORT_KEYS);
+        crypto_hash_sha256(sha, (const unsigned char *)text, strlen(text));
+        free(text);
+    }
+    return profiles;
+}
+
+/* The engine's analysis of a package for the mediators, over the parties that disclose
+ * their gains; nothing derived from a non-disclosing party's profile enters it. Within the
+ * server's limits: past them, "available": false and why. sha, when not NULL, receives the
+ * SHA-256 of the profiles analysed. */
+static json_t *analysis(store *s, int64_t id, const json_t *spec, const json_t *pkg,
+                        unsigned char *sha, tr_err *e)
+{
+    json_t *profiles, *disclosed = json_array(), *out, *org;
+    size_t k;
+    neg_limits lim;
+    if (!(profiles = profiles_of(s, id, sha, e))) {
         json_decref(disclosed);
         return NULL;
     }
@@ -524,9 +575,15 @@ static json_t *analysis(store *s, int64_t id, const json_t *spec, const json_t *
     neg_analysis *a = NULL;
     neg_proposal *p = NULL;
     int *pk = d ? package_of(d, pkg) : NULL;
-    if (!d || neg_analyze(d, NULL, &a, e) || neg_proposal_analyze(d, a, pk, 3, 0.5, &p, e)) {
-        json_decref(out);
-        out = NULL;
+    service_limits(&lim);
+    if (!d || neg_analyze(d, &lim, &a, e) ||
+        neg_proposal_analyze_within(d, a, pk, 3, 0.5, &lim, &p, e)) {
+        if (d && beyond_limits(e)) {
+            unavailable(out, e);
+        } else {
+            json_decref(out);
+            out = NULL;
+        }
     } else {
         json_t *gains = json_object(), *dom = json_array();
         for (int q = 0; q < neg_parties(d); q++)
@@ -585,14 +642,14 @@ static json_t *load_role(store *s, const acct_caller *by, int64_t id, const char
     return spec;
 }
 
-int nsvc_text_post(store *s, const journal_actor *who, const acct_caller *by, int64_t id,
-                   const json_t *in, int *n, tr_err *e)
+int nsvc_text_prepare(store *s, const acct_caller *by, int64_t id, const json_t *in,
+                      nsvc_text_prep *out, tr_err *e)
 {
-    json_t *spec = load_role(s, by, id, "mediator", e), *an, *body;
+    json_t *spec = load_role(s, by, id, "mediator", e), *an = NULL;
     const json_t *rat = json_object_get(in, "rationale"), *v;
     const char *key;
-    buf vis = BUF_INIT;
     int rc = -1;
+    memset(out, 0, sizeof *out);
     if (!spec) return -1;
     if (check_package(spec, json_object_get(in, "package"), e)) goto out;
     json_object_foreach((json_t *)rat, key, v) {
@@ -607,15 +664,40 @@ int nsvc_text_post(store *s, const journal_actor *who, const acct_caller *by, in
             goto out;
         }
     }
-    an = analysis(s, id, spec, json_object_get(in, "package"), e);
+    an = analysis(s, id, spec, json_object_get(in, "package"), out->profiles, e);
     if (!an) goto out;
     if (json_is_true(json_object_get(an, "one_sided")) && !json_object_get(in, "override_reason")) {
         err_set(e, 409, "text.one_sided", "revise it, or post it with an override_reason",
                 "the engine flags this text as one-sided: %s", jsx_str(an, "reason", ""));
         err_detail(e, an);
+        an = NULL;
         goto out;
     }
+    out->analysis = an;
+    an = NULL;
+    rc = 0;
+out:
     json_decref(an);
+    json_decref(spec);
+    return rc;
+}
+
+int nsvc_text_commit(store *s, const journal_actor *who, const acct_caller *by, int64_t id,
+                     const json_t *in, const nsvc_text_prep *prep, int *n, tr_err *e)
+{
+    json_t *spec = load_role(s, by, id, "mediator", e), *body, *profiles;
+    const json_t *rat = json_object_get(in, "rationale");
+    unsigned char now[32];
+    buf vis = BUF_INIT;
+    int rc = -1;
+    if (!spec) return -1;
+    if (!(profiles = profiles_of(s, id, now, e))) goto out;
+    json_decref(profiles);
+    if (memcmp(now, prep->profiles, sizeof now) != 0) {
+        err_set(e, 409, "text.stale", "send the text again: it will be analysed anew",
+                "a party's profile changed while the text was being analysed");
+        goto out;
+    }
     if (s->ops->text_next(s, id, n, e)) goto out;
     body = json_pack("{s:I, s:i, s:O, s:o, s:s?}", "negotiation", (json_int_t)id, "n", *n,
                      "package", json_object_get(in, "package"), "rationale",
@@ -627,6 +709,22 @@ int nsvc_text_post(store *s, const journal_actor *who, const acct_caller *by, in
 out:
     buf_free(&vis);
     json_decref(spec);
+    return rc;
+}
+
+void nsvc_text_prep_free(nsvc_text_prep *prep)
+{
+    json_decref(prep->analysis);
+    prep->analysis = NULL;
+}
+
+int nsvc_text_post(store *s, const journal_actor *who, const acct_caller *by, int64_t id,
+                   const json_t *in, int *n, tr_err *e)
+{
+    nsvc_text_prep prep;
+    int rc = nsvc_text_prepare(s, by, id, in, &prep, e);
+    if (rc == 0) rc = nsvc_text_commit(s, who, by, id, in, &prep, n, e);
+    nsvc_text_prep_free(&prep);
     return rc;
 }
 
@@ -706,10 +804,16 @@ static json_t *worth(store *s, int64_t id, const char *org, const json_t *pkg, t
     r = jsx_num(prof, "reservation", 0);
     json_decref(prof);
     return json_pack("{s:f, s:f, s:b, s:i}", "utility", u, "surplus", u - r, "acceptable",
-                     !red && u >= r, "red_lines_crossed", red);
+                     !red && neg_u_cmp(u, r) >= 0, "red_lines_crossed", red);
 }
 
 json_t *nsvc_text_get(store *s, const acct_caller *by, int64_t id, int n, tr_err *e)
+{
+    return nsvc_text_view(s, by, id, n, NULL, e);
+}
+
+json_t *nsvc_text_view(store *s, const acct_caller *by, int64_t id, int n, json_t *given,
+                       tr_err *e)
 {
     const char *role;
     json_t *spec = load(s, by, id, &role, e), *text, *sent, *out = NULL;
@@ -734,7 +838,8 @@ json_t *nsvc_text_get(store *s, const acct_caller *by, int64_t id, int n, tr_err
     out = json_pack("{s:i, s:O, s:O}", "n", n, "package", json_object_get(text, "package"),
                     "rationale", json_object_get(text, "rationale"));
     if (strcmp(role, "mediator") == 0) {
-        json_t *an = analysis(s, id, spec, json_object_get(text, "package"), e);
+        json_t *an = given ? json_incref(given)
+                           : analysis(s, id, spec, json_object_get(text, "package"), NULL, e);
         if (!an) {
             json_decref(out);
             json_decref(responses);
@@ -1142,7 +1247,12 @@ json_t *nsvc_analysis(store *s, const acct_caller *by, int64_t id, tr_err *e)
                         "fewer than two parties disclose their gains: no analysis");
         goto out;
     }
-    if (neg_analyze(d, NULL, &a, e) == 0) {
+    neg_limits lim;
+    service_limits(&lim);
+    if (neg_analyze(d, &lim, &a, e) != 0 && beyond_limits(e)) {
+        out = json_pack("{s:O}", "disclosed", disclosed);
+        unavailable(out, e);
+    } else if (!e->status) {
         neg_outcome_count(d, count, sizeof count);
         out = json_pack("{s:O, s:b, s:s, s:I, s:b}", "disclosed", disclosed, "available", 1,
                         "outcomes", count, "frontier_size", (json_int_t)a->n_frontier,
@@ -1187,7 +1297,19 @@ json_t *nsvc_suggest(store *s, const acct_caller *by, int64_t id, const json_t *
     d = disclosed_domain(s, id, spec, &disclosed, e);
     if (!d) goto fail;
     pk = package_of(d, json_object_get(text, "package"));
-    if (neg_analyze(d, NULL, &a, e) || neg_proposal_analyze(d, a, pk, 5, 0.5, &p, e)) goto fail;
+    neg_limits lim;
+    service_limits(&lim);
+    if (neg_analyze(d, &lim, &a, e) || neg_proposal_analyze_within(d, a, pk, 5, 0.5, &lim, &p, e)) {
+        if (!beyond_limits(e)) goto fail;
+        char note[480];
+        snprintf(note, sizeof note, "no improvements: too large to search within the "
+                                    "server's limits: %s", e->message);
+        err_clear(e);
+        json_object_set_new(out, "from", json_integer(n));
+        json_object_set_new(out, "improvements", json_array());
+        json_object_set_new(out, "note", json_string(note));
+        goto done;
+    }
     json_t *imp = json_array();
     for (size_t j = 0; j < p->n_dominating; j++)
         json_array_append_new(imp, json_pack("{s:o, s:i, s:o}", "package",

@@ -50,9 +50,29 @@ extern const jsx_field nsvc_response_fields[];
 
 /* A mediator posts the next version of the negotiating text; sets *n. A text the engine
  * flags one-sided (over the parties that disclose their gains) is refused with 409
- * text.one_sided unless override_reason is given. */
+ * text.one_sided unless override_reason is given. The engine works within the server's
+ * limits (NSVC_ANALYSIS_MS, points, candidates): past them the analysis says
+ * "available": false and why, and the text is taken unflagged. */
 int nsvc_text_post(store *s, const journal_actor *who, const acct_caller *by, int64_t id,
                    const json_t *in, int *n, tr_err *e);
+
+/* nsvc_text_post in two steps, so that the engine never runs inside the single writer:
+ * prepare checks the text and analyses it (on a reader, on the request's thread) and
+ * records which profiles it analysed; commit, inside the write transaction, checks again
+ * what may have changed meanwhile (the negotiation still open; the profiles the same, or
+ * 409 text.stale) and journals the text. */
+typedef struct nsvc_text_prep {
+    json_t *analysis;           /* The engine's view for the mediators (owned). */
+    unsigned char profiles[32]; /* SHA-256 of the profiles analysed. */
+} nsvc_text_prep;
+int nsvc_text_prepare(store *s, const acct_caller *by, int64_t id, const json_t *in,
+                      nsvc_text_prep *out, tr_err *e);
+int nsvc_text_commit(store *s, const journal_actor *who, const acct_caller *by, int64_t id,
+                     const json_t *in, const nsvc_text_prep *prep, int *n, tr_err *e);
+void nsvc_text_prep_free(nsvc_text_prep *prep);
+
+/* How long one analysis may run on a server thread, in milliseconds. */
+#define NSVC_ANALYSIS_MS 2000
 /* A mediator sends version n to parties (all when "to" is absent). */
 int nsvc_text_send(store *s, const journal_actor *who, const acct_caller *by, int64_t id, int n,
                    const json_t *in, tr_err *e);
@@ -60,6 +80,10 @@ int nsvc_text_send(store *s, const journal_actor *who, const acct_caller *by, in
  * parties' disclosure, all responses); a party gets it only once it was sent to it, with
  * what the text is worth to it and its own response. */
 json_t *nsvc_text_get(store *s, const acct_caller *by, int64_t id, int n, tr_err *e);
+/* The same with the mediators' analysis given (new reference taken), not computed again:
+ * for the reply to the post that just analysed it. */
+json_t *nsvc_text_view(store *s, const acct_caller *by, int64_t id, int n, json_t *analysis,
+                       tr_err *e);
 /* A party answers version n (sent to it); a second answer replaces the first and
  * *replaced says so. */
 int nsvc_respond(store *s, const journal_actor *who, const acct_caller *by, int64_t id, int n,

@@ -2,6 +2,8 @@
  * see engine.h. */
 #include "negotiate/engine/engine.h"
 
+#include "core/util.h"
+
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -331,7 +333,7 @@ static int covers(const double *a, const double *b, int n)
 
 /* Keeps the candidates that no other dominates or equals within the tolerance (one per
  * vector, the first in sort order); returns how many, moved to the front of c. */
-static size_t pareto_filter(cand *c, size_t n, int np)
+static size_t pareto_filter(cand *c, size_t n, int np, const neg_limits *lim)
 {
     size_t kept = 0;
     if (n == 0) return 0;
@@ -354,6 +356,8 @@ static size_t pareto_filter(cand *c, size_t n, int np)
     qsort_r(c, n, sizeof *c, cmp_sum, &np);
     for (size_t i = 0; i < n; i++) {
         int dominated = 0;
+        if ((i & 4095) == 4095 && lim && lim->deadline_ns && util_mono_ns() >= lim->deadline_ns)
+            return (size_t)-1; /* out of time: the caller says so */
         for (size_t k = 0; k < kept && !dominated; k++) dominated = covers(c[k].u, c[i].u, np);
         if (!dominated) c[kept++] = c[i];
     }
@@ -438,6 +442,17 @@ static int better(double s, double sum, const double *u, double best_s, double b
     return c > 0;
 }
 
+/* Whether the deadline has passed; sets the error when it has. */
+static int past_deadline(const neg_limits *lim, tr_err *e)
+{
+    if (!lim || !lim->deadline_ns || util_mono_ns() < lim->deadline_ns) return 0;
+    err_set(e, 422, "negotiation.too_complex",
+            "fewer issues or options make it tractable; `truce analyze --epsilon` approximates "
+            "it offline",
+            "the analysis did not finish within its time limit");
+    return 1;
+}
+
 int neg_analyze(const neg_domain *d, const neg_limits *lim, neg_analysis **out, tr_err *e)
 {
     const int np = d->n_parties, ni = d->n_issues;
@@ -468,6 +483,19 @@ int neg_analyze(const neg_domain *d, const neg_limits *lim, neg_analysis **out, 
             n_cur = 0;
             break; /* Every option of this issue is somebody's red line. */
         }
+        if (past_deadline(lim, e)) {
+            free(allowed);
+            goto done;
+        }
+        if (lim && lim->max_candidates && n_cand > lim->max_candidates && !(eps > 0)) {
+            free(allowed);
+            err_set(e, 422, "negotiation.too_complex",
+                    "fewer issues or options make it tractable; `truce analyze --epsilon` "
+                    "approximates it offline",
+                    "the analysis would weigh %zu candidate packages at issue '%s', more than "
+                    "the %zu allowed", n_cand, is->name, lim->max_candidates);
+            goto done;
+        }
         next = xrealloc(next, (n_cand + 1) * (size_t)np * sizeof *next);
         c = xrealloc(c, (n_cand + 1) * sizeof *c);
         size_t k = 0;
@@ -483,14 +511,19 @@ int neg_analyze(const neg_domain *d, const neg_limits *lim, neg_analysis **out, 
                 c[k] = (cand){u, sum, i == 0 ? -1 : (int)j, o};
             }
         free(allowed);
-        if (eps > 0 && n_cand > max_points) {
+        if (eps > 0 && (n_cand > max_points ||
+                        (lim && lim->max_candidates && n_cand > lim->max_candidates))) {
             n_cand = thin(c, n_cand, np, eps);
             thinned++;
         }
-        size_t kept = pareto_filter(c, n_cand, np);
+        size_t kept = pareto_filter(c, n_cand, np, lim);
+        if (kept == (size_t)-1) {
+            past_deadline(lim, e);
+            goto done;
+        }
         if (kept > max_points) {
             if (eps > 0) {
-                kept = pareto_filter(c, thin(c, kept, np, eps), np);
+                kept = pareto_filter(c, thin(c, kept, np, eps), np, NULL);
                 thinned++;
             }
             if (kept > max_points) {
@@ -674,6 +707,14 @@ static void cand_add(cand_list *l, const neg_domain *d, const int *pkg, const do
 int neg_proposal_analyze(const neg_domain *d, const neg_analysis *a, const int *package,
                          size_t k, double threshold, neg_proposal **out, tr_err *e)
 {
+    return neg_proposal_analyze_within(d, a, package, k, threshold, NULL, out, e);
+}
+
+int neg_proposal_analyze_within(const neg_domain *d, const neg_analysis *a, const int *package,
+                                size_t k, double threshold, const neg_limits *lim,
+                                neg_proposal **out, tr_err *e)
+{
+    size_t evaluations = 0;
     const int np = d->n_parties, ni = d->n_issues;
     neg_proposal *r;
     evaluated me, x;
@@ -716,6 +757,14 @@ int neg_proposal_analyze(const neg_domain *d, const neg_analysis *a, const int *
             for (int j = i + 1; j < ni; j++)
                 for (int oj = 0; oj < d->issues[j].n_opt; oj++) {
                     if (oj == package[j]) continue;
+                    if ((++evaluations & 4095) == 0 && past_deadline(lim, e)) {
+                        free(pkg);
+                        for (size_t q = 0; q < dom.n; q++) point_free(&dom.pts[q]);
+                        free(dom.pts);
+                        free(dom.changes);
+                        neg_proposal_free(r);
+                        return -1;
+                    }
                     pkg[j] = oj;
                     evaluate(d, a, pkg, &x);
                     if (!x.red && neg_dominates(x.u, me.u, np)) cand_add(&dom, d, pkg, x.u, 2);

@@ -40,6 +40,7 @@
 #include "core/err.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct neg_domain neg_domain;
 
@@ -92,8 +93,15 @@ typedef struct neg_point {
 } neg_point;
 
 typedef struct neg_limits {
-    size_t max_points; /* Cap on the points kept in any fold step; 0 = 2,000,000. */
-    double epsilon;    /* > 0: allow an epsilon-approximate frontier past the cap. */
+    size_t max_points;     /* Cap on the points kept in any fold step; 0 = 2,000,000. */
+    double epsilon;        /* > 0: allow an epsilon-approximate frontier past the cap. */
+    size_t max_candidates; /* Cap on the candidates of a fold step (points kept times the
+                              issue's options), checked before they are made; past it
+                              negotiation.too_complex (or thinning, with epsilon); 0 none. */
+    uint64_t deadline_ns;  /* CLOCK_MONOTONIC time (util_mono_ns) past which analysis stops
+                              with negotiation.too_complex; 0 none. The one thing the
+                              engine reads from outside: a server must bound what a domain
+                              sent to it can cost a thread. */
 } neg_limits;
 
 typedef struct neg_analysis {
@@ -131,6 +139,10 @@ typedef struct neg_proposal {
  * whatever its one-sidedness. */
 int neg_proposal_analyze(const neg_domain *d, const neg_analysis *a, const int *package,
                          size_t k, double threshold, neg_proposal **out, tr_err *e);
+/* The same within lim's deadline (lim may be NULL). */
+int neg_proposal_analyze_within(const neg_domain *d, const neg_analysis *a, const int *package,
+                                size_t k, double threshold, const neg_limits *lim,
+                                neg_proposal **out, tr_err *e);
 void neg_proposal_free(neg_proposal *p);
 
 #endif
