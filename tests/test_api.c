@@ -1302,6 +1302,67 @@ static void a_stopping_server_finishes_its_writes(void **state)
     th_rmrf(t.dir);
 }
 
+/* An evidence file whose stored bytes were changed is never served under its name (500
+ * evidence.damaged, none of the bytes), fails `truce audit` naming it, survives no
+ * rebuild unnoticed; one deleted is named missing. */
+static void tampered_evidence_is_never_served_and_fails_the_audit(void **state)
+{
+    th_server t;
+    th_resp r;
+    char path[160], cmd[1024], sha[65];
+    unsigned char digest[32];
+    static const char file[] = "Statement: the convoy was stopped at 14:05 at the checkpoint.\n";
+    (void)state;
+    th_server_start(&t, NULL);
+    const char *un = th_login(&t, "un", "demo-un-monitor");
+    const char *headers[] = {"Content-Type: text/plain", NULL};
+    assert_int_equal(th_http_with("POST", th_url(&t, "/api/v1/evidence"), un, file,
+                                  strlen(file), headers, &r), 0);
+    assert_int_equal(r.status, 201);
+    th_resp_free(&r);
+    crypto_hash_sha256(digest, (const unsigned char *)file, strlen(file));
+    sodium_bin2hex(sha, sizeof sha, digest, sizeof digest);
+    snprintf(path, sizeof path, "/api/v1/evidence/%s", sha);
+    assert_int_equal(th_http("GET", th_url(&t, path), un, NULL, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, file);
+    th_resp_free(&r);
+    char *out = NULL, *err = NULL;
+    assert_int_equal(th_truce(&out, &err, NULL, "audit --db '%s'", t.db), 0);
+    assert_non_null(strstr(out, "and 1 evidence files match"));
+    free(out);
+    free(err);
+
+    snprintf(cmd, sizeof cmd, "sqlite3 '%s' \"DROP TRIGGER evidence_blobs_no_update; UPDATE "
+                              "evidence_blobs SET data = CAST('FORGED statement' AS BLOB) WHERE "
+                              "sha256 = '%s'\"", t.db, sha);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(th_http("GET", th_url(&t, path), un, NULL, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 500);
+    assert_string_equal(th_code(&r), "evidence.damaged");
+    assert_null(strstr(r.body, "FORGED"));
+    th_resp_free(&r);
+    assert_int_equal(th_truce(&out, &err, NULL, "audit --db '%s'", t.db), 1);
+    if (!strstr(err, sha) || !strstr(err, "is damaged")) fail_msg("audit said: %s", err);
+    free(out);
+    free(err);
+    th_server_halt(&t);
+    assert_int_equal(th_truce(NULL, NULL, NULL, "rebuild --db '%s'", t.db), 0);
+    assert_int_equal(th_truce(&out, &err, NULL, "audit --db '%s'", t.db), 1);
+    assert_non_null(strstr(err, sha));
+    free(out);
+    free(err);
+    snprintf(cmd, sizeof cmd, "sqlite3 '%s' \"DROP TRIGGER evidence_blobs_no_delete; DELETE FROM "
+                              "evidence_blobs WHERE sha256 = '%s'\"", t.db, sha);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(th_truce(&out, &err, NULL, "audit --db '%s'", t.db), 1);
+    if (!strstr(err, sha) || !strstr(err, "is missing") || !strstr(err, "(seq "))
+        fail_msg("audit said: %s", err);
+    free(out);
+    free(err);
+    th_rmrf(t.dir);
+}
+
 /* A stop that cannot wait: a write stuck on the database past the grace period. The write
  * queued behind it is refused (503 server.stopping, nothing of it written), the one being
  * written finishes (201), and the process goes on to stop instead of aborting
@@ -2413,6 +2474,7 @@ int main(void)
         cmocka_unit_test(moves_sent_again_with_a_key_happen_once),
         cmocka_unit_test(a_stopping_server_finishes_its_writes),
         cmocka_unit_test(a_stop_refuses_the_writes_it_cannot_wait_for),
+        cmocka_unit_test(tampered_evidence_is_never_served_and_fails_the_audit),
         cmocka_unit_test(reports_are_listed_for_their_organization),
         cmocka_unit_test(negotiations_are_listed_for_their_members),
         cmocka_unit_test(reports_join_existing_incidents),

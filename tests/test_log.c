@@ -163,10 +163,16 @@ static void entry_encoding_matches_jansson_for_awkward_strings(void **state)
     buf_free(&b);
 }
 
+/* The entry the audit names, which it names by seq too ("entry N (seq N+1)"). */
 static int64_t tamper_index(const audit_report *r)
 {
     const char *p = strstr(r->problem, "entry ");
-    return p ? strtoll(p + 6, NULL, 10) : -1;
+    if (!p) return -1;
+    char *end;
+    long long n = strtoll(p + 6, &end, 10);
+    long long seq = -1;
+    if (sscanf(end, " (seq %lld)", &seq) != 1 || seq != n + 1) return -2;
+    return n;
 }
 
 static void audit_names_every_kind_of_tampering(void **state)

@@ -280,8 +280,8 @@ static int audit_local(const char *db, const char *vkey)
         return CLI_FAILED;
     }
     util_hex(hex, rep.root, MERKLE_HASH_LEN);
-    printf("ok: %lld entries and %lld checkpoints match; root %s\n", (long long)rep.entries,
-           (long long)rep.checkpoints, hex);
+    printf("ok: %lld entries, %lld checkpoints and %lld evidence files match; root %s\n",
+           (long long)rep.entries, (long long)rep.checkpoints, (long long)rep.files, hex);
     return CLI_OK;
 }
 

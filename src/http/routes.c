@@ -1755,7 +1755,7 @@ static int h_evidence_get(http_req *r)
         r->status = 304;
         return 0;
     }
-    if (rc == 1) rc = s->ops->blob_get(s, hash, &data, &len, &e);
+    if (rc == 1) rc = evidence_read(s, hash, &data, &len, &e);
     if (rc < 0) return http__fail(r, &e);
     if (rc == 0) {
         err_set(&e, 404, "evidence.not_found", "evidence is visible to monitors, mediators "

@@ -11,6 +11,7 @@
 #include "journal/journal.h"
 #include "journal/project.h"
 
+#include <jansson.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,6 +40,12 @@ typedef struct auditor {
      * stored hashes were compared, unless one of those names an earlier entry. */
     int64_t pending_size;
     char pending[600];
+    /* Evidence files the journal says were stored (evidence.stored), with their seq. */
+    struct stored_file {
+        char sha256[65];
+        int64_t seq;
+    } *files;
+    size_t n_files, files_cap;
 } auditor;
 
 static void hexs(char out[65], const merkle_hash h)
@@ -87,9 +94,10 @@ static int on_row(void *cls, const void *row)
     merkle_hash leaf, out[64];
     size_t n;
     if (ev->seq != a->next_seq)
-        return problem(a, "entry %lld is missing: the journal goes from seq %lld to seq %lld",
-                       (long long)a->next_seq - 1, (long long)a->next_seq - 1,
-                       (long long)ev->seq);
+        return problem(a, "entry %lld (seq %lld) is missing: the journal goes from seq %lld to "
+                          "seq %lld",
+                       (long long)a->next_seq - 1, (long long)a->next_seq,
+                       (long long)a->next_seq - 1, (long long)ev->seq);
     buf_reset(&a->entry);
     journal_entry(ev, &a->entry);
     merkle_leaf_hash(leaf, a->entry.p, a->entry.len);
@@ -102,6 +110,18 @@ static int on_row(void *cls, const void *row)
     }
     memcpy(a->computed[a->n_computed], out, n * MERKLE_HASH_LEN);
     a->n_computed += n;
+    if (strcmp(ev->type, "evidence.stored") == 0) {
+        json_t *body = json_loads(ev->body, 0, NULL);
+        const char *sha = json_string_value(json_object_get(body, "sha256"));
+        if (a->n_files == a->files_cap) {
+            a->files_cap = a->files_cap ? 2 * a->files_cap : 64;
+            a->files = realloc(a->files, a->files_cap * sizeof *a->files);
+            if (!a->files) abort();
+        }
+        snprintf(a->files[a->n_files].sha256, sizeof a->files[0].sha256, "%s", sha ? sha : "");
+        a->files[a->n_files++].seq = ev->seq;
+        json_decref(body);
+    }
     a->next_seq++;
     a->rep->entries++;
     return check_checkpoint(a);
@@ -129,18 +149,21 @@ static int compare_page(auditor *a, store *s, tr_err *e)
         }
         hexs(h1, a->computed[i]);
         if (i >= got) {
-            problem(a, "entry %lld: the log has no hash at position %lld (the journal gives %s)",
-                    (long long)lo, (long long)pos, h1);
+            problem(a, "entry %lld (seq %lld): the log has no hash at position %lld (the "
+                       "journal gives %s)",
+                    (long long)lo, (long long)lo + 1, (long long)pos, h1);
             break;
         }
         if (sodium_memcmp(a->computed[i], stored[i], MERKLE_HASH_LEN) != 0) {
             hexs(h2, stored[i]);
             if (merkle_stored_index(0, lo) == pos)
-                problem(a, "entry %lld does not match the log: the journal row hashes to %s, "
-                           "the log holds %s", (long long)lo, h1, h2);
+                problem(a, "entry %lld (seq %lld) does not match the log: the journal row "
+                           "hashes to %s, the log holds %s",
+                        (long long)lo, (long long)lo + 1, h1, h2);
             else
-                problem(a, "the log's tree is damaged above entry %lld: position %lld should "
-                           "be %s, the log holds %s", (long long)lo, (long long)pos, h1, h2);
+                problem(a, "the log's tree is damaged above entry %lld (seq %lld): position "
+                           "%lld should be %s, the log holds %s",
+                        (long long)lo, (long long)lo + 1, (long long)pos, h1, h2);
             break;
         }
     }
@@ -149,6 +172,60 @@ static int compare_page(auditor *a, store *s, tr_err *e)
     a->n_computed = 0;
     if (!a->failed && a->pending_size) problem(a, "%s", a->pending);
     return 0;
+}
+
+/* ---- evidence files ------------------------------------------------------------------ */
+
+typedef struct file_check {
+    auditor *a;
+    char (*names)[65]; /* Every stored file's name, in order (the scan's). */
+    size_t n, cap;
+} file_check;
+
+/* A stored file whose bytes do not hash to its name fails the audit, named. */
+static int on_blob(void *cls, const void *row)
+{
+    file_check *fc = cls;
+    const store_blob *b = row;
+    unsigned char h[crypto_hash_sha256_BYTES];
+    char hex[65];
+    crypto_hash_sha256(h, b->data, b->len);
+    sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+    if (strcmp(hex, b->sha256) != 0)
+        return problem(fc->a, "evidence file %s is damaged: its stored bytes hash to %s",
+                       b->sha256, hex);
+    if (fc->n == fc->cap) {
+        fc->cap = fc->cap ? 2 * fc->cap : 64;
+        fc->names = realloc(fc->names, fc->cap * sizeof *fc->names);
+        if (!fc->names) abort();
+    }
+    memcpy(fc->names[fc->n++], hex, 65);
+    fc->a->rep->files++;
+    return 0;
+}
+
+static int name_cmp(const void *x, const void *y)
+{
+    return strcmp(x, y);
+}
+
+/* Every stored file matches its name, and every file the journal stored is there. */
+static int check_files(auditor *a, store *s, tr_err *e)
+{
+    file_check fc = {a, NULL, 0, 0};
+    int rc = s->ops->blob_scan(s, on_blob, &fc, e);
+    if (rc == 0 && !a->failed) {
+        qsort(fc.names, fc.n, sizeof *fc.names, name_cmp);
+        for (size_t i = 0; i < a->n_files; i++)
+            if (!bsearch(a->files[i].sha256, fc.names, fc.n, sizeof *fc.names, name_cmp)) {
+                problem(a, "evidence file %s, stored by entry %lld (seq %lld), is missing",
+                        a->files[i].sha256, (long long)a->files[i].seq - 1,
+                        (long long)a->files[i].seq);
+                break;
+            }
+    }
+    free(fc.names);
+    return rc;
 }
 
 typedef struct cp_list {
@@ -228,25 +305,28 @@ int audit_db(store *s, const note_verifier *key, audit_report *rep, tr_err *e)
     if (stored < 0) goto fail;
     if (stored != merkle_stored_count(rep->entries)) {
         problem(&a, "the log holds %lld hashes but %lld entries need %lld: entries were "
-                    "removed from the journal after entry %lld", (long long)stored,
+                    "removed from the journal after entry %lld (seq %lld)", (long long)stored,
                 (long long)rep->entries, (long long)merkle_stored_count(rep->entries),
-                (long long)rep->entries - 1);
+                (long long)rep->entries - 1, (long long)rep->entries);
         goto out;
     }
     if (a.next_cp < a.n_cps) {
         problem(&a, "checkpoint at size %lld is beyond the journal's %lld entries: entries "
-                    "were removed from the journal after entry %lld",
+                    "were removed from the journal after entry %lld (seq %lld)",
                 (long long)a.cps[a.next_cp].size, (long long)rep->entries,
-                (long long)rep->entries - 1);
+                (long long)rep->entries - 1, (long long)rep->entries);
         goto out;
     }
     merkle_frontier_root(&a.f, rep->root);
+    if (check_files(&a, s, e)) goto fail;
 out:
+    free(a.files);
     free(a.computed);
     free(cps.items);
     buf_free(&a.entry);
     return 0;
 fail:
+    free(a.files);
     free(a.computed);
     free(cps.items);
     buf_free(&a.entry);

@@ -16,6 +16,7 @@ typedef struct audit_report {
     int64_t entries;     /* Journal entries checked. */
     int64_t checkpoints; /* Checkpoints checked. */
     int64_t bytes;       /* Entry bytes hashed. */
+    int64_t files;       /* Evidence files whose bytes were checked against their names. */
     merkle_hash root;    /* Recomputed root of the whole journal. */
     char problem[600];   /* The first discrepancy, when !ok. */
 } audit_report;

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <strings.h>
@@ -144,4 +145,21 @@ int evidence_store(store *s, const journal_actor *who, const char *org, const vo
     char hash[65];
     memcpy(hash, ev->sha256, sizeof hash);
     return s->ops->evidence_get(s, hash, org, ev, e) == 1 ? 0 : -1;
+}
+
+int evidence_read(store *s, const char *sha256, void **data, size_t *len, tr_err *e)
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+    char hex[2 * crypto_hash_sha256_BYTES + 1];
+    int rc = s->ops->blob_get(s, sha256, data, len, e);
+    if (rc != 1) return rc;
+    crypto_hash_sha256(h, *data, *len);
+    sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+    if (strcmp(hex, sha256) == 0) return 1;
+    free(*data);
+    *data = NULL;
+    *len = 0;
+    return err_set(e, 500, "evidence.damaged", "restore the file from a backup; `truce audit` "
+                                               "lists every damaged file",
+                   "evidence file %s is damaged: its stored bytes hash to %s", sha256, hex);
 }

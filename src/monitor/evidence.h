@@ -49,4 +49,9 @@ int evidence_check(const evidence_upload *up, store_evidence *out, tr_err *e);
 int evidence_store(store *s, const journal_actor *who, const char *org, const void *data,
                    int64_t quota, store_evidence *ev, int *created, tr_err *e);
 
+/* The bytes of evidence file sha256 (malloc'd), only when they hash to its name: 1 found,
+ * 0 none, -1 error (500 evidence.damaged when the stored bytes are not the file's). A
+ * server never sends bytes that do not match their name. */
+int evidence_read(store *s, const char *sha256, void **data, size_t *len, tr_err *e);
+
 #endif

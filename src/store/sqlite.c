@@ -316,7 +316,7 @@ enum stmt_id {
     ST_INC_BY_ZONE, ST_REP_NEXT, ST_REP_INSERT, ST_REP_GET, ST_REP_BY_KEY, ST_REP_MERGE,
     ST_INC_NEXT, ST_INC_STATUS, ST_INC_MERGE, ST_INC_LINES, ST_INC_LINES_BOX, ST_INC_LIST_BOX,
     ST_INC_IN_BOX, ST_INC_ID_BY_EXT, ST_INC_SUM, ST_INC_SUM_BOX, ST_ZONES_CLEAR, ST_ZONES_ADD,
-    ST_BLOB_PUT, ST_BLOB_GET, ST_EVI_INSERT, ST_EVI_GET, ST_EVI_GET_ANY, ST_PRIV_PUT, ST_PRIV_GET, ST_DISMISS_PUT, ST_DISMISSED, ST_EVI_BYTES, ST_UP_STATE, ST_UP_PUT, ST_UP_READ, ST_UP_DROP, ST_UP_EXPIRE, ST_UP_COUNT, ST_INC_KEY_PUT, ST_INC_BY_KEY, ST_INC_EVENT_ADD, ST_INC_HISTORY, ST_REP_LIST,
+    ST_BLOB_PUT, ST_BLOB_GET, ST_BLOB_SCAN, ST_EVI_INSERT, ST_EVI_GET, ST_EVI_GET_ANY, ST_PRIV_PUT, ST_PRIV_GET, ST_DISMISS_PUT, ST_DISMISSED, ST_EVI_BYTES, ST_UP_STATE, ST_UP_PUT, ST_UP_READ, ST_UP_DROP, ST_UP_EXPIRE, ST_UP_COUNT, ST_INC_KEY_PUT, ST_INC_BY_KEY, ST_INC_EVENT_ADD, ST_INC_HISTORY, ST_REP_LIST,
     ST_NEG_STATE, ST_AGR_NEXT, ST_AGR_INSERT, ST_AGR_GET, ST_AGR_STATE, ST_SIG_PUT, ST_SIG_LIST,
     ST__COUNT
 };
@@ -466,6 +466,7 @@ static const char *const sql[ST__COUNT] = {
     [ST_BLOB_PUT] = "INSERT INTO evidence_blobs(sha256, data) VALUES (?,?)"
                     " ON CONFLICT(sha256) DO NOTHING",
     [ST_BLOB_GET] = "SELECT data FROM evidence_blobs WHERE sha256 = ?",
+    [ST_BLOB_SCAN] = "SELECT sha256, data FROM evidence_blobs ORDER BY sha256",
     [ST_EVI_INSERT] = "INSERT INTO evidence(sha256, org, media_type, size, stored_at)"
                       " VALUES (?,?,?,?,?) ON CONFLICT(sha256, org) DO NOTHING",
     [ST_EVI_GET] = "SELECT org, media_type, size, stored_at FROM evidence"
@@ -2058,6 +2059,20 @@ static int sq_blob_get(store *s, const char *sha256, void **data, size_t *len, t
     return 1;
 }
 
+static void read_blob(sqlite3_stmt *st, void *row)
+{
+    store_blob *b = row;
+    b->sha256 = (const char *)sqlite3_column_text(st, 0);
+    b->data = sqlite3_column_blob(st, 1);
+    b->len = (size_t)sqlite3_column_bytes(st, 1);
+}
+
+static int sq_blob_scan(store *s, store_row_cb cb, void *cls, tr_err *e)
+{
+    store_blob b;
+    return scan((sq *)s, ST_BLOB_SCAN, read_blob, &b, cb, cls, e);
+}
+
 static int sq_evidence_insert(store *s, const store_evidence *ev, tr_err *e)
 {
     sq *q = (sq *)s;
@@ -2626,6 +2641,7 @@ static const store_ops sqlite_ops = {
     .incident_merge = sq_incident_merge,
     .blob_put = sq_blob_put,
     .blob_get = sq_blob_get,
+    .blob_scan = sq_blob_scan,
     .evidence_insert = sq_evidence_insert,
     .evidence_get = sq_evidence_get,
     .private_put = sq_private_put,

@@ -196,6 +196,13 @@ typedef struct store_upload {
     char media_type[128];   /* its type, as declared with its first piece */
 } store_upload;
 
+/* An evidence file as stored: its name and its bytes (valid during the callback). */
+typedef struct store_blob {
+    const char *sha256;
+    const void *data;
+    size_t len;
+} store_blob;
+
 typedef struct store_evidence {
     char sha256[65];
     char org[STORE_SLUG_MAX];
@@ -393,6 +400,7 @@ typedef struct store_ops {
      * *data is malloc'd. evidence_get with org NULL returns the first upload by anyone. */
     int (*blob_put)(store *s, const char *sha256, const void *data, size_t len, tr_err *e);
     int (*blob_get)(store *s, const char *sha256, void **data, size_t *len, tr_err *e);
+    int (*blob_scan)(store *s, store_row_cb cb, void *cls, tr_err *e); /* store_blob rows */
     int (*evidence_insert)(store *s, const store_evidence *ev, tr_err *e);
     int (*evidence_get)(store *s, const char *sha256, const char *org, store_evidence *out,
                         tr_err *e);
