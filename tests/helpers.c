@@ -105,6 +105,13 @@ int th_http(const char *method, const char *url, const char *token, const char *
     return th_http_with(method, url, token, body, len, body ? headers : NULL, out);
 }
 
+static _Thread_local char http_source[64];
+
+void th_http_from(const char *addr)
+{
+    snprintf(http_source, sizeof http_source, "%s", addr ? addr : "");
+}
+
 int th_http_with(const char *method, const char *url, const char *token, const char *body,
                  size_t len, const char *const *headers, th_resp *out)
 {
@@ -123,6 +130,7 @@ int th_http_with(const char *method, const char *url, const char *token, const c
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &hd);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    if (http_source[0]) curl_easy_setopt(c, CURLOPT_INTERFACE, http_source);
     if (token) {
         snprintf(line, sizeof line, "Authorization: Bearer %s", token);
         h = curl_slist_append(h, line);

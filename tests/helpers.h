@@ -52,6 +52,9 @@ int th_http(const char *method, const char *url, const char *token, const char *
 int th_http_with(const char *method, const char *url, const char *token, const char *body,
                  size_t len, const char *const *headers, th_resp *out);
 void th_resp_free(th_resp *r);
+/* Requests of this thread come from addr (a loopback address such as "127.0.0.7"), or
+ * from the default when NULL: a client at another address, as the server sees it. */
+void th_http_from(const char *addr);
 /* A response header's value (malloc'd), or NULL. */
 char *th_header(const th_resp *r, const char *name);
 /* The error code of an error reply, or "". */

@@ -562,25 +562,113 @@ static void login_me_tokens_and_revocation(void **state)
     assert_int_equal(req("GET", "/api/v1/me", tok, NULL, NULL), 401);
 }
 
+static th_server *login_server;
+static _Atomic int64_t fake_now = 1000000;
+
+static int64_t fake_clock(void)
+{
+    return atomic_load(&fake_now);
+}
+
+static long login_from(const char *addr, const char *user, const char *password, th_resp *out)
+{
+    char body[160];
+    th_resp r;
+    snprintf(body, sizeof body, "{\"user\":\"%s\",\"password\":\"%s\"}", user, password);
+    th_http_from(addr);
+    assert_int_equal(th_http("POST", th_url(login_server, "/api/v1/login"), NULL, body,
+                             strlen(body), NULL, &r), 0);
+    th_http_from(NULL);
+    long status = r.status;
+    if (out)
+        *out = r;
+    else
+        th_resp_free(&r);
+    return status;
+}
+
+static int retry_after(const th_resp *r)
+{
+    char *v = th_header(r, "Retry-After");
+    int n = v ? atoi(v) : -1;
+    free(v);
+    return n;
+}
+
+/* Sign-in throttling slows guessers without letting anyone lock a user out: delays grow
+ * per (name, address); guessing one name from many addresses, or many names from one
+ * address, slows every pair except those that signed in before. (The server's clock for
+ * throttling is the test's: it steps through the delays.) */
 static void failed_logins_are_throttled(void **state)
 {
     th_resp r;
+    char addr[32];
+    th_server t;
+    http_config clocked = {.clock_s = fake_clock};
     (void)state;
-    for (int i = 0; i < 5; i++)
-        assert_int_equal(req("POST", "/api/v1/login", NULL,
-                             "{\"user\":\"unrwa\",\"password\":\"guess-guess\"}", NULL), 401);
-    /* Now even the right password is refused for a while. */
-    assert_int_equal(req("POST", "/api/v1/login", NULL,
-                         "{\"user\":\"unrwa\",\"password\":\"demo-unrwa\"}", &r), 429);
-    assert_string_equal(th_code(&r), "auth.throttled");
-    char *retry = th_header(&r, "Retry-After");
-    assert_non_null(retry);
-    assert_true(atoi(retry) > 0 && atoi(retry) <= 900);
-    free(retry);
+    th_server_start(&t, &clocked);
+    login_server = &t;
+    /* The owner signs in from where they usually do. */
+    assert_int_equal(login_from("127.0.0.1", "unrwa", "demo-unrwa", NULL), 201);
+    /* Three free wrong guesses from one place, then waits that double: 1 s, 2 s, 4 s. */
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(login_from("127.0.0.2", "unrwa", "guess-guess", NULL), 401);
+    for (int wait = 1; wait <= 4; wait *= 2) {
+        assert_int_equal(login_from("127.0.0.2", "unrwa", "demo-unrwa", &r), 429);
+        assert_string_equal(th_code(&r), "auth.throttled");
+        assert_int_equal(retry_after(&r), wait);
+        th_resp_free(&r);
+        atomic_fetch_add(&fake_now, wait);
+        assert_int_equal(login_from("127.0.0.2", "unrwa", "guess-guess", NULL), 401);
+    }
+    /* Even the right password waits its turn there; once it is, it gets in. */
+    assert_int_equal(login_from("127.0.0.2", "unrwa", "demo-unrwa", &r), 429);
+    atomic_fetch_add(&fake_now, retry_after(&r));
     th_resp_free(&r);
-    /* Other users are not locked out. */
-    assert_int_equal(req("POST", "/api/v1/login", NULL,
-                         "{\"user\":\"cmcc\",\"password\":\"demo-cmcc\"}", NULL), 201);
+    assert_int_equal(login_from("127.0.0.2", "unrwa", "demo-unrwa", NULL), 201);
+    /* Meanwhile the owner, elsewhere, was never delayed. */
+    assert_int_equal(login_from("127.0.0.1", "unrwa", "demo-unrwa", NULL), 201);
+
+    /* Guessing spread over many addresses (three each, never delayed per pair): past ten
+     * failures of the name, addresses it never signed in from wait... */
+    for (int a = 10; a < 14; a++) {
+        snprintf(addr, sizeof addr, "127.0.0.%d", a);
+        for (int i = 0; i < 3; i++) {
+            long st = login_from(addr, "erc", "guess", NULL);
+            assert_true(st == 401 || st == 429);
+        }
+    }
+    assert_int_equal(login_from("127.0.0.30", "erc", "demo-erc", &r), 429);
+    assert_true(retry_after(&r) >= 1);
+    th_resp_free(&r);
+    /* ...but not where the owner signed in before: once the attack is forgotten (an hour
+     * after its last failure) the owner signs in from 127.0.0.1, and the next attack
+     * delays everywhere else but there. */
+    atomic_fetch_add(&fake_now, 3600);
+    assert_int_equal(login_from("127.0.0.1", "erc", "demo-erc", NULL), 201);
+    for (int a = 10; a < 14; a++) {
+        snprintf(addr, sizeof addr, "127.0.0.%d", a);
+        for (int i = 0; i < 3; i++) login_from(addr, "erc", "guess", NULL);
+    }
+    assert_int_equal(login_from("127.0.0.30", "erc", "demo-erc", &r), 429);
+    th_resp_free(&r);
+    assert_int_equal(login_from("127.0.0.1", "erc", "demo-erc", NULL), 201);
+
+    /* Many names from one address (behind a proxy, everyone's): past thirty failures that
+     * address waits, except for the users who signed in from it before. */
+    assert_int_equal(login_from("127.0.0.40", "cmcc", "demo-cmcc", NULL), 201);
+    for (int i = 0; i < 31; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "nobody%d", i);
+        long st = login_from("127.0.0.40", name, "guess", NULL);
+        assert_true(st == 401 || st == 429);
+    }
+    assert_int_equal(login_from("127.0.0.40", "wfp", "demo-wfp", &r), 429);
+    th_resp_free(&r);
+    assert_int_equal(login_from("127.0.0.40", "cmcc", "demo-cmcc", NULL), 201);
+    /* Other users elsewhere are not affected at all. */
+    assert_int_equal(login_from("127.0.0.1", "wfp", "demo-wfp", NULL), 201);
+    th_server_stop(&t);
 }
 
 /* ---- observability ----------------------------------------------------------------- */

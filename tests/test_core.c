@@ -200,6 +200,34 @@ static void error_json_survives_bytes_that_are_not_utf8(void **state)
     }
 }
 
+/* Growing delays: free failures, then waits doubling up to the cap, forgotten later;
+ * and remembered keys. */
+static void throttle_delays_grow_and_are_forgotten(void **state)
+{
+    (void)state;
+    throttle *t = throttle_new_growing(2, 8, 100);
+    throttle_failed(t, "k", 1000);
+    throttle_failed(t, "k", 1000);
+    assert_int_equal(throttle_wait(t, "k", 1000), 0); /* two free */
+    throttle_failed(t, "k", 1000);
+    assert_int_equal(throttle_wait(t, "k", 1000), 1);
+    throttle_failed(t, "k", 1001);
+    assert_int_equal(throttle_wait(t, "k", 1001), 2);
+    throttle_failed(t, "k", 1003);
+    assert_int_equal(throttle_wait(t, "k", 1003), 4);
+    for (int i = 0; i < 5; i++) throttle_failed(t, "k", 1010);
+    assert_int_equal(throttle_wait(t, "k", 1010), 8); /* the cap */
+    assert_int_equal(throttle_wait(t, "k", 1110), 0); /* forgotten */
+    throttle_failed(t, "k", 1110);
+    assert_int_equal(throttle_wait(t, "k", 1110), 0); /* counting from the start again */
+    assert_int_equal(throttle_wait(t, "other", 1010), 0);
+    assert_false(throttle_remembers(t, "p:1.2.3.4\nalice"));
+    throttle_remember(t, "p:1.2.3.4\nalice", 1000);
+    assert_true(throttle_remembers(t, "p:1.2.3.4\nalice"));
+    assert_false(throttle_remembers(t, "p:1.2.3.5\nalice"));
+    throttle_free(t);
+}
+
 static void throttle_locks_after_failures_and_expires(void **state)
 {
     throttle *t = throttle_new(3, 60);
@@ -270,6 +298,7 @@ int main(void)
         cmocka_unit_test(reals_as_their_shortest_text),
         cmocka_unit_test(error_json_survives_bytes_that_are_not_utf8),
         cmocka_unit_test(throttle_locks_after_failures_and_expires),
+        cmocka_unit_test(throttle_delays_grow_and_are_forgotten),
     };
     if (sodium_init() < 0) return 1;
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);

@@ -19,6 +19,8 @@ typedef struct http_config {
     size_t max_body;      /* Largest request body in bytes; 0 = 1 MiB. */
     unsigned idle_timeout;    /* Seconds a connection may stay silent; 0 = 30. */
     unsigned request_timeout; /* Seconds a request may take to arrive in full; 0 = 60. */
+    int64_t (*clock_s)(void); /* Seconds since the epoch for sign-in throttling; NULL: the
+                                 real clock (tests pass their own, to step through delays). */
     unsigned stop_grace_ms;   /* How long a stop lets queued writes run before refusing
                                  them (503 server.stopping); 0 = 5000. */
     size_t max_upload;    /* Largest evidence file or CSV import, bytes; 0 = 20 MiB. */

@@ -77,8 +77,10 @@ struct http_server {
     http_config cfg;
     writer *writer;           /* Owns the writing connection. */
     metrics *metrics;
-    throttle *login_user;     /* Failed sign-ins per user name. */
-    throttle *login_addr;     /* Failed sign-ins per client address. */
+    throttle *login_pair;     /* Failed sign-ins per (address, user name). */
+    throttle *login_user;     /* Failed sign-ins per user name, from anywhere. */
+    throttle *login_addr;     /* Failed sign-ins per client address, for any name. */
+    throttle *login_known;    /* (address, user name) pairs that signed in. */
     throttle *public_reports; /* Reports filed without an account, per client address. */
     acct_cache *tokens;       /* Bearer tokens recently resolved. */
     const char **route_names; /* "METHOD /pattern" per route, for metrics. */

@@ -264,34 +264,45 @@ static int throttled(http_req *r, int wait)
     return throttled_because(r, wait, "auth.throttled", "too many failed sign-ins");
 }
 
+/* Sign-in throttling (docs/api.md, POST /api/v1/login): growing delays per (name,
+ * address) pair, so a guesser elsewhere cannot lock the owner out; per name and per
+ * address too, against guessing spread over many addresses or many names, except for the
+ * pairs that signed in before: the owner where they usually sign in. */
 static int h_login(http_req *r)
 {
     tr_err e = TR_ERR_INIT;
     token_state *st;
     const char *user, *pw;
-    char ukey[80], akey[80];
-    int64_t now = util_unix_s();
+    char pkey[600], ukey[300], akey[80];
+    int64_t now = r->srv->cfg.clock_s ? r->srv->cfg.clock_s() : util_unix_s();
     int wait;
     store *s;
 
     if (check(r, login_fields)) return 0;
     user = jsx_str(r->json, "user", "");
     pw = jsx_str(r->json, "password", "");
+    snprintf(pkey, sizeof pkey, "p:%s\n%s", r->client, user);
     snprintf(ukey, sizeof ukey, "u:%s", user);
     snprintf(akey, sizeof akey, "a:%s", r->client);
-    wait = throttle_wait(r->srv->login_user, ukey, now);
-    if (!wait) wait = throttle_wait(r->srv->login_addr, akey, now);
+    wait = throttle_wait(r->srv->login_pair, pkey, now);
+    if (!wait && !throttle_remembers(r->srv->login_known, pkey)) {
+        int wu = throttle_wait(r->srv->login_user, ukey, now);
+        int wa = throttle_wait(r->srv->login_addr, akey, now);
+        wait = wu > wa ? wu : wa;
+    }
     if (wait) return throttled(r, wait);
     if (!(s = reader_or_fail(r))) return 0;
     st = arena_alloc(&r->mem, sizeof *st);
     if (acct_check_password(s, user, pw, &st->user, &e)) {
         if (e.status == 401) {
+            throttle_failed(r->srv->login_pair, pkey, now);
             throttle_failed(r->srv->login_user, ukey, now);
             throttle_failed(r->srv->login_addr, akey, now);
         }
         return http__fail(r, &e);
     }
-    throttle_succeeded(r->srv->login_user, ukey);
+    throttle_succeeded(r->srv->login_pair, pkey);
+    throttle_remember(r->srv->login_known, pkey, now);
     acct_token_prepare(&st->tok, st->user.name, jsx_str(r->json, "label", "login"));
     r->state = st;
     return http__defer(r, token_write);

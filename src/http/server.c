@@ -949,8 +949,12 @@ http_server *http_start(const http_config *cfg, tr_err *e)
         srv->route_names[i] = name;
     }
     srv->metrics = metrics_new(srv->route_names, http__n_routes);
-    srv->login_user = throttle_new(5, 15 * 60);
-    srv->login_addr = throttle_new(30, 15 * 60);
+    /* Sign-in: free tries, then waits doubling from 1 s to 15 min, forgotten an hour after
+     * the last failure (see h_login). */
+    srv->login_pair = throttle_new_growing(3, 15 * 60, 60 * 60);
+    srv->login_user = throttle_new_growing(10, 15 * 60, 60 * 60);
+    srv->login_addr = throttle_new_growing(30, 15 * 60, 60 * 60);
+    srv->login_known = throttle_new_growing(0, 0, 0);
     srv->public_reports = throttle_new(HTTP_PUBLIC_REPORTS, 60 * 60);
     srv->tokens = acct_cache_new();
     acct_prepare_signin();
@@ -1041,8 +1045,10 @@ void http_stop(http_server *srv)
         for (size_t i = 0; i < http__n_routes; i++) free((char *)srv->route_names[i]);
     free(srv->route_names);
     metrics_free(srv->metrics);
+    throttle_free(srv->login_pair);
     throttle_free(srv->login_user);
     throttle_free(srv->login_addr);
+    throttle_free(srv->login_known);
     throttle_free(srv->public_reports);
     acct_cache_free(srv->tokens);
     free(srv);
