@@ -1451,6 +1451,67 @@ static void tampered_evidence_is_never_served_and_fails_the_audit(void **state)
     th_rmrf(t.dir);
 }
 
+/* Smaller holes, each a clear 4xx (issue 14, item 12). */
+static void ids_past_int64_are_a_400(void **state)
+{
+    th_resp r;
+    (void)state;
+    const char *un = th_login(&T, "un", "demo-un-monitor");
+    const char *usa = th_login(&T, "usa", "demo-usa");
+    static const struct {
+        const char *path;
+        int usa;
+    } paths[] = {{"/api/v1/reports/99999999999999999999", 0},
+                 {"/api/v1/incidents/99999999999999999999", 0},
+                 {"/api/v1/negotiations/99999999999999999999", 1},
+                 {"/api/v1/agreements/99999999999999999999", 1},
+                 {"/api/v1/negotiations/1/texts/99999999999999999999", 1},
+                 {"/api/v1/negotiations/-1", 1},
+                 {"/api/v1/negotiations/1x", 1}};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        assert_int_equal(req("GET", paths[i].path, paths[i].usa ? usa : un, NULL, &r), 400);
+        assert_string_equal(th_code(&r), "request.invalid_param");
+        if (strstr(r.body, "9223372036854775807")) fail_msg("%s: %s", paths[i].path, r.body);
+        th_resp_free(&r);
+    }
+}
+
+/* A receipt never carries secrets: an administrator creating a user, and a user signing
+ * in, get receipts without the password or token hash (the leaf hash proves the same). */
+static void receipts_carry_no_secrets(void **state)
+{
+    th_resp r;
+    (void)state;
+    const char *admin = th_login(&T, "admin", "demo-admin");
+    assert_int_equal(req("POST", "/api/v1/users", admin,
+                         "{\"name\":\"secret-keeper\",\"org\":\"un\",\"password\":"
+                         "\"a long enough password\"}", &r), 201);
+    json_t *receipt = json_object_get(r.json, "receipt");
+    assert_non_null(receipt);
+    assert_non_null(json_object_get(receipt, "leaf_hash"));
+    assert_null(json_object_get(receipt, "entry"));
+    if (strstr(r.body, "argon2") || strstr(r.body, "pwhash")) fail_msg("%s", r.body);
+    th_resp_free(&r);
+    assert_int_equal(req("POST", "/api/v1/login", NULL,
+                         "{\"user\":\"secret-keeper\",\"password\":\"a long enough password\"}",
+                         &r), 201);
+    receipt = json_object_get(r.json, "receipt");
+    assert_non_null(receipt);
+    assert_null(json_object_get(receipt, "entry"));
+    if (strstr(r.body, "\\\"hash\\\"")) fail_msg("%s", r.body);
+    th_resp_free(&r);
+    /* A report's receipt still carries its entry. */
+    const char *wfp = th_login(&T, "wfp", "demo-wfp");
+    assert_int_equal(req("POST", "/api/v1/reports", wfp,
+                         "{\"event_date\":\"2025-02-01\",\"event_type\":\"Explosions/Remote "
+                         "violence\",\"sub_event_type\":\"Shelling/artillery/missile attack\","
+                         "\"actor1\":\"Unknown\",\"geo_precision\":1,\"location\":\"Beit "
+                         "Lahia\",\"time_precision\":1,\"latitude\":31.5,\"longitude\":34.45}",
+                         &r), 201);
+    assert_non_null(json_object_get(json_object_get(r.json, "receipt"), "entry"));
+    th_resp_free(&r);
+}
+
 /* A stop that cannot wait: a write stuck on the database past the grace period. The write
  * queued behind it is refused (503 server.stopping, nothing of it written), the one being
  * written finishes (201), and the process goes on to stop instead of aborting
@@ -2562,6 +2623,8 @@ int main(void)
         cmocka_unit_test(moves_sent_again_with_a_key_happen_once),
         cmocka_unit_test(a_stopping_server_finishes_its_writes),
         cmocka_unit_test(a_stop_refuses_the_writes_it_cannot_wait_for),
+        cmocka_unit_test(ids_past_int64_are_a_400),
+        cmocka_unit_test(receipts_carry_no_secrets),
         cmocka_unit_test(tampered_evidence_is_never_served_and_fails_the_audit),
         cmocka_unit_test(reports_are_listed_for_their_organization),
         cmocka_unit_test(negotiations_are_listed_for_their_members),

@@ -122,7 +122,7 @@ static void open_read_and_put_profiles(void **state)
                                                           "code")), "negotiation.not_found");
     th_resp_free(&r);
     assert_int_equal(req("GET", "/api/v1/negotiations/999", usa, NULL, NULL), 404);
-    assert_int_equal(req("GET", "/api/v1/negotiations/abc", usa, NULL, NULL), 404);
+    assert_int_equal(req("GET", "/api/v1/negotiations/abc", usa, NULL, NULL), 400);
 
     assert_int_equal(req("PUT", "/api/v1/negotiations/2/profile", israel, ISRAEL_PROFILE, &r), 200);
     assert_int_equal(json_integer_value(json_object_get(r.json, "version")), 1);

@@ -504,20 +504,25 @@ static int h_org_keys(http_req *r)
 
 /* ---- negotiations ------------------------------------------------------------------- */
 
-/* The {id} path parameter; 404 when it is not a positive integer. */
-static int negotiation_id(http_req *r, int64_t *id)
+/* The {id} path parameter: a positive integer that fits, or a 400 naming it (a number
+ * past 2^63 is not silently another). */
+static int id_param(http_req *r, const char *what, int64_t *id)
 {
-    char *end;
-    long long v = strtoll(r->params[0], &end, 10);
+    long long v = 0;
     tr_err e = TR_ERR_INIT;
-    if (*end || v <= 0) {
-        err_set(&e, 404, "negotiation.not_found", "negotiation ids are positive integers",
-                "no negotiation '%s'", r->params[0]);
+    if (parse_int(r->params[0], 1, INT64_MAX, &v) || v <= 0) {
+        err_field(&e, "request.invalid_param", "id", "ids are positive integers",
+                  "'%s' is not %s id", r->params[0], what);
         http__fail(r, &e);
         return -1;
     }
     *id = v;
     return 0;
+}
+
+static int negotiation_id(http_req *r, int64_t *id)
+{
+    return id_param(r, "a negotiation", id);
 }
 
 static int negotiation_write(store *s, void *cls, tr_err *e)
@@ -596,11 +601,13 @@ static int h_profile_get(http_req *r)
 static int text_n(http_req *r, int *n)
 {
     char *end;
-    long v = strtol(r->params[1], &end, 10);
+    long v;
     tr_err e = TR_ERR_INIT;
-    if (*end || v <= 0 || v > 1000000) {
-        err_set(&e, 404, "text.not_found", "versions are numbered 1, 2, 3...",
-                "no version '%s'", r->params[1]);
+    errno = 0;
+    v = strtol(r->params[1], &end, 10);
+    if (*end || end == r->params[1] || errno == ERANGE || v <= 0 || v > 1000000) {
+        err_field(&e, "request.invalid_param", "n", "versions are numbered 1, 2, 3...",
+                  "'%s' is not a version number", r->params[1]);
         http__fail(r, &e);
         return -1;
     }
@@ -762,19 +769,9 @@ static int h_agreement_draft(http_req *r)
     return http__defer(r, agreement_write);
 }
 
-/* The {id} of an agreement; 404 when it is not a positive integer. */
 static int agreement_id(http_req *r, int64_t *id)
 {
-    char *end;
-    long long v = strtoll(r->params[0], &end, 10);
-    tr_err e = TR_ERR_INIT;
-    if (*end || v <= 0) {
-        err_set(&e, 404, "agreement.not_found", NULL, "no agreement '%s'", r->params[0]);
-        http__fail(r, &e);
-        return -1;
-    }
-    *id = v;
-    return 0;
+    return id_param(r, "an agreement", id);
 }
 
 static int h_agreement_get(http_req *r)

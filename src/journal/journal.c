@@ -343,8 +343,17 @@ int journal_receipt(store *s, int64_t seq, char **out, tr_err *e)
     }
     buf_puts(&b, "],\"checkpoint\":");
     jsx_put_string(&b, st->note.p);
-    buf_puts(&b, ",\"entry\":");
-    jsx_put_string(&b, o.entry.p);
+    /* The entry itself, for its writer to keep, unless it is an administrators-only event:
+     * those carry password and token hashes, and a receipt never carries secrets (the leaf
+     * hash proves the same inclusion). An entry is canonical JSON, its keys in order, so
+     * its visibility is its last member. */
+    static const char admin_only[] = "\"visibility\":\"admin\"}";
+    if (o.entry.len < sizeof admin_only - 1 ||
+        memcmp(o.entry.p + o.entry.len - (sizeof admin_only - 1), admin_only,
+               sizeof admin_only - 1) != 0) {
+        buf_puts(&b, ",\"entry\":");
+        jsx_put_string(&b, o.entry.p);
+    }
     buf_append(&b, "}", 1);
     *out = b.p;
     buf_free(&o.entry);
