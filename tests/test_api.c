@@ -1476,6 +1476,54 @@ static void ids_past_int64_are_a_400(void **state)
     }
 }
 
+static long upload(const char *token, const void *data, size_t len, const char *ctype,
+                   const char *expect, th_resp *out);
+
+/* A report may cite only evidence its own organization uploaded: another's file is refused
+ * exactly as a file that does not exist (no existence oracle); monitors cite any. */
+static void reports_cite_only_their_own_evidence(void **state)
+{
+    th_resp r;
+    char sha[65], other[65], body[1024];
+    unsigned char digest[32];
+    static const char file[] = "WFP convoy manifest, 2025-02-03: 40 trucks, 12 of fuel.\n";
+    (void)state;
+    const char *wfp = th_login(&T, "wfp", "demo-wfp");
+    const char *unrwa = th_login(&T, "unrwa", "demo-unrwa");
+    const char *un = th_login(&T, "un", "demo-un-monitor");
+    assert_int_equal(upload(wfp, file, strlen(file), "text/plain", NULL, &r), 201);
+    th_resp_free(&r);
+    crypto_hash_sha256(digest, (const unsigned char *)file, strlen(file));
+    sodium_bin2hex(sha, sizeof sha, digest, sizeof digest);
+    memset(other, 'e', 64);
+    other[64] = 0;
+    static const char fmt[] =
+        "{\"event_date\":\"2025-02-03\",\"event_type\":\"Explosions/Remote violence\","
+        "\"sub_event_type\":\"Shelling/artillery/missile attack\",\"actor1\":\"Unknown\","
+        "\"geo_precision\":1,\"time_precision\":1,\"location\":\"Rafah\",\"latitude\":31.29,"
+        "\"longitude\":34.25,\"evidence\":[\"%s\"]}";
+    int64_t before = th_journal_len(T.db);
+    char said[2][400];
+    for (int k = 0; k < 2; k++) {
+        snprintf(body, sizeof body, fmt, k ? other : sha);
+        assert_int_equal(req("POST", "/api/v1/reports", unrwa, body, &r), 400);
+        json_t *err = json_object_get(r.json, "error");
+        snprintf(said[k], sizeof said[k], "%s|%s|%s", th_code(&r),
+                 json_string_value(json_object_get(err, "message")),
+                 json_string_value(json_object_get(err, "hint")));
+        th_resp_free(&r);
+    }
+    /* The same words either way, but for the hash itself. */
+    char *at = strstr(said[0], sha);
+    assert_non_null(at);
+    memcpy(at, other, 64);
+    assert_string_equal(said[0], said[1]);
+    assert_int_equal(th_journal_len(T.db), before);
+    snprintf(body, sizeof body, fmt, sha);
+    assert_int_equal(req("POST", "/api/v1/reports", wfp, body, NULL), 201);
+    assert_int_equal(req("POST", "/api/v1/reports", un, body, NULL), 201);
+}
+
 /* A receipt never carries secrets: an administrator creating a user, and a user signing
  * in, get receipts without the password or token hash (the leaf hash proves the same). */
 static void receipts_carry_no_secrets(void **state)
@@ -2625,6 +2673,7 @@ int main(void)
         cmocka_unit_test(a_stop_refuses_the_writes_it_cannot_wait_for),
         cmocka_unit_test(ids_past_int64_are_a_400),
         cmocka_unit_test(receipts_carry_no_secrets),
+        cmocka_unit_test(reports_cite_only_their_own_evidence),
         cmocka_unit_test(tampered_evidence_is_never_served_and_fails_the_audit),
         cmocka_unit_test(reports_are_listed_for_their_organization),
         cmocka_unit_test(negotiations_are_listed_for_their_members),

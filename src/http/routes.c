@@ -1092,7 +1092,10 @@ static int h_report_file(http_req *r)
     memset(j, 0, sizeof *j);
     r->state = j;
     r->cleanup = report_job_free; /* whatever happens next */
-    if (!(j->doc = report_prepare(s, r->json, NULL, &e))) return http__fail(r, &e);
+    const char *cites_as = sees_every_incident(r) ? NULL
+                           : r->caller.signed_in  ? r->caller.org
+                                                  : REPORT_PUBLIC;
+    if (!(j->doc = report_prepare(s, r->json, NULL, cites_as, &e))) return http__fail(r, &e);
     /* Tagged with a zone: inside one (the check is for the rare report tagged with none). */
     if (json_array_size(json_object_get(j->doc, "zones")) == 0 &&
         (j->outside = outside_zones(r, s, &e)) < 0)

@@ -225,7 +225,7 @@ int incident_open(store *s, const journal_actor *who, const json_t *in, const ch
                            "report %lld is already merged into incident %lld",
                            (long long)rep.id, (long long)rep.incident);
     }
-    if (!(doc = report_prepare(s, in, drop, e))) return -1;
+    if (!(doc = report_prepare(s, in, drop, NULL, e))) return -1; /* a monitor's */
     if (s->ops->incident_next_id(s, id, e)) {
         json_decref(doc);
         return -1;

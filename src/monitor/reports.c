@@ -114,7 +114,7 @@ static int check_sources(const json_t *sources, tr_err *e)
 }
 
 /* Evidence is named by hashes of files already uploaded (POST /api/v1/evidence). */
-static int check_evidence(store *s, const json_t *hashes, tr_err *e)
+static int check_evidence(store *s, const json_t *hashes, const char *org, tr_err *e)
 {
     size_t i;
     const json_t *h;
@@ -124,11 +124,12 @@ static int check_evidence(store *s, const json_t *hashes, tr_err *e)
         if (!evidence_hash_valid(json_string_value(h)))
             return bad(e, "evidence", "name each file by its SHA-256 in lowercase hex",
                        "must hold SHA-256 hashes");
-        if ((rc = s->ops->evidence_get(s, json_string_value(h), NULL, &ev, e)) < 0) return -1;
+        if ((rc = s->ops->evidence_get(s, json_string_value(h), org, &ev, e)) < 0) return -1;
         if (rc == 0)
             return err_field(e, "request.invalid_field", "evidence",
                              "upload the file first with POST /api/v1/evidence",
-                             "there is no evidence file %s", json_string_value(h));
+                             "there is no evidence file %s that you uploaded",
+                             json_string_value(h));
     }
     return 0;
 }
@@ -147,7 +148,8 @@ static int check_violates(const json_t *refs, tr_err *e)
     return 0;
 }
 
-json_t *report_prepare(store *s, const json_t *in, const char *const *drop, tr_err *e)
+json_t *report_prepare(store *s, const json_t *in, const char *const *drop,
+                       const char *cites_as, tr_err *e)
 {
     const char *tod = jsx_str(in, "time_of_day", NULL);
     zone_index *zi;
@@ -167,7 +169,7 @@ json_t *report_prepare(store *s, const json_t *in, const char *const *drop, tr_e
                NULL;
     if (check_sources(json_object_get(in, "sources"), e) ||
         check_violates(json_object_get(in, "violates"), e) ||
-        check_evidence(s, json_object_get(in, "evidence"), e) || !(zi = zone_index_cached(s, e)))
+        check_evidence(s, json_object_get(in, "evidence"), cites_as, e) || !(zi = zone_index_cached(s, e)))
         return NULL;
     n = zone_index_find(zi, jsx_num(in, "longitude", 0), jsx_num(in, "latitude", 0), slugs, 16);
     tags = json_array();
@@ -275,7 +277,7 @@ int report_file(store *s, const journal_actor *who, const char *org, const json_
                 int64_t *id, tr_err *e)
 {
     char time[UTIL_ISO_LEN];
-    json_t *doc = report_prepare(s, in, NULL, e);
+    json_t *doc = report_prepare(s, in, NULL, org, e);
     if (!doc) return -1;
     char *canon = jsx_canonical(doc, NULL);
     int rc = report_record(s, who, org, in, canon, NULL, NULL, id, time, e);

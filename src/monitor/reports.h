@@ -33,8 +33,12 @@ int report_private(store *s, const journal_actor *who, const char *kind, int64_t
 
 /* Checks an allegation's fields (report_fields already matched) and returns the document
  * to record: a copy without the keys in `drop` (NULL-terminated, or NULL), tagged with its
- * zones, with defaults filled in. NULL and a 400 naming the field when one is bad. */
-json_t *report_prepare(store *s, const json_t *in, const char *const *drop, tr_err *e);
+ * zones, with defaults filled in. NULL and a 400 naming the field when one is bad. The
+ * evidence it cites must be files `cites_as` uploaded (any file when NULL: monitors and
+ * mediators see them all); another's file is refused exactly as a file that does not
+ * exist, so that nobody learns from a report which files exist. */
+json_t *report_prepare(store *s, const json_t *in, const char *const *drop,
+                       const char *cites_as, tr_err *e);
 
 /* Whether (lon, lat) lies outside every zone of a deployment that has zones: 1 it does,
  * 0 it does not (or there are no zones), -1 with e set on a failure. */
