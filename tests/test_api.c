@@ -1524,6 +1524,43 @@ static void reports_cite_only_their_own_evidence(void **state)
     assert_int_equal(req("POST", "/api/v1/reports", un, body, NULL), 201);
 }
 
+/* A user whose password hash was made at another cost (an older setting) is checked in
+ * the same time as everyone (the server's own cost follows the cheaper check) and, on
+ * signing in, gets a hash at the server's cost, journaled; only once. */
+static void sign_in_rehashes_a_hash_of_another_cost(void **state)
+{
+    char cmd[800];
+    (void)state;
+    snprintf(cmd, sizeof cmd, "echo 'the old cost pw' | TRUCE_PWHASH=interactive '%s' user add "
+                              "--db '%s' --org un --name oldcost --password - >/dev/null 2>&1",
+             getenv("TRUCE_BIN"), T.db);
+    assert_int_equal(system(cmd), 0);
+    store_user u;
+    tr_err e = TR_ERR_INIT;
+    store *s = store_sqlite_open(T.db, STORE_READONLY, &e);
+    assert_int_equal(s->ops->user_get(s, "oldcost", &u, &e), 1);
+    s->ops->close(s);
+    char before[sizeof u.pwhash];
+    snprintf(before, sizeof before, "%s", u.pwhash);
+    assert_int_equal(crypto_pwhash_str_needs_rehash(before, crypto_pwhash_OPSLIMIT_MIN,
+                                                    crypto_pwhash_MEMLIMIT_MIN), 1);
+    assert_int_equal(req("POST", "/api/v1/login", NULL,
+                         "{\"user\":\"oldcost\",\"password\":\"wrong password\"}", NULL), 401);
+    int64_t len = th_journal_len(T.db);
+    assert_int_equal(req("POST", "/api/v1/login", NULL,
+                         "{\"user\":\"oldcost\",\"password\":\"the old cost pw\"}", NULL), 201);
+    assert_int_equal(th_journal_len(T.db), len + 2); /* the rehash and the token */
+    s = store_sqlite_open(T.db, STORE_READONLY, &e);
+    assert_int_equal(s->ops->user_get(s, "oldcost", &u, &e), 1);
+    s->ops->close(s);
+    assert_string_not_equal(u.pwhash, before);
+    assert_int_equal(crypto_pwhash_str_needs_rehash(u.pwhash, crypto_pwhash_OPSLIMIT_MIN,
+                                                    crypto_pwhash_MEMLIMIT_MIN), 0);
+    assert_int_equal(req("POST", "/api/v1/login", NULL,
+                         "{\"user\":\"oldcost\",\"password\":\"the old cost pw\"}", NULL), 201);
+    assert_int_equal(th_journal_len(T.db), len + 3); /* a token only */
+}
+
 /* A receipt never carries secrets: an administrator creating a user, and a user signing
  * in, get receipts without the password or token hash (the leaf hash proves the same). */
 static void receipts_carry_no_secrets(void **state)
@@ -2673,6 +2710,7 @@ int main(void)
         cmocka_unit_test(a_stop_refuses_the_writes_it_cannot_wait_for),
         cmocka_unit_test(ids_past_int64_are_a_400),
         cmocka_unit_test(receipts_carry_no_secrets),
+        cmocka_unit_test(sign_in_rehashes_a_hash_of_another_cost),
         cmocka_unit_test(reports_cite_only_their_own_evidence),
         cmocka_unit_test(tampered_evidence_is_never_served_and_fails_the_audit),
         cmocka_unit_test(reports_are_listed_for_their_organization),

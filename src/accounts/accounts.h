@@ -97,10 +97,18 @@ int acct_org_key_register(store *s, const journal_actor *who, const char *org,
 json_t *acct_org_key_json(const store_org_key *k);
 
 /* ---- sign-in ---- */
-/* Checks a password. Takes the same time whether or not the user exists. Fails with 401
- * auth.bad_credentials. */
+/* Checks a password. Takes the same time whether or not the user exists, and whatever cost
+ * the user's hash was made at (a hash cheaper than this server's is followed by a check
+ * at the server's cost). Fails with 401 auth.bad_credentials. When it succeeds and the
+ * stored hash was made at another cost, *rehash (when not NULL) receives the password
+ * hashed at this server's: journal it with acct_password_rehash. */
 int acct_check_password(store *s, const char *user, const char *password, store_user *out,
                         tr_err *e);
+int acct_check_password_rehash(store *s, const char *user, const char *password,
+                               store_user *out, char *rehash, size_t cap, tr_err *e);
+/* Journals a user's password hash made anew (user.password_rehashed, administrators only). */
+int acct_password_rehash(store *s, const journal_actor *who, const char *user,
+                         const char *pwhash, tr_err *e);
 /* Resolves a bearer token into a caller; 401 auth.invalid_token or auth.revoked_token. */
 int acct_authenticate(store *s, const char *token, acct_caller *out, tr_err *e);
 

@@ -236,6 +236,7 @@ static const jsx_field login_fields[] = {
 typedef struct token_state {
     acct_token_new tok;
     store_user user;
+    char rehash[crypto_pwhash_STRBYTES]; /* the password hashed anew at sign-in, or "" */
 } token_state;
 
 static int token_write(store *s, void *cls, tr_err *e)
@@ -243,6 +244,7 @@ static int token_write(store *s, void *cls, tr_err *e)
     http_req *r = cls;
     token_state *st = r->state;
     journal_actor who = {st->user.org, st->user.name};
+    if (st->rehash[0] && acct_password_rehash(s, &who, st->user.name, st->rehash, e)) return -1;
     if (acct_token_create(s, &who, &st->tok, e)) return -1;
     return http__reply(r, 201,
                        json_pack("{s:s, s:s, s:s, s:s, s:s}", "token", st->tok.token, "id",
@@ -293,7 +295,7 @@ static int h_login(http_req *r)
     if (wait) return throttled(r, wait);
     if (!(s = reader_or_fail(r))) return 0;
     st = arena_alloc(&r->mem, sizeof *st);
-    if (acct_check_password(s, user, pw, &st->user, &e)) {
+    if (acct_check_password_rehash(s, user, pw, &st->user, st->rehash, sizeof st->rehash, &e)) {
         if (e.status == 401) {
             throttle_failed(r->srv->login_pair, pkey, now);
             throttle_failed(r->srv->login_user, ukey, now);

@@ -54,6 +54,14 @@ static int on_user(store *s, const store_event *ev, const json_t *b, tr_err *e)
     return s->ops->user_insert(s, &u, e);
 }
 
+static int on_rehash(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    char name[STORE_NAME_MAX], pwhash[sizeof ((store_user *)0)->pwhash];
+    COPY(name, b, "name");
+    COPY(pwhash, b, "pwhash");
+    return s->ops->user_set_pwhash(s, name, pwhash, e);
+}
+
 static int on_token(store *s, const store_event *ev, const json_t *b, tr_err *e)
 {
     store_token t = {0};
@@ -428,6 +436,7 @@ static const struct {
     {"deployment.initialized", on_deployment},
     {"org.created", on_org},
     {"user.created", on_user},
+    {"user.password_rehashed", on_rehash},
     {"token.created", on_token},
     {"token.revoked", on_token_revoked},
     {"crossing.created", on_crossing},

@@ -305,7 +305,7 @@ enum stmt_id {
     ST_CKPT_INSERT, ST_CKPT_GET, ST_CKPT_LATEST, ST_CKPT_SCAN,
     ST_META_GET, ST_META_SET,
     ST_ORG_INSERT, ST_ORG_GET, ST_ORG_LIST,
-    ST_USER_INSERT, ST_USER_GET, ST_USER_LIST,
+    ST_USER_INSERT, ST_USER_PWHASH, ST_USER_GET, ST_USER_LIST,
     ST_TOKEN_INSERT, ST_TOKEN_GET, ST_TOKEN_BY_HASH, ST_TOKEN_REVOKE,
     ST_CROSSING_INSERT, ST_CROSSING_GET, ST_CROSSING_LIST,
     ST_ZONE_INSERT, ST_ZONE_EXISTS, ST_ZONE_LIST, ST_ZONE_PRINT,
@@ -364,6 +364,7 @@ static const char *const sql[ST__COUNT] = {
     [ST_ORG_INSERT] = "INSERT INTO orgs(slug, name, kind, created_at) VALUES (?,?,?,?)",
     [ST_ORG_GET] = "SELECT id, slug, name, kind, created_at FROM orgs WHERE slug = ?",
     [ST_ORG_LIST] = "SELECT id, slug, name, kind, created_at FROM orgs ORDER BY slug",
+    [ST_USER_PWHASH] = "UPDATE users SET pwhash = ? WHERE name = ?",
     [ST_USER_INSERT] = "INSERT INTO users(name, display, org_id, admin, pwhash, created_at)"
                        " SELECT ?, ?, id, ?, ?, ? FROM orgs WHERE slug = ?",
     [ST_USER_GET] = "SELECT " USER_COLS " FROM users u JOIN orgs o ON o.id = u.org_id"
@@ -1206,6 +1207,19 @@ static int sq_user_insert(store *s, const store_user *u, tr_err *e)
     if (sqlite3_changes(q->db) != 1)
         return err_set(e, 404, "org.not_found", "create the organization first",
                        "organization '%s' does not exist", u->org);
+    return 0;
+}
+
+static int sq_user_set_pwhash(store *s, const char *name, const char *pwhash, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_USER_PWHASH, e);
+    if (!st) return -1;
+    bind_text(st, 1, pwhash);
+    bind_text(st, 2, name);
+    if (step_done(q, st, e)) return -1;
+    if (sqlite3_changes(q->db) != 1)
+        return err_set(e, 404, "user.not_found", NULL, "user '%s' does not exist", name);
     return 0;
 }
 
@@ -2593,6 +2607,7 @@ static const store_ops sqlite_ops = {
     .org_list = sq_org_list,
     .user_insert = sq_user_insert,
     .user_get = sq_user_get,
+    .user_set_pwhash = sq_user_set_pwhash,
     .user_list = sq_user_list,
     .token_insert = sq_token_insert,
     .token_get = sq_token_get,

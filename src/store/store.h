@@ -291,6 +291,7 @@ typedef struct store_ops {
     /* Users. */
     int (*user_insert)(store *s, const store_user *u, tr_err *e);
     int (*user_get)(store *s, const char *name, store_user *out, tr_err *e);
+    int (*user_set_pwhash)(store *s, const char *name, const char *pwhash, tr_err *e);
     int (*user_list)(store *s, store_row_cb cb, void *cls, tr_err *e);
 
     /* API tokens. */
