@@ -72,8 +72,25 @@ typedef struct reader_pool {
     int flags; /* store_sqlite_open flags for new connections */
 } reader_pool;
 
+/* A connection as the watchdog sees it (server.c): libmicrohttpd's timeout only counts
+ * silence, so a client that sends a byte every few seconds would hold a connection for
+ * ever; the watchdog bounds the time a request may take to arrive, headers and body, and
+ * answers 408 when it is up. */
+typedef struct conn_watch {
+    int fd;
+    int phase;               /* WATCH_WAITING, WATCH_BODY or WATCH_BUSY (see server.c) */
+    uint64_t since_ns;       /* When the phase began. */
+    int timed_out;           /* The watchdog answered 408 and cut it. */
+    struct conn_watch *prev, *next;
+} conn_watch;
+
 struct http_server {
     struct MHD_Daemon *daemon;
+    pthread_mutex_t watch_lock;  /* Guards the list below and every entry's fields. */
+    conn_watch *watched;         /* Open connections. */
+    pthread_t watchdog;
+    pthread_cond_t watch_wake;   /* Signalled to stop the watchdog. */
+    int watch_running, watch_stop;
     http_config cfg;
     writer *writer;           /* Owns the writing connection. */
     metrics *metrics;
@@ -88,7 +105,7 @@ struct http_server {
     /* Reader connections, leased per request: general ones, and memory-mapped ones for
      * the log's proofs, entries and tiles. */
     reader_pool readers, log_readers;
-    _Atomic long inflight;    /* Requests waiting on the writer. */
+    _Atomic long inflight;    /* Writes handed to the writer whose replies have not gone. */
     _Atomic int stopping;     /* 1: http_stop has begun, new requests get a 503; 2: and
                                  no request may start waiting on the writer. */
     _Atomic int public_heavy; /* Exports and counts running for callers without an account. */
@@ -98,11 +115,16 @@ struct http_server {
     struct tree_cache *tree_cache; /* Committed tree hashes, shared by all connections. */
 };
 
+#define HTTP_REQ_KIND 0x52455121u /* "REQ!": *con_cls is an http_req, not a raw_uri */
+
 struct http_req {
+    unsigned kind;                /* HTTP_REQ_KIND. */
     arena mem;                    /* Request-scoped allocations. */
     http_server *srv;
     struct MHD_Connection *con;
     const char *method, *url;
+    const char *raw_uri;          /* The request line's target as sent (path and query,
+                                     still percent-encoded), or NULL. */
     int route;                    /* Index in http__routes, or -1. */
     const char *params[HTTP_MAX_PARAMS]; /* Path parameters, in pattern order. */
     buf body;                     /* Raw request body. */

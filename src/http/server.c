@@ -671,6 +671,27 @@ static int sane_request_id(const char *s)
     return 1;
 }
 
+/* The request target as sent, kept from libmicrohttpd's URI callback (which runs before it
+ * decodes anything) until the request's first call: what the access log shows, and where
+ * a %00 is still visible. */
+typedef struct raw_uri {
+    unsigned kind; /* RAW_URI_KIND */
+    char text[];
+} raw_uri;
+#define RAW_URI_KIND 0x52415755u /* "RAWU" */
+
+static void *uri_seen(void *cls, const char *uri, struct MHD_Connection *con)
+{
+    (void)cls;
+    (void)con;
+    size_t n = strlen(uri);
+    raw_uri *u = malloc(sizeof *u + n + 1);
+    if (!u) abort();
+    u->kind = RAW_URI_KIND;
+    memcpy(u->text, uri, n + 1);
+    return u;
+}
+
 static http_req *req_new(http_server *srv, struct MHD_Connection *con, const char *url,
                          const char *method)
 {
@@ -678,6 +699,7 @@ static http_req *req_new(http_server *srv, struct MHD_Connection *con, const cha
     const char *rid = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "X-Request-Id");
     const union MHD_ConnectionInfo *ci;
     if (!r) abort();
+    r->kind = HTTP_REQ_KIND;
     r->srv = srv;
     r->con = con;
     r->route = -1;
@@ -703,6 +725,154 @@ static http_req *req_new(http_server *srv, struct MHD_Connection *con, const cha
     return r;
 }
 
+typedef struct length_headers {
+    int content_length, transfer_encoding;
+    const char *first;
+    int differ;
+} length_headers;
+
+static enum MHD_Result count_lengths(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    length_headers *h = cls;
+    (void)kind;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+        if (h->content_length++ && strcmp(h->first, value ? value : "") != 0) h->differ = 1;
+        if (!h->first) h->first = value ? value : "";
+    } else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+        h->transfer_encoding++;
+    }
+    return MHD_YES;
+}
+
+/* What a request says that two readers could take two ways, refused with a 400 before
+ * anything of it is read (RFC 9112 6.3): Content-Length given twice with different values,
+ * or beside Transfer-Encoding (a proxy and this server could split the stream differently:
+ * request smuggling); a %00 in the target, which would cut a path or a value short. */
+static int request_is_ambiguous(http_req *r)
+{
+    length_headers h = {0, 0, NULL, 0};
+    MHD_get_connection_values(r->con, MHD_HEADER_KIND, count_lengths, &h);
+    if (h.differ)
+        return fail_with(r, 400, "request.bad_length", "send one Content-Length",
+                         "the request has Content-Length headers that disagree"),
+               1;
+    if (h.content_length && h.transfer_encoding)
+        return fail_with(r, 400, "request.bad_length",
+                         "send either Content-Length or Transfer-Encoding",
+                         "the request has both Content-Length and Transfer-Encoding"),
+               1;
+    if (r->raw_uri && strcasestr(r->raw_uri, "%00"))
+        return fail_with(r, 400, "request.nul_byte", "remove the %00 from the address",
+                         "the address holds a NUL byte (%00)"),
+               1;
+    return 0;
+}
+
+/* ---- slow clients -------------------------------------------------------------------- */
+
+enum { WATCH_WAITING, WATCH_BODY, WATCH_BUSY };
+
+/* The 408 sent to a request that did not arrive in time, written straight to the socket:
+ * libmicrohttpd has no reply for a request it has not finished reading. */
+static void send_timeout(int fd, unsigned secs)
+{
+    char body[320], msg[600];
+    int n = snprintf(body, sizeof body,
+                     "{\"error\":{\"code\":\"request.timeout\",\"message\":\"the request did "
+                     "not arrive within %u seconds\",\"detail\":{\"limit\":%u},\"hint\":\"send "
+                     "it again; a large file goes in pieces (PATCH /api/v1/evidence/uploads)\"}}",
+                     secs, secs);
+    int m = snprintf(msg, sizeof msg,
+                     "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Type: "
+                     "application/json; charset=utf-8\r\nCache-Control: no-store\r\n"
+                     "Content-Length: %d\r\n\r\n%s", n, body);
+    ssize_t done = send(fd, msg, (size_t)m, MSG_NOSIGNAL | MSG_DONTWAIT);
+    (void)done; /* a client that cannot take 300 bytes is cut all the same */
+}
+
+static conn_watch *watch_of(struct MHD_Connection *con)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(con, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+static void watch_phase(http_server *srv, struct MHD_Connection *con, int phase)
+{
+    conn_watch *w = watch_of(con);
+    if (!w) return;
+    pthread_mutex_lock(&srv->watch_lock);
+    w->phase = phase;
+    w->since_ns = util_mono_ns();
+    pthread_mutex_unlock(&srv->watch_lock);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *con, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    http_server *srv = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(con, MHD_CONNECTION_INFO_CONNECTION_FD);
+        conn_watch *w = calloc(1, sizeof *w);
+        if (!w) abort();
+        w->fd = ci ? ci->connect_fd : -1;
+        w->phase = WATCH_WAITING;
+        w->since_ns = util_mono_ns();
+        pthread_mutex_lock(&srv->watch_lock);
+        w->next = srv->watched;
+        if (w->next) w->next->prev = w;
+        srv->watched = w;
+        pthread_mutex_unlock(&srv->watch_lock);
+        *socket_context = w;
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+        conn_watch *w = *socket_context;
+        /* Under the lock: the watchdog never touches a socket after this returns (the
+         * library closes it after this call). */
+        pthread_mutex_lock(&srv->watch_lock);
+        if (w->prev) w->prev->next = w->next;
+        else srv->watched = w->next;
+        if (w->next) w->next->prev = w->prev;
+        pthread_mutex_unlock(&srv->watch_lock);
+        free(w);
+        *socket_context = NULL;
+    }
+}
+
+/* Four times a second: a connection waiting for a request's headers (new, or idle between
+ * requests) longer than the idle timeout, or receiving a body longer than the request
+ * timeout, gets a 408 and is cut (shutdown: the library sees the end and cleans up). */
+static void *watchdog(void *arg)
+{
+    http_server *srv = arg;
+    pthread_mutex_lock(&srv->watch_lock);
+    while (!srv->watch_stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 250000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&srv->watch_wake, &srv->watch_lock, &until);
+        uint64_t now = util_mono_ns();
+        for (conn_watch *w = srv->watched; w && !srv->watch_stop; w = w->next) {
+            unsigned limit = w->phase == WATCH_WAITING ? srv->cfg.idle_timeout
+                             : w->phase == WATCH_BODY  ? srv->cfg.request_timeout
+                                                       : 0;
+            if (!limit || w->fd < 0 || now - w->since_ns < (uint64_t)limit * 1000000000u)
+                continue;
+            send_timeout(w->fd, limit);
+            shutdown(w->fd, SHUT_RDWR);
+            w->timed_out = 1;
+            w->phase = WATCH_BUSY;
+        }
+    }
+    pthread_mutex_unlock(&srv->watch_lock);
+    return NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -712,9 +882,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
     http_req *r = *con_cls;
     (void)version;
 
-    if (!r) {
+    if (!r || r->kind != HTTP_REQ_KIND) {
         const char *cl;
+        raw_uri *u = (raw_uri *)r;
         r = *con_cls = req_new(srv, con, url, method);
+        watch_phase(srv, con, WATCH_BODY);
+        if (u) {
+            r->raw_uri = arena_strdup(&r->mem, u->text);
+            free(u);
+        }
+        if (request_is_ambiguous(r)) {
+            /* Nothing of it is read or kept: the connection closes after the answer. */
+            http__header(r, "Connection", "close");
+            return send_reply(r);
+        }
         if (atomic_load(&srv->stopping)) { /* see http_stop */
             tr_err e = TR_ERR_INIT;
             err_set(&e, 503, "server.stopping", "try again in a moment",
@@ -745,18 +926,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
         if (!r->too_large) buf_append(&r->body, upload_data, *upload_data_size);
         *upload_data_size = 0;
         if (util_mono_ns() - r->start_ns > (uint64_t)srv->cfg.request_timeout * 1000000000u) {
+            const union MHD_ConnectionInfo *ci =
+                MHD_get_connection_info(con, MHD_CONNECTION_INFO_CONNECTION_FD);
             r->timed_out = 1;
             log_warn("%s %s: request body too slow, closing (request %s)", r->method, r->url,
                      r->request_id);
+            if (ci) send_timeout(ci->connect_fd, srv->cfg.request_timeout);
             return MHD_NO;
         }
         return MHD_YES;
     }
     if (r->replied) return MHD_YES;
+    watch_phase(srv, con, WATCH_BUSY); /* arrived whole: the handler's, the writer's */
     if (r->deferred == 1) {
-        /* Resumed by the writer: the write's fate is known. */
+        /* Resumed by the writer: the write's fate is known. (Still counted in flight until
+         * its reply has gone: see on_completed.) */
         r->deferred = 2;
-        atomic_fetch_sub(&srv->inflight, 1);
         if (r->job.rc != 0)
             http__fail(r, &r->job.err);
         else if (r->after_write)
@@ -768,6 +953,29 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
     return send_reply(r);
 }
 
+/* Text from the request for the access log, with every byte that could forge a line, split
+ * a field or reach a terminal as an escape (controls, space, DEL and every byte above
+ * ASCII) written %XX: a line is always one line of printable ASCII. In the request's
+ * arena. */
+static const char *log_safe(http_req *r, const char *text)
+{
+    if (!text) return "-";
+    size_t n = strlen(text);
+    char *out = arena_alloc(&r->mem, 3 * n + 1), *o = out;
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p <= 0x20 || *p >= 0x7f) {
+            *o++ = '%';
+            *o++ = hex[*p >> 4];
+            *o++ = hex[*p & 15];
+        } else {
+            *o++ = (char)*p;
+        }
+    }
+    *o = 0;
+    return out;
+}
+
 static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
@@ -776,14 +984,35 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
     double secs;
     (void)con;
     if (!r) return;
-    /* A write whose client went away while it waited ends here without passing through
-     * on_request again: it is no longer waiting either way. */
-    if (r->deferred == 1) atomic_fetch_sub(&srv->inflight, 1);
+    if (r->kind != HTTP_REQ_KIND) { /* ended before its first call */
+        free(r);
+        *con_cls = NULL;
+        return;
+    }
+    /* A write is counted in flight from its hand-over to the writer until here, when its
+     * reply has gone (or its client went away): a stop waits for that, so that no reply
+     * to a write is cut off by the daemon stopping. */
+    if (r->deferred) atomic_fetch_sub(&srv->inflight, 1);
     secs = (double)(util_mono_ns() - r->start_ns) / 1e9;
-    if (!r->replied) r->status = toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? 408 : 499;
+    {
+        conn_watch *w = watch_of(con);
+        int cut = 0;
+        if (w) {
+            pthread_mutex_lock(&srv->watch_lock);
+            cut = w->timed_out;
+            w->phase = WATCH_WAITING; /* for the next request on this connection */
+            w->since_ns = util_mono_ns();
+            pthread_mutex_unlock(&srv->watch_lock);
+        }
+        if (!r->replied)
+            r->status = toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED || cut || r->timed_out
+                            ? 408
+                            : 499;
+    }
     metrics_observe(srv->metrics, r->route, r->status, secs);
     if (log_access_enabled())
-        log_access("%s %s %s %d %zu %.3fms %s %s%s%s", r->client, r->method, r->url, r->status,
+        log_access("%s %s %s %d %zu %.3fms %s %s%s%s", r->client, log_safe(r, r->method),
+                   log_safe(r, r->raw_uri ? r->raw_uri : r->url), r->status,
                    r->sent_bytes, secs * 1e3, r->request_id,
                    r->caller.signed_in ? r->caller.org : "-", r->caller.signed_in ? "/" : "",
                    r->caller.signed_in ? r->caller.user : "");
@@ -908,6 +1137,8 @@ http_server *http_start(const http_config *cfg, tr_err *e)
     if (!srv->cfg.request_timeout) srv->cfg.request_timeout = 60;
     if (!srv->cfg.stop_grace_ms) srv->cfg.stop_grace_ms = 5000;
     pthread_mutex_init(&srv->readers.lock, NULL);
+    pthread_mutex_init(&srv->watch_lock, NULL);
+    pthread_cond_init(&srv->watch_wake, NULL);
     pthread_mutex_init(&srv->log_readers.lock, NULL);
     /* Log readers map the file: proofs and tiles read random pages of a large tree, and
      * reading them through the mapping copies nothing. Other readers do not, since every
@@ -961,6 +1192,12 @@ http_server *http_start(const http_config *cfg, tr_err *e)
 
     int lfd = open_listener(&ss, srv->cfg.listen, e);
     if (lfd < 0) goto fail;
+    if (pthread_create(&srv->watchdog, NULL, watchdog, srv) != 0) {
+        close(lfd);
+        err_set(e, 500, "serve.start_failed", NULL, "cannot start the connection watchdog");
+        goto fail;
+    }
+    srv->watch_running = 1;
     flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO |
             MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
@@ -968,8 +1205,9 @@ http_server *http_start(const http_config *cfg, tr_err *e)
         flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_LISTEN_SOCKET, (MHD_socket)lfd,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)srv->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)srv->cfg.idle_timeout, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_END);
+        (unsigned)srv->cfg.idle_timeout + 2, /* after the watchdog's 408 (see watchdog) */ MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_URI_LOG_CALLBACK, uri_seen,
+        srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_END);
     if (!srv->daemon) {
         close(lfd);
         err_set(e, 500, "serve.listen_failed", "see the messages above",
@@ -1037,6 +1275,15 @@ void http_stop(http_server *srv)
         atomic_store(&srv->stopping, 2);
         MHD_stop_daemon(srv->daemon);
     }
+    if (srv->watch_running) {
+        pthread_mutex_lock(&srv->watch_lock);
+        srv->watch_stop = 1;
+        pthread_cond_signal(&srv->watch_wake);
+        pthread_mutex_unlock(&srv->watch_lock);
+        pthread_join(srv->watchdog, NULL);
+    }
+    pthread_mutex_destroy(&srv->watch_lock);
+    pthread_cond_destroy(&srv->watch_wake);
     writer_stop(srv->writer);
     pool_close(&srv->readers);
     pool_close(&srv->log_readers);

@@ -215,9 +215,10 @@ static int check_files(auditor *a, store *s, tr_err *e)
     file_check fc = {a, NULL, 0, 0};
     int rc = s->ops->blob_scan(s, on_blob, &fc, e);
     if (rc == 0 && !a->failed) {
-        qsort(fc.names, fc.n, sizeof *fc.names, name_cmp);
+        if (fc.n) qsort(fc.names, fc.n, sizeof *fc.names, name_cmp);
         for (size_t i = 0; i < a->n_files; i++)
-            if (!bsearch(a->files[i].sha256, fc.names, fc.n, sizeof *fc.names, name_cmp)) {
+            if (!fc.n ||
+                !bsearch(a->files[i].sha256, fc.names, fc.n, sizeof *fc.names, name_cmp)) {
                 problem(a, "evidence file %s, stored by entry %lld (seq %lld), is missing",
                         a->files[i].sha256, (long long)a->files[i].seq - 1,
                         (long long)a->files[i].seq);
