@@ -114,10 +114,11 @@ static void demo_loads_the_whole_cast(void **state)
         free(rep.doc);
         rep.doc = NULL;
     }
-    /* deployment + 11 orgs + 11 users + 5 crossings + 5 zones + scenario.loaded + the
+    /* deployment + 11 orgs (2 with their actors) + 11 users + 5 crossings + 5 zones +
+     * scenario.loaded + the
      * samples (10 reports, 9 incidents, 19 moves, and the witness of the last, private to
      * monitors, once for its report and once for its incident) */
-    assert_int_equal(th_journal_len(p), 55 + 10 + 9 + 19 + 2);
+    assert_int_equal(th_journal_len(p), 57 + 10 + 9 + 19 + 2);
     /* The scripted negotiation ran to a signed agreement. */
     store_negotiation neg = {0};
     store_agreement agr = {0};
@@ -137,7 +138,7 @@ static void demo_loads_the_whole_cast(void **state)
     assert_int_equal(scn_load(s, th_scenario_dir(), 0, NULL, &e), -1);
     assert_string_equal(e.code, "org.exists");
     err_clear(&e);
-    assert_int_equal(th_journal_len(p), 55 + 10 + 9 + 19 + 2);
+    assert_int_equal(th_journal_len(p), 57 + 10 + 9 + 19 + 2);
     s->ops->close(s);
 }
 

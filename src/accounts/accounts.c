@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 const char *const acct_org_kinds[] = {"party", "mediator", "monitor", "humanitarian", "observer",
                                       NULL};
@@ -110,6 +111,64 @@ int acct_org_create(store *s, const journal_actor *who, const char *slug, const 
     rc = journal_record(s, who, "org.created", body, "public", NULL, e);
     json_decref(body);
     return rc;
+}
+
+static const jsx_field actor_item[] = {{.name = "", .type = JSX_STRING, .min = 1, .max = 256},
+                                       {0}};
+const jsx_field acct_actors_fields[] = {
+    {.name = "actors", .type = JSX_ARRAY, .max = STORE_MAX_ACTORS, .items = actor_item},
+    {0},
+};
+
+int acct_org_actors_set(store *s, const journal_actor *who, const char *org,
+                        const json_t *actors, tr_err *e)
+{
+    store_org o;
+    size_t i, j;
+    int rc = s->ops->org_get(s, org, &o, e);
+    if (rc < 0) return -1;
+    if (rc == 0)
+        return err_set(e, 404, "org.not_found", "list organizations with GET /api/v1/orgs",
+                       "organization '%s' does not exist", org);
+    for (i = 0; i < json_array_size(actors); i++) {
+        const char *a = json_string_value(json_array_get(actors, i));
+        char field[32];
+        snprintf(field, sizeof field, "actors[%zu]", i);
+        if (!a || !*a || strlen(a) > 256)
+            return err_field(e, "request.invalid_field", field, "name each actor as ACLED does",
+                             "an actor is a name of 1 to 256 bytes");
+        for (j = 0; j < i; j++)
+            if (strcmp(a, json_string_value(json_array_get(actors, j))) == 0)
+                return err_field(e, "request.invalid_field", field, "list each actor once",
+                                 "'%s' is listed twice", a);
+    }
+    json_t *body = json_pack("{s:s, s:O}", "org", org, "actors", actors);
+    rc = journal_record(s, who, "org.actors_set", body, "public", NULL, e);
+    json_decref(body);
+    return rc;
+}
+
+static int collect_actor(void *cls, const void *row)
+{
+    json_array_append_new(cls, json_string(row));
+    return 0;
+}
+
+json_t *acct_org_actors(store *s, const char *org, tr_err *e)
+{
+    json_t *out = json_array();
+    if (s->ops->org_actors_list(s, org, collect_actor, out, e)) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
+int acct_org_named_by(store *s, const store_org *org, const char *actor, tr_err *e)
+{
+    if (!actor || !*actor) return 0;
+    if (strcasecmp(actor, org->name) == 0 || strcasecmp(actor, org->slug) == 0) return 1;
+    return s->ops->org_has_actor(s, org->slug, actor, e);
 }
 
 json_t *acct_org_json(const store_org *o)

@@ -59,6 +59,22 @@ int acct_org_create(store *s, const journal_actor *who, const char *slug, const 
                     const char *kind, tr_err *e);
 json_t *acct_org_json(const store_org *o);
 
+/* {"actors": [NAME, ...]}: the actors, as ACLED names them ("Military Forces of Israel
+ * (2022-)", "Hamas Movement"), that stand for an organization: an incident naming one of
+ * them names the organization (who may dispute it, whom it is attributed to). Matched
+ * exactly, never as a part of a longer name. */
+extern const jsx_field acct_actors_fields[];
+/* Replaces an organization's actors (input checked against acct_actors_fields): 404
+ * org.not_found, 400 naming actors[i] for an empty or repeated one. Journaled as
+ * org.actors_set (public). */
+int acct_org_actors_set(store *s, const journal_actor *who, const char *org,
+                        const json_t *actors, tr_err *e);
+/* The organization's actors, in order: a JSON array, or NULL on a failure. */
+json_t *acct_org_actors(store *s, const char *org, tr_err *e);
+/* Whether the actor (ACLED's name) stands for the organization: its own name or slug, or
+ * one of its actors, exactly. 1 it does, 0 not, -1 on a failure. */
+int acct_org_named_by(store *s, const store_org *org, const char *actor, tr_err *e);
+
 /* ---- users ---- */
 typedef struct acct_user_new {
     char name[STORE_SLUG_MAX];

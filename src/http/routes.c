@@ -393,7 +393,31 @@ static int h_org_get(http_req *r)
                 "organization '%s' does not exist", r->params[0]);
         return http__fail(r, &e);
     }
-    return http__reply(r, 200, acct_org_json(&o));
+    json_t *out = acct_org_json(&o), *actors = acct_org_actors(s, o.slug, &e);
+    if (!actors) {
+        json_decref(out);
+        return http__fail(r, &e);
+    }
+    json_object_set_new(out, "actors", actors);
+    return http__reply(r, 200, out);
+}
+
+static int actors_write(store *s, void *cls, tr_err *e)
+{
+    http_req *r = cls;
+    journal_actor who = acct_actor(&r->caller);
+    json_t *actors;
+    if (acct_org_actors_set(s, &who, r->params[0], json_object_get(r->json, "actors"), e))
+        return -1;
+    if (!(actors = acct_org_actors(s, r->params[0], e))) return -1;
+    return http__reply(r, 200, json_pack("{s:s, s:o}", "org", r->params[0], "actors", actors));
+}
+
+/* PUT /api/v1/orgs/{slug}/actors: which actors (ACLED's names) stand for an organization. */
+static int h_org_actors_put(http_req *r)
+{
+    if (check(r, acct_actors_fields)) return 0;
+    return http__defer(r, actors_write);
 }
 
 static int org_write(store *s, void *cls, tr_err *e)
@@ -2307,6 +2331,7 @@ const http_route http__routes[] = {
     {"POST", "/api/v1/orgs", h_org_create, WHO_ADMIN, ROUTE_BODY},
     {"GET", "/api/v1/orgs/{slug}", h_org_get, WHO_PUBLIC, 0},
     {"GET", "/api/v1/orgs/{slug}/keys", h_org_keys, WHO_PUBLIC, 0},
+    {"PUT", "/api/v1/orgs/{slug}/actors", h_org_actors_put, WHO_ADMIN | WHO_MONITOR, ROUTE_BODY},
     {"POST", "/api/v1/orgs/{slug}/keys", h_org_key_register, WHO_USER, ROUTE_BODY},
     {"GET", "/api/v1/users", h_users, WHO_ADMIN, 0},
     {"POST", "/api/v1/users", h_user_create, WHO_ADMIN, ROUTE_BODY},

@@ -42,6 +42,21 @@ static int on_org(store *s, const store_event *ev, const json_t *b, tr_err *e)
     return s->ops->org_insert(s, &o, e);
 }
 
+static int on_org_actors(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    char org[STORE_SLUG_MAX];
+    const json_t *list = json_object_get(b, "actors"), *a;
+    const char *actors[STORE_MAX_ACTORS];
+    size_t i, n = 0;
+    COPY(org, b, "org");
+    if (!json_is_array(list) || json_array_size(list) > STORE_MAX_ACTORS) return bad(e, ev, "actors");
+    json_array_foreach(list, i, a) {
+        if (!json_is_string(a)) return bad(e, ev, "actors");
+        actors[n++] = json_string_value(a);
+    }
+    return s->ops->org_actors_set(s, org, actors, n, e);
+}
+
 static int on_user(store *s, const store_event *ev, const json_t *b, tr_err *e)
 {
     store_user u = {0};
@@ -435,6 +450,7 @@ static const struct {
 } projections[] = {
     {"deployment.initialized", on_deployment},
     {"org.created", on_org},
+    {"org.actors_set", on_org_actors},
     {"user.created", on_user},
     {"user.password_rehashed", on_rehash},
     {"token.created", on_token},

@@ -1,5 +1,6 @@
 /* incidents.c - the verification workflow; see incidents.h. */
 #include "monitor/incidents.h"
+#include "accounts/accounts.h"
 #include "monitor/acled.h"
 #include "monitor/export.h"
 
@@ -376,20 +377,6 @@ int incident_merge(store *s, const journal_actor *who, int64_t id, const json_t 
     return rc;
 }
 
-/* Does the actor name the organization (its name or slug, as a whole word)? */
-static int names(const char *actor, const store_org *o)
-{
-    const char *keys[2] = {o->name, o->slug};
-    for (int k = 0; k < 2; k++) {
-        size_t n = strlen(keys[k]);
-        for (const char *p = actor; n && *p; p++)
-            if (strncasecmp(p, keys[k], n) == 0 &&
-                (p == actor || p[-1] == ' ' || p[-1] == '(') &&
-                (p[n] == 0 || p[n] == ' ' || p[n] == ')'))
-                return 1;
-    }
-    return 0;
-}
 
 int incident_dispute(store *s, const journal_actor *who, const char *org, int64_t id,
                      const json_t *in, const char *key, const char *request_sha256,
@@ -407,11 +394,16 @@ int incident_dispute(store *s, const journal_actor *who, const char *org, int64_
         json_decref(d);
         return rc < 0 ? -1 : err_set(e, 403, "auth.forbidden", NULL, "unknown organization");
     }
-    int named = names(jsx_str(d, "actor1", ""), &o) || names(jsx_str(d, "actor2", ""), &o);
+    /* Named exactly: by one of the actors that stand for it (PUT /api/v1/orgs/{slug}/actors),
+     * or by its own name or slug; never by a part of a longer name. */
+    int named = acct_org_named_by(s, &o, jsx_str(d, "actor1", ""), e);
+    if (named == 0) named = acct_org_named_by(s, &o, jsx_str(d, "actor2", ""), e);
     json_decref(d);
+    if (named < 0) return -1;
     if (!named)
         return err_set(e, 403, "auth.forbidden",
-                       "a party may dispute only incidents that attribute an action to it",
+                       "a party may dispute only incidents whose actor1 or actor2 is one of its "
+                       "actors (GET /api/v1/orgs/{slug} lists them)",
                        "incident %lld does not name %s", (long long)id, o.name);
     if (strcmp(status, "verified") != 0)
         return err_set(e, 409, "incident.bad_transition", "only verified incidents are disputed",

@@ -21,7 +21,18 @@ static const jsx_field zone_file_fields[] = {
     {.name = "kind", .type = JSX_SLUG},
     {0},
 };
-static const jsx_field org_item[] = {{.name = "", .type = JSX_OBJECT, .fields = acct_org_fields}, {0}};
+/* An organization as POST /api/v1/orgs takes it, with the actors that stand for it. */
+static const jsx_field actor_name[] = {{.name = "", .type = JSX_STRING, .min = 1, .max = 256},
+                                       {0}};
+static const jsx_field org_fields[] = {
+    {.name = "slug", .type = JSX_SLUG},
+    {.name = "name", .type = JSX_STRING, .min = 1, .max = 256},
+    {.name = "kind", .type = JSX_STRING, .oneof = acct_org_kinds},
+    {.name = "actors", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .max = STORE_MAX_ACTORS,
+     .items = actor_name},
+    {0},
+};
+static const jsx_field org_item[] = {{.name = "", .type = JSX_OBJECT, .fields = org_fields}, {0}};
 static const jsx_field user_item[] = {{.name = "", .type = JSX_OBJECT, .fields = acct_user_fields},
                                       {0}};
 static const jsx_field crossing_item[] = {
@@ -288,6 +299,9 @@ static int write_plan(store *s, void *cls, tr_err *e)
     json_array_foreach(json_object_get(p->scenario, "orgs"), i, v) {
         if (acct_org_create(s, who, jsx_str(v, "slug", ""), jsx_str(v, "name", ""),
                             jsx_str(v, "kind", ""), e))
+            return -1;
+        if (json_object_get(v, "actors") &&
+            acct_org_actors_set(s, who, jsx_str(v, "slug", ""), json_object_get(v, "actors"), e))
             return -1;
     }
     for (i = 0; i < p->n_users; i++)

@@ -289,6 +289,12 @@ static const char *const migrations[] = {
      * ''): the document is the row's (export_acled_doc), with these zones (a JSON array),
      * which halves what an import writes. */
     "ALTER TABLE incidents ADD COLUMN zones TEXT;",
+    /* 20: the actors (as ACLED names them) that stand for an organization: who may dispute
+     * an incident, and whom an incident is attributed to. */
+    "CREATE TABLE org_actors("
+    "  org_id INTEGER NOT NULL REFERENCES orgs(id),"
+    "  actor TEXT NOT NULL,"
+    "  PRIMARY KEY (org_id, actor)) WITHOUT ROWID;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -299,6 +305,7 @@ int store_schema_version(void)
 }
 
 enum stmt_id {
+    ST_ACTORS_DROP, ST_ACTOR_PUT, ST_ACTORS_LIST, ST_ACTOR_HAS,
     ST_BEGIN, ST_BEGIN_READ, ST_COMMIT, ST_ROLLBACK, ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO,
     ST_JOURNAL_APPEND, ST_JOURNAL_SCAN, ST_JOURNAL_LEN, ST_PAGES,
     ST_CHUNK_LAST, ST_CHUNK_PUT, ST_CHUNK_GET, ST_CHUNK_RANGE,
@@ -361,6 +368,12 @@ static const char *const sql[ST__COUNT] = {
     [ST_META_GET] = "SELECT value FROM meta WHERE key = ?",
     [ST_META_SET] = "INSERT INTO meta(key, value) VALUES (?, ?)"
                     " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    [ST_ACTORS_DROP] = "DELETE FROM org_actors WHERE org_id = (SELECT id FROM orgs WHERE slug = ?)",
+    [ST_ACTOR_PUT] = "INSERT INTO org_actors(org_id, actor) SELECT id, ? FROM orgs WHERE slug = ?",
+    [ST_ACTORS_LIST] = "SELECT actor FROM org_actors WHERE org_id = (SELECT id FROM orgs WHERE"
+                       " slug = ?) ORDER BY actor",
+    [ST_ACTOR_HAS] = "SELECT 1 FROM org_actors WHERE org_id = (SELECT id FROM orgs WHERE"
+                     " slug = ?) AND actor = ?",
     [ST_ORG_INSERT] = "INSERT INTO orgs(slug, name, kind, created_at) VALUES (?,?,?,?)",
     [ST_ORG_GET] = "SELECT id, slug, name, kind, created_at FROM orgs WHERE slug = ?",
     [ST_ORG_LIST] = "SELECT id, slug, name, kind, created_at FROM orgs ORDER BY slug",
@@ -1086,6 +1099,7 @@ static int sq_projections_clear(store *s, tr_err *e)
                              " DELETE FROM negotiation_responses; DELETE FROM negotiation_texts;"
                              " DELETE FROM negotiation_profiles; DELETE FROM negotiations;"
                              " DELETE FROM org_keys; DELETE FROM tokens; DELETE FROM users;"
+                             " DELETE FROM org_actors;"
                              " DELETE FROM orgs;"
                              " DELETE FROM crossings; DELETE FROM zones; DELETE FROM meta;", e);
 }
@@ -1147,6 +1161,55 @@ static int sq_org_get(store *s, const char *slug, store_org *out, tr_err *e)
     bind_text(st, 1, slug);
     if ((found = step_one(q, st, e)) != 1) return found;
     read_org(st, out);
+    done(st);
+    return 1;
+}
+
+static int sq_org_actors_set(store *s, const char *org, const char *const *actors, size_t n,
+                             tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_ACTORS_DROP, e);
+    if (!st) return -1;
+    bind_text(st, 1, org);
+    if (step_done(q, st, e)) return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (!(st = stmt(q, ST_ACTOR_PUT, e))) return -1;
+        bind_text(st, 1, actors[i]);
+        bind_text(st, 2, org);
+        if (step_done(q, st, e)) return -1;
+        if (sqlite3_changes(q->db) != 1)
+            return err_set(e, 404, "org.not_found", NULL, "organization '%s' does not exist",
+                           org);
+    }
+    return 0;
+}
+
+static int sq_org_actors_list(store *s, const char *org, store_row_cb cb, void *cls, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_ACTORS_LIST, e);
+    int rc;
+    if (!st) return -1;
+    bind_text(st, 1, org);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (cb(cls, sqlite3_column_text(st, 0))) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    done(st);
+    return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
+}
+
+static int sq_org_has_actor(store *s, const char *org, const char *actor, tr_err *e)
+{
+    sq *q = (sq *)s;
+    sqlite3_stmt *st = stmt(q, ST_ACTOR_HAS, e);
+    int found;
+    if (!st) return -1;
+    bind_text(st, 1, org);
+    bind_text(st, 2, actor);
+    if ((found = step_one(q, st, e)) != 1) return found;
     done(st);
     return 1;
 }
@@ -2607,6 +2670,9 @@ static const store_ops sqlite_ops = {
     .org_list = sq_org_list,
     .user_insert = sq_user_insert,
     .user_get = sq_user_get,
+    .org_actors_set = sq_org_actors_set,
+    .org_actors_list = sq_org_actors_list,
+    .org_has_actor = sq_org_has_actor,
     .user_set_pwhash = sq_user_set_pwhash,
     .user_list = sq_user_list,
     .token_insert = sq_token_insert,

@@ -28,6 +28,7 @@ typedef struct store store;
 
 #define STORE_SLUG_MAX 65  /* 64 bytes and the terminator. */
 #define STORE_NAME_MAX 257 /* 256 bytes and the terminator. */
+#define STORE_MAX_ACTORS 200 /* Actors that may stand for one organization. */
 #define STORE_TIME_MAX 25  /* UTIL_ISO_LEN. */
 
 typedef struct store_event {
@@ -287,6 +288,12 @@ typedef struct store_ops {
     int (*org_insert)(store *s, const store_org *o, tr_err *e);
     int (*org_get)(store *s, const char *slug, store_org *out, tr_err *e);
     int (*org_list)(store *s, store_row_cb cb, void *cls, tr_err *e);
+    /* The actors (ACLED's names) that stand for an organization: set replaces them all;
+     * list hands each to cb as a const char *, in order; has: 1 it is one, 0 not, -1. */
+    int (*org_actors_set)(store *s, const char *org, const char *const *actors, size_t n,
+                          tr_err *e);
+    int (*org_actors_list)(store *s, const char *org, store_row_cb cb, void *cls, tr_err *e);
+    int (*org_has_actor)(store *s, const char *org, const char *actor, tr_err *e);
 
     /* Users. */
     int (*user_insert)(store *s, const store_user *u, tr_err *e);
