@@ -2126,10 +2126,10 @@ static void the_verification_workflow(void **state)
     } not_monitors[] = {{"nobody", "there is no user 'nobody'"},
                         {"israel", "a party organization, not a monitor"}};
     for (size_t k = 0; k < 2; k++) {
-        char body[200];
-        snprintf(body, sizeof body, "{\"to\":\"under_investigation\",\"reason\":\"x\","
+        char move[200];
+        snprintf(move, sizeof move, "{\"to\":\"under_investigation\",\"reason\":\"x\","
                  "\"assignee\":\"%s\"}", not_monitors[k].assignee);
-        assert_int_equal(req("POST", tpath, un, body, &r), 400);
+        assert_int_equal(req("POST", tpath, un, move, &r), 400);
         assert_string_equal(th_code(&r), "request.invalid_field");
         assert_non_null(strstr(r.body, "\"field\":\"assignee\""));
         if (!strstr(r.body, not_monitors[k].words)) fail_msg("%s", r.body);

@@ -1509,22 +1509,22 @@ static void incidents_over_http(void **state)
         int64_t expect;
     } paged[] = {{"34.40,31.45,34.45,31.50", 260}, {"34,31,35,32", TH_ACLED_GAZA_ROWS}};
     for (size_t k = 0; k < 2; k++) {
-        int64_t after = 0, seen = 0, last = 0;
-        for (int page = 0; page < 100 && after >= 0; page++) {
+        int64_t page_after = 0, seen = 0, last_id = 0;
+        for (int page = 0; page < 100 && page_after >= 0; page++) {
             char u[160];
             snprintf(u, sizeof u, "/api/v1/incidents?limit=100&bbox=%s&after=%lld", paged[k].box,
-                     (long long)after);
+                     (long long)page_after);
             assert_int_equal(th_http("GET", th_url(&t, u), NULL, NULL, 0, NULL, &r), 0);
             size_t q;
             json_t *one;
             json_array_foreach(json_object_get(r.json, "incidents"), q, one) {
                 int64_t id = json_integer_value(json_object_get(one, "id"));
-                assert_true(id > last);
-                last = id;
+                assert_true(id > last_id);
+                last_id = id;
                 seen++;
             }
             json_t *next = json_object_get(r.json, "next_after");
-            after = next ? json_integer_value(next) : -1;
+            page_after = next ? json_integer_value(next) : -1;
             th_resp_free(&r);
         }
         assert_int_equal(seen, paged[k].expect);
@@ -1557,10 +1557,10 @@ static void incidents_over_http(void **state)
                     {"actor=Hamas", 0}};
     for (size_t k = 0; k < 3; k++) {
         size_t n = 0;
-        long long after = 0;
-        while (after >= 0) {
+        long long next_after_id = 0;
+        while (next_after_id >= 0) {
             snprintf(url, sizeof url, "/api/v1/incidents?limit=1000&%s&after=%lld",
-                     by_actor[k].query, after);
+                     by_actor[k].query, next_after_id);
             assert_int_equal(th_http("GET", th_url(&t, url), NULL, NULL, 0, NULL, &r), 0);
             assert_int_equal(r.status, 200);
             json_array_foreach(json_object_get(r.json, "incidents"), i, it) {
@@ -1571,7 +1571,7 @@ static void incidents_over_http(void **state)
                 n++;
             }
             json_t *next = json_object_get(r.json, "next_after");
-            after = next ? json_integer_value(next) : -1;
+            next_after_id = next ? json_integer_value(next) : -1;
             th_resp_free(&r);
         }
         assert_int_equal(n, by_actor[k].expect);
@@ -1876,13 +1876,13 @@ static void incidents_over_http(void **state)
         assert_int_equal(r.status, 200);
         json_t *c = json_object_get(r.json, "candidates");
         assert_int_equal(json_array_size(c), dups[k].n);
-        double last = 0;
+        double last_km = 0;
         json_array_foreach(c, i, it) {
             double km = json_real_value(json_object_get(it, "distance_km"));
-            assert_true(km >= last && km <= dups[k].km);
+            assert_true(km >= last_km && km <= dups[k].km);
             assert_true(json_integer_value(json_object_get(it, "days_apart")) <= dups[k].days);
             assert_true(json_integer_value(json_object_get(it, "id")) != (json_int_t)k + 1);
-            last = km;
+            last_km = km;
         }
         th_resp_free(&r);
     }

@@ -10,6 +10,7 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,10 +38,15 @@ static void join(char *out, size_t cap, const char *where, const char *name)
         snprintf(out, cap, "%s", name);
 }
 
-static int invalid(tr_err *e, const char *path, const char *fmt, const char *what)
+static int invalid(tr_err *e, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int invalid(tr_err *e, const char *path, const char *fmt, ...)
 {
     char msg[256];
-    snprintf(msg, sizeof msg, fmt, what);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
     return err_field(e, "request.invalid_field", path, "correct the field and send again",
                      "field '%s' %s", path, msg);
 }
