@@ -45,7 +45,9 @@ static int append_batch(store *s, void *cls, tr_err *e)
         /* A realistic body, made without printf so the harness costs little. */
         char digits[24], *d = digits + sizeof digits;
         uint64_t v = (uint64_t)a->next;
-        do *--d = (char)('0' + v % 10); while (v /= 10);
+        do
+            *--d = (char)('0' + v % 10);
+        while (v /= 10);
         size_t nd = (size_t)(digits + sizeof digits - d), off = 0;
         static const char head[] = "{\"crossing\":\"kerem-shalom\",\"n\":";
         static const char tail[] = ",\"note\":\"benchmark entry: 42 trucks of flour and "
@@ -55,8 +57,12 @@ static int append_batch(store *s, void *cls, tr_err *e)
         memcpy(a->body + off, d, nd);
         off += nd;
         memcpy(a->body + off, tail, sizeof tail);
-        store_event ev = {.type = "bench.entry", .actor_org = "wfp", .actor_user = "wfp",
-                          .time = now_iso, .body = a->body, .visibility = "public"};
+        store_event ev = {.type = "bench.entry",
+                          .actor_org = "wfp",
+                          .actor_user = "wfp",
+                          .time = now_iso,
+                          .body = a->body,
+                          .visibility = "public"};
         if (journal_append_event(s, &ev, e)) return -1;
     }
     return 0;
@@ -105,8 +111,9 @@ int main(int argc, char **argv)
     if (merkle_root(n, journal_tree_read, s, root, &e)) die(&e);
     /* Warm up as a serving process would be: as many proofs again, untimed. */
     for (int i = 0; i < proofs; i++)
-        merkle_inclusion_proof((int64_t)randombytes_uniform((uint32_t)(n < UINT32_MAX ? n : UINT32_MAX)),
-                               n, journal_tree_read, s, proof, &len, &e);
+        merkle_inclusion_proof(
+            (int64_t)randombytes_uniform((uint32_t)(n < UINT32_MAX ? n : UINT32_MAX)), n,
+            journal_tree_read, s, proof, &len, &e);
     /* The indices are drawn before the clock starts: getrandom() is not part of a proof. */
     int64_t *idx = malloc((size_t)proofs * sizeof *idx);
     for (int i = 0; i < proofs; i++)

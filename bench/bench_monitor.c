@@ -39,7 +39,8 @@ static store *fresh(const char *dir, const char *name, const char *scenario)
     snprintf(path, sizeof path, "%s/%s", dir, name);
     s = store_sqlite_open(path, STORE_CREATE, &e);
     if (!s || journal_create_key(s, path, "bench.truce/log", &e) ||
-        scn_init_deployment(s, "bench", &e) || (scenario && scn_load(s, scenario, SCN_NO_SAMPLES, NULL, &e)))
+        scn_init_deployment(s, "bench", &e) ||
+        (scenario && scn_load(s, scenario, SCN_NO_SAMPLES, NULL, &e)))
         die("database", &e);
     return s;
 }
@@ -145,8 +146,8 @@ int main(int argc, char **argv)
     printf("%-48s %12s %12s\n", "benchmark", "rows/s", "time");
     printf("%-48s %12.0f %10.0f ms\n", "ACLED import, no zones (baseline)", rows / base,
            base * 1e3);
-    printf("%-48s %12.0f %10.0f ms\n", "ACLED import, tagged with 5 zones (GEOS)",
-           rows / tagged, tagged * 1e3);
+    printf("%-48s %12.0f %10.0f ms\n", "ACLED import, tagged with 5 zones (GEOS)", rows / tagged,
+           tagged * 1e3);
     printf("  %lld rows, %lld outside every zone\n", (long long)rows, (long long)outside);
 
     /* Point queries over the real events' coordinates. */
@@ -166,7 +167,8 @@ int main(int argc, char **argv)
         uint64_t t0 = util_mono_ns();
         hits_prep = 0;
         for (int k = 0; k < rounds; k++)
-            for (size_t i = 0; i < p.n; i++) hits_prep += zone_index_find(zi, p.x[i], p.y[i], slugs, 8);
+            for (size_t i = 0; i < p.n; i++)
+                hits_prep += zone_index_find(zi, p.x[i], p.y[i], slugs, 8);
         double t = (double)(util_mono_ns() - t0) / 1e9;
         if (t < best_prep) best_prep = t;
         t0 = util_mono_ns();
@@ -174,7 +176,8 @@ int main(int argc, char **argv)
         for (int k = 0; k < rounds; k++)
             for (size_t i = 0; i < p.n; i++) {
                 GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(pl.ctx, p.x[i], p.y[i]);
-                for (size_t z = 0; z < pl.n; z++) hits_plain += GEOSCovers_r(pl.ctx, pl.g[z], pt) == 1;
+                for (size_t z = 0; z < pl.n; z++)
+                    hits_plain += GEOSCovers_r(pl.ctx, pl.g[z], pt) == 1;
                 GEOSGeom_destroy_r(pl.ctx, pt);
             }
         t = (double)(util_mono_ns() - t0) / 1e9;
@@ -186,10 +189,10 @@ int main(int argc, char **argv)
         return 1;
     }
     double q = (double)rounds * (double)p.n;
-    printf("%-48s %12.0f %10.2f µs\n", "point in zones, plain GEOSCovers (baseline)", q / best_plain,
-           best_plain * 1e6 / q);
-    printf("%-48s %12.0f %10.2f µs\n", "point in zones, bbox + prepared (zone_index)", q / best_prep,
-           best_prep * 1e6 / q);
+    printf("%-48s %12.0f %10.2f µs\n", "point in zones, plain GEOSCovers (baseline)",
+           q / best_plain, best_plain * 1e6 / q);
+    printf("%-48s %12.0f %10.2f µs\n", "point in zones, bbox + prepared (zone_index)",
+           q / best_prep, best_prep * 1e6 / q);
 
     double acled = INFINITY, geojson = INFINITY, hxl = INFINITY;
     for (int r = 0; r < 3; r++) {
@@ -204,7 +207,8 @@ int main(int argc, char **argv)
     printf("%-48s %12.0f %10.0f ms\n", "export, HXL CSV", export_rows / hxl, hxl * 1e3);
     printf("%-48s %12.0f %10.0f ms\n", "export, GeoJSON", export_rows / geojson, geojson * 1e3);
 
-    for (size_t z = 0; z < pl.n; z++) GEOSGeom_destroy_r(pl.ctx, pl.g[z]);
+    for (size_t z = 0; z < pl.n; z++)
+        GEOSGeom_destroy_r(pl.ctx, pl.g[z]);
     GEOSGeoJSONReader_destroy_r(pl.ctx, pl.reader);
     GEOS_finish_r(pl.ctx);
     zone_index_free(zi);

@@ -15,7 +15,8 @@ static neg_domain *domain(int np, int ni, int no)
 {
     tr_err e = TR_ERR_INIT;
     neg_domain *d = neg_domain_new();
-    for (int p = 0; p < np; p++) neg_party_add(d, "party");
+    for (int p = 0; p < np; p++)
+        neg_party_add(d, "party");
     for (int i = 0; i < ni; i++) {
         neg_issue_add(d, "issue");
         for (int o = 0; o < no; o++) {
@@ -23,7 +24,8 @@ static neg_domain *domain(int np, int ni, int no)
             for (int p = 0; p < np; p++)
                 neg_value_set(d, p, i, o, randombytes_uniform(1001) / 1000.0);
         }
-        for (int p = 0; p < np; p++) neg_weight_set(d, p, i, 1 + randombytes_uniform(100));
+        for (int p = 0; p < np; p++)
+            neg_weight_set(d, p, i, 1 + randombytes_uniform(100));
     }
     if (neg_domain_check(d, &e)) abort();
     return d;
@@ -65,7 +67,8 @@ static double brute_ms(const neg_domain *d, size_t *frontier)
 {
     int ni = neg_issues(d);
     size_t n = 1;
-    for (int i = 0; i < ni; i++) n *= (size_t)neg_options(d, i);
+    for (int i = 0; i < ni; i++)
+        n *= (size_t)neg_options(d, i);
     pt *all = malloc(n * sizeof *all);
     int pkg[64] = {0};
     double best = INFINITY;
@@ -114,16 +117,16 @@ int main(void)
     d = domain(3, 12, 6);
     neg_outcome_count(d, count, sizeof count);
     ms = engine_ms(d, &f, &peak);
-    printf("%-44s %12s %10zu %10zu %9.2f ms  (target <= 1 s)\n",
-           "3 parties, 12 issues x 6 options", count, f, peak, ms);
+    printf("%-44s %12s %10zu %10zu %9.2f ms  (target <= 1 s)\n", "3 parties, 12 issues x 6 options",
+           count, f, peak, ms);
     neg_domain_free(d);
     d = domain(2, 6, 10);
     neg_outcome_count(d, count, sizeof count);
     ms = engine_ms(d, &f, &peak);
     double bms = brute_ms(d, &bf);
     printf("%-44s %12s %10zu %10zu %9.2f ms\n", "2 parties, 6 x 10: engine", count, f, peak, ms);
-    printf("%-44s %12s %10zu %10s %9.2f ms  (best of 3)\n", "2 parties, 6 x 10: brute force",
-           count, bf, count, bms);
+    printf("%-44s %12s %10zu %10s %9.2f ms  (best of 3)\n", "2 parties, 6 x 10: brute force", count,
+           bf, count, bms);
     printf("engine / brute force: %.0fx faster; frontiers agree: %s\n", bms / ms,
            bf == f ? "yes" : "NO");
     neg_domain_free(d);

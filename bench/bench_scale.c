@@ -48,7 +48,7 @@ static void die(const char *what, const tr_err *e)
 /* ---- the real rows -------------------------------------------------------------------- */
 
 typedef struct table {
-    char ***rows;       /* rows[i][j], NUL-terminated */
+    char ***rows; /* rows[i][j], NUL-terminated */
     int *n_fields;
     size_t n, cap;
     char **cur;
@@ -91,7 +91,8 @@ static void read_table(const char *path, table *t)
     if (!f) die(path, NULL);
     memset(t, 0, sizeof *t);
     csv_init(&csv, CSV_APPEND_NULL);
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) csv_parse(&csv, chunk, n, t_field, t_row, t);
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        csv_parse(&csv, chunk, n, t_field, t_row, t);
     csv_fini(&csv, t_field, t_row, t);
     csv_free(&csv);
     fclose(f);
@@ -111,19 +112,23 @@ static uint64_t next(void) /* xorshift64* */
     rng ^= rng >> 12, rng ^= rng << 25, rng ^= rng >> 27;
     return rng * 2685821657736338717u;
 }
-static double unit(void) { return (double)(next() >> 11) / 9007199254740992.0; }
+static double unit(void)
+{
+    return (double)(next() >> 11) / 9007199254740992.0;
+}
 
 static void generate(const table *t, const char *out_path, long rows)
 {
     static const char *mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    int c_id = col(t, "event_id_cnty"), c_date = col(t, "event_date"),
-        c_lat = col(t, "latitude"), c_lon = col(t, "longitude"), c_fat = col(t, "fatalities");
+    int c_id = col(t, "event_id_cnty"), c_date = col(t, "event_date"), c_lat = col(t, "latitude"),
+        c_lon = col(t, "longitude"), c_fat = col(t, "fatalities");
     /* The real export's span: 7 October 2023 to 6 June 2025. */
     time_t first = 1696636800, last = 1749168000;
     FILE *out = fopen(out_path, "w");
     if (!out) die(out_path, NULL);
-    for (int j = 0; j < t->n_fields[0]; j++) fprintf(out, "%s%s", j ? "," : "", t->rows[0][j]);
+    for (int j = 0; j < t->n_fields[0]; j++)
+        fprintf(out, "%s%s", j ? "," : "", t->rows[0][j]);
     fputc('\n', out);
     for (long i = 0; i < rows; i++) {
         size_t k = 1 + next() % (t->n - 1), other = 1 + next() % (t->n - 1);
@@ -136,8 +141,12 @@ static void generate(const table *t, const char *out_path, long rows)
         snprintf(lat, sizeof lat, "%.4f", atof(t->rows[k][c_lat]) + (unit() - 0.5) * 0.02);
         snprintf(lon, sizeof lon, "%.4f", atof(t->rows[k][c_lon]) + (unit() - 0.5) * 0.02);
         for (int j = 0; j < t->n_fields[k]; j++) {
-            const char *v = j == c_id ? id : j == c_date ? date : j == c_lat ? lat
-                          : j == c_lon ? lon : j == c_fat ? t->rows[other][c_fat] : t->rows[k][j];
+            const char *v = j == c_id     ? id
+                            : j == c_date ? date
+                            : j == c_lat  ? lat
+                            : j == c_lon  ? lon
+                            : j == c_fat  ? t->rows[other][c_fat]
+                                          : t->rows[k][j];
             if (j) fputc(',', out);
             csv_fwrite(out, v, strlen(v));
         }
@@ -175,8 +184,14 @@ static void reset_peak(void)
     }
 }
 
-static void count_field(void *d, size_t n, void *c) { (void)d, (void)n, ++*(long *)c; }
-static void count_row(int x, void *c) { (void)x, (void)c; }
+static void count_field(void *d, size_t n, void *c)
+{
+    (void)d, (void)n, ++*(long *)c;
+}
+static void count_row(int x, void *c)
+{
+    (void)x, (void)c;
+}
 
 static double csv_only_s(const char *path)
 {
@@ -307,8 +322,8 @@ int main(int argc, char **argv)
     if (!(s = store_sqlite_open(db, 0, &e))) die("database", &e);
     int64_t imported = s->ops->incident_count(s, &e);
     printf("%-52s %12s %12s %12s\n", "benchmark", "rows/s", "time", "peak memory");
-    printf("%-52s %12.0f %10.2f s\n", "libcsv reading the file, no checks (baseline)",
-           rows / parse, parse);
+    printf("%-52s %12.0f %10.2f s\n", "libcsv reading the file, no checks (baseline)", rows / parse,
+           parse);
     printf("%-52s %12.0f %10.2f s %9ld MB\n", "truce import acled, zones (target >= 100,000/s)",
            imported / imp, imp, ru.ru_maxrss / 1024);
     printf("  %ld synthetic rows, %lld imported (%.1f user s, %.1f system s)\n", rows,
@@ -331,8 +346,8 @@ int main(int argc, char **argv)
     double exp_s = (double)(util_mono_ns() - t0) / 1e9;
     long peak_export = kb("VmHWM") - rss0;
     fclose(null);
-    printf("%-52s %12.0f %10.2f s\n", "reading every row, no output (baseline)",
-           imported / scan, scan);
+    printf("%-52s %12.0f %10.2f s\n", "reading every row, no output (baseline)", imported / scan,
+           scan);
     printf("%-52s %12.0f %10.2f s %9ld MB\n", "export as ACLED CSV (target <= 3 s, flat)",
            n_out / exp_s, exp_s, peak_export / 1024);
 
@@ -342,8 +357,8 @@ int main(int argc, char **argv)
     if (s->ops->incident_list(s, &all, 0, INT64_MAX, lon_cb, &ll, &e)) die("scan", &e);
     qsort(ll.v, ll.n, sizeof *ll.v, cmp_double);
     size_t want = ll.n < 100000 ? ll.n : 100000;
-    store_incident_filter box = {.has_bbox = 1, .west = ll.v[0], .east = ll.v[want - 1],
-                                 .south = -90, .north = 90};
+    store_incident_filter box = {
+        .has_bbox = 1, .west = ll.v[0], .east = ll.v[want - 1], .south = -90, .north = 90};
     int64_t in_box = 0;
     t0 = util_mono_ns();
     if (s->ops->incident_list(s, &box, 0, INT64_MAX, count_cb, &in_box, &e)) die("box", &e);
@@ -355,8 +370,7 @@ int main(int argc, char **argv)
     http_server *srv = http_start(&cfg, &e);
     if (!srv) die("server", &e);
     char url[512];
-    snprintf(url, sizeof url,
-             "http://127.0.0.1:%u/api/v1/incidents.geojson?bbox=%.6f,-90,%.6f,90",
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/api/v1/incidents.geojson?bbox=%.6f,-90,%.6f,90",
              (unsigned)http_port(srv), box.west, box.east);
     size_t bytes = 0;
     long http_status = 0;

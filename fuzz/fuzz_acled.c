@@ -54,9 +54,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FILE *in = fmemopen(text, len, "rb");
     if (!in && len) abort();
     if (s->ops->begin(s, &e)) abort();
-    int rc = in ? acled_import_here(s, &journal_operator, in, 0, "verified", 0, NULL, NULL,
-                                    &res, &e)
-                : 0;
+    int rc =
+        in ? acled_import_here(s, &journal_operator, in, 0, "verified", 0, NULL, NULL, &res, &e)
+           : 0;
     if (rc == 0 && res.imported) {
         store_incident_filter all = {0};
         int64_t seen = 0;
@@ -66,7 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     s->ops->rollback(s);
     if (rc == 0 && res.imported + res.rejected != res.rows) abort(); /* every row counted */
-    if (rc != 0 && (e.status < 400 || !e.message[0])) abort();      /* a clear error */
+    if (rc != 0 && (e.status < 400 || !e.message[0])) abort();       /* a clear error */
     json_decref(res.rejects);
     err_clear(&e);
     if (in) fclose(in);

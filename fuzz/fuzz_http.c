@@ -79,8 +79,7 @@ static void start(void)
                                          "{\"user\":\"israel\",\"password\":\"demo-israel\"}"};
     for (int k = 0; k < 4; k++) {
         buf_reset(&out);
-        if (request("POST", "/api/v1/login", h, logins[k], strlen(logins[k]), &out) != 201)
-            abort();
+        if (request("POST", "/api/v1/login", h, logins[k], strlen(logins[k]), &out) != 201) abort();
         json_t *j = json_loadb(out.p, out.len, 0, NULL);
         snprintf(token[k], sizeof token[k], "Authorization: Bearer %s",
                  json_string_value(json_object_get(j, "token")));
@@ -136,8 +135,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         json_t *err = json_object_get(j, "error");
         if (!json_is_string(json_object_get(err, "code")) ||
             !json_is_string(json_object_get(err, "message"))) {
-            fprintf(stderr, "fuzz_http: %s %s -> %ld without an error body: %.*s\n", method,
-                    path, status, (int)(out.len < 600 ? out.len : 600), out.p ? out.p : "");
+            fprintf(stderr, "fuzz_http: %s %s -> %ld without an error body: %.*s\n", method, path,
+                    status, (int)(out.len < 600 ? out.len : 600), out.p ? out.p : "");
             abort();
         }
         json_decref(j);

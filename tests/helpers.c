@@ -17,11 +17,11 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#define fail_now(...)                                                                          \
-    do {                                                                                       \
-        fprintf(stderr, __VA_ARGS__);                                                          \
-        fputc('\n', stderr);                                                                   \
-        abort();                                                                               \
+#define fail_now(...)                                                                              \
+    do {                                                                                           \
+        fprintf(stderr, __VA_ARGS__);                                                              \
+        fputc('\n', stderr);                                                                       \
+        abort();                                                                                   \
     } while (0)
 
 char *th_tmpdir(void)
@@ -48,7 +48,10 @@ const char *th_scenario_dir(void)
     return TRUCE_SOURCE_SCENARIO_DIR;
 }
 
-store *th_demo_db(const char *path) { return th_demo_db_with(path, SCN_NO_SAMPLES); }
+store *th_demo_db(const char *path)
+{
+    return th_demo_db_with(path, SCN_NO_SAMPLES);
+}
 
 store *th_demo_db_with(const char *path, unsigned flags)
 {
@@ -173,7 +176,8 @@ char *th_header(const th_resp *r, const char *name)
         if (!end) break;
         if (strncasecmp(line, name, n) == 0 && line[n] == ':') {
             const char *v = line + n + 1;
-            while (*v == ' ') v++;
+            while (*v == ' ')
+                v++;
             return strndup(v, (size_t)(end - v));
         }
         line = end + 2;
@@ -304,7 +308,8 @@ char *th_slurp(const char *path, size_t *len)
     char chunk[65536];
     size_t n;
     if (f) {
-        while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) on_data(chunk, 1, n, &s);
+        while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+            on_data(chunk, 1, n, &s);
         fclose(f);
     }
     if (len) *len = s.len;

@@ -13,8 +13,8 @@
 
 /* The rows (events) of the real ACLED export, TRUCE_DATA/acled/gaza_war_events.csv. */
 #define TH_ACLED_GAZA_ROWS 5338
-#define TH_STR_(x) #x
-#define TH_STR(x) TH_STR_(x) /* a number macro as a string literal */
+#define TH_STR_(x)         #x
+#define TH_STR(x)          TH_STR_(x) /* a number macro as a string literal */
 
 /* Creates a fresh temporary directory; returns its path (static storage per call slot). */
 char *th_tmpdir(void);
@@ -37,10 +37,10 @@ char *th_gzip(const char *in, size_t len, size_t *out_len);
 /* ---- HTTP ---- */
 typedef struct th_resp {
     long status;
-    char *body;     /* NUL-terminated. */
+    char *body; /* NUL-terminated. */
     size_t len;
-    json_t *json;   /* Parsed body, or NULL when it is not JSON. */
-    char *headers;  /* Raw response headers. */
+    json_t *json;  /* Parsed body, or NULL when it is not JSON. */
+    char *headers; /* Raw response headers. */
 } th_resp;
 
 /* Sends a request. token may be NULL; body may be NULL; ctype NULL means
@@ -65,7 +65,7 @@ typedef struct th_server {
     http_server *srv;
     char dir[256];
     char db[300];
-    char base[64]; /* "http://127.0.0.1:PORT" */
+    char base[64];   /* "http://127.0.0.1:PORT" */
     http_config cfg; /* What it was started with. */
 } th_server;
 

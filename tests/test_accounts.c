@@ -75,8 +75,9 @@ static void org_rules(void **state)
     assert_string_equal(org_code("ok", "X", "army", f), "request.invalid_field");
     assert_string_equal(f, "kind");
     assert_string_equal(org_code("israel", "Again", "party", f), "org.exists");
-    assert_string_equal(org_code("icrc", "\xd8\xa7\xd9\x84\xd8\xb5\xd9\x84\xd9\x8a\xd8\xa8",
-                                 "humanitarian", f), "");
+    assert_string_equal(
+        org_code("icrc", "\xd8\xa7\xd9\x84\xd8\xb5\xd9\x84\xd9\x8a\xd8\xa8", "humanitarian", f),
+        "");
     assert_int_equal(s->ops->org_get(s, "icrc", &o, &e), 1);
     assert_string_equal(o.kind, "humanitarian");
     assert_string_equal(o.name, "\xd8\xa7\xd9\x84\xd8\xb5\xd9\x84\xd9\x8a\xd8\xa8");
@@ -111,8 +112,9 @@ static void user_rules(void **state)
     err_clear(&e);
     assert_int_equal(th_journal_len(db), before);
 
-    assert_int_equal(acct_user_prepare(&u, "monitor-2", "Second monitor", "un", 0,
-                                       "correct horse battery", &e), 0);
+    assert_int_equal(
+        acct_user_prepare(&u, "monitor-2", "Second monitor", "un", 0, "correct horse battery", &e),
+        0);
     assert_non_null(strstr(u.pwhash, "$argon2id$"));
     assert_int_equal(store_txn(s, user_fn, &u, &e), 0);
     assert_int_equal(s->ops->user_get(s, "monitor-2", &out, &e), 1);
@@ -223,15 +225,16 @@ static void secrets_never_reach_the_disk(void **state)
     char wal[400];
     size_t n1, n2;
     (void)state;
-    assert_int_equal(acct_user_prepare(&u, "secretive", "", "hamas", 0,
-                                       "our-bottom-line-is-42", &e), 0);
+    assert_int_equal(
+        acct_user_prepare(&u, "secretive", "", "hamas", 0, "our-bottom-line-is-42", &e), 0);
     assert_int_equal(store_txn(s, user_fn, &u, &e), 0);
     acct_token_prepare(&t, "secretive", "x");
     assert_int_equal(store_txn(s, token_fn, &t, &e), 0);
     snprintf(wal, sizeof wal, "%s-wal", db);
     char *a = th_slurp(db, &n1), *b = th_slurp(wal, &n2);
     assert_true(n1 + n2 > 0);
-    assert_false(contains(a, n1, "our-bottom-line-is-42") || contains(b, n2, "our-bottom-line-is-42"));
+    assert_false(contains(a, n1, "our-bottom-line-is-42") ||
+                 contains(b, n2, "our-bottom-line-is-42"));
     assert_false(contains(a, n1, t.token + 4) || contains(b, n2, t.token + 4));
     /* The hash is there (that is how tokens are checked), so the test looks at the right
      * files. */

@@ -53,8 +53,8 @@ static long req(const char *method, const char *path, const char *token, const c
 {
     th_resp r;
     long status;
-    assert_int_equal(th_http(method, th_url(&T, path), token, body, body ? strlen(body) : 0,
-                             NULL, &r), 0);
+    assert_int_equal(
+        th_http(method, th_url(&T, path), token, body, body ? strlen(body) : 0, NULL, &r), 0);
     status = r.status;
     if (out)
         *out = r;
@@ -94,7 +94,7 @@ static void assert_error_shape(const th_resp *r)
 /* ---- the access table -------------------------------------------------------------- */
 
 enum { ANON, PARTY, MEDIATOR, MONITOR, HUMANITARIAN, OBSERVER, ADMIN, N_ROLES };
-static const char *const role_names[N_ROLES] = {"anon", "party", "mediator", "monitor",
+static const char *const role_names[N_ROLES] = {"anon",         "party",    "mediator", "monitor",
                                                 "humanitarian", "observer", "admin"};
 static const char *tokens[N_ROLES];
 
@@ -121,8 +121,8 @@ static void sign_in_everyone(void)
 static const struct access_case {
     const char *method, *pattern, *path, *body; /* %s in path/body: the role name. */
     const char *expect;
-    long ok;       /* Status when allowed. */
-    int fresh;     /* Sign in anew for this case (the call spends the token). */
+    long ok;   /* Status when allowed. */
+    int fresh; /* Sign in anew for this case (the call spends the token). */
 } access_cases[] = {
     {"GET", "/healthz", "/healthz", NULL, "AAAAAAA", 200, 0},
     {"GET", "/metrics", "/metrics", NULL, "AAAAAAA", 200, 0},
@@ -132,8 +132,7 @@ static const struct access_case {
     {"POST", "/api/v1/logout", "/api/v1/logout", NULL, "UAAAAAA", 200, 1},
     {"GET", "/api/v1/me", "/api/v1/me", NULL, "UAAAAAA", 200, 0},
     {"POST", "/api/v1/tokens", "/api/v1/tokens", "{\"label\":\"%s\"}", "UAAAAAA", 201, 0},
-    {"DELETE", "/api/v1/tokens/{id}", "/api/v1/tokens/0000000000000000", NULL, "UAAAAAA", 404,
-     0},
+    {"DELETE", "/api/v1/tokens/{id}", "/api/v1/tokens/0000000000000000", NULL, "UAAAAAA", 404, 0},
     {"GET", "/api/v1/orgs", "/api/v1/orgs", NULL, "AAAAAAA", 200, 0},
     {"POST", "/api/v1/orgs", "/api/v1/orgs",
      "{\"slug\":\"org-%s\",\"name\":\"X\",\"kind\":\"observer\"}", "UFFFFFA", 201, 0},
@@ -156,20 +155,18 @@ static const struct access_case {
      "UFAFFFF", 201, 0},
     {"GET", "/api/v1/negotiations/{id}", "/api/v1/negotiations/2", NULL, "UAANNNN", 200, 0},
     {"PUT", "/api/v1/negotiations/{id}/profile", "/api/v1/negotiations/2/profile",
-     "{\"weights\":{\"Trucks\":1},\"values\":{\"Trucks\":{\"300\":1,\"600\":0}}}",
-     "UAFFFFF", 200, 0},
-    {"GET", "/api/v1/negotiations/{id}/profile", "/api/v1/negotiations/2/profile", NULL,
-     "UAFFFFF", 200, 0},
+     "{\"weights\":{\"Trucks\":1},\"values\":{\"Trucks\":{\"300\":1,\"600\":0}}}", "UAFFFFF", 200,
+     0},
+    {"GET", "/api/v1/negotiations/{id}/profile", "/api/v1/negotiations/2/profile", NULL, "UAFFFFF",
+     200, 0},
     {"POST", "/api/v1/negotiations/{id}/texts", "/api/v1/negotiations/2/texts",
-     "{\"package\":{\"Trucks\":\"300\"},\"rationale\":{\"Trucks\":\"%s\"}}", "UFAFFFF",
-     201, 0},
+     "{\"package\":{\"Trucks\":\"300\"},\"rationale\":{\"Trucks\":\"%s\"}}", "UFAFFFF", 201, 0},
     {"POST", "/api/v1/negotiations/{id}/texts/{n}/send", "/api/v1/negotiations/2/texts/1/send",
      "{}", "UFAFFFF", 200, 0},
     {"GET", "/api/v1/negotiations/{id}/texts/{n}", "/api/v1/negotiations/2/texts/1", NULL,
      "UAANNNN", 200, 0},
     {"POST", "/api/v1/negotiations/{id}/texts/{n}/responses",
-     "/api/v1/negotiations/2/texts/1/responses", "{\"overall\":\"accept\"}", "UAFFFFF", 201,
-     0},
+     "/api/v1/negotiations/2/texts/1/responses", "{\"overall\":\"accept\"}", "UAFFFFF", 201, 0},
     {"GET", "/api/v1/negotiations/{id}/analysis", "/api/v1/negotiations/2/analysis", NULL,
      "UFAFFFF", 200, 0},
     {"POST", "/api/v1/negotiations/{id}/suggestions", "/api/v1/negotiations/2/suggestions", "{}",
@@ -202,8 +199,8 @@ static const struct access_case {
      "AAAAAAA", 201, 0},
     {"GET", "/api/v1/reports", "/api/v1/reports", NULL, "UAAAAAA", 200, 0},
     {"GET", "/api/v1/reports/{id}", "/api/v1/reports/2", NULL, "UAAANNA", 200, 0},
-    {"GET", "/api/v1/reports/{id}/duplicates", "/api/v1/reports/2/duplicates", NULL,
-     "UFAAFFA", 200, 0},
+    {"GET", "/api/v1/reports/{id}/duplicates", "/api/v1/reports/2/duplicates", NULL, "UFAAFFA", 200,
+     0},
     /* Monitors add reports to incidents; into a missing one is a 400 for those allowed. */
     {"POST", "/api/v1/reports/{id}/merge", "/api/v1/reports/2/merge",
      "{\"into\":999999,\"reason\":\"%s\"}", "UFFAFFA", 400, 0},
@@ -221,15 +218,14 @@ static const struct access_case {
     /* ...nor dispute it, not being verified (Israel is named, so it gets that far). */
     {"POST", "/api/v1/incidents/{id}/disputes", "/api/v1/incidents/1/disputes",
      "{\"reason\":\"%s\"}", "UAFFFFF", 409, 0},
-    {"GET", "/api/v1/incidents/{id}/duplicates", "/api/v1/incidents/1/duplicates", NULL,
-     "UFAAFFA", 200, 0},
+    {"GET", "/api/v1/incidents/{id}/duplicates", "/api/v1/incidents/1/duplicates", NULL, "UFAAFFA",
+     200, 0},
     /* Monitors merge; into itself is a 400 for those allowed to try. */
     {"POST", "/api/v1/incidents/{id}/merge", "/api/v1/incidents/1/merge",
      "{\"into\":1,\"reason\":\"%s\"}", "UFFAFFA", 400, 0},
     /* Monitors dismiss candidates; the incident itself, or no such incident, is a 400. */
-    {"POST", "/api/v1/incidents/{id}/duplicates/dismiss",
-     "/api/v1/incidents/1/duplicates/dismiss", "{\"candidate\":1,\"reason\":\"%s\"}",
-     "UFFAFFA", 400, 0},
+    {"POST", "/api/v1/incidents/{id}/duplicates/dismiss", "/api/v1/incidents/1/duplicates/dismiss",
+     "{\"candidate\":1,\"reason\":\"%s\"}", "UFFAFFA", 400, 0},
     {"POST", "/api/v1/reports/{id}/duplicates/dismiss", "/api/v1/reports/2/duplicates/dismiss",
      "{\"candidate\":999999,\"reason\":\"%s\"}", "UFFAFFA", 400, 0},
     /* Any account uploads evidence; the role name sent as JSON is plain text, a 415. */
@@ -248,19 +244,18 @@ static const struct access_case {
     /* Monitors import; a role name sent as JSON is not a CSV file (415). */
     {"POST", "/api/v1/imports/acled", "/api/v1/imports/acled", "%s", "UFFAFFA", 415, 0},
     {"GET", "/api/v1/incidents.geojson", "/api/v1/incidents.geojson", NULL, "AAAAAAA", 200, 0},
-    {"GET", "/api/v1/incidents.csv", "/api/v1/incidents.csv?format=hxl", NULL, "AAAAAAA", 200,
-     0},
+    {"GET", "/api/v1/incidents.csv", "/api/v1/incidents.csv?format=hxl", NULL, "AAAAAAA", 200, 0},
     {"GET", "/api/v1/incidents/stats", "/api/v1/incidents/stats", NULL, "AAAAAAA", 200, 0},
     /* Incident 1 is only reported: for those who see verified incidents only, it does not
      * exist. */
     {"GET", "/api/v1/incidents/{id}", "/api/v1/incidents/1", NULL, "NNAANNA", 200, 0},
-    {"GET", "/api/v1/incidents/{id}/history", "/api/v1/incidents/1/history", NULL, "NNAANNA",
-     200, 0},
+    {"GET", "/api/v1/incidents/{id}/history", "/api/v1/incidents/1/history", NULL, "NNAANNA", 200,
+     0},
     {"GET", "/api/v1/journal", "/api/v1/journal", NULL, "AAAAAAA", 200, 0},
     {"GET", "/api/v1/log/checkpoint", "/api/v1/log/checkpoint", NULL, "AAAAAAA", 200, 0},
     {"GET", "/api/v1/log/entries", "/api/v1/log/entries?start=0&end=3", NULL, "AAAAAAA", 200, 0},
-    {"GET", "/api/v1/log/proof/inclusion", "/api/v1/log/proof/inclusion?index=2", NULL,
-     "AAAAAAA", 200, 0},
+    {"GET", "/api/v1/log/proof/inclusion", "/api/v1/log/proof/inclusion?index=2", NULL, "AAAAAAA",
+     200, 0},
     {"GET", "/api/v1/log/proof/consistency", "/api/v1/log/proof/consistency?from=2&to=5", NULL,
      "AAAAAAA", 200, 0},
     {"GET", "/tile/*", "/tile/0/000.p/3", NULL, "AAAAAAA", 200, 0},
@@ -268,8 +263,12 @@ static const struct access_case {
 #define N_ACCESS (sizeof access_cases / sizeof access_cases[0])
 
 static const char *login_for[N_ROLES][2] = {
-    {NULL, NULL},           {"israel", "demo-israel"},  {"usa", "demo-usa"},
-    {"un", "demo-un-monitor"}, {"wfp", "demo-wfp"},     {"journalist", "journalist-pw"},
+    {NULL, NULL},
+    {"israel", "demo-israel"},
+    {"usa", "demo-usa"},
+    {"un", "demo-un-monitor"},
+    {"wfp", "demo-wfp"},
+    {"journalist", "journalist-pw"},
     {"admin", "demo-admin"},
 };
 
@@ -300,7 +299,8 @@ static void access_table_allows_and_denies(void **state)
             const char *tok = tokens[role];
             th_resp r;
             long want;
-            if (c->fresh && role != ANON) tok = th_login(&T, login_for[role][0], login_for[role][1]);
+            if (c->fresh && role != ANON)
+                tok = th_login(&T, login_for[role][0], login_for[role][1]);
             snprintf(path, sizeof path, c->path, role_names[role]);
             if (c->body) snprintf(body, sizeof body, c->body, role_names[role]);
             long got = req(c->method, path, tok, c->body ? body : NULL, &r);
@@ -336,8 +336,8 @@ static void bad_input_gets_a_clear_4xx_and_changes_nothing(void **state)
         {"{\"slug\":\"x1\",\"name\":\"X\",", 0, NULL, 400, "request.malformed_json", NULL},
         {"", 0, NULL, 400, "request.malformed_json", NULL},
         {"[]", 0, NULL, 400, "request.not_object", NULL},
-        {"{\"slug\":\"x1\",\"name\":7,\"kind\":\"party\"}", 0, NULL, 400,
-         "request.invalid_field", "name"},
+        {"{\"slug\":\"x1\",\"name\":7,\"kind\":\"party\"}", 0, NULL, 400, "request.invalid_field",
+         "name"},
         {"{\"slug\":\"x1\",\"name\":\"X\",\"kind\":\"party\",\"color\":\"red\"}", 0, NULL, 400,
          "request.unknown_field", "color"},
         {"{\"slug\":\"x1\",\"kind\":\"party\"}", 0, NULL, 400, "request.missing_field", "name"},
@@ -360,17 +360,18 @@ static void bad_input_gets_a_clear_4xx_and_changes_nothing(void **state)
         th_resp r;
         size_t len = cases[i].len ? cases[i].len : strlen(cases[i].body);
         assert_int_equal(th_http("POST", th_url(&T, "/api/v1/orgs"), admin, cases[i].body, len,
-                                 cases[i].ctype, &r), 0);
+                                 cases[i].ctype, &r),
+                         0);
         if (r.status != cases[i].status)
             fail_msg("case %zu: status %ld, expected %ld: %s", i, r.status, cases[i].status,
                      r.body);
         assert_error_shape(&r);
         if (cases[i].code) assert_string_equal(th_code(&r), cases[i].code);
         if (cases[i].field)
-            assert_string_equal(json_string_value(json_object_get(
-                                    json_object_get(json_object_get(r.json, "error"), "detail"),
-                                    "field")),
-                                cases[i].field);
+            assert_string_equal(
+                json_string_value(json_object_get(
+                    json_object_get(json_object_get(r.json, "error"), "detail"), "field")),
+                cases[i].field);
         th_resp_free(&r);
         assert_int_equal(req("GET", "/healthz", NULL, NULL, NULL), 200);
     }
@@ -402,14 +403,18 @@ static void bad_input_gets_a_clear_4xx_and_changes_nothing(void **state)
     free(allow);
     th_resp_free(&x);
     assert_int_equal(req("POST", "/api/v1/orgs", NULL,
-                         "{\"slug\":\"x2\",\"name\":\"X\",\"kind\":\"party\"}", &x), 401);
+                         "{\"slug\":\"x2\",\"name\":\"X\",\"kind\":\"party\"}", &x),
+                     401);
     assert_string_equal(th_code(&x), "auth.required");
     char *www = th_header(&x, "WWW-Authenticate");
     assert_non_null(www);
     free(www);
     th_resp_free(&x);
-    assert_int_equal(req("GET", "/api/v1/me", "trc_0000000000000000000000000000000000000000000000"
-                                               "000000000000000000", NULL, &x), 401);
+    assert_int_equal(req("GET", "/api/v1/me",
+                         "trc_0000000000000000000000000000000000000000000000"
+                         "000000000000000000",
+                         NULL, &x),
+                     401);
     assert_string_equal(th_code(&x), "auth.invalid_token");
     th_resp_free(&x);
     assert_int_equal(req("GET", "/api/v1/me", "garbage", NULL, &x), 401);
@@ -429,15 +434,16 @@ static void bad_input_gets_a_clear_4xx_and_changes_nothing(void **state)
      * JSON (it was an empty body). */
     static char arabic_zone[1200];
     strcpy(arabic_zone, "/api/v1/incidents?zone=");
-    for (int k = 0; k < 170; k++) strcat(arabic_zone, "%D8%B1");
+    for (int k = 0; k < 170; k++)
+        strcat(arabic_zone, "%D8%B1");
     const char *const odd[] = {"/api/v1/n%FFwhere", "/api/v1/incidents?from=%FF%FE",
                                "/api/v1/incidents?status=%C3", arabic_zone};
     const long odd_status[] = {404, 400, 400, 400};
     for (size_t k = 0; k < 4; k++) {
         assert_int_equal(req("GET", odd[k], NULL, NULL, &x), odd_status[k]);
         assert_non_null(x.json);
-        const char *msg = json_string_value(json_object_get(json_object_get(x.json, "error"),
-                                                            "message"));
+        const char *msg =
+            json_string_value(json_object_get(json_object_get(x.json, "error"), "message"));
         assert_non_null(msg);
         if (k < 3) assert_non_null(strstr(msg, "\xef\xbf\xbd"));
         th_resp_free(&x);
@@ -490,7 +496,6 @@ static void chunked_oversize_body_is_refused(void **state)
 
 /* ---- sign-in, tokens, identity ----------------------------------------------------- */
 
-
 /* Makes a token with POST /api/v1/tokens and checks that it works. */
 static void new_token(const char *tok, const char *label, char token[80], char id[20])
 {
@@ -509,11 +514,13 @@ static void login_me_tokens_and_revocation(void **state)
     th_resp r;
     (void)state;
     assert_int_equal(req("POST", "/api/v1/login", NULL,
-                         "{\"user\":\"egypt\",\"password\":\"wrong-password\"}", &r), 401);
+                         "{\"user\":\"egypt\",\"password\":\"wrong-password\"}", &r),
+                     401);
     assert_string_equal(th_code(&r), "auth.bad_credentials");
     th_resp_free(&r);
     assert_int_equal(req("POST", "/api/v1/login", NULL,
-                         "{\"user\":\"no-such-user\",\"password\":\"whatever1\"}", &r), 401);
+                         "{\"user\":\"no-such-user\",\"password\":\"whatever1\"}", &r),
+                     401);
     assert_string_equal(th_code(&r), "auth.bad_credentials");
     th_resp_free(&r);
 
@@ -579,8 +586,9 @@ static long login_from(const char *addr, const char *user, const char *password,
     th_resp r;
     snprintf(body, sizeof body, "{\"user\":\"%s\",\"password\":\"%s\"}", user, password);
     th_http_from(addr);
-    assert_int_equal(th_http("POST", th_url(login_server, "/api/v1/login"), NULL, body,
-                             strlen(body), NULL, &r), 0);
+    assert_int_equal(
+        th_http("POST", th_url(login_server, "/api/v1/login"), NULL, body, strlen(body), NULL, &r),
+        0);
     th_http_from(NULL);
     long status = r.status;
     if (out)
@@ -651,7 +659,8 @@ static void failed_logins_are_throttled(void **state)
     assert_int_equal(login_from("127.0.0.1", "erc", "demo-erc", NULL), 201);
     for (int a = 10; a < 14; a++) {
         snprintf(addr, sizeof addr, "127.0.0.%d", a);
-        for (int i = 0; i < 3; i++) login_from(addr, "erc", "guess", NULL);
+        for (int i = 0; i < 3; i++)
+            login_from(addr, "erc", "guess", NULL);
     }
     assert_int_equal(login_from("127.0.0.30", "erc", "demo-erc", &r), 429);
     th_resp_free(&r);
@@ -693,8 +702,8 @@ static void organizations_register_signing_keys(void **state)
     assert_int_equal(req("POST", "/api/v1/orgs/hamas/keys", israel, body, &r), 403);
     assert_string_equal(th_code(&r), "auth.forbidden");
     th_resp_free(&r);
-    assert_int_equal(req("POST", "/api/v1/orgs/hamas/keys", hamas, "{\"public_key\":\"AAAA\"}",
-                         &r), 400);
+    assert_int_equal(req("POST", "/api/v1/orgs/hamas/keys", hamas, "{\"public_key\":\"AAAA\"}", &r),
+                     400);
     assert_string_equal(th_code(&r), "key.bad_format");
     th_resp_free(&r);
     assert_int_equal(th_journal_len(T.db), before);
@@ -775,7 +784,8 @@ static void journal_hides_what_readers_may_not_see(void **state)
     int redacted = 0, shown = 0;
     (void)state;
     assert_int_equal(req("GET", "/api/v1/journal?limit=1000", NULL, NULL, &r), 200);
-    json_array_foreach(json_object_get(r.json, "events"), i, ev) {
+    json_array_foreach(json_object_get(r.json, "events"), i, ev)
+    {
         assert_true(json_integer_value(json_object_get(ev, "seq")) == (json_int_t)i + 1);
         if (json_object_get(ev, "redacted")) {
             redacted++;
@@ -829,10 +839,9 @@ static void public_reads(void **state)
     assert_string_equal(json_string_value(json_object_get(r.json, "type")), "FeatureCollection");
     size_t i, governorates = 0;
     json_t *f;
-    json_array_foreach(json_object_get(r.json, "features"), i, f)
-        governorates += strcmp(json_string_value(json_object_get(json_object_get(f, "properties"),
-                                                                 "kind")),
-                               "governorate") == 0;
+    json_array_foreach(json_object_get(r.json, "features"), i, f) governorates +=
+        strcmp(json_string_value(json_object_get(json_object_get(f, "properties"), "kind")),
+               "governorate") == 0;
     assert_int_equal(governorates, 5);
     th_resp_free(&r);
     assert_int_equal(req("GET", "/api/v1", NULL, NULL, &r), 200);
@@ -849,19 +858,21 @@ static void zones_are_drawn_and_checked(void **state)
     } bad[] = {
         /* A bow tie: its edges cross. */
         {"{\"type\":\"Polygon\",\"coordinates\":[[[34.2,31.2],[34.3,31.3],[34.3,31.2],"
-         "[34.2,31.3],[34.2,31.2]]]}", "request.invalid_field", "Self-intersection"},
+         "[34.2,31.3],[34.2,31.2]]]}",
+         "request.invalid_field", "Self-intersection"},
         /* A hole outside its shell. */
         {"{\"type\":\"Polygon\",\"coordinates\":[[[34.2,31.2],[34.3,31.2],[34.3,31.3],"
-         "[34.2,31.2]],[[35,32],[35.1,32],[35.1,32.1],[35,32]]]}", "request.invalid_field",
-         "Hole lies outside shell"},
+         "[34.2,31.2]],[[35,32],[35.1,32],[35.1,32.1],[35,32]]]}",
+         "request.invalid_field", "Hole lies outside shell"},
         /* A ring that does not close. */
         {"{\"type\":\"Polygon\",\"coordinates\":[[[34.2,31.2],[34.3,31.2],[34.3,31.3],"
-         "[34.25,31.25]]]}", "request.invalid_field", "geometry"},
+         "[34.25,31.25]]]}",
+         "request.invalid_field", "geometry"},
         /* Latitude out of range. */
         {"{\"type\":\"Polygon\",\"coordinates\":[[[34.2,91],[34.3,31.2],[34.3,31.3],"
-         "[34.2,91]]]}", "request.invalid_field", "geometry"},
-        {"{\"type\":\"Point\",\"coordinates\":[34.2,31.2]}", "request.invalid_field",
-         "Polygon"},
+         "[34.2,91]]]}",
+         "request.invalid_field", "geometry"},
+        {"{\"type\":\"Point\",\"coordinates\":[34.2,31.2]}", "request.invalid_field", "Polygon"},
     };
     const char *monitor = th_login(&T, "un", "demo-un-monitor");
     int64_t before = th_journal_len(T.db);
@@ -871,7 +882,8 @@ static void zones_are_drawn_and_checked(void **state)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         snprintf(body, sizeof body,
                  "{\"slug\":\"bad-%zu\",\"name\":\"Bad\",\"kind\":\"buffer-zone\","
-                 "\"geometry\":%s}", i, bad[i].geometry);
+                 "\"geometry\":%s}",
+                 i, bad[i].geometry);
         assert_int_equal(req("POST", "/api/v1/zones", monitor, body, &r), 400);
         assert_error_shape(&r);
         assert_string_equal(th_code(&r), bad[i].code);
@@ -897,9 +909,9 @@ static void zones_are_drawn_and_checked(void **state)
              "\"kind\":\"buffer-zone\",\"geometry\":{\"type\":\"Polygon\",\"coordinates\":"
              "[[[34.50,31.50],[34.56,31.50],[34.56,31.60],[34.50,31.60],[34.50,31.50]]]}}");
     assert_int_equal(req("POST", "/api/v1/zones", monitor, body, &r), 201);
-    assert_string_equal(json_string_value(json_object_get(
-                            json_object_get(r.json, "properties"), "slug")),
-                        "east-buffer");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(r.json, "properties"), "slug")),
+        "east-buffer");
     assert_non_null(json_object_get(r.json, "receipt"));
     th_resp_free(&r);
     assert_int_equal(th_journal_len(T.db), before + 1);
@@ -926,8 +938,7 @@ static long post_move(const char *path, const char *token, const char *key, cons
 {
     char line[256];
     snprintf(line, sizeof line, "Idempotency-Key: %s", key ? key : "");
-    return post_with(path, token, body, strlen(body), "application/json", key ? line : NULL,
-                     out);
+    return post_with(path, token, body, strlen(body), "application/json", key ? line : NULL, out);
 }
 
 static long post_keyed(const char *token, const char *key, const char *body, th_resp *out)
@@ -946,9 +957,9 @@ static void rebuild_tables(void)
 
 /* A report sent again with the same Idempotency-Key (a phone that lost the reply) is filed
  * once: the retry gets the first report back with the first reply's receipt (200, replayed,
- * the journal unchanged), also after a rebuild; the same key with a different report is a 422; keys are per
- * organization; a malformed key, or a key without an account, is a 400 that writes
- * nothing. */
+ * the journal unchanged), also after a rebuild; the same key with a different report is a 422; keys
+ * are per organization; a malformed key, or a key without an account, is a 400 that writes nothing.
+ */
 static void reports_retried_with_a_key_are_filed_once(void **state)
 {
     (void)state;
@@ -993,18 +1004,17 @@ static void reports_retried_with_a_key_are_filed_once(void **state)
         assert_string_equal(json_string_value(json_object_get(receipt, "entry")), entry);
         th_resp_free(&r);
         assert_int_equal(th_journal_len(T.db), after);
-        if (round == 0)
-            rebuild_tables();
+        if (round == 0) rebuild_tables();
     }
     /* The retry gzip-compressed (Content-Encoding: gzip): the body is inflated before
      * anything reads it, so it is the same request, replayed. */
     size_t gz_len;
     char *gz = th_gzip(body, strlen(body), &gz_len), key_line[128];
     snprintf(key_line, sizeof key_line, "Idempotency-Key: %s", key);
-    const char *headers[] = {"Content-Type: application/json", "Content-Encoding: gzip",
-                             key_line, NULL};
-    assert_int_equal(th_http_with("POST", th_url(&T, "/api/v1/reports"), wfp, gz, gz_len,
-                                  headers, &r), 0);
+    const char *headers[] = {"Content-Type: application/json", "Content-Encoding: gzip", key_line,
+                             NULL};
+    assert_int_equal(
+        th_http_with("POST", th_url(&T, "/api/v1/reports"), wfp, gz, gz_len, headers, &r), 0);
     free(gz);
     assert_int_equal(r.status, 200);
     assert_int_equal(json_integer_value(json_object_get(r.json, "id")), id);
@@ -1041,7 +1051,8 @@ static void reports_retried_with_a_key_are_filed_once(void **state)
              "{\"event_date\":\"2025-02-03\",\"time_precision\":1,\"event_type\":\"Battles\","
              "\"sub_event_type\":\"Armed clash\",\"actor1\":\"Unknown\",\"latitude\":31.42,"
              "\"longitude\":34.38,\"geo_precision\":1,\"location\":\"Deir al-Balah\","
-             "\"reports\":[%lld]}", (long long)id);
+             "\"reports\":[%lld]}",
+             (long long)id);
     assert_int_equal(req("POST", "/api/v1/incidents", un, incident, NULL), 201);
     after = th_journal_len(T.db);
     assert_int_equal(post_keyed(wfp, key, body, &r), 200);
@@ -1066,7 +1077,8 @@ static void negotiations_are_listed_for_their_members(void **state)
     (void)state;
     static const struct {
         const char *user, *password, *role;
-    } who[] = {{"usa", "demo-usa", "mediator"}, {"israel", "demo-israel", "party"},
+    } who[] = {{"usa", "demo-usa", "mediator"},
+               {"israel", "demo-israel", "party"},
                {"wfp", "demo-wfp", NULL}};
     for (size_t k = 0; k < 3; k++) {
         th_resp r;
@@ -1079,7 +1091,8 @@ static void negotiations_are_listed_for_their_members(void **state)
         } else {
             assert_true(json_array_size(list) >= 1);
             json_int_t last = 0;
-            json_array_foreach(list, i, n) {
+            json_array_foreach(list, i, n)
+            {
                 assert_true(json_integer_value(json_object_get(n, "id")) > last);
                 last = json_integer_value(json_object_get(n, "id"));
                 assert_string_equal(json_string_value(json_object_get(n, "role")), who[k].role);
@@ -1102,7 +1115,8 @@ static void reports_are_listed_for_their_organization(void **state)
     size_t i, mine = 0, all = 0;
     json_t *it;
     assert_int_equal(req("GET", "/api/v1/reports?limit=1000", wfp, NULL, &r), 200);
-    json_array_foreach(json_object_get(r.json, "reports"), i, it) {
+    json_array_foreach(json_object_get(r.json, "reports"), i, it)
+    {
         assert_string_equal(json_string_value(json_object_get(it, "org")), "wfp");
         assert_null(json_object_get(it, "witnesses")); /* private fields: not here */
         mine++;
@@ -1111,7 +1125,8 @@ static void reports_are_listed_for_their_organization(void **state)
     assert_true(mine > 0);
     assert_int_equal(req("GET", "/api/v1/reports?limit=1000", un, NULL, &r), 200);
     int other_orgs = 0;
-    json_array_foreach(json_object_get(r.json, "reports"), i, it) {
+    json_array_foreach(json_object_get(r.json, "reports"), i, it)
+    {
         other_orgs |= strcmp(json_string_value(json_object_get(it, "org")), "wfp") != 0;
         all++;
     }
@@ -1124,7 +1139,8 @@ static void reports_are_listed_for_their_organization(void **state)
         char path[96];
         snprintf(path, sizeof path, "/api/v1/reports?limit=2&after=%lld", after);
         assert_int_equal(req("GET", path, un, NULL, &r), 200);
-        json_array_foreach(json_object_get(r.json, "reports"), i, it) {
+        json_array_foreach(json_object_get(r.json, "reports"), i, it)
+        {
             long long id = json_integer_value(json_object_get(it, "id"));
             assert_true(id > last);
             last = id;
@@ -1138,7 +1154,8 @@ static void reports_are_listed_for_their_organization(void **state)
     /* Merged ones say into which incident; a monitor may ask for one organization's. */
     assert_int_equal(req("GET", "/api/v1/reports?status=merged&limit=1000", un, NULL, &r), 200);
     assert_true(json_array_size(json_object_get(r.json, "reports")) > 0);
-    json_array_foreach(json_object_get(r.json, "reports"), i, it) {
+    json_array_foreach(json_object_get(r.json, "reports"), i, it)
+    {
         assert_string_equal(json_string_value(json_object_get(it, "status")), "merged");
         assert_true(json_integer_value(json_object_get(it, "incident")) > 0);
     }
@@ -1150,9 +1167,8 @@ static void reports_are_listed_for_their_organization(void **state)
      * of range. */
     assert_int_equal(req("GET", "/api/v1/reports?org=unrwa", wfp, NULL, &r), 403);
     th_resp_free(&r);
-    static const char *const bad[] = {"/api/v1/reports?status=closed",
-                                      "/api/v1/reports?limit=0", "/api/v1/reports?after=-1",
-                                      "/api/v1/reports?org=wpf"};
+    static const char *const bad[] = {"/api/v1/reports?status=closed", "/api/v1/reports?limit=0",
+                                      "/api/v1/reports?after=-1", "/api/v1/reports?org=wpf"};
     static const char *const field[] = {"status", "limit", "after", "org"};
     for (size_t k = 0; k < 4; k++) {
         char want[48];
@@ -1186,38 +1202,42 @@ static void incidents_opened_with_a_key_are_opened_once(void **state)
     char line[128];
     snprintf(line, sizeof line, "Idempotency-Key: %s", key);
     th_resp r;
-    assert_int_equal(post_with("/api/v1/incidents", un, body, strlen(body), "application/json",
-                               line, &r), 201);
+    assert_int_equal(
+        post_with("/api/v1/incidents", un, body, strlen(body), "application/json", line, &r), 201);
     json_int_t id = json_integer_value(json_object_get(r.json, "id"));
-    json_int_t index = json_integer_value(json_object_get(json_object_get(r.json, "receipt"),
-                                                          "index"));
+    json_int_t index =
+        json_integer_value(json_object_get(json_object_get(r.json, "receipt"), "index"));
     assert_true(id > 0);
     th_resp_free(&r);
     int64_t after = th_journal_len(T.db);
     for (int round = 0; round < 2; round++) {
-        assert_int_equal(post_with("/api/v1/incidents", un, body, strlen(body),
-                                   "application/json", line, &r), 200);
+        assert_int_equal(
+            post_with("/api/v1/incidents", un, body, strlen(body), "application/json", line, &r),
+            200);
         assert_int_equal(json_integer_value(json_object_get(r.json, "id")), id);
         assert_true(json_is_true(json_object_get(r.json, "replayed")));
-        assert_int_equal(json_integer_value(json_object_get(json_object_get(r.json, "receipt"),
-                                                            "index")), index);
+        assert_int_equal(
+            json_integer_value(json_object_get(json_object_get(r.json, "receipt"), "index")),
+            index);
         th_resp_free(&r);
         assert_int_equal(th_journal_len(T.db), after);
-        if (round == 0)
-            rebuild_tables();
+        if (round == 0) rebuild_tables();
     }
-    assert_int_equal(post_with("/api/v1/incidents", un, other, strlen(other), "application/json",
-                               line, &r), 422);
+    assert_int_equal(
+        post_with("/api/v1/incidents", un, other, strlen(other), "application/json", line, &r),
+        422);
     assert_string_equal(th_code(&r), "incident.key_reused");
     th_resp_free(&r);
     assert_int_equal(post_with("/api/v1/incidents", un, body, strlen(body), "application/json",
-                               "Idempotency-Key: two words", &r), 400);
+                               "Idempotency-Key: two words", &r),
+                     400);
     assert_string_equal(th_code(&r), "request.invalid_header");
     th_resp_free(&r);
     assert_int_equal(th_journal_len(T.db), after);
     /* Another monitoring organization's key is its own: a new incident. */
-    assert_int_equal(post_with("/api/v1/incidents", cmcc, body, strlen(body), "application/json",
-                               line, &r), 201);
+    assert_int_equal(
+        post_with("/api/v1/incidents", cmcc, body, strlen(body), "application/json", line, &r),
+        201);
     assert_int_not_equal(json_integer_value(json_object_get(r.json, "id")), id);
     th_resp_free(&r);
 }
@@ -1273,12 +1293,11 @@ static void moves_sent_again_with_a_key_happen_once(void **state)
         assert_int_equal(receipt_index(&r), first);
         th_resp_free(&r);
         assert_int_equal(th_journal_len(T.db), after);
-        if (round == 0)
-            rebuild_tables();
+        if (round == 0) rebuild_tables();
     }
     /* The key with another body, or the same body for another incident: another request. */
-    assert_int_equal(post_move(moves[0], un, "move-1", "{\"to\":\"verified\",\"reason\":\"x\"}",
-                               &r), 422);
+    assert_int_equal(
+        post_move(moves[0], un, "move-1", "{\"to\":\"verified\",\"reason\":\"x\"}", &r), 422);
     assert_string_equal(th_code(&r), "incident.key_reused");
     th_resp_free(&r);
     assert_int_equal(post_move(moves[1], un, "move-1", investigate, &r), 422);
@@ -1292,8 +1311,11 @@ static void moves_sent_again_with_a_key_happen_once(void **state)
     assert_int_equal(req("POST", moves[0], un, investigate, &r), 409);
     th_resp_free(&r);
     /* A dispute and a merge, each sent twice. */
-    assert_int_equal(post_move(moves[0], un, "move-2", "{\"to\":\"verified\",\"reason\":"
-                                                     "\"site visit\"}", &r), 200);
+    assert_int_equal(post_move(moves[0], un, "move-2",
+                               "{\"to\":\"verified\",\"reason\":"
+                               "\"site visit\"}",
+                               &r),
+                     200);
     th_resp_free(&r);
     static const char *const dispute = "{\"reason\":\"our forces were not there\"}";
     char merge_body[96];
@@ -1304,16 +1326,15 @@ static void moves_sent_again_with_a_key_happen_once(void **state)
     } twice[] = {{disputes, israel, "dispute-1", dispute, "disputed"},
                  {merge, un, "merge-1", merge_body, "duplicate"}};
     for (size_t k = 0; k < 2; k++) {
-        assert_int_equal(post_move(twice[k].path, twice[k].token, twice[k].key, twice[k].body,
-                                   &r), 200);
+        assert_int_equal(post_move(twice[k].path, twice[k].token, twice[k].key, twice[k].body, &r),
+                         200);
         json_int_t index = receipt_index(&r);
         th_resp_free(&r);
         int64_t len = th_journal_len(T.db);
-        assert_int_equal(post_move(twice[k].path, twice[k].token, twice[k].key, twice[k].body,
-                                   &r), 200);
+        assert_int_equal(post_move(twice[k].path, twice[k].token, twice[k].key, twice[k].body, &r),
+                         200);
         assert_true(json_is_true(json_object_get(r.json, "replayed")));
-        assert_string_equal(json_string_value(json_object_get(r.json, "status")),
-                            twice[k].status);
+        assert_string_equal(json_string_value(json_object_get(r.json, "status")), twice[k].status);
         assert_int_equal(receipt_index(&r), index);
         th_resp_free(&r);
         assert_int_equal(th_journal_len(T.db), len);
@@ -1407,8 +1428,9 @@ static void tampered_evidence_is_never_served_and_fails_the_audit(void **state)
     th_server_start(&t, NULL);
     const char *un = th_login(&t, "un", "demo-un-monitor");
     const char *headers[] = {"Content-Type: text/plain", NULL};
-    assert_int_equal(th_http_with("POST", th_url(&t, "/api/v1/evidence"), un, file,
-                                  strlen(file), headers, &r), 0);
+    assert_int_equal(
+        th_http_with("POST", th_url(&t, "/api/v1/evidence"), un, file, strlen(file), headers, &r),
+        0);
     assert_int_equal(r.status, 201);
     th_resp_free(&r);
     crypto_hash_sha256(digest, (const unsigned char *)file, strlen(file));
@@ -1424,9 +1446,11 @@ static void tampered_evidence_is_never_served_and_fails_the_audit(void **state)
     free(out);
     free(err);
 
-    snprintf(cmd, sizeof cmd, "sqlite3 '%s' \"DROP TRIGGER evidence_blobs_no_update; UPDATE "
-                              "evidence_blobs SET data = CAST('FORGED statement' AS BLOB) WHERE "
-                              "sha256 = '%s'\"", t.db, sha);
+    snprintf(cmd, sizeof cmd,
+             "sqlite3 '%s' \"DROP TRIGGER evidence_blobs_no_update; UPDATE "
+             "evidence_blobs SET data = CAST('FORGED statement' AS BLOB) WHERE "
+             "sha256 = '%s'\"",
+             t.db, sha);
     assert_int_equal(system(cmd), 0);
     assert_int_equal(th_http("GET", th_url(&t, path), un, NULL, 0, NULL, &r), 0);
     assert_int_equal(r.status, 500);
@@ -1443,8 +1467,10 @@ static void tampered_evidence_is_never_served_and_fails_the_audit(void **state)
     assert_non_null(strstr(err, sha));
     free(out);
     free(err);
-    snprintf(cmd, sizeof cmd, "sqlite3 '%s' \"DROP TRIGGER evidence_blobs_no_delete; DELETE FROM "
-                              "evidence_blobs WHERE sha256 = '%s'\"", t.db, sha);
+    snprintf(cmd, sizeof cmd,
+             "sqlite3 '%s' \"DROP TRIGGER evidence_blobs_no_delete; DELETE FROM "
+             "evidence_blobs WHERE sha256 = '%s'\"",
+             t.db, sha);
     assert_int_equal(system(cmd), 0);
     assert_int_equal(th_truce(&out, &err, NULL, "audit --db '%s'", t.db), 1);
     if (!strstr(err, sha) || !strstr(err, "is missing") || !strstr(err, "(seq "))
@@ -1534,8 +1560,9 @@ static void sign_in_rehashes_a_hash_of_another_cost(void **state)
 {
     char cmd[800];
     (void)state;
-    snprintf(cmd, sizeof cmd, "echo 'the old cost pw' | TRUCE_PWHASH=interactive '%s' user add "
-                              "--db '%s' --org un --name oldcost --password - >/dev/null 2>&1",
+    snprintf(cmd, sizeof cmd,
+             "echo 'the old cost pw' | TRUCE_PWHASH=interactive '%s' user add "
+             "--db '%s' --org un --name oldcost --password - >/dev/null 2>&1",
              getenv("TRUCE_BIN"), T.db);
     assert_int_equal(system(cmd), 0);
     store_user u;
@@ -1546,21 +1573,26 @@ static void sign_in_rehashes_a_hash_of_another_cost(void **state)
     char before[sizeof u.pwhash];
     snprintf(before, sizeof before, "%s", u.pwhash);
     assert_int_equal(crypto_pwhash_str_needs_rehash(before, crypto_pwhash_OPSLIMIT_MIN,
-                                                    crypto_pwhash_MEMLIMIT_MIN), 1);
+                                                    crypto_pwhash_MEMLIMIT_MIN),
+                     1);
     assert_int_equal(req("POST", "/api/v1/login", NULL,
-                         "{\"user\":\"oldcost\",\"password\":\"wrong password\"}", NULL), 401);
+                         "{\"user\":\"oldcost\",\"password\":\"wrong password\"}", NULL),
+                     401);
     int64_t len = th_journal_len(T.db);
     assert_int_equal(req("POST", "/api/v1/login", NULL,
-                         "{\"user\":\"oldcost\",\"password\":\"the old cost pw\"}", NULL), 201);
+                         "{\"user\":\"oldcost\",\"password\":\"the old cost pw\"}", NULL),
+                     201);
     assert_int_equal(th_journal_len(T.db), len + 2); /* the rehash and the token */
     s = store_sqlite_open(T.db, STORE_READONLY, &e);
     assert_int_equal(s->ops->user_get(s, "oldcost", &u, &e), 1);
     s->ops->close(s);
     assert_string_not_equal(u.pwhash, before);
     assert_int_equal(crypto_pwhash_str_needs_rehash(u.pwhash, crypto_pwhash_OPSLIMIT_MIN,
-                                                    crypto_pwhash_MEMLIMIT_MIN), 0);
+                                                    crypto_pwhash_MEMLIMIT_MIN),
+                     0);
     assert_int_equal(req("POST", "/api/v1/login", NULL,
-                         "{\"user\":\"oldcost\",\"password\":\"the old cost pw\"}", NULL), 201);
+                         "{\"user\":\"oldcost\",\"password\":\"the old cost pw\"}", NULL),
+                     201);
     assert_int_equal(th_journal_len(T.db), len + 3); /* a token only */
 }
 
@@ -1573,7 +1605,9 @@ static void receipts_carry_no_secrets(void **state)
     const char *admin = th_login(&T, "admin", "demo-admin");
     assert_int_equal(req("POST", "/api/v1/users", admin,
                          "{\"name\":\"secret-keeper\",\"org\":\"un\",\"password\":"
-                         "\"a long enough password\"}", &r), 201);
+                         "\"a long enough password\"}",
+                         &r),
+                     201);
     json_t *receipt = json_object_get(r.json, "receipt");
     assert_non_null(receipt);
     assert_non_null(json_object_get(receipt, "leaf_hash"));
@@ -1582,7 +1616,8 @@ static void receipts_carry_no_secrets(void **state)
     th_resp_free(&r);
     assert_int_equal(req("POST", "/api/v1/login", NULL,
                          "{\"user\":\"secret-keeper\",\"password\":\"a long enough password\"}",
-                         &r), 201);
+                         &r),
+                     201);
     receipt = json_object_get(r.json, "receipt");
     assert_non_null(receipt);
     assert_null(json_object_get(receipt, "entry"));
@@ -1595,7 +1630,8 @@ static void receipts_carry_no_secrets(void **state)
                          "violence\",\"sub_event_type\":\"Shelling/artillery/missile attack\","
                          "\"actor1\":\"Unknown\",\"geo_precision\":1,\"location\":\"Beit "
                          "Lahia\",\"time_precision\":1,\"latitude\":31.5,\"longitude\":34.45}",
-                         &r), 201);
+                         &r),
+                     201);
     assert_non_null(json_object_get(json_object_get(r.json, "receipt"), "entry"));
     th_resp_free(&r);
 }
@@ -1618,20 +1654,24 @@ static void disputes_need_an_exact_actor(void **state)
     /* Civilians of Israel, and a unit the list does not hold, name the words but not the
      * party: the old matching took "Israel" inside them for Israel. */
     static const char *const not_israel[] = {"Civilians (Israel)",
-                                              "Military Forces of Israel (2022-) Navy"};
+                                             "Military Forces of Israel (2022-) Navy"};
     json_int_t ids[2];
     for (int k = 0; k < 2; k++) {
         snprintf(body, sizeof body,
                  "{\"event_date\":\"2025-02-10\",\"event_type\":\"Explosions/Remote violence\","
                  "\"sub_event_type\":\"Shelling/artillery/missile attack\",\"actor1\":\"%s\","
                  "\"geo_precision\":1,\"time_precision\":1,\"location\":\"Rafah\","
-                 "\"latitude\":31.28,\"longitude\":34.24}", not_israel[k]);
+                 "\"latitude\":31.28,\"longitude\":34.24}",
+                 not_israel[k]);
         assert_int_equal(req("POST", "/api/v1/incidents", un, body, &r), 201);
         ids[k] = json_integer_value(json_object_get(r.json, "id"));
         th_resp_free(&r);
         snprintf(path, sizeof path, "/api/v1/incidents/%lld/transitions", (long long)ids[k]);
-        assert_int_equal(req("POST", path, un, "{\"to\":\"under_investigation\",\"reason\":\"x\","
-                                         "\"assignee\":\"un\"}", NULL), 200);
+        assert_int_equal(req("POST", path, un,
+                             "{\"to\":\"under_investigation\",\"reason\":\"x\","
+                             "\"assignee\":\"un\"}",
+                             NULL),
+                         200);
         assert_int_equal(req("POST", path, un, "{\"to\":\"verified\",\"reason\":\"seen\"}", NULL),
                          200);
         snprintf(path, sizeof path, "/api/v1/incidents/%lld/disputes", (long long)ids[k]);
@@ -1643,13 +1683,15 @@ static void disputes_need_an_exact_actor(void **state)
      * unknown organization. */
     int64_t before = th_journal_len(T.db);
     assert_int_equal(req("PUT", "/api/v1/orgs/israel/actors", israel,
-                         "{\"actors\":[\"Civilians (Israel)\"]}", NULL), 403);
+                         "{\"actors\":[\"Civilians (Israel)\"]}", NULL),
+                     403);
     assert_int_equal(req("PUT", "/api/v1/orgs/israel/actors", admin, "{\"actors\":[\"\"]}", &r),
                      400);
     assert_non_null(strstr(r.body, "actors[0]"));
     th_resp_free(&r);
-    assert_int_equal(req("PUT", "/api/v1/orgs/israel/actors", admin,
-                         "{\"actors\":[\"A\",\"B\",\"A\"]}", &r), 400);
+    assert_int_equal(
+        req("PUT", "/api/v1/orgs/israel/actors", admin, "{\"actors\":[\"A\",\"B\",\"A\"]}", &r),
+        400);
     assert_non_null(strstr(r.body, "actors[2]"));
     th_resp_free(&r);
     assert_int_equal(req("PUT", "/api/v1/orgs/nowhere/actors", admin, "{\"actors\":[]}", &r), 404);
@@ -1661,7 +1703,9 @@ static void disputes_need_an_exact_actor(void **state)
     /* A monitor adds the unit: its incident is Israel's to dispute now. */
     assert_int_equal(req("PUT", "/api/v1/orgs/israel/actors", un,
                          "{\"actors\":[\"Military Forces of Israel (2022-)\",\"Military Forces of "
-                         "Israel (2022-) Navy\"]}", &r), 200);
+                         "Israel (2022-) Navy\"]}",
+                         &r),
+                     200);
     assert_int_equal(json_array_size(json_object_get(r.json, "actors")), 2);
     assert_non_null(json_object_get(r.json, "receipt"));
     th_resp_free(&r);
@@ -1678,7 +1722,8 @@ static void disputes_need_an_exact_actor(void **state)
     assert_int_equal(req("PUT", "/api/v1/orgs/israel/actors", admin,
                          "{\"actors\":[\"Military Forces of Israel (2022-)\",\"Military Forces of "
                          "Israel (2022-) Special Forces\",\"Police Forces of Israel (2022-)\"]}",
-                         NULL), 200);
+                         NULL),
+                     200);
 }
 
 /* A stop that cannot wait: a write stuck on the database past the grace period. The write
@@ -1708,7 +1753,8 @@ static void a_stop_refuses_the_writes_it_cannot_wait_for(void **state)
     }
     assert_int_equal(ws.running, 1);
     pthread_create(&two, NULL, post_crossing, &second);
-    for (int i = 0; i < 5000 && atomic_load(&t.srv->inflight) < 2; i++) usleep(1000);
+    for (int i = 0; i < 5000 && atomic_load(&t.srv->inflight) < 2; i++)
+        usleep(1000);
     assert_int_equal(atomic_load(&t.srv->inflight), 2); /* queued behind it */
     pthread_create(&stopping, NULL, stop_server, t.srv);
     pthread_join(two, NULL); /* answered while the first still waits */
@@ -1738,7 +1784,8 @@ static void history_types(const char *token, long long id, char *out, size_t cap
     snprintf(path, sizeof path, "/api/v1/incidents/%lld/history", id);
     assert_int_equal(req("GET", path, token, NULL, &r), 200);
     out[0] = 0;
-    json_array_foreach(json_object_get(r.json, "events"), i, ev) {
+    json_array_foreach(json_object_get(r.json, "events"), i, ev)
+    {
         if (i) strncat(out, ",", cap - strlen(out) - 1);
         strncat(out, json_string_value(json_object_get(ev, "type")), cap - strlen(out) - 1);
     }
@@ -1761,13 +1808,17 @@ static void reports_join_existing_incidents(void **state)
         "\"geo_precision\":1,\"location\":\"Beit Lahia\",";
     char body[1024], path[96];
     th_resp r;
-    snprintf(body, sizeof body, "{%s\"event_date\":\"2025-03-10\",\"latitude\":31.55,"
-             "\"longitude\":34.50}", common);
+    snprintf(body, sizeof body,
+             "{%s\"event_date\":\"2025-03-10\",\"latitude\":31.55,"
+             "\"longitude\":34.50}",
+             common);
     assert_int_equal(req("POST", "/api/v1/incidents", un, body, &r), 201);
     json_int_t incident = json_integer_value(json_object_get(r.json, "id"));
     th_resp_free(&r);
-    snprintf(body, sizeof body, "{%s\"event_date\":\"2025-03-11\",\"latitude\":31.551,"
-             "\"longitude\":34.501}", common);
+    snprintf(body, sizeof body,
+             "{%s\"event_date\":\"2025-03-11\",\"latitude\":31.551,"
+             "\"longitude\":34.501}",
+             common);
     assert_int_equal(req("POST", "/api/v1/reports", wfp, body, &r), 201);
     json_int_t report = json_integer_value(json_object_get(r.json, "id"));
     th_resp_free(&r);
@@ -1780,7 +1831,8 @@ static void reports_join_existing_incidents(void **state)
     json_t *c = json_object_get(r.json, "candidates"), *it;
     size_t i;
     int found = 0;
-    json_array_foreach(c, i, it) {
+    json_array_foreach(c, i, it)
+    {
         if (json_integer_value(json_object_get(it, "id")) == incident) {
             found = 1;
             assert_true(json_real_value(json_object_get(it, "distance_km")) < 0.2);
@@ -1856,16 +1908,18 @@ static void reports_join_existing_incidents(void **state)
     assert_int_equal(th_journal_len(T.db), before);
 
     /* Two incidents: dismissed one way, neither is listed for the other. */
-    snprintf(body, sizeof body, "{%s\"event_date\":\"2025-03-10\",\"latitude\":31.5501,"
-             "\"longitude\":34.5001}", common);
+    snprintf(body, sizeof body,
+             "{%s\"event_date\":\"2025-03-10\",\"latitude\":31.5501,"
+             "\"longitude\":34.5001}",
+             common);
     assert_int_equal(req("POST", "/api/v1/incidents", un, body, &r), 201);
     json_int_t twin = json_integer_value(json_object_get(r.json, "id"));
     th_resp_free(&r);
     snprintf(path, sizeof path, "/api/v1/incidents/%lld/duplicates", (long long)incident);
     assert_int_equal(req("GET", path, un, NULL, &r), 200);
     found = 0;
-    json_array_foreach(json_object_get(r.json, "candidates"), i, it)
-        found |= json_integer_value(json_object_get(it, "id")) == twin;
+    json_array_foreach(json_object_get(r.json, "candidates"), i, it) found |=
+        json_integer_value(json_object_get(it, "id")) == twin;
     assert_true(found);
     th_resp_free(&r);
     snprintf(path, sizeof path, "/api/v1/incidents/%lld/duplicates/dismiss", (long long)twin);
@@ -1947,8 +2001,8 @@ static void reports_are_checked_and_private(void **state)
                  at + strlen(bad[i].from));
         assert_int_equal(req("POST", "/api/v1/reports", israel, body, &r), 400);
         assert_error_shape(&r);
-        const char *field = json_string_value(json_object_get(
-            json_object_get(json_object_get(r.json, "error"), "detail"), "field"));
+        const char *field = json_string_value(
+            json_object_get(json_object_get(json_object_get(r.json, "error"), "detail"), "field"));
         if (!field || !strstr(field, bad[i].field))
             fail_msg("case %zu: expected field %s: %s", i, bad[i].field, r.body);
         th_resp_free(&r);
@@ -2082,18 +2136,21 @@ static void the_verification_workflow(void **state)
                                "{%s,\"event_date\":\"2099-01-01\"}"};
     for (size_t b = 0; b < sizeof bad_opens / sizeof bad_opens[0]; b++) {
         snprintf(body, sizeof body, bad_opens[b], fields);
-        if (req("POST", "/api/v1/incidents", un, body, &r) != 400) fail_msg("case %zu: %s", b, r.body);
+        if (req("POST", "/api/v1/incidents", un, body, &r) != 400)
+            fail_msg("case %zu: %s", b, r.body);
         assert_error_shape(&r);
         th_resp_free(&r);
     }
     assert_int_equal(th_journal_len(T.db), unchanged);
     /* No such incident: 404 for every verb; a malformed number, 400. */
     assert_int_equal(req("POST", "/api/v1/incidents/999999/transitions", un,
-                         "{\"to\":\"verified\",\"reason\":\"x\"}", NULL), 404);
-    assert_int_equal(req("POST", "/api/v1/incidents/999999/disputes", israel,
-                         "{\"reason\":\"x\"}", NULL), 404);
+                         "{\"to\":\"verified\",\"reason\":\"x\"}", NULL),
+                     404);
+    assert_int_equal(
+        req("POST", "/api/v1/incidents/999999/disputes", israel, "{\"reason\":\"x\"}", NULL), 404);
     assert_int_equal(req("POST", "/api/v1/incidents/0/transitions", un,
-                         "{\"to\":\"verified\",\"reason\":\"x\"}", NULL), 400);
+                         "{\"to\":\"verified\",\"reason\":\"x\"}", NULL),
+                     400);
     assert_int_equal(req("GET", "/api/v1/reports/0", un, NULL, NULL), 400);
     assert_int_equal(req("GET", "/api/v1/incidents/1/duplicates?days=-1", un, NULL, NULL), 400);
     assert_int_equal(req("GET", "/api/v1/incidents/1/duplicates?km=abc", un, NULL, NULL), 400);
@@ -2110,14 +2167,17 @@ static void the_verification_workflow(void **state)
     th_resp_free(&r);
     assert_int_equal(req("POST", tpath, un, "{\"to\":\"flying\",\"reason\":\"x\"}", NULL), 409);
     /* Mediators do not investigate; an investigation needs an assignee; a reason is due. */
-    assert_int_equal(req("POST", tpath, usa, "{\"to\":\"under_investigation\",\"reason\":\"x\","
-                                      "\"assignee\":\"un\"}", NULL), 403);
-    assert_int_equal(req("POST", tpath, un, "{\"to\":\"under_investigation\",\"reason\":\"x\"}",
-                          &r), 400);
+    assert_int_equal(req("POST", tpath, usa,
+                         "{\"to\":\"under_investigation\",\"reason\":\"x\","
+                         "\"assignee\":\"un\"}",
+                         NULL),
+                     403);
+    assert_int_equal(
+        req("POST", tpath, un, "{\"to\":\"under_investigation\",\"reason\":\"x\"}", &r), 400);
     assert_string_equal(th_code(&r), "request.missing_field");
     th_resp_free(&r);
-    assert_int_equal(req("POST", tpath, un, "{\"to\":\"under_investigation\",\"reason\":\"\"}",
-                          NULL), 400);
+    assert_int_equal(
+        req("POST", tpath, un, "{\"to\":\"under_investigation\",\"reason\":\"\"}", NULL), 400);
     assert_int_equal(req("POST", tpath, israel, "{\"to\":\"verified\",\"reason\":\"x\"}", NULL),
                      403);
     /* Assigned to a name nobody has, or to a user of a party: not a monitor's investigation. */
@@ -2127,8 +2187,10 @@ static void the_verification_workflow(void **state)
                         {"israel", "a party organization, not a monitor"}};
     for (size_t k = 0; k < 2; k++) {
         char move[200];
-        snprintf(move, sizeof move, "{\"to\":\"under_investigation\",\"reason\":\"x\","
-                 "\"assignee\":\"%s\"}", not_monitors[k].assignee);
+        snprintf(move, sizeof move,
+                 "{\"to\":\"under_investigation\",\"reason\":\"x\","
+                 "\"assignee\":\"%s\"}",
+                 not_monitors[k].assignee);
         assert_int_equal(req("POST", tpath, un, move, &r), 400);
         assert_string_equal(th_code(&r), "request.invalid_field");
         assert_non_null(strstr(r.body, "\"field\":\"assignee\""));
@@ -2136,13 +2198,19 @@ static void the_verification_workflow(void **state)
         th_resp_free(&r);
     }
     assert_int_equal(th_journal_len(T.db), before);
-    assert_int_equal(req("POST", tpath, un, "{\"to\":\"under_investigation\",\"reason\":\"two "
-                                     "sources\",\"assignee\":\"un\"}", &r), 200);
+    assert_int_equal(req("POST", tpath, un,
+                         "{\"to\":\"under_investigation\",\"reason\":\"two "
+                         "sources\",\"assignee\":\"un\"}",
+                         &r),
+                     200);
     assert_string_equal(json_string_value(json_object_get(r.json, "status")),
                         "under_investigation");
     th_resp_free(&r);
-    assert_int_equal(req("POST", tpath, un, "{\"to\":\"verified\",\"reason\":\"site visit, "
-                                     "photographs\"}", NULL), 200);
+    assert_int_equal(req("POST", tpath, un,
+                         "{\"to\":\"verified\",\"reason\":\"site visit, "
+                         "photographs\"}",
+                         NULL),
+                     200);
     assert_int_equal(req("GET", path, NULL, NULL, &r), 200); /* now public */
     assert_string_equal(json_string_value(json_object_get(r.json, "status")), "verified");
     th_resp_free(&r);
@@ -2161,8 +2229,11 @@ static void the_verification_workflow(void **state)
     snprintf(tpath, sizeof tpath, "/api/v1/incidents/%lld/transitions", (long long)id);
     assert_int_equal(req("POST", tpath, israel, "{\"to\":\"overturned\",\"reason\":\"x\"}", NULL),
                      403);
-    assert_int_equal(req("POST", tpath, usa, "{\"to\":\"upheld\",\"reason\":\"the photographs "
-                                      "stand\"}", &r), 200);
+    assert_int_equal(req("POST", tpath, usa,
+                         "{\"to\":\"upheld\",\"reason\":\"the photographs "
+                         "stand\"}",
+                         &r),
+                     200);
     assert_string_equal(json_string_value(json_object_get(r.json, "status")), "upheld");
     th_resp_free(&r);
     assert_int_equal(req("POST", tpath, un, "{\"to\":\"overturned\",\"reason\":\"x\"}", &r), 409);
@@ -2180,7 +2251,8 @@ static void the_verification_workflow(void **state)
     const char *const want[] = {"under_investigation", "verified", "disputed", "upheld"};
     size_t i, k = 0;
     json_t *ev;
-    json_array_foreach(json_object_get(r.json, "events"), i, ev) {
+    json_array_foreach(json_object_get(r.json, "events"), i, ev)
+    {
         assert_string_equal(json_string_value(json_object_get(ev, "type")), "incident.transition");
         json_t *b = json_object_get(ev, "body");
         assert_true(k < 4);
@@ -2199,15 +2271,15 @@ static void the_verification_workflow(void **state)
     static const char *const types[] = {"incident.opened", "incident.transition",
                                         "incident.transition", "incident.transition",
                                         "incident.transition"};
-    static const char *const to[] = {NULL, "under_investigation", "verified", "disputed",
-                                     "upheld"};
+    static const char *const to[] = {NULL, "under_investigation", "verified", "disputed", "upheld"};
     for (int who = 0; who < 2; who++) {
         assert_int_equal(req("GET", hpath, who ? NULL : un, NULL, &r), 200);
         assert_string_equal(json_string_value(json_object_get(r.json, "status")), "upheld");
         json_t *events = json_object_get(r.json, "events");
         assert_int_equal(json_array_size(events), 5);
         int64_t last = 0;
-        json_array_foreach(events, i, ev) {
+        json_array_foreach(events, i, ev)
+        {
             int64_t seq = json_integer_value(json_object_get(ev, "seq"));
             assert_true(seq > last);
             last = seq;
@@ -2232,11 +2304,11 @@ static void the_verification_workflow(void **state)
 
     /* Rebuilt from the journal alone, reports, incidents (with the merge above), private
      * fields and who uploaded which evidence come back the same. */
-#define TABLES                                                                                 \
-    "SELECT * FROM reports ORDER BY 1; SELECT * FROM incidents ORDER BY 1;"                     \
-    " SELECT * FROM evidence ORDER BY 1, 2; SELECT * FROM private_fields ORDER BY 1;"           \
-    " SELECT count(*) FROM private_fields; SELECT count(*) FROM evidence;"                      \
-    " SELECT * FROM incident_keys ORDER BY 1, 2; SELECT count(*) FROM incident_keys;"           \
+#define TABLES                                                                                     \
+    "SELECT * FROM reports ORDER BY 1; SELECT * FROM incidents ORDER BY 1;"                        \
+    " SELECT * FROM evidence ORDER BY 1, 2; SELECT * FROM private_fields ORDER BY 1;"              \
+    " SELECT count(*) FROM private_fields; SELECT count(*) FROM evidence;"                         \
+    " SELECT * FROM incident_keys ORDER BY 1, 2; SELECT count(*) FROM incident_keys;"              \
     " SELECT * FROM incident_events ORDER BY 1, 2; SELECT count(*) FROM incident_events"
     char cmd[8192], copy[512];
     snprintf(copy, sizeof copy, "%s.copy", T.db);
@@ -2249,8 +2321,7 @@ static void the_verification_workflow(void **state)
              copy, T.db, copy, T.db, copy, copy, copy, copy);
     assert_int_equal(system(cmd), 0);
     assert_int_equal(th_truce(NULL, NULL, NULL, "rebuild --db '%s'", copy), 0);
-    snprintf(cmd, sizeof cmd,
-             "sqlite3 '%s' '" TABLES "' | cmp -s - '%s.before'", copy, copy);
+    snprintf(cmd, sizeof cmd, "sqlite3 '%s' '" TABLES "' | cmp -s - '%s.before'", copy, copy);
     assert_int_equal(system(cmd), 0);
 }
 
@@ -2258,11 +2329,11 @@ static void the_verification_workflow(void **state)
 
 /* A 1x1 PNG. */
 static const unsigned char PNG[] = {
-    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
-    0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f,
-    0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63, 0xf8,
-    0xcf, 0xc0, 0xf0, 0x1f, 0x00, 0x05, 0x00, 0x02, 0x01, 0xa5, 0xf9, 0xb5, 0xb5, 0x00, 0x00,
-    0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48,
+    0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00,
+    0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78,
+    0xda, 0x63, 0xf8, 0xcf, 0xc0, 0xf0, 0x1f, 0x00, 0x05, 0x00, 0x02, 0x01, 0xa5, 0xf9,
+    0xb5, 0xb5, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
 
 static long upload(const char *token, const void *data, size_t len, const char *ctype,
                    const char *expect, th_resp *out)
@@ -2321,8 +2392,9 @@ static void evidence_arrives_in_pieces_and_resumes(void **state)
     /* The reply was lost and the phone sends the piece again: told where to resume. */
     assert_int_equal(piece(un, sha, 0, size, "text/plain", file.p, 100000, &r), 409);
     assert_string_equal(th_code(&r), "evidence.offset_mismatch");
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(
-                         r.json, "error"), "detail"), "offset")), 100000);
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(json_object_get(r.json, "error"), "detail"), "offset")),
+                     100000);
     th_resp_free(&r);
     assert_int_equal(req("GET", path, un, NULL, &r), 200);
     assert_int_equal(json_integer_value(json_object_get(r.json, "offset")), 100000);
@@ -2331,8 +2403,9 @@ static void evidence_arrives_in_pieces_and_resumes(void **state)
     assert_int_equal(req("GET", path, wfp, NULL, &r), 404);
     th_resp_free(&r);
     assert_int_equal(piece(wfp, sha, 100000, size, "text/plain", file.p + 100000, 1000, &r), 409);
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(
-                         r.json, "error"), "detail"), "offset")), 0);
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(json_object_get(r.json, "error"), "detail"), "offset")),
+                     0);
     th_resp_free(&r);
     /* Pieces that do not belong to this upload, each refused. */
     static const struct {
@@ -2348,29 +2421,31 @@ static void evidence_arrives_in_pieces_and_resumes(void **state)
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         long long total = bad[k].total == 0 ? size : bad[k].total;
         assert_int_equal(piece(un, sha, bad[k].at, bad[k].total < 0 ? -1 : total, bad[k].ctype,
-                               file.p + 100000, 1000, &r), bad[k].status);
+                               file.p + 100000, 1000, &r),
+                         bad[k].status);
         assert_string_equal(th_code(&r), bad[k].code);
         th_resp_free(&r);
     }
-    {   /* no Content-Type: the file's type must come with every piece */
+    { /* no Content-Type: the file's type must come with every piece */
         char h_at[64], h_len[64];
         snprintf(h_at, sizeof h_at, "Upload-Offset: 100000");
         snprintf(h_len, sizeof h_len, "Upload-Length: %lld", size);
         const char *headers[] = {h_at, h_len, "Content-Type:", NULL};
-        assert_int_equal(th_http_with("PATCH", th_url(&T, path), un, file.p + 100000, 1000,
-                                      headers, &r), 0);
+        assert_int_equal(
+            th_http_with("PATCH", th_url(&T, path), un, file.p + 100000, 1000, headers, &r), 0);
         assert_int_equal(r.status, 400);
         assert_non_null(strstr(r.body, "\"field\":\"Content-Type\""));
         th_resp_free(&r);
     }
-    assert_int_equal(piece(un, sha, 100000, size, "text/plain", file.p + 100000,
-                           (size_t)size, &r), 400); /* past the end */
+    assert_int_equal(piece(un, sha, 100000, size, "text/plain", file.p + 100000, (size_t)size, &r),
+                     400); /* past the end */
     assert_string_equal(th_code(&r), "evidence.bad_piece");
     th_resp_free(&r);
     assert_int_equal(th_journal_len(T.db), before); /* pieces are not the record */
     /* The rest: the file, whole, checked and stored, with its receipt. */
     assert_int_equal(piece(un, sha, 100000, size, "text/plain; charset=utf-8", file.p + 100000,
-                           (size_t)size - 100000, &r), 201);
+                           (size_t)size - 100000, &r),
+                     201);
     assert_string_equal(json_string_value(json_object_get(r.json, "sha256")), sha);
     assert_string_equal(json_string_value(json_object_get(r.json, "media_type")), "text/plain");
     assert_int_equal(json_integer_value(json_object_get(r.json, "size")), size);
@@ -2389,18 +2464,19 @@ static void evidence_arrives_in_pieces_and_resumes(void **state)
     assert_int_equal(json_integer_value(json_object_get(r.json, "offset")), size);
     th_resp_free(&r);
     /* The last piece again (its reply lost): stored already, nothing written. */
-    assert_int_equal(piece(un, sha, 100000, size, "text/plain", file.p + 100000,
-                           (size_t)size - 100000, &r), 200);
+    assert_int_equal(
+        piece(un, sha, 100000, size, "text/plain", file.p + 100000, (size_t)size - 100000, &r),
+        200);
     assert_true(json_is_true(json_object_get(r.json, "complete")));
     th_resp_free(&r);
     assert_int_equal(th_journal_len(T.db), stored);
     /* Named by a hash that is not the file's: refused whole, its pieces gone. */
-    static const char other[] =
-        "0000000000000000000000000000000000000000000000000000000000000001";
+    static const char other[] = "0000000000000000000000000000000000000000000000000000000000000001";
     assert_int_equal(piece(un, other, 0, size, "text/plain", file.p, 200000, &r), 200);
     th_resp_free(&r);
-    assert_int_equal(piece(un, other, 200000, size, "text/plain", file.p + 200000,
-                           (size_t)size - 200000, &r), 400);
+    assert_int_equal(
+        piece(un, other, 200000, size, "text/plain", file.p + 200000, (size_t)size - 200000, &r),
+        400);
     assert_string_equal(th_code(&r), "evidence.hash_mismatch");
     th_resp_free(&r);
     snprintf(path, sizeof path, "/api/v1/evidence/uploads/%s", other);
@@ -2443,8 +2519,8 @@ static void evidence_witnesses_and_merges(void **state)
     assert_string_equal(th_code(&r), "evidence.type_refused");
     th_resp_free(&r);
     assert_int_equal(upload(wfp, PNG, sizeof PNG, "image/png",
-                            "0000000000000000000000000000000000000000000000000000000000000000",
-                            &r), 400);
+                            "0000000000000000000000000000000000000000000000000000000000000000", &r),
+                     400);
     assert_string_equal(th_code(&r), "evidence.hash_mismatch");
     assert_non_null(strstr(r.body, hash)); /* names the real hash */
     th_resp_free(&r);
@@ -2460,8 +2536,8 @@ static void evidence_witnesses_and_merges(void **state)
     size_t big = 20u * 1024 * 1024 + 1;
     char *huge = calloc(1, big);
     const char *expecting[] = {"Content-Type: image/png", "Expect: 100-continue", NULL};
-    assert_int_equal(th_http_with("POST", th_url(&T, "/api/v1/evidence"), wfp, huge, big,
-                                  expecting, &r), 0);
+    assert_int_equal(
+        th_http_with("POST", th_url(&T, "/api/v1/evidence"), wfp, huge, big, expecting, &r), 0);
     assert_int_equal(r.status, 413);
     assert_string_equal(th_code(&r), "request.too_large");
     th_resp_free(&r);
@@ -2471,7 +2547,8 @@ static void evidence_witnesses_and_merges(void **state)
 
     /* A good one, with the hash the uploader expects (in capitals: hex is hex). */
     char upper[65];
-    for (int i = 0; i < 65; i++) upper[i] = (char)toupper((unsigned char)hash[i]);
+    for (int i = 0; i < 65; i++)
+        upper[i] = (char)toupper((unsigned char)hash[i]);
     assert_int_equal(upload(wfp, PNG, sizeof PNG, "image/png", upper, &r), 201);
     assert_string_equal(json_string_value(json_object_get(r.json, "sha256")), hash);
     assert_string_equal(json_string_value(json_object_get(r.json, "media_type")), "image/png");
@@ -2524,8 +2601,9 @@ static void evidence_witnesses_and_merges(void **state)
     unchanged = th_journal_len(T.db);
     snprintf(body, sizeof body, "{%s,\"evidence\":[\"%064d\"]}", fields, 7);
     assert_int_equal(req("POST", "/api/v1/reports", wfp, body, &r), 400);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(
-                            r.json, "error"), "detail"), "field")), "evidence");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(json_object_get(r.json, "error"), "detail"), "field")),
+                        "evidence");
     th_resp_free(&r);
     snprintf(body, sizeof body, "{%s,\"evidence\":[\"abc\"]}", fields);
     assert_int_equal(req("POST", "/api/v1/reports", wfp, body, NULL), 400);
@@ -2547,9 +2625,9 @@ static void evidence_witnesses_and_merges(void **state)
     assert_int_equal(req("GET", path, un, NULL, &r), 200);
     json_t *w = json_array_get(json_object_get(r.json, "witnesses"), 0);
     assert_string_equal(json_string_value(json_object_get(w, "name")), "Witness Quassem");
-    assert_string_equal(json_string_value(json_object_get(json_object_get(r.json, "private"),
-                                                          "source_identity")),
-                        "Nurse at Al-Aqsa hospital");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(r.json, "private"), "source_identity")),
+        "Nurse at Al-Aqsa hospital");
     th_resp_free(&r);
     const char *not_monitors[] = {wfp, usa};
     for (int i = 0; i < 2; i++) {
@@ -2626,8 +2704,8 @@ static void evidence_witnesses_and_merges(void **state)
     assert_string_equal(types, "incident.opened,incident.transition");
     snprintf(bpath, sizeof bpath, "/api/v1/incidents/%lld/history", (long long)a);
     assert_int_equal(req("GET", bpath, usa, NULL, &r), 200);
-    assert_true(json_is_true(json_object_get(
-        json_array_get(json_object_get(r.json, "events"), 0), "redacted")));
+    assert_true(json_is_true(
+        json_object_get(json_array_get(json_object_get(r.json, "events"), 0), "redacted")));
     assert_null(strstr(r.body, "Quassem"));
     th_resp_free(&r);
 }
@@ -2699,16 +2777,16 @@ static void internal_errors_are_logged_not_leaked(void **state)
     assert_int_equal(system(cmd), 0);
     const char *headers[] = {"X-Request-Id: trace-500-check", NULL};
     th_stderr_capture();
-    assert_int_equal(th_http_with("GET", th_url(&t, "/api/v1/incidents"), un, NULL, 0, headers,
-                                  &r), 0);
+    assert_int_equal(th_http_with("GET", th_url(&t, "/api/v1/incidents"), un, NULL, 0, headers, &r),
+                     0);
     char *log = th_stderr_release();
     assert_int_equal(r.status, 500);
     assert_string_equal(th_code(&r), "store.failed");
     json_t *err = json_object_get(r.json, "error");
-    assert_string_equal(json_string_value(json_object_get(json_object_get(err, "detail"),
-                                                          "request_id")), "trace-500-check");
-    assert_non_null(strstr(json_string_value(json_object_get(err, "message")),
-                           "trace-500-check"));
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(err, "detail"), "request_id")),
+        "trace-500-check");
+    assert_non_null(strstr(json_string_value(json_object_get(err, "message")), "trace-500-check"));
     if (strstr(r.body, "hidden_xyz") || strstr(r.body, "no such table") ||
         strstr(r.body, "incidents") || strstr(r.body, "database error") ||
         strstr(r.body, "server log"))
@@ -2845,8 +2923,10 @@ static void ambiguous_requests_are_refused_and_logged_safely(void **state)
     }
     log_set_access(1);
     th_stderr_capture();
-    assert_int_equal(th_http("GET", th_url(&t, "/x%0a2026-01-01T00:00:00.000Z%20ACCESS%20forged%1b[31m"),
-                             NULL, NULL, 0, NULL, &r), 0);
+    assert_int_equal(th_http("GET",
+                             th_url(&t, "/x%0a2026-01-01T00:00:00.000Z%20ACCESS%20forged%1b[31m"),
+                             NULL, NULL, 0, NULL, &r),
+                     0);
     th_resp_free(&r);
     int fd = connect_to(port);
     const char *raw = "GET /y\x1b[2J HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";

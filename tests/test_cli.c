@@ -43,7 +43,8 @@ static int teardown(void **state)
 static int lines(const char *s)
 {
     int n = 0;
-    for (; *s; s++) n += *s == '\n';
+    for (; *s; s++)
+        n += *s == '\n';
     return n;
 }
 
@@ -58,8 +59,9 @@ static void expect(int code, const char *needle, const char *fmt, ...)
     vsnprintf(args, sizeof args, fmt, ap);
     va_end(ap);
     int rc = th_truce(&out, &err, NULL, "%s", args);
-    if (rc != code) fail_msg("truce %s: exit %d, expected %d\nstdout: %s\nstderr: %s", args, rc,
-                             code, out, err);
+    if (rc != code)
+        fail_msg("truce %s: exit %d, expected %d\nstdout: %s\nstderr: %s", args, rc, code, out,
+                 err);
     if (code != 0) {
         if (lines(err) != 1) fail_msg("truce %s: stderr is not one line: %s", args, err);
         assert_non_null(strstr(err, "truce: "));
@@ -78,9 +80,10 @@ static void help_version_and_usage_errors(void **state)
     expect(0, "usage: truce serve", "help serve");
     expect(0, "usage: truce user add", "help user add");
     expect(0, "usage: truce token create", "token create --help");
-    const char *cmds[] = {"serve", "demo", "init", "org add", "org list", "user add",
-                          "user list", "token create", "token revoke"};
-    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) expect(0, "usage:", "%s --help", cmds[i]);
+    const char *cmds[] = {"serve",    "demo",      "init",         "org add",     "org list",
+                          "user add", "user list", "token create", "token revoke"};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        expect(0, "usage:", "%s --help", cmds[i]);
     expect(2, "unknown command", "frobnicate");
     expect(2, "no command", "help frobnicate");
     expect(2, "needs a subcommand", "user");
@@ -137,7 +140,8 @@ static void init_accounts_and_tokens(void **state)
     expect(1, "8 to 256 bytes", "user add --db '%s' --org un --name m3 --password short", db);
     /* The password from standard input. */
     assert_int_equal(th_truce(NULL, NULL, "from-stdin-pw\n",
-                              "user add --db '%s' --org un --name m4 --password -", db), 0);
+                              "user add --db '%s' --org un --name m4 --password -", db),
+                     0);
 
     /* TRUCE_DB stands in for --db. */
     char env[400];
@@ -145,8 +149,10 @@ static void init_accounts_and_tokens(void **state)
     char cmd[2048];
     snprintf(cmd, sizeof cmd, "%s '%s' user list > '%s/list.txt'", env, getenv("TRUCE_BIN"), dir);
     assert_int_equal(system(cmd), 0);
-    snprintf(cmd, sizeof cmd, "grep -q '^monitor .*admin' '%s/list.txt' && grep -q '^m4 ' "
-                              "'%s/list.txt'", dir, dir);
+    snprintf(cmd, sizeof cmd,
+             "grep -q '^monitor .*admin' '%s/list.txt' && grep -q '^m4 ' "
+             "'%s/list.txt'",
+             dir, dir);
     assert_int_equal(system(cmd), 0);
 
     /* token create prints the token alone on stdout. */
@@ -154,7 +160,8 @@ static void init_accounts_and_tokens(void **state)
     assert_int_equal(strlen(out), 69);
     assert_memory_equal(out, "trc_", 4);
     assert_int_equal(out[68], '\n');
-    for (int i = 4; i < 68; i++) assert_non_null(strchr("0123456789abcdef", out[i]));
+    for (int i = 4; i < 68; i++)
+        assert_non_null(strchr("0123456789abcdef", out[i]));
     assert_non_null(strstr(err, "shown only this once"));
     free(out);
     free(err);
@@ -170,7 +177,8 @@ static void init_accounts_and_tokens(void **state)
         char hex[65];
         token[68] = 0;
         crypto_hash_sha256(h, (unsigned char *)token, 68);
-        for (int i = 0; i < 32; i++) sprintf(hex + 2 * i, "%02x", h[i]);
+        for (int i = 0; i < 32; i++)
+            sprintf(hex + 2 * i, "%02x", h[i]);
         memcpy(id, hex, 16);
         id[16] = 0;
     }
@@ -250,8 +258,10 @@ static void serve_answers_and_stops_on_sigterm(void **state)
     {
         char needle[96], who[64];
         struct stat before, after;
-        snprintf(needle, sizeof needle, "cannot listen on 127.0.0.1:%u: the address is already "
-                                        "in use", port);
+        snprintf(needle, sizeof needle,
+                 "cannot listen on 127.0.0.1:%u: the address is already "
+                 "in use",
+                 port);
         expect(1, needle, "serve --db '%s' --listen 127.0.0.1:%u", p, port);
         /* Recreating or rebuilding the database it serves is refused, naming it. */
         snprintf(who, sizeof who, "process %d (truce) has it open", (int)pid);
@@ -270,7 +280,8 @@ static void serve_answers_and_stops_on_sigterm(void **state)
         /* Say how it ended, with what it wrote (a rare failure seen once). */
         char line[512];
         FILE *f = fopen(errlog, "r");
-        while (f && fgets(line, sizeof line, f)) fprintf(stderr, "server: %s", line);
+        while (f && fgets(line, sizeof line, f))
+            fprintf(stderr, "server: %s", line);
         if (f) fclose(f);
         fail_msg("the server %s %d after SIGTERM",
                  WIFEXITED(status) ? "exited with" : "was killed by signal",
@@ -292,8 +303,10 @@ static void an_installed_binary_needs_no_source_tree(void **state)
     snprintf(stage, sizeof stage, "%s/stage", dir);
     snprintf(builddir, sizeof builddir, "%s", getenv("TRUCE_BIN"));
     *strrchr(builddir, '/') = 0;
-    snprintf(cmd, sizeof cmd, "meson install -C '%s' --destdir '%s' --no-rebuild --quiet "
-                              ">/dev/null 2>&1", builddir, stage);
+    snprintf(cmd, sizeof cmd,
+             "meson install -C '%s' --destdir '%s' --no-rebuild --quiet "
+             ">/dev/null 2>&1",
+             builddir, stage);
     assert_int_equal(system(cmd), 0);
     /* Wherever the prefix is, the binary is STAGE/PREFIX/bin/truce. */
     snprintf(cmd, sizeof cmd, "find '%s' -path '*/bin/truce' -type f", stage);
@@ -310,8 +323,10 @@ static void an_installed_binary_needs_no_source_tree(void **state)
     /* Run from an empty directory elsewhere, without the scenario named. */
     snprintf(out_db, sizeof out_db, "%s/elsewhere", dir);
     mkdir(out_db, 0700);
-    snprintf(cmd, sizeof cmd, "cd '%s' && env -u TRUCE_SCENARIO '%s' demo --no-serve "
-                              "--db here.db >/dev/null 2>&1", out_db, bin);
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && env -u TRUCE_SCENARIO '%s' demo --no-serve "
+             "--db here.db >/dev/null 2>&1",
+             out_db, bin);
     assert_int_equal(system(cmd), 0);
     snprintf(cmd, sizeof cmd, "%s/here.db", out_db);
     assert_int_equal(stat(cmd, &sb), 0);
@@ -319,8 +334,10 @@ static void an_installed_binary_needs_no_source_tree(void **state)
      * looked (unless a real installation sits at the configured prefix). */
     snprintf(cmd, sizeof cmd, "cp '%s' '%s/truce-alone'", bin, out_db);
     assert_int_equal(system(cmd), 0);
-    snprintf(cmd, sizeof cmd, "cd '%s' && env -u TRUCE_SCENARIO ./truce-alone demo --no-serve "
-                              "--db alone.db 2>&1 >/dev/null", out_db);
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && env -u TRUCE_SCENARIO ./truce-alone demo --no-serve "
+             "--db alone.db 2>&1 >/dev/null",
+             out_db);
     if (stat("/usr/local/share/truce/scenarios/gaza-2025/scenario.json", &sb) != 0) {
         char line[1024] = "";
         FILE *p = popen(cmd, "r");
@@ -354,7 +371,9 @@ static void analyze_a_genius_domain(void **state)
                               "analyze --json --proposal 'Size of Fund=$100 Billion;Impact on "
                               "Other Aid=No reduction;Zimbabwe Trade Policy=Zimbabwe will reduce "
                               "tariffs on imports;England Trade Policy=England will increase "
-                              "imports;Forum on Other Health Issues=Creation of fund' '%s'", dom), 0);
+                              "imports;Forum on Other Health Issues=Creation of fund' '%s'",
+                              dom),
+                     0);
     j = json_loads(out, 0, NULL);
     json_t *p = json_object_get(j, "proposal");
     assert_true(json_is_false(json_object_get(p, "efficient")));
@@ -396,8 +415,8 @@ static void keys_sign_and_verify_agreements(void **state)
     assert_int_equal(th_truce(&sig, NULL, NULL, "sign --key '%s' '%s'", key, doc), 0);
     sig[strcspn(sig, "\n")] = 0;
     assert_int_equal(strlen(sig), 88);
-    json_t *sigs = json_pack("[{s:s, s:s, s:s}]", "org", "hamas", "public_key", pk, "signature",
-                             sig);
+    json_t *sigs =
+        json_pack("[{s:s, s:s, s:s}]", "org", "hamas", "public_key", pk, "signature", sig);
     json_object_set_new(d, "signatures", sigs);
     json_dump_file(d, signed_doc, JSON_SORT_KEYS); /* other layout, same agreement */
     expect(0, "valid: 1 signature", "agreement verify '%s'", signed_doc);

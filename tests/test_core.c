@@ -21,7 +21,8 @@ static void buf_grows_and_terminates(void **state)
 {
     buf b = BUF_INIT;
     (void)state;
-    for (int i = 0; i < 1000; i++) buf_printf(&b, "%d,", i);
+    for (int i = 0; i < 1000; i++)
+        buf_printf(&b, "%d,", i);
     assert_int_equal(b.len, strlen(b.p));
     assert_memory_equal(b.p, "0,1,2,", 6);
     assert_string_equal(b.p + b.len - 4, "999,");
@@ -60,7 +61,8 @@ static void arena_aligns_and_zeroes(void **state)
     for (int i = 0; i < 2000; i++) {
         unsigned char *p = arena_alloc(&a, (size_t)(i % 37) + 1);
         assert_int_equal((uintptr_t)p % _Alignof(max_align_t), 0);
-        for (int j = 0; j < i % 37 + 1; j++) assert_int_equal(p[j], 0);
+        for (int j = 0; j < i % 37 + 1; j++)
+            assert_int_equal(p[j], 0);
         memset(p, 0xab, (size_t)(i % 37) + 1);
     }
     char *big = arena_alloc(&a, 100000); /* Larger than a chunk. */
@@ -79,13 +81,11 @@ static void err_carries_code_detail_and_hint(void **state)
     assert_int_equal(e.status, 400);
     json_t *j = err_to_json(&e);
     json_t *inner = json_object_get(j, "error");
-    assert_string_equal(json_string_value(json_object_get(inner, "code")),
-                        "request.missing_field");
+    assert_string_equal(json_string_value(json_object_get(inner, "code")), "request.missing_field");
     assert_string_equal(json_string_value(json_object_get(inner, "message")), "missing name");
     assert_string_equal(json_string_value(json_object_get(inner, "hint")), "add it");
-    assert_string_equal(json_string_value(json_object_get(json_object_get(inner, "detail"),
-                                                          "field")),
-                        "name");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(inner, "detail"), "field")), "name");
     json_decref(j);
     err_clear(&e);
     assert_int_equal(e.status, 0);
@@ -157,10 +157,11 @@ static void calendar_dates(void **state)
     (void)state;
     static const char *const good[] = {"2024-02-29", "2000-02-29", "2025-12-31", "0001-01-01",
                                        "2025-04-30"};
-    static const char *const bad[] = {"2025-02-29", "1900-02-29", "2025-04-31", "2025-13-01",
-                                      "2025-00-10", "2025-01-00", "0000-01-01", "2025-1-01",
-                                      "2025-01-011", "2025/01/01", "", "yesterday"};
-    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) assert_true(util_is_date(good[i]));
+    static const char *const bad[] = {"2025-02-29",  "1900-02-29", "2025-04-31", "2025-13-01",
+                                      "2025-00-10",  "2025-01-00", "0000-01-01", "2025-1-01",
+                                      "2025-01-011", "2025/01/01", "",           "yesterday"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        assert_true(util_is_date(good[i]));
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         if (util_is_date(bad[i])) fail_msg("'%s' taken for a date", bad[i]);
     char iso[UTIL_ISO_LEN], day[11];
@@ -215,7 +216,8 @@ static void throttle_delays_grow_and_are_forgotten(void **state)
     assert_int_equal(throttle_wait(t, "k", 1001), 2);
     throttle_failed(t, "k", 1003);
     assert_int_equal(throttle_wait(t, "k", 1003), 4);
-    for (int i = 0; i < 5; i++) throttle_failed(t, "k", 1010);
+    for (int i = 0; i < 5; i++)
+        throttle_failed(t, "k", 1010);
     assert_int_equal(throttle_wait(t, "k", 1010), 8); /* the cap */
     assert_int_equal(throttle_wait(t, "k", 1110), 0); /* forgotten */
     throttle_failed(t, "k", 1110);
@@ -237,12 +239,12 @@ static void throttle_locks_after_failures_and_expires(void **state)
     throttle_failed(t, "u:a", 1001);
     assert_int_equal(throttle_wait(t, "u:a", 1002), 0);
     throttle_failed(t, "u:a", 1002);
-    assert_int_equal(throttle_wait(t, "u:a", 1010), 50);   /* Locked until 1000 + 60. */
-    assert_int_equal(throttle_wait(t, "u:b", 1010), 0);    /* Other keys are unaffected. */
-    assert_int_equal(throttle_wait(t, "u:a", 1060), 0);    /* The window has passed. */
+    assert_int_equal(throttle_wait(t, "u:a", 1010), 50); /* Locked until 1000 + 60. */
+    assert_int_equal(throttle_wait(t, "u:b", 1010), 0);  /* Other keys are unaffected. */
+    assert_int_equal(throttle_wait(t, "u:a", 1060), 0);  /* The window has passed. */
     throttle_failed(t, "u:a", 1100);
     throttle_failed(t, "u:a", 1100);
-    throttle_succeeded(t, "u:a");                          /* Success clears the count. */
+    throttle_succeeded(t, "u:a"); /* Success clears the count. */
     throttle_failed(t, "u:a", 1101);
     assert_int_equal(throttle_wait(t, "u:a", 1101), 0);
     /* A flood of distinct keys cannot evict memory without bound, and still locks. */
@@ -251,7 +253,8 @@ static void throttle_locks_after_failures_and_expires(void **state)
         snprintf(key, sizeof key, "u:%d", i);
         throttle_failed(t, key, 2000);
     }
-    for (int i = 0; i < 3; i++) throttle_failed(t, "u:target", 2000);
+    for (int i = 0; i < 3; i++)
+        throttle_failed(t, "u:target", 2000);
     assert_true(throttle_wait(t, "u:target", 2001) > 0);
     throttle_free(t);
 }
@@ -263,9 +266,15 @@ static void reals_as_their_shortest_text(void **state)
     static const struct {
         double v;
         const char *text;
-    } cases[] = {{31.5134, "31.5134"}, {34.4751, "34.4751"}, {0.1 + 0.2, "0.30000000000000004"},
-                 {1e-05, "1e-05"}, {-90, "-90"}, {180, "180"}, {0.0, "0"},
-                 {31.503900000000002, "31.5039"}, {1.0 / 3, "0.3333333333333333"}};
+    } cases[] = {{31.5134, "31.5134"},
+                 {34.4751, "34.4751"},
+                 {0.1 + 0.2, "0.30000000000000004"},
+                 {1e-05, "1e-05"},
+                 {-90, "-90"},
+                 {180, "180"},
+                 {0.0, "0"},
+                 {31.503900000000002, "31.5039"},
+                 {1.0 / 3, "0.3333333333333333"}};
     char t[40];
     (void)state;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -55,7 +55,8 @@ static void schema_accepts_valid(void **state)
     assert_string_equal(run("{\"slug\":\"a-1\",\"name\":\"x\",\"kind\":\"party\"}", f), "");
     assert_string_equal(run("{\"slug\":\"a\",\"name\":\"\xd8\xba\xd8\xb2\xd8\xa9\",\"kind\":"
                             "\"mediator\",\"count\":100,\"flag\":null,\"points\":[{\"lat\":31.5,"
-                            "\"lon\":34.4}]}", f),
+                            "\"lon\":34.4}]}",
+                            f),
                         "");
 }
 
@@ -81,30 +82,30 @@ static void schema_names_the_field(void **state)
     assert_string_equal(run("{\"slug\":\"a\",\"name\":\"x\",\"kind\":\"king\"}", f),
                         "request.invalid_field");
     assert_string_equal(f, "kind");
-    assert_string_equal(run("{\"slug\":\"a\",\"name\":\"x\",\"kind\":\"party\",\"count\":1.5}",
-                            f),
+    assert_string_equal(run("{\"slug\":\"a\",\"name\":\"x\",\"kind\":\"party\",\"count\":1.5}", f),
                         "request.invalid_field");
     assert_string_equal(f, "count");
-    assert_string_equal(run("{\"slug\":\"a\",\"name\":\"x\",\"kind\":\"party\",\"count\":101}",
-                            f),
+    assert_string_equal(run("{\"slug\":\"a\",\"name\":\"x\",\"kind\":\"party\",\"count\":101}", f),
                         "request.invalid_field");
-    assert_string_equal(run("{\"slug\":\"a\",\"name\":\"x\",\"kind\":\"party\",\"flag\":\"y\"}",
-                            f),
+    assert_string_equal(run("{\"slug\":\"a\",\"name\":\"x\",\"kind\":\"party\",\"flag\":\"y\"}", f),
                         "request.invalid_field");
     assert_string_equal(run("{\"slug\":null,\"name\":\"x\",\"kind\":\"party\"}", f),
                         "request.invalid_field");
     assert_string_equal(f, "slug");
     /* Nested paths. */
     assert_string_equal(run("{\"slug\":\"a\",\"name\":\"x\",\"kind\":\"party\",\"points\":"
-                            "[{\"lat\":1,\"lon\":2},{\"lat\":91,\"lon\":2}]}", f),
+                            "[{\"lat\":1,\"lon\":2},{\"lat\":91,\"lon\":2}]}",
+                            f),
                         "request.invalid_field");
     assert_string_equal(f, "points[1].lat");
     assert_string_equal(run("{\"slug\":\"a\",\"name\":\"x\",\"kind\":\"party\",\"points\":"
-                            "[{\"lat\":1,\"lon\":2,\"alt\":3}]}", f),
+                            "[{\"lat\":1,\"lon\":2,\"alt\":3}]}",
+                            f),
                         "request.unknown_field");
     assert_string_equal(f, "points[0].alt");
     assert_string_equal(run("{\"slug\":\"a\",\"name\":\"x\",\"kind\":\"party\",\"points\":"
-                            "[{},{},{},{}]}", f),
+                            "[{},{},{},{}]}",
+                            f),
                         "request.invalid_field");
     assert_string_equal(f, "points");
     /* Control characters other than tab and newlines are refused inside strings. */
@@ -121,8 +122,7 @@ static void parse_rejects_bad_bodies(void **state)
     assert_string_equal(run("{\"a\":1,}", f), "request.malformed_json");
     assert_string_equal(run("[1,2]", f), "request.not_object");
     assert_string_equal(run("\"x\"", f), "request.not_object");
-    assert_string_equal(run("{\"slug\":\"a\",\"slug\":\"b\",\"name\":\"x\",\"kind\":\"party\"}",
-                            f),
+    assert_string_equal(run("{\"slug\":\"a\",\"slug\":\"b\",\"name\":\"x\",\"kind\":\"party\"}", f),
                         "request.malformed_json"); /* Duplicate keys. */
     assert_string_equal(run("{\"name\":\"\xff\xfe\"}", f), "request.invalid_utf8");
     assert_string_equal(run("{\"name\":\"\xc0\xaf\"}", f), "request.invalid_utf8"); /* Overlong. */
@@ -168,8 +168,8 @@ static void canonical_is_sorted_compact_utf8(void **state)
  * jsx_canonical writes without it (and the journal's hashes depend on, byte for byte). */
 static char *jansson_canonical(const json_t *v)
 {
-    char *s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY |
-                                JSON_REAL_PRECISION(17));
+    char *s =
+        json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
     assert_non_null(s);
     return s;
 }
@@ -180,12 +180,19 @@ static char *jansson_canonical(const json_t *v)
  * integers at the extremes; reals of every size. */
 static json_t *random_value(int depth)
 {
-    static const char *const keys[] = {"a", "ab", "abc", "b", "B", "_", "a b", "\xc3\xa9",
-                                       "\xd7\xa9", "z\n", "q\"", "k\x01", "id", "zones",
-                                       "receipt", "sources", "1", "10", "9"};
-    static const char *const strings[] = {"", "x/y", "line\nnext", "tab\t", "\"q\"",
-                                          "\\", "\x01\x1f\x7f", "\xd7\xa9\xd7\x9c",
-                                          "Gaza - Tal el Hawa", "\xf0\x9f\x98\x80"};
+    static const char *const keys[] = {"a",        "ab",       "abc", "b",   "B",     "_",  "a b",
+                                       "\xc3\xa9", "\xd7\xa9", "z\n", "q\"", "k\x01", "id", "zones",
+                                       "receipt",  "sources",  "1",   "10",  "9"};
+    static const char *const strings[] = {"",
+                                          "x/y",
+                                          "line\nnext",
+                                          "tab\t",
+                                          "\"q\"",
+                                          "\\",
+                                          "\x01\x1f\x7f",
+                                          "\xd7\xa9\xd7\x9c",
+                                          "Gaza - Tal el Hawa",
+                                          "\xf0\x9f\x98\x80"};
     int kind = depth <= 0 ? 2 + rand() % 5 : rand() % 7;
     switch (kind) {
     case 0: {
@@ -203,7 +210,8 @@ static json_t *random_value(int depth)
     }
     case 1: {
         json_t *a = json_array();
-        for (int i = rand() % 5; i > 0; i--) json_array_append_new(a, random_value(depth - 1));
+        for (int i = rand() % 5; i > 0; i--)
+            json_array_append_new(a, random_value(depth - 1));
         return a;
     }
     case 2:
@@ -245,10 +253,28 @@ static void pieces_are_what_canonical_writes(void **state)
 {
     (void)state;
     srand(6962);
-    double fixed[] = {31.5039, 34.4363, -90, 180, 0.0001, 0.00009999999999999999,
-                      9999999999999998.0, 1e15, 0.1, 0.5, 1.5, 2.5, 123456789012345.67,
-                      0.30000000000000004, 1e-4, 99.999999999999986, 9.9999999999999982,
-                      4503599627370495.5, 4503599627370496.5, -0.0001, 1.0 / 3, 2.0 / 3};
+    double fixed[] = {31.5039,
+                      34.4363,
+                      -90,
+                      180,
+                      0.0001,
+                      0.00009999999999999999,
+                      9999999999999998.0,
+                      1e15,
+                      0.1,
+                      0.5,
+                      1.5,
+                      2.5,
+                      123456789012345.67,
+                      0.30000000000000004,
+                      1e-4,
+                      99.999999999999986,
+                      9.9999999999999982,
+                      4503599627370495.5,
+                      4503599627370496.5,
+                      -0.0001,
+                      1.0 / 3,
+                      2.0 / 3};
     for (int i = 0; i < 300000; i++) {
         double v;
         if (i < (int)(sizeof fixed / sizeof fixed[0])) {
@@ -264,7 +290,8 @@ static void pieces_are_what_canonical_writes(void **state)
         char *want = jansson_canonical(j);
         buf got = BUF_INIT;
         jsx_put_real(&got, v);
-        if (strcmp(want, got.p) != 0) fail_msg("%.17g: jansson %s, jsx_put_real %s", v, want, got.p);
+        if (strcmp(want, got.p) != 0)
+            fail_msg("%.17g: jansson %s, jsx_put_real %s", v, want, got.p);
         free(want);
         buf_free(&got);
         json_decref(j);

@@ -147,15 +147,21 @@ static void entry_encoding_matches_jansson_for_awkward_strings(void **state)
     (void)state;
     char tricky[160];
     int n = 0;
-    for (int c = 1; c < 0x20; c++) tricky[n++] = (char)c;
+    for (int c = 1; c < 0x20; c++)
+        tricky[n++] = (char)c;
     snprintf(tricky + n, sizeof tricky - (size_t)n, "%s", "\"\\/\x7f\xd8\xa7\xd7\xa9\xe2\x80\x94");
-    store_event ev = {.seq = 7, .type = tricky, .actor_org = NULL, .actor_user = tricky,
-                      .time = "2026-11-26T00:00:00.000Z", .body = "{\"a\":1}",
-                      .visibility = "public", .salt = NULL};
+    store_event ev = {.seq = 7,
+                      .type = tricky,
+                      .actor_org = NULL,
+                      .actor_user = tricky,
+                      .time = "2026-11-26T00:00:00.000Z",
+                      .body = "{\"a\":1}",
+                      .visibility = "public",
+                      .salt = NULL};
     buf b = BUF_INIT;
     journal_entry(&ev, &b);
-    json_t *o = json_pack("{s:n, s:s, s:{s:i}, s:n, s:i, s:s, s:s, s:s}", "actor_org",
-                          "actor_user", tricky, "body", "a", 1, "salt", "seq", 7, "time",
+    json_t *o = json_pack("{s:n, s:s, s:{s:i}, s:n, s:i, s:s, s:s, s:s}", "actor_org", "actor_user",
+                          tricky, "body", "a", 1, "salt", "seq", 7, "time",
                           "2026-11-26T00:00:00.000Z", "type", tricky, "visibility", "public");
     char *canon = jsx_canonical(o, NULL);
     assert_string_equal(b.p, canon);
@@ -201,8 +207,8 @@ static void audit_names_every_kind_of_tampering(void **state)
         /* the salt is random: its first byte changed, whatever it was (a fixed 'ab' left
          * one salt in 256 as it was, and the test failed once) */
         {"UPDATE journal SET salt = (CASE WHEN substr(salt, 1, 2) = 'ab' THEN 'cd' ELSE 'ab'"
-         " END) || substr(salt, 3) WHERE seq = 16", 15,
-         "does not match"},
+         " END) || substr(salt, 3) WHERE seq = 16",
+         15, "does not match"},
         /* A row deleted from the middle, and the last row. */
         {"DELETE FROM journal WHERE seq = 20", 19, "missing"},
         {"DELETE FROM journal WHERE seq = (SELECT max(seq) FROM journal)", -1, "removed"},
@@ -211,15 +217,19 @@ static void audit_names_every_kind_of_tampering(void **state)
          "UPDATE journal SET type = (SELECT type FROM t WHERE seq = 6), body = (SELECT body FROM "
          "t WHERE seq = 6) WHERE seq = 5;"
          "UPDATE journal SET type = (SELECT type FROM t WHERE seq = 5), body = (SELECT body FROM "
-         "t WHERE seq = 5) WHERE seq = 6;", 4, "does not match"},
+         "t WHERE seq = 5) WHERE seq = 6;",
+         4, "does not match"},
         /* A leaf hash and an interior hash of the stored tree. */
         {"UPDATE tree_chunk SET hashes = substr(hashes, 1, 224) || zeroblob(32) || "
-         "substr(hashes, 257) WHERE id = 0", -1, "entry"}, /* position 7: leaf 4 */
+         "substr(hashes, 257) WHERE id = 0",
+         -1, "entry"}, /* position 7: leaf 4 */
         {"UPDATE tree_chunk SET hashes = substr(hashes, 1, 64) || zeroblob(32) || "
-         "substr(hashes, 97) WHERE id = 0", -1, "damaged"}, /* position 2: a node */
+         "substr(hashes, 97) WHERE id = 0",
+         -1, "damaged"}, /* position 2: a node */
         /* A checkpoint's signature, and its root. */
         {"UPDATE checkpoints SET note = replace(note, char(10) || '57' || char(10), char(10) || "
-         "'56' || char(10)) WHERE size = 57", -1, "checkpoint"},
+         "'56' || char(10)) WHERE size = 57",
+         -1, "checkpoint"},
         {"UPDATE checkpoints SET root = zeroblob(32) WHERE size = 57", -1, "checkpoint"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -287,8 +297,8 @@ static void rebuild_answers_every_query_as_before(void **state)
     copy_db(path("orig.db"), path("rb.db"));
     static const char *tables[] = {"orgs", "users", "tokens", "crossings", "zones", "meta"};
     /* A token too, so that the tokens table is not empty. */
-    assert_int_equal(th_truce(NULL, NULL, NULL, "token create --db '%s' --user usa",
-                              path("rb.db")), 0);
+    assert_int_equal(th_truce(NULL, NULL, NULL, "token create --db '%s' --user usa", path("rb.db")),
+                     0);
     for (int i = 0; i < 6; i++) {
         char cmd[1024], file[400];
         snprintf(file, sizeof file, "%s/before-%d.txt", dir, i);
@@ -306,8 +316,10 @@ static void rebuild_answers_every_query_as_before(void **state)
     free(err);
     for (int i = 0; i < 6; i++) {
         char cmd[1200];
-        snprintf(cmd, sizeof cmd, "sqlite3 '%s' 'SELECT * FROM %s ORDER BY 1' | cmp -s - "
-                                  "'%s/before-%d.txt'", path("rb.db"), tables[i], dir, i);
+        snprintf(cmd, sizeof cmd,
+                 "sqlite3 '%s' 'SELECT * FROM %s ORDER BY 1' | cmp -s - "
+                 "'%s/before-%d.txt'",
+                 path("rb.db"), tables[i], dir, i);
         if (system(cmd) != 0) fail_msg("table %s differs after rebuild", tables[i]);
     }
     assert_true(audit(path("rb.db")).ok);
@@ -328,8 +340,8 @@ static void receipts_and_the_read_api(void **state)
 
     /* A write's receipt verifies offline. */
     const char *body = "{\"slug\":\"al-awda\",\"name\":\"Al-Awda\",\"lat\":31.29,\"lon\":34.26}";
-    assert_int_equal(th_http("POST", th_url(&t, "/api/v1/crossings"), tok, body, strlen(body),
-                             NULL, &r), 0);
+    assert_int_equal(
+        th_http("POST", th_url(&t, "/api/v1/crossings"), tok, body, strlen(body), NULL, &r), 0);
     assert_int_equal(r.status, 201);
     json_t *rec = json_object_get(r.json, "receipt");
     assert_non_null(rec);
@@ -337,8 +349,8 @@ static void receipts_and_the_read_api(void **state)
     char origin[256];
     int64_t size;
     merkle_hash root, leaf, proof[MERKLE_MAX_PROOF];
-    assert_int_equal(note_verify(&v, json_string_value(json_object_get(rec, "checkpoint")), &text,
-                                 &e), 0);
+    assert_int_equal(
+        note_verify(&v, json_string_value(json_object_get(rec, "checkpoint")), &text, &e), 0);
     assert_int_equal(note_checkpoint_parse(text, origin, sizeof origin, &size, root, &e), 0);
     free(text);
     int64_t index = json_integer_value(json_object_get(rec, "index"));
@@ -359,24 +371,24 @@ static void receipts_and_the_read_api(void **state)
     FILE *f = fopen(path("receipt.json"), "w");
     fputs(r.body, f);
     fclose(f);
-    assert_int_equal(th_truce(NULL, NULL, NULL, "receipt verify '%s' --key '%s'",
-                              path("receipt.json"), vk), 0);
+    assert_int_equal(
+        th_truce(NULL, NULL, NULL, "receipt verify '%s' --key '%s'", path("receipt.json"), vk), 0);
     /* A receipt for another index, or with a changed entry, fails. */
     json_object_set_new(rec, "index", json_integer(index - 1));
     json_dump_file(r.json, path("bad1.json"), 0);
-    assert_int_equal(th_truce(NULL, NULL, NULL, "receipt verify '%s' --key '%s'",
-                              path("bad1.json"), vk), 1);
+    assert_int_equal(
+        th_truce(NULL, NULL, NULL, "receipt verify '%s' --key '%s'", path("bad1.json"), vk), 1);
     json_object_set_new(rec, "index", json_integer(index));
     json_object_set_new(rec, "entry", json_string("{\"forged\":true}"));
     json_dump_file(r.json, path("bad2.json"), 0);
-    assert_int_equal(th_truce(NULL, NULL, NULL, "receipt verify '%s' --key '%s'",
-                              path("bad2.json"), vk), 1);
+    assert_int_equal(
+        th_truce(NULL, NULL, NULL, "receipt verify '%s' --key '%s'", path("bad2.json"), vk), 1);
     assert_int_equal(th_truce(NULL, NULL, NULL, "receipt verify '%s'", path("bad2.json")), 2);
     th_resp_free(&r);
 
     /* The checkpoint. */
-    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/log/checkpoint"), NULL, NULL, 0, NULL,
-                             &r), 0);
+    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/log/checkpoint"), NULL, NULL, 0, NULL, &r),
+                     0);
     assert_int_equal(note_verify(&v, r.body, &text, &e), 0);
     assert_int_equal(note_checkpoint_parse(text, origin, sizeof origin, &size, root, &e), 0);
     free(text);
@@ -389,7 +401,8 @@ static void receipts_and_the_read_api(void **state)
     assert_int_equal(th_http("GET", th_url(&t, url), NULL, NULL, 0, NULL, &r), 0);
     merkle_frontier fr = {0};
     int redacted = 0;
-    json_array_foreach(json_object_get(r.json, "entries"), i, p) {
+    json_array_foreach(json_object_get(r.json, "entries"), i, p)
+    {
         merkle_hash h, out[64];
         size_t n;
         util_unhex(leaf, 32, json_string_value(json_object_get(p, "leaf_hash")));
@@ -435,10 +448,14 @@ static void receipts_and_the_read_api(void **state)
 
     /* Bad requests. */
     static const char *bad[][2] = {
-        {"/tile/0/000", "404"},           {"/tile/9/000", "404"},
-        {"/tile/0/00.p/3", "404"},        {"/tile/0/000.p/0", "404"},
-        {"/tile/0/000.p/256", "404"},     {"/tile/entries/x001/000", "404"},
-        {"/api/v1/log/entries", "400"},   {"/api/v1/log/entries?start=0&end=5000", "400"},
+        {"/tile/0/000", "404"},
+        {"/tile/9/000", "404"},
+        {"/tile/0/00.p/3", "404"},
+        {"/tile/0/000.p/0", "404"},
+        {"/tile/0/000.p/256", "404"},
+        {"/tile/entries/x001/000", "404"},
+        {"/api/v1/log/entries", "400"},
+        {"/api/v1/log/entries?start=0&end=5000", "400"},
         {"/api/v1/log/entries?start=-1", "400"},
         {"/api/v1/log/proof/inclusion?index=99999", "400"},
         {"/api/v1/log/proof/inclusion", "400"},
@@ -455,29 +472,30 @@ static void receipts_and_the_read_api(void **state)
     char st[400];
     snprintf(st, sizeof st, "%s/audit-state.json", dir);
     char *out;
-    assert_int_equal(th_truce(&out, NULL, NULL, "audit --url %s --key '%s' --state '%s'", t.base,
-                              vk, st), 0);
+    assert_int_equal(
+        th_truce(&out, NULL, NULL, "audit --url %s --key '%s' --state '%s'", t.base, vk, st), 0);
     assert_non_null(strstr(out, "ok: "));
     free(out);
-    assert_int_equal(th_truce(NULL, NULL, NULL, "audit --url %s --key '%s' --state '%s'", t.base,
-                              vk, st), 0);
+    assert_int_equal(
+        th_truce(NULL, NULL, NULL, "audit --url %s --key '%s' --state '%s'", t.base, vk, st), 0);
     body = "{\"slug\":\"sufa\",\"name\":\"Sufa\",\"lat\":31.24,\"lon\":34.33}";
-    assert_int_equal(th_http("POST", th_url(&t, "/api/v1/crossings"), tok, body, strlen(body),
-                             NULL, &r), 0);
+    assert_int_equal(
+        th_http("POST", th_url(&t, "/api/v1/crossings"), tok, body, strlen(body), NULL, &r), 0);
     th_resp_free(&r);
-    assert_int_equal(th_truce(&out, NULL, NULL, "audit --url %s --key '%s' --state '%s'", t.base,
-                              vk, st), 0);
+    assert_int_equal(
+        th_truce(&out, NULL, NULL, "audit --url %s --key '%s' --state '%s'", t.base, vk, st), 0);
     assert_non_null(strstr(out, "1 new entries"));
     free(out);
     /* A state that disagrees with the log (a rewritten history) fails the audit. */
     json_t *sj = json_load_file(st, 0, NULL);
-    json_object_set_new(sj, "root", json_string("00000000000000000000000000000000000000000000000"
-                                                 "00000000000000000"));
+    json_object_set_new(sj, "root",
+                        json_string("00000000000000000000000000000000000000000000000"
+                                    "00000000000000000"));
     json_dump_file(sj, st, 0);
     json_decref(sj);
     char *err;
-    assert_int_equal(th_truce(NULL, &err, NULL, "audit --url %s --key '%s' --state '%s'", t.base,
-                              vk, st), 1);
+    assert_int_equal(
+        th_truce(NULL, &err, NULL, "audit --url %s --key '%s' --state '%s'", t.base, vk, st), 1);
     assert_non_null(strstr(err, "not consistent"));
     free(err);
     /* The wrong key fails too. */
@@ -498,34 +516,73 @@ static void proof_tools_exit_codes(void **state)
     const char *leaf0 = "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d";
     const char *sib = "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7";
     const char *root2 = "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125";
-    assert_int_equal(th_truce(NULL, NULL, NULL, "log verify-inclusion --index 0 --size 2 "
-                              "--leaf-hash %s --root %s --proof %s", leaf0, root2, sib), 0);
-    assert_int_equal(th_truce(NULL, NULL, NULL, "log verify-inclusion --index 1 --size 2 "
-                              "--leaf-hash %s --root %s --proof %s", leaf0, root2, sib), 1);
-    assert_int_equal(th_truce(NULL, NULL, NULL, "log verify-inclusion --index 2 --size 2 "
-                              "--leaf-hash %s --root %s --proof %s", leaf0, root2, sib), 1);
-    assert_int_equal(th_truce(NULL, NULL, NULL, "log verify-inclusion --index 0 --size 2 "
-                              "--leaf-hash %s --root %s --proof ''", leaf0, root2), 1);
-    assert_int_equal(th_truce(NULL, NULL, NULL, "log verify-inclusion --index 0 --size 2 "
-                              "--leaf-hash %s --root %s --proof %s,%s", leaf0, root2, sib, sib), 1);
-    assert_int_equal(th_truce(NULL, NULL, NULL, "log verify-inclusion --index 0 --size 2 "
-                              "--leaf-hash xyz --root %s --proof %s", root2, sib), 2);
+    assert_int_equal(th_truce(NULL, NULL, NULL,
+                              "log verify-inclusion --index 0 --size 2 "
+                              "--leaf-hash %s --root %s --proof %s",
+                              leaf0, root2, sib),
+                     0);
+    assert_int_equal(th_truce(NULL, NULL, NULL,
+                              "log verify-inclusion --index 1 --size 2 "
+                              "--leaf-hash %s --root %s --proof %s",
+                              leaf0, root2, sib),
+                     1);
+    assert_int_equal(th_truce(NULL, NULL, NULL,
+                              "log verify-inclusion --index 2 --size 2 "
+                              "--leaf-hash %s --root %s --proof %s",
+                              leaf0, root2, sib),
+                     1);
+    assert_int_equal(th_truce(NULL, NULL, NULL,
+                              "log verify-inclusion --index 0 --size 2 "
+                              "--leaf-hash %s --root %s --proof ''",
+                              leaf0, root2),
+                     1);
+    assert_int_equal(th_truce(NULL, NULL, NULL,
+                              "log verify-inclusion --index 0 --size 2 "
+                              "--leaf-hash %s --root %s --proof %s,%s",
+                              leaf0, root2, sib, sib),
+                     1);
+    assert_int_equal(th_truce(NULL, NULL, NULL,
+                              "log verify-inclusion --index 0 --size 2 "
+                              "--leaf-hash xyz --root %s --proof %s",
+                              root2, sib),
+                     2);
     assert_int_equal(th_truce(NULL, NULL, NULL, "log verify-inclusion --size 2"), 2);
     /* Consistency 1 -> 2: the proof is the sibling. */
-    assert_int_equal(th_truce(NULL, NULL, NULL, "log verify-consistency --size1 1 --size2 2 "
-                              "--root1 %s --root2 %s --proof %s", leaf0, root2, sib), 0);
-    assert_int_equal(th_truce(NULL, NULL, NULL, "log verify-consistency --size1 1 --size2 2 "
-                              "--root1 %s --root2 %s --proof ''", leaf0, root2), 1);
-    assert_int_equal(th_truce(NULL, NULL, NULL, "log verify-consistency --size1 2 --size2 2 "
-                              "--root1 %s --root2 %s --proof ''", root2, root2), 0);
-    assert_int_equal(th_truce(NULL, NULL, NULL, "log verify-consistency --size1 2 --size2 2 "
-                              "--root1 %s --root2 %s --proof %s", root2, root2, sib), 1);
-    assert_int_equal(th_truce(NULL, NULL, NULL, "log verify-consistency --size1 0 --size2 2 "
-                              "--root1 %s --root2 %s --proof ''", root2, root2), 0);
-    assert_int_equal(th_truce(NULL, NULL, NULL, "log verify-consistency --size1 2 --size2 1 "
-                              "--root1 %s --root2 %s --proof ''", root2, leaf0), 1);
-    assert_int_equal(th_truce(NULL, NULL, NULL, "log verify-consistency --size1 1 --size2 2 "
-                              "--root1 %s --root2 %s --proof 12,34", leaf0, root2), 2);
+    assert_int_equal(th_truce(NULL, NULL, NULL,
+                              "log verify-consistency --size1 1 --size2 2 "
+                              "--root1 %s --root2 %s --proof %s",
+                              leaf0, root2, sib),
+                     0);
+    assert_int_equal(th_truce(NULL, NULL, NULL,
+                              "log verify-consistency --size1 1 --size2 2 "
+                              "--root1 %s --root2 %s --proof ''",
+                              leaf0, root2),
+                     1);
+    assert_int_equal(th_truce(NULL, NULL, NULL,
+                              "log verify-consistency --size1 2 --size2 2 "
+                              "--root1 %s --root2 %s --proof ''",
+                              root2, root2),
+                     0);
+    assert_int_equal(th_truce(NULL, NULL, NULL,
+                              "log verify-consistency --size1 2 --size2 2 "
+                              "--root1 %s --root2 %s --proof %s",
+                              root2, root2, sib),
+                     1);
+    assert_int_equal(th_truce(NULL, NULL, NULL,
+                              "log verify-consistency --size1 0 --size2 2 "
+                              "--root1 %s --root2 %s --proof ''",
+                              root2, root2),
+                     0);
+    assert_int_equal(th_truce(NULL, NULL, NULL,
+                              "log verify-consistency --size1 2 --size2 1 "
+                              "--root1 %s --root2 %s --proof ''",
+                              root2, leaf0),
+                     1);
+    assert_int_equal(th_truce(NULL, NULL, NULL,
+                              "log verify-consistency --size1 1 --size2 2 "
+                              "--root1 %s --root2 %s --proof 12,34",
+                              leaf0, root2),
+                     2);
 }
 
 int main(void)

@@ -23,8 +23,8 @@ static const char *usa, *israel, *hamas, *un, *admin;
 
 /* Markers only Israel's profile holds. */
 #define MARK_RESERVATION "0.31415926"
-#define MARK_WEIGHT "0.2718281"
-#define MARK_VALUE "0.1414213"
+#define MARK_WEIGHT      "0.2718281"
+#define MARK_VALUE       "0.1414213"
 
 static const char *NEGOTIATION =
     "{\"title\":\"Phase one\",\"parties\":[\"israel\",\"hamas\"],"
@@ -35,8 +35,8 @@ static const char *NEGOTIATION =
 
 static const char *ISRAEL_PROFILE =
     "{\"weights\":{\"Aid trucks per day\":" MARK_WEIGHT ",\"Phase one length\":0.5,"
-    "\"Rafah crossing\":0.2},\"values\":{\"Aid trucks per day\":{\"300\":1,\"450\":"
-    MARK_VALUE ",\"600\":0},\"Phase one length\":{\"42 days\":1,\"60 days\":0},"
+    "\"Rafah crossing\":0.2},\"values\":{\"Aid trucks per day\":{\"300\":1,\"450\":" MARK_VALUE
+    ",\"600\":0},\"Phase one length\":{\"42 days\":1,\"60 days\":0},"
     "\"Rafah crossing\":{\"closed\":1,\"wounded only\":0.5,\"open\":0}},"
     "\"reservation\":" MARK_RESERVATION ",\"red_lines\":{\"Rafah crossing\":[\"open\"]},"
     "\"disclosure\":\"none\"}";
@@ -45,8 +45,8 @@ static long req(const char *method, const char *path, const char *token, const c
                 th_resp *out)
 {
     th_resp r;
-    assert_int_equal(th_http(method, th_url(&T, path), token, body, body ? strlen(body) : 0,
-                             NULL, &r), 0);
+    assert_int_equal(
+        th_http(method, th_url(&T, path), token, body, body ? strlen(body) : 0, NULL, &r), 0);
     long status = r.status;
     if (out)
         *out = r;
@@ -95,8 +95,8 @@ static void relay_comments_reach_the_other_party(void **state)
     th_resp_free(&r);
     /* The mediators see both terms of Hamas's answer. */
     assert_int_equal(req("GET", "/api/v1/negotiations/1/texts/1", usa, NULL, &r), 200);
-    json_t *terms = json_object_get(json_object_get(json_object_get(r.json, "responses"), "hamas"),
-                                    "terms");
+    json_t *terms =
+        json_object_get(json_object_get(json_object_get(r.json, "responses"), "hamas"), "terms");
     assert_int_equal(json_object_size(terms), 2);
     th_resp_free(&r);
 }
@@ -118,8 +118,9 @@ static void open_read_and_put_profiles(void **state)
     th_resp_free(&r);
     /* Not a member: as if it did not exist. */
     assert_int_equal(req("GET", "/api/v1/negotiations/2", un, NULL, &r), 404);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(r.json, "error"),
-                                                          "code")), "negotiation.not_found");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(r.json, "error"), "code")),
+        "negotiation.not_found");
     th_resp_free(&r);
     assert_int_equal(req("GET", "/api/v1/negotiations/999", usa, NULL, NULL), 404);
     assert_int_equal(req("GET", "/api/v1/negotiations/abc", usa, NULL, NULL), 400);
@@ -134,12 +135,16 @@ static void open_read_and_put_profiles(void **state)
     /* A replacement is a new version; the default disclosure is "gains". */
     assert_int_equal(req("PUT", "/api/v1/negotiations/2/profile", hamas,
                          "{\"weights\":{\"Aid trucks per day\":1},\"values\":{"
-                         "\"Aid trucks per day\":{\"600\":1}}}", &r), 200);
+                         "\"Aid trucks per day\":{\"600\":1}}}",
+                         &r),
+                     200);
     assert_string_equal(json_string_value(json_object_get(r.json, "disclosure")), "gains");
     th_resp_free(&r);
     assert_int_equal(req("PUT", "/api/v1/negotiations/2/profile", hamas,
                          "{\"weights\":{\"Aid trucks per day\":1},\"values\":{"
-                         "\"Aid trucks per day\":{\"600\":1,\"450\":0.5}}}", &r), 200);
+                         "\"Aid trucks per day\":{\"600\":1,\"450\":0.5}}}",
+                         &r),
+                     200);
     assert_int_equal(json_integer_value(json_object_get(r.json, "version")), 2);
     th_resp_free(&r);
 }
@@ -150,43 +155,63 @@ static void bad_input_changes_nothing(void **state)
         const char *who, *method, *path, *body, *code, *field;
         long status;
     } cases[] = {
-        {"usa", "POST", "/api/v1/negotiations", "{\"title\":\"x\",\"parties\":[\"israel\"],"
+        {"usa", "POST", "/api/v1/negotiations",
+         "{\"title\":\"x\",\"parties\":[\"israel\"],"
          "\"mediators\":[\"usa\"],\"issues\":[{\"name\":\"a\",\"options\":[\"1\"]}]}",
          "request.invalid_field", "parties", 400},
-        {"usa", "POST", "/api/v1/negotiations", "{\"title\":\"x\",\"parties\":[\"israel\","
+        {"usa", "POST", "/api/v1/negotiations",
+         "{\"title\":\"x\",\"parties\":[\"israel\","
          "\"usa\"],\"mediators\":[\"usa\"],\"issues\":[{\"name\":\"a\",\"options\":[\"1\"]}]}",
          "request.invalid_field", "parties[1]", 400},
-        {"usa", "POST", "/api/v1/negotiations", "{\"title\":\"x\",\"parties\":[\"israel\","
+        {"usa", "POST", "/api/v1/negotiations",
+         "{\"title\":\"x\",\"parties\":[\"israel\","
          "\"hamas\"],\"mediators\":[\"egypt\"],\"issues\":[{\"name\":\"a\",\"options\":[\"1\"]}]}",
          "request.invalid_field", "mediators", 400},
-        {"usa", "POST", "/api/v1/negotiations", "{\"title\":\"x\",\"parties\":[\"israel\","
+        {"usa", "POST", "/api/v1/negotiations",
+         "{\"title\":\"x\",\"parties\":[\"israel\","
          "\"hamas\"],\"mediators\":[\"usa\"],\"issues\":[{\"name\":\"a\",\"options\":[\"1\","
-         "\"1\"]}]}", "request.invalid_field", "issues[0].options[1]", 400},
-        {"usa", "POST", "/api/v1/negotiations", "{\"title\":\"x\",\"parties\":[\"israel\","
-         "\"hamas\"],\"mediators\":[\"usa\"],\"issues\":[]}", "request.invalid_field", "issues",
-         400},
-        {"israel", "PUT", "/api/v1/negotiations/2/profile", "{\"weights\":{\"Colour\":1},"
-         "\"values\":{}}", "request.invalid_field", "weights.Colour", 400},
-        {"israel", "PUT", "/api/v1/negotiations/2/profile", "{\"weights\":{\"Rafah crossing\":-1},"
-         "\"values\":{}}", "request.invalid_field", "weights.Rafah crossing", 400},
-        {"israel", "PUT", "/api/v1/negotiations/2/profile", "{\"weights\":{\"Rafah crossing\":0},"
-         "\"values\":{}}", "request.invalid_field", "weights", 400},
-        {"israel", "PUT", "/api/v1/negotiations/2/profile", "{\"weights\":{\"Rafah crossing\":1},"
-         "\"values\":{\"Rafah crossing\":{\"open\":1.5}}}", "request.invalid_field",
-         "values.Rafah crossing.open", 400},
-        {"israel", "PUT", "/api/v1/negotiations/2/profile", "{\"weights\":{\"Rafah crossing\":1},"
-         "\"values\":{\"Rafah crossing\":{\"ajar\":1}}}", "request.invalid_field",
-         "values.Rafah crossing.ajar", 400},
-        {"israel", "PUT", "/api/v1/negotiations/2/profile", "{\"weights\":{\"Rafah crossing\":1},"
-         "\"values\":{},\"red_lines\":{\"Rafah crossing\":[\"ajar\"]}}", "request.invalid_field",
-         "red_lines.Rafah crossing", 400},
-        {"israel", "PUT", "/api/v1/negotiations/2/profile", "{\"weights\":{\"Rafah crossing\":1},"
-         "\"values\":{},\"disclosure\":\"everything\"}", "request.invalid_field", "disclosure",
-         400},
-        {"israel", "PUT", "/api/v1/negotiations/2/profile", "{\"weights\":{\"Rafah crossing\":1},"
-         "\"values\":{},\"reservation\":2}", "request.invalid_field", "reservation", 400},
-        {"israel", "PUT", "/api/v1/negotiations/3/profile", "{\"weights\":{\"a\":1},"
-         "\"values\":{}}", "negotiation.not_found", NULL, 404},
+         "\"1\"]}]}",
+         "request.invalid_field", "issues[0].options[1]", 400},
+        {"usa", "POST", "/api/v1/negotiations",
+         "{\"title\":\"x\",\"parties\":[\"israel\","
+         "\"hamas\"],\"mediators\":[\"usa\"],\"issues\":[]}",
+         "request.invalid_field", "issues", 400},
+        {"israel", "PUT", "/api/v1/negotiations/2/profile",
+         "{\"weights\":{\"Colour\":1},"
+         "\"values\":{}}",
+         "request.invalid_field", "weights.Colour", 400},
+        {"israel", "PUT", "/api/v1/negotiations/2/profile",
+         "{\"weights\":{\"Rafah crossing\":-1},"
+         "\"values\":{}}",
+         "request.invalid_field", "weights.Rafah crossing", 400},
+        {"israel", "PUT", "/api/v1/negotiations/2/profile",
+         "{\"weights\":{\"Rafah crossing\":0},"
+         "\"values\":{}}",
+         "request.invalid_field", "weights", 400},
+        {"israel", "PUT", "/api/v1/negotiations/2/profile",
+         "{\"weights\":{\"Rafah crossing\":1},"
+         "\"values\":{\"Rafah crossing\":{\"open\":1.5}}}",
+         "request.invalid_field", "values.Rafah crossing.open", 400},
+        {"israel", "PUT", "/api/v1/negotiations/2/profile",
+         "{\"weights\":{\"Rafah crossing\":1},"
+         "\"values\":{\"Rafah crossing\":{\"ajar\":1}}}",
+         "request.invalid_field", "values.Rafah crossing.ajar", 400},
+        {"israel", "PUT", "/api/v1/negotiations/2/profile",
+         "{\"weights\":{\"Rafah crossing\":1},"
+         "\"values\":{},\"red_lines\":{\"Rafah crossing\":[\"ajar\"]}}",
+         "request.invalid_field", "red_lines.Rafah crossing", 400},
+        {"israel", "PUT", "/api/v1/negotiations/2/profile",
+         "{\"weights\":{\"Rafah crossing\":1},"
+         "\"values\":{},\"disclosure\":\"everything\"}",
+         "request.invalid_field", "disclosure", 400},
+        {"israel", "PUT", "/api/v1/negotiations/2/profile",
+         "{\"weights\":{\"Rafah crossing\":1},"
+         "\"values\":{},\"reservation\":2}",
+         "request.invalid_field", "reservation", 400},
+        {"israel", "PUT", "/api/v1/negotiations/3/profile",
+         "{\"weights\":{\"a\":1},"
+         "\"values\":{}}",
+         "negotiation.not_found", NULL, 404},
     };
     (void)state;
     int64_t before = th_journal_len(T.db);
@@ -195,12 +220,13 @@ static void bad_input_changes_nothing(void **state)
         const char *tok = strcmp(cases[i].who, "usa") == 0 ? usa : israel;
         long got = req(cases[i].method, cases[i].path, tok, cases[i].body, &r);
         json_t *err = json_object_get(r.json, "error");
-        if (got != cases[i].status || strcmp(json_string_value(json_object_get(err, "code")),
-                                             cases[i].code) != 0)
+        if (got != cases[i].status ||
+            strcmp(json_string_value(json_object_get(err, "code")), cases[i].code) != 0)
             fail_msg("case %zu: %ld %s", i, got, r.body);
         if (cases[i].field)
-            assert_string_equal(json_string_value(json_object_get(json_object_get(err, "detail"),
-                                                                  "field")), cases[i].field);
+            assert_string_equal(
+                json_string_value(json_object_get(json_object_get(err, "detail"), "field")),
+                cases[i].field);
         th_resp_free(&r);
     }
     assert_int_equal(th_journal_len(T.db), before);
@@ -223,24 +249,31 @@ static void texts_analysis_override_sending_and_responses(void **state)
     assert_int_equal(req("PUT", "/api/v1/negotiations/3/profile", israel,
                          "{\"weights\":{\"Trucks\":1,\"Withdrawal\":1},\"values\":{\"Trucks\":"
                          "{\"300\":1,\"450\":0.5,\"600\":0},\"Withdrawal\":{\"corridor\":1,"
-                         "\"buffer\":0.5,\"full\":0}}}", NULL), 200);
+                         "\"buffer\":0.5,\"full\":0}}}",
+                         NULL),
+                     200);
     assert_int_equal(req("PUT", "/api/v1/negotiations/3/profile", hamas,
                          "{\"weights\":{\"Trucks\":1,\"Withdrawal\":1},\"values\":{\"Trucks\":"
                          "{\"300\":0,\"450\":0.5,\"600\":1},\"Withdrawal\":{\"corridor\":0,"
-                         "\"buffer\":0.5,\"full\":1}},\"reservation\":0.2}", NULL), 200);
+                         "\"buffer\":0.5,\"full\":1}},\"reservation\":0.2}",
+                         NULL),
+                     200);
     int64_t before = th_journal_len(T.db);
     /* A diktat: Hamas gets nothing, below its reservation. */
     const char *diktat = "{\"package\":{\"Trucks\":\"300\",\"Withdrawal\":\"corridor\"}}";
     assert_int_equal(req("POST", "/api/v1/negotiations/3/texts", usa, diktat, &r), 409);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(r.json, "error"),
-                                                          "code")), "text.one_sided");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(r.json, "error"), "code")),
+        "text.one_sided");
     assert_non_null(strstr(r.body, "unacceptable to hamas"));
     th_resp_free(&r);
     assert_int_equal(th_journal_len(T.db), before);
     /* With an override it goes in, and the analysis says so. */
     assert_int_equal(req("POST", "/api/v1/negotiations/3/texts", usa,
                          "{\"package\":{\"Trucks\":\"300\",\"Withdrawal\":\"corridor\"},"
-                         "\"override_reason\":\"opening position, for the record\"}", &r), 201);
+                         "\"override_reason\":\"opening position, for the record\"}",
+                         &r),
+                     201);
     assert_int_equal(json_integer_value(json_object_get(r.json, "n")), 1);
     json_t *an = json_object_get(r.json, "analysis");
     assert_true(json_is_true(json_object_get(an, "available")));
@@ -249,20 +282,24 @@ static void texts_analysis_override_sending_and_responses(void **state)
     /* A balanced text. */
     assert_int_equal(req("POST", "/api/v1/negotiations/3/texts", usa,
                          "{\"package\":{\"Trucks\":\"450\",\"Withdrawal\":\"buffer\"},"
-                         "\"rationale\":{\"Trucks\":\"the middle\"}}", &r), 201);
+                         "\"rationale\":{\"Trucks\":\"the middle\"}}",
+                         &r),
+                     201);
     assert_int_equal(json_integer_value(json_object_get(r.json, "n")), 2);
     assert_true(json_is_false(json_object_get(json_object_get(r.json, "analysis"), "one_sided")));
     th_resp_free(&r);
     /* Not sent yet: the parties cannot see or answer it. */
     assert_int_equal(req("GET", "/api/v1/negotiations/3/texts/2", hamas, NULL, NULL), 404);
     assert_int_equal(req("POST", "/api/v1/negotiations/3/texts/2/responses", hamas,
-                         "{\"overall\":\"accept\"}", &r), 409);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(r.json, "error"),
-                                                          "code")), "text.not_sent");
+                         "{\"overall\":\"accept\"}", &r),
+                     409);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(r.json, "error"), "code")),
+        "text.not_sent");
     th_resp_free(&r);
     /* Sent to Hamas first. */
-    assert_int_equal(req("POST", "/api/v1/negotiations/3/texts/2/send", usa,
-                         "{\"to\":[\"hamas\"]}", &r), 200);
+    assert_int_equal(
+        req("POST", "/api/v1/negotiations/3/texts/2/send", usa, "{\"to\":[\"hamas\"]}", &r), 200);
     th_resp_free(&r);
     assert_int_equal(req("GET", "/api/v1/negotiations/3/texts/2", israel, NULL, NULL), 404);
     assert_int_equal(req("GET", "/api/v1/negotiations/3/texts/2", hamas, NULL, &r), 200);
@@ -276,10 +313,12 @@ static void texts_analysis_override_sending_and_responses(void **state)
     const char *answer = "{\"overall\":\"reject\",\"terms\":{\"Trucks\":{\"stance\":\"counter\","
                          "\"counter\":\"600\",\"comment\":\"" SECRET_COMMENT "\","
                          "\"visibility\":\"mediators\"}}}";
-    assert_int_equal(req("POST", "/api/v1/negotiations/3/texts/2/responses", hamas, answer, &r), 201);
+    assert_int_equal(req("POST", "/api/v1/negotiations/3/texts/2/responses", hamas, answer, &r),
+                     201);
     assert_true(json_is_false(json_object_get(r.json, "replaced")));
     th_resp_free(&r);
-    assert_int_equal(req("POST", "/api/v1/negotiations/3/texts/2/responses", hamas, answer, &r), 200);
+    assert_int_equal(req("POST", "/api/v1/negotiations/3/texts/2/responses", hamas, answer, &r),
+                     200);
     assert_true(json_is_true(json_object_get(r.json, "replaced")));
     th_resp_free(&r);
     /* Bad answers change nothing. */
@@ -296,18 +335,20 @@ static void texts_analysis_override_sending_and_responses(void **state)
         "\"visibility\":\"everyone\"}}}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        assert_int_equal(req("POST", "/api/v1/negotiations/3/texts/2/responses", hamas, bad[i],
-                             &r), 400);
+        assert_int_equal(req("POST", "/api/v1/negotiations/3/texts/2/responses", hamas, bad[i], &r),
+                         400);
         th_resp_free(&r);
     }
-    assert_int_equal(req("POST", "/api/v1/negotiations/3/texts", usa,
-                         "{\"package\":{\"Trucks\":\"450\"}}", &r), 400);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(
-                            r.json, "error"), "detail"), "field")), "package.Withdrawal");
+    assert_int_equal(
+        req("POST", "/api/v1/negotiations/3/texts", usa, "{\"package\":{\"Trucks\":\"450\"}}", &r),
+        400);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(json_object_get(r.json, "error"), "detail"), "field")),
+                        "package.Withdrawal");
     th_resp_free(&r);
     assert_int_equal(req("POST", "/api/v1/negotiations/3/texts/9/send", usa, "{}", NULL), 404);
-    assert_int_equal(req("POST", "/api/v1/negotiations/3/texts/2/send", usa,
-                         "{\"to\":[\"usa\"]}", NULL), 400);
+    assert_int_equal(
+        req("POST", "/api/v1/negotiations/3/texts/2/send", usa, "{\"to\":[\"usa\"]}", NULL), 400);
     assert_int_equal(th_journal_len(T.db), before);
     /* The mediators see every response; Israel, once sent the text, only its own. */
     assert_int_equal(req("GET", "/api/v1/negotiations/3/texts/2", usa, NULL, &r), 200);
@@ -343,18 +384,24 @@ static void an_agreement_every_party_signs(void **state)
     (void)state;
     /* Version 2 of negotiation 2: Hamas switches to accept; Israel accepts. */
     assert_int_equal(req("POST", "/api/v1/negotiations/3/agreement", usa,
-                         "{\"text\":2,\"effective\":\"2025-01-19\"}", &r), 409);
+                         "{\"text\":2,\"effective\":\"2025-01-19\"}", &r),
+                     409);
     assert_non_null(strstr(r.body, "hamas"));
     th_resp_free(&r);
     assert_int_equal(req("POST", "/api/v1/negotiations/3/texts/2/responses", hamas,
-                         "{\"overall\":\"accept\"}", NULL), 200);
+                         "{\"overall\":\"accept\"}", NULL),
+                     200);
     assert_int_equal(req("POST", "/api/v1/negotiations/3/texts/2/responses", israel,
-                         "{\"overall\":\"accept\"}", NULL), 201);
+                         "{\"overall\":\"accept\"}", NULL),
+                     201);
     assert_int_equal(req("POST", "/api/v1/negotiations/3/agreement", usa,
-                         "{\"text\":2,\"effective\":\"Jan 19\"}", NULL), 400);
+                         "{\"text\":2,\"effective\":\"Jan 19\"}", NULL),
+                     400);
     assert_int_equal(req("POST", "/api/v1/negotiations/3/agreement", usa,
                          "{\"text\":2,\"effective\":\"2025-01-19\",\"terms\":{\"Trucks\":"
-                         "\"450 trucks a day through Kerem Shalom and Rafah\"}}", &r), 201);
+                         "\"450 trucks a day through Kerem Shalom and Rafah\"}}",
+                         &r),
+                     201);
     assert_int_equal(json_integer_value(json_object_get(r.json, "id")), 2);
     assert_string_equal(json_string_value(json_object_get(r.json, "state")), "drafted");
     th_resp_free(&r);
@@ -435,7 +482,9 @@ static void analysis_and_suggestions(void **state)
                          "{\"title\":\"Crossings\",\"parties\":[\"israel\",\"hamas\"],"
                          "\"mediators\":[\"usa\"],\"issues\":[{\"name\":\"Trucks\",\"options\":"
                          "[\"300\",\"450\",\"600\"]},{\"name\":\"Rafah\",\"options\":[\"closed\","
-                         "\"wounded only\",\"open\"]}]}", &r), 201);
+                         "\"wounded only\",\"open\"]}]}",
+                         &r),
+                     201);
     int64_t id = json_integer_value(json_object_get(r.json, "id"));
     th_resp_free(&r);
     char path[128];
@@ -445,12 +494,18 @@ static void analysis_and_suggestions(void **state)
     th_resp_free(&r);
     snprintf(path, sizeof path, "/api/v1/negotiations/%lld/profile", (long long)id);
     /* Both prefer Rafah open to the wounded; they disagree on trucks. */
-    assert_int_equal(req("PUT", path, israel, "{\"weights\":{\"Trucks\":1,\"Rafah\":1},"
+    assert_int_equal(req("PUT", path, israel,
+                         "{\"weights\":{\"Trucks\":1,\"Rafah\":1},"
                          "\"values\":{\"Trucks\":{\"300\":1,\"450\":0.5},\"Rafah\":{\"closed\":0.5,"
-                         "\"wounded only\":1}}}", NULL), 200);
-    assert_int_equal(req("PUT", path, hamas, "{\"weights\":{\"Trucks\":1,\"Rafah\":1},"
+                         "\"wounded only\":1}}}",
+                         NULL),
+                     200);
+    assert_int_equal(req("PUT", path, hamas,
+                         "{\"weights\":{\"Trucks\":1,\"Rafah\":1},"
                          "\"values\":{\"Trucks\":{\"600\":1,\"450\":0.5},\"Rafah\":{\"open\":0.5,"
-                         "\"wounded only\":1}}}", NULL), 200);
+                         "\"wounded only\":1}}}",
+                         NULL),
+                     200);
     snprintf(path, sizeof path, "/api/v1/negotiations/%lld/analysis", (long long)id);
     assert_int_equal(req("GET", path, usa, NULL, &r), 200);
     assert_true(json_is_true(json_object_get(r.json, "available")));
@@ -464,8 +519,11 @@ static void analysis_and_suggestions(void **state)
     assert_int_equal(req("GET", path, israel, NULL, NULL), 403);
     /* A text that leaves something on the table, and what improves it. */
     snprintf(path, sizeof path, "/api/v1/negotiations/%lld/texts", (long long)id);
-    assert_int_equal(req("POST", path, usa, "{\"package\":{\"Trucks\":\"450\",\"Rafah\":"
-                         "\"closed\"}}", &r), 201);
+    assert_int_equal(req("POST", path, usa,
+                         "{\"package\":{\"Trucks\":\"450\",\"Rafah\":"
+                         "\"closed\"}}",
+                         &r),
+                     201);
     assert_true(json_is_false(json_object_get(json_object_get(r.json, "analysis"), "efficient")));
     th_resp_free(&r);
     snprintf(path, sizeof path, "/api/v1/negotiations/%lld/suggestions", (long long)id);
@@ -474,8 +532,9 @@ static void analysis_and_suggestions(void **state)
     json_t *first = json_array_get(json_object_get(r.json, "improvements"), 0);
     assert_non_null(first);
     assert_int_equal(json_integer_value(json_object_get(first, "changes")), 1);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(first, "package"),
-                                                          "Rafah")), "wounded only");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(first, "package"), "Rafah")),
+        "wounded only");
     th_resp_free(&r);
     assert_int_equal(req("POST", path, usa, "{\"text\":7}", NULL), 404);
     assert_int_equal(req("POST", path, usa, "{\"text\":\"one\"}", NULL), 400);
@@ -486,8 +545,10 @@ static void domains_imported_and_abandoning(void **state)
     th_resp r;
     char path[1024];
     (void)state;
-    snprintf(path, sizeof path, "%s/negotiation/genius/y2010/EnglandZimbabwe/"
-                                "EnglandZimbabwe_domain.xml", getenv("TRUCE_DATA"));
+    snprintf(path, sizeof path,
+             "%s/negotiation/genius/y2010/EnglandZimbabwe/"
+             "EnglandZimbabwe_domain.xml",
+             getenv("TRUCE_DATA"));
     FILE *f = fopen(path, "r");
     assert_non_null(f);
     char *xml = calloc(1, 65536);
@@ -499,8 +560,9 @@ static void domains_imported_and_abandoning(void **state)
     char *text = json_dumps(body, JSON_COMPACT);
     assert_int_equal(req("POST", "/api/v1/negotiations", usa, text, &r), 201);
     assert_int_equal(json_array_size(json_object_get(r.json, "issues")), 5);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(r.json,
-                        "issues"), 0), "name")), "Size of Fund");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(r.json, "issues"), 0), "name")),
+                        "Size of Fund");
     int64_t id = json_integer_value(json_object_get(r.json, "id"));
     th_resp_free(&r);
     free(text);
@@ -514,8 +576,9 @@ static void domains_imported_and_abandoning(void **state)
     json_object_set_new(body, "genius_domain", json_string("<not-a-domain/>"));
     text = json_dumps(body, JSON_COMPACT);
     assert_int_equal(req("POST", "/api/v1/negotiations", usa, text, &r), 400);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(r.json,
-                        "error"), "detail"), "field")), "genius_domain");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(json_object_get(r.json, "error"), "detail"), "field")),
+                        "genius_domain");
     th_resp_free(&r);
     free(text);
     json_object_del(body, "genius_domain");
@@ -538,8 +601,9 @@ static void domains_imported_and_abandoning(void **state)
     assert_string_equal(json_string_value(json_object_get(r.json, "state")), "abandoned");
     th_resp_free(&r);
     assert_int_equal(req("POST", p2, usa, "{\"reason\":\"again\"}", &r), 409);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(r.json, "error"),
-                                                          "code")), "negotiation.closed");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(r.json, "error"), "code")),
+        "negotiation.closed");
     th_resp_free(&r);
     snprintf(p2, sizeof p2, "/api/v1/negotiations/%lld/texts", (long long)id);
     assert_int_equal(req("POST", p2, usa, "{\"package\":{}}", NULL), 409);
@@ -547,8 +611,8 @@ static void domains_imported_and_abandoning(void **state)
 
 static void contains_marker(const th_resp *r, const char *who, const char *path)
 {
-    static const char *markers[] = {MARK_RESERVATION, MARK_WEIGHT, MARK_VALUE, "31415926",
-                                    "2718281", "1414213", SECRET_COMMENT};
+    static const char *markers[] = {MARK_RESERVATION, MARK_WEIGHT, MARK_VALUE,    "31415926",
+                                    "2718281",        "1414213",   SECRET_COMMENT};
     size_t n = sizeof markers / sizeof markers[0] - (strcmp(who, "Hamas") == 0);
     for (size_t m = 0; m < n; m++)
         if (strstr(r->body, markers[m]) || strstr(r->headers, markers[m]))
@@ -586,7 +650,8 @@ static void no_other_caller_sees_a_private_profile(void **state)
             th_resp r;
             req("GET", paths[i], callers[c], NULL, &r);
             if (callers[c] == israel) {
-                if (strstr(r.body, SECRET_COMMENT)) fail_msg("Israel saw Hamas's comment at %s", paths[i]);
+                if (strstr(r.body, SECRET_COMMENT))
+                    fail_msg("Israel saw Hamas's comment at %s", paths[i]);
             } else {
                 contains_marker(&r, names[c], paths[i]);
             }
@@ -598,13 +663,14 @@ static void no_other_caller_sees_a_private_profile(void **state)
         static const char *israel_only[] = {MARK_RESERVATION, MARK_WEIGHT, MARK_VALUE};
         req("GET", paths[i], usa, NULL, &r);
         for (int m = 0; m < 3; m++)
-            if (strstr(r.body, israel_only[m])) fail_msg("a mediator saw Israel's %s at %s",
-                                                         israel_only[m], paths[i]);
+            if (strstr(r.body, israel_only[m]))
+                fail_msg("a mediator saw Israel's %s at %s", israel_only[m], paths[i]);
         th_resp_free(&r);
     }
     /* Errors too: a bad profile from Hamas, a write refused to a mediator. */
     th_resp r;
-    req("PUT", "/api/v1/negotiations/2/profile", hamas, "{\"weights\":{\"x\":1},\"values\":{}}", &r);
+    req("PUT", "/api/v1/negotiations/2/profile", hamas, "{\"weights\":{\"x\":1},\"values\":{}}",
+        &r);
     contains_marker(&r, "Hamas", "a refused profile");
     th_resp_free(&r);
     req("PUT", "/api/v1/negotiations/2/profile", usa, ISRAEL_PROFILE, &r);
@@ -626,7 +692,8 @@ static json_int_t huge_negotiation(void)
                  "\"mediators\":[\"usa\"],\"issues\":[");
     for (int i = 0; i < 64; i++) {
         buf_printf(&b, "%s{\"name\":\"i%d\",\"options\":[", i ? "," : "", i);
-        for (int o = 0; o < 20; o++) buf_printf(&b, "%s\"o%d\"", o ? "," : "", o);
+        for (int o = 0; o < 20; o++)
+            buf_printf(&b, "%s\"o%d\"", o ? "," : "", o);
         buf_puts(&b, "]}");
     }
     buf_puts(&b, "]}");
@@ -637,7 +704,8 @@ static json_int_t huge_negotiation(void)
         char path[64];
         buf_reset(&b);
         buf_puts(&b, "{\"weights\":{");
-        for (int i = 0; i < 64; i++) buf_printf(&b, "%s\"i%d\":%d", i ? "," : "", i, 1 + i % 7);
+        for (int i = 0; i < 64; i++)
+            buf_printf(&b, "%s\"i%d\":%d", i ? "," : "", i, 1 + i % 7);
         buf_puts(&b, "},\"values\":{");
         for (int i = 0; i < 64; i++) {
             buf_printf(&b, "%s\"i%d\":{", i ? "," : "", i);
@@ -666,8 +734,8 @@ static void analysis_stays_within_limits_and_off_the_writer(void **state)
     (void)state;
     json_int_t id = huge_negotiation();
     int n = snprintf(text, sizeof text, "{\"package\":{");
-    for (int i = 0; i < 64; i++) n += snprintf(text + n, sizeof text - (size_t)n, "%s\"i%d\":\"o0\"",
-                                                i ? "," : "", i);
+    for (int i = 0; i < 64; i++)
+        n += snprintf(text + n, sizeof text - (size_t)n, "%s\"i%d\":\"o0\"", i ? "," : "", i);
     snprintf(text + n, sizeof text - (size_t)n, "}}");
     snprintf(path, sizeof path, "/api/v1/negotiations/%lld/texts", (long long)id);
     assert_int_equal(req("POST", path, usa, text, &r), 201);
@@ -687,11 +755,15 @@ static void analysis_stays_within_limits_and_off_the_writer(void **state)
     assert_int_equal(req("PUT", path, israel,
                          "{\"weights\":{\"Trucks\":1,\"Withdrawal\":1},\"values\":{\"Trucks\":"
                          "{\"300\":1,\"450\":0.5,\"600\":0},\"Withdrawal\":{\"corridor\":1,"
-                         "\"buffer\":0.5,\"full\":0}}}", NULL), 200);
+                         "\"buffer\":0.5,\"full\":0}}}",
+                         NULL),
+                     200);
     assert_int_equal(req("PUT", path, hamas,
                          "{\"weights\":{\"Trucks\":1,\"Withdrawal\":1},\"values\":{\"Trucks\":"
                          "{\"300\":0,\"450\":0.5,\"600\":1},\"Withdrawal\":{\"corridor\":0,"
-                         "\"buffer\":0.5,\"full\":1}},\"reservation\":0.2}", NULL), 200);
+                         "\"buffer\":0.5,\"full\":1}},\"reservation\":0.2}",
+                         NULL),
+                     200);
     store *holder = store_sqlite_open(T.db, 0, &e); /* the writer waits for this one */
     assert_non_null(holder);
     assert_int_equal(holder->ops->begin(holder, &e), 0);

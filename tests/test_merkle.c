@@ -22,7 +22,8 @@ static merkle_hash *leaves; /* Leaf hashes, indexed by leaf. */
 static int64_t k_of(int64_t n)
 {
     int64_t k = 1;
-    while (k << 1 < n) k <<= 1;
+    while (k << 1 < n)
+        k <<= 1;
     return k;
 }
 
@@ -131,7 +132,8 @@ static void build(int64_t n)
         merkle_leaf_hash(leaves[i], &v, sizeof v);
         assert_int_equal(merkle_stored_count(i), n_stored);
         merkle_frontier_push(&f, leaves[i], out, &k);
-        for (size_t j = 0; j < k; j++) memcpy(stored[n_stored++], out[j], 32);
+        for (size_t j = 0; j < k; j++)
+            memcpy(stored[n_stored++], out[j], 32);
         assert_int_equal(merkle_stored_index(0, i), merkle_stored_count(i));
     }
     assert_int_equal(n_stored, merkle_stored_count(n));
@@ -194,9 +196,11 @@ static void rfc6962_vectors(void **state)
         merkle_hash leaf;
         merkle_leaf_hash(leaf, data, len);
         merkle_frontier_push(&f, leaf, out, &k);
-        for (size_t j = 0; j < k; j++) memcpy(stored[n_stored++], out[j], 32);
+        for (size_t j = 0; j < k; j++)
+            memcpy(stored[n_stored++], out[j], 32);
     }
-    json_array_foreach(json_object_get(v, "inclusion"), i, x) {
+    json_array_foreach(json_object_get(v, "inclusion"), i, x)
+    {
         int64_t size = json_integer_value(json_object_get(x, "tree_size"));
         int64_t idx = json_integer_value(json_object_get(x, "leaf_index"));
         merkle_hash leaf, want[64], r;
@@ -209,7 +213,8 @@ static void rfc6962_vectors(void **state)
         merkle_root(size, mem_read, NULL, r, &e);
         assert_int_equal(merkle_verify_inclusion(idx, size, leaf, want, n, r), 0);
     }
-    json_array_foreach(json_object_get(v, "consistency"), i, x) {
+    json_array_foreach(json_object_get(v, "consistency"), i, x)
+    {
         int64_t s1 = json_integer_value(json_object_get(x, "size1"));
         int64_t s2 = json_integer_value(json_object_get(x, "size2"));
         merkle_hash want[64], r1, r2;

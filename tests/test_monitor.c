@@ -127,8 +127,9 @@ static int csv_row_matches(void *cls, const void *row)
 {
     const store_incident_line *r = row;
     buf want = BUF_INIT;
-    json_t *doc = json_loads(export_row_doc(r->doc, r->csv, r->len, r->latitude, r->longitude,
-                                            r->zones, &want), 0, NULL);
+    json_t *doc = json_loads(
+        export_row_doc(r->doc, r->csv, r->len, r->latitude, r->longitude, r->zones, &want), 0,
+        NULL);
     buf_reset(&want);
     assert_non_null(doc);
     assert_non_null(r->csv);
@@ -151,7 +152,8 @@ static void the_real_export_imports_whole_and_reimports_in_place(void **state)
     FILE *f = fopen(path, "r");
     assert_non_null(f);
     int64_t before = th_journal_len(db);
-    assert_int_equal(acled_import(s, &journal_operator, f, 0, "verified", 0, NULL, NULL, &res, &e), 0);
+    assert_int_equal(acled_import(s, &journal_operator, f, 0, "verified", 0, NULL, NULL, &res, &e),
+                     0);
     fclose(f);
     assert_int_equal(res.rows, TH_ACLED_GAZA_ROWS);
     assert_int_equal(res.imported, TH_ACLED_GAZA_ROWS);
@@ -166,8 +168,7 @@ static void the_real_export_imports_whole_and_reimports_in_place(void **state)
      * jsx_canonical makes of it. */
     store_incident_filter all = {0};
     int64_t checked = 0;
-    assert_int_equal(s->ops->incident_list(s, &all, 0, INT64_MAX, canonical_doc, &checked, &e),
-                     0);
+    assert_int_equal(s->ops->incident_list(s, &all, 0, INT64_MAX, canonical_doc, &checked, &e), 0);
     assert_int_equal(checked, TH_ACLED_GAZA_ROWS);
     checked = 0;
     assert_int_equal(s->ops->incident_lines(s, &all, 0, INT64_MAX, csv_row_matches, &checked, &e),
@@ -175,21 +176,24 @@ static void the_real_export_imports_whole_and_reimports_in_place(void **state)
     assert_int_equal(checked, TH_ACLED_GAZA_ROWS);
     /* Rebuilt from the journal alone, the incidents table is the same, row for row. */
     char cmd[4096];
-    snprintf(cmd, sizeof cmd,
-             "rm -f '%s.copy' && sqlite3 '%s' \".backup '%s.copy'\" && cp '%s.key' '%s.copy.key' && "
-             "sqlite3 '%s.copy' 'SELECT * FROM incidents ORDER BY id;"
-             " SELECT * FROM incident_zones ORDER BY 1, 2' > '%s.before' && "
-             "sqlite3 '%s.copy' 'DELETE FROM incident_zones; DELETE FROM incidents'",
-             db, db, db, db, db, db, db, db);
+    snprintf(
+        cmd, sizeof cmd,
+        "rm -f '%s.copy' && sqlite3 '%s' \".backup '%s.copy'\" && cp '%s.key' '%s.copy.key' && "
+        "sqlite3 '%s.copy' 'SELECT * FROM incidents ORDER BY id;"
+        " SELECT * FROM incident_zones ORDER BY 1, 2' > '%s.before' && "
+        "sqlite3 '%s.copy' 'DELETE FROM incident_zones; DELETE FROM incidents'",
+        db, db, db, db, db, db, db, db);
     assert_int_equal(system(cmd), 0);
     assert_int_equal(th_truce(NULL, NULL, NULL, "rebuild --db '%s.copy'", db), 0);
     snprintf(cmd, sizeof cmd,
              "sqlite3 '%s.copy' 'SELECT * FROM incidents ORDER BY id;"
-             " SELECT * FROM incident_zones ORDER BY 1, 2' | cmp -s - '%s.before'", db, db);
+             " SELECT * FROM incident_zones ORDER BY 1, 2' | cmp -s - '%s.before'",
+             db, db);
     assert_int_equal(system(cmd), 0);
     /* Again: the same incidents, updated. */
     f = fopen(path, "r");
-    assert_int_equal(acled_import(s, &journal_operator, f, 0, "verified", 0, NULL, NULL, &res, &e), 0);
+    assert_int_equal(acled_import(s, &journal_operator, f, 0, "verified", 0, NULL, NULL, &res, &e),
+                     0);
     fclose(f);
     json_decref(res.rejects);
     assert_int_equal(s->ops->incident_count(s, &e), TH_ACLED_GAZA_ROWS);
@@ -279,8 +283,7 @@ static void awkward_values_are_encoded_canonically(void **state)
     assert_int_equal(s->ops->incident_list(s, &f, 0, INT64_MAX, canonical_doc, &checked, &e), 0);
     assert_true(checked >= 3);
     checked = 0;
-    assert_int_equal(s->ops->incident_lines(s, &f, 0, INT64_MAX, csv_row_matches, &checked, &e),
-                     0);
+    assert_int_equal(s->ops->incident_lines(s, &f, 0, INT64_MAX, csv_row_matches, &checked, &e), 0);
     assert_true(checked >= 3);
     /* GeoJSON points read back as exactly the stored coordinates: whole degrees, 0.00001,
      * -0.0, the pole's and the antimeridian's, and nine places (the document's text). */
@@ -294,7 +297,8 @@ static void awkward_values_are_encoded_canonically(void **state)
     size_t i;
     assert_non_null(fc);
     assert_int_equal(json_array_size(json_object_get(fc, "features")), (size_t)n);
-    json_array_foreach(json_object_get(fc, "features"), i, feat) {
+    json_array_foreach(json_object_get(fc, "features"), i, feat)
+    {
         json_t *c = json_object_get(json_object_get(feat, "geometry"), "coordinates");
         json_t *props = json_object_get(feat, "properties");
         assert_true(json_is_real(json_array_get(c, 0)) && json_is_real(json_array_get(c, 1)));
@@ -347,8 +351,8 @@ static void rejects_name_the_line_and_nul_bytes_are_refused(void **state)
     buf_printf(&b, "L12,31-Feb-25%snotes,0,,1\n", row + strlen(",20-Jan-25"));
     buf_printf(&b, "L13,2099-01-01%snotes,0,,1", row + strlen(",20-Jan-25")); /* no break */
     FILE *f = fmemopen(b.p, b.len, "r");
-    assert_int_equal(acled_import(s, &journal_operator, f, 0, "verified", 0, NULL, NULL, &res,
-                                  &e), 0);
+    assert_int_equal(acled_import(s, &journal_operator, f, 0, "verified", 0, NULL, NULL, &res, &e),
+                     0);
     fclose(f);
     assert_int_equal(res.rows, 9);
     assert_int_equal(res.imported, 3);
@@ -390,8 +394,10 @@ static void good_rows(buf *b, const char *prefix, int rows)
 {
     buf_puts(b, HEADER);
     for (int i = 1; i <= rows; i++)
-        buf_printf(b, "%s%d,20-Jan-25,2025,1,x,Battles,Armed clash,A,,X,B,,Y,,,275,ME,P,G,R,,"
-                      "R,31.2,34.2,1,S,N,n,0,,1\n", prefix, i);
+        buf_printf(b,
+                   "%s%d,20-Jan-25,2025,1,x,Battles,Armed clash,A,,X,B,,Y,,,275,ME,P,G,R,,"
+                   "R,31.2,34.2,1,S,N,n,0,,1\n",
+                   prefix, i);
 }
 
 static void broken_files_import_nothing(void **state)
@@ -448,9 +454,11 @@ static void a_failure_midway_imports_nothing(void **state)
     buf b = BUF_INIT;
     char cmd[1024];
     /* A write refused at row 1,200 (the third batch): the store's error, nothing kept. */
-    snprintf(cmd, sizeof cmd, "sqlite3 '%s' \"CREATE TRIGGER refuse BEFORE INSERT ON incidents"
-                              " WHEN NEW.external_id = 'M1200' BEGIN SELECT RAISE(ABORT, 'refused"
-                              " by the test'); END\"", db);
+    snprintf(cmd, sizeof cmd,
+             "sqlite3 '%s' \"CREATE TRIGGER refuse BEFORE INSERT ON incidents"
+             " WHEN NEW.external_id = 'M1200' BEGIN SELECT RAISE(ABORT, 'refused"
+             " by the test'); END\"",
+             db);
     assert_int_equal(system(cmd), 0);
     good_rows(&b, "M", 5000);
     assert_int_equal(import_text(b.p, &res, &e), -1);
@@ -470,7 +478,8 @@ static int has_place_index(const char *path)
     char cmd[512];
     snprintf(cmd, sizeof cmd,
              "sqlite3 '%s' \"SELECT 1 FROM sqlite_master WHERE name = 'incidents_place'\""
-             " | grep -qx 1", path);
+             " | grep -qx 1",
+             path);
     return system(cmd) == 0;
 }
 
@@ -478,8 +487,8 @@ static int has_place_index(const char *path)
 static int import_sized(store *st, const char *text, size_t len, acled_result *res, tr_err *e)
 {
     FILE *f = fmemopen((void *)text, len, "r");
-    int rc = acled_import(st, &journal_operator, f, (int64_t)len, "verified", 0, NULL, NULL,
-                          res, e);
+    int rc =
+        acled_import(st, &journal_operator, f, (int64_t)len, "verified", 0, NULL, NULL, res, e);
     fclose(f);
     return rc;
 }
@@ -488,8 +497,10 @@ static int import_sized(store *st, const char *text, size_t len, acled_result *r
 static int in_wal_mode(const char *path)
 {
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "test ! -e '%s-journal' && sqlite3 '%s' 'PRAGMA journal_mode'"
-                              " | grep -qx wal", path, path);
+    snprintf(cmd, sizeof cmd,
+             "test ! -e '%s-journal' && sqlite3 '%s' 'PRAGMA journal_mode'"
+             " | grep -qx wal",
+             path, path);
     return system(cmd) == 0;
 }
 
@@ -502,8 +513,10 @@ static void line_rows(buf *b, int64_t rows, size_t note_len)
     pad[note_len] = 0;
     buf_puts(b, HEADER);
     for (int64_t i = 1; i <= rows; i++)
-        buf_printf(b, "K%lld,20-Jan-25,2025,1,x,Battles,Armed clash,A,,X,B,,Y,,,275,ME,P,G,R,,"
-                      "R,31.%05lld,34.2,1,S,N,%s,0,,1\n", (long long)i, (long long)i, pad);
+        buf_printf(b,
+                   "K%lld,20-Jan-25,2025,1,x,Battles,Armed clash,A,,X,B,,Y,,,275,ME,P,G,R,,"
+                   "R,31.%05lld,34.2,1,S,N,%s,0,,1\n",
+                   (long long)i, (long long)i, pad);
     free(pad);
 }
 
@@ -554,8 +567,8 @@ static void a_large_file_is_loaded_in_bulk(void **state)
     assert_true(res.alone);
     assert_true(in_wal_mode(path));
     assert_true(has_place_index(path));
-    store_incident_filter box = {.has_bbox = 1, .west = 34.19, .east = 34.21, .south = 31.00001,
-                                 .north = 31.00100};
+    store_incident_filter box = {
+        .has_bbox = 1, .west = 34.19, .east = 34.21, .south = 31.00001, .north = 31.00100};
     int64_t *ids = NULL;
     size_t n_ids = 0;
     assert_int_equal(bs->ops->incident_ids_in_box(bs, &box, 0, &ids, &n_ids, &e), 0);
@@ -611,8 +624,8 @@ static void a_crash_during_a_bulk_load_loses_nothing(void **state)
         store *c = store_sqlite_open(crash_path, 0, &e);
         if (!c) _exit(1);
         FILE *f = fmemopen(b.p, b.len, "r");
-        acled_import(c, &journal_operator, f, (int64_t)b.len, "verified", 0, die_once_written,
-                     NULL, &res, &e);
+        acled_import(c, &journal_operator, f, (int64_t)b.len, "verified", 0, die_once_written, NULL,
+                     &res, &e);
         _exit(res.alone ? 0 : 2); /* imported whole: the file never grew midway */
     }
     assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -696,8 +709,9 @@ static void batches_in_the_journal_are_checked(void **state)
     /* Decoded, it is the export's CSV with a zones column. */
     size_t plen;
     unsigned char packed[4096];
-    assert_int_equal(sodium_base642bin(packed, sizeof packed, rows, strlen(rows), NULL, &plen,
-                                       NULL, sodium_base64_VARIANT_ORIGINAL), 0);
+    assert_int_equal(sodium_base642bin(packed, sizeof packed, rows, strlen(rows), NULL, &plen, NULL,
+                                       sodium_base64_VARIANT_ORIGINAL),
+                     0);
     char csv[4096];
     size_t n = ZSTD_decompress(csv, sizeof csv - 1, packed, plen);
     assert_false(ZSTD_isError(n));
@@ -706,7 +720,8 @@ static void batches_in_the_journal_are_checked(void **state)
     assert_non_null(strstr(csv, ",fatalities,zones\n\"P1\",\"2025-01-20\",\"2025\","));
     assert_non_null(strstr(csv, "\"31.2\",\"34.2\",\"1\",\"S\",\"n\",\"0\",\""));
     /* Bad batches of new rows (R1, R2), so that a row projected would show. */
-    for (char *at = csv; (at = strstr(at, "\n\"P")); at++) at[2] = 'R';
+    for (char *at = csv; (at = strstr(at, "\n\"P")); at++)
+        at[2] = 'R';
     /* With R2's row cut: the count no longer matches. */
     char *line2 = strstr(csv, "\n\"R2\"");
     assert_non_null(line2);
@@ -729,11 +744,14 @@ static void batches_in_the_journal_are_checked(void **state)
         {cut, "does not decompress"},
         {no_zones, "a row without the export's 20 columns and zones"},
         {"{\"count\":1,\"format\":\"" ACLED_BATCH_FORMAT "\",\"provenance\":\"acled\","
-         "\"rows\":\"not base64!\",\"status\":\"verified\"}", "not base64"},
+         "\"rows\":\"not base64!\",\"status\":\"verified\"}",
+         "not base64"},
         {"{\"count\":1,\"format\":\"csv\",\"provenance\":\"acled\",\"rows\":\"\","
-         "\"status\":\"verified\"}", "unknown format"},
+         "\"status\":\"verified\"}",
+         "unknown format"},
         {"{\"count\":1,\"format\":\"" ACLED_BATCH_FORMAT "\",\"provenance\":\"acled\","
-         "\"rows\":\"AAAA\",\"status\":\"verified\"}", "not a zstd frame"},
+         "\"rows\":\"AAAA\",\"status\":\"verified\"}",
+         "not a zstd frame"},
         {"{\"format\":\"" ACLED_BATCH_FORMAT "\",\"rows\":\"\"}", "lacks"},
     };
     int64_t journal = th_journal_len(db);
@@ -791,22 +809,26 @@ static void a_damaged_stored_row_is_an_error_not_an_empty_incident(void **state)
     long long id = 0;
     assert_int_equal(fscanf(q, "%lld", &id), 1);
     pclose(q);
-    snprintf(cmd, sizeof cmd, "sqlite3 '%s' \"UPDATE incidents SET acled_csv = 'not a row'"
-                              " WHERE id = %lld\"", t.db, id);
+    snprintf(cmd, sizeof cmd,
+             "sqlite3 '%s' \"UPDATE incidents SET acled_csv = 'not a row'"
+             " WHERE id = %lld\"",
+             t.db, id);
     assert_int_equal(system(cmd), 0);
     char named[64];
     snprintf(named, sizeof named, "incident %lld is damaged", id);
     static const struct {
         const char *path;
         int public;
-    } paths[] = {{"/api/v1/incidents?limit=1000", 0}, {"/api/v1/incidents/%lld", 0},
-                 {"/api/v1/incidents/%lld/duplicates", 0}, {"/api/v1/incidents.geojson", 0},
+    } paths[] = {{"/api/v1/incidents?limit=1000", 0},
+                 {"/api/v1/incidents/%lld", 0},
+                 {"/api/v1/incidents/%lld/duplicates", 0},
+                 {"/api/v1/incidents.geojson", 0},
                  {"/api/v1/incidents.csv", 1}};
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
         snprintf(url, sizeof url, paths[i].path, id);
         th_stderr_capture();
-        assert_int_equal(th_http("GET", th_url(&t, url), paths[i].public ? NULL : un, NULL, 0,
-                                 NULL, &r), 0);
+        assert_int_equal(
+            th_http("GET", th_url(&t, url), paths[i].public ? NULL : un, NULL, 0, NULL, &r), 0);
         char *log = th_stderr_release();
         /* The client gets the code and the request id; the operator's log, the cause. */
         char *rid = th_header(&r, "X-Request-Id");
@@ -817,14 +839,15 @@ static void a_damaged_stored_row_is_an_error_not_an_empty_incident(void **state)
             fail_msg("%s: %ld %s", url, r.status, r.body);
         char logged[200];
         snprintf(logged, sizeof logged, "request %s: 500 store.damaged: ", rid);
-        if (!strstr(log, logged) || !strstr(strstr(log, logged), named)) fail_msg("%s: the log lacks '%s':\n%s", url, logged, log);
+        if (!strstr(log, logged) || !strstr(strstr(log, logged), named))
+            fail_msg("%s: the log lacks '%s':\n%s", url, logged, log);
         free(rid);
         free(log);
         th_resp_free(&r);
     }
     char *err = NULL;
-    assert_int_equal(th_truce(NULL, &err, NULL, "export incidents --db '%s' --format geojson",
-                              t.db), 1);
+    assert_int_equal(
+        th_truce(NULL, &err, NULL, "export incidents --db '%s' --format geojson", t.db), 1);
     assert_non_null(strstr(err, named));
     free(err);
     /* Rebuilt from the journal (with the server stopped: rebuild refuses a database in
@@ -849,8 +872,9 @@ static long post_encoded(th_server *t, const char *token, const char *encoding, 
     char enc[64];
     snprintf(enc, sizeof enc, "Content-Encoding: %s", encoding);
     const char *headers[] = {"Content-Type: text/csv", enc, NULL};
-    assert_int_equal(th_http_with("POST", th_url(t, "/api/v1/imports/acled"), token, body, len,
-                                  headers, out), 0);
+    assert_int_equal(
+        th_http_with("POST", th_url(t, "/api/v1/imports/acled"), token, body, len, headers, out),
+        0);
     return out->status;
 }
 
@@ -905,7 +929,8 @@ static void import_over_http_and_coarse_public_locations(void **state)
     assert_int_equal(json_integer_value(json_object_get(r.json, "rejected")), 0);
     assert_non_null(json_object_get(r.json, "receipt"));
     th_resp_free(&r);
-    assert_int_equal(th_journal_len(t.db), before + (TH_ACLED_GAZA_ROWS + 499) / 500); /* batches of 500 */
+    assert_int_equal(th_journal_len(t.db),
+                     before + (TH_ACLED_GAZA_ROWS + 499) / 500); /* batches of 500 */
     assert_int_equal(post_csv(&t, "", un, csv, len, "text/csv", &r), 200);
     th_resp_free(&r);
     /* Sent gzip-compressed (a fifth of the bytes on a slow link): the same import. A body
@@ -949,8 +974,8 @@ static void import_over_http_and_coarse_public_locations(void **state)
     th_resp_free(&r);
     /* An imported incident's history begins with the batch that last wrote it (the last
      * import), named but not copied: its 500 documents are one request away. */
-    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents/1/history"), NULL, NULL, 0,
-                             NULL, &r), 0);
+    assert_int_equal(
+        th_http("GET", th_url(&t, "/api/v1/incidents/1/history"), NULL, NULL, 0, NULL, &r), 0);
     assert_int_equal(r.status, 200);
     json_t *hist = json_object_get(r.json, "events");
     assert_int_equal(json_array_size(hist), 1);
@@ -960,8 +985,7 @@ static void import_over_http_and_coarse_public_locations(void **state)
     int64_t batch_seq = json_integer_value(json_object_get(batch, "seq"));
     assert_true(batch_seq > before + (TH_ACLED_GAZA_ROWS + 499) / 500); /* the second import's */
     char entry[96];
-    snprintf(entry, sizeof entry, "/api/v1/journal?after=%lld&limit=1",
-             (long long)batch_seq - 1);
+    snprintf(entry, sizeof entry, "/api/v1/journal?after=%lld&limit=1", (long long)batch_seq - 1);
     assert_string_equal(json_string_value(json_object_get(batch, "entry")), entry);
     th_resp_free(&r);
     /* Bad rows are listed by line and column; the rest are kept. */
@@ -986,7 +1010,8 @@ static void import_over_http_and_coarse_public_locations(void **state)
     th_resp_free(&r);
     buf_free(&b);
     char jpath[96];
-    snprintf(jpath, sizeof jpath, "/api/v1/journal?after=%lld", (long long)th_journal_len(t.db) - 1);
+    snprintf(jpath, sizeof jpath, "/api/v1/journal?after=%lld",
+             (long long)th_journal_len(t.db) - 1);
     assert_int_equal(th_http("GET", th_url(&t, jpath), NULL, NULL, 0, NULL, &r), 0);
     json_t *last = json_array_get(json_object_get(r.json, "events"), 0);
     assert_string_equal(json_string_value(json_object_get(last, "type")), "incidents.imported");
@@ -1002,8 +1027,8 @@ static void import_over_http_and_coarse_public_locations(void **state)
     assert_true(fabs(cell_centre(lat, grid) - lat) > 1e-4); /* else the test shows nothing */
     const char *viewers[] = {NULL, wfp};
     for (int i = 0; i < 2; i++) {
-        assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents/1"), viewers[i], NULL, 0,
-                                 NULL, &r), 0);
+        assert_int_equal(
+            th_http("GET", th_url(&t, "/api/v1/incidents/1"), viewers[i], NULL, 0, NULL, &r), 0);
         assert_true(json_number_value(json_object_get(r.json, "latitude")) ==
                     cell_centre(lat, grid));
         assert_true(json_number_value(json_object_get(r.json, "longitude")) ==
@@ -1015,8 +1040,7 @@ static void import_over_http_and_coarse_public_locations(void **state)
     char exact[64];
     snprintf(exact, sizeof exact, "%.4f", lat);
     const char *urls[] = {"/api/v1/incidents?limit=5", "/api/v1/incidents.geojson",
-                          "/api/v1/incidents.csv",
-                          "/api/v1/incidents.geojson?properties=summary"};
+                          "/api/v1/incidents.csv", "/api/v1/incidents.geojson?properties=summary"};
     for (int i = 0; i < 4; i++) {
         assert_int_equal(th_http("GET", th_url(&t, urls[i]), NULL, NULL, 0, NULL, &r), 0);
         assert_int_equal(r.status, 200);
@@ -1041,8 +1065,7 @@ static void import_over_http_and_coarse_public_locations(void **state)
     assert_int_equal(th_http("GET", th_url(&t, url), NULL, NULL, 0, NULL, &r), 0);
     json_int_t public_count = json_integer_value(json_object_get(r.json, "total"));
     th_resp_free(&r);
-    snprintf(url, sizeof url,
-             "/api/v1/incidents/stats?status=verified&bbox=%.9f,%.9f,%.9f,%.9f",
+    snprintf(url, sizeof url, "/api/v1/incidents/stats?status=verified&bbox=%.9f,%.9f,%.9f,%.9f",
              clon - grid / 2, clat - grid / 2, clon + grid / 2 - 1e-9, clat + grid / 2 - 1e-9);
     assert_int_equal(th_http("GET", th_url(&t, url), un, NULL, 0, NULL, &r), 0);
     assert_int_equal(json_integer_value(json_object_get(r.json, "total")), public_count);
@@ -1090,8 +1113,7 @@ static void public_heavy_reads_are_limited(void **state)
          * be a moment after the client has the last byte. */
         for (int tries = 0; tries < 100 && status != 200; tries++) {
             if (tries) usleep(10000);
-            assert_int_equal(th_http("GET", th_url(&t, heavy[k % 3]), NULL, NULL, 0, NULL, &r),
-                             0);
+            assert_int_equal(th_http("GET", th_url(&t, heavy[k % 3]), NULL, NULL, 0, NULL, &r), 0);
             status = r.status;
             assert_true(status == 200 || status == 503);
             th_resp_free(&r);
@@ -1111,7 +1133,7 @@ static void places_outside_every_zone(void **state)
         "\"event_date\":\"2025-02-03\",\"time_precision\":1,\"event_type\":\"Battles\","
         "\"sub_event_type\":\"Armed clash\",\"actor1\":\"Unknown\",\"geo_precision\":1,"
         "\"location\":\"somewhere\",";
-    static const char *const places[] = {"\"latitude\":31.0,\"longitude\":35.5",  /* outside */
+    static const char *const places[] = {"\"latitude\":31.0,\"longitude\":35.5",   /* outside */
                                          "\"latitude\":31.5,\"longitude\":34.46"}; /* Gaza */
     static const char *const routes[] = {"/api/v1/reports", "/api/v1/incidents"};
     for (int refuse = 0; refuse < 2; refuse++) {
@@ -1125,8 +1147,8 @@ static void places_outside_every_zone(void **state)
                 th_resp r;
                 snprintf(body, sizeof body, "{%s%s}", fields, places[inside]);
                 int64_t before = th_journal_len(t.db);
-                assert_int_equal(th_http("POST", th_url(&t, routes[k]), un, body, strlen(body),
-                                         NULL, &r), 0);
+                assert_int_equal(
+                    th_http("POST", th_url(&t, routes[k]), un, body, strlen(body), NULL, &r), 0);
                 json_t *w = json_object_get(r.json, "warnings");
                 if (inside) {
                     assert_int_equal(r.status, 201);
@@ -1154,8 +1176,8 @@ static void places_outside_every_zone(void **state)
 static long upload_text(th_server *t, const char *token, const char *text, th_resp *out)
 {
     const char *h[] = {"Content-Type: text/plain", NULL};
-    assert_int_equal(th_http_with("POST", th_url(t, "/api/v1/evidence"), token, text,
-                                  strlen(text), h, out), 0);
+    assert_int_equal(
+        th_http_with("POST", th_url(t, "/api/v1/evidence"), token, text, strlen(text), h, out), 0);
     return out->status;
 }
 
@@ -1182,10 +1204,10 @@ static void evidence_has_a_daily_quota(void **state)
     assert_non_null(retry);
     long secs = atol(retry);
     assert_true(secs > 0 && secs <= 86400);
-    assert_int_equal(json_integer_value(json_object_get(
-                         json_object_get(json_object_get(r.json, "error"), "detail"),
-                         "retry_after")),
-                     secs);
+    assert_int_equal(
+        json_integer_value(json_object_get(
+            json_object_get(json_object_get(r.json, "error"), "detail"), "retry_after")),
+        secs);
     free(retry);
     th_resp_free(&r);
     assert_int_equal(th_journal_len(t.db), before);
@@ -1203,8 +1225,9 @@ static void write_text(const char *path, const char *text)
 }
 
 #define TEN "Area name "
-#define LONG_NAME TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN \
-    TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN /* 300 bytes */
+#define LONG_NAME                                                                                  \
+    TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN    \
+        TEN TEN TEN TEN TEN TEN TEN /* 300 bytes */
 
 /* truce import zones: a real GADM governorates file into a new deployment, Gaza's five by
  * --where, named by --name; every bad file imports nothing and names the feature. */
@@ -1222,16 +1245,22 @@ static void zones_import_from_a_geojson_file(void **state)
     assert_non_null(strstr(err, "features[0] has no property 'name'"));
     assert_non_null(strstr(err, "NAME_2"));
     free(err);
-    assert_int_equal(th_truce(&out, NULL, NULL, "import zones '%s' --db '%s' --where NAME_1=Gaza "
-                              "--name NAME_2 --kind governorate", real, zdb), 0);
+    assert_int_equal(th_truce(&out, NULL, NULL,
+                              "import zones '%s' --db '%s' --where NAME_1=Gaza "
+                              "--name NAME_2 --kind governorate",
+                              real, zdb),
+                     0);
     assert_string_equal(out, "imported 5 zones: deir-al-balah gaza-ash-shamaliyah gaza "
                              "khan-yunis rafah\n");
     free(out);
     int64_t with_five = th_journal_len(zdb);
     assert_int_equal(with_five, before + 5);
     /* Again: the first is there already, so none is imported. */
-    assert_int_equal(th_truce(NULL, &err, NULL, "import zones '%s' --db '%s' --where NAME_1=Gaza "
-                              "--name NAME_2", real, zdb), 1);
+    assert_int_equal(th_truce(NULL, &err, NULL,
+                              "import zones '%s' --db '%s' --where NAME_1=Gaza "
+                              "--name NAME_2",
+                              real, zdb),
+                     1);
     assert_non_null(strstr(err, "zone 'deir-al-balah' already exists"));
     free(err);
     /* Files that import nothing, whatever comes before the bad feature. */
@@ -1264,8 +1293,9 @@ static void zones_import_from_a_geojson_file(void **state)
         snprintf(feats, sizeof feats, bad[k].features, poly, poly);
         snprintf(text, sizeof text, "{\"type\":\"FeatureCollection\",\"features\":[%s]}", feats);
         write_text(file, text);
-        assert_int_equal(th_truce(NULL, &err, NULL, "import zones '%s' --db '%s' %s", file, zdb,
-                                  bad[k].args), 1);
+        assert_int_equal(
+            th_truce(NULL, &err, NULL, "import zones '%s' --db '%s' %s", file, zdb, bad[k].args),
+            1);
         if (!strstr(err, bad[k].words)) fail_msg("case %zu: %s", k, err);
         free(err);
         assert_int_equal(th_journal_len(zdb), with_five);
@@ -1278,16 +1308,16 @@ static void zones_import_from_a_geojson_file(void **state)
     assert_int_equal(th_truce(NULL, &err, NULL, "import zones '%s' --db '%s'", file, zdb), 1);
     assert_non_null(strstr(err, "is not JSON"));
     free(err);
-    assert_int_equal(th_truce(NULL, NULL, NULL, "import zones '%s' --db '%s' --where NAME_1", real,
-                              zdb), 2);
+    assert_int_equal(
+        th_truce(NULL, NULL, NULL, "import zones '%s' --db '%s' --where NAME_1", real, zdb), 2);
     assert_int_equal(th_journal_len(zdb), with_five);
     /* Names that make no slug get one from a property: a buffer zone with a code. */
     write_text(file, "\xef\xbb\xbf{\"type\":\"FeatureCollection\",\"features\":[{\"properties\":"
                      "{\"name\":\"\\u0631\\u0641\\u062d\",\"code\":\"bz-1\",\"kind\":"
                      "\"buffer-zone\"},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":"
                      "[[[34.2,31.2],[34.3,31.2],[34.3,31.3],[34.2,31.2]]]}}]}");
-    assert_int_equal(th_truce(&out, NULL, NULL, "import zones '%s' --db '%s' --slug code", file,
-                              zdb), 0);
+    assert_int_equal(
+        th_truce(&out, NULL, NULL, "import zones '%s' --db '%s' --slug code", file, zdb), 0);
     assert_string_equal(out, "imported 1 zone: bz-1\n");
     free(out);
     assert_int_equal(th_journal_len(zdb), with_five + 1);
@@ -1306,8 +1336,8 @@ static void the_command_line(void **state)
     char path[1024], bad[400], *out, *err;
     (void)state;
     snprintf(path, sizeof path, "%s/acled/gaza_war_events.csv", getenv("TRUCE_DATA"));
-    assert_int_equal(th_truce(&out, &err, NULL, "import acled '%s' --db '%s' --status reported",
-                              path, db), 0);
+    assert_int_equal(
+        th_truce(&out, &err, NULL, "import acled '%s' --db '%s' --status reported", path, db), 0);
     assert_string_equal(out, "imported " TH_STR(TH_ACLED_GAZA_ROWS) ", rejected 0\n");
     long outside = -1;
     assert_non_null(strstr(err, "imported events lie outside every zone of this deployment"));
@@ -1316,10 +1346,12 @@ static void the_command_line(void **state)
     free(out);
     free(err);
     /* Refusing them instead: each is a rejected row with its line, the rest imported. */
-    assert_int_equal(th_truce(&out, &err, NULL, "import acled '%s' --db '%s' --outside-zones refuse",
-                              path, db), 0);
+    assert_int_equal(
+        th_truce(&out, &err, NULL, "import acled '%s' --db '%s' --outside-zones refuse", path, db),
+        0);
     char expect[64];
-    snprintf(expect, sizeof expect, "imported %ld, rejected %ld\n", TH_ACLED_GAZA_ROWS - outside, outside);
+    snprintf(expect, sizeof expect, "imported %ld, rejected %ld\n", TH_ACLED_GAZA_ROWS - outside,
+             outside);
     assert_string_equal(out, expect);
     assert_non_null(strstr(err, "column latitude: the place lies outside every zone"));
     assert_null(strstr(err, "warning:"));
@@ -1332,11 +1364,12 @@ static void the_command_line(void **state)
     assert_int_equal(th_truce(NULL, &err, NULL, "import acled '%s' --db '%s'", bad, db), 1);
     assert_non_null(strstr(err, "line 1: the column 'time_precision' is missing"));
     free(err);
-    assert_int_equal(th_truce(NULL, NULL, NULL, "import acled '%s' --db '%s' --status maybe", path,
-                              db), 2);
+    assert_int_equal(
+        th_truce(NULL, NULL, NULL, "import acled '%s' --db '%s' --status maybe", path, db), 2);
     assert_int_equal(th_truce(NULL, NULL, NULL, "import acled --db '%s'", db), 2);
-    assert_int_equal(th_truce(NULL, NULL, NULL, "import acled '%s' --db '%s' --outside-zones maybe",
-                              path, db), 2);
+    assert_int_equal(
+        th_truce(NULL, NULL, NULL, "import acled '%s' --db '%s' --outside-zones maybe", path, db),
+        2);
     /* --private-journal: a verified import journaled for monitors and mediators only. */
     {
         char small[400], pdb[400];
@@ -1352,9 +1385,10 @@ static void the_command_line(void **state)
         buf_free(&one);
         store *x = th_demo_db(pdb);
         x->ops->close(x);
-        for (int private = 0; private < 2; private++) {
+        for (int private = 0; private < 2; private ++) {
             assert_int_equal(th_truce(NULL, NULL, NULL, "import acled '%s' --db '%s' %s", small,
-                                      pdb, private ? "--private-journal" : ""), 0);
+                                      pdb, private ? "--private-journal" : ""),
+                             0);
             tr_err e = TR_ERR_INIT;
             store *r = store_sqlite_open(pdb, STORE_READONLY, &e);
             assert_non_null(r);
@@ -1444,7 +1478,8 @@ static void incidents_over_http(void **state)
         assert_int_equal(r.status, 200);
         size_t i;
         json_t *it;
-        json_array_foreach(json_object_get(r.json, "incidents"), i, it) {
+        json_array_foreach(json_object_get(r.json, "incidents"), i, it)
+        {
             assert_true(json_integer_value(json_object_get(it, "id")) > last);
             last = json_integer_value(json_object_get(it, "id"));
             assert_string_equal(json_string_value(json_object_get(it, "status")), "verified");
@@ -1458,19 +1493,24 @@ static void incidents_over_http(void **state)
     assert_int_equal(total, TH_ACLED_GAZA_ROWS);
     /* Filters: during the January-March 2025 ceasefire the export has 47 explosions and
      * remote-violence events, and no battles. */
-    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents?event_type=Battles&from="
-                                               "2025-01-19&to=2025-03-18"),
-                             NULL, NULL, 0, NULL, &r), 0);
+    assert_int_equal(th_http("GET",
+                             th_url(&t, "/api/v1/incidents?event_type=Battles&from="
+                                        "2025-01-19&to=2025-03-18"),
+                             NULL, NULL, 0, NULL, &r),
+                     0);
     assert_int_equal(json_array_size(json_object_get(r.json, "incidents")), 0);
     th_resp_free(&r);
-    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents?event_type=Explosions%2F"
-                                               "Remote%20violence&from=2025-01-19&to=2025-03-18"
-                                               "&limit=1000"),
-                             NULL, NULL, 0, NULL, &r), 0);
+    assert_int_equal(th_http("GET",
+                             th_url(&t, "/api/v1/incidents?event_type=Explosions%2F"
+                                        "Remote%20violence&from=2025-01-19&to=2025-03-18"
+                                        "&limit=1000"),
+                             NULL, NULL, 0, NULL, &r),
+                     0);
     assert_int_equal(json_array_size(json_object_get(r.json, "incidents")), 47);
     size_t i;
     json_t *it;
-    json_array_foreach(json_object_get(r.json, "incidents"), i, it) {
+    json_array_foreach(json_object_get(r.json, "incidents"), i, it)
+    {
         assert_string_equal(json_string_value(json_object_get(it, "event_type")),
                             "Explosions/Remote violence");
         const char *d = json_string_value(json_object_get(it, "event_date"));
@@ -1478,13 +1518,16 @@ static void incidents_over_http(void **state)
     }
     th_resp_free(&r);
     /* The same, in the Gaza governorate only: a subset, every one tagged with it. */
-    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents?event_type=Explosions%2F"
-                                               "Remote%20violence&from=2025-01-19&to=2025-03-18"
-                                               "&limit=1000&zone=gaza"),
-                             NULL, NULL, 0, NULL, &r), 0);
+    assert_int_equal(th_http("GET",
+                             th_url(&t, "/api/v1/incidents?event_type=Explosions%2F"
+                                        "Remote%20violence&from=2025-01-19&to=2025-03-18"
+                                        "&limit=1000&zone=gaza"),
+                             NULL, NULL, 0, NULL, &r),
+                     0);
     size_t in_zone = json_array_size(json_object_get(r.json, "incidents"));
     assert_true(in_zone > 0 && in_zone <= 47);
-    json_array_foreach(json_object_get(r.json, "incidents"), i, it) {
+    json_array_foreach(json_object_get(r.json, "incidents"), i, it)
+    {
         json_t *z = json_object_get(it, "zones");
         size_t k;
         int found = 0;
@@ -1496,8 +1539,11 @@ static void incidents_over_http(void **state)
     /* A map's bounding box (south-west Gaza City), as GeoJSON and as a page: the same
      * incidents, every one inside the box; 260 rows of the export lie in it. */
     const char *box = "bbox=34.40,31.45,34.45,31.50";
-    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents?limit=1000&bbox=34.40,31.45,"
-                                               "34.45,31.50"), NULL, NULL, 0, NULL, &r), 0);
+    assert_int_equal(th_http("GET",
+                             th_url(&t, "/api/v1/incidents?limit=1000&bbox=34.40,31.45,"
+                                        "34.45,31.50"),
+                             NULL, NULL, 0, NULL, &r),
+                     0);
     assert_int_equal(r.status, 200);
     size_t in_box = json_array_size(json_object_get(r.json, "incidents"));
     assert_int_equal(in_box, 260);
@@ -1517,7 +1563,8 @@ static void incidents_over_http(void **state)
             assert_int_equal(th_http("GET", th_url(&t, u), NULL, NULL, 0, NULL, &r), 0);
             size_t q;
             json_t *one;
-            json_array_foreach(json_object_get(r.json, "incidents"), q, one) {
+            json_array_foreach(json_object_get(r.json, "incidents"), q, one)
+            {
                 int64_t id = json_integer_value(json_object_get(one, "id"));
                 assert_true(id > last_id);
                 last_id = id;
@@ -1539,9 +1586,11 @@ static void incidents_over_http(void **state)
     json_t *fc = json_loads(r.body, 0, NULL);
     assert_non_null(fc);
     assert_int_equal(json_array_size(json_object_get(fc, "features")), in_box);
-    json_array_foreach(json_object_get(fc, "features"), i, it) {
+    json_array_foreach(json_object_get(fc, "features"), i, it)
+    {
         json_t *c = json_object_get(json_object_get(it, "geometry"), "coordinates");
-        double lon = json_number_value(json_array_get(c, 0)), lat = json_number_value(json_array_get(c, 1));
+        double lon = json_number_value(json_array_get(c, 0)),
+               lat = json_number_value(json_array_get(c, 1));
         assert_true(lon >= 34.40 && lon <= 34.45 && lat >= 31.45 && lat <= 31.50);
     }
     json_decref(fc);
@@ -1563,7 +1612,8 @@ static void incidents_over_http(void **state)
                      by_actor[k].query, next_after_id);
             assert_int_equal(th_http("GET", th_url(&t, url), NULL, NULL, 0, NULL, &r), 0);
             assert_int_equal(r.status, 200);
-            json_array_foreach(json_object_get(r.json, "incidents"), i, it) {
+            json_array_foreach(json_object_get(r.json, "incidents"), i, it)
+            {
                 const char *a1 = json_string_value(json_object_get(it, "actor1"));
                 const char *a2 = json_string_value(json_object_get(it, "actor2"));
                 assert_true(strcmp(a1, "Hamas Movement") == 0 ||
@@ -1582,7 +1632,8 @@ static void incidents_over_http(void **state)
         snprintf(url, sizeof url, "/api/v1/incidents.csv?%s", by_actor[k].query);
         assert_int_equal(th_http("GET", th_url(&t, url), NULL, NULL, 0, NULL, &r), 0);
         size_t lines = 0;
-        for (const char *c = r.body; c && *c; c++) lines += *c == '\n';
+        for (const char *c = r.body; c && *c; c++)
+            lines += *c == '\n';
         assert_int_equal(lines, n + 1); /* the header */
         th_resp_free(&r);
     }
@@ -1617,12 +1668,13 @@ static void incidents_over_http(void **state)
         }
     /* 2024 was a leap year; the day exists. */
     assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents?from=2024-02-29&to=2024-02-29"),
-                             NULL, NULL, 0, NULL, &r), 0);
+                             NULL, NULL, 0, NULL, &r),
+                     0);
     assert_int_equal(r.status, 200);
     assert_true(json_array_size(json_object_get(r.json, "incidents")) > 0);
     th_resp_free(&r);
-    static const char *const bad_boxes[] = {"1,2,3", "34.5,31,34.4,32", "34,31,35,95",
-                                            "a,b,c,d", "34,31,35,32,1"};
+    static const char *const bad_boxes[] = {"1,2,3", "34.5,31,34.4,32", "34,31,35,95", "a,b,c,d",
+                                            "34,31,35,32,1"};
     for (size_t k = 0; k < sizeof bad_boxes / sizeof bad_boxes[0]; k++) {
         snprintf(url, sizeof url, "/api/v1/incidents.geojson?bbox=%s", bad_boxes[k]);
         assert_int_equal(th_http("GET", th_url(&t, url), NULL, NULL, 0, NULL, &r), 0);
@@ -1641,8 +1693,9 @@ static void incidents_over_http(void **state)
                  {"/api/v1/incidents.geojson?properties=summary", "geojson-summary"}};
     for (size_t k = 0; k < 4; k++) {
         char *cli;
-        assert_int_equal(th_truce(&cli, NULL, NULL, "export incidents --db '%s' --format %s",
-                                  t.db, whole[k].format), 0);
+        assert_int_equal(th_truce(&cli, NULL, NULL, "export incidents --db '%s' --format %s", t.db,
+                                  whole[k].format),
+                         0);
         assert_int_equal(th_http("GET", th_url(&t, whole[k].url), NULL, NULL, 0, NULL, &r), 0);
         assert_int_equal(r.status, 200);
         char *te = th_header(&r, "Transfer-Encoding");
@@ -1695,8 +1748,8 @@ static void incidents_over_http(void **state)
      * in the background): the export stops and its thread ends; the server goes on. */
     for (int k = 0; k < 6; k++) {
         CURL *c = curl_easy_init();
-        curl_easy_setopt(c, CURLOPT_URL, th_url(&t, k % 2 ? "/api/v1/incidents.csv"
-                                                           : "/api/v1/incidents.geojson"));
+        curl_easy_setopt(c, CURLOPT_URL,
+                         th_url(&t, k % 2 ? "/api/v1/incidents.csv" : "/api/v1/incidents.geojson"));
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, hang_up);
         assert_int_equal(curl_easy_perform(c), CURLE_WRITE_ERROR);
         curl_easy_cleanup(c);
@@ -1711,9 +1764,11 @@ static void incidents_over_http(void **state)
         const char *h[] = {"Accept-Encoding: gzip", NULL};
         th_resp plain_r;
         assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents?limit=100"), NULL, NULL, 0,
-                                 NULL, &plain_r), 0);
-        assert_int_equal(th_http_with("GET", th_url(&t, "/api/v1/incidents?limit=100"), NULL,
-                                      NULL, 0, h, &r), 0);
+                                 NULL, &plain_r),
+                         0);
+        assert_int_equal(
+            th_http_with("GET", th_url(&t, "/api/v1/incidents?limit=100"), NULL, NULL, 0, h, &r),
+            0);
         char *ce = th_header(&r, "Content-Encoding");
         assert_non_null(ce);
         free(ce);
@@ -1742,16 +1797,18 @@ static void incidents_over_http(void **state)
     }
     /* A box is read in place order through its index, a thousand rows at a time: a box
      * around the whole strip (many incidents share a place) gives each incident once. */
-    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents.geojson?bbox=34,31,35,32"),
-                             NULL, NULL, 0, NULL, &r), 0);
+    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents.geojson?bbox=34,31,35,32"), NULL,
+                             NULL, 0, NULL, &r),
+                     0);
     assert_int_equal(r.status, 200);
     {
         json_t *all = json_loads(r.body, 0, NULL), *ft;
         char *seen = calloc(6000, 1);
         size_t k, distinct = 0;
-        json_array_foreach(json_object_get(all, "features"), k, ft) {
-            json_int_t id = json_integer_value(
-                json_object_get(json_object_get(ft, "properties"), "id"));
+        json_array_foreach(json_object_get(all, "features"), k, ft)
+        {
+            json_int_t id =
+                json_integer_value(json_object_get(json_object_get(ft, "properties"), "id"));
             assert_true(id > 0 && id < 6000);
             if (!seen[id]++) distinct++;
         }
@@ -1762,10 +1819,12 @@ static void incidents_over_http(void **state)
     }
     th_resp_free(&r);
     assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents.csv?bbox=34,31,35,32"), NULL,
-                             NULL, 0, NULL, &r), 0);
+                             NULL, 0, NULL, &r),
+                     0);
     {
         size_t lines = 0;
-        for (size_t k = 0; k < r.len; k++) lines += r.body[k] == '\n';
+        for (size_t k = 0; k < r.len; k++)
+            lines += r.body[k] == '\n';
         assert_int_equal(lines, TH_ACLED_GAZA_ROWS + 1); /* and the header */
     }
     th_resp_free(&r);
@@ -1773,10 +1832,13 @@ static void incidents_over_http(void **state)
     {
         th_resp full, sum;
         assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents.geojson?bbox=34,31,35,32"),
-                                 NULL, NULL, 0, NULL, &full), 0);
-        assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents.geojson?bbox=34,31,35,32"
-                                                   "&properties=summary"),
-                                 NULL, NULL, 0, NULL, &sum), 0);
+                                 NULL, NULL, 0, NULL, &full),
+                         0);
+        assert_int_equal(th_http("GET",
+                                 th_url(&t, "/api/v1/incidents.geojson?bbox=34,31,35,32"
+                                            "&properties=summary"),
+                                 NULL, NULL, 0, NULL, &sum),
+                         0);
         assert_int_equal(sum.status, 200);
         json_t *a = json_loads(full.body, 0, NULL), *b = json_loads(sum.body, 0, NULL);
         json_t *fa = json_object_get(a, "features"), *fb = json_object_get(b, "features");
@@ -1798,32 +1860,35 @@ static void incidents_over_http(void **state)
         th_resp_free(&full);
         th_resp_free(&sum);
         assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents.geojson?properties=some"),
-                                 NULL, NULL, 0, NULL, &r), 0);
+                                 NULL, NULL, 0, NULL, &r),
+                         0);
         assert_int_equal(r.status, 400);
         assert_string_equal(th_code(&r), "request.invalid_param");
         th_resp_free(&r);
     }
     /* HXL over HTTP: the tag row under the header. */
     assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents.csv?format=hxl&from=2025-06-01"),
-                             NULL, NULL, 0, NULL, &r), 0);
+                             NULL, NULL, 0, NULL, &r),
+                     0);
     assert_int_equal(r.status, 200);
     const char *second = strchr(r.body, '\n');
     assert_non_null(second);
     assert_true(strncmp(second + 1, "#", 1) == 0);
     assert_non_null(strstr(second, "#date+occurred"));
     th_resp_free(&r);
-    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents.csv?format=pdf"), NULL, NULL,
-                             0, NULL, &r), 0);
+    assert_int_equal(
+        th_http("GET", th_url(&t, "/api/v1/incidents.csv?format=pdf"), NULL, NULL, 0, NULL, &r), 0);
     assert_int_equal(r.status, 400);
     th_resp_free(&r);
-    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents.geojson?status=reported"),
-                             NULL, NULL, 0, NULL, &r), 0);
+    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents.geojson?status=reported"), NULL,
+                             NULL, 0, NULL, &r),
+                     0);
     assert_int_equal(r.status, 403);
     th_resp_free(&r);
     /* Counts: every dimension adds up, and agrees with the export itself (counted from the
      * CSV independently: 416 battles, 4 protests; Israel's forces named in 5,304 events). */
-    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents/stats"), NULL, NULL, 0, NULL,
-                             &r), 0);
+    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents/stats"), NULL, NULL, 0, NULL, &r),
+                     0);
     assert_int_equal(r.status, 200);
     assert_int_equal(json_integer_value(json_object_get(r.json, "total")), TH_ACLED_GAZA_ROWS);
     static const char *const sums[] = {"by_status", "by_type", "by_day"};
@@ -1840,25 +1905,25 @@ static void incidents_over_http(void **state)
     assert_int_equal(json_integer_value(json_object_get(json_object_get(r.json, "by_actor"),
                                                         "Military Forces of Israel (2022-)")),
                      5304);
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(r.json, "by_zone"),
-                                                        "gaza")),
-                     5310);
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(r.json, "by_day"),
-                                                        "2023-11-09")),
-                     25);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(r.json, "by_zone"), "gaza")), 5310);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(r.json, "by_day"), "2023-11-09")), 25);
     th_resp_free(&r);
     /* With filters: only battles, only in the Gaza governorate. */
-    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents/stats?event_type=Battles&zone=gaza"),
-                             NULL, NULL, 0, NULL, &r), 0);
+    assert_int_equal(th_http("GET",
+                             th_url(&t, "/api/v1/incidents/stats?event_type=Battles&zone=gaza"),
+                             NULL, NULL, 0, NULL, &r),
+                     0);
     assert_int_equal(r.status, 200);
     json_int_t battles = json_integer_value(json_object_get(r.json, "total"));
     assert_true(battles > 0 && battles <= 416);
     assert_int_equal(json_object_size(json_object_get(r.json, "by_type")), 1);
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(r.json, "by_zone"), "gaza")),
-                     battles);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(r.json, "by_zone"), "gaza")), battles);
     th_resp_free(&r);
-    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents/stats?bbox=x"), NULL, NULL, 0,
-                             NULL, &r), 0);
+    assert_int_equal(
+        th_http("GET", th_url(&t, "/api/v1/incidents/stats?bbox=x"), NULL, NULL, 0, NULL, &r), 0);
     assert_int_equal(r.status, 400);
     th_resp_free(&r);
     /* Possible duplicates, for monitors: same type, within km and days, nearest first. The
@@ -1877,7 +1942,8 @@ static void incidents_over_http(void **state)
         json_t *c = json_object_get(r.json, "candidates");
         assert_int_equal(json_array_size(c), dups[k].n);
         double last_km = 0;
-        json_array_foreach(c, i, it) {
+        json_array_foreach(c, i, it)
+        {
             double km = json_real_value(json_object_get(it, "distance_km"));
             assert_true(km >= last_km && km <= dups[k].km);
             assert_true(json_integer_value(json_object_get(it, "days_apart")) <= dups[k].days);
@@ -1886,16 +1952,18 @@ static void incidents_over_http(void **state)
         }
         th_resp_free(&r);
     }
-    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents/1/duplicates?km=500"), un,
-                             NULL, 0, NULL, &r), 0);
+    assert_int_equal(
+        th_http("GET", th_url(&t, "/api/v1/incidents/1/duplicates?km=500"), un, NULL, 0, NULL, &r),
+        0);
     assert_int_equal(r.status, 400);
     th_resp_free(&r);
-    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents/999999/duplicates"), un, NULL,
-                             0, NULL, &r), 0);
+    assert_int_equal(
+        th_http("GET", th_url(&t, "/api/v1/incidents/999999/duplicates"), un, NULL, 0, NULL, &r),
+        0);
     assert_int_equal(r.status, 404);
     th_resp_free(&r);
-    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents/1/duplicates"), NULL, NULL, 0,
-                             NULL, &r), 0);
+    assert_int_equal(
+        th_http("GET", th_url(&t, "/api/v1/incidents/1/duplicates"), NULL, NULL, 0, NULL, &r), 0);
     assert_int_equal(r.status, 401);
     th_resp_free(&r);
     /* One incident by id. */
@@ -1904,8 +1972,8 @@ static void incidents_over_http(void **state)
     assert_int_equal(json_integer_value(json_object_get(r.json, "id")), 1);
     assert_non_null(json_object_get(r.json, "event_id_cnty"));
     th_resp_free(&r);
-    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents/999999"), NULL, NULL, 0, NULL,
-                             &r), 0);
+    assert_int_equal(
+        th_http("GET", th_url(&t, "/api/v1/incidents/999999"), NULL, NULL, 0, NULL, &r), 0);
     assert_int_equal(r.status, 404);
     assert_string_equal(th_code(&r), "incident.not_found");
     th_resp_free(&r);
@@ -1920,17 +1988,18 @@ static void incidents_over_http(void **state)
         th_resp_free(&r);
     }
     /* The public may not ask for unverified ones; a monitor may. */
-    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents?status=reported"), NULL, NULL,
-                             0, NULL, &r), 0);
+    assert_int_equal(
+        th_http("GET", th_url(&t, "/api/v1/incidents?status=reported"), NULL, NULL, 0, NULL, &r),
+        0);
     assert_int_equal(r.status, 403);
     th_resp_free(&r);
-    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents?status=reported"), un, NULL, 0,
-                             NULL, &r), 0);
+    assert_int_equal(
+        th_http("GET", th_url(&t, "/api/v1/incidents?status=reported"), un, NULL, 0, NULL, &r), 0);
     assert_int_equal(r.status, 200);
     assert_int_equal(json_array_size(json_object_get(r.json, "incidents")), 0);
     th_resp_free(&r);
-    assert_int_equal(th_http("GET", th_url(&t, "/api/v1/incidents?limit=0"), NULL, NULL, 0, NULL,
-                             &r), 0);
+    assert_int_equal(
+        th_http("GET", th_url(&t, "/api/v1/incidents?limit=0"), NULL, NULL, 0, NULL, &r), 0);
     assert_int_equal(r.status, 400);
     th_resp_free(&r);
     th_server_stop(&t);
@@ -1965,8 +2034,11 @@ static void exports_round_trip(void **state)
     snprintf(cmd, sizeof cmd, "cmp -s '%s' '%s'", f1, f2);
     assert_int_equal(system(cmd), 0);
     /* HXL: the hashtag row under the header. */
-    assert_int_equal(th_truce(NULL, NULL, NULL, "export incidents --db '%s' --format hxl "
-                              "--out '%s'", a, hxl), 0);
+    assert_int_equal(th_truce(NULL, NULL, NULL,
+                              "export incidents --db '%s' --format hxl "
+                              "--out '%s'",
+                              a, hxl),
+                     0);
     FILE *f = fopen(hxl, "r");
     char line[4096];
     assert_non_null(fgets(line, sizeof line, f));
@@ -1976,15 +2048,18 @@ static void exports_round_trip(void **state)
     assert_non_null(strstr(line, "#geo+lat,#geo+lon"));
     assert_non_null(strstr(line, "#affected+killed"));
     /* GeoJSON: a point per incident, longitude first; filters apply. */
-    assert_int_equal(th_truce(NULL, NULL, NULL, "export incidents --db '%s' --format geojson "
+    assert_int_equal(th_truce(NULL, NULL, NULL,
+                              "export incidents --db '%s' --format geojson "
                               "--type Battles --from 2024-01-01 --to 2024-01-31 --out '%s'",
-                              a, geo), 0);
+                              a, geo),
+                     0);
     json_t *fc = json_load_file(geo, 0, NULL);
     assert_non_null(fc);
     size_t i, n = json_array_size(json_object_get(fc, "features"));
     json_t *feat;
     assert_true(n > 0);
-    json_array_foreach(json_object_get(fc, "features"), i, feat) {
+    json_array_foreach(json_object_get(fc, "features"), i, feat)
+    {
         json_t *props = json_object_get(feat, "properties");
         json_t *c = json_object_get(json_object_get(feat, "geometry"), "coordinates");
         assert_string_equal(json_string_value(json_object_get(props, "event_type")), "Battles");
@@ -2000,8 +2075,11 @@ static void exports_round_trip(void **state)
     json_decref(fc);
     assert_int_equal(th_truce(NULL, NULL, NULL, "export incidents --db '%s' --format pdf", a), 2);
     /* A bounding box: the 260 rows of the export inside it. */
-    assert_int_equal(th_truce(NULL, NULL, NULL, "export incidents --db '%s' --format geojson "
-                              "--bbox 34.40,31.45,34.45,31.50 --out '%s'", a, geo), 0);
+    assert_int_equal(th_truce(NULL, NULL, NULL,
+                              "export incidents --db '%s' --format geojson "
+                              "--bbox 34.40,31.45,34.45,31.50 --out '%s'",
+                              a, geo),
+                     0);
     fc = json_load_file(geo, 0, NULL);
     assert_int_equal(json_array_size(json_object_get(fc, "features")), 260);
     json_decref(fc);
@@ -2010,8 +2088,11 @@ static void exports_round_trip(void **state)
     assert_non_null(strstr(msg, "'34,31' is not a bounding box"));
     free(msg);
     /* By actor: the 704 rows naming Hamas Movement (as actor1 or actor2). */
-    assert_int_equal(th_truce(NULL, &msg, NULL, "export incidents --db '%s' --actor "
-                              "'Hamas Movement' --out '%s'", a, f2), 0);
+    assert_int_equal(th_truce(NULL, &msg, NULL,
+                              "export incidents --db '%s' --actor "
+                              "'Hamas Movement' --out '%s'",
+                              a, f2),
+                     0);
     assert_non_null(strstr(msg, "exported 704 incidents"));
     free(msg);
     /* A mistyped filter is a usage error that says what is wrong, and writes no file. */
@@ -2025,7 +2106,8 @@ static void exports_round_trip(void **state)
     unlink(f2);
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         assert_int_equal(th_truce(NULL, &msg, NULL, "export incidents --db '%s' %s --out '%s'", a,
-                                  bad[k].args, f2), 2);
+                                  bad[k].args, f2),
+                         2);
         if (!strstr(msg, bad[k].words)) fail_msg("%s: %s", bad[k].args, msg);
         free(msg);
         assert_int_equal(access(f2, F_OK), -1);
@@ -2049,7 +2131,8 @@ static int tally_zone(void *cls, const void *row)
     double lon = json_number_value(json_object_get(doc, "longitude"));
     const char *admin2 = json_string_value(json_object_get(doc, "admin2"));
     size_t n = zone_index_find(t->zi, lon, lat, slugs, 4);
-    int gaza = n >= 1 && (strcmp(slugs[0], "gaza") == 0 || (n > 1 && strcmp(slugs[1], "gaza") == 0));
+    int gaza =
+        n >= 1 && (strcmp(slugs[0], "gaza") == 0 || (n > 1 && strcmp(slugs[1], "gaza") == 0));
     /* The tags the import recorded are what the index says now. */
     json_t *tags = json_object_get(doc, "zones");
     if (json_array_size(tags) != n) t->tags_differ++;
@@ -2079,7 +2162,10 @@ static void zones_contain_what_they_should(void **state)
     assert_int_equal(zone_index_load(s, &zi, &e), 0);
     assert_int_equal(zone_index_count(zi), 5);
 
-    static const struct { double lon, lat; const char *slug; } towns[] = {
+    static const struct {
+        double lon, lat;
+        const char *slug;
+    } towns[] = {
         {34.4668, 31.5017, "gaza"},          /* Gaza City */
         {34.4960, 31.5340, "north-gaza"},    /* Jabalia */
         {34.3506, 31.4183, "deir-al-balah"}, /* Deir al-Balah */
@@ -2101,12 +2187,12 @@ static void zones_contain_what_they_should(void **state)
     assert_int_equal(s->ops->incident_list(s, &f, 0, 10000, tally_zone, &t, &e), 0);
     assert_int_equal(t.seen, s->ops->incident_count(s, &e));
     print_message("zones: %lld incidents, %lld in gaza, %lld in none, %lld in two; "
-                  "%lld coded Gaza City, %lld of them in gaza\n", (long long)t.seen,
-                  (long long)t.in_gaza, (long long)t.in_none, (long long)t.in_two,
-                  (long long)t.gaza_city, (long long)t.gaza_city_in_gaza);
+                  "%lld coded Gaza City, %lld of them in gaza\n",
+                  (long long)t.seen, (long long)t.in_gaza, (long long)t.in_none,
+                  (long long)t.in_two, (long long)t.gaza_city, (long long)t.gaza_city_in_gaza);
     assert_true(t.gaza_city_in_gaza * 100 >= t.gaza_city * 99); /* 5,310 of 5,329 */
-    assert_true(t.in_none * 100 < t.seen);                       /* 28: on the coastline */
-    assert_int_equal(t.in_two, 0);            /* governorates do not overlap */
+    assert_true(t.in_none * 100 < t.seen);                      /* 28: on the coastline */
+    assert_int_equal(t.in_two, 0);                              /* governorates do not overlap */
     assert_int_equal(t.tags_differ, 0);
 
     /* Filtering by zone finds exactly the incidents tagged with it. */

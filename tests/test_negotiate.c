@@ -25,15 +25,16 @@
 typedef struct brute {
     size_t n;
     int np, ni;
-    double *u;    /* n * np, every outcome's vector, summed in issue order */
-    int *red;     /* n: 1 when the outcome has somebody's red line */
+    double *u; /* n * np, every outcome's vector, summed in issue order */
+    int *red;  /* n: 1 when the outcome has somebody's red line */
 } brute;
 
 static void enumerate(const neg_domain *d, brute *b)
 {
     int np = neg_parties(d), ni = neg_issues(d);
     size_t n = 1;
-    for (int i = 0; i < ni; i++) n *= (size_t)neg_options(d, i);
+    for (int i = 0; i < ni; i++)
+        n *= (size_t)neg_options(d, i);
     b->n = n;
     b->np = np;
     b->ni = ni;
@@ -41,9 +42,11 @@ static void enumerate(const neg_domain *d, brute *b)
     b->red = calloc(n, sizeof *b->red);
     int *pkg = calloc(ni > 0 ? (size_t)ni : 1, sizeof *pkg);
     for (size_t k = 0; k < n; k++) {
-        for (int p = 0; p < np; p++) b->u[k * (size_t)np + (size_t)p] = neg_utility(d, p, pkg);
         for (int p = 0; p < np; p++)
-            for (int i = 0; i < ni; i++) b->red[k] |= neg_red_line(d, p, i, pkg[i]);
+            b->u[k * (size_t)np + (size_t)p] = neg_utility(d, p, pkg);
+        for (int p = 0; p < np; p++)
+            for (int i = 0; i < ni; i++)
+                b->red[k] |= neg_red_line(d, p, i, pkg[i]);
         for (int i = ni - 1; i >= 0; i--) { /* next package, last issue fastest */
             if (++pkg[i] < neg_options(d, i)) break;
             pkg[i] = 0;
@@ -60,7 +63,10 @@ static int lower(double a, double b)
     return a < b - NEG_TOL * (m > 1 ? m : 1);
 }
 
-static int cmp_tol(double a, double b) { return lower(b, a) - lower(a, b); }
+static int cmp_tol(double a, double b)
+{
+    return lower(b, a) - lower(a, b);
+}
 
 /* a nowhere lower than b. */
 static int geq(const double *a, const double *b, int n)
@@ -93,7 +99,8 @@ static int brute_point(const neg_domain *d, const brute *b, int kind, const doub
         const double *u = &b->u[k * (size_t)b->np];
         double prod = 1, ming = INFINITY, mins = INFINITY, sum = 0, s;
         int rational = !b->red[k];
-        for (int p = 0; p < b->np; p++) rational &= !lower(u[p], neg_reservation(d, p));
+        for (int p = 0; p < b->np; p++)
+            rational &= !lower(u[p], neg_reservation(d, p));
         if (!rational) continue;
         for (int p = 0; p < b->np; p++) {
             double r = neg_reservation(d, p), span = ideal[p] - r;
@@ -108,7 +115,8 @@ static int brute_point(const neg_domain *d, const brute *b, int kind, const doub
         if (found) { /* the larger score, then sum, then lexicographically larger vector */
             int c = cmp_tol(s, best);
             if (c == 0 && kind < 3) c = cmp_tol(sum, best_sum);
-            for (int p = 0; c == 0 && p < b->np; p++) c = cmp_tol(u[p], win[p]);
+            for (int p = 0; c == 0 && p < b->np; p++)
+                c = cmp_tol(u[p], win[p]);
             better = c > 0;
         }
         if (better) {
@@ -144,25 +152,29 @@ static size_t check_domain(const neg_domain *d, const char *label)
         for (size_t k = 0; k < b.n; k++)
             if (!b.red[k] && dom(&b.u[k * (size_t)np], a->frontier[j].u, np))
                 fail_msg("%s: frontier point %zu (%.17g, %.17g) is dominated by outcome %zu "
-                         "(%.17g, %.17g)", label, j, a->frontier[j].u[0], a->frontier[j].u[1],
-                         k, b.u[k * (size_t)np], b.u[k * (size_t)np + 1]);
+                         "(%.17g, %.17g)",
+                         label, j, a->frontier[j].u[0], a->frontier[j].u[1], k, b.u[k * (size_t)np],
+                         b.u[k * (size_t)np + 1]);
     }
     /* Every red-line-free outcome is weakly dominated by, or equal to, a frontier point. */
     for (size_t k = 0; k < b.n; k++) {
         if (b.red[k]) continue;
         const double *u = &b.u[k * (size_t)np];
         int covered = 0;
-        for (size_t j = 0; j < a->n_frontier && !covered; j++) covered = geq(a->frontier[j].u, u, np);
+        for (size_t j = 0; j < a->n_frontier && !covered; j++)
+            covered = geq(a->frontier[j].u, u, np);
         if (!covered) fail_msg("%s: outcome %zu is not covered by the frontier", label, k);
     }
     /* Bargaining points equal brute force. */
     double ideal[8], want[8];
     int any = 0;
-    for (int p = 0; p < np; p++) ideal[p] = -INFINITY;
+    for (int p = 0; p < np; p++)
+        ideal[p] = -INFINITY;
     for (size_t k = 0; k < b.n; k++) {
         const double *u = &b.u[k * (size_t)np];
         int rational = !b.red[k];
-        for (int p = 0; p < np; p++) rational &= !lower(u[p], neg_reservation(d, p));
+        for (int p = 0; p < np; p++)
+            rational &= !lower(u[p], neg_reservation(d, p));
         if (!rational) continue;
         any = 1;
         for (int p = 0; p < np; p++)
@@ -378,7 +390,8 @@ static void red_lines_and_reservations_shape_the_rational_set(void **state)
     neg_reservation_set(d, a_, 0.3);
     check_domain(d, "red lines");
     assert_int_equal(neg_analyze(d, NULL, &a, &e), 0);
-    for (size_t j = 0; j < a->n_frontier; j++) assert_int_not_equal(a->frontier[j].package[trucks], 0);
+    for (size_t j = 0; j < a->n_frontier; j++)
+        assert_int_not_equal(a->frontier[j].package[trucks], 0);
     assert_true(a->has_rational);
     assert_true(a->nash.u[0] >= 0.3);
     neg_analysis_free(a);
@@ -476,7 +489,8 @@ static void genius_errors_are_clear(void **state)
     f = fopen(file, "w");
     fputs("<negotiation_template><utility_space><objective><issue name=\"x\" type=\"discrete\" "
           "index=\"1\"><item index=\"1\" value=\"a\"/></issue></objective></utility_space>"
-          "</negotiation_template>", f);
+          "</negotiation_template>",
+          f);
     fclose(f);
     assert_null(neg_genius_load(paths, 1, &e)); /* no profiles: fewer than 2 parties */
     assert_string_equal(e.code, "negotiation.parties");
@@ -504,7 +518,8 @@ static void proposals_match_brute_force(void **state)
         int *pkg = calloc((size_t)ni, sizeof *pkg);
         for (int q = 0; q < 5; q++) {
             neg_proposal *p;
-            for (int i = 0; i < ni; i++) pkg[i] = (int)randombytes_uniform((uint32_t)neg_options(d, i));
+            for (int i = 0; i < ni; i++)
+                pkg[i] = (int)randombytes_uniform((uint32_t)neg_options(d, i));
             assert_int_equal(neg_proposal_analyze(d, a, pkg, 5, 0.5, &p, &e), 0);
             /* Efficient exactly when no red-line-free outcome dominates it. */
             int dominated = 0;
@@ -517,11 +532,13 @@ static void proposals_match_brute_force(void **state)
             assert_int_equal(p->n_dominating > 0, dominated);
             for (size_t j = 0; j < p->n_dominating; j++) {
                 int changes = 0, gt = 0;
-                for (int i = 0; i < ni; i++) changes += p->dominating[j].package[i] != pkg[i];
+                for (int i = 0; i < ni; i++)
+                    changes += p->dominating[j].package[i] != pkg[i];
                 assert_int_equal(changes, p->changes[j]);
                 if (j) assert_true(p->changes[j] >= p->changes[j - 1]);
                 for (int x = 0; x < np; x++) {
-                    assert_true(neg_utility(d, x, p->dominating[j].package) == p->dominating[j].u[x]);
+                    assert_true(neg_utility(d, x, p->dominating[j].package) ==
+                                p->dominating[j].u[x]);
                     assert_false(lower(p->dominating[j].u[x], p->u[x]));
                     gt |= lower(p->u[x], p->dominating[j].u[x]);
                 }
@@ -531,7 +548,8 @@ static void proposals_match_brute_force(void **state)
             int all = 1;
             for (int x = 0; x < np; x++) {
                 int red = 0;
-                for (int i = 0; i < ni; i++) red |= neg_red_line(d, x, i, pkg[i]);
+                for (int i = 0; i < ni; i++)
+                    red |= neg_red_line(d, x, i, pkg[i]);
                 int acc = !red && !lower(neg_utility(d, x, pkg), neg_reservation(d, x));
                 assert_int_equal(p->acceptable[x], acc);
                 all &= acc;
@@ -616,7 +634,8 @@ static void same_analysis(const neg_domain *x, const neg_domain *y, const char *
         for (int p = 0; p < neg_parties(x); p++)
             if (a->frontier[j].u[p] != b->frontier[j].u[p]) fail_msg("%s: frontiers differ", label);
     for (int p = 0; p < neg_parties(x); p++) {
-        if (neg_reservation(x, p) != neg_reservation(y, p)) fail_msg("%s: reservations differ", label);
+        if (neg_reservation(x, p) != neg_reservation(y, p))
+            fail_msg("%s: reservations differ", label);
         if (a->has_rational && a->nash.u[p] != b->nash.u[p]) fail_msg("%s: Nash differs", label);
     }
     neg_analysis_free(a);
@@ -665,7 +684,8 @@ static void exports_round_trip_on_every_domain(void **state)
             neg_domain *w = neg_geniusweb_load(web, np + 1, &e);
             if (!w) fail_msg("%s: %s", path, e.message);
             /* GeniusWeb has no reservation value, only a bid: carry it over for the check. */
-            for (int p = 0; p < np; p++) neg_reservation_set(w, p, neg_reservation(d, p));
+            for (int p = 0; p < np; p++)
+                neg_reservation_set(w, p, neg_reservation(d, p));
             same_analysis(d, w, path);
             neg_domain_free(w);
             /* Genius XML. */

@@ -33,8 +33,8 @@ static void vectors_reproduce_byte_for_byte(void **state)
     tr_err e = TR_ERR_INIT;
     buf b = BUF_INIT;
     (void)state;
-    assert_int_equal(note_signer_parse(&s, json_string_value(json_object_get(key, "signer_key")),
-                                       &e), 0);
+    assert_int_equal(
+        note_signer_parse(&s, json_string_value(json_object_get(key, "signer_key")), &e), 0);
     note_verifier_format(&s.v, &b);
     assert_string_equal(b.p, json_string_value(json_object_get(key, "verifier_key")));
     buf_reset(&b);
@@ -47,7 +47,8 @@ static void vectors_reproduce_byte_for_byte(void **state)
 
     size_t i;
     json_t *n;
-    json_array_foreach(json_object_get(v, "notes"), i, n) {
+    json_array_foreach(json_object_get(v, "notes"), i, n)
+    {
         const char *text = json_string_value(json_object_get(n, "text"));
         const char *line = json_string_value(json_object_get(n, "signature_line"));
         char *note = malloc(strlen(text) + strlen(line) + 3);
@@ -59,8 +60,9 @@ static void vectors_reproduce_byte_for_byte(void **state)
             assert_string_equal(b.p, note);
             assert_int_equal(note_verify(&s.v, note, NULL, &e), 0);
         } else {
-            assert_int_equal(note_verifier_parse(&ver, json_string_value(json_object_get(
-                                                           n, "verifier_key")), &e), 0);
+            assert_int_equal(note_verifier_parse(
+                                 &ver, json_string_value(json_object_get(n, "verifier_key")), &e),
+                             0);
             char *got = NULL;
             assert_int_equal(note_verify(&ver, note, &got, &e), 0);
             assert_string_equal(got, text);
@@ -121,11 +123,10 @@ static void keys_and_checkpoints_round_trip(void **state)
     assert_int_equal(size, 1234567);
     assert_memory_equal(root, root2, 32);
     free(got);
-    assert_int_equal(note_checkpoint_parse("o\n012\nAAAA\n", origin, sizeof origin, &size, root2,
-                                           &e), -1);
+    assert_int_equal(
+        note_checkpoint_parse("o\n012\nAAAA\n", origin, sizeof origin, &size, root2, &e), -1);
     err_clear(&e);
-    assert_int_equal(note_checkpoint_parse("o\n-1\n", origin, sizeof origin, &size, root2, &e),
-                     -1);
+    assert_int_equal(note_checkpoint_parse("o\n-1\n", origin, sizeof origin, &size, root2, &e), -1);
     err_clear(&e);
     buf_free(&b);
     buf_free(&text);

@@ -47,9 +47,9 @@ static const struct {
 
 static int mark_state(void *cls, const void *row)
 {
-    static const char *const states[] = {"reported",     "under_investigation", "verified",
-                                         "not_verified", "false",               "disputed",
-                                         "upheld",       "overturned",          "duplicate"};
+    static const char *const states[] = {
+        "reported", "under_investigation", "verified", "not_verified", "false", "disputed",
+        "upheld",   "overturned",          "duplicate"};
     const store_incident_row *r = row;
     for (int i = 0; i < 9; i++)
         if (strcmp(r->status, states[i]) == 0) ((char *)cls)[i]++;
@@ -92,9 +92,9 @@ static void demo_loads_the_whole_cast(void **state)
     assert_int_equal(n, 11);
     /* Sample monitoring records: a report left as filed, and an incident in every state of
      * the workflow, each opened from a report that is then merged. */
-    static const char *const states[] = {"reported",     "under_investigation", "verified",
-                                         "not_verified", "false",               "disputed",
-                                         "upheld",       "overturned",          "duplicate"};
+    static const char *const states[] = {
+        "reported", "under_investigation", "verified", "not_verified", "false", "disputed",
+        "upheld",   "overturned",          "duplicate"};
     char *seen = calloc(9, 1);
     store_incident_filter all = {0};
     assert_int_equal(s->ops->incident_list(s, &all, 0, 100, mark_state, seen, &e), 0);
@@ -165,7 +165,9 @@ static char *make_scenario(const char *name, const char *json, const char *zones
     return d;
 }
 
-#define HEAD "{\"name\":\"t\",\"title\":\"T\",\"orgs\":[{\"slug\":\"a\",\"name\":\"A\",\"kind\":\"party\"}]"
+#define HEAD                                                                                       \
+    "{\"name\":\"t\",\"title\":\"T\",\"orgs\":[{\"slug\":\"a\",\"name\":\"A\",\"kind\":\"party\"}" \
+    "]"
 #define SQUARE "[[[55.3,31.3],[55.4,31.3],[55.4,31.4],[55.3,31.4],[55.3,31.3]]]"
 
 static void broken_scenarios_load_nothing(void **state)
@@ -197,8 +199,9 @@ static void broken_scenarios_load_nothing(void **state)
          "request.invalid_field"},
         {HEAD ",\"zones\":[{\"file\":\"zones.geojson\",\"kind\":\"area\"}]}",
          "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":"
-         "{\"slug\":\"z\",\"name\":\"Z\"},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":"
-         SQUARE "}},{\"type\":\"Feature\",\"properties\":{\"slug\":\"z\",\"name\":\"Again\"},"
+         "{\"slug\":\"z\",\"name\":\"Z\"},\"geometry\":{\"type\":\"Polygon\","
+         "\"coordinates\":" SQUARE
+         "}},{\"type\":\"Feature\",\"properties\":{\"slug\":\"z\",\"name\":\"Again\"},"
          "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":" SQUARE "}}]}",
          "zone.exists"},
         {"{not json", NULL, "scenario.unreadable"},
@@ -221,12 +224,13 @@ static void broken_scenarios_load_nothing(void **state)
     }
     /* And a good one after all the bad ones, both files with the byte-order mark Windows
      * editors and GIS exports put before UTF-8 text. */
-    const char *d = make_scenario("good", "\xef\xbb\xbf" HEAD ",\"zones\":[{\"file\":"
-                                       "\"zones.geojson\",\"kind\":\"area\"}]}",
-                                  "\xef\xbb\xbf{\"type\":\"FeatureCollection\",\"features\":[{\"type\":"
-                                  "\"Feature\",\"properties\":{\"slug\":\"z\",\"name\":\"Z\"},"
-                                  "\"geometry\":{\"type\":\"MultiPolygon\",\"coordinates\":["
-                                  SQUARE "]}}]}");
+    const char *d =
+        make_scenario("good",
+                      "\xef\xbb\xbf" HEAD ",\"zones\":[{\"file\":"
+                      "\"zones.geojson\",\"kind\":\"area\"}]}",
+                      "\xef\xbb\xbf{\"type\":\"FeatureCollection\",\"features\":[{\"type\":"
+                      "\"Feature\",\"properties\":{\"slug\":\"z\",\"name\":\"Z\"},"
+                      "\"geometry\":{\"type\":\"MultiPolygon\",\"coordinates\":[" SQUARE "]}}]}");
     scn_summary sum = {0};
     assert_int_equal(scn_load(s, d, 0, &sum, &e), 0);
     assert_int_equal(sum.orgs, 1);

@@ -98,7 +98,8 @@ static void box_ids_come_sorted(void **state)
         buf_printf(&sql,
                    "INSERT INTO incidents(id, status, provenance, event_date, event_type,"
                    " latitude, longitude, fatalities, doc, updated_at) VALUES (%lld, 'verified',"
-                   " 'acled', '2024-01-01', 'Battles', 31.4, 34.4, 0, '{}', '');", sparse[i]);
+                   " 'acled', '2024-01-01', 'Battles', 31.4, 34.4, 0, '{}', '');",
+                   sparse[i]);
     buf_puts(&sql, "COMMIT;");
     raw_exec(path("box.db"), sql.p, 1, NULL);
     buf_free(&sql);
@@ -109,8 +110,10 @@ static void box_ids_come_sorted(void **state)
     size_t n;
     assert_int_equal(s->ops->incident_ids_in_box(s, &f, 0, &ids, &n, &e), 0);
     assert_int_equal(n, 2000 + 3);
-    for (size_t i = 1; i < n; i++) assert_true(ids[i - 1] < ids[i]);
-    for (size_t i = 0; i < n - 3; i++) assert_int_not_equal(ids[i] % 3, 0);
+    for (size_t i = 1; i < n; i++)
+        assert_true(ids[i - 1] < ids[i]);
+    for (size_t i = 0; i < n - 3; i++)
+        assert_int_not_equal(ids[i] % 3, 0);
     assert_int_equal(ids[n - 3], 4000000000LL);
     assert_int_equal(ids[n - 1], 9000000000000LL);
     free(ids);
@@ -118,7 +121,8 @@ static void box_ids_come_sorted(void **state)
     f.east = 34.5, f.north = 31.35;
     assert_int_equal(s->ops->incident_ids_in_box(s, &f, 0, &ids, &n, &e), 0);
     assert_true(n > 64);
-    for (size_t i = 1; i < n; i++) assert_true(ids[i - 1] < ids[i]);
+    for (size_t i = 1; i < n; i++)
+        assert_true(ids[i - 1] < ids[i]);
     free(ids);
     /* Capped: more than the cap is said by returning cap + 1 ids, unsorted. */
     assert_int_equal(s->ops->incident_ids_in_box(s, &f, 10, &ids, &n, &e), 0);
@@ -139,16 +143,16 @@ static void upload_pieces_read_in_order_and_expire(void **state)
     store_upload file = {.total = 9, .media_type = "text/plain"}, got;
     const char *a = "aa", *b = "bb";
     assert_int_equal(s->ops->begin(s, &e), 0);
-    assert_int_equal(s->ops->upload_put(s, a, "un", 6, "ghi", 3, &file,
-                                        "2026-01-02T00:00:00.000Z", &e), 0);
-    assert_int_equal(s->ops->upload_put(s, a, "un", 0, "abc", 3, &file,
-                                        "2026-01-01T00:00:00.000Z", &e), 0);
-    assert_int_equal(s->ops->upload_put(s, a, "un", 3, "def", 3, &file,
-                                        "2026-01-01T00:00:00.000Z", &e), 0);
-    assert_int_equal(s->ops->upload_put(s, b, "un", 0, "x", 1, &file,
-                                        "2026-01-01T12:00:00.000Z", &e), 0);
-    assert_int_equal(s->ops->upload_put(s, a, "wfp", 0, "z", 1, &file,
-                                        "2026-01-01T12:00:00.000Z", &e), 0);
+    assert_int_equal(
+        s->ops->upload_put(s, a, "un", 6, "ghi", 3, &file, "2026-01-02T00:00:00.000Z", &e), 0);
+    assert_int_equal(
+        s->ops->upload_put(s, a, "un", 0, "abc", 3, &file, "2026-01-01T00:00:00.000Z", &e), 0);
+    assert_int_equal(
+        s->ops->upload_put(s, a, "un", 3, "def", 3, &file, "2026-01-01T00:00:00.000Z", &e), 0);
+    assert_int_equal(
+        s->ops->upload_put(s, b, "un", 0, "x", 1, &file, "2026-01-01T12:00:00.000Z", &e), 0);
+    assert_int_equal(
+        s->ops->upload_put(s, a, "wfp", 0, "z", 1, &file, "2026-01-01T12:00:00.000Z", &e), 0);
     assert_int_equal(s->ops->commit(s, &e), 0);
     buf whole = BUF_INIT;
     assert_int_equal(s->ops->upload_read(s, a, "un", &whole, &e), 0);
@@ -197,7 +201,8 @@ static void open_creates_and_migrates(void **state)
     assert_int_equal(raw_int(path("a.db"), "PRAGMA user_version"), store_schema_version());
     assert_int_equal(raw_int(path("a.db"), "PRAGMA application_id"), 0x54524345);
     assert_int_equal(raw_int(path("a.db"), "SELECT count(*) FROM sqlite_master WHERE name = "
-                                           "'journal'"), 1);
+                                           "'journal'"),
+                     1);
     sqlite3 *h;
     sqlite3_stmt *st;
     sqlite3_open(path("a.db"), &h);
@@ -244,8 +249,8 @@ static void refuses_newer_and_foreign_databases(void **state)
 
 static int record_org(store *s, void *cls, tr_err *e)
 {
-    json_t *body = json_pack("{s:s, s:s, s:s}", "slug", (const char *)cls, "name", "Org",
-                             "kind", "observer");
+    json_t *body =
+        json_pack("{s:s, s:s, s:s}", "slug", (const char *)cls, "name", "Org", "kind", "observer");
     int rc = journal_record(s, &journal_operator, "org.created", body, "public", NULL, e);
     json_decref(body);
     return rc;
@@ -313,7 +318,8 @@ static void journal_is_append_only_and_transactional(void **state)
     assert_int_equal(raw_int(path("j.db"), "SELECT max(seq) - min(seq) + 1 FROM journal"), 2);
     assert_int_equal(raw_int(path("j.db"), "SELECT count(*) FROM journal WHERE body = "
                                            "'{\"kind\":\"observer\",\"name\":\"Org\",\"slug\":"
-                                           "\"alpha\"}'"), 1);
+                                           "\"alpha\"}'"),
+                     1);
     /* Nothing, not even direct SQL, may rewrite or delete history. */
     raw_exec(path("j.db"), "UPDATE journal SET body = '{}' WHERE seq = 1", 0, "append-only");
     raw_exec(path("j.db"), "DELETE FROM journal WHERE seq = 2", 0, "append-only");
@@ -332,8 +338,8 @@ static void journal_is_append_only_and_transactional(void **state)
 
 typedef struct holder {
     const char *db;
-    int ms;                     /* how long it holds the write lock once it has it */
-    pthread_barrier_t *locked;  /* passed once it holds the lock */
+    int ms;                    /* how long it holds the write lock once it has it */
+    pthread_barrier_t *locked; /* passed once it holds the lock */
 } holder;
 
 /* Takes the write lock, writes a row the waiting transaction can only see if it waited,
@@ -452,8 +458,8 @@ typedef struct crossing_job {
 static int write_crossing(store *s, void *cls, tr_err *e)
 {
     crossing_job *c = cls;
-    json_t *in = json_pack("{s:s, s:s, s:f, s:f}", "slug", c->slug, "name", "C", "lat", 31.0,
-                           "lon", 34.0);
+    json_t *in =
+        json_pack("{s:s, s:s, s:f, s:f}", "slug", c->slug, "name", "C", "lat", 31.0, "lon", 34.0);
     int rc = crossing_create(s, &journal_operator, in, e);
     json_decref(in);
     return rc;
@@ -531,12 +537,13 @@ static void a_failing_write_does_not_undo_its_batch(void **state)
     for (int i = 0; i < 3; i++) {
         memset(&jobs[i], 0, sizeof jobs[i]);
         snprintf(jobs[i].c.slug, sizeof jobs[i].c.slug, "%s", slugs[i]);
-        jobs[i].job = (writer_job){.fn = write_crossing, .cls = &jobs[i].c, .done = async_done,
-                                   .done_cls = &jobs[i]};
+        jobs[i].job = (writer_job){
+            .fn = write_crossing, .cls = &jobs[i].c, .done = async_done, .done_cls = &jobs[i]};
         jobs[i].lock = &lock;
         jobs[i].pending = &pending;
     }
-    for (int i = 0; i < 3; i++) writer_submit(w, &jobs[i].job);
+    for (int i = 0; i < 3; i++)
+        writer_submit(w, &jobs[i].job);
     for (;;) {
         pthread_mutex_lock(&lock);
         int left = pending;

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
-const char *const acct_org_kinds[] = {"party", "mediator", "monitor", "humanitarian", "observer",
-                                      NULL};
+const char *const acct_org_kinds[] = {"party",        "mediator", "monitor",
+                                      "humanitarian", "observer", NULL};
 
 const jsx_field acct_org_fields[] = {
     {.name = "slug", .type = JSX_SLUG},
@@ -55,7 +55,10 @@ void acct_init(void)
     }
 }
 
-void acct_prepare_signin(void) { pthread_once(&dummy_once, make_dummy); }
+void acct_prepare_signin(void)
+{
+    pthread_once(&dummy_once, make_dummy);
+}
 
 journal_actor acct_actor(const acct_caller *c)
 {
@@ -113,15 +116,14 @@ int acct_org_create(store *s, const journal_actor *who, const char *slug, const 
     return rc;
 }
 
-static const jsx_field actor_item[] = {{.name = "", .type = JSX_STRING, .min = 1, .max = 256},
-                                       {0}};
+static const jsx_field actor_item[] = {{.name = "", .type = JSX_STRING, .min = 1, .max = 256}, {0}};
 const jsx_field acct_actors_fields[] = {
     {.name = "actors", .type = JSX_ARRAY, .max = STORE_MAX_ACTORS, .items = actor_item},
     {0},
 };
 
-int acct_org_actors_set(store *s, const journal_actor *who, const char *org,
-                        const json_t *actors, tr_err *e)
+int acct_org_actors_set(store *s, const journal_actor *who, const char *org, const json_t *actors,
+                        tr_err *e)
 {
     store_org o;
     size_t i, j;
@@ -216,12 +218,12 @@ int acct_user_create(store *s, const journal_actor *who, const acct_user_new *u,
     rc = s->ops->user_get(s, u->name, &existing, e);
     if (rc < 0) return -1;
     if (rc == 1)
-        return err_set(e, 409, "user.exists", "choose another name",
-                       "user '%s' already exists", u->name);
+        return err_set(e, 409, "user.exists", "choose another name", "user '%s' already exists",
+                       u->name);
     /* The password hash is part of the event so that the journal alone can rebuild the
      * users table; the event is therefore visible to administrators only. */
-    body = json_pack("{s:s, s:s, s:s, s:b, s:s}", "name", u->name, "display", u->display,
-                     "org", u->org, "admin", u->admin, "pwhash", u->pwhash);
+    body = json_pack("{s:s, s:s, s:s, s:b, s:s}", "name", u->name, "display", u->display, "org",
+                     u->org, "admin", u->admin, "pwhash", u->pwhash);
     rc = journal_record(s, who, "user.created", body, "admin", NULL, e);
     json_decref(body);
     return rc;
@@ -261,8 +263,8 @@ int acct_token_create(store *s, const journal_actor *who, const acct_token_new *
     if (rc == 0)
         return err_set(e, 404, "user.not_found", "check the user name (truce user list)",
                        "user '%s' does not exist", t->user);
-    body = json_pack("{s:s, s:s, s:s, s:s}", "id", t->id, "hash", t->hash, "user", t->user,
-                     "label", t->label);
+    body = json_pack("{s:s, s:s, s:s, s:s}", "id", t->id, "hash", t->hash, "user", t->user, "label",
+                     t->label);
     rc = journal_record(s, who, "token.created", body, "admin", NULL, e);
     json_decref(body);
     return rc;
@@ -287,8 +289,8 @@ int acct_token_revoke(store *s, const journal_actor *who, const acct_caller *by,
     return rc;
 }
 
-int acct_check_password_rehash(store *s, const char *user, const char *password,
-                               store_user *out, char *rehash, size_t cap, tr_err *e)
+int acct_check_password_rehash(store *s, const char *user, const char *password, store_user *out,
+                               char *rehash, size_t cap, tr_err *e)
 {
     acct_prepare_signin();
     int rc = s->ops->user_get(s, user, out, e);
@@ -322,8 +324,8 @@ int acct_check_password(store *s, const char *user, const char *password, store_
     return acct_check_password_rehash(s, user, password, out, NULL, 0, e);
 }
 
-int acct_password_rehash(store *s, const journal_actor *who, const char *user,
-                         const char *pwhash, tr_err *e)
+int acct_password_rehash(store *s, const journal_actor *who, const char *user, const char *pwhash,
+                         tr_err *e)
 {
     json_t *body = json_pack("{s:s, s:s}", "name", user, "pwhash", pwhash);
     int rc = journal_record(s, who, "user.password_rehashed", body, "admin", NULL, e);
@@ -350,8 +352,7 @@ static int resolve(store *s, const char *hash, acct_caller *out, tr_err *e)
                        "sign in with POST /api/v1/login to get a token",
                        "the bearer token is not valid");
     if (t.revoked_at[0])
-        return err_set(e, 401, "auth.revoked_token",
-                       "sign in again with POST /api/v1/login",
+        return err_set(e, 401, "auth.revoked_token", "sign in again with POST /api/v1/login",
                        "the bearer token was revoked at %s", t.revoked_at);
     out->signed_in = 1;
     out->admin = t.admin;
@@ -459,7 +460,8 @@ int acct_org_key_register(store *s, const journal_actor *who, const char *org,
     json_t *body;
     int rc;
     if (sodium_base642bin(pk, sizeof pk, public_key, strlen(public_key), NULL, &len, NULL,
-                          sodium_base64_VARIANT_ORIGINAL) != 0 || len != 32)
+                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        len != 32)
         return err_field(e, "key.bad_format", "public_key",
                          "send the public key that 'truce keygen' printed",
                          "the public key is not 32 bytes of base64");
@@ -479,8 +481,7 @@ int acct_org_key_register(store *s, const journal_actor *who, const char *org,
     snprintf(out->org, sizeof out->org, "%s", org);
     snprintf(out->public_key, sizeof out->public_key, "%s", public_key);
     if (seek.found)
-        return err_set(e, 409, "key.exists", NULL, "this key is already registered for '%s'",
-                       org);
+        return err_set(e, 409, "key.exists", NULL, "this key is already registered for '%s'", org);
     body = json_pack("{s:s, s:s, s:s}", "org", org, "id", out->id, "public_key", public_key);
     rc = journal_record(s, who, "org_key.registered", body, "public", NULL, e);
     json_decref(body);

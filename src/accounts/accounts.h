@@ -67,8 +67,8 @@ extern const jsx_field acct_actors_fields[];
 /* Replaces an organization's actors (input checked against acct_actors_fields): 404
  * org.not_found, 400 naming actors[i] for an empty or repeated one. Journaled as
  * org.actors_set (public). */
-int acct_org_actors_set(store *s, const journal_actor *who, const char *org,
-                        const json_t *actors, tr_err *e);
+int acct_org_actors_set(store *s, const journal_actor *who, const char *org, const json_t *actors,
+                        tr_err *e);
 /* The organization's actors, in order: a JSON array, or NULL on a failure. */
 json_t *acct_org_actors(store *s, const char *org, tr_err *e);
 /* Whether the actor (ACLED's name) stands for the organization: its own name or slug, or
@@ -120,11 +120,11 @@ json_t *acct_org_key_json(const store_org_key *k);
  * hashed at this server's: journal it with acct_password_rehash. */
 int acct_check_password(store *s, const char *user, const char *password, store_user *out,
                         tr_err *e);
-int acct_check_password_rehash(store *s, const char *user, const char *password,
-                               store_user *out, char *rehash, size_t cap, tr_err *e);
+int acct_check_password_rehash(store *s, const char *user, const char *password, store_user *out,
+                               char *rehash, size_t cap, tr_err *e);
 /* Journals a user's password hash made anew (user.password_rehashed, administrators only). */
-int acct_password_rehash(store *s, const journal_actor *who, const char *user,
-                         const char *pwhash, tr_err *e);
+int acct_password_rehash(store *s, const journal_actor *who, const char *user, const char *pwhash,
+                         tr_err *e);
 /* Resolves a bearer token into a caller; 401 auth.invalid_token or auth.revoked_token. */
 int acct_authenticate(store *s, const char *token, acct_caller *out, tr_err *e);
 

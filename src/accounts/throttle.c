@@ -64,7 +64,8 @@ void throttle_free(throttle *t)
 static uint32_t hash(const char *s)
 {
     uint32_t h = 2166136261u; /* FNV-1a */
-    while (*s) h = (h ^ (unsigned char)*s++) * 16777619u;
+    while (*s)
+        h = (h ^ (unsigned char)*s++) * 16777619u;
     return h;
 }
 

@@ -32,6 +32,6 @@ int crossing_create(store *s, const journal_actor *who, const json_t *in, tr_err
 
 json_t *crossing_json(const store_crossing *c)
 {
-    return json_pack("{s:s, s:s, s:f, s:f, s:s}", "slug", c->slug, "name", c->name, "lat",
-                     c->lat, "lon", c->lon, "notes", c->notes);
+    return json_pack("{s:s, s:s, s:f, s:f, s:s}", "slug", c->slug, "name", c->name, "lat", c->lat,
+                     "lon", c->lon, "notes", c->notes);
 }

@@ -53,8 +53,10 @@ int cli_parse(const char *cmd, int argc, char **argv, cli_opt *opts, char **pos,
     }
     for (cli_opt *o = opts; o->name; o++) {
         if (o->value) continue;
-        if (o->env && getenv(o->env) && *getenv(o->env)) o->value = getenv(o->env);
-        else o->value = o->dflt;
+        if (o->env && getenv(o->env) && *getenv(o->env))
+            o->value = getenv(o->env);
+        else
+            o->value = o->dflt;
     }
     return CLI_OK;
 }
@@ -194,19 +196,20 @@ static const struct {
                "monitors and mediators only (the public still sees the incidents, on the\n"
                "public grid when the server has one).\n"},
     {"import acled", NULL},
-    {"import zones", "usage: truce import zones FILE [--db PATH] [--name PROPERTY] [--slug PROPERTY]\n"
-                     "                          [--kind KIND] [--where PROPERTY=VALUE]\n"
-                     "Imports the areas of a GeoJSON FeatureCollection (governorates, buffer zones,\n"
-                     "withdrawal lines drawn as areas) as zones: each feature is named by its\n"
-                     "property --name (default 'name'), its slug is the property --slug or else\n"
-                     "made from the name (Khan Yunis: khan-yunis), its kind is --kind (or its\n"
-                     "property 'kind', or 'zone'). --where keeps the features whose property is\n"
-                     "VALUE. Polygons and MultiPolygons only, checked with GEOS. All or nothing:\n"
-                     "a feature without its name, two with one slug, a zone the database has\n"
-                     "already, a bad geometry - each stops the import, naming the feature.\n"
-                     "Example, Gaza's five governorates from a GADM file:\n"
-                     "  truce import zones gadm.geojson --where NAME_1=Gaza --name NAME_2 \\\n"
-                     "    --kind governorate\n"},
+    {"import zones",
+     "usage: truce import zones FILE [--db PATH] [--name PROPERTY] [--slug PROPERTY]\n"
+     "                          [--kind KIND] [--where PROPERTY=VALUE]\n"
+     "Imports the areas of a GeoJSON FeatureCollection (governorates, buffer zones,\n"
+     "withdrawal lines drawn as areas) as zones: each feature is named by its\n"
+     "property --name (default 'name'), its slug is the property --slug or else\n"
+     "made from the name (Khan Yunis: khan-yunis), its kind is --kind (or its\n"
+     "property 'kind', or 'zone'). --where keeps the features whose property is\n"
+     "VALUE. Polygons and MultiPolygons only, checked with GEOS. All or nothing:\n"
+     "a feature without its name, two with one slug, a zone the database has\n"
+     "already, a bad geometry - each stops the import, naming the feature.\n"
+     "Example, Gaza's five governorates from a GADM file:\n"
+     "  truce import zones gadm.geojson --where NAME_1=Gaza --name NAME_2 \\\n"
+     "    --kind governorate\n"},
     {"export", "usage: truce export incidents [--format acled|hxl|geojson|geojson-summary]\n"
                "                              [--status S] [--type T] [--from DATE] [--to DATE]\n"
                "                              [--zone SLUG] [--actor NAME] [--bbox W,S,E,N]\n"

@@ -14,7 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define DB_OPT {"db", 1, "TRUCE_DB", "truce.db", NULL}
+#define DB_OPT                                                                                     \
+    {                                                                                              \
+        "db", 1, "TRUCE_DB", "truce.db", NULL                                                      \
+    }
 
 /* Parses options; returns -1 to continue, or the exit code to return now. */
 static int parse(const char *cmd, int argc, char **argv, cli_opt *opts)
@@ -65,8 +68,8 @@ static int finish(store *s, tr_err *e, int rc)
 
 int cmd_init(int argc, char **argv)
 {
-    cli_opt opts[] = {DB_OPT, {"name", 1, NULL, "truce", NULL}, {"origin", 1, NULL, NULL, NULL},
-                      {0}};
+    cli_opt opts[] = {
+        DB_OPT, {"name", 1, NULL, "truce", NULL}, {"origin", 1, NULL, NULL, NULL}, {0}};
     tr_err e = TR_ERR_INIT;
     struct stat sb;
     char origin[256], key[4096];
@@ -80,8 +83,10 @@ int cmd_init(int argc, char **argv)
     }
     journal_key_path(cli_get(opts, "db"), key, sizeof key);
     if (stat(key, &sb) == 0) {
-        fprintf(stderr, "truce: a log key %s already exists; move it away or choose another "
-                        "--db\n", key);
+        fprintf(stderr,
+                "truce: a log key %s already exists; move it away or choose another "
+                "--db\n",
+                key);
         return CLI_FAILED;
     }
     if (cli_get(opts, "origin"))
@@ -93,8 +98,10 @@ int cmd_init(int argc, char **argv)
     rc = journal_create_key(s, cli_get(opts, "db"), origin, &e);
     if (rc == 0) rc = scn_init_deployment(s, cli_get(opts, "name"), &e);
     if (rc == 0) {
-        fprintf(stderr, "truce: created %s and its log key %s (origin %s); add an organization "
-                        "with 'truce org add'\n", cli_get(opts, "db"), key, origin);
+        fprintf(stderr,
+                "truce: created %s and its log key %s (origin %s); add an organization "
+                "with 'truce org add'\n",
+                cli_get(opts, "db"), key, origin);
     } else {
         s->ops->close(s);
         s = NULL;
@@ -116,8 +123,11 @@ static int org_add_fn(store *s, void *cls, tr_err *e)
 
 int cmd_org_add(int argc, char **argv)
 {
-    cli_opt opts[] = {DB_OPT, {"slug", 1, NULL, NULL, NULL}, {"name", 1, NULL, NULL, NULL},
-                      {"kind", 1, NULL, NULL, NULL}, {0}};
+    cli_opt opts[] = {DB_OPT,
+                      {"slug", 1, NULL, NULL, NULL},
+                      {"name", 1, NULL, NULL, NULL},
+                      {"kind", 1, NULL, NULL, NULL},
+                      {0}};
     tr_err e = TR_ERR_INIT;
     org_cli o;
     store *s;
@@ -186,8 +196,8 @@ int cmd_user_add(int argc, char **argv)
         pw = line;
     }
     if (!(s = open_db(opts, 1))) return CLI_FAILED;
-    if (acct_user_prepare(&u, cli_get(opts, "name"), cli_get(opts, "display"),
-                          cli_get(opts, "org"), cli_get(opts, "admin") != NULL, pw, &e))
+    if (acct_user_prepare(&u, cli_get(opts, "name"), cli_get(opts, "display"), cli_get(opts, "org"),
+                          cli_get(opts, "admin") != NULL, pw, &e))
         return finish(s, &e, -1);
     return finish(s, &e, store_txn(s, user_add_fn, &u, &e));
 }
@@ -219,8 +229,7 @@ static int token_create_fn(store *s, void *cls, tr_err *e)
 
 int cmd_token_create(int argc, char **argv)
 {
-    cli_opt opts[] = {DB_OPT, {"user", 1, NULL, NULL, NULL}, {"label", 1, NULL, "cli", NULL},
-                      {0}};
+    cli_opt opts[] = {DB_OPT, {"user", 1, NULL, NULL, NULL}, {"label", 1, NULL, "cli", NULL}, {0}};
     tr_err e = TR_ERR_INIT;
     acct_token_new t;
     store *s;

@@ -36,8 +36,10 @@ int cmd_keygen(int argc, char **argv)
     if (!cli_get(opts, "out")) return cli_usage_error("keygen", "missing --out KEYFILE");
     if (agr_keygen(cli_get(opts, "out"), pk, &e)) return fail(&e);
     printf("%s\n", pk);
-    fprintf(stderr, "truce: key written to %s (keep it on this machine); register the public "
-                    "key above with POST /api/v1/orgs/{slug}/keys\n", cli_get(opts, "out"));
+    fprintf(stderr,
+            "truce: key written to %s (keep it on this machine); register the public "
+            "key above with POST /api/v1/orgs/{slug}/keys\n",
+            cli_get(opts, "out"));
     return CLI_OK;
 }
 
@@ -67,7 +69,8 @@ int cmd_agreement_verify(int argc, char **argv)
 {
     cli_opt opts[] = {{0}};
     char *pos[1];
-    int npos, help, count, rc = cli_parse("agreement verify", argc, argv, opts, pos, 1, &npos, &help);
+    int npos, help, count,
+        rc = cli_parse("agreement verify", argc, argv, opts, pos, 1, &npos, &help);
     tr_err e = TR_ERR_INIT;
     json_t *doc;
     if (rc != CLI_OK) return rc;

@@ -18,7 +18,8 @@
 static json_t *utilities(const neg_domain *d, const double *u)
 {
     json_t *a = json_array();
-    for (int p = 0; p < neg_parties(d); p++) json_array_append_new(a, json_real(u[p]));
+    for (int p = 0; p < neg_parties(d); p++)
+        json_array_append_new(a, json_real(u[p]));
     return a;
 }
 
@@ -47,16 +48,16 @@ static json_t *result_json(const neg_domain *d, const neg_analysis *a)
     }
     for (size_t j = 0; j < a->n_frontier; j++)
         json_array_append_new(frontier, point(d, &a->frontier[j]));
-    o = json_pack("{s:s, s:o, s:o, s:o}", "outcomes", count, "parties", parties, "reservation",
-                  res, "frontier", frontier);
+    o = json_pack("{s:s, s:o, s:o, s:o}", "outcomes", count, "parties", parties, "reservation", res,
+                  "frontier", frontier);
     if (a->epsilon > 0) json_object_set_new(o, "epsilon", json_real(a->epsilon));
     json_object_set_new(o, "nash", a->has_rational ? point(d, &a->nash) : json_null());
     json_object_set_new(o, "kalai_smorodinsky",
                         a->has_rational ? point(d, &a->kalai_smorodinsky) : json_null());
-    json_object_set_new(o, "egalitarian", a->has_rational ? point(d, &a->egalitarian)
-                                                          : json_null());
-    json_object_set_new(o, "max_welfare", a->has_rational ? point(d, &a->max_welfare)
-                                                          : json_null());
+    json_object_set_new(o, "egalitarian",
+                        a->has_rational ? point(d, &a->egalitarian) : json_null());
+    json_object_set_new(o, "max_welfare",
+                        a->has_rational ? point(d, &a->max_welfare) : json_null());
     return o;
 }
 
@@ -65,11 +66,13 @@ static int parse_proposal(const neg_domain *d, const char *text, int *pkg, tr_er
 {
     char *copy = strdup(text), *save = NULL, *tok;
     int ni = neg_issues(d);
-    for (int i = 0; i < ni; i++) pkg[i] = -1;
+    for (int i = 0; i < ni; i++)
+        pkg[i] = -1;
     for (tok = strtok_r(copy, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
         char *eq = strchr(tok, '=');
         int i, o;
-        while (*tok == ' ') tok++;
+        while (*tok == ' ')
+            tok++;
         if (!eq) {
             err_set(e, 400, "analyze.bad_proposal", "write terms as Issue=Option;Issue=Option",
                     "'%s' is not Issue=Option", tok);
@@ -116,8 +119,7 @@ static json_t *proposal_json(const neg_domain *d, const neg_proposal *p)
     return json_pack("{s:o, s:o, s:o, s:b, s:o, s:f, s:f, s:b, s:s}", "utilities",
                      utilities(d, p->u), "gains", gains, "acceptable", acc, "efficient",
                      p->efficient, "dominated_by", dom, "one_sidedness", p->one_sidedness,
-                     "nash_ratio", p->nash_ratio, "one_sided", p->one_sided, "reason",
-                     p->reason);
+                     "nash_ratio", p->nash_ratio, "one_sided", p->one_sided, "reason", p->reason);
 }
 
 static void print_point(const neg_domain *d, const char *label, const neg_point *pt)
@@ -185,7 +187,8 @@ static neg_domain *load(char **paths, int n, tr_err *e)
             json[b - 1] = t;
         }
     d = neg_geniusweb_load(json, nj, e);
-    for (int k = 0; k < nj; k++) free(json[k]);
+    for (int k = 0; k < nj; k++)
+        free(json[k]);
     return d;
 }
 
@@ -196,8 +199,8 @@ static int write_file(const char *dir, const char *name, const char *text, tr_er
     snprintf(path, sizeof path, "%s/%s", dir, name);
     f = fopen(path, "w");
     if (!f || fputs(text, f) < 0 || fclose(f) != 0)
-        return err_set(e, 500, "analyze.write", "check the --export directory",
-                       "cannot write %s", path);
+        return err_set(e, 500, "analyze.write", "check the --export directory", "cannot write %s",
+                       path);
     return 0;
 }
 
@@ -237,11 +240,11 @@ static int export(const neg_domain *d, const char *dir, int web, tr_err *e)
 
 int cmd_analyze(int argc, char **argv)
 {
-    cli_opt opts[] = {{"json", 0, NULL, NULL, NULL}, {"epsilon", 1, NULL, NULL, NULL},
-                      {"max-points", 1, NULL, NULL, NULL}, {"proposal", 1, NULL, NULL, NULL},
-                      {"export-genius", 1, NULL, NULL, NULL},
-                      {"export-geniusweb", 1, NULL, NULL, NULL},
-                      {"threshold", 1, NULL, "0.5", NULL}, {0}};
+    cli_opt opts[] = {
+        {"json", 0, NULL, NULL, NULL},          {"epsilon", 1, NULL, NULL, NULL},
+        {"max-points", 1, NULL, NULL, NULL},    {"proposal", 1, NULL, NULL, NULL},
+        {"export-genius", 1, NULL, NULL, NULL}, {"export-geniusweb", 1, NULL, NULL, NULL},
+        {"threshold", 1, NULL, "0.5", NULL},    {0}};
     char *pos[64];
     int npos, help, rc;
     tr_err e = TR_ERR_INIT;
@@ -270,9 +273,10 @@ int cmd_analyze(int argc, char **argv)
         lim.max_points = (size_t)v;
     }
     d = load(pos, npos, &e);
-    if (d && ((cli_get(opts, "export-genius") && export(d, cli_get(opts, "export-genius"), 0, &e)) ||
-              (cli_get(opts, "export-geniusweb") &&
-               export(d, cli_get(opts, "export-geniusweb"), 1, &e)))) {
+    if (d &&
+        ((cli_get(opts, "export-genius") && export(d, cli_get(opts, "export-genius"), 0, &e)) ||
+         (cli_get(opts, "export-geniusweb") &&
+          export(d, cli_get(opts, "export-geniusweb"), 1, &e)))) {
         neg_domain_free(d);
         d = NULL;
     }
@@ -316,8 +320,8 @@ int cmd_analyze(int argc, char **argv)
         if (prop) {
             printf("proposal:");
             for (int q = 0; q < neg_parties(d); q++)
-                printf(" %s %.3f (gain %.2f%s)", neg_party_name(d, q), prop->u[q],
-                       prop->gains[q], prop->acceptable[q] ? "" : ", unacceptable");
+                printf(" %s %.3f (gain %.2f%s)", neg_party_name(d, q), prop->u[q], prop->gains[q],
+                       prop->acceptable[q] ? "" : ", unacceptable");
             printf("\n  %s; one-sidedness %.2f; Nash product %.0f%% of the Nash point's\n",
                    prop->efficient ? "efficient" : "not efficient", prop->one_sidedness,
                    100 * prop->nash_ratio);

@@ -33,7 +33,10 @@ static int gz_seek(void *cls, off64_t *at, int whence)
     return 0;
 }
 
-static int gz_close(void *cls) { return gzclose(cls) == Z_OK ? 0 : -1; }
+static int gz_close(void *cls)
+{
+    return gzclose(cls) == Z_OK ? 0 : -1;
+}
 
 /* path, plain or gzip-compressed; *gz is zlib's handle for the second (for progress). */
 static FILE *open_csv(const char *path, gzFile *gz)
@@ -74,7 +77,8 @@ int cmd_import_acled(int argc, char **argv)
     cli_opt opts[] = {{"db", 1, "TRUCE_DB", "truce.db", NULL},
                       {"status", 1, NULL, "verified", NULL},
                       {"outside-zones", 1, NULL, "warn", NULL},
-                      {"private-journal", 0, NULL, NULL, NULL}, {0}};
+                      {"private-journal", 0, NULL, NULL, NULL},
+                      {0}};
     char *pos[1];
     int npos, help, rc = cli_parse("import acled", argc, argv, opts, pos, 1, &npos, &help), ok = 0;
     tr_err e = TR_ERR_INIT;
@@ -88,7 +92,8 @@ int cmd_import_acled(int argc, char **argv)
         return CLI_OK;
     }
     if (npos != 1) return cli_usage_error("import acled", "give the ACLED CSV file");
-    for (int k = 0; statuses[k]; k++) ok |= strcmp(statuses[k], cli_get(opts, "status")) == 0;
+    for (int k = 0; statuses[k]; k++)
+        ok |= strcmp(statuses[k], cli_get(opts, "status")) == 0;
     if (!ok) return cli_usage_error("import acled", "--status must be verified or reported");
     int refuse = strcmp(cli_get(opts, "outside-zones"), "refuse") == 0;
     if (!refuse && strcmp(cli_get(opts, "outside-zones"), "warn") != 0)
@@ -107,12 +112,10 @@ int cmd_import_acled(int argc, char **argv)
         return CLI_FAILED;
     }
     if (stat(pos[0], &sb) != 0) sb.st_size = 0;
-    rc = acled_import(s, &journal_operator, in, (int64_t)sb.st_size,
-                      cli_get(opts, "status"),
+    rc = acled_import(s, &journal_operator, in, (int64_t)sb.st_size, cli_get(opts, "status"),
                       (refuse ? ACLED_REFUSE_OUTSIDE : 0) |
                           (cli_get(opts, "private-journal") ? ACLED_PRIVATE_JOURNAL : 0),
-                      isatty(STDERR_FILENO) ? bar : NULL, gz,
-                      &res, &e);
+                      isatty(STDERR_FILENO) ? bar : NULL, gz, &res, &e);
     fclose(in);
     s->ops->close(s);
     if (rc) {
@@ -130,8 +133,9 @@ int cmd_import_acled(int argc, char **argv)
                 json_string_value(json_object_get(r, "reason")));
     json_decref(res.rejects);
     if (res.outside_zones)
-        fprintf(stderr, "warning: %lld imported events lie outside every zone of this deployment;"
-                        " check their coordinates, or add the zone they belong to\n",
+        fprintf(stderr,
+                "warning: %lld imported events lie outside every zone of this deployment;"
+                " check their coordinates, or add the zone they belong to\n",
                 (long long)res.outside_zones);
     printf("imported %lld, rejected %lld\n", (long long)res.imported, (long long)res.rejected);
     return CLI_OK;
@@ -163,12 +167,17 @@ int cmd_export_incidents(int argc, char **argv)
         return CLI_OK;
     }
     const char *f = cli_get(opts, "format");
-    if (strcmp(f, "acled") == 0) fmt = EXPORT_ACLED;
-    else if (strcmp(f, "hxl") == 0) fmt = EXPORT_HXL;
-    else if (strcmp(f, "geojson") == 0) fmt = EXPORT_GEOJSON;
-    else if (strcmp(f, "geojson-summary") == 0) fmt = EXPORT_GEOJSON_SUMMARY;
-    else return cli_usage_error("export incidents",
-                                "--format must be acled, hxl, geojson or geojson-summary");
+    if (strcmp(f, "acled") == 0)
+        fmt = EXPORT_ACLED;
+    else if (strcmp(f, "hxl") == 0)
+        fmt = EXPORT_HXL;
+    else if (strcmp(f, "geojson") == 0)
+        fmt = EXPORT_GEOJSON;
+    else if (strcmp(f, "geojson-summary") == 0)
+        fmt = EXPORT_GEOJSON_SUMMARY;
+    else
+        return cli_usage_error("export incidents",
+                               "--format must be acled, hxl, geojson or geojson-summary");
     store_incident_filter filter = {.status = cli_get(opts, "status"),
                                     .event_type = cli_get(opts, "type"),
                                     .date_from = cli_get(opts, "from"),
@@ -224,17 +233,14 @@ static int import_zones_txn(store *s, void *cls, tr_err *e)
 
 int cmd_import_zones(int argc, char **argv)
 {
-    cli_opt opts[] = {{"db", 1, "TRUCE_DB", "truce.db", NULL},
-                      {"name", 1, NULL, "name", NULL},
-                      {"slug", 1, NULL, NULL, NULL},
-                      {"kind", 1, NULL, NULL, NULL},
-                      {"where", 1, NULL, NULL, NULL},
-                      {0}};
+    cli_opt opts[] = {{"db", 1, "TRUCE_DB", "truce.db", NULL}, {"name", 1, NULL, "name", NULL},
+                      {"slug", 1, NULL, NULL, NULL},           {"kind", 1, NULL, NULL, NULL},
+                      {"where", 1, NULL, NULL, NULL},          {0}};
     char *pos[1], where[256];
     int npos, help, rc = cli_parse("import zones", argc, argv, opts, pos, 1, &npos, &help);
     tr_err e = TR_ERR_INIT;
-    zone_import_opts o = {cli_get(opts, "name"), cli_get(opts, "slug"), cli_get(opts, "kind"),
-                          NULL, NULL};
+    zone_import_opts o = {cli_get(opts, "name"), cli_get(opts, "slug"), cli_get(opts, "kind"), NULL,
+                          NULL};
     if (rc != CLI_OK) return rc;
     if (help) {
         fputs(cli_help("import zones"), stdout);
@@ -247,7 +253,8 @@ int cmd_import_zones(int argc, char **argv)
         char *eq;
         snprintf(where, sizeof where, "%s", cli_get(opts, "where"));
         if (!(eq = strchr(where, '=')) || eq == where)
-            return cli_usage_error("import zones", "--where takes PROPERTY=VALUE, e.g. NAME_1=Gaza");
+            return cli_usage_error("import zones",
+                                   "--where takes PROPERTY=VALUE, e.g. NAME_1=Gaza");
         *eq = 0;
         o.where_prop = where;
         o.where_value = eq + 1;
@@ -276,7 +283,8 @@ int cmd_import_zones(int argc, char **argv)
     }
     s->ops->close(s);
     json_decref(fc);
-    printf("imported %zu zone%s:", json_array_size(j.slugs), json_array_size(j.slugs) == 1 ? "" : "s");
+    printf("imported %zu zone%s:", json_array_size(j.slugs),
+           json_array_size(j.slugs) == 1 ? "" : "s");
     for (size_t i = 0; i < json_array_size(j.slugs); i++)
         printf(" %s", json_string_value(json_array_get(j.slugs, i)));
     putchar('\n');

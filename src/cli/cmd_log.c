@@ -86,9 +86,9 @@ static int parse_proof(const char *cmd, const char *v, merkle_hash *proof, size_
 
 int cmd_log_verify_inclusion(int argc, char **argv)
 {
-    cli_opt opts[] = {{"index", 1, NULL, NULL, NULL}, {"size", 1, NULL, NULL, NULL},
+    cli_opt opts[] = {{"index", 1, NULL, NULL, NULL},     {"size", 1, NULL, NULL, NULL},
                       {"leaf-hash", 1, NULL, NULL, NULL}, {"root", 1, NULL, NULL, NULL},
-                      {"proof", 1, NULL, "", NULL}, {0}};
+                      {"proof", 1, NULL, "", NULL},       {0}};
     const char *cmd = "log verify-inclusion";
     char *pos[1];
     int npos, rc = parse(cmd, argc, argv, opts, pos, 0, &npos);
@@ -103,8 +103,7 @@ int cmd_log_verify_inclusion(int argc, char **argv)
         (rc = parse_proof(cmd, cli_get(opts, "proof"), proof, &len)))
         return rc;
     if (merkle_verify_inclusion(index, size, leaf, proof, len, root) == 0) {
-        printf("valid: leaf %lld is in the tree of size %lld\n", (long long)index,
-               (long long)size);
+        printf("valid: leaf %lld is in the tree of size %lld\n", (long long)index, (long long)size);
         return CLI_OK;
     }
     fprintf(stderr, "truce: invalid inclusion proof for leaf %lld in the tree of size %lld\n",
@@ -116,7 +115,7 @@ int cmd_log_verify_consistency(int argc, char **argv)
 {
     cli_opt opts[] = {{"size1", 1, NULL, NULL, NULL}, {"size2", 1, NULL, NULL, NULL},
                       {"root1", 1, NULL, NULL, NULL}, {"root2", 1, NULL, NULL, NULL},
-                      {"proof", 1, NULL, "", NULL}, {0}};
+                      {"proof", 1, NULL, "", NULL},   {0}};
     const char *cmd = "log verify-consistency";
     char *pos[1];
     int npos, rc = parse(cmd, argc, argv, opts, pos, 0, &npos);
@@ -135,8 +134,8 @@ int cmd_log_verify_consistency(int argc, char **argv)
                (long long)s1);
         return CLI_OK;
     }
-    fprintf(stderr, "truce: invalid consistency proof from size %lld to size %lld\n",
-            (long long)s1, (long long)s2);
+    fprintf(stderr, "truce: invalid consistency proof from size %lld to size %lld\n", (long long)s1,
+            (long long)s2);
     return CLI_FAILED;
 }
 
@@ -214,7 +213,8 @@ int cmd_receipt_verify(int argc, char **argv)
         return CLI_FAILED;
     }
     index = json_integer_value(json_object_get(rec, "index"));
-    json_array_foreach(json_object_get(rec, "proof"), i, p) {
+    json_array_foreach(json_object_get(rec, "proof"), i, p)
+    {
         const char *h = json_string_value(p);
         if (len == MERKLE_MAX_PROOF || !h || util_unhex(proof[len++], MERKLE_HASH_LEN, h)) {
             json_decref(doc);
@@ -241,8 +241,10 @@ int cmd_receipt_verify(int argc, char **argv)
     }
     json_decref(doc);
     if (merkle_verify_inclusion(index, size, leaf, proof, len, root) != 0) {
-        fprintf(stderr, "truce: invalid receipt: entry %lld is not proven in the checkpoint of "
-                        "size %lld\n", (long long)index, (long long)size);
+        fprintf(stderr,
+                "truce: invalid receipt: entry %lld is not proven in the checkpoint of "
+                "size %lld\n",
+                (long long)index, (long long)size);
         return CLI_FAILED;
     }
     printf("valid: entry %lld is in %s at size %lld, signed by %s\n", (long long)index, origin,
@@ -427,7 +429,8 @@ static int audit_remote(const char *base, const char *vkey, const char *state_pa
         if (get(url, &f, &e)) return fail(&e);
         doc = json_loads(f.p, 0, NULL);
         free(f.p);
-        json_array_foreach(json_object_get(doc, "proof"), i, p) {
+        json_array_foreach(json_object_get(doc, "proof"), i, p)
+        {
             if (len < MERKLE_MAX_PROOF && json_string_value(p))
                 util_unhex(proof[len++], MERKLE_HASH_LEN, json_string_value(p));
         }
@@ -435,8 +438,9 @@ static int audit_remote(const char *base, const char *vkey, const char *state_pa
         if (merkle_verify_consistency(fr.size, size, old_root, root, proof, len) != 0) {
             util_hex(h1, old_root, MERKLE_HASH_LEN);
             util_hex(h2, root, MERKLE_HASH_LEN);
-            fprintf(stderr, "truce: audit failed: the checkpoint at size %lld (root %s) is not "
-                            "consistent with the one seen before at size %lld (root %s)\n",
+            fprintf(stderr,
+                    "truce: audit failed: the checkpoint at size %lld (root %s) is not "
+                    "consistent with the one seen before at size %lld (root %s)\n",
                     (long long)size, h2, (long long)fr.size, h1);
             return CLI_FAILED;
         }
@@ -455,11 +459,14 @@ static int audit_remote(const char *base, const char *vkey, const char *state_pa
         free(f.p);
         if (json_array_size(json_object_get(doc, "entries")) != (size_t)(end - fr.size)) {
             json_decref(doc);
-            fprintf(stderr, "truce: audit failed: the server sent a short page of entries at "
-                            "%lld\n", (long long)fr.size);
+            fprintf(stderr,
+                    "truce: audit failed: the server sent a short page of entries at "
+                    "%lld\n",
+                    (long long)fr.size);
             return CLI_FAILED;
         }
-        json_array_foreach(json_object_get(doc, "entries"), i, item) {
+        json_array_foreach(json_object_get(doc, "entries"), i, item)
+        {
             merkle_hash leaf, out[64];
             size_t n;
             const json_t *entry = json_object_get(item, "entry");
@@ -477,8 +484,10 @@ static int audit_remote(const char *base, const char *vkey, const char *state_pa
                     util_hex(h1, h, MERKLE_HASH_LEN);
                     util_hex(h2, leaf, MERKLE_HASH_LEN);
                     json_decref(doc);
-                    fprintf(stderr, "truce: audit failed: entry %lld hashes to %s but the log "
-                                    "says %s\n", (long long)fr.size, h1, h2);
+                    fprintf(stderr,
+                            "truce: audit failed: entry %lld hashes to %s but the log "
+                            "says %s\n",
+                            (long long)fr.size, h1, h2);
                     return CLI_FAILED;
                 }
                 checked++;
@@ -492,22 +501,25 @@ static int audit_remote(const char *base, const char *vkey, const char *state_pa
     if (memcmp(got, root, MERKLE_HASH_LEN) != 0) {
         util_hex(h1, got, MERKLE_HASH_LEN);
         util_hex(h2, root, MERKLE_HASH_LEN);
-        fprintf(stderr, "truce: audit failed: the %lld entries give root %s but the checkpoint "
-                        "says %s\n", (long long)size, h1, h2);
+        fprintf(stderr,
+                "truce: audit failed: the %lld entries give root %s but the checkpoint "
+                "says %s\n",
+                (long long)size, h1, h2);
         return CLI_FAILED;
     }
     if (state_path && state_save(state_path, origin, &fr, root, &e)) return fail(&e);
     util_hex(h1, root, MERKLE_HASH_LEN);
-    printf("ok: %s at size %lld, root %s; %lld new entries read, %lld of them in full\n",
-           origin, (long long)size, h1, (long long)(size - seen),
-           (long long)checked);
+    printf("ok: %s at size %lld, root %s; %lld new entries read, %lld of them in full\n", origin,
+           (long long)size, h1, (long long)(size - seen), (long long)checked);
     return CLI_OK;
 }
 
 int cmd_audit(int argc, char **argv)
 {
-    cli_opt opts[] = {{"db", 1, NULL, NULL, NULL}, {"url", 1, NULL, NULL, NULL},
-                      {"key", 1, "TRUCE_LOG_KEY", NULL, NULL}, {"state", 1, NULL, NULL, NULL},
+    cli_opt opts[] = {{"db", 1, NULL, NULL, NULL},
+                      {"url", 1, NULL, NULL, NULL},
+                      {"key", 1, "TRUCE_LOG_KEY", NULL, NULL},
+                      {"state", 1, NULL, NULL, NULL},
                       {0}};
     char *pos[1];
     int npos, rc = parse("audit", argc, argv, opts, pos, 0, &npos);

@@ -53,8 +53,7 @@ static int demo_scenario(char *out, size_t cap)
 #endif
     for (int i = 0; i < n; i++) {
         char file[2300];
-        if (snprintf(file, sizeof file, "%s/scenario.json", tried[i]) >= (int)sizeof file)
-            continue;
+        if (snprintf(file, sizeof file, "%s/scenario.json", tried[i]) >= (int)sizeof file) continue;
         if (stat(file, &sb) == 0) {
             snprintf(out, cap, "%s", tried[i]);
             return 0;
@@ -172,8 +171,10 @@ int cmd_serve(int argc, char **argv)
     }
     if (cli_get(opts, "no-access-log")) log_set_access(0);
     if (stat(cfg.db_path, &sb) != 0) {
-        fprintf(stderr, "truce: no database at %s; create one with 'truce init' or 'truce "
-                        "demo'\n", cfg.db_path);
+        fprintf(stderr,
+                "truce: no database at %s; create one with 'truce init' or 'truce "
+                "demo'\n",
+                cfg.db_path);
         return CLI_FAILED;
     }
     return serve_until_signal(&cfg, NULL);
@@ -221,15 +222,19 @@ int cmd_demo(int argc, char **argv)
     if (cli_get(opts, "scenario")) {
         snprintf(scenario, sizeof scenario, "%s", cli_get(opts, "scenario"));
     } else if (demo_scenario(scenario, sizeof scenario)) {
-        fprintf(stderr, "truce: the demo scenario is not installed (looked in %s); reinstall "
-                        "truce with 'make install', or pass --scenario DIR\n", scenario);
+        fprintf(stderr,
+                "truce: the demo scenario is not installed (looked in %s); reinstall "
+                "truce with 'make install', or pass --scenario DIR\n",
+                scenario);
         return CLI_FAILED;
     }
     db = cli_get(opts, "db");
     if (stat(db, &sb) == 0) {
         if (!cli_get(opts, "force")) {
-            fprintf(stderr, "truce: %s already exists; pass --force to replace it with a fresh "
-                            "demo, or choose another --db\n", db);
+            fprintf(stderr,
+                    "truce: %s already exists; pass --force to replace it with a fresh "
+                    "demo, or choose another --db\n",
+                    db);
             return CLI_FAILED;
         }
         /* Deleting the file under a live server would leave it serving a deleted inode. */
@@ -242,8 +247,7 @@ int cmd_demo(int argc, char **argv)
     }
     s = store_sqlite_open(db, STORE_CREATE, &e);
     if (!s || journal_create_key(s, db, "truce.demo/gaza-2025", &e) ||
-        scn_init_deployment(s, "truce demo", &e) ||
-        scn_load(s, scenario, 0, &sum, &e)) {
+        scn_init_deployment(s, "truce demo", &e) || scn_load(s, scenario, 0, &sum, &e)) {
         err_print(&e);
         err_clear(&e);
         if (s) s->ops->close(s);
@@ -257,28 +261,32 @@ int cmd_demo(int argc, char **argv)
     const char *listen = cli_get(opts, "listen");
     size_t i;
     json_t *l;
-    buf_printf(&b, "\ntruce demo: %d organizations, %d users, %d crossings, %d zones, "
-                   "%d negotiation%s, %d sample monitoring records in %s\n\n",
+    buf_printf(&b,
+               "\ntruce demo: %d organizations, %d users, %d crossings, %d zones, "
+               "%d negotiation%s, %d sample monitoring records in %s\n\n",
                sum.orgs, sum.users, sum.crossings, sum.zones, sum.negotiations,
                sum.negotiations == 1 ? "" : "s", sum.samples, db);
     buf_printf(&b, "  API:     http://%s/api/v1\n  health:  http://%s/healthz\n\n", listen, listen);
     buf_printf(&b, "  demo logins (user / password):\n");
-    json_array_foreach(sum.logins, i, l) {
+    json_array_foreach(sum.logins, i, l)
+    {
         buf_printf(&b, "    %-8s %-18s %s%s\n", json_string_value(json_object_get(l, "user")),
                    json_string_value(json_object_get(l, "password")),
                    json_string_value(json_object_get(l, "org")),
                    json_is_true(json_object_get(l, "admin")) ? " (administrator)" : "");
     }
-    buf_printf(&b,
-               "\n  try:\n"
-               "    TOKEN=$(curl -s http://%s/api/v1/login -H 'Content-Type: application/json' \\\n"
-               "      -d '{\"user\":\"usa\",\"password\":\"demo-usa\"}' | sed 's/.*\"token\":\"\\([^\"]*\\)\".*/\\1/')\n"
-               "    curl -s http://%s/api/v1/me -H \"Authorization: Bearer $TOKEN\"\n"
-               "    curl -s http://%s/api/v1/negotiations/1/texts/3 -H \"Authorization: Bearer $TOKEN\"\n"
-               "    curl -s http://%s/api/v1/agreements/1 -H \"Authorization: Bearer $TOKEN\"\n"
-               "    curl -s http://%s/api/v1/incidents -H \"Authorization: Bearer $TOKEN\"\n"
-               "    curl -s http://%s/api/v1/incidents/stats\n\n",
-               listen, listen, listen, listen, listen, listen);
+    buf_printf(
+        &b,
+        "\n  try:\n"
+        "    TOKEN=$(curl -s http://%s/api/v1/login -H 'Content-Type: application/json' \\\n"
+        "      -d '{\"user\":\"usa\",\"password\":\"demo-usa\"}' | sed "
+        "'s/.*\"token\":\"\\([^\"]*\\)\".*/\\1/')\n"
+        "    curl -s http://%s/api/v1/me -H \"Authorization: Bearer $TOKEN\"\n"
+        "    curl -s http://%s/api/v1/negotiations/1/texts/3 -H \"Authorization: Bearer $TOKEN\"\n"
+        "    curl -s http://%s/api/v1/agreements/1 -H \"Authorization: Bearer $TOKEN\"\n"
+        "    curl -s http://%s/api/v1/incidents -H \"Authorization: Bearer $TOKEN\"\n"
+        "    curl -s http://%s/api/v1/incidents/stats\n\n",
+        listen, listen, listen, listen, listen, listen);
     json_decref(sum.logins);
     if (cli_get(opts, "no-serve")) {
         fputs(b.p, stdout);

@@ -14,7 +14,10 @@ typedef struct arena {
     arena_chunk *head; /* Most recent chunk; allocations come from it while they fit. */
 } arena;
 
-#define ARENA_INIT {NULL}
+#define ARENA_INIT                                                                                 \
+    {                                                                                              \
+        NULL                                                                                       \
+    }
 
 void *arena_alloc(arena *a, size_t n); /* Zeroed, aligned to max_align_t. */
 char *arena_strndup(arena *a, const char *s, size_t n);

@@ -10,7 +10,8 @@ void buf_reserve(buf *b, size_t extra)
 {
     size_t need = b->len + extra + 1, cap = b->cap ? b->cap : 64;
     if (need <= b->cap) return;
-    while (cap < need) cap *= 2;
+    while (cap < need)
+        cap *= 2;
     b->p = realloc(b->p, cap);
     if (!b->p) abort();
     b->cap = cap;

@@ -16,7 +16,10 @@ typedef struct buf {
     size_t cap; /* Bytes allocated. */
 } buf;
 
-#define BUF_INIT {NULL, 0, 0}
+#define BUF_INIT                                                                                   \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 /* Appends n bytes. Inline while they fit: the bulk import appends a few bytes at a time,
  * millions of times. */

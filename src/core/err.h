@@ -21,7 +21,10 @@ typedef struct tr_err {
     json_t *detail;    /* Optional structured detail (owned), or NULL. */
 } tr_err;
 
-#define TR_ERR_INIT {0, {0}, {0}, {0}, NULL}
+#define TR_ERR_INIT                                                                                \
+    {                                                                                              \
+        0, {0}, {0}, {0}, NULL                                                                     \
+    }
 
 /* Sets the error; an error already set is replaced. Returns -1 so callers can write
  * `return err_set(e, ...)`. The hint may be NULL. */

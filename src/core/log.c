@@ -36,16 +36,16 @@ static void emit(const char *level, const char *fmt, va_list ap)
     fputc('\n', stderr);
 }
 
-#define DEFINE_LOG(name, level, cond)                                                          \
-    void name(const char *fmt, ...)                                                            \
-    {                                                                                          \
-        va_list ap;                                                                            \
-        if (!(cond)) return;                                                                   \
-        va_start(ap, fmt);                                                                     \
-        flockfile(stderr);                                                                     \
-        emit(level, fmt, ap);                                                                  \
-        funlockfile(stderr);                                                                   \
-        va_end(ap);                                                                            \
+#define DEFINE_LOG(name, level, cond)                                                              \
+    void name(const char *fmt, ...)                                                                \
+    {                                                                                              \
+        va_list ap;                                                                                \
+        if (!(cond)) return;                                                                       \
+        va_start(ap, fmt);                                                                         \
+        flockfile(stderr);                                                                         \
+        emit(level, fmt, ap);                                                                      \
+        funlockfile(stderr);                                                                       \
+        va_end(ap);                                                                                \
     }
 
 DEFINE_LOG(log_info, "INFO", !quiet)

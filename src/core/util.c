@@ -16,8 +16,7 @@ void util_now_iso(char out[UTIL_ISO_LEN])
     gmtime_r(&ts.tv_sec, &tm);
     char tmp[96];
     snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-             ts.tv_nsec / 1000000);
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
     memcpy(out, tmp, UTIL_ISO_LEN - 1);
     out[UTIL_ISO_LEN - 1] = 0;
 }
@@ -134,7 +133,9 @@ size_t util_i64(char *out, int64_t v)
     char tmp[UTIL_I64_LEN], *p = tmp + sizeof tmp;
     uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
     size_t n;
-    do *--p = (char)('0' + u % 10); while (u /= 10);
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
     if (v < 0) *--p = '-';
     n = (size_t)(tmp + sizeof tmp - p);
     memcpy(out, p, n);

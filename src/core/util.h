@@ -19,11 +19,11 @@ uint64_t util_mono_ns(void); /* Monotonic clock, nanoseconds. */
 /* The allocator as truce runs it, called first thing by every program that serves (the
  * binary's main, the benchmarks): glibc without fastbins (see util.c). */
 void util_malloc_tune(void);
-int64_t util_unix_s(void);   /* Wall clock, seconds. */
+int64_t util_unix_s(void); /* Wall clock, seconds. */
 
-void util_hex(char *out, const unsigned char *in, size_t n); /* out holds 2n+1 bytes. */
+void util_hex(char *out, const unsigned char *in, size_t n);   /* out holds 2n+1 bytes. */
 int util_unhex(unsigned char *out, size_t n, const char *hex); /* 0, or -1 if not 2n hex. */
-void util_random_hex(char *out, size_t nbytes); /* 2*nbytes hex digits + NUL. */
+void util_random_hex(char *out, size_t nbytes);                /* 2*nbytes hex digits + NUL. */
 
 /* v in decimal into out (at least UTIL_I64_LEN bytes, not terminated); returns the length.
  * No printf: it is on the hot paths of the log and of exports. */

@@ -14,16 +14,16 @@
 
 typedef struct http_config {
     const char *db_path;
-    const char *listen;   /* "ADDR:PORT"; port 0 picks a free one (see http_port). */
-    unsigned threads;     /* Pool size; 0 = the number of processors. */
-    size_t max_body;      /* Largest request body in bytes; 0 = 1 MiB. */
+    const char *listen;       /* "ADDR:PORT"; port 0 picks a free one (see http_port). */
+    unsigned threads;         /* Pool size; 0 = the number of processors. */
+    size_t max_body;          /* Largest request body in bytes; 0 = 1 MiB. */
     unsigned idle_timeout;    /* Seconds a connection may stay silent; 0 = 30. */
     unsigned request_timeout; /* Seconds a request may take to arrive in full; 0 = 60. */
     int64_t (*clock_s)(void); /* Seconds since the epoch for sign-in throttling; NULL: the
                                  real clock (tests pass their own, to step through delays). */
     unsigned stop_grace_ms;   /* How long a stop lets queued writes run before refusing
                                  them (503 server.stopping); 0 = 5000. */
-    size_t max_upload;    /* Largest evidence file or CSV import, bytes; 0 = 20 MiB. */
+    size_t max_upload;        /* Largest evidence file or CSV import, bytes; 0 = 20 MiB. */
     /* Grid, in degrees, that the locations of incidents are coarsened to for everyone
      * but monitors, mediators and administrators; 0 = exact. */
     double public_grid;

@@ -56,8 +56,8 @@ typedef struct http_route {
     const char *pattern; /* "/api/v1/orgs/{slug}": {name} captures one segment; a final
                             "*" captures the rest of the path. */
     http_handler handler;
-    unsigned who;        /* WHO_* bits. */
-    unsigned flags;      /* ROUTE_* bits. */
+    unsigned who;   /* WHO_* bits. */
+    unsigned flags; /* ROUTE_* bits. */
 } http_route;
 
 extern const http_route http__routes[];
@@ -78,21 +78,21 @@ typedef struct reader_pool {
  * answers 408 when it is up. */
 typedef struct conn_watch {
     int fd;
-    int phase;               /* WATCH_WAITING, WATCH_BODY or WATCH_BUSY (see server.c) */
-    uint64_t since_ns;       /* When the phase began. */
-    int timed_out;           /* The watchdog answered 408 and cut it. */
+    int phase;         /* WATCH_WAITING, WATCH_BODY or WATCH_BUSY (see server.c) */
+    uint64_t since_ns; /* When the phase began. */
+    int timed_out;     /* The watchdog answered 408 and cut it. */
     struct conn_watch *prev, *next;
 } conn_watch;
 
 struct http_server {
     struct MHD_Daemon *daemon;
-    pthread_mutex_t watch_lock;  /* Guards the list below and every entry's fields. */
-    conn_watch *watched;         /* Open connections. */
+    pthread_mutex_t watch_lock; /* Guards the list below and every entry's fields. */
+    conn_watch *watched;        /* Open connections. */
     pthread_t watchdog;
-    pthread_cond_t watch_wake;   /* Signalled to stop the watchdog. */
+    pthread_cond_t watch_wake; /* Signalled to stop the watchdog. */
     int watch_running, watch_stop;
     http_config cfg;
-    writer *writer;           /* Owns the writing connection. */
+    writer *writer; /* Owns the writing connection. */
     metrics *metrics;
     throttle *login_pair;     /* Failed sign-ins per (address, user name). */
     throttle *login_user;     /* Failed sign-ins per user name, from anywhere. */
@@ -111,60 +111,60 @@ struct http_server {
     _Atomic int public_heavy; /* Exports and counts running for callers without an account. */
     _Atomic unsigned long long next_id;
     uint16_t port;
-    note_verifier signer_v;   /* The log's public key. */
+    note_verifier signer_v;        /* The log's public key. */
     struct tree_cache *tree_cache; /* Committed tree hashes, shared by all connections. */
 };
 
 #define HTTP_REQ_KIND 0x52455121u /* "REQ!": *con_cls is an http_req, not a raw_uri */
 
 struct http_req {
-    unsigned kind;                /* HTTP_REQ_KIND. */
-    arena mem;                    /* Request-scoped allocations. */
+    unsigned kind; /* HTTP_REQ_KIND. */
+    arena mem;     /* Request-scoped allocations. */
     http_server *srv;
     struct MHD_Connection *con;
     const char *method, *url;
-    const char *raw_uri;          /* The request line's target as sent (path and query,
-                                     still percent-encoded), or NULL. */
-    int route;                    /* Index in http__routes, or -1. */
+    const char *raw_uri;                 /* The request line's target as sent (path and query,
+                                            still percent-encoded), or NULL. */
+    int route;                           /* Index in http__routes, or -1. */
     const char *params[HTTP_MAX_PARAMS]; /* Path parameters, in pattern order. */
-    buf body;                     /* Raw request body. */
-    int too_large;                /* The body passed the route's limit. */
-    int path_known;               /* No route matched, but the path exists (405). */
-    size_t limit;                 /* The route's body limit. */
+    buf body;                            /* Raw request body. */
+    int too_large;                       /* The body passed the route's limit. */
+    int path_known;                      /* No route matched, but the path exists (405). */
+    size_t limit;                        /* The route's body limit. */
     int timed_out;
-    json_t *json;                 /* Parsed body, for ROUTE_BODY routes. */
+    json_t *json; /* Parsed body, for ROUTE_BODY routes. */
     acct_caller caller;
-    store *reader;                /* Leased on first use; returned at completion. */
-    store *log_reader;            /* Likewise, from the memory-mapped pool. */
+    store *reader;     /* Leased on first use; returned at completion. */
+    store *log_reader; /* Likewise, from the memory-mapped pool. */
     uint64_t start_ns;
     char request_id[72];
-    char client[64];              /* Client address, for throttling and the log. */
+    char client[64]; /* Client address, for throttling and the log. */
 
     /* Reply. */
     int status;
-    json_t *reply;                /* JSON body, or NULL when raw is used. */
-    buf raw;                      /* Non-JSON body (metrics, GeoJSON as text...). */
-    const char *content_type;     /* For raw and stream. */
+    json_t *reply;            /* JSON body, or NULL when raw is used. */
+    buf raw;                  /* Non-JSON body (metrics, GeoJSON as text...). */
+    const char *content_type; /* For raw and stream. */
     /* A body produced while it is sent, in constant memory: called with room for up to
      * `max` bytes, returns how many it wrote, 0 at the end, -1 on an error (the
      * connection is then closed: the status line has gone). Uses r->state. */
     long (*stream)(http_req *r, char *out, size_t max);
-    void (*cleanup)(http_req *r); /* Called when the request is done, however it ended. */
-    int heavy;                    /* Holds one of the public's heavy-request slots. */
-    const char *cache_control;    /* NULL: "no-store". Public log data sets its own. */
+    void (*cleanup)(http_req *r);   /* Called when the request is done, however it ended. */
+    int heavy;                      /* Holds one of the public's heavy-request slots. */
+    const char *cache_control;      /* NULL: "no-store". Public log data sets its own. */
     const char *extra_header[2][2]; /* Up to two extra headers: name, value. */
-    int replied;                  /* A response was queued. */
+    int replied;                    /* A response was queued. */
     size_t sent_bytes;
-    struct gz_stream *gz;         /* A streamed reply sent gzip-compressed, or NULL. */
+    struct gz_stream *gz; /* A streamed reply sent gzip-compressed, or NULL. */
 
     /* A write handed to the group committer. */
     writer_job job;
-    int deferred;                 /* 1 while suspended, 2 once resumed. */
-    store_txn_fn write_fn;        /* Runs on the writer thread. */
+    int deferred;          /* 1 while suspended, 2 once resumed. */
+    store_txn_fn write_fn; /* Runs on the writer thread. */
     /* Optional: builds the reply of a successful write back on a request thread, after
      * the commit, so that the writer thread does not (it may use http__reader). */
     int (*after_write)(http_req *r);
-    void *state;                  /* Handler data for write_fn (arena memory). */
+    void *state; /* Handler data for write_fn (arena memory). */
 };
 
 /* Sets a JSON reply; the reference is stolen. Returns 0. */

@@ -19,11 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define IMMUTABLE "public, max-age=31536000, immutable"
+#define IMMUTABLE  "public, max-age=31536000, immutable"
 #define TILE_WIDTH 256
 
-static int param(http_req *r, const char *name, int64_t lo, int64_t hi, int64_t dflt,
-                 int64_t *out)
+static int param(http_req *r, const char *name, int64_t lo, int64_t hi, int64_t dflt, int64_t *out)
 {
     const char *v = http__query(r, name);
     char *end;
@@ -43,8 +42,8 @@ static int param(http_req *r, const char *name, int64_t lo, int64_t hi, int64_t 
     x = strtoll(v, &end, 10);
     if (*end || end == v || errno == ERANGE || x < lo || x > hi) {
         err_field(&e, "request.invalid_param", name, NULL,
-                  "query parameter '%s' must be an integer from %lld to %lld", name,
-                  (long long)lo, (long long)hi);
+                  "query parameter '%s' must be an integer from %lld to %lld", name, (long long)lo,
+                  (long long)hi);
         http__fail(r, &e);
         return -1;
     }
@@ -120,7 +119,8 @@ static int entry_cb(void *cls, const void *row)
 static int read_leaves(store *s, int64_t start, int64_t end, merkle_hash *out, tr_err *e)
 {
     int64_t ids[TILE_WIDTH * 4];
-    for (int64_t i = start; i < end; i++) ids[i - start] = merkle_stored_index(0, i);
+    for (int64_t i = start; i < end; i++)
+        ids[i - start] = merkle_stored_index(0, i);
     return s->ops->tree_read(s, ids, (size_t)(end - start), out, e);
 }
 
@@ -136,9 +136,11 @@ int h_log_entries(http_req *r)
     if (param(r, "start", 0, size, -1, &start)) return 0;
     if (param(r, "end", start, INT64_MAX, start + 100 > size ? size : start + 100, &end)) return 0;
     if (end > size || end - start > 1000) {
-        err_set(&e, 400, "request.invalid_param", "ask for at most 1000 entries below the tree size",
+        err_set(&e, 400, "request.invalid_param",
+                "ask for at most 1000 entries below the tree size",
                 "entries [%lld, %lld) are not available; the tree has %lld and a page holds at "
-                "most 1000", (long long)start, (long long)end, (long long)size);
+                "most 1000",
+                (long long)start, (long long)end, (long long)size);
         return http__fail(r, &e);
     }
     if (read_leaves(s, start, end, leaves, &e)) return http__fail(r, &e);
@@ -152,11 +154,10 @@ int h_log_entries(http_req *r)
         return http__fail(r, &e);
     }
     buf_free(&p.entry);
-    if (end < size || http__query(r, "end")) r->cache_control = r->caller.signed_in
-                                                                   ? "private, max-age=31536000"
-                                                                   : IMMUTABLE;
-    return http__reply(r, 200, json_pack("{s:I, s:o}", "tree_size", (json_int_t)size, "entries",
-                                         p.items));
+    if (end < size || http__query(r, "end"))
+        r->cache_control = r->caller.signed_in ? "private, max-age=31536000" : IMMUTABLE;
+    return http__reply(r, 200,
+                       json_pack("{s:I, s:o}", "tree_size", (json_int_t)size, "entries", p.items));
 }
 
 int h_log_inclusion(http_req *r)
@@ -175,11 +176,12 @@ int h_log_inclusion(http_req *r)
         merkle_inclusion_proof(index, at, journal_tree_read, s, proof, &len, &e))
         return http__fail(r, &e);
     p = json_array();
-    for (size_t i = 0; i < len; i++) json_array_append_new(p, hex(proof[i]));
+    for (size_t i = 0; i < len; i++)
+        json_array_append_new(p, hex(proof[i]));
     r->cache_control = IMMUTABLE;
-    return http__reply(r, 200, json_pack("{s:I, s:I, s:o, s:o}", "index", (json_int_t)index,
-                                         "tree_size", (json_int_t)at, "leaf_hash", hex(leaf),
-                                         "proof", p));
+    return http__reply(r, 200,
+                       json_pack("{s:I, s:I, s:o, s:o}", "index", (json_int_t)index, "tree_size",
+                                 (json_int_t)at, "leaf_hash", hex(leaf), "proof", p));
 }
 
 int h_log_consistency(http_req *r)
@@ -197,10 +199,12 @@ int h_log_consistency(http_req *r)
     if (merkle_consistency_proof(from, to, journal_tree_read, s, proof, &len, &e))
         return http__fail(r, &e);
     p = json_array();
-    for (size_t i = 0; i < len; i++) json_array_append_new(p, hex(proof[i]));
+    for (size_t i = 0; i < len; i++)
+        json_array_append_new(p, hex(proof[i]));
     r->cache_control = IMMUTABLE;
-    return http__reply(r, 200, json_pack("{s:I, s:I, s:o}", "from", (json_int_t)from, "to",
-                                         (json_int_t)to, "proof", p));
+    return http__reply(
+        r, 200,
+        json_pack("{s:I, s:I, s:o}", "from", (json_int_t)from, "to", (json_int_t)to, "proof", p));
 }
 
 /* Parses "N[.p/W]" where N is written as "x001/x234/067". */
@@ -307,7 +311,8 @@ int h_log_tile(http_req *r)
     } else {
         int64_t ids[TILE_WIDTH];
         merkle_hash h[TILE_WIDTH];
-        for (int i = 0; i < width; i++) ids[i] = merkle_stored_index(8 * level, n * TILE_WIDTH + i);
+        for (int i = 0; i < width; i++)
+            ids[i] = merkle_stored_index(8 * level, n * TILE_WIDTH + i);
         if (s->ops->tree_read(s, ids, (size_t)width, h, &e)) return http__fail(r, &e);
         buf_append(&r->raw, h, (size_t)width * MERKLE_HASH_LEN);
     }

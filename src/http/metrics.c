@@ -5,20 +5,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const int statuses[] = {200, 201, 204, 400, 401, 403, 404, 405, 409,
-                               413, 415, 429, 500, 503, 507};
+static const int statuses[] = {200, 201, 204, 400, 401, 403, 404, 405,
+                               409, 413, 415, 429, 500, 503, 507};
 #define N_STATUS (sizeof statuses / sizeof statuses[0] + 1) /* + "other" */
 
-static const double buckets[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                 0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5, 5, 10};
+static const double buckets[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                 0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
 #define N_BUCKETS (sizeof buckets / sizeof buckets[0])
 
 struct metrics {
     const char *const *routes;
     size_t n_routes;
-    atomic_uint_fast64_t *counts;            /* [(n_routes + 1) * N_STATUS] */
+    atomic_uint_fast64_t *counts;             /* [(n_routes + 1) * N_STATUS] */
     atomic_uint_fast64_t hist[N_BUCKETS + 1]; /* Non-cumulative; last is +Inf. */
-    atomic_uint_fast64_t sum_us;             /* Total latency, microseconds. */
+    atomic_uint_fast64_t sum_us;              /* Total latency, microseconds. */
     atomic_uint_fast64_t total;
 };
 
@@ -52,7 +52,8 @@ void metrics_observe(metrics *m, int route, int status, double seconds)
     size_t r = route < 0 ? m->n_routes : (size_t)route, b = 0;
     atomic_fetch_add_explicit(&m->counts[r * N_STATUS + status_slot(status)], 1,
                               memory_order_relaxed);
-    while (b < N_BUCKETS && seconds > buckets[b]) b++;
+    while (b < N_BUCKETS && seconds > buckets[b])
+        b++;
     atomic_fetch_add_explicit(&m->hist[b], 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&m->sum_us, (uint64_t)(seconds * 1e6), memory_order_relaxed);
     atomic_fetch_add_explicit(&m->total, 1, memory_order_relaxed);
@@ -70,8 +71,8 @@ void metrics_render(metrics *m, buf *out)
             uint64_t n = atomic_load_explicit(&m->counts[r * N_STATUS + s], memory_order_relaxed);
             if (!n) continue;
             if (sp)
-                buf_printf(out, "truce_http_requests_total{method=\"%.*s\",route=\"%s\",", (int)(sp - name),
-                           name, sp + 1);
+                buf_printf(out, "truce_http_requests_total{method=\"%.*s\",route=\"%s\",",
+                           (int)(sp - name), name, sp + 1);
             else
                 buf_printf(out, "truce_http_requests_total{method=\"\",route=\"%s\",", name);
             if (s < N_STATUS - 1)

@@ -52,8 +52,7 @@ static int parse_int(const char *s, long long lo, long long hi, long long *out);
 
 /* A page of a keyset-paginated list: {key: items}, and next_after (the last id) when the
  * page is full, so that a client asks for the next one until it is not. Steals items. */
-static int reply_page(http_req *r, const char *key, json_t *items, long long limit,
-                      int64_t last)
+static int reply_page(http_req *r, const char *key, json_t *items, long long limit, int64_t last)
 {
     json_t *out = json_pack("{s:o}", key, items);
     if ((long long)json_array_size(items) == limit)
@@ -85,13 +84,13 @@ typedef struct incident_page {
     json_t *items;
     int64_t last;
     double grid;
-    int64_t damaged;   /* an incident whose stored row does not split: the listing fails */
+    int64_t damaged; /* an incident whose stored row does not split: the listing fails */
 } incident_page;
 
 /* An incident as the API shows it: its document, with its number and status (and the
  * incident a duplicate was merged into), its location coarsened to `grid` degrees. */
-static json_t *incident_json(int64_t id, const char *status, const char *doc,
-                             int64_t merged_into, double grid)
+static json_t *incident_json(int64_t id, const char *status, const char *doc, int64_t merged_into,
+                             double grid)
 {
     json_t *out = json_loads(doc, 0, NULL);
     if (!out) out = json_object();
@@ -110,8 +109,7 @@ static int sees_private(const http_req *r)
 }
 
 /* Adds the private fields of report or incident `id` (kind) to out, for monitors. */
-static int add_private(http_req *r, store *s, const char *kind, int64_t id, json_t *out,
-                       tr_err *e)
+static int add_private(http_req *r, store *s, const char *kind, int64_t id, json_t *out, tr_err *e)
 {
     char *text, subject[MONITOR_SUBJECT_LEN];
     int rc;
@@ -132,8 +130,8 @@ static int path_id(http_req *r, const char *what)
     long long v = 0;
     tr_err e = TR_ERR_INIT;
     if (parse_int(r->params[0], 1, INT64_MAX, &v) || v == 0) {
-        err_field(&e, "request.invalid_param", "id", "give its number",
-                  "'%s' is not %s id", r->params[0], what);
+        err_field(&e, "request.invalid_param", "id", "give its number", "'%s' is not %s id",
+                  r->params[0], what);
         http__fail(r, &e);
         return -1;
     }
@@ -143,7 +141,10 @@ static int path_id(http_req *r, const char *what)
     return 0;
 }
 
-static int64_t the_id(const http_req *r) { return *(const int64_t *)r->state; }
+static int64_t the_id(const http_req *r)
+{
+    return *(const int64_t *)r->state;
+}
 
 static int collect(void *cls, const void *row, json_t *(*to_json)(const void *))
 {
@@ -151,16 +152,34 @@ static int collect(void *cls, const void *row, json_t *(*to_json)(const void *))
     return 0;
 }
 
-static json_t *org_row(const void *row) { return acct_org_json(row); }
-static json_t *user_row(const void *row) { return acct_user_json(row); }
-static json_t *crossing_row(const void *row) { return crossing_json(row); }
-static int org_cb(void *cls, const void *row) { return collect(cls, row, org_row); }
-static int user_cb(void *cls, const void *row) { return collect(cls, row, user_row); }
-static int crossing_cb(void *cls, const void *row) { return collect(cls, row, crossing_row); }
+static json_t *org_row(const void *row)
+{
+    return acct_org_json(row);
+}
+static json_t *user_row(const void *row)
+{
+    return acct_user_json(row);
+}
+static json_t *crossing_row(const void *row)
+{
+    return crossing_json(row);
+}
+static int org_cb(void *cls, const void *row)
+{
+    return collect(cls, row, org_row);
+}
+static int user_cb(void *cls, const void *row)
+{
+    return collect(cls, row, user_row);
+}
+static int crossing_cb(void *cls, const void *row)
+{
+    return collect(cls, row, crossing_row);
+}
 
 /* Lists rows with a store scan into {"KEY": [...]} */
-static int list(http_req *r, const char *key,
-                int (*scan)(store *, store_row_cb, void *, tr_err *), store_row_cb cb)
+static int list(http_req *r, const char *key, int (*scan)(store *, store_row_cb, void *, tr_err *),
+                store_row_cb cb)
 {
     tr_err e = TR_ERR_INIT;
     store *s = reader_or_fail(r);
@@ -178,8 +197,7 @@ static int list(http_req *r, const char *key,
 
 static int h_healthz(http_req *r)
 {
-    return http__reply(r, 200, json_pack("{s:s, s:s}", "status", "ok", "version",
-                                         TRUCE_VERSION));
+    return http__reply(r, 200, json_pack("{s:s, s:s}", "status", "ok", "version", TRUCE_VERSION));
 }
 
 static int h_metrics(http_req *r)
@@ -202,8 +220,8 @@ static int h_metrics(http_req *r)
                "# TYPE truce_write_batches_total counter\ntruce_write_batches_total %llu\n"
                "# HELP truce_write_jobs_total Writes run by the group committer.\n"
                "# TYPE truce_write_jobs_total counter\ntruce_write_jobs_total %llu\n",
-               (long long)st.journal_length, (long long)st.db_bytes,
-               (unsigned long long)ws.batches, (unsigned long long)ws.jobs);
+               (long long)st.journal_length, (long long)st.db_bytes, (unsigned long long)ws.batches,
+               (unsigned long long)ws.jobs);
     r->status = 200;
     r->content_type = "text/plain; version=0.0.4; charset=utf-8";
     return 0;
@@ -220,8 +238,7 @@ static int h_index(http_req *r)
         return http__fail(r, &e);
     return http__reply(r, 200,
                        json_pack("{s:s, s:s, s:s?, s:s}", "name", name, "version", TRUCE_VERSION,
-                                 "scenario", scenario[0] ? scenario : NULL, "docs",
-                                 "docs/api.md"));
+                                 "scenario", scenario[0] ? scenario : NULL, "docs", "docs/api.md"));
 }
 
 /* ---- sign-in and identity ---------------------------------------------------------- */
@@ -248,15 +265,15 @@ static int token_write(store *s, void *cls, tr_err *e)
     if (acct_token_create(s, &who, &st->tok, e)) return -1;
     return http__reply(r, 201,
                        json_pack("{s:s, s:s, s:s, s:s, s:s}", "token", st->tok.token, "id",
-                                 st->tok.id, "user", st->user.name, "org", st->user.org,
-                                 "org_kind", st->user.org_kind));
+                                 st->tok.id, "user", st->user.name, "org", st->user.org, "org_kind",
+                                 st->user.org_kind));
 }
 
 static int throttled_because(http_req *r, int wait, const char *code, const char *why)
 {
     tr_err e = TR_ERR_INIT;
-    err_set(&e, 429, code, "wait before trying again, or sign in",
-            "%s; try again in %d seconds", why, wait);
+    err_set(&e, 429, code, "wait before trying again, or sign in", "%s; try again in %d seconds",
+            why, wait);
     err_detail(&e, json_pack("{s:i}", "retry_after", wait));
     return http__fail(r, &e);
 }
@@ -346,8 +363,7 @@ static int revoke_write(store *s, void *cls, tr_err *e)
     http_req *r = cls;
     journal_actor who = acct_actor(&r->caller);
     if (acct_token_revoke(s, &who, &r->caller, r->state, e)) return -1;
-    return http__reply(r, 200, json_pack("{s:s, s:b}", "id", (const char *)r->state, "revoked",
-                                         1));
+    return http__reply(r, 200, json_pack("{s:s, s:b}", "id", (const char *)r->state, "revoked", 1));
 }
 
 /* Committed: no request after this reply may be let in by a remembered token. */
@@ -516,8 +532,9 @@ static int h_org_keys(http_req *r)
     if (!s) return 0;
     rc = s->ops->org_get(s, r->params[0], &o, &e);
     if (rc <= 0) {
-        if (rc == 0) err_set(&e, 404, "org.not_found", NULL, "organization '%s' does not exist",
-                             r->params[0]);
+        if (rc == 0)
+            err_set(&e, 404, "org.not_found", NULL, "organization '%s' does not exist",
+                    r->params[0]);
         return http__fail(r, &e);
     }
     keys = json_array();
@@ -830,7 +847,6 @@ static int h_agreement_sign(http_req *r)
     return http__defer(r, signature_write);
 }
 
-
 static int incident_cb(void *cls, const void *row)
 {
     incident_page *p = cls;
@@ -842,8 +858,7 @@ static int incident_cb(void *cls, const void *row)
         p->damaged = r->id;
         return 1; /* h_incidents replies store.damaged */
     }
-    json_array_append_new(p->items, incident_json(r->id, r->status, doc, r->merged_into,
-                                                  p->grid));
+    json_array_append_new(p->items, incident_json(r->id, r->status, doc, r->merged_into, p->grid));
     buf_free(&tmp);
     p->last = r->id;
     return 0;
@@ -862,9 +877,9 @@ static double grid_for(const http_req *r)
 }
 
 /* The filters every incident query shares: status, event_type, from, to, zone, actor and
- * bbox=west,south,east,north, each checked (a mistyped one is a 400, not an empty list). The public, parties and humanitarian organizations see
- * verified incidents only (and what became of them: disputed, upheld); monitors,
- * mediators and administrators see every status. */
+ * bbox=west,south,east,north, each checked (a mistyped one is a 400, not an empty list). The
+ * public, parties and humanitarian organizations see verified incidents only (and what became of
+ * them: disputed, upheld); monitors, mediators and administrators see every status. */
 static int incident_filter(http_req *r, store_incident_filter *f, tr_err *e)
 {
     const char *bbox = http__query(r, "bbox");
@@ -943,7 +958,6 @@ static int h_incident_stats(http_req *r)
     return http__reply(r, 200, out);
 }
 
-
 /* ---- reports ------------------------------------------------------------------------- */
 
 /* Whether the body's place lies outside every zone: 1 (to be warned of), 0, or -1 with e
@@ -972,15 +986,15 @@ static json_t *report_json(store_report *rep)
 }
 
 typedef struct report_job {
-    json_t *doc;    /* prepared on the pool thread */
-    char *canon;    /* its canonical text */
-    const char *key;            /* Idempotency-Key, or NULL */
-    char request_sha256[65];    /* of the request's canonical text, with a key */
-    int64_t id;     /* set by the writer */
+    json_t *doc;             /* prepared on the pool thread */
+    char *canon;             /* its canonical text */
+    const char *key;         /* Idempotency-Key, or NULL */
+    char request_sha256[65]; /* of the request's canonical text, with a key */
+    int64_t id;              /* set by the writer */
     char filed_at[UTIL_ISO_LEN];
-    int outside;          /* the place lies outside every zone (a warning) */
-    int replayed;         /* a retry: */
-    store_report filed;   /* the report as it stands, filed the first time */
+    int outside;        /* the place lies outside every zone (a warning) */
+    int replayed;       /* a retry: */
+    store_report filed; /* the report as it stands, filed the first time */
 } report_job;
 
 /* On the writer thread: record only; or, for a key this organization has used, find
@@ -1001,7 +1015,8 @@ static int report_write(store *s, void *cls, tr_err *e)
                 err_field(e, "report.key_reused", "Idempotency-Key",
                           "use a new key for a new report; resend a report exactly to retry it",
                           "this Idempotency-Key was used for report %lld, with a different "
-                          "request", (long long)rep->id);
+                          "request",
+                          (long long)rep->id);
                 e->status = 422;
                 return -1;
             }
@@ -1011,8 +1026,8 @@ static int report_write(store *s, void *cls, tr_err *e)
             return 0;
         }
     }
-    return report_record(s, &who, org, r->json, j->canon, j->key,
-                         j->key ? j->request_sha256 : NULL, &j->id, j->filed_at, e);
+    return report_record(s, &who, org, r->json, j->canon, j->key, j->key ? j->request_sha256 : NULL,
+                         &j->id, j->filed_at, e);
 }
 
 /* Back on a request thread: the reply is the document as recorded (201), or for a retry
@@ -1036,10 +1051,10 @@ static int report_written(http_req *r)
         json_object_set_new(out, "status", json_string("filed"));
         json_object_set_new(out, "filed_at", json_string(j->filed_at));
         if (j->outside)
-            json_object_set_new(out, "warnings",
-                                json_pack("[o]", report_outside_warning(
-                                                     jsx_num(r->json, "longitude", 0),
-                                                     jsx_num(r->json, "latitude", 0))));
+            json_object_set_new(
+                out, "warnings",
+                json_pack("[o]", report_outside_warning(jsx_num(r->json, "longitude", 0),
+                                                        jsx_num(r->json, "latitude", 0))));
     }
     if (sees_private(r) &&
         (!(s = http__reader(r, &e)) || add_private(r, s, "report", j->id, out, &e))) {
@@ -1145,8 +1160,9 @@ static int h_report_get(http_req *r)
     /* Someone else's report is a 404, as if it did not exist. */
     if (found == 0 || !(sees_every_incident(r) || strcmp(rep.org, r->caller.org) == 0)) {
         free(rep.doc);
-        err_set(&e, 404, "report.not_found", "reports are visible to monitors, mediators and "
-                                             "the organization that filed them",
+        err_set(&e, 404, "report.not_found",
+                "reports are visible to monitors, mediators and "
+                "the organization that filed them",
                 "there is no report %lld that you may see", id);
         return http__fail(r, &e);
     }
@@ -1226,7 +1242,8 @@ static int reply_incident(http_req *r, store *s, int64_t id, int status, tr_err 
     int64_t into;
     int rc = incident_read(s, id, st, &doc, &into, e);
     if (rc != 1) {
-        if (rc == 0) err_set(e, 500, "internal.lost", NULL, "incident %lld vanished", (long long)id);
+        if (rc == 0)
+            err_set(e, 500, "internal.lost", NULL, "incident %lld vanished", (long long)id);
         return -1;
     }
     json_t *out = incident_json(id, st, doc, into, grid_for(r));
@@ -1239,9 +1256,9 @@ static int reply_incident(http_req *r, store *s, int64_t id, int status, tr_err 
 }
 
 typedef struct open_job {
-    int outside;                 /* the place lies outside every zone (a warning) */
-    const char *key;             /* Idempotency-Key, or NULL */
-    char request_sha256[65];     /* of the request's canonical text, with a key */
+    int outside;             /* the place lies outside every zone (a warning) */
+    const char *key;         /* Idempotency-Key, or NULL */
+    char request_sha256[65]; /* of the request's canonical text, with a key */
 } open_job;
 
 /* On the writer thread, for a write about an incident that came with an Idempotency-Key
@@ -1249,8 +1266,7 @@ typedef struct open_job {
  * first time did — the incident as it is now, 200, "replayed", the first reply's receipt —
  * when this organization used the key for this very request; -1 with a 422 when it used
  * it for another request; 0 for a new key, or none. */
-static int replayed(store *s, http_req *r, const char *key, const char *request_sha256,
-                    tr_err *e)
+static int replayed(store *s, http_req *r, const char *key, const char *request_sha256, tr_err *e)
 {
     int64_t id, seq;
     char hash[65];
@@ -1284,10 +1300,10 @@ static int incident_open_write(store *s, void *cls, tr_err *e)
         reply_incident(r, s, id, 201, e))
         return -1;
     if (j->outside)
-        json_object_set_new(r->reply, "warnings",
-                            json_pack("[o]", report_outside_warning(
-                                                 jsx_num(r->json, "longitude", 0),
-                                                 jsx_num(r->json, "latitude", 0))));
+        json_object_set_new(
+            r->reply, "warnings",
+            json_pack("[o]", report_outside_warning(jsx_num(r->json, "longitude", 0),
+                                                    jsx_num(r->json, "latitude", 0))));
     return 0;
 }
 
@@ -1336,8 +1352,7 @@ static int move_write(store *s, void *cls, tr_err *e)
         break;
     }
     case MOVE_DISPUTE:
-        rc = incident_dispute(s, &who, r->caller.org, j->id, r->json, j->key,
-                              j->request_sha256, e);
+        rc = incident_dispute(s, &who, r->caller.org, j->id, r->json, j->key, j->request_sha256, e);
         break;
     case MOVE_MERGE:
         rc = incident_merge(s, &who, j->id, r->json, j->key, j->request_sha256, e);
@@ -1416,9 +1431,9 @@ static int h_incident_duplicates(http_req *r)
         return 0;
     json_t *found = incident_duplicates(s, the_id(r), km, (int)days, 100, &e);
     if (!found) return http__fail(r, &e);
-    return http__reply(r, 200, json_pack("{s:I, s:f, s:I, s:o}", "incident",
-                                         (json_int_t)the_id(r), "km", km, "days",
-                                         (json_int_t)days, "candidates", found));
+    return http__reply(r, 200,
+                       json_pack("{s:I, s:f, s:I, s:o}", "incident", (json_int_t)the_id(r), "km",
+                                 km, "days", (json_int_t)days, "candidates", found));
 }
 
 /* The incidents a new report may belong to, for a monitor to merge it into one
@@ -1429,13 +1444,12 @@ static int h_report_duplicates(http_req *r)
     double km;
     long long days;
     store *s;
-    if (path_id(r, "a report") || near_params(r, &km, &days) || !(s = reader_or_fail(r)))
-        return 0;
+    if (path_id(r, "a report") || near_params(r, &km, &days) || !(s = reader_or_fail(r))) return 0;
     json_t *found = report_duplicates(s, the_id(r), km, (int)days, 100, &e);
     if (!found) return http__fail(r, &e);
-    return http__reply(r, 200, json_pack("{s:I, s:f, s:I, s:o}", "report",
-                                         (json_int_t)the_id(r), "km", km, "days",
-                                         (json_int_t)days, "candidates", found));
+    return http__reply(r, 200,
+                       json_pack("{s:I, s:f, s:I, s:o}", "report", (json_int_t)the_id(r), "km", km,
+                                 "days", (json_int_t)days, "candidates", found));
 }
 
 static int report_merge_write(store *s, void *cls, tr_err *e)
@@ -1446,8 +1460,8 @@ static int report_merge_write(store *s, void *cls, tr_err *e)
     if (report_merge_into(s, &who, the_id(r), r->json, e)) return -1;
     if (s->ops->report_get(s, the_id(r), &rep, e) != 1) {
         free(rep.doc);
-        if (!e->status) err_set(e, 500, "internal.lost", NULL, "report %lld vanished",
-                                (long long)the_id(r));
+        if (!e->status)
+            err_set(e, 500, "internal.lost", NULL, "report %lld vanished", (long long)the_id(r));
         return -1;
     }
     json_t *out = report_json(&rep);
@@ -1472,10 +1486,10 @@ static int dismiss_write(store *s, void *cls, tr_err *e)
     char subject[MONITOR_SUBJECT_LEN];
     if (duplicate_dismiss(s, &who, kind, the_id(r), r->json, e)) return -1;
     monitor_subject(subject, kind, the_id(r));
-    return http__reply(r, 200, json_pack("{s:s, s:I, s:b}", "subject", subject, "candidate",
-                                         json_integer_value(json_object_get(r->json,
-                                                                            "candidate")),
-                                         "dismissed", 1));
+    return http__reply(r, 200,
+                       json_pack("{s:s, s:I, s:b}", "subject", subject, "candidate",
+                                 json_integer_value(json_object_get(r->json, "candidate")),
+                                 "dismissed", 1));
 }
 
 /* A monitor says a listed candidate is not a duplicate: it is not listed again. */
@@ -1491,8 +1505,14 @@ static int dismiss_as(http_req *r, const char *kind)
     return http__defer(r, dismiss_write);
 }
 
-static int h_incident_dismiss(http_req *r) { return dismiss_as(r, "incident"); }
-static int h_report_dismiss(http_req *r) { return dismiss_as(r, "report"); }
+static int h_incident_dismiss(http_req *r)
+{
+    return dismiss_as(r, "incident");
+}
+static int h_report_dismiss(http_req *r)
+{
+    return dismiss_as(r, "report");
+}
 
 /* A monitor adds a filed report to an existing incident. */
 static int h_report_merge(http_req *r)
@@ -1531,9 +1551,9 @@ static int h_incident_get(http_req *r)
  * a box of 100,000 incidents took 290-340 ms). */
 typedef struct export_page_buf {
     FILE *mem;
-    char *page;           /* the stream's buffer */
-    size_t len;           /* what the last page wrote into it */
-    int full;             /* written and not yet sent */
+    char *page; /* the stream's buffer */
+    size_t len; /* what the last page wrote into it */
+    int full;   /* written and not yet sent */
 } export_page_buf;
 
 typedef struct export_stream {
@@ -1541,10 +1561,10 @@ typedef struct export_stream {
     exporter x;
     http_req *r;
     export_page_buf buf[2];
-    int writing;          /* the producer's next page: buf[writing] */
-    int sending;          /* the page being sent: buf[sending] */
-    size_t off;           /* sent of it */
-    int done, ended;      /* producer: rows all written; trailer written */
+    int writing;     /* the producer's next page: buf[writing] */
+    int sending;     /* the page being sent: buf[sending] */
+    size_t off;      /* sent of it */
+    int done, ended; /* producer: rows all written; trailer written */
     pthread_t producer;
     int started, stop, finished, failed; /* finished: the producer wrote its last page */
     pthread_mutex_t mu;
@@ -1579,7 +1599,8 @@ static void *export_produce(void *arg)
     for (;;) {
         export_page_buf *b = &st->buf[st->writing];
         pthread_mutex_lock(&st->mu);
-        while (b->full && !st->stop) pthread_cond_wait(&st->cv, &st->mu);
+        while (b->full && !st->stop)
+            pthread_cond_wait(&st->cv, &st->mu);
         int stop = st->stop;
         pthread_mutex_unlock(&st->mu);
         if (stop) break;
@@ -1621,7 +1642,8 @@ static long export_next(http_req *r, char *out, size_t max)
         b = &st->buf[st->sending];
         pthread_cond_broadcast(&st->cv);
     }
-    while (!b->full && !st->finished) pthread_cond_wait(&st->cv, &st->mu);
+    while (!b->full && !st->finished)
+        pthread_cond_wait(&st->cv, &st->mu);
     int full = b->full, failed = st->failed;
     pthread_mutex_unlock(&st->mu);
     if (!full) return failed ? -1 : 0; /* the end, or an error: close the connection */
@@ -1653,8 +1675,7 @@ static void export_free(http_req *r)
 
 /* `suffix` names the download: truce-incidents-DATE<suffix>, so that a browser saves an
  * export under a name that says what and when. */
-static int incidents_export(http_req *r, export_format fmt, const char *ctype,
-                            const char *suffix)
+static int incidents_export(http_req *r, export_format fmt, const char *ctype, const char *suffix)
 {
     tr_err e = TR_ERR_INIT;
     export_stream *st = arena_alloc(&r->mem, sizeof *st);
@@ -1728,8 +1749,8 @@ static int evidence_write(store *s, void *cls, tr_err *e)
     int created;
     char url[128];
     int64_t quota = r->srv->cfg.evidence_quota;
-    if (evidence_store(s, &who, r->caller.org, r->body.p,
-                       quota == 0 ? HTTP_EVIDENCE_QUOTA : quota, ev, &created, e))
+    if (evidence_store(s, &who, r->caller.org, r->body.p, quota == 0 ? HTTP_EVIDENCE_QUOTA : quota,
+                       ev, &created, e))
         return -1;
     json_t *out = evidence_json(ev);
     snprintf(url, sizeof url, "/api/v1/evidence/%s", ev->sha256);
@@ -1744,13 +1765,15 @@ static int h_evidence_upload(http_req *r)
     tr_err e = TR_ERR_INIT;
     store_evidence *ev = arena_alloc(&r->mem, sizeof *ev);
     evidence_upload up = {
-        .data = r->body.p, .len = r->body.len,
+        .data = r->body.p,
+        .len = r->body.len,
         .declared = MHD_lookup_connection_value(r->con, MHD_HEADER_KIND, "Content-Type"),
         .expect = MHD_lookup_connection_value(r->con, MHD_HEADER_KIND, "X-Content-SHA256"),
     };
     if (up.expect) {
         char *lower = arena_strdup(&r->mem, up.expect);
-        for (char *c = lower; *c; c++) *c = (char)tolower((unsigned char)*c);
+        for (char *c = lower; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
         if (!evidence_hash_valid(lower)) {
             err_field(&e, "request.invalid_header", "X-Content-SHA256",
                       "send the file's SHA-256 as 64 hex digits, or leave the header out",
@@ -1775,14 +1798,14 @@ static int h_evidence_get(http_req *r)
     store *s;
     const char *hash = r->params[0];
     if (!evidence_hash_valid(hash)) {
-        err_field(&e, "request.invalid_param", "sha256", "name the file by its SHA-256 in "
-                                                         "lowercase hex",
+        err_field(&e, "request.invalid_param", "sha256",
+                  "name the file by its SHA-256 in "
+                  "lowercase hex",
                   "'%s' is not a SHA-256 hash", hash);
         return http__fail(r, &e);
     }
     if (!(s = reader_or_fail(r))) return 0;
-    int rc = s->ops->evidence_get(s, hash, sees_every_incident(r) ? NULL : r->caller.org, &ev,
-                                  &e);
+    int rc = s->ops->evidence_get(s, hash, sees_every_incident(r) ? NULL : r->caller.org, &ev, &e);
     char *etag = arena_alloc(&r->mem, 80);
     snprintf(etag, 80, "\"%s\"", hash);
     const char *inm = MHD_lookup_connection_value(r->con, MHD_HEADER_KIND, "If-None-Match");
@@ -1795,8 +1818,9 @@ static int h_evidence_get(http_req *r)
     if (rc == 1) rc = evidence_read(s, hash, &data, &len, &e);
     if (rc < 0) return http__fail(r, &e);
     if (rc == 0) {
-        err_set(&e, 404, "evidence.not_found", "evidence is visible to monitors, mediators "
-                                               "and the organization that uploaded it",
+        err_set(&e, 404, "evidence.not_found",
+                "evidence is visible to monitors, mediators "
+                "and the organization that uploaded it",
                 "there is no evidence file %s that you may see", hash);
         return http__fail(r, &e);
     }
@@ -1820,14 +1844,14 @@ static int h_evidence_get(http_req *r)
  * organization, unjournaled, for a day after the last one; the last piece makes the file
  * whole, and it is checked and stored as POST /api/v1/evidence stores a file. */
 #define UPLOADS_PER_ORG 16
-#define UPLOAD_TTL_S (24 * 3600)
+#define UPLOAD_TTL_S    (24 * 3600)
 
 typedef struct upload_job {
     const char *sha256, *declared;
     int64_t at, total;
-    buf whole;          /* the file, when this piece is the last */
-    store_evidence ev;  /* checked, when whole */
-    tr_err bad;         /* the whole file failed a check: its pieces go, this is the reply */
+    buf whole;         /* the file, when this piece is the last */
+    store_evidence ev; /* checked, when whole */
+    tr_err bad;        /* the whole file failed a check: its pieces go, this is the reply */
 } upload_job;
 
 static void upload_job_free(http_req *r)
@@ -1841,21 +1865,19 @@ static json_t *upload_json(const upload_job *j, int64_t offset)
 {
     char url[128];
     snprintf(url, sizeof url, "/api/v1/evidence/uploads/%s", j->sha256);
-    return json_pack("{s:s, s:I, s:I, s:b, s:s}", "sha256", j->sha256, "offset",
-                     (json_int_t)offset, "length", (json_int_t)j->total, "complete",
-                     offset == j->total, "url", url);
+    return json_pack("{s:s, s:I, s:I, s:b, s:s}", "sha256", j->sha256, "offset", (json_int_t)offset,
+                     "length", (json_int_t)j->total, "complete", offset == j->total, "url", url);
 }
 
-static int offset_mismatch(http_req *r, tr_err *e, const char *sha256, int64_t have,
-                           int64_t total)
+static int offset_mismatch(http_req *r, tr_err *e, const char *sha256, int64_t have, int64_t total)
 {
     err_set(e, 409, "evidence.offset_mismatch", NULL,
-            "the server has %lld bytes of this file; the next piece starts there",
-            (long long)have);
-    snprintf(e->hint, sizeof e->hint, "send the piece that starts at byte %lld (GET "
-             "/api/v1/evidence/uploads/%s says the same)", (long long)have, sha256);
-    err_detail(e, json_pack("{s:I, s:I}", "offset", (json_int_t)have, "length",
-                            (json_int_t)total));
+            "the server has %lld bytes of this file; the next piece starts there", (long long)have);
+    snprintf(e->hint, sizeof e->hint,
+             "send the piece that starts at byte %lld (GET "
+             "/api/v1/evidence/uploads/%s says the same)",
+             (long long)have, sha256);
+    err_detail(e, json_pack("{s:I, s:I}", "offset", (json_int_t)have, "length", (json_int_t)total));
     return http__fail(r, e);
 }
 
@@ -1890,8 +1912,8 @@ static int upload_piece_write(store *s, void *cls, tr_err *e)
     upload_cutoff(before);
     util_now_iso(now);
     if (s->ops->upload_expire(s, before, e) || upload_still(s, j, r->caller.org, e) ||
-        s->ops->upload_put(s, j->sha256, r->caller.org, j->at, r->body.p, r->body.len, &file,
-                           now, e))
+        s->ops->upload_put(s, j->sha256, r->caller.org, j->at, r->body.p, r->body.len, &file, now,
+                           e))
         return -1;
     return http__reply(r, 200, upload_json(j, j->at + (int64_t)r->body.len));
 }
@@ -1909,8 +1931,8 @@ static int upload_last_write(store *s, void *cls, tr_err *e)
         return 0;
     }
     if (upload_still(s, j, r->caller.org, e) ||
-        evidence_store(s, &who, r->caller.org, j->whole.p,
-                       quota == 0 ? HTTP_EVIDENCE_QUOTA : quota, &j->ev, &created, e) ||
+        evidence_store(s, &who, r->caller.org, j->whole.p, quota == 0 ? HTTP_EVIDENCE_QUOTA : quota,
+                       &j->ev, &created, e) ||
         s->ops->upload_drop(s, j->sha256, r->caller.org, e))
         return -1;
     json_t *out = evidence_json(&j->ev);
@@ -1975,10 +1997,11 @@ static int h_upload_patch(http_req *r)
     }
     j->declared = arena_strndup(&r->mem, ct, strcspn(ct, "; "));
     if (j->at + (int64_t)r->body.len > j->total || (!r->body.len && j->at < j->total)) {
-        err_set(&e, 400, "evidence.bad_piece", "send the bytes from Upload-Offset, at least "
-                                               "one and no further than Upload-Length",
-                "a piece of %zu bytes at %lld does not fit a file of %lld bytes",
-                r->body.len, (long long)j->at, (long long)j->total);
+        err_set(&e, 400, "evidence.bad_piece",
+                "send the bytes from Upload-Offset, at least "
+                "one and no further than Upload-Length",
+                "a piece of %zu bytes at %lld does not fit a file of %lld bytes", r->body.len,
+                (long long)j->at, (long long)j->total);
         return http__fail(r, &e);
     }
     if (!(s = reader_or_fail(r))) return 0;
@@ -1994,8 +2017,7 @@ static int h_upload_patch(http_req *r)
     if (rc == 1 && (up.total != j->total || strcmp(up.media_type, j->declared) != 0)) {
         err_set(&e, 409, "evidence.upload_conflict",
                 "send the same Upload-Length and Content-Type with every piece",
-                "this file's upload began as %lld bytes of %s", (long long)up.total,
-                up.media_type);
+                "this file's upload began as %lld bytes of %s", (long long)up.total, up.media_type);
         return http__fail(r, &e);
     }
     if ((rc == 1 ? up.received : 0) != j->at)
@@ -2008,8 +2030,8 @@ static int h_upload_patch(http_req *r)
         if (n >= UPLOADS_PER_ORG) {
             err_set(&e, 429, "evidence.uploads_in_progress",
                     "finish an upload first; unfinished ones are dropped a day after their "
-                    "last piece", "your organization has %d uploads in progress",
-                    UPLOADS_PER_ORG);
+                    "last piece",
+                    "your organization has %d uploads in progress", UPLOADS_PER_ORG);
             return http__fail(r, &e);
         }
     }
@@ -2019,8 +2041,8 @@ static int h_upload_patch(http_req *r)
     /* The last piece: the file is checked here, off the writer's thread. */
     if (s->ops->upload_read(s, j->sha256, r->caller.org, &j->whole, &e)) return http__fail(r, &e);
     buf_append(&j->whole, r->body.p, r->body.len);
-    evidence_upload whole = {.data = j->whole.p, .len = j->whole.len, .declared = j->declared,
-                             .expect = j->sha256};
+    evidence_upload whole = {
+        .data = j->whole.p, .len = j->whole.len, .declared = j->declared, .expect = j->sha256};
     evidence_check(&whole, &j->ev, &j->bad); /* j->bad.status: it failed */
     return http__defer(r, upload_last_write);
 }
@@ -2069,8 +2091,8 @@ static int import_write(store *s, void *cls, tr_err *e)
     journal_actor who = acct_actor(&r->caller);
     FILE *in = fmemopen(r->body.p, r->body.len, "rb");
     if (!in) abort();
-    int rc = acled_import_here(s, &who, in, (int64_t)r->body.len, j->status, j->flags, NULL,
-                               NULL, &j->res, e);
+    int rc = acled_import_here(s, &who, in, (int64_t)r->body.len, j->status, j->flags, NULL, NULL,
+                               &j->res, e);
     fclose(in);
     if (rc) {
         json_decref(j->res.rejects);
@@ -2080,12 +2102,11 @@ static int import_write(store *s, void *cls, tr_err *e)
     json_t *rejects = json_array();
     for (size_t i = 0; i < json_array_size(j->res.rejects) && i < IMPORT_MAX_REJECTS; i++)
         json_array_append(rejects, json_array_get(j->res.rejects, i));
-    json_t *out = json_pack("{s:I, s:I, s:I, s:I, s:o, s:b}", "rows", (json_int_t)j->res.rows,
-                            "imported", (json_int_t)j->res.imported, "rejected",
-                            (json_int_t)j->res.rejected, "outside_zones",
-                            (json_int_t)j->res.outside_zones, "rejects", rejects,
-                            "rejects_truncated",
-                            json_array_size(j->res.rejects) > IMPORT_MAX_REJECTS);
+    json_t *out =
+        json_pack("{s:I, s:I, s:I, s:I, s:o, s:b}", "rows", (json_int_t)j->res.rows, "imported",
+                  (json_int_t)j->res.imported, "rejected", (json_int_t)j->res.rejected,
+                  "outside_zones", (json_int_t)j->res.outside_zones, "rejects", rejects,
+                  "rejects_truncated", json_array_size(j->res.rejects) > IMPORT_MAX_REJECTS);
     json_decref(j->res.rejects);
     j->res.rejects = NULL;
     return http__reply(r, 200, out);
@@ -2113,8 +2134,8 @@ static int h_import_acled(http_req *r)
         return http__fail(r, &e);
     }
     if (outside && strcmp(outside, "warn") != 0 && strcmp(outside, "refuse") != 0) {
-        err_field(&e, "request.invalid_param", "outside_zones",
-                  "use outside_zones=warn or refuse", "'%s' is not warn or refuse", outside);
+        err_field(&e, "request.invalid_param", "outside_zones", "use outside_zones=warn or refuse",
+                  "'%s' is not warn or refuse", outside);
         return http__fail(r, &e);
     }
     if (journal && strcmp(journal, "public") != 0 && strcmp(journal, "private") != 0) {
@@ -2179,8 +2200,7 @@ static int h_zones(http_req *r)
         json_decref(features);
         return http__fail(r, &e);
     }
-    http__reply(r, 200, json_pack("{s:s, s:o}", "type", "FeatureCollection", "features",
-                                  features));
+    http__reply(r, 200, json_pack("{s:s, s:o}", "type", "FeatureCollection", "features", features));
     return 0;
 }
 
@@ -2192,11 +2212,11 @@ static int zone_write(store *s, void *cls, tr_err *e)
     if (zone_create(s, &who, slug, jsx_str(r->json, "name", ""), jsx_str(r->json, "kind", ""),
                     json_object_get(r->json, "geometry"), e))
         return -1;
-    return http__reply(r, 201, json_pack("{s:s, s:{s:s, s:s, s:s}, s:O}", "type", "Feature",
-                                         "properties", "slug", slug, "name",
-                                         jsx_str(r->json, "name", ""), "kind",
-                                         jsx_str(r->json, "kind", ""), "geometry",
-                                         json_object_get(r->json, "geometry")));
+    return http__reply(r, 201,
+                       json_pack("{s:s, s:{s:s, s:s, s:s}, s:O}", "type", "Feature", "properties",
+                                 "slug", slug, "name", jsx_str(r->json, "name", ""), "kind",
+                                 jsx_str(r->json, "kind", ""), "geometry",
+                                 json_object_get(r->json, "geometry")));
 }
 
 /* New zones tag incidents recorded from then on; incidents already recorded keep the tags
@@ -2230,13 +2250,12 @@ static int journal_cb(void *cls, const void *row)
     json_t *item = json_pack("{s:I, s:s, s:s}", "seq", (json_int_t)ev->seq, "type", ev->type,
                              "time", ev->time);
     if (journal_visible(ev->visibility, &p->reader)) {
-        json_object_set_new(item, "actor", json_pack("{s:s?, s:s}", "org", ev->actor_org,
-                                                     "user", ev->actor_user));
+        json_object_set_new(item, "actor",
+                            json_pack("{s:s?, s:s}", "org", ev->actor_org, "user", ev->actor_user));
         json_object_set_new(item, "visibility", json_string(ev->visibility));
         if (p->batches_brief && strcmp(ev->type, "incidents.imported") == 0) {
             char url[96];
-            snprintf(url, sizeof url, "/api/v1/journal?after=%lld&limit=1",
-                     (long long)ev->seq - 1);
+            snprintf(url, sizeof url, "/api/v1/journal?after=%lld&limit=1", (long long)ev->seq - 1);
             json_object_set_new(item, "entry", json_string(url));
         } else {
             json_object_set_new(item, "body", json_loads(ev->body, 0, NULL));
@@ -2311,8 +2330,9 @@ static int h_incident_history(http_req *r)
         json_decref(p.events);
         return http__fail(r, &e);
     }
-    return http__reply(r, 200, json_pack("{s:I, s:s, s:o}", "incident", (json_int_t)id,
-                                         "status", status, "events", p.events));
+    return http__reply(r, 200,
+                       json_pack("{s:I, s:s, s:o}", "incident", (json_int_t)id, "status", status,
+                                 "events", p.events));
 }
 
 /* ---- the table --------------------------------------------------------------------- */
@@ -2345,8 +2365,7 @@ const http_route http__routes[] = {
     {"POST", "/api/v1/negotiations/{id}/texts/{n}/send", h_text_send, WHO_MEDIATOR, ROUTE_BODY},
     {"POST", "/api/v1/negotiations/{id}/texts/{n}/responses", h_text_respond, WHO_PARTY,
      ROUTE_BODY},
-    {"POST", "/api/v1/negotiations/{id}/abandon", h_negotiation_abandon, WHO_MEDIATOR,
-     ROUTE_BODY},
+    {"POST", "/api/v1/negotiations/{id}/abandon", h_negotiation_abandon, WHO_MEDIATOR, ROUTE_BODY},
     {"GET", "/api/v1/negotiations/{id}/analysis", h_negotiation_analysis, WHO_MEDIATOR, 0},
     {"POST", "/api/v1/negotiations/{id}/suggestions", h_negotiation_suggest, WHO_MEDIATOR,
      ROUTE_BODY},
@@ -2366,11 +2385,10 @@ const http_route http__routes[] = {
     {"POST", "/api/v1/incidents/{id}/transitions", h_incident_transition,
      WHO_ADMIN | WHO_MONITOR | WHO_MEDIATOR, ROUTE_BODY},
     {"POST", "/api/v1/incidents/{id}/disputes", h_incident_dispute, WHO_PARTY, ROUTE_BODY},
-    {"POST", "/api/v1/incidents/{id}/merge", h_incident_merge, WHO_ADMIN | WHO_MONITOR,
-     ROUTE_BODY},
+    {"POST", "/api/v1/incidents/{id}/merge", h_incident_merge, WHO_ADMIN | WHO_MONITOR, ROUTE_BODY},
     {"POST", "/api/v1/reports/{id}/merge", h_report_merge, WHO_ADMIN | WHO_MONITOR, ROUTE_BODY},
-    {"POST", "/api/v1/reports/{id}/duplicates/dismiss", h_report_dismiss,
-     WHO_ADMIN | WHO_MONITOR, ROUTE_BODY},
+    {"POST", "/api/v1/reports/{id}/duplicates/dismiss", h_report_dismiss, WHO_ADMIN | WHO_MONITOR,
+     ROUTE_BODY},
     {"POST", "/api/v1/incidents/{id}/duplicates/dismiss", h_incident_dismiss,
      WHO_ADMIN | WHO_MONITOR, ROUTE_BODY},
     {"GET", "/api/v1/reports/{id}/duplicates", h_report_duplicates,

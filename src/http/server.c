@@ -155,7 +155,8 @@ static int accepts_gzip(const char *h)
             item[n] = 0;
             char *tok = item, *params = strchr(item, ';'), *q;
             if (params) *params++ = 0;
-            while (*tok == ' ' || *tok == '\t') tok++;
+            while (*tok == ' ' || *tok == '\t')
+                tok++;
             for (char *end = tok + strlen(tok); end > tok && (end[-1] == ' ' || end[-1] == '\t');)
                 *--end = 0;
             double quality = 1;
@@ -179,8 +180,7 @@ static void gz_init(z_stream *z)
     memset(z, 0, sizeof *z);
     /* 15 window bits + 16: a gzip wrapper. zlib's default level: a 90 MB GeoJSON export
      * becomes 7.8 MB (level 1: 11.5 MB) at about 55 MB/s of input here. */
-    if (deflateInit2(z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
-        Z_OK)
+    if (deflateInit2(z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
         abort();
 }
 
@@ -253,8 +253,8 @@ static enum MHD_Result send_reply(http_req *r)
     enum MHD_Result ret;
     char *text = NULL;
     size_t len = 0;
-    int gzip = accepts_gzip(MHD_lookup_connection_value(r->con, MHD_HEADER_KIND,
-                                                        MHD_HTTP_HEADER_ACCEPT_ENCODING));
+    int gzip = accepts_gzip(
+        MHD_lookup_connection_value(r->con, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING));
     int gzipped = 0;
 
     if (r->stream && !r->reply) {
@@ -291,8 +291,8 @@ static enum MHD_Result send_reply(http_req *r)
         len = r->raw.len;
         /* Binary bodies (tiles) may hold NUL bytes: copy by length. Files and tiles go as
          * they are; text (metrics, checkpoints) is compressed when it is worth it. */
-        if (gzip && len >= GZIP_MIN && (!r->content_type ||
-                                        strncmp(r->content_type, "text/", 5) == 0)) {
+        if (gzip && len >= GZIP_MIN &&
+            (!r->content_type || strncmp(r->content_type, "text/", 5) == 0)) {
             text = gzip_copy(r->raw.p, &len);
             gzipped = 1;
             resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
@@ -356,7 +356,8 @@ static void give_back(reader_pool *pool, store **s)
 
 static void pool_close(reader_pool *pool)
 {
-    for (size_t i = 0; i < pool->len; i++) pool->items[i]->ops->close(pool->items[i]);
+    for (size_t i = 0; i < pool->len; i++)
+        pool->items[i]->ops->close(pool->items[i]);
     free(pool->items);
     pthread_mutex_destroy(&pool->lock);
 }
@@ -495,8 +496,9 @@ static const struct {
     unsigned bit;
     const char *kind;
 } kind_bits[] = {
-    {WHO_PARTY, "party"},       {WHO_MEDIATOR, "mediator"}, {WHO_MONITOR, "monitor"},
-    {WHO_HUMANITARIAN, "humanitarian"}, {WHO_OBSERVER, "observer"},
+    {WHO_PARTY, "party"},       {WHO_MEDIATOR, "mediator"},
+    {WHO_MONITOR, "monitor"},   {WHO_HUMANITARIAN, "humanitarian"},
+    {WHO_OBSERVER, "observer"},
 };
 
 static int authorize(http_req *r, unsigned who)
@@ -506,8 +508,10 @@ static int authorize(http_req *r, unsigned who)
     if (who & WHO_PUBLIC) return 0;
     if (!r->caller.signed_in) {
         http__header(r, "WWW-Authenticate", "Bearer realm=\"truce\"");
-        fail_with(r, 401, "auth.required", "sign in with POST /api/v1/login and send "
-                  "'Authorization: Bearer TOKEN'", "this endpoint needs a signed-in user");
+        fail_with(r, 401, "auth.required",
+                  "sign in with POST /api/v1/login and send "
+                  "'Authorization: Bearer TOKEN'",
+                  "this endpoint needs a signed-in user");
         return -1;
     }
     if (who & WHO_USER) return 0;
@@ -529,8 +533,8 @@ static int authorize(http_req *r, unsigned who)
 
 static int authenticate(http_req *r)
 {
-    const char *h = MHD_lookup_connection_value(r->con, MHD_HEADER_KIND,
-                                                MHD_HTTP_HEADER_AUTHORIZATION);
+    const char *h =
+        MHD_lookup_connection_value(r->con, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     tr_err e = TR_ERR_INIT;
     store *s;
     if (!h) return 0;
@@ -541,8 +545,10 @@ static int authenticate(http_req *r)
         return -1;
     }
     h += 7;
-    while (*h == ' ') h++;
-    if (!(s = http__reader(r, &e)) || acct_authenticate_cached(r->srv->tokens, s, h, &r->caller, &e)) {
+    while (*h == ' ')
+        h++;
+    if (!(s = http__reader(r, &e)) ||
+        acct_authenticate_cached(r->srv->tokens, s, h, &r->caller, &e)) {
         if (e.status == 401) http__header(r, "WWW-Authenticate", "Bearer realm=\"truce\"");
         http__fail(r, &e);
         return -1;
@@ -565,8 +571,8 @@ static void too_large(http_req *r)
  * than the limit is held). Other encodings are a 415. 0, or -1 with the reply made. */
 static int decode_body(http_req *r)
 {
-    const char *enc = MHD_lookup_connection_value(r->con, MHD_HEADER_KIND,
-                                                  MHD_HTTP_HEADER_CONTENT_ENCODING);
+    const char *enc =
+        MHD_lookup_connection_value(r->con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_ENCODING);
     tr_err e = TR_ERR_INIT;
     if (!enc || !*enc || strcasecmp(enc, "identity") == 0) return 0;
     if (strcasecmp(enc, "gzip") != 0 && strcasecmp(enc, "x-gzip") != 0) {
@@ -640,12 +646,11 @@ static void dispatch(http_req *r)
     if (authenticate(r) || authorize(r, route->who)) return;
     if (r->body.len && decode_body(r)) return;
     if (route->flags & ROUTE_BODY) {
-        const char *ct = MHD_lookup_connection_value(r->con, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_CONTENT_TYPE);
+        const char *ct =
+            MHD_lookup_connection_value(r->con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
         if (ct && strncasecmp(ct, "application/json", 16) != 0) {
             fail_with(r, 415, "request.unsupported_media_type",
-                      "send 'Content-Type: application/json'",
-                      "the request body must be JSON");
+                      "send 'Content-Type: application/json'", "the request body must be JSON");
             return;
         }
         if (!(r->json = jsx_parse(r->body.p ? r->body.p : "", r->body.len, &e))) {
@@ -786,7 +791,8 @@ static void send_timeout(int fd, unsigned secs)
     int m = snprintf(msg, sizeof msg,
                      "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Type: "
                      "application/json; charset=utf-8\r\nCache-Control: no-store\r\n"
-                     "Content-Length: %d\r\n\r\n%s", n, body);
+                     "Content-Length: %d\r\n\r\n%s",
+                     n, body);
     ssize_t done = send(fd, msg, (size_t)m, MSG_NOSIGNAL | MSG_DONTWAIT);
     (void)done; /* a client that cannot take 300 bytes is cut all the same */
 }
@@ -831,8 +837,10 @@ static void on_connection(void *cls, struct MHD_Connection *con, void **socket_c
         /* Under the lock: the watchdog never touches a socket after this returns (the
          * library closes it after this call). */
         pthread_mutex_lock(&srv->watch_lock);
-        if (w->prev) w->prev->next = w->next;
-        else srv->watched = w->next;
+        if (w->prev)
+            w->prev->next = w->next;
+        else
+            srv->watched = w->next;
         if (w->next) w->next->prev = w->prev;
         pthread_mutex_unlock(&srv->watch_lock);
         free(w);
@@ -861,8 +869,7 @@ static void *watchdog(void *arg)
             unsigned limit = w->phase == WATCH_WAITING ? srv->cfg.idle_timeout
                              : w->phase == WATCH_BODY  ? srv->cfg.request_timeout
                                                        : 0;
-            if (!limit || w->fd < 0 || now - w->since_ns < (uint64_t)limit * 1000000000u)
-                continue;
+            if (!limit || w->fd < 0 || now - w->since_ns < (uint64_t)limit * 1000000000u) continue;
             send_timeout(w->fd, limit);
             shutdown(w->fd, SHUT_RDWR);
             w->timed_out = 1;
@@ -874,9 +881,8 @@ static void *watchdog(void *arg)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     http_server *srv = cls;
     http_req *r = *con_cls;
@@ -1005,17 +1011,15 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
             pthread_mutex_unlock(&srv->watch_lock);
         }
         if (!r->replied)
-            r->status = toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED || cut || r->timed_out
-                            ? 408
-                            : 499;
+            r->status =
+                toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED || cut || r->timed_out ? 408 : 499;
     }
     metrics_observe(srv->metrics, r->route, r->status, secs);
     if (log_access_enabled())
         log_access("%s %s %s %d %zu %.3fms %s %s%s%s", r->client, log_safe(r, r->method),
-                   log_safe(r, r->raw_uri ? r->raw_uri : r->url), r->status,
-                   r->sent_bytes, secs * 1e3, r->request_id,
-                   r->caller.signed_in ? r->caller.org : "-", r->caller.signed_in ? "/" : "",
-                   r->caller.signed_in ? r->caller.user : "");
+                   log_safe(r, r->raw_uri ? r->raw_uri : r->url), r->status, r->sent_bytes,
+                   secs * 1e3, r->request_id, r->caller.signed_in ? r->caller.org : "-",
+                   r->caller.signed_in ? "/" : "", r->caller.signed_in ? r->caller.user : "");
     if (r->cleanup) r->cleanup(r);
     if (r->heavy) atomic_fetch_sub(&srv->public_heavy, 1);
     reader_return(r);
@@ -1083,8 +1087,8 @@ bad:
 static int open_listener(const struct sockaddr_storage *ss, const char *where, tr_err *e)
 {
     int one = 1;
-    socklen_t len = ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                              : sizeof(struct sockaddr_in);
+    socklen_t len =
+        ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
     int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) {
         err_set(e, 500, "serve.listen_failed", NULL, "cannot listen on %s: %s", where,
@@ -1198,29 +1202,30 @@ http_server *http_start(const http_config *cfg, tr_err *e)
         goto fail;
     }
     srv->watch_running = 1;
-    flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO |
-            MHD_USE_ERROR_LOG;
+    flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+            MHD_USE_TURBO | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)lfd,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)srv->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)srv->cfg.idle_timeout + 2, /* after the watchdog's 408 (see watchdog) */ MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_URI_LOG_CALLBACK, uri_seen,
-        srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_END);
+        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)lfd, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)srv->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)srv->cfg.idle_timeout + 2,
+        /* after the watchdog's 408 (see watchdog) */ MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_URI_LOG_CALLBACK, uri_seen, srv,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_END);
     if (!srv->daemon) {
         close(lfd);
-        err_set(e, 500, "serve.listen_failed", "see the messages above",
-                "cannot serve on %s", srv->cfg.listen);
+        err_set(e, 500, "serve.listen_failed", "see the messages above", "cannot serve on %s",
+                srv->cfg.listen);
         goto fail;
     }
     {
         struct sockaddr_storage bound;
         socklen_t blen = sizeof bound;
         if (getsockname(lfd, (struct sockaddr *)&bound, &blen) == 0)
-            srv->port = ntohs(bound.ss_family == AF_INET6
-                                  ? ((struct sockaddr_in6 *)&bound)->sin6_port
-                                  : ((struct sockaddr_in *)&bound)->sin_port);
+            srv->port =
+                ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                                                  : ((struct sockaddr_in *)&bound)->sin_port);
     }
     (void)info;
     return srv;
@@ -1289,7 +1294,8 @@ void http_stop(http_server *srv)
     pool_close(&srv->log_readers);
     tree_cache_free(srv->tree_cache);
     if (srv->route_names)
-        for (size_t i = 0; i < http__n_routes; i++) free((char *)srv->route_names[i]);
+        for (size_t i = 0; i < http__n_routes; i++)
+            free((char *)srv->route_names[i]);
     free(srv->route_names);
     metrics_free(srv->metrics);
     throttle_free(srv->login_pair);

@@ -31,7 +31,7 @@ typedef struct auditor {
     buf entry;
     merkle_hash *computed; /* Hashes the page's pushes produced, in storage order. */
     size_t n_computed, cap;
-    int64_t first_pos;     /* Storage position of computed[0]. */
+    int64_t first_pos; /* Storage position of computed[0]. */
     int64_t next_seq;
     cp *cps;
     size_t n_cps, next_cp;
@@ -44,7 +44,7 @@ typedef struct auditor {
     struct stored_file {
         char sha256[65];
         int64_t seq;
-    } *files;
+    } * files;
     size_t n_files, files_cap;
 } auditor;
 
@@ -94,8 +94,9 @@ static int on_row(void *cls, const void *row)
     merkle_hash leaf, out[64];
     size_t n;
     if (ev->seq != a->next_seq)
-        return problem(a, "entry %lld (seq %lld) is missing: the journal goes from seq %lld to "
-                          "seq %lld",
+        return problem(a,
+                       "entry %lld (seq %lld) is missing: the journal goes from seq %lld to "
+                       "seq %lld",
                        (long long)a->next_seq - 1, (long long)a->next_seq,
                        (long long)a->next_seq - 1, (long long)ev->seq);
     buf_reset(&a->entry);
@@ -144,25 +145,30 @@ static int compare_page(auditor *a, store *s, tr_err *e)
         /* Which entry produced this position: the leaf whose stored count passes it. */
         while (lo < hi) {
             int64_t mid = lo + (hi - lo) / 2;
-            if (merkle_stored_count(mid + 1) > pos) hi = mid;
-            else lo = mid + 1;
+            if (merkle_stored_count(mid + 1) > pos)
+                hi = mid;
+            else
+                lo = mid + 1;
         }
         hexs(h1, a->computed[i]);
         if (i >= got) {
-            problem(a, "entry %lld (seq %lld): the log has no hash at position %lld (the "
-                       "journal gives %s)",
+            problem(a,
+                    "entry %lld (seq %lld): the log has no hash at position %lld (the "
+                    "journal gives %s)",
                     (long long)lo, (long long)lo + 1, (long long)pos, h1);
             break;
         }
         if (sodium_memcmp(a->computed[i], stored[i], MERKLE_HASH_LEN) != 0) {
             hexs(h2, stored[i]);
             if (merkle_stored_index(0, lo) == pos)
-                problem(a, "entry %lld (seq %lld) does not match the log: the journal row "
-                           "hashes to %s, the log holds %s",
+                problem(a,
+                        "entry %lld (seq %lld) does not match the log: the journal row "
+                        "hashes to %s, the log holds %s",
                         (long long)lo, (long long)lo + 1, h1, h2);
             else
-                problem(a, "the log's tree is damaged above entry %lld (seq %lld): position "
-                           "%lld should be %s, the log holds %s",
+                problem(a,
+                        "the log's tree is damaged above entry %lld (seq %lld): position "
+                        "%lld should be %s, the log holds %s",
                         (long long)lo, (long long)lo + 1, (long long)pos, h1, h2);
             break;
         }
@@ -192,8 +198,8 @@ static int on_blob(void *cls, const void *row)
     crypto_hash_sha256(h, b->data, b->len);
     sodium_bin2hex(hex, sizeof hex, h, sizeof h);
     if (strcmp(hex, b->sha256) != 0)
-        return problem(fc->a, "evidence file %s is damaged: its stored bytes hash to %s",
-                       b->sha256, hex);
+        return problem(fc->a, "evidence file %s is damaged: its stored bytes hash to %s", b->sha256,
+                       hex);
     if (fc->n == fc->cap) {
         fc->cap = fc->cap ? 2 * fc->cap : 64;
         fc->names = realloc(fc->names, fc->cap * sizeof *fc->names);
@@ -217,8 +223,7 @@ static int check_files(auditor *a, store *s, tr_err *e)
     if (rc == 0 && !a->failed) {
         if (fc.n) qsort(fc.names, fc.n, sizeof *fc.names, name_cmp);
         for (size_t i = 0; i < a->n_files; i++)
-            if (!fc.n ||
-                !bsearch(a->files[i].sha256, fc.names, fc.n, sizeof *fc.names, name_cmp)) {
+            if (!fc.n || !bsearch(a->files[i].sha256, fc.names, fc.n, sizeof *fc.names, name_cmp)) {
                 problem(a, "evidence file %s, stored by entry %lld (seq %lld), is missing",
                         a->files[i].sha256, (long long)a->files[i].seq - 1,
                         (long long)a->files[i].seq);
@@ -247,8 +252,8 @@ static int on_checkpoint(void *cls, const void *row)
     merkle_hash root;
     if (note_verify(l->key, c->note, &text, &e) ||
         note_checkpoint_parse(text, origin, sizeof origin, &size, root, &e)) {
-        snprintf(l->rep->problem, sizeof l->rep->problem,
-                 "checkpoint at size %lld: %s", (long long)c->size, e.message);
+        snprintf(l->rep->problem, sizeof l->rep->problem, "checkpoint at size %lld: %s",
+                 (long long)c->size, e.message);
         err_clear(&e);
         free(text);
         l->bad = 1;
@@ -259,7 +264,8 @@ static int on_checkpoint(void *cls, const void *row)
         strcmp(origin, l->key->name) != 0) {
         snprintf(l->rep->problem, sizeof l->rep->problem,
                  "checkpoint at size %lld: its signed note says size %lld of %s, with another "
-                 "root", (long long)c->size, (long long)size, origin);
+                 "root",
+                 (long long)c->size, (long long)size, origin);
         l->bad = 1;
         return 1;
     }
@@ -305,15 +311,18 @@ int audit_db(store *s, const note_verifier *key, audit_report *rep, tr_err *e)
     stored = s->ops->tree_count(s, e);
     if (stored < 0) goto fail;
     if (stored != merkle_stored_count(rep->entries)) {
-        problem(&a, "the log holds %lld hashes but %lld entries need %lld: entries were "
-                    "removed from the journal after entry %lld (seq %lld)", (long long)stored,
-                (long long)rep->entries, (long long)merkle_stored_count(rep->entries),
-                (long long)rep->entries - 1, (long long)rep->entries);
+        problem(&a,
+                "the log holds %lld hashes but %lld entries need %lld: entries were "
+                "removed from the journal after entry %lld (seq %lld)",
+                (long long)stored, (long long)rep->entries,
+                (long long)merkle_stored_count(rep->entries), (long long)rep->entries - 1,
+                (long long)rep->entries);
         goto out;
     }
     if (a.next_cp < a.n_cps) {
-        problem(&a, "checkpoint at size %lld is beyond the journal's %lld entries: entries "
-                    "were removed from the journal after entry %lld (seq %lld)",
+        problem(&a,
+                "checkpoint at size %lld is beyond the journal's %lld entries: entries "
+                "were removed from the journal after entry %lld (seq %lld)",
                 (long long)a.cps[a.next_cp].size, (long long)rep->entries,
                 (long long)rep->entries - 1, (long long)rep->entries);
         goto out;

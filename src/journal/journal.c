@@ -12,7 +12,7 @@
 
 const journal_actor journal_operator = {NULL, "cli"};
 
-#define RECENT 256
+#define RECENT     256
 #define RECENT_MAX (16 * 1024) /* larger entries are not kept: 256 of them would be */
 
 /* Per-connection state, hung on store->journal. */
@@ -23,14 +23,14 @@ typedef struct journal_state {
     uint64_t epoch;
     int frontier_valid;
     int64_t last_seq;
-    buf note;                 /* Checkpoint signed by the last seal. */
-    buf entry;                /* Scratch for building entries. */
+    buf note;  /* Checkpoint signed by the last seal. */
+    buf entry; /* Scratch for building entries. */
     /* The entries most recently appended on this connection, by seq % RECENT, so that
      * receipts need not read them back. A slot is only trusted when its seq matches. */
     struct recent_entry {
         int64_t seq;
         buf bytes;
-        merkle_hash leaf;     /* its leaf hash, as tree_append computed it */
+        merkle_hash leaf; /* its leaf hash, as tree_append computed it */
     } recent[RECENT];
     /* The root of the tree as loaded from storage at the start of this transaction's
      * appends: what the last checkpoint must match, known without reading again. */
@@ -47,7 +47,8 @@ static void state_free(void *p)
     sodium_memzero(&st->signer, sizeof st->signer);
     buf_free(&st->note);
     buf_free(&st->entry);
-    for (int i = 0; i < RECENT; i++) buf_free(&st->recent[i].bytes);
+    for (int i = 0; i < RECENT; i++)
+        buf_free(&st->recent[i].bytes);
     free(st);
 }
 
@@ -365,15 +366,14 @@ fail:
 
 /* Appends an event whose body is canonical text; ev is filled for the projection. */
 static int append(store *s, const journal_actor *who, const char *type, const char *canonical,
-                  const char *visibility, char time[UTIL_ISO_LEN], char salt[65],
-                  store_event *ev, tr_err *e)
+                  const char *visibility, char time[UTIL_ISO_LEN], char salt[65], store_event *ev,
+                  tr_err *e)
 {
     if (!journal_visibility_valid(visibility))
         return err_set(e, 500, "journal.bad_visibility", NULL, "invalid visibility '%s'",
                        visibility);
     if (!project_known(type))
-        return err_set(e, 500, "journal.unknown_type", NULL, "no projection for event '%s'",
-                       type);
+        return err_set(e, 500, "journal.unknown_type", NULL, "no projection for event '%s'", type);
     util_now_iso(time);
     int confidential = strcmp(visibility, "public") != 0;
     if (confidential) util_random_hex(salt, 32);
@@ -403,16 +403,16 @@ int journal_record(store *s, const journal_actor *who, const char *type, const j
 }
 
 int journal_record_canonical(store *s, const journal_actor *who, const char *type,
-                             const char *canonical, const char *visibility,
-                             char time[UTIL_ISO_LEN], tr_err *e)
+                             const char *canonical, const char *visibility, char time[UTIL_ISO_LEN],
+                             tr_err *e)
 {
     char salt[65];
     store_event ev;
     return append(s, who, type, canonical, visibility, time, salt, &ev, e);
 }
 
-static const char *const kinds[] = {"party", "mediator", "monitor", "humanitarian", "observer",
-                                    NULL};
+static const char *const kinds[] = {"party",        "mediator", "monitor",
+                                    "humanitarian", "observer", NULL};
 
 static int token_valid(const char *t, size_t n)
 {

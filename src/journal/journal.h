@@ -72,8 +72,8 @@ int journal_record(store *s, const journal_actor *who, const char *type, const j
  * it, to encode each row once (its tests rebuild from the journal and compare the
  * tables). Sets time to the event's time. */
 int journal_record_canonical(store *s, const journal_actor *who, const char *type,
-                             const char *canonical, const char *visibility,
-                             char time[UTIL_ISO_LEN], tr_err *e);
+                             const char *canonical, const char *visibility, char time[UTIL_ISO_LEN],
+                             tr_err *e);
 
 /* Attaches the journal's per-connection state to a store. With a signer, every commit
  * through store_txn() or the group committer signs a checkpoint; without one (readers,

@@ -70,7 +70,8 @@ void merkle_empty_root(merkle_hash out)
 static int64_t leaf_position(int64_t i)
 {
     int64_t pos = 0;
-    for (; i > 0; i >>= 1) pos += i;
+    for (; i > 0; i >>= 1)
+        pos += i;
     return pos;
 }
 
@@ -86,21 +87,24 @@ int64_t merkle_stored_count(int64_t size)
     int64_t n;
     if (size == 0) return 0;
     n = leaf_position(size - 1) + 1;
-    for (uint64_t i = (uint64_t)(size - 1); i & 1; i >>= 1) n++;
+    for (uint64_t i = (uint64_t)(size - 1); i & 1; i >>= 1)
+        n++;
     return n;
 }
 
 static int level_of(int64_t n) /* log2 of a power of two */
 {
     int l = 0;
-    while ((INT64_C(1) << l) < n) l++;
+    while ((INT64_C(1) << l) < n)
+        l++;
     return l;
 }
 
 static int64_t split(int64_t n) /* Largest power of two smaller than n (n >= 2). */
 {
     int64_t k = 1;
-    while (k << 1 < n) k <<= 1;
+    while (k << 1 < n)
+        k <<= 1;
     return k;
 }
 
@@ -119,12 +123,12 @@ int merkle_frontier_load(merkle_frontier *f, int64_t size, merkle_read_fn read, 
             levels[n++] = l;
         }
     if (n && read(cls, ids, n, got, e)) return -1;
-    for (size_t i = 0; i < n; i++) memcpy(f->node[levels[i]], got[i], MERKLE_HASH_LEN);
+    for (size_t i = 0; i < n; i++)
+        memcpy(f->node[levels[i]], got[i], MERKLE_HASH_LEN);
     return 0;
 }
 
-void merkle_frontier_push(merkle_frontier *f, const merkle_hash leaf, merkle_hash *out,
-                          size_t *n)
+void merkle_frontier_push(merkle_frontier *f, const merkle_hash leaf, merkle_hash *out, size_t *n)
 {
     merkle_hash h;
     int l = 0;
@@ -196,7 +200,8 @@ static int plan_run(const plan *p, merkle_read_fn read, void *cls, merkle_hash *
     for (size_t i = 0; i < p->n; i++) {
         size_t j = first[i] + count[i] - 1;
         memcpy(out[i], got[j], MERKLE_HASH_LEN);
-        while (j-- > first[i]) merkle_node_hash(out[i], got[j], out[i]);
+        while (j-- > first[i])
+            merkle_node_hash(out[i], got[j], out[i]);
     }
     return 0;
 }

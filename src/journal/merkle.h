@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MERKLE_HASH_LEN 32
+#define MERKLE_HASH_LEN  32
 #define MERKLE_MAX_PROOF 128 /* More than any proof for 2^63 leaves needs. */
 
 typedef unsigned char merkle_hash[MERKLE_HASH_LEN];
@@ -39,8 +39,7 @@ int64_t merkle_stored_index(int level, int64_t index);
 int64_t merkle_stored_count(int64_t size);
 
 /* Reads stored hashes by position: out[i] = hash at ids[i]. Returns 0 or -1 (e set). */
-typedef int (*merkle_read_fn)(void *cls, const int64_t *ids, size_t n, merkle_hash *out,
-                              tr_err *e);
+typedef int (*merkle_read_fn)(void *cls, const int64_t *ids, size_t n, merkle_hash *out, tr_err *e);
 
 /* The frontier of a tree: node[L] is its complete subtree at level L, present when bit L
  * of size is set. */
@@ -54,8 +53,7 @@ int merkle_frontier_load(merkle_frontier *f, int64_t size, merkle_read_fn read, 
                          tr_err *e);
 /* Appends a leaf. Writes the hashes to store, in storage order, to out (at most 64) and
  * their count to *n; the first is stored at merkle_stored_count(old size). */
-void merkle_frontier_push(merkle_frontier *f, const merkle_hash leaf, merkle_hash *out,
-                          size_t *n);
+void merkle_frontier_push(merkle_frontier *f, const merkle_hash leaf, merkle_hash *out, size_t *n);
 void merkle_frontier_root(const merkle_frontier *f, merkle_hash root);
 
 /* Root of the tree of the first `size` leaves. */

@@ -100,15 +100,17 @@ int note_verifier_parse(note_verifier *v, const char *text, tr_err *e)
     size_t n[3], len;
     unsigned char raw[64];
     memset(v, 0, sizeof *v);
-    if (split_plus(text, f, n, 3) || n[0] == 0 || n[0] >= NOTE_NAME_MAX) return bad_key(e, "verifier");
+    if (split_plus(text, f, n, 3) || n[0] == 0 || n[0] >= NOTE_NAME_MAX)
+        return bad_key(e, "verifier");
     memcpy(v->name, f[0], n[0]);
     if (!note_name_valid(v->name) || parse_id(f[1], n[1], &v->id)) return bad_key(e, "verifier");
     if (b64_decode(raw, sizeof raw, &len, f[2], n[2]) || len != 33 || raw[0] != 0x01)
         return bad_key(e, "verifier");
     memcpy(v->pk, raw + 1, 32);
     if (note_key_id(v->name, v->pk) != v->id)
-        return err_set(e, 400, "log.bad_key", "copy the whole key", "the key id does not match "
-                                                                   "the key");
+        return err_set(e, 400, "log.bad_key", "copy the whole key",
+                       "the key id does not match "
+                       "the key");
     return 0;
 }
 
@@ -171,7 +173,8 @@ int note_verify(const note_verifier *v, const char *note, char **text, tr_err *e
     size_t text_len;
     int found = 0;
     /* The text ends at the last blank line: signatures never contain "\n\n". */
-    for (p = note; (p = strstr(p, "\n\n")); p++) sep = p;
+    for (p = note; (p = strstr(p, "\n\n")); p++)
+        sep = p;
     if (!sep || note[strlen(note) - 1] != '\n')
         return err_set(e, 400, "log.bad_note", NULL, "not a signed note");
     text_len = (size_t)(sep - note) + 1;
@@ -187,11 +190,10 @@ int note_verify(const note_verifier *v, const char *note, char **text, tr_err *e
         if ((size_t)(sp - name) == strlen(v->name) && memcmp(name, v->name, strlen(v->name)) == 0 &&
             b64_decode(sig, sizeof sig, &siglen, sp + 1, (size_t)(end - sp - 1)) == 0 &&
             siglen == 4 + crypto_sign_BYTES) {
-            uint32_t id = (uint32_t)sig[0] << 24 | (uint32_t)sig[1] << 16 |
-                          (uint32_t)sig[2] << 8 | sig[3];
-            if (id == v->id &&
-                crypto_sign_verify_detached(sig + 4, (const unsigned char *)note, text_len,
-                                            v->pk) == 0)
+            uint32_t id =
+                (uint32_t)sig[0] << 24 | (uint32_t)sig[1] << 16 | (uint32_t)sig[2] << 8 | sig[3];
+            if (id == v->id && crypto_sign_verify_detached(sig + 4, (const unsigned char *)note,
+                                                           text_len, v->pk) == 0)
                 found = 1;
         }
         p = end + 1;
@@ -240,8 +242,9 @@ int note_signer_load(note_signer *s, const char *path, tr_err *e)
     char text[512];
     FILE *f = fopen(path, "r");
     if (!f)
-        return err_set(e, 500, "log.no_key", "create the database with 'truce init' or "
-                                             "'truce demo', which create the key",
+        return err_set(e, 500, "log.no_key",
+                       "create the database with 'truce init' or "
+                       "'truce demo', which create the key",
                        "cannot read the log key %s: %s", path, strerror(errno));
     if (!fgets(text, sizeof text, f)) text[0] = 0;
     fclose(f);
@@ -256,8 +259,9 @@ int note_signer_save(const note_signer *s, const char *path, tr_err *e)
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
     ssize_t w;
     if (fd < 0)
-        return err_set(e, 500, "log.key_write", "remove the stale key file or choose another "
-                                                "--db",
+        return err_set(e, 500, "log.key_write",
+                       "remove the stale key file or choose another "
+                       "--db",
                        "cannot create the log key %s: %s", path, strerror(errno));
     note_signer_format(s, &b);
     buf_puts(&b, "\n");

@@ -28,8 +28,8 @@ typedef struct note_verifier {
 } note_verifier;
 
 typedef struct note_signer {
-    note_verifier v;       /* The public half. */
-    unsigned char sk[64];  /* libsodium secret key (seed || public key). */
+    note_verifier v;      /* The public half. */
+    unsigned char sk[64]; /* libsodium secret key (seed || public key). */
 } note_signer;
 
 /* Is this a valid key name: non-empty, no whitespace, no '+'? */

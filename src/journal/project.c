@@ -17,11 +17,11 @@ static int bad(tr_err *e, const store_event *ev, const char *key)
     return err_set(e, 500, "journal.bad_event", NULL, "event %s lacks '%s'", ev->type, key);
 }
 
-#define COPY(dst, body, key)                                                                   \
-    do {                                                                                       \
-        const char *v_ = jsx_str(body, key, NULL);                                             \
-        if (!v_) return bad(e, ev, key);                                                       \
-        snprintf(dst, sizeof dst, "%s", v_);                                                   \
+#define COPY(dst, body, key)                                                                       \
+    do {                                                                                           \
+        const char *v_ = jsx_str(body, key, NULL);                                                 \
+        if (!v_) return bad(e, ev, key);                                                           \
+        snprintf(dst, sizeof dst, "%s", v_);                                                       \
     } while (0)
 
 static int on_deployment(store *s, const store_event *ev, const json_t *b, tr_err *e)
@@ -49,8 +49,10 @@ static int on_org_actors(store *s, const store_event *ev, const json_t *b, tr_er
     const char *actors[STORE_MAX_ACTORS];
     size_t i, n = 0;
     COPY(org, b, "org");
-    if (!json_is_array(list) || json_array_size(list) > STORE_MAX_ACTORS) return bad(e, ev, "actors");
-    json_array_foreach(list, i, a) {
+    if (!json_is_array(list) || json_array_size(list) > STORE_MAX_ACTORS)
+        return bad(e, ev, "actors");
+    json_array_foreach(list, i, a)
+    {
         if (!json_is_string(a)) return bad(e, ev, "actors");
         actors[n++] = json_string_value(a);
     }
@@ -71,7 +73,7 @@ static int on_user(store *s, const store_event *ev, const json_t *b, tr_err *e)
 
 static int on_rehash(store *s, const store_event *ev, const json_t *b, tr_err *e)
 {
-    char name[STORE_NAME_MAX], pwhash[sizeof ((store_user *)0)->pwhash];
+    char name[STORE_NAME_MAX], pwhash[sizeof((store_user *)0)->pwhash];
     COPY(name, b, "name");
     COPY(pwhash, b, "pwhash");
     return s->ops->user_set_pwhash(s, name, pwhash, e);
@@ -155,7 +157,8 @@ static int on_profile(store *s, const store_event *ev, const json_t *b, tr_err *
     const char *org = jsx_str(b, "org", NULL);
     char *text;
     int rc;
-    if (!json_is_integer(n) || !org || !json_is_object(p)) return bad(e, ev, "negotiation/org/profile");
+    if (!json_is_integer(n) || !org || !json_is_object(p))
+        return bad(e, ev, "negotiation/org/profile");
     text = jsx_canonical(p, NULL);
     rc = s->ops->profile_put(s, json_integer_value(n), org, text, ev->time, e);
     free(text);
@@ -173,8 +176,8 @@ static int on_text(store *s, const store_event *ev, const json_t *b, tr_err *e)
     json_object_del(text, "negotiation");
     json_object_del(text, "n");
     canon = jsx_canonical(text, NULL);
-    rc = s->ops->text_insert(s, json_integer_value(n), (int)json_integer_value(v), canon,
-                             ev->time, e);
+    rc = s->ops->text_insert(s, json_integer_value(n), (int)json_integer_value(v), canon, ev->time,
+                             e);
     free(canon);
     json_decref(text);
     return rc;
@@ -229,7 +232,8 @@ static int on_signed(store *s, const store_event *ev, const json_t *b, tr_err *e
     const json_t *a = json_object_get(b, "agreement");
     const char *org = jsx_str(b, "org", NULL), *pk = jsx_str(b, "public_key", NULL),
                *sig = jsx_str(b, "signature", NULL);
-    if (!json_is_integer(a) || !org || !pk || !sig) return bad(e, ev, "agreement/org/key/signature");
+    if (!json_is_integer(a) || !org || !pk || !sig)
+        return bad(e, ev, "agreement/org/key/signature");
     return s->ops->signature_put(s, json_integer_value(a), org, pk, sig, ev->time, e);
 }
 
@@ -276,8 +280,8 @@ static int incident_row(store *s, const store_event *ev, const json_t *doc, int6
     const char *zones[64];
     const json_t *tags = json_object_get(doc, "zones"), *tag;
     size_t i;
-    json_array_foreach(tags, i, tag)
-        if (json_is_string(tag) && in.n_zones < 64) zones[in.n_zones++] = json_string_value(tag);
+    json_array_foreach(tags, i, tag) if (json_is_string(tag) && in.n_zones < 64)
+        zones[in.n_zones++] = json_string_value(tag);
     in.zones = zones;
     buf line = BUF_INIT;
     export_acled_row_doc(doc, &line);
@@ -291,8 +295,8 @@ static int incident_row(store *s, const store_event *ev, const json_t *doc, int6
 static int on_incident_with_id(store *s, const store_event *ev, const json_t *b, int64_t id,
                                tr_err *e)
 {
-    return incident_row(s, ev, json_object_get(b, "incident"), id,
-                        jsx_str(b, "status", "reported"), jsx_str(b, "provenance", "report"), e);
+    return incident_row(s, ev, json_object_get(b, "incident"), id, jsx_str(b, "status", "reported"),
+                        jsx_str(b, "provenance", "report"), e);
 }
 
 /* A batch of imported incidents: its rows as compressed CSV (acled.h), or, in journals
@@ -304,8 +308,7 @@ static int on_incidents_imported(store *s, const store_event *ev, const json_t *
     const char *status = jsx_str(b, "status", NULL), *prov = jsx_str(b, "provenance", NULL);
     size_t i;
     if (!json_is_array(docs) || !status || !prov) return bad(e, ev, "incidents/status/provenance");
-    json_array_foreach(docs, i, doc)
-        if (incident_row(s, ev, doc, 0, status, prov, e)) return -1;
+    json_array_foreach(docs, i, doc) if (incident_row(s, ev, doc, 0, status, prov, e)) return -1;
     return 0;
 }
 
@@ -331,8 +334,7 @@ static int on_incident(store *s, const store_event *ev, const json_t *b, tr_err 
 
 /* The Idempotency-Key an incident's event came with (opened, moved), kept per organization
  * with the request's hash and the event, so that a resent request finds what it did. */
-static int key_put(store *s, const store_event *ev, const json_t *b, int64_t incident,
-                   tr_err *e)
+static int key_put(store *s, const store_event *ev, const json_t *b, int64_t incident, tr_err *e)
 {
     const char *key = jsx_str(b, "idempotency_key", NULL);
     if (!key) return 0;
@@ -353,15 +355,17 @@ static int on_incident_opened(store *s, const store_event *ev, const json_t *b, 
     json_decref(copy);
     if (rc) return rc;
     if (key_put(s, ev, b, json_integer_value(id), e)) return -1;
-    json_array_foreach(reports, i, r)
-        if (s->ops->report_merge(s, json_integer_value(r), json_integer_value(id), e)) return -1;
+    json_array_foreach(
+        reports, i,
+        r) if (s->ops->report_merge(s, json_integer_value(r), json_integer_value(id), e)) return -1;
     return 0;
 }
 
 static int on_report_merged(store *s, const store_event *ev, const json_t *b, tr_err *e)
 {
     const json_t *report = json_object_get(b, "report"), *incident = json_object_get(b, "incident");
-    if (!json_is_integer(report) || !json_is_integer(incident)) return bad(e, ev, "report/incident");
+    if (!json_is_integer(report) || !json_is_integer(incident))
+        return bad(e, ev, "report/incident");
     if (s->ops->incident_event_add(s, json_integer_value(incident), ev->seq, e)) return -1;
     return s->ops->report_merge(s, json_integer_value(report), json_integer_value(incident), e);
 }
@@ -404,8 +408,8 @@ static int on_incident_transition(store *s, const store_event *ev, const json_t 
         const json_t *into = json_object_get(b, "into");
         if (!json_is_integer(into)) return bad(e, ev, "into");
         if (s->ops->incident_event_add(s, json_integer_value(into), ev->seq, e)) return -1;
-        return s->ops->incident_merge(s, json_integer_value(id), json_integer_value(into),
-                                      ev->time, e);
+        return s->ops->incident_merge(s, json_integer_value(id), json_integer_value(into), ev->time,
+                                      e);
     }
     return s->ops->incident_status(s, json_integer_value(id), to, ev->time, e);
 }
@@ -491,8 +495,6 @@ int project_known(const char *type)
 int project_apply(store *s, const store_event *ev, const json_t *body, tr_err *e)
 {
     for (size_t i = 0; i < N_PROJECTIONS; i++)
-        if (strcmp(projections[i].type, ev->type) == 0)
-            return projections[i].apply(s, ev, body, e);
-    return err_set(e, 500, "journal.unknown_type", NULL, "no projection for event '%s'",
-                   ev->type);
+        if (strcmp(projections[i].type, ev->type) == 0) return projections[i].apply(s, ev, body, e);
+    return err_set(e, 500, "journal.unknown_type", NULL, "no projection for event '%s'", ev->type);
 }

@@ -18,14 +18,22 @@
 static const char *type_name(jsx_type t)
 {
     switch (t) {
-    case JSX_STRING: return "a string";
-    case JSX_SLUG: return "a slug (lowercase letters, digits and '-', at most 64)";
-    case JSX_INT: return "an integer";
-    case JSX_NUMBER: return "a number";
-    case JSX_BOOL: return "true or false";
-    case JSX_OBJECT: return "an object";
-    case JSX_ARRAY: return "an array";
-    case JSX_ANY: return "any value";
+    case JSX_STRING:
+        return "a string";
+    case JSX_SLUG:
+        return "a slug (lowercase letters, digits and '-', at most 64)";
+    case JSX_INT:
+        return "an integer";
+    case JSX_NUMBER:
+        return "a number";
+    case JSX_BOOL:
+        return "true or false";
+    case JSX_OBJECT:
+        return "an object";
+    case JSX_ARRAY:
+        return "an array";
+    case JSX_ANY:
+        return "any value";
     }
     return "?";
 }
@@ -58,8 +66,8 @@ static int check_string(const json_t *v, const jsx_field *f, const char *path, t
     const char *s = json_string_value(v);
     size_t n = json_string_length(v);
     if (strlen(s) != n) return invalid(e, path, "%s", "contains a NUL byte");
-    if (f->type == JSX_SLUG && !util_is_slug(s)) return invalid(e, path, "must be %s",
-                                                                type_name(JSX_SLUG));
+    if (f->type == JSX_SLUG && !util_is_slug(s))
+        return invalid(e, path, "must be %s", type_name(JSX_SLUG));
     if (n < (size_t)f->min) {
         char m[64];
         snprintf(m, sizeof m, "%.0f", f->min);
@@ -132,7 +140,8 @@ static int check_value(const json_t *v, const jsx_field *f, const char *path, tr
             return invalid(e, path, "must have %s", m);
         }
         if (!f->items) return 0;
-        json_array_foreach(v, i, item) {
+        json_array_foreach(v, i, item)
+        {
             char sub[256];
             snprintf(sub, sizeof sub, "%s[%zu]", path, i);
             if (check_value(item, f->items, sub, e)) return -1;
@@ -156,12 +165,15 @@ int jsx_check(const json_t *obj, const jsx_field *fields, const char *where, tr_
         return err_set(e, 400, "request.not_object", "send a JSON object",
                        "the request body must be a JSON object");
     }
-    json_object_foreach((json_t *)obj, key, v) {
+    json_object_foreach((json_t *)obj, key, v)
+    {
         const jsx_field *f = fields;
-        while (f->name && strcmp(f->name, key) != 0) f++;
+        while (f->name && strcmp(f->name, key) != 0)
+            f++;
         if (!f->name) {
             buf b = BUF_INIT;
-            for (f = fields; f->name; f++) buf_printf(&b, "%s%s", f == fields ? "" : ", ", f->name);
+            for (f = fields; f->name; f++)
+                buf_printf(&b, "%s%s", f == fields ? "" : ", ", f->name);
             join(path, sizeof path, where, key);
             err_field(e, "request.unknown_field", path, NULL, "unknown field '%s'", path);
             snprintf(e->hint, sizeof e->hint, "remove it; the fields allowed here are: %s",
@@ -210,8 +222,8 @@ json_t *jsx_parse(const char *data, size_t len, tr_err *e)
                     "the request body is not valid JSON: %s at line %d, column %d", je.text,
                     je.line, je.column);
         }
-        err_detail(e, json_pack("{s:i, s:i, s:i}", "line", je.line, "column", je.column,
-                                "position", je.position));
+        err_detail(e, json_pack("{s:i, s:i, s:i}", "line", je.line, "column", je.column, "position",
+                                je.position));
         return NULL;
     }
     if (!json_is_object(v)) {
@@ -271,11 +283,13 @@ static void canonical(buf *b, const json_t *v)
         size_t key_len;
         json_t *value;
         if (!m) abort();
-        json_object_keylen_foreach((json_t *)v, key, key_len, value) {
+        json_object_keylen_foreach((json_t *)v, key, key_len, value)
+        {
             member x = {key, key_len, value};
             size_t at = i++;
             if (n <= 16) /* a report's, an event's: insertion sort */
-                for (; at > 0 && member_before(&x, &m[at - 1]); at--) m[at] = m[at - 1];
+                for (; at > 0 && member_before(&x, &m[at - 1]); at--)
+                    m[at] = m[at - 1];
             m[at] = x;
         }
         if (n > 16) qsort(m, n, sizeof *m, member_cmp);
@@ -335,9 +349,12 @@ char *jsx_canonical(const json_t *v, size_t *len)
 const char *jsx_scalar_text(const json_t *v, char *tmp, size_t cap)
 {
     if (json_is_string(v)) return json_string_value(v);
-    if (json_is_integer(v)) snprintf(tmp, cap, "%lld", (long long)json_integer_value(v));
-    else if (json_is_real(v)) util_real_text(tmp, cap, json_real_value(v));
-    else return NULL;
+    if (json_is_integer(v))
+        snprintf(tmp, cap, "%lld", (long long)json_integer_value(v));
+    else if (json_is_real(v))
+        util_real_text(tmp, cap, json_real_value(v));
+    else
+        return NULL;
     return tmp;
 }
 
@@ -416,13 +433,27 @@ void jsx_put_stringn(buf *b, const char *s, size_t n)
         const char *esc;
         char u[7];
         switch (c) {
-        case '"': esc = "\\\""; break;
-        case '\\': esc = "\\\\"; break;
-        case '\b': esc = "\\b"; break;
-        case '\f': esc = "\\f"; break;
-        case '\n': esc = "\\n"; break;
-        case '\r': esc = "\\r"; break;
-        case '\t': esc = "\\t"; break;
+        case '"':
+            esc = "\\\"";
+            break;
+        case '\\':
+            esc = "\\\\";
+            break;
+        case '\b':
+            esc = "\\b";
+            break;
+        case '\f':
+            esc = "\\f";
+            break;
+        case '\n':
+            esc = "\\n";
+            break;
+        case '\r':
+            esc = "\\r";
+            break;
+        case '\t':
+            esc = "\\t";
+            break;
         default: /* \u00XX, as jansson writes it, without printf (the log's hot path) */
             memcpy(u, "\\u00", 4);
             u[4] = hex[c >> 4];
@@ -442,11 +473,27 @@ void jsx_put_stringn(buf *b, const char *s, size_t n)
  * every other v, which printf writes. */
 static int g17(double v, char t[40])
 {
-    static const uint64_t p10[21] = {1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL,
-        1000000ULL, 10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
-        100000000000ULL, 1000000000000ULL, 10000000000000ULL, 100000000000000ULL,
-        1000000000000000ULL, 10000000000000000ULL, 100000000000000000ULL,
-        1000000000000000000ULL, 10000000000000000000ULL, 0};
+    static const uint64_t p10[21] = {1ULL,
+                                     10ULL,
+                                     100ULL,
+                                     1000ULL,
+                                     10000ULL,
+                                     100000ULL,
+                                     1000000ULL,
+                                     10000000ULL,
+                                     100000000ULL,
+                                     1000000000ULL,
+                                     10000000000ULL,
+                                     100000000000ULL,
+                                     1000000000000ULL,
+                                     10000000000000ULL,
+                                     100000000000000ULL,
+                                     1000000000000000ULL,
+                                     10000000000000000ULL,
+                                     100000000000000000ULL,
+                                     1000000000000000000ULL,
+                                     10000000000000000000ULL,
+                                     0};
     double a = v < 0 ? -v : v;
     if (!(a >= 1e-4 && a < 9007199254740992.0)) return -1; /* NaN fails too */
     int e2;
@@ -473,9 +520,11 @@ static int g17(double v, char t[40])
         }
         char d[17];
         uint64_t u = (uint64_t)q;
-        for (int i = 16; i >= 0; i--) d[i] = (char)('0' + u % 10), u /= 10;
+        for (int i = 16; i >= 0; i--)
+            d[i] = (char)('0' + u % 10), u /= 10;
         int last = 16; /* the last digit kept: trailing zeros go, as %g drops them */
-        while (last > (x >= 0 ? x : -1) && d[last] == '0') last--;
+        while (last > (x >= 0 ? x : -1) && d[last] == '0')
+            last--;
         int n = 0;
         if (v < 0) t[n++] = '-';
         if (x >= 0) {
@@ -486,7 +535,8 @@ static int g17(double v, char t[40])
             }
         } else {
             t[n++] = '0', t[n++] = '.';
-            for (int z = 0; z < -x - 1; z++) t[n++] = '0';
+            for (int z = 0; z < -x - 1; z++)
+                t[n++] = '0';
             memcpy(t + n, d, (size_t)last + 1), n += last + 1;
         }
         t[n] = 0;
@@ -507,9 +557,12 @@ void jsx_put_real(buf *b, double v)
     }
     if (exp) { /* e+05 -> e5, e-05 -> e-5 */
         char *from = exp + 1, *to = exp + 1;
-        if (*from == '+') from++;
-        else if (*from == '-') from++, to++;
-        while (*from == '0' && from[1]) from++;
+        if (*from == '+')
+            from++;
+        else if (*from == '-')
+            from++, to++;
+        while (*from == '0' && from[1])
+            from++;
         memmove(to, from, strlen(from) + 1);
         n = (int)strlen(t);
     }

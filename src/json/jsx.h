@@ -38,13 +38,13 @@ enum {
 
 typedef struct jsx_field jsx_field;
 struct jsx_field {
-    const char *name;             /* Key; NULL ends a table. */
+    const char *name; /* Key; NULL ends a table. */
     jsx_type type;
-    unsigned flags;               /* JSX_OPTIONAL | JSX_NULLABLE. */
-    double min, max;              /* Bounds as described by the type; max 0 = unbounded. */
-    const char *const *oneof;     /* Strings only: NULL-terminated list of allowed values. */
-    const jsx_field *fields;      /* Objects (and arrays of objects): the nested table. */
-    const jsx_field *items;       /* Arrays: a single-field table describing each element. */
+    unsigned flags;           /* JSX_OPTIONAL | JSX_NULLABLE. */
+    double min, max;          /* Bounds as described by the type; max 0 = unbounded. */
+    const char *const *oneof; /* Strings only: NULL-terminated list of allowed values. */
+    const jsx_field *fields;  /* Objects (and arrays of objects): the nested table. */
+    const jsx_field *items;   /* Arrays: a single-field table describing each element. */
 };
 
 /* Checks that `obj` is an object that matches `fields` exactly. `where` prefixes field

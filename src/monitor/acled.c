@@ -20,20 +20,20 @@ static const struct {
     const char *type;
     const char *sub[9];
 } taxonomy[] = {
-    {"Battles", {"Armed clash", "Government regains territory",
-                 "Non-state actor overtakes territory", NULL}},
-    {"Explosions/Remote violence", {"Chemical weapon", "Air/drone strike", "Suicide bomb",
-                                    "Shelling/artillery/missile attack",
-                                    "Remote explosive/landmine/IED", "Grenade", NULL}},
-    {"Violence against civilians", {"Sexual violence", "Attack",
-                                    "Abduction/forced disappearance", NULL}},
-    {"Protests", {"Peaceful protest", "Protest with intervention",
-                  "Excessive force against protesters", NULL}},
+    {"Battles",
+     {"Armed clash", "Government regains territory", "Non-state actor overtakes territory", NULL}},
+    {"Explosions/Remote violence",
+     {"Chemical weapon", "Air/drone strike", "Suicide bomb", "Shelling/artillery/missile attack",
+      "Remote explosive/landmine/IED", "Grenade", NULL}},
+    {"Violence against civilians",
+     {"Sexual violence", "Attack", "Abduction/forced disappearance", NULL}},
+    {"Protests",
+     {"Peaceful protest", "Protest with intervention", "Excessive force against protesters", NULL}},
     {"Riots", {"Violent demonstration", "Mob violence", NULL}},
-    {"Strategic developments", {"Agreement", "Arrests", "Change to group/activity",
-                                "Disrupted weapons use", "Headquarters or base established",
-                                "Looting/property destruction",
-                                "Non-violent transfer of territory", "Other", NULL}},
+    {"Strategic developments",
+     {"Agreement", "Arrests", "Change to group/activity", "Disrupted weapons use",
+      "Headquarters or base established", "Looting/property destruction",
+      "Non-violent transfer of territory", "Other", NULL}},
 };
 
 int acled_valid_event_type(const char *type)
@@ -55,12 +55,33 @@ int acled_valid_type(const char *type, const char *sub)
 }
 
 /* The columns read, by name; all must be in the header. */
-enum { C_ID, C_DATE, C_TP, C_TYPE, C_SUB, C_A1, C_A2, C_I1, C_I2, C_CIV, C_ADM1, C_ADM2,
-       C_LOC, C_LAT, C_LON, C_GP, C_SRC, C_NOTES, C_FAT, C__N };
+enum {
+    C_ID,
+    C_DATE,
+    C_TP,
+    C_TYPE,
+    C_SUB,
+    C_A1,
+    C_A2,
+    C_I1,
+    C_I2,
+    C_CIV,
+    C_ADM1,
+    C_ADM2,
+    C_LOC,
+    C_LAT,
+    C_LON,
+    C_GP,
+    C_SRC,
+    C_NOTES,
+    C_FAT,
+    C__N
+};
 static const char *const columns[C__N] = {
-    "event_id_cnty", "event_date", "time_precision", "event_type", "sub_event_type", "actor1",
-    "actor2", "inter1", "inter2", "civilian_targeting", "admin1", "admin2", "location",
-    "latitude", "longitude", "geo_precision", "source", "notes", "fatalities"};
+    "event_id_cnty", "event_date", "time_precision", "event_type", "sub_event_type",
+    "actor1",        "actor2",     "inter1",         "inter2",     "civilian_targeting",
+    "admin1",        "admin2",     "location",       "latitude",   "longitude",
+    "geo_precision", "source",     "notes",          "fatalities"};
 
 /* Rows per journal event: each event carries a batch of incidents, so that the journal,
  * the Merkle tree and the signature work are per batch, not per row. */
@@ -78,7 +99,7 @@ static const char *const columns[C__N] = {
 /* One checked row, waiting in the batch. Strings point into the batch's `strings`. */
 typedef struct pending {
     size_t id, date, type, line, actor1, actor2; /* offsets into strings */
-    const char *zones[16];    /* the zone index's slugs (the store's, unchanged meanwhile) */
+    const char *zones[16]; /* the zone index's slugs (the store's, unchanged meanwhile) */
     size_t n_zones;
     double lat, lon;
     int64_t fatalities;
@@ -87,36 +108,36 @@ typedef struct pending {
 /* A batch of checked rows: their CSV (the journal event's rows, once compressed into
  * body) and what each row's incident needs. */
 typedef struct batch {
-    buf text;                 /* the rows as CSV: the export's columns and zones */
-    buf body;                 /* the journal event, canonical JSON, once the batch is full */
-    buf strings;              /* each row's id, date, type, actors and CSV row */
+    buf text;    /* the rows as CSV: the export's columns and zones */
+    buf body;    /* the journal event, canonical JSON, once the batch is full */
+    buf strings; /* each row's id, date, type, actors and CSV row */
     pending rows[BATCH_ROWS];
     size_t n_rows;
-    int packed;               /* body is made (batch_pack) */
+    int packed; /* body is made (batch_pack) */
 } batch;
 
 typedef struct parser {
-    int64_t line;             /* The current row, numbered as a spreadsheet numbers them:
-                               * 1 = header, blank lines counted, a cell's line breaks not. */
-    int nul_field;            /* The first field of the row holding a NUL byte, or -1. */
-    int after_cr;             /* The last row ended with a CR: a LF next is the same break. */
+    int64_t line;  /* The current row, numbered as a spreadsheet numbers them:
+                    * 1 = header, blank lines counted, a cell's line breaks not. */
+    int nul_field; /* The first field of the row holding a NUL byte, or -1. */
+    int after_cr;  /* The last row ended with a CR: a LF next is the same break. */
     int in_header;
-    int index[C__N];          /* Column position of each needed field. */
+    int index[C__N]; /* Column position of each needed field. */
     int n_header;
-    buf row;                  /* The current row's fields, each NUL-terminated... */
-    size_t *offs;             /* ...starting at these offsets. */
+    buf row;      /* The current row's fields, each NUL-terminated... */
+    size_t *offs; /* ...starting at these offsets. */
     int n_fields, cap_fields;
     acled_result *res;
     tr_err *e;
-    int failed;               /* A file-level error, or a write failed: stop. */
+    int failed; /* A file-level error, or a write failed: stop. */
     char today[11];
-    zone_index *zones;        /* The store's (borrowed); NULL when there are no zones. */
-    int flags;                /* ACLED_* */
+    zone_index *zones; /* The store's (borrowed); NULL when there are no zones. */
+    int flags;         /* ACLED_* */
 
     /* Reading (its own thread): the batch being filled. */
-    buf sources;              /* scratch: the row's source names, joined */
-    buf csv_row;              /* scratch: the row's CSV row */
-    buf packed;               /* scratch: a batch compressed */
+    buf sources; /* scratch: the row's source names, joined */
+    buf csv_row; /* scratch: the row's CSV row */
+    buf packed;  /* scratch: a batch compressed */
     ZSTD_CCtx *zstd;
     batch *cur;
     FILE *in;
@@ -130,24 +151,23 @@ typedef struct parser {
     pthread_cond_t cv;
     batch *ready[IN_FLIGHT], *spare[IN_FLIGHT]; /* ready: first in, first out */
     size_t n_ready, n_spare;
-    int read_all;             /* the reading thread has finished */
-    int writer_waiting;       /* the writing thread waits for a batch */
-    atomic_int stop;          /* a write failed: read no further */
+    int read_all;       /* the reading thread has finished */
+    int writer_waiting; /* the writing thread waits for a batch */
+    atomic_int stop;    /* a write failed: read no further */
 
     /* Writing (the caller's thread, in its transaction). */
     store *s;
     const journal_actor *who;
     const char *status, *visibility;
-    tr_err read_e;            /* the reading thread's error (p->e points here) */
-    ZSTD_CCtx *zstd_w;        /* packing a batch handed over unpacked (batch_seal) */
+    tr_err read_e;     /* the reading thread's error (p->e points here) */
+    ZSTD_CCtx *zstd_w; /* packing a batch handed over unpacked (batch_seal) */
     buf packed_w;
 } parser;
 
 static void reject(parser *p, const char *column, const char *reason)
 {
-    json_array_append_new(p->res->rejects, json_pack("{s:I, s:s, s:s}", "line",
-                                                     (json_int_t)p->line, "column", column,
-                                                     "reason", reason));
+    json_array_append_new(p->res->rejects, json_pack("{s:I, s:s, s:s}", "line", (json_int_t)p->line,
+                                                     "column", column, "reason", reason));
     p->res->rejected++;
 }
 
@@ -167,7 +187,7 @@ static int short_date(const char *s, char out[11])
     const char *m = s + nd + 1, *y = m + 4;
     char mon[3];
     for (int k = 0; k < 3; k++) { /* each checked before the next is read: no reading past */
-        char c = m[k];             /* the string's end */
+        char c = m[k];            /* the string's end */
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) return -1;
         mon[k] = (char)(c | 0x20);
     }
@@ -197,7 +217,8 @@ static int own_text(const char *s)
         if (!*p) return *s != '-';
     } else {
         if (*p < '1' || *p > '9') return 0;
-        while (*p >= '0' && *p <= '9') p++, digits++;
+        while (*p >= '0' && *p <= '9')
+            p++, digits++;
         lead = 0;
     }
     if (!*p) return digits <= 15;
@@ -285,8 +306,8 @@ static const char *int_text(char *t, long long v)
 }
 
 /* The columns that are copied as strings, checked for UTF-8 before anything is written. */
-static const int text_columns[] = {C_ID, C_TYPE, C_SUB, C_A1, C_A2, C_I1, C_I2, C_ADM1, C_ADM2,
-                                   C_LOC, C_SRC, C_NOTES};
+static const int text_columns[] = {C_ID, C_TYPE, C_SUB,  C_A1,  C_A2,  C_I1,
+                                   C_I2, C_ADM1, C_ADM2, C_LOC, C_SRC, C_NOTES};
 
 /* ---- batches ----------------------------------------------------------------------------- */
 
@@ -347,7 +368,8 @@ static int batch_seal(parser *p)
     pthread_mutex_lock(&p->mu);
     p->ready[p->n_ready++] = b;
     pthread_cond_broadcast(&p->cv);
-    while (p->n_spare == 0) pthread_cond_wait(&p->cv, &p->mu);
+    while (p->n_spare == 0)
+        pthread_cond_wait(&p->cv, &p->mu);
     p->cur = p->spare[--p->n_spare];
     pthread_mutex_unlock(&p->mu);
     batch_open(p->cur);
@@ -359,20 +381,30 @@ static int batch_seal(parser *p)
 static int batch_write(parser *p, const batch *b, tr_err *e)
 {
     char time[UTIL_ISO_LEN];
-    if (journal_record_canonical(p->s, p->who, "incidents.imported", b->body.p, p->visibility,
-                                 time, e))
+    if (journal_record_canonical(p->s, p->who, "incidents.imported", b->body.p, p->visibility, time,
+                                 e))
         return -1;
     int64_t seq = journal_last_seq(p->s);
     for (size_t i = 0; i < b->n_rows; i++) {
         const pending *r = &b->rows[i];
         const char *str = b->strings.p;
         store_incident in = {
-            .external_id = str + r->id, .status = p->status, .provenance = "acled",
-            .event_date = str + r->date, .event_type = str + r->type,
-            .latitude = r->lat, .longitude = r->lon, .fatalities = r->fatalities,
-            .doc = NULL, .updated_at = time, .acled_csv = str + r->line,
-            .actor1 = str + r->actor1, .actor2 = str + r->actor2,
-            .zones = r->zones, .n_zones = r->n_zones, .seq = seq,
+            .external_id = str + r->id,
+            .status = p->status,
+            .provenance = "acled",
+            .event_date = str + r->date,
+            .event_type = str + r->type,
+            .latitude = r->lat,
+            .longitude = r->lon,
+            .fatalities = r->fatalities,
+            .doc = NULL,
+            .updated_at = time,
+            .acled_csv = str + r->line,
+            .actor1 = str + r->actor1,
+            .actor2 = str + r->actor2,
+            .zones = r->zones,
+            .n_zones = r->n_zones,
+            .seq = seq,
         };
         if (p->s->ops->incident_upsert(p->s, &in, e)) return -1;
     }
@@ -406,7 +438,8 @@ static void end_of_row(parser *p)
                 err_set(p->e, 400, "acled.bad_header",
                         one ? "save the file as comma-separated CSV" : "export all ACLED columns",
                         one ? "line 1: the file is not comma-separated"
-                            : "line 1: the column '%s' is missing", columns[c]);
+                            : "line 1: the column '%s' is missing",
+                        columns[c]);
                 p->failed = 1;
                 return;
             }
@@ -430,8 +463,9 @@ static void end_of_row(parser *p)
         if (!utf8_valid(field(p, text_columns[k])))
             return reject(p, columns[text_columns[k]], "is not UTF-8 text");
     if (parse_date(field(p, C_DATE), date))
-        return reject(p, "event_date", "not a date as ACLED writes them (2025-06-06, 6-Jun-25 or "
-                                       "6 June 2025); a spreadsheet may have rewritten it");
+        return reject(p, "event_date",
+                      "not a date as ACLED writes them (2025-06-06, 6-Jun-25 or "
+                      "6 June 2025); a spreadsheet may have rewritten it");
     if (strcmp(date, p->today) > 0) return reject(p, "event_date", "is in the future");
     if (int_in(field(p, C_TP), 1, 3, &tp)) return reject(p, "time_precision", "must be 1, 2 or 3");
     if (!acled_valid_type(field(p, C_TYPE), field(p, C_SUB)))
@@ -453,8 +487,9 @@ static void end_of_row(parser *p)
         if (nz > 16) nz = 16;
         if (nz == 0) {
             if (p->flags & ACLED_REFUSE_OUTSIDE)
-                return reject(p, "latitude", "the place lies outside every zone of this "
-                                             "deployment");
+                return reject(p, "latitude",
+                              "the place lies outside every zone of this "
+                              "deployment");
             p->res->outside_zones++;
         }
     }
@@ -467,11 +502,13 @@ static void end_of_row(parser *p)
         while (*src) {
             size_t n = strcspn(src, ";");
             const char *tok = src;
-            while (n && *tok == ' ') tok++, n--;
+            while (n && *tok == ' ')
+                tok++, n--;
             if (n) {
                 if (n > 4095) { /* as long a name as a document ever held, whole characters */
                     n = 4095;
-                    while (n && ((unsigned char)tok[n] & 0xC0) == 0x80) n--;
+                    while (n && ((unsigned char)tok[n] & 0xC0) == 0x80)
+                        n--;
                 }
                 if (!first) buf_append(&p->sources, "; ", 2);
                 buf_append(&p->sources, tok, n);
@@ -484,8 +521,8 @@ static void end_of_row(parser *p)
 
     /* Its row of the export, the incident as stored (export_acled_doc gives its document),
      * and the same row with its zones in the batch. */
-    char tps[UTIL_I64_LEN + 1], gps[UTIL_I64_LEN + 1], fats[UTIL_I64_LEN + 1], lats[40],
-        lons[40], year[5];
+    char tps[UTIL_I64_LEN + 1], gps[UTIL_I64_LEN + 1], fats[UTIL_I64_LEN + 1], lats[40], lons[40],
+        year[5];
     int_text(tps, tp);
     int_text(gps, gp);
     int_text(fats, fat);
@@ -499,12 +536,26 @@ static void end_of_row(parser *p)
         util_real_text(lons, sizeof lons, lon);
     memcpy(year, date, 4);
     year[4] = 0;
-    const char *v[EXPORT_COLUMNS] = {
-        field(p, C_ID), date, year, tps, field(p, C_TYPE), field(p, C_SUB), field(p, C_A1),
-        field(p, C_I1), field(p, C_A2), field(p, C_I2),
-        field(p, C_CIV)[0] ? "Civilian targeting" : "", field(p, C_ADM1), field(p, C_ADM2),
-        field(p, C_LOC), lats, lons, gps, p->sources.p ? p->sources.p : "", field(p, C_NOTES),
-        fats};
+    const char *v[EXPORT_COLUMNS] = {field(p, C_ID),
+                                     date,
+                                     year,
+                                     tps,
+                                     field(p, C_TYPE),
+                                     field(p, C_SUB),
+                                     field(p, C_A1),
+                                     field(p, C_I1),
+                                     field(p, C_A2),
+                                     field(p, C_I2),
+                                     field(p, C_CIV)[0] ? "Civilian targeting" : "",
+                                     field(p, C_ADM1),
+                                     field(p, C_ADM2),
+                                     field(p, C_LOC),
+                                     lats,
+                                     lons,
+                                     gps,
+                                     p->sources.p ? p->sources.p : "",
+                                     field(p, C_NOTES),
+                                     fats};
     buf_reset(&p->csv_row);
     export_acled_row(v, &p->csv_row);
     batch *b = p->cur;
@@ -524,7 +575,8 @@ static void end_of_row(parser *p)
     r->actor1 = keep(&b->strings, field(p, C_A1), strlen(field(p, C_A1)));
     r->actor2 = keep(&b->strings, field(p, C_A2), strlen(field(p, C_A2)));
     r->n_zones = nz;
-    for (size_t i = 0; i < nz; i++) r->zones[i] = slugs[i];
+    for (size_t i = 0; i < nz; i++)
+        r->zones[i] = slugs[i];
     r->lat = lat, r->lon = lon, r->fatalities = fat;
     if (b->n_rows == BATCH_ROWS && batch_seal(p)) p->failed = 1;
 }
@@ -573,7 +625,8 @@ static void *read_file(void *arg)
     size_t n;
     int64_t bytes = 0;
     FILE *in = p->in;
-    if (csv_init(&csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL | CSV_REPALL_NL) != 0) abort();
+    if (csv_init(&csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL | CSV_REPALL_NL) != 0)
+        abort();
     while (going(p) && (n = fread(chunk, 1, sizeof chunk, in)) > 0) {
         size_t skip = 0;
         if (bytes == 0 && n >= 2 && (unsigned char)chunk[0] == 0x1f &&
@@ -640,8 +693,8 @@ static int bulk_sized(store *s, int64_t total, tr_err *e)
  * caller rolls back either way. In a bulk load, this one asks the store every
  * FLUSH_BATCHES batches to start writing out what it has (alone_flush). */
 static int import_here(store *s, const journal_actor *who, FILE *in, int64_t total,
-                       const char *status, int flags, acled_progress progress, void *cls,
-                       int bulk, acled_result *out, tr_err *e)
+                       const char *status, int flags, acled_progress progress, void *cls, int bulk,
+                       acled_result *out, tr_err *e)
 {
     parser *p = calloc(1, sizeof *p);
     pthread_t reader;
@@ -674,14 +727,16 @@ static int import_here(store *s, const journal_actor *who, FILE *in, int64_t tot
     if (!(p->zstd = ZSTD_createCCtx()) || !(p->zstd_w = ZSTD_createCCtx())) abort();
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
-    for (size_t i = 1; i < IN_FLIGHT; i++) p->spare[p->n_spare++] = &p->slots[i];
+    for (size_t i = 1; i < IN_FLIGHT; i++)
+        p->spare[p->n_spare++] = &p->slots[i];
     p->cur = &p->slots[0];
     batch_open(p->cur);
     if (pthread_create(&reader, NULL, read_file, p) != 0) abort();
     for (;;) {
         pthread_mutex_lock(&p->mu);
         p->writer_waiting = 1;
-        while (p->n_ready == 0 && !p->read_all) pthread_cond_wait(&p->cv, &p->mu);
+        while (p->n_ready == 0 && !p->read_all)
+            pthread_cond_wait(&p->cv, &p->mu);
         p->writer_waiting = 0;
         if (p->n_ready == 0) {
             pthread_mutex_unlock(&p->mu);
@@ -744,10 +799,10 @@ typedef struct batch_reader {
     const store_event *ev;
     const char *status, *provenance;
     tr_err *e;
-    buf row;            /* the current row's fields, each NUL-terminated... */
-    size_t offs[EXPORT_COLUMNS + 2];  /* ...at these offsets */
-    int n_fields;       /* how many the row has (more than 21 are counted, not kept) */
-    int header;         /* the header is next */
+    buf row;                         /* the current row's fields, each NUL-terminated... */
+    size_t offs[EXPORT_COLUMNS + 2]; /* ...at these offsets */
+    int n_fields;                    /* how many the row has (more than 21 are counted, not kept) */
+    int header;                      /* the header is next */
     int64_t rows;
     int failed;
     buf want_header, csv;
@@ -778,7 +833,8 @@ static void batch_row(int c, void *cls)
         batch_bad(b, "a row without the export's 20 columns and zones");
         goto next;
     }
-    for (int i = 0; i <= EXPORT_COLUMNS; i++) f[i] = b->row.p + b->offs[i];
+    for (int i = 0; i <= EXPORT_COLUMNS; i++)
+        f[i] = b->row.p + b->offs[i];
     if (b->header) {
         buf_reset(&b->csv);
         for (int i = 0; i <= EXPORT_COLUMNS; i++) {
@@ -800,11 +856,22 @@ static void batch_row(int c, void *cls)
     buf_reset(&b->csv);
     export_acled_row(f, &b->csv);
     store_incident in = {
-        .external_id = f[0], .status = b->status, .provenance = b->provenance,
-        .event_date = f[1], .event_type = f[4], .latitude = strtod(f[14], NULL),
-        .longitude = strtod(f[15], NULL), .fatalities = strtoll(f[19], NULL, 10),
-        .doc = NULL, .updated_at = b->ev->time, .acled_csv = b->csv.p, .actor1 = f[6],
-        .actor2 = f[8], .zones = zones, .n_zones = nz, .seq = b->ev->seq,
+        .external_id = f[0],
+        .status = b->status,
+        .provenance = b->provenance,
+        .event_date = f[1],
+        .event_type = f[4],
+        .latitude = strtod(f[14], NULL),
+        .longitude = strtod(f[15], NULL),
+        .fatalities = strtoll(f[19], NULL, 10),
+        .doc = NULL,
+        .updated_at = b->ev->time,
+        .acled_csv = b->csv.p,
+        .actor1 = f[6],
+        .actor2 = f[8],
+        .zones = zones,
+        .n_zones = nz,
+        .seq = b->ev->seq,
     };
     if (b->s->ops->incident_upsert(b->s, &in, b->e)) b->failed = 1;
     b->rows++;
@@ -835,8 +902,7 @@ int acled_project(store *s, const store_event *ev, const json_t *body, tr_err *e
         return batch_bad(&b, "rows is not base64");
     }
     unsigned long long size = ZSTD_getFrameContentSize(packed, plen);
-    if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN ||
-        size > (1ull << 30)) {
+    if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > (1ull << 30)) {
         free(packed);
         return batch_bad(&b, "rows is not a zstd frame of known size");
     }
@@ -852,7 +918,8 @@ int acled_project(store *s, const store_event *ev, const json_t *body, tr_err *e
     if (csv_init(&csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) abort();
     if (csv_parse(&csv, text, got, batch_field, batch_row, &b) != got && !b.failed)
         batch_bad(&b, "rows is not CSV");
-    if (!b.failed && csv_fini(&csv, batch_field, batch_row, &b) != 0) batch_bad(&b, "rows is cut short");
+    if (!b.failed && csv_fini(&csv, batch_field, batch_row, &b) != 0)
+        batch_bad(&b, "rows is cut short");
     if (!b.failed && (b.header || b.rows != json_integer_value(count)))
         batch_bad(&b, "count is not the number of rows");
     csv_free(&csv);
@@ -885,9 +952,8 @@ static int import_txn(store *s, void *cls, tr_err *e)
 
 /* A bulk load with the database to itself (no server on it) writes its pages once: see
  * the store's alone_begin. */
-int acled_import(store *s, const journal_actor *who, FILE *in, int64_t total,
-                 const char *status, int flags, acled_progress progress, void *cls, acled_result *out,
-                 tr_err *e)
+int acled_import(store *s, const journal_actor *who, FILE *in, int64_t total, const char *status,
+                 int flags, acled_progress progress, void *cls, acled_result *out, tr_err *e)
 {
     importing m = {who, in, total, status, flags, progress, cls, 0, out};
     int alone = 0, rc;

@@ -25,13 +25,13 @@
 #include <stdio.h>
 
 typedef struct acled_result {
-    int64_t rows;       /* Data rows read. */
-    int64_t imported;   /* Rows written (new or updated). */
+    int64_t rows;     /* Data rows read. */
+    int64_t imported; /* Rows written (new or updated). */
     int64_t rejected;
-    json_t *rejects;    /* [{"line", "column", "reason"}], owned by the caller. */
+    json_t *rejects;       /* [{"line", "column", "reason"}], owned by the caller. */
     int64_t outside_zones; /* Imported rows inside no zone (0 when there are no zones). */
-    int bulk;           /* Loaded in bulk: the place index built at the end. */
-    int alone;          /* ... by the database's only connection: pages written once. */
+    int bulk;              /* Loaded in bulk: the place index built at the end. */
+    int alone;             /* ... by the database's only connection: pages written once. */
 } acled_result;
 
 typedef void (*acled_progress)(void *cls, int64_t rows, int64_t bytes, int64_t total);
@@ -49,9 +49,8 @@ typedef void (*acled_progress)(void *cls, int64_t rows, int64_t bytes, int64_t t
  * places as imported: the public journal is not coarsened by a deployment's public grid). */
 enum { ACLED_REFUSE_OUTSIDE = 1, ACLED_PRIVATE_JOURNAL = 2 };
 
-int acled_import(store *s, const journal_actor *who, FILE *in, int64_t total,
-                 const char *status, int flags, acled_progress progress, void *cls, acled_result *out,
-                 tr_err *e);
+int acled_import(store *s, const journal_actor *who, FILE *in, int64_t total, const char *status,
+                 int flags, acled_progress progress, void *cls, acled_result *out, tr_err *e);
 
 /* acled_import() inside the caller's transaction (the API's import runs as one job of
  * the group committer): on an error the caller rolls back, and nothing is imported.

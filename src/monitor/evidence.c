@@ -11,10 +11,9 @@
 #include <strings.h>
 
 const char *const evidence_types[] = {
-    "image/jpeg", "image/png",  "image/webp", "image/gif",  "image/tiff",
-    "video/mp4",  "video/webm", "video/quicktime",
-    "audio/mpeg", "audio/ogg",  "audio/x-wav", "audio/x-m4a",
-    "application/pdf", "text/plain", NULL,
+    "image/jpeg",  "image/png",   "image/webp",      "image/gif",  "image/tiff",
+    "video/mp4",   "video/webm",  "video/quicktime", "audio/mpeg", "audio/ogg",
+    "audio/x-wav", "audio/x-m4a", "application/pdf", "text/plain", NULL,
 };
 
 /* libmagic handles are not thread-safe: one, loaded on first use, behind a lock. */
@@ -34,8 +33,8 @@ int evidence_sniff(const void *data, size_t len, char *out, size_t cap, tr_err *
     }
     /* The first MiB decides: every accepted type announces itself at the start, and the
      * lock is not held while a 20 MiB video is scanned to its end. */
-    type = magic_handle ? magic_buffer(magic_handle, data, len < (1u << 20) ? len : 1u << 20)
-                        : NULL;
+    type =
+        magic_handle ? magic_buffer(magic_handle, data, len < (1u << 20) ? len : 1u << 20) : NULL;
     if (type) snprintf(out, cap, "%s", type);
     pthread_mutex_unlock(&magic_lock);
     if (!type)
@@ -72,8 +71,7 @@ int evidence_check(const evidence_upload *up, store_evidence *out, tr_err *e)
         size_t n = strcspn(up->declared, "; \t");
         snprintf(declared, sizeof declared, "%.*s", (int)(n < 127 ? n : 127), up->declared);
     }
-    if (evidence_sniff(up->data, up->len, out->media_type, sizeof out->media_type, e))
-        return -1;
+    if (evidence_sniff(up->data, up->len, out->media_type, sizeof out->media_type, e)) return -1;
     if (!accepted(out->media_type)) {
         err_set(e, 415, "evidence.type_refused",
                 "send a photograph, video, audio recording, PDF or plain text",
@@ -114,7 +112,8 @@ static int within_quota(store *s, const char *org, int64_t size, int64_t quota, 
     if (s->ops->evidence_bytes(s, org, since, &used, e)) return -1;
     if (used + size <= quota) return 0;
     long wait = (long)(86400 - now % 86400);
-    err_set(e, 429, "evidence.quota", "upload the rest after midnight UTC, or ask an "
+    err_set(e, 429, "evidence.quota",
+            "upload the rest after midnight UTC, or ask an "
             "administrator to raise serve --evidence-quota",
             "%s has uploaded %lld of its %lld bytes of evidence today; this file is %lld bytes",
             org, (long long)used, (long long)quota, (long long)size);
@@ -135,8 +134,8 @@ int evidence_store(store *s, const journal_actor *who, const char *org, const vo
     }
     if (quota > 0 && within_quota(s, org, ev->size, quota, e)) return -1;
     if (s->ops->blob_put(s, ev->sha256, data, (size_t)ev->size, e)) return -1;
-    json_t *body = json_pack("{s:s, s:s, s:s, s:I}", "sha256", ev->sha256, "org", org,
-                             "media_type", ev->media_type, "size", (json_int_t)ev->size);
+    json_t *body = json_pack("{s:s, s:s, s:s, s:I}", "sha256", ev->sha256, "org", org, "media_type",
+                             ev->media_type, "size", (json_int_t)ev->size);
     snprintf(vis, sizeof vis, "kind:monitor kind:mediator org:%s", org);
     rc = journal_record(s, who, "evidence.stored", body, vis, NULL, e);
     json_decref(body);
@@ -159,7 +158,8 @@ int evidence_read(store *s, const char *sha256, void **data, size_t *len, tr_err
     free(*data);
     *data = NULL;
     *len = 0;
-    return err_set(e, 500, "evidence.damaged", "restore the file from a backup; `truce audit` "
-                                               "lists every damaged file",
+    return err_set(e, 500, "evidence.damaged",
+                   "restore the file from a backup; `truce audit` "
+                   "lists every damaged file",
                    "evidence file %s is damaged: its stored bytes hash to %s", sha256, hex);
 }

@@ -31,8 +31,8 @@ int evidence_hash_valid(const char *s);
 typedef struct evidence_upload {
     const void *data;
     size_t len;
-    const char *declared;   /* Content-Type as sent (parameters ignored), or NULL */
-    const char *expect;     /* hash the uploader expects, or NULL */
+    const char *declared; /* Content-Type as sent (parameters ignored), or NULL */
+    const char *expect;   /* hash the uploader expects, or NULL */
 } evidence_upload;
 
 /* Checks an upload without writing: not empty, media type, expected hash (its size is the

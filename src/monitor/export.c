@@ -14,16 +14,26 @@
 static const struct {
     const char *column, *hxl;
 } cols[] = {
-    {"event_id_cnty", "#event+id"},         {"event_date", "#date+occurred"},
-    {"year", "#date+year"},                 {"time_precision", "#date+precision"},
-    {"event_type", "#event+type"},          {"sub_event_type", "#event+type+sub"},
-    {"actor1", "#group+name+first"},        {"inter1", "#group+type+first"},
-    {"actor2", "#group+name+second"},       {"inter2", "#group+type+second"},
-    {"civilian_targeting", "#indicator+civilian"}, {"admin1", "#adm1+name"},
-    {"admin2", "#adm2+name"},               {"location", "#loc+name"},
-    {"latitude", "#geo+lat"},               {"longitude", "#geo+lon"},
-    {"geo_precision", "#geo+precision"},    {"source", "#meta+source"},
-    {"notes", "#description"},              {"fatalities", "#affected+killed"},
+    {"event_id_cnty", "#event+id"},
+    {"event_date", "#date+occurred"},
+    {"year", "#date+year"},
+    {"time_precision", "#date+precision"},
+    {"event_type", "#event+type"},
+    {"sub_event_type", "#event+type+sub"},
+    {"actor1", "#group+name+first"},
+    {"inter1", "#group+type+first"},
+    {"actor2", "#group+name+second"},
+    {"inter2", "#group+type+second"},
+    {"civilian_targeting", "#indicator+civilian"},
+    {"admin1", "#adm1+name"},
+    {"admin2", "#adm2+name"},
+    {"location", "#loc+name"},
+    {"latitude", "#geo+lat"},
+    {"longitude", "#geo+lon"},
+    {"geo_precision", "#geo+precision"},
+    {"source", "#meta+source"},
+    {"notes", "#description"},
+    {"fatalities", "#affected+killed"},
 };
 #define N_COLS (sizeof cols / sizeof cols[0])
 _Static_assert(N_COLS == EXPORT_COLUMNS, "EXPORT_COLUMNS is the number of columns");
@@ -47,7 +57,6 @@ void export_acled_row(const char *const v[EXPORT_COLUMNS], buf *out)
     buf_append(out, "\n", 1);
 }
 
-
 void export_acled_header(buf *out)
 {
     for (size_t c = 0; c < N_COLS; c++) {
@@ -63,7 +72,8 @@ void export_acled_row_doc(const json_t *doc, buf *out)
     buf sources = BUF_INIT;
     size_t i;
     const json_t *src;
-    json_array_foreach(json_object_get(doc, "sources"), i, src) {
+    json_array_foreach(json_object_get(doc, "sources"), i, src)
+    {
         if (i) buf_append(&sources, "; ", 2);
         buf_puts(&sources, jsx_str(src, "name", ""));
     }
@@ -127,17 +137,20 @@ static int put_number_field(buf *b, const char *f, size_t n)
     if (i < n && f[i] == '0') {
         i++;
     } else {
-        for (d = i; i < n && f[i] >= '0' && f[i] <= '9'; i++) {}
+        for (d = i; i < n && f[i] >= '0' && f[i] <= '9'; i++) {
+        }
         if (i == d || f[d] == '0') return -1;
     }
     if (i < n && f[i] == '.') {
-        for (d = ++i; i < n && f[i] >= '0' && f[i] <= '9'; i++) {}
+        for (d = ++i; i < n && f[i] >= '0' && f[i] <= '9'; i++) {
+        }
         if (i == d) return -1;
     }
     if (i < n && (f[i] == 'e' || f[i] == 'E')) {
         i++;
         if (i < n && (f[i] == '+' || f[i] == '-')) i++;
-        for (d = i; i < n && f[i] >= '0' && f[i] <= '9'; i++) {}
+        for (d = i; i < n && f[i] >= '0' && f[i] <= '9'; i++) {
+        }
         if (i == d) return -1;
     }
     if (i != n || n == 0) return -1;
@@ -226,7 +239,7 @@ int export_acled_doc(const char *row, size_t len, double lat, double lon, const 
     if (put_number_field(out, f[15], n[15])) jsx_put_real(out, lon);
     PUT_LIT(out, ",\"notes\":"), put_field(out, f[18], n[18], dq[18], &tmp);
     PUT_LIT(out, ",\"sources\":[");
-    {   /* "A; B" -> [{"name":"A"},{"name":"B"}], as the importer splits them */
+    { /* "A; B" -> [{"name":"A"},{"name":"B"}], as the importer splits them */
         buf names = BUF_INIT;
         const char *src = f[17], *stop = f[17] + n[17];
         int first = 1;
@@ -237,7 +250,8 @@ int export_acled_doc(const char *row, size_t len, double lat, double lon, const 
         while (src && src < stop) {
             const char *semi = memchr(src, ';', (size_t)(stop - src)), *tok = src;
             size_t k = (size_t)((semi ? semi : stop) - src);
-            while (k && *tok == ' ') tok++, k--;
+            while (k && *tok == ' ')
+                tok++, k--;
             if (k) {
                 buf_puts(out, first ? "{\"name\":" : ",{\"name\":");
                 jsx_put_stringn(out, tok, k);
@@ -292,8 +306,8 @@ static int on_line(void *cls, const void *row)
         fwrite(r->csv, 1, r->len, x->out);
     } else {
         buf line = BUF_INIT;
-        const char *text = export_row_doc(r->doc, r->csv, r->len, r->latitude, r->longitude,
-                                          r->zones, &line);
+        const char *text =
+            export_row_doc(r->doc, r->csv, r->len, r->latitude, r->longitude, r->zones, &line);
         if (!text) {
             buf_free(&line);
             x->damaged = r->id;
@@ -319,16 +333,21 @@ static size_t decimal_text(char *t, long long m, int places)
     char d[32], *p = d + sizeof d;
     int neg = m < 0;
     unsigned long long u = (unsigned long long)(neg ? -m : m), scale = 1;
-    for (int k = 0; k < places; k++) scale *= 10;
+    for (int k = 0; k < places; k++)
+        scale *= 10;
     unsigned long long ip = u / scale, fp = u % scale;
-    while (fp && fp % 10 == 0) fp /= 10, places--;
+    while (fp && fp % 10 == 0)
+        fp /= 10, places--;
     if (!fp) {
         *--p = '0';
     } else {
-        for (int k = 0; k < places; k++, fp /= 10) *--p = (char)('0' + fp % 10);
+        for (int k = 0; k < places; k++, fp /= 10)
+            *--p = (char)('0' + fp % 10);
     }
     *--p = '.';
-    do *--p = (char)('0' + ip % 10); while (ip /= 10);
+    do
+        *--p = (char)('0' + ip % 10);
+    while (ip /= 10);
     if (neg) *--p = '-';
     memcpy(t, p, (size_t)(d + sizeof d - p));
     return (size_t)(d + sizeof d - p);
@@ -422,8 +441,7 @@ static int on_feature(void *cls, const void *row)
     x->last = r->id;
     if (x->grid > 0) {
         if (x->count) fputs(",\n", x->out);
-        fputs("{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[",
-              x->out);
+        fputs("{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[", x->out);
         json_t *d = json_loads(doc, 0, NULL);
         if (!d) d = json_object();
         incident_coarsen(d, x->grid); /* cell centres, to a millionth of a degree */
@@ -482,8 +500,8 @@ int export_parse_bbox(const char *text, store_incident_filter *f, tr_err *e)
     return 0;
 }
 
-void export_begin(exporter *x, const store_incident_filter *f, export_format format,
-                  double grid, FILE *out)
+void export_begin(exporter *x, const store_incident_filter *f, export_format format, double grid,
+                  FILE *out)
 {
     memset(x, 0, sizeof *x);
     x->filter = f;
@@ -499,7 +517,8 @@ void export_begin(exporter *x, const store_incident_filter *f, export_format for
     fputc('\n', out);
     buf_free(&header);
     if (format == EXPORT_HXL) {
-        for (size_t c = 0; c < N_COLS; c++) fprintf(out, "%s%s", c ? "," : "", cols[c].hxl);
+        for (size_t c = 0; c < N_COLS; c++)
+            fprintf(out, "%s%s", c ? "," : "", cols[c].hxl);
         fputc('\n', out);
     }
 }
@@ -532,8 +551,7 @@ int export_page(exporter *x, store *s, int64_t rows, FILE *out, int *done, tr_er
 
 void export_end(exporter *x, FILE *out)
 {
-    if (x->format == EXPORT_GEOJSON || x->format == EXPORT_GEOJSON_SUMMARY)
-        fputs("\n]}\n", out);
+    if (x->format == EXPORT_GEOJSON || x->format == EXPORT_GEOJSON_SUMMARY) fputs("\n]}\n", out);
 }
 
 void export_release(exporter *x)
@@ -544,8 +562,8 @@ void export_release(exporter *x)
     x->n_ids = x->pos = 0;
 }
 
-int export_incidents(store *s, const store_incident_filter *f, export_format format,
-                     double grid, FILE *out, int64_t *count, tr_err *e)
+int export_incidents(store *s, const store_incident_filter *f, export_format format, double grid,
+                     FILE *out, int64_t *count, tr_err *e)
 {
     exporter x;
     int done = 0;

@@ -19,7 +19,10 @@
 /* EXPORT_GEOJSON_SUMMARY: points whose properties are only id, status, event_date,
  * event_type and fatalities — for maps, a tenth of the full GeoJSON's bytes. */
 typedef enum export_format {
-    EXPORT_ACLED, EXPORT_HXL, EXPORT_GEOJSON, EXPORT_GEOJSON_SUMMARY
+    EXPORT_ACLED,
+    EXPORT_HXL,
+    EXPORT_GEOJSON,
+    EXPORT_GEOJSON_SUMMARY
 } export_format;
 
 /* An incident's row of the ACLED CSV export: the 20 columns (event_id_cnty, event_date,
@@ -64,22 +67,22 @@ int export_parse_bbox(const char *text, store_incident_filter *f, tr_err *e);
 typedef struct exporter {
     const store_incident_filter *filter;
     export_format format;
-    double grid;       /* coarsen locations to this grid (degrees); 0 exact */
-    int64_t count;     /* rows written so far */
-    int64_t last;      /* id of the last row written */
+    double grid;   /* coarsen locations to this grid (degrees); 0 exact */
+    int64_t count; /* rows written so far */
+    int64_t last;  /* id of the last row written */
     /* A box's incidents, found through the place index and read in id order, a page at
      * a time: 8 bytes per incident in the box. */
     int64_t *ids;
     size_t n_ids, pos;
     int ids_loaded;
-    FILE *out;         /* of the current call */
-    buf line;          /* scratch for one summary feature, reused */
-    int64_t damaged;   /* an incident whose stored row is damaged: the export stops */
+    FILE *out;       /* of the current call */
+    buf line;        /* scratch for one summary feature, reused */
+    int64_t damaged; /* an incident whose stored row is damaged: the export stops */
 } exporter;
 
 /* Writes the header (CSV column names and HXL tags, or the FeatureCollection opening). */
-void export_begin(exporter *x, const store_incident_filter *f, export_format format,
-                  double grid, FILE *out);
+void export_begin(exporter *x, const store_incident_filter *f, export_format format, double grid,
+                  FILE *out);
 /* Writes up to `rows` more incidents; *done is set once there are no more. */
 int export_page(exporter *x, store *s, int64_t rows, FILE *out, int *done, tr_err *e);
 /* Writes the trailer. */
@@ -89,7 +92,7 @@ void export_release(exporter *x);
 
 /* All of it: every incident matching f to out, locations coarsened to `grid` degrees (0:
  * exact; see incident_coarsen); sets *count. */
-int export_incidents(store *s, const store_incident_filter *f, export_format format,
-                     double grid, FILE *out, int64_t *count, tr_err *e);
+int export_incidents(store *s, const store_incident_filter *f, export_format format, double grid,
+                     FILE *out, int64_t *count, tr_err *e);
 
 #endif

@@ -20,11 +20,12 @@ static pthread_once_t incident_once = PTHREAD_ONCE_INIT;
 static void build_incident_fields(void)
 {
     size_t n = 0;
-    while (report_fields[n].name) n++;
+    while (report_fields[n].name)
+        n++;
     if (n + 2 > sizeof incident_table / sizeof incident_table[0]) abort();
     memcpy(incident_table, report_fields, n * sizeof report_fields[0]);
-    incident_table[n] = (jsx_field){.name = "reports", .type = JSX_ARRAY,
-                                    .flags = JSX_OPTIONAL, .max = 100};
+    incident_table[n] =
+        (jsx_field){.name = "reports", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .max = 100};
 }
 
 const jsx_field *incident_fields(void)
@@ -76,7 +77,7 @@ typedef struct one_incident {
     char status[32];
     char *doc;
     int found;
-    int damaged;              /* its stored row does not split (export_damaged) */
+    int damaged; /* its stored row does not split (export_damaged) */
 } one_incident;
 
 static int read_one(void *cls, const void *row)
@@ -119,8 +120,10 @@ double incident_snap(double v, double grid)
 void incident_coarsen(json_t *doc, double grid)
 {
     if (!(grid > 0)) return;
-    json_object_set_new(doc, "latitude", json_real(incident_snap(jsx_num(doc, "latitude", 0), grid)));
-    json_object_set_new(doc, "longitude", json_real(incident_snap(jsx_num(doc, "longitude", 0), grid)));
+    json_object_set_new(doc, "latitude",
+                        json_real(incident_snap(jsx_num(doc, "latitude", 0), grid)));
+    json_object_set_new(doc, "longitude",
+                        json_real(incident_snap(jsx_num(doc, "longitude", 0), grid)));
     json_object_set_new(doc, "coarsened_to", json_real(grid));
 }
 
@@ -148,11 +151,14 @@ int incident_status_public(const char *status)
 
 int incident_filter_check(store *s, const store_incident_filter *f, tr_err *e)
 {
-    static const char *const statuses[] = {"reported", "under_investigation", "verified",
-                                           "not_verified", "false", "duplicate", "disputed",
-                                           "upheld", "overturned", NULL};
+    static const char *const statuses[] = {"reported",   "under_investigation",
+                                           "verified",   "not_verified",
+                                           "false",      "duplicate",
+                                           "disputed",   "upheld",
+                                           "overturned", NULL};
     int known = !f->status;
-    for (int k = 0; !known && statuses[k]; k++) known = strcmp(statuses[k], f->status) == 0;
+    for (int k = 0; !known && statuses[k]; k++)
+        known = strcmp(statuses[k], f->status) == 0;
     if (!known)
         return err_field(e, "request.invalid_param", "status",
                          "one of reported, under_investigation, verified, not_verified, false,"
@@ -210,7 +216,8 @@ int incident_open(store *s, const journal_actor *who, const json_t *in, const ch
     json_t *doc, *body;
     int rc;
 
-    json_array_foreach(reports, i, r) {
+    json_array_foreach(reports, i, r)
+    {
         store_report rep = {0};
         if (!json_is_integer(r) || json_integer_value(r) < 1)
             return err_field(e, "request.invalid_field", "reports", "list report numbers",
@@ -223,8 +230,8 @@ int incident_open(store *s, const journal_actor *who, const json_t *in, const ch
                              "there is no report %lld", (long long)json_integer_value(r));
         if (strcmp(rep.status, "filed") != 0)
             return err_set(e, 409, "report.merged", "a report joins one incident only",
-                           "report %lld is already merged into incident %lld",
-                           (long long)rep.id, (long long)rep.incident);
+                           "report %lld is already merged into incident %lld", (long long)rep.id,
+                           (long long)rep.incident);
     }
     if (!(doc = report_prepare(s, in, drop, NULL, e))) return -1; /* a monitor's */
     if (s->ops->incident_next_id(s, id, e)) {
@@ -236,8 +243,8 @@ int incident_open(store *s, const journal_actor *who, const json_t *in, const ch
         json_decref(doc);
         return -1;
     }
-    body = json_pack("{s:I, s:o, s:s, s:s, s:o}", "id", (json_int_t)*id, "incident", doc,
-                     "status", "reported", "provenance", "monitor", "reports",
+    body = json_pack("{s:I, s:o, s:s, s:s, s:o}", "id", (json_int_t)*id, "incident", doc, "status",
+                     "reported", "provenance", "monitor", "reports",
                      reports ? json_deep_copy(reports) : json_array());
     with_key(body, key, request_sha256); /* so that a retry finds it, after a rebuild too */
     rc = journal_record(s, who, "incident.opened", body, "kind:monitor kind:mediator", NULL, e);
@@ -253,8 +260,9 @@ static int conflict(tr_err *e, const char *status, const char *to)
             if (allowed[0]) strncat(allowed, ", ", sizeof allowed - strlen(allowed) - 1);
             strncat(allowed, moves[i].to, sizeof allowed - strlen(allowed) - 1);
         }
-    if (strcmp(status, "verified") == 0) strcpy(allowed, "disputed (by a party it names, "
-                                                         "through POST .../disputes)");
+    if (strcmp(status, "verified") == 0)
+        strcpy(allowed, "disputed (by a party it names, "
+                        "through POST .../disputes)");
     return err_set(e, 409, "incident.bad_transition",
                    allowed[0] ? "choose one of the allowed moves" : "this status is final",
                    "an incident that is %s cannot become %s; allowed: %s", status, to,
@@ -269,8 +277,8 @@ static int record_move(store *s, const journal_actor *who, int64_t id, const cha
      * of them; the rest of the workflow is for monitors and mediators. */
     int open = strcmp(to, "verified") == 0 || strcmp(from, "verified") == 0 ||
                strcmp(from, "disputed") == 0;
-    json_t *body = json_pack("{s:I, s:s, s:s, s:s}", "incident", (json_int_t)id, "from", from,
-                             "to", to, "reason", jsx_str(in, "reason", ""));
+    json_t *body = json_pack("{s:I, s:s, s:s, s:s}", "incident", (json_int_t)id, "from", from, "to",
+                             to, "reason", jsx_str(in, "reason", ""));
     if (jsx_str(in, "assignee", NULL))
         json_object_set_new(body, "assignee", json_string(jsx_str(in, "assignee", NULL)));
     with_key(body, key, request_sha256);
@@ -292,16 +300,14 @@ static int check_assignee(store *s, const char *name, tr_err *e)
                          "name the monitor who will investigate, by user name",
                          "there is no user '%s'", name);
     if (strcmp(u.org_kind, "monitor") != 0)
-        return err_field(e, "request.invalid_field", "assignee",
-                         "name a user of a monitoring organization",
-                         "'%s' is a user of %s, a %s organization, not a monitor", name, u.org,
-                         u.org_kind);
+        return err_field(
+            e, "request.invalid_field", "assignee", "name a user of a monitoring organization",
+            "'%s' is a user of %s, a %s organization, not a monitor", name, u.org, u.org_kind);
     return 0;
 }
 
-int incident_transition(store *s, const journal_actor *who, int roles, int64_t id,
-                        const json_t *in, const char *key, const char *request_sha256,
-                        tr_err *e)
+int incident_transition(store *s, const journal_actor *who, int roles, int64_t id, const json_t *in,
+                        const char *key, const char *request_sha256, tr_err *e)
 {
     const char *to = jsx_str(in, "to", "");
     char status[32];
@@ -367,20 +373,17 @@ int incident_merge(store *s, const journal_actor *who, int64_t id, const json_t 
     if (merge_target(s, into, "list incidents with GET /api/v1/incidents", e)) return -1;
     if (strcmp(status, "reported") != 0 && strcmp(status, "under_investigation") != 0)
         return conflict(e, status, "duplicate");
-    json_t *body = json_pack("{s:I, s:s, s:s, s:I, s:s}", "incident", (json_int_t)id, "from",
-                             status, "to", "duplicate", "into", (json_int_t)into, "reason",
-                             jsx_str(in, "reason", ""));
+    json_t *body =
+        json_pack("{s:I, s:s, s:s, s:I, s:s}", "incident", (json_int_t)id, "from", status, "to",
+                  "duplicate", "into", (json_int_t)into, "reason", jsx_str(in, "reason", ""));
     with_key(body, key, request_sha256);
-    rc = journal_record(s, who, "incident.transition", body, "kind:monitor kind:mediator", NULL,
-                        e);
+    rc = journal_record(s, who, "incident.transition", body, "kind:monitor kind:mediator", NULL, e);
     json_decref(body);
     return rc;
 }
 
-
 int incident_dispute(store *s, const journal_actor *who, const char *org, int64_t id,
-                     const json_t *in, const char *key, const char *request_sha256,
-                     tr_err *e)
+                     const json_t *in, const char *key, const char *request_sha256, tr_err *e)
 {
     char status[32];
     char *doc;
@@ -418,7 +421,7 @@ typedef struct dup_scan {
     double lat, lon, km;
     time_t day;
     json_t *found;
-    int64_t damaged;          /* a candidate whose stored row does not split */
+    int64_t damaged; /* a candidate whose stored row does not split */
 } dup_scan;
 
 static double haversine_km(double lat1, double lon1, double lat2, double lon2)
@@ -454,14 +457,14 @@ static int dup_cb(void *cls, const void *row)
     }
     json_t *doc = json_loads(text, 0, NULL);
     buf_free(&tmp);
-    double km = haversine_km(d->lat, d->lon, jsx_num(doc, "latitude", 0),
-                             jsx_num(doc, "longitude", 0));
+    double km =
+        haversine_km(d->lat, d->lon, jsx_num(doc, "latitude", 0), jsx_num(doc, "longitude", 0));
     if (km <= d->km) {
         long days = labs((long)((day_of(jsx_str(doc, "event_date", "")) - d->day) / 86400));
         json_array_append_new(
-            d->found, json_pack("{s:I, s:s, s:s, s:s, s:f, s:i}", "id", (json_int_t)r->id,
-                                "status", r->status, "event_date", jsx_str(doc, "event_date", ""),
-                                "location", jsx_str(doc, "location", ""), "distance_km",
+            d->found, json_pack("{s:I, s:s, s:s, s:s, s:f, s:i}", "id", (json_int_t)r->id, "status",
+                                r->status, "event_date", jsx_str(doc, "event_date", ""), "location",
+                                jsx_str(doc, "location", ""), "distance_km",
                                 round(km * 1000) / 1000, "days_apart", (int)days));
     }
     json_decref(doc);
@@ -480,13 +483,18 @@ static int by_distance(const void *a, const void *b)
 
 /* Incidents like `doc` (same type, within km and days), but `self` and those dismissed
  * for `subject`, nearest first. */
-static json_t *duplicates_of(store *s, json_t *doc, const char *subject, int64_t self,
-                             double km, int days, size_t max, tr_err *e)
+static json_t *duplicates_of(store *s, json_t *doc, const char *subject, int64_t self, double km,
+                             int days, size_t max, tr_err *e)
 {
     char from[11], to[11];
     int rc;
-    dup_scan d = {self, jsx_num(doc, "latitude", 0), jsx_num(doc, "longitude", 0), km,
-                  day_of(jsx_str(doc, "event_date", "")), json_array(), 0};
+    dup_scan d = {self,
+                  jsx_num(doc, "latitude", 0),
+                  jsx_num(doc, "longitude", 0),
+                  km,
+                  day_of(jsx_str(doc, "event_date", "")),
+                  json_array(),
+                  0};
     time_t lo = d.day - (time_t)days * 86400, hi = d.day + (time_t)days * 86400;
     util_day_at(lo, from);
     util_day_at(hi, to);
@@ -494,9 +502,13 @@ static json_t *duplicates_of(store *s, json_t *doc, const char *subject, int64_t
      * so that the database does the coarse cut and only the box is measured. */
     double dlat = km / 111.19 + 1e-9, dlon = km / (111.19 * fmax(0.01, cos(d.lat * M_PI / 180)));
     store_incident_filter f = {.event_type = jsx_str(doc, "event_type", ""),
-                               .date_from = from, .date_to = to, .has_bbox = 1,
-                               .west = fmax(-180, d.lon - dlon), .east = fmin(180, d.lon + dlon),
-                               .south = fmax(-90, d.lat - dlat), .north = fmin(90, d.lat + dlat)};
+                               .date_from = from,
+                               .date_to = to,
+                               .has_bbox = 1,
+                               .west = fmax(-180, d.lon - dlon),
+                               .east = fmin(180, d.lon + dlon),
+                               .south = fmax(-90, d.lat - dlat),
+                               .north = fmin(90, d.lat + dlat)};
     rc = s->ops->incident_list(s, &f, 0, INT64_MAX, dup_cb, &d, e);
     if (rc || d.damaged) {
         if (!rc) export_damaged(d.damaged, e);
@@ -505,7 +517,8 @@ static json_t *duplicates_of(store *s, json_t *doc, const char *subject, int64_t
     }
     size_t n = json_array_size(d.found);
     json_t **items = malloc((n ? n : 1) * sizeof *items);
-    for (size_t i = 0; i < n; i++) items[i] = json_incref(json_array_get(d.found, i));
+    for (size_t i = 0; i < n; i++)
+        items[i] = json_incref(json_array_get(d.found, i));
     qsort(items, n, sizeof *items, by_distance);
     json_t *out = json_array();
     for (size_t i = 0; i < n; i++) {
@@ -525,7 +538,6 @@ static json_t *duplicates_of(store *s, json_t *doc, const char *subject, int64_t
     }
     return out;
 }
-
 
 json_t *incident_duplicates(store *s, int64_t id, double km, int days, size_t max, tr_err *e)
 {
@@ -551,8 +563,7 @@ static int report_missing(tr_err *e, int64_t id)
                    "there is no report %lld", (long long)id);
 }
 
-json_t *report_duplicates(store *s, int64_t report, double km, int days, size_t max,
-                          tr_err *e)
+json_t *report_duplicates(store *s, int64_t report, double km, int days, size_t max, tr_err *e)
 {
     store_report rep = {0};
     int rc = s->ops->report_get(s, report, &rep, e);
@@ -616,8 +627,8 @@ int duplicate_dismiss(store *s, const journal_actor *who, const char *kind, int6
     free(doc);
     if (rc == 0)
         return err_field(e, "request.invalid_field", "candidate",
-                         "name an incident from the duplicates list",
-                         "there is no incident %lld", (long long)candidate);
+                         "name an incident from the duplicates list", "there is no incident %lld",
+                         (long long)candidate);
     monitor_subject(subject, kind, id);
     if ((rc = s->ops->dismissed(s, subject, candidate, e)) < 0) return -1;
     if (rc == 1)
@@ -626,8 +637,7 @@ int duplicate_dismiss(store *s, const journal_actor *who, const char *kind, int6
                        (long long)candidate, subject);
     json_t *body = json_pack("{s:s, s:I, s:s}", "subject", subject, "candidate",
                              (json_int_t)candidate, "reason", jsx_str(in, "reason", ""));
-    rc = journal_record(s, who, "duplicate.dismissed", body, "kind:monitor kind:mediator", NULL,
-                        e);
+    rc = journal_record(s, who, "duplicate.dismissed", body, "kind:monitor kind:mediator", NULL, e);
     json_decref(body);
     return rc;
 }

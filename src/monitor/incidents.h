@@ -37,9 +37,8 @@ enum { INC_MONITOR = 1, INC_MEDIATOR = 2 };
  * request finds what the first did (incident_keys), after a rebuild too. */
 
 /* {"to", "reason", "assignee"?}. `roles` is what the caller is (INC_*). */
-int incident_transition(store *s, const journal_actor *who, int roles, int64_t id,
-                        const json_t *in, const char *key, const char *request_sha256,
-                        tr_err *e);
+int incident_transition(store *s, const journal_actor *who, int roles, int64_t id, const json_t *in,
+                        const char *key, const char *request_sha256, tr_err *e);
 
 /* Marks incident id a duplicate of {"into", "reason"} (monitors). The other incident must
  * exist and not be a duplicate itself; the reports merged into id stay with it. */
@@ -48,8 +47,7 @@ int incident_merge(store *s, const journal_actor *who, int64_t id, const json_t 
 
 /* A party disputes a verified incident whose actor1 or actor2 names it. */
 int incident_dispute(store *s, const journal_actor *who, const char *org, int64_t id,
-                     const json_t *in, const char *key, const char *request_sha256,
-                     tr_err *e);
+                     const json_t *in, const char *key, const char *request_sha256, tr_err *e);
 
 /* Possible duplicates of incident `id`: incidents of the same event type within `km`
  * kilometres (great-circle) and `days` days of it, nearest first, at most `max`. Returns a
@@ -57,8 +55,7 @@ int incident_dispute(store *s, const journal_actor *who, const char *org, int64_
  * or NULL with e set (404 when there is no such incident). */
 json_t *incident_duplicates(store *s, int64_t id, double km, int days, size_t max, tr_err *e);
 /* The same for a report: the incidents it may belong to (404 when there is no report). */
-json_t *report_duplicates(store *s, int64_t report, double km, int days, size_t max,
-                          tr_err *e);
+json_t *report_duplicates(store *s, int64_t report, double km, int days, size_t max, tr_err *e);
 
 /* A monitor adds a filed report to an existing incident ({"into", "reason"}): the report
  * becomes merged into it (report.merged, visible to monitors, mediators and the filer).

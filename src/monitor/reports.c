@@ -14,8 +14,9 @@
 
 /* ACLED's interaction codes: the kind of each actor, by name. */
 static const char *const acled_actor_types[] = {
-    "State forces", "Rebel group", "Political militia", "Identity militia", "Rioters",
-    "Protesters", "Civilians", "External/Other forces", NULL,
+    "State forces", "Rebel group", "Political militia", "Identity militia",
+    "Rioters",      "Protesters",  "Civilians",         "External/Other forces",
+    NULL,
 };
 
 static const jsx_field source_fields[] = {
@@ -36,11 +37,10 @@ static const jsx_field witness_fields[] = {
     {0},
 };
 
-static const jsx_field witness_item[] = {
-    {.name = "", .type = JSX_OBJECT, .fields = witness_fields}, {0}};
+static const jsx_field witness_item[] = {{.name = "", .type = JSX_OBJECT, .fields = witness_fields},
+                                         {0}};
 
-static const jsx_field hash_item[] = {{.name = "", .type = JSX_STRING, .min = 64, .max = 64},
-                                      {0}};
+static const jsx_field hash_item[] = {{.name = "", .type = JSX_STRING, .min = 64, .max = 64}, {0}};
 
 const jsx_field report_fields[] = {
     {.name = "event_date", .type = JSX_STRING, .min = 10, .max = 10},
@@ -50,9 +50,15 @@ const jsx_field report_fields[] = {
     {.name = "sub_event_type", .type = JSX_STRING, .min = 1, .max = 64},
     {.name = "actor1", .type = JSX_STRING, .min = 1, .max = 256},
     {.name = "actor2", .type = JSX_STRING, .flags = JSX_OPTIONAL, .max = 256},
-    {.name = "inter1", .type = JSX_STRING, .flags = JSX_OPTIONAL, .max = 64,
+    {.name = "inter1",
+     .type = JSX_STRING,
+     .flags = JSX_OPTIONAL,
+     .max = 64,
      .oneof = acled_actor_types},
-    {.name = "inter2", .type = JSX_STRING, .flags = JSX_OPTIONAL, .max = 64,
+    {.name = "inter2",
+     .type = JSX_STRING,
+     .flags = JSX_OPTIONAL,
+     .max = 64,
      .oneof = acled_actor_types},
     {.name = "latitude", .type = JSX_NUMBER, .min = -90, .max = 90},
     {.name = "longitude", .type = JSX_NUMBER, .min = -180, .max = 180},
@@ -64,13 +70,14 @@ const jsx_field report_fields[] = {
     {.name = "injured", .type = JSX_INT, .flags = JSX_OPTIONAL, .min = 0, .max = 1000000},
     {.name = "civilian_targeting", .type = JSX_BOOL, .flags = JSX_OPTIONAL},
     {.name = "notes", .type = JSX_STRING, .flags = JSX_OPTIONAL, .max = 20000},
-    {.name = "sources", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .max = 50,
-     .items = source_item},
+    {.name = "sources", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .max = 50, .items = source_item},
     {.name = "violates", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .max = 50},
-    {.name = "evidence", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .max = 50,
-     .items = hash_item},
+    {.name = "evidence", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .max = 50, .items = hash_item},
     /* Monitors only: never in the report's document, journaled apart (report_private). */
-    {.name = "witnesses", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .max = 50,
+    {.name = "witnesses",
+     .type = JSX_ARRAY,
+     .flags = JSX_OPTIONAL,
+     .max = 50,
      .items = witness_item},
     {.name = "private", .type = JSX_OBJECT, .flags = JSX_OPTIONAL},
     {0},
@@ -91,8 +98,7 @@ static int check_date(const char *d, tr_err *e)
         return bad(e, "event_date", "write the date as YYYY-MM-DD", "is not a calendar date");
     util_day_at(util_unix_s(), today);
     if (strcmp(d, today) > 0)
-        return bad(e, "event_date", "reports are of events that have happened",
-                   "is in the future");
+        return bad(e, "event_date", "reports are of events that have happened", "is in the future");
     return 0;
 }
 
@@ -100,11 +106,13 @@ static int check_sources(const json_t *sources, tr_err *e)
 {
     size_t i;
     const json_t *src;
-    json_array_foreach(sources, i, src) {
+    json_array_foreach(sources, i, src)
+    {
         const char *rel = jsx_str(src, "reliability", ""), *url = jsx_str(src, "url", NULL);
         if (rel[0] < 'A' || rel[0] > 'F' || rel[1])
-            return bad(e, "sources.reliability", "grade a source A (reliable) to F (cannot be "
-                                                 "judged)",
+            return bad(e, "sources.reliability",
+                       "grade a source A (reliable) to F (cannot be "
+                       "judged)",
                        "must be a letter from A to F");
         if (url && strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)
             return bad(e, "sources.url", "give an http:// or https:// address",
@@ -118,7 +126,8 @@ static int check_evidence(store *s, const json_t *hashes, const char *org, tr_er
 {
     size_t i;
     const json_t *h;
-    json_array_foreach(hashes, i, h) {
+    json_array_foreach(hashes, i, h)
+    {
         store_evidence ev;
         int rc;
         if (!evidence_hash_valid(json_string_value(h)))
@@ -138,18 +147,20 @@ static int check_violates(const json_t *refs, tr_err *e)
 {
     size_t i;
     const json_t *ref;
-    json_array_foreach(refs, i, ref) {
+    json_array_foreach(refs, i, ref)
+    {
         size_t n = json_string_length(ref);
         if (!json_is_string(ref) || n == 0 || n > 256)
-            return bad(e, "violates", "list the agreement terms as short references, e.g. "
-                                      "\"1.2\"",
+            return bad(e, "violates",
+                       "list the agreement terms as short references, e.g. "
+                       "\"1.2\"",
                        "must hold strings of 1 to 256 bytes");
     }
     return 0;
 }
 
-json_t *report_prepare(store *s, const json_t *in, const char *const *drop,
-                       const char *cites_as, tr_err *e)
+json_t *report_prepare(store *s, const json_t *in, const char *const *drop, const char *cites_as,
+                       tr_err *e)
 {
     const char *tod = jsx_str(in, "time_of_day", NULL);
     zone_index *zi;
@@ -169,15 +180,19 @@ json_t *report_prepare(store *s, const json_t *in, const char *const *drop,
                NULL;
     if (check_sources(json_object_get(in, "sources"), e) ||
         check_violates(json_object_get(in, "violates"), e) ||
-        check_evidence(s, json_object_get(in, "evidence"), cites_as, e) || !(zi = zone_index_cached(s, e)))
+        check_evidence(s, json_object_get(in, "evidence"), cites_as, e) ||
+        !(zi = zone_index_cached(s, e)))
         return NULL;
     n = zone_index_find(zi, jsx_num(in, "longitude", 0), jsx_num(in, "latitude", 0), slugs, 16);
     tags = json_array();
-    for (size_t i = 0; i < n && i < 16; i++) json_array_append_new(tags, json_string(slugs[i]));
+    for (size_t i = 0; i < n && i < 16; i++)
+        json_array_append_new(tags, json_string(slugs[i]));
 
     doc = json_deep_copy(in);
-    for (; drop && *drop; drop++) json_object_del(doc, *drop);
-    for (const char *const *k = report_private_keys; *k; k++) json_object_del(doc, *k);
+    for (; drop && *drop; drop++)
+        json_object_del(doc, *drop);
+    for (const char *const *k = report_private_keys; *k; k++)
+        json_object_del(doc, *k);
     /* admin1 and admin2 from the zones when the reporter left them out: a zone of kind
      * "admin1" or "region" names admin1; "governorate" or "admin2" names admin2. */
     for (size_t i = 0; i < n && i < 16; i++) {
@@ -190,7 +205,8 @@ json_t *report_prepare(store *s, const json_t *in, const char *const *drop,
             json_object_set_new(doc, key, json_string(name));
     }
     json_object_set_new(doc, "zones", tags);
-    if (!json_object_get(doc, "fatalities")) json_object_set_new(doc, "fatalities", json_integer(0));
+    if (!json_object_get(doc, "fatalities"))
+        json_object_set_new(doc, "fatalities", json_integer(0));
     if (!json_object_get(doc, "sources")) json_object_set_new(doc, "sources", json_array());
     return doc;
 }
@@ -206,8 +222,10 @@ int report_outside_zones(store *s, double lon, double lat, tr_err *e)
 json_t *report_outside_warning(double lon, double lat)
 {
     char msg[160];
-    snprintf(msg, sizeof msg, "latitude %.6g, longitude %.6g lies outside every zone of this "
-             "deployment", lat, lon);
+    snprintf(msg, sizeof msg,
+             "latitude %.6g, longitude %.6g lies outside every zone of this "
+             "deployment",
+             lat, lon);
     return json_pack("{s:s, s:s, s:s}", "code", "place.outside_zones", "field", "latitude",
                      "message", msg);
 }
@@ -218,7 +236,8 @@ int report_outside_error(double lon, double lat, tr_err *e)
                      "check the coordinates (WGS84 latitude, longitude), or ask an "
                      "administrator to add the zone",
                      "latitude %.6g, longitude %.6g lies outside every zone of this "
-                     "deployment", lat, lon);
+                     "deployment",
+                     lat, lon);
 }
 
 void report_audience(const char *org, char *vis, size_t cap)
@@ -268,13 +287,13 @@ int report_record(store *s, const journal_actor *who, const char *org, const jso
     buf_free(&body);
     /* What the projection of report.filed does (journal/project.c, on_report). */
     if (rc == 0)
-        rc = s->ops->report_insert(s, *id, org, doc, time, key, request_sha256,
-                                   journal_last_seq(s), e);
+        rc = s->ops->report_insert(s, *id, org, doc, time, key, request_sha256, journal_last_seq(s),
+                                   e);
     return rc;
 }
 
-int report_file(store *s, const journal_actor *who, const char *org, const json_t *in,
-                int64_t *id, tr_err *e)
+int report_file(store *s, const journal_actor *who, const char *org, const json_t *in, int64_t *id,
+                tr_err *e)
 {
     char time[UTIL_ISO_LEN];
     json_t *doc = report_prepare(s, in, NULL, org, e);

@@ -37,8 +37,8 @@ int report_private(store *s, const journal_actor *who, const char *kind, int64_t
  * evidence it cites must be files `cites_as` uploaded (any file when NULL: monitors and
  * mediators see them all); another's file is refused exactly as a file that does not
  * exist, so that nobody learns from a report which files exist. */
-json_t *report_prepare(store *s, const json_t *in, const char *const *drop,
-                       const char *cites_as, tr_err *e);
+json_t *report_prepare(store *s, const json_t *in, const char *const *drop, const char *cites_as,
+                       tr_err *e);
 
 /* Whether (lon, lat) lies outside every zone of a deployment that has zones: 1 it does,
  * 0 it does not (or there are no zones), -1 with e set on a failure. */
@@ -69,7 +69,7 @@ void report_audience(const char *org, char *vis, size_t cap);
 int report_key_valid(const char *key);
 
 /* Both: files a report for `org`; *id is its number. Every bad field is a 400 naming it. */
-int report_file(store *s, const journal_actor *who, const char *org, const json_t *in,
-                int64_t *id, tr_err *e);
+int report_file(store *s, const journal_actor *who, const char *org, const json_t *in, int64_t *id,
+                tr_err *e);
 
 #endif

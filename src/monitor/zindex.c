@@ -18,7 +18,7 @@ typedef struct zone_shape {
 } zone_shape;
 
 struct zone_index {
-    char *fingerprint; /* of the zones loaded, when cached on a store */
+    char *fingerprint;          /* of the zones loaded, when cached on a store */
     uint64_t checked_ns, epoch; /* when the fingerprint last matched, and zone_epoch then */
     GEOSContextHandle_t ctx;
     GEOSGeoJSONReader *reader;
@@ -67,9 +67,9 @@ static int add_zone(void *cls, const void *row)
     z->name = strdup(sz->name);
     z->kind = strdup(sz->kind);
     z->prep = GEOSPrepare_r(zi->ctx, g);
-    if (!z->slug || !z->name || !z->kind || !z->prep ||
-        !GEOSGeom_getXMin_r(zi->ctx, g, &z->xmin) || !GEOSGeom_getYMin_r(zi->ctx, g, &z->ymin) ||
-        !GEOSGeom_getXMax_r(zi->ctx, g, &z->xmax) || !GEOSGeom_getYMax_r(zi->ctx, g, &z->ymax)) {
+    if (!z->slug || !z->name || !z->kind || !z->prep || !GEOSGeom_getXMin_r(zi->ctx, g, &z->xmin) ||
+        !GEOSGeom_getYMin_r(zi->ctx, g, &z->ymin) || !GEOSGeom_getXMax_r(zi->ctx, g, &z->xmax) ||
+        !GEOSGeom_getYMax_r(zi->ctx, g, &z->ymax)) {
         free(z->slug);
         free(z->name);
         free(z->kind);
@@ -107,13 +107,22 @@ int zone_index_load(store *s, zone_index **out, tr_err *e)
     return 0;
 }
 
-size_t zone_index_count(const zone_index *zi) { return zi->n; }
+size_t zone_index_count(const zone_index *zi)
+{
+    return zi->n;
+}
 
-static void cache_free(void *zi) { zone_index_free(zi); }
+static void cache_free(void *zi)
+{
+    zone_index_free(zi);
+}
 
 static _Atomic uint64_t zone_epoch = 1;
 
-void zone_index_forget(void) { atomic_fetch_add(&zone_epoch, 1); }
+void zone_index_forget(void)
+{
+    atomic_fetch_add(&zone_epoch, 1);
+}
 
 zone_index *zone_index_cached(store *s, tr_err *e)
 {

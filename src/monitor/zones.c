@@ -20,7 +20,8 @@ static int check_ring(const json_t *ring, const char *field, tr_err *e)
     size_t i, n = json_array_size(ring);
     const json_t *pos;
     if (!json_is_array(ring) || n < 4) return bad(e, field, "a ring needs at least 4 positions");
-    json_array_foreach(ring, i, pos) {
+    json_array_foreach(ring, i, pos)
+    {
         double lon, lat;
         if (!json_is_array(pos) || json_array_size(pos) < 2 ||
             !json_is_number(json_array_get(pos, 0)) || !json_is_number(json_array_get(pos, 1)))
@@ -100,8 +101,8 @@ int zone_create(store *s, const journal_actor *who, const char *slug, const char
     /* Only type and coordinates are kept: foreign members (bbox, crs) are dropped. */
     geom = json_pack("{s:O, s:O}", "type", json_object_get(geometry, "type"), "coordinates",
                      json_object_get(geometry, "coordinates"));
-    body = json_pack("{s:s, s:s, s:s, s:o}", "slug", slug, "name", name, "kind", kind,
-                     "geometry", geom);
+    body = json_pack("{s:s, s:s, s:s, s:o}", "slug", slug, "name", name, "kind", kind, "geometry",
+                     geom);
     rc = journal_record(s, who, "zone.created", body, "public", NULL, e);
     json_decref(body);
     return rc;
@@ -123,7 +124,8 @@ int zone_slug_from(const char *name, char *out, size_t cap)
         }
     }
     out[n] = 0;
-    while (n && out[n - 1] == '-') out[--n] = 0;
+    while (n && out[n - 1] == '-')
+        out[--n] = 0;
     return util_is_slug(out) ? 0 : -1;
 }
 
@@ -139,7 +141,8 @@ static int feature_error(tr_err *e, size_t i, const json_t *props, const char *w
     buf names = BUF_INIT;
     const char *key;
     const json_t *v;
-    json_object_foreach((json_t *)props, key, v) {
+    json_object_foreach((json_t *)props, key, v)
+    {
         (void)v;
         if (names.len) buf_puts(&names, ", ");
         buf_puts(&names, key);
@@ -159,7 +162,8 @@ int zone_import(store *s, const journal_actor *who, const json_t *collection,
     if (!json_is_object(collection) || !json_is_array(features))
         return err_set(e, 400, "zone.bad_file", "give a GeoJSON FeatureCollection",
                        "the file is not a GeoJSON FeatureCollection");
-    json_array_foreach(features, i, feat) {
+    json_array_foreach(features, i, feat)
+    {
         const json_t *props = json_object_get(feat, "properties");
         char tmp[64], wtmp[64], slug[80], field[64];
         const char *name, *kind;
@@ -170,8 +174,9 @@ int zone_import(store *s, const journal_actor *who, const json_t *collection,
         if (!(name = prop_text(props, o->name_prop, tmp, sizeof tmp)) || !*name) {
             char what[160];
             snprintf(what, sizeof what, "has no property '%s' to name it", o->name_prop);
-            return feature_error(e, i, props, what, "choose the property that names the zones "
-                                                    "with --name");
+            return feature_error(e, i, props, what,
+                                 "choose the property that names the zones "
+                                 "with --name");
         }
         if (o->slug_prop) {
             char stmp[64];
@@ -185,23 +190,24 @@ int zone_import(store *s, const journal_actor *who, const json_t *collection,
         } else if (zone_slug_from(name, slug, sizeof slug)) {
             char what[400];
             snprintf(what, sizeof what, "is named '%.200s', which makes no slug", name);
-            return feature_error(e, i, props, what, "give a property with ASCII slugs with "
-                                                    "--slug");
+            return feature_error(e, i, props, what,
+                                 "give a property with ASCII slugs with "
+                                 "--slug");
         }
         for (size_t k = 0; k < json_array_size(*slugs); k++)
             if (strcmp(json_string_value(json_array_get(*slugs, k)), slug) == 0) {
                 char what[160];
                 snprintf(what, sizeof what, "has the slug '%s' of an earlier feature", slug);
-                return feature_error(e, i, props, what, "give each zone its own name, or "
-                                                        "choose a property with --slug");
+                return feature_error(e, i, props, what,
+                                     "give each zone its own name, or "
+                                     "choose a property with --slug");
             }
         kind = o->kind ? o->kind : jsx_str(props, "kind", "zone");
         snprintf(field, sizeof field, "features[%zu]", i);
         if (zone_create(s, who, slug, name, kind, json_object_get(feat, "geometry"), e)) {
             char msg[200];
             snprintf(msg, sizeof msg, "%.199s", e->message);
-            snprintf(e->message, sizeof e->message, "%.24s (zone '%.64s'): %s", field, slug,
-                     msg);
+            snprintf(e->message, sizeof e->message, "%.24s (zone '%.64s'): %s", field, slug, msg);
             return -1;
         }
         json_array_append_new(*slugs, json_string(slug));

@@ -18,7 +18,8 @@ int zone_geometry_check(const json_t *geometry, const char *field, tr_err *e);
 /* The body of POST /api/v1/zones: {"slug", "name", "kind", "geometry"}. */
 extern const jsx_field zone_fields[];
 
-/* Creates a zone. The geometry is checked for shape, then by GEOS for validity. 409 zone.exists when the slug is taken. */
+/* Creates a zone. The geometry is checked for shape, then by GEOS for validity. 409 zone.exists
+ * when the slug is taken. */
 int zone_create(store *s, const journal_actor *who, const char *slug, const char *name,
                 const char *kind, const json_t *geometry, tr_err *e);
 

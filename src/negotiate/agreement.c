@@ -16,8 +16,10 @@ static const char MAGIC[] = "truce-org-key v1";
 int agr_public_key(const char *b64, unsigned char pk[32])
 {
     size_t len;
-    if (!b64 || sodium_base642bin(pk, 32, b64, strlen(b64), NULL, &len, NULL,
-                                  sodium_base64_VARIANT_ORIGINAL) != 0 || len != 32)
+    if (!b64 ||
+        sodium_base642bin(pk, 32, b64, strlen(b64), NULL, &len, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        len != 32)
         return -1;
     return 0;
 }
@@ -29,8 +31,8 @@ int agr_keygen(const char *path, char pk_b64[AGR_PK_B64], tr_err *e)
     buf b = BUF_INIT;
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd < 0)
-        return err_set(e, 400, "key.exists", "choose another --out path",
-                       "cannot create %s: %s", path, strerror(errno));
+        return err_set(e, 400, "key.exists", "choose another --out path", "cannot create %s: %s",
+                       path, strerror(errno));
     randombytes_buf(seed, sizeof seed);
     crypto_sign_seed_keypair(pk, sk, seed);
     sodium_bin2base64(seed_b64, sizeof seed_b64, seed, 32, sodium_base64_VARIANT_ORIGINAL);
@@ -63,7 +65,8 @@ static int load_key(const char *path, unsigned char sk[64], tr_err *e)
     line2[strcspn(line2, "\n")] = 0;
     if (strcmp(line1, MAGIC) != 0 ||
         sodium_base642bin(seed, 32, line2, strlen(line2), NULL, &len, NULL,
-                          sodium_base64_VARIANT_ORIGINAL) != 0 || len != 32) {
+                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        len != 32) {
         sodium_memzero(line2, sizeof line2);
         return err_set(e, 400, "key.bad", "make one with 'truce keygen --out FILE'",
                        "%s is not a truce organization key", path);
@@ -116,9 +119,12 @@ int agr_verify_one(const json_t *doc, const char *pk_b64, const char *sig_b64, t
     char *bytes;
     int ok;
     if (agr_public_key(pk_b64, pk))
-        return err_set(e, 400, "signature.bad_key", NULL, "the public key is not 32 bytes of base64");
-    if (!sig_b64 || sodium_base642bin(sig, 64, sig_b64, strlen(sig_b64), NULL, &slen, NULL,
-                                      sodium_base64_VARIANT_ORIGINAL) != 0 || slen != 64)
+        return err_set(e, 400, "signature.bad_key", NULL,
+                       "the public key is not 32 bytes of base64");
+    if (!sig_b64 ||
+        sodium_base642bin(sig, 64, sig_b64, strlen(sig_b64), NULL, &slen, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        slen != 64)
         return err_set(e, 400, "signature.malformed", "send the output of 'truce sign'",
                        "the signature is not 64 bytes of base64");
     if (!(bytes = signed_bytes(doc, &len, e))) return -1;
@@ -138,7 +144,8 @@ int agr_verify(const json_t *doc, int *count, tr_err *e)
     *count = 0;
     if (!json_is_array(sigs) || json_array_size(sigs) == 0)
         return err_set(e, 400, "agreement.unsigned", NULL, "the agreement carries no signatures");
-    json_array_foreach(sigs, i, s) {
+    json_array_foreach(sigs, i, s)
+    {
         const char *org = json_string_value(json_object_get(s, "org"));
         if (agr_verify_one(doc, json_string_value(json_object_get(s, "public_key")),
                            json_string_value(json_object_get(s, "signature")), e)) {

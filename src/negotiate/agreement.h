@@ -17,7 +17,7 @@
 
 #include <jansson.h>
 
-#define AGR_PK_B64 45  /* base64 of 32 bytes + NUL */
+#define AGR_PK_B64  45 /* base64 of 32 bytes + NUL */
 #define AGR_SIG_B64 89 /* base64 of 64 bytes + NUL */
 
 /* Creates a key file (fails if it exists) and writes its public key to pk_b64. */

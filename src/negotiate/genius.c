@@ -98,8 +98,8 @@ static int domain_issue(xmlNode *n, void *cls, tr_err *e)
         return err_set(e, 400, "genius.bad_domain", NULL, "%s: an issue has no name", c->file);
     if (attr(n, "type", type, sizeof type) && strcmp(type, "discrete") != 0)
         return err_set(e, 400, "genius.unsupported", "convert the issue to discrete options",
-                       "%s: issue '%s' is of type %s; only discrete issues are read", c->file,
-                       name, type);
+                       "%s: issue '%s' is of type %s; only discrete issues are read", c->file, name,
+                       type);
     int i = neg_issue_add(c->d, name);
     if (attr(n, "index", index, sizeof index)) {
         int k = atoi(index);
@@ -123,9 +123,11 @@ static int profile_issue(xmlNode *n, void *cls, tr_err *e)
     double max = 0;
     if (!attr(n, "name", name, sizeof name) || (i = neg_issue_find(c->d, name)) < 0)
         return err_set(e, 400, "genius.mismatch", "use the profile that goes with the domain",
-                       "%s: issue '%s' is not in the domain", c->file, attr(n, "name", name, sizeof name) ? name : "?");
+                       "%s: issue '%s' is not in the domain", c->file,
+                       attr(n, "name", name, sizeof name) ? name : "?");
     n_opt = neg_options(c->d, i);
-    for (int o = 0; o < n_opt; o++) c->evals[o] = 0;
+    for (int o = 0; o < n_opt; o++)
+        c->evals[o] = 0;
     for (xmlNode *it = n->children; it; it = it->next) {
         if (!is(it, "item")) continue;
         int o;
@@ -192,8 +194,8 @@ neg_domain *neg_genius_load(char *const *paths, int n, tr_err *e)
     docs = calloc((size_t)files.n + 1, sizeof *docs);
     if (!docs) abort();
     for (int i = 0; i < files.n; i++) {
-        docs[i] = xmlReadFile(files.p[i], NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
-                                                    XML_PARSE_NOWARNING);
+        docs[i] = xmlReadFile(files.p[i], NULL,
+                              XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
         if (!docs[i]) {
             err_set(e, 400, "genius.bad_xml", "check the file", "%s is not well-formed XML",
                     files.p[i]);
@@ -216,7 +218,8 @@ neg_domain *neg_genius_load(char *const *paths, int n, tr_err *e)
     d = neg_domain_new();
     memset(&c, 0, sizeof c);
     c.d = d;
-    for (int k = 0; k < 1024; k++) c.idx_to_issue[k] = -1;
+    for (int k = 0; k < 1024; k++)
+        c.idx_to_issue[k] = -1;
     c.file = files.p[domain];
     if (each(xmlDocGetRootElement(docs[domain]), "issue", domain_issue, &c, e)) goto out;
     int max_opt = 1;
@@ -279,7 +282,8 @@ neg_domain *neg_genius_domain_parse(const char *xml, size_t len, tr_err *e)
     d = neg_domain_new();
     memset(&c, 0, sizeof c);
     c.d = d;
-    for (int k = 0; k < 1024; k++) c.idx_to_issue[k] = -1;
+    for (int k = 0; k < 1024; k++)
+        c.idx_to_issue[k] = -1;
     c.file = "genius_domain";
     if (each(xmlDocGetRootElement(doc), "issue", domain_issue, &c, e)) {
         neg_domain_free(d);

@@ -20,14 +20,16 @@ static int load_domain(neg_domain *d, const json_t *dom, const char *file, tr_er
     const json_t *iv = json_object_get(dom, "issuesValues"), *v;
     const char *issue;
     if (!json_is_object(iv)) return bad(e, file, "no issuesValues");
-    json_object_foreach((json_t *)iv, issue, v) {
+    json_object_foreach((json_t *)iv, issue, v)
+    {
         const json_t *values = json_object_get(v, "values"), *range = json_object_get(v, "range");
         int i;
         if (json_is_array(values)) {
             size_t k;
             i = neg_issue_add(d, issue);
             const json_t *x;
-            json_array_foreach(values, k, x) {
+            json_array_foreach(values, k, x)
+            {
                 if (!json_is_string(x)) return bad(e, file, "a discrete value is not a string");
                 neg_option_add(d, i, json_string_value(x));
             }
@@ -46,27 +48,31 @@ static int load_domain(neg_domain *d, const json_t *dom, const char *file, tr_er
 static int load_profile(neg_domain *d, const json_t *las, const char *name, const char *file,
                         tr_err *e)
 {
-    const json_t *w = json_object_get(las, "issueWeights"), *iu = json_object_get(las,
-                                                                                  "issueUtilities");
+    const json_t *w = json_object_get(las, "issueWeights"),
+                 *iu = json_object_get(las, "issueUtilities");
     const char *issue;
     const json_t *v;
     int p = neg_party_add(d, name);
-    if (!json_is_object(w) || !json_is_object(iu)) return bad(e, file, "no issueWeights or issueUtilities");
-    json_object_foreach((json_t *)w, issue, v) {
+    if (!json_is_object(w) || !json_is_object(iu))
+        return bad(e, file, "no issueWeights or issueUtilities");
+    json_object_foreach((json_t *)w, issue, v)
+    {
         int i = neg_issue_find(d, issue);
         if (i < 0) return bad(e, file, "a weight for an issue the domain does not have");
         neg_weight_set(d, p, i, json_number_value(v));
     }
-    json_object_foreach((json_t *)iu, issue, v) {
+    json_object_foreach((json_t *)iu, issue, v)
+    {
         int i = neg_issue_find(d, issue);
-        const json_t *disc = json_object_get(json_object_get(v, "DiscreteValueSetUtilities"),
-                                             "valueUtilities");
+        const json_t *disc =
+            json_object_get(json_object_get(v, "DiscreteValueSetUtilities"), "valueUtilities");
         const json_t *num = json_object_get(v, "NumberValueSetUtilities");
         if (i < 0) return bad(e, file, "utilities for an issue the domain does not have");
         if (json_is_object(disc)) {
             const char *value;
             const json_t *u;
-            json_object_foreach((json_t *)disc, value, u) {
+            json_object_foreach((json_t *)disc, value, u)
+            {
                 int o = neg_option_find(d, i, value);
                 if (o < 0) return bad(e, file, "a utility for a value the domain does not have");
                 neg_value_set(d, p, i, o, json_number_value(u));
@@ -106,7 +112,8 @@ static int load_profile(neg_domain *d, const json_t *las, const char *name, cons
         /* Weights are normalised later; the bid's value is taken after that (see load). */
         if (complete) {
             double sum = 0, u = 0;
-            for (int i = 0; i < neg_issues(d); i++) sum += neg_weight(d, p, i);
+            for (int i = 0; i < neg_issues(d); i++)
+                sum += neg_weight(d, p, i);
             for (int i = 0; i < neg_issues(d); i++)
                 u += (sum > 0 ? neg_weight(d, p, i) / sum : 0) * neg_value(d, p, i, pkg[i]);
             neg_reservation_set(d, p, u);
@@ -144,13 +151,16 @@ neg_domain *neg_geniusweb_load(char *const *paths, int n, tr_err *e)
         if (load_domain(d, docs[domain], paths[domain], e)) goto out;
     } else {
         int k = 0;
-        while (k < n && !json_object_get(docs[k], "LinearAdditiveUtilitySpace")) k++;
+        while (k < n && !json_object_get(docs[k], "LinearAdditiveUtilitySpace"))
+            k++;
         if (k == n) {
             err_set(e, 400, "geniusweb.no_domain", "add the domain file", "no GeniusWeb domain");
             goto out;
         }
-        if (load_domain(d, json_object_get(json_object_get(docs[k], "LinearAdditiveUtilitySpace"),
-                                           "domain"), paths[k], e))
+        if (load_domain(
+                d,
+                json_object_get(json_object_get(docs[k], "LinearAdditiveUtilitySpace"), "domain"),
+                paths[k], e))
             goto out;
     }
     for (int k = 0; k < n; k++) {
@@ -166,7 +176,8 @@ neg_domain *neg_geniusweb_load(char *const *paths, int n, tr_err *e)
     if (neg_domain_check(d, e)) goto out;
     rc = 0;
 out:
-    for (int k = 0; k < n; k++) json_decref(docs[k]);
+    for (int k = 0; k < n; k++)
+        json_decref(docs[k]);
     free(docs);
     if (rc) {
         neg_domain_free(d);
@@ -204,9 +215,9 @@ json_t *neg_geniusweb_profile(const neg_domain *d, int p, const char *domain_nam
         json_t *vu = json_object();
         for (int o = 0; o < neg_options(d, i); o++)
             json_object_set_new(vu, neg_option_name(d, i, o), json_real(neg_value(d, p, i, o)));
-        json_object_set_new(iu, neg_issue_name(d, i),
-                            json_pack("{s:{s:o}}", "DiscreteValueSetUtilities", "valueUtilities",
-                                      vu));
+        json_object_set_new(
+            iu, neg_issue_name(d, i),
+            json_pack("{s:{s:o}}", "DiscreteValueSetUtilities", "valueUtilities", vu));
         json_object_set_new(w, neg_issue_name(d, i), json_real(neg_weight(d, p, i)));
     }
     return json_pack("{s:{s:s, s:o, s:o, s:o}}", "LinearAdditiveUtilitySpace", "name",
@@ -218,11 +229,20 @@ static void xml_attr(buf *b, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '&': buf_puts(b, "&amp;"); break;
-        case '<': buf_puts(b, "&lt;"); break;
-        case '>': buf_puts(b, "&gt;"); break;
-        case '"': buf_puts(b, "&quot;"); break;
-        default: buf_append(b, s, 1);
+        case '&':
+            buf_puts(b, "&amp;");
+            break;
+        case '<':
+            buf_puts(b, "&lt;");
+            break;
+        case '>':
+            buf_puts(b, "&gt;");
+            break;
+        case '"':
+            buf_puts(b, "&quot;");
+            break;
+        default:
+            buf_append(b, s, 1);
         }
     }
 }
@@ -246,19 +266,23 @@ static void xml_issue(const neg_domain *d, int party, int i, buf *out)
 
 void neg_genius_domain_xml(const neg_domain *d, buf *out)
 {
-    buf_printf(out, "<negotiation_template>\n<utility_space number_of_issues=\"%d\">\n"
-                    "<objective index=\"0\" name=\"root\" type=\"objective\" etype=\"objective\">\n",
+    buf_printf(out,
+               "<negotiation_template>\n<utility_space number_of_issues=\"%d\">\n"
+               "<objective index=\"0\" name=\"root\" type=\"objective\" etype=\"objective\">\n",
                neg_issues(d));
-    for (int i = 0; i < neg_issues(d); i++) xml_issue(d, -1, i, out);
+    for (int i = 0; i < neg_issues(d); i++)
+        xml_issue(d, -1, i, out);
     buf_puts(out, "</objective>\n</utility_space>\n</negotiation_template>\n");
 }
 
 void neg_genius_profile_xml(const neg_domain *d, int p, buf *out)
 {
-    buf_printf(out, "<utility_space>\n<reservation value=\"%.17g\"/>\n"
-                    "<objective index=\"0\" name=\"root\" type=\"objective\" etype=\"objective\">\n",
+    buf_printf(out,
+               "<utility_space>\n<reservation value=\"%.17g\"/>\n"
+               "<objective index=\"0\" name=\"root\" type=\"objective\" etype=\"objective\">\n",
                neg_reservation(d, p));
-    for (int i = 0; i < neg_issues(d); i++) xml_issue(d, p, i, out);
+    for (int i = 0; i < neg_issues(d); i++)
+        xml_issue(d, p, i, out);
     for (int i = 0; i < neg_issues(d); i++)
         buf_printf(out, "  <weight index=\"%d\" value=\"%.17g\"/>\n", i + 1, neg_weight(d, p, i));
     buf_puts(out, "</objective>\n</utility_space>\n");

@@ -28,10 +28,13 @@ const jsx_field nsvc_negotiation_fields[] = {
     {.name = "title", .type = JSX_STRING, .min = 1, .max = 256},
     {.name = "parties", .type = JSX_ARRAY, .min = 2, .max = 16, .items = slug_item},
     {.name = "mediators", .type = JSX_ARRAY, .min = 1, .max = 16, .items = slug_item},
-    {.name = "issues", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .min = 1, .max = 64,
+    {.name = "issues",
+     .type = JSX_ARRAY,
+     .flags = JSX_OPTIONAL,
+     .min = 1,
+     .max = 64,
      .items = issue_item},
-    {.name = "genius_domain", .type = JSX_STRING, .flags = JSX_OPTIONAL, .min = 1,
-     .max = 1048576},
+    {.name = "genius_domain", .type = JSX_STRING, .flags = JSX_OPTIONAL, .min = 1, .max = 1048576},
     {.name = "geniusweb_domain", .type = JSX_OBJECT, .flags = JSX_OPTIONAL},
     {0},
 };
@@ -59,8 +62,8 @@ static json_t *issues_of(const json_t *in, tr_err *e)
     }
     if (!d) {
         if (!json_object_get(e->detail, "field")) {
-            const char *f = json_object_get(in, "genius_domain") ? "genius_domain"
-                                                                 : "geniusweb_domain";
+            const char *f =
+                json_object_get(in, "genius_domain") ? "genius_domain" : "geniusweb_domain";
             err_detail(e, json_pack("{s:s}", "field", f));
             e->status = 400;
         }
@@ -71,8 +74,8 @@ static json_t *issues_of(const json_t *in, tr_err *e)
         json_t *opts = json_array();
         for (int o = 0; o < neg_options(d, i); o++)
             json_array_append_new(opts, json_string(neg_option_name(d, i, o)));
-        json_array_append_new(out, json_pack("{s:s, s:o}", "name", neg_issue_name(d, i),
-                                             "options", opts));
+        json_array_append_new(
+            out, json_pack("{s:s, s:o}", "name", neg_issue_name(d, i), "options", opts));
     }
     neg_domain_free(d);
     if (json_array_size(out) == 0) {
@@ -100,12 +103,12 @@ static int invalid(tr_err *e, const char *field, const char *hint, const char *m
 }
 
 /* Checks that every slug of list names an organization of `kind`, once. */
-static int check_orgs(store *s, const json_t *list, const char *kind, const char *field,
-                      tr_err *e)
+static int check_orgs(store *s, const json_t *list, const char *kind, const char *field, tr_err *e)
 {
     size_t i, j;
     const json_t *v;
-    json_array_foreach(list, i, v) {
+    json_array_foreach(list, i, v)
+    {
         store_org o;
         char path[64];
         int rc = s->ops->org_get(s, json_string_value(v), &o, e);
@@ -140,8 +143,8 @@ static void members_visibility(const json_t *spec, buf *out)
             buf_printf(out, "%sorg:%s", out->len ? " " : "", json_string_value(v));
 }
 
-static int open_checked(store *s, const journal_actor *who, const acct_caller *by,
-                        const json_t *in, const json_t *issues, int64_t *id, tr_err *e);
+static int open_checked(store *s, const journal_actor *who, const acct_caller *by, const json_t *in,
+                        const json_t *issues, int64_t *id, tr_err *e);
 
 int nsvc_open(store *s, const journal_actor *who, const acct_caller *by, const json_t *in,
               int64_t *id, tr_err *e)
@@ -150,16 +153,16 @@ int nsvc_open(store *s, const journal_actor *who, const acct_caller *by, const j
     int rc;
     if (!issues_ref) return -1;
     spec = json_pack("{s:O, s:O, s:O, s:O}", "title", json_object_get(in, "title"), "parties",
-                     json_object_get(in, "parties"), "mediators",
-                     json_object_get(in, "mediators"), "issues", issues_ref);
+                     json_object_get(in, "parties"), "mediators", json_object_get(in, "mediators"),
+                     "issues", issues_ref);
     json_decref(issues_ref);
     rc = open_checked(s, who, by, spec, json_object_get(spec, "issues"), id, e);
     json_decref(spec);
     return rc;
 }
 
-static int open_checked(store *s, const journal_actor *who, const acct_caller *by,
-                        const json_t *in, const json_t *issues, int64_t *id, tr_err *e)
+static int open_checked(store *s, const journal_actor *who, const acct_caller *by, const json_t *in,
+                        const json_t *issues, int64_t *id, tr_err *e)
 {
     const json_t *is;
     size_t i;
@@ -172,7 +175,8 @@ static int open_checked(store *s, const journal_actor *who, const acct_caller *b
     if (!in_list(json_object_get(in, "mediators"), by->org))
         return invalid(e, "mediators", "list your own organization among the mediators",
                        "the organization opening a negotiation must be one of its mediators");
-    json_array_foreach(issues, i, is) {
+    json_array_foreach(issues, i, is)
+    {
         char path[64];
         size_t j, k;
         const json_t *opt, *opts = json_object_get(is, "options");
@@ -182,12 +186,12 @@ static int open_checked(store *s, const journal_actor *who, const acct_caller *b
                 snprintf(path, sizeof path, "issues[%zu].name", i);
                 return invalid(e, path, "give each issue its own name", "a duplicate issue name");
             }
-        json_array_foreach(opts, k, opt) {
+        json_array_foreach(opts, k, opt)
+        {
             for (j = 0; j < k; j++)
                 if (json_equal(json_array_get(opts, j), opt)) {
                     snprintf(path, sizeof path, "issues[%zu].options[%zu]", i, k);
-                    return invalid(e, path, "give each option its own name",
-                                   "a duplicate option");
+                    return invalid(e, path, "give each option its own name", "a duplicate option");
                 }
         }
     }
@@ -211,15 +215,16 @@ static json_t *load(store *s, const acct_caller *by, int64_t id, const char **ro
     spec = rc ? json_loads(n.spec, 0, NULL) : NULL;
     free(n.spec);
     if (spec) json_object_set_new(spec, "state", json_string(n.state));
-    *role = !spec ? NULL
+    *role = !spec                                                  ? NULL
             : in_list(json_object_get(spec, "parties"), by->org)   ? "party"
             : in_list(json_object_get(spec, "mediators"), by->org) ? "mediator"
-                                                                    : NULL;
+                                                                   : NULL;
     if (!*role) {
         json_decref(spec);
         /* The same answer whether it does not exist or is not the caller's. */
-        err_set(e, 404, "negotiation.not_found", "check the id; only its parties and mediators "
-                                                 "can see a negotiation",
+        err_set(e, 404, "negotiation.not_found",
+                "check the id; only its parties and mediators "
+                "can see a negotiation",
                 "no negotiation %lld", (long long)id);
         return NULL;
     }
@@ -275,23 +280,27 @@ static int check_profile(const json_t *spec, const json_t *in, tr_err *e)
     double sum = 0;
     char path[600];
 
-    json_object_foreach((json_t *)w, key, v) {
+    json_object_foreach((json_t *)w, key, v)
+    {
         snprintf(path, sizeof path, "weights.%s", key);
-        if (!find_issue(issues, key)) return invalid(e, path, "use the negotiation's issue names",
-                                                     "no such issue");
+        if (!find_issue(issues, key))
+            return invalid(e, path, "use the negotiation's issue names", "no such issue");
         if (!json_is_number(v) || json_number_value(v) < 0 || !isfinite(json_number_value(v)))
             return invalid(e, path, NULL, "a weight must be a non-negative number");
         sum += json_number_value(v);
     }
-    if (!(sum > 0)) return invalid(e, "weights", "give some issue a positive weight",
-                                   "the weights are all zero");
-    json_object_foreach((json_t *)vals, key, v) {
+    if (!(sum > 0))
+        return invalid(e, "weights", "give some issue a positive weight",
+                       "the weights are all zero");
+    json_object_foreach((json_t *)vals, key, v)
+    {
         const json_t *is = find_issue(issues, key), *ov;
         const char *opt;
         snprintf(path, sizeof path, "values.%s", key);
         if (!is) return invalid(e, path, "use the negotiation's issue names", "no such issue");
         if (!json_is_object(v)) return invalid(e, path, NULL, "must map options to values");
-        json_object_foreach((json_t *)v, opt, ov) {
+        json_object_foreach((json_t *)v, opt, ov)
+        {
             snprintf(path, sizeof path, "values.%s.%s", key, opt);
             if (!in_list(json_object_get(is, "options"), opt))
                 return invalid(e, path, "use the issue's option names", "no such option");
@@ -299,15 +308,17 @@ static int check_profile(const json_t *spec, const json_t *in, tr_err *e)
                 return invalid(e, path, NULL, "a value must be a number from 0 to 1");
         }
     }
-    json_object_foreach((json_t *)red, key, v) {
+    json_object_foreach((json_t *)red, key, v)
+    {
         const json_t *is = find_issue(issues, key), *ov;
         size_t i;
         snprintf(path, sizeof path, "red_lines.%s", key);
         if (!is) return invalid(e, path, "use the negotiation's issue names", "no such issue");
         if (!json_is_array(v)) return invalid(e, path, NULL, "must list options");
-        json_array_foreach(v, i, ov) {
-            if (!json_is_string(ov) || !in_list(json_object_get(is, "options"),
-                                                json_string_value(ov)))
+        json_array_foreach(v, i, ov)
+        {
+            if (!json_is_string(ov) ||
+                !in_list(json_object_get(is, "options"), json_string_value(ov)))
                 return invalid(e, path, "use the issue's option names", "no such option");
         }
     }
@@ -336,7 +347,8 @@ int nsvc_profile_put(store *s, const journal_actor *who, const acct_caller *by, 
         json_object_set_new(profile, "disclosure", json_string("gains"));
     if (!json_object_get(profile, "reservation"))
         json_object_set_new(profile, "reservation", json_real(0));
-    if (!json_object_get(profile, "red_lines")) json_object_set_new(profile, "red_lines", json_object());
+    if (!json_object_get(profile, "red_lines"))
+        json_object_set_new(profile, "red_lines", json_object());
     body = json_pack("{s:I, s:s, s:o}", "negotiation", (json_int_t)id, "org", by->org, "profile",
                      profile);
     snprintf(vis, sizeof vis, "org:%s", by->org);
@@ -360,7 +372,8 @@ json_t *nsvc_profile_get(store *s, const acct_caller *by, int64_t id, tr_err *e)
     rc = s->ops->profile_get(s, id, by->org, &p, e);
     if (rc <= 0) {
         if (rc == 0)
-            err_set(e, 404, "profile.not_found", "put it with PUT /api/v1/negotiations/{id}/profile",
+            err_set(e, 404, "profile.not_found",
+                    "put it with PUT /api/v1/negotiations/{id}/profile",
                     "you have not put a profile in negotiation %lld yet", (long long)id);
         return NULL;
     }
@@ -383,7 +396,11 @@ const jsx_field nsvc_text_fields[] = {
 };
 
 const jsx_field nsvc_send_fields[] = {
-    {.name = "to", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .min = 1, .max = 16,
+    {.name = "to",
+     .type = JSX_ARRAY,
+     .flags = JSX_OPTIONAL,
+     .min = 1,
+     .max = 16,
      .items = party_item},
     {0},
 };
@@ -413,14 +430,16 @@ static int check_package(const json_t *spec, const json_t *pkg, tr_err *e)
     const char *key;
     size_t i;
     char path[600];
-    json_object_foreach((json_t *)pkg, key, v) {
+    json_object_foreach((json_t *)pkg, key, v)
+    {
         const json_t *found = find_issue(issues, key);
         snprintf(path, sizeof path, "package.%s", key);
         if (!found) return invalid(e, path, "use the negotiation's issue names", "no such issue");
         if (!json_is_string(v) || !in_list(json_object_get(found, "options"), json_string_value(v)))
             return invalid(e, path, "use one of the issue's options", "no such option");
     }
-    json_array_foreach(issues, i, is) {
+    json_array_foreach(issues, i, is)
+    {
         if (!json_object_get(pkg, jsx_str(is, "name", ""))) {
             snprintf(path, sizeof path, "package.%s", jsx_str(is, "name", ""));
             return err_field(e, "request.missing_field", path, "give an option for every issue",
@@ -446,31 +465,36 @@ static neg_domain *domain_for(const json_t *spec, const json_t *profiles, const 
     neg_domain *d = neg_domain_new();
     const json_t *issues = json_object_get(spec, "issues"), *is, *org;
     size_t i, k, o;
-    json_array_foreach(issues, i, is) {
+    json_array_foreach(issues, i, is)
+    {
         const json_t *opt;
         int ii = neg_issue_add(d, jsx_str(is, "name", ""));
         json_array_foreach(json_object_get(is, "options"), o, opt)
             neg_option_add(d, ii, json_string_value(opt));
     }
-    json_array_foreach(orgs, k, org) {
+    json_array_foreach(orgs, k, org)
+    {
         const json_t *p = json_object_get(profiles, json_string_value(org));
         int pi = neg_party_add(d, json_string_value(org));
         const char *issue;
         const json_t *v;
         json_object_foreach((json_t *)json_object_get(p, "weights"), issue, v)
             neg_weight_set(d, pi, neg_issue_find(d, issue), json_number_value(v));
-        json_object_foreach((json_t *)json_object_get(p, "values"), issue, v) {
+        json_object_foreach((json_t *)json_object_get(p, "values"), issue, v)
+        {
             const char *opt;
             const json_t *x;
             int ii = neg_issue_find(d, issue);
             json_object_foreach((json_t *)v, opt, x)
                 neg_value_set(d, pi, ii, neg_option_find(d, ii, opt), json_number_value(x));
         }
-        json_object_foreach((json_t *)json_object_get(p, "red_lines"), issue, v) {
+        json_object_foreach((json_t *)json_object_get(p, "red_lines"), issue, v)
+        {
             const json_t *x;
             size_t r;
             int ii = neg_issue_find(d, issue);
-            json_array_foreach(v, r, x) neg_red_line_set(d, pi, ii, neg_option_find(d, ii, json_string_value(x)));
+            json_array_foreach(v, r, x)
+                neg_red_line_set(d, pi, ii, neg_option_find(d, ii, json_string_value(x)));
         }
         neg_reservation_set(d, pi, jsx_num(p, "reservation", 0));
     }
@@ -500,7 +524,7 @@ static json_t *package_json(const neg_domain *d, const int *pkg)
 
 /* What one analysis may cost a server thread: NSVC_ANALYSIS_MS, and memory for at most
  * a million candidate packages in a fold step (about 40 MB). */
-#define NSVC_MAX_POINTS 100000
+#define NSVC_MAX_POINTS     100000
 #define NSVC_MAX_CANDIDATES 1000000
 
 static void service_limits(neg_limits *l)
@@ -522,8 +546,7 @@ static int beyond_limits(const tr_err *e)
 static void unavailable(json_t *out, tr_err *e)
 {
     char note[480];
-    snprintf(note, sizeof note, "too large to analyse within the server's limits: %s",
-             e->message);
+    snprintf(note, sizeof note, "too large to analyse within the server's limits: %s", e->message);
     json_object_set_new(out, "available", json_false());
     json_object_set_new(out, "note", json_string(note));
     err_clear(e);
@@ -559,7 +582,8 @@ static json_t *analysis(store *s, int64_t id, const json_t *spec, const json_t *
         json_decref(disclosed);
         return NULL;
     }
-    json_array_foreach(json_object_get(spec, "parties"), k, org) {
+    json_array_foreach(json_object_get(spec, "parties"), k, org)
+    {
         const json_t *p = json_object_get(profiles, json_string_value(org));
         if (p && strcmp(jsx_str(p, "disclosure", "gains"), "gains") == 0)
             json_array_append(disclosed, org);
@@ -567,8 +591,9 @@ static json_t *analysis(store *s, int64_t id, const json_t *spec, const json_t *
     out = json_pack("{s:O}", "disclosed", disclosed);
     if (json_array_size(disclosed) < 2) {
         json_object_set_new(out, "available", json_false());
-        json_object_set_new(out, "note", json_string("fewer than two parties disclose their "
-                                                     "gains: no analysis"));
+        json_object_set_new(out, "note",
+                            json_string("fewer than two parties disclose their "
+                                        "gains: no analysis"));
         goto done;
     }
     neg_domain *d = domain_for(spec, profiles, disclosed, e);
@@ -617,12 +642,10 @@ static void mediators_visibility(const json_t *spec, const json_t *extra, buf *o
     const json_t *v;
     json_array_foreach(json_object_get(spec, "mediators"), i, v)
         buf_printf(out, "%sorg:%s", out->len ? " " : "", json_string_value(v));
-    json_array_foreach(extra, i, v)
-        buf_printf(out, " org:%s", json_string_value(v));
+    json_array_foreach(extra, i, v) buf_printf(out, " org:%s", json_string_value(v));
 }
 
-static json_t *load_role(store *s, const acct_caller *by, int64_t id, const char *want,
-                         tr_err *e)
+static json_t *load_role(store *s, const acct_caller *by, int64_t id, const char *want, tr_err *e)
 {
     const char *role;
     json_t *spec = load(s, by, id, &role, e);
@@ -652,7 +675,8 @@ int nsvc_text_prepare(store *s, const acct_caller *by, int64_t id, const json_t 
     memset(out, 0, sizeof *out);
     if (!spec) return -1;
     if (check_package(spec, json_object_get(in, "package"), e)) goto out;
-    json_object_foreach((json_t *)rat, key, v) {
+    json_object_foreach((json_t *)rat, key, v)
+    {
         char path[600];
         snprintf(path, sizeof path, "rationale.%s", key);
         if (!find_issue(json_object_get(spec, "issues"), key)) {
@@ -745,7 +769,8 @@ int nsvc_text_send(store *s, const journal_actor *who, const acct_caller *by, in
     }
     to = (json_t *)json_object_get(in, "to");
     if (!to) to = json_object_get(spec, "parties");
-    json_array_foreach(to, i, v) {
+    json_array_foreach(to, i, v)
+    {
         if (!in_list(json_object_get(spec, "parties"), json_string_value(v))) {
             char path[32];
             snprintf(path, sizeof path, "to[%zu]", i);
@@ -755,7 +780,8 @@ int nsvc_text_send(store *s, const journal_actor *who, const acct_caller *by, in
         }
     }
     sent = json_loads(t.sent_to, 0, NULL);
-    json_array_foreach(to, i, v) {
+    json_array_foreach(to, i, v)
+    {
         if (!in_list(sent, json_string_value(v)))
             json_array_append_new(sent, json_string(json_string_value(v)));
     }
@@ -794,13 +820,14 @@ static json_t *worth(store *s, int64_t id, const char *org, const json_t *pkg, t
     prof = json_loads(p.profile, 0, NULL);
     free(p.profile);
     json_object_foreach(json_object_get(prof, "weights"), issue, w) sum += json_number_value(w);
-    json_object_foreach(json_object_get(prof, "weights"), issue, w) {
+    json_object_foreach(json_object_get(prof, "weights"), issue, w)
+    {
         const char *opt = jsx_str(pkg, issue, "");
         double wi = fabs(sum - 1) > 1e-12 ? json_number_value(w) / sum : json_number_value(w);
         u += wi * jsx_num(json_object_get(json_object_get(prof, "values"), issue), opt, 0);
     }
-    json_object_foreach(json_object_get(prof, "red_lines"), issue, w)
-        if (in_list(w, jsx_str(pkg, issue, ""))) red++;
+    json_object_foreach(json_object_get(prof, "red_lines"), issue,
+                        w) if (in_list(w, jsx_str(pkg, issue, ""))) red++;
     r = jsx_num(prof, "reservation", 0);
     json_decref(prof);
     return json_pack("{s:f, s:f, s:b, s:i}", "utility", u, "surplus", u - r, "acceptable",
@@ -812,8 +839,7 @@ json_t *nsvc_text_get(store *s, const acct_caller *by, int64_t id, int n, tr_err
     return nsvc_text_view(s, by, id, n, NULL, e);
 }
 
-json_t *nsvc_text_view(store *s, const acct_caller *by, int64_t id, int n, json_t *given,
-                       tr_err *e)
+json_t *nsvc_text_view(store *s, const acct_caller *by, int64_t id, int n, json_t *given, tr_err *e)
 {
     const char *role;
     json_t *spec = load(s, by, id, &role, e), *text, *sent, *out = NULL;
@@ -826,8 +852,8 @@ json_t *nsvc_text_view(store *s, const acct_caller *by, int64_t id, int n, json_
     if (found == 1 && strcmp(role, "party") == 0 && !in_list(sent, by->org)) found = 0;
     if (found <= 0) {
         if (found == 0)
-            err_set(e, 404, "text.not_found", NULL, "no version %d of negotiation %lld for you",
-                    n, (long long)id);
+            err_set(e, 404, "text.not_found", NULL, "no version %d of negotiation %lld for you", n,
+                    (long long)id);
         goto done;
     }
     json_t *responses = json_object();
@@ -860,16 +886,18 @@ json_t *nsvc_text_view(store *s, const acct_caller *by, int64_t id, int n, json_
             goto done;
         }
         json_object_set_new(out, "for_you", w);
-        json_object_set(out, "your_response", json_object_get(responses, by->org)
-                                                  ? json_object_get(responses, by->org)
-                                                  : json_null());
+        json_object_set(out, "your_response",
+                        json_object_get(responses, by->org) ? json_object_get(responses, by->org)
+                                                            : json_null());
         /* Comments another party marked "relay" are passed on; "mediators" ones never. */
         json_t *relayed = json_array();
         const char *other, *issue;
         const json_t *resp, *term;
-        json_object_foreach(responses, other, resp) {
+        json_object_foreach(responses, other, resp)
+        {
             if (strcmp(other, by->org) == 0) continue;
-            json_object_foreach(json_object_get(resp, "terms"), issue, term) {
+            json_object_foreach(json_object_get(resp, "terms"), issue, term)
+            {
                 if (strcmp(jsx_str(term, "visibility", "mediators"), "relay") == 0 &&
                     jsx_str(term, "comment", NULL))
                     json_array_append_new(relayed, json_pack("{s:s, s:s, s:s}", "from", other,
@@ -907,7 +935,8 @@ int nsvc_respond(store *s, const journal_actor *who, const acct_caller *by, int6
                 "version %d was not sent to %s", n, by->org);
         goto out;
     }
-    json_object_foreach((json_t *)terms, key, v) {
+    json_object_foreach((json_t *)terms, key, v)
+    {
         char path[600];
         const json_t *is = find_issue(json_object_get(spec, "issues"), key);
         snprintf(path, sizeof path, "terms.%s", key);
@@ -938,8 +967,8 @@ int nsvc_respond(store *s, const journal_actor *who, const acct_caller *by, int6
     json_decref(all);
     mine = json_deep_copy(in);
     if (!json_object_get(mine, "terms")) json_object_set_new(mine, "terms", json_object());
-    body = json_pack("{s:I, s:i, s:s, s:O}", "negotiation", (json_int_t)id, "n", n, "org",
-                     by->org, "response", mine);
+    body = json_pack("{s:I, s:i, s:s, s:O}", "negotiation", (json_int_t)id, "n", n, "org", by->org,
+                     "response", mine);
     {
         buf b = BUF_INIT;
         json_t *me = json_pack("[s]", by->org);
@@ -1007,7 +1036,8 @@ int nsvc_agreement_draft(store *s, const journal_actor *who, const acct_caller *
     responses = json_object();
     if (s->ops->response_list(s, id, n, collect_doc, responses, e)) goto out;
     waiting = json_array();
-    json_array_foreach(json_object_get(spec, "parties"), i, org) {
+    json_array_foreach(json_object_get(spec, "parties"), i, org)
+    {
         const json_t *r = json_object_get(responses, json_string_value(org));
         if (!r || strcmp(jsx_str(r, "overall", ""), "accept") != 0)
             json_array_append_new(waiting, json_string(json_string_value(org)));
@@ -1020,7 +1050,8 @@ int nsvc_agreement_draft(store *s, const journal_actor *who, const acct_caller *
     }
     /* Per-term text: as given, else the version's rationale. */
     terms = json_deep_copy(json_object_get(text, "rationale"));
-    json_object_foreach((json_t *)json_object_get(in, "terms"), key, v) {
+    json_object_foreach((json_t *)json_object_get(in, "terms"), key, v)
+    {
         char path[600];
         snprintf(path, sizeof path, "terms.%s", key);
         if (!find_issue(json_object_get(spec, "issues"), key) || !json_is_string(v) ||
@@ -1035,9 +1066,8 @@ int nsvc_agreement_draft(store *s, const journal_actor *who, const acct_caller *
     doc = json_pack("{s:I, s:I, s:O, s:i, s:O, s:O, s:O, s:O, s:s}", "id", (json_int_t)*agreement,
                     "negotiation", (json_int_t)id, "title", json_object_get(spec, "title"),
                     "version", n, "parties", json_object_get(spec, "parties"), "mediators",
-                    json_object_get(spec, "mediators"), "package",
-                    json_object_get(text, "package"), "terms", terms, "effective",
-                    jsx_str(in, "effective", ""));
+                    json_object_get(spec, "mediators"), "package", json_object_get(text, "package"),
+                    "terms", terms, "effective", jsx_str(in, "effective", ""));
     body = json_pack("{s:I, s:I, s:O}", "agreement", (json_int_t)*agreement, "negotiation",
                      (json_int_t)id, "doc", doc);
     members_visibility(spec, &vis);
@@ -1123,8 +1153,8 @@ static int try_key(void *cls, const void *row)
     return 0;
 }
 
-int nsvc_agreement_sign(store *s, const journal_actor *who, const acct_caller *by,
-                        int64_t aid, const json_t *in, tr_err *e)
+int nsvc_agreement_sign(store *s, const journal_actor *who, const acct_caller *by, int64_t aid,
+                        const json_t *in, tr_err *e)
 {
     json_t *spec = NULL, *doc, *body;
     const char *role, *org = jsx_str(in, "org", "");
@@ -1143,7 +1173,8 @@ int nsvc_agreement_sign(store *s, const journal_actor *who, const acct_caller *b
         err_set(e, 409, "agreement.in_force", NULL, "the agreement is already in force");
         goto out;
     }
-    json_array_foreach(json_object_get(doc, "signatures"), i, g) {
+    json_array_foreach(json_object_get(doc, "signatures"), i, g)
+    {
         if (strcmp(jsx_str(g, "org", ""), org) == 0) {
             err_set(e, 409, "signature.exists", NULL, "%s has already signed", org);
             goto out;
@@ -1164,8 +1195,8 @@ int nsvc_agreement_sign(store *s, const journal_actor *who, const acct_caller *b
         goto out;
     }
     members_visibility(spec, &vis);
-    body = json_pack("{s:I, s:s, s:s, s:s}", "agreement", (json_int_t)aid, "org", org,
-                     "public_key", k.matched, "signature", k.signature);
+    body = json_pack("{s:I, s:s, s:s, s:s}", "agreement", (json_int_t)aid, "org", org, "public_key",
+                     k.matched, "signature", k.signature);
     rc = journal_record(s, who, "agreement.signed", body, vis.p, NULL, e);
     json_decref(body);
     if (rc) goto out;
@@ -1200,7 +1231,8 @@ static neg_domain *disclosed_domain(store *s, int64_t id, const json_t *spec, js
     size_t k;
     *disclosed = json_array();
     if (s->ops->profile_list(s, id, collect_profile, profiles, e)) goto out;
-    json_array_foreach(json_object_get(spec, "parties"), k, org) {
+    json_array_foreach(json_object_get(spec, "parties"), k, org)
+    {
         const json_t *p = json_object_get(profiles, json_string_value(org));
         if (p && strcmp(jsx_str(p, "disclosure", "gains"), "gains") == 0)
             json_array_append(*disclosed, org);
@@ -1302,8 +1334,10 @@ json_t *nsvc_suggest(store *s, const acct_caller *by, int64_t id, const json_t *
     if (neg_analyze(d, &lim, &a, e) || neg_proposal_analyze_within(d, a, pk, 5, 0.5, &lim, &p, e)) {
         if (!beyond_limits(e)) goto fail;
         char note[480];
-        snprintf(note, sizeof note, "no improvements: too large to search within the "
-                                    "server's limits: %s", e->message);
+        snprintf(note, sizeof note,
+                 "no improvements: too large to search within the "
+                 "server's limits: %s",
+                 e->message);
         err_clear(e);
         json_object_set_new(out, "from", json_integer(n));
         json_object_set_new(out, "improvements", json_array());
@@ -1347,8 +1381,8 @@ int nsvc_abandon(store *s, const journal_actor *who, const acct_caller *by, int6
     buf vis = BUF_INIT;
     int rc;
     if (!spec) return -1;
-    body = json_pack("{s:I, s:s}", "negotiation", (json_int_t)id, "reason",
-                     jsx_str(in, "reason", ""));
+    body =
+        json_pack("{s:I, s:s}", "negotiation", (json_int_t)id, "reason", jsx_str(in, "reason", ""));
     members_visibility(spec, &vis);
     rc = journal_record(s, who, "negotiation.abandoned", body, vis.p, NULL, e);
     json_decref(body);

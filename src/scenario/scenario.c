@@ -22,13 +22,15 @@ static const jsx_field zone_file_fields[] = {
     {0},
 };
 /* An organization as POST /api/v1/orgs takes it, with the actors that stand for it. */
-static const jsx_field actor_name[] = {{.name = "", .type = JSX_STRING, .min = 1, .max = 256},
-                                       {0}};
+static const jsx_field actor_name[] = {{.name = "", .type = JSX_STRING, .min = 1, .max = 256}, {0}};
 static const jsx_field org_fields[] = {
     {.name = "slug", .type = JSX_SLUG},
     {.name = "name", .type = JSX_STRING, .min = 1, .max = 256},
     {.name = "kind", .type = JSX_STRING, .oneof = acct_org_kinds},
-    {.name = "actors", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .max = STORE_MAX_ACTORS,
+    {.name = "actors",
+     .type = JSX_ARRAY,
+     .flags = JSX_OPTIONAL,
+     .max = STORE_MAX_ACTORS,
      .items = actor_name},
     {0},
 };
@@ -118,7 +120,8 @@ static int collect_zones(plan *p, const char *dir, tr_err *e)
     size_t i, j;
     const json_t *zf, *feat;
     p->zones = json_array();
-    json_array_foreach(json_object_get(p->scenario, "zones"), i, zf) {
+    json_array_foreach(json_object_get(p->scenario, "zones"), i, zf)
+    {
         const char *file = jsx_str(zf, "file", "");
         json_t *fc = load_file(dir, file, e);
         char where[320];
@@ -128,7 +131,8 @@ static int collect_zones(plan *p, const char *dir, tr_err *e)
             return err_set(e, 400, "scenario.bad_zones", "give a GeoJSON FeatureCollection",
                            "%s is not a GeoJSON FeatureCollection", file);
         }
-        json_array_foreach(json_object_get(fc, "features"), j, feat) {
+        json_array_foreach(json_object_get(fc, "features"), j, feat)
+        {
             const json_t *props = json_object_get(feat, "properties");
             snprintf(where, sizeof where, "%s: features[%zu].properties", file, j);
             if (jsx_check(props, feature_props, where, e)) goto bad;
@@ -137,8 +141,8 @@ static int collect_zones(plan *p, const char *dir, tr_err *e)
             json_array_append_new(
                 p->zones, json_pack("{s:s, s:s, s:s, s:O}", "slug", jsx_str(props, "slug", ""),
                                     "name", jsx_str(props, "name", ""), "kind",
-                                    jsx_str(props, "kind", jsx_str(zf, "kind", "zone")),
-                                    "geometry", json_object_get(feat, "geometry")));
+                                    jsx_str(props, "kind", jsx_str(zf, "kind", "zone")), "geometry",
+                                    json_object_get(feat, "geometry")));
         }
         json_decref(fc);
         continue;
@@ -172,10 +176,12 @@ static int play(store *s, const json_t *script, tr_err *e)
     const char *key;
     size_t i;
     int64_t id, aid;
-    if (!med.signed_in) return err_set(e, 400, "scenario.bad_script", NULL, "no organization '%s'",
-                                       jsx_str(script, "opened_by", ""));
+    if (!med.signed_in)
+        return err_set(e, 400, "scenario.bad_script", NULL, "no organization '%s'",
+                       jsx_str(script, "opened_by", ""));
     if (nsvc_open(s, &mw, &med, json_object_get(script, "negotiation"), &id, e)) return -1;
-    json_object_foreach((json_t *)json_object_get(script, "profiles"), key, v) {
+    json_object_foreach((json_t *)json_object_get(script, "profiles"), key, v)
+    {
         acct_caller p = as(s, key, e);
         journal_actor pw = acct_actor(&p);
         if (jsx_check(v, nsvc_profile_fields, "profiles", e) ||
@@ -183,7 +189,8 @@ static int play(store *s, const json_t *script, tr_err *e)
             return -1;
     }
     int n = 0;
-    json_array_foreach(json_object_get(script, "history"), i, h) {
+    json_array_foreach(json_object_get(script, "history"), i, h)
+    {
         const json_t *text = json_object_get(h, "text");
         json_t *send = json_pack("{s:O}", "to", json_object_get(h, "send"));
         int rc = jsx_check(text, nsvc_text_fields, "history.text", e) ||
@@ -191,7 +198,8 @@ static int play(store *s, const json_t *script, tr_err *e)
                  nsvc_text_send(s, &mw, &med, id, n, send, e);
         json_decref(send);
         if (rc) return -1;
-        json_object_foreach((json_t *)json_object_get(h, "responses"), key, v) {
+        json_object_foreach((json_t *)json_object_get(h, "responses"), key, v)
+        {
             acct_caller p = as(s, key, e);
             journal_actor pw = acct_actor(&p);
             int replaced;
@@ -207,7 +215,8 @@ static int play(store *s, const json_t *script, tr_err *e)
     json_decref(draft);
     if (rc) return -1;
     /* Each signer makes a key for the demo (kept nowhere), registers it and signs. */
-    json_array_foreach(json_object_get(script, "signed_by"), i, v) {
+    json_array_foreach(json_object_get(script, "signed_by"), i, v)
+    {
         acct_caller p = as(s, json_string_value(v), e);
         journal_actor pw = acct_actor(&p);
         unsigned char pk[32], sk[64];
@@ -233,8 +242,8 @@ static int play(store *s, const json_t *script, tr_err *e)
 /* Plays one sample monitoring record through the services the API uses. */
 static int play_sample(store *s, const json_t *sample, tr_err *e)
 {
-    const char *filer = jsx_str(sample, "filed_by", NULL), *opener = jsx_str(sample, "opened_by",
-                                                                              NULL);
+    const char *filer = jsx_str(sample, "filed_by", NULL),
+               *opener = jsx_str(sample, "opened_by", NULL);
     const json_t *report = json_object_get(sample, "report"), *mv;
     int64_t rid = 0, id = 0;
     size_t i;
@@ -255,7 +264,8 @@ static int play_sample(store *s, const json_t *sample, tr_err *e)
     int rc = incident_open(s, &mw, body, NULL, NULL, &id, e);
     json_decref(body);
     if (rc) return -1;
-    json_array_foreach(json_object_get(sample, "moves"), i, mv) {
+    json_array_foreach(json_object_get(sample, "moves"), i, mv)
+    {
         acct_caller c = as(s, jsx_str(mv, "by", ""), e);
         journal_actor w = acct_actor(&c);
         if (!c.signed_in)
@@ -296,7 +306,8 @@ static int write_plan(store *s, void *cls, tr_err *e)
     json_t *body;
     int rc;
 
-    json_array_foreach(json_object_get(p->scenario, "orgs"), i, v) {
+    json_array_foreach(json_object_get(p->scenario, "orgs"), i, v)
+    {
         if (acct_org_create(s, who, jsx_str(v, "slug", ""), jsx_str(v, "name", ""),
                             jsx_str(v, "kind", ""), e))
             return -1;
@@ -306,19 +317,23 @@ static int write_plan(store *s, void *cls, tr_err *e)
     }
     for (i = 0; i < p->n_users; i++)
         if (acct_user_create(s, who, &p->users[i], e)) return -1;
-    json_array_foreach(json_object_get(p->scenario, "crossings"), i, v) {
+    json_array_foreach(json_object_get(p->scenario, "crossings"), i, v)
+    {
         if (crossing_create(s, who, v, e)) return -1;
     }
-    json_array_foreach(p->zones, i, v) {
+    json_array_foreach(p->zones, i, v)
+    {
         if (zone_create(s, who, jsx_str(v, "slug", ""), jsx_str(v, "name", ""),
                         jsx_str(v, "kind", ""), json_object_get(v, "geometry"), e))
             return -1;
     }
-    json_array_foreach(json_object_get(p->scenario, "negotiations"), i, v) {
+    json_array_foreach(json_object_get(p->scenario, "negotiations"), i, v)
+    {
         if (play(s, v, e)) return -1;
     }
     if (!(p->flags & SCN_NO_SAMPLES)) {
-        json_array_foreach(json_object_get(p->scenario, "monitoring"), i, v) {
+        json_array_foreach(json_object_get(p->scenario, "monitoring"), i, v)
+        {
             if (play_sample(s, v, e)) return -1;
         }
     }
@@ -343,7 +358,8 @@ int scn_load(store *s, const char *dir, unsigned flags, scn_summary *out, tr_err
     if (collect_zones(&p, dir, e)) goto out;
     p.users = calloc(json_array_size(json_object_get(p.scenario, "users")) + 1, sizeof *p.users);
     if (!p.users) abort();
-    json_array_foreach(json_object_get(p.scenario, "users"), i, v) {
+    json_array_foreach(json_object_get(p.scenario, "users"), i, v)
+    {
         if (acct_user_prepare(&p.users[i], jsx_str(v, "name", ""), jsx_str(v, "display", ""),
                               jsx_str(v, "org", ""), jsx_bool(v, "admin", 0),
                               jsx_str(v, "password", ""), e))
@@ -361,13 +377,12 @@ int scn_load(store *s, const char *dir, unsigned flags, scn_summary *out, tr_err
                            ? 0
                            : (int)json_array_size(json_object_get(p.scenario, "monitoring"));
         out->logins = json_array();
-        json_array_foreach(json_object_get(p.scenario, "users"), i, v) {
-            json_array_append_new(out->logins,
-                                  json_pack("{s:s, s:s, s:s, s:b}", "user",
-                                            jsx_str(v, "name", ""), "password",
-                                            jsx_str(v, "password", ""), "org",
-                                            jsx_str(v, "org", ""), "admin",
-                                            jsx_bool(v, "admin", 0)));
+        json_array_foreach(json_object_get(p.scenario, "users"), i, v)
+        {
+            json_array_append_new(
+                out->logins, json_pack("{s:s, s:s, s:s, s:b}", "user", jsx_str(v, "name", ""),
+                                       "password", jsx_str(v, "password", ""), "org",
+                                       jsx_str(v, "org", ""), "admin", jsx_bool(v, "admin", 0)));
         }
     }
     rc = 0;
@@ -380,10 +395,10 @@ out:
 
 static int write_init(store *s, void *cls, tr_err *e)
 {
-    json_t *body = json_pack("{s:s, s:i}", "name", (const char *)cls, "schema",
-                             store_schema_version());
-    int rc = journal_record(s, &journal_operator, "deployment.initialized", body, "public", NULL,
-                            e);
+    json_t *body =
+        json_pack("{s:s, s:i}", "name", (const char *)cls, "schema", store_schema_version());
+    int rc =
+        journal_record(s, &journal_operator, "deployment.initialized", body, "public", NULL, e);
     json_decref(body);
     return rc;
 }

@@ -39,6 +39,8 @@
 /* How long a statement waits for another connection's lock before store.busy. */
 #define BUSY_TIMEOUT_MS 5000
 
+/* The schema reads as SQL, its comments aligned beside it: left as written. */
+/* clang-format off */
 static const char *const migrations[] = {
     /* 1: foundation - journal, accounts, places. */
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -296,6 +298,7 @@ static const char *const migrations[] = {
     "  actor TEXT NOT NULL,"
     "  PRIMARY KEY (org_id, actor)) WITHOUT ROWID;",
 };
+/* clang-format on */
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -305,26 +308,114 @@ int store_schema_version(void)
 }
 
 enum stmt_id {
-    ST_ACTORS_DROP, ST_ACTOR_PUT, ST_ACTORS_LIST, ST_ACTOR_HAS,
-    ST_BEGIN, ST_BEGIN_READ, ST_COMMIT, ST_ROLLBACK, ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO,
-    ST_JOURNAL_APPEND, ST_JOURNAL_SCAN, ST_JOURNAL_LEN, ST_PAGES,
-    ST_CHUNK_LAST, ST_CHUNK_PUT, ST_CHUNK_GET, ST_CHUNK_RANGE,
-    ST_CKPT_INSERT, ST_CKPT_GET, ST_CKPT_LATEST, ST_CKPT_SCAN,
-    ST_META_GET, ST_META_SET,
-    ST_ORG_INSERT, ST_ORG_GET, ST_ORG_LIST,
-    ST_USER_INSERT, ST_USER_PWHASH, ST_USER_GET, ST_USER_LIST,
-    ST_TOKEN_INSERT, ST_TOKEN_GET, ST_TOKEN_BY_HASH, ST_TOKEN_REVOKE,
-    ST_CROSSING_INSERT, ST_CROSSING_GET, ST_CROSSING_LIST,
-    ST_ZONE_INSERT, ST_ZONE_EXISTS, ST_ZONE_LIST, ST_ZONE_PRINT,
-    ST_ORG_KEY_INSERT, ST_ORG_KEY_LIST,
-    ST_NEG_INSERT, ST_NEG_NEXT, ST_NEG_GET, ST_PROFILE_PUT, ST_PROFILE_GET, ST_PROFILE_LIST,
-    ST_TEXT_INSERT, ST_TEXT_NEXT, ST_TEXT_GET, ST_TEXT_SEND, ST_RESP_PUT, ST_RESP_LIST,
-    ST_INC_UPSERT, ST_INC_COUNT, ST_INC_LIST, ST_INC_FACETS,
-    ST_INC_BY_ZONE, ST_REP_NEXT, ST_REP_INSERT, ST_REP_GET, ST_REP_BY_KEY, ST_REP_MERGE,
-    ST_INC_NEXT, ST_INC_STATUS, ST_INC_MERGE, ST_INC_LINES, ST_INC_LINES_BOX, ST_INC_LIST_BOX,
-    ST_INC_IN_BOX, ST_INC_ID_BY_EXT, ST_INC_SUM, ST_INC_SUM_BOX, ST_ZONES_CLEAR, ST_ZONES_ADD,
-    ST_BLOB_PUT, ST_BLOB_GET, ST_BLOB_SCAN, ST_EVI_INSERT, ST_EVI_GET, ST_EVI_GET_ANY, ST_PRIV_PUT, ST_PRIV_GET, ST_DISMISS_PUT, ST_DISMISSED, ST_EVI_BYTES, ST_UP_STATE, ST_UP_PUT, ST_UP_READ, ST_UP_DROP, ST_UP_EXPIRE, ST_UP_COUNT, ST_INC_KEY_PUT, ST_INC_BY_KEY, ST_INC_EVENT_ADD, ST_INC_HISTORY, ST_REP_LIST,
-    ST_NEG_STATE, ST_AGR_NEXT, ST_AGR_INSERT, ST_AGR_GET, ST_AGR_STATE, ST_SIG_PUT, ST_SIG_LIST,
+    ST_ACTORS_DROP,
+    ST_ACTOR_PUT,
+    ST_ACTORS_LIST,
+    ST_ACTOR_HAS,
+    ST_BEGIN,
+    ST_BEGIN_READ,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_SAVEPOINT,
+    ST_RELEASE,
+    ST_ROLLBACK_TO,
+    ST_JOURNAL_APPEND,
+    ST_JOURNAL_SCAN,
+    ST_JOURNAL_LEN,
+    ST_PAGES,
+    ST_CHUNK_LAST,
+    ST_CHUNK_PUT,
+    ST_CHUNK_GET,
+    ST_CHUNK_RANGE,
+    ST_CKPT_INSERT,
+    ST_CKPT_GET,
+    ST_CKPT_LATEST,
+    ST_CKPT_SCAN,
+    ST_META_GET,
+    ST_META_SET,
+    ST_ORG_INSERT,
+    ST_ORG_GET,
+    ST_ORG_LIST,
+    ST_USER_INSERT,
+    ST_USER_PWHASH,
+    ST_USER_GET,
+    ST_USER_LIST,
+    ST_TOKEN_INSERT,
+    ST_TOKEN_GET,
+    ST_TOKEN_BY_HASH,
+    ST_TOKEN_REVOKE,
+    ST_CROSSING_INSERT,
+    ST_CROSSING_GET,
+    ST_CROSSING_LIST,
+    ST_ZONE_INSERT,
+    ST_ZONE_EXISTS,
+    ST_ZONE_LIST,
+    ST_ZONE_PRINT,
+    ST_ORG_KEY_INSERT,
+    ST_ORG_KEY_LIST,
+    ST_NEG_INSERT,
+    ST_NEG_NEXT,
+    ST_NEG_GET,
+    ST_PROFILE_PUT,
+    ST_PROFILE_GET,
+    ST_PROFILE_LIST,
+    ST_TEXT_INSERT,
+    ST_TEXT_NEXT,
+    ST_TEXT_GET,
+    ST_TEXT_SEND,
+    ST_RESP_PUT,
+    ST_RESP_LIST,
+    ST_INC_UPSERT,
+    ST_INC_COUNT,
+    ST_INC_LIST,
+    ST_INC_FACETS,
+    ST_INC_BY_ZONE,
+    ST_REP_NEXT,
+    ST_REP_INSERT,
+    ST_REP_GET,
+    ST_REP_BY_KEY,
+    ST_REP_MERGE,
+    ST_INC_NEXT,
+    ST_INC_STATUS,
+    ST_INC_MERGE,
+    ST_INC_LINES,
+    ST_INC_LINES_BOX,
+    ST_INC_LIST_BOX,
+    ST_INC_IN_BOX,
+    ST_INC_ID_BY_EXT,
+    ST_INC_SUM,
+    ST_INC_SUM_BOX,
+    ST_ZONES_CLEAR,
+    ST_ZONES_ADD,
+    ST_BLOB_PUT,
+    ST_BLOB_GET,
+    ST_BLOB_SCAN,
+    ST_EVI_INSERT,
+    ST_EVI_GET,
+    ST_EVI_GET_ANY,
+    ST_PRIV_PUT,
+    ST_PRIV_GET,
+    ST_DISMISS_PUT,
+    ST_DISMISSED,
+    ST_EVI_BYTES,
+    ST_UP_STATE,
+    ST_UP_PUT,
+    ST_UP_READ,
+    ST_UP_DROP,
+    ST_UP_EXPIRE,
+    ST_UP_COUNT,
+    ST_INC_KEY_PUT,
+    ST_INC_BY_KEY,
+    ST_INC_EVENT_ADD,
+    ST_INC_HISTORY,
+    ST_REP_LIST,
+    ST_NEG_STATE,
+    ST_AGR_NEXT,
+    ST_AGR_INSERT,
+    ST_AGR_GET,
+    ST_AGR_STATE,
+    ST_SIG_PUT,
+    ST_SIG_LIST,
     ST__COUNT
 };
 
@@ -332,13 +423,13 @@ enum stmt_id {
 
 /* The incident filters (store_incident_filter) as SQL over parameters ?1 to ?10, bound by
  * bind_incident_filter(); listing and counting share them. */
-#define INC_WHERE                                                                           \
-    " (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR event_type = ?2)"                      \
-    " AND (?3 IS NULL OR event_date >= ?3) AND (?4 IS NULL OR event_date <= ?4)"            \
-    " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM incident_zones"                            \
-    "      WHERE zone = ?5 AND incident = incidents.id))"                                   \
-    " AND (?6 IS NULL OR (longitude BETWEEN ?6 AND ?8 AND latitude BETWEEN ?7 AND ?9))"   \
-    " AND (?10 IS NULL OR status IN ('verified', 'disputed', 'upheld'))"                  \
+#define INC_WHERE                                                                                  \
+    " (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR event_type = ?2)"                             \
+    " AND (?3 IS NULL OR event_date >= ?3) AND (?4 IS NULL OR event_date <= ?4)"                   \
+    " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM incident_zones"                                     \
+    "      WHERE zone = ?5 AND incident = incidents.id))"                                          \
+    " AND (?6 IS NULL OR (longitude BETWEEN ?6 AND ?8 AND latitude BETWEEN ?7 AND ?9))"            \
+    " AND (?10 IS NULL OR status IN ('verified', 'disputed', 'upheld'))"                           \
     " AND (?14 IS NULL OR actor1 = ?14 OR actor2 = ?14)"
 
 static const char *const sql[ST__COUNT] = {
@@ -428,39 +519,39 @@ static const char *const sql[ST__COUNT] = {
                     " response = excluded.response, created_at = excluded.created_at",
     [ST_RESP_LIST] = "SELECT org, response, created_at FROM negotiation_responses"
                      " WHERE negotiation_id = ? AND n = ? ORDER BY org",
-    [ST_INC_UPSERT] = "INSERT INTO incidents(external_id, status, provenance, event_date,"
-                      " event_type, latitude, longitude, fatalities, doc, updated_at, id,"
-                      " acled_csv, actor1, actor2, seq, zones)"
-                      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(external_id) DO UPDATE SET"
-                      " status = excluded.status, provenance = excluded.provenance,"
-                      " event_date = excluded.event_date, event_type = excluded.event_type,"
-                      " latitude = excluded.latitude, longitude = excluded.longitude,"
-                      " fatalities = excluded.fatalities, doc = excluded.doc,"
-                      " updated_at = excluded.updated_at, acled_csv = excluded.acled_csv,"
-                      " actor1 = excluded.actor1, actor2 = excluded.actor2, seq = excluded.seq,"
-                      " zones = excluded.zones",
+    [ST_INC_UPSERT] =
+        "INSERT INTO incidents(external_id, status, provenance, event_date,"
+        " event_type, latitude, longitude, fatalities, doc, updated_at, id,"
+        " acled_csv, actor1, actor2, seq, zones)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(external_id) DO UPDATE SET"
+        " status = excluded.status, provenance = excluded.provenance,"
+        " event_date = excluded.event_date, event_type = excluded.event_type,"
+        " latitude = excluded.latitude, longitude = excluded.longitude,"
+        " fatalities = excluded.fatalities, doc = excluded.doc,"
+        " updated_at = excluded.updated_at, acled_csv = excluded.acled_csv,"
+        " actor1 = excluded.actor1, actor2 = excluded.actor2, seq = excluded.seq,"
+        " zones = excluded.zones",
     [ST_INC_ID_BY_EXT] = "SELECT id FROM incidents WHERE external_id = ?",
     [ST_ZONES_CLEAR] = "DELETE FROM incident_zones WHERE incident = ?",
     [ST_ZONES_ADD] = "INSERT OR IGNORE INTO incident_zones(zone, incident) VALUES (?, ?)",
     [ST_INC_LINES] = "SELECT id, acled_csv, status, doc, latitude, longitude, zones FROM incidents"
-                     " WHERE id > ?11 AND"
-                     INC_WHERE " ORDER BY id LIMIT ?12",
-    [ST_INC_LINES_BOX] = "SELECT id, acled_csv, status, doc, latitude, longitude, zones"
-                         " FROM incidents"
-                         " WHERE id IN (SELECT value FROM json_each(?13)) AND id > ?11 AND"
-                         INC_WHERE " ORDER BY id LIMIT ?12",
+                     " WHERE id > ?11 AND" INC_WHERE " ORDER BY id LIMIT ?12",
+    [ST_INC_LINES_BOX] =
+        "SELECT id, acled_csv, status, doc, latitude, longitude, zones"
+        " FROM incidents"
+        " WHERE id IN (SELECT value FROM json_each(?13)) AND id > ?11 AND" INC_WHERE
+        " ORDER BY id LIMIT ?12",
     [ST_INC_LIST_BOX] = "SELECT id, status, doc, merged_into, latitude, longitude, NULL, NULL,"
                         " 0, acled_csv, zones FROM incidents"
-                        " WHERE id IN (SELECT value FROM json_each(?13)) AND id > ?11 AND"
-                        INC_WHERE " ORDER BY id LIMIT ?12",
+                        " WHERE id IN (SELECT value FROM json_each(?13)) AND id > ?11 AND" INC_WHERE
+                        " ORDER BY id LIMIT ?12",
     [ST_INC_SUM] = "SELECT id, status, NULL, 0, latitude, longitude, event_date, event_type,"
                    " fatalities, NULL, NULL FROM incidents INDEXED BY incidents_summary"
-                   " WHERE id > ?11 AND"
-                   INC_WHERE " ORDER BY id LIMIT ?12",
+                   " WHERE id > ?11 AND" INC_WHERE " ORDER BY id LIMIT ?12",
     [ST_INC_SUM_BOX] = "SELECT id, status, NULL, 0, latitude, longitude, event_date, event_type,"
                        " fatalities, NULL, NULL FROM incidents INDEXED BY incidents_summary"
-                       " WHERE id IN (SELECT value FROM json_each(?13)) AND id > ?11 AND"
-                       INC_WHERE " ORDER BY id LIMIT ?12",
+                       " WHERE id IN (SELECT value FROM json_each(?13)) AND id > ?11 AND" INC_WHERE
+                       " ORDER BY id LIMIT ?12",
     [ST_INC_IN_BOX] = "SELECT rowid FROM incidents INDEXED BY incidents_place"
                       " WHERE longitude BETWEEN ?1 AND ?3 AND latitude BETWEEN ?2 AND ?4"
                       " LIMIT ?5",
@@ -522,8 +613,7 @@ static const char *const sql[ST__COUNT] = {
                        " ON incidents.id = z.incident WHERE" INC_WHERE " GROUP BY 1 ORDER BY 1",
     [ST_INC_LIST] = "SELECT id, status, doc, merged_into, latitude, longitude, NULL, NULL, 0,"
                     " acled_csv, zones FROM incidents"
-                    " WHERE id > ?11 AND" INC_WHERE
-                    " ORDER BY id LIMIT ?12",
+                    " WHERE id > ?11 AND" INC_WHERE " ORDER BY id LIMIT ?12",
     [ST_NEG_STATE] = "UPDATE negotiations SET state = ? WHERE id = ?",
     [ST_AGR_NEXT] = "SELECT coalesce(max(id), 0) + 1 FROM agreements",
     [ST_AGR_INSERT] = "INSERT INTO agreements(id, negotiation_id, doc, state, created_at)"
@@ -543,20 +633,20 @@ static const char *const sql[ST__COUNT] = {
 };
 
 typedef struct sq {
-    store base;                  /* Must stay first: a store * is a sq *. */
+    store base; /* Must stay first: a store * is a sq *. */
     sqlite3 *db;
     char *path;
     sqlite3_stmt *stmts[ST__COUNT]; /* Prepared on first use, reused until close. */
-    char *note;                  /* Last checkpoint note handed out by checkpoint_get. */
-    tree_cache *own_cache;       /* Used when the store has no shared cache. */
-    int alone;                   /* Between alone_begin and alone_end ... */
-    int alone_fd;                /* ... the database file, for alone_flush (or -1). */
+    char *note;                     /* Last checkpoint note handed out by checkpoint_get. */
+    tree_cache *own_cache;          /* Used when the store has no shared cache. */
+    int alone;                      /* Between alone_begin and alone_end ... */
+    int alone_fd;                   /* ... the database file, for alone_flush (or -1). */
     /* The last tree chunk, being filled (see the Merkle tree section). */
-    int tail_loaded;             /* Whether tail_* reflect the database (plus appends). */
-    int tail_dirty;              /* Holds hashes not yet written. */
-    int64_t tail_id;             /* Chunk number. */
-    size_t tail_len;             /* Hashes in the buffer. */
-    size_t tail_stored;          /* Of which the table already has. */
+    int tail_loaded;    /* Whether tail_* reflect the database (plus appends). */
+    int tail_dirty;     /* Holds hashes not yet written. */
+    int64_t tail_id;    /* Chunk number. */
+    size_t tail_len;    /* Hashes in the buffer. */
+    size_t tail_stored; /* Of which the table already has. */
     unsigned char tail[64 * MERKLE_HASH_LEN];
     /* The tail as it was at the open savepoint, restored by a rollback to it. */
     struct tail_snapshot {
@@ -576,8 +666,8 @@ static int fail(sq *q, int rc, tr_err *e)
     const char *msg = sqlite3_errmsg(q->db);
     int prim = rc & 0xff;
     if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
-        return err_set(e, 503, "store.busy", "try again in a moment",
-                       "the database is busy: %s", msg);
+        return err_set(e, 503, "store.busy", "try again in a moment", "the database is busy: %s",
+                       msg);
     if (prim == SQLITE_CONSTRAINT)
         return err_set(e, 409, "store.conflict", NULL, "the change conflicts with stored data: %s",
                        msg);
@@ -592,8 +682,8 @@ static int fail(sq *q, int rc, tr_err *e)
 static sqlite3_stmt *stmt(sq *q, enum stmt_id id, tr_err *e)
 {
     if (!q->stmts[id]) {
-        int rc = sqlite3_prepare_v3(q->db, sql[id], -1, SQLITE_PREPARE_PERSISTENT,
-                                    &q->stmts[id], NULL);
+        int rc =
+            sqlite3_prepare_v3(q->db, sql[id], -1, SQLITE_PREPARE_PERSISTENT, &q->stmts[id], NULL);
         if (rc != SQLITE_OK) {
             fail(q, rc, e);
             return NULL;
@@ -809,8 +899,9 @@ static int sq_stats(store *s, store_stats *out, tr_err *e)
  *
  * Appends collect in the connection's tail buffer (the last, partly filled chunk) and reach
  * the table when the chunk fills, before any read and before COMMIT. A rollback forgets the
- * buffer; a rollback to a savepoint restores the copy taken when the savepoint was opened. Rows only ever grow: a trigger refuses any update that does
- * not keep the old bytes as a prefix, and any delete. */
+ * buffer; a rollback to a savepoint restores the copy taken when the savepoint was opened. Rows
+ * only ever grow: a trigger refuses any update that does not keep the old bytes as a prefix, and
+ * any delete. */
 
 static void tail_forget(sq *q)
 {
@@ -1081,7 +1172,10 @@ static int sq_checkpoint_get(store *s, int64_t size, store_checkpoint *out, tr_e
     return 1;
 }
 
-static void read_checkpoint_v(sqlite3_stmt *st, void *row) { read_checkpoint(st, row); }
+static void read_checkpoint_v(sqlite3_stmt *st, void *row)
+{
+    read_checkpoint(st, row);
+}
 
 static int sq_checkpoint_scan(store *s, store_row_cb cb, void *cls, tr_err *e)
 {
@@ -1091,17 +1185,19 @@ static int sq_checkpoint_scan(store *s, store_row_cb cb, void *cls, tr_err *e)
 
 static int sq_projections_clear(store *s, tr_err *e)
 {
-    return exec_sql((sq *)s, "DELETE FROM reports; DELETE FROM incident_zones; DELETE FROM incidents;"
-                             " DELETE FROM evidence; DELETE FROM private_fields;"
-                             " DELETE FROM dismissed_duplicates; DELETE FROM incident_keys;"
-                             " DELETE FROM incident_events;"
-                             " DELETE FROM agreement_signatures; DELETE FROM agreements;"
-                             " DELETE FROM negotiation_responses; DELETE FROM negotiation_texts;"
-                             " DELETE FROM negotiation_profiles; DELETE FROM negotiations;"
-                             " DELETE FROM org_keys; DELETE FROM tokens; DELETE FROM users;"
-                             " DELETE FROM org_actors;"
-                             " DELETE FROM orgs;"
-                             " DELETE FROM crossings; DELETE FROM zones; DELETE FROM meta;", e);
+    return exec_sql((sq *)s,
+                    "DELETE FROM reports; DELETE FROM incident_zones; DELETE FROM incidents;"
+                    " DELETE FROM evidence; DELETE FROM private_fields;"
+                    " DELETE FROM dismissed_duplicates; DELETE FROM incident_keys;"
+                    " DELETE FROM incident_events;"
+                    " DELETE FROM agreement_signatures; DELETE FROM agreements;"
+                    " DELETE FROM negotiation_responses; DELETE FROM negotiation_texts;"
+                    " DELETE FROM negotiation_profiles; DELETE FROM negotiations;"
+                    " DELETE FROM org_keys; DELETE FROM tokens; DELETE FROM users;"
+                    " DELETE FROM org_actors;"
+                    " DELETE FROM orgs;"
+                    " DELETE FROM crossings; DELETE FROM zones; DELETE FROM meta;",
+                    e);
 }
 
 /* ---- meta ------------------------------------------------------------------------ */
@@ -1179,8 +1275,7 @@ static int sq_org_actors_set(store *s, const char *org, const char *const *actor
         bind_text(st, 2, org);
         if (step_done(q, st, e)) return -1;
         if (sqlite3_changes(q->db) != 1)
-            return err_set(e, 404, "org.not_found", NULL, "organization '%s' does not exist",
-                           org);
+            return err_set(e, 404, "org.not_found", NULL, "organization '%s' does not exist", org);
     }
     return 0;
 }
@@ -1232,7 +1327,10 @@ static int scan(sq *q, enum stmt_id id, void (*read)(sqlite3_stmt *, void *), vo
     return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
 }
 
-static void read_org_v(sqlite3_stmt *st, void *row) { read_org(st, row); }
+static void read_org_v(sqlite3_stmt *st, void *row)
+{
+    read_org(st, row);
+}
 
 static int sq_org_list(store *s, store_row_cb cb, void *cls, tr_err *e)
 {
@@ -1332,8 +1430,8 @@ static int sq_token_insert(store *s, const store_token *t, tr_err *e)
     bind_text(st, 5, t->user);
     if (step_done(q, st, e)) return -1;
     if (sqlite3_changes(q->db) != 1)
-        return err_set(e, 404, "user.not_found", "check the user name",
-                       "user '%s' does not exist", t->user);
+        return err_set(e, 404, "user.not_found", "check the user name", "user '%s' does not exist",
+                       t->user);
     return 0;
 }
 
@@ -1592,8 +1690,8 @@ static int sq_profile_list(store *s, int64_t negotiation, store_row_cb cb, void 
     return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
 }
 
-static int sq_text_insert(store *s, int64_t negotiation, int n, const char *text,
-                          const char *when, tr_err *e)
+static int sq_text_insert(store *s, int64_t negotiation, int n, const char *text, const char *when,
+                          tr_err *e)
 {
     sq *q = (sq *)s;
     sqlite3_stmt *st = stmt(q, ST_TEXT_INSERT, e);
@@ -1789,9 +1887,11 @@ static int sq_bulk_begin(store *s, tr_err *e)
 static int sq_bulk_end(store *s, tr_err *e)
 {
     sq *q = (sq *)s;
-    int rc = exec_sql(q, "PRAGMA threads = 2; PRAGMA cache_size = -4096;"
-                         " CREATE INDEX IF NOT EXISTS incidents_place"
-                         " ON incidents(longitude, latitude)", e);
+    int rc = exec_sql(q,
+                      "PRAGMA threads = 2; PRAGMA cache_size = -4096;"
+                      " CREATE INDEX IF NOT EXISTS incidents_place"
+                      " ON incidents(longitude, latitude)",
+                      e);
     tr_err ignored = TR_ERR_INIT; /* the first error is the one to tell */
     if (exec_sql(q, "PRAGMA threads = 0; PRAGMA cache_size = " PAGE_CACHE, rc ? &ignored : e))
         rc = -1;
@@ -1866,7 +1966,8 @@ static void bind_incident_filter(sqlite3_stmt *st, const store_incident_filter *
         sqlite3_bind_double(st, 8, f->east);
         sqlite3_bind_double(st, 9, f->north);
     } else {
-        for (int i = 6; i <= 9; i++) sqlite3_bind_null(st, i);
+        for (int i = 6; i <= 9; i++)
+            sqlite3_bind_null(st, i);
     }
     if (f->public_only)
         sqlite3_bind_int(st, 10, 1);
@@ -1933,8 +2034,8 @@ static int emit(json_t *map, store_count_by by, int most_first, store_row_cb cb,
     return stopped;
 }
 
-static int sq_incident_counts(store *s, const store_incident_filter *f, store_row_cb cb,
-                              void *cls, tr_err *e)
+static int sq_incident_counts(store *s, const store_incident_filter *f, store_row_cb cb, void *cls,
+                              tr_err *e)
 {
     sq *q = (sq *)s;
     sqlite3_stmt *st = stmt(q, ST_INC_FACETS, e);
@@ -1973,10 +2074,12 @@ static int sq_incident_counts(store *s, const store_incident_filter *f, store_ro
         goto fail;
     }
 done:
-    for (int i = 0; i < 4; i++) json_decref(maps[i]);
+    for (int i = 0; i < 4; i++)
+        json_decref(maps[i]);
     return 0;
 fail:
-    for (int i = 0; i < 4; i++) json_decref(maps[i]);
+    for (int i = 0; i < 4; i++)
+        json_decref(maps[i]);
     return -1;
 }
 
@@ -2085,8 +2188,7 @@ static int sq_incident_next_id(store *s, int64_t *id, tr_err *e)
     return scalar((sq *)s, ST_INC_NEXT, id, e);
 }
 
-static int sq_incident_status(store *s, int64_t id, const char *status, const char *when,
-                              tr_err *e)
+static int sq_incident_status(store *s, int64_t id, const char *status, const char *when, tr_err *e)
 {
     sq *q = (sq *)s;
     sqlite3_stmt *st = stmt(q, ST_INC_STATUS, e);
@@ -2182,8 +2284,8 @@ static int sq_evidence_get(store *s, const char *sha256, const char *org, store_
     return 1;
 }
 
-static int sq_upload_state(store *s, const char *sha256, const char *org,
-                           store_upload *out, tr_err *e)
+static int sq_upload_state(store *s, const char *sha256, const char *org, store_upload *out,
+                           tr_err *e)
 {
     sq *q = (sq *)s;
     sqlite3_stmt *st = stmt(q, ST_UP_STATE, e);
@@ -2203,8 +2305,8 @@ static int sq_upload_state(store *s, const char *sha256, const char *org,
 }
 
 static int sq_upload_put(store *s, const char *sha256, const char *org, int64_t at,
-                         const void *data, size_t len, const store_upload *file,
-                         const char *when, tr_err *e)
+                         const void *data, size_t len, const store_upload *file, const char *when,
+                         tr_err *e)
 {
     sq *q = (sq *)s;
     sqlite3_stmt *st = stmt(q, ST_UP_PUT, e);
@@ -2253,8 +2355,7 @@ static int sq_upload_expire(store *s, const char *before, tr_err *e)
     return step_done(q, st, e);
 }
 
-static int sq_upload_count(store *s, const char *org, const char *since, int64_t *n,
-                           tr_err *e)
+static int sq_upload_count(store *s, const char *org, const char *since, int64_t *n, tr_err *e)
 {
     sq *q = (sq *)s;
     sqlite3_stmt *st = stmt(q, ST_UP_COUNT, e);
@@ -2274,8 +2375,7 @@ static int sq_incident_event_add(store *s, int64_t incident, int64_t seq, tr_err
     return step_done(q, st, e);
 }
 
-static int sq_incident_history(store *s, int64_t incident, int64_t **seqs, size_t *n,
-                               tr_err *e)
+static int sq_incident_history(store *s, int64_t incident, int64_t **seqs, size_t *n, tr_err *e)
 {
     sq *q = (sq *)s;
     sqlite3_stmt *st = stmt(q, ST_INC_HISTORY, e);
@@ -2296,8 +2396,7 @@ static int sq_incident_history(store *s, int64_t incident, int64_t **seqs, size_
 }
 
 static int sq_incident_key_put(store *s, const char *org, const char *key,
-                               const char *request_sha256, int64_t incident, int64_t seq,
-                               tr_err *e)
+                               const char *request_sha256, int64_t incident, int64_t seq, tr_err *e)
 {
     sq *q = (sq *)s;
     sqlite3_stmt *st = stmt(q, ST_INC_KEY_PUT, e);
@@ -2373,8 +2472,7 @@ static int sq_dismissed(store *s, const char *subject, int64_t candidate, tr_err
     return found;
 }
 
-static int sq_evidence_bytes(store *s, const char *org, const char *since, int64_t *out,
-                             tr_err *e)
+static int sq_evidence_bytes(store *s, const char *org, const char *since, int64_t *out, tr_err *e)
 {
     sq *q = (sq *)s;
     sqlite3_stmt *st = stmt(q, ST_EVI_BYTES, e);
@@ -2413,7 +2511,8 @@ static size_t sort_ids(int64_t *ids, size_t n)
     size_t words = (size_t)top / 64 + 1, k = 0;
     uint64_t *bits = calloc(words, sizeof *bits);
     if (!bits) abort();
-    for (size_t i = 0; i < n; i++) bits[ids[i] / 64] |= 1ull << (ids[i] % 64);
+    for (size_t i = 0; i < n; i++)
+        bits[ids[i] / 64] |= 1ull << (ids[i] % 64);
     for (size_t w = 0; w < words; w++)
         for (uint64_t b = bits[w]; b; b &= b - 1)
             ids[k++] = (int64_t)(w * 64 + (size_t)__builtin_ctzll(b));
@@ -2477,8 +2576,10 @@ static int sq_incident_list(store *s, const store_incident_filter *f_in, int64_t
             f = &small;
         }
     }
-    sqlite3_stmt *st = stmt(q, f->summary ? (f->ids ? ST_INC_SUM_BOX : ST_INC_SUM)
-                                          : (f->ids ? ST_INC_LIST_BOX : ST_INC_LIST), e);
+    sqlite3_stmt *st = stmt(q,
+                            f->summary ? (f->ids ? ST_INC_SUM_BOX : ST_INC_SUM)
+                                       : (f->ids ? ST_INC_LIST_BOX : ST_INC_LIST),
+                            e);
     if (!st) {
         free(ids);
         return -1;
@@ -2490,7 +2591,8 @@ static int sq_incident_list(store *s, const store_incident_filter *f_in, int64_t
         store_incident_row r = {sqlite3_column_int64(st, 0),
                                 (const char *)sqlite3_column_text(st, 1),
                                 (const char *)sqlite3_column_text(st, 2),
-                                sqlite3_column_int64(st, 3), sqlite3_column_double(st, 4),
+                                sqlite3_column_int64(st, 3),
+                                sqlite3_column_double(st, 4),
                                 sqlite3_column_double(st, 5),
                                 (const char *)sqlite3_column_text(st, 6),
                                 (const char *)sqlite3_column_text(st, 7),
@@ -2508,8 +2610,8 @@ static int sq_incident_list(store *s, const store_incident_filter *f_in, int64_t
     return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
 }
 
-static int sq_incident_lines(store *s, const store_incident_filter *f, int64_t after,
-                             int64_t limit, store_row_cb cb, void *cls, tr_err *e)
+static int sq_incident_lines(store *s, const store_incident_filter *f, int64_t after, int64_t limit,
+                             store_row_cb cb, void *cls, tr_err *e)
 {
     sq *q = (sq *)s;
     sqlite3_stmt *st = stmt(q, f->ids ? ST_INC_LINES_BOX : ST_INC_LINES, e);
@@ -2524,7 +2626,8 @@ static int sq_incident_lines(store *s, const store_incident_filter *f, int64_t a
                                  (size_t)sqlite3_column_bytes(st, 1),
                                  (const char *)sqlite3_column_text(st, 2),
                                  (const char *)sqlite3_column_text(st, 3),
-                                 sqlite3_column_double(st, 4), sqlite3_column_double(st, 5),
+                                 sqlite3_column_double(st, 4),
+                                 sqlite3_column_double(st, 5),
                                  (const char *)sqlite3_column_text(st, 6)};
         if (cb(cls, &r)) {
             rc = SQLITE_DONE;
@@ -2613,10 +2716,9 @@ static int sq_signature_list(store *s, int64_t agreement, store_row_cb cb, void 
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, agreement);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        store_signature g = {(const char *)sqlite3_column_text(st, 0),
-                             (const char *)sqlite3_column_text(st, 1),
-                             (const char *)sqlite3_column_text(st, 2),
-                             (const char *)sqlite3_column_text(st, 3)};
+        store_signature g = {
+            (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+            (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3)};
         if (cb(cls, &g)) {
             rc = SQLITE_DONE;
             break;
@@ -2634,7 +2736,8 @@ static void sq_close(store *s)
     if (!q) return;
     if (s->journal_free) s->journal_free(s->journal);
     if (s->zone_cache_free) s->zone_cache_free(s->zone_cache);
-    for (int i = 0; i < ST__COUNT; i++) sqlite3_finalize(q->stmts[i]);
+    for (int i = 0; i < ST__COUNT; i++)
+        sqlite3_finalize(q->stmts[i]);
     free(q->note);
     tree_cache_free(q->own_cache);
     if (q->alone && q->alone_fd >= 0) close(q->alone_fd); /* closed without alone_end */
@@ -2870,7 +2973,7 @@ store *store_sqlite_open(const char *path, int flags, tr_err *e)
         return NULL;
     }
     oflags |= (flags & STORE_READONLY) ? SQLITE_OPEN_READONLY
-                                        : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+                                       : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     q = calloc(1, sizeof *q);
     if (!q) abort();
     q->base.ops = &sqlite_ops;
@@ -2878,8 +2981,8 @@ store *store_sqlite_open(const char *path, int flags, tr_err *e)
     rc = sqlite3_open_v2(path, &q->db, oflags, NULL);
     if (rc != SQLITE_OK) {
         err_set(e, 500, "store.open_failed", "check the path and its permissions",
-                "cannot open database %s: %s", path, q->db ? sqlite3_errmsg(q->db)
-                                                            : sqlite3_errstr(rc));
+                "cannot open database %s: %s", path,
+                q->db ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc));
         sq_close(&q->base);
         return NULL;
     }
@@ -2888,13 +2991,17 @@ store *store_sqlite_open(const char *path, int flags, tr_err *e)
     /* Memory-mapped reads spare a pread() per page for the random lookups of Merkle
      * proofs; 64 MiB of page cache per connection keeps the tree's upper levels hot. */
     if ((flags & STORE_MMAP) && exec_sql(q, "PRAGMA mmap_size = 1099511627776", e)) goto fail;
-    if (exec_sql(q, "PRAGMA foreign_keys = ON;"
-                    " PRAGMA cache_size = " PAGE_CACHE, e))
+    if (exec_sql(q,
+                 "PRAGMA foreign_keys = ON;"
+                 " PRAGMA cache_size = " PAGE_CACHE,
+                 e))
         goto fail;
     if (!(flags & STORE_READONLY)) {
         /* page_size only takes effect on a new, empty database. */
-        if (exec_sql(q, "PRAGMA page_size = 16384; PRAGMA journal_mode = WAL;"
-                        " PRAGMA synchronous = FULL", e))
+        if (exec_sql(q,
+                     "PRAGMA page_size = 16384; PRAGMA journal_mode = WAL;"
+                     " PRAGMA synchronous = FULL",
+                     e))
             goto fail;
         if (migrate(q, e)) goto fail;
     } else {

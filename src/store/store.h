@@ -26,10 +26,10 @@
 
 typedef struct store store;
 
-#define STORE_SLUG_MAX 65  /* 64 bytes and the terminator. */
-#define STORE_NAME_MAX 257 /* 256 bytes and the terminator. */
+#define STORE_SLUG_MAX   65  /* 64 bytes and the terminator. */
+#define STORE_NAME_MAX   257 /* 256 bytes and the terminator. */
 #define STORE_MAX_ACTORS 200 /* Actors that may stand for one organization. */
-#define STORE_TIME_MAX 25  /* UTIL_ISO_LEN. */
+#define STORE_TIME_MAX   25  /* UTIL_ISO_LEN. */
 
 typedef struct store_event {
     int64_t seq;            /* 1-based, dense; assigned by journal_append. */
@@ -43,17 +43,17 @@ typedef struct store_event {
 } store_event;
 
 typedef struct store_checkpoint {
-    int64_t size;           /* Tree size the checkpoint covers. */
+    int64_t size; /* Tree size the checkpoint covers. */
     merkle_hash root;
     char time[STORE_TIME_MAX];
-    const char *note;       /* The signed note; valid until the next call on the store. */
+    const char *note; /* The signed note; valid until the next call on the store. */
 } store_checkpoint;
 
 typedef struct store_org {
     int64_t id;
     char slug[STORE_SLUG_MAX];
     char name[STORE_NAME_MAX];
-    char kind[16];           /* party | mediator | monitor | humanitarian | observer */
+    char kind[16]; /* party | mediator | monitor | humanitarian | observer */
     char created_at[STORE_TIME_MAX];
 } store_org;
 
@@ -63,14 +63,14 @@ typedef struct store_user {
     char display[STORE_NAME_MAX]; /* Human name; may be empty. */
     char org[STORE_SLUG_MAX];     /* Organization slug. */
     char org_kind[16];
-    int admin;                    /* Administrator of the deployment. */
-    char pwhash[160];             /* crypto_pwhash_str() output; never leaves the server. */
+    int admin;        /* Administrator of the deployment. */
+    char pwhash[160]; /* crypto_pwhash_str() output; never leaves the server. */
     char created_at[STORE_TIME_MAX];
 } store_user;
 
 typedef struct store_token {
-    char id[17];                  /* Public id: 16 hex digits of SHA-256(token). */
-    char hash[65];                /* Hex SHA-256 of the token; the token itself is never kept. */
+    char id[17];   /* Public id: 16 hex digits of SHA-256(token). */
+    char hash[65]; /* Hex SHA-256 of the token; the token itself is never kept. */
     char user[STORE_SLUG_MAX];
     char label[STORE_NAME_MAX];
     char created_at[STORE_TIME_MAX];
@@ -84,49 +84,49 @@ typedef struct store_token {
 typedef struct store_crossing {
     char slug[STORE_SLUG_MAX];
     char name[STORE_NAME_MAX];
-    double lat, lon;              /* WGS84 degrees. */
+    double lat, lon; /* WGS84 degrees. */
     char notes[STORE_NAME_MAX];
 } store_crossing;
 
 typedef struct store_org_key {
-    char id[17];             /* 16 hex digits of SHA-256 of the decoded key */
+    char id[17]; /* 16 hex digits of SHA-256 of the decoded key */
     char org[STORE_SLUG_MAX];
-    char public_key[64];     /* base64 of the 32-byte Ed25519 public key */
+    char public_key[64]; /* base64 of the 32-byte Ed25519 public key */
     char created_at[STORE_TIME_MAX];
 } store_org_key;
 
 typedef struct store_negotiation {
     int64_t id;
-    char *spec;              /* canonical JSON; malloc'd, the caller frees it */
-    char state[16];          /* open | agreed | abandoned */
+    char *spec;     /* canonical JSON; malloc'd, the caller frees it */
+    char state[16]; /* open | agreed | abandoned */
     char opened_by[STORE_SLUG_MAX];
     char created_at[STORE_TIME_MAX];
 } store_negotiation;
 
 typedef struct store_profile {
-    char *profile;           /* canonical JSON; malloc'd, the caller frees it */
-    int version;             /* 1 for the first profile, +1 for every replacement */
+    char *profile; /* canonical JSON; malloc'd, the caller frees it */
+    int version;   /* 1 for the first profile, +1 for every replacement */
     char updated_at[STORE_TIME_MAX];
 } store_profile;
 
 /* A row of a negotiation's documents: a profile or a response, by organization. */
 typedef struct store_doc {
     const char *org;
-    const char *json;        /* canonical JSON */
-    int version;             /* profiles only */
+    const char *json; /* canonical JSON */
+    int version;      /* profiles only */
     const char *time;
 } store_doc;
 
 typedef struct store_text {
-    char *text;              /* canonical JSON; malloc'd, replaced by text_get */
-    char *sent_to;           /* JSON array of slugs; likewise */
+    char *text;    /* canonical JSON; malloc'd, replaced by text_get */
+    char *sent_to; /* JSON array of slugs; likewise */
     char created_at[STORE_TIME_MAX];
 } store_text;
 
 typedef struct store_agreement {
     int64_t id, negotiation;
-    char *doc;               /* canonical JSON of the agreement object; malloc'd, replaced */
-    char state[16];          /* drafted | in_force */
+    char *doc;      /* canonical JSON of the agreement object; malloc'd, replaced */
+    char state[16]; /* drafted | in_force */
     char created_at[STORE_TIME_MAX];
 } store_agreement;
 
@@ -140,23 +140,23 @@ typedef struct store_incident {
     const char *status, *provenance, *event_date, *event_type;
     double latitude, longitude;
     int64_t fatalities;
-    const char *doc;         /* canonical JSON with ACLED field names; NULL: the document is
-                              * acled_csv's row (export_acled_doc), as the import stores it */
+    const char *doc; /* canonical JSON with ACLED field names; NULL: the document is
+                      * acled_csv's row (export_acled_doc), as the import stores it */
     const char *updated_at;
-    const char *acled_csv;   /* its row of the ACLED CSV export (export.h), or NULL */
-    const char *actor1, *actor2;  /* as in the document, for counts */
-    const char *const *zones;     /* the zones it is tagged with, as in the document */
+    const char *acled_csv;       /* its row of the ACLED CSV export (export.h), or NULL */
+    const char *actor1, *actor2; /* as in the document, for counts */
+    const char *const *zones;    /* the zones it is tagged with, as in the document */
     size_t n_zones;
-    int64_t seq;                  /* the event that writes it (its history starts there) */
+    int64_t seq; /* the event that writes it (its history starts there) */
 } store_incident;
 
 typedef struct store_incident_filter {
     const char *status, *event_type, *date_from, *date_to; /* NULL: any */
     const char *zone;                                      /* a zone slug, or NULL */
-    const char *actor;  /* actor1 or actor2, exactly as written, or NULL */
-    int has_bbox;                       /* then only incidents inside the box: */
-    double west, south, east, north;    /* WGS84 degrees, west <= east, south <= north */
-    int public_only;    /* only what the public sees: verified, disputed and upheld */
+    const char *actor;               /* actor1 or actor2, exactly as written, or NULL */
+    int has_bbox;                    /* then only incidents inside the box: */
+    double west, south, east, north; /* WGS84 degrees, west <= east, south <= north */
+    int public_only;                 /* only what the public sees: verified, disputed and upheld */
     /* Only these incidents (n_ids of them, ascending), when ids is not NULL. An export
      * with a box first takes the ids in the box from the incidents_place index
      * (incident_ids_in_box), then reads them a page at a time in id order, which touches
@@ -170,7 +170,11 @@ typedef struct store_incident_filter {
 } store_incident_filter;
 
 typedef enum store_count_by {
-    STORE_BY_STATUS, STORE_BY_TYPE, STORE_BY_DAY, STORE_BY_ACTOR, STORE_BY_ZONE
+    STORE_BY_STATUS,
+    STORE_BY_TYPE,
+    STORE_BY_DAY,
+    STORE_BY_ACTOR,
+    STORE_BY_ZONE
 } store_count_by;
 
 typedef struct store_count {
@@ -183,7 +187,7 @@ typedef struct store_report {
     int64_t id;
     char org[STORE_SLUG_MAX];
     char status[16];
-    char *doc;               /* malloc'd canonical JSON; free() it */
+    char *doc; /* malloc'd canonical JSON; free() it */
     char filed_at[32];
     int64_t incident;        /* merged into, or 0 */
     char request_sha256[65]; /* of the request filed with an Idempotency-Key, else "" */
@@ -192,9 +196,9 @@ typedef struct store_report {
 
 /* A file being uploaded in pieces (upload_state). */
 typedef struct store_upload {
-    int64_t received;       /* bytes received so far: the next piece starts here */
-    int64_t total;          /* the file's size, as declared with its first piece */
-    char media_type[128];   /* its type, as declared with its first piece */
+    int64_t received;     /* bytes received so far: the next piece starts here */
+    int64_t total;        /* the file's size, as declared with its first piece */
+    char media_type[128]; /* its type, as declared with its first piece */
 } store_upload;
 
 /* An evidence file as stored: its name and its bytes (valid during the callback). */
@@ -217,29 +221,28 @@ typedef struct store_evidence {
 typedef struct store_incident_row {
     int64_t id;
     const char *status, *doc;
-    int64_t merged_into;     /* a duplicate's incident, or 0 */
+    int64_t merged_into; /* a duplicate's incident, or 0 */
     double latitude, longitude;
     const char *event_date, *event_type; /* in summaries (the filter's summary) only: */
     int64_t fatalities;                  /* NULL, NULL and 0 beside a document */
-    const char *csv;         /* its ACLED CSV row (csv_len bytes, no NUL after), or NULL */
+    const char *csv; /* its ACLED CSV row (csv_len bytes, no NUL after), or NULL */
     size_t csv_len;
-    const char *zones;       /* a JSON array of zone slugs when doc is "", else NULL */
+    const char *zones; /* a JSON array of zone slugs when doc is "", else NULL */
 } store_incident_row;
 
 typedef struct store_incident_line {
     int64_t id;
-    const char *csv;         /* the stored ACLED CSV row (len bytes, no NUL after), or NULL
-                              * (then render from doc) */
+    const char *csv; /* the stored ACLED CSV row (len bytes, no NUL after), or NULL
+                      * (then render from doc) */
     size_t len;
     const char *status, *doc;
     double latitude, longitude;
-    const char *zones;       /* as in store_incident_row */
+    const char *zones; /* as in store_incident_row */
 } store_incident_line;
 
-
 typedef struct store_stats {
-    int64_t journal_length;       /* Number of journal events. */
-    int64_t db_bytes;             /* Database file plus its WAL. */
+    int64_t journal_length; /* Number of journal events. */
+    int64_t db_bytes;       /* Database file plus its WAL. */
 } store_stats;
 
 typedef int (*store_row_cb)(void *cls, const void *row); /* Non-zero stops the scan. */
@@ -268,8 +271,7 @@ typedef struct store_ops {
     int64_t (*tree_count)(store *s, tr_err *e); /* Hashes stored; -1 on error. */
     /* Hashes at positions [first, first + n) in one sequential read; *got is how many
      * exist there (fewer at the end of the tree, or where one is missing). */
-    int (*tree_range)(store *s, int64_t first, size_t n, merkle_hash *out, size_t *got,
-                      tr_err *e);
+    int (*tree_range)(store *s, int64_t first, size_t n, merkle_hash *out, size_t *got, tr_err *e);
 
     /* Signed checkpoints, one per tree size. get: size -1 means the latest. */
     int (*checkpoint_insert)(store *s, int64_t size, const merkle_hash root, const char *note,
@@ -341,8 +343,8 @@ typedef struct store_ops {
     int (*text_next)(store *s, int64_t negotiation, int *n, tr_err *e);
     int (*text_get)(store *s, int64_t negotiation, int n, store_text *out, tr_err *e);
     int (*text_send)(store *s, int64_t negotiation, int n, const char *sent_to, tr_err *e);
-    int (*response_put)(store *s, int64_t negotiation, int n, const char *org,
-                        const char *response, const char *when, tr_err *e);
+    int (*response_put)(store *s, int64_t negotiation, int n, const char *org, const char *response,
+                        const char *when, tr_err *e);
     int (*response_list)(store *s, int64_t negotiation, int n, store_row_cb cb, void *cls,
                          tr_err *e); /* Rows: store_doc. */
     int (*negotiation_state)(store *s, int64_t id, const char *state, tr_err *e);
@@ -368,38 +370,35 @@ typedef struct store_ops {
                          store_row_cb cb, void *cls, tr_err *e);
     /* Like incident_list, with each incident's stored ACLED CSV row (rows:
      * store_incident_line). */
-    int (*incident_lines)(store *s, const store_incident_filter *f, int64_t after,
-                          int64_t limit, store_row_cb cb, void *cls, tr_err *e);
+    int (*incident_lines)(store *s, const store_incident_filter *f, int64_t after, int64_t limit,
+                          store_row_cb cb, void *cls, tr_err *e);
     /* The ids of the incidents in f's box, ascending, through the place index: *ids is
      * malloc'd. With max > 0 it stops past max ids (then *n is max + 1: "more than max"). */
-    int (*incident_ids_in_box)(store *s, const store_incident_filter *f, size_t max,
-                               int64_t **ids, size_t *n, tr_err *e);
+    int (*incident_ids_in_box)(store *s, const store_incident_filter *f, size_t max, int64_t **ids,
+                               size_t *n, tr_err *e);
     /* Counts of the filtered incidents by every dimension (rows: store_count, each with
      * its dimension), keys in order within a dimension, actors most named first. By actor,
      * an incident counts for actor1 and for actor2; by zone, for each zone it is tagged
      * with. Status, type, day and actor come from one pass over a covering index. */
-    int (*incident_counts)(store *s, const store_incident_filter *f, store_row_cb cb,
-                           void *cls, tr_err *e);
+    int (*incident_counts)(store *s, const store_incident_filter *f, store_row_cb cb, void *cls,
+                           tr_err *e);
     /* Reports. report_get returns 1 found, 0 not, -1 on error. */
     int (*report_next_id)(store *s, int64_t *id, tr_err *e);
     /* key and request_sha256: the client's Idempotency-Key and the hash of its request,
      * or NULL; (org, key) is unique. seq: the report.filed event. */
-    int (*report_insert)(store *s, int64_t id, const char *org, const char *doc,
-                         const char *when, const char *key, const char *request_sha256,
-                         int64_t seq, tr_err *e);
+    int (*report_insert)(store *s, int64_t id, const char *org, const char *doc, const char *when,
+                         const char *key, const char *request_sha256, int64_t seq, tr_err *e);
     int (*report_get)(store *s, int64_t id, store_report *out, tr_err *e);
     /* The report an organization filed with an Idempotency-Key. */
-    int (*report_by_key)(store *s, const char *org, const char *key, store_report *out,
-                         tr_err *e);
+    int (*report_by_key)(store *s, const char *org, const char *key, store_report *out, tr_err *e);
     int (*report_merge)(store *s, int64_t report, int64_t incident, tr_err *e);
     /* Reports by id after `after`, at most `limit`, of one organization (or any: NULL) and
      * status (or any: NULL). Rows are store_report; the callback may take doc (and set it
      * NULL), else it is freed after the call; a non-zero return stops the scan. */
-    int (*report_list)(store *s, const char *org, const char *status, int64_t after,
-                       int64_t limit, store_row_cb cb, void *cls, tr_err *e);
+    int (*report_list)(store *s, const char *org, const char *status, int64_t after, int64_t limit,
+                       store_row_cb cb, void *cls, tr_err *e);
     int (*incident_next_id)(store *s, int64_t *id, tr_err *e);
-    int (*incident_status)(store *s, int64_t id, const char *status, const char *when,
-                           tr_err *e);
+    int (*incident_status)(store *s, int64_t id, const char *status, const char *when, tr_err *e);
     /* Marks incident id a duplicate merged into `into`. */
     int (*incident_merge)(store *s, int64_t id, int64_t into, const char *when, tr_err *e);
     /* Evidence files. Blobs are content named by their SHA-256 (lowercase hex): put keeps
@@ -420,9 +419,8 @@ typedef struct store_ops {
     int (*incident_history)(store *s, int64_t incident, int64_t **seqs, size_t *n, tr_err *e);
     /* Incidents opened with an Idempotency-Key, per organization: the request's SHA-256,
      * the incident and its incident.opened event. by_key: 1 found, 0 not, -1 error. */
-    int (*incident_key_put)(store *s, const char *org, const char *key,
-                            const char *request_sha256, int64_t incident, int64_t seq,
-                            tr_err *e);
+    int (*incident_key_put)(store *s, const char *org, const char *key, const char *request_sha256,
+                            int64_t incident, int64_t seq, tr_err *e);
     int (*incident_by_key)(store *s, const char *org, const char *key, int64_t *incident,
                            int64_t *seq, char request_sha256[65], tr_err *e);
     /* Evidence uploaded in pieces, per (file, organization): pieces are kept until the
@@ -433,9 +431,8 @@ typedef struct store_ops {
      * last piece came at or after `since` (the ones not expired yet). */
     int (*upload_state)(store *s, const char *sha256, const char *org, store_upload *out,
                         tr_err *e);
-    int (*upload_put)(store *s, const char *sha256, const char *org, int64_t at,
-                      const void *data, size_t len, const store_upload *file, const char *when,
-                      tr_err *e);
+    int (*upload_put)(store *s, const char *sha256, const char *org, int64_t at, const void *data,
+                      size_t len, const store_upload *file, const char *when, tr_err *e);
     int (*upload_read)(store *s, const char *sha256, const char *org, buf *out, tr_err *e);
     int (*upload_drop)(store *s, const char *sha256, const char *org, tr_err *e);
     int (*upload_expire)(store *s, const char *before, tr_err *e);
@@ -449,8 +446,7 @@ typedef struct store_ops {
     int (*dismiss_put)(store *s, const char *subject, int64_t candidate, tr_err *e);
     int (*dismissed)(store *s, const char *subject, int64_t candidate, tr_err *e);
     /* Bytes of evidence an organization uploaded at or after `since` (ISO 8601 UTC). */
-    int (*evidence_bytes)(store *s, const char *org, const char *since, int64_t *out,
-                          tr_err *e);
+    int (*evidence_bytes)(store *s, const char *org, const char *since, int64_t *out, tr_err *e);
     /* Agreements and their signatures (rows: store_signature). */
     int (*agreement_next_id)(store *s, int64_t *id, tr_err *e);
     int (*agreement_insert)(store *s, int64_t id, int64_t negotiation, const char *doc,

@@ -8,7 +8,7 @@
 #define STRIPES 256
 
 typedef struct slot {
-    int64_t id;        /* Position + 1; 0 when empty. */
+    int64_t id; /* Position + 1; 0 when empty. */
     merkle_hash hash;
 } slot;
 
@@ -25,14 +25,16 @@ tree_cache *tree_cache_new(unsigned bits)
     c->bits = bits;
     c->slots = calloc((size_t)1 << bits, sizeof *c->slots);
     if (!c->slots) abort();
-    for (int i = 0; i < STRIPES; i++) pthread_mutex_init(&c->lock[i], NULL);
+    for (int i = 0; i < STRIPES; i++)
+        pthread_mutex_init(&c->lock[i], NULL);
     return c;
 }
 
 void tree_cache_free(tree_cache *c)
 {
     if (!c) return;
-    for (int i = 0; i < STRIPES; i++) pthread_mutex_destroy(&c->lock[i]);
+    for (int i = 0; i < STRIPES; i++)
+        pthread_mutex_destroy(&c->lock[i]);
     free(c->slots);
     free(c);
 }

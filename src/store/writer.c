@@ -10,11 +10,11 @@
 #include <time.h>
 
 struct writer {
-    store *s;                 /* The writing connection; used by the thread only. */
+    store *s; /* The writing connection; used by the thread only. */
     pthread_t thread;
-    pthread_mutex_t lock;     /* Guards head, tail, stopping and stats. */
-    pthread_cond_t wake;      /* Signalled when a job arrives or on stop. */
-    writer_job *head, *tail;  /* Pending jobs, oldest first. */
+    pthread_mutex_t lock;    /* Guards head, tail, stopping and stats. */
+    pthread_cond_t wake;     /* Signalled when a job arrives or on stop. */
+    writer_job *head, *tail; /* Pending jobs, oldest first. */
     int stopping;
     writer_stats stats;
 };
@@ -115,7 +115,8 @@ static void *loop(void *arg)
         writer_job *batch, *last;
         size_t n = 1;
         pthread_mutex_lock(&w->lock);
-        while (!w->head && !w->stopping) pthread_cond_wait(&w->wake, &w->lock);
+        while (!w->head && !w->stopping)
+            pthread_cond_wait(&w->wake, &w->lock);
         if (!w->head) {
             pthread_mutex_unlock(&w->lock);
             return NULL;
@@ -194,7 +195,8 @@ int writer_run(writer *w, store_txn_fn fn, void *cls, tr_err *e)
     writer_job job = {.fn = fn, .cls = cls, .done = sync_done, .done_cls = &sw};
     writer_submit(w, &job);
     pthread_mutex_lock(&sw.lock);
-    while (!sw.finished) pthread_cond_wait(&sw.cond, &sw.lock);
+    while (!sw.finished)
+        pthread_cond_wait(&sw.cond, &sw.lock);
     pthread_mutex_unlock(&sw.lock);
     pthread_mutex_destroy(&sw.lock);
     pthread_cond_destroy(&sw.cond);

@@ -27,19 +27,19 @@ typedef struct writer writer;
 typedef struct writer_job writer_job;
 
 struct writer_job {
-    store_txn_fn fn;                 /* The work; runs inside the batch transaction. */
-    void *cls;                       /* Passed to fn. */
-    void (*done)(writer_job *job);   /* Called on the writer thread once the fate is known. */
-    void *done_cls;                  /* For the done callback. */
-    int rc;                          /* 0 committed; -1 failed, with err set. */
-    tr_err err;                      /* Why the job failed. */
-    int64_t seq;                     /* Last journal event the job appended, or 0. */
-    int64_t prove;                   /* Set by fn when it appends nothing: an event to
-                                        give a receipt for all the same (a retry). */
-    char *receipt;                   /* Its receipt, JSON text (journal_receipt), owned by
-                                        the job's owner once done() has been called; or
-                                        NULL. */
-    writer_job *next;                /* Queue link, owned by the writer. */
+    store_txn_fn fn;               /* The work; runs inside the batch transaction. */
+    void *cls;                     /* Passed to fn. */
+    void (*done)(writer_job *job); /* Called on the writer thread once the fate is known. */
+    void *done_cls;                /* For the done callback. */
+    int rc;                        /* 0 committed; -1 failed, with err set. */
+    tr_err err;                    /* Why the job failed. */
+    int64_t seq;                   /* Last journal event the job appended, or 0. */
+    int64_t prove;                 /* Set by fn when it appends nothing: an event to
+                                      give a receipt for all the same (a retry). */
+    char *receipt;                 /* Its receipt, JSON text (journal_receipt), owned by
+                                      the job's owner once done() has been called; or
+                                      NULL. */
+    writer_job *next;              /* Queue link, owned by the writer. */
 };
 
 typedef struct writer_stats {

@@ -19,10 +19,10 @@ typedef struct issue {
 typedef struct party {
     char *name;
     double r;
-    double *w;            /* [issue] */
-    double **v;           /* [issue][option] */
-    unsigned char **red;  /* [issue][option] */
-    int *cap;             /* [issue]: options allocated in v/red */
+    double *w;           /* [issue] */
+    double **v;          /* [issue][option] */
+    unsigned char **red; /* [issue][option] */
+    int *cap;            /* [issue]: options allocated in v/red */
     int n_issue_cap;
 } party;
 
@@ -69,7 +69,8 @@ void neg_domain_free(neg_domain *d)
         free(pa->name);
     }
     for (int i = 0; i < d->n_issues; i++) {
-        for (int o = 0; o < d->issues[i].n_opt; o++) free(d->issues[i].opt[o]);
+        for (int o = 0; o < d->issues[i].n_opt; o++)
+            free(d->issues[i].opt[o]);
         free(d->issues[i].opt);
         free(d->issues[i].name);
     }
@@ -145,18 +146,51 @@ static party *room(neg_domain *d, int p, int i)
     return pa;
 }
 
-void neg_weight_set(neg_domain *d, int p, int i, double w) { room(d, p, i)->w[i] = w; }
-void neg_value_set(neg_domain *d, int p, int i, int o, double v) { room(d, p, i)->v[i][o] = v; }
-void neg_reservation_set(neg_domain *d, int p, double r) { d->parties[p].r = r; }
-void neg_red_line_set(neg_domain *d, int p, int i, int o) { room(d, p, i)->red[i][o] = 1; }
+void neg_weight_set(neg_domain *d, int p, int i, double w)
+{
+    room(d, p, i)->w[i] = w;
+}
+void neg_value_set(neg_domain *d, int p, int i, int o, double v)
+{
+    room(d, p, i)->v[i][o] = v;
+}
+void neg_reservation_set(neg_domain *d, int p, double r)
+{
+    d->parties[p].r = r;
+}
+void neg_red_line_set(neg_domain *d, int p, int i, int o)
+{
+    room(d, p, i)->red[i][o] = 1;
+}
 
-int neg_issues(const neg_domain *d) { return d->n_issues; }
-int neg_options(const neg_domain *d, int i) { return d->issues[i].n_opt; }
-int neg_parties(const neg_domain *d) { return d->n_parties; }
-const char *neg_issue_name(const neg_domain *d, int i) { return d->issues[i].name; }
-const char *neg_option_name(const neg_domain *d, int i, int o) { return d->issues[i].opt[o]; }
-const char *neg_party_name(const neg_domain *d, int p) { return d->parties[p].name; }
-double neg_reservation(const neg_domain *d, int p) { return d->parties[p].r; }
+int neg_issues(const neg_domain *d)
+{
+    return d->n_issues;
+}
+int neg_options(const neg_domain *d, int i)
+{
+    return d->issues[i].n_opt;
+}
+int neg_parties(const neg_domain *d)
+{
+    return d->n_parties;
+}
+const char *neg_issue_name(const neg_domain *d, int i)
+{
+    return d->issues[i].name;
+}
+const char *neg_option_name(const neg_domain *d, int i, int o)
+{
+    return d->issues[i].opt[o];
+}
+const char *neg_party_name(const neg_domain *d, int p)
+{
+    return d->parties[p].name;
+}
+double neg_reservation(const neg_domain *d, int p)
+{
+    return d->parties[p].r;
+}
 
 double neg_weight(const neg_domain *d, int p, int i)
 {
@@ -207,8 +241,8 @@ int neg_domain_check(neg_domain *d, tr_err *e)
             party *pa = room(d, p, i);
             if (!(pa->w[i] >= 0) || !isfinite(pa->w[i]))
                 return err_set(e, 400, "negotiation.weight", NULL,
-                               "%s's weight for '%s' is not a non-negative number",
-                               pa->name, d->issues[i].name);
+                               "%s's weight for '%s' is not a non-negative number", pa->name,
+                               d->issues[i].name);
             sum += pa->w[i];
             for (int o = 0; o < d->issues[i].n_opt; o++)
                 if (!(pa->v[i][o] >= 0 && pa->v[i][o] <= 1))
@@ -222,7 +256,8 @@ int neg_domain_check(neg_domain *d, tr_err *e)
         /* Weights already normalised (within rounding) stay as they are, so that checking a
          * domain twice, or reading back an export, changes no bit. */
         if (fabs(sum - 1) > 1e-12)
-            for (int i = 0; i < d->n_issues; i++) d->parties[p].w[i] /= sum;
+            for (int i = 0; i < d->n_issues; i++)
+                d->parties[p].w[i] /= sum;
     }
     return 0;
 }
@@ -245,7 +280,8 @@ void neg_outcome_count(const neg_domain *d, char *out, size_t cap)
         }
     }
     size_t j = 0;
-    for (size_t k = n; k-- > 0 && j + 1 < cap;) out[j++] = (char)('0' + digits[k]);
+    for (size_t k = n; k-- > 0 && j + 1 < cap;)
+        out[j++] = (char)('0' + digits[k]);
     out[j] = 0;
 }
 
@@ -358,7 +394,8 @@ static size_t pareto_filter(cand *c, size_t n, int np, const neg_limits *lim)
         int dominated = 0;
         if ((i & 4095) == 4095 && lim && lim->deadline_ns && util_mono_ns() >= lim->deadline_ns)
             return (size_t)-1; /* out of time: the caller says so */
-        for (size_t k = 0; k < kept && !dominated; k++) dominated = covers(c[k].u, c[i].u, np);
+        for (size_t k = 0; k < kept && !dominated; k++)
+            dominated = covers(c[k].u, c[i].u, np);
         if (!dominated) c[kept++] = c[i];
     }
     /* A point of a sum smaller by less than np tolerances can still dominate: look at the
@@ -382,7 +419,8 @@ static size_t thin(cand *c, size_t n, int np, double eps)
     qsort_r(c, n, sizeof *c, cmp_sum, &np);
     /* Cells of kept points, in an open-addressing table. */
     size_t cap = 1;
-    while (cap < 2 * n) cap <<= 1;
+    while (cap < 2 * n)
+        cap <<= 1;
     int64_t *keys = calloc(cap * (size_t)np, sizeof *keys);
     unsigned char *used = calloc(cap, 1);
     if (!keys || !used) abort();
@@ -438,7 +476,8 @@ static int better(double s, double sum, const double *u, double best_s, double b
 {
     int c = neg_u_cmp(s, best_s);
     if (c == 0 && sum_breaks) c = neg_u_cmp(sum, best_sum);
-    for (int p = 0; c == 0 && p < np; p++) c = neg_u_cmp(u[p], best_u[p]);
+    for (int p = 0; c == 0 && p < np; p++)
+        c = neg_u_cmp(u[p], best_u[p]);
     return c > 0;
 }
 
@@ -474,7 +513,8 @@ int neg_analyze(const neg_domain *d, const neg_limits *lim, neg_analysis **out, 
         int *allowed = xrealloc(NULL, (size_t)is->n_opt * sizeof *allowed);
         for (int o = 0; o < is->n_opt; o++) {
             int red = 0;
-            for (int p = 0; p < np; p++) red |= neg_red_line(d, p, i, o);
+            for (int p = 0; p < np; p++)
+                red |= neg_red_line(d, p, i, o);
             if (!red) allowed[n_allowed++] = o;
         }
         size_t n_prev = i == 0 ? 1 : n_cur, n_cand = n_prev * (size_t)n_allowed;
@@ -493,7 +533,8 @@ int neg_analyze(const neg_domain *d, const neg_limits *lim, neg_analysis **out, 
                     "fewer issues or options make it tractable; `truce analyze --epsilon` "
                     "approximates it offline",
                     "the analysis would weigh %zu candidate packages at issue '%s', more than "
-                    "the %zu allowed", n_cand, is->name, lim->max_candidates);
+                    "the %zu allowed",
+                    n_cand, is->name, lim->max_candidates);
             goto done;
         }
         next = xrealloc(next, (n_cand + 1) * (size_t)np * sizeof *next);
@@ -511,8 +552,8 @@ int neg_analyze(const neg_domain *d, const neg_limits *lim, neg_analysis **out, 
                 c[k] = (cand){u, sum, i == 0 ? -1 : (int)j, o};
             }
         free(allowed);
-        if (eps > 0 && (n_cand > max_points ||
-                        (lim && lim->max_candidates && n_cand > lim->max_candidates))) {
+        if (eps > 0 &&
+            (n_cand > max_points || (lim && lim->max_candidates && n_cand > lim->max_candidates))) {
             n_cand = thin(c, n_cand, np, eps);
             thinned++;
         }
@@ -580,7 +621,8 @@ int neg_analyze(const neg_domain *d, const neg_limits *lim, neg_analysis **out, 
     for (size_t j = 0; j < a->n_frontier; j++) {
         const double *u = a->frontier[j].u;
         int rational = 1;
-        for (int p = 0; p < np; p++) rational &= neg_u_cmp(u[p], d->parties[p].r) >= 0;
+        for (int p = 0; p < np; p++)
+            rational &= neg_u_cmp(u[p], d->parties[p].r) >= 0;
         if (!rational) continue;
         for (int p = 0; p < np; p++)
             if (!a->has_rational || u[p] > a->ideal[p]) a->ideal[p] = u[p];
@@ -590,7 +632,8 @@ int neg_analyze(const neg_domain *d, const neg_limits *lim, neg_analysis **out, 
         const double *u = a->frontier[j].u;
         double prod = 1, ming = INFINITY, minsur = INFINITY, sum = 0;
         int rational = 1;
-        for (int p = 0; p < np; p++) rational &= neg_u_cmp(u[p], d->parties[p].r) >= 0;
+        for (int p = 0; p < np; p++)
+            rational &= neg_u_cmp(u[p], d->parties[p].r) >= 0;
         if (!rational) continue;
         for (int p = 0; p < np; p++) {
             double r = d->parties[p].r, span = a->ideal[p] - r;
@@ -637,7 +680,8 @@ static void point_free(neg_point *p)
 void neg_analysis_free(neg_analysis *a)
 {
     if (!a) return;
-    for (size_t j = 0; j < a->n_frontier; j++) point_free(&a->frontier[j]);
+    for (size_t j = 0; j < a->n_frontier; j++)
+        point_free(&a->frontier[j]);
     free(a->frontier);
     free(a->ideal);
     point_free(&a->nash);
@@ -671,7 +715,8 @@ static void evaluate(const neg_domain *d, const neg_analysis *a, const int *pkg,
         if (x->g[p] < lo) lo = x->g[p];
         if (x->g[p] > hi) hi = x->g[p];
         x->rational &= neg_u_cmp(x->u[p], r) >= 0;
-        for (int i = 0; i < d->n_issues; i++) x->red |= neg_red_line(d, p, i, pkg[i]);
+        for (int i = 0; i < d->n_issues; i++)
+            x->red |= neg_red_line(d, p, i, pkg[i]);
     }
     x->spread = hi - lo;
     x->rational &= !x->red;
@@ -704,8 +749,8 @@ static void cand_add(cand_list *l, const neg_domain *d, const int *pkg, const do
     l->changes[l->n++] = ch;
 }
 
-int neg_proposal_analyze(const neg_domain *d, const neg_analysis *a, const int *package,
-                         size_t k, double threshold, neg_proposal **out, tr_err *e)
+int neg_proposal_analyze(const neg_domain *d, const neg_analysis *a, const int *package, size_t k,
+                         double threshold, neg_proposal **out, tr_err *e)
 {
     return neg_proposal_analyze_within(d, a, package, k, threshold, NULL, out, e);
 }
@@ -738,7 +783,8 @@ int neg_proposal_analyze_within(const neg_domain *d, const neg_analysis *a, cons
     for (int p = 0; p < np; p++) {
         r->u[p] = me.u[p];
         r->gains[p] = me.g[p];
-        for (int i = 0; i < ni; i++) r->red_lines[p] += neg_red_line(d, p, i, package[i]);
+        for (int i = 0; i < ni; i++)
+            r->red_lines[p] += neg_red_line(d, p, i, package[i]);
         r->acceptable[p] = r->red_lines[p] == 0 && neg_u_cmp(me.u[p], d->parties[p].r) >= 0;
     }
     r->one_sidedness = me.spread;
@@ -759,7 +805,8 @@ int neg_proposal_analyze_within(const neg_domain *d, const neg_analysis *a, cons
                     if (oj == package[j]) continue;
                     if ((++evaluations & 4095) == 0 && past_deadline(lim, e)) {
                         free(pkg);
-                        for (size_t q = 0; q < dom.n; q++) point_free(&dom.pts[q]);
+                        for (size_t q = 0; q < dom.n; q++)
+                            point_free(&dom.pts[q]);
                         free(dom.pts);
                         free(dom.changes);
                         neg_proposal_free(r);
@@ -779,7 +826,8 @@ int neg_proposal_analyze_within(const neg_domain *d, const neg_analysis *a, cons
         if (!neg_dominates(f->u, me.u, np)) continue;
         r->efficient = 0;
         int ch = 0;
-        for (int i = 0; i < ni; i++) ch += f->package[i] != package[i];
+        for (int i = 0; i < ni; i++)
+            ch += f->package[i] != package[i];
         cand_add(&dom, d, f->package, f->u, ch);
         evaluate(d, a, f->package, &x);
         if (x.rational && neg_u_cmp(x.spread, me.spread) < 0) better_nearby = 1;
@@ -806,7 +854,8 @@ int neg_proposal_analyze_within(const neg_domain *d, const neg_analysis *a, cons
             }
         }
     r->n_dominating = dom.n < k ? dom.n : k;
-    for (size_t j = r->n_dominating; j < dom.n; j++) point_free(&dom.pts[j]);
+    for (size_t j = r->n_dominating; j < dom.n; j++)
+        point_free(&dom.pts[j]);
     r->dominating = dom.pts;
     r->changes = dom.changes;
 
@@ -826,10 +875,10 @@ int neg_proposal_analyze_within(const neg_domain *d, const neg_analysis *a, cons
         if (r->acceptable[p]) continue;
         r->one_sided = 1;
         if (r->red_lines[p]) {
-            at += (size_t)snprintf(r->reason + at, at < sizeof r->reason ? sizeof r->reason - at : 0,
-                                   "%sunacceptable to %s: it crosses %s's red line%s on",
-                                   at ? "; " : "", d->parties[p].name, d->parties[p].name,
-                                   r->red_lines[p] > 1 ? "s" : "");
+            at += (size_t)snprintf(
+                r->reason + at, at < sizeof r->reason ? sizeof r->reason - at : 0,
+                "%sunacceptable to %s: it crosses %s's red line%s on", at ? "; " : "",
+                d->parties[p].name, d->parties[p].name, r->red_lines[p] > 1 ? "s" : "");
             for (int i = 0; i < ni; i++)
                 if (neg_red_line(d, p, i, package[i]) && at < sizeof r->reason)
                     at += (size_t)snprintf(r->reason + at, sizeof r->reason - at, " %s=%s",
@@ -837,8 +886,8 @@ int neg_proposal_analyze_within(const neg_domain *d, const neg_analysis *a, cons
         } else if (at < sizeof r->reason) {
             at += (size_t)snprintf(r->reason + at, sizeof r->reason - at,
                                    "%sunacceptable to %s: it gives %.2f, below its reservation "
-                                   "value %.2f", at ? "; " : "", d->parties[p].name, me.u[p],
-                                   d->parties[p].r);
+                                   "value %.2f",
+                                   at ? "; " : "", d->parties[p].name, me.u[p], d->parties[p].r);
         }
     }
     if (!r->one_sided && neg_u_cmp(me.spread, threshold) > 0 && better_nearby) {
@@ -884,7 +933,8 @@ int neg_proposal_analyze_within(const neg_domain *d, const neg_analysis *a, cons
 void neg_proposal_free(neg_proposal *p)
 {
     if (!p) return;
-    for (size_t j = 0; j < p->n_dominating; j++) point_free(&p->dominating[j]);
+    for (size_t j = 0; j < p->n_dominating; j++)
+        point_free(&p->dominating[j]);
     free(p->dominating);
     free(p->changes);
     free(p->u);

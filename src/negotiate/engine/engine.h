@@ -47,9 +47,9 @@ typedef struct neg_domain neg_domain;
 /* ---- building a domain ---- */
 neg_domain *neg_domain_new(void);
 void neg_domain_free(neg_domain *d);
-int neg_issue_add(neg_domain *d, const char *name);                 /* Returns its index. */
-int neg_option_add(neg_domain *d, int issue, const char *name);     /* Returns its index. */
-int neg_party_add(neg_domain *d, const char *name);                 /* Returns its index. */
+int neg_issue_add(neg_domain *d, const char *name);             /* Returns its index. */
+int neg_option_add(neg_domain *d, int issue, const char *name); /* Returns its index. */
+int neg_party_add(neg_domain *d, const char *name);             /* Returns its index. */
 /* An integer or real range as discrete options lo, lo+step, ... <= hi, named by their value
  * ("%.15g"); returns the issue's index, or -1 when step <= 0, hi < lo or there would be more
  * than 100,000 options. */
@@ -106,11 +106,11 @@ typedef struct neg_limits {
 
 typedef struct neg_analysis {
     size_t n_frontier;
-    neg_point *frontier;   /* Decreasing lexicographic order of utility vectors. */
-    double epsilon;        /* 0 when exact. */
-    size_t peak_points;    /* Most points kept after any fold step: the memory used. */
-    int has_rational;      /* Whether any outcome is rational. */
-    double *ideal;         /* Best rational utility per party (when has_rational). */
+    neg_point *frontier; /* Decreasing lexicographic order of utility vectors. */
+    double epsilon;      /* 0 when exact. */
+    size_t peak_points;  /* Most points kept after any fold step: the memory used. */
+    int has_rational;    /* Whether any outcome is rational. */
+    double *ideal;       /* Best rational utility per party (when has_rational). */
     neg_point nash, kalai_smorodinsky, egalitarian, max_welfare; /* When has_rational. */
 } neg_analysis;
 
@@ -119,17 +119,17 @@ void neg_analysis_free(neg_analysis *a);
 
 /* ---- one proposal ---- */
 typedef struct neg_proposal {
-    double *u, *gains;      /* Per party; gains g_p = (u_p - r_p) / (ideal_p - r_p). */
-    int *acceptable;        /* Per party. */
-    int *red_lines;         /* Per party: how many of its red lines the package crosses. */
-    int efficient;          /* No outcome without red lines weakly dominates it. */
+    double *u, *gains; /* Per party; gains g_p = (u_p - r_p) / (ideal_p - r_p). */
+    int *acceptable;   /* Per party. */
+    int *red_lines;    /* Per party: how many of its red lines the package crosses. */
+    int efficient;     /* No outcome without red lines weakly dominates it. */
     size_t n_dominating;
-    neg_point *dominating;  /* Packages that dominate it, fewest changed terms first. */
-    int *changes;           /* Terms each of them changes. */
-    double one_sidedness;   /* max g - min g. */
-    double nash_ratio;      /* Its Nash product over the Nash point's (0 when none). */
+    neg_point *dominating; /* Packages that dominate it, fewest changed terms first. */
+    int *changes;          /* Terms each of them changes. */
+    double one_sidedness;  /* max g - min g. */
+    double nash_ratio;     /* Its Nash product over the Nash point's (0 when none). */
     int one_sided;
-    char reason[1024];      /* Why it is flagged, in words; empty when it is not. */
+    char reason[1024]; /* Why it is flagged, in words; empty when it is not. */
 } neg_proposal;
 
 /* Analyses a package (one option per issue) against the domain's analysis. k bounds the
@@ -137,8 +137,8 @@ typedef struct neg_proposal {
  * package is flagged when a rational package with lower one-sidedness dominates it or is
  * reachable by changing at most two terms. A package unacceptable to a party is flagged
  * whatever its one-sidedness. */
-int neg_proposal_analyze(const neg_domain *d, const neg_analysis *a, const int *package,
-                         size_t k, double threshold, neg_proposal **out, tr_err *e);
+int neg_proposal_analyze(const neg_domain *d, const neg_analysis *a, const int *package, size_t k,
+                         double threshold, neg_proposal **out, tr_err *e);
 /* The same within lim's deadline (lim may be NULL). */
 int neg_proposal_analyze_within(const neg_domain *d, const neg_analysis *a, const int *package,
                                 size_t k, double threshold, const neg_limits *lim,
