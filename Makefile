@@ -9,7 +9,8 @@ LISTEN     ?= 127.0.0.1:8080
 PREFIX     ?= /usr/local
 
 DEBS = gcc meson ninja-build pkg-config libmicrohttpd-dev libjansson-dev libsodium-dev \
-       libsqlite3-dev libcmocka-dev libcurl4-openssl-dev libxml2-dev libcsv-dev libgeos-dev libmagic-dev libssl-dev zlib1g-dev libzstd-dev sqlite3
+       libsqlite3-dev libcmocka-dev libcurl4-openssl-dev libxml2-dev libcsv-dev libgeos-dev libmagic-dev libssl-dev zlib1g-dev libzstd-dev sqlite3 \
+       clang-format
 BENCH_DEBS = wrk
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 60
@@ -45,11 +46,13 @@ install: deps $(BUILD)/build.ninja
 run: build
 	$(BUILD)/truce demo --force --db $(DEMO_DB) --listen $(LISTEN)
 
-# Runs every test twice: in the optimised build and under ASan + UBSan.
+# Checks the format, then runs every test twice: in the optimised build and under ASan + UBSan.
 test: build asan
+	@scripts/check-format.sh
 	@TRUCE_DATA=$(DATA) scripts/run-tests.sh $(BUILD) $(ASAN_BUILD)
 
 test-fast: build
+	@scripts/check-format.sh
 	@TRUCE_DATA=$(DATA) scripts/run-tests.sh $(BUILD)
 
 bench: build
@@ -69,7 +72,7 @@ fuzz: deps
 	  fuzz/fuzz_http
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) TRUCE_DATA=$(DATA) fuzz/run.sh $(FUZZ_BUILD)
 
-format:
+format: deps
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
