@@ -1,9 +1,7 @@
 /* project.h - projections: how each journal event changes the queryable tables.
  *
- * One function per event type, found by name in a static table. Each must be a pure
- * function of the event (its body and time): no clocks, no randomness, no reads of
- * anything but the tables it maintains, so that replaying the journal from the first
- * event rebuilds every projection exactly. */
+ * One function per event type, owned by the pillar that records it and found by name in
+ * the pillars' tables (journal/projection.h says what a projection may do). */
 #ifndef TRUCE_JOURNAL_PROJECT_H
 #define TRUCE_JOURNAL_PROJECT_H
 

@@ -1,0 +1,25 @@
+/* project.c - how the aid pillar's events change its tables: crossings. See
+ * journal/projection.h for what a projection may do. */
+#include "aid/project.h"
+
+#include "json/jsx.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int on_crossing(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    store_crossing c = {0};
+    JOURNAL_COPY(c.slug, b, "slug");
+    JOURNAL_COPY(c.name, b, "name");
+    JOURNAL_COPY(c.notes, b, "notes");
+    c.lat = jsx_num(b, "lat", 0);
+    c.lon = jsx_num(b, "lon", 0);
+    return s->ops->crossing_insert(s, &c, e);
+}
+
+const journal_projection aid_projections[] = {
+    {"crossing.created", on_crossing},
+    {NULL, NULL},
+};
