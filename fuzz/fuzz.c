@@ -40,7 +40,7 @@ store *fuzz_store(void)
     snprintf(db, sizeof db, "%s/fuzz.db", dir);
     if (!(s = store_sqlite_open(db, STORE_CREATE, &e)) ||
         journal_create_key(s, db, "fuzz.truce/log", &e) || scn_init_deployment(s, "fuzz", &e) ||
-        scn_load(s, TRUCE_SCENARIO_DIR, SCN_NO_SAMPLES, NULL, &e))
+        scn_load(s, TRUCE_SOURCE_SCENARIO_DIR, SCN_NO_SAMPLES, NULL, &e))
         fail("database", &e);
     return s;
 }

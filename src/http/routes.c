@@ -6,6 +6,8 @@
  * every route with an example. */
 #include "http/internal.h"
 
+#include "http/handler.h"
+
 #include "aid/crossings.h"
 #include "core/util.h"
 #include "http/log_routes.h"
@@ -31,52 +33,6 @@
 #include <strings.h>
 
 /* ---- small helpers ----------------------------------------------------------------- */
-
-static store *reader_or_fail(http_req *r)
-{
-    tr_err e = TR_ERR_INIT;
-    store *s = http__reader(r, &e);
-    if (!s) http__fail(r, &e);
-    return s;
-}
-
-static int check(http_req *r, const jsx_field *fields)
-{
-    tr_err e = TR_ERR_INIT;
-    if (jsx_check(r->json, fields, NULL, &e) == 0) return 0;
-    http__fail(r, &e);
-    return -1;
-}
-
-static int parse_int(const char *s, long long lo, long long hi, long long *out);
-
-/* A page of a keyset-paginated list: {key: items}, and next_after (the last id) when the
- * page is full, so that a client asks for the next one until it is not. Steals items. */
-static int reply_page(http_req *r, const char *key, json_t *items, long long limit, int64_t last)
-{
-    json_t *out = json_pack("{s:o}", key, items);
-    if ((long long)json_array_size(items) == limit)
-        json_object_set_new(out, "next_after", json_integer(last));
-    return http__reply(r, 200, out);
-}
-
-/* Keyset paging: `after` (>= 0, default 0) and `limit` (1-1000, default 100); -1 after
- * replying 400 naming the one that is wrong. */
-static int page_params(http_req *r, long long *after, long long *limit)
-{
-    tr_err e = TR_ERR_INIT;
-    *after = 0, *limit = 100;
-    if (parse_int(http__query(r, "after"), 0, INT64_MAX, after))
-        err_field(&e, "request.invalid_param", "after", "give a sequence number >= 0",
-                  "query parameter 'after' must be a non-negative integer");
-    else if (parse_int(http__query(r, "limit"), 1, 1000, limit))
-        err_field(&e, "request.invalid_param", "limit", "give 1 to 1000",
-                  "query parameter 'limit' must be an integer from 1 to 1000");
-    else
-        return 0;
-    http__fail(r, &e);
-    return -1;
-}
 
 /* ---- incidents ------------------------------------------------------------------------ */
 
@@ -123,35 +79,6 @@ static int add_private(http_req *r, store *s, const char *kind, int64_t id, json
     return 0;
 }
 
-/* Parses the {id} of the path (a report's or an incident's number, as `what` says) into
- * r->state, an int64_t; -1 after replying 400. */
-static int path_id(http_req *r, const char *what)
-{
-    long long v = 0;
-    tr_err e = TR_ERR_INIT;
-    if (parse_int(r->params[0], 1, INT64_MAX, &v) || v == 0) {
-        err_field(&e, "request.invalid_param", "id", "give its number", "'%s' is not %s id",
-                  r->params[0], what);
-        http__fail(r, &e);
-        return -1;
-    }
-    int64_t *id = arena_alloc(&r->mem, sizeof *id);
-    *id = v;
-    r->state = id;
-    return 0;
-}
-
-static int64_t the_id(const http_req *r)
-{
-    return *(const int64_t *)r->state;
-}
-
-static int collect(void *cls, const void *row, json_t *(*to_json)(const void *))
-{
-    json_array_append_new(cls, to_json(row));
-    return 0;
-}
-
 static json_t *org_row(const void *row)
 {
     return acct_org_json(row);
@@ -166,31 +93,15 @@ static json_t *crossing_row(const void *row)
 }
 static int org_cb(void *cls, const void *row)
 {
-    return collect(cls, row, org_row);
+    return http__collect(cls, row, org_row);
 }
 static int user_cb(void *cls, const void *row)
 {
-    return collect(cls, row, user_row);
+    return http__collect(cls, row, user_row);
 }
 static int crossing_cb(void *cls, const void *row)
 {
-    return collect(cls, row, crossing_row);
-}
-
-/* Lists rows with a store scan into {"KEY": [...]} */
-static int list(http_req *r, const char *key, int (*scan)(store *, store_row_cb, void *, tr_err *),
-                store_row_cb cb)
-{
-    tr_err e = TR_ERR_INIT;
-    store *s = reader_or_fail(r);
-    json_t *items;
-    if (!s) return 0;
-    items = json_array();
-    if (scan(s, cb, items, &e)) {
-        json_decref(items);
-        return http__fail(r, &e);
-    }
-    return http__reply(r, 200, json_pack("{s:o}", key, items));
+    return http__collect(cls, row, crossing_row);
 }
 
 /* ---- service ----------------------------------------------------------------------- */
@@ -205,7 +116,7 @@ static int h_metrics(http_req *r)
     tr_err e = TR_ERR_INIT;
     store_stats st = {0};
     writer_stats ws;
-    store *s = reader_or_fail(r);
+    store *s = http__reader_or_fail(r);
     if (!s) return 0;
     if (s->ops->stats(s, &st, &e)) return http__fail(r, &e);
     writer_get_stats(r->srv->writer, &ws);
@@ -231,7 +142,7 @@ static int h_index(http_req *r)
 {
     char name[STORE_NAME_MAX] = "", scenario[STORE_NAME_MAX] = "";
     tr_err e = TR_ERR_INIT;
-    store *s = reader_or_fail(r);
+    store *s = http__reader_or_fail(r);
     if (!s) return 0;
     if (s->ops->meta_get(s, "name", name, sizeof name, &e) < 0 ||
         s->ops->meta_get(s, "scenario", scenario, sizeof scenario, &e) < 0)
@@ -269,18 +180,9 @@ static int token_write(store *s, void *cls, tr_err *e)
                                  st->user.org_kind));
 }
 
-static int throttled_because(http_req *r, int wait, const char *code, const char *why)
-{
-    tr_err e = TR_ERR_INIT;
-    err_set(&e, 429, code, "wait before trying again, or sign in", "%s; try again in %d seconds",
-            why, wait);
-    err_detail(&e, json_pack("{s:i}", "retry_after", wait));
-    return http__fail(r, &e);
-}
-
 static int throttled(http_req *r, int wait)
 {
-    return throttled_because(r, wait, "auth.throttled", "too many failed sign-ins");
+    return http__throttled_because(r, wait, "auth.throttled", "too many failed sign-ins");
 }
 
 /* Sign-in throttling (docs/api.md, POST /api/v1/login): growing delays per (name,
@@ -297,7 +199,7 @@ static int h_login(http_req *r)
     int wait;
     store *s;
 
-    if (check(r, login_fields)) return 0;
+    if (http__check(r, login_fields)) return 0;
     user = jsx_str(r->json, "user", "");
     pw = jsx_str(r->json, "password", "");
     snprintf(pkey, sizeof pkey, "p:%s\n%s", r->client, user);
@@ -310,7 +212,7 @@ static int h_login(http_req *r)
         wait = wu > wa ? wu : wa;
     }
     if (wait) return throttled(r, wait);
-    if (!(s = reader_or_fail(r))) return 0;
+    if (!(s = http__reader_or_fail(r))) return 0;
     st = arena_alloc(&r->mem, sizeof *st);
     if (acct_check_password_rehash(s, user, pw, &st->user, st->rehash, sizeof st->rehash, &e)) {
         if (e.status == 401) {
@@ -346,8 +248,8 @@ static int h_token_create(http_req *r)
     tr_err e = TR_ERR_INIT;
     token_state *st;
     store *s;
-    if (check(r, token_fields)) return 0;
-    if (!(s = reader_or_fail(r))) return 0;
+    if (http__check(r, token_fields)) return 0;
+    if (!(s = http__reader_or_fail(r))) return 0;
     st = arena_alloc(&r->mem, sizeof *st);
     if (s->ops->user_get(s, r->caller.user, &st->user, &e) != 1) {
         if (!e.status) err_set(&e, 401, "auth.invalid_token", NULL, "the caller no longer exists");
@@ -391,15 +293,15 @@ static int h_logout(http_req *r)
 
 static int h_orgs(http_req *r)
 {
-    store *s = reader_or_fail(r);
-    return s ? list(r, "orgs", s->ops->org_list, org_cb) : 0;
+    store *s = http__reader_or_fail(r);
+    return s ? http__list(r, "orgs", s->ops->org_list, org_cb) : 0;
 }
 
 static int h_org_get(http_req *r)
 {
     tr_err e = TR_ERR_INIT;
     store_org o;
-    store *s = reader_or_fail(r);
+    store *s = http__reader_or_fail(r);
     int rc;
     if (!s) return 0;
     rc = s->ops->org_get(s, r->params[0], &o, &e);
@@ -432,7 +334,7 @@ static int actors_write(store *s, void *cls, tr_err *e)
 /* PUT /api/v1/orgs/{slug}/actors: which actors (ACLED's names) stand for an organization. */
 static int h_org_actors_put(http_req *r)
 {
-    if (check(r, acct_actors_fields)) return 0;
+    if (http__check(r, acct_actors_fields)) return 0;
     return http__defer(r, actors_write);
 }
 
@@ -450,14 +352,14 @@ static int org_write(store *s, void *cls, tr_err *e)
 
 static int h_org_create(http_req *r)
 {
-    if (check(r, acct_org_fields)) return 0;
+    if (http__check(r, acct_org_fields)) return 0;
     return http__defer(r, org_write);
 }
 
 static int h_users(http_req *r)
 {
-    store *s = reader_or_fail(r);
-    return s ? list(r, "users", s->ops->user_list, user_cb) : 0;
+    store *s = http__reader_or_fail(r);
+    return s ? http__list(r, "users", s->ops->user_list, user_cb) : 0;
 }
 
 static int user_write(store *s, void *cls, tr_err *e)
@@ -475,7 +377,7 @@ static int h_user_create(http_req *r)
 {
     tr_err e = TR_ERR_INIT;
     acct_user_new *u;
-    if (check(r, acct_user_fields)) return 0;
+    if (http__check(r, acct_user_fields)) return 0;
     u = arena_alloc(&r->mem, sizeof *u);
     if (acct_user_prepare(u, jsx_str(r->json, "name", ""), jsx_str(r->json, "display", ""),
                           jsx_str(r->json, "org", ""), jsx_bool(r->json, "admin", 0),
@@ -512,7 +414,7 @@ static int h_org_key_register(http_req *r)
         err_detail(&e, json_pack("{s:[s, s]}", "allowed", "admin", "org members"));
         return http__fail(r, &e);
     }
-    if (check(r, key_fields)) return 0;
+    if (http__check(r, key_fields)) return 0;
     return http__defer(r, key_write);
 }
 
@@ -526,7 +428,7 @@ static int h_org_keys(http_req *r)
 {
     tr_err e = TR_ERR_INIT;
     store_org o;
-    store *s = reader_or_fail(r);
+    store *s = http__reader_or_fail(r);
     json_t *keys;
     int rc;
     if (!s) return 0;
@@ -547,25 +449,9 @@ static int h_org_keys(http_req *r)
 
 /* ---- negotiations ------------------------------------------------------------------- */
 
-/* The {id} path parameter: a positive integer that fits, or a 400 naming it (a number
- * past 2^63 is not silently another). */
-static int id_param(http_req *r, const char *what, int64_t *id)
-{
-    long long v = 0;
-    tr_err e = TR_ERR_INIT;
-    if (parse_int(r->params[0], 1, INT64_MAX, &v) || v <= 0) {
-        err_field(&e, "request.invalid_param", "id", "ids are positive integers",
-                  "'%s' is not %s id", r->params[0], what);
-        http__fail(r, &e);
-        return -1;
-    }
-    *id = v;
-    return 0;
-}
-
 static int negotiation_id(http_req *r, int64_t *id)
 {
-    return id_param(r, "a negotiation", id);
+    return http__id_param(r, "a negotiation", id);
 }
 
 static int negotiation_write(store *s, void *cls, tr_err *e)
@@ -582,7 +468,7 @@ static int negotiation_write(store *s, void *cls, tr_err *e)
 
 static int h_negotiation_open(http_req *r)
 {
-    if (check(r, nsvc_negotiation_fields)) return 0;
+    if (http__check(r, nsvc_negotiation_fields)) return 0;
     return http__defer(r, negotiation_write);
 }
 
@@ -592,7 +478,7 @@ static int h_negotiation_get(http_req *r)
     int64_t id;
     store *s;
     json_t *out;
-    if (negotiation_id(r, &id) || !(s = reader_or_fail(r))) return 0;
+    if (negotiation_id(r, &id) || !(s = http__reader_or_fail(r))) return 0;
     if (!(out = nsvc_get(s, &r->caller, id, &e))) return http__fail(r, &e);
     json_object_set_new(out, "id", json_integer(id));
     return http__reply(r, 200, out);
@@ -605,7 +491,7 @@ static int h_negotiations(http_req *r)
     tr_err e = TR_ERR_INIT;
     store *s;
     json_t *list;
-    if (!(s = reader_or_fail(r))) return 0;
+    if (!(s = http__reader_or_fail(r))) return 0;
     if (!(list = nsvc_list(s, &r->caller, &e))) return http__fail(r, &e);
     return http__reply(r, 200, json_pack("{s:o}", "negotiations", list));
 }
@@ -614,7 +500,7 @@ static int profile_write(store *s, void *cls, tr_err *e)
 {
     http_req *r = cls;
     journal_actor who = acct_actor(&r->caller);
-    int64_t id = the_id(r);
+    int64_t id = http__the_id(r);
     json_t *out;
     if (nsvc_profile_put(s, &who, &r->caller, id, r->json, e)) return -1;
     if (!(out = nsvc_profile_get(s, &r->caller, id, e))) return -1;
@@ -624,7 +510,7 @@ static int profile_write(store *s, void *cls, tr_err *e)
 static int h_profile_put(http_req *r)
 {
     int64_t *id = arena_alloc(&r->mem, sizeof *id);
-    if (negotiation_id(r, id) || check(r, nsvc_profile_fields)) return 0;
+    if (negotiation_id(r, id) || http__check(r, nsvc_profile_fields)) return 0;
     r->state = id;
     return http__defer(r, profile_write);
 }
@@ -635,7 +521,7 @@ static int h_profile_get(http_req *r)
     int64_t id;
     store *s;
     json_t *out;
-    if (negotiation_id(r, &id) || !(s = reader_or_fail(r))) return 0;
+    if (negotiation_id(r, &id) || !(s = http__reader_or_fail(r))) return 0;
     if (!(out = nsvc_profile_get(s, &r->caller, id, &e))) return http__fail(r, &e);
     return http__reply(r, 200, out);
 }
@@ -689,11 +575,11 @@ static int h_text_post(http_req *r)
     text_ref *t = arena_alloc(&r->mem, sizeof *t);
     store *s;
     memset(t, 0, sizeof *t);
-    if (negotiation_id(r, &t->id) || check(r, nsvc_text_fields)) return 0;
+    if (negotiation_id(r, &t->id) || http__check(r, nsvc_text_fields)) return 0;
     r->state = t;
     r->cleanup = text_cleanup;
     /* Checked and analysed here, on the request's thread, within the engine's limits. */
-    if (!(s = reader_or_fail(r))) return 0;
+    if (!(s = http__reader_or_fail(r))) return 0;
     if (nsvc_text_prepare(s, &r->caller, t->id, r->json, &t->prep, &e)) return http__fail(r, &e);
     return http__defer(r, text_write);
 }
@@ -705,7 +591,7 @@ static int h_text_get(http_req *r)
     int n;
     store *s;
     json_t *out;
-    if (negotiation_id(r, &id) || text_n(r, &n) || !(s = reader_or_fail(r))) return 0;
+    if (negotiation_id(r, &id) || text_n(r, &n) || !(s = http__reader_or_fail(r))) return 0;
     if (!(out = nsvc_text_get(s, &r->caller, id, n, &e))) return http__fail(r, &e);
     return http__reply(r, 200, out);
 }
@@ -724,7 +610,7 @@ static int send_write(store *s, void *cls, tr_err *e)
 static int h_text_send(http_req *r)
 {
     text_ref *t = arena_alloc(&r->mem, sizeof *t);
-    if (negotiation_id(r, &t->id) || text_n(r, &t->n) || check(r, nsvc_send_fields)) return 0;
+    if (negotiation_id(r, &t->id) || text_n(r, &t->n) || http__check(r, nsvc_send_fields)) return 0;
     r->state = t;
     return http__defer(r, send_write);
 }
@@ -745,7 +631,8 @@ static int response_write(store *s, void *cls, tr_err *e)
 static int h_text_respond(http_req *r)
 {
     text_ref *t = arena_alloc(&r->mem, sizeof *t);
-    if (negotiation_id(r, &t->id) || text_n(r, &t->n) || check(r, nsvc_response_fields)) return 0;
+    if (negotiation_id(r, &t->id) || text_n(r, &t->n) || http__check(r, nsvc_response_fields))
+        return 0;
     r->state = t;
     return http__defer(r, response_write);
 }
@@ -754,7 +641,7 @@ static int abandon_write(store *s, void *cls, tr_err *e)
 {
     http_req *r = cls;
     journal_actor who = acct_actor(&r->caller);
-    int64_t id = the_id(r);
+    int64_t id = http__the_id(r);
     json_t *out;
     if (nsvc_abandon(s, &who, &r->caller, id, r->json, e)) return -1;
     if (!(out = nsvc_get(s, &r->caller, id, e))) return -1;
@@ -765,7 +652,7 @@ static int abandon_write(store *s, void *cls, tr_err *e)
 static int h_negotiation_abandon(http_req *r)
 {
     int64_t *id = arena_alloc(&r->mem, sizeof *id);
-    if (negotiation_id(r, id) || check(r, nsvc_abandon_fields)) return 0;
+    if (negotiation_id(r, id) || http__check(r, nsvc_abandon_fields)) return 0;
     r->state = id;
     return http__defer(r, abandon_write);
 }
@@ -776,7 +663,7 @@ static int h_negotiation_analysis(http_req *r)
     int64_t id;
     store *s;
     json_t *out;
-    if (negotiation_id(r, &id) || !(s = reader_or_fail(r))) return 0;
+    if (negotiation_id(r, &id) || !(s = http__reader_or_fail(r))) return 0;
     if (!(out = nsvc_analysis(s, &r->caller, id, &e))) return http__fail(r, &e);
     return http__reply(r, 200, out);
 }
@@ -787,7 +674,8 @@ static int h_negotiation_suggest(http_req *r)
     int64_t id;
     store *s;
     json_t *out;
-    if (negotiation_id(r, &id) || check(r, nsvc_suggest_fields) || !(s = reader_or_fail(r)))
+    if (negotiation_id(r, &id) || http__check(r, nsvc_suggest_fields) ||
+        !(s = http__reader_or_fail(r)))
         return 0;
     if (!(out = nsvc_suggest(s, &r->caller, id, r->json, &e))) return http__fail(r, &e);
     return http__reply(r, 200, out);
@@ -797,7 +685,7 @@ static int agreement_write(store *s, void *cls, tr_err *e)
 {
     http_req *r = cls;
     journal_actor who = acct_actor(&r->caller);
-    int64_t id = the_id(r), aid;
+    int64_t id = http__the_id(r), aid;
     json_t *out;
     if (nsvc_agreement_draft(s, &who, &r->caller, id, r->json, &aid, e)) return -1;
     if (!(out = nsvc_agreement_get(s, &r->caller, aid, e))) return -1;
@@ -807,14 +695,14 @@ static int agreement_write(store *s, void *cls, tr_err *e)
 static int h_agreement_draft(http_req *r)
 {
     int64_t *id = arena_alloc(&r->mem, sizeof *id);
-    if (negotiation_id(r, id) || check(r, nsvc_agreement_fields)) return 0;
+    if (negotiation_id(r, id) || http__check(r, nsvc_agreement_fields)) return 0;
     r->state = id;
     return http__defer(r, agreement_write);
 }
 
 static int agreement_id(http_req *r, int64_t *id)
 {
-    return id_param(r, "an agreement", id);
+    return http__id_param(r, "an agreement", id);
 }
 
 static int h_agreement_get(http_req *r)
@@ -823,7 +711,7 @@ static int h_agreement_get(http_req *r)
     int64_t id;
     store *s;
     json_t *out;
-    if (agreement_id(r, &id) || !(s = reader_or_fail(r))) return 0;
+    if (agreement_id(r, &id) || !(s = http__reader_or_fail(r))) return 0;
     if (!(out = nsvc_agreement_get(s, &r->caller, id, &e))) return http__fail(r, &e);
     return http__reply(r, 200, out);
 }
@@ -832,7 +720,7 @@ static int signature_write(store *s, void *cls, tr_err *e)
 {
     http_req *r = cls;
     journal_actor who = acct_actor(&r->caller);
-    int64_t id = the_id(r);
+    int64_t id = http__the_id(r);
     json_t *out;
     if (nsvc_agreement_sign(s, &who, &r->caller, id, r->json, e)) return -1;
     if (!(out = nsvc_agreement_get(s, &r->caller, id, e))) return -1;
@@ -842,7 +730,7 @@ static int signature_write(store *s, void *cls, tr_err *e)
 static int h_agreement_sign(http_req *r)
 {
     int64_t *id = arena_alloc(&r->mem, sizeof *id);
-    if (agreement_id(r, id) || check(r, nsvc_signature_fields)) return 0;
+    if (agreement_id(r, id) || http__check(r, nsvc_signature_fields)) return 0;
     r->state = id;
     return http__defer(r, signature_write);
 }
@@ -912,16 +800,16 @@ static int h_incidents(http_req *r)
     store_incident_filter f;
     incident_page p = {NULL, 0, grid_for(r), 0};
     store *s;
-    if (page_params(r, &after, &limit)) return 0;
+    if (http__page_params(r, &after, &limit)) return 0;
     if (incident_filter(r, &f, &e)) return http__fail(r, &e);
-    if (!(s = reader_or_fail(r))) return 0;
+    if (!(s = http__reader_or_fail(r))) return 0;
     p.items = json_array();
     if (s->ops->incident_list(s, &f, after, limit, incident_cb, &p, &e) ||
         (p.damaged && export_damaged(p.damaged, &e))) {
         json_decref(p.items);
         return http__fail(r, &e);
     }
-    return reply_page(r, "incidents", p.items, limit, p.last);
+    return http__reply_page(r, "incidents", p.items, limit, p.last);
 }
 
 static int count_cb(void *cls, const void *row)
@@ -943,7 +831,7 @@ static int h_incident_stats(http_req *r)
     store_incident_filter f;
     store *s;
     if (incident_filter(r, &f, &e)) return http__fail(r, &e);
-    if (http__heavy(r) || !(s = reader_or_fail(r))) return 0;
+    if (http__heavy(r) || !(s = http__reader_or_fail(r))) return 0;
     json_t *out = json_pack("{s:{}, s:{}, s:{}, s:{}, s:{}}", "by_status", "by_type", "by_day",
                             "by_actor", "by_zone");
     json_int_t total = 0;
@@ -1117,18 +1005,18 @@ static int h_report_file(http_req *r)
     tr_err e = TR_ERR_INIT;
     store *s;
     const char *key;
-    if (check(r, report_fields) || idempotency_key(r, &key)) return 0;
+    if (http__check(r, report_fields) || idempotency_key(r, &key)) return 0;
     if (!r->caller.signed_in) {
         char addr[80];
         int64_t now = (int64_t)time(NULL);
         snprintf(addr, sizeof addr, "r:%s", r->client);
         int wait = throttle_wait(r->srv->public_reports, addr, now);
         if (wait)
-            return throttled_because(r, wait, "report.rate_limited",
-                                     "too many reports from this address without an account");
+            return http__throttled_because(r, wait, "report.rate_limited",
+                                           "too many reports from this address without an account");
         throttle_failed(r->srv->public_reports, addr, now); /* counts the use */
     }
-    if (!(s = reader_or_fail(r))) return 0;
+    if (!(s = http__reader_or_fail(r))) return 0;
     report_job *j = arena_alloc(&r->mem, sizeof *j);
     memset(j, 0, sizeof *j);
     r->state = j;
@@ -1153,8 +1041,8 @@ static int h_report_get(http_req *r)
     store_report rep = {0};
     store *s;
     int found;
-    if (path_id(r, "a report") || !(s = reader_or_fail(r))) return 0;
-    long long id = the_id(r);
+    if (http__path_id(r, "a report") || !(s = http__reader_or_fail(r))) return 0;
+    long long id = http__the_id(r);
     found = s->ops->report_get(s, id, &rep, &e);
     if (found < 0) return http__fail(r, &e);
     /* Someone else's report is a 404, as if it did not exist. */
@@ -1198,7 +1086,7 @@ static int h_reports(http_req *r)
     long long after = 0, limit = 100;
     store *s;
     const char *status = http__query(r, "status"), *org = http__query(r, "org");
-    if (page_params(r, &after, &limit)) return 0;
+    if (http__page_params(r, &after, &limit)) return 0;
     if (status && strcmp(status, "filed") != 0 && strcmp(status, "merged") != 0) {
         err_field(&e, "request.invalid_param", "status", "filed or merged",
                   "'%s' is not a report status", status);
@@ -1213,7 +1101,7 @@ static int h_reports(http_req *r)
         }
         org = r->caller.org;
     }
-    if (!(s = reader_or_fail(r))) return 0;
+    if (!(s = http__reader_or_fail(r))) return 0;
     if (http__query(r, "org")) { /* a mistyped organization: a 400, not an empty list */
         store_org o;
         int found = s->ops->org_get(s, org, &o, &e);
@@ -1229,7 +1117,7 @@ static int h_reports(http_req *r)
         json_decref(p.items);
         return http__fail(r, &e);
     }
-    return reply_page(r, "reports", p.items, limit, p.last);
+    return http__reply_page(r, "reports", p.items, limit, p.last);
 }
 
 /* ---- the verification workflow ------------------------------------------------------- */
@@ -1312,7 +1200,8 @@ static int h_incident_open(http_req *r)
     tr_err e = TR_ERR_INIT;
     store *s;
     const char *key;
-    if (check(r, incident_fields()) || idempotency_key(r, &key) || !(s = reader_or_fail(r)))
+    if (http__check(r, incident_fields()) || idempotency_key(r, &key) ||
+        !(s = http__reader_or_fail(r)))
         return 0;
     open_job *j = arena_alloc(&r->mem, sizeof *j);
     memset(j, 0, sizeof *j);
@@ -1364,11 +1253,12 @@ static int move_write(store *s, void *cls, tr_err *e)
 static int defer_move(http_req *r, const jsx_field *fields, enum move move)
 {
     const char *key;
-    if (check(r, fields) || path_id(r, "an incident") || idempotency_key(r, &key)) return 0;
+    if (http__check(r, fields) || http__path_id(r, "an incident") || idempotency_key(r, &key))
+        return 0;
     move_job *j = arena_alloc(&r->mem, sizeof *j);
     memset(j, 0, sizeof *j);
     j->move = move;
-    j->id = the_id(r);
+    j->id = http__the_id(r);
     if ((j->key = key)) {
         json_t *req = json_pack("{s:s, s:O}", "request", r->url, "body", r->json);
         request_hash(req, j->request_sha256);
@@ -1411,7 +1301,7 @@ static int near_params(http_req *r, double *km, long long *days)
     tr_err e = TR_ERR_INIT;
     *km = 1, *days = 2;
     if (parse_num(http__query(r, "km"), 0, 100, km) ||
-        parse_int(http__query(r, "days"), 0, 365, days)) {
+        http__parse_int(http__query(r, "days"), 0, 365, days)) {
         err_field(&e, "request.invalid_param", "km/days", "km from 0 to 100, days from 0 to 365",
                   "query parameters 'km' and 'days' must be numbers in range");
         http__fail(r, &e);
@@ -1427,13 +1317,14 @@ static int h_incident_duplicates(http_req *r)
     double km;
     long long days;
     store *s;
-    if (path_id(r, "an incident") || near_params(r, &km, &days) || !(s = reader_or_fail(r)))
+    if (http__path_id(r, "an incident") || near_params(r, &km, &days) ||
+        !(s = http__reader_or_fail(r)))
         return 0;
-    json_t *found = incident_duplicates(s, the_id(r), km, (int)days, 100, &e);
+    json_t *found = incident_duplicates(s, http__the_id(r), km, (int)days, 100, &e);
     if (!found) return http__fail(r, &e);
     return http__reply(r, 200,
-                       json_pack("{s:I, s:f, s:I, s:o}", "incident", (json_int_t)the_id(r), "km",
-                                 km, "days", (json_int_t)days, "candidates", found));
+                       json_pack("{s:I, s:f, s:I, s:o}", "incident", (json_int_t)http__the_id(r),
+                                 "km", km, "days", (json_int_t)days, "candidates", found));
 }
 
 /* The incidents a new report may belong to, for a monitor to merge it into one
@@ -1444,12 +1335,14 @@ static int h_report_duplicates(http_req *r)
     double km;
     long long days;
     store *s;
-    if (path_id(r, "a report") || near_params(r, &km, &days) || !(s = reader_or_fail(r))) return 0;
-    json_t *found = report_duplicates(s, the_id(r), km, (int)days, 100, &e);
+    if (http__path_id(r, "a report") || near_params(r, &km, &days) ||
+        !(s = http__reader_or_fail(r)))
+        return 0;
+    json_t *found = report_duplicates(s, http__the_id(r), km, (int)days, 100, &e);
     if (!found) return http__fail(r, &e);
     return http__reply(r, 200,
-                       json_pack("{s:I, s:f, s:I, s:o}", "report", (json_int_t)the_id(r), "km", km,
-                                 "days", (json_int_t)days, "candidates", found));
+                       json_pack("{s:I, s:f, s:I, s:o}", "report", (json_int_t)http__the_id(r),
+                                 "km", km, "days", (json_int_t)days, "candidates", found));
 }
 
 static int report_merge_write(store *s, void *cls, tr_err *e)
@@ -1457,22 +1350,23 @@ static int report_merge_write(store *s, void *cls, tr_err *e)
     http_req *r = cls;
     journal_actor who = acct_actor(&r->caller);
     store_report rep = {0};
-    if (report_merge_into(s, &who, the_id(r), r->json, e)) return -1;
-    if (s->ops->report_get(s, the_id(r), &rep, e) != 1) {
+    if (report_merge_into(s, &who, http__the_id(r), r->json, e)) return -1;
+    if (s->ops->report_get(s, http__the_id(r), &rep, e) != 1) {
         free(rep.doc);
         if (!e->status)
-            err_set(e, 500, "internal.lost", NULL, "report %lld vanished", (long long)the_id(r));
+            err_set(e, 500, "internal.lost", NULL, "report %lld vanished",
+                    (long long)http__the_id(r));
         return -1;
     }
     json_t *out = report_json(&rep);
-    if (add_private(r, s, "report", the_id(r), out, e)) {
+    if (add_private(r, s, "report", http__the_id(r), out, e)) {
         json_decref(out);
         return -1;
     }
     return http__reply(r, 200, out);
 }
 
-/* r->state of a dismissal: the path's id first, as the_id() reads it. */
+/* r->state of a dismissal: the path's id first, as http__the_id() reads it. */
 typedef struct dismissal {
     int64_t id;
     const char *kind; /* "incident" or "report" */
@@ -1484,8 +1378,8 @@ static int dismiss_write(store *s, void *cls, tr_err *e)
     journal_actor who = acct_actor(&r->caller);
     const char *kind = ((dismissal *)r->state)->kind;
     char subject[MONITOR_SUBJECT_LEN];
-    if (duplicate_dismiss(s, &who, kind, the_id(r), r->json, e)) return -1;
-    monitor_subject(subject, kind, the_id(r));
+    if (duplicate_dismiss(s, &who, kind, http__the_id(r), r->json, e)) return -1;
+    monitor_subject(subject, kind, http__the_id(r));
     return http__reply(r, 200,
                        json_pack("{s:s, s:I, s:b}", "subject", subject, "candidate",
                                  json_integer_value(json_object_get(r->json, "candidate")),
@@ -1495,11 +1389,11 @@ static int dismiss_write(store *s, void *cls, tr_err *e)
 /* A monitor says a listed candidate is not a duplicate: it is not listed again. */
 static int dismiss_as(http_req *r, const char *kind)
 {
-    if (check(r, dismiss_fields) ||
-        path_id(r, strcmp(kind, "report") == 0 ? "a report" : "an incident"))
+    if (http__check(r, dismiss_fields) ||
+        http__path_id(r, strcmp(kind, "report") == 0 ? "a report" : "an incident"))
         return 0;
     dismissal *d = arena_alloc(&r->mem, sizeof *d);
-    d->id = the_id(r);
+    d->id = http__the_id(r);
     d->kind = kind;
     r->state = d;
     return http__defer(r, dismiss_write);
@@ -1517,7 +1411,7 @@ static int h_report_dismiss(http_req *r)
 /* A monitor adds a filed report to an existing incident. */
 static int h_report_merge(http_req *r)
 {
-    if (check(r, merge_fields) || path_id(r, "a report")) return 0;
+    if (http__check(r, merge_fields) || http__path_id(r, "a report")) return 0;
     return http__defer(r, report_merge_write);
 }
 
@@ -1528,16 +1422,16 @@ static int h_incident_get(http_req *r)
     char status[32];
     char *doc = NULL;
     store *s;
-    if (path_id(r, "an incident") || !(s = reader_or_fail(r))) return 0;
-    int rc = incident_read(s, the_id(r), status, &doc, NULL, &e);
+    if (http__path_id(r, "an incident") || !(s = http__reader_or_fail(r))) return 0;
+    int rc = incident_read(s, http__the_id(r), status, &doc, NULL, &e);
     if (rc < 0) return http__fail(r, &e);
     free(doc);
     if (rc == 0 || !(sees_every_incident(r) || incident_status_public(status))) {
         err_set(&e, 404, "incident.not_found", "list incidents with GET /api/v1/incidents",
-                "there is no incident %lld", (long long)the_id(r));
+                "there is no incident %lld", (long long)http__the_id(r));
         return http__fail(r, &e);
     }
-    return reply_incident(r, s, the_id(r), 200, &e) ? http__fail(r, &e) : 0;
+    return reply_incident(r, s, http__the_id(r), 200, &e) ? http__fail(r, &e) : 0;
 }
 
 /* The export formats over HTTP, streamed: the first page is written before the reply
@@ -1804,7 +1698,7 @@ static int h_evidence_get(http_req *r)
                   "'%s' is not a SHA-256 hash", hash);
         return http__fail(r, &e);
     }
-    if (!(s = reader_or_fail(r))) return 0;
+    if (!(s = http__reader_or_fail(r))) return 0;
     int rc = s->ops->evidence_get(s, hash, sees_every_incident(r) ? NULL : r->caller.org, &ev, &e);
     char *etag = arena_alloc(&r->mem, 80);
     snprintf(etag, 80, "\"%s\"", hash);
@@ -1949,7 +1843,7 @@ static int header_int(http_req *r, const char *name, long long lo, long long hi,
     const char *v = MHD_lookup_connection_value(r->con, MHD_HEADER_KIND, name);
     long long x = -1;
     tr_err e = TR_ERR_INIT;
-    if (!v || !*v || parse_int(v, lo, hi, &x)) {
+    if (!v || !*v || http__parse_int(v, lo, hi, &x)) {
         err_field(&e, "request.invalid_header", name,
                   "send Upload-Offset (the piece's first byte) and Upload-Length (the file's "
                   "size in bytes) with every piece",
@@ -2004,7 +1898,7 @@ static int h_upload_patch(http_req *r)
                 (long long)j->at, (long long)j->total);
         return http__fail(r, &e);
     }
-    if (!(s = reader_or_fail(r))) return 0;
+    if (!(s = http__reader_or_fail(r))) return 0;
     /* Stored already (the reply to the last piece was lost): nothing more to send. */
     int rc = s->ops->evidence_get(s, j->sha256, r->caller.org, &j->ev, &e);
     if (rc == 1) {
@@ -2053,7 +1947,7 @@ static int h_upload_get(http_req *r)
     upload_job j = {0};
     store_upload up;
     store *s;
-    if (!(j.sha256 = upload_hash(r)) || !(s = reader_or_fail(r))) return 0;
+    if (!(j.sha256 = upload_hash(r)) || !(s = http__reader_or_fail(r))) return 0;
     int rc = s->ops->evidence_get(s, j.sha256, r->caller.org, &j.ev, &e);
     if (rc == 1) {
         j.total = j.ev.size;
@@ -2159,8 +2053,8 @@ static int h_import_acled(http_req *r)
 
 static int h_crossings(http_req *r)
 {
-    store *s = reader_or_fail(r);
-    return s ? list(r, "crossings", s->ops->crossing_list, crossing_cb) : 0;
+    store *s = http__reader_or_fail(r);
+    return s ? http__list(r, "crossings", s->ops->crossing_list, crossing_cb) : 0;
 }
 
 static int crossing_write(store *s, void *cls, tr_err *e)
@@ -2175,7 +2069,7 @@ static int crossing_write(store *s, void *cls, tr_err *e)
 
 static int h_crossing_create(http_req *r)
 {
-    if (check(r, crossing_fields)) return 0;
+    if (http__check(r, crossing_fields)) return 0;
     return http__defer(r, crossing_write);
 }
 
@@ -2192,7 +2086,7 @@ static int zone_cb(void *cls, const void *row)
 static int h_zones(http_req *r)
 {
     tr_err e = TR_ERR_INIT;
-    store *s = reader_or_fail(r);
+    store *s = http__reader_or_fail(r);
     json_t *features;
     if (!s) return 0;
     features = json_array();
@@ -2230,7 +2124,7 @@ static int zone_written(http_req *r)
 
 static int h_zone_create(http_req *r)
 {
-    if (check(r, zone_fields)) return 0;
+    if (http__check(r, zone_fields)) return 0;
     r->after_write = zone_written;
     return http__defer(r, zone_write);
 }
@@ -2267,26 +2161,14 @@ static int journal_cb(void *cls, const void *row)
     return 0;
 }
 
-static int parse_int(const char *s, long long lo, long long hi, long long *out)
-{
-    char *end;
-    long long v;
-    if (!s || !*s) return 0;
-    errno = 0;
-    v = strtoll(s, &end, 10);
-    if (*end || errno == ERANGE || v < lo || v > hi) return -1; /* not clamped to a number */
-    *out = v;
-    return 0;
-}
-
 static int h_journal(http_req *r)
 {
     tr_err e = TR_ERR_INIT;
     long long after = 0, limit = 100;
     journal_page p;
     store *s;
-    if (page_params(r, &after, &limit)) return 0;
-    if (!(s = reader_or_fail(r))) return 0;
+    if (http__page_params(r, &after, &limit)) return 0;
+    if (!(s = http__reader_or_fail(r))) return 0;
     p.events = json_array();
     p.reader = acct_reader(&r->caller);
     p.batches_brief = 0;
@@ -2311,8 +2193,8 @@ static int h_incident_history(http_req *r)
     int64_t *seqs = NULL;
     size_t n = 0;
     store *s;
-    if (path_id(r, "an incident") || !(s = reader_or_fail(r))) return 0;
-    int64_t id = the_id(r);
+    if (http__path_id(r, "an incident") || !(s = http__reader_or_fail(r))) return 0;
+    int64_t id = http__the_id(r);
     int rc = incident_read(s, id, status, &doc, NULL, &e);
     free(doc);
     if (rc < 0) return http__fail(r, &e);
