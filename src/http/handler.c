@@ -131,3 +131,27 @@ int http__parse_int(const char *s, long long lo, long long hi, long long *out)
     *out = v;
     return 0;
 }
+
+int http__journal_cb(void *cls, const void *row)
+{
+    http__journal_page *p = cls;
+    const store_event *ev = row;
+    json_t *item = json_pack("{s:I, s:s, s:s}", "seq", (json_int_t)ev->seq, "type", ev->type,
+                             "time", ev->time);
+    if (journal_visible(ev->visibility, &p->reader)) {
+        json_object_set_new(item, "actor",
+                            json_pack("{s:s?, s:s}", "org", ev->actor_org, "user", ev->actor_user));
+        json_object_set_new(item, "visibility", json_string(ev->visibility));
+        if (p->batches_brief && strcmp(ev->type, "incidents.imported") == 0) {
+            char url[96];
+            snprintf(url, sizeof url, "/api/v1/journal?after=%lld&limit=1", (long long)ev->seq - 1);
+            json_object_set_new(item, "entry", json_string(url));
+        } else {
+            json_object_set_new(item, "body", json_loads(ev->body, 0, NULL));
+        }
+    } else {
+        json_object_set_new(item, "redacted", json_true());
+    }
+    json_array_append_new(p->events, item);
+    return 0;
+}

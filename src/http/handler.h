@@ -47,4 +47,14 @@ int http__id_param(http_req *r, const char *what, int64_t *id);
  * -1 when it is not an integer from lo to hi. */
 int http__parse_int(const char *s, long long lo, long long hi, long long *out);
 
+/* A page of the journal as a caller sees it (GET /api/v1/journal, an incident's history):
+ * events it may not see are redacted to seq, type and time. */
+typedef struct http__journal_page {
+    json_t *events;
+    journal_reader reader;
+    int batches_brief; /* an import's batch without its 500 documents (an incident's history) */
+} http__journal_page;
+/* A journal_scan callback appending each event to the page, as the page's reader sees it. */
+int http__journal_cb(void *cls, const void *row);
+
 #endif

@@ -60,8 +60,15 @@ typedef struct http_route {
     unsigned flags; /* ROUTE_* bits. */
 } http_route;
 
-extern const http_route http__routes[];
-extern const size_t http__n_routes;
+/* Every route: the server's own and the pillars', merged by http__routes_init (routes.c),
+ * which http_start calls. */
+extern const http_route *http__routes;
+extern size_t http__n_routes;
+void http__routes_init(void);
+
+/* The pillars' tables, each ending with a NULL method, and NULL after the last: defined by
+ * the registry (src/pillars.c), which names the pillars so that the server does not. */
+extern const http_route *const http_route_tables[];
 
 #define HTTP_MAX_PARAMS 4
 

@@ -1174,6 +1174,7 @@ http_server *http_start(const http_config *cfg, tr_err *e)
         ws->ops->close(ws);
         goto fail;
     }
+    http__routes_init();
     srv->route_names = calloc(http__n_routes, sizeof *srv->route_names);
     if (!srv->route_names) abort();
     for (size_t i = 0; i < http__n_routes; i++) {

@@ -1,0 +1,62 @@
+/* routes.c - the aid pillar's HTTP handlers and its part of the route table: crossings.
+ *
+ * Handlers translate between HTTP and the pillar's services, which own the rules; the
+ * registry (src/pillars.c) merges this table with the others'. docs/api.md documents every
+ * route with an example. */
+#include "aid/routes.h"
+
+#include "http/handler.h"
+#include "aid/crossings.h"
+#include "json/jsx.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static json_t *crossing_row(const void *row)
+{
+    return crossing_json(row);
+}
+
+static int crossing_cb(void *cls, const void *row)
+{
+    return http__collect(cls, row, crossing_row);
+}
+
+static int h_crossings(http_req *r)
+{
+    store *s = http__reader_or_fail(r);
+    return s ? http__list(r, "crossings", s->ops->crossing_list, crossing_cb) : 0;
+}
+
+static int crossing_write(store *s, void *cls, tr_err *e)
+{
+    http_req *r = cls;
+    journal_actor who = acct_actor(&r->caller);
+    store_crossing c;
+    if (crossing_create(s, &who, r->json, e)) return -1;
+    if (s->ops->crossing_get(s, jsx_str(r->json, "slug", ""), &c, e) != 1) return -1;
+    return http__reply(r, 201, crossing_json(&c));
+}
+
+static int h_crossing_create(http_req *r)
+{
+    if (http__check(r, crossing_fields)) return 0;
+    return http__defer(r, crossing_write);
+}
+
+/* ---- the table --------------------------------------------------------------------- */
+
+const http_route aid_routes[] = {
+    /* method  path                       handler            who                flags */
+    {"GET", "/api/v1/crossings", h_crossings, WHO_PUBLIC, 0},
+    {"POST", "/api/v1/crossings", h_crossing_create, WHO_ADMIN | WHO_MEDIATOR | WHO_HUMANITARIAN,
+     ROUTE_BODY},
+    {NULL, NULL, NULL, 0, 0},
+};
