@@ -15,10 +15,21 @@
 #include "negotiate/project.h"
 #include "negotiate/routes.h"
 
+/* Their events' projections (journal/projection.h). */
 const journal_projection *const journal_projection_tables[] = {
-    accounts_projections, aid_projections, negotiate_projections, monitor_projections, NULL,
+    accounts_projections,  /* src/accounts/project.c */
+    aid_projections,       /* src/aid/project.c */
+    negotiate_projections, /* src/negotiate/project.c */
+    monitor_projections,   /* src/monitor/project.c */
+    NULL,
 };
 
+/* Their routes (http/internal.h), merged with the server's own. */
 const http_route *const http_route_tables[] = {
-    accounts_routes, aid_routes, negotiate_routes, monitor_routes, NULL,
+    accounts_routes,     /* src/accounts/routes.c */
+    aid_routes,          /* src/aid/routes.c */
+    negotiate_routes,    /* src/negotiate/routes.c */
+    monitor_routes,      /* src/monitor/routes.c */
+    monitor_file_routes, /* src/monitor/files.c */
+    NULL,
 };
