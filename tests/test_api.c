@@ -12,6 +12,8 @@
 
 #include "helpers.h"
 
+#include "core/codes.h"
+
 #include "http/internal.h"
 #include "core/log.h"
 
@@ -2984,6 +2986,14 @@ static void ambiguous_requests_are_refused_and_logged_safely(void **state)
     free(log);
 }
 
+/* Every error the servers of this program sent is in the registry with the status it was
+ * sent with (core/codes.h): run last. */
+static void every_error_sent_is_registered(void **state)
+{
+    (void)state;
+    assert_int_equal(err_code_unregistered(), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -3021,6 +3031,7 @@ int main(void)
         cmocka_unit_test(slow_clients_are_cut_off),
         cmocka_unit_test(ambiguous_requests_are_refused_and_logged_safely),
         cmocka_unit_test(internal_errors_are_logged_not_leaked),
+        cmocka_unit_test(every_error_sent_is_registered),
     };
     log_set_access(0);
     return cmocka_run_group_tests_name("api", tests, setup, teardown);

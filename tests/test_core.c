@@ -6,7 +6,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "helpers.h"
 #include "accounts/throttle.h"
+#include "core/codes.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/err.h"
@@ -15,6 +17,7 @@
 #include <sodium.h>
 #include <math.h>
 #include <stdlib.h>
+#include <regex.h>
 #include <string.h>
 
 static void buf_grows_and_terminates(void **state)
@@ -293,6 +296,88 @@ static void reals_as_their_shortest_text(void **state)
     }
 }
 
+/* ---- the registry of error codes ------------------------------------------------------ */
+
+/* Every code the sources set (err_set/fail_with with its status, err_field with 400) is in
+ * core/codes.c with that status; the registry is sorted and has each code once; every code
+ * the API may send is in docs/api.md, and every code docs/api.md's table of errors names is
+ * in the registry. (The API tests check the codes servers actually send: see test_api.) */
+static void error_codes_are_registered_and_documented(void **state)
+{
+    (void)state;
+    for (size_t i = 1; i < err_n_codes; i++)
+        if (strcmp(err_codes[i - 1].code, err_codes[i].code) >= 0)
+            fail_msg("the registry is not in order, or repeats: %s, %s", err_codes[i - 1].code,
+                     err_codes[i].code);
+    regex_t set, field;
+    assert_int_equal(regcomp(&set,
+                             "(err_set|fail_with)\\([^,;]*,[[:space:]]*([0-9]{3}),[[:space:]]*"
+                             "\"([a-z_]+\\.[a-z_.]+)\"",
+                             REG_EXTENDED),
+                     0);
+    assert_int_equal(
+        regcomp(&field, "err_field\\([^,;]*,[[:space:]]*\"([a-z_]+\\.[a-z_.]+)\"", REG_EXTENDED),
+        0);
+    FILE *list = popen("find '" TRUCE_SOURCE_ROOT "/src' -name '*.c'", "r");
+    char file[1024];
+    int files = 0, found = 0;
+    while (fgets(file, sizeof file, list)) {
+        file[strcspn(file, "\n")] = 0;
+        char *text = th_slurp(file, NULL);
+        files++;
+        for (int pass = 0; pass < 2; pass++) {
+            regex_t *re = pass ? &field : &set;
+            regmatch_t m[4];
+            for (const char *p = text; regexec(re, p, 4, m, 0) == 0; p += m[0].rm_eo) {
+                int k = pass ? 1 : 3;
+                char code[64] = "";
+                int status = 400;
+                snprintf(code, sizeof code, "%.*s", (int)(m[k].rm_eo - m[k].rm_so), p + m[k].rm_so);
+                if (!pass) status = atoi(p + m[2].rm_so);
+                const err_code *c = err_code_find(code);
+                if (!c) fail_msg("%s sets %s, which core/codes.c lacks", file, code);
+                /* err_field is a 400 unless the caller changes it (a 422 key reused). */
+                if (c->status != status && !(pass && c->status == 422))
+                    fail_msg("%s sets %s with %d, core/codes.c says %d", file, code, status,
+                             c->status);
+                found++;
+            }
+        }
+        free(text);
+    }
+    pclose(list);
+    regfree(&set);
+    regfree(&field);
+    assert_true(files > 40 && found > 200);
+
+    char *api = th_slurp(TRUCE_SOURCE_ROOT "/docs/api.md", NULL);
+    assert_true(strlen(api) > 10000);
+    for (size_t i = 0; i < err_n_codes; i++) {
+        char quoted[80];
+        snprintf(quoted, sizeof quoted, "`%s`", err_codes[i].code);
+        if ((err_codes[i].where & ERR_API) && !strstr(api, quoted))
+            fail_msg("docs/api.md does not document %s", err_codes[i].code);
+    }
+    /* The table of errors: its rows start "| 4" or "| 5". */
+    for (const char *line = api; line && *line;
+         line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+        if (strncmp(line, "| 4", 3) != 0 && strncmp(line, "| 5", 3) != 0) continue;
+        const char *end = strchr(line, '\n');
+        for (const char *q = strchr(line, '`'); q && (!end || q < end); q = strchr(q + 1, '`')) {
+            const char *close = strchr(q + 1, '`');
+            if (!close || (end && close > end)) break;
+            char code[80];
+            snprintf(code, sizeof code, "%.*s", (int)(close - q - 1), q + 1);
+            if (strchr(code, '.') && !strchr(code, ' ') && !strchr(code, '-') &&
+                strncmp(code, "detail.", 7) != 0 && !strchr(code, '=') && code[0] >= 'a' &&
+                code[0] <= 'z' && !err_code_find(code))
+                fail_msg("docs/api.md's errors name %s, which core/codes.c lacks", code);
+            q = close;
+        }
+    }
+    free(api);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -308,6 +393,7 @@ int main(void)
         cmocka_unit_test(error_json_survives_bytes_that_are_not_utf8),
         cmocka_unit_test(throttle_locks_after_failures_and_expires),
         cmocka_unit_test(throttle_delays_grow_and_are_forgotten),
+        cmocka_unit_test(error_codes_are_registered_and_documented),
     };
     if (sodium_init() < 0) return 1;
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);

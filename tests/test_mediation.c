@@ -9,6 +9,8 @@
 
 #include "helpers.h"
 
+#include "core/codes.h"
+
 #include "core/buf.h"
 #include "core/log.h"
 
@@ -778,6 +780,14 @@ static void analysis_stays_within_limits_and_off_the_writer(void **state)
     holder->ops->close(holder);
 }
 
+/* Every error the servers of this program sent is in the registry with the status it was
+ * sent with (core/codes.h): run last. */
+static void every_error_sent_is_registered(void **state)
+{
+    (void)state;
+    assert_int_equal(err_code_unregistered(), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -790,6 +800,7 @@ int main(void)
         cmocka_unit_test(domains_imported_and_abandoning),
         cmocka_unit_test(no_other_caller_sees_a_private_profile),
         cmocka_unit_test(analysis_stays_within_limits_and_off_the_writer),
+        cmocka_unit_test(every_error_sent_is_registered),
     };
     return cmocka_run_group_tests_name("mediation", tests, setup, teardown);
 }

@@ -8,6 +8,8 @@
 
 #include "helpers.h"
 
+#include "core/codes.h"
+
 #include "core/log.h"
 #include "core/util.h"
 #include "journal/journal.h"
@@ -2208,6 +2210,14 @@ static void zones_contain_what_they_should(void **state)
     zone_index_free(zi);
 }
 
+/* Every error the servers of this program sent is in the registry with the status it was
+ * sent with (core/codes.h): run last. */
+static void every_error_sent_is_registered(void **state)
+{
+    (void)state;
+    assert_int_equal(err_code_unregistered(), 0);
+}
+
 int main(void)
 {
     log_set_access(0);
@@ -2231,6 +2241,7 @@ int main(void)
         cmocka_unit_test(evidence_has_a_daily_quota),
         cmocka_unit_test(exports_round_trip),
         cmocka_unit_test(zones_contain_what_they_should),
+        cmocka_unit_test(every_error_sent_is_registered),
     };
     return cmocka_run_group_tests_name("monitor", tests, setup, teardown);
 }

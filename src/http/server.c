@@ -19,6 +19,7 @@
  * reply has the body {"error": {"code", "message", "detail", "hint"}}. */
 #include "http/internal.h"
 
+#include "core/codes.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "journal/journal.h"
@@ -78,6 +79,7 @@ static void server_failure(http_req *r, tr_err *e)
 
 int http__fail(http_req *r, tr_err *e)
 {
+    err_code_sent(e->code, e->status ? e->status : 500);
     if (!e->status || e->status >= 500) server_failure(r, e);
     /* An error that says when to come back (detail.retry_after, seconds) says it in
      * Retry-After too: throttles, quotas, a busy server. */

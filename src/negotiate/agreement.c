@@ -31,7 +31,7 @@ int agr_keygen(const char *path, char pk_b64[AGR_PK_B64], tr_err *e)
     buf b = BUF_INIT;
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd < 0)
-        return err_set(e, 400, "key.exists", "choose another --out path", "cannot create %s: %s",
+        return err_set(e, 400, "keyfile.exists", "choose another --out path", "cannot create %s: %s",
                        path, strerror(errno));
     randombytes_buf(seed, sizeof seed);
     crypto_sign_seed_keypair(pk, sk, seed);
@@ -57,7 +57,7 @@ static int load_key(const char *path, unsigned char sk[64], tr_err *e)
     size_t len;
     FILE *f = fopen(path, "r");
     if (!f)
-        return err_set(e, 400, "key.missing", "make one with 'truce keygen --out FILE'",
+        return err_set(e, 400, "keyfile.missing", "make one with 'truce keygen --out FILE'",
                        "cannot read the key %s: %s", path, strerror(errno));
     if (!fgets(line1, sizeof line1, f) || !fgets(line2, sizeof line2, f)) line1[0] = 0;
     fclose(f);
