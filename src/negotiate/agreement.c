@@ -31,8 +31,8 @@ int agr_keygen(const char *path, char pk_b64[AGR_PK_B64], tr_err *e)
     buf b = BUF_INIT;
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd < 0)
-        return err_set(e, 400, "keyfile.exists", "choose another --out path", "cannot create %s: %s",
-                       path, strerror(errno));
+        return err_set(e, 400, "keyfile.exists", "choose another --out path",
+                       "cannot create %s: %s", path, strerror(errno));
     randombytes_buf(seed, sizeof seed);
     crypto_sign_seed_keypair(pk, sk, seed);
     sodium_bin2base64(seed_b64, sizeof seed_b64, seed, 32, sodium_base64_VARIANT_ORIGINAL);
