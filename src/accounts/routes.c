@@ -85,7 +85,7 @@ static int h_login(http_req *r)
     int wait;
     store *s;
 
-    if (http__check(r, login_fields)) return 0;
+    if (http__check_body(r)) return 0;
     user = jsx_str(r->json, "user", "");
     pw = jsx_str(r->json, "password", "");
     snprintf(pkey, sizeof pkey, "p:%s\n%s", r->client, user);
@@ -134,7 +134,7 @@ static int h_token_create(http_req *r)
     tr_err e = TR_ERR_INIT;
     token_state *st;
     store *s;
-    if (http__check(r, token_fields)) return 0;
+    if (http__check_body(r)) return 0;
     if (!(s = http__reader_or_fail(r))) return 0;
     st = arena_alloc(&r->mem, sizeof *st);
     if (s->ops->user_get(s, r->caller.user, &st->user, &e) != 1) {
@@ -218,7 +218,7 @@ static int actors_write(store *s, void *cls, tr_err *e)
 /* PUT /api/v1/orgs/{slug}/actors: which actors (ACLED's names) stand for an organization. */
 static int h_org_actors_put(http_req *r)
 {
-    if (http__check(r, acct_actors_fields)) return 0;
+    if (http__check_body(r)) return 0;
     return http__defer(r, actors_write);
 }
 
@@ -236,7 +236,7 @@ static int org_write(store *s, void *cls, tr_err *e)
 
 static int h_org_create(http_req *r)
 {
-    if (http__check(r, acct_org_fields)) return 0;
+    if (http__check_body(r)) return 0;
     return http__defer(r, org_write);
 }
 
@@ -261,7 +261,7 @@ static int h_user_create(http_req *r)
 {
     tr_err e = TR_ERR_INIT;
     acct_user_new *u;
-    if (http__check(r, acct_user_fields)) return 0;
+    if (http__check_body(r)) return 0;
     u = arena_alloc(&r->mem, sizeof *u);
     if (acct_user_prepare(u, jsx_str(r->json, "name", ""), jsx_str(r->json, "display", ""),
                           jsx_str(r->json, "org", ""), jsx_bool(r->json, "admin", 0),
@@ -296,7 +296,7 @@ static int h_org_key_register(http_req *r)
         err_detail(&e, json_pack("{s:[s, s]}", "allowed", "admin", "org members"));
         return http__fail(r, &e);
     }
-    if (http__check(r, key_fields)) return 0;
+    if (http__check_body(r)) return 0;
     return http__defer(r, key_write);
 }
 
@@ -332,19 +332,20 @@ static int h_org_keys(http_req *r)
 /* ---- the table --------------------------------------------------------------------- */
 
 const http_route accounts_routes[] = {
-    /* method  path                       handler            who                flags */
-    {"POST", "/api/v1/login", h_login, WHO_PUBLIC, ROUTE_BODY},
-    {"POST", "/api/v1/logout", h_logout, WHO_USER, 0},
-    {"GET", "/api/v1/me", h_me, WHO_USER, 0},
-    {"POST", "/api/v1/tokens", h_token_create, WHO_USER, ROUTE_BODY},
-    {"DELETE", "/api/v1/tokens/{id}", h_token_revoke, WHO_USER, 0},
-    {"GET", "/api/v1/orgs", h_orgs, WHO_PUBLIC, 0},
-    {"POST", "/api/v1/orgs", h_org_create, WHO_ADMIN, ROUTE_BODY},
-    {"GET", "/api/v1/orgs/{slug}", h_org_get, WHO_PUBLIC, 0},
-    {"GET", "/api/v1/orgs/{slug}/keys", h_org_keys, WHO_PUBLIC, 0},
-    {"PUT", "/api/v1/orgs/{slug}/actors", h_org_actors_put, WHO_ADMIN | WHO_MONITOR, ROUTE_BODY},
-    {"POST", "/api/v1/orgs/{slug}/keys", h_org_key_register, WHO_USER, ROUTE_BODY},
-    {"GET", "/api/v1/users", h_users, WHO_ADMIN, 0},
-    {"POST", "/api/v1/users", h_user_create, WHO_ADMIN, ROUTE_BODY},
-    {NULL, NULL, NULL, 0, 0},
+    /* method  path                handler          who          flags        body schema */
+    {"POST", "/api/v1/login", h_login, WHO_PUBLIC, ROUTE_BODY, login_fields},
+    {"POST", "/api/v1/logout", h_logout, WHO_USER, 0, NULL},
+    {"GET", "/api/v1/me", h_me, WHO_USER, 0, NULL},
+    {"POST", "/api/v1/tokens", h_token_create, WHO_USER, ROUTE_BODY, token_fields},
+    {"DELETE", "/api/v1/tokens/{id}", h_token_revoke, WHO_USER, 0, NULL},
+    {"GET", "/api/v1/orgs", h_orgs, WHO_PUBLIC, 0, NULL},
+    {"POST", "/api/v1/orgs", h_org_create, WHO_ADMIN, ROUTE_BODY, acct_org_fields},
+    {"GET", "/api/v1/orgs/{slug}", h_org_get, WHO_PUBLIC, 0, NULL},
+    {"GET", "/api/v1/orgs/{slug}/keys", h_org_keys, WHO_PUBLIC, 0, NULL},
+    {"PUT", "/api/v1/orgs/{slug}/actors", h_org_actors_put, WHO_ADMIN | WHO_MONITOR, ROUTE_BODY,
+     acct_actors_fields},
+    {"POST", "/api/v1/orgs/{slug}/keys", h_org_key_register, WHO_USER, ROUTE_BODY, key_fields},
+    {"GET", "/api/v1/users", h_users, WHO_ADMIN, 0, NULL},
+    {"POST", "/api/v1/users", h_user_create, WHO_ADMIN, ROUTE_BODY, acct_user_fields},
+    {NULL, NULL, NULL, 0, 0, NULL},
 };

@@ -47,16 +47,16 @@ static int crossing_write(store *s, void *cls, tr_err *e)
 
 static int h_crossing_create(http_req *r)
 {
-    if (http__check(r, crossing_fields)) return 0;
+    if (http__check_body(r)) return 0;
     return http__defer(r, crossing_write);
 }
 
 /* ---- the table --------------------------------------------------------------------- */
 
 const http_route aid_routes[] = {
-    /* method  path                       handler            who                flags */
-    {"GET", "/api/v1/crossings", h_crossings, WHO_PUBLIC, 0},
+    /* method  path                handler          who          flags        body schema */
+    {"GET", "/api/v1/crossings", h_crossings, WHO_PUBLIC, 0, NULL},
     {"POST", "/api/v1/crossings", h_crossing_create, WHO_ADMIN | WHO_MEDIATOR | WHO_HUMANITARIAN,
-     ROUTE_BODY},
-    {NULL, NULL, NULL, 0, 0},
+     ROUTE_BODY, crossing_fields},
+    {NULL, NULL, NULL, 0, 0, NULL},
 };

@@ -22,6 +22,11 @@ int http__check(http_req *r, const jsx_field *fields)
     return -1;
 }
 
+int http__check_body(http_req *r)
+{
+    return http__check(r, http__routes[r->route].body);
+}
+
 /* A page of a keyset-paginated list: {key: items}, and next_after (the last id) when the
  * page is full, so that a client asks for the next one until it is not. Steals items. */
 int http__reply_page(http_req *r, const char *key, json_t *items, long long limit, int64_t last)

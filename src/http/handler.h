@@ -13,6 +13,8 @@ store *http__reader_or_fail(http_req *r);
 
 /* Checks the request's JSON body against fields; -1 after replying 400 naming the field. */
 int http__check(http_req *r, const jsx_field *fields);
+/* The same against the route's own schema (http_route.body): stated once, in the table. */
+int http__check_body(http_req *r);
 
 /* A page of a keyset-paginated list: {key: items}, and next_after (the last id) when the
  * page is full, so that a client asks for the next one until it is not. Steals items. */

@@ -20,6 +20,7 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "http/http.h"
+#include "json/jsx.h"
 #include "http/metrics.h"
 #include "journal/note.h"
 #include "store/writer.h"
@@ -56,8 +57,10 @@ typedef struct http_route {
     const char *pattern; /* "/api/v1/orgs/{slug}": {name} captures one segment; a final
                             "*" captures the rest of the path. */
     http_handler handler;
-    unsigned who;   /* WHO_* bits. */
-    unsigned flags; /* ROUTE_* bits. */
+    unsigned who;          /* WHO_* bits. */
+    unsigned flags;        /* ROUTE_* bits. */
+    const jsx_field *body; /* ROUTE_BODY: the body's schema, which the handler checks it
+                              against and the OpenAPI document publishes; else NULL. */
 } http_route;
 
 /* Every route: the server's own and the pillars', merged by http__routes_init (routes.c),

@@ -84,16 +84,16 @@ static int h_journal(http_req *r)
 
 static const http_route service_routes[] = {
     /* method  path                       handler            who                flags */
-    {"GET", "/healthz", h_healthz, WHO_PUBLIC, 0},
-    {"GET", "/metrics", h_metrics, WHO_PUBLIC, 0},
-    {"GET", "/api/v1", h_index, WHO_PUBLIC, 0},
-    {"GET", "/api/v1/journal", h_journal, WHO_PUBLIC, 0},
-    {"GET", "/api/v1/log/checkpoint", h_log_checkpoint, WHO_PUBLIC, 0},
-    {"GET", "/api/v1/log/entries", h_log_entries, WHO_PUBLIC, 0},
-    {"GET", "/api/v1/log/proof/inclusion", h_log_inclusion, WHO_PUBLIC, 0},
-    {"GET", "/api/v1/log/proof/consistency", h_log_consistency, WHO_PUBLIC, 0},
-    {"GET", "/tile/*", h_log_tile, WHO_PUBLIC, 0},
-    {NULL, NULL, NULL, 0, 0},
+    {"GET", "/healthz", h_healthz, WHO_PUBLIC, 0, NULL},
+    {"GET", "/metrics", h_metrics, WHO_PUBLIC, 0, NULL},
+    {"GET", "/api/v1", h_index, WHO_PUBLIC, 0, NULL},
+    {"GET", "/api/v1/journal", h_journal, WHO_PUBLIC, 0, NULL},
+    {"GET", "/api/v1/log/checkpoint", h_log_checkpoint, WHO_PUBLIC, 0, NULL},
+    {"GET", "/api/v1/log/entries", h_log_entries, WHO_PUBLIC, 0, NULL},
+    {"GET", "/api/v1/log/proof/inclusion", h_log_inclusion, WHO_PUBLIC, 0, NULL},
+    {"GET", "/api/v1/log/proof/consistency", h_log_consistency, WHO_PUBLIC, 0, NULL},
+    {"GET", "/tile/*", h_log_tile, WHO_PUBLIC, 0, NULL},
+    {NULL, NULL, NULL, 0, 0, NULL},
 };
 
 const http_route *http__routes;

@@ -494,7 +494,7 @@ static int zone_written(http_req *r)
 
 static int h_zone_create(http_req *r)
 {
-    if (http__check(r, zone_fields)) return 0;
+    if (http__check_body(r)) return 0;
     r->after_write = zone_written;
     return http__defer(r, zone_write);
 }
@@ -502,14 +502,15 @@ static int h_zone_create(http_req *r)
 /* ---- the table --------------------------------------------------------------------- */
 
 const http_route monitor_file_routes[] = {
-    {"GET", "/api/v1/zones", h_zones, WHO_PUBLIC, 0},
-    {"POST", "/api/v1/zones", h_zone_create, WHO_ADMIN | WHO_MEDIATOR | WHO_MONITOR, ROUTE_BODY},
-    {"POST", "/api/v1/evidence", h_evidence_upload, WHO_USER, ROUTE_RAW | ROUTE_UPLOAD},
-    {"GET", "/api/v1/evidence/{sha256}", h_evidence_get, WHO_USER, 0},
+    {"GET", "/api/v1/zones", h_zones, WHO_PUBLIC, 0, NULL},
+    {"POST", "/api/v1/zones", h_zone_create, WHO_ADMIN | WHO_MEDIATOR | WHO_MONITOR, ROUTE_BODY,
+     zone_fields},
+    {"POST", "/api/v1/evidence", h_evidence_upload, WHO_USER, ROUTE_RAW | ROUTE_UPLOAD, NULL},
+    {"GET", "/api/v1/evidence/{sha256}", h_evidence_get, WHO_USER, 0, NULL},
     {"PATCH", "/api/v1/evidence/uploads/{sha256}", h_upload_patch, WHO_USER,
-     ROUTE_RAW | ROUTE_UPLOAD},
-    {"GET", "/api/v1/evidence/uploads/{sha256}", h_upload_get, WHO_USER, 0},
+     ROUTE_RAW | ROUTE_UPLOAD, NULL},
+    {"GET", "/api/v1/evidence/uploads/{sha256}", h_upload_get, WHO_USER, 0, NULL},
     {"POST", "/api/v1/imports/acled", h_import_acled, WHO_ADMIN | WHO_MONITOR,
-     ROUTE_RAW | ROUTE_UPLOAD},
-    {NULL, NULL, NULL, 0, 0},
+     ROUTE_RAW | ROUTE_UPLOAD, NULL},
+    {NULL, NULL, NULL, 0, 0, NULL},
 };

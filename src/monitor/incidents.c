@@ -13,25 +13,9 @@
 #include <string.h>
 #include <strings.h>
 
-/* The report's fields, plus the reports merged into the new incident. */
-static jsx_field incident_table[64];
-static pthread_once_t incident_once = PTHREAD_ONCE_INIT;
-
-static void build_incident_fields(void)
-{
-    size_t n = 0;
-    while (report_fields[n].name)
-        n++;
-    if (n + 2 > sizeof incident_table / sizeof incident_table[0]) abort();
-    memcpy(incident_table, report_fields, n * sizeof report_fields[0]);
-    incident_table[n] =
-        (jsx_field){.name = "reports", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .max = 100};
-}
-
 const jsx_field *incident_fields(void)
 {
-    pthread_once(&incident_once, build_incident_fields);
-    return incident_table;
+    return incident_open_fields;
 }
 
 const jsx_field transition_fields[] = {

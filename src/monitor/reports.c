@@ -42,44 +42,61 @@ static const jsx_field witness_item[] = {{.name = "", .type = JSX_OBJECT, .field
 
 static const jsx_field hash_item[] = {{.name = "", .type = JSX_STRING, .min = 64, .max = 64}, {0}};
 
-const jsx_field report_fields[] = {
-    {.name = "event_date", .type = JSX_STRING, .min = 10, .max = 10},
-    {.name = "time_precision", .type = JSX_INT, .min = 1, .max = 3},
-    {.name = "time_of_day", .type = JSX_STRING, .flags = JSX_OPTIONAL, .min = 5, .max = 5},
-    {.name = "event_type", .type = JSX_STRING, .min = 1, .max = 64},
-    {.name = "sub_event_type", .type = JSX_STRING, .min = 1, .max = 64},
-    {.name = "actor1", .type = JSX_STRING, .min = 1, .max = 256},
-    {.name = "actor2", .type = JSX_STRING, .flags = JSX_OPTIONAL, .max = 256},
-    {.name = "inter1",
-     .type = JSX_STRING,
-     .flags = JSX_OPTIONAL,
-     .max = 64,
-     .oneof = acled_actor_types},
-    {.name = "inter2",
-     .type = JSX_STRING,
-     .flags = JSX_OPTIONAL,
-     .max = 64,
-     .oneof = acled_actor_types},
-    {.name = "latitude", .type = JSX_NUMBER, .min = -90, .max = 90},
-    {.name = "longitude", .type = JSX_NUMBER, .min = -180, .max = 180},
-    {.name = "geo_precision", .type = JSX_INT, .min = 1, .max = 3},
-    {.name = "location", .type = JSX_STRING, .min = 1, .max = 256},
-    {.name = "admin1", .type = JSX_STRING, .flags = JSX_OPTIONAL, .max = 256},
-    {.name = "admin2", .type = JSX_STRING, .flags = JSX_OPTIONAL, .max = 256},
-    {.name = "fatalities", .type = JSX_INT, .flags = JSX_OPTIONAL, .min = 0, .max = 1000000},
-    {.name = "injured", .type = JSX_INT, .flags = JSX_OPTIONAL, .min = 0, .max = 1000000},
-    {.name = "civilian_targeting", .type = JSX_BOOL, .flags = JSX_OPTIONAL},
-    {.name = "notes", .type = JSX_STRING, .flags = JSX_OPTIONAL, .max = 20000},
-    {.name = "sources", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .max = 50, .items = source_item},
-    {.name = "violates", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .max = 50},
-    {.name = "evidence", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .max = 50, .items = hash_item},
-    /* Monitors only: never in the report's document, journaled apart (report_private). */
-    {.name = "witnesses",
-     .type = JSX_ARRAY,
-     .flags = JSX_OPTIONAL,
-     .max = 50,
-     .items = witness_item},
+/* The fields of a report, shared by a report and an incident opened from one. */
+/* clang-format off */
+#define REPORT_FIELD_LIST                                                                          \
+    {.name = "event_date", .type = JSX_STRING, .min = 10, .max = 10},                              \
+    {.name = "time_precision", .type = JSX_INT, .min = 1, .max = 3},                               \
+    {.name = "time_of_day", .type = JSX_STRING, .flags = JSX_OPTIONAL, .min = 5, .max = 5},        \
+    {.name = "event_type", .type = JSX_STRING, .min = 1, .max = 64},                               \
+    {.name = "sub_event_type", .type = JSX_STRING, .min = 1, .max = 64},                           \
+    {.name = "actor1", .type = JSX_STRING, .min = 1, .max = 256},                                  \
+    {.name = "actor2", .type = JSX_STRING, .flags = JSX_OPTIONAL, .max = 256},                     \
+    {.name = "inter1",                                                                             \
+    .type = JSX_STRING,                                                                            \
+    .flags = JSX_OPTIONAL,                                                                         \
+    .max = 64,                                                                                     \
+    .oneof = acled_actor_types},                                                                   \
+    {.name = "inter2",                                                                             \
+    .type = JSX_STRING,                                                                            \
+    .flags = JSX_OPTIONAL,                                                                         \
+    .max = 64,                                                                                     \
+    .oneof = acled_actor_types},                                                                   \
+    {.name = "latitude", .type = JSX_NUMBER, .min = -90, .max = 90},                               \
+    {.name = "longitude", .type = JSX_NUMBER, .min = -180, .max = 180},                            \
+    {.name = "geo_precision", .type = JSX_INT, .min = 1, .max = 3},                                \
+    {.name = "location", .type = JSX_STRING, .min = 1, .max = 256},                                \
+    {.name = "admin1", .type = JSX_STRING, .flags = JSX_OPTIONAL, .max = 256},                     \
+    {.name = "admin2", .type = JSX_STRING, .flags = JSX_OPTIONAL, .max = 256},                     \
+    {.name = "fatalities", .type = JSX_INT, .flags = JSX_OPTIONAL, .min = 0, .max = 1000000},      \
+    {.name = "injured", .type = JSX_INT, .flags = JSX_OPTIONAL, .min = 0, .max = 1000000},         \
+    {.name = "civilian_targeting", .type = JSX_BOOL, .flags = JSX_OPTIONAL},                       \
+    {.name = "notes", .type = JSX_STRING, .flags = JSX_OPTIONAL, .max = 20000},                    \
+    {.name = "sources",                                                                            \
+    .type = JSX_ARRAY,                                                                             \
+    .flags = JSX_OPTIONAL,                                                                         \
+    .max = 50,                                                                                     \
+    .items = source_item},                                                                         \
+    {.name = "violates", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .max = 50},                     \
+    {.name = "evidence",                                                                           \
+    .type = JSX_ARRAY,                                                                             \
+    .flags = JSX_OPTIONAL,                                                                         \
+    .max = 50,                                                                                     \
+    .items = hash_item}, /* Monitors only: never in the report's document, journaled apart         \
+    (report_private). */                                                                           \
+    {.name = "witnesses",                                                                          \
+    .type = JSX_ARRAY,                                                                             \
+    .flags = JSX_OPTIONAL,                                                                         \
+    .max = 50,                                                                                     \
+    .items = witness_item},                                                                        \
     {.name = "private", .type = JSX_OBJECT, .flags = JSX_OPTIONAL},
+/* clang-format on */
+
+const jsx_field report_fields[] = {REPORT_FIELD_LIST{0}};
+
+/* A report's fields, and the reports merged into the new incident. */
+const jsx_field incident_open_fields[] = {
+    REPORT_FIELD_LIST{.name = "reports", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .max = 100},
     {0},
 };
 

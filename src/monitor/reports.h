@@ -15,6 +15,8 @@
 #include "store/store.h"
 
 extern const jsx_field report_fields[];
+/* report_fields and "reports": POST /api/v1/incidents. */
+extern const jsx_field incident_open_fields[];
 
 /* Fields that are private to monitors ("witnesses": [{name, contact?, statement?}] and
  * "private": {...}, anything the filer marks private). They never enter the report's or

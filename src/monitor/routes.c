@@ -339,7 +339,7 @@ static int h_report_file(http_req *r)
     tr_err e = TR_ERR_INIT;
     store *s;
     const char *key;
-    if (http__check(r, report_fields) || idempotency_key(r, &key)) return 0;
+    if (http__check_body(r) || idempotency_key(r, &key)) return 0;
     if (!r->caller.signed_in) {
         char addr[80];
         int64_t now = (int64_t)time(NULL);
@@ -532,9 +532,7 @@ static int h_incident_open(http_req *r)
     tr_err e = TR_ERR_INIT;
     store *s;
     const char *key;
-    if (http__check(r, incident_fields()) || idempotency_key(r, &key) ||
-        !(s = http__reader_or_fail(r)))
-        return 0;
+    if (http__check_body(r) || idempotency_key(r, &key) || !(s = http__reader_or_fail(r))) return 0;
     open_job *j = arena_alloc(&r->mem, sizeof *j);
     memset(j, 0, sizeof *j);
     if ((j->outside = outside_zones(r, s, &e)) < 0) return http__fail(r, &e);
@@ -582,10 +580,10 @@ static int move_write(store *s, void *cls, tr_err *e)
     return rc ? -1 : reply_incident(r, s, j->id, 200, e);
 }
 
-static int defer_move(http_req *r, const jsx_field *fields, enum move move)
+static int defer_move(http_req *r, enum move move)
 {
     const char *key;
-    if (http__check(r, fields) || http__path_id(r, "an incident") || idempotency_key(r, &key))
+    if (http__check_body(r) || http__path_id(r, "an incident") || idempotency_key(r, &key))
         return 0;
     move_job *j = arena_alloc(&r->mem, sizeof *j);
     memset(j, 0, sizeof *j);
@@ -602,18 +600,18 @@ static int defer_move(http_req *r, const jsx_field *fields, enum move move)
 
 static int h_incident_transition(http_req *r)
 {
-    return defer_move(r, transition_fields, MOVE_TRANSITION);
+    return defer_move(r, MOVE_TRANSITION);
 }
 
 static int h_incident_dispute(http_req *r)
 {
-    return defer_move(r, dispute_fields, MOVE_DISPUTE);
+    return defer_move(r, MOVE_DISPUTE);
 }
 
 /* Marks the incident a duplicate of another (monitors). */
 static int h_incident_merge(http_req *r)
 {
-    return defer_move(r, merge_fields, MOVE_MERGE);
+    return defer_move(r, MOVE_MERGE);
 }
 
 static int parse_num(const char *s, double lo, double hi, double *out)
@@ -721,7 +719,7 @@ static int dismiss_write(store *s, void *cls, tr_err *e)
 /* A monitor says a listed candidate is not a duplicate: it is not listed again. */
 static int dismiss_as(http_req *r, const char *kind)
 {
-    if (http__check(r, dismiss_fields) ||
+    if (http__check_body(r) ||
         http__path_id(r, strcmp(kind, "report") == 0 ? "a report" : "an incident"))
         return 0;
     dismissal *d = arena_alloc(&r->mem, sizeof *d);
@@ -743,7 +741,7 @@ static int h_report_dismiss(http_req *r)
 /* A monitor adds a filed report to an existing incident. */
 static int h_report_merge(http_req *r)
 {
-    if (http__check(r, merge_fields) || http__path_id(r, "a report")) return 0;
+    if (http__check_body(r) || http__path_id(r, "a report")) return 0;
     return http__defer(r, report_merge_write);
 }
 
@@ -999,29 +997,33 @@ static int h_incident_history(http_req *r)
 /* ---- the table --------------------------------------------------------------------- */
 
 const http_route monitor_routes[] = {
-    /* method  path                       handler            who                flags */
-    {"POST", "/api/v1/reports", h_report_file, WHO_PUBLIC, ROUTE_BODY},
-    {"GET", "/api/v1/reports", h_reports, WHO_USER, 0},
-    {"GET", "/api/v1/reports/{id}", h_report_get, WHO_USER, 0},
-    {"GET", "/api/v1/incidents", h_incidents, WHO_PUBLIC, 0},
-    {"POST", "/api/v1/incidents", h_incident_open, WHO_ADMIN | WHO_MONITOR, ROUTE_BODY},
+    /* method  path                handler          who          flags        body schema */
+    {"POST", "/api/v1/reports", h_report_file, WHO_PUBLIC, ROUTE_BODY, report_fields},
+    {"GET", "/api/v1/reports", h_reports, WHO_USER, 0, NULL},
+    {"GET", "/api/v1/reports/{id}", h_report_get, WHO_USER, 0, NULL},
+    {"GET", "/api/v1/incidents", h_incidents, WHO_PUBLIC, 0, NULL},
+    {"POST", "/api/v1/incidents", h_incident_open, WHO_ADMIN | WHO_MONITOR, ROUTE_BODY,
+     incident_open_fields},
     {"POST", "/api/v1/incidents/{id}/transitions", h_incident_transition,
-     WHO_ADMIN | WHO_MONITOR | WHO_MEDIATOR, ROUTE_BODY},
-    {"POST", "/api/v1/incidents/{id}/disputes", h_incident_dispute, WHO_PARTY, ROUTE_BODY},
-    {"POST", "/api/v1/incidents/{id}/merge", h_incident_merge, WHO_ADMIN | WHO_MONITOR, ROUTE_BODY},
-    {"POST", "/api/v1/reports/{id}/merge", h_report_merge, WHO_ADMIN | WHO_MONITOR, ROUTE_BODY},
+     WHO_ADMIN | WHO_MONITOR | WHO_MEDIATOR, ROUTE_BODY, transition_fields},
+    {"POST", "/api/v1/incidents/{id}/disputes", h_incident_dispute, WHO_PARTY, ROUTE_BODY,
+     dispute_fields},
+    {"POST", "/api/v1/incidents/{id}/merge", h_incident_merge, WHO_ADMIN | WHO_MONITOR, ROUTE_BODY,
+     merge_fields},
+    {"POST", "/api/v1/reports/{id}/merge", h_report_merge, WHO_ADMIN | WHO_MONITOR, ROUTE_BODY,
+     merge_fields},
     {"POST", "/api/v1/reports/{id}/duplicates/dismiss", h_report_dismiss, WHO_ADMIN | WHO_MONITOR,
-     ROUTE_BODY},
+     ROUTE_BODY, dismiss_fields},
     {"POST", "/api/v1/incidents/{id}/duplicates/dismiss", h_incident_dismiss,
-     WHO_ADMIN | WHO_MONITOR, ROUTE_BODY},
+     WHO_ADMIN | WHO_MONITOR, ROUTE_BODY, dismiss_fields},
     {"GET", "/api/v1/reports/{id}/duplicates", h_report_duplicates,
-     WHO_ADMIN | WHO_MONITOR | WHO_MEDIATOR, 0},
+     WHO_ADMIN | WHO_MONITOR | WHO_MEDIATOR, 0, NULL},
     {"GET", "/api/v1/incidents/{id}/duplicates", h_incident_duplicates,
-     WHO_ADMIN | WHO_MONITOR | WHO_MEDIATOR, 0},
-    {"GET", "/api/v1/incidents.geojson", h_incidents_geojson, WHO_PUBLIC, 0},
-    {"GET", "/api/v1/incidents.csv", h_incidents_csv, WHO_PUBLIC, 0},
-    {"GET", "/api/v1/incidents/stats", h_incident_stats, WHO_PUBLIC, 0},
-    {"GET", "/api/v1/incidents/{id}", h_incident_get, WHO_PUBLIC, 0},
-    {"GET", "/api/v1/incidents/{id}/history", h_incident_history, WHO_PUBLIC, 0},
-    {NULL, NULL, NULL, 0, 0},
+     WHO_ADMIN | WHO_MONITOR | WHO_MEDIATOR, 0, NULL},
+    {"GET", "/api/v1/incidents.geojson", h_incidents_geojson, WHO_PUBLIC, 0, NULL},
+    {"GET", "/api/v1/incidents.csv", h_incidents_csv, WHO_PUBLIC, 0, NULL},
+    {"GET", "/api/v1/incidents/stats", h_incident_stats, WHO_PUBLIC, 0, NULL},
+    {"GET", "/api/v1/incidents/{id}", h_incident_get, WHO_PUBLIC, 0, NULL},
+    {"GET", "/api/v1/incidents/{id}/history", h_incident_history, WHO_PUBLIC, 0, NULL},
+    {NULL, NULL, NULL, 0, 0, NULL},
 };

@@ -39,7 +39,7 @@ static int negotiation_write(store *s, void *cls, tr_err *e)
 
 static int h_negotiation_open(http_req *r)
 {
-    if (http__check(r, nsvc_negotiation_fields)) return 0;
+    if (http__check_body(r)) return 0;
     return http__defer(r, negotiation_write);
 }
 
@@ -81,7 +81,7 @@ static int profile_write(store *s, void *cls, tr_err *e)
 static int h_profile_put(http_req *r)
 {
     int64_t *id = arena_alloc(&r->mem, sizeof *id);
-    if (negotiation_id(r, id) || http__check(r, nsvc_profile_fields)) return 0;
+    if (negotiation_id(r, id) || http__check_body(r)) return 0;
     r->state = id;
     return http__defer(r, profile_write);
 }
@@ -146,7 +146,7 @@ static int h_text_post(http_req *r)
     text_ref *t = arena_alloc(&r->mem, sizeof *t);
     store *s;
     memset(t, 0, sizeof *t);
-    if (negotiation_id(r, &t->id) || http__check(r, nsvc_text_fields)) return 0;
+    if (negotiation_id(r, &t->id) || http__check_body(r)) return 0;
     r->state = t;
     r->cleanup = text_cleanup;
     /* Checked and analysed here, on the request's thread, within the engine's limits. */
@@ -181,7 +181,7 @@ static int send_write(store *s, void *cls, tr_err *e)
 static int h_text_send(http_req *r)
 {
     text_ref *t = arena_alloc(&r->mem, sizeof *t);
-    if (negotiation_id(r, &t->id) || text_n(r, &t->n) || http__check(r, nsvc_send_fields)) return 0;
+    if (negotiation_id(r, &t->id) || text_n(r, &t->n) || http__check_body(r)) return 0;
     r->state = t;
     return http__defer(r, send_write);
 }
@@ -202,8 +202,7 @@ static int response_write(store *s, void *cls, tr_err *e)
 static int h_text_respond(http_req *r)
 {
     text_ref *t = arena_alloc(&r->mem, sizeof *t);
-    if (negotiation_id(r, &t->id) || text_n(r, &t->n) || http__check(r, nsvc_response_fields))
-        return 0;
+    if (negotiation_id(r, &t->id) || text_n(r, &t->n) || http__check_body(r)) return 0;
     r->state = t;
     return http__defer(r, response_write);
 }
@@ -223,7 +222,7 @@ static int abandon_write(store *s, void *cls, tr_err *e)
 static int h_negotiation_abandon(http_req *r)
 {
     int64_t *id = arena_alloc(&r->mem, sizeof *id);
-    if (negotiation_id(r, id) || http__check(r, nsvc_abandon_fields)) return 0;
+    if (negotiation_id(r, id) || http__check_body(r)) return 0;
     r->state = id;
     return http__defer(r, abandon_write);
 }
@@ -245,9 +244,7 @@ static int h_negotiation_suggest(http_req *r)
     int64_t id;
     store *s;
     json_t *out;
-    if (negotiation_id(r, &id) || http__check(r, nsvc_suggest_fields) ||
-        !(s = http__reader_or_fail(r)))
-        return 0;
+    if (negotiation_id(r, &id) || http__check_body(r) || !(s = http__reader_or_fail(r))) return 0;
     if (!(out = nsvc_suggest(s, &r->caller, id, r->json, &e))) return http__fail(r, &e);
     return http__reply(r, 200, out);
 }
@@ -266,7 +263,7 @@ static int agreement_write(store *s, void *cls, tr_err *e)
 static int h_agreement_draft(http_req *r)
 {
     int64_t *id = arena_alloc(&r->mem, sizeof *id);
-    if (negotiation_id(r, id) || http__check(r, nsvc_agreement_fields)) return 0;
+    if (negotiation_id(r, id) || http__check_body(r)) return 0;
     r->state = id;
     return http__defer(r, agreement_write);
 }
@@ -301,7 +298,7 @@ static int signature_write(store *s, void *cls, tr_err *e)
 static int h_agreement_sign(http_req *r)
 {
     int64_t *id = arena_alloc(&r->mem, sizeof *id);
-    if (agreement_id(r, id) || http__check(r, nsvc_signature_fields)) return 0;
+    if (agreement_id(r, id) || http__check_body(r)) return 0;
     r->state = id;
     return http__defer(r, signature_write);
 }
@@ -309,23 +306,30 @@ static int h_agreement_sign(http_req *r)
 /* ---- the table --------------------------------------------------------------------- */
 
 const http_route negotiate_routes[] = {
-    /* method  path                       handler            who                flags */
-    {"POST", "/api/v1/negotiations", h_negotiation_open, WHO_MEDIATOR, ROUTE_BODY},
-    {"GET", "/api/v1/negotiations", h_negotiations, WHO_USER, 0},
-    {"GET", "/api/v1/negotiations/{id}", h_negotiation_get, WHO_USER, 0},
-    {"PUT", "/api/v1/negotiations/{id}/profile", h_profile_put, WHO_PARTY, ROUTE_BODY},
-    {"GET", "/api/v1/negotiations/{id}/profile", h_profile_get, WHO_PARTY, 0},
-    {"POST", "/api/v1/negotiations/{id}/texts", h_text_post, WHO_MEDIATOR, ROUTE_BODY},
-    {"GET", "/api/v1/negotiations/{id}/texts/{n}", h_text_get, WHO_USER, 0},
-    {"POST", "/api/v1/negotiations/{id}/texts/{n}/send", h_text_send, WHO_MEDIATOR, ROUTE_BODY},
-    {"POST", "/api/v1/negotiations/{id}/texts/{n}/responses", h_text_respond, WHO_PARTY,
-     ROUTE_BODY},
-    {"POST", "/api/v1/negotiations/{id}/abandon", h_negotiation_abandon, WHO_MEDIATOR, ROUTE_BODY},
-    {"GET", "/api/v1/negotiations/{id}/analysis", h_negotiation_analysis, WHO_MEDIATOR, 0},
+    /* method  path                handler          who          flags        body schema */
+    {"POST", "/api/v1/negotiations", h_negotiation_open, WHO_MEDIATOR, ROUTE_BODY,
+     nsvc_negotiation_fields},
+    {"GET", "/api/v1/negotiations", h_negotiations, WHO_USER, 0, NULL},
+    {"GET", "/api/v1/negotiations/{id}", h_negotiation_get, WHO_USER, 0, NULL},
+    {"PUT", "/api/v1/negotiations/{id}/profile", h_profile_put, WHO_PARTY, ROUTE_BODY,
+     nsvc_profile_fields},
+    {"GET", "/api/v1/negotiations/{id}/profile", h_profile_get, WHO_PARTY, 0, NULL},
+    {"POST", "/api/v1/negotiations/{id}/texts", h_text_post, WHO_MEDIATOR, ROUTE_BODY,
+     nsvc_text_fields},
+    {"GET", "/api/v1/negotiations/{id}/texts/{n}", h_text_get, WHO_USER, 0, NULL},
+    {"POST", "/api/v1/negotiations/{id}/texts/{n}/send", h_text_send, WHO_MEDIATOR, ROUTE_BODY,
+     nsvc_send_fields},
+    {"POST", "/api/v1/negotiations/{id}/texts/{n}/responses", h_text_respond, WHO_PARTY, ROUTE_BODY,
+     nsvc_response_fields},
+    {"POST", "/api/v1/negotiations/{id}/abandon", h_negotiation_abandon, WHO_MEDIATOR, ROUTE_BODY,
+     nsvc_abandon_fields},
+    {"GET", "/api/v1/negotiations/{id}/analysis", h_negotiation_analysis, WHO_MEDIATOR, 0, NULL},
     {"POST", "/api/v1/negotiations/{id}/suggestions", h_negotiation_suggest, WHO_MEDIATOR,
-     ROUTE_BODY},
-    {"POST", "/api/v1/negotiations/{id}/agreement", h_agreement_draft, WHO_MEDIATOR, ROUTE_BODY},
-    {"GET", "/api/v1/agreements/{id}", h_agreement_get, WHO_USER, 0},
-    {"POST", "/api/v1/agreements/{id}/signatures", h_agreement_sign, WHO_PARTY, ROUTE_BODY},
-    {NULL, NULL, NULL, 0, 0},
+     ROUTE_BODY, nsvc_suggest_fields},
+    {"POST", "/api/v1/negotiations/{id}/agreement", h_agreement_draft, WHO_MEDIATOR, ROUTE_BODY,
+     nsvc_agreement_fields},
+    {"GET", "/api/v1/agreements/{id}", h_agreement_get, WHO_USER, 0, NULL},
+    {"POST", "/api/v1/agreements/{id}/signatures", h_agreement_sign, WHO_PARTY, ROUTE_BODY,
+     nsvc_signature_fields},
+    {NULL, NULL, NULL, 0, 0, NULL},
 };
