@@ -129,6 +129,7 @@ static const struct access_case {
     {"GET", "/healthz", "/healthz", NULL, "AAAAAAA", 200, 0},
     {"GET", "/metrics", "/metrics", NULL, "AAAAAAA", 200, 0},
     {"GET", "/api/v1", "/api/v1", NULL, "AAAAAAA", 200, 0},
+    {"GET", "/api/v1/openapi.json", "/api/v1/openapi.json", NULL, "AAAAAAA", 200, 0},
     {"POST", "/api/v1/login", "/api/v1/login", "{\"user\":\"erc\",\"password\":\"demo-erc\"}",
      "AAAAAAA", 201, 0},
     {"POST", "/api/v1/logout", "/api/v1/logout", NULL, "UAAAAAA", 200, 1},
@@ -324,6 +325,127 @@ static void routes_do_not_overlap(void **state)
         if (strcmp(http__routes[i].pattern, "/api/v1/incidents/{id}") == 0) by_id = i;
     }
     assert_true(stats < by_id && by_id != SIZE_MAX);
+}
+
+/* Whether a concrete path (no query) is one of the pattern's. */
+static int path_matches(const char *pattern, const char *path)
+{
+    while (*pattern && *path) {
+        if (*pattern != '/' || *path != '/') return 0;
+        pattern++, path++;
+        size_t pl = strcspn(pattern, "/"), ul = strcspn(path, "/");
+        if (pattern[0] == '*') return ul > 0;
+        if (pattern[0] != '{' && (pl != ul || memcmp(pattern, path, pl) != 0)) return 0;
+        if (ul == 0) return 0;
+        pattern += pl, path += ul;
+    }
+    return *pattern == 0 && *path == 0;
+}
+
+/* GET /api/v1/openapi.json: OpenAPI 3.1 made from the route table, every route in it with
+ * who may call it and, for a JSON body, exactly the fields its schema takes. And every
+ * example of docs/api.md (its curl commands) is a route of the table whose body, when it
+ * has one, passes the route's schema. */
+static void the_openapi_document_and_the_examples(void **state)
+{
+    th_resp r;
+    (void)state;
+    assert_int_equal(req("GET", "/api/v1/openapi.json", NULL, NULL, &r), 200);
+    assert_string_equal(json_string_value(json_object_get(r.json, "openapi")), "3.1.0");
+    json_t *paths = json_object_get(r.json, "paths");
+    size_t ops = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach(paths, k, v) ops += json_object_size(v);
+    assert_int_equal(ops, http__n_routes);
+    for (size_t i = 0; i < http__n_routes; i++) {
+        const http_route *rt = &http__routes[i];
+        char path[256], method[16];
+        snprintf(path, sizeof path, "%s", rt->pattern);
+        if (strcmp(path, "/tile/*") == 0) snprintf(path, sizeof path, "/tile/{tile}");
+        size_t n = 0;
+        for (; rt->method[n]; n++)
+            method[n] = (char)(rt->method[n] | 0x20);
+        method[n] = 0;
+        json_t *op = json_object_get(json_object_get(paths, path), method);
+        if (!op) fail_msg("%s %s is not in the OpenAPI document", rt->method, rt->pattern);
+        assert_int_equal(json_object_get(op, "security") != NULL, !(rt->who & WHO_PUBLIC));
+        if (!(rt->flags & ROUTE_BODY)) continue;
+        json_t *body = json_object_get(op, "requestBody");
+        json_t *content = json_object_get(json_object_get(body, "content"), "application/json");
+        json_t *props = json_object_get(json_object_get(content, "schema"), "properties");
+        size_t fields = 0;
+        for (const jsx_field *f = rt->body; f->name; f++, fields++)
+            if (!json_object_get(props, f->name))
+                fail_msg("%s %s: '%s' is not in its schema", rt->method, rt->pattern, f->name);
+        assert_int_equal(json_object_size(props), fields);
+    }
+    th_resp_free(&r);
+
+    /* The examples: "$ curl ..." up to the line that does not end with a backslash. */
+    char *doc = th_slurp(TRUCE_SOURCE_ROOT "/docs/api.md", NULL);
+    int examples = 0, bodies = 0;
+    for (char *at = strstr(doc, "\n$ curl "); at; at = strstr(at + 1, "\n$ curl ")) {
+        buf cmd = BUF_INIT;
+        const char *line = at + 1;
+        for (;;) {
+            const char *end = strchr(line, '\n');
+            size_t len = end ? (size_t)(end - line) : strlen(line);
+            buf_append(&cmd, line, len);
+            buf_append(&cmd, " ", 1);
+            if (!end || len == 0 || line[len - 1] != '\\') break;
+            line = end + 1;
+        }
+        const char *b = strstr(cmd.p, "$B/");
+        if (!b) {
+            buf_free(&cmd);
+            continue;
+        }
+        char path[512];
+        size_t pl = strcspn(b + 2, " ?\"'");
+        snprintf(path, sizeof path, "%.*s", (int)pl, b + 2);
+        const char *x = strstr(cmd.p, " -X ");
+        const char *d = strstr(cmd.p, " -d '");
+        char method[16] = "GET";
+        if (x)
+            sscanf(x + 4, "%15s", method);
+        else if (d || strstr(cmd.p, "--data-binary"))
+            snprintf(method, sizeof method, "POST");
+        const http_route *rt = NULL;
+        for (size_t i = 0; i < http__n_routes && !rt; i++)
+            if (strcmp(http__routes[i].method, method) == 0 &&
+                path_matches(http__routes[i].pattern, path))
+                rt = &http__routes[i];
+        if (!rt) fail_msg("docs/api.md's example %s %s is no route", method, path);
+        examples++;
+        if (d && rt->body) {
+            /* The body between the quotes, its line breaks and the continuations' "\ "
+             * removed as the shell would. */
+            buf body = BUF_INIT;
+            for (const char *p = d + 5; *p && *p != '\''; p++) {
+                if (*p == '\\' && p[1] == ' ') {
+                    p++;
+                    continue;
+                }
+                buf_append(&body, p, 1);
+            }
+            json_error_t je;
+            json_t *j = json_loads(body.p ? body.p : "", 0, &je);
+            if (j) { /* an example abridged with "..." is not JSON: its shape is shown only */
+                tr_err e = TR_ERR_INIT;
+                if (jsx_check(j, rt->body, NULL, &e))
+                    fail_msg("docs/api.md's example %s %s does not pass its schema: %s", method,
+                             path, e.message);
+                bodies++;
+                json_decref(j);
+            }
+            buf_free(&body);
+        }
+        buf_free(&cmd);
+    }
+    free(doc);
+    assert_true(examples >= 40);
+    assert_true(bodies >= 10);
 }
 
 static void access_table_allows_and_denies(void **state)
@@ -2999,6 +3121,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_route_is_in_the_access_table),
         cmocka_unit_test(routes_do_not_overlap),
+        cmocka_unit_test(the_openapi_document_and_the_examples),
         cmocka_unit_test(access_table_allows_and_denies),
         cmocka_unit_test(bad_input_gets_a_clear_4xx_and_changes_nothing),
         cmocka_unit_test(chunked_oversize_body_is_refused),

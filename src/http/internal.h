@@ -69,6 +69,9 @@ extern const http_route *http__routes;
 extern size_t http__n_routes;
 void http__routes_init(void);
 
+/* The OpenAPI 3.1 document of every route (openapi.c), made once; borrowed reference. */
+json_t *http__openapi(void);
+
 /* The pillars' tables, each ending with a NULL method, and NULL after the last: defined by
  * the registry (src/pillars.c), which names the pillars so that the server does not. */
 extern const http_route *const http_route_tables[];

@@ -82,11 +82,19 @@ static int h_journal(http_req *r)
 
 /* ---- the table --------------------------------------------------------------------- */
 
+/* GET /api/v1/openapi.json: the API as OpenAPI 3.1, from the route table. */
+static int h_openapi(http_req *r)
+{
+    r->cache_control = "public, max-age=3600";
+    return http__reply(r, 200, json_incref(http__openapi()));
+}
+
 static const http_route service_routes[] = {
     /* method  path                       handler            who                flags */
     {"GET", "/healthz", h_healthz, WHO_PUBLIC, 0, NULL},
     {"GET", "/metrics", h_metrics, WHO_PUBLIC, 0, NULL},
     {"GET", "/api/v1", h_index, WHO_PUBLIC, 0, NULL},
+    {"GET", "/api/v1/openapi.json", h_openapi, WHO_PUBLIC, 0, NULL},
     {"GET", "/api/v1/journal", h_journal, WHO_PUBLIC, 0, NULL},
     {"GET", "/api/v1/log/checkpoint", h_log_checkpoint, WHO_PUBLIC, 0, NULL},
     {"GET", "/api/v1/log/entries", h_log_entries, WHO_PUBLIC, 0, NULL},
