@@ -33,3 +33,6 @@ const http_route *const http_route_tables[] = {
     monitor_file_routes, /* src/monitor/files.c */
     NULL,
 };
+
+/* Who calls: the accounts pillar resolves bearer tokens. */
+const http_auth *const http_auth_provider = &accounts_auth;

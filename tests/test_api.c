@@ -14,6 +14,7 @@
 
 #include "core/codes.h"
 
+#include "accounts/accounts.h"
 #include "http/internal.h"
 #include "core/log.h"
 

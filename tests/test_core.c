@@ -7,7 +7,7 @@
 #include <cmocka.h>
 
 #include "helpers.h"
-#include "accounts/throttle.h"
+#include "core/throttle.h"
 #include "core/codes.h"
 #include "core/arena.h"
 #include "core/buf.h"

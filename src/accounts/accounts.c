@@ -68,9 +68,7 @@ journal_actor acct_actor(const acct_caller *c)
 
 journal_reader acct_reader(const acct_caller *c)
 {
-    journal_reader r = {c->signed_in, c->admin, c->org[0] ? c->org : NULL,
-                        c->org_kind[0] ? c->org_kind : NULL};
-    return r;
+    return journal_reader_of(c);
 }
 
 static int is_kind(const char *kind)

@@ -31,15 +31,10 @@ extern const char *const acct_org_kinds[]; /* NULL-terminated. */
 extern const jsx_field acct_org_fields[];
 extern const jsx_field acct_user_fields[];
 
-/* Who is calling: filled by acct_authenticate(), all zero for an anonymous caller. */
-typedef struct acct_caller {
-    int signed_in;
-    int admin;
-    char user[STORE_SLUG_MAX];
-    char org[STORE_SLUG_MAX];
-    char org_kind[16];
-    char token_id[17];
-} acct_caller;
+/* Who is calling: filled by acct_authenticate(), all zero for an anonymous caller. The
+ * type lives with the journal (journal_caller) so that the server can hold one without
+ * knowing this pillar. */
+typedef journal_caller acct_caller;
 
 /* Reads TRUCE_PWHASH from the environment: "interactive" (default; libsodium's
  * interactive limits, about 64 MiB and 0.1 s a hash) or "min" (the smallest legal

@@ -157,7 +157,7 @@ static int revoke_write(store *s, void *cls, tr_err *e)
 /* Committed: no request after this reply may be let in by a remembered token. */
 static int revoke_written(http_req *r)
 {
-    acct_cache_forget(r->srv->tokens);
+    acct_cache_forget(r->srv->auth);
     return 0;
 }
 
@@ -349,3 +349,23 @@ const http_route accounts_routes[] = {
     {"POST", "/api/v1/users", h_user_create, WHO_ADMIN, ROUTE_BODY, acct_user_fields},
     {NULL, NULL, NULL, 0, 0, NULL},
 };
+
+/* ---- authentication, for the server ------------------------------------------------- */
+
+static void *auth_state_new(void)
+{
+    return acct_cache_new();
+}
+
+static void auth_state_free(void *state)
+{
+    acct_cache_free(state);
+}
+
+static int auth_resolve(void *state, store *s, const char *token, journal_caller *out, tr_err *e)
+{
+    return acct_authenticate_cached(state, s, token, out, e);
+}
+
+const http_auth accounts_auth = {acct_prepare_signin, auth_state_new, auth_state_free,
+                                 auth_resolve};

@@ -6,5 +6,7 @@
 #include "http/internal.h"
 
 extern const http_route accounts_routes[];
+/* Bearer tokens, resolved for the server (http/internal.h). */
+extern const http_auth accounts_auth;
 
 #endif

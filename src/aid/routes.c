@@ -6,6 +6,7 @@
 #include "aid/routes.h"
 
 #include "http/handler.h"
+#include "accounts/accounts.h"
 #include "aid/crossings.h"
 #include "json/jsx.h"
 

@@ -10,8 +10,7 @@
 #ifndef TRUCE_HTTP_INTERNAL_H
 #define TRUCE_HTTP_INTERNAL_H
 
-#include "accounts/accounts.h"
-#include "accounts/throttle.h"
+#include "core/throttle.h"
 
 /* Reports the public may file per client address per hour. */
 #define HTTP_PUBLIC_REPORTS 10
@@ -22,6 +21,7 @@
 #include "http/http.h"
 #include "json/jsx.h"
 #include "http/metrics.h"
+#include "journal/journal.h"
 #include "journal/note.h"
 #include "store/writer.h"
 
@@ -72,6 +72,19 @@ void http__routes_init(void);
 /* The OpenAPI 3.1 document of every route (openapi.c), made once; borrowed reference. */
 json_t *http__openapi(void);
 
+/* How the server finds who calls, from the pillar that knows (accounts), through the
+ * registry (src/pillars.c defines http_auth_provider), so that the server names no pillar:
+ * prepare runs once at start (what the first sign-in would otherwise pay), state_new makes
+ * the server's own state (a cache of recently resolved tokens) and authenticate resolves a
+ * bearer token into a caller (401 when it cannot). */
+typedef struct http_auth {
+    void (*prepare)(void);
+    void *(*state_new)(void);
+    void (*state_free)(void *state);
+    int (*authenticate)(void *state, store *s, const char *token, journal_caller *out, tr_err *e);
+} http_auth;
+extern const http_auth *const http_auth_provider;
+
 /* The pillars' tables, each ending with a NULL method, and NULL after the last: defined by
  * the registry (src/pillars.c), which names the pillars so that the server does not. */
 extern const http_route *const http_route_tables[];
@@ -112,7 +125,7 @@ struct http_server {
     throttle *login_addr;     /* Failed sign-ins per client address, for any name. */
     throttle *login_known;    /* (address, user name) pairs that signed in. */
     throttle *public_reports; /* Reports filed without an account, per client address. */
-    acct_cache *tokens;       /* Bearer tokens recently resolved. */
+    void *auth;               /* The authenticator's own state (http_auth.state_new). */
     const char **route_names; /* "METHOD /pattern" per route, for metrics. */
     char id_prefix[9];        /* Random per process; request ids are prefix-counter. */
     /* Reader connections, leased per request: general ones, and memory-mapped ones for
@@ -146,7 +159,7 @@ struct http_req {
     size_t limit;                        /* The route's body limit. */
     int timed_out;
     json_t *json; /* Parsed body, for ROUTE_BODY routes. */
-    acct_caller caller;
+    journal_caller caller;
     store *reader;     /* Leased on first use; returned at completion. */
     store *log_reader; /* Likewise, from the memory-mapped pool. */
     uint64_t start_ns;

@@ -145,7 +145,7 @@ int h_log_entries(http_req *r)
     }
     if (read_leaves(s, start, end, leaves, &e)) return http__fail(r, &e);
     p.items = json_array();
-    p.reader = acct_reader(&r->caller);
+    p.reader = journal_reader_of(&r->caller);
     p.leaves = (const merkle_hash *)leaves;
     p.start = start;
     if (s->ops->journal_scan(s, start, end - start, entry_cb, &p, &e)) {

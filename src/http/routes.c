@@ -71,7 +71,7 @@ static int h_journal(http_req *r)
     if (http__page_params(r, &after, &limit)) return 0;
     if (!(s = http__reader_or_fail(r))) return 0;
     p.events = json_array();
-    p.reader = acct_reader(&r->caller);
+    p.reader = journal_reader_of(&r->caller);
     p.batches_brief = 0;
     if (s->ops->journal_scan(s, after, limit, http__journal_cb, &p, &e)) {
         json_decref(p.events);

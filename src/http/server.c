@@ -40,6 +40,9 @@
 #include <time.h>
 #include <unistd.h>
 
+/* How long a reader connection trusts what it cached (zones), as the token cache does. */
+#define HTTP_CACHE_TTL_MS 200
+
 /* ---- replies ----------------------------------------------------------------------- */
 
 int http__reply(http_req *r, int status, json_t *body)
@@ -336,7 +339,7 @@ static store *lease(http_server *srv, reader_pool *pool, tr_err *e)
         if (s) {
             s->tree_cache = srv->tree_cache;
             /* Zones change rarely and this server forgets them when it changes them. */
-            s->zone_cache_ttl_ns = ACCT_CACHE_TTL_MS * 1000000ull;
+            s->zone_cache_ttl_ns = HTTP_CACHE_TTL_MS * 1000000ull;
         }
     }
     return s;
@@ -550,7 +553,7 @@ static int authenticate(http_req *r)
     while (*h == ' ')
         h++;
     if (!(s = http__reader(r, &e)) ||
-        acct_authenticate_cached(r->srv->tokens, s, h, &r->caller, &e)) {
+        http_auth_provider->authenticate(r->srv->auth, s, h, &r->caller, &e)) {
         if (e.status == 401) http__header(r, "WWW-Authenticate", "Bearer realm=\"truce\"");
         http__fail(r, &e);
         return -1;
@@ -1194,8 +1197,8 @@ http_server *http_start(const http_config *cfg, tr_err *e)
     srv->login_addr = throttle_new_growing(30, 15 * 60, 60 * 60);
     srv->login_known = throttle_new_growing(0, 0, 0);
     srv->public_reports = throttle_new(HTTP_PUBLIC_REPORTS, 60 * 60);
-    srv->tokens = acct_cache_new();
-    acct_prepare_signin();
+    srv->auth = http_auth_provider->state_new();
+    http_auth_provider->prepare();
 
     int lfd = open_listener(&ss, srv->cfg.listen, e);
     if (lfd < 0) goto fail;
@@ -1306,6 +1309,6 @@ void http_stop(http_server *srv)
     throttle_free(srv->login_addr);
     throttle_free(srv->login_known);
     throttle_free(srv->public_reports);
-    acct_cache_free(srv->tokens);
+    if (srv->auth) http_auth_provider->state_free(srv->auth);
     free(srv);
 }

@@ -76,6 +76,13 @@ int journal_attach(store *s, const note_signer *signer, tr_err *e)
     return 0;
 }
 
+journal_reader journal_reader_of(const journal_caller *c)
+{
+    journal_reader r = {c->signed_in, c->admin, c->org[0] ? c->org : NULL,
+                        c->org_kind[0] ? c->org_kind : NULL};
+    return r;
+}
+
 void journal_key_path(const char *db_path, char *out, size_t cap)
 {
     snprintf(out, cap, "%s.key", db_path);

@@ -61,6 +61,21 @@ typedef struct journal_reader {
     const char *org_kind; /* Kind, or NULL. */
 } journal_reader;
 
+/* Who is calling, as a request's authentication found it (all zero for an anonymous
+ * caller): what the server, the handlers and the services know of a caller. The accounts
+ * pillar fills it (acct_caller is this type); the layers below the pillars only read it. */
+typedef struct journal_caller {
+    int signed_in;
+    int admin;
+    char user[STORE_SLUG_MAX];
+    char org[STORE_SLUG_MAX];
+    char org_kind[16];
+    char token_id[17];
+} journal_caller;
+
+/* The reader a caller is, for visibility decisions. */
+journal_reader journal_reader_of(const journal_caller *c);
+
 /* Appends an event and applies it to the projections. Must run inside a transaction.
  * body is borrowed. On success sets *seq (when seq is not NULL). */
 int journal_record(store *s, const journal_actor *who, const char *type, const json_t *body,

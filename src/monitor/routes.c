@@ -7,6 +7,7 @@
 #include "monitor/routes.h"
 
 #include "http/handler.h"
+#include "accounts/accounts.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "monitor/acled.h"

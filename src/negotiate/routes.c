@@ -7,6 +7,7 @@
 #include "negotiate/routes.h"
 
 #include "http/handler.h"
+#include "accounts/accounts.h"
 #include "negotiate/service.h"
 #include "json/jsx.h"
 

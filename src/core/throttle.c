@@ -1,5 +1,5 @@
 /* throttle.c - failed sign-in counting; see throttle.h. */
-#include "accounts/throttle.h"
+#include "core/throttle.h"
 
 #include <pthread.h>
 #include <stdio.h>
