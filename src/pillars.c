@@ -8,12 +8,19 @@
  *   monitor    zones, reports, incidents, evidence */
 #include "accounts/project.h"
 #include "accounts/routes.h"
+#include "accounts/schema.h"
 #include "aid/project.h"
 #include "aid/routes.h"
 #include "monitor/project.h"
 #include "monitor/routes.h"
 #include "negotiate/project.h"
 #include "negotiate/routes.h"
+
+/* Their schema migrations after the base (store/store.h): accounts' only, so far. */
+const store_migration_set *const store_migration_sets[] = {
+    &accounts_schema, /* src/accounts/schema_sqlite.c */
+    NULL,
+};
 
 /* Their events' projections (journal/projection.h). */
 const journal_projection *const journal_projection_tables[] = {

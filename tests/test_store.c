@@ -647,6 +647,56 @@ static void projections_replay_from_the_journal(void **state)
     dst->ops->close(dst);
 }
 
+/* The pillars' migrations come after the base, by name: a new database and one of the last
+ * release (the base only, user_version 19, no record of migrations: the bridge) end with the
+ * same tables and the same record; a database recording a migration this build does not
+ * know was written by a newer truce and is refused. */
+static void pillar_migrations_apply_once_by_name(void **state)
+{
+    tr_err e = TR_ERR_INIT;
+    (void)state;
+    store *s = store_sqlite_open(path("mig.db"), STORE_CREATE, &e);
+    assert_non_null(s);
+    s->ops->close(s);
+    assert_int_equal(raw_int(path("mig.db"), "PRAGMA user_version"), store_schema_version());
+    assert_int_equal(raw_int(path("mig.db"), "SELECT count(*) FROM schema_migrations WHERE "
+                                             "pillar = 'accounts' AND name = '0001-org-actors'"),
+                     1);
+    assert_int_equal(raw_int(path("mig.db"), "SELECT count(*) FROM sqlite_master WHERE name = "
+                                             "'org_actors'"),
+                     1);
+    /* Opened again: nothing applied twice. */
+    s = store_sqlite_open(path("mig.db"), 0, &e);
+    assert_non_null(s);
+    s->ops->close(s);
+    assert_int_equal(raw_int(path("mig.db"), "SELECT count(*) FROM schema_migrations"), 1);
+
+    /* The bridge: a database as the last release left it (the base, no record). */
+    s = store_sqlite_open(path("old.db"), STORE_CREATE, &e);
+    s->ops->close(s);
+    raw_exec(path("old.db"), "DROP TABLE org_actors; DROP TABLE schema_migrations", 1, NULL);
+    assert_int_equal(raw_int(path("old.db"), "SELECT count(*) FROM sqlite_master WHERE name = "
+                                             "'org_actors'"),
+                     0);
+    s = store_sqlite_open(path("old.db"), 0, &e);
+    assert_non_null(s);
+    s->ops->close(s);
+    assert_int_equal(raw_int(path("old.db"), "SELECT count(*) FROM schema_migrations"), 1);
+    assert_int_equal(
+        raw_int(path("old.db"), "SELECT count(*) FROM pragma_table_info('org_actors')"),
+        raw_int(path("mig.db"), "SELECT count(*) FROM pragma_table_info('org_actors')"));
+
+    /* A migration from the future. */
+    raw_exec(path("mig.db"),
+             "INSERT INTO schema_migrations VALUES ('aid', '0042-from-later', "
+             "'2030-01-01')",
+             1, NULL);
+    assert_null(store_sqlite_open(path("mig.db"), 0, &e));
+    assert_string_equal(e.code, "store.too_new");
+    assert_non_null(strstr(e.message, "0042-from-later"));
+    err_clear(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -660,6 +710,7 @@ int main(void)
         cmocka_unit_test(writer_batches_concurrent_writes),
         cmocka_unit_test(a_failing_write_does_not_undo_its_batch),
         cmocka_unit_test(projections_replay_from_the_journal),
+        cmocka_unit_test(pillar_migrations_apply_once_by_name),
     };
     return cmocka_run_group_tests_name("store", tests, setup, teardown);
 }

@@ -6,10 +6,14 @@
  * which puts many requests into one transaction and so pays for one fsync per batch. A
  * bulk load with the database to itself leaves WAL mode for its transaction (alone_begin).
  *
- * Schema. The schema is a list of migrations; PRAGMA user_version records how many have
- * been applied and PRAGMA application_id marks the file as truce's. Opening applies the
- * missing ones in one transaction. A database whose user_version is higher than this
- * build knows was written by a newer truce and is refused rather than misread.
+ * Schema. The base schema is a list of migrations, the last release's single version:
+ * PRAGMA user_version records how many have been applied and PRAGMA application_id marks
+ * the file as truce's. Every later change is a pillar's own migration, named like a
+ * numbered patch file and recorded by name in schema_migrations (store_migration_sets,
+ * from the registry). Opening applies what is missing, base then pillars, in one
+ * transaction; a database of the last release gets every pillar migration (the bridge). A
+ * database with a higher user_version, or a pillar migration this build does not know,
+ * was written by a newer truce and is refused rather than misread.
  *
  * The journal table is append-only, enforced by triggers that abort any UPDATE or
  * DELETE, so not even a bug in a projection can rewrite history.
@@ -291,12 +295,8 @@ static const char *const migrations[] = {
      * ''): the document is the row's (export_acled_doc), with these zones (a JSON array),
      * which halves what an import writes. */
     "ALTER TABLE incidents ADD COLUMN zones TEXT;",
-    /* 20: the actors (as ACLED names them) that stand for an organization: who may dispute
-     * an incident, and whom an incident is attributed to. */
-    "CREATE TABLE org_actors("
-    "  org_id INTEGER NOT NULL REFERENCES orgs(id),"
-    "  actor TEXT NOT NULL,"
-    "  PRIMARY KEY (org_id, actor)) WITHOUT ROWID;",
+    /* The base ends here, at the last release's single schema version: every change after
+     * it is a pillar's own migration (store_migration_sets), recorded by name. */
 };
 /* clang-format on */
 
@@ -305,6 +305,25 @@ static const char *const migrations[] = {
 int store_schema_version(void)
 {
     return N_MIGRATIONS;
+}
+
+/* The pillars' migrations this build knows, in the registry's order. */
+static size_t known_migrations(void)
+{
+    size_t n = 0;
+    for (const store_migration_set *const *set = store_migration_sets; *set; set++)
+        for (const store_migration *m = (*set)->migrations; m->name; m++)
+            n++;
+    return n;
+}
+
+static int is_known(const char *pillar, const char *name)
+{
+    for (const store_migration_set *const *set = store_migration_sets; *set; set++)
+        if (strcmp((*set)->pillar, pillar) == 0)
+            for (const store_migration *m = (*set)->migrations; m->name; m++)
+                if (strcmp(m->name, name) == 0) return 1;
+    return 0;
 }
 
 enum stmt_id {
@@ -2869,14 +2888,46 @@ static int exec_sql(sq *q, const char *text, tr_err *e)
     return rc == SQLITE_OK ? 0 : fail(q, rc, e);
 }
 
+/* Refuses a database holding a pillar migration this build does not know. */
+static int check_known(sq *q, tr_err *e)
+{
+    sqlite3_stmt *st;
+    int rc, unknown = 0;
+    char pillar[64] = "", name[128] = "";
+    if (sqlite3_prepare_v2(q->db, "SELECT pillar, name FROM schema_migrations", -1, &st, NULL) !=
+        SQLITE_OK)
+        return fail(q, sqlite3_errcode(q->db), e);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && !unknown)
+        if (!is_known((const char *)sqlite3_column_text(st, 0),
+                      (const char *)sqlite3_column_text(st, 1))) {
+            unknown = 1;
+            snprintf(pillar, sizeof pillar, "%s", sqlite3_column_text(st, 0));
+            snprintf(name, sizeof name, "%s", sqlite3_column_text(st, 1));
+        }
+    sqlite3_finalize(st);
+    if (unknown)
+        return err_set(e, 400, "store.too_new", "upgrade truce to open it",
+                       "%s has the %s migration %s, which this truce (%s) does not know", q->path,
+                       pillar, name, TRUCE_VERSION);
+    return 0;
+}
+
+/* Brings the schema up to date, in one transaction: the base (the last release's single
+ * version, PRAGMA user_version) first, then each pillar's migrations by name, in the
+ * registry's order, each recorded in schema_migrations once applied. A database of an
+ * earlier release gets the rest of the base and then every pillar migration (the bridge);
+ * one with a base version or a pillar migration this build does not know was written by a
+ * newer truce and is refused. */
 static int migrate(sq *q, tr_err *e)
 {
-    int version, app, tables;
+    int version, app, tables, applied = 0, has_log;
     char text[128];
 
     if (pragma_int(q, "PRAGMA user_version", &version, e) ||
         pragma_int(q, "PRAGMA application_id", &app, e) ||
-        pragma_int(q, "SELECT count(*) FROM sqlite_master", &tables, e))
+        pragma_int(q, "SELECT count(*) FROM sqlite_master", &tables, e) ||
+        pragma_int(q, "SELECT count(*) FROM sqlite_master WHERE name = 'schema_migrations'",
+                   &has_log, e))
         return -1;
     if (app != APPLICATION_ID && (app != 0 || tables > 0))
         return err_set(e, 400, "store.not_truce", "check the --db path",
@@ -2885,10 +2936,48 @@ static int migrate(sq *q, tr_err *e)
         return err_set(e, 400, "store.too_new", "upgrade truce to open it",
                        "%s has schema version %d, newer than this truce (%s) understands (%d)",
                        q->path, version, TRUCE_VERSION, N_MIGRATIONS);
-    if (version == N_MIGRATIONS) return 0;
+    if (has_log && pragma_int(q, "SELECT count(*) FROM schema_migrations", &applied, e)) return -1;
+    if (version == N_MIGRATIONS && has_log && (size_t)applied == known_migrations()) {
+        /* Up to date, unless it holds a migration this build does not know. */
+        return check_known(q, e);
+    }
     if (exec_sql(q, "BEGIN IMMEDIATE", e)) return -1;
     for (int v = version; v < N_MIGRATIONS; v++)
         if (exec_sql(q, migrations[v], e)) goto fail;
+    if (exec_sql(q,
+                 "CREATE TABLE IF NOT EXISTS schema_migrations("
+                 "  pillar TEXT NOT NULL,"
+                 "  name TEXT NOT NULL,"
+                 "  applied_at TEXT NOT NULL,"
+                 "  PRIMARY KEY (pillar, name)) WITHOUT ROWID",
+                 e))
+        goto fail;
+    if (check_known(q, e)) goto fail;
+    for (const store_migration_set *const *set = store_migration_sets; *set; set++)
+        for (const store_migration *m = (*set)->migrations; m->name; m++) {
+            sqlite3_stmt *st;
+            int done = 0;
+            if (sqlite3_prepare_v2(q->db,
+                                   "SELECT count(*) FROM schema_migrations WHERE pillar = ?"
+                                   " AND name = ?",
+                                   -1, &st, NULL) != SQLITE_OK) {
+                fail(q, sqlite3_errcode(q->db), e);
+                goto fail;
+            }
+            sqlite3_bind_text(st, 1, (*set)->pillar, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
+            if (sqlite3_step(st) == SQLITE_ROW) done = sqlite3_column_int(st, 0);
+            sqlite3_finalize(st);
+            if (done) continue;
+            char now[UTIL_ISO_LEN], *record;
+            util_now_iso(now);
+            if (exec_sql(q, m->sql, e)) goto fail;
+            record = sqlite3_mprintf("INSERT INTO schema_migrations VALUES (%Q, %Q, %Q)",
+                                     (*set)->pillar, m->name, now);
+            int rc = exec_sql(q, record, e);
+            sqlite3_free(record);
+            if (rc) goto fail;
+        }
     snprintf(text, sizeof text, "PRAGMA user_version = %d; PRAGMA application_id = %d",
              N_MIGRATIONS, APPLICATION_ID);
     if (exec_sql(q, text, e) || exec_sql(q, "COMMIT", e)) goto fail;

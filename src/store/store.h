@@ -512,7 +512,24 @@ long store_sqlite_holder(const char *path, char *name, size_t cap);
  * path open: for commands that would delete or recreate it. */
 int store_sqlite_require_alone(const char *path, const char *doing, tr_err *e);
 
-/* Highest schema version this build knows. */
+/* A pillar's schema migrations (after the base schema the store creates), each named like
+ * a numbered patch file ("0001-org-actors") and applied once, in order, recorded by name
+ * in schema_migrations. SQL for this backend. */
+typedef struct store_migration {
+    const char *name; /* NULL ends a list */
+    const char *sql;
+} store_migration;
+
+typedef struct store_migration_set {
+    const char *pillar;
+    const store_migration *migrations;
+} store_migration_set;
+
+/* Every pillar's migrations, in dependency order, NULL after the last: defined by the
+ * registry (src/pillars.c). */
+extern const store_migration_set *const store_migration_sets[];
+
+/* Highest base schema version this build knows (the pillars' migrations come after it). */
 int store_schema_version(void);
 
 typedef int (*store_txn_fn)(store *s, void *cls, tr_err *e);
