@@ -22,6 +22,11 @@ int http__check(http_req *r, const jsx_field *fields)
     return -1;
 }
 
+int http__answer(http_req *r, int status, json_t *out, tr_err *e)
+{
+    return out ? http__reply(r, status, out) : http__fail(r, e);
+}
+
 int http__check_body(http_req *r)
 {
     return http__check(r, http__routes[r->route].body);

@@ -13,6 +13,10 @@ store *http__reader_or_fail(http_req *r);
 
 /* Checks the request's JSON body against fields; -1 after replying 400 naming the field. */
 int http__check(http_req *r, const jsx_field *fields);
+/* The end of a read handler: out (stolen) as the reply with status, or, when the service
+ * gave NULL, its error e. */
+int http__answer(http_req *r, int status, json_t *out, tr_err *e);
+
 /* The same against the route's own schema (http_route.body): stated once, in the table. */
 int http__check_body(http_req *r);
 

@@ -94,8 +94,8 @@ static int h_profile_get(http_req *r)
     store *s;
     json_t *out;
     if (negotiation_id(r, &id) || !(s = http__reader_or_fail(r))) return 0;
-    if (!(out = nsvc_profile_get(s, &r->caller, id, &e))) return http__fail(r, &e);
-    return http__reply(r, 200, out);
+    out = nsvc_profile_get(s, &r->caller, id, &e);
+    return http__answer(r, 200, out, &e);
 }
 
 /* The {n} path parameter of a text; 404 when it is not a positive integer. */
@@ -164,8 +164,8 @@ static int h_text_get(http_req *r)
     store *s;
     json_t *out;
     if (negotiation_id(r, &id) || text_n(r, &n) || !(s = http__reader_or_fail(r))) return 0;
-    if (!(out = nsvc_text_get(s, &r->caller, id, n, &e))) return http__fail(r, &e);
-    return http__reply(r, 200, out);
+    out = nsvc_text_get(s, &r->caller, id, n, &e);
+    return http__answer(r, 200, out, &e);
 }
 
 static int send_write(store *s, void *cls, tr_err *e)
@@ -235,8 +235,8 @@ static int h_negotiation_analysis(http_req *r)
     store *s;
     json_t *out;
     if (negotiation_id(r, &id) || !(s = http__reader_or_fail(r))) return 0;
-    if (!(out = nsvc_analysis(s, &r->caller, id, &e))) return http__fail(r, &e);
-    return http__reply(r, 200, out);
+    out = nsvc_analysis(s, &r->caller, id, &e);
+    return http__answer(r, 200, out, &e);
 }
 
 static int h_negotiation_suggest(http_req *r)
@@ -246,8 +246,8 @@ static int h_negotiation_suggest(http_req *r)
     store *s;
     json_t *out;
     if (negotiation_id(r, &id) || http__check_body(r) || !(s = http__reader_or_fail(r))) return 0;
-    if (!(out = nsvc_suggest(s, &r->caller, id, r->json, &e))) return http__fail(r, &e);
-    return http__reply(r, 200, out);
+    out = nsvc_suggest(s, &r->caller, id, r->json, &e);
+    return http__answer(r, 200, out, &e);
 }
 
 static int agreement_write(store *s, void *cls, tr_err *e)
@@ -281,8 +281,8 @@ static int h_agreement_get(http_req *r)
     store *s;
     json_t *out;
     if (agreement_id(r, &id) || !(s = http__reader_or_fail(r))) return 0;
-    if (!(out = nsvc_agreement_get(s, &r->caller, id, &e))) return http__fail(r, &e);
-    return http__reply(r, 200, out);
+    out = nsvc_agreement_get(s, &r->caller, id, &e);
+    return http__answer(r, 200, out, &e);
 }
 
 static int signature_write(store *s, void *cls, tr_err *e)
