@@ -339,7 +339,7 @@ static store *lease(http_server *srv, reader_pool *pool, tr_err *e)
         if (s) {
             s->tree_cache = srv->tree_cache;
             /* Zones change rarely and this server forgets them when it changes them. */
-            s->zone_cache_ttl_ns = HTTP_CACHE_TTL_MS * 1000000ull;
+            s->cache_ttl_ns = HTTP_CACHE_TTL_MS * 1000000ull;
         }
     }
     return s;

@@ -73,6 +73,9 @@ int journal_attach(store *s, const note_signer *signer, tr_err *e)
         s->before_commit = journal_seal;
         s->before_commit_cls = NULL;
     }
+    s->job_mark = journal_mark;
+    s->job_last_seq = journal_last_seq;
+    s->job_receipt = journal_receipt;
     return 0;
 }
 

@@ -20,14 +20,15 @@
 #define TRUCE_JOURNAL_MERKLE_H
 
 #include "core/err.h"
+#include "core/hash.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define MERKLE_HASH_LEN  32
+#define MERKLE_HASH_LEN  TR_HASH_LEN
 #define MERKLE_MAX_PROOF 128 /* More than any proof for 2^63 leaves needs. */
 
-typedef unsigned char merkle_hash[MERKLE_HASH_LEN];
+typedef tr_hash merkle_hash; /* core/hash.h: SHA-256, 32 bytes */
 
 void merkle_leaf_hash(merkle_hash out, const void *data, size_t len);
 void merkle_node_hash(merkle_hash out, const merkle_hash left, const merkle_hash right);

@@ -124,12 +124,14 @@ void zone_index_forget(void)
     atomic_fetch_add(&zone_epoch, 1);
 }
 
+/* The key the zones are cached under beside a connection (store_cache_get). */
+static const char cache_key = 'z';
+
 zone_index *zone_index_cached(store *s, tr_err *e)
 {
-    zone_index *zi = s->zone_cache;
+    zone_index *zi = store_cache_get(s, &cache_key);
     uint64_t now = util_mono_ns(), epoch = atomic_load(&zone_epoch);
-    if (zi && s->zone_cache_ttl_ns && zi->epoch == epoch &&
-        now - zi->checked_ns < s->zone_cache_ttl_ns)
+    if (zi && s->cache_ttl_ns && zi->epoch == epoch && now - zi->checked_ns < s->cache_ttl_ns)
         return zi;
     char *print = s->ops->zone_fingerprint(s, e);
     if (!print) return NULL;
@@ -144,9 +146,7 @@ zone_index *zone_index_cached(store *s, tr_err *e)
     }
     zi->fingerprint = print;
     zi->checked_ns = now, zi->epoch = epoch;
-    if (s->zone_cache_free) s->zone_cache_free(s->zone_cache);
-    s->zone_cache = zi;
-    s->zone_cache_free = cache_free;
+    store_cache_put(s, &cache_key, zi, cache_free);
     return zi;
 }
 

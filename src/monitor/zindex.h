@@ -24,7 +24,7 @@ size_t zone_index_count(const zone_index *zi);
 /* The index of the store's zones, kept on the store connection and reloaded when the zones
  * change (one cheap query to check). Borrowed: do not free it; like the connection, use it
  * from one thread at a time. NULL with e set on failure.
- * On a connection with zone_cache_ttl_ns set, the check is skipped for that long after the
+ * On a connection with cache_ttl_ns set, the check is skipped for that long after the
  * last one unless zone_index_forget() was called since: a server's readers, where the
  * check's page reads after every write cost a twentieth of a report's time. A server calls
  * zone_index_forget() once its own zone changes commit, before replying. */

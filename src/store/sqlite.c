@@ -666,13 +666,13 @@ typedef struct sq {
     int64_t tail_id;    /* Chunk number. */
     size_t tail_len;    /* Hashes in the buffer. */
     size_t tail_stored; /* Of which the table already has. */
-    unsigned char tail[64 * MERKLE_HASH_LEN];
+    unsigned char tail[64 * TR_HASH_LEN];
     /* The tail as it was at the open savepoint, restored by a rollback to it. */
     struct tail_snapshot {
         int valid, loaded, dirty;
         int64_t id;
         size_t len, stored;
-        unsigned char hashes[64 * MERKLE_HASH_LEN];
+        unsigned char hashes[64 * TR_HASH_LEN];
     } snap;
 } sq;
 
@@ -808,7 +808,7 @@ static int sq_savepoint(store *s, tr_err *e)
     q->snap.id = q->tail_id;
     q->snap.len = q->tail_len;
     q->snap.stored = q->tail_stored;
-    memcpy(q->snap.hashes, q->tail, q->tail_len * MERKLE_HASH_LEN);
+    memcpy(q->snap.hashes, q->tail, q->tail_len * TR_HASH_LEN);
     return exec_id(q, ST_SAVEPOINT, e);
 }
 
@@ -837,7 +837,7 @@ static void sq_rollback_to(store *s)
         q->tail_id = q->snap.id;
         q->tail_len = q->snap.len;
         q->tail_stored = q->snap.stored;
-        memcpy(q->tail, q->snap.hashes, q->snap.len * MERKLE_HASH_LEN);
+        memcpy(q->tail, q->snap.hashes, q->snap.len * TR_HASH_LEN);
         q->snap.valid = 0;
     } else {
         tail_forget(q);
@@ -944,13 +944,13 @@ static int tail_load(sq *q, tr_err *e)
     if (found) {
         int bytes = sqlite3_column_bytes(st, 1);
         q->tail_id = sqlite3_column_int64(st, 0);
-        if (bytes % MERKLE_HASH_LEN || bytes > CHUNK * MERKLE_HASH_LEN) {
+        if (bytes % TR_HASH_LEN || bytes > CHUNK * TR_HASH_LEN) {
             done(st);
             return err_set(e, 500, "log.damaged", "run 'truce audit' on the database",
                            "tree chunk %lld has %d bytes", (long long)q->tail_id, bytes);
         }
         memcpy(q->tail, sqlite3_column_blob(st, 1), (size_t)bytes);
-        q->tail_len = (size_t)bytes / MERKLE_HASH_LEN;
+        q->tail_len = (size_t)bytes / TR_HASH_LEN;
         q->tail_stored = q->tail_len;
         done(st);
         if (q->tail_len == CHUNK) { /* Full: the next append starts a new chunk. */
@@ -971,7 +971,7 @@ static int tail_flush(sq *q, tr_err *e)
     st = stmt(q, ST_CHUNK_PUT, e);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, q->tail_id);
-    sqlite3_bind_blob(st, 2, q->tail, (int)(q->tail_len * MERKLE_HASH_LEN), SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, q->tail, (int)(q->tail_len * TR_HASH_LEN), SQLITE_STATIC);
     if (step_done(q, st, e)) return -1;
     q->tail_dirty = 0;
     q->tail_stored = q->tail_len;
@@ -983,7 +983,7 @@ static int tail_flush(sq *q, tr_err *e)
     return 0;
 }
 
-static int sq_tree_append(store *s, int64_t first, const merkle_hash *h, size_t n, tr_err *e)
+static int sq_tree_append(store *s, int64_t first, const tr_hash *h, size_t n, tr_err *e)
 {
     sq *q = (sq *)s;
     if (tail_load(q, e)) return -1;
@@ -992,7 +992,7 @@ static int sq_tree_append(store *s, int64_t first, const merkle_hash *h, size_t 
                        "tree append at position %lld, but the tree holds %lld hashes",
                        (long long)first, (long long)(q->tail_id * CHUNK + (int64_t)q->tail_len));
     for (size_t i = 0; i < n; i++) {
-        memcpy(q->tail + q->tail_len * MERKLE_HASH_LEN, h[i], MERKLE_HASH_LEN);
+        memcpy(q->tail + q->tail_len * TR_HASH_LEN, h[i], TR_HASH_LEN);
         q->tail_len++;
         q->tail_dirty = 1;
         if (q->tail_len == CHUNK && tail_flush(q, e)) return -1;
@@ -1011,9 +1011,9 @@ static int chunk_read(sq *q, int64_t id, unsigned char *out, size_t *count, tr_e
     found = step_one(q, st, e);
     if (found <= 0) return found;
     bytes = sqlite3_column_bytes(st, 0);
-    if (bytes % MERKLE_HASH_LEN == 0 && bytes <= CHUNK * MERKLE_HASH_LEN) {
+    if (bytes % TR_HASH_LEN == 0 && bytes <= CHUNK * TR_HASH_LEN) {
         memcpy(out, sqlite3_column_blob(st, 0), (size_t)bytes);
-        *count = (size_t)bytes / MERKLE_HASH_LEN;
+        *count = (size_t)bytes / TR_HASH_LEN;
     }
     done(st);
     return 1;
@@ -1027,9 +1027,9 @@ static int missing(tr_err *e, int64_t id)
 
 /* Reads positions, one chunk lookup per distinct chunk. Positions arrive in small batches
  * (a proof's), so a linear scan for chunk neighbours is cheapest. */
-static int read_positions(sq *q, const int64_t *ids, size_t n, merkle_hash *out, tr_err *e)
+static int read_positions(sq *q, const int64_t *ids, size_t n, tr_hash *out, tr_err *e)
 {
-    unsigned char chunk[CHUNK * MERKLE_HASH_LEN];
+    unsigned char chunk[CHUNK * TR_HASH_LEN];
     unsigned char *done_mask = calloc(n ? n : 1, 1);
     int rc = 0;
     if (!done_mask) abort();
@@ -1052,7 +1052,7 @@ static int read_positions(sq *q, const int64_t *ids, size_t n, merkle_hash *out,
                 rc = missing(e, ids[j]);
                 break;
             }
-            memcpy(out[j], chunk + (ids[j] % CHUNK) * MERKLE_HASH_LEN, MERKLE_HASH_LEN);
+            memcpy(out[j], chunk + (ids[j] % CHUNK) * TR_HASH_LEN, TR_HASH_LEN);
             done_mask[j] = 1;
         }
     }
@@ -1060,12 +1060,12 @@ static int read_positions(sq *q, const int64_t *ids, size_t n, merkle_hash *out,
     return rc;
 }
 
-static int sq_tree_read(store *s, const int64_t *ids, size_t n, merkle_hash *out, tr_err *e)
+static int sq_tree_read(store *s, const int64_t *ids, size_t n, tr_hash *out, tr_err *e)
 {
     sq *q = (sq *)s;
     int64_t *miss_ids;
     size_t *miss_at, misses = 0;
-    merkle_hash *got;
+    tr_hash *got;
     tree_cache *cache;
     int rc, own = 0;
 
@@ -1105,7 +1105,7 @@ static int sq_tree_read(store *s, const int64_t *ids, size_t n, merkle_hash *out
             err_clear(&ignore);
         }
         for (size_t k = 0; rc == 0 && k < misses; k++) {
-            memcpy(out[miss_at[k]], got[k], MERKLE_HASH_LEN);
+            memcpy(out[miss_at[k]], got[k], TR_HASH_LEN);
             tree_cache_put(cache, miss_ids[k], got[k]);
         }
     }
@@ -1115,8 +1115,7 @@ static int sq_tree_read(store *s, const int64_t *ids, size_t n, merkle_hash *out
     return rc;
 }
 
-static int sq_tree_range(store *s, int64_t first, size_t n, merkle_hash *out, size_t *got,
-                         tr_err *e)
+static int sq_tree_range(store *s, int64_t first, size_t n, tr_hash *out, size_t *got, tr_err *e)
 {
     sq *q = (sq *)s;
     sqlite3_stmt *st;
@@ -1132,11 +1131,11 @@ static int sq_tree_range(store *s, int64_t first, size_t n, merkle_hash *out, si
         int bytes = sqlite3_column_bytes(st, 1);
         const unsigned char *h = sqlite3_column_blob(st, 1);
         int64_t pos = first + (int64_t)*got;
-        if (cid != pos / CHUNK || bytes % MERKLE_HASH_LEN || bytes > CHUNK * MERKLE_HASH_LEN)
+        if (cid != pos / CHUNK || bytes % TR_HASH_LEN || bytes > CHUNK * TR_HASH_LEN)
             break; /* A gap or a damaged chunk: the caller sees the short count. */
-        for (int64_t k = pos % CHUNK; k < bytes / MERKLE_HASH_LEN && *got < n; k++)
-            memcpy(out[(*got)++], h + k * MERKLE_HASH_LEN, MERKLE_HASH_LEN);
-        if (bytes < CHUNK * MERKLE_HASH_LEN) break; /* The last chunk. */
+        for (int64_t k = pos % CHUNK; k < bytes / TR_HASH_LEN && *got < n; k++)
+            memcpy(out[(*got)++], h + k * TR_HASH_LEN, TR_HASH_LEN);
+        if (bytes < CHUNK * TR_HASH_LEN) break; /* The last chunk. */
     }
     done(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(q, rc, e);
@@ -1151,14 +1150,14 @@ static int64_t sq_tree_count(store *s, tr_err *e)
     return q->tail_id * CHUNK + (int64_t)q->tail_len;
 }
 
-static int sq_checkpoint_insert(store *s, int64_t size, const merkle_hash root, const char *note,
+static int sq_checkpoint_insert(store *s, int64_t size, const tr_hash root, const char *note,
                                 const char *time, tr_err *e)
 {
     sq *q = (sq *)s;
     sqlite3_stmt *st = stmt(q, ST_CKPT_INSERT, e);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, size);
-    sqlite3_bind_blob(st, 2, root, MERKLE_HASH_LEN, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, root, TR_HASH_LEN, SQLITE_STATIC);
     bind_text(st, 3, time);
     bind_text(st, 4, note);
     return step_done(q, st, e);
@@ -1167,9 +1166,9 @@ static int sq_checkpoint_insert(store *s, int64_t size, const merkle_hash root, 
 static void read_checkpoint(sqlite3_stmt *st, store_checkpoint *c)
 {
     c->size = sqlite3_column_int64(st, 0);
-    memset(c->root, 0, MERKLE_HASH_LEN);
-    if (sqlite3_column_bytes(st, 1) == MERKLE_HASH_LEN)
-        memcpy(c->root, sqlite3_column_blob(st, 1), MERKLE_HASH_LEN);
+    memset(c->root, 0, TR_HASH_LEN);
+    if (sqlite3_column_bytes(st, 1) == TR_HASH_LEN)
+        memcpy(c->root, sqlite3_column_blob(st, 1), TR_HASH_LEN);
     col_copy(c->time, sizeof c->time, st, 2);
     c->note = (const char *)sqlite3_column_text(st, 3);
 }
@@ -2754,7 +2753,7 @@ static void sq_close(store *s)
     sq *q = (sq *)s;
     if (!q) return;
     if (s->journal_free) s->journal_free(s->journal);
-    if (s->zone_cache_free) s->zone_cache_free(s->zone_cache);
+    store_cache_clear(s);
     for (int i = 0; i < ST__COUNT; i++)
         sqlite3_finalize(q->stmts[i]);
     free(q->note);

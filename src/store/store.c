@@ -1,8 +1,41 @@
 /* store.c - the backend-independent transaction helper; see store.h. */
 #include "store/store.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+void *store_cache_get(store *s, const void *key)
+{
+    for (int i = 0; i < STORE_CACHE_SLOTS; i++)
+        if (s->caches[i].key == key) return s->caches[i].value;
+    return NULL;
+}
+
+void store_cache_put(store *s, const void *key, void *value, void (*free_fn)(void *))
+{
+    int slot = -1;
+    for (int i = 0; i < STORE_CACHE_SLOTS && slot < 0; i++)
+        if (s->caches[i].key == key) slot = i;
+    for (int i = 0; i < STORE_CACHE_SLOTS && slot < 0; i++)
+        if (!s->caches[i].key) slot = i;
+    if (slot < 0) abort();
+    struct store_cache_slot *c = &s->caches[slot];
+    if (c->value && c->value != value && c->free) c->free(c->value);
+    c->key = key;
+    c->value = value;
+    c->free = free_fn;
+}
+
+void store_cache_clear(store *s)
+{
+    for (int i = 0; i < STORE_CACHE_SLOTS; i++) {
+        struct store_cache_slot *c = &s->caches[i];
+        if (c->value && c->free) c->free(c->value);
+        c->key = NULL;
+        c->value = NULL;
+    }
+}
 
 static int busy(const tr_err *e)
 {

@@ -20,9 +20,11 @@
 
 #include "core/buf.h"
 #include "core/err.h"
-#include "journal/merkle.h"
+#include "core/hash.h"
 
 #include <stdint.h>
+
+#define STORE_CACHE_SLOTS 4 /* Values the pillars may cache beside one connection. */
 
 typedef struct store store;
 
@@ -44,7 +46,7 @@ typedef struct store_event {
 
 typedef struct store_checkpoint {
     int64_t size; /* Tree size the checkpoint covers. */
-    merkle_hash root;
+    tr_hash root;
     char time[STORE_TIME_MAX];
     const char *note; /* The signed note; valid until the next call on the store. */
 } store_checkpoint;
@@ -265,16 +267,16 @@ typedef struct store_ops {
                         tr_err *e); /* Rows are store_event, in sequence order. */
     int (*stats)(store *s, store_stats *out, tr_err *e);
 
-    /* The Merkle tree's stored hashes (see merkle.h): append-only, by position. */
-    int (*tree_append)(store *s, int64_t first, const merkle_hash *h, size_t n, tr_err *e);
-    int (*tree_read)(store *s, const int64_t *ids, size_t n, merkle_hash *out, tr_err *e);
+    /* The Merkle tree's stored hashes (see journal/merkle.h): append-only, by position. */
+    int (*tree_append)(store *s, int64_t first, const tr_hash *h, size_t n, tr_err *e);
+    int (*tree_read)(store *s, const int64_t *ids, size_t n, tr_hash *out, tr_err *e);
     int64_t (*tree_count)(store *s, tr_err *e); /* Hashes stored; -1 on error. */
     /* Hashes at positions [first, first + n) in one sequential read; *got is how many
      * exist there (fewer at the end of the tree, or where one is missing). */
-    int (*tree_range)(store *s, int64_t first, size_t n, merkle_hash *out, size_t *got, tr_err *e);
+    int (*tree_range)(store *s, int64_t first, size_t n, tr_hash *out, size_t *got, tr_err *e);
 
     /* Signed checkpoints, one per tree size. get: size -1 means the latest. */
-    int (*checkpoint_insert)(store *s, int64_t size, const merkle_hash root, const char *note,
+    int (*checkpoint_insert)(store *s, int64_t size, const tr_hash root, const char *note,
                              const char *time, tr_err *e);
     int (*checkpoint_get)(store *s, int64_t size, store_checkpoint *out, tr_err *e);
     int (*checkpoint_scan)(store *s, store_row_cb cb, void *cls, tr_err *e); /* Ascending. */
@@ -473,20 +475,39 @@ struct store {
      * a checkpoint there); NULL for none. */
     int (*before_commit)(store *s, void *cls, tr_err *e);
     void *before_commit_cls;
+    /* Also the journal's (journal_attach), for the group committer (writer.c), which sits in
+     * the store and does not know the journal: before each job (marks where its events
+     * start), the last event a job appended (0 when none), and an event's receipt. */
+    void (*job_mark)(store *s);
+    int64_t (*job_last_seq)(store *s);
+    int (*job_receipt)(store *s, int64_t seq, char **out, tr_err *e);
     /* A cache of committed tree hashes shared by the process's connections (not owned);
      * NULL: the connection keeps a small one of its own. See tree_cache.h. */
     struct tree_cache *tree_cache;
     /* Per-connection state of the journal module, freed with the store. */
     void *journal;
     void (*journal_free)(void *journal);
-    /* Likewise the zones prepared for point queries (monitor/zindex.c), kept while the
-     * zones table's fingerprint is unchanged. */
-    void *zone_cache;
-    void (*zone_cache_free)(void *cache);
-    /* How long the zones may be used without checking the fingerprint again (0: check
-     * every time). A server's reader connections set it; see zone_index_cached(). */
-    uint64_t zone_cache_ttl_ns;
+    /* What the pillars keep beside a connection (monitor: the zones prepared for point
+     * queries), each under the address of a key its pillar owns (store_cache_get/put),
+     * freed with the store. */
+    struct store_cache_slot {
+        const void *key;
+        void *value;
+        void (*free)(void *value);
+    } caches[STORE_CACHE_SLOTS];
+    /* How long a cached value may be used without checking it again (0: check every time).
+     * A server's reader connections set it. */
+    uint64_t cache_ttl_ns;
 };
+
+/* A pillar's value cached beside the connection under key (the address of something the
+ * pillar owns), or NULL. */
+void *store_cache_get(store *s, const void *key);
+/* Keeps value under key, freeing the one it replaces; aborts when every slot is taken by
+ * another key (a fixed handful of pillars). */
+void store_cache_put(store *s, const void *key, void *value, void (*free_fn)(void *));
+/* Frees every cached value (the backend's close calls it). */
+void store_cache_clear(store *s);
 
 enum {
     STORE_CREATE = 1,   /* Create the database when the file does not exist. */

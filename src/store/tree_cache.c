@@ -9,7 +9,7 @@
 
 typedef struct slot {
     int64_t id; /* Position + 1; 0 when empty. */
-    merkle_hash hash;
+    tr_hash hash;
 } slot;
 
 struct tree_cache {
@@ -44,22 +44,22 @@ static size_t slot_of(const tree_cache *c, int64_t position)
     return (size_t)(((uint64_t)position * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - c->bits));
 }
 
-int tree_cache_get(tree_cache *c, int64_t position, merkle_hash out)
+int tree_cache_get(tree_cache *c, int64_t position, tr_hash out)
 {
     size_t i = slot_of(c, position);
     int hit;
     pthread_mutex_lock(&c->lock[i % STRIPES]);
     hit = c->slots[i].id == position + 1;
-    if (hit) memcpy(out, c->slots[i].hash, MERKLE_HASH_LEN);
+    if (hit) memcpy(out, c->slots[i].hash, TR_HASH_LEN);
     pthread_mutex_unlock(&c->lock[i % STRIPES]);
     return hit;
 }
 
-void tree_cache_put(tree_cache *c, int64_t position, const merkle_hash h)
+void tree_cache_put(tree_cache *c, int64_t position, const tr_hash h)
 {
     size_t i = slot_of(c, position);
     pthread_mutex_lock(&c->lock[i % STRIPES]);
     c->slots[i].id = position + 1;
-    memcpy(c->slots[i].hash, h, MERKLE_HASH_LEN);
+    memcpy(c->slots[i].hash, h, TR_HASH_LEN);
     pthread_mutex_unlock(&c->lock[i % STRIPES]);
 }

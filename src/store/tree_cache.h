@@ -10,7 +10,7 @@
 #ifndef TRUCE_STORE_TREE_CACHE_H
 #define TRUCE_STORE_TREE_CACHE_H
 
-#include "journal/merkle.h"
+#include "core/hash.h"
 
 #include <stdint.h>
 
@@ -21,7 +21,7 @@ tree_cache *tree_cache_new(unsigned bits);
 void tree_cache_free(tree_cache *c);
 
 /* 1 and the hash when position is cached, else 0. */
-int tree_cache_get(tree_cache *c, int64_t position, merkle_hash out);
-void tree_cache_put(tree_cache *c, int64_t position, const merkle_hash h);
+int tree_cache_get(tree_cache *c, int64_t position, tr_hash out);
+void tree_cache_put(tree_cache *c, int64_t position, const tr_hash h);
 
 #endif

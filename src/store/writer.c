@@ -2,7 +2,6 @@
 #include "store/writer.h"
 
 #include "core/log.h"
-#include "journal/journal.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -56,7 +55,7 @@ static void run_batch(writer *w, writer_job *batch, size_t n)
         j->seq = 0;
         j->prove = 0;
         j->receipt = NULL;
-        journal_mark(s);
+        if (s->job_mark) s->job_mark(s);
         if (s->ops->savepoint(s, &j->err)) {
             j->rc = -1;
             continue;
@@ -68,7 +67,7 @@ static void run_batch(writer *w, writer_job *batch, size_t n)
             j->rc = -1;
             s->ops->rollback_to(s);
         } else {
-            j->seq = journal_last_seq(s);
+            j->seq = s->job_last_seq ? s->job_last_seq(s) : 0;
             if (!j->seq) j->seq = j->prove;
         }
     }
@@ -85,9 +84,9 @@ static void run_batch(writer *w, writer_job *batch, size_t n)
     } else if (s->before_commit) {
         /* Receipts prove inclusion in the checkpoint just committed; reading committed
          * hashes outside the transaction lets the connection's cache serve them. */
-        for (writer_job *j = batch; j; j = j->next) {
+        for (writer_job *j = batch; j && s->job_receipt; j = j->next) {
             tr_err re = TR_ERR_INIT;
-            if (j->rc == 0 && j->seq > 0 && journal_receipt(s, j->seq, &j->receipt, &re)) {
+            if (j->rc == 0 && j->seq > 0 && s->job_receipt(s, j->seq, &j->receipt, &re)) {
                 log_error("no receipt for event %lld: %s", (long long)j->seq, re.message);
                 err_clear(&re);
             }
