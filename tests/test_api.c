@@ -12,6 +12,8 @@
 
 #include "helpers.h"
 
+#include "aid/store.h"
+
 #include "core/codes.h"
 
 #include "accounts/accounts.h"
@@ -1573,7 +1575,7 @@ static void a_stopping_server_finishes_its_writes(void **state)
     assert_int_equal(w.status, 201);
     store *s = store_sqlite_open(t.db, STORE_READONLY, &e);
     store_crossing c;
-    assert_int_equal(s->ops->crossing_get(s, "late-crossing", &c, &e), 1);
+    assert_int_equal(aid_store(s)->crossing_get(s, "late-crossing", &c, &e), 1);
     s->ops->close(s);
     th_rmrf(t.dir);
 }
@@ -1932,8 +1934,8 @@ static void a_stop_refuses_the_writes_it_cannot_wait_for(void **state)
     assert_int_equal(first.status, 201);
     store *s = store_sqlite_open(t.db, STORE_READONLY, &e);
     store_crossing c;
-    assert_int_equal(s->ops->crossing_get(s, "first-crossing", &c, &e), 1);
-    assert_int_equal(s->ops->crossing_get(s, "second-crossing", &c, &e), 0);
+    assert_int_equal(aid_store(s)->crossing_get(s, "first-crossing", &c, &e), 1);
+    assert_int_equal(aid_store(s)->crossing_get(s, "second-crossing", &c, &e), 0);
     s->ops->close(s);
     th_rmrf(t.dir);
 }

@@ -7,6 +7,8 @@
 
 #include "helpers.h"
 
+#include "aid/store.h"
+
 #include "scenario/scenario.h"
 
 #include <stdio.h>
@@ -79,7 +81,7 @@ static void demo_loads_the_whole_cast(void **state)
     assert_true(u.admin);
     const char *crossings[] = {"kerem-shalom", "kissufim", "zikim", "rafah", "erez"};
     for (int i = 0; i < 5; i++) {
-        assert_int_equal(s->ops->crossing_get(s, crossings[i], &c, &e), 1);
+        assert_int_equal(aid_store(s)->crossing_get(s, crossings[i], &c, &e), 1);
         /* Every crossing lies on the Gaza perimeter. */
         assert_true(c.lat > 31.2 && c.lat < 31.61);
         assert_true(c.lon > 34.2 && c.lon < 34.6);

@@ -8,6 +8,8 @@
 
 #include "helpers.h"
 
+#include "aid/store.h"
+
 #include "aid/crossings.h"
 #include "journal/journal.h"
 #include "journal/project.h"
@@ -617,7 +619,7 @@ static void dump(store *s, buf *b)
     tr_err e = TR_ERR_INIT;
     assert_int_equal(s->ops->org_list(s, dump_org, b, &e), 0);
     assert_int_equal(s->ops->user_list(s, dump_user, b, &e), 0);
-    assert_int_equal(s->ops->crossing_list(s, dump_crossing, b, &e), 0);
+    assert_int_equal(aid_store(s)->crossing_list(s, dump_crossing, b, &e), 0);
     assert_int_equal(s->ops->zone_list(s, dump_zone, b, &e), 0);
     char name[300] = "", scen[300] = "";
     s->ops->meta_get(s, "name", name, sizeof name, &e);

@@ -17,7 +17,7 @@ int crossing_create(store *s, const journal_actor *who, const json_t *in, tr_err
     store_crossing existing;
     const char *slug = jsx_str(in, "slug", "");
     json_t *body;
-    int rc = s->ops->crossing_get(s, slug, &existing, e);
+    int rc = aid_store(s)->crossing_get(s, slug, &existing, e);
     if (rc < 0) return -1;
     if (rc == 1)
         return err_set(e, 409, "crossing.exists", "choose another slug",

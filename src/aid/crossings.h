@@ -7,7 +7,7 @@
 
 #include "journal/journal.h"
 #include "json/jsx.h"
-#include "store/store.h"
+#include "aid/store.h"
 
 /* Schema of a crossing: {"slug", "name", "lat", "lon", "notes"?}. */
 extern const jsx_field crossing_fields[];

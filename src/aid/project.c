@@ -2,6 +2,7 @@
  * journal/projection.h for what a projection may do. */
 #include "aid/project.h"
 
+#include "aid/store.h"
 #include "json/jsx.h"
 
 #include <stdio.h>
@@ -16,7 +17,7 @@ static int on_crossing(store *s, const store_event *ev, const json_t *b, tr_err 
     JOURNAL_COPY(c.notes, b, "notes");
     c.lat = jsx_num(b, "lat", 0);
     c.lon = jsx_num(b, "lon", 0);
-    return s->ops->crossing_insert(s, &c, e);
+    return aid_store(s)->crossing_insert(s, &c, e);
 }
 
 const journal_projection aid_projections[] = {

@@ -33,7 +33,7 @@ static int crossing_cb(void *cls, const void *row)
 static int h_crossings(http_req *r)
 {
     store *s = http__reader_or_fail(r);
-    return s ? http__list(r, "crossings", s->ops->crossing_list, crossing_cb) : 0;
+    return s ? http__list(r, "crossings", aid_store(s)->crossing_list, crossing_cb) : 0;
 }
 
 static int crossing_write(store *s, void *cls, tr_err *e)
@@ -42,7 +42,7 @@ static int crossing_write(store *s, void *cls, tr_err *e)
     journal_actor who = acct_actor(&r->caller);
     store_crossing c;
     if (crossing_create(s, &who, r->json, e)) return -1;
-    if (s->ops->crossing_get(s, jsx_str(r->json, "slug", ""), &c, e) != 1) return -1;
+    if (aid_store(s)->crossing_get(s, jsx_str(r->json, "slug", ""), &c, e) != 1) return -1;
     return http__reply(r, 201, crossing_json(&c));
 }
 

@@ -21,6 +21,7 @@
  * Statements. Every statement is prepared once per connection, on first use, with
  * SQLITE_PREPARE_PERSISTENT, then reset and reused (see stmt()). */
 #include "store/store.h"
+#include "store/sqlite_pillar.h"
 #include "core/buf.h"
 
 #include "core/util.h"
@@ -363,9 +364,6 @@ enum stmt_id {
     ST_TOKEN_GET,
     ST_TOKEN_BY_HASH,
     ST_TOKEN_REVOKE,
-    ST_CROSSING_INSERT,
-    ST_CROSSING_GET,
-    ST_CROSSING_LIST,
     ST_ZONE_INSERT,
     ST_ZONE_EXISTS,
     ST_ZONE_LIST,
@@ -503,10 +501,6 @@ static const char *const sql[ST__COUNT] = {
                          " o.slug, o.kind, u.admin FROM tokens t JOIN users u ON u.id = t.user_id"
                          " JOIN orgs o ON o.id = u.org_id WHERE t.hash = ?",
     [ST_TOKEN_REVOKE] = "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-    [ST_CROSSING_INSERT] = "INSERT INTO crossings(slug, name, lat, lon, notes)"
-                           " VALUES (?,?,?,?,?)",
-    [ST_CROSSING_GET] = "SELECT slug, name, lat, lon, notes FROM crossings WHERE slug = ?",
-    [ST_CROSSING_LIST] = "SELECT slug, name, lat, lon, notes FROM crossings ORDER BY slug",
     [ST_ZONE_INSERT] = "INSERT INTO zones(slug, name, kind, geometry) VALUES (?,?,?,?)",
     [ST_ZONE_EXISTS] = "SELECT 1 FROM zones WHERE slug = ?",
     [ST_ZONE_LIST] = "SELECT slug, name, kind, geometry FROM zones ORDER BY slug",
@@ -651,15 +645,21 @@ static const char *const sql[ST__COUNT] = {
                         " k.id",
 };
 
+#define PILLAR_STMTS 256 /* Power of two; the pillars' statements per connection. */
+
 typedef struct sq {
     store base; /* Must stay first: a store * is a sq *. */
     sqlite3 *db;
     char *path;
     sqlite3_stmt *stmts[ST__COUNT]; /* Prepared on first use, reused until close. */
-    char *note;                     /* Last checkpoint note handed out by checkpoint_get. */
-    tree_cache *own_cache;          /* Used when the store has no shared cache. */
-    int alone;                      /* Between alone_begin and alone_end ... */
-    int alone_fd;                   /* ... the database file, for alone_flush (or -1). */
+    struct pillar_stmt {            /* The pillars' statements, by their SQL's address */
+        const char *sql;            /* (sqlite_pillar.h); open addressing. */
+        sqlite3_stmt *st;
+    } pillar_stmts[PILLAR_STMTS];
+    char *note;            /* Last checkpoint note handed out by checkpoint_get. */
+    tree_cache *own_cache; /* Used when the store has no shared cache. */
+    int alone;             /* Between alone_begin and alone_end ... */
+    int alone_fd;          /* ... the database file, for alone_flush (or -1). */
     /* The last tree chunk, being filled (see the Merkle tree section). */
     int tail_loaded;    /* Whether tail_* reflect the database (plus appends). */
     int tail_dirty;     /* Holds hashes not yet written. */
@@ -1345,6 +1345,75 @@ static int scan(sq *q, enum stmt_id id, void (*read)(sqlite3_stmt *, void *), vo
     return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
 }
 
+/* ---- for the pillars' operations (sqlite_pillar.h) ------------------------------------ */
+
+static const store_ops sqlite_ops;
+
+int sq_is(const store *s)
+{
+    return s->ops == &sqlite_ops;
+}
+
+sqlite3_stmt *sq_stmt(store *s, const char *text, tr_err *e)
+{
+    sq *q = (sq *)s;
+    size_t h = ((uintptr_t)text >> 3) & (PILLAR_STMTS - 1);
+    for (size_t n = 0; n < PILLAR_STMTS; n++, h = (h + 1) & (PILLAR_STMTS - 1)) {
+        struct pillar_stmt *p = &q->pillar_stmts[h];
+        if (p->sql == text) return p->st;
+        if (p->sql) continue;
+        int rc = sqlite3_prepare_v3(q->db, text, -1, SQLITE_PREPARE_PERSISTENT, &p->st, NULL);
+        if (rc != SQLITE_OK) {
+            fail(q, rc, e);
+            return NULL;
+        }
+        p->sql = text;
+        return p->st;
+    }
+    abort(); /* more statements than PILLAR_STMTS: raise it */
+}
+
+void sq_bind_text(sqlite3_stmt *st, int i, const char *text)
+{
+    bind_text(st, i, text);
+}
+
+void sq_col_copy(char *dst, size_t cap, sqlite3_stmt *st, int i)
+{
+    col_copy(dst, cap, st, i);
+}
+
+int sq_step_done(store *s, sqlite3_stmt *st, tr_err *e)
+{
+    return step_done((sq *)s, st, e);
+}
+
+int sq_step_one(store *s, sqlite3_stmt *st, tr_err *e)
+{
+    return step_one((sq *)s, st, e);
+}
+
+void sq_done(sqlite3_stmt *st)
+{
+    done(st);
+}
+
+int sq_scan(store *s, sqlite3_stmt *st, void (*read)(sqlite3_stmt *, void *), void *row,
+            store_row_cb cb, void *cls, tr_err *e)
+{
+    int rc;
+    if (!st) return -1;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        read(st, row);
+        if (cb(cls, row)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    done(st);
+    return rc == SQLITE_DONE ? 0 : fail((sq *)s, rc, e);
+}
+
 static void read_org_v(sqlite3_stmt *st, void *row)
 {
     read_org(st, row);
@@ -1486,48 +1555,6 @@ static int sq_token_revoke(store *s, const char *id, const char *when, tr_err *e
 }
 
 /* ---- places ---------------------------------------------------------------------- */
-
-static void read_crossing(sqlite3_stmt *st, void *row)
-{
-    store_crossing *c = row;
-    col_copy(c->slug, sizeof c->slug, st, 0);
-    col_copy(c->name, sizeof c->name, st, 1);
-    c->lat = sqlite3_column_double(st, 2);
-    c->lon = sqlite3_column_double(st, 3);
-    col_copy(c->notes, sizeof c->notes, st, 4);
-}
-
-static int sq_crossing_insert(store *s, const store_crossing *c, tr_err *e)
-{
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_CROSSING_INSERT, e);
-    if (!st) return -1;
-    bind_text(st, 1, c->slug);
-    bind_text(st, 2, c->name);
-    sqlite3_bind_double(st, 3, c->lat);
-    sqlite3_bind_double(st, 4, c->lon);
-    bind_text(st, 5, c->notes);
-    return step_done(q, st, e);
-}
-
-static int sq_crossing_get(store *s, const char *slug, store_crossing *out, tr_err *e)
-{
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_CROSSING_GET, e);
-    int found;
-    if (!st) return -1;
-    bind_text(st, 1, slug);
-    if ((found = step_one(q, st, e)) != 1) return found;
-    read_crossing(st, out);
-    done(st);
-    return 1;
-}
-
-static int sq_crossing_list(store *s, store_row_cb cb, void *cls, tr_err *e)
-{
-    store_crossing c;
-    return scan((sq *)s, ST_CROSSING_LIST, read_crossing, &c, cb, cls, e);
-}
 
 static int sq_zone_insert(store *s, const char *slug, const char *name, const char *kind,
                           const char *geometry, tr_err *e)
@@ -2756,6 +2783,8 @@ static void sq_close(store *s)
     store_cache_clear(s);
     for (int i = 0; i < ST__COUNT; i++)
         sqlite3_finalize(q->stmts[i]);
+    for (int i = 0; i < PILLAR_STMTS; i++)
+        sqlite3_finalize(q->pillar_stmts[i].st);
     free(q->note);
     tree_cache_free(q->own_cache);
     if (q->alone && q->alone_fd >= 0) close(q->alone_fd); /* closed without alone_end */
@@ -2800,9 +2829,6 @@ static const store_ops sqlite_ops = {
     .token_get = sq_token_get,
     .token_by_hash = sq_token_by_hash,
     .token_revoke = sq_token_revoke,
-    .crossing_insert = sq_crossing_insert,
-    .crossing_get = sq_crossing_get,
-    .crossing_list = sq_crossing_list,
     .zone_insert = sq_zone_insert,
     .zone_exists = sq_zone_exists,
     .zone_list = sq_zone_list,

@@ -83,13 +83,6 @@ typedef struct store_token {
     int admin;
 } store_token;
 
-typedef struct store_crossing {
-    char slug[STORE_SLUG_MAX];
-    char name[STORE_NAME_MAX];
-    double lat, lon; /* WGS84 degrees. */
-    char notes[STORE_NAME_MAX];
-} store_crossing;
-
 typedef struct store_org_key {
     char id[17]; /* 16 hex digits of SHA-256 of the decoded key */
     char org[STORE_SLUG_MAX];
@@ -312,9 +305,6 @@ typedef struct store_ops {
     int (*token_revoke)(store *s, const char *id, const char *when, tr_err *e);
 
     /* Places. */
-    int (*crossing_insert)(store *s, const store_crossing *c, tr_err *e);
-    int (*crossing_get)(store *s, const char *slug, store_crossing *out, tr_err *e);
-    int (*crossing_list)(store *s, store_row_cb cb, void *cls, tr_err *e);
     int (*zone_insert)(store *s, const char *slug, const char *name, const char *kind,
                        const char *geometry, tr_err *e);
     int (*zone_exists)(store *s, const char *slug, tr_err *e);

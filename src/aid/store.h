@@ -1,0 +1,27 @@
+/* store.h - the aid pillar's storage interface: crossings (and, with the aid flow, its
+ * requests and truckloads). Each backend implements it beside the pillar
+ * (store_sqlite.c; store_pg.c with PostgreSQL); aid_store() picks the connection's. */
+#ifndef TRUCE_AID_STORE_H
+#define TRUCE_AID_STORE_H
+
+#include "store/store.h"
+
+typedef struct store_crossing {
+    char slug[STORE_SLUG_MAX];
+    char name[STORE_NAME_MAX];
+    double lat, lon; /* WGS84 degrees. */
+    char notes[STORE_NAME_MAX];
+} store_crossing;
+
+typedef struct aid_store_ops {
+    int (*crossing_insert)(store *s, const store_crossing *c, tr_err *e);
+    /* 1 found, 0 none, -1 error. */
+    int (*crossing_get)(store *s, const char *slug, store_crossing *out, tr_err *e);
+    /* Every crossing by slug, each as a store_crossing. */
+    int (*crossing_list)(store *s, store_row_cb cb, void *cls, tr_err *e);
+} aid_store_ops;
+
+/* The operations of the connection's backend. */
+const aid_store_ops *aid_store(const store *s);
+
+#endif

@@ -1,0 +1,62 @@
+/* store_sqlite.c - the aid pillar's storage on SQLite (aid/store.h), through the store's
+ * connection (store/sqlite_pillar.h). */
+#include "aid/store.h"
+
+#include "store/sqlite_pillar.h"
+
+#include <stdio.h>
+
+static const char crossing_insert_sql[] =
+    "INSERT INTO crossings(slug, name, lat, lon, notes) VALUES (?,?,?,?,?)";
+static const char crossing_get_sql[] =
+    "SELECT slug, name, lat, lon, notes FROM crossings WHERE slug = ?";
+static const char crossing_list_sql[] =
+    "SELECT slug, name, lat, lon, notes FROM crossings ORDER BY slug";
+
+static void read_crossing(sqlite3_stmt *st, void *row)
+{
+    store_crossing *c = row;
+    sq_col_copy(c->slug, sizeof c->slug, st, 0);
+    sq_col_copy(c->name, sizeof c->name, st, 1);
+    c->lat = sqlite3_column_double(st, 2);
+    c->lon = sqlite3_column_double(st, 3);
+    sq_col_copy(c->notes, sizeof c->notes, st, 4);
+}
+
+static int crossing_insert(store *s, const store_crossing *c, tr_err *e)
+{
+    sqlite3_stmt *st = sq_stmt(s, crossing_insert_sql, e);
+    if (!st) return -1;
+    sq_bind_text(st, 1, c->slug);
+    sq_bind_text(st, 2, c->name);
+    sqlite3_bind_double(st, 3, c->lat);
+    sqlite3_bind_double(st, 4, c->lon);
+    sq_bind_text(st, 5, c->notes);
+    return sq_step_done(s, st, e);
+}
+
+static int crossing_get(store *s, const char *slug, store_crossing *out, tr_err *e)
+{
+    sqlite3_stmt *st = sq_stmt(s, crossing_get_sql, e);
+    int found;
+    if (!st) return -1;
+    sq_bind_text(st, 1, slug);
+    if ((found = sq_step_one(s, st, e)) != 1) return found;
+    read_crossing(st, out);
+    sq_done(st);
+    return 1;
+}
+
+static int crossing_list(store *s, store_row_cb cb, void *cls, tr_err *e)
+{
+    store_crossing c;
+    return sq_scan(s, sq_stmt(s, crossing_list_sql, e), read_crossing, &c, cb, cls, e);
+}
+
+static const aid_store_ops sqlite_ops = {crossing_insert, crossing_get, crossing_list};
+
+const aid_store_ops *aid_store(const store *s)
+{
+    /* SQLite is the only backend so far; PostgreSQL's will be chosen here. */
+    return sq_is(s) ? &sqlite_ops : NULL;
+}
