@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "helpers.h"
+#include "accounts/store.h"
 
 #include "accounts/accounts.h"
 #include "core/buf.h"
@@ -78,7 +79,7 @@ static void org_rules(void **state)
     assert_string_equal(
         org_code("icrc", "\xd8\xa7\xd9\x84\xd8\xb5\xd9\x84\xd9\x8a\xd8\xa8", "humanitarian", f),
         "");
-    assert_int_equal(s->ops->org_get(s, "icrc", &o, &e), 1);
+    assert_int_equal(accounts_store(s)->org_get(s, "icrc", &o, &e), 1);
     assert_string_equal(o.kind, "humanitarian");
     assert_string_equal(o.name, "\xd8\xa7\xd9\x84\xd8\xb5\xd9\x84\xd9\x8a\xd8\xa8");
 }
@@ -117,7 +118,7 @@ static void user_rules(void **state)
         0);
     assert_non_null(strstr(u.pwhash, "$argon2id$"));
     assert_int_equal(store_txn(s, user_fn, &u, &e), 0);
-    assert_int_equal(s->ops->user_get(s, "monitor-2", &out, &e), 1);
+    assert_int_equal(accounts_store(s)->user_get(s, "monitor-2", &out, &e), 1);
     assert_string_equal(out.org_kind, "monitor");
     json_t *j = acct_user_json(&out);
     assert_null(json_object_get(j, "pwhash"));

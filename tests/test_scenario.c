@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "helpers.h"
+#include "accounts/store.h"
 
 #include "aid/store.h"
 
@@ -70,14 +71,14 @@ static void demo_loads_the_whole_cast(void **state)
     snprintf(p, sizeof p, "%s/demo.db", dir);
     store *s = th_demo_db_with(p, 0);
     for (size_t i = 0; i < sizeof expected_orgs / sizeof expected_orgs[0]; i++) {
-        assert_int_equal(s->ops->org_get(s, expected_orgs[i].slug, &o, &e), 1);
+        assert_int_equal(accounts_store(s)->org_get(s, expected_orgs[i].slug, &o, &e), 1);
         assert_string_equal(o.kind, expected_orgs[i].kind);
         /* One demo user per organization. */
-        assert_int_equal(s->ops->user_get(s, expected_orgs[i].slug, &u, &e), 1);
+        assert_int_equal(accounts_store(s)->user_get(s, expected_orgs[i].slug, &u, &e), 1);
         assert_string_equal(u.org, expected_orgs[i].slug);
         assert_false(u.admin);
     }
-    assert_int_equal(s->ops->user_get(s, "admin", &u, &e), 1);
+    assert_int_equal(accounts_store(s)->user_get(s, "admin", &u, &e), 1);
     assert_true(u.admin);
     const char *crossings[] = {"kerem-shalom", "kissufim", "zikim", "rafah", "erez"};
     for (int i = 0; i < 5; i++) {
@@ -90,7 +91,7 @@ static void demo_loads_the_whole_cast(void **state)
     s->ops->zone_list(s, count, &n, &e);
     assert_int_equal(n, 5);
     n = 0;
-    s->ops->org_list(s, count, &n, &e);
+    accounts_store(s)->org_list(s, count, &n, &e);
     assert_int_equal(n, 11);
     /* Sample monitoring records: a report left as filed, and an incident in every state of
      * the workflow, each opened from a report that is then merged. */

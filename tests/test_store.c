@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "helpers.h"
+#include "accounts/store.h"
 
 #include "aid/store.h"
 
@@ -312,8 +313,8 @@ static void journal_is_append_only_and_transactional(void **state)
     err_clear(&e);
     s->ops->stats(s, &st, &e);
     assert_int_equal(st.journal_length, 2);
-    assert_int_equal(s->ops->org_get(s, "gamma", &o, &e), 0);
-    assert_int_equal(s->ops->org_get(s, "beta", &o, &e), 1);
+    assert_int_equal(accounts_store(s)->org_get(s, "gamma", &o, &e), 0);
+    assert_int_equal(accounts_store(s)->org_get(s, "beta", &o, &e), 1);
     s->ops->close(s);
 
     /* Sequence numbers are dense, bodies canonical. */
@@ -401,7 +402,7 @@ static void txn_waits_out_a_busy_writer(void **state)
     assert_int_equal(l.runs, 1);
     assert_true(l.saw_holder);
     store_org o;
-    assert_int_equal(s->ops->org_get(s, "late", &o, &e), 1);
+    assert_int_equal(accounts_store(s)->org_get(s, "late", &o, &e), 1);
     int len = raw_int(path("busy.db"), "SELECT count(*) FROM journal");
 
     late retry = {0, 0, 1, "retried"};
@@ -617,8 +618,8 @@ static int dump_zone(void *cls, const void *row)
 static void dump(store *s, buf *b)
 {
     tr_err e = TR_ERR_INIT;
-    assert_int_equal(s->ops->org_list(s, dump_org, b, &e), 0);
-    assert_int_equal(s->ops->user_list(s, dump_user, b, &e), 0);
+    assert_int_equal(accounts_store(s)->org_list(s, dump_org, b, &e), 0);
+    assert_int_equal(accounts_store(s)->user_list(s, dump_user, b, &e), 0);
     assert_int_equal(aid_store(s)->crossing_list(s, dump_crossing, b, &e), 0);
     assert_int_equal(s->ops->zone_list(s, dump_zone, b, &e), 0);
     char name[300] = "", scen[300] = "";

@@ -1,5 +1,6 @@
 /* accounts.c - organizations, users, tokens and sign-in; see accounts.h. */
 #include "accounts/accounts.h"
+#include "accounts/store.h"
 
 #include "core/util.h"
 #include "json/jsx.h"
@@ -103,7 +104,7 @@ int acct_org_create(store *s, const journal_actor *who, const char *slug, const 
         return err_field(e, "request.invalid_field", "kind",
                          "use party, mediator, monitor, humanitarian or observer",
                          "'%s' is not an organization kind", kind);
-    rc = s->ops->org_get(s, slug, &existing, e);
+    rc = accounts_store(s)->org_get(s, slug, &existing, e);
     if (rc < 0) return -1;
     if (rc == 1)
         return err_set(e, 409, "org.exists", "choose another slug",
@@ -125,7 +126,7 @@ int acct_org_actors_set(store *s, const journal_actor *who, const char *org, con
 {
     store_org o;
     size_t i, j;
-    int rc = s->ops->org_get(s, org, &o, e);
+    int rc = accounts_store(s)->org_get(s, org, &o, e);
     if (rc < 0) return -1;
     if (rc == 0)
         return err_set(e, 404, "org.not_found", "list organizations with GET /api/v1/orgs",
@@ -157,7 +158,7 @@ static int collect_actor(void *cls, const void *row)
 json_t *acct_org_actors(store *s, const char *org, tr_err *e)
 {
     json_t *out = json_array();
-    if (s->ops->org_actors_list(s, org, collect_actor, out, e)) {
+    if (accounts_store(s)->org_actors_list(s, org, collect_actor, out, e)) {
         json_decref(out);
         return NULL;
     }
@@ -168,7 +169,7 @@ int acct_org_named_by(store *s, const store_org *org, const char *actor, tr_err 
 {
     if (!actor || !*actor) return 0;
     if (strcasecmp(actor, org->name) == 0 || strcasecmp(actor, org->slug) == 0) return 1;
-    return s->ops->org_has_actor(s, org->slug, actor, e);
+    return accounts_store(s)->org_has_actor(s, org->slug, actor, e);
 }
 
 json_t *acct_org_json(const store_org *o)
@@ -208,12 +209,12 @@ int acct_user_create(store *s, const journal_actor *who, const acct_user_new *u,
     store_org org;
     store_user existing;
     json_t *body;
-    int rc = s->ops->org_get(s, u->org, &org, e);
+    int rc = accounts_store(s)->org_get(s, u->org, &org, e);
     if (rc < 0) return -1;
     if (rc == 0)
         return err_set(e, 404, "org.not_found", "create the organization first",
                        "organization '%s' does not exist", u->org);
-    rc = s->ops->user_get(s, u->name, &existing, e);
+    rc = accounts_store(s)->user_get(s, u->name, &existing, e);
     if (rc < 0) return -1;
     if (rc == 1)
         return err_set(e, 409, "user.exists", "choose another name", "user '%s' already exists",
@@ -256,7 +257,7 @@ int acct_token_create(store *s, const journal_actor *who, const acct_token_new *
 {
     store_user u;
     json_t *body;
-    int rc = s->ops->user_get(s, t->user, &u, e);
+    int rc = accounts_store(s)->user_get(s, t->user, &u, e);
     if (rc < 0) return -1;
     if (rc == 0)
         return err_set(e, 404, "user.not_found", "check the user name (truce user list)",
@@ -273,7 +274,7 @@ int acct_token_revoke(store *s, const journal_actor *who, const acct_caller *by,
 {
     store_token t;
     json_t *body;
-    int rc = s->ops->token_get(s, id, &t, e);
+    int rc = accounts_store(s)->token_get(s, id, &t, e);
     if (rc < 0) return -1;
     if (rc == 0 || (by && !by->admin && strcmp(by->user, t.user) != 0))
         return err_set(e, 404, "token.not_found", "list your tokens with GET /api/v1/me",
@@ -291,7 +292,7 @@ int acct_check_password_rehash(store *s, const char *user, const char *password,
                                char *rehash, size_t cap, tr_err *e)
 {
     acct_prepare_signin();
-    int rc = s->ops->user_get(s, user, out, e);
+    int rc = accounts_store(s)->user_get(s, user, out, e);
     const char *hash = rc == 1 ? out->pwhash : dummy_hash;
     size_t len = strlen(password);
     int ok, other_cost;
@@ -343,7 +344,7 @@ static int token_valid(const char *token, tr_err *e)
 static int resolve(store *s, const char *hash, acct_caller *out, tr_err *e)
 {
     store_token t;
-    int rc = s->ops->token_by_hash(s, hash, &t, e);
+    int rc = accounts_store(s)->token_by_hash(s, hash, &t, e);
     if (rc < 0) return -1;
     if (rc == 0)
         return err_set(e, 401, "auth.invalid_token",
@@ -463,7 +464,7 @@ int acct_org_key_register(store *s, const journal_actor *who, const char *org,
         return err_field(e, "key.bad_format", "public_key",
                          "send the public key that 'truce keygen' printed",
                          "the public key is not 32 bytes of base64");
-    rc = s->ops->org_get(s, org, &o, e);
+    rc = accounts_store(s)->org_get(s, org, &o, e);
     if (rc < 0) return -1;
     if (rc == 0)
         return err_set(e, 404, "org.not_found", NULL, "organization '%s' does not exist", org);
@@ -471,7 +472,7 @@ int acct_org_key_register(store *s, const journal_actor *who, const char *org,
      * another organization is refused by the table's uniqueness (409 store.conflict), so
      * a signature always names one signer. */
     key_seek seek = {public_key, 0};
-    if (s->ops->org_key_list(s, org, key_match, &seek, e)) return -1;
+    if (accounts_store(s)->org_key_list(s, org, key_match, &seek, e)) return -1;
     crypto_hash_sha256(h, pk, sizeof pk);
     util_hex(hex, h, sizeof h);
     memset(out, 0, sizeof *out);

@@ -17,7 +17,7 @@
 #include "core/err.h"
 #include "journal/journal.h"
 #include "json/jsx.h"
-#include "store/store.h"
+#include "accounts/store.h"
 
 #include <jansson.h>
 

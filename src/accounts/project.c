@@ -2,6 +2,7 @@
  * signing keys, the deployment and its scenario. See journal/projection.h for what a projection may
  * do. */
 #include "accounts/project.h"
+#include "accounts/store.h"
 
 #include "json/jsx.h"
 
@@ -24,7 +25,7 @@ static int on_org(store *s, const store_event *ev, const json_t *b, tr_err *e)
     JOURNAL_COPY(o.name, b, "name");
     JOURNAL_COPY(o.kind, b, "kind");
     snprintf(o.created_at, sizeof o.created_at, "%s", ev->time);
-    return s->ops->org_insert(s, &o, e);
+    return accounts_store(s)->org_insert(s, &o, e);
 }
 
 static int on_org_actors(store *s, const store_event *ev, const json_t *b, tr_err *e)
@@ -41,7 +42,7 @@ static int on_org_actors(store *s, const store_event *ev, const json_t *b, tr_er
         if (!json_is_string(a)) return journal_bad_event(e, ev, "actors");
         actors[n++] = json_string_value(a);
     }
-    return s->ops->org_actors_set(s, org, actors, n, e);
+    return accounts_store(s)->org_actors_set(s, org, actors, n, e);
 }
 
 static int on_user(store *s, const store_event *ev, const json_t *b, tr_err *e)
@@ -53,7 +54,7 @@ static int on_user(store *s, const store_event *ev, const json_t *b, tr_err *e)
     JOURNAL_COPY(u.pwhash, b, "pwhash");
     u.admin = jsx_bool(b, "admin", 0);
     snprintf(u.created_at, sizeof u.created_at, "%s", ev->time);
-    return s->ops->user_insert(s, &u, e);
+    return accounts_store(s)->user_insert(s, &u, e);
 }
 
 static int on_rehash(store *s, const store_event *ev, const json_t *b, tr_err *e)
@@ -61,7 +62,7 @@ static int on_rehash(store *s, const store_event *ev, const json_t *b, tr_err *e
     char name[STORE_NAME_MAX], pwhash[sizeof((store_user *)0)->pwhash];
     JOURNAL_COPY(name, b, "name");
     JOURNAL_COPY(pwhash, b, "pwhash");
-    return s->ops->user_set_pwhash(s, name, pwhash, e);
+    return accounts_store(s)->user_set_pwhash(s, name, pwhash, e);
 }
 
 static int on_token(store *s, const store_event *ev, const json_t *b, tr_err *e)
@@ -72,14 +73,14 @@ static int on_token(store *s, const store_event *ev, const json_t *b, tr_err *e)
     JOURNAL_COPY(t.user, b, "user");
     JOURNAL_COPY(t.label, b, "label");
     snprintf(t.created_at, sizeof t.created_at, "%s", ev->time);
-    return s->ops->token_insert(s, &t, e);
+    return accounts_store(s)->token_insert(s, &t, e);
 }
 
 static int on_token_revoked(store *s, const store_event *ev, const json_t *b, tr_err *e)
 {
     const char *id = jsx_str(b, "id", NULL);
     if (!id) return journal_bad_event(e, ev, "id");
-    return s->ops->token_revoke(s, id, ev->time, e);
+    return accounts_store(s)->token_revoke(s, id, ev->time, e);
 }
 
 static int on_org_key(store *s, const store_event *ev, const json_t *b, tr_err *e)
@@ -89,7 +90,7 @@ static int on_org_key(store *s, const store_event *ev, const json_t *b, tr_err *
     JOURNAL_COPY(k.org, b, "org");
     JOURNAL_COPY(k.public_key, b, "public_key");
     snprintf(k.created_at, sizeof k.created_at, "%s", ev->time);
-    return s->ops->org_key_insert(s, &k, e);
+    return accounts_store(s)->org_key_insert(s, &k, e);
 }
 
 static int on_scenario(store *s, const store_event *ev, const json_t *b, tr_err *e)

@@ -5,6 +5,7 @@
  * registry (src/pillars.c) merges this table with the others'. docs/api.md documents every
  * route with an example. */
 #include "accounts/routes.h"
+#include "accounts/store.h"
 
 #include "http/handler.h"
 #include "accounts/accounts.h"
@@ -137,7 +138,7 @@ static int h_token_create(http_req *r)
     if (http__check_body(r)) return 0;
     if (!(s = http__reader_or_fail(r))) return 0;
     st = arena_alloc(&r->mem, sizeof *st);
-    if (s->ops->user_get(s, r->caller.user, &st->user, &e) != 1) {
+    if (accounts_store(s)->user_get(s, r->caller.user, &st->user, &e) != 1) {
         if (!e.status) err_set(&e, 401, "auth.invalid_token", NULL, "the caller no longer exists");
         return http__fail(r, &e);
     }
@@ -178,7 +179,7 @@ static int h_logout(http_req *r)
 static int h_orgs(http_req *r)
 {
     store *s = http__reader_or_fail(r);
-    return s ? http__list(r, "orgs", s->ops->org_list, org_cb) : 0;
+    return s ? http__list(r, "orgs", accounts_store(s)->org_list, org_cb) : 0;
 }
 
 static int h_org_get(http_req *r)
@@ -188,7 +189,7 @@ static int h_org_get(http_req *r)
     store *s = http__reader_or_fail(r);
     int rc;
     if (!s) return 0;
-    rc = s->ops->org_get(s, r->params[0], &o, &e);
+    rc = accounts_store(s)->org_get(s, r->params[0], &o, &e);
     if (rc < 0) return http__fail(r, &e);
     if (rc == 0) {
         err_set(&e, 404, "org.not_found", "list organizations with GET /api/v1/orgs",
@@ -230,7 +231,7 @@ static int org_write(store *s, void *cls, tr_err *e)
     if (acct_org_create(s, &who, jsx_str(r->json, "slug", ""), jsx_str(r->json, "name", ""),
                         jsx_str(r->json, "kind", ""), e))
         return -1;
-    if (s->ops->org_get(s, jsx_str(r->json, "slug", ""), &o, e) != 1) return -1;
+    if (accounts_store(s)->org_get(s, jsx_str(r->json, "slug", ""), &o, e) != 1) return -1;
     return http__reply(r, 201, acct_org_json(&o));
 }
 
@@ -243,7 +244,7 @@ static int h_org_create(http_req *r)
 static int h_users(http_req *r)
 {
     store *s = http__reader_or_fail(r);
-    return s ? http__list(r, "users", s->ops->user_list, user_cb) : 0;
+    return s ? http__list(r, "users", accounts_store(s)->user_list, user_cb) : 0;
 }
 
 static int user_write(store *s, void *cls, tr_err *e)
@@ -253,7 +254,7 @@ static int user_write(store *s, void *cls, tr_err *e)
     journal_actor who = acct_actor(&r->caller);
     store_user out;
     if (acct_user_create(s, &who, u, e)) return -1;
-    if (s->ops->user_get(s, u->name, &out, e) != 1) return -1;
+    if (accounts_store(s)->user_get(s, u->name, &out, e) != 1) return -1;
     return http__reply(r, 201, acct_user_json(&out));
 }
 
@@ -314,7 +315,7 @@ static int h_org_keys(http_req *r)
     json_t *keys;
     int rc;
     if (!s) return 0;
-    rc = s->ops->org_get(s, r->params[0], &o, &e);
+    rc = accounts_store(s)->org_get(s, r->params[0], &o, &e);
     if (rc <= 0) {
         if (rc == 0)
             err_set(&e, 404, "org.not_found", NULL, "organization '%s' does not exist",
@@ -322,7 +323,7 @@ static int h_org_keys(http_req *r)
         return http__fail(r, &e);
     }
     keys = json_array();
-    if (s->ops->org_key_list(s, r->params[0], key_cb, keys, &e)) {
+    if (accounts_store(s)->org_key_list(s, r->params[0], key_cb, keys, &e)) {
         json_decref(keys);
         return http__fail(r, &e);
     }

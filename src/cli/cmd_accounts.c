@@ -4,6 +4,7 @@
  * journal as the API, with the local operator ("cli") as the actor. They are safe to run
  * while a server serves the same database: SQLite serializes the writers. */
 #include "cli/cli.h"
+#include "accounts/store.h"
 
 #include "accounts/accounts.h"
 #include "json/jsx.h"
@@ -159,7 +160,7 @@ int cmd_org_list(int argc, char **argv)
     int rc = parse("org list", argc, argv, opts);
     if (rc >= 0) return rc;
     if (!(s = open_db(opts, 0))) return CLI_FAILED;
-    return finish(s, &e, s->ops->org_list(s, print_org, NULL, &e));
+    return finish(s, &e, accounts_store(s)->org_list(s, print_org, NULL, &e));
 }
 
 static int user_add_fn(store *s, void *cls, tr_err *e)
@@ -219,7 +220,7 @@ int cmd_user_list(int argc, char **argv)
     int rc = parse("user list", argc, argv, opts);
     if (rc >= 0) return rc;
     if (!(s = open_db(opts, 0))) return CLI_FAILED;
-    return finish(s, &e, s->ops->user_list(s, print_user, NULL, &e));
+    return finish(s, &e, accounts_store(s)->user_list(s, print_user, NULL, &e));
 }
 
 static int token_create_fn(store *s, void *cls, tr_err *e)

@@ -1,5 +1,6 @@
 /* incidents.c - the verification workflow; see incidents.h. */
 #include "monitor/incidents.h"
+#include "accounts/store.h"
 #include "accounts/accounts.h"
 #include "monitor/acled.h"
 #include "monitor/export.h"
@@ -277,7 +278,7 @@ static int record_move(store *s, const journal_actor *who, int64_t id, const cha
 static int check_assignee(store *s, const char *name, tr_err *e)
 {
     store_user u;
-    int rc = s->ops->user_get(s, name, &u, e);
+    int rc = accounts_store(s)->user_get(s, name, &u, e);
     if (rc < 0) return -1;
     if (rc == 0)
         return err_field(e, "request.invalid_field", "assignee",
@@ -376,7 +377,7 @@ int incident_dispute(store *s, const journal_actor *who, const char *org, int64_
     if (rc <= 0) return rc < 0 ? -1 : not_found(e, id);
     json_t *d = json_loads(doc, 0, NULL);
     free(doc);
-    rc = s->ops->org_get(s, org, &o, e);
+    rc = accounts_store(s)->org_get(s, org, &o, e);
     if (rc != 1) {
         json_decref(d);
         return rc < 0 ? -1 : err_set(e, 403, "auth.forbidden", NULL, "unknown organization");

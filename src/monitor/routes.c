@@ -5,6 +5,7 @@
  * registry (src/pillars.c) merges this table with the others'. docs/api.md documents every
  * route with an example. */
 #include "monitor/routes.h"
+#include "accounts/store.h"
 
 #include "http/handler.h"
 #include "accounts/accounts.h"
@@ -439,7 +440,7 @@ static int h_reports(http_req *r)
     if (!(s = http__reader_or_fail(r))) return 0;
     if (http__query(r, "org")) { /* a mistyped organization: a 400, not an empty list */
         store_org o;
-        int found = s->ops->org_get(s, org, &o, &e);
+        int found = accounts_store(s)->org_get(s, org, &o, &e);
         if (found < 0) return http__fail(r, &e);
         if (!found) {
             err_field(&e, "request.invalid_param", "org", "GET /api/v1/orgs lists them",

@@ -1,5 +1,6 @@
 /* service.c - negotiations and private profiles; see service.h. */
 #include "negotiate/service.h"
+#include "accounts/store.h"
 
 #include "core/util.h"
 #include "negotiate/agreement.h"
@@ -111,7 +112,7 @@ static int check_orgs(store *s, const json_t *list, const char *kind, const char
     {
         store_org o;
         char path[64];
-        int rc = s->ops->org_get(s, json_string_value(v), &o, e);
+        int rc = accounts_store(s)->org_get(s, json_string_value(v), &o, e);
         snprintf(path, sizeof path, "%s[%zu]", field, i);
         if (rc < 0) return -1;
         if (rc == 0 || strcmp(o.kind, kind) != 0)
@@ -1181,7 +1182,7 @@ int nsvc_agreement_sign(store *s, const journal_actor *who, const acct_caller *b
         }
     }
     key_try k = {doc, jsx_str(in, "signature", ""), "", 0};
-    if (s->ops->org_key_list(s, org, try_key, &k, e)) goto out;
+    if (accounts_store(s)->org_key_list(s, org, try_key, &k, e)) goto out;
     if (k.n == 0) {
         err_set(e, 409, "key.missing", "register one with POST /api/v1/orgs/{slug}/keys",
                 "%s has no registered signing key", org);

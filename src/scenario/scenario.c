@@ -1,5 +1,6 @@
 /* scenario.c - loading a scenario directory; see scenario.h. */
 #include "scenario/scenario.h"
+#include "accounts/store.h"
 
 #include "accounts/accounts.h"
 #include "aid/crossings.h"
@@ -158,7 +159,7 @@ static acct_caller as(store *s, const char *org, tr_err *e)
 {
     acct_caller c = {0};
     store_org o;
-    if (s->ops->org_get(s, org, &o, e) == 1) {
+    if (accounts_store(s)->org_get(s, org, &o, e) == 1) {
         c.signed_in = 1;
         snprintf(c.user, sizeof c.user, "%s", org);
         snprintf(c.org, sizeof c.org, "%s", org);

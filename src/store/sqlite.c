@@ -328,10 +328,6 @@ static int is_known(const char *pillar, const char *name)
 }
 
 enum stmt_id {
-    ST_ACTORS_DROP,
-    ST_ACTOR_PUT,
-    ST_ACTORS_LIST,
-    ST_ACTOR_HAS,
     ST_BEGIN,
     ST_BEGIN_READ,
     ST_COMMIT,
@@ -353,23 +349,10 @@ enum stmt_id {
     ST_CKPT_SCAN,
     ST_META_GET,
     ST_META_SET,
-    ST_ORG_INSERT,
-    ST_ORG_GET,
-    ST_ORG_LIST,
-    ST_USER_INSERT,
-    ST_USER_PWHASH,
-    ST_USER_GET,
-    ST_USER_LIST,
-    ST_TOKEN_INSERT,
-    ST_TOKEN_GET,
-    ST_TOKEN_BY_HASH,
-    ST_TOKEN_REVOKE,
     ST_ZONE_INSERT,
     ST_ZONE_EXISTS,
     ST_ZONE_LIST,
     ST_ZONE_PRINT,
-    ST_ORG_KEY_INSERT,
-    ST_ORG_KEY_LIST,
     ST_NEG_INSERT,
     ST_NEG_NEXT,
     ST_NEG_GET,
@@ -436,8 +419,6 @@ enum stmt_id {
     ST__COUNT
 };
 
-#define USER_COLS "u.id, u.name, u.display, o.slug, o.kind, u.admin, u.pwhash, u.created_at"
-
 /* The incident filters (store_incident_filter) as SQL over parameters ?1 to ?10, bound by
  * bind_incident_filter(); listing and counting share them. */
 #define INC_WHERE                                                                                  \
@@ -476,31 +457,6 @@ static const char *const sql[ST__COUNT] = {
     [ST_META_GET] = "SELECT value FROM meta WHERE key = ?",
     [ST_META_SET] = "INSERT INTO meta(key, value) VALUES (?, ?)"
                     " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-    [ST_ACTORS_DROP] = "DELETE FROM org_actors WHERE org_id = (SELECT id FROM orgs WHERE slug = ?)",
-    [ST_ACTOR_PUT] = "INSERT INTO org_actors(org_id, actor) SELECT id, ? FROM orgs WHERE slug = ?",
-    [ST_ACTORS_LIST] = "SELECT actor FROM org_actors WHERE org_id = (SELECT id FROM orgs WHERE"
-                       " slug = ?) ORDER BY actor",
-    [ST_ACTOR_HAS] = "SELECT 1 FROM org_actors WHERE org_id = (SELECT id FROM orgs WHERE"
-                     " slug = ?) AND actor = ?",
-    [ST_ORG_INSERT] = "INSERT INTO orgs(slug, name, kind, created_at) VALUES (?,?,?,?)",
-    [ST_ORG_GET] = "SELECT id, slug, name, kind, created_at FROM orgs WHERE slug = ?",
-    [ST_ORG_LIST] = "SELECT id, slug, name, kind, created_at FROM orgs ORDER BY slug",
-    [ST_USER_PWHASH] = "UPDATE users SET pwhash = ? WHERE name = ?",
-    [ST_USER_INSERT] = "INSERT INTO users(name, display, org_id, admin, pwhash, created_at)"
-                       " SELECT ?, ?, id, ?, ?, ? FROM orgs WHERE slug = ?",
-    [ST_USER_GET] = "SELECT " USER_COLS " FROM users u JOIN orgs o ON o.id = u.org_id"
-                    " WHERE u.name = ?",
-    [ST_USER_LIST] = "SELECT " USER_COLS " FROM users u JOIN orgs o ON o.id = u.org_id"
-                     " ORDER BY u.name",
-    [ST_TOKEN_INSERT] = "INSERT INTO tokens(id, hash, user_id, label, created_at)"
-                        " SELECT ?, ?, id, ?, ? FROM users WHERE name = ?",
-    [ST_TOKEN_GET] = "SELECT t.id, t.hash, u.name, t.label, t.created_at, t.revoked_at, o.slug,"
-                     " o.kind, u.admin FROM tokens t JOIN users u ON u.id = t.user_id"
-                     " JOIN orgs o ON o.id = u.org_id WHERE t.id = ?",
-    [ST_TOKEN_BY_HASH] = "SELECT t.id, t.hash, u.name, t.label, t.created_at, t.revoked_at,"
-                         " o.slug, o.kind, u.admin FROM tokens t JOIN users u ON u.id = t.user_id"
-                         " JOIN orgs o ON o.id = u.org_id WHERE t.hash = ?",
-    [ST_TOKEN_REVOKE] = "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
     [ST_ZONE_INSERT] = "INSERT INTO zones(slug, name, kind, geometry) VALUES (?,?,?,?)",
     [ST_ZONE_EXISTS] = "SELECT 1 FROM zones WHERE slug = ?",
     [ST_ZONE_LIST] = "SELECT slug, name, kind, geometry FROM zones ORDER BY slug",
@@ -638,11 +594,6 @@ static const char *const sql[ST__COUNT] = {
                    " created_at) VALUES (?, ?, ?, ?, ?)",
     [ST_SIG_LIST] = "SELECT org, public_key, signature, created_at FROM agreement_signatures"
                     " WHERE agreement_id = ? ORDER BY org",
-    [ST_ORG_KEY_INSERT] = "INSERT INTO org_keys(id, org_id, public_key, created_at)"
-                          " SELECT ?, id, ?, ? FROM orgs WHERE slug = ?",
-    [ST_ORG_KEY_LIST] = "SELECT k.id, o.slug, k.public_key, k.created_at FROM org_keys k"
-                        " JOIN orgs o ON o.id = k.org_id WHERE o.slug = ? ORDER BY k.created_at,"
-                        " k.id",
 };
 
 #define PILLAR_STMTS 256 /* Power of two; the pillars' statements per connection. */
@@ -1243,90 +1194,6 @@ static int sq_meta_set(store *s, const char *key, const char *value, tr_err *e)
     return step_done(q, st, e);
 }
 
-/* ---- organizations --------------------------------------------------------------- */
-
-static void read_org(sqlite3_stmt *st, store_org *o)
-{
-    o->id = sqlite3_column_int64(st, 0);
-    col_copy(o->slug, sizeof o->slug, st, 1);
-    col_copy(o->name, sizeof o->name, st, 2);
-    col_copy(o->kind, sizeof o->kind, st, 3);
-    col_copy(o->created_at, sizeof o->created_at, st, 4);
-}
-
-static int sq_org_insert(store *s, const store_org *o, tr_err *e)
-{
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_ORG_INSERT, e);
-    if (!st) return -1;
-    bind_text(st, 1, o->slug);
-    bind_text(st, 2, o->name);
-    bind_text(st, 3, o->kind);
-    bind_text(st, 4, o->created_at);
-    return step_done(q, st, e);
-}
-
-static int sq_org_get(store *s, const char *slug, store_org *out, tr_err *e)
-{
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_ORG_GET, e);
-    int found;
-    if (!st) return -1;
-    bind_text(st, 1, slug);
-    if ((found = step_one(q, st, e)) != 1) return found;
-    read_org(st, out);
-    done(st);
-    return 1;
-}
-
-static int sq_org_actors_set(store *s, const char *org, const char *const *actors, size_t n,
-                             tr_err *e)
-{
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_ACTORS_DROP, e);
-    if (!st) return -1;
-    bind_text(st, 1, org);
-    if (step_done(q, st, e)) return -1;
-    for (size_t i = 0; i < n; i++) {
-        if (!(st = stmt(q, ST_ACTOR_PUT, e))) return -1;
-        bind_text(st, 1, actors[i]);
-        bind_text(st, 2, org);
-        if (step_done(q, st, e)) return -1;
-        if (sqlite3_changes(q->db) != 1)
-            return err_set(e, 404, "org.not_found", NULL, "organization '%s' does not exist", org);
-    }
-    return 0;
-}
-
-static int sq_org_actors_list(store *s, const char *org, store_row_cb cb, void *cls, tr_err *e)
-{
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_ACTORS_LIST, e);
-    int rc;
-    if (!st) return -1;
-    bind_text(st, 1, org);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        if (cb(cls, sqlite3_column_text(st, 0))) {
-            rc = SQLITE_DONE;
-            break;
-        }
-    done(st);
-    return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
-}
-
-static int sq_org_has_actor(store *s, const char *org, const char *actor, tr_err *e)
-{
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_ACTOR_HAS, e);
-    int found;
-    if (!st) return -1;
-    bind_text(st, 1, org);
-    bind_text(st, 2, actor);
-    if ((found = step_one(q, st, e)) != 1) return found;
-    done(st);
-    return 1;
-}
-
 /* Runs a list statement, handing each row to cb after `read` has decoded it into row. */
 static int scan(sq *q, enum stmt_id id, void (*read)(sqlite3_stmt *, void *), void *row,
                 store_row_cb cb, void *cls, tr_err *e)
@@ -1398,6 +1265,16 @@ void sq_done(sqlite3_stmt *st)
     done(st);
 }
 
+int sq_fail(store *s, int rc, tr_err *e)
+{
+    return fail((sq *)s, rc, e);
+}
+
+int sq_changes(store *s)
+{
+    return sqlite3_changes(((sq *)s)->db);
+}
+
 int sq_scan(store *s, sqlite3_stmt *st, void (*read)(sqlite3_stmt *, void *), void *row,
             store_row_cb cb, void *cls, tr_err *e)
 {
@@ -1414,147 +1291,7 @@ int sq_scan(store *s, sqlite3_stmt *st, void (*read)(sqlite3_stmt *, void *), vo
     return rc == SQLITE_DONE ? 0 : fail((sq *)s, rc, e);
 }
 
-static void read_org_v(sqlite3_stmt *st, void *row)
-{
-    read_org(st, row);
-}
-
-static int sq_org_list(store *s, store_row_cb cb, void *cls, tr_err *e)
-{
-    store_org o;
-    return scan((sq *)s, ST_ORG_LIST, read_org_v, &o, cb, cls, e);
-}
-
-/* ---- users ----------------------------------------------------------------------- */
-
-static void read_user(sqlite3_stmt *st, void *row)
-{
-    store_user *u = row;
-    u->id = sqlite3_column_int64(st, 0);
-    col_copy(u->name, sizeof u->name, st, 1);
-    col_copy(u->display, sizeof u->display, st, 2);
-    col_copy(u->org, sizeof u->org, st, 3);
-    col_copy(u->org_kind, sizeof u->org_kind, st, 4);
-    u->admin = sqlite3_column_int(st, 5);
-    col_copy(u->pwhash, sizeof u->pwhash, st, 6);
-    col_copy(u->created_at, sizeof u->created_at, st, 7);
-}
-
-static int sq_user_insert(store *s, const store_user *u, tr_err *e)
-{
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_USER_INSERT, e);
-    if (!st) return -1;
-    bind_text(st, 1, u->name);
-    bind_text(st, 2, u->display);
-    sqlite3_bind_int(st, 3, u->admin);
-    bind_text(st, 4, u->pwhash);
-    bind_text(st, 5, u->created_at);
-    bind_text(st, 6, u->org);
-    if (step_done(q, st, e)) return -1;
-    if (sqlite3_changes(q->db) != 1)
-        return err_set(e, 404, "org.not_found", "create the organization first",
-                       "organization '%s' does not exist", u->org);
-    return 0;
-}
-
-static int sq_user_set_pwhash(store *s, const char *name, const char *pwhash, tr_err *e)
-{
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_USER_PWHASH, e);
-    if (!st) return -1;
-    bind_text(st, 1, pwhash);
-    bind_text(st, 2, name);
-    if (step_done(q, st, e)) return -1;
-    if (sqlite3_changes(q->db) != 1)
-        return err_set(e, 404, "user.not_found", NULL, "user '%s' does not exist", name);
-    return 0;
-}
-
-static int sq_user_get(store *s, const char *name, store_user *out, tr_err *e)
-{
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_USER_GET, e);
-    int found;
-    if (!st) return -1;
-    bind_text(st, 1, name);
-    if ((found = step_one(q, st, e)) != 1) return found;
-    read_user(st, out);
-    done(st);
-    return 1;
-}
-
-static int sq_user_list(store *s, store_row_cb cb, void *cls, tr_err *e)
-{
-    store_user u;
-    return scan((sq *)s, ST_USER_LIST, read_user, &u, cb, cls, e);
-}
-
-/* ---- tokens ---------------------------------------------------------------------- */
-
-static void read_token(sqlite3_stmt *st, store_token *t)
-{
-    col_copy(t->id, sizeof t->id, st, 0);
-    col_copy(t->hash, sizeof t->hash, st, 1);
-    col_copy(t->user, sizeof t->user, st, 2);
-    col_copy(t->label, sizeof t->label, st, 3);
-    col_copy(t->created_at, sizeof t->created_at, st, 4);
-    col_copy(t->revoked_at, sizeof t->revoked_at, st, 5);
-    col_copy(t->org, sizeof t->org, st, 6);
-    col_copy(t->org_kind, sizeof t->org_kind, st, 7);
-    t->admin = sqlite3_column_int(st, 8);
-}
-
-static int sq_token_insert(store *s, const store_token *t, tr_err *e)
-{
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_TOKEN_INSERT, e);
-    if (!st) return -1;
-    bind_text(st, 1, t->id);
-    bind_text(st, 2, t->hash);
-    bind_text(st, 3, t->label);
-    bind_text(st, 4, t->created_at);
-    bind_text(st, 5, t->user);
-    if (step_done(q, st, e)) return -1;
-    if (sqlite3_changes(q->db) != 1)
-        return err_set(e, 404, "user.not_found", "check the user name", "user '%s' does not exist",
-                       t->user);
-    return 0;
-}
-
-static int token_lookup(sq *q, enum stmt_id id, const char *key, store_token *out, tr_err *e)
-{
-    sqlite3_stmt *st = stmt(q, id, e);
-    int found;
-    if (!st) return -1;
-    bind_text(st, 1, key);
-    if ((found = step_one(q, st, e)) != 1) return found;
-    read_token(st, out);
-    done(st);
-    return 1;
-}
-
-static int sq_token_get(store *s, const char *id, store_token *out, tr_err *e)
-{
-    return token_lookup((sq *)s, ST_TOKEN_GET, id, out, e);
-}
-
-static int sq_token_by_hash(store *s, const char *hash, store_token *out, tr_err *e)
-{
-    return token_lookup((sq *)s, ST_TOKEN_BY_HASH, hash, out, e);
-}
-
-static int sq_token_revoke(store *s, const char *id, const char *when, tr_err *e)
-{
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_TOKEN_REVOKE, e);
-    if (!st) return -1;
-    bind_text(st, 1, when);
-    bind_text(st, 2, id);
-    return step_done(q, st, e);
-}
-
-/* ---- places ---------------------------------------------------------------------- */
+/* ---- places (zones) ---------------------------------------------------------------- */
 
 static int sq_zone_insert(store *s, const char *slug, const char *name, const char *kind,
                           const char *geometry, tr_err *e)
@@ -1605,45 +1342,6 @@ static int sq_zone_list(store *s, store_row_cb cb, void *cls, tr_err *e)
 {
     store_zone z;
     return scan((sq *)s, ST_ZONE_LIST, read_zone, &z, cb, cls, e);
-}
-
-/* ---- organization keys ------------------------------------------------------------ */
-
-static int sq_org_key_insert(store *s, const store_org_key *k, tr_err *e)
-{
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_ORG_KEY_INSERT, e);
-    if (!st) return -1;
-    bind_text(st, 1, k->id);
-    bind_text(st, 2, k->public_key);
-    bind_text(st, 3, k->created_at);
-    bind_text(st, 4, k->org);
-    if (step_done(q, st, e)) return -1;
-    if (sqlite3_changes(q->db) != 1)
-        return err_set(e, 404, "org.not_found", NULL, "organization '%s' does not exist", k->org);
-    return 0;
-}
-
-static int sq_org_key_list(store *s, const char *org, store_row_cb cb, void *cls, tr_err *e)
-{
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_ORG_KEY_LIST, e);
-    int rc;
-    if (!st) return -1;
-    bind_text(st, 1, org);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        store_org_key k;
-        col_copy(k.id, sizeof k.id, st, 0);
-        col_copy(k.org, sizeof k.org, st, 1);
-        col_copy(k.public_key, sizeof k.public_key, st, 2);
-        col_copy(k.created_at, sizeof k.created_at, st, 3);
-        if (cb(cls, &k)) {
-            rc = SQLITE_DONE;
-            break;
-        }
-    }
-    done(st);
-    return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
 }
 
 /* ---- negotiations ----------------------------------------------------------------- */
@@ -2815,26 +2513,10 @@ static const store_ops sqlite_ops = {
     .projections_clear = sq_projections_clear,
     .meta_get = sq_meta_get,
     .meta_set = sq_meta_set,
-    .org_insert = sq_org_insert,
-    .org_get = sq_org_get,
-    .org_list = sq_org_list,
-    .user_insert = sq_user_insert,
-    .user_get = sq_user_get,
-    .org_actors_set = sq_org_actors_set,
-    .org_actors_list = sq_org_actors_list,
-    .org_has_actor = sq_org_has_actor,
-    .user_set_pwhash = sq_user_set_pwhash,
-    .user_list = sq_user_list,
-    .token_insert = sq_token_insert,
-    .token_get = sq_token_get,
-    .token_by_hash = sq_token_by_hash,
-    .token_revoke = sq_token_revoke,
     .zone_insert = sq_zone_insert,
     .zone_exists = sq_zone_exists,
     .zone_list = sq_zone_list,
     .zone_fingerprint = sq_zone_fingerprint,
-    .org_key_insert = sq_org_key_insert,
-    .org_key_list = sq_org_key_list,
     .negotiation_next_id = sq_negotiation_next_id,
     .negotiation_insert = sq_negotiation_insert,
     .negotiation_get = sq_negotiation_get,

@@ -27,6 +27,10 @@ int sq_step_done(store *s, sqlite3_stmt *st, tr_err *e);
  * -1 with e set. */
 int sq_step_one(store *s, sqlite3_stmt *st, tr_err *e);
 void sq_done(sqlite3_stmt *st);
+/* The store's error for a SQLite result code (store.busy, store.conflict, ...): -1. */
+int sq_fail(store *s, int rc, tr_err *e);
+/* Rows the last statement changed. */
+int sq_changes(store *s);
 /* Runs a bound statement, decoding each row into row with read and handing it to cb until
  * cb returns non-zero. */
 int sq_scan(store *s, sqlite3_stmt *st, void (*read)(sqlite3_stmt *, void *), void *row,
