@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "helpers.h"
+#include "negotiate/store.h"
 #include "accounts/store.h"
 
 #include "aid/store.h"
@@ -125,10 +126,10 @@ static void demo_loads_the_whole_cast(void **state)
     /* The scripted negotiation ran to a signed agreement. */
     store_negotiation neg = {0};
     store_agreement agr = {0};
-    assert_int_equal(s->ops->negotiation_get(s, 1, &neg, &e), 1);
+    assert_int_equal(negotiate_store(s)->negotiation_get(s, 1, &neg, &e), 1);
     assert_string_equal(neg.state, "agreed");
     assert_non_null(strstr(neg.spec, "illustrative"));
-    assert_int_equal(s->ops->agreement_get(s, 1, &agr, &e), 1);
+    assert_int_equal(negotiate_store(s)->agreement_get(s, 1, &agr, &e), 1);
     assert_string_equal(agr.state, "in_force");
     assert_non_null(strstr(agr.doc, "\"effective\":\"2025-01-19\""));
     free(neg.spec);

@@ -1,6 +1,7 @@
 /* project.c - how the negotiate pillar's events change its tables: negotiations, profiles, texts,
  * responses and agreements. See journal/projection.h for what a projection may do. */
 #include "negotiate/project.h"
+#include "negotiate/store.h"
 
 #include "json/jsx.h"
 
@@ -20,8 +21,8 @@ static int on_negotiation(store *s, const store_event *ev, const json_t *b, tr_e
     }
     json_object_del(spec, "id");
     text = jsx_canonical(spec, NULL);
-    rc = s->ops->negotiation_insert(s, json_integer_value(opened), text,
-                                    ev->actor_org ? ev->actor_org : "", ev->time, e);
+    rc = negotiate_store(s)->negotiation_insert(s, json_integer_value(opened), text,
+                                                ev->actor_org ? ev->actor_org : "", ev->time, e);
     free(text);
     json_decref(spec);
     return rc;
@@ -36,7 +37,7 @@ static int on_profile(store *s, const store_event *ev, const json_t *b, tr_err *
     if (!json_is_integer(n) || !org || !json_is_object(p))
         return journal_bad_event(e, ev, "negotiation/org/profile");
     text = jsx_canonical(p, NULL);
-    rc = s->ops->profile_put(s, json_integer_value(n), org, text, ev->time, e);
+    rc = negotiate_store(s)->profile_put(s, json_integer_value(n), org, text, ev->time, e);
     free(text);
     return rc;
 }
@@ -53,8 +54,8 @@ static int on_text(store *s, const store_event *ev, const json_t *b, tr_err *e)
     json_object_del(text, "negotiation");
     json_object_del(text, "n");
     canon = jsx_canonical(text, NULL);
-    rc = s->ops->text_insert(s, json_integer_value(n), (int)json_integer_value(v), canon, ev->time,
-                             e);
+    rc = negotiate_store(s)->text_insert(s, json_integer_value(n), (int)json_integer_value(v),
+                                         canon, ev->time, e);
     free(canon);
     json_decref(text);
     return rc;
@@ -68,7 +69,8 @@ static int on_text_sent(store *s, const store_event *ev, const json_t *b, tr_err
     if (!json_is_integer(n) || !json_is_integer(v) || !json_is_array(json_object_get(b, "sent_to")))
         return journal_bad_event(e, ev, "negotiation/n/sent_to");
     canon = jsx_canonical(json_object_get(b, "sent_to"), NULL);
-    rc = s->ops->text_send(s, json_integer_value(n), (int)json_integer_value(v), canon, e);
+    rc = negotiate_store(s)->text_send(s, json_integer_value(n), (int)json_integer_value(v), canon,
+                                       e);
     free(canon);
     return rc;
 }
@@ -83,8 +85,8 @@ static int on_response(store *s, const store_event *ev, const json_t *b, tr_err 
     if (!json_is_integer(n) || !json_is_integer(v) || !org || !json_is_object(r))
         return journal_bad_event(e, ev, "negotiation/n/org/response");
     canon = jsx_canonical(r, NULL);
-    rc = s->ops->response_put(s, json_integer_value(n), (int)json_integer_value(v), org, canon,
-                              ev->time, e);
+    rc = negotiate_store(s)->response_put(s, json_integer_value(n), (int)json_integer_value(v), org,
+                                          canon, ev->time, e);
     free(canon);
     return rc;
 }
@@ -98,8 +100,8 @@ static int on_agreement(store *s, const store_event *ev, const json_t *b, tr_err
     if (!json_is_integer(a) || !json_is_integer(n) || !json_is_object(doc))
         return journal_bad_event(e, ev, "agreement/negotiation/doc");
     canon = jsx_canonical(doc, NULL);
-    rc = s->ops->agreement_insert(s, json_integer_value(a), json_integer_value(n), canon, ev->time,
-                                  e);
+    rc = negotiate_store(s)->agreement_insert(s, json_integer_value(a), json_integer_value(n),
+                                              canon, ev->time, e);
     free(canon);
     return rc;
 }
@@ -111,7 +113,7 @@ static int on_signed(store *s, const store_event *ev, const json_t *b, tr_err *e
                *sig = jsx_str(b, "signature", NULL);
     if (!json_is_integer(a) || !org || !pk || !sig)
         return journal_bad_event(e, ev, "agreement/org/key/signature");
-    return s->ops->signature_put(s, json_integer_value(a), org, pk, sig, ev->time, e);
+    return negotiate_store(s)->signature_put(s, json_integer_value(a), org, pk, sig, ev->time, e);
 }
 
 static int on_in_force(store *s, const store_event *ev, const json_t *b, tr_err *e)
@@ -119,15 +121,15 @@ static int on_in_force(store *s, const store_event *ev, const json_t *b, tr_err 
     const json_t *a = json_object_get(b, "agreement"), *n = json_object_get(b, "negotiation");
     if (!json_is_integer(a) || !json_is_integer(n))
         return journal_bad_event(e, ev, "agreement/negotiation");
-    if (s->ops->agreement_state(s, json_integer_value(a), "in_force", e)) return -1;
-    return s->ops->negotiation_state(s, json_integer_value(n), "agreed", e);
+    if (negotiate_store(s)->agreement_state(s, json_integer_value(a), "in_force", e)) return -1;
+    return negotiate_store(s)->negotiation_state(s, json_integer_value(n), "agreed", e);
 }
 
 static int on_abandoned(store *s, const store_event *ev, const json_t *b, tr_err *e)
 {
     const json_t *n = json_object_get(b, "negotiation");
     if (!json_is_integer(n)) return journal_bad_event(e, ev, "negotiation");
-    return s->ops->negotiation_state(s, json_integer_value(n), "abandoned", e);
+    return negotiate_store(s)->negotiation_state(s, json_integer_value(n), "abandoned", e);
 }
 
 const journal_projection negotiate_projections[] = {

@@ -1,5 +1,6 @@
 /* service.c - negotiations and private profiles; see service.h. */
 #include "negotiate/service.h"
+#include "negotiate/store.h"
 #include "accounts/store.h"
 
 #include "core/util.h"
@@ -196,7 +197,7 @@ static int open_checked(store *s, const journal_actor *who, const acct_caller *b
                 }
         }
     }
-    if (s->ops->negotiation_next_id(s, id, e)) return -1;
+    if (negotiate_store(s)->negotiation_next_id(s, id, e)) return -1;
     body = json_deep_copy(in);
     json_object_set_new(body, "id", json_integer(*id));
     members_visibility(in, &vis);
@@ -211,7 +212,7 @@ static json_t *load(store *s, const acct_caller *by, int64_t id, const char **ro
 {
     store_negotiation n = {0};
     json_t *spec;
-    int rc = s->ops->negotiation_get(s, id, &n, e);
+    int rc = negotiate_store(s)->negotiation_get(s, id, &n, e);
     if (rc < 0) return NULL;
     spec = rc ? json_loads(n.spec, 0, NULL) : NULL;
     free(n.spec);
@@ -244,7 +245,7 @@ json_t *nsvc_list(store *s, const acct_caller *by, tr_err *e)
 {
     int64_t next;
     json_t *out = json_array();
-    if (s->ops->negotiation_next_id(s, &next, e)) {
+    if (negotiate_store(s)->negotiation_next_id(s, &next, e)) {
         json_decref(out);
         return NULL;
     }
@@ -370,7 +371,7 @@ json_t *nsvc_profile_get(store *s, const acct_caller *by, int64_t id, tr_err *e)
         err_set(e, 403, "auth.forbidden", NULL, "only parties have profiles");
         return NULL;
     }
-    rc = s->ops->profile_get(s, id, by->org, &p, e);
+    rc = negotiate_store(s)->profile_get(s, id, by->org, &p, e);
     if (rc <= 0) {
         if (rc == 0)
             err_set(e, 404, "profile.not_found",
@@ -557,7 +558,7 @@ static void unavailable(json_t *out, tr_err *e)
 static json_t *profiles_of(store *s, int64_t id, unsigned char sha[32], tr_err *e)
 {
     json_t *profiles = json_object();
-    if (s->ops->profile_list(s, id, collect_profile, profiles, e)) {
+    if (negotiate_store(s)->profile_list(s, id, collect_profile, profiles, e)) {
         json_decref(profiles);
         return NULL;
     }
@@ -723,7 +724,7 @@ int nsvc_text_commit(store *s, const journal_actor *who, const acct_caller *by, 
                 "a party's profile changed while the text was being analysed");
         goto out;
     }
-    if (s->ops->text_next(s, id, n, e)) goto out;
+    if (negotiate_store(s)->text_next(s, id, n, e)) goto out;
     body = json_pack("{s:I, s:i, s:O, s:o, s:s?}", "negotiation", (json_int_t)id, "n", *n,
                      "package", json_object_get(in, "package"), "rationale",
                      rat ? json_deep_copy(rat) : json_object(), "override_reason",
@@ -763,7 +764,7 @@ int nsvc_text_send(store *s, const journal_actor *who, const acct_caller *by, in
     const json_t *v;
     int rc = -1, found;
     if (!spec) return -1;
-    found = s->ops->text_get(s, id, n, &t, e);
+    found = negotiate_store(s)->text_get(s, id, n, &t, e);
     if (found <= 0) {
         if (found == 0) err_set(e, 404, "text.not_found", NULL, "no version %d", n);
         goto out;
@@ -816,7 +817,7 @@ static json_t *worth(store *s, int64_t id, const char *org, const json_t *pkg, t
     const char *issue;
     const json_t *w;
     double sum = 0, u = 0, r;
-    int red = 0, rc = s->ops->profile_get(s, id, org, &p, e);
+    int red = 0, rc = negotiate_store(s)->profile_get(s, id, org, &p, e);
     if (rc <= 0) return rc == 0 ? json_null() : NULL;
     prof = json_loads(p.profile, 0, NULL);
     free(p.profile);
@@ -847,7 +848,7 @@ json_t *nsvc_text_view(store *s, const acct_caller *by, int64_t id, int n, json_
     store_text t = {0};
     int found;
     if (!spec) return NULL;
-    found = s->ops->text_get(s, id, n, &t, e);
+    found = negotiate_store(s)->text_get(s, id, n, &t, e);
     text = found == 1 ? json_loads(t.text, 0, NULL) : NULL;
     sent = found == 1 ? json_loads(t.sent_to, 0, NULL) : NULL;
     if (found == 1 && strcmp(role, "party") == 0 && !in_list(sent, by->org)) found = 0;
@@ -858,7 +859,7 @@ json_t *nsvc_text_view(store *s, const acct_caller *by, int64_t id, int n, json_
         goto done;
     }
     json_t *responses = json_object();
-    if (s->ops->response_list(s, id, n, collect_doc, responses, e)) {
+    if (negotiate_store(s)->response_list(s, id, n, collect_doc, responses, e)) {
         json_decref(responses);
         goto done;
     }
@@ -928,7 +929,7 @@ int nsvc_respond(store *s, const journal_actor *who, const acct_caller *by, int6
     char vis[600];
     int rc = -1, found;
     if (!spec) return -1;
-    found = s->ops->text_get(s, id, n, &t, e);
+    found = negotiate_store(s)->text_get(s, id, n, &t, e);
     if (found < 0) goto out;
     sent = found ? json_loads(t.sent_to, 0, NULL) : NULL;
     if (!found || !in_list(sent, by->org)) {
@@ -960,7 +961,7 @@ int nsvc_respond(store *s, const journal_actor *who, const acct_caller *by, int6
         }
     }
     json_t *all = json_object();
-    if (s->ops->response_list(s, id, n, collect_doc, all, e)) {
+    if (negotiate_store(s)->response_list(s, id, n, collect_doc, all, e)) {
         json_decref(all);
         goto out;
     }
@@ -1028,14 +1029,14 @@ int nsvc_agreement_draft(store *s, const journal_actor *who, const acct_caller *
         invalid(e, "effective", "write the date as YYYY-MM-DD", "not a date");
         goto out;
     }
-    found = s->ops->text_get(s, id, n, &t, e);
+    found = negotiate_store(s)->text_get(s, id, n, &t, e);
     if (found <= 0) {
         if (found == 0) err_set(e, 404, "text.not_found", NULL, "no version %d", n);
         goto out;
     }
     text = json_loads(t.text, 0, NULL);
     responses = json_object();
-    if (s->ops->response_list(s, id, n, collect_doc, responses, e)) goto out;
+    if (negotiate_store(s)->response_list(s, id, n, collect_doc, responses, e)) goto out;
     waiting = json_array();
     json_array_foreach(json_object_get(spec, "parties"), i, org)
     {
@@ -1063,7 +1064,7 @@ int nsvc_agreement_draft(store *s, const journal_actor *who, const acct_caller *
         }
         json_object_set(terms, key, (json_t *)v);
     }
-    if (s->ops->agreement_next_id(s, agreement, e)) goto out;
+    if (negotiate_store(s)->agreement_next_id(s, agreement, e)) goto out;
     doc = json_pack("{s:I, s:I, s:O, s:i, s:O, s:O, s:O, s:O, s:s}", "id", (json_int_t)*agreement,
                     "negotiation", (json_int_t)id, "title", json_object_get(spec, "title"),
                     "version", n, "parties", json_object_get(spec, "parties"), "mediators",
@@ -1102,7 +1103,7 @@ static json_t *load_agreement(store *s, const acct_caller *by, int64_t aid, json
 {
     store_agreement a = {0};
     json_t *out = NULL, *sigs;
-    int found = s->ops->agreement_get(s, aid, &a, e);
+    int found = negotiate_store(s)->agreement_get(s, aid, &a, e);
     *spec = NULL;
     if (found < 0) return NULL;
     if (found) *spec = load(s, by, a.negotiation, role, e);
@@ -1113,7 +1114,7 @@ static json_t *load_agreement(store *s, const acct_caller *by, int64_t aid, json
         return NULL;
     }
     sigs = json_array();
-    if (s->ops->signature_list(s, aid, collect_signature, sigs, e)) {
+    if (negotiate_store(s)->signature_list(s, aid, collect_signature, sigs, e)) {
         json_decref(sigs);
         free(a.doc);
         return NULL;
@@ -1231,7 +1232,7 @@ static neg_domain *disclosed_domain(store *s, int64_t id, const json_t *spec, js
     neg_domain *d = NULL;
     size_t k;
     *disclosed = json_array();
-    if (s->ops->profile_list(s, id, collect_profile, profiles, e)) goto out;
+    if (negotiate_store(s)->profile_list(s, id, collect_profile, profiles, e)) goto out;
     json_array_foreach(json_object_get(spec, "parties"), k, org)
     {
         const json_t *p = json_object_get(profiles, json_string_value(org));
@@ -1316,12 +1317,12 @@ json_t *nsvc_suggest(store *s, const acct_caller *by, int64_t id, const json_t *
     if (!out || !json_is_true(json_object_get(out, "available"))) return out;
     spec = load(s, by, id, &role, e);
     if (!spec) goto fail;
-    if (!n && s->ops->text_next(s, id, &n, e) == 0) n--;
+    if (!n && negotiate_store(s)->text_next(s, id, &n, e) == 0) n--;
     if (n < 1) {
         err_set(e, 404, "text.not_found", "post a text first", "the negotiation has no text yet");
         goto fail;
     }
-    found = s->ops->text_get(s, id, n, &t, e);
+    found = negotiate_store(s)->text_get(s, id, n, &t, e);
     if (found <= 0) {
         if (found == 0) err_set(e, 404, "text.not_found", NULL, "no version %d", n);
         goto fail;

@@ -353,18 +353,6 @@ enum stmt_id {
     ST_ZONE_EXISTS,
     ST_ZONE_LIST,
     ST_ZONE_PRINT,
-    ST_NEG_INSERT,
-    ST_NEG_NEXT,
-    ST_NEG_GET,
-    ST_PROFILE_PUT,
-    ST_PROFILE_GET,
-    ST_PROFILE_LIST,
-    ST_TEXT_INSERT,
-    ST_TEXT_NEXT,
-    ST_TEXT_GET,
-    ST_TEXT_SEND,
-    ST_RESP_PUT,
-    ST_RESP_LIST,
     ST_INC_UPSERT,
     ST_INC_COUNT,
     ST_INC_LIST,
@@ -409,13 +397,6 @@ enum stmt_id {
     ST_INC_EVENT_ADD,
     ST_INC_HISTORY,
     ST_REP_LIST,
-    ST_NEG_STATE,
-    ST_AGR_NEXT,
-    ST_AGR_INSERT,
-    ST_AGR_GET,
-    ST_AGR_STATE,
-    ST_SIG_PUT,
-    ST_SIG_LIST,
     ST__COUNT
 };
 
@@ -463,31 +444,6 @@ static const char *const sql[ST__COUNT] = {
     /* Zones are only ever added (a slug is never reused), so the count and the last rowid
      * change with every change; a rebuild puts back the same rows. No geometry is read. */
     [ST_ZONE_PRINT] = "SELECT count(*) || ':' || coalesce(max(rowid), 0) FROM zones",
-    [ST_NEG_INSERT] = "INSERT INTO negotiations(id, spec, state, opened_by, created_at)"
-                      " VALUES (?, ?, 'open', ?, ?)",
-    [ST_NEG_NEXT] = "SELECT coalesce(max(id), 0) + 1 FROM negotiations",
-    [ST_NEG_GET] = "SELECT id, spec, state, opened_by, created_at FROM negotiations WHERE id = ?",
-    [ST_PROFILE_PUT] = "INSERT INTO negotiation_profiles(negotiation_id, org, profile, version,"
-                       " updated_at) VALUES (?1, ?2, ?3, 1, ?4) ON CONFLICT(negotiation_id, org)"
-                       " DO UPDATE SET profile = excluded.profile, version = version + 1,"
-                       " updated_at = excluded.updated_at",
-    [ST_PROFILE_GET] = "SELECT profile, version, updated_at FROM negotiation_profiles"
-                       " WHERE negotiation_id = ? AND org = ?",
-    [ST_PROFILE_LIST] = "SELECT org, profile, version, updated_at FROM negotiation_profiles"
-                        " WHERE negotiation_id = ? ORDER BY org",
-    [ST_TEXT_INSERT] = "INSERT INTO negotiation_texts(negotiation_id, n, text, created_at)"
-                       " VALUES (?, ?, ?, ?)",
-    [ST_TEXT_NEXT] = "SELECT coalesce(max(n), 0) + 1 FROM negotiation_texts"
-                     " WHERE negotiation_id = ?",
-    [ST_TEXT_GET] = "SELECT text, sent_to, created_at FROM negotiation_texts"
-                    " WHERE negotiation_id = ? AND n = ?",
-    [ST_TEXT_SEND] = "UPDATE negotiation_texts SET sent_to = ? WHERE negotiation_id = ? AND n = ?",
-    [ST_RESP_PUT] = "INSERT INTO negotiation_responses(negotiation_id, n, org, response,"
-                    " created_at) VALUES (?1, ?2, ?3, ?4, ?5)"
-                    " ON CONFLICT(negotiation_id, n, org) DO UPDATE SET"
-                    " response = excluded.response, created_at = excluded.created_at",
-    [ST_RESP_LIST] = "SELECT org, response, created_at FROM negotiation_responses"
-                     " WHERE negotiation_id = ? AND n = ? ORDER BY org",
     [ST_INC_UPSERT] =
         "INSERT INTO incidents(external_id, status, provenance, event_date,"
         " event_type, latitude, longitude, fatalities, doc, updated_at, id,"
@@ -583,17 +539,6 @@ static const char *const sql[ST__COUNT] = {
     [ST_INC_LIST] = "SELECT id, status, doc, merged_into, latitude, longitude, NULL, NULL, 0,"
                     " acled_csv, zones FROM incidents"
                     " WHERE id > ?11 AND" INC_WHERE " ORDER BY id LIMIT ?12",
-    [ST_NEG_STATE] = "UPDATE negotiations SET state = ? WHERE id = ?",
-    [ST_AGR_NEXT] = "SELECT coalesce(max(id), 0) + 1 FROM agreements",
-    [ST_AGR_INSERT] = "INSERT INTO agreements(id, negotiation_id, doc, state, created_at)"
-                      " VALUES (?, ?, ?, 'drafted', ?)",
-    [ST_AGR_GET] = "SELECT id, negotiation_id, doc, state, created_at FROM agreements"
-                   " WHERE id = ?",
-    [ST_AGR_STATE] = "UPDATE agreements SET state = ? WHERE id = ?",
-    [ST_SIG_PUT] = "INSERT INTO agreement_signatures(agreement_id, org, public_key, signature,"
-                   " created_at) VALUES (?, ?, ?, ?, ?)",
-    [ST_SIG_LIST] = "SELECT org, public_key, signature, created_at FROM agreement_signatures"
-                    " WHERE agreement_id = ? ORDER BY org",
 };
 
 #define PILLAR_STMTS 256 /* Power of two; the pillars' statements per connection. */
@@ -1252,6 +1197,7 @@ void sq_col_copy(char *dst, size_t cap, sqlite3_stmt *st, int i)
 
 int sq_step_done(store *s, sqlite3_stmt *st, tr_err *e)
 {
+    if (!st) return -1;
     return step_done((sq *)s, st, e);
 }
 
@@ -1268,6 +1214,11 @@ void sq_done(sqlite3_stmt *st)
 int sq_fail(store *s, int rc, tr_err *e)
 {
     return fail((sq *)s, rc, e);
+}
+
+int sq_scalar(store *s, sqlite3_stmt *st, int64_t *out, tr_err *e)
+{
+    return scalar_of((sq *)s, st, out, e);
 }
 
 int sq_changes(store *s)
@@ -1345,183 +1296,6 @@ static int sq_zone_list(store *s, store_row_cb cb, void *cls, tr_err *e)
 }
 
 /* ---- negotiations ----------------------------------------------------------------- */
-
-static int sq_negotiation_next_id(store *s, int64_t *id, tr_err *e)
-{
-    return scalar((sq *)s, ST_NEG_NEXT, id, e);
-}
-
-static int sq_negotiation_insert(store *s, int64_t id, const char *spec, const char *opened_by,
-                                 const char *when, tr_err *e)
-{
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_NEG_INSERT, e);
-    if (!st) return -1;
-    sqlite3_bind_int64(st, 1, id);
-    bind_text(st, 2, spec);
-    bind_text(st, 3, opened_by);
-    bind_text(st, 4, when);
-    return step_done(q, st, e);
-}
-
-static int sq_negotiation_get(store *s, int64_t id, store_negotiation *out, tr_err *e)
-{
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_NEG_GET, e);
-    int found;
-    if (!st) return -1;
-    sqlite3_bind_int64(st, 1, id);
-    if ((found = step_one(q, st, e)) != 1) return found;
-    out->id = sqlite3_column_int64(st, 0);
-    free(out->spec);
-    out->spec = strdup((const char *)sqlite3_column_text(st, 1));
-    col_copy(out->state, sizeof out->state, st, 2);
-    col_copy(out->opened_by, sizeof out->opened_by, st, 3);
-    col_copy(out->created_at, sizeof out->created_at, st, 4);
-    done(st);
-    return 1;
-}
-
-static int sq_profile_put(store *s, int64_t negotiation, const char *org, const char *profile,
-                          const char *when, tr_err *e)
-{
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_PROFILE_PUT, e);
-    if (!st) return -1;
-    sqlite3_bind_int64(st, 1, negotiation);
-    bind_text(st, 2, org);
-    bind_text(st, 3, profile);
-    bind_text(st, 4, when);
-    return step_done(q, st, e);
-}
-
-static int sq_profile_get(store *s, int64_t negotiation, const char *org, store_profile *out,
-                          tr_err *e)
-{
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_PROFILE_GET, e);
-    int found;
-    if (!st) return -1;
-    sqlite3_bind_int64(st, 1, negotiation);
-    bind_text(st, 2, org);
-    if ((found = step_one(q, st, e)) != 1) return found;
-    free(out->profile);
-    out->profile = strdup((const char *)sqlite3_column_text(st, 0));
-    out->version = sqlite3_column_int(st, 1);
-    col_copy(out->updated_at, sizeof out->updated_at, st, 2);
-    done(st);
-    return 1;
-}
-
-static int sq_profile_list(store *s, int64_t negotiation, store_row_cb cb, void *cls, tr_err *e)
-{
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_PROFILE_LIST, e);
-    int rc;
-    if (!st) return -1;
-    sqlite3_bind_int64(st, 1, negotiation);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        store_doc d = {(const char *)sqlite3_column_text(st, 0),
-                       (const char *)sqlite3_column_text(st, 1), sqlite3_column_int(st, 2),
-                       (const char *)sqlite3_column_text(st, 3)};
-        if (cb(cls, &d)) {
-            rc = SQLITE_DONE;
-            break;
-        }
-    }
-    done(st);
-    return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
-}
-
-static int sq_text_insert(store *s, int64_t negotiation, int n, const char *text, const char *when,
-                          tr_err *e)
-{
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_TEXT_INSERT, e);
-    if (!st) return -1;
-    sqlite3_bind_int64(st, 1, negotiation);
-    sqlite3_bind_int(st, 2, n);
-    bind_text(st, 3, text);
-    bind_text(st, 4, when);
-    return step_done(q, st, e);
-}
-
-static int sq_text_next(store *s, int64_t negotiation, int *n, tr_err *e)
-{
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_TEXT_NEXT, e);
-    if (!st) return -1;
-    sqlite3_bind_int64(st, 1, negotiation);
-    if (step_one(q, st, e) != 1) return -1;
-    *n = sqlite3_column_int(st, 0);
-    done(st);
-    return 0;
-}
-
-static int sq_text_get(store *s, int64_t negotiation, int n, store_text *out, tr_err *e)
-{
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_TEXT_GET, e);
-    int found;
-    if (!st) return -1;
-    sqlite3_bind_int64(st, 1, negotiation);
-    sqlite3_bind_int(st, 2, n);
-    if ((found = step_one(q, st, e)) != 1) return found;
-    free(out->text);
-    free(out->sent_to);
-    out->text = strdup((const char *)sqlite3_column_text(st, 0));
-    out->sent_to = strdup((const char *)sqlite3_column_text(st, 1));
-    col_copy(out->created_at, sizeof out->created_at, st, 2);
-    done(st);
-    return 1;
-}
-
-static int sq_text_send(store *s, int64_t negotiation, int n, const char *sent_to, tr_err *e)
-{
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_TEXT_SEND, e);
-    if (!st) return -1;
-    bind_text(st, 1, sent_to);
-    sqlite3_bind_int64(st, 2, negotiation);
-    sqlite3_bind_int(st, 3, n);
-    return step_done(q, st, e);
-}
-
-static int sq_response_put(store *s, int64_t negotiation, int n, const char *org,
-                           const char *response, const char *when, tr_err *e)
-{
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_RESP_PUT, e);
-    if (!st) return -1;
-    sqlite3_bind_int64(st, 1, negotiation);
-    sqlite3_bind_int(st, 2, n);
-    bind_text(st, 3, org);
-    bind_text(st, 4, response);
-    bind_text(st, 5, when);
-    return step_done(q, st, e);
-}
-
-static int sq_response_list(store *s, int64_t negotiation, int n, store_row_cb cb, void *cls,
-                            tr_err *e)
-{
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_RESP_LIST, e);
-    int rc;
-    if (!st) return -1;
-    sqlite3_bind_int64(st, 1, negotiation);
-    sqlite3_bind_int(st, 2, n);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        store_doc d = {(const char *)sqlite3_column_text(st, 0),
-                       (const char *)sqlite3_column_text(st, 1), 0,
-                       (const char *)sqlite3_column_text(st, 2)};
-        if (cb(cls, &d)) {
-            rc = SQLITE_DONE;
-            break;
-        }
-    }
-    done(st);
-    return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
-}
 
 /* Binds an incident to the upsert's 16 parameters (its zones' JSON, for a row without a
  * document, into z, which must outlive the step). */
@@ -2381,96 +2155,6 @@ static int sq_incident_lines(store *s, const store_incident_filter *f, int64_t a
     return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
 }
 
-static int sq_negotiation_state(store *s, int64_t id, const char *state, tr_err *e)
-{
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_NEG_STATE, e);
-    if (!st) return -1;
-    bind_text(st, 1, state);
-    sqlite3_bind_int64(st, 2, id);
-    return step_done(q, st, e);
-}
-
-static int sq_agreement_next_id(store *s, int64_t *id, tr_err *e)
-{
-    return scalar((sq *)s, ST_AGR_NEXT, id, e);
-}
-
-static int sq_agreement_insert(store *s, int64_t id, int64_t negotiation, const char *doc,
-                               const char *when, tr_err *e)
-{
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_AGR_INSERT, e);
-    if (!st) return -1;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int64(st, 2, negotiation);
-    bind_text(st, 3, doc);
-    bind_text(st, 4, when);
-    return step_done(q, st, e);
-}
-
-static int sq_agreement_get(store *s, int64_t id, store_agreement *out, tr_err *e)
-{
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_AGR_GET, e);
-    int found;
-    if (!st) return -1;
-    sqlite3_bind_int64(st, 1, id);
-    if ((found = step_one(q, st, e)) != 1) return found;
-    out->id = sqlite3_column_int64(st, 0);
-    out->negotiation = sqlite3_column_int64(st, 1);
-    free(out->doc);
-    out->doc = strdup((const char *)sqlite3_column_text(st, 2));
-    col_copy(out->state, sizeof out->state, st, 3);
-    col_copy(out->created_at, sizeof out->created_at, st, 4);
-    done(st);
-    return 1;
-}
-
-static int sq_agreement_state(store *s, int64_t id, const char *state, tr_err *e)
-{
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_AGR_STATE, e);
-    if (!st) return -1;
-    bind_text(st, 1, state);
-    sqlite3_bind_int64(st, 2, id);
-    return step_done(q, st, e);
-}
-
-static int sq_signature_put(store *s, int64_t agreement, const char *org, const char *pk,
-                            const char *sig, const char *when, tr_err *e)
-{
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_SIG_PUT, e);
-    if (!st) return -1;
-    sqlite3_bind_int64(st, 1, agreement);
-    bind_text(st, 2, org);
-    bind_text(st, 3, pk);
-    bind_text(st, 4, sig);
-    bind_text(st, 5, when);
-    return step_done(q, st, e);
-}
-
-static int sq_signature_list(store *s, int64_t agreement, store_row_cb cb, void *cls, tr_err *e)
-{
-    sq *q = (sq *)s;
-    sqlite3_stmt *st = stmt(q, ST_SIG_LIST, e);
-    int rc;
-    if (!st) return -1;
-    sqlite3_bind_int64(st, 1, agreement);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        store_signature g = {
-            (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
-            (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3)};
-        if (cb(cls, &g)) {
-            rc = SQLITE_DONE;
-            break;
-        }
-    }
-    done(st);
-    return rc == SQLITE_DONE ? 0 : fail(q, rc, e);
-}
-
 /* ---- open / close ---------------------------------------------------------------- */
 
 static void sq_close(store *s)
@@ -2517,19 +2201,6 @@ static const store_ops sqlite_ops = {
     .zone_exists = sq_zone_exists,
     .zone_list = sq_zone_list,
     .zone_fingerprint = sq_zone_fingerprint,
-    .negotiation_next_id = sq_negotiation_next_id,
-    .negotiation_insert = sq_negotiation_insert,
-    .negotiation_get = sq_negotiation_get,
-    .profile_put = sq_profile_put,
-    .profile_get = sq_profile_get,
-    .profile_list = sq_profile_list,
-    .text_insert = sq_text_insert,
-    .text_next = sq_text_next,
-    .text_get = sq_text_get,
-    .text_send = sq_text_send,
-    .response_put = sq_response_put,
-    .response_list = sq_response_list,
-    .negotiation_state = sq_negotiation_state,
     .incident_upsert = sq_incident_upsert,
     .bulk_begin = sq_bulk_begin,
     .bulk_end = sq_bulk_end,
@@ -2570,12 +2241,6 @@ static const store_ops sqlite_ops = {
     .dismiss_put = sq_dismiss_put,
     .dismissed = sq_dismissed,
     .evidence_bytes = sq_evidence_bytes,
-    .agreement_next_id = sq_agreement_next_id,
-    .agreement_insert = sq_agreement_insert,
-    .agreement_get = sq_agreement_get,
-    .agreement_state = sq_agreement_state,
-    .signature_put = sq_signature_put,
-    .signature_list = sq_signature_list,
 };
 
 static int pragma_int(sq *q, const char *pragma, int *out, tr_err *e)

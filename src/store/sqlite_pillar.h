@@ -29,6 +29,8 @@ int sq_step_one(store *s, sqlite3_stmt *st, tr_err *e);
 void sq_done(sqlite3_stmt *st);
 /* The store's error for a SQLite result code (store.busy, store.conflict, ...): -1. */
 int sq_fail(store *s, int rc, tr_err *e);
+/* The one integer a bound single-row statement returns (next ids, counts): 0, or -1. */
+int sq_scalar(store *s, sqlite3_stmt *st, int64_t *out, tr_err *e);
 /* Rows the last statement changed. */
 int sq_changes(store *s);
 /* Runs a bound statement, decoding each row into row with read and handing it to cb until
