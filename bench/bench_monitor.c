@@ -5,6 +5,7 @@
  *
  * usage: bench_monitor DIR ACLED.csv SCENARIO_DIR */
 #include "accounts/accounts.h"
+#include "monitor/store.h"
 #include "core/util.h"
 #include "journal/journal.h"
 #include "monitor/acled.h"
@@ -142,7 +143,7 @@ int main(int argc, char **argv)
         t = import_s(s1, argv[2], &outside);
         if (t < tagged) tagged = t;
     }
-    int64_t rows = s1->ops->incident_count(s1, &e);
+    int64_t rows = monitor_store(s1)->incident_count(s1, &e);
     printf("%-48s %12s %12s\n", "benchmark", "rows/s", "time");
     printf("%-48s %12.0f %10.0f ms\n", "ACLED import, no zones (baseline)", rows / base,
            base * 1e3);
@@ -153,12 +154,12 @@ int main(int argc, char **argv)
     /* Point queries over the real events' coordinates. */
     points p = {0};
     store_incident_filter f = {0};
-    if (s1->ops->incident_list(s1, &f, 0, INT64_MAX, collect, &p, &e)) die("list", &e);
+    if (monitor_store(s1)->incident_list(s1, &f, 0, INT64_MAX, collect, &p, &e)) die("list", &e);
     zone_index *zi;
     if (zone_index_load(s1, &zi, &e)) die("zones", &e);
     plain pl = {.ctx = GEOS_init_r()};
     pl.reader = GEOSGeoJSONReader_create_r(pl.ctx);
-    if (s1->ops->zone_list(s1, plain_add, &pl, &e)) die("zones", &e);
+    if (monitor_store(s1)->zone_list(s1, plain_add, &pl, &e)) die("zones", &e);
     const int rounds = 20;
     double best_prep = INFINITY, best_plain = INFINITY;
     size_t hits_prep = 0, hits_plain = 0;

@@ -17,6 +17,7 @@
  *
  * usage: bench_scale DIR ACLED.csv SCENARIO_DIR [ROWS] */
 #include "accounts/accounts.h"
+#include "monitor/store.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "http/http.h"
@@ -320,7 +321,7 @@ int main(int argc, char **argv)
         die("truce import acled", NULL);
     double imp = (double)(util_mono_ns() - t0) / 1e9;
     if (!(s = store_sqlite_open(db, 0, &e))) die("database", &e);
-    int64_t imported = s->ops->incident_count(s, &e);
+    int64_t imported = monitor_store(s)->incident_count(s, &e);
     printf("%-52s %12s %12s %12s\n", "benchmark", "rows/s", "time", "peak memory");
     printf("%-52s %12.0f %10.2f s\n", "libcsv reading the file, no checks (baseline)", rows / parse,
            parse);
@@ -334,7 +335,8 @@ int main(int argc, char **argv)
     store_incident_filter all = {0};
     size_t doc_bytes = 0;
     t0 = util_mono_ns();
-    if (s->ops->incident_list(s, &all, 0, INT64_MAX, count_doc, &doc_bytes, &e)) die("scan", &e);
+    if (monitor_store(s)->incident_list(s, &all, 0, INT64_MAX, count_doc, &doc_bytes, &e))
+        die("scan", &e);
     double scan = (double)(util_mono_ns() - t0) / 1e9;
     int64_t n_out = 0;
     FILE *null = fopen("/dev/null", "w");
@@ -354,14 +356,15 @@ int main(int argc, char **argv)
     /* A box holding 100,000 incidents: every latitude, and longitudes up to the
      * 100,000th smallest. */
     lonlist ll = {malloc((size_t)imported * sizeof(double)), 0};
-    if (s->ops->incident_list(s, &all, 0, INT64_MAX, lon_cb, &ll, &e)) die("scan", &e);
+    if (monitor_store(s)->incident_list(s, &all, 0, INT64_MAX, lon_cb, &ll, &e)) die("scan", &e);
     qsort(ll.v, ll.n, sizeof *ll.v, cmp_double);
     size_t want = ll.n < 100000 ? ll.n : 100000;
     store_incident_filter box = {
         .has_bbox = 1, .west = ll.v[0], .east = ll.v[want - 1], .south = -90, .north = 90};
     int64_t in_box = 0;
     t0 = util_mono_ns();
-    if (s->ops->incident_list(s, &box, 0, INT64_MAX, count_cb, &in_box, &e)) die("box", &e);
+    if (monitor_store(s)->incident_list(s, &box, 0, INT64_MAX, count_cb, &in_box, &e))
+        die("box", &e);
     double count_s = (double)(util_mono_ns() - t0) / 1e9;
     s->ops->close(s);
 

@@ -5,6 +5,7 @@
  * headers that fail at once. Every outcome must be a result or a clear error: what the
  * sanitizers catch (and a failed check below) is a bug. */
 #include "fuzz.h"
+#include "monitor/store.h"
 
 #include "journal/journal.h"
 #include "monitor/acled.h"
@@ -60,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc == 0 && res.imported) {
         store_incident_filter all = {0};
         int64_t seen = 0;
-        if (s->ops->incident_list(s, &all, 0, INT64_MAX, doc_parses, &seen, &e) ||
+        if (monitor_store(s)->incident_list(s, &all, 0, INT64_MAX, doc_parses, &seen, &e) ||
             seen > res.imported)
             abort();
     }

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "helpers.h"
+#include "monitor/store.h"
 
 #include "core/codes.h"
 
@@ -163,18 +164,19 @@ static void the_real_export_imports_whole_and_reimports_in_place(void **state)
     /* A few events sit on the coast, outside the governorates' coarse coastline. */
     assert_true(res.outside_zones > 0 && res.outside_zones < TH_ACLED_GAZA_ROWS / 100);
     json_decref(res.rejects);
-    assert_int_equal(s->ops->incident_count(s, &e), TH_ACLED_GAZA_ROWS);
+    assert_int_equal(monitor_store(s)->incident_count(s, &e), TH_ACLED_GAZA_ROWS);
     /* One journal event per batch of 500 rows. */
     assert_int_equal(th_journal_len(db), before + (TH_ACLED_GAZA_ROWS + 499) / 500);
     /* Each document was written as canonical JSON without jansson: it is exactly what
      * jsx_canonical makes of it. */
     store_incident_filter all = {0};
     int64_t checked = 0;
-    assert_int_equal(s->ops->incident_list(s, &all, 0, INT64_MAX, canonical_doc, &checked, &e), 0);
+    assert_int_equal(
+        monitor_store(s)->incident_list(s, &all, 0, INT64_MAX, canonical_doc, &checked, &e), 0);
     assert_int_equal(checked, TH_ACLED_GAZA_ROWS);
     checked = 0;
-    assert_int_equal(s->ops->incident_lines(s, &all, 0, INT64_MAX, csv_row_matches, &checked, &e),
-                     0);
+    assert_int_equal(
+        monitor_store(s)->incident_lines(s, &all, 0, INT64_MAX, csv_row_matches, &checked, &e), 0);
     assert_int_equal(checked, TH_ACLED_GAZA_ROWS);
     /* Rebuilt from the journal alone, the incidents table is the same, row for row. */
     char cmd[4096];
@@ -198,7 +200,7 @@ static void the_real_export_imports_whole_and_reimports_in_place(void **state)
                      0);
     fclose(f);
     json_decref(res.rejects);
-    assert_int_equal(s->ops->incident_count(s, &e), TH_ACLED_GAZA_ROWS);
+    assert_int_equal(monitor_store(s)->incident_count(s, &e), TH_ACLED_GAZA_ROWS);
 }
 
 static void bad_rows_are_listed_and_the_rest_kept(void **state)
@@ -227,7 +229,7 @@ static void bad_rows_are_listed_and_the_rest_kept(void **state)
     /* line 7: time precision 4 */
     buf_puts(&b, "T6,2025-01-20,2025,4,x,Battles,Armed clash,A,,X,B,,Y,,,275,ME,P,G,R,,R,31.2,"
                  "34.2,1,S,N,n,0,,1\n");
-    int64_t before = s->ops->incident_count(s, &e);
+    int64_t before = monitor_store(s)->incident_count(s, &e);
     assert_int_equal(import_text(b.p, &res, &e), 0);
     assert_int_equal(res.imported, 1);
     assert_int_equal(res.rejected, 5);
@@ -239,7 +241,7 @@ static void bad_rows_are_listed_and_the_rest_kept(void **state)
         assert_string_equal(json_string_value(json_object_get(r, "column")), cols[i]);
     }
     json_decref(res.rejects);
-    assert_int_equal(s->ops->incident_count(s, &e), before + 1);
+    assert_int_equal(monitor_store(s)->incident_count(s, &e), before + 1);
     buf_free(&b);
 }
 
@@ -282,10 +284,12 @@ static void awkward_values_are_encoded_canonically(void **state)
     json_decref(res.rejects);
     store_incident_filter f = {.event_type = "Battles"};
     int64_t checked = 0;
-    assert_int_equal(s->ops->incident_list(s, &f, 0, INT64_MAX, canonical_doc, &checked, &e), 0);
+    assert_int_equal(
+        monitor_store(s)->incident_list(s, &f, 0, INT64_MAX, canonical_doc, &checked, &e), 0);
     assert_true(checked >= 3);
     checked = 0;
-    assert_int_equal(s->ops->incident_lines(s, &f, 0, INT64_MAX, csv_row_matches, &checked, &e), 0);
+    assert_int_equal(
+        monitor_store(s)->incident_lines(s, &f, 0, INT64_MAX, csv_row_matches, &checked, &e), 0);
     assert_true(checked >= 3);
     /* GeoJSON points read back as exactly the stored coordinates: whole degrees, 0.00001,
      * -0.0, the pole's and the antimeridian's, and nine places (the document's text). */
@@ -378,7 +382,8 @@ static void rejects_name_the_line_and_nul_bytes_are_refused(void **state)
     /* The rows on lines 3, 7 and 11 are in, whole; the one with a NUL is not, even cut. */
     buf docs = BUF_INIT;
     store_incident_filter all = {0};
-    assert_int_equal(s->ops->incident_list(s, &all, 0, INT64_MAX, collect_docs, &docs, &e), 0);
+    assert_int_equal(
+        monitor_store(s)->incident_list(s, &all, 0, INT64_MAX, collect_docs, &docs, &e), 0);
     assert_non_null(strstr(docs.p, "\"event_id_cnty\":\"L3\""));
     assert_non_null(strstr(docs.p, "\"event_id_cnty\":\"L11\""));
     const char *l7 = strstr(docs.p, "\"event_id_cnty\":\"L7\"");
@@ -425,7 +430,7 @@ static void broken_files_import_nothing(void **state)
     }
     /* Broken quoting after one good row: not even that row is imported; after 2,100 (four
      * batches written by one thread while the other read on), neither are they. */
-    int64_t incidents = s->ops->incident_count(s, &e);
+    int64_t incidents = monitor_store(s)->incident_count(s, &e);
     static const int good[] = {1, 2100};
     for (size_t k = 0; k < 2; k++) {
         buf b = BUF_INIT;
@@ -442,7 +447,7 @@ static void broken_files_import_nothing(void **state)
         buf_free(&b);
     }
     assert_int_equal(th_journal_len(db), before);
-    assert_int_equal(s->ops->incident_count(s, &e), incidents);
+    assert_int_equal(monitor_store(s)->incident_count(s, &e), incidents);
 }
 
 /* The import reads in one thread and writes in another: a write that fails in the third
@@ -452,7 +457,7 @@ static void a_failure_midway_imports_nothing(void **state)
     tr_err e = TR_ERR_INIT;
     acled_result res;
     (void)state;
-    int64_t journal = th_journal_len(db), incidents = s->ops->incident_count(s, &e);
+    int64_t journal = th_journal_len(db), incidents = monitor_store(s)->incident_count(s, &e);
     buf b = BUF_INIT;
     char cmd[1024];
     /* A write refused at row 1,200 (the third batch): the store's error, nothing kept. */
@@ -470,7 +475,7 @@ static void a_failure_midway_imports_nothing(void **state)
     snprintf(cmd, sizeof cmd, "sqlite3 '%s' 'DROP TRIGGER refuse'", db);
     assert_int_equal(system(cmd), 0);
     assert_int_equal(th_journal_len(db), journal);
-    assert_int_equal(s->ops->incident_count(s, &e), incidents);
+    assert_int_equal(monitor_store(s)->incident_count(s, &e), incidents);
     buf_free(&b);
 }
 
@@ -536,7 +541,7 @@ static void a_large_file_is_loaded_in_bulk(void **state)
     (void)state;
     snprintf(path, sizeof path, "%s/bulk.db", dir);
     store *bs = th_demo_db(path);
-    int64_t incidents = bs->ops->incident_count(bs, &e), rows = incidents + 12000;
+    int64_t incidents = monitor_store(bs)->incident_count(bs, &e), rows = incidents + 12000;
     int64_t journal = th_journal_len(path);
     assert_true(has_place_index(path));
     buf b = BUF_INIT;
@@ -556,7 +561,7 @@ static void a_large_file_is_loaded_in_bulk(void **state)
         err_clear(&e);
         json_decref(res.rejects);
         if (other) other->ops->close(other);
-        assert_int_equal(bs->ops->incident_count(bs, &e), incidents);
+        assert_int_equal(monitor_store(bs)->incident_count(bs, &e), incidents);
         assert_int_equal(th_journal_len(path), journal);
         assert_true(has_place_index(path));
         assert_true(in_wal_mode(path));
@@ -573,7 +578,7 @@ static void a_large_file_is_loaded_in_bulk(void **state)
         .has_bbox = 1, .west = 34.19, .east = 34.21, .south = 31.00001, .north = 31.00100};
     int64_t *ids = NULL;
     size_t n_ids = 0;
-    assert_int_equal(bs->ops->incident_ids_in_box(bs, &box, 0, &ids, &n_ids, &e), 0);
+    assert_int_equal(monitor_store(bs)->incident_ids_in_box(bs, &box, 0, &ids, &n_ids, &e), 0);
     free(ids);
     assert_int_equal(n_ids, 100); /* K1 ... K100: 31.00001 to 31.00100 */
     char cmd[512];
@@ -614,7 +619,8 @@ static void a_crash_during_a_bulk_load_loses_nothing(void **state)
     (void)state;
     snprintf(crash_path, sizeof crash_path, "%s/crash.db", dir);
     store *cs = th_demo_db(crash_path);
-    int64_t incidents = cs->ops->incident_count(cs, &e), journal = th_journal_len(crash_path);
+    int64_t incidents = monitor_store(cs)->incident_count(cs, &e),
+            journal = th_journal_len(crash_path);
     cs->ops->close(cs);
     assert_int_equal(stat(crash_path, &sb), 0);
     crash_size = sb.st_size;
@@ -641,7 +647,7 @@ static void a_crash_during_a_bulk_load_loses_nothing(void **state)
     /* Opened again: as before the import. */
     cs = store_sqlite_open(crash_path, 0, &e);
     assert_non_null(cs);
-    assert_int_equal(cs->ops->incident_count(cs, &e), incidents);
+    assert_int_equal(monitor_store(cs)->incident_count(cs, &e), incidents);
     cs->ops->close(cs);
     assert_true(in_wal_mode(crash_path));
     assert_int_equal(th_journal_len(crash_path), journal);
@@ -689,7 +695,7 @@ static void batches_in_the_journal_are_checked(void **state)
     tr_err e = TR_ERR_INIT;
     (void)state;
     /* The journal's batch of two good rows, as the import wrote it. */
-    int64_t incidents = s->ops->incident_count(s, &e);
+    int64_t incidents = monitor_store(s)->incident_count(s, &e);
     buf b = BUF_INIT;
     acled_result res;
     good_rows(&b, "P", 2);
@@ -767,7 +773,7 @@ static void batches_in_the_journal_are_checked(void **state)
         if (!strstr(e.message, cases[i].words)) fail_msg("case %zu: %s", i, e.message);
         err_clear(&e);
         free(body);
-        assert_int_equal(s->ops->incident_count(s, &e), incidents);
+        assert_int_equal(monitor_store(s)->incident_count(s, &e), incidents);
     }
     assert_int_equal(th_journal_len(db), journal);
     free(one_row);
@@ -2186,8 +2192,8 @@ static void zones_contain_what_they_should(void **state)
     /* The real export, already imported by the first test. */
     zone_tally t = {.zi = zi};
     store_incident_filter f = {0};
-    assert_int_equal(s->ops->incident_list(s, &f, 0, 10000, tally_zone, &t, &e), 0);
-    assert_int_equal(t.seen, s->ops->incident_count(s, &e));
+    assert_int_equal(monitor_store(s)->incident_list(s, &f, 0, 10000, tally_zone, &t, &e), 0);
+    assert_int_equal(t.seen, monitor_store(s)->incident_count(s, &e));
     print_message("zones: %lld incidents, %lld in gaza, %lld in none, %lld in two; "
                   "%lld coded Gaza City, %lld of them in gaza\n",
                   (long long)t.seen, (long long)t.in_gaza, (long long)t.in_none,
@@ -2200,12 +2206,12 @@ static void zones_contain_what_they_should(void **state)
     /* Filtering by zone finds exactly the incidents tagged with it. */
     zone_tally g = {.zi = zi};
     store_incident_filter fg = {.zone = "gaza"};
-    assert_int_equal(s->ops->incident_list(s, &fg, 0, 10000, tally_zone, &g, &e), 0);
+    assert_int_equal(monitor_store(s)->incident_list(s, &fg, 0, 10000, tally_zone, &g, &e), 0);
     assert_int_equal(g.seen, t.in_gaza);
     assert_int_equal(g.in_gaza, t.in_gaza);
     store_incident_filter fx = {.zone = "no-such-zone"};
     zone_tally x = {.zi = zi};
-    assert_int_equal(s->ops->incident_list(s, &fx, 0, 10000, tally_zone, &x, &e), 0);
+    assert_int_equal(monitor_store(s)->incident_list(s, &fx, 0, 10000, tally_zone, &x, &e), 0);
     assert_int_equal(x.seen, 0);
     zone_index_free(zi);
 }

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "helpers.h"
+#include "monitor/store.h"
 #include "negotiate/store.h"
 #include "accounts/store.h"
 
@@ -89,7 +90,7 @@ static void demo_loads_the_whole_cast(void **state)
         assert_true(c.lon > 34.2 && c.lon < 34.6);
     }
     n = 0;
-    s->ops->zone_list(s, count, &n, &e);
+    monitor_store(s)->zone_list(s, count, &n, &e);
     assert_int_equal(n, 5);
     n = 0;
     accounts_store(s)->org_list(s, count, &n, &e);
@@ -101,17 +102,17 @@ static void demo_loads_the_whole_cast(void **state)
         "upheld",   "overturned",          "duplicate"};
     char *seen = calloc(9, 1);
     store_incident_filter all = {0};
-    assert_int_equal(s->ops->incident_list(s, &all, 0, 100, mark_state, seen, &e), 0);
+    assert_int_equal(monitor_store(s)->incident_list(s, &all, 0, 100, mark_state, seen, &e), 0);
     for (int i = 0; i < 9; i++)
         if (seen[i] != 1) fail_msg("%d incidents are %s", seen[i], states[i]);
     free(seen);
     store_report rep = {0};
-    assert_int_equal(s->ops->report_get(s, 1, &rep, &e), 1);
+    assert_int_equal(monitor_store(s)->report_get(s, 1, &rep, &e), 1);
     assert_string_equal(rep.status, "filed");
     free(rep.doc);
     rep.doc = NULL;
     for (int i = 2; i <= 10; i++) {
-        assert_int_equal(s->ops->report_get(s, i, &rep, &e), 1);
+        assert_int_equal(monitor_store(s)->report_get(s, i, &rep, &e), 1);
         assert_string_equal(rep.status, "merged");
         assert_int_equal(rep.incident, i - 1);
         assert_non_null(strstr(rep.doc, "Illustrative record"));

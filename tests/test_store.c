@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "helpers.h"
+#include "monitor/store.h"
 #include "accounts/store.h"
 
 #include "aid/store.h"
@@ -111,7 +112,7 @@ static void box_ids_come_sorted(void **state)
     store_incident_filter f = {.has_bbox = 1, .west = 34, .east = 35, .south = 31, .north = 32};
     int64_t *ids;
     size_t n;
-    assert_int_equal(s->ops->incident_ids_in_box(s, &f, 0, &ids, &n, &e), 0);
+    assert_int_equal(monitor_store(s)->incident_ids_in_box(s, &f, 0, &ids, &n, &e), 0);
     assert_int_equal(n, 2000 + 3);
     for (size_t i = 1; i < n; i++)
         assert_true(ids[i - 1] < ids[i]);
@@ -122,13 +123,13 @@ static void box_ids_come_sorted(void **state)
     free(ids);
     /* Only dense ids: the bitmap's path. */
     f.east = 34.5, f.north = 31.35;
-    assert_int_equal(s->ops->incident_ids_in_box(s, &f, 0, &ids, &n, &e), 0);
+    assert_int_equal(monitor_store(s)->incident_ids_in_box(s, &f, 0, &ids, &n, &e), 0);
     assert_true(n > 64);
     for (size_t i = 1; i < n; i++)
         assert_true(ids[i - 1] < ids[i]);
     free(ids);
     /* Capped: more than the cap is said by returning cap + 1 ids, unsorted. */
-    assert_int_equal(s->ops->incident_ids_in_box(s, &f, 10, &ids, &n, &e), 0);
+    assert_int_equal(monitor_store(s)->incident_ids_in_box(s, &f, 10, &ids, &n, &e), 0);
     assert_int_equal(n, 11);
     free(ids);
     s->ops->close(s);
@@ -146,46 +147,54 @@ static void upload_pieces_read_in_order_and_expire(void **state)
     store_upload file = {.total = 9, .media_type = "text/plain"}, got;
     const char *a = "aa", *b = "bb";
     assert_int_equal(s->ops->begin(s, &e), 0);
+    assert_int_equal(monitor_store(s)->upload_put(s, a, "un", 6, "ghi", 3, &file,
+                                                  "2026-01-02T00:00:00.000Z", &e),
+                     0);
+    assert_int_equal(monitor_store(s)->upload_put(s, a, "un", 0, "abc", 3, &file,
+                                                  "2026-01-01T00:00:00.000Z", &e),
+                     0);
+    assert_int_equal(monitor_store(s)->upload_put(s, a, "un", 3, "def", 3, &file,
+                                                  "2026-01-01T00:00:00.000Z", &e),
+                     0);
     assert_int_equal(
-        s->ops->upload_put(s, a, "un", 6, "ghi", 3, &file, "2026-01-02T00:00:00.000Z", &e), 0);
+        monitor_store(s)->upload_put(s, b, "un", 0, "x", 1, &file, "2026-01-01T12:00:00.000Z", &e),
+        0);
     assert_int_equal(
-        s->ops->upload_put(s, a, "un", 0, "abc", 3, &file, "2026-01-01T00:00:00.000Z", &e), 0);
-    assert_int_equal(
-        s->ops->upload_put(s, a, "un", 3, "def", 3, &file, "2026-01-01T00:00:00.000Z", &e), 0);
-    assert_int_equal(
-        s->ops->upload_put(s, b, "un", 0, "x", 1, &file, "2026-01-01T12:00:00.000Z", &e), 0);
-    assert_int_equal(
-        s->ops->upload_put(s, a, "wfp", 0, "z", 1, &file, "2026-01-01T12:00:00.000Z", &e), 0);
+        monitor_store(s)->upload_put(s, a, "wfp", 0, "z", 1, &file, "2026-01-01T12:00:00.000Z", &e),
+        0);
     assert_int_equal(s->ops->commit(s, &e), 0);
     buf whole = BUF_INIT;
-    assert_int_equal(s->ops->upload_read(s, a, "un", &whole, &e), 0);
+    assert_int_equal(monitor_store(s)->upload_read(s, a, "un", &whole, &e), 0);
     assert_string_equal(whole.p, "abcdefghi");
     buf_free(&whole);
-    assert_int_equal(s->ops->upload_state(s, a, "un", &got, &e), 1);
+    assert_int_equal(monitor_store(s)->upload_state(s, a, "un", &got, &e), 1);
     assert_int_equal(got.received, 9);
     assert_int_equal(got.total, 9);
     assert_string_equal(got.media_type, "text/plain");
-    assert_int_equal(s->ops->upload_state(s, a, "wfp", &got, &e), 1);
+    assert_int_equal(monitor_store(s)->upload_state(s, a, "wfp", &got, &e), 1);
     assert_int_equal(got.received, 1);
-    assert_int_equal(s->ops->upload_state(s, "cc", "un", &got, &e), 0);
+    assert_int_equal(monitor_store(s)->upload_state(s, "cc", "un", &got, &e), 0);
     int64_t n = 0;
-    assert_int_equal(s->ops->upload_count(s, "un", "2026-01-01T00:00:00.000Z", &n, &e), 0);
+    assert_int_equal(monitor_store(s)->upload_count(s, "un", "2026-01-01T00:00:00.000Z", &n, &e),
+                     0);
     assert_int_equal(n, 2);
     /* Counted from a time: b's last piece (12:00) is before 18:00, a's (2 January) not. */
-    assert_int_equal(s->ops->upload_count(s, "un", "2026-01-01T18:00:00.000Z", &n, &e), 0);
+    assert_int_equal(monitor_store(s)->upload_count(s, "un", "2026-01-01T18:00:00.000Z", &n, &e),
+                     0);
     assert_int_equal(n, 1);
     /* Cut off at 1 January, 18:00: b (12:00) and wfp's go; a's last piece is 2 January. */
     assert_int_equal(s->ops->begin(s, &e), 0);
-    assert_int_equal(s->ops->upload_expire(s, "2026-01-01T18:00:00.000Z", &e), 0);
+    assert_int_equal(monitor_store(s)->upload_expire(s, "2026-01-01T18:00:00.000Z", &e), 0);
     assert_int_equal(s->ops->commit(s, &e), 0);
-    assert_int_equal(s->ops->upload_state(s, a, "un", &got, &e), 1);
+    assert_int_equal(monitor_store(s)->upload_state(s, a, "un", &got, &e), 1);
     assert_int_equal(got.received, 9);
-    assert_int_equal(s->ops->upload_state(s, b, "un", &got, &e), 0);
-    assert_int_equal(s->ops->upload_state(s, a, "wfp", &got, &e), 0);
+    assert_int_equal(monitor_store(s)->upload_state(s, b, "un", &got, &e), 0);
+    assert_int_equal(monitor_store(s)->upload_state(s, a, "wfp", &got, &e), 0);
     assert_int_equal(s->ops->begin(s, &e), 0);
-    assert_int_equal(s->ops->upload_drop(s, a, "un", &e), 0);
+    assert_int_equal(monitor_store(s)->upload_drop(s, a, "un", &e), 0);
     assert_int_equal(s->ops->commit(s, &e), 0);
-    assert_int_equal(s->ops->upload_count(s, "un", "2026-01-01T00:00:00.000Z", &n, &e), 0);
+    assert_int_equal(monitor_store(s)->upload_count(s, "un", "2026-01-01T00:00:00.000Z", &n, &e),
+                     0);
     assert_int_equal(n, 0);
     s->ops->close(s);
 }
@@ -621,7 +630,7 @@ static void dump(store *s, buf *b)
     assert_int_equal(accounts_store(s)->org_list(s, dump_org, b, &e), 0);
     assert_int_equal(accounts_store(s)->user_list(s, dump_user, b, &e), 0);
     assert_int_equal(aid_store(s)->crossing_list(s, dump_crossing, b, &e), 0);
-    assert_int_equal(s->ops->zone_list(s, dump_zone, b, &e), 0);
+    assert_int_equal(monitor_store(s)->zone_list(s, dump_zone, b, &e), 0);
     char name[300] = "", scen[300] = "";
     s->ops->meta_get(s, "name", name, sizeof name, &e);
     s->ops->meta_get(s, "scenario", scen, sizeof scen, &e);

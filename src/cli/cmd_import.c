@@ -1,5 +1,6 @@
 /* cmd_import.c - truce import acled: conflict events from an ACLED export. */
 #include "cli/cli.h"
+#include "monitor/store.h"
 
 #include "core/buf.h"
 #include "core/util.h"

@@ -5,6 +5,7 @@
  * stored hashes at the same positions, which are read in one sequential range. So the
  * audit is two sequential scans and SHA-256, and runs close to the hash rate. */
 #include "journal/audit.h"
+#include "monitor/store.h"
 
 #include "core/buf.h"
 #include "core/util.h"
@@ -219,7 +220,7 @@ static int name_cmp(const void *x, const void *y)
 static int check_files(auditor *a, store *s, tr_err *e)
 {
     file_check fc = {a, NULL, 0, 0};
-    int rc = s->ops->blob_scan(s, on_blob, &fc, e);
+    int rc = monitor_store(s)->blob_scan(s, on_blob, &fc, e);
     if (rc == 0 && !a->failed) {
         if (fc.n) qsort(fc.names, fc.n, sizeof *fc.names, name_cmp);
         for (size_t i = 0; i < a->n_files; i++)

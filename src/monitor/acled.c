@@ -1,5 +1,6 @@
 /* acled.c - ACLED CSV import; see acled.h. */
 #include "monitor/acled.h"
+#include "monitor/store.h"
 #include "monitor/export.h"
 #include "monitor/zindex.h"
 
@@ -406,7 +407,7 @@ static int batch_write(parser *p, const batch *b, tr_err *e)
             .n_zones = r->n_zones,
             .seq = seq,
         };
-        if (p->s->ops->incident_upsert(p->s, &in, e)) return -1;
+        if (monitor_store(p->s)->incident_upsert(p->s, &in, e)) return -1;
     }
     p->res->imported += (int64_t)b->n_rows;
     return 0;
@@ -679,8 +680,8 @@ static void *read_file(void *arg)
  * 1 or 0; -1 on an error. */
 static int bulk_sized(store *s, int64_t total, tr_err *e)
 {
-    if (!s->ops->bulk_begin || total / 600 < BULK_ROWS) return 0;
-    int64_t have = s->ops->incident_count(s, e);
+    if (!monitor_store(s)->bulk_begin || total / 600 < BULK_ROWS) return 0;
+    int64_t have = monitor_store(s)->incident_count(s, e);
     return have < 0 ? -1 : total / 600 > have;
 }
 
@@ -721,7 +722,7 @@ static int import_here(store *s, const journal_actor *who, FILE *in, int64_t tot
     p->in = in, p->total = total, p->progress = progress, p->progress_cls = cls;
     if (!(p->zones = zone_index_cached(s, e))) goto done;
     if (bulk < 0 && (bulk = bulk_sized(s, total, e)) < 0) goto done;
-    if (bulk && s->ops->bulk_begin(s, e)) goto done;
+    if (bulk && monitor_store(s)->bulk_begin(s, e)) goto done;
     out->bulk = bulk;
     if (zone_index_count(p->zones) == 0) p->zones = NULL; /* borrowed from the store */
     if (!(p->zstd = ZSTD_createCCtx()) || !(p->zstd_w = ZSTD_createCCtx())) abort();
@@ -764,7 +765,7 @@ static int import_here(store *s, const journal_actor *who, FILE *in, int64_t tot
         *e = p->read_e;
         p->read_e.detail = NULL;
     } else if (!write_failed) {
-        rc = bulk ? s->ops->bulk_end(s, e) : 0;
+        rc = bulk ? monitor_store(s)->bulk_end(s, e) : 0;
     }
     ZSTD_freeCCtx(p->zstd);
     ZSTD_freeCCtx(p->zstd_w);
@@ -873,7 +874,7 @@ static void batch_row(int c, void *cls)
         .n_zones = nz,
         .seq = b->ev->seq,
     };
-    if (b->s->ops->incident_upsert(b->s, &in, b->e)) b->failed = 1;
+    if (monitor_store(b->s)->incident_upsert(b->s, &in, b->e)) b->failed = 1;
     b->rows++;
 next:
     buf_reset(&b->row);

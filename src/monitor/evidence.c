@@ -1,5 +1,6 @@
 /* evidence.c - evidence files; see evidence.h. */
 #include "monitor/evidence.h"
+#include "monitor/store.h"
 
 #include <magic.h>
 #include <pthread.h>
@@ -109,7 +110,7 @@ static int within_quota(store *s, const char *org, int64_t size, int64_t quota, 
     int64_t now = util_unix_s(), used;
     char since[UTIL_ISO_LEN];
     util_iso_at(now - now % 86400, since); /* midnight UTC: Unix days are 86,400 s */
-    if (s->ops->evidence_bytes(s, org, since, &used, e)) return -1;
+    if (monitor_store(s)->evidence_bytes(s, org, since, &used, e)) return -1;
     if (used + size <= quota) return 0;
     long wait = (long)(86400 - now % 86400);
     err_set(e, 429, "evidence.quota",
@@ -127,13 +128,13 @@ int evidence_store(store *s, const journal_actor *who, const char *org, const vo
     char vis[160];
     int rc;
     *created = 0;
-    if ((rc = s->ops->evidence_get(s, ev->sha256, org, &had, e)) < 0) return -1;
+    if ((rc = monitor_store(s)->evidence_get(s, ev->sha256, org, &had, e)) < 0) return -1;
     if (rc == 1) { /* the same organization sent the same file: nothing changes */
         *ev = had;
         return 0;
     }
     if (quota > 0 && within_quota(s, org, ev->size, quota, e)) return -1;
-    if (s->ops->blob_put(s, ev->sha256, data, (size_t)ev->size, e)) return -1;
+    if (monitor_store(s)->blob_put(s, ev->sha256, data, (size_t)ev->size, e)) return -1;
     json_t *body = json_pack("{s:s, s:s, s:s, s:I}", "sha256", ev->sha256, "org", org, "media_type",
                              ev->media_type, "size", (json_int_t)ev->size);
     snprintf(vis, sizeof vis, "kind:monitor kind:mediator org:%s", org);
@@ -143,14 +144,14 @@ int evidence_store(store *s, const journal_actor *who, const char *org, const vo
     *created = 1;
     char hash[65];
     memcpy(hash, ev->sha256, sizeof hash);
-    return s->ops->evidence_get(s, hash, org, ev, e) == 1 ? 0 : -1;
+    return monitor_store(s)->evidence_get(s, hash, org, ev, e) == 1 ? 0 : -1;
 }
 
 int evidence_read(store *s, const char *sha256, void **data, size_t *len, tr_err *e)
 {
     unsigned char h[crypto_hash_sha256_BYTES];
     char hex[2 * crypto_hash_sha256_BYTES + 1];
-    int rc = s->ops->blob_get(s, sha256, data, len, e);
+    int rc = monitor_store(s)->blob_get(s, sha256, data, len, e);
     if (rc != 1) return rc;
     crypto_hash_sha256(h, *data, *len);
     sodium_bin2hex(hex, sizeof hex, h, sizeof h);

@@ -14,6 +14,7 @@
 #define TRUCE_MONITOR_EVIDENCE_H
 
 #include "journal/journal.h"
+#include "monitor/store.h"
 #include "store/store.h"
 
 #include <stddef.h>

@@ -1,5 +1,6 @@
 /* export.c - streaming incident exports; see export.h. */
 #include "monitor/export.h"
+#include "monitor/store.h"
 
 #include "core/util.h"
 #include "json/jsx.h"
@@ -532,7 +533,7 @@ int export_page(exporter *x, store *s, int64_t rows, FILE *out, int *done, tr_er
     x->out = out;
     if (f.has_bbox) { /* the box's ids once, then a page of them at a time */
         if (!x->ids_loaded) {
-            if (s->ops->incident_ids_in_box(s, &f, 0, &x->ids, &x->n_ids, e)) return -1;
+            if (monitor_store(s)->incident_ids_in_box(s, &f, 0, &x->ids, &x->n_ids, e)) return -1;
             x->ids_loaded = 1;
         }
         f.ids = x->ids + x->pos;
@@ -540,10 +541,10 @@ int export_page(exporter *x, store *s, int64_t rows, FILE *out, int *done, tr_er
         x->pos += f.n_ids;
     }
     if (x->format == EXPORT_GEOJSON || x->format == EXPORT_GEOJSON_SUMMARY)
-        rc = s->ops->incident_list(s, &f, x->last, rows,
-                                   x->format == EXPORT_GEOJSON ? on_feature : on_summary, x, e);
+        rc = monitor_store(s)->incident_list(
+            s, &f, x->last, rows, x->format == EXPORT_GEOJSON ? on_feature : on_summary, x, e);
     else
-        rc = s->ops->incident_lines(s, &f, x->last, rows, on_line, x, e);
+        rc = monitor_store(s)->incident_lines(s, &f, x->last, rows, on_line, x, e);
     if (!rc && x->damaged) return export_damaged(x->damaged, e);
     *done = f.has_bbox ? x->pos == x->n_ids : x->count - before < rows;
     return rc;

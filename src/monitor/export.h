@@ -10,6 +10,7 @@
 #define TRUCE_MONITOR_EXPORT_H
 
 #include "core/buf.h"
+#include "monitor/store.h"
 #include "store/store.h"
 
 #include <jansson.h>

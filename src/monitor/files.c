@@ -2,6 +2,7 @@
  * files (whole or in pieces that resume), ACLED imports, zones; and their part of the route
  * table. The registry merges it with the others (src/pillars.c). */
 #include "monitor/routes.h"
+#include "monitor/store.h"
 
 #include "http/handler.h"
 #include "accounts/accounts.h"
@@ -97,8 +98,8 @@ static int h_evidence_get(http_req *r)
         return http__fail(r, &e);
     }
     if (!(s = http__reader_or_fail(r))) return 0;
-    int rc = s->ops->evidence_get(s, hash, monitor__sees_every_incident(r) ? NULL : r->caller.org,
-                                  &ev, &e);
+    int rc = monitor_store(s)->evidence_get(
+        s, hash, monitor__sees_every_incident(r) ? NULL : r->caller.org, &ev, &e);
     char *etag = arena_alloc(&r->mem, 80);
     snprintf(etag, 80, "\"%s\"", hash);
     const char *inm = MHD_lookup_connection_value(r->con, MHD_HEADER_KIND, "If-None-Match");
@@ -176,7 +177,7 @@ static int offset_mismatch(http_req *r, tr_err *e, const char *sha256, int64_t h
 static int upload_still(store *s, const upload_job *j, const char *org, tr_err *e)
 {
     store_upload up;
-    int rc = s->ops->upload_state(s, j->sha256, org, &up, e);
+    int rc = monitor_store(s)->upload_state(s, j->sha256, org, &up, e);
     if (rc < 0) return -1;
     int64_t have = rc ? up.received : 0;
     if (have == j->at && (!rc || up.total == j->total)) return 0;
@@ -202,9 +203,9 @@ static int upload_piece_write(store *s, void *cls, tr_err *e)
     snprintf(file.media_type, sizeof file.media_type, "%s", j->declared);
     upload_cutoff(before);
     util_now_iso(now);
-    if (s->ops->upload_expire(s, before, e) || upload_still(s, j, r->caller.org, e) ||
-        s->ops->upload_put(s, j->sha256, r->caller.org, j->at, r->body.p, r->body.len, &file, now,
-                           e))
+    if (monitor_store(s)->upload_expire(s, before, e) || upload_still(s, j, r->caller.org, e) ||
+        monitor_store(s)->upload_put(s, j->sha256, r->caller.org, j->at, r->body.p, r->body.len,
+                                     &file, now, e))
         return -1;
     return http__reply(r, 200, upload_json(j, j->at + (int64_t)r->body.len));
 }
@@ -217,14 +218,14 @@ static int upload_last_write(store *s, void *cls, tr_err *e)
     int64_t quota = r->srv->cfg.evidence_quota;
     int created;
     if (j->bad.status) { /* a whole file that is not what was declared: start again */
-        if (s->ops->upload_drop(s, j->sha256, r->caller.org, e)) return -1;
+        if (monitor_store(s)->upload_drop(s, j->sha256, r->caller.org, e)) return -1;
         http__fail(r, &j->bad);
         return 0;
     }
     if (upload_still(s, j, r->caller.org, e) ||
         evidence_store(s, &who, r->caller.org, j->whole.p, quota == 0 ? HTTP_EVIDENCE_QUOTA : quota,
                        &j->ev, &created, e) ||
-        s->ops->upload_drop(s, j->sha256, r->caller.org, e))
+        monitor_store(s)->upload_drop(s, j->sha256, r->caller.org, e))
         return -1;
     json_t *out = evidence_json(&j->ev);
     char url[128];
@@ -297,13 +298,13 @@ static int h_upload_patch(http_req *r)
     }
     if (!(s = http__reader_or_fail(r))) return 0;
     /* Stored already (the reply to the last piece was lost): nothing more to send. */
-    int rc = s->ops->evidence_get(s, j->sha256, r->caller.org, &j->ev, &e);
+    int rc = monitor_store(s)->evidence_get(s, j->sha256, r->caller.org, &j->ev, &e);
     if (rc == 1) {
         json_t *out = evidence_json(&j->ev);
         json_object_set_new(out, "complete", json_true());
         return http__reply(r, 200, out);
     }
-    if (rc < 0 || (rc = s->ops->upload_state(s, j->sha256, r->caller.org, &up, &e)) < 0)
+    if (rc < 0 || (rc = monitor_store(s)->upload_state(s, j->sha256, r->caller.org, &up, &e)) < 0)
         return http__fail(r, &e);
     if (rc == 1 && (up.total != j->total || strcmp(up.media_type, j->declared) != 0)) {
         err_set(&e, 409, "evidence.upload_conflict",
@@ -317,7 +318,8 @@ static int h_upload_patch(http_req *r)
         int64_t n;
         char since[UTIL_ISO_LEN];
         upload_cutoff(since);
-        if (s->ops->upload_count(s, r->caller.org, since, &n, &e)) return http__fail(r, &e);
+        if (monitor_store(s)->upload_count(s, r->caller.org, since, &n, &e))
+            return http__fail(r, &e);
         if (n >= UPLOADS_PER_ORG) {
             err_set(&e, 429, "evidence.uploads_in_progress",
                     "finish an upload first; unfinished ones are dropped a day after their "
@@ -330,7 +332,8 @@ static int h_upload_patch(http_req *r)
     r->cleanup = upload_job_free;
     if (j->at + (int64_t)r->body.len < j->total) return http__defer(r, upload_piece_write);
     /* The last piece: the file is checked here, off the writer's thread. */
-    if (s->ops->upload_read(s, j->sha256, r->caller.org, &j->whole, &e)) return http__fail(r, &e);
+    if (monitor_store(s)->upload_read(s, j->sha256, r->caller.org, &j->whole, &e))
+        return http__fail(r, &e);
     buf_append(&j->whole, r->body.p, r->body.len);
     evidence_upload whole = {
         .data = j->whole.p, .len = j->whole.len, .declared = j->declared, .expect = j->sha256};
@@ -345,12 +348,12 @@ static int h_upload_get(http_req *r)
     store_upload up;
     store *s;
     if (!(j.sha256 = upload_hash(r)) || !(s = http__reader_or_fail(r))) return 0;
-    int rc = s->ops->evidence_get(s, j.sha256, r->caller.org, &j.ev, &e);
+    int rc = monitor_store(s)->evidence_get(s, j.sha256, r->caller.org, &j.ev, &e);
     if (rc == 1) {
         j.total = j.ev.size;
         return http__reply(r, 200, upload_json(&j, j.total));
     }
-    if (rc < 0 || (rc = s->ops->upload_state(s, j.sha256, r->caller.org, &up, &e)) < 0)
+    if (rc < 0 || (rc = monitor_store(s)->upload_state(s, j.sha256, r->caller.org, &up, &e)) < 0)
         return http__fail(r, &e);
     if (rc == 0) {
         err_set(&e, 404, "evidence.upload_not_found", "start with the piece at offset 0",
@@ -461,7 +464,7 @@ static int h_zones(http_req *r)
     json_t *features;
     if (!s) return 0;
     features = json_array();
-    if (s->ops->zone_list(s, zone_cb, features, &e)) {
+    if (monitor_store(s)->zone_list(s, zone_cb, features, &e)) {
         json_decref(features);
         return http__fail(r, &e);
     }

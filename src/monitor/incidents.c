@@ -1,5 +1,6 @@
 /* incidents.c - the verification workflow; see incidents.h. */
 #include "monitor/incidents.h"
+#include "monitor/store.h"
 #include "accounts/store.h"
 #include "accounts/accounts.h"
 #include "monitor/acled.h"
@@ -88,7 +89,7 @@ int incident_read(store *s, int64_t id, char status[32], char **doc, int64_t *me
     one_incident o = {id, 0, {0}, NULL, 0, 0};
     *doc = NULL;
     if (id < 1) return 0;
-    if (s->ops->incident_list(s, &f, id - 1, 1, read_one, &o, e)) return -1;
+    if (monitor_store(s)->incident_list(s, &f, id - 1, 1, read_one, &o, e)) return -1;
     if (o.damaged) return export_damaged(id, e);
     if (!o.found) return 0;
     memcpy(status, o.status, 32);
@@ -168,7 +169,7 @@ int incident_filter_check(store *s, const store_incident_filter *f, tr_err *e)
                          "give an actor's name as ACLED writes it, e.g. Hamas Movement",
                          "actor must be 1 to 256 characters");
     if (f->zone) {
-        int rc = util_is_slug(f->zone) ? s->ops->zone_exists(s, f->zone, e) : 0;
+        int rc = util_is_slug(f->zone) ? monitor_store(s)->zone_exists(s, f->zone, e) : 0;
         if (rc < 0) return -1;
         if (rc == 0)
             return err_field(e, "request.invalid_param", "zone",
@@ -207,7 +208,7 @@ int incident_open(store *s, const journal_actor *who, const json_t *in, const ch
         if (!json_is_integer(r) || json_integer_value(r) < 1)
             return err_field(e, "request.invalid_field", "reports", "list report numbers",
                              "reports must hold report numbers");
-        rc = s->ops->report_get(s, json_integer_value(r), &rep, e);
+        rc = monitor_store(s)->report_get(s, json_integer_value(r), &rep, e);
         free(rep.doc);
         if (rc < 0) return -1;
         if (rc == 0)
@@ -219,7 +220,7 @@ int incident_open(store *s, const journal_actor *who, const json_t *in, const ch
                            (long long)rep.incident);
     }
     if (!(doc = report_prepare(s, in, drop, NULL, e))) return -1; /* a monitor's */
-    if (s->ops->incident_next_id(s, id, e)) {
+    if (monitor_store(s)->incident_next_id(s, id, e)) {
         json_decref(doc);
         return -1;
     }
@@ -494,7 +495,7 @@ static json_t *duplicates_of(store *s, json_t *doc, const char *subject, int64_t
                                .east = fmin(180, d.lon + dlon),
                                .south = fmax(-90, d.lat - dlat),
                                .north = fmin(90, d.lat + dlat)};
-    rc = s->ops->incident_list(s, &f, 0, INT64_MAX, dup_cb, &d, e);
+    rc = monitor_store(s)->incident_list(s, &f, 0, INT64_MAX, dup_cb, &d, e);
     if (rc || d.damaged) {
         if (!rc) export_damaged(d.damaged, e);
         json_decref(d.found);
@@ -509,8 +510,8 @@ static json_t *duplicates_of(store *s, json_t *doc, const char *subject, int64_t
     for (size_t i = 0; i < n; i++) {
         int gone = 0;
         if (json_array_size(out) < max && rc == 0 &&
-            (gone = s->ops->dismissed(s, subject,
-                                      json_integer_value(json_object_get(items[i], "id")), e)) < 0)
+            (gone = monitor_store(s)->dismissed(
+                 s, subject, json_integer_value(json_object_get(items[i], "id")), e)) < 0)
             rc = -1;
         if (json_array_size(out) < max && rc == 0 && !gone) json_array_append(out, items[i]);
         json_decref(items[i]);
@@ -551,7 +552,7 @@ static int report_missing(tr_err *e, int64_t id)
 json_t *report_duplicates(store *s, int64_t report, double km, int days, size_t max, tr_err *e)
 {
     store_report rep = {0};
-    int rc = s->ops->report_get(s, report, &rep, e);
+    int rc = monitor_store(s)->report_get(s, report, &rep, e);
     if (rc <= 0) {
         if (rc == 0) report_missing(e, report);
         return NULL;
@@ -571,7 +572,7 @@ int report_merge_into(store *s, const journal_actor *who, int64_t report, const 
     char vis[160];
     int64_t into = (int64_t)json_integer_value(json_object_get(in, "into"));
     store_report rep = {0};
-    int rc = s->ops->report_get(s, report, &rep, e);
+    int rc = monitor_store(s)->report_get(s, report, &rep, e);
     free(rep.doc);
     if (rc <= 0) return rc < 0 ? -1 : report_missing(e, report);
     if (strcmp(rep.status, "filed") != 0)
@@ -597,7 +598,7 @@ int duplicate_dismiss(store *s, const journal_actor *who, const char *kind, int6
     int rc;
     if (strcmp(kind, "report") == 0) {
         store_report rep = {0};
-        rc = s->ops->report_get(s, id, &rep, e);
+        rc = monitor_store(s)->report_get(s, id, &rep, e);
         free(rep.doc);
         if (rc <= 0) return rc < 0 ? -1 : report_missing(e, id);
     } else {
@@ -615,7 +616,7 @@ int duplicate_dismiss(store *s, const journal_actor *who, const char *kind, int6
                          "name an incident from the duplicates list", "there is no incident %lld",
                          (long long)candidate);
     monitor_subject(subject, kind, id);
-    if ((rc = s->ops->dismissed(s, subject, candidate, e)) < 0) return -1;
+    if ((rc = monitor_store(s)->dismissed(s, subject, candidate, e)) < 0) return -1;
     if (rc == 1)
         return err_set(e, 409, "duplicate.dismissed", NULL,
                        "incident %lld was already dismissed as a duplicate of %s",

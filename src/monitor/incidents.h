@@ -12,6 +12,7 @@
 #define TRUCE_MONITOR_INCIDENTS_H
 
 #include "journal/journal.h"
+#include "monitor/store.h"
 #include "json/jsx.h"
 #include "store/store.h"
 

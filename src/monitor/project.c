@@ -1,6 +1,7 @@
 /* project.c - how the monitor pillar's events change its tables: zones, reports, incidents,
  * evidence and private fields. See journal/projection.h for what a projection may do. */
 #include "monitor/project.h"
+#include "monitor/store.h"
 
 #include "json/jsx.h"
 #include "monitor/acled.h"  /* a batch of imported incidents */
@@ -20,7 +21,7 @@ static int on_zone(store *s, const store_event *ev, const json_t *b, tr_err *e)
     if (!slug || !name || !kind || !geom)
         return journal_bad_event(e, ev, "slug/name/kind/geometry");
     text = jsx_canonical(geom, NULL);
-    rc = s->ops->zone_insert(s, slug, name, kind, text, e);
+    rc = monitor_store(s)->zone_insert(s, slug, name, kind, text, e);
     free(text);
     return rc;
 }
@@ -59,7 +60,7 @@ static int incident_row(store *s, const store_event *ev, const json_t *doc, int6
     buf line = BUF_INIT;
     export_acled_row_doc(doc, &line);
     in.acled_csv = line.p;
-    rc = s->ops->incident_upsert(s, &in, e);
+    rc = monitor_store(s)->incident_upsert(s, &in, e);
     buf_free(&line);
     free(canon);
     return rc;
@@ -95,9 +96,9 @@ static int on_report(store *s, const store_event *ev, const json_t *b, tr_err *e
     if (!json_is_integer(id) || !org || !json_is_object(doc))
         return journal_bad_event(e, ev, "report/org/doc");
     canon = jsx_canonical(doc, NULL);
-    rc = s->ops->report_insert(s, json_integer_value(id), org, canon, ev->time,
-                               jsx_str(b, "idempotency_key", NULL),
-                               jsx_str(b, "request_sha256", NULL), ev->seq, e);
+    rc = monitor_store(s)->report_insert(s, json_integer_value(id), org, canon, ev->time,
+                                         jsx_str(b, "idempotency_key", NULL),
+                                         jsx_str(b, "request_sha256", NULL), ev->seq, e);
     free(canon);
     return rc;
 }
@@ -113,8 +114,9 @@ static int key_put(store *s, const store_event *ev, const json_t *b, int64_t inc
 {
     const char *key = jsx_str(b, "idempotency_key", NULL);
     if (!key) return 0;
-    return s->ops->incident_key_put(s, ev->actor_org ? ev->actor_org : "", key,
-                                    jsx_str(b, "request_sha256", ""), incident, ev->seq, e);
+    return monitor_store(s)->incident_key_put(s, ev->actor_org ? ev->actor_org : "", key,
+                                              jsx_str(b, "request_sha256", ""), incident, ev->seq,
+                                              e);
 }
 
 static int on_incident_opened(store *s, const store_event *ev, const json_t *b, tr_err *e)
@@ -130,9 +132,9 @@ static int on_incident_opened(store *s, const store_event *ev, const json_t *b, 
     json_decref(copy);
     if (rc) return rc;
     if (key_put(s, ev, b, json_integer_value(id), e)) return -1;
-    json_array_foreach(
-        reports, i,
-        r) if (s->ops->report_merge(s, json_integer_value(r), json_integer_value(id), e)) return -1;
+    json_array_foreach(reports, i,
+                       r) if (monitor_store(s)->report_merge(s, json_integer_value(r),
+                                                             json_integer_value(id), e)) return -1;
     return 0;
 }
 
@@ -141,8 +143,10 @@ static int on_report_merged(store *s, const store_event *ev, const json_t *b, tr
     const json_t *report = json_object_get(b, "report"), *incident = json_object_get(b, "incident");
     if (!json_is_integer(report) || !json_is_integer(incident))
         return journal_bad_event(e, ev, "report/incident");
-    if (s->ops->incident_event_add(s, json_integer_value(incident), ev->seq, e)) return -1;
-    return s->ops->report_merge(s, json_integer_value(report), json_integer_value(incident), e);
+    if (monitor_store(s)->incident_event_add(s, json_integer_value(incident), ev->seq, e))
+        return -1;
+    return monitor_store(s)->report_merge(s, json_integer_value(report),
+                                          json_integer_value(incident), e);
 }
 
 /* "incident:N" -> N, else 0. */
@@ -161,15 +165,15 @@ static int on_dismissed(store *s, const store_event *ev, const json_t *b, tr_err
     char back[48];
     if (!subject || !json_is_integer(candidate))
         return journal_bad_event(e, ev, "subject/candidate");
-    if (s->ops->dismiss_put(s, subject, json_integer_value(candidate), e) ||
-        s->ops->incident_event_add(s, json_integer_value(candidate), ev->seq, e) ||
+    if (monitor_store(s)->dismiss_put(s, subject, json_integer_value(candidate), e) ||
+        monitor_store(s)->incident_event_add(s, json_integer_value(candidate), ev->seq, e) ||
         (subject_incident(subject) &&
-         s->ops->incident_event_add(s, subject_incident(subject), ev->seq, e)))
+         monitor_store(s)->incident_event_add(s, subject_incident(subject), ev->seq, e)))
         return -1;
     /* Between two incidents it goes both ways. */
     if (sscanf(subject, "incident:%lld", &a) != 1) return 0;
     snprintf(back, sizeof back, "incident:%lld", (long long)json_integer_value(candidate));
-    return s->ops->dismiss_put(s, back, a, e);
+    return monitor_store(s)->dismiss_put(s, back, a, e);
 }
 
 static int on_incident_transition(store *s, const store_event *ev, const json_t *b, tr_err *e)
@@ -177,17 +181,18 @@ static int on_incident_transition(store *s, const store_event *ev, const json_t 
     const json_t *id = json_object_get(b, "incident");
     const char *to = jsx_str(b, "to", NULL);
     if (!json_is_integer(id) || !to) return journal_bad_event(e, ev, "incident/to");
-    if (s->ops->incident_event_add(s, json_integer_value(id), ev->seq, e) ||
+    if (monitor_store(s)->incident_event_add(s, json_integer_value(id), ev->seq, e) ||
         key_put(s, ev, b, json_integer_value(id), e))
         return -1;
     if (strcmp(to, "duplicate") == 0) {
         const json_t *into = json_object_get(b, "into");
         if (!json_is_integer(into)) return journal_bad_event(e, ev, "into");
-        if (s->ops->incident_event_add(s, json_integer_value(into), ev->seq, e)) return -1;
-        return s->ops->incident_merge(s, json_integer_value(id), json_integer_value(into), ev->time,
-                                      e);
+        if (monitor_store(s)->incident_event_add(s, json_integer_value(into), ev->seq, e))
+            return -1;
+        return monitor_store(s)->incident_merge(s, json_integer_value(id), json_integer_value(into),
+                                                ev->time, e);
     }
-    return s->ops->incident_status(s, json_integer_value(id), to, ev->time, e);
+    return monitor_store(s)->incident_status(s, json_integer_value(id), to, ev->time, e);
 }
 
 static int on_evidence(store *s, const store_event *ev, const json_t *b, tr_err *e)
@@ -200,7 +205,7 @@ static int on_evidence(store *s, const store_event *ev, const json_t *b, tr_err 
     if (!json_is_integer(size)) return journal_bad_event(e, ev, "size");
     x.size = json_integer_value(size);
     snprintf(x.stored_at, sizeof x.stored_at, "%s", ev->time);
-    return s->ops->evidence_insert(s, &x, e);
+    return monitor_store(s)->evidence_insert(s, &x, e);
 }
 
 static int on_private(store *s, const store_event *ev, const json_t *b, tr_err *e)
@@ -209,10 +214,10 @@ static int on_private(store *s, const store_event *ev, const json_t *b, tr_err *
     const json_t *fields = json_object_get(b, "fields");
     if (!subject || !json_is_object(fields)) return journal_bad_event(e, ev, "subject/fields");
     if (subject_incident(subject) &&
-        s->ops->incident_event_add(s, subject_incident(subject), ev->seq, e))
+        monitor_store(s)->incident_event_add(s, subject_incident(subject), ev->seq, e))
         return -1;
     char *text = jsx_canonical(fields, NULL);
-    int rc = s->ops->private_put(s, subject, text, e);
+    int rc = monitor_store(s)->private_put(s, subject, text, e);
     free(text);
     return rc;
 }

@@ -1,5 +1,6 @@
 /* reports.c - filing reports; see reports.h. */
 #include "monitor/reports.h"
+#include "monitor/store.h"
 
 #include "core/buf.h"
 
@@ -150,7 +151,8 @@ static int check_evidence(store *s, const json_t *hashes, const char *org, tr_er
         if (!evidence_hash_valid(json_string_value(h)))
             return bad(e, "evidence", "name each file by its SHA-256 in lowercase hex",
                        "must hold SHA-256 hashes");
-        if ((rc = s->ops->evidence_get(s, json_string_value(h), org, &ev, e)) < 0) return -1;
+        if ((rc = monitor_store(s)->evidence_get(s, json_string_value(h), org, &ev, e)) < 0)
+            return -1;
         if (rc == 0)
             return err_field(e, "request.invalid_field", "evidence",
                              "upload the file first with POST /api/v1/evidence",
@@ -279,7 +281,7 @@ int report_record(store *s, const journal_actor *who, const char *org, const jso
     char vis[128];
     buf body = BUF_INIT;
     int rc;
-    if (s->ops->report_next_id(s, id, e)) return -1;
+    if (monitor_store(s)->report_next_id(s, id, e)) return -1;
     /* The private fields first: a write's receipt is for its last event, which must be
      * one the filer may read. */
     if (report_private(s, who, "report", *id, in, e)) return -1;
@@ -304,8 +306,8 @@ int report_record(store *s, const journal_actor *who, const char *org, const jso
     buf_free(&body);
     /* What the projection of report.filed does (journal/project.c, on_report). */
     if (rc == 0)
-        rc = s->ops->report_insert(s, *id, org, doc, time, key, request_sha256, journal_last_seq(s),
-                                   e);
+        rc = monitor_store(s)->report_insert(s, *id, org, doc, time, key, request_sha256,
+                                             journal_last_seq(s), e);
     return rc;
 }
 

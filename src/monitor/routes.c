@@ -5,6 +5,7 @@
  * registry (src/pillars.c) merges this table with the others'. docs/api.md documents every
  * route with an example. */
 #include "monitor/routes.h"
+#include "monitor/store.h"
 #include "accounts/store.h"
 
 #include "http/handler.h"
@@ -65,7 +66,7 @@ static int add_private(http_req *r, store *s, const char *kind, int64_t id, json
     int rc;
     if (!sees_private(r)) return 0;
     monitor_subject(subject, kind, id);
-    if ((rc = s->ops->private_get(s, subject, &text, e)) <= 0) return rc;
+    if ((rc = monitor_store(s)->private_get(s, subject, &text, e)) <= 0) return rc;
     json_t *fields = json_loads(text, 0, NULL);
     free(text);
     json_object_update(out, fields);
@@ -142,7 +143,7 @@ static int h_incidents(http_req *r)
     if (incident_filter(r, &f, &e)) return http__fail(r, &e);
     if (!(s = http__reader_or_fail(r))) return 0;
     p.items = json_array();
-    if (s->ops->incident_list(s, &f, after, limit, incident_cb, &p, &e) ||
+    if (monitor_store(s)->incident_list(s, &f, after, limit, incident_cb, &p, &e) ||
         (p.damaged && export_damaged(p.damaged, &e))) {
         json_decref(p.items);
         return http__fail(r, &e);
@@ -173,7 +174,7 @@ static int h_incident_stats(http_req *r)
     json_t *out = json_pack("{s:{}, s:{}, s:{}, s:{}, s:{}}", "by_status", "by_type", "by_day",
                             "by_actor", "by_zone");
     json_int_t total = 0;
-    if (s->ops->incident_counts(s, &f, count_cb, out, &e)) {
+    if (monitor_store(s)->incident_counts(s, &f, count_cb, out, &e)) {
         json_decref(out);
         return http__fail(r, &e);
     }
@@ -232,7 +233,7 @@ static int report_write(store *s, void *cls, tr_err *e)
     const char *org = r->caller.signed_in ? r->caller.org : REPORT_PUBLIC;
     if (j->key) {
         store_report *rep = &j->filed;
-        int found = s->ops->report_by_key(s, org, j->key, rep, e);
+        int found = monitor_store(s)->report_by_key(s, org, j->key, rep, e);
         if (found < 0) return -1;
         if (found) {
             if (strcmp(rep->request_sha256, j->request_sha256) != 0) {
@@ -379,7 +380,7 @@ static int h_report_get(http_req *r)
     int found;
     if (http__path_id(r, "a report") || !(s = http__reader_or_fail(r))) return 0;
     long long id = http__the_id(r);
-    found = s->ops->report_get(s, id, &rep, &e);
+    found = monitor_store(s)->report_get(s, id, &rep, &e);
     if (found < 0) return http__fail(r, &e);
     /* Someone else's report is a 404, as if it did not exist. */
     if (found == 0 || !(monitor__sees_every_incident(r) || strcmp(rep.org, r->caller.org) == 0)) {
@@ -449,7 +450,7 @@ static int h_reports(http_req *r)
         }
     }
     report_page p = {json_array(), 0};
-    if (s->ops->report_list(s, org, status, after, limit, report_page_cb, &p, &e)) {
+    if (monitor_store(s)->report_list(s, org, status, after, limit, report_page_cb, &p, &e)) {
         json_decref(p.items);
         return http__fail(r, &e);
     }
@@ -493,7 +494,7 @@ static int replayed(store *s, http_req *r, const char *key, const char *request_
     int64_t id, seq;
     char hash[65];
     if (!key) return 0;
-    int found = s->ops->incident_by_key(s, r->caller.org, key, &id, &seq, hash, e);
+    int found = monitor_store(s)->incident_by_key(s, r->caller.org, key, &id, &seq, hash, e);
     if (found <= 0) return found;
     if (strcmp(hash, request_sha256) != 0) {
         err_field(e, "incident.key_reused", "Idempotency-Key",
@@ -683,7 +684,7 @@ static int report_merge_write(store *s, void *cls, tr_err *e)
     journal_actor who = acct_actor(&r->caller);
     store_report rep = {0};
     if (report_merge_into(s, &who, http__the_id(r), r->json, e)) return -1;
-    if (s->ops->report_get(s, http__the_id(r), &rep, e) != 1) {
+    if (monitor_store(s)->report_get(s, http__the_id(r), &rep, e) != 1) {
         free(rep.doc);
         if (!e->status)
             err_set(e, 500, "internal.lost", NULL, "report %lld vanished",
@@ -983,7 +984,7 @@ static int h_incident_history(http_req *r)
         return http__fail(r, &e);
     }
     http__journal_page p = {json_array(), acct_reader(&r->caller), 1};
-    rc = s->ops->incident_history(s, id, &seqs, &n, &e);
+    rc = monitor_store(s)->incident_history(s, id, &seqs, &n, &e);
     for (size_t i = 0; rc == 0 && i < n; i++)
         rc = s->ops->journal_scan(s, seqs[i] - 1, 1, http__journal_cb, &p, &e);
     free(seqs);

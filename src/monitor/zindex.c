@@ -1,5 +1,6 @@
 /* zindex.c - point-in-zone queries with GEOS; see zindex.h. */
 #include "monitor/zindex.h"
+#include "monitor/store.h"
 
 #include "core/util.h"
 
@@ -97,7 +98,7 @@ int zone_index_load(store *s, zone_index **out, tr_err *e)
     GEOSContext_setErrorMessageHandler_r(zi->ctx, on_geos_error, zi);
     zi->reader = GEOSGeoJSONReader_create_r(zi->ctx);
     zi->load_err = e;
-    if (!zi->reader || s->ops->zone_list(s, add_zone, zi, e)) {
+    if (!zi->reader || monitor_store(s)->zone_list(s, add_zone, zi, e)) {
         if (!zi->reader) err_set(e, 500, "internal.geos", NULL, "GEOS could not start");
         zone_index_free(zi);
         return -1;
@@ -133,7 +134,7 @@ zone_index *zone_index_cached(store *s, tr_err *e)
     uint64_t now = util_mono_ns(), epoch = atomic_load(&zone_epoch);
     if (zi && s->cache_ttl_ns && zi->epoch == epoch && now - zi->checked_ns < s->cache_ttl_ns)
         return zi;
-    char *print = s->ops->zone_fingerprint(s, e);
+    char *print = monitor_store(s)->zone_fingerprint(s, e);
     if (!print) return NULL;
     if (zi && strcmp(zi->fingerprint, print) == 0) {
         free(print);

@@ -1,5 +1,6 @@
 /* zones.c - named areas; see zones.h. */
 #include "monitor/zones.h"
+#include "monitor/store.h"
 
 #include "core/buf.h"
 #include "core/util.h"
@@ -93,7 +94,7 @@ int zone_create(store *s, const journal_actor *who, const char *slug, const char
     if (zone_geometry_check(geometry, "geometry", e) ||
         zone_geometry_valid(geometry, "geometry", e))
         return -1;
-    rc = s->ops->zone_exists(s, slug, e);
+    rc = monitor_store(s)->zone_exists(s, slug, e);
     if (rc < 0) return -1;
     if (rc == 1)
         return err_set(e, 409, "zone.exists", "choose another slug", "zone '%s' already exists",

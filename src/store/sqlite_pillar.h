@@ -31,6 +31,10 @@ void sq_done(sqlite3_stmt *st);
 int sq_fail(store *s, int rc, tr_err *e);
 /* The one integer a bound single-row statement returns (next ids, counts): 0, or -1. */
 int sq_scalar(store *s, sqlite3_stmt *st, int64_t *out, tr_err *e);
+/* The rowid of the last row inserted on the connection. */
+int64_t sq_last_rowid(store *s);
+/* Runs SQL text (no rows): 0, or -1 with e set. */
+int sq_exec(store *s, const char *text, tr_err *e);
 /* Rows the last statement changed. */
 int sq_changes(store *s);
 /* Runs a bound statement, decoding each row into row with read and handing it to cb until
