@@ -63,6 +63,13 @@ typedef struct http_route {
                               against and the OpenAPI document publishes; else NULL. */
 } http_route;
 
+/* The listening socket (listen.c): "ADDR:PORT" (or "[::1]:PORT", "localhost:PORT") into ss,
+ * 400 serve.bad_listen; and a socket bound and listening there, or -1 with e set
+ * (serve.address_in_use when another process listens there). */
+struct sockaddr_storage;
+int http__parse_listen(const char *listen, struct sockaddr_storage *ss, tr_err *e);
+int http__open_listener(const struct sockaddr_storage *ss, const char *where, tr_err *e);
+
 /* Every route: the server's own and the pillars', merged by http__routes_init (routes.c),
  * which http_start calls. */
 extern const http_route *http__routes;

@@ -18,6 +18,7 @@
  * Every reply carries X-Request-Id (the client's, when it sent a sane one). Every error
  * reply has the body {"error": {"code", "message", "detail", "hint"}}. */
 #include "http/internal.h"
+#include "http/watchdog.h"
 
 #include "core/codes.h"
 #include "core/log.h"
@@ -779,112 +780,6 @@ static int request_is_ambiguous(http_req *r)
     return 0;
 }
 
-/* ---- slow clients -------------------------------------------------------------------- */
-
-enum { WATCH_WAITING, WATCH_BODY, WATCH_BUSY };
-
-/* The 408 sent to a request that did not arrive in time, written straight to the socket:
- * libmicrohttpd has no reply for a request it has not finished reading. */
-static void send_timeout(int fd, unsigned secs)
-{
-    char body[320], msg[600];
-    int n = snprintf(body, sizeof body,
-                     "{\"error\":{\"code\":\"request.timeout\",\"message\":\"the request did "
-                     "not arrive within %u seconds\",\"detail\":{\"limit\":%u},\"hint\":\"send "
-                     "it again; a large file goes in pieces (PATCH /api/v1/evidence/uploads)\"}}",
-                     secs, secs);
-    int m = snprintf(msg, sizeof msg,
-                     "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Type: "
-                     "application/json; charset=utf-8\r\nCache-Control: no-store\r\n"
-                     "Content-Length: %d\r\n\r\n%s",
-                     n, body);
-    ssize_t done = send(fd, msg, (size_t)m, MSG_NOSIGNAL | MSG_DONTWAIT);
-    (void)done; /* a client that cannot take 300 bytes is cut all the same */
-}
-
-static conn_watch *watch_of(struct MHD_Connection *con)
-{
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(con, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    return ci ? ci->socket_context : NULL;
-}
-
-static void watch_phase(http_server *srv, struct MHD_Connection *con, int phase)
-{
-    conn_watch *w = watch_of(con);
-    if (!w) return;
-    pthread_mutex_lock(&srv->watch_lock);
-    w->phase = phase;
-    w->since_ns = util_mono_ns();
-    pthread_mutex_unlock(&srv->watch_lock);
-}
-
-static void on_connection(void *cls, struct MHD_Connection *con, void **socket_context,
-                          enum MHD_ConnectionNotificationCode code)
-{
-    http_server *srv = cls;
-    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-        const union MHD_ConnectionInfo *ci =
-            MHD_get_connection_info(con, MHD_CONNECTION_INFO_CONNECTION_FD);
-        conn_watch *w = calloc(1, sizeof *w);
-        if (!w) abort();
-        w->fd = ci ? ci->connect_fd : -1;
-        w->phase = WATCH_WAITING;
-        w->since_ns = util_mono_ns();
-        pthread_mutex_lock(&srv->watch_lock);
-        w->next = srv->watched;
-        if (w->next) w->next->prev = w;
-        srv->watched = w;
-        pthread_mutex_unlock(&srv->watch_lock);
-        *socket_context = w;
-    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
-        conn_watch *w = *socket_context;
-        /* Under the lock: the watchdog never touches a socket after this returns (the
-         * library closes it after this call). */
-        pthread_mutex_lock(&srv->watch_lock);
-        if (w->prev)
-            w->prev->next = w->next;
-        else
-            srv->watched = w->next;
-        if (w->next) w->next->prev = w->prev;
-        pthread_mutex_unlock(&srv->watch_lock);
-        free(w);
-        *socket_context = NULL;
-    }
-}
-
-/* Four times a second: a connection waiting for a request's headers (new, or idle between
- * requests) longer than the idle timeout, or receiving a body longer than the request
- * timeout, gets a 408 and is cut (shutdown: the library sees the end and cleans up). */
-static void *watchdog(void *arg)
-{
-    http_server *srv = arg;
-    pthread_mutex_lock(&srv->watch_lock);
-    while (!srv->watch_stop) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += 250000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&srv->watch_wake, &srv->watch_lock, &until);
-        uint64_t now = util_mono_ns();
-        for (conn_watch *w = srv->watched; w && !srv->watch_stop; w = w->next) {
-            unsigned limit = w->phase == WATCH_WAITING ? srv->cfg.idle_timeout
-                             : w->phase == WATCH_BODY  ? srv->cfg.request_timeout
-                                                       : 0;
-            if (!limit || w->fd < 0 || now - w->since_ns < (uint64_t)limit * 1000000000u) continue;
-            send_timeout(w->fd, limit);
-            shutdown(w->fd, SHUT_RDWR);
-            w->timed_out = 1;
-            w->phase = WATCH_BUSY;
-        }
-    }
-    pthread_mutex_unlock(&srv->watch_lock);
-    return NULL;
-}
-
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -897,7 +792,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
         const char *cl;
         raw_uri *u = (raw_uri *)r;
         r = *con_cls = req_new(srv, con, url, method);
-        watch_phase(srv, con, WATCH_BODY);
+        http__watch_phase(srv, con, WATCH_BODY);
         if (u) {
             r->raw_uri = arena_strdup(&r->mem, u->text);
             free(u);
@@ -942,13 +837,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
             r->timed_out = 1;
             log_warn("%s %s: request body too slow, closing (request %s)", r->method, r->url,
                      r->request_id);
-            if (ci) send_timeout(ci->connect_fd, srv->cfg.request_timeout);
+            if (ci) http__send_timeout(ci->connect_fd, srv->cfg.request_timeout);
             return MHD_NO;
         }
         return MHD_YES;
     }
     if (r->replied) return MHD_YES;
-    watch_phase(srv, con, WATCH_BUSY); /* arrived whole: the handler's, the writer's */
+    http__watch_phase(srv, con, WATCH_BUSY); /* arrived whole: the handler's, the writer's */
     if (r->deferred == 1) {
         /* Resumed by the writer: the write's fate is known. (Still counted in flight until
          * its reply has gone: see on_completed.) */
@@ -1006,7 +901,7 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
     if (r->deferred) atomic_fetch_sub(&srv->inflight, 1);
     secs = (double)(util_mono_ns() - r->start_ns) / 1e9;
     {
-        conn_watch *w = watch_of(con);
+        conn_watch *w = http__watch_of(con);
         int cut = 0;
         if (w) {
             pthread_mutex_lock(&srv->watch_lock);
@@ -1051,78 +946,6 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- start / stop ------------------------------------------------------------------ */
 
-static int parse_listen(const char *listen, struct sockaddr_storage *ss, tr_err *e)
-{
-    char host[128];
-    const char *colon = strrchr(listen, ':');
-    char *end;
-    long port;
-    memset(ss, 0, sizeof *ss);
-    if (!colon || (size_t)(colon - listen) >= sizeof host) goto bad;
-    port = strtol(colon + 1, &end, 10);
-    if (*end || end == colon + 1 || port < 0 || port > 65535) goto bad;
-    memcpy(host, listen, (size_t)(colon - listen));
-    host[colon - listen] = 0;
-    if (host[0] == '[') {
-        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-        size_t n = strlen(host);
-        if (n < 2 || host[n - 1] != ']') goto bad;
-        host[n - 1] = 0;
-        s6->sin6_family = AF_INET6;
-        s6->sin6_port = htons((uint16_t)port);
-        if (inet_pton(AF_INET6, host + 1, &s6->sin6_addr) != 1) goto bad;
-        return 0;
-    }
-    struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-    s4->sin_family = AF_INET;
-    s4->sin_port = htons((uint16_t)port);
-    if (strcmp(host, "localhost") == 0) snprintf(host, sizeof host, "127.0.0.1");
-    if (inet_pton(AF_INET, host, &s4->sin_addr) != 1) goto bad;
-    return 0;
-bad:
-    return err_set(e, 400, "serve.bad_listen", "use ADDR:PORT, e.g. 127.0.0.1:8080 or [::1]:8080",
-                   "cannot listen on '%s'", listen);
-}
-
-/* The listening socket, opened here rather than by libmicrohttpd so that a port another
- * process listens on is an error: SO_REUSEADDR only lets a restart bind past connections
- * in TIME_WAIT (Linux refuses two listeners on one address with it), while
- * libmicrohttpd's address reuse adds SO_REUSEPORT, with which the kernel would split the
- * connections between this server and the other. */
-static int open_listener(const struct sockaddr_storage *ss, const char *where, tr_err *e)
-{
-    int one = 1;
-    socklen_t len =
-        ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-    int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0) {
-        err_set(e, 500, "serve.listen_failed", NULL, "cannot listen on %s: %s", where,
-                strerror(errno));
-        return -1;
-    }
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, (const struct sockaddr *)ss, len) != 0) {
-        int err = errno;
-        close(fd);
-        if (err == EADDRINUSE)
-            err_set(e, 409, "serve.address_in_use",
-                    "another process is listening there (a `truce serve` or `make run` left "
-                    "running?); stop it, or choose another port with --listen",
-                    "cannot listen on %s: the address is already in use", where);
-        else
-            err_set(e, 500, "serve.listen_failed", "check the address and your permissions",
-                    "cannot listen on %s: %s", where, strerror(err));
-        return -1;
-    }
-    if (listen(fd, 1024) != 0) {
-        err_set(e, 500, "serve.listen_failed", NULL, "cannot listen on %s: %s", where,
-                strerror(errno));
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
 http_server *http_start(const http_config *cfg, tr_err *e)
 {
     http_server *srv = calloc(1, sizeof *srv);
@@ -1154,7 +977,7 @@ http_server *http_start(const http_config *cfg, tr_err *e)
      * checkpoint of a growing file would make each of them remap it. */
     srv->log_readers.flags = STORE_MMAP;
     util_random_hex(srv->id_prefix, 4);
-    if (parse_listen(srv->cfg.listen, &ss, e)) goto fail;
+    if (http__parse_listen(srv->cfg.listen, &ss, e)) goto fail;
 
     /* 2^21 slots (84 MB, touched only as they fill): all but the lowest levels of a tree
      * of ten million entries. */
@@ -1200,9 +1023,9 @@ http_server *http_start(const http_config *cfg, tr_err *e)
     srv->auth = http_auth_provider->state_new();
     http_auth_provider->prepare();
 
-    int lfd = open_listener(&ss, srv->cfg.listen, e);
+    int lfd = http__open_listener(&ss, srv->cfg.listen, e);
     if (lfd < 0) goto fail;
-    if (pthread_create(&srv->watchdog, NULL, watchdog, srv) != 0) {
+    if (pthread_create(&srv->watchdog, NULL, http__watchdog, srv) != 0) {
         close(lfd);
         err_set(e, 500, "serve.start_failed", NULL, "cannot start the connection watchdog");
         goto fail;
@@ -1216,9 +1039,9 @@ http_server *http_start(const http_config *cfg, tr_err *e)
         MHD_OPTION_LISTEN_SOCKET, (MHD_socket)lfd, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)srv->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)srv->cfg.idle_timeout + 2,
-        /* after the watchdog's 408 (see watchdog) */ MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_URI_LOG_CALLBACK, uri_seen, srv,
-        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_END);
+        /* after the watchdog's 408 (see http__watchdog) */ MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)4096, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_URI_LOG_CALLBACK,
+        uri_seen, srv, MHD_OPTION_NOTIFY_CONNECTION, http__on_connection, srv, MHD_OPTION_END);
     if (!srv->daemon) {
         close(lfd);
         err_set(e, 500, "serve.listen_failed", "see the messages above", "cannot serve on %s",

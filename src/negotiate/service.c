@@ -1,5 +1,6 @@
 /* service.c - negotiations and private profiles; see service.h. */
 #include "negotiate/service.h"
+#include "negotiate/service_int.h"
 #include "negotiate/store.h"
 #include "accounts/store.h"
 
@@ -99,7 +100,7 @@ const jsx_field nsvc_profile_fields[] = {
     {0},
 };
 
-static int invalid(tr_err *e, const char *field, const char *hint, const char *msg)
+int nsvc__invalid(tr_err *e, const char *field, const char *hint, const char *msg)
 {
     return err_field(e, "request.invalid_field", field, hint, "%s", msg);
 }
@@ -121,12 +122,13 @@ static int check_orgs(store *s, const json_t *list, const char *kind, const char
                              "'%s' is not an organization of kind %s", json_string_value(v), kind);
         for (j = 0; j < i; j++)
             if (json_equal(json_array_get(list, j), v))
-                return invalid(e, path, "name each organization once", "a duplicate organization");
+                return nsvc__invalid(e, path, "name each organization once",
+                                     "a duplicate organization");
     }
     return 0;
 }
 
-static int in_list(const json_t *list, const char *slug)
+int nsvc__in_list(const json_t *list, const char *slug)
 {
     size_t i;
     const json_t *v;
@@ -135,7 +137,7 @@ static int in_list(const json_t *list, const char *slug)
 }
 
 /* "org:a org:b ..." for every member: who may read the negotiation's events. */
-static void members_visibility(const json_t *spec, buf *out)
+void nsvc__members_visibility(const json_t *spec, buf *out)
 {
     const char *lists[2] = {"parties", "mediators"};
     size_t i;
@@ -174,9 +176,9 @@ static int open_checked(store *s, const journal_actor *who, const acct_caller *b
     if (check_orgs(s, json_object_get(in, "parties"), "party", "parties", e) ||
         check_orgs(s, json_object_get(in, "mediators"), "mediator", "mediators", e))
         return -1;
-    if (!in_list(json_object_get(in, "mediators"), by->org))
-        return invalid(e, "mediators", "list your own organization among the mediators",
-                       "the organization opening a negotiation must be one of its mediators");
+    if (!nsvc__in_list(json_object_get(in, "mediators"), by->org))
+        return nsvc__invalid(e, "mediators", "list your own organization among the mediators",
+                             "the organization opening a negotiation must be one of its mediators");
     json_array_foreach(issues, i, is)
     {
         char path[64];
@@ -186,21 +188,23 @@ static int open_checked(store *s, const journal_actor *who, const acct_caller *b
             if (json_equal(json_object_get(json_array_get(issues, j), "name"),
                            json_object_get(is, "name"))) {
                 snprintf(path, sizeof path, "issues[%zu].name", i);
-                return invalid(e, path, "give each issue its own name", "a duplicate issue name");
+                return nsvc__invalid(e, path, "give each issue its own name",
+                                     "a duplicate issue name");
             }
         json_array_foreach(opts, k, opt)
         {
             for (j = 0; j < k; j++)
                 if (json_equal(json_array_get(opts, j), opt)) {
                     snprintf(path, sizeof path, "issues[%zu].options[%zu]", i, k);
-                    return invalid(e, path, "give each option its own name", "a duplicate option");
+                    return nsvc__invalid(e, path, "give each option its own name",
+                                         "a duplicate option");
                 }
         }
     }
     if (negotiate_store(s)->negotiation_next_id(s, id, e)) return -1;
     body = json_deep_copy(in);
     json_object_set_new(body, "id", json_integer(*id));
-    members_visibility(in, &vis);
+    nsvc__members_visibility(in, &vis);
     rc = journal_record(s, who, "negotiation.opened", body, vis.p, NULL, e);
     json_decref(body);
     buf_free(&vis);
@@ -208,7 +212,7 @@ static int open_checked(store *s, const journal_actor *who, const acct_caller *b
 }
 
 /* Loads a negotiation the caller belongs to; role is "party" or "mediator". */
-static json_t *load(store *s, const acct_caller *by, int64_t id, const char **role, tr_err *e)
+json_t *nsvc__load(store *s, const acct_caller *by, int64_t id, const char **role, tr_err *e)
 {
     store_negotiation n = {0};
     json_t *spec;
@@ -217,10 +221,10 @@ static json_t *load(store *s, const acct_caller *by, int64_t id, const char **ro
     spec = rc ? json_loads(n.spec, 0, NULL) : NULL;
     free(n.spec);
     if (spec) json_object_set_new(spec, "state", json_string(n.state));
-    *role = !spec                                                  ? NULL
-            : in_list(json_object_get(spec, "parties"), by->org)   ? "party"
-            : in_list(json_object_get(spec, "mediators"), by->org) ? "mediator"
-                                                                   : NULL;
+    *role = !spec                                                        ? NULL
+            : nsvc__in_list(json_object_get(spec, "parties"), by->org)   ? "party"
+            : nsvc__in_list(json_object_get(spec, "mediators"), by->org) ? "mediator"
+                                                                         : NULL;
     if (!*role) {
         json_decref(spec);
         /* The same answer whether it does not exist or is not the caller's. */
@@ -236,7 +240,7 @@ static json_t *load(store *s, const acct_caller *by, int64_t id, const char **ro
 json_t *nsvc_get(store *s, const acct_caller *by, int64_t id, tr_err *e)
 {
     const char *role;
-    json_t *spec = load(s, by, id, &role, e);
+    json_t *spec = nsvc__load(s, by, id, &role, e);
     if (spec) json_object_set_new(spec, "role", json_string(role));
     return spec;
 }
@@ -265,7 +269,7 @@ json_t *nsvc_list(store *s, const acct_caller *by, tr_err *e)
     return out;
 }
 
-static const json_t *find_issue(const json_t *issues, const char *name)
+const json_t *nsvc__find_issue(const json_t *issues, const char *name)
 {
     size_t i;
     const json_t *is;
@@ -285,43 +289,45 @@ static int check_profile(const json_t *spec, const json_t *in, tr_err *e)
     json_object_foreach((json_t *)w, key, v)
     {
         snprintf(path, sizeof path, "weights.%s", key);
-        if (!find_issue(issues, key))
-            return invalid(e, path, "use the negotiation's issue names", "no such issue");
+        if (!nsvc__find_issue(issues, key))
+            return nsvc__invalid(e, path, "use the negotiation's issue names", "no such issue");
         if (!json_is_number(v) || json_number_value(v) < 0 || !isfinite(json_number_value(v)))
-            return invalid(e, path, NULL, "a weight must be a non-negative number");
+            return nsvc__invalid(e, path, NULL, "a weight must be a non-negative number");
         sum += json_number_value(v);
     }
     if (!(sum > 0))
-        return invalid(e, "weights", "give some issue a positive weight",
-                       "the weights are all zero");
+        return nsvc__invalid(e, "weights", "give some issue a positive weight",
+                             "the weights are all zero");
     json_object_foreach((json_t *)vals, key, v)
     {
-        const json_t *is = find_issue(issues, key), *ov;
+        const json_t *is = nsvc__find_issue(issues, key), *ov;
         const char *opt;
         snprintf(path, sizeof path, "values.%s", key);
-        if (!is) return invalid(e, path, "use the negotiation's issue names", "no such issue");
-        if (!json_is_object(v)) return invalid(e, path, NULL, "must map options to values");
+        if (!is)
+            return nsvc__invalid(e, path, "use the negotiation's issue names", "no such issue");
+        if (!json_is_object(v)) return nsvc__invalid(e, path, NULL, "must map options to values");
         json_object_foreach((json_t *)v, opt, ov)
         {
             snprintf(path, sizeof path, "values.%s.%s", key, opt);
-            if (!in_list(json_object_get(is, "options"), opt))
-                return invalid(e, path, "use the issue's option names", "no such option");
+            if (!nsvc__in_list(json_object_get(is, "options"), opt))
+                return nsvc__invalid(e, path, "use the issue's option names", "no such option");
             if (!json_is_number(ov) || json_number_value(ov) < 0 || json_number_value(ov) > 1)
-                return invalid(e, path, NULL, "a value must be a number from 0 to 1");
+                return nsvc__invalid(e, path, NULL, "a value must be a number from 0 to 1");
         }
     }
     json_object_foreach((json_t *)red, key, v)
     {
-        const json_t *is = find_issue(issues, key), *ov;
+        const json_t *is = nsvc__find_issue(issues, key), *ov;
         size_t i;
         snprintf(path, sizeof path, "red_lines.%s", key);
-        if (!is) return invalid(e, path, "use the negotiation's issue names", "no such issue");
-        if (!json_is_array(v)) return invalid(e, path, NULL, "must list options");
+        if (!is)
+            return nsvc__invalid(e, path, "use the negotiation's issue names", "no such issue");
+        if (!json_is_array(v)) return nsvc__invalid(e, path, NULL, "must list options");
         json_array_foreach(v, i, ov)
         {
             if (!json_is_string(ov) ||
-                !in_list(json_object_get(is, "options"), json_string_value(ov)))
-                return invalid(e, path, "use the issue's option names", "no such option");
+                !nsvc__in_list(json_object_get(is, "options"), json_string_value(ov)))
+                return nsvc__invalid(e, path, "use the issue's option names", "no such option");
         }
     }
     return 0;
@@ -331,7 +337,7 @@ int nsvc_profile_put(store *s, const journal_actor *who, const acct_caller *by, 
                      const json_t *in, tr_err *e)
 {
     const char *role;
-    json_t *spec = load(s, by, id, &role, e), *body, *profile;
+    json_t *spec = nsvc__load(s, by, id, &role, e), *body, *profile;
     char vis[80];
     int rc;
     if (!spec) return -1;
@@ -363,7 +369,7 @@ json_t *nsvc_profile_get(store *s, const acct_caller *by, int64_t id, tr_err *e)
 {
     const char *role;
     store_profile p = {0};
-    json_t *spec = load(s, by, id, &role, e), *out;
+    json_t *spec = nsvc__load(s, by, id, &role, e), *out;
     int rc;
     if (!spec) return NULL;
     json_decref(spec);
@@ -434,11 +440,13 @@ static int check_package(const json_t *spec, const json_t *pkg, tr_err *e)
     char path[600];
     json_object_foreach((json_t *)pkg, key, v)
     {
-        const json_t *found = find_issue(issues, key);
+        const json_t *found = nsvc__find_issue(issues, key);
         snprintf(path, sizeof path, "package.%s", key);
-        if (!found) return invalid(e, path, "use the negotiation's issue names", "no such issue");
-        if (!json_is_string(v) || !in_list(json_object_get(found, "options"), json_string_value(v)))
-            return invalid(e, path, "use one of the issue's options", "no such option");
+        if (!found)
+            return nsvc__invalid(e, path, "use the negotiation's issue names", "no such issue");
+        if (!json_is_string(v) ||
+            !nsvc__in_list(json_object_get(found, "options"), json_string_value(v)))
+            return nsvc__invalid(e, path, "use one of the issue's options", "no such option");
     }
     json_array_foreach(issues, i, is)
     {
@@ -647,10 +655,10 @@ static void mediators_visibility(const json_t *spec, const json_t *extra, buf *o
     json_array_foreach(extra, i, v) buf_printf(out, " org:%s", json_string_value(v));
 }
 
-static json_t *load_role(store *s, const acct_caller *by, int64_t id, const char *want, tr_err *e)
+json_t *nsvc__load_role(store *s, const acct_caller *by, int64_t id, const char *want, tr_err *e)
 {
     const char *role;
-    json_t *spec = load(s, by, id, &role, e);
+    json_t *spec = nsvc__load(s, by, id, &role, e);
     if (!spec) return NULL;
     if (strcmp(role, want) != 0) {
         json_decref(spec);
@@ -670,7 +678,7 @@ static json_t *load_role(store *s, const acct_caller *by, int64_t id, const char
 int nsvc_text_prepare(store *s, const acct_caller *by, int64_t id, const json_t *in,
                       nsvc_text_prep *out, tr_err *e)
 {
-    json_t *spec = load_role(s, by, id, "mediator", e), *an = NULL;
+    json_t *spec = nsvc__load_role(s, by, id, "mediator", e), *an = NULL;
     const json_t *rat = json_object_get(in, "rationale"), *v;
     const char *key;
     int rc = -1;
@@ -681,12 +689,12 @@ int nsvc_text_prepare(store *s, const acct_caller *by, int64_t id, const json_t 
     {
         char path[600];
         snprintf(path, sizeof path, "rationale.%s", key);
-        if (!find_issue(json_object_get(spec, "issues"), key)) {
-            invalid(e, path, "use the negotiation's issue names", "no such issue");
+        if (!nsvc__find_issue(json_object_get(spec, "issues"), key)) {
+            nsvc__invalid(e, path, "use the negotiation's issue names", "no such issue");
             goto out;
         }
         if (!json_is_string(v) || json_string_length(v) > 2000) {
-            invalid(e, path, NULL, "a rationale is text of at most 2000 bytes");
+            nsvc__invalid(e, path, NULL, "a rationale is text of at most 2000 bytes");
             goto out;
         }
     }
@@ -711,7 +719,7 @@ out:
 int nsvc_text_commit(store *s, const journal_actor *who, const acct_caller *by, int64_t id,
                      const json_t *in, const nsvc_text_prep *prep, int *n, tr_err *e)
 {
-    json_t *spec = load_role(s, by, id, "mediator", e), *body, *profiles;
+    json_t *spec = nsvc__load_role(s, by, id, "mediator", e), *body, *profiles;
     const json_t *rat = json_object_get(in, "rationale");
     unsigned char now[32];
     buf vis = BUF_INIT;
@@ -757,7 +765,7 @@ int nsvc_text_post(store *s, const journal_actor *who, const acct_caller *by, in
 int nsvc_text_send(store *s, const journal_actor *who, const acct_caller *by, int64_t id, int n,
                    const json_t *in, tr_err *e)
 {
-    json_t *spec = load_role(s, by, id, "mediator", e), *sent = NULL, *to, *body;
+    json_t *spec = nsvc__load_role(s, by, id, "mediator", e), *sent = NULL, *to, *body;
     store_text t = {0};
     buf vis = BUF_INIT;
     size_t i;
@@ -773,7 +781,7 @@ int nsvc_text_send(store *s, const journal_actor *who, const acct_caller *by, in
     if (!to) to = json_object_get(spec, "parties");
     json_array_foreach(to, i, v)
     {
-        if (!in_list(json_object_get(spec, "parties"), json_string_value(v))) {
+        if (!nsvc__in_list(json_object_get(spec, "parties"), json_string_value(v))) {
             char path[32];
             snprintf(path, sizeof path, "to[%zu]", i);
             err_field(e, "request.invalid_field", path, "send to the negotiation's parties",
@@ -784,7 +792,7 @@ int nsvc_text_send(store *s, const journal_actor *who, const acct_caller *by, in
     sent = json_loads(t.sent_to, 0, NULL);
     json_array_foreach(to, i, v)
     {
-        if (!in_list(sent, json_string_value(v)))
+        if (!nsvc__in_list(sent, json_string_value(v)))
             json_array_append_new(sent, json_string(json_string_value(v)));
     }
     body = json_pack("{s:I, s:i, s:O}", "negotiation", (json_int_t)id, "n", n, "sent_to", sent);
@@ -800,7 +808,7 @@ out:
     return rc;
 }
 
-static int collect_doc(void *cls, const void *row)
+int nsvc__collect_doc(void *cls, const void *row)
 {
     const store_doc *d = row;
     json_t *j = json_loads(d->json, 0, NULL);
@@ -829,7 +837,7 @@ static json_t *worth(store *s, int64_t id, const char *org, const json_t *pkg, t
         u += wi * jsx_num(json_object_get(json_object_get(prof, "values"), issue), opt, 0);
     }
     json_object_foreach(json_object_get(prof, "red_lines"), issue,
-                        w) if (in_list(w, jsx_str(pkg, issue, ""))) red++;
+                        w) if (nsvc__in_list(w, jsx_str(pkg, issue, ""))) red++;
     r = jsx_num(prof, "reservation", 0);
     json_decref(prof);
     return json_pack("{s:f, s:f, s:b, s:i}", "utility", u, "surplus", u - r, "acceptable",
@@ -844,14 +852,14 @@ json_t *nsvc_text_get(store *s, const acct_caller *by, int64_t id, int n, tr_err
 json_t *nsvc_text_view(store *s, const acct_caller *by, int64_t id, int n, json_t *given, tr_err *e)
 {
     const char *role;
-    json_t *spec = load(s, by, id, &role, e), *text, *sent, *out = NULL;
+    json_t *spec = nsvc__load(s, by, id, &role, e), *text, *sent, *out = NULL;
     store_text t = {0};
     int found;
     if (!spec) return NULL;
     found = negotiate_store(s)->text_get(s, id, n, &t, e);
     text = found == 1 ? json_loads(t.text, 0, NULL) : NULL;
     sent = found == 1 ? json_loads(t.sent_to, 0, NULL) : NULL;
-    if (found == 1 && strcmp(role, "party") == 0 && !in_list(sent, by->org)) found = 0;
+    if (found == 1 && strcmp(role, "party") == 0 && !nsvc__in_list(sent, by->org)) found = 0;
     if (found <= 0) {
         if (found == 0)
             err_set(e, 404, "text.not_found", NULL, "no version %d of negotiation %lld for you", n,
@@ -859,7 +867,7 @@ json_t *nsvc_text_view(store *s, const acct_caller *by, int64_t id, int n, json_
         goto done;
     }
     json_t *responses = json_object();
-    if (negotiate_store(s)->response_list(s, id, n, collect_doc, responses, e)) {
+    if (negotiate_store(s)->response_list(s, id, n, nsvc__collect_doc, responses, e)) {
         json_decref(responses);
         goto done;
     }
@@ -922,7 +930,7 @@ done:
 int nsvc_respond(store *s, const journal_actor *who, const acct_caller *by, int64_t id, int n,
                  const json_t *in, int *replaced, tr_err *e)
 {
-    json_t *spec = load_role(s, by, id, "party", e), *sent = NULL, *body, *mine = NULL;
+    json_t *spec = nsvc__load_role(s, by, id, "party", e), *sent = NULL, *body, *mine = NULL;
     store_text t = {0};
     const json_t *terms = json_object_get(in, "terms"), *v;
     const char *key;
@@ -932,7 +940,7 @@ int nsvc_respond(store *s, const journal_actor *who, const acct_caller *by, int6
     found = negotiate_store(s)->text_get(s, id, n, &t, e);
     if (found < 0) goto out;
     sent = found ? json_loads(t.sent_to, 0, NULL) : NULL;
-    if (!found || !in_list(sent, by->org)) {
+    if (!found || !nsvc__in_list(sent, by->org)) {
         err_set(e, 409, "text.not_sent", "answer a version the mediators sent you",
                 "version %d was not sent to %s", n, by->org);
         goto out;
@@ -940,10 +948,10 @@ int nsvc_respond(store *s, const journal_actor *who, const acct_caller *by, int6
     json_object_foreach((json_t *)terms, key, v)
     {
         char path[600];
-        const json_t *is = find_issue(json_object_get(spec, "issues"), key);
+        const json_t *is = nsvc__find_issue(json_object_get(spec, "issues"), key);
         snprintf(path, sizeof path, "terms.%s", key);
         if (!is) {
-            invalid(e, path, "use the negotiation's issue names", "no such issue");
+            nsvc__invalid(e, path, "use the negotiation's issue names", "no such issue");
             goto out;
         }
         if (jsx_check(v, term_fields, path, e)) goto out;
@@ -951,17 +959,17 @@ int nsvc_respond(store *s, const journal_actor *who, const acct_caller *by, int6
         const char *c = jsx_str(v, "counter", NULL);
         snprintf(path, sizeof path, "terms.%s.counter", key);
         if (counter != (c != NULL)) {
-            invalid(e, path, "give counter exactly when the stance is counter",
-                    counter ? "a counter needs an option" : "only a counter names an option");
+            nsvc__invalid(e, path, "give counter exactly when the stance is counter",
+                          counter ? "a counter needs an option" : "only a counter names an option");
             goto out;
         }
-        if (c && !in_list(json_object_get(is, "options"), c)) {
-            invalid(e, path, "use one of the issue's options", "no such option");
+        if (c && !nsvc__in_list(json_object_get(is, "options"), c)) {
+            nsvc__invalid(e, path, "use one of the issue's options", "no such option");
             goto out;
         }
     }
     json_t *all = json_object();
-    if (negotiate_store(s)->response_list(s, id, n, collect_doc, all, e)) {
+    if (negotiate_store(s)->response_list(s, id, n, nsvc__collect_doc, all, e)) {
         json_decref(all);
         goto out;
     }
@@ -986,232 +994,6 @@ out:
     json_decref(sent);
     free(t.text);
     free(t.sent_to);
-    json_decref(spec);
-    return rc;
-}
-
-/* ---- the agreement ---------------------------------------------------------------------- */
-
-const jsx_field nsvc_agreement_fields[] = {
-    {.name = "text", .type = JSX_INT, .min = 1, .max = 1000000},
-    {.name = "effective", .type = JSX_STRING, .min = 10, .max = 10},
-    {.name = "terms", .type = JSX_OBJECT, .flags = JSX_OPTIONAL},
-    {0},
-};
-
-const jsx_field nsvc_signature_fields[] = {
-    {.name = "org", .type = JSX_SLUG},
-    {.name = "signature", .type = JSX_STRING, .min = 1, .max = 200},
-    {0},
-};
-
-static int valid_date(const char *d)
-{
-    int y, m, day;
-    char tail;
-    if (strlen(d) != 10 || sscanf(d, "%4d-%2d-%2d%c", &y, &m, &day, &tail) != 3) return 0;
-    return d[4] == '-' && d[7] == '-' && y >= 1900 && m >= 1 && m <= 12 && day >= 1 && day <= 31;
-}
-
-int nsvc_agreement_draft(store *s, const journal_actor *who, const acct_caller *by, int64_t id,
-                         const json_t *in, int64_t *agreement, tr_err *e)
-{
-    json_t *spec = load_role(s, by, id, "mediator", e), *text = NULL, *responses = NULL,
-           *waiting = NULL, *terms = NULL, *doc = NULL, *body;
-    store_text t = {0};
-    int n = (int)json_integer_value(json_object_get(in, "text")), rc = -1, found;
-    size_t i;
-    const json_t *org, *v;
-    const char *key;
-    buf vis = BUF_INIT;
-    if (!spec) return -1;
-    if (!valid_date(jsx_str(in, "effective", ""))) {
-        invalid(e, "effective", "write the date as YYYY-MM-DD", "not a date");
-        goto out;
-    }
-    found = negotiate_store(s)->text_get(s, id, n, &t, e);
-    if (found <= 0) {
-        if (found == 0) err_set(e, 404, "text.not_found", NULL, "no version %d", n);
-        goto out;
-    }
-    text = json_loads(t.text, 0, NULL);
-    responses = json_object();
-    if (negotiate_store(s)->response_list(s, id, n, collect_doc, responses, e)) goto out;
-    waiting = json_array();
-    json_array_foreach(json_object_get(spec, "parties"), i, org)
-    {
-        const json_t *r = json_object_get(responses, json_string_value(org));
-        if (!r || strcmp(jsx_str(r, "overall", ""), "accept") != 0)
-            json_array_append_new(waiting, json_string(json_string_value(org)));
-    }
-    if (json_array_size(waiting)) {
-        err_set(e, 409, "agreement.not_accepted", "wait until every party accepts this version",
-                "not every party has accepted version %d", n);
-        err_detail(e, json_pack("{s:O}", "waiting", waiting));
-        goto out;
-    }
-    /* Per-term text: as given, else the version's rationale. */
-    terms = json_deep_copy(json_object_get(text, "rationale"));
-    json_object_foreach((json_t *)json_object_get(in, "terms"), key, v)
-    {
-        char path[600];
-        snprintf(path, sizeof path, "terms.%s", key);
-        if (!find_issue(json_object_get(spec, "issues"), key) || !json_is_string(v) ||
-            json_string_length(v) > 4000) {
-            invalid(e, path, "give text (at most 4000 bytes) for the negotiation's issues",
-                    "not a term of this negotiation");
-            goto out;
-        }
-        json_object_set(terms, key, (json_t *)v);
-    }
-    if (negotiate_store(s)->agreement_next_id(s, agreement, e)) goto out;
-    doc = json_pack("{s:I, s:I, s:O, s:i, s:O, s:O, s:O, s:O, s:s}", "id", (json_int_t)*agreement,
-                    "negotiation", (json_int_t)id, "title", json_object_get(spec, "title"),
-                    "version", n, "parties", json_object_get(spec, "parties"), "mediators",
-                    json_object_get(spec, "mediators"), "package", json_object_get(text, "package"),
-                    "terms", terms, "effective", jsx_str(in, "effective", ""));
-    body = json_pack("{s:I, s:I, s:O}", "agreement", (json_int_t)*agreement, "negotiation",
-                     (json_int_t)id, "doc", doc);
-    members_visibility(spec, &vis);
-    rc = journal_record(s, who, "agreement.drafted", body, vis.p, NULL, e);
-    json_decref(body);
-out:
-    buf_free(&vis);
-    free(t.text);
-    free(t.sent_to);
-    json_decref(doc);
-    json_decref(terms);
-    json_decref(waiting);
-    json_decref(responses);
-    json_decref(text);
-    json_decref(spec);
-    return rc;
-}
-
-static int collect_signature(void *cls, const void *row)
-{
-    const store_signature *g = row;
-    json_array_append_new(cls, json_pack("{s:s, s:s, s:s, s:s}", "org", g->org, "public_key",
-                                         g->public_key, "signature", g->signature, "signed_at",
-                                         g->time));
-    return 0;
-}
-
-/* Loads an agreement the caller may see (a member of its negotiation). */
-static json_t *load_agreement(store *s, const acct_caller *by, int64_t aid, json_t **spec,
-                              const char **role, tr_err *e)
-{
-    store_agreement a = {0};
-    json_t *out = NULL, *sigs;
-    int found = negotiate_store(s)->agreement_get(s, aid, &a, e);
-    *spec = NULL;
-    if (found < 0) return NULL;
-    if (found) *spec = load(s, by, a.negotiation, role, e);
-    if (!found || !*spec) {
-        free(a.doc);
-        err_clear(e);
-        err_set(e, 404, "agreement.not_found", NULL, "no agreement %lld", (long long)aid);
-        return NULL;
-    }
-    sigs = json_array();
-    if (negotiate_store(s)->signature_list(s, aid, collect_signature, sigs, e)) {
-        json_decref(sigs);
-        free(a.doc);
-        return NULL;
-    }
-    out = json_pack("{s:I, s:s, s:o, s:o}", "id", (json_int_t)aid, "state", a.state, "agreement",
-                    json_loads(a.doc, 0, NULL), "signatures", sigs);
-    free(a.doc);
-    return out;
-}
-
-json_t *nsvc_agreement_get(store *s, const acct_caller *by, int64_t aid, tr_err *e)
-{
-    json_t *spec, *out;
-    const char *role;
-    out = load_agreement(s, by, aid, &spec, &role, e);
-    json_decref(spec);
-    return out;
-}
-
-typedef struct key_try {
-    const json_t *doc;
-    const char *signature;
-    char matched[64];
-    int n;
-} key_try;
-
-static int try_key(void *cls, const void *row)
-{
-    key_try *k = cls;
-    const store_org_key *key = row;
-    tr_err e = TR_ERR_INIT;
-    k->n++;
-    if (agr_verify_one(k->doc, key->public_key, k->signature, &e) == 0) {
-        snprintf(k->matched, sizeof k->matched, "%s", key->public_key);
-        return 1;
-    }
-    err_clear(&e);
-    return 0;
-}
-
-int nsvc_agreement_sign(store *s, const journal_actor *who, const acct_caller *by, int64_t aid,
-                        const json_t *in, tr_err *e)
-{
-    json_t *spec = NULL, *doc, *body;
-    const char *role, *org = jsx_str(in, "org", "");
-    const json_t *g;
-    size_t i;
-    buf vis = BUF_INIT;
-    int rc = -1, signed_count = 0;
-    doc = load_agreement(s, by, aid, &spec, &role, e);
-    if (!doc) goto out;
-    if (strcmp(org, by->org) != 0 || !in_list(json_object_get(spec, "parties"), org)) {
-        err_set(e, 403, "auth.forbidden", "sign as a user of that party",
-                "only %s's users may post %s's signature", org, org);
-        goto out;
-    }
-    if (strcmp(jsx_str(doc, "state", ""), "in_force") == 0) {
-        err_set(e, 409, "agreement.in_force", NULL, "the agreement is already in force");
-        goto out;
-    }
-    json_array_foreach(json_object_get(doc, "signatures"), i, g)
-    {
-        if (strcmp(jsx_str(g, "org", ""), org) == 0) {
-            err_set(e, 409, "signature.exists", NULL, "%s has already signed", org);
-            goto out;
-        }
-    }
-    key_try k = {doc, jsx_str(in, "signature", ""), "", 0};
-    if (accounts_store(s)->org_key_list(s, org, try_key, &k, e)) goto out;
-    if (k.n == 0) {
-        err_set(e, 409, "key.missing", "register one with POST /api/v1/orgs/{slug}/keys",
-                "%s has no registered signing key", org);
-        goto out;
-    }
-    if (!k.matched[0]) {
-        err_set(e, 400, "signature.invalid",
-                "sign exactly GET /api/v1/agreements/{id} with 'truce sign'",
-                "the signature does not verify against %s's registered keys and this agreement",
-                org);
-        goto out;
-    }
-    members_visibility(spec, &vis);
-    body = json_pack("{s:I, s:s, s:s, s:s}", "agreement", (json_int_t)aid, "org", org, "public_key",
-                     k.matched, "signature", k.signature);
-    rc = journal_record(s, who, "agreement.signed", body, vis.p, NULL, e);
-    json_decref(body);
-    if (rc) goto out;
-    signed_count = (int)json_array_size(json_object_get(doc, "signatures")) + 1;
-    if (signed_count == (int)json_array_size(json_object_get(spec, "parties"))) {
-        body = json_pack("{s:I, s:O}", "agreement", (json_int_t)aid, "negotiation",
-                         json_object_get(json_object_get(doc, "agreement"), "negotiation"));
-        rc = journal_record(s, who, "agreement.in_force", body, vis.p, NULL, e);
-        json_decref(body);
-    }
-out:
-    buf_free(&vis);
-    json_decref(doc);
     json_decref(spec);
     return rc;
 }
@@ -1265,7 +1047,7 @@ static json_t *point_json(const neg_domain *d, const neg_analysis *a, const neg_
 json_t *nsvc_analysis(store *s, const acct_caller *by, int64_t id, tr_err *e)
 {
     const char *role;
-    json_t *spec = load(s, by, id, &role, e), *disclosed = NULL, *out = NULL;
+    json_t *spec = nsvc__load(s, by, id, &role, e), *disclosed = NULL, *out = NULL;
     neg_domain *d;
     neg_analysis *a = NULL;
     char count[600];
@@ -1315,7 +1097,7 @@ json_t *nsvc_suggest(store *s, const acct_caller *by, int64_t id, const json_t *
     neg_proposal *p = NULL;
     int *pk = NULL;
     if (!out || !json_is_true(json_object_get(out, "available"))) return out;
-    spec = load(s, by, id, &role, e);
+    spec = nsvc__load(s, by, id, &role, e);
     if (!spec) goto fail;
     if (!n && negotiate_store(s)->text_next(s, id, &n, e) == 0) n--;
     if (n < 1) {
@@ -1379,13 +1161,13 @@ const jsx_field nsvc_abandon_fields[] = {
 int nsvc_abandon(store *s, const journal_actor *who, const acct_caller *by, int64_t id,
                  const json_t *in, tr_err *e)
 {
-    json_t *spec = load_role(s, by, id, "mediator", e), *body;
+    json_t *spec = nsvc__load_role(s, by, id, "mediator", e), *body;
     buf vis = BUF_INIT;
     int rc;
     if (!spec) return -1;
     body =
         json_pack("{s:I, s:s}", "negotiation", (json_int_t)id, "reason", jsx_str(in, "reason", ""));
-    members_visibility(spec, &vis);
+    nsvc__members_visibility(spec, &vis);
     rc = journal_record(s, who, "negotiation.abandoned", body, vis.p, NULL, e);
     json_decref(body);
     buf_free(&vis);
