@@ -386,18 +386,26 @@ static void the_openapi_document_and_the_examples(void **state)
     }
     th_resp_free(&r);
 
-    /* The examples: "$ curl ..." up to the line that does not end with a backslash. */
+    /* The examples: a "$ " line running curl, with the lines that continue it (a final
+     * backslash, or a quoted body still open). */
     char *doc = th_slurp(TRUCE_SOURCE_ROOT "/docs/api.md", NULL);
     int examples = 0, bodies = 0;
-    for (char *at = strstr(doc, "\n$ curl "); at; at = strstr(at + 1, "\n$ curl ")) {
+    int *seen = calloc(http__n_routes, sizeof *seen);
+    for (char *at = strstr(doc, "\n$ "); at; at = strstr(at + 1, "\n$ ")) {
+        const char *eol = strchr(at + 1, '\n');
+        const char *c = strstr(at + 1, "curl ");
+        if (!c || (eol && c > eol)) continue;
         buf cmd = BUF_INIT;
         const char *line = at + 1;
+        int quotes = 0;
         for (;;) {
             const char *end = strchr(line, '\n');
             size_t len = end ? (size_t)(end - line) : strlen(line);
+            for (size_t q = 0; q < len; q++)
+                quotes += line[q] == '\'';
             buf_append(&cmd, line, len);
             buf_append(&cmd, " ", 1);
-            if (!end || len == 0 || line[len - 1] != '\\') break;
+            if (!end || len == 0 || (line[len - 1] != '\\' && quotes % 2 == 0)) break;
             line = end + 1;
         }
         const char *b = strstr(cmd.p, "$B/");
@@ -421,6 +429,7 @@ static void the_openapi_document_and_the_examples(void **state)
                 path_matches(http__routes[i].pattern, path))
                 rt = &http__routes[i];
         if (!rt) fail_msg("docs/api.md's example %s %s is no route", method, path);
+        seen[rt - http__routes] = 1;
         examples++;
         if (d && rt->body) {
             /* The body between the quotes, its line breaks and the continuations' "\ "
@@ -448,8 +457,14 @@ static void the_openapi_document_and_the_examples(void **state)
         buf_free(&cmd);
     }
     free(doc);
-    assert_true(examples >= 40);
-    assert_true(bodies >= 10);
+    /* Every route has an example. */
+    for (size_t i = 0; i < http__n_routes; i++)
+        if (!seen[i])
+            fail_msg("docs/api.md has no example of %s %s", http__routes[i].method,
+                     http__routes[i].pattern);
+    free(seen);
+    assert_true((size_t)examples >= http__n_routes);
+    assert_true(bodies >= 20);
 }
 
 static void access_table_allows_and_denies(void **state)
