@@ -10,15 +10,21 @@
 #include "accounts/routes.h"
 #include "accounts/schema.h"
 #include "aid/project.h"
+#include "aid/schema.h"
 #include "aid/routes.h"
 #include "monitor/project.h"
+#include "monitor/schema.h"
 #include "monitor/routes.h"
 #include "negotiate/project.h"
+#include "negotiate/schema.h"
 #include "negotiate/routes.h"
 
-/* Their schema migrations after the base (store/store.h): accounts' only, so far. */
+/* Their schemas after the base (store/store.h): migrations, and emptying for a rebuild. */
 const store_migration_set *const store_migration_sets[] = {
-    &accounts_schema, /* src/accounts/schema_sqlite.c */
+    &accounts_schema,  /* src/accounts/schema_sqlite.c */
+    &aid_schema,       /* src/aid/schema_sqlite.c */
+    &negotiate_schema, /* src/negotiate/schema_sqlite.c */
+    &monitor_schema,   /* src/monitor/schema_sqlite.c */
     NULL,
 };
 

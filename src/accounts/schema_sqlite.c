@@ -13,4 +13,7 @@ static const store_migration migrations[] = {
     {NULL, NULL},
 };
 
-const store_migration_set accounts_schema = {"accounts", migrations};
+const store_migration_set accounts_schema = {
+    "accounts", migrations,
+    "DELETE FROM org_keys; DELETE FROM tokens; DELETE FROM users; DELETE FROM org_actors;"
+    " DELETE FROM orgs;"};

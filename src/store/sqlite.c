@@ -689,19 +689,15 @@ static int sq_checkpoint_scan(store *s, store_row_cb cb, void *cls, tr_err *e)
 
 static int sq_projections_clear(store *s, tr_err *e)
 {
-    return exec_sql((sq *)s,
-                    "DELETE FROM reports; DELETE FROM incident_zones; DELETE FROM incidents;"
-                    " DELETE FROM evidence; DELETE FROM private_fields;"
-                    " DELETE FROM dismissed_duplicates; DELETE FROM incident_keys;"
-                    " DELETE FROM incident_events;"
-                    " DELETE FROM agreement_signatures; DELETE FROM agreements;"
-                    " DELETE FROM negotiation_responses; DELETE FROM negotiation_texts;"
-                    " DELETE FROM negotiation_profiles; DELETE FROM negotiations;"
-                    " DELETE FROM org_keys; DELETE FROM tokens; DELETE FROM users;"
-                    " DELETE FROM org_actors;"
-                    " DELETE FROM orgs;"
-                    " DELETE FROM crossings; DELETE FROM zones; DELETE FROM meta;",
-                    e);
+    /* Each pillar's tables, the last in the registry's order (which depends on the others)
+     * first; then the store's own metadata. */
+    size_t n = 0;
+    while (store_migration_sets[n])
+        n++;
+    while (n--)
+        if (store_migration_sets[n]->clear && exec_sql((sq *)s, store_migration_sets[n]->clear, e))
+            return -1;
+    return exec_sql((sq *)s, "DELETE FROM meta;", e);
 }
 
 /* ---- meta ------------------------------------------------------------------------ */

@@ -213,6 +213,9 @@ typedef struct store_migration {
 typedef struct store_migration_set {
     const char *pillar;
     const store_migration *migrations;
+    /* Empties the pillar's projection tables, dependents first, for `truce rebuild` (which
+     * then replays the journal); the sets are emptied in reverse order. */
+    const char *clear;
 } store_migration_set;
 
 /* Every pillar's migrations, in dependency order, NULL after the last: defined by the
