@@ -362,9 +362,19 @@ static void a_release_database_opens_audits_and_rebuilds(void **state)
     }
     pclose(q);
     assert_true(nt >= 20);
+    /* Their columns as the release had them (later migrations may add more). */
+    static char cols[64][1024];
     for (int i = 0; i < nt; i++) {
-        snprintf(cmd, sizeof cmd, "sqlite3 '%s' 'SELECT * FROM %s ORDER BY 1, 2' > '%s/rel-%d.txt'",
-                 db, tables[i], dir, i);
+        snprintf(cmd, sizeof cmd,
+                 "sqlite3 '%s' \"SELECT group_concat(name, ', ') FROM pragma_table_info('%s')\"",
+                 db, tables[i]);
+        q = popen(cmd, "r");
+        assert_non_null(fgets(cols[i], sizeof cols[i], q));
+        pclose(q);
+        cols[i][strcspn(cols[i], "\n")] = 0;
+        snprintf(cmd, sizeof cmd,
+                 "sqlite3 '%s' 'SELECT %.1000s FROM %.64s ORDER BY 1, 2' > '%s/rel-%d.txt'", db,
+                 cols[i], tables[i], dir, i);
         assert_int_equal(system(cmd), 0);
     }
     /* Opened (migrated), audited, its projections wrecked and rebuilt from the journal. */
@@ -375,9 +385,10 @@ static void a_release_database_opens_audits_and_rebuilds(void **state)
             "reports; UPDATE incidents SET status = 'x'; DELETE FROM negotiation_texts;");
     assert_int_equal(th_truce(NULL, NULL, NULL, "rebuild --db '%s'", db), 0);
     for (int i = 0; i < nt; i++) {
-        snprintf(cmd, sizeof cmd,
-                 "sqlite3 '%s' 'SELECT * FROM %s ORDER BY 1, 2' | cmp -s - '%s/rel-%d.txt'", db,
-                 tables[i], dir, i);
+        snprintf(
+            cmd, sizeof cmd,
+            "sqlite3 '%s' 'SELECT %.1000s FROM %.64s ORDER BY 1, 2' | cmp -s - '%s/rel-%d.txt'", db,
+            cols[i], tables[i], dir, i);
         if (system(cmd) != 0)
             fail_msg("table %s differs from the release's after rebuild", tables[i]);
     }

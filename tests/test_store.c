@@ -677,26 +677,39 @@ static void pillar_migrations_apply_once_by_name(void **state)
     assert_int_equal(raw_int(path("mig.db"), "SELECT count(*) FROM sqlite_master WHERE name = "
                                              "'org_actors'"),
                      1);
+    assert_int_equal(raw_int(path("mig.db"), "SELECT count(*) FROM schema_migrations WHERE "
+                                             "pillar = 'aid' AND name = '0001-crossing-operation'"),
+                     1);
+    assert_int_equal(raw_int(path("mig.db"), "SELECT count(*) FROM pragma_table_info('crossings')"
+                                             " WHERE name = 'operated_by'"),
+                     1);
     /* Opened again: nothing applied twice. */
     s = store_sqlite_open(path("mig.db"), 0, &e);
     assert_non_null(s);
     s->ops->close(s);
-    assert_int_equal(raw_int(path("mig.db"), "SELECT count(*) FROM schema_migrations"), 1);
+    assert_int_equal(raw_int(path("mig.db"), "SELECT count(*) FROM schema_migrations"), 2);
 
     /* The bridge: a database as the last release left it (the base, no record). */
     s = store_sqlite_open(path("old.db"), STORE_CREATE, &e);
     s->ops->close(s);
-    raw_exec(path("old.db"), "DROP TABLE org_actors; DROP TABLE schema_migrations", 1, NULL);
+    raw_exec(path("old.db"),
+             "DROP TABLE org_actors; DROP TABLE schema_migrations; ALTER TABLE crossings DROP "
+             "COLUMN operated_by; ALTER TABLE crossings DROP COLUMN capacity_per_day; ALTER "
+             "TABLE crossings DROP COLUMN hours",
+             1, NULL);
     assert_int_equal(raw_int(path("old.db"), "SELECT count(*) FROM sqlite_master WHERE name = "
                                              "'org_actors'"),
                      0);
     s = store_sqlite_open(path("old.db"), 0, &e);
     assert_non_null(s);
     s->ops->close(s);
-    assert_int_equal(raw_int(path("old.db"), "SELECT count(*) FROM schema_migrations"), 1);
+    assert_int_equal(raw_int(path("old.db"), "SELECT count(*) FROM schema_migrations"), 2);
     assert_int_equal(
         raw_int(path("old.db"), "SELECT count(*) FROM pragma_table_info('org_actors')"),
         raw_int(path("mig.db"), "SELECT count(*) FROM pragma_table_info('org_actors')"));
+    assert_int_equal(
+        raw_int(path("old.db"), "SELECT count(*) FROM pragma_table_info('crossings')"),
+        raw_int(path("mig.db"), "SELECT count(*) FROM pragma_table_info('crossings')"));
 
     /* A migration from the future. */
     raw_exec(path("mig.db"),

@@ -1,7 +1,9 @@
 /* crossings.h - the border crossings aid passes through (Kerem Shalom, Rafah...).
  *
  * The aid pillar will count consignments through these against agreed targets; for now a
- * crossing is a named point (WGS84) with a slug, created by a scenario or over the API. */
+ * crossing is a named point (WGS84) with a slug, the organization that screens and clears
+ * there (operated_by), its capacity in trucks a day and its opening hours, created by a
+ * scenario or over the API. */
 #ifndef TRUCE_AID_CROSSINGS_H
 #define TRUCE_AID_CROSSINGS_H
 
@@ -9,11 +11,13 @@
 #include "json/jsx.h"
 #include "aid/store.h"
 
-/* Schema of a crossing: {"slug", "name", "lat", "lon", "notes"?}. */
+/* Schema of a crossing: {"slug", "name", "lat", "lon", "notes"?, "operated_by"?,
+ * "capacity_per_day"?, "hours"?}. */
 extern const jsx_field crossing_fields[];
 
 /* Creates a crossing from an object already checked against crossing_fields.
- * 409 crossing.exists when the slug is taken. */
+ * 409 crossing.exists when the slug is taken; 400 request.invalid_field naming operated_by
+ * (no such organization) or hours (not HH:MM-HH:MM within a day). */
 int crossing_create(store *s, const journal_actor *who, const json_t *in, tr_err *e);
 json_t *crossing_json(const store_crossing *c);
 

@@ -17,6 +17,10 @@ static int on_crossing(store *s, const store_event *ev, const json_t *b, tr_err 
     JOURNAL_COPY(c.notes, b, "notes");
     c.lat = jsx_num(b, "lat", 0);
     c.lon = jsx_num(b, "lon", 0);
+    /* Absent from the events of databases before aid/0001-crossing-operation. */
+    snprintf(c.operated_by, sizeof c.operated_by, "%s", jsx_str(b, "operated_by", ""));
+    snprintf(c.hours, sizeof c.hours, "%s", jsx_str(b, "hours", ""));
+    c.capacity_per_day = (long)jsx_num(b, "capacity_per_day", 0);
     return aid_store(s)->crossing_insert(s, &c, e);
 }
 

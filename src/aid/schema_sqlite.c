@@ -1,10 +1,15 @@
 /* schema_sqlite.c - the aid pillar's schema for SQLite after the base the store creates
  * (store/store.h, store_migration): its migrations, named like numbered patch files and
- * applied once each (none yet: its tables are in the base), and how its projection tables
+ * applied once each (its first table, crossings, is in the base), and how its projection tables
  * (crossings) are emptied for a rebuild. */
 #include "aid/schema.h"
 
 static const store_migration migrations[] = {
+    /* Who screens and clears at a crossing, how many trucks a day it can pass, its hours. */
+    {"0001-crossing-operation",
+     "ALTER TABLE crossings ADD COLUMN operated_by TEXT NOT NULL DEFAULT '';"
+     "ALTER TABLE crossings ADD COLUMN capacity_per_day INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE crossings ADD COLUMN hours TEXT NOT NULL DEFAULT '';"},
     {NULL, NULL},
 };
 

@@ -11,6 +11,9 @@ typedef struct store_crossing {
     char name[STORE_NAME_MAX];
     double lat, lon; /* WGS84 degrees. */
     char notes[STORE_NAME_MAX];
+    char operated_by[STORE_SLUG_MAX]; /* The organization that screens there; "" none. */
+    long capacity_per_day;            /* Trucks a day; 0 unknown. */
+    char hours[16];                   /* "HH:MM-HH:MM", local time; "" unknown. */
 } store_crossing;
 
 typedef struct aid_store_ops {

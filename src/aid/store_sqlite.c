@@ -7,11 +7,12 @@
 #include <stdio.h>
 
 static const char crossing_insert_sql[] =
-    "INSERT INTO crossings(slug, name, lat, lon, notes) VALUES (?,?,?,?,?)";
-static const char crossing_get_sql[] =
-    "SELECT slug, name, lat, lon, notes FROM crossings WHERE slug = ?";
-static const char crossing_list_sql[] =
-    "SELECT slug, name, lat, lon, notes FROM crossings ORDER BY slug";
+    "INSERT INTO crossings(slug, name, lat, lon, notes, operated_by, capacity_per_day, hours)"
+    " VALUES (?,?,?,?,?,?,?,?)";
+static const char crossing_get_sql[] = "SELECT slug, name, lat, lon, notes, operated_by, "
+                                       "capacity_per_day, hours FROM crossings WHERE slug = ?";
+static const char crossing_list_sql[] = "SELECT slug, name, lat, lon, notes, operated_by, "
+                                        "capacity_per_day, hours FROM crossings ORDER BY slug";
 
 static void read_crossing(sqlite3_stmt *st, void *row)
 {
@@ -21,6 +22,9 @@ static void read_crossing(sqlite3_stmt *st, void *row)
     c->lat = sqlite3_column_double(st, 2);
     c->lon = sqlite3_column_double(st, 3);
     sq_col_copy(c->notes, sizeof c->notes, st, 4);
+    sq_col_copy(c->operated_by, sizeof c->operated_by, st, 5);
+    c->capacity_per_day = (long)sqlite3_column_int64(st, 6);
+    sq_col_copy(c->hours, sizeof c->hours, st, 7);
 }
 
 static int crossing_insert(store *s, const store_crossing *c, tr_err *e)
@@ -32,6 +36,9 @@ static int crossing_insert(store *s, const store_crossing *c, tr_err *e)
     sqlite3_bind_double(st, 3, c->lat);
     sqlite3_bind_double(st, 4, c->lon);
     sq_bind_text(st, 5, c->notes);
+    sq_bind_text(st, 6, c->operated_by);
+    sqlite3_bind_int64(st, 7, c->capacity_per_day);
+    sq_bind_text(st, 8, c->hours);
     return sq_step_done(s, st, e);
 }
 
