@@ -3,7 +3,7 @@
  * outside its folder.
  *
  *   accounts   organizations, users, tokens, signing keys, the deployment and its scenario
- *   aid        crossings (and the aid flow to come)
+ *   aid        crossings, their operators, capacity, hours and closures (the aid flow to come)
  *   negotiate  negotiations, profiles, texts, responses, agreements
  *   monitor    zones, reports, incidents, evidence */
 #include "accounts/project.h"

@@ -1,6 +1,6 @@
 /* test_aid.c - the aid pillar over HTTP: crossings with the organization that screens and
- * clears there, their capacity and opening hours. The real server on an ephemeral port
- * (api_common.h). */
+ * clears there, their capacity and opening hours, and their closures. The real server on an
+ * ephemeral port (api_common.h). */
 #include "api_common.h"
 
 /* The crossing `slug` as GET /api/v1/crossings lists it, or NULL. Caller decrefs. */
@@ -117,12 +117,134 @@ static void a_wrong_operator_capacity_or_hours_is_refused(void **state)
     assert_int_equal(th_journal_len(T.db), before);
 }
 
+static const char *error_field(const th_resp *r)
+{
+    return json_string_value(
+        json_object_get(json_object_get(json_object_get(r->json, "error"), "detail"), "field"));
+}
+
+/* A crossing's operator records its closures; an administrator may too; no one else. */
+static void the_operator_records_a_crossings_closures(void **state)
+{
+    const char *egypt = th_login(&T, "egypt", "demo-egypt");
+    const char *israel = th_login(&T, "israel", "demo-israel");
+    const char *admin = th_login(&T, "admin", "demo-admin");
+    th_resp r;
+    json_t *c;
+    (void)state;
+    assert_int_equal(req("POST", "/api/v1/crossings/rafah/closures", egypt,
+                         "{\"from\":\"2024-05-07\",\"reason\":\"military operation\"}", &r),
+                     201);
+    assert_string_equal(json_string_value(json_object_get(r.json, "crossing")), "rafah");
+    assert_string_equal(json_string_value(json_object_get(r.json, "from")), "2024-05-07");
+    assert_true(json_is_null(json_object_get(r.json, "to")));
+    assert_string_equal(json_string_value(json_object_get(r.json, "reason")), "military operation");
+    assert_string_equal(json_string_value(json_object_get(r.json, "recorded_by")), "egypt");
+    assert_non_null(json_object_get(r.json, "receipt"));
+    json_int_t first = json_integer_value(json_object_get(r.json, "id"));
+    assert_true(first > 0);
+    th_resp_free(&r);
+
+    /* Not the operator: refused, saying who may. */
+    assert_int_equal(req("POST", "/api/v1/crossings/rafah/closures", israel,
+                         "{\"from\":\"2024-05-08\",\"reason\":\"x\"}", &r),
+                     403);
+    assert_string_equal(th_code(&r), "auth.forbidden");
+    json_t *allowed =
+        json_object_get(json_object_get(json_object_get(r.json, "error"), "detail"), "allowed");
+    assert_int_equal(json_array_size(allowed), 2);
+    assert_string_equal(json_string_value(json_array_get(allowed, 0)), "egypt");
+    assert_string_equal(json_string_value(json_array_get(allowed, 1)), "admin");
+    th_resp_free(&r);
+
+    /* An administrator, with an end; listed by first day, whoever asks. */
+    assert_int_equal(req("POST", "/api/v1/crossings/rafah/closures", admin,
+                         "{\"from\":\"2024-01-01\",\"to\":\"2024-01-03\",\"reason\":\"holiday\"}",
+                         NULL),
+                     201);
+    assert_int_equal(req("GET", "/api/v1/crossings/rafah/closures", NULL, NULL, &r), 200);
+    c = json_object_get(r.json, "closures");
+    assert_int_equal(json_array_size(c), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(c, 0), "from")),
+                        "2024-01-01");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(c, 0), "to")),
+                        "2024-01-03");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(c, 0), "recorded_by")),
+                        "operator");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(c, 1), "id")), first);
+    th_resp_free(&r);
+    /* Another crossing's list is its own. */
+    assert_int_equal(req("GET", "/api/v1/crossings/erez/closures", NULL, NULL, &r), 200);
+    assert_int_equal(json_array_size(json_object_get(r.json, "closures")), 0);
+    th_resp_free(&r);
+
+    /* A crossing that names no operator: administrators only. */
+    req("POST", "/api/v1/crossings", admin,
+        "{\"slug\":\"no-op\",\"name\":\"N\",\"lat\":31.4,\"lon\":34.4}", NULL);
+    assert_int_equal(req("POST", "/api/v1/crossings/no-op/closures", egypt,
+                         "{\"from\":\"2024-05-08\",\"reason\":\"x\"}", NULL),
+                     403);
+    assert_int_equal(req("POST", "/api/v1/crossings/no-op/closures", admin,
+                         "{\"from\":\"2024-05-08\",\"reason\":\"x\"}", NULL),
+                     201);
+}
+
+/* Wrong closures: each a clear error; nothing is written. */
+static void a_wrong_closure_is_refused(void **state)
+{
+    static const struct {
+        const char *path, *body;
+        long status;
+        const char *code, *field;
+    } cases[] = {
+        {"/api/v1/crossings/nowhere/closures", "{\"from\":\"2024-05-07\",\"reason\":\"x\"}", 404,
+         "crossing.not_found", NULL},
+        {"/api/v1/crossings/rafah/closures", "{\"from\":\"2024-13-01\",\"reason\":\"x\"}", 400,
+         "request.invalid_field", "from"},
+        {"/api/v1/crossings/rafah/closures", "{\"from\":\"2024-02-30\",\"reason\":\"x\"}", 400,
+         "request.invalid_field", "from"},
+        {"/api/v1/crossings/rafah/closures", "{\"from\":\"7 May 2024\",\"reason\":\"x\"}", 400,
+         "request.invalid_field", "from"},
+        {"/api/v1/crossings/rafah/closures",
+         "{\"from\":\"2024-05-07\",\"to\":\"2024-05-06\",\"reason\":\"x\"}", 400,
+         "request.invalid_field", "to"},
+        {"/api/v1/crossings/rafah/closures",
+         "{\"from\":\"2024-05-07\",\"to\":\"tomorrow!!\",\"reason\":\"x\"}", 400,
+         "request.invalid_field", "to"},
+        {"/api/v1/crossings/rafah/closures", "{\"from\":\"2024-05-07\"}", 400,
+         "request.missing_field", "reason"},
+        {"/api/v1/crossings/rafah/closures", "{\"from\":\"2024-05-07\",\"reason\":\"\"}", 400,
+         "request.invalid_field", "reason"},
+        {"/api/v1/crossings/rafah/closures",
+         "{\"from\":\"2024-05-07\",\"reason\":\"x\",\"by\":\"me\"}", 400, "request.unknown_field",
+         "by"},
+    };
+    const char *egypt = th_login(&T, "egypt", "demo-egypt");
+    int64_t before = th_journal_len(T.db);
+    th_resp r;
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (req("POST", cases[i].path, egypt, cases[i].body, &r) != cases[i].status)
+            fail_msg("case %zu: status %ld: %s", i, r.status, r.body);
+        assert_error_shape(&r);
+        assert_string_equal(th_code(&r), cases[i].code);
+        if (cases[i].field) assert_string_equal(error_field(&r), cases[i].field);
+        th_resp_free(&r);
+    }
+    assert_int_equal(req("GET", "/api/v1/crossings/nowhere/closures", NULL, NULL, &r), 404);
+    assert_string_equal(th_code(&r), "crossing.not_found");
+    th_resp_free(&r);
+    assert_int_equal(th_journal_len(T.db), before);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(the_demo_names_who_operates_each_crossing),
         cmocka_unit_test(a_crossing_states_its_operator_capacity_and_hours),
         cmocka_unit_test(a_wrong_operator_capacity_or_hours_is_refused),
+        cmocka_unit_test(the_operator_records_a_crossings_closures),
+        cmocka_unit_test(a_wrong_closure_is_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

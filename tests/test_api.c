@@ -95,6 +95,11 @@ static const struct access_case {
     {"GET", "/api/v1/crossings", "/api/v1/crossings", NULL, "AAAAAAA", 200, 0},
     {"POST", "/api/v1/crossings", "/api/v1/crossings",
      "{\"slug\":\"c-%s\",\"name\":\"C\",\"lat\":31.3,\"lon\":34.3}", "UFAFAFA", 201, 0},
+    {"GET", "/api/v1/crossings/{slug}/closures", "/api/v1/crossings/erez/closures", NULL, "AAAAAAA",
+     200, 0},
+    /* Erez is operated by Israel, the demo's party user's organization. */
+    {"POST", "/api/v1/crossings/{slug}/closures", "/api/v1/crossings/erez/closures",
+     "{\"from\":\"2024-05-07\",\"reason\":\"%s\"}", "UAFFFFA", 201, 0},
     {"GET", "/api/v1/zones", "/api/v1/zones", NULL, "AAAAAAA", 200, 0},
     {"POST", "/api/v1/zones", "/api/v1/zones",
      "{\"slug\":\"z-%s\",\"name\":\"Z\",\"kind\":\"buffer-zone\",\"geometry\":"

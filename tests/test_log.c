@@ -273,6 +273,16 @@ static int add_crossing(store *s, void *cls, tr_err *e)
     return rc;
 }
 
+static int add_closure(store *s, void *cls, tr_err *e)
+{
+    store_closure c;
+    json_t *in =
+        json_pack("{s:s, s:s, s:s}", "from", "2024-05-07", "to", "2024-05-09", "reason", "rebuilt");
+    int rc = crossing_close(s, &journal_operator, 1, (const char *)cls, in, &c, e);
+    json_decref(in);
+    return rc;
+}
+
 static void refuses_to_sign_an_inconsistent_tree(void **state)
 {
     tr_err e = TR_ERR_INIT;
@@ -296,11 +306,21 @@ static void rebuild_answers_every_query_as_before(void **state)
 {
     (void)state;
     copy_db(path("orig.db"), path("rb.db"));
-    static const char *tables[] = {"orgs", "users", "tokens", "crossings", "zones", "meta"};
-    /* A token too, so that the tokens table is not empty. */
+    static const char *tables[] = {"orgs",  "users", "tokens", "crossings", "crossing_closures",
+                                   "zones", "meta"};
+    enum { N_TABLES = sizeof tables / sizeof tables[0] };
+    /* A token and a closure too, so that their tables are not empty. */
     assert_int_equal(th_truce(NULL, NULL, NULL, "token create --db '%s' --user usa", path("rb.db")),
                      0);
-    for (int i = 0; i < 6; i++) {
+    {
+        tr_err e = TR_ERR_INIT;
+        store *s = store_sqlite_open(path("rb.db"), 0, &e);
+        assert_non_null(s);
+        assert_int_equal(journal_load_key(s, path("rb.db"), &e), 0);
+        assert_int_equal(store_txn(s, add_closure, "rafah", &e), 0);
+        s->ops->close(s);
+    }
+    for (int i = 0; i < N_TABLES; i++) {
         char cmd[1024], file[400];
         snprintf(file, sizeof file, "%s/before-%d.txt", dir, i);
         snprintf(cmd, sizeof cmd, "sqlite3 '%s' 'SELECT * FROM %s ORDER BY 1' > '%s'",
@@ -309,13 +329,14 @@ static void rebuild_answers_every_query_as_before(void **state)
     }
     /* Wreck the projections, then rebuild. */
     sql(path("rb.db"), "DELETE FROM tokens; DELETE FROM users; UPDATE orgs SET name = 'X';"
-                       "DELETE FROM zones; UPDATE crossings SET lat = 0; DELETE FROM meta;");
+                       "DELETE FROM zones; UPDATE crossings SET lat = 0; DELETE FROM meta;"
+                       "UPDATE crossing_closures SET reason = 'x';");
     char *out, *err;
     assert_int_equal(th_truce(&out, &err, NULL, "rebuild --db '%s'", path("rb.db")), 0);
-    assert_non_null(strstr(out, "from 58 journal events"));
+    assert_non_null(strstr(out, "from 59 journal events"));
     free(out);
     free(err);
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < N_TABLES; i++) {
         char cmd[1200];
         snprintf(cmd, sizeof cmd,
                  "sqlite3 '%s' 'SELECT * FROM %s ORDER BY 1' | cmp -s - "

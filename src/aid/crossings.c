@@ -2,6 +2,7 @@
 #include "aid/crossings.h"
 
 #include "accounts/store.h"
+#include "core/util.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -76,4 +77,73 @@ json_t *crossing_json(const store_crossing *c)
                         c->capacity_per_day > 0 ? json_integer(c->capacity_per_day) : json_null());
     json_object_set_new(o, "hours", c->hours[0] ? json_string(c->hours) : json_null());
     return o;
+}
+
+const jsx_field closure_fields[] = {
+    {.name = "from", .type = JSX_STRING, .min = 10, .max = 10},
+    {.name = "to", .type = JSX_STRING, .flags = JSX_OPTIONAL, .min = 10, .max = 10},
+    {.name = "reason", .type = JSX_STRING, .min = 1, .max = 256},
+    {0},
+};
+
+static int keep_last(void *cls, const void *row)
+{
+    const store_closure *c = row;
+    store_closure *last = cls;
+    if (c->id > last->id) *last = *c;
+    return 0;
+}
+
+int crossing_close(store *s, const journal_actor *who, int admin, const char *slug,
+                   const json_t *in, store_closure *out, tr_err *e)
+{
+    store_crossing c;
+    const char *from = jsx_str(in, "from", ""), *to = jsx_str(in, "to", NULL);
+    json_t *body;
+    int rc = aid_store(s)->crossing_get(s, slug, &c, e);
+    if (rc < 0) return -1;
+    if (rc == 0)
+        return err_set(e, 404, "crossing.not_found", "list crossings with GET /api/v1/crossings",
+                       "crossing '%s' does not exist", slug);
+    if (!admin && (!c.operated_by[0] || !who->org || strcmp(who->org, c.operated_by) != 0)) {
+        json_t *allowed = json_array();
+        if (c.operated_by[0]) {
+            json_array_append_new(allowed, json_string(c.operated_by));
+            err_set(e, 403, "auth.forbidden",
+                    "sign in as a user of the crossing's operator, or as an administrator",
+                    "only '%s', which operates '%s', may record its closures", c.operated_by, slug);
+        } else {
+            err_set(e, 403, "auth.forbidden", "sign in as an administrator",
+                    "'%s' names no operator: only an administrator may record its closures", slug);
+        }
+        json_array_append_new(allowed, json_string("admin"));
+        err_detail(e, json_pack("{s:o}", "allowed", allowed));
+        return -1;
+    }
+    if (!util_is_date(from))
+        return err_field(e, "request.invalid_field", "from", "a date as YYYY-MM-DD",
+                         "'%s' is not a date", from);
+    if (to && !util_is_date(to))
+        return err_field(e, "request.invalid_field", "to", "a date as YYYY-MM-DD",
+                         "'%s' is not a date", to);
+    if (to && strcmp(to, from) < 0)
+        return err_field(e, "request.invalid_field", "to", "the last day closed, on or after from",
+                         "%s is before %s", to, from);
+    body = json_pack("{s:s, s:s, s:s}", "crossing", slug, "from", from, "reason",
+                     jsx_str(in, "reason", ""));
+    if (to) json_object_set_new(body, "to", json_string(to));
+    rc = journal_record(s, who, "crossing.closed", body, "public", NULL, e);
+    json_decref(body);
+    if (rc) return -1;
+    memset(out, 0, sizeof *out);
+    return aid_store(s)->closure_list(s, slug, keep_last, out, e);
+}
+
+json_t *closure_json(const store_closure *c)
+{
+    return json_pack("{s:I, s:s, s:s, s:o, s:s, s:o, s:s}", "id", (json_int_t)c->id, "crossing",
+                     c->crossing, "from", c->from_date, "to",
+                     c->to_date[0] ? json_string(c->to_date) : json_null(), "reason", c->reason,
+                     "recorded_by", c->recorded_by[0] ? json_string(c->recorded_by) : json_null(),
+                     "recorded_at", c->recorded_at);
 }

@@ -21,4 +21,16 @@ extern const jsx_field crossing_fields[];
 int crossing_create(store *s, const journal_actor *who, const json_t *in, tr_err *e);
 json_t *crossing_json(const store_crossing *c);
 
+/* Schema of a closure: {"from": "YYYY-MM-DD", "to"?: "YYYY-MM-DD", "reason"}. */
+extern const jsx_field closure_fields[];
+
+/* Records that the crossing `slug` is closed from `from` to `to` (inclusive; open-ended
+ * without it), as journal event crossing.closed (public). Only the crossing's operator or
+ * an administrator may: 403 auth.forbidden (detail.allowed: the operator, "admin"); 404
+ * crossing.not_found; 400 request.invalid_field naming from or to (not a date, or to before from).
+ * Sets *out to the closure recorded. */
+int crossing_close(store *s, const journal_actor *who, int admin, const char *slug,
+                   const json_t *in, store_closure *out, tr_err *e);
+json_t *closure_json(const store_closure *c);
+
 #endif

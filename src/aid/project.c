@@ -1,4 +1,4 @@
-/* project.c - how the aid pillar's events change its tables: crossings. See
+/* project.c - how the aid pillar's events change its tables: crossings and their closures. See
  * journal/projection.h for what a projection may do. */
 #include "aid/project.h"
 
@@ -24,7 +24,20 @@ static int on_crossing(store *s, const store_event *ev, const json_t *b, tr_err 
     return aid_store(s)->crossing_insert(s, &c, e);
 }
 
+static int on_closure(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    store_closure c = {0};
+    JOURNAL_COPY(c.crossing, b, "crossing");
+    JOURNAL_COPY(c.from_date, b, "from");
+    JOURNAL_COPY(c.reason, b, "reason");
+    snprintf(c.to_date, sizeof c.to_date, "%s", jsx_str(b, "to", ""));
+    snprintf(c.recorded_by, sizeof c.recorded_by, "%s", ev->actor_org ? ev->actor_org : "");
+    snprintf(c.recorded_at, sizeof c.recorded_at, "%s", ev->time);
+    return aid_store(s)->closure_insert(s, &c, e);
+}
+
 const journal_projection aid_projections[] = {
     {"crossing.created", on_crossing},
+    {"crossing.closed", on_closure},
     {NULL, NULL},
 };

@@ -60,7 +60,49 @@ static int crossing_list(store *s, store_row_cb cb, void *cls, tr_err *e)
     return sq_scan(s, sq_stmt(s, crossing_list_sql, e), read_crossing, &c, cb, cls, e);
 }
 
-static const aid_store_ops sqlite_ops = {crossing_insert, crossing_get, crossing_list};
+static const char closure_insert_sql[] =
+    "INSERT INTO crossing_closures(crossing, from_date, to_date, reason, recorded_by, recorded_at)"
+    " VALUES (?,?,?,?,?,?)";
+static const char closure_list_sql[] =
+    "SELECT id, crossing, from_date, to_date, reason, recorded_by, recorded_at"
+    " FROM crossing_closures WHERE crossing = ? ORDER BY from_date, id";
+
+static void read_closure(sqlite3_stmt *st, void *row)
+{
+    store_closure *c = row;
+    c->id = sqlite3_column_int64(st, 0);
+    sq_col_copy(c->crossing, sizeof c->crossing, st, 1);
+    sq_col_copy(c->from_date, sizeof c->from_date, st, 2);
+    sq_col_copy(c->to_date, sizeof c->to_date, st, 3);
+    sq_col_copy(c->reason, sizeof c->reason, st, 4);
+    sq_col_copy(c->recorded_by, sizeof c->recorded_by, st, 5);
+    sq_col_copy(c->recorded_at, sizeof c->recorded_at, st, 6);
+}
+
+static int closure_insert(store *s, const store_closure *c, tr_err *e)
+{
+    sqlite3_stmt *st = sq_stmt(s, closure_insert_sql, e);
+    if (!st) return -1;
+    sq_bind_text(st, 1, c->crossing);
+    sq_bind_text(st, 2, c->from_date);
+    sq_bind_text(st, 3, c->to_date);
+    sq_bind_text(st, 4, c->reason);
+    sq_bind_text(st, 5, c->recorded_by);
+    sq_bind_text(st, 6, c->recorded_at);
+    return sq_step_done(s, st, e);
+}
+
+static int closure_list(store *s, const char *crossing, store_row_cb cb, void *cls, tr_err *e)
+{
+    store_closure c;
+    sqlite3_stmt *st = sq_stmt(s, closure_list_sql, e);
+    if (!st) return -1;
+    sq_bind_text(st, 1, crossing);
+    return sq_scan(s, st, read_closure, &c, cb, cls, e);
+}
+
+static const aid_store_ops sqlite_ops = {crossing_insert, crossing_get, crossing_list,
+                                         closure_insert, closure_list};
 
 const aid_store_ops *aid_store(const store *s)
 {

@@ -34,6 +34,7 @@ const err_code err_codes[] = {
     {"auth.throttled", 429, ERR_API,
      "too many failed sign-ins from this name and address; wait Retry-After"},
     {"crossing.exists", 409, ERR_API, "a crossing with this slug exists"},
+    {"crossing.not_found", 404, ERR_API, "no such crossing"},
     {"duplicate.dismissed", 409, ERR_API, "the candidate was dismissed already"},
     {"evidence.bad_piece", 400, ERR_API, "a piece of an upload does not fit the upload"},
     {"evidence.damaged", 500, ERR_API,
