@@ -191,6 +191,12 @@ const char *th_code(const th_resp *r)
     return c ? c : "";
 }
 
+const char *th_field(const th_resp *r)
+{
+    return json_string_value(
+        json_object_get(json_object_get(json_object_get(r->json, "error"), "detail"), "field"));
+}
+
 /* ---- server ---- */
 
 void th_server_start(th_server *t, const http_config *overrides)

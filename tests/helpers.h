@@ -59,6 +59,8 @@ void th_http_from(const char *addr);
 char *th_header(const th_resp *r, const char *name);
 /* The error code of an error reply, or "". */
 const char *th_code(const th_resp *r);
+/* The field an error response's detail names, or NULL. */
+const char *th_field(const th_resp *r);
 
 /* ---- server ---- */
 typedef struct th_server {

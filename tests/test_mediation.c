@@ -344,9 +344,7 @@ static void texts_analysis_override_sending_and_responses(void **state)
     assert_int_equal(
         req("POST", "/api/v1/negotiations/3/texts", usa, "{\"package\":{\"Trucks\":\"450\"}}", &r),
         400);
-    assert_string_equal(json_string_value(json_object_get(
-                            json_object_get(json_object_get(r.json, "error"), "detail"), "field")),
-                        "package.Withdrawal");
+    assert_string_equal(th_field(&r), "package.Withdrawal");
     th_resp_free(&r);
     assert_int_equal(req("POST", "/api/v1/negotiations/3/texts/9/send", usa, "{}", NULL), 404);
     assert_int_equal(
@@ -578,9 +576,7 @@ static void domains_imported_and_abandoning(void **state)
     json_object_set_new(body, "genius_domain", json_string("<not-a-domain/>"));
     text = json_dumps(body, JSON_COMPACT);
     assert_int_equal(req("POST", "/api/v1/negotiations", usa, text, &r), 400);
-    assert_string_equal(json_string_value(json_object_get(
-                            json_object_get(json_object_get(r.json, "error"), "detail"), "field")),
-                        "genius_domain");
+    assert_string_equal(th_field(&r), "genius_domain");
     th_resp_free(&r);
     free(text);
     json_object_del(body, "genius_domain");

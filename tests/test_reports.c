@@ -610,8 +610,7 @@ static void reports_are_checked_and_private(void **state)
                  at + strlen(bad[i].from));
         assert_int_equal(req("POST", "/api/v1/reports", israel, body, &r), 400);
         assert_error_shape(&r);
-        const char *field = json_string_value(
-            json_object_get(json_object_get(json_object_get(r.json, "error"), "detail"), "field"));
+        const char *field = th_field(&r);
         if (!field || !strstr(field, bad[i].field))
             fail_msg("case %zu: expected field %s: %s", i, bad[i].field, r.body);
         th_resp_free(&r);

@@ -651,9 +651,7 @@ static void evidence_witnesses_and_merges(void **state)
     unchanged = th_journal_len(T.db);
     snprintf(body, sizeof body, "{%s,\"evidence\":[\"%064d\"]}", fields, 7);
     assert_int_equal(req("POST", "/api/v1/reports", wfp, body, &r), 400);
-    assert_string_equal(json_string_value(json_object_get(
-                            json_object_get(json_object_get(r.json, "error"), "detail"), "field")),
-                        "evidence");
+    assert_string_equal(th_field(&r), "evidence");
     th_resp_free(&r);
     snprintf(body, sizeof body, "{%s,\"evidence\":[\"abc\"]}", fields);
     assert_int_equal(req("POST", "/api/v1/reports", wfp, body, NULL), 400);

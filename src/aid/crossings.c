@@ -19,16 +19,31 @@ const jsx_field crossing_fields[] = {
     {0},
 };
 
+/* Minutes past midnight of "HH:MM" at h, or -1. */
+static int minutes(const char *h)
+{
+    for (int i = 0; i < 5; i++)
+        if (i == 2 ? h[i] != ':' : h[i] < '0' || h[i] > '9') return -1;
+    int hh = (h[0] - '0') * 10 + h[1] - '0', mm = (h[3] - '0') * 10 + h[4] - '0';
+    return hh < 24 && mm < 60 ? hh * 60 + mm : -1;
+}
+
 /* "HH:MM-HH:MM", each a time of day, the first before the second. */
 static int hours_valid(const char *h)
 {
-    unsigned oh, om, ch, cm;
-    char tail;
-    if (strlen(h) != 11 || h[2] != ':' || h[5] != '-' || h[8] != ':') return 0;
-    if (sscanf(h, "%2u:%2u-%2u:%2u%c", &oh, &om, &ch, &cm, &tail) != 4) return 0;
-    for (int i = 0; i < 11; i++)
-        if (i != 2 && i != 5 && i != 8 && (h[i] < '0' || h[i] > '9')) return 0;
-    return oh < 24 && om < 60 && ch < 24 && cm < 60 && oh * 60 + om < ch * 60 + cm;
+    int open, close;
+    if (strlen(h) != 11 || h[5] != '-') return 0;
+    open = minutes(h), close = minutes(h + 6);
+    return open >= 0 && close > open;
+}
+
+int crossing_find(store *s, const char *slug, store_crossing *out, tr_err *e)
+{
+    int rc = aid_store(s)->crossing_get(s, slug, out, e);
+    if (rc == 0)
+        err_set(e, 404, "crossing.not_found", "list crossings with GET /api/v1/crossings",
+                "crossing '%s' does not exist", slug);
+    return rc == 1 ? 0 : -1;
 }
 
 int crossing_create(store *s, const journal_actor *who, const json_t *in, tr_err *e)
@@ -86,25 +101,15 @@ const jsx_field closure_fields[] = {
     {0},
 };
 
-static int keep_last(void *cls, const void *row)
-{
-    const store_closure *c = row;
-    store_closure *last = cls;
-    if (c->id > last->id) *last = *c;
-    return 0;
-}
-
 int crossing_close(store *s, const journal_actor *who, int admin, const char *slug,
                    const json_t *in, store_closure *out, tr_err *e)
 {
     store_crossing c;
     const char *from = jsx_str(in, "from", ""), *to = jsx_str(in, "to", NULL);
     json_t *body;
-    int rc = aid_store(s)->crossing_get(s, slug, &c, e);
-    if (rc < 0) return -1;
-    if (rc == 0)
-        return err_set(e, 404, "crossing.not_found", "list crossings with GET /api/v1/crossings",
-                       "crossing '%s' does not exist", slug);
+    int64_t seq;
+    int rc;
+    if (crossing_find(s, slug, &c, e)) return -1;
     if (!admin && (!c.operated_by[0] || !who->org || strcmp(who->org, c.operated_by) != 0)) {
         json_t *allowed = json_array();
         if (c.operated_by[0]) {
@@ -132,11 +137,11 @@ int crossing_close(store *s, const journal_actor *who, int admin, const char *sl
     body = json_pack("{s:s, s:s, s:s}", "crossing", slug, "from", from, "reason",
                      jsx_str(in, "reason", ""));
     if (to) json_object_set_new(body, "to", json_string(to));
-    rc = journal_record(s, who, "crossing.closed", body, "public", NULL, e);
+    rc = journal_record(s, who, "crossing.closed", body, "public", &seq, e);
     json_decref(body);
     if (rc) return -1;
-    memset(out, 0, sizeof *out);
-    return aid_store(s)->closure_list(s, slug, keep_last, out, e);
+    /* Its id is its event's number (see on_closure). */
+    return aid_store(s)->closure_get(s, seq, out, e) == 1 ? 0 : -1;
 }
 
 json_t *closure_json(const store_closure *c)

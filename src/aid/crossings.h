@@ -21,6 +21,10 @@ extern const jsx_field crossing_fields[];
 int crossing_create(store *s, const journal_actor *who, const json_t *in, tr_err *e);
 json_t *crossing_json(const store_crossing *c);
 
+/* The crossing `slug` into *out: 0, or -1 with 404 crossing.not_found (or the store's
+ * error). */
+int crossing_find(store *s, const char *slug, store_crossing *out, tr_err *e);
+
 /* Schema of a closure: {"from": "YYYY-MM-DD", "to"?: "YYYY-MM-DD", "reason"}. */
 extern const jsx_field closure_fields[];
 

@@ -26,7 +26,7 @@ static int on_crossing(store *s, const store_event *ev, const json_t *b, tr_err 
 
 static int on_closure(store *s, const store_event *ev, const json_t *b, tr_err *e)
 {
-    store_closure c = {0};
+    store_closure c = {.id = ev->seq};
     JOURNAL_COPY(c.crossing, b, "crossing");
     JOURNAL_COPY(c.from_date, b, "from");
     JOURNAL_COPY(c.reason, b, "reason");

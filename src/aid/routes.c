@@ -69,13 +69,8 @@ static int h_closures(http_req *r)
     store_crossing c;
     store *s = http__reader_or_fail(r);
     json_t *list;
-    int rc;
     if (!s) return 0;
-    rc = aid_store(s)->crossing_get(s, r->params[0], &c, &e);
-    if (rc == 0)
-        err_set(&e, 404, "crossing.not_found", "list crossings with GET /api/v1/crossings",
-                "crossing '%s' does not exist", r->params[0]);
-    if (rc != 1) return http__fail(r, &e);
+    if (crossing_find(s, r->params[0], &c, &e)) return http__fail(r, &e);
     list = json_array();
     if (aid_store(s)->closure_list(s, c.slug, closure_cb, list, &e)) {
         json_decref(list);

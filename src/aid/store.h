@@ -19,7 +19,7 @@ typedef struct store_crossing {
 /* A closure of a crossing: from_date to to_date inclusive (YYYY-MM-DD; to_date "" while it
  * lasts). */
 typedef struct store_closure {
-    int64_t id;
+    int64_t id; /* The number of its crossing.closed event in the journal. */
     char crossing[STORE_SLUG_MAX];
     char from_date[11], to_date[11];
     char reason[STORE_NAME_MAX];
@@ -34,6 +34,8 @@ typedef struct aid_store_ops {
     /* Every crossing by slug, each as a store_crossing. */
     int (*crossing_list)(store *s, store_row_cb cb, void *cls, tr_err *e);
     int (*closure_insert)(store *s, const store_closure *c, tr_err *e);
+    /* 1 found, 0 none, -1 error. */
+    int (*closure_get)(store *s, int64_t id, store_closure *out, tr_err *e);
     /* The closures of one crossing by from_date, then id, each as a store_closure. */
     int (*closure_list)(store *s, const char *crossing, store_row_cb cb, void *cls, tr_err *e);
 } aid_store_ops;

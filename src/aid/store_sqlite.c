@@ -61,8 +61,11 @@ static int crossing_list(store *s, store_row_cb cb, void *cls, tr_err *e)
 }
 
 static const char closure_insert_sql[] =
-    "INSERT INTO crossing_closures(crossing, from_date, to_date, reason, recorded_by, recorded_at)"
-    " VALUES (?,?,?,?,?,?)";
+    "INSERT INTO crossing_closures(id, crossing, from_date, to_date, reason, recorded_by,"
+    " recorded_at) VALUES (?,?,?,?,?,?,?)";
+static const char closure_get_sql[] =
+    "SELECT id, crossing, from_date, to_date, reason, recorded_by, recorded_at"
+    " FROM crossing_closures WHERE id = ?";
 static const char closure_list_sql[] =
     "SELECT id, crossing, from_date, to_date, reason, recorded_by, recorded_at"
     " FROM crossing_closures WHERE crossing = ? ORDER BY from_date, id";
@@ -83,13 +86,26 @@ static int closure_insert(store *s, const store_closure *c, tr_err *e)
 {
     sqlite3_stmt *st = sq_stmt(s, closure_insert_sql, e);
     if (!st) return -1;
-    sq_bind_text(st, 1, c->crossing);
-    sq_bind_text(st, 2, c->from_date);
-    sq_bind_text(st, 3, c->to_date);
-    sq_bind_text(st, 4, c->reason);
-    sq_bind_text(st, 5, c->recorded_by);
-    sq_bind_text(st, 6, c->recorded_at);
+    sqlite3_bind_int64(st, 1, c->id);
+    sq_bind_text(st, 2, c->crossing);
+    sq_bind_text(st, 3, c->from_date);
+    sq_bind_text(st, 4, c->to_date);
+    sq_bind_text(st, 5, c->reason);
+    sq_bind_text(st, 6, c->recorded_by);
+    sq_bind_text(st, 7, c->recorded_at);
     return sq_step_done(s, st, e);
+}
+
+static int closure_get(store *s, int64_t id, store_closure *out, tr_err *e)
+{
+    sqlite3_stmt *st = sq_stmt(s, closure_get_sql, e);
+    int found;
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, id);
+    if ((found = sq_step_one(s, st, e)) != 1) return found;
+    read_closure(st, out);
+    sq_done(st);
+    return 1;
 }
 
 static int closure_list(store *s, const char *crossing, store_row_cb cb, void *cls, tr_err *e)
@@ -102,7 +118,7 @@ static int closure_list(store *s, const char *crossing, store_row_cb cb, void *c
 }
 
 static const aid_store_ops sqlite_ops = {crossing_insert, crossing_get, crossing_list,
-                                         closure_insert, closure_list};
+                                         closure_insert,  closure_get,  closure_list};
 
 const aid_store_ops *aid_store(const store *s)
 {
