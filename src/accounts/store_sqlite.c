@@ -54,8 +54,9 @@ static const char org_key_list_sql[] =
     " JOIN orgs o ON o.id = k.org_id WHERE o.slug = ? ORDER BY k.created_at,"
     " k.id";
 
-static void read_org(sqlite3_stmt *st, store_org *o)
+static void read_org(sqlite3_stmt *st, void *row)
 {
+    store_org *o = row;
     o->id = sqlite3_column_int64(st, 0);
     sq_col_copy(o->slug, sizeof o->slug, st, 1);
     sq_col_copy(o->name, sizeof o->name, st, 2);
@@ -77,13 +78,9 @@ static int org_insert(store *s, const store_org *o, tr_err *e)
 static int org_get(store *s, const char *slug, store_org *out, tr_err *e)
 {
     sqlite3_stmt *st = sq_stmt(s, org_get_sql, e);
-    int found;
     if (!st) return -1;
     sq_bind_text(st, 1, slug);
-    if ((found = sq_step_one(s, st, e)) != 1) return found;
-    read_org(st, out);
-    sq_done(st);
-    return 1;
+    return sq_row(s, st, read_org, out, e);
 }
 
 static int org_actors_set(store *s, const char *org, const char *const *actors, size_t n, tr_err *e)
@@ -130,15 +127,10 @@ static int org_has_actor(store *s, const char *org, const char *actor, tr_err *e
     return 1;
 }
 
-static void read_org_v(sqlite3_stmt *st, void *row)
-{
-    read_org(st, row);
-}
-
 static int org_list(store *s, store_row_cb cb, void *cls, tr_err *e)
 {
     store_org o;
-    return sq_scan(s, sq_stmt(s, org_list_sql, e), read_org_v, &o, cb, cls, e);
+    return sq_scan(s, sq_stmt(s, org_list_sql, e), read_org, &o, cb, cls, e);
 }
 
 static void read_user(sqlite3_stmt *st, void *row)
@@ -186,13 +178,9 @@ static int user_set_pwhash(store *s, const char *name, const char *pwhash, tr_er
 static int user_get(store *s, const char *name, store_user *out, tr_err *e)
 {
     sqlite3_stmt *st = sq_stmt(s, user_get_sql, e);
-    int found;
     if (!st) return -1;
     sq_bind_text(st, 1, name);
-    if ((found = sq_step_one(s, st, e)) != 1) return found;
-    read_user(st, out);
-    sq_done(st);
-    return 1;
+    return sq_row(s, st, read_user, out, e);
 }
 
 static int user_list(store *s, store_row_cb cb, void *cls, tr_err *e)
@@ -201,8 +189,9 @@ static int user_list(store *s, store_row_cb cb, void *cls, tr_err *e)
     return sq_scan(s, sq_stmt(s, user_list_sql, e), read_user, &u, cb, cls, e);
 }
 
-static void read_token(sqlite3_stmt *st, store_token *t)
+static void read_token(sqlite3_stmt *st, void *row)
 {
+    store_token *t = row;
     sq_col_copy(t->id, sizeof t->id, st, 0);
     sq_col_copy(t->hash, sizeof t->hash, st, 1);
     sq_col_copy(t->user, sizeof t->user, st, 2);
@@ -234,13 +223,9 @@ static int token_lookup(store *s, const char *sql_text, const char *key, store_t
                         tr_err *e)
 {
     sqlite3_stmt *st = sq_stmt(s, sql_text, e);
-    int found;
     if (!st) return -1;
     sq_bind_text(st, 1, key);
-    if ((found = sq_step_one(s, st, e)) != 1) return found;
-    read_token(st, out);
-    sq_done(st);
-    return 1;
+    return sq_row(s, st, read_token, out, e);
 }
 
 static int token_get(store *s, const char *id, store_token *out, tr_err *e)

@@ -45,13 +45,9 @@ static int crossing_insert(store *s, const store_crossing *c, tr_err *e)
 static int crossing_get(store *s, const char *slug, store_crossing *out, tr_err *e)
 {
     sqlite3_stmt *st = sq_stmt(s, crossing_get_sql, e);
-    int found;
     if (!st) return -1;
     sq_bind_text(st, 1, slug);
-    if ((found = sq_step_one(s, st, e)) != 1) return found;
-    read_crossing(st, out);
-    sq_done(st);
-    return 1;
+    return sq_row(s, st, read_crossing, out, e);
 }
 
 static int crossing_list(store *s, store_row_cb cb, void *cls, tr_err *e)
@@ -99,13 +95,9 @@ static int closure_insert(store *s, const store_closure *c, tr_err *e)
 static int closure_get(store *s, int64_t id, store_closure *out, tr_err *e)
 {
     sqlite3_stmt *st = sq_stmt(s, closure_get_sql, e);
-    int found;
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, id);
-    if ((found = sq_step_one(s, st, e)) != 1) return found;
-    read_closure(st, out);
-    sq_done(st);
-    return 1;
+    return sq_row(s, st, read_closure, out, e);
 }
 
 static int closure_list(store *s, const char *crossing, store_row_cb cb, void *cls, tr_err *e)

@@ -822,6 +822,16 @@ int sq_changes(store *s)
     return sqlite3_changes(((sq *)s)->db);
 }
 
+int sq_row(store *s, sqlite3_stmt *st, void (*read)(sqlite3_stmt *, void *), void *out, tr_err *e)
+{
+    int found;
+    if (!st) return -1;
+    if ((found = step_one((sq *)s, st, e)) != 1) return found;
+    read(st, out);
+    done(st);
+    return 1;
+}
+
 int sq_scan(store *s, sqlite3_stmt *st, void (*read)(sqlite3_stmt *, void *), void *row,
             store_row_cb cb, void *cls, tr_err *e)
 {

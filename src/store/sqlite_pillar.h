@@ -41,5 +41,8 @@ int sq_changes(store *s);
  * cb returns non-zero. */
 int sq_scan(store *s, sqlite3_stmt *st, void (*read)(sqlite3_stmt *, void *), void *row,
             store_row_cb cb, void *cls, tr_err *e);
+/* Runs a bound single-row statement (NULL: sq_stmt failed), decoding its row into out with
+ * read: 1 found, 0 none, -1 with e set. */
+int sq_row(store *s, sqlite3_stmt *st, void (*read)(sqlite3_stmt *, void *), void *out, tr_err *e);
 
 #endif
