@@ -11,7 +11,7 @@ PREFIX     ?= /usr/local
 DEBS = gcc meson ninja-build pkg-config libmicrohttpd-dev libjansson-dev libsodium-dev \
        libsqlite3-dev libcmocka-dev libcurl4-openssl-dev libxml2-dev libcsv-dev libgeos-dev libmagic-dev libssl-dev zlib1g-dev libzstd-dev sqlite3 \
        clang-format
-BENCH_DEBS = wrk
+BENCH_DEBS = wrk nginx-light
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_DEBS = clang libclang-rt-14-dev

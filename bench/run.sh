@@ -7,6 +7,10 @@
 #   reads     GET /healthz
 #   writes    POST /api/v1/crossings as a humanitarian user: a durable write (WAL,
 #             synchronous=FULL) through the journal and the group committer.
+#   peers     what a user would pick instead, in the same run: nginx (Debian's, one worker a
+#             core, access log off) serving the healthz reply as a static file, for reads;
+#             SQLite by itself, a commit a write, 1 and CONN writers (bench_commit), for
+#             writes.
 #
 # Everything runs against 127.0.0.1 on a fresh demo database in a temporary directory.
 set -euo pipefail
@@ -16,7 +20,7 @@ DUR=${BENCH_SECONDS:-10}
 CONN=${BENCH_CONNECTIONS:-64}
 WRK_THREADS=${BENCH_WRK_THREADS:-2}
 dir=$(mktemp -d /tmp/truce-bench-XXXXXX)
-trap 'kill $pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$dir"' EXIT
+trap 'kill $pid 2>/dev/null || true; [ -f "$dir/nginx.pid" ] && kill "$(cat "$dir/nginx.pid")" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$dir"' EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 18181)
 export TRUCE_PWHASH=min
 "$BIN" demo --db "$dir/bench.db" --no-serve >/dev/null
@@ -58,12 +62,40 @@ b1=$(metric truce_write_batches_total); j1=$(metric truce_write_jobs_total)
 stop_server
 start_server ""
 run "GET /healthz (access log on)" "$CONN" "http://127.0.0.1:$port/healthz"
+mkdir -p "$dir/www"
+curl -s "http://127.0.0.1:$port/healthz" >"$dir/www/healthz"
 stop_server
+
+# The peers. nginx on the same port, serving the same bytes as a file.
+cat >"$dir/nginx.conf" <<NGINX
+worker_processes $(nproc);
+pid $dir/nginx.pid;
+error_log $dir/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  open_file_cache max=16;
+  client_body_temp_path $dir; proxy_temp_path $dir; fastcgi_temp_path $dir;
+  uwsgi_temp_path $dir; scgi_temp_path $dir;
+  default_type application/json;
+  server { listen 127.0.0.1:$port; root $dir/www; }
+}
+NGINX
+nginx -c "$dir/nginx.conf" -p "$dir"
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.05; done
+run "nginx, the same bytes (static file)" "$CONN" "http://127.0.0.1:$port/healthz"
+kill "$(cat "$dir/nginx.pid")"
+rm -f "$dir/nginx.pid"
+commit1=$("$BUILD/bench_commit" "$dir" "$DUR" 1)
+commitn=$("$BUILD/bench_commit" "$dir" "$DUR" "$CONN")
+rm -f "$dir"/commit.db*
 
 echo
 echo "truce $("$BIN" version | awk '{print $2}') on $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), ${DUR}s per run, wrk -t$WRK_THREADS"
 printf '%-34s %5s %12s %10s %10s %8s\n' "benchmark" "conns" "requests/s" "p50" "p99" "non-2xx"
 printf '%s\n' "${rows[@]}"
+printf '%s %10s %10s %8s\n' "$commit1" - - - "$commitn" - - -
 echo "group commit: $((j1 - j0)) writes in $((b1 - b0)) transactions ($(( (j1 - j0) / ( (b1 - b0) > 0 ? (b1 - b0) : 1) )) writes per fsync)"
 
 # The negotiation engine, against brute force in the same run.
