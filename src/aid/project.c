@@ -3,6 +3,7 @@
 #include "aid/project.h"
 
 #include "aid/store.h"
+#include "core/util.h"
 #include "json/jsx.h"
 
 #include <stdio.h>
@@ -36,8 +37,147 @@ static int on_closure(store *s, const store_event *ev, const json_t *b, tr_err *
     return aid_store(s)->closure_insert(s, &c, e);
 }
 
+/* The time an event's body says it happened ("at"), Unix ms. */
+static int body_time(const json_t *b, int64_t *ms, tr_err *e)
+{
+    if (util_parse_time(jsx_str(b, "at", ""), ms) == 0) return 0;
+    return err_set(e, 500, "store.failed", NULL, "an aid event without a valid time");
+}
+
+static int on_request(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    store_request r = {.id = ev->seq};
+    char *lines = jsx_canonical(json_object_get(b, "lines"), NULL);
+    JOURNAL_COPY(r.ref, b, "ref");
+    JOURNAL_COPY(r.org, b, "org");
+    JOURNAL_COPY(r.crossing, b, "crossing");
+    JOURNAL_COPY(r.destination, b, "destination");
+    snprintf(r.lines, sizeof r.lines, "%s", lines ? lines : "[]");
+    free(lines);
+    snprintf(r.state, sizeof r.state, "submitted");
+    if (body_time(b, &r.submitted_ms, e)) return -1;
+    r.updated_ms = r.submitted_ms;
+    return aid_store(s)->request_insert(s, &r, e);
+}
+
+static int on_request_moved(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    store_request r;
+    int64_t ms;
+    (void)ev;
+    if (body_time(b, &ms, e)) return -1;
+    if (aid_store(s)->request_get(s, (int64_t)jsx_num(b, "request", 0), &r, e) != 1) return -1;
+    JOURNAL_COPY(r.state, b, "to");
+    snprintf(r.reason, sizeof r.reason, "%s", jsx_str(b, "reason", ""));
+    if (strcmp(r.state, "cleared") == 0) r.cleared_ms = ms;
+    r.updated_ms = ms;
+    return aid_store(s)->request_update(s, &r, e);
+}
+
+static int on_dispatched(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    const json_t *ids = json_object_get(b, "trucks");
+    store_request r;
+    store_truck t = {0};
+    store_truck_day d = {.n = (int64_t)json_array_size(ids)};
+    (void)ev;
+    if (aid_store(s)->request_get(s, (int64_t)jsx_num(b, "request", 0), &r, e) != 1) return -1;
+    t.request = r.id;
+    memcpy(t.org, r.org, sizeof t.org);
+    memcpy(t.crossing, r.crossing, sizeof t.crossing);
+    memcpy(t.destination, r.destination, sizeof t.destination);
+    JOURNAL_COPY(t.category, b, "category");
+    t.pallets = jsx_num(b, "pallets", 0);
+    t.tonnes = jsx_num(b, "tonnes", 0);
+    snprintf(t.state, sizeof t.state, "dispatched");
+    if (body_time(b, &t.t[AID_T_DISPATCHED], e)) return -1;
+    t.last_ms = t.t[AID_T_DISPATCHED];
+    util_day_at(t.last_ms / 1000, t.day);
+    for (size_t i = 0; i < json_array_size(ids); i++) {
+        t.id = json_integer_value(json_array_get(ids, i));
+        if (aid_store(s)->truck_insert(s, &t, e)) return -1;
+    }
+    memcpy(d.day, t.day, sizeof d.day);
+    memcpy(d.crossing, t.crossing, sizeof d.crossing);
+    memcpy(d.category, t.category, sizeof d.category);
+    memcpy(d.destination, t.destination, sizeof d.destination);
+    snprintf(d.state, sizeof d.state, "dispatched");
+    return aid_store(s)->truck_day_add(s, &d, e);
+}
+
+/* The step whose time a move into state records, or -1. */
+static int step_of(const char *state)
+{
+    static const char *const steps[] = {"dispatched", "at_crossing", "screened",
+                                        "offloaded",  "collected",   "arrived"};
+    for (int i = 0; i < AID_T_STEPS; i++)
+        if (strcmp(steps[i], state) == 0) return i;
+    return -1;
+}
+
+static int on_truck_moved(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    store_truck t;
+    store_truck_day d = {.n = 1};
+    int64_t ms;
+    int step;
+    (void)ev;
+    if (body_time(b, &ms, e)) return -1;
+    if (aid_store(s)->truck_get(s, (int64_t)jsx_num(b, "truck", 0), &t, e) != 1) return -1;
+    JOURNAL_COPY(t.state, b, "to");
+    snprintf(t.reason, sizeof t.reason, "%s", jsx_str(b, "reason", ""));
+    if ((step = step_of(t.state)) >= 0) t.t[step] = ms;
+    t.last_ms = ms;
+    if (aid_store(s)->truck_update(s, &t, e)) return -1;
+    util_day_at(ms / 1000, d.day);
+    memcpy(d.crossing, t.crossing, sizeof d.crossing);
+    memcpy(d.category, t.category, sizeof d.category);
+    memcpy(d.destination, t.destination, sizeof d.destination);
+    memcpy(d.state, t.state, sizeof d.state);
+    return aid_store(s)->truck_day_add(s, &d, e);
+}
+
+static int on_count(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    store_aid_count c = {0};
+    (void)ev;
+    JOURNAL_COPY(c.day, b, "date");
+    JOURNAL_COPY(c.source, b, "source");
+    JOURNAL_COPY(c.basis, b, "basis");
+    snprintf(c.crossing, sizeof c.crossing, "%s", jsx_str(b, "crossing", ""));
+    snprintf(c.category, sizeof c.category, "%s", jsx_str(b, "category", ""));
+    c.value = jsx_num(b, "value", 0);
+    return aid_store(s)->count_put(s, &c, e);
+}
+
+static int on_target(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    store_target t = {.id = ev->seq};
+    JOURNAL_COPY(t.name, b, "name");
+    JOURNAL_COPY(t.per, b, "per");
+    JOURNAL_COPY(t.basis, b, "basis");
+    JOURNAL_COPY(t.source, b, "source");
+    JOURNAL_COPY(t.from_day, b, "from");
+    JOURNAL_COPY(t.to_day, b, "to");
+    t.value = jsx_num(b, "value", 0);
+    snprintf(t.category, sizeof t.category, "%s", jsx_str(b, "category", ""));
+    if (json_object_get(b, "destinations")) {
+        char *d = jsx_canonical(json_object_get(b, "destinations"), NULL);
+        snprintf(t.destinations, sizeof t.destinations, "%s", d ? d : "");
+        free(d);
+    }
+    snprintf(t.created_by, sizeof t.created_by, "%s", ev->actor_org ? ev->actor_org : "");
+    return aid_store(s)->target_insert(s, &t, e);
+}
+
 const journal_projection aid_projections[] = {
     {"crossing.created", on_crossing},
     {"crossing.closed", on_closure},
+    {"aid.request_submitted", on_request},
+    {"aid.request_moved", on_request_moved},
+    {"aid.trucks_dispatched", on_dispatched},
+    {"aid.truck_moved", on_truck_moved},
+    {"aid.count_recorded", on_count},
+    {"aid.target_set", on_target},
     {NULL, NULL},
 };

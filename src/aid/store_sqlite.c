@@ -4,6 +4,8 @@
 
 #include "store/sqlite_pillar.h"
 
+#include "core/util.h"
+
 #include <stdio.h>
 
 static const char crossing_insert_sql[] =
@@ -109,8 +111,409 @@ static int closure_list(store *s, const char *crossing, store_row_cb cb, void *c
     return sq_scan(s, st, read_closure, &c, cb, cls, e);
 }
 
-static const aid_store_ops sqlite_ops = {crossing_insert, crossing_get, crossing_list,
-                                         closure_insert,  closure_get,  closure_list};
+/* ---- requests --------------------------------------------------------------------- */
+
+#define REQUEST_COLS                                                                       \
+    "id, ref, org, crossing, destination, lines, state, reason, submitted_ms, cleared_ms," \
+    " updated_ms"
+static const char request_insert_sql[] = "INSERT INTO aid_requests(" REQUEST_COLS
+                                         ") VALUES (?,?,?,?,?,?,?,?,?,?,?)";
+static const char request_get_sql[] = "SELECT " REQUEST_COLS " FROM aid_requests WHERE id = ?";
+static const char request_ref_sql[] = "SELECT " REQUEST_COLS " FROM aid_requests WHERE ref = ?";
+static const char request_update_sql[] =
+    "UPDATE aid_requests SET state = ?, reason = ?, cleared_ms = ?, updated_ms = ? WHERE id = ?";
+/* A viewer sees what its organization requested and what passes the crossings it screens. */
+static const char request_scan_sql[] =
+    "SELECT " REQUEST_COLS " FROM aid_requests WHERE id > ?1"
+    " AND (?2 IS NULL OR org = ?2 OR crossing IN (SELECT slug FROM crossings WHERE operated_by = ?2))"
+    " AND (?3 IS NULL OR state = ?3) AND (?4 IS NULL OR crossing = ?4) ORDER BY id LIMIT ?5";
+static const char request_cleared_sql[] =
+    "SELECT " REQUEST_COLS " FROM aid_requests WHERE submitted_ms >= ?1 AND submitted_ms < ?2"
+    " AND cleared_ms > 0 AND (?3 = '' OR crossing = ?3)";
+
+static void read_request(sqlite3_stmt *st, void *row)
+{
+    store_request *r = row;
+    r->id = sqlite3_column_int64(st, 0);
+    sq_col_copy(r->ref, sizeof r->ref, st, 1);
+    sq_col_copy(r->org, sizeof r->org, st, 2);
+    sq_col_copy(r->crossing, sizeof r->crossing, st, 3);
+    sq_col_copy(r->destination, sizeof r->destination, st, 4);
+    sq_col_copy(r->lines, sizeof r->lines, st, 5);
+    sq_col_copy(r->state, sizeof r->state, st, 6);
+    sq_col_copy(r->reason, sizeof r->reason, st, 7);
+    r->submitted_ms = sqlite3_column_int64(st, 8);
+    r->cleared_ms = sqlite3_column_int64(st, 9);
+    r->updated_ms = sqlite3_column_int64(st, 10);
+}
+
+static int request_insert(store *s, const store_request *r, tr_err *e)
+{
+    sqlite3_stmt *st = sq_stmt(s, request_insert_sql, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, r->id);
+    sq_bind_text(st, 2, r->ref);
+    sq_bind_text(st, 3, r->org);
+    sq_bind_text(st, 4, r->crossing);
+    sq_bind_text(st, 5, r->destination);
+    sq_bind_text(st, 6, r->lines);
+    sq_bind_text(st, 7, r->state);
+    sq_bind_text(st, 8, r->reason);
+    sqlite3_bind_int64(st, 9, r->submitted_ms);
+    sqlite3_bind_int64(st, 10, r->cleared_ms);
+    sqlite3_bind_int64(st, 11, r->updated_ms);
+    return sq_step_done(s, st, e);
+}
+
+static int request_get(store *s, int64_t id, store_request *out, tr_err *e)
+{
+    sqlite3_stmt *st = sq_stmt(s, request_get_sql, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, id);
+    return sq_row(s, st, read_request, out, e);
+}
+
+static int request_by_ref(store *s, const char *ref, store_request *out, tr_err *e)
+{
+    sqlite3_stmt *st = sq_stmt(s, request_ref_sql, e);
+    if (!st) return -1;
+    sq_bind_text(st, 1, ref);
+    return sq_row(s, st, read_request, out, e);
+}
+
+static int request_update(store *s, const store_request *r, tr_err *e)
+{
+    sqlite3_stmt *st = sq_stmt(s, request_update_sql, e);
+    if (!st) return -1;
+    sq_bind_text(st, 1, r->state);
+    sq_bind_text(st, 2, r->reason);
+    sqlite3_bind_int64(st, 3, r->cleared_ms);
+    sqlite3_bind_int64(st, 4, r->updated_ms);
+    sqlite3_bind_int64(st, 5, r->id);
+    return sq_step_done(s, st, e);
+}
+
+/* Binds a filter's viewer, state and crossing as ?2 to ?4 and after, limit as ?1, ?5. */
+static void bind_filter(sqlite3_stmt *st, const aid_filter *f)
+{
+    sqlite3_bind_int64(st, 1, f->after);
+    sq_bind_text(st, 2, f->viewer);
+    sq_bind_text(st, 3, f->state);
+    sq_bind_text(st, 4, f->crossing);
+    sqlite3_bind_int64(st, 5, f->limit);
+}
+
+static int request_scan(store *s, const aid_filter *f, store_row_cb cb, void *cls, tr_err *e)
+{
+    store_request r;
+    sqlite3_stmt *st = sq_stmt(s, request_scan_sql, e);
+    if (!st) return -1;
+    bind_filter(st, f);
+    return sq_scan(s, st, read_request, &r, cb, cls, e);
+}
+
+static int request_cleared_scan(store *s, const char *from, const char *to, const char *crossing,
+                                store_row_cb cb, void *cls, tr_err *e)
+{
+    store_request r;
+    sqlite3_stmt *st = sq_stmt(s, request_cleared_sql, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, util_day_number(from) * 86400000);
+    sqlite3_bind_int64(st, 2, (util_day_number(to) + 1) * 86400000);
+    sq_bind_text(st, 3, crossing);
+    return sq_scan(s, st, read_request, &r, cb, cls, e);
+}
+
+/* ---- trucks ----------------------------------------------------------------------- */
+
+#define TRUCK_COLS                                                                           \
+    "id, request, org, crossing, destination, category, pallets, tonnes, state, reason, day," \
+    " t_dispatched, t_at_crossing, t_screened, t_offloaded, t_collected, t_arrived, last_ms"
+static const char truck_next_sql[] = "SELECT COALESCE(MAX(id), 0) + 1 FROM aid_trucks";
+static const char truck_insert_sql[] = "INSERT INTO aid_trucks(" TRUCK_COLS
+                                       ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+static const char truck_get_sql[] = "SELECT " TRUCK_COLS " FROM aid_trucks WHERE id = ?";
+static const char truck_update_sql[] =
+    "UPDATE aid_trucks SET state = ?2, reason = ?3, t_at_crossing = ?4, t_screened = ?5,"
+    " t_offloaded = ?6, t_collected = ?7, t_arrived = ?8, last_ms = ?9 WHERE id = ?1";
+static const char truck_count_sql[] =
+    "SELECT COUNT(*) FROM aid_trucks WHERE request = ? AND category = ?";
+static const char truck_scan_sql[] =
+    "SELECT " TRUCK_COLS " FROM aid_trucks WHERE id > ?1"
+    " AND (?2 IS NULL OR org = ?2 OR crossing IN (SELECT slug FROM crossings WHERE operated_by = ?2))"
+    " AND (?3 IS NULL OR state = ?3) AND (?4 IS NULL OR crossing = ?4)"
+    " AND (?6 = 0 OR request = ?6) AND (?7 IS NULL OR category = ?7) ORDER BY id LIMIT ?5";
+static const char truck_dwell_sql[] = "SELECT " TRUCK_COLS " FROM aid_trucks"
+                                      " WHERE day BETWEEN ?1 AND ?2 AND (?3 = '' OR crossing = ?3)";
+static const char truck_day_add_sql[] =
+    "INSERT INTO aid_truck_days(day, crossing, category, destination, state, n)"
+    " VALUES (?,?,?,?,?,?) ON CONFLICT DO UPDATE SET n = n + excluded.n";
+static const char truck_day_scan_sql[] =
+    "SELECT day, '', '', destination, state, SUM(n) FROM aid_truck_days"
+    " WHERE day BETWEEN ?1 AND ?2 AND (?3 = '' OR crossing = ?3) AND (?4 = '' OR category = ?4)"
+    " GROUP BY day, destination, state ORDER BY day";
+
+static void read_truck(sqlite3_stmt *st, void *row)
+{
+    store_truck *t = row;
+    t->id = sqlite3_column_int64(st, 0);
+    t->request = sqlite3_column_int64(st, 1);
+    sq_col_copy(t->org, sizeof t->org, st, 2);
+    sq_col_copy(t->crossing, sizeof t->crossing, st, 3);
+    sq_col_copy(t->destination, sizeof t->destination, st, 4);
+    sq_col_copy(t->category, sizeof t->category, st, 5);
+    t->pallets = sqlite3_column_double(st, 6);
+    t->tonnes = sqlite3_column_double(st, 7);
+    sq_col_copy(t->state, sizeof t->state, st, 8);
+    sq_col_copy(t->reason, sizeof t->reason, st, 9);
+    sq_col_copy(t->day, sizeof t->day, st, 10);
+    for (int i = 0; i < AID_T_STEPS; i++) t->t[i] = sqlite3_column_int64(st, 11 + i);
+    t->last_ms = sqlite3_column_int64(st, 11 + AID_T_STEPS);
+}
+
+static int truck_next_id(store *s, int64_t *out, tr_err *e)
+{
+    return sq_scalar(s, sq_stmt(s, truck_next_sql, e), out, e);
+}
+
+static int truck_insert(store *s, const store_truck *t, tr_err *e)
+{
+    sqlite3_stmt *st = sq_stmt(s, truck_insert_sql, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, t->id);
+    sqlite3_bind_int64(st, 2, t->request);
+    sq_bind_text(st, 3, t->org);
+    sq_bind_text(st, 4, t->crossing);
+    sq_bind_text(st, 5, t->destination);
+    sq_bind_text(st, 6, t->category);
+    sqlite3_bind_double(st, 7, t->pallets);
+    sqlite3_bind_double(st, 8, t->tonnes);
+    sq_bind_text(st, 9, t->state);
+    sq_bind_text(st, 10, t->reason);
+    sq_bind_text(st, 11, t->day);
+    for (int i = 0; i < AID_T_STEPS; i++) sqlite3_bind_int64(st, 12 + i, t->t[i]);
+    sqlite3_bind_int64(st, 12 + AID_T_STEPS, t->last_ms);
+    return sq_step_done(s, st, e);
+}
+
+static int truck_get(store *s, int64_t id, store_truck *out, tr_err *e)
+{
+    sqlite3_stmt *st = sq_stmt(s, truck_get_sql, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, id);
+    return sq_row(s, st, read_truck, out, e);
+}
+
+static int truck_update(store *s, const store_truck *t, tr_err *e)
+{
+    sqlite3_stmt *st = sq_stmt(s, truck_update_sql, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, t->id);
+    sq_bind_text(st, 2, t->state);
+    sq_bind_text(st, 3, t->reason);
+    for (int i = AID_T_AT_CROSSING; i < AID_T_STEPS; i++) sqlite3_bind_int64(st, 3 + i, t->t[i]);
+    sqlite3_bind_int64(st, 9, t->last_ms);
+    return sq_step_done(s, st, e);
+}
+
+static int truck_count(store *s, int64_t request, const char *category, int64_t *out, tr_err *e)
+{
+    sqlite3_stmt *st = sq_stmt(s, truck_count_sql, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, request);
+    sq_bind_text(st, 2, category);
+    return sq_scalar(s, st, out, e);
+}
+
+static int truck_scan(store *s, const aid_filter *f, store_row_cb cb, void *cls, tr_err *e)
+{
+    store_truck t;
+    sqlite3_stmt *st = sq_stmt(s, truck_scan_sql, e);
+    if (!st) return -1;
+    bind_filter(st, f);
+    sqlite3_bind_int64(st, 6, f->request);
+    sq_bind_text(st, 7, f->category);
+    return sq_scan(s, st, read_truck, &t, cb, cls, e);
+}
+
+static int truck_dwell_scan(store *s, const char *from, const char *to, const char *crossing,
+                            store_row_cb cb, void *cls, tr_err *e)
+{
+    store_truck t;
+    sqlite3_stmt *st = sq_stmt(s, truck_dwell_sql, e);
+    if (!st) return -1;
+    sq_bind_text(st, 1, from);
+    sq_bind_text(st, 2, to);
+    sq_bind_text(st, 3, crossing);
+    return sq_scan(s, st, read_truck, &t, cb, cls, e);
+}
+
+static void read_truck_day(sqlite3_stmt *st, void *row)
+{
+    store_truck_day *d = row;
+    sq_col_copy(d->day, sizeof d->day, st, 0);
+    sq_col_copy(d->crossing, sizeof d->crossing, st, 1);
+    sq_col_copy(d->category, sizeof d->category, st, 2);
+    sq_col_copy(d->destination, sizeof d->destination, st, 3);
+    sq_col_copy(d->state, sizeof d->state, st, 4);
+    d->n = sqlite3_column_int64(st, 5);
+}
+
+static int truck_day_add(store *s, const store_truck_day *d, tr_err *e)
+{
+    sqlite3_stmt *st = sq_stmt(s, truck_day_add_sql, e);
+    if (!st) return -1;
+    sq_bind_text(st, 1, d->day);
+    sq_bind_text(st, 2, d->crossing);
+    sq_bind_text(st, 3, d->category);
+    sq_bind_text(st, 4, d->destination);
+    sq_bind_text(st, 5, d->state);
+    sqlite3_bind_int64(st, 6, d->n);
+    return sq_step_done(s, st, e);
+}
+
+static int truck_day_scan(store *s, const char *from, const char *to, const char *crossing,
+                          const char *category, store_row_cb cb, void *cls, tr_err *e)
+{
+    store_truck_day d;
+    sqlite3_stmt *st = sq_stmt(s, truck_day_scan_sql, e);
+    if (!st) return -1;
+    sq_bind_text(st, 1, from);
+    sq_bind_text(st, 2, to);
+    sq_bind_text(st, 3, crossing);
+    sq_bind_text(st, 4, category);
+    return sq_scan(s, st, read_truck_day, &d, cb, cls, e);
+}
+
+/* ---- counts ----------------------------------------------------------------------- */
+
+static const char count_put_sql[] =
+    "INSERT INTO aid_counts(day, source, basis, crossing, category, value) VALUES (?,?,?,?,?,?)"
+    " ON CONFLICT DO UPDATE SET value = excluded.value";
+static const char count_get_sql[] =
+    "SELECT day, source, basis, crossing, category, value FROM aid_counts"
+    " WHERE day = ? AND source = ? AND basis = ? AND crossing = ? AND category = ?";
+static const char count_scan_sql[] =
+    "SELECT day, source, basis, crossing, category, value FROM aid_counts"
+    " WHERE day BETWEEN ?1 AND ?2 AND (?3 = '' OR basis = ?3) AND (?4 = '' OR crossing = ?4)"
+    " AND (?5 = '' OR category = ?5) ORDER BY day, source, basis, crossing, category";
+
+static void read_count(sqlite3_stmt *st, void *row)
+{
+    store_aid_count *c = row;
+    sq_col_copy(c->day, sizeof c->day, st, 0);
+    sq_col_copy(c->source, sizeof c->source, st, 1);
+    sq_col_copy(c->basis, sizeof c->basis, st, 2);
+    sq_col_copy(c->crossing, sizeof c->crossing, st, 3);
+    sq_col_copy(c->category, sizeof c->category, st, 4);
+    c->value = sqlite3_column_double(st, 5);
+}
+
+static void bind_count_key(sqlite3_stmt *st, const store_aid_count *c)
+{
+    sq_bind_text(st, 1, c->day);
+    sq_bind_text(st, 2, c->source);
+    sq_bind_text(st, 3, c->basis);
+    sq_bind_text(st, 4, c->crossing);
+    sq_bind_text(st, 5, c->category);
+}
+
+static int count_put(store *s, const store_aid_count *c, tr_err *e)
+{
+    sqlite3_stmt *st = sq_stmt(s, count_put_sql, e);
+    if (!st) return -1;
+    bind_count_key(st, c);
+    sqlite3_bind_double(st, 6, c->value);
+    return sq_step_done(s, st, e);
+}
+
+static int count_get(store *s, const store_aid_count *key, store_aid_count *out, tr_err *e)
+{
+    sqlite3_stmt *st = sq_stmt(s, count_get_sql, e);
+    if (!st) return -1;
+    bind_count_key(st, key);
+    return sq_row(s, st, read_count, out, e);
+}
+
+static int count_scan(store *s, const char *from, const char *to, const char *basis,
+                      const char *crossing, const char *category, store_row_cb cb, void *cls,
+                      tr_err *e)
+{
+    store_aid_count c;
+    sqlite3_stmt *st = sq_stmt(s, count_scan_sql, e);
+    if (!st) return -1;
+    sq_bind_text(st, 1, from);
+    sq_bind_text(st, 2, to);
+    sq_bind_text(st, 3, basis);
+    sq_bind_text(st, 4, crossing);
+    sq_bind_text(st, 5, category);
+    return sq_scan(s, st, read_count, &c, cb, cls, e);
+}
+
+/* ---- targets ---------------------------------------------------------------------- */
+
+#define TARGET_COLS \
+    "id, name, per, value, basis, source, category, destinations, from_day, to_day, created_by"
+static const char target_insert_sql[] = "INSERT INTO aid_targets(" TARGET_COLS
+                                        ") VALUES (?,?,?,?,?,?,?,?,?,?,?)";
+static const char target_get_sql[] = "SELECT " TARGET_COLS " FROM aid_targets WHERE id = ?";
+static const char target_scan_sql[] = "SELECT " TARGET_COLS " FROM aid_targets ORDER BY id";
+
+static void read_target(sqlite3_stmt *st, void *row)
+{
+    store_target *t = row;
+    t->id = sqlite3_column_int64(st, 0);
+    sq_col_copy(t->name, sizeof t->name, st, 1);
+    sq_col_copy(t->per, sizeof t->per, st, 2);
+    t->value = sqlite3_column_double(st, 3);
+    sq_col_copy(t->basis, sizeof t->basis, st, 4);
+    sq_col_copy(t->source, sizeof t->source, st, 5);
+    sq_col_copy(t->category, sizeof t->category, st, 6);
+    sq_col_copy(t->destinations, sizeof t->destinations, st, 7);
+    sq_col_copy(t->from_day, sizeof t->from_day, st, 8);
+    sq_col_copy(t->to_day, sizeof t->to_day, st, 9);
+    sq_col_copy(t->created_by, sizeof t->created_by, st, 10);
+}
+
+static int target_insert(store *s, const store_target *t, tr_err *e)
+{
+    sqlite3_stmt *st = sq_stmt(s, target_insert_sql, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, t->id);
+    sq_bind_text(st, 2, t->name);
+    sq_bind_text(st, 3, t->per);
+    sqlite3_bind_double(st, 4, t->value);
+    sq_bind_text(st, 5, t->basis);
+    sq_bind_text(st, 6, t->source);
+    sq_bind_text(st, 7, t->category);
+    sq_bind_text(st, 8, t->destinations);
+    sq_bind_text(st, 9, t->from_day);
+    sq_bind_text(st, 10, t->to_day);
+    sq_bind_text(st, 11, t->created_by);
+    return sq_step_done(s, st, e);
+}
+
+static int target_get(store *s, int64_t id, store_target *out, tr_err *e)
+{
+    sqlite3_stmt *st = sq_stmt(s, target_get_sql, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, id);
+    return sq_row(s, st, read_target, out, e);
+}
+
+static int target_scan(store *s, store_row_cb cb, void *cls, tr_err *e)
+{
+    store_target t;
+    return sq_scan(s, sq_stmt(s, target_scan_sql, e), read_target, &t, cb, cls, e);
+}
+
+static const aid_store_ops sqlite_ops = {
+    crossing_insert,      crossing_get,   crossing_list,    closure_insert,   closure_get,
+    closure_list,         request_insert, request_get,      request_by_ref,   request_update,
+    request_scan,         request_cleared_scan, truck_next_id, truck_insert, truck_get,
+    truck_update,         truck_count,    truck_scan,       truck_dwell_scan, truck_day_add,
+    truck_day_scan,       count_put,      count_get,        count_scan,       target_insert,
+    target_get,           target_scan};
 
 const aid_store_ops *aid_store(const store *s)
 {

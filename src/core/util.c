@@ -118,6 +118,56 @@ int util_is_date(const char *s)
     return y >= 1 && m >= 1 && m <= 12 && d >= 1 && d <= days[m - 1] + (m == 2 && leap);
 }
 
+int64_t util_day_number(const char *d)
+{
+    /* Howard Hinnant's days_from_civil. */
+    int64_t y = (d[0] - '0') * 1000 + (d[1] - '0') * 100 + (d[2] - '0') * 10 + (d[3] - '0');
+    int64_t m = (d[5] - '0') * 10 + (d[6] - '0'), dd = (d[8] - '0') * 10 + (d[9] - '0');
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400, yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + dd - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+void util_day_of_number(int64_t day, char out[11])
+{
+    util_day_at(day * 86400, out);
+}
+
+int util_parse_time(const char *s, int64_t *ms)
+{
+    char date[11];
+    int hh, mm, ss, frac = 0, digits = 0;
+    size_t i = 19;
+    if (strlen(s) < 20 || s[10] != 'T' || s[13] != ':' || s[16] != ':') return -1;
+    memcpy(date, s, 10);
+    date[10] = 0;
+    if (!util_is_date(date)) return -1;
+    for (int k = 11; k < 19; k++)
+        if (k != 13 && k != 16 && !(s[k] >= '0' && s[k] <= '9')) return -1;
+    hh = (s[11] - '0') * 10 + s[12] - '0';
+    mm = (s[14] - '0') * 10 + s[15] - '0';
+    ss = (s[17] - '0') * 10 + s[18] - '0';
+    if (hh > 23 || mm > 59 || ss > 59) return -1;
+    if (s[i] == '.') {
+        for (i++; s[i] >= '0' && s[i] <= '9' && digits < 3; i++, digits++)
+            frac = frac * 10 + s[i] - '0';
+        if (!digits) return -1;
+        for (int k = digits; k < 3; k++) frac *= 10;
+    }
+    if (s[i] != 'Z' || s[i + 1]) return -1;
+    *ms = ((util_day_number(date) * 86400) + hh * 3600 + mm * 60 + ss) * 1000 + frac;
+    return 0;
+}
+
+void util_iso_ms(int64_t ms, char out[UTIL_ISO_LEN])
+{
+    int64_t s = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+    util_iso_at(s, out);
+    snprintf(out + 20, 5, "%03dZ", (int)(ms - s * 1000));
+}
+
 size_t util_real_text(char *out, size_t cap, double v)
 {
     int n = 0;

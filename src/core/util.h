@@ -41,4 +41,14 @@ int util_is_slug(const char *s);
 /* Is s a calendar date written YYYY-MM-DD (years 0001-9999; 2024-02-30 is not)? */
 int util_is_date(const char *s);
 
+/* Days since 1970-01-01 of a date util_is_date accepts; and the date of such a day number. */
+int64_t util_day_number(const char *date);
+void util_day_of_number(int64_t day, char out[11]);
+
+/* A UTC time as the API takes it: YYYY-MM-DDTHH:MM:SS, optionally .f to .fff, then Z
+ * (a calendar date and a time of day that exist). 0 and *ms set to Unix milliseconds, or -1. */
+int util_parse_time(const char *s, int64_t *ms);
+/* Unix milliseconds as util_now_iso writes times. */
+void util_iso_ms(int64_t ms, char out[UTIL_ISO_LEN]);
+
 #endif
