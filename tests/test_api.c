@@ -100,6 +100,41 @@ static const struct access_case {
     /* Erez is operated by Israel, the demo's party user's organization. */
     {"POST", "/api/v1/crossings/{slug}/closures", "/api/v1/crossings/erez/closures",
      "{\"from\":\"2024-05-07\",\"reason\":\"%s\"}", "UAFFFFA", 201, 0},
+    /* The aid flow: only humanitarian organizations request; records are seen by those
+     * involved, monitors, mediators and administrators (an observer gets nothing: 403 on
+     * lists, 404 on a record); request 999999999 exists for nobody. */
+    {"POST", "/api/v1/aid/requests", "/api/v1/aid/requests",
+     "{\"ref\":\"R-%s\",\"crossing\":\"erez\",\"destination\":\"gaza\","
+     "\"lines\":[{\"category\":\"food\",\"trucks\":5}]}",
+     "UFFFAFF", 201, 0},
+    {"GET", "/api/v1/aid/requests", "/api/v1/aid/requests", NULL, "UAAAAFA", 200, 0},
+    {"GET", "/api/v1/aid/requests/{id}", "/api/v1/aid/requests/999999999", NULL, "UAAAAFA", 404, 0},
+    {"POST", "/api/v1/aid/requests/{id}/transitions", "/api/v1/aid/requests/999999999/transitions",
+     "{\"to\":\"cancelled\",\"reason\":\"%s\"}", "UAAAAAA", 404, 0},
+    {"POST", "/api/v1/aid/requests/{id}/trucks", "/api/v1/aid/requests/999999999/trucks",
+     "{\"count\":1,\"category\":\"food\"}", "UAAAAAA", 404, 0},
+    {"GET", "/api/v1/aid/trucks", "/api/v1/aid/trucks", NULL, "UAAAAFA", 200, 0},
+    {"POST", "/api/v1/aid/trucks/transitions", "/api/v1/aid/trucks/transitions",
+     "{\"trucks\":[999999999],\"to\":\"at_crossing\",\"source\":\"%s\"}", "UAAAAAA", 404, 0},
+    {"GET", "/api/v1/aid/trucks/{id}", "/api/v1/aid/trucks/999999999", NULL, "UAAAAFA", 404, 0},
+    {"POST", "/api/v1/aid/trucks/{id}/transitions", "/api/v1/aid/trucks/999999999/transitions",
+     "{\"to\":\"at_crossing\",\"source\":\"%s\"}", "UAAAAAA", 404, 0},
+    {"POST", "/api/v1/aid/counts", "/api/v1/aid/counts",
+     "{\"date\":\"2024-04-10\",\"source\":\"s-%s\",\"basis\":\"trucks_entered\","
+     "\"value\":1}",
+     "UAAAAFA", 201, 0},
+    {"GET", "/api/v1/aid/counts", "/api/v1/aid/counts", NULL, "AAAAAAA", 200, 0},
+    {"GET", "/api/v1/aid/daily", "/api/v1/aid/daily", NULL, "AAAAAAA", 200, 0},
+    {"GET", "/api/v1/aid/reconciliation", "/api/v1/aid/reconciliation?basis=trucks_entered", NULL,
+     "AAAAAAA", 200, 0},
+    {"GET", "/api/v1/aid/dwell", "/api/v1/aid/dwell", NULL, "AAAAAAA", 200, 0},
+    {"POST", "/api/v1/aid/targets", "/api/v1/aid/targets",
+     "{\"name\":\"%s\",\"per\":\"day\",\"value\":600,\"basis\":\"trucks_entered\","
+     "\"source\":\"cogat\",\"from\":\"2025-01-19\",\"to\":\"2025-03-01\"}",
+     "UFAFFFA", 201, 0},
+    {"GET", "/api/v1/aid/targets", "/api/v1/aid/targets", NULL, "AAAAAAA", 200, 0},
+    {"GET", "/api/v1/aid/targets/{id}/progress", "/api/v1/aid/targets/999999999/progress", NULL,
+     "AAAAAAA", 404, 0},
     {"GET", "/api/v1/zones", "/api/v1/zones", NULL, "AAAAAAA", 200, 0},
     {"POST", "/api/v1/zones", "/api/v1/zones",
      "{\"slug\":\"z-%s\",\"name\":\"Z\",\"kind\":\"buffer-zone\",\"geometry\":"

@@ -687,13 +687,15 @@ static void pillar_migrations_apply_once_by_name(void **state)
     s = store_sqlite_open(path("mig.db"), 0, &e);
     assert_non_null(s);
     s->ops->close(s);
-    assert_int_equal(raw_int(path("mig.db"), "SELECT count(*) FROM schema_migrations"), 3);
+    assert_int_equal(raw_int(path("mig.db"), "SELECT count(*) FROM schema_migrations"), 4);
 
     /* The bridge: a database as the last release left it (the base, no record). */
     s = store_sqlite_open(path("old.db"), STORE_CREATE, &e);
     s->ops->close(s);
     raw_exec(path("old.db"),
              "DROP TABLE org_actors; DROP TABLE crossing_closures; DROP TABLE schema_migrations; "
+             "DROP TABLE aid_targets; DROP TABLE aid_counts; DROP TABLE aid_truck_days; "
+             "DROP TABLE aid_trucks; DROP TABLE aid_requests; "
              "ALTER TABLE crossings DROP "
              "COLUMN operated_by; ALTER TABLE crossings DROP COLUMN capacity_per_day; ALTER "
              "TABLE crossings DROP COLUMN hours",
@@ -704,7 +706,10 @@ static void pillar_migrations_apply_once_by_name(void **state)
     s = store_sqlite_open(path("old.db"), 0, &e);
     assert_non_null(s);
     s->ops->close(s);
-    assert_int_equal(raw_int(path("old.db"), "SELECT count(*) FROM schema_migrations"), 3);
+    assert_int_equal(raw_int(path("old.db"), "SELECT count(*) FROM schema_migrations"), 4);
+    assert_int_equal(
+        raw_int(path("old.db"), "SELECT count(*) FROM pragma_table_info('aid_trucks')"),
+        raw_int(path("mig.db"), "SELECT count(*) FROM pragma_table_info('aid_trucks')"));
     assert_int_equal(
         raw_int(path("old.db"), "SELECT count(*) FROM pragma_table_info('org_actors')"),
         raw_int(path("mig.db"), "SELECT count(*) FROM pragma_table_info('org_actors')"));

@@ -14,8 +14,8 @@
 static const struct {
     const char *basis, *state;
 } own_bases[] = {
-    {"trucks_dispatched", "dispatched"}, {"trucks_entered", "offloaded"},
-    {"trucks_collected", "collected"},   {"trucks_arrived", "arrived"},
+    {"trucks_dispatched", "dispatched"},   {"trucks_entered", "offloaded"},
+    {"trucks_collected", "collected"},     {"trucks_arrived", "arrived"},
     {"trucks_distributed", "distributed"},
 };
 #define N_OWN (sizeof own_bases / sizeof own_bases[0])
@@ -47,6 +47,25 @@ static void add_to(json_t *obj, const char *key, double v)
     json_object_set_new(obj, key, aid_number((old ? json_number_value(old) : 0) + v));
 }
 
+int aid_is_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > 64) return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
+            return 0;
+    return 1;
+}
+
+/* 400 naming field unless value is a name (aid_is_name). */
+static int check_name(const char *field, const char *value, tr_err *e)
+{
+    if (aid_is_name(value)) return 0;
+    return err_field(e, "request.invalid_field", field,
+                     "lowercase letters, digits, '_' and '-', e.g. trucks_entered or un2720",
+                     "'%s' is not a name of a source or a basis", value);
+}
+
 static int bad_date(tr_err *e, const char *field, const char *value)
 {
     return err_field(e, "request.invalid_field", field, "a date as YYYY-MM-DD",
@@ -57,16 +76,15 @@ static int bad_date(tr_err *e, const char *field, const char *value)
 
 const jsx_field count_fields[] = {
     {.name = "date", .type = JSX_STRING, .min = 10, .max = 10},
-    {.name = "source", .type = JSX_SLUG},
-    {.name = "basis", .type = JSX_SLUG},
+    {.name = "source", .type = JSX_STRING, .min = 1, .max = 64},
+    {.name = "basis", .type = JSX_STRING, .min = 1, .max = 64},
     {.name = "crossing", .type = JSX_SLUG, .flags = JSX_OPTIONAL},
     {.name = "category", .type = JSX_STRING, .flags = JSX_OPTIONAL, .oneof = aid_categories},
     {.name = "value", .type = JSX_NUMBER, .min = 0, .max = 1e12},
     {0},
 };
 
-int aid_count_record(store *s, const journal_actor *who, const json_t *in, int *changed,
-                     tr_err *e)
+int aid_count_record(store *s, const journal_actor *who, const json_t *in, int *changed, tr_err *e)
 {
     store_aid_count c = {0}, old;
     const char *crossing = jsx_str(in, "crossing", "");
@@ -79,6 +97,7 @@ int aid_count_record(store *s, const journal_actor *who, const json_t *in, int *
     snprintf(c.category, sizeof c.category, "%s", jsx_str(in, "category", ""));
     c.value = jsx_num(in, "value", 0);
     if (!util_is_date(c.day)) return bad_date(e, "date", jsx_str(in, "date", ""));
+    if (check_name("source", c.source, e) || check_name("basis", c.basis, e)) return -1;
     if (strcmp(c.source, "truce") == 0)
         return err_field(e, "request.invalid_field", "source",
                          "name the organization or publication the count comes from",
@@ -108,10 +127,9 @@ int aid_count_record(store *s, const journal_actor *who, const json_t *in, int *
 
 json_t *aid_count_json(const store_aid_count *c)
 {
-    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "date", c->day, "source", c->source,
-                     "basis", c->basis, "crossing",
-                     c->crossing[0] ? json_string(c->crossing) : json_null(), "category",
-                     c->category[0] ? json_string(c->category) : json_null(), "value",
+    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "date", c->day, "source", c->source, "basis",
+                     c->basis, "crossing", c->crossing[0] ? json_string(c->crossing) : json_null(),
+                     "category", c->category[0] ? json_string(c->category) : json_null(), "value",
                      aid_number(c->value));
 }
 
@@ -124,8 +142,8 @@ const jsx_field target_fields[] = {
     {.name = "name", .type = JSX_STRING, .min = 1, .max = 256},
     {.name = "per", .type = JSX_STRING, .oneof = pers},
     {.name = "value", .type = JSX_NUMBER, .min = 0, .max = 1e12},
-    {.name = "basis", .type = JSX_SLUG},
-    {.name = "source", .type = JSX_SLUG},
+    {.name = "basis", .type = JSX_STRING, .min = 1, .max = 64},
+    {.name = "source", .type = JSX_STRING, .min = 1, .max = 64},
     {.name = "category", .type = JSX_STRING, .flags = JSX_OPTIONAL, .oneof = aid_categories},
     {.name = "destinations",
      .type = JSX_ARRAY,
@@ -143,11 +161,12 @@ int aid_target_set(store *s, const journal_actor *who, const json_t *in, int64_t
     const char *from = jsx_str(in, "from", ""), *to = jsx_str(in, "to", "");
     const char *source = jsx_str(in, "source", ""), *basis = jsx_str(in, "basis", "");
     const json_t *dest = json_object_get(in, "destinations");
+    if (check_name("source", source, e) || check_name("basis", basis, e)) return -1;
     if (!util_is_date(from)) return bad_date(e, "from", from);
     if (!util_is_date(to)) return bad_date(e, "to", to);
     if (strcmp(to, from) < 0)
-        return err_field(e, "request.invalid_field", "to", "the target's last day, on or after from",
-                         "%s is before %s", to, from);
+        return err_field(e, "request.invalid_field", "to",
+                         "the target's last day, on or after from", "%s is before %s", to, from);
     if (util_day_number(to) - util_day_number(from) >= AID_MAX_DAYS)
         return err_field(e, "request.invalid_field", "to", "a period of at most ten years",
                          "%s to %s is too long", from, to);
@@ -262,8 +281,8 @@ static int target_series(store *s, const store_target *t, const char *from, cons
     if (strcmp(t->source, "truce") == 0)
         rc = aid_store(s)->truck_day_scan(s, from, to, "", t->category, series_truck_cb, x, e);
     else
-        rc = aid_store(s)->count_scan(s, from, to, t->basis, "", t->category, series_count_cb, x,
-                                      e);
+        rc =
+            aid_store(s)->count_scan(s, from, to, t->basis, "", t->category, series_count_cb, x, e);
     return rc;
 }
 
@@ -371,8 +390,8 @@ json_t *aid_daily(store *s, const char *from, const char *to, const char *crossi
     for (int64_t i = 0; i < v.n; i++) {
         char day[11];
         util_day_of_number(v.first + i, day);
-        v.days[i] = json_pack("{s:s, s:{}, s:{}, s:[]}", "date", day, "counts", "truckloads",
-                              "targets");
+        v.days[i] =
+            json_pack("{s:s, s:{}, s:{}, s:[]}", "date", day, "counts", "truckloads", "targets");
         json_array_append_new(out, v.days[i]);
     }
     if (aid_store(s)->count_scan(s, from, to, "", crossing, category, daily_count_cb, &v, e) ||
@@ -477,9 +496,9 @@ json_t *aid_progress(store *s, const store_target *t, const char *as_of, tr_err 
         util_day_of_number(first + i, day);
         sum += x.v[i];
         if (total) {
-            json_array_append_new(days, json_pack("{s:s, s:o, s:o}", "date", day, "actual",
-                                                  aid_number(x.v[i]), "cumulative",
-                                                  aid_number(sum)));
+            json_array_append_new(days,
+                                  json_pack("{s:s, s:o, s:o}", "date", day, "actual",
+                                            aid_number(x.v[i]), "cumulative", aid_number(sum)));
         } else {
             met += x.v[i] >= t->value;
             json_array_append_new(
@@ -495,14 +514,12 @@ json_t *aid_progress(store *s, const store_target *t, const char *as_of, tr_err 
     double whole = total ? t->value : t->value * (double)all;
     double missing = whole - sum > 0 ? whole - sum : 0;
     series_free(&x);
-    json_t *out = json_pack("{s:o, s:s, s:I, s:I, s:o, s:o, s:o, s:I, s:o, s:o}", "target",
-                            aid_target_json(t), "as_of", as_of, "days_elapsed",
-                            (json_int_t)elapsed, "days_total", (json_int_t)all, "actual_total",
-                            aid_number(sum), "cumulative_shortfall",
-                            aid_number(owed - sum > 0 ? owed - sum : 0), "remaining",
-                            aid_number(missing), "days_left", (json_int_t)left, "rate_needed",
-                            left > 0 ? aid_number(missing / (double)left) : json_null(), "days",
-                            days);
+    json_t *out = json_pack(
+        "{s:o, s:s, s:I, s:I, s:o, s:o, s:o, s:I, s:o, s:o}", "target", aid_target_json(t), "as_of",
+        as_of, "days_elapsed", (json_int_t)elapsed, "days_total", (json_int_t)all, "actual_total",
+        aid_number(sum), "cumulative_shortfall", aid_number(owed - sum > 0 ? owed - sum : 0),
+        "remaining", aid_number(missing), "days_left", (json_int_t)left, "rate_needed",
+        left > 0 ? aid_number(missing / (double)left) : json_null(), "days", days);
     json_object_set_new(out, "days_met", total ? json_null() : json_integer((json_int_t)met));
     return out;
 }
@@ -510,7 +527,7 @@ json_t *aid_progress(store *s, const store_target *t, const char *as_of, tr_err 
 /* ---- dwell ------------------------------------------------------------------------ */
 
 enum { D_CLEARANCE, D_QUEUE, D_SCREENING, D_OFFLOADING, D_COLLECTION, D_DELIVERY, D_STEPS };
-static const char *const dwell_names[D_STEPS] = {"clearance",   "queue",      "screening",
+static const char *const dwell_names[D_STEPS] = {"clearance",  "queue",      "screening",
                                                  "offloading", "collection", "delivery"};
 
 typedef struct durations {

@@ -21,8 +21,7 @@ extern const jsx_field count_fields[];
 /* Records a count (input checked against count_fields) as event aid.count_recorded
  * (public); *changed is 0 when the same value was already there, and nothing is recorded.
  * 400 naming source (truce's own), crossing or category. */
-int aid_count_record(store *s, const journal_actor *who, const json_t *in, int *changed,
-                     tr_err *e);
+int aid_count_record(store *s, const journal_actor *who, const json_t *in, int *changed, tr_err *e);
 json_t *aid_count_json(const store_aid_count *c);
 
 extern const jsx_field target_fields[];
@@ -47,6 +46,9 @@ json_t *aid_progress(store *s, const store_target *t, const char *as_of, tr_err 
 /* GET /aid/dwell: per step, the hours it took (nearest-rank median and 90th percentile,
  * and maximum), over the trucks dispatched (and requests submitted) from..to. */
 json_t *aid_dwell(store *s, const char *from, const char *to, const char *crossing, tr_err *e);
+
+/* Is s a name of a source or a basis: 1-64 of [a-z0-9_-]? */
+int aid_is_name(const char *s);
 
 /* A number as JSON: an integer when it is one (600, not 600.0). */
 json_t *aid_number(double v);

@@ -53,8 +53,8 @@ static int forbidden(tr_err *e, const char *org, const char *what)
 /* Who may see a request's or a truck's events. */
 static void audience(char *out, size_t cap, const char *org, const char *operator)
 {
-    snprintf(out, cap, "org:%s%s%s kind:monitor kind:mediator admin", org, operator[0] ? " org:" : "",
-             operator);
+    snprintf(out, cap, "org:%s%s%s kind:monitor kind:mediator admin",
+             org, operator[0] ? " org:" : "", operator);
 }
 
 int aid_move_time(const json_t *in, int64_t since_ms, int64_t *ms, tr_err *e)
@@ -95,8 +95,7 @@ static const jsx_field line_fields[] = {
     {.name = "tonnes", .type = JSX_NUMBER, .flags = JSX_OPTIONAL, .min = 0, .max = 1e7},
     {0},
 };
-static const jsx_field line_item[] = {{.name = "", .type = JSX_OBJECT, .fields = line_fields},
-                                      {0}};
+static const jsx_field line_item[] = {{.name = "", .type = JSX_OBJECT, .fields = line_fields}, {0}};
 
 const jsx_field request_fields[] = {
     {.name = "ref", .type = JSX_STRING, .min = 1, .max = 64},
@@ -266,7 +265,8 @@ int aid_request_move(store *s, const aid_who *w, int64_t id, const json_t *in, t
     if (strcmp(r.state, "submitted") == 0) allowed = from_submitted;
     if (strcmp(r.state, "cleared") == 0) allowed = from_cleared;
     int ok = 0;
-    for (const char *const *a = allowed; a && *a; a++) ok |= strcmp(*a, to) == 0;
+    for (const char *const *a = allowed; a && *a; a++)
+        ok |= strcmp(*a, to) == 0;
     if (!ok) return bad_transition(e, "request", r.state, to, allowed);
     if (strcmp(to, "cancelled") == 0 ? !acts_for(w, r.org) : !acts_for(w, c.operated_by))
         return forbidden(e, strcmp(to, "cancelled") == 0 ? r.org : c.operated_by,
@@ -336,11 +336,12 @@ int aid_dispatch(store *s, const aid_who *w, int64_t request, const json_t *in, 
     if (aid_store(s)->truck_next_id(s, &next, e)) return -1;
     util_iso_ms(ms, at);
     *trucks = json_array();
-    for (json_int_t k = 0; k < count; k++) json_array_append_new(*trucks, json_integer(next + k));
-    json_t *body = json_pack("{s:I, s:O, s:s, s:f, s:f, s:s}", "request", (json_int_t)request,
-                             "trucks", *trucks, "category", category, "pallets",
-                             jsx_num(in, "pallets", 0), "tonnes", jsx_num(in, "tonnes", 0), "at",
-                             at);
+    for (json_int_t k = 0; k < count; k++)
+        json_array_append_new(*trucks, json_integer(next + k));
+    json_t *body =
+        json_pack("{s:I, s:O, s:s, s:f, s:f, s:s}", "request", (json_int_t)request, "trucks",
+                  *trucks, "category", category, "pallets", jsx_num(in, "pallets", 0), "tonnes",
+                  jsx_num(in, "tonnes", 0), "at", at);
     audience(vis, sizeof vis, r.org, c.operated_by);
     int rc = journal_record(s, &w->actor, "aid.trucks_dispatched", body, vis, NULL, e);
     json_decref(body);
@@ -353,7 +354,8 @@ int aid_dispatch(store *s, const aid_who *w, int64_t request, const json_t *in, 
 
 static int truck_not_found(tr_err *e, int64_t id)
 {
-    err_set(e, 404, "aid.truck_not_found", "list the trucks you may see with GET /api/v1/aid/trucks",
+    err_set(e, 404, "aid.truck_not_found",
+            "list the trucks you may see with GET /api/v1/aid/trucks",
             "no truck %lld that you may see", (long long)id);
     return err_detail(e, json_pack("{s:I}", "truck", (json_int_t)id));
 }
@@ -388,27 +390,20 @@ static const struct truck_move {
     const char *from, *to;
     int operator, reason;
 } truck_moves[] = {
-    {"dispatched", "at_crossing", 1, 0},
-    {"at_crossing", "screened", 1, 0},
-    {"at_crossing", "turned_back", 1, 1},
-    {"screened", "offloaded", 1, 0},
-    {"offloaded", "collected", 0, 0},
-    {"offloaded", "collection_denied", 0, 1},
-    {"collection_denied", "collected", 0, 0},
-    {"collection_denied", "collection_denied", 0, 1},
-    {"collected", "in_transit", 0, 0},
-    {"in_transit", "arrived", 0, 0},
-    {"in_transit", "intercepted", 0, 1},
-    {"in_transit", "lost", 0, 1},
-    {"in_transit", "damaged", 0, 1},
-    {"arrived", "distributed", 0, 0},
+    {"dispatched", "at_crossing", 1, 0},      {"at_crossing", "screened", 1, 0},
+    {"at_crossing", "turned_back", 1, 1},     {"screened", "offloaded", 1, 0},
+    {"offloaded", "collected", 0, 0},         {"offloaded", "collection_denied", 0, 1},
+    {"collection_denied", "collected", 0, 0}, {"collection_denied", "collection_denied", 0, 1},
+    {"collected", "in_transit", 0, 0},        {"in_transit", "arrived", 0, 0},
+    {"in_transit", "intercepted", 0, 1},      {"in_transit", "lost", 0, 1},
+    {"in_transit", "damaged", 0, 1},          {"arrived", "distributed", 0, 0},
 };
 #define N_TRUCK_MOVES (sizeof truck_moves / sizeof truck_moves[0])
 
 static const char *const truck_states[] = {
-    "at_crossing", "screened",   "turned_back", "offloaded", "collected",   "collection_denied",
-    "in_transit",  "arrived",    "intercepted", "lost",      "damaged",     "distributed",
-    NULL};
+    "at_crossing",       "screened",    "turned_back", "offloaded",   "collected",
+    "collection_denied", "in_transit",  "arrived",     "intercepted", "lost",
+    "damaged",           "distributed", NULL};
 static const char *const interceptions[] = {"peaceful", "forced", NULL};
 
 const jsx_field truck_move_fields[] = {
@@ -492,13 +487,13 @@ static int move_one(store *s, const aid_who *w, op_cache *oc, int64_t id, const 
                          "a truck that is %s needs a reason", to),
                about_truck(e, id);
     if (strcmp(to, "intercepted") == 0 && !inter)
-        return err_field(e, "request.missing_field", "interception",
-                         "\"peaceful\" or \"forced\"", "an interception is peaceful or forced"),
+        return err_field(e, "request.missing_field", "interception", "\"peaceful\" or \"forced\"",
+                         "an interception is peaceful or forced"),
                about_truck(e, id);
     if (inter && strcmp(to, "intercepted") != 0)
         return err_field(e, "request.invalid_field", "interception",
-                         "only a move to intercepted says how", "a truck that is %s was not intercepted",
-                         to),
+                         "only a move to intercepted says how",
+                         "a truck that is %s was not intercepted", to),
                about_truck(e, id);
     if (aid_move_time(in, t.last_ms, &ms, e)) return about_truck(e, id);
     util_iso_ms(ms, at);

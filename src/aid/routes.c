@@ -228,10 +228,9 @@ static int h_requests(http_req *r)
         return http__fail(r, &e);
     }
     size_t n = json_array_size(items);
-    return http__reply_page(r, "requests", items, f.limit,
-                            n ? json_integer_value(json_object_get(json_array_get(items, n - 1),
-                                                                   "id"))
-                              : 0);
+    return http__reply_page(
+        r, "requests", items, f.limit,
+        n ? json_integer_value(json_object_get(json_array_get(items, n - 1), "id")) : 0);
 }
 
 static int h_request_get(http_req *r)
@@ -264,8 +263,8 @@ static int dispatch_write(store *s, void *cls, tr_err *e)
     aid_who w = who_of(r);
     json_t *trucks;
     if (aid_dispatch(s, &w, http__the_id(r), r->json, &trucks, e)) return -1;
-    return http__reply(r, 201, json_pack("{s:I, s:o}", "request", (json_int_t)http__the_id(r),
-                                         "trucks", trucks));
+    return http__reply(
+        r, 201, json_pack("{s:I, s:o}", "request", (json_int_t)http__the_id(r), "trucks", trucks));
 }
 
 static int h_dispatch(http_req *r)
@@ -308,8 +307,7 @@ static int format_param(http_req *r, int *csv, int *hxl)
     const char *f = http__query(r, "format");
     *csv = f && (strcmp(f, "csv") == 0 || strcmp(f, "hxl") == 0);
     *hxl = f && strcmp(f, "hxl") == 0;
-    if (f && !*csv && strcmp(f, "json") != 0)
-        return bad_param(r, "format", "json, csv or hxl", f);
+    if (f && !*csv && strcmp(f, "json") != 0) return bad_param(r, "format", "json, csv or hxl", f);
     return 0;
 }
 
@@ -317,7 +315,8 @@ static void csv_reply(http_req *r, const char *what, int hxl)
 {
     char today[11], *disp = arena_alloc(&r->mem, 96);
     util_day_at(util_unix_s(), today);
-    snprintf(disp, 96, "attachment; filename=\"truce-%s-%s%s.csv\"", what, today, hxl ? "-hxl" : "");
+    snprintf(disp, 96, "attachment; filename=\"truce-%s-%s%s.csv\"", what, today,
+             hxl ? "-hxl" : "");
     http__header(r, "Content-Disposition", disp);
     r->content_type = "text/csv; charset=utf-8";
     r->status = 200;
@@ -395,10 +394,9 @@ static int h_trucks(http_req *r)
         return http__fail(r, &e);
     }
     size_t n = json_array_size(items);
-    return http__reply_page(r, "trucks", items, f.limit,
-                            n ? json_integer_value(json_object_get(json_array_get(items, n - 1),
-                                                                   "id"))
-                              : 0);
+    return http__reply_page(
+        r, "trucks", items, f.limit,
+        n ? json_integer_value(json_object_get(json_array_get(items, n - 1), "id")) : 0);
 }
 
 static int h_truck_get(http_req *r)
@@ -499,7 +497,8 @@ static int h_counts(http_req *r)
     if (!s || format_param(r, &csv, &hxl) || range_params(r, from, to) ||
         crossing_param(r, &crossing) || category_param(r, &category))
         return 0;
-    if (basis && !util_is_slug(basis)) return bad_param(r, "basis", "a basis, e.g. trucks_entered", basis), 0;
+    if (basis && !aid_is_name(basis))
+        return bad_param(r, "basis", "a basis, e.g. trucks_entered", basis), 0;
     if (csv) {
         csv_rows c = {&r->raw, 0, 0};
         buf_puts(&r->raw, "date,source,basis,crossing,category,value\n");
@@ -520,8 +519,8 @@ static int h_counts(http_req *r)
         json_decref(items);
         return http__fail(r, &e);
     }
-    return http__reply(r, 200, json_pack("{s:s, s:s, s:o}", "from", from, "to", to, "counts",
-                                         items));
+    return http__reply(r, 200,
+                       json_pack("{s:s, s:s, s:o}", "from", from, "to", to, "counts", items));
 }
 
 static int h_daily(http_req *r)
@@ -545,12 +544,11 @@ static int h_reconciliation(http_req *r)
     if (!s || range_params(r, from, to) || crossing_param(r, &crossing) ||
         category_param(r, &category))
         return 0;
-    if (!basis || !util_is_slug(basis))
+    if (!basis || !aid_is_name(basis))
         return bad_param(r, "basis", "the basis to compare the sources on, e.g. trucks_entered",
                          basis ? basis : ""),
                0;
-    return http__answer(r, 200, aid_reconciliation(s, from, to, basis, crossing, category, &e),
-                        &e);
+    return http__answer(r, 200, aid_reconciliation(s, from, to, basis, crossing, category, &e), &e);
 }
 
 static int h_dwell(http_req *r)
@@ -604,7 +602,8 @@ static int h_progress(http_req *r)
     int64_t id;
     store *s;
     if (http__id_param(r, "a target", &id) || !(s = http__reader_or_fail(r))) return 0;
-    if (as_of && !util_is_date(as_of)) return bad_param(r, "as_of", "a date as YYYY-MM-DD", as_of), 0;
+    if (as_of && !util_is_date(as_of))
+        return bad_param(r, "as_of", "a date as YYYY-MM-DD", as_of), 0;
     if (!as_of) {
         util_day_at(util_unix_s(), today);
         as_of = today;
@@ -631,8 +630,7 @@ const http_route aid_routes[] = {
     {"GET", "/api/v1/aid/requests/{id}", h_request_get, WHO_AID_VIEW, 0, NULL},
     {"POST", "/api/v1/aid/requests/{id}/transitions", h_request_move, WHO_USER, ROUTE_BODY,
      request_move_fields},
-    {"POST", "/api/v1/aid/requests/{id}/trucks", h_dispatch, WHO_USER, ROUTE_BODY,
-     dispatch_fields},
+    {"POST", "/api/v1/aid/requests/{id}/trucks", h_dispatch, WHO_USER, ROUTE_BODY, dispatch_fields},
     {"GET", "/api/v1/aid/trucks", h_trucks, WHO_AID_VIEW, 0, NULL},
     {"POST", "/api/v1/aid/trucks/transitions", h_trucks_move, WHO_USER, ROUTE_BODY,
      trucks_move_fields},

@@ -98,8 +98,8 @@ typedef struct store_target {
     char per[8]; /* day, total */
     double value;
     char basis[STORE_SLUG_MAX], source[STORE_SLUG_MAX];
-    char category[16];         /* "" any */
-    char destinations[1024];   /* canonical JSON array of zone slugs; "" any */
+    char category[16];       /* "" any */
+    char destinations[1024]; /* canonical JSON array of zone slugs; "" any */
     char from_day[11], to_day[11];
     char created_by[STORE_SLUG_MAX];
 } store_target;
@@ -130,7 +130,7 @@ typedef struct aid_store_ops {
     int (*truck_next_id)(store *s, int64_t *out, tr_err *e);
     int (*truck_insert)(store *s, const store_truck *t, tr_err *e);
     int (*truck_get)(store *s, int64_t id, store_truck *out, tr_err *e); /* 1, 0, -1 */
-    int (*truck_update)(store *s, const store_truck *t, tr_err *e); /* state, reason, times */
+    int (*truck_update)(store *s, const store_truck *t, tr_err *e);      /* state, reason, times */
     /* How many trucks of a category were dispatched under a request. */
     int (*truck_count)(store *s, int64_t request, const char *category, int64_t *out, tr_err *e);
     int (*truck_scan)(store *s, const aid_filter *f, store_row_cb cb, void *cls, tr_err *e);
@@ -145,7 +145,8 @@ typedef struct aid_store_ops {
 
     /* Sets a count (replacing the same day, source, basis, crossing and category). */
     int (*count_put)(store *s, const store_aid_count *c, tr_err *e);
-    int (*count_get)(store *s, const store_aid_count *key, store_aid_count *out, tr_err *e); /* 1,0,-1 */
+    int (*count_get)(store *s, const store_aid_count *key, store_aid_count *out,
+                     tr_err *e); /* 1,0,-1 */
     /* Counts from..to, by day (basis, crossing, category: "" any). */
     int (*count_scan)(store *s, const char *from, const char *to, const char *basis,
                       const char *crossing, const char *category, store_row_cb cb, void *cls,

@@ -113,11 +113,11 @@ static int closure_list(store *s, const char *crossing, store_row_cb cb, void *c
 
 /* ---- requests --------------------------------------------------------------------- */
 
-#define REQUEST_COLS                                                                       \
-    "id, ref, org, crossing, destination, lines, state, reason, submitted_ms, cleared_ms," \
+#define REQUEST_COLS                                                                               \
+    "id, ref, org, crossing, destination, lines, state, reason, submitted_ms, cleared_ms,"         \
     " updated_ms"
-static const char request_insert_sql[] = "INSERT INTO aid_requests(" REQUEST_COLS
-                                         ") VALUES (?,?,?,?,?,?,?,?,?,?,?)";
+static const char request_insert_sql[] =
+    "INSERT INTO aid_requests(" REQUEST_COLS ") VALUES (?,?,?,?,?,?,?,?,?,?,?)";
 static const char request_get_sql[] = "SELECT " REQUEST_COLS " FROM aid_requests WHERE id = ?";
 static const char request_ref_sql[] = "SELECT " REQUEST_COLS " FROM aid_requests WHERE ref = ?";
 static const char request_update_sql[] =
@@ -125,7 +125,8 @@ static const char request_update_sql[] =
 /* A viewer sees what its organization requested and what passes the crossings it screens. */
 static const char request_scan_sql[] =
     "SELECT " REQUEST_COLS " FROM aid_requests WHERE id > ?1"
-    " AND (?2 IS NULL OR org = ?2 OR crossing IN (SELECT slug FROM crossings WHERE operated_by = ?2))"
+    " AND (?2 IS NULL OR org = ?2 OR crossing IN (SELECT slug FROM crossings WHERE operated_by = "
+    "?2))"
     " AND (?3 IS NULL OR state = ?3) AND (?4 IS NULL OR crossing = ?4) ORDER BY id LIMIT ?5";
 static const char request_cleared_sql[] =
     "SELECT " REQUEST_COLS " FROM aid_requests WHERE submitted_ms >= ?1 AND submitted_ms < ?2"
@@ -226,12 +227,12 @@ static int request_cleared_scan(store *s, const char *from, const char *to, cons
 
 /* ---- trucks ----------------------------------------------------------------------- */
 
-#define TRUCK_COLS                                                                           \
-    "id, request, org, crossing, destination, category, pallets, tonnes, state, reason, day," \
+#define TRUCK_COLS                                                                                 \
+    "id, request, org, crossing, destination, category, pallets, tonnes, state, reason, day,"      \
     " t_dispatched, t_at_crossing, t_screened, t_offloaded, t_collected, t_arrived, last_ms"
 static const char truck_next_sql[] = "SELECT COALESCE(MAX(id), 0) + 1 FROM aid_trucks";
-static const char truck_insert_sql[] = "INSERT INTO aid_trucks(" TRUCK_COLS
-                                       ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+static const char truck_insert_sql[] =
+    "INSERT INTO aid_trucks(" TRUCK_COLS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 static const char truck_get_sql[] = "SELECT " TRUCK_COLS " FROM aid_trucks WHERE id = ?";
 static const char truck_update_sql[] =
     "UPDATE aid_trucks SET state = ?2, reason = ?3, t_at_crossing = ?4, t_screened = ?5,"
@@ -240,7 +241,8 @@ static const char truck_count_sql[] =
     "SELECT COUNT(*) FROM aid_trucks WHERE request = ? AND category = ?";
 static const char truck_scan_sql[] =
     "SELECT " TRUCK_COLS " FROM aid_trucks WHERE id > ?1"
-    " AND (?2 IS NULL OR org = ?2 OR crossing IN (SELECT slug FROM crossings WHERE operated_by = ?2))"
+    " AND (?2 IS NULL OR org = ?2 OR crossing IN (SELECT slug FROM crossings WHERE operated_by = "
+    "?2))"
     " AND (?3 IS NULL OR state = ?3) AND (?4 IS NULL OR crossing = ?4)"
     " AND (?6 = 0 OR request = ?6) AND (?7 IS NULL OR category = ?7) ORDER BY id LIMIT ?5";
 static const char truck_dwell_sql[] = "SELECT " TRUCK_COLS " FROM aid_trucks"
@@ -267,7 +269,8 @@ static void read_truck(sqlite3_stmt *st, void *row)
     sq_col_copy(t->state, sizeof t->state, st, 8);
     sq_col_copy(t->reason, sizeof t->reason, st, 9);
     sq_col_copy(t->day, sizeof t->day, st, 10);
-    for (int i = 0; i < AID_T_STEPS; i++) t->t[i] = sqlite3_column_int64(st, 11 + i);
+    for (int i = 0; i < AID_T_STEPS; i++)
+        t->t[i] = sqlite3_column_int64(st, 11 + i);
     t->last_ms = sqlite3_column_int64(st, 11 + AID_T_STEPS);
 }
 
@@ -291,7 +294,8 @@ static int truck_insert(store *s, const store_truck *t, tr_err *e)
     sq_bind_text(st, 9, t->state);
     sq_bind_text(st, 10, t->reason);
     sq_bind_text(st, 11, t->day);
-    for (int i = 0; i < AID_T_STEPS; i++) sqlite3_bind_int64(st, 12 + i, t->t[i]);
+    for (int i = 0; i < AID_T_STEPS; i++)
+        sqlite3_bind_int64(st, 12 + i, t->t[i]);
     sqlite3_bind_int64(st, 12 + AID_T_STEPS, t->last_ms);
     return sq_step_done(s, st, e);
 }
@@ -311,7 +315,8 @@ static int truck_update(store *s, const store_truck *t, tr_err *e)
     sqlite3_bind_int64(st, 1, t->id);
     sq_bind_text(st, 2, t->state);
     sq_bind_text(st, 3, t->reason);
-    for (int i = AID_T_AT_CROSSING; i < AID_T_STEPS; i++) sqlite3_bind_int64(st, 3 + i, t->t[i]);
+    for (int i = AID_T_AT_CROSSING; i < AID_T_STEPS; i++)
+        sqlite3_bind_int64(st, 3 + i, t->t[i]);
     sqlite3_bind_int64(st, 9, t->last_ms);
     return sq_step_done(s, st, e);
 }
@@ -452,10 +457,10 @@ static int count_scan(store *s, const char *from, const char *to, const char *ba
 
 /* ---- targets ---------------------------------------------------------------------- */
 
-#define TARGET_COLS \
+#define TARGET_COLS                                                                                \
     "id, name, per, value, basis, source, category, destinations, from_day, to_day, created_by"
-static const char target_insert_sql[] = "INSERT INTO aid_targets(" TARGET_COLS
-                                        ") VALUES (?,?,?,?,?,?,?,?,?,?,?)";
+static const char target_insert_sql[] =
+    "INSERT INTO aid_targets(" TARGET_COLS ") VALUES (?,?,?,?,?,?,?,?,?,?,?)";
 static const char target_get_sql[] = "SELECT " TARGET_COLS " FROM aid_targets WHERE id = ?";
 static const char target_scan_sql[] = "SELECT " TARGET_COLS " FROM aid_targets ORDER BY id";
 
@@ -508,12 +513,13 @@ static int target_scan(store *s, store_row_cb cb, void *cls, tr_err *e)
 }
 
 static const aid_store_ops sqlite_ops = {
-    crossing_insert,      crossing_get,   crossing_list,    closure_insert,   closure_get,
-    closure_list,         request_insert, request_get,      request_by_ref,   request_update,
-    request_scan,         request_cleared_scan, truck_next_id, truck_insert, truck_get,
-    truck_update,         truck_count,    truck_scan,       truck_dwell_scan, truck_day_add,
-    truck_day_scan,       count_put,      count_get,        count_scan,       target_insert,
-    target_get,           target_scan};
+    crossing_insert, crossing_get,   crossing_list,    closure_insert,
+    closure_get,     closure_list,   request_insert,   request_get,
+    request_by_ref,  request_update, request_scan,     request_cleared_scan,
+    truck_next_id,   truck_insert,   truck_get,        truck_update,
+    truck_count,     truck_scan,     truck_dwell_scan, truck_day_add,
+    truck_day_scan,  count_put,      count_get,        count_scan,
+    target_insert,   target_get,     target_scan};
 
 const aid_store_ops *aid_store(const store *s)
 {

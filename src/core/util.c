@@ -154,7 +154,8 @@ int util_parse_time(const char *s, int64_t *ms)
         for (i++; s[i] >= '0' && s[i] <= '9' && digits < 3; i++, digits++)
             frac = frac * 10 + s[i] - '0';
         if (!digits) return -1;
-        for (int k = digits; k < 3; k++) frac *= 10;
+        for (int k = digits; k < 3; k++)
+            frac *= 10;
     }
     if (s[i] != 'Z' || s[i + 1]) return -1;
     *ms = ((util_day_number(date) * 86400) + hh * 3600 + mm * 60 + ss) * 1000 + frac;
