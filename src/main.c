@@ -43,6 +43,7 @@ static const struct {
     {"analyze", NULL, cmd_analyze},
     {"import", "acled", cmd_import_acled},
     {"import", "zones", cmd_import_zones},
+    {"import", "aid-counts", cmd_import_aid_counts},
     {"export", "incidents", cmd_export_incidents},
     {"keygen", NULL, cmd_keygen},
     {"sign", NULL, cmd_sign},

@@ -572,6 +572,301 @@ static void trucks_export_as_csv_and_hxl(void **state)
     th_resp_free(&r);
 }
 
+/* ---- counts, targets, reconciliation ---------------------------------------------- */
+
+static json_t *get_json(const char *path)
+{
+    th_resp r;
+    if (req("GET", path, NULL, NULL, &r) != 200) fail_msg("GET %s: %ld %s", path, r.status, r.body);
+    json_t *j = json_incref(r.json);
+    th_resp_free(&r);
+    return j;
+}
+
+static void count(const char *tok, const char *date, const char *source, const char *extra,
+                  double value, long status)
+{
+    json_decref(
+        must(tok, "/api/v1/aid/counts", status,
+             "{\"date\":\"%s\",\"source\":\"%s\",\"basis\":\"trucks_entered\",\"value\":%g%s}",
+             date, source, value, extra ? extra : ""));
+}
+
+/* Each source on its own basis, never added to another; a source's parts add up to its
+ * day; the same count again changes nothing, a new value replaces the old one. */
+static void counts_keep_each_source_apart(void **state)
+{
+    (void)state;
+    sign_in();
+    count(unrwa, "2024-04-10", "unrwa", ",\"crossing\":\"kerem-shalom\"", 150, 201);
+    count(unrwa, "2024-04-10", "unrwa", ",\"crossing\":\"rafah\"", 73, 201);
+    count(israel, "2024-04-10", "cogat", NULL, 419, 201);
+    count(israel, "2024-04-11", "cogat", NULL, 300, 201);
+    int64_t before = th_journal_len(T.db);
+    json_t *j = must(israel, "/api/v1/aid/counts", 200,
+                     "{\"date\":\"2024-04-11\",\"source\":\"cogat\",\"basis\":\"trucks_entered\","
+                     "\"value\":300}");
+    assert_false(json_is_true(json_object_get(j, "changed")));
+    json_decref(j);
+    assert_int_equal(th_journal_len(T.db), before);
+    count(israel, "2024-04-11", "cogat", NULL, 310, 201);
+    assert_int_equal(th_journal_len(T.db), before + 1);
+
+    j = get_json("/api/v1/aid/daily?from=2024-04-10&to=2024-04-11");
+    json_t *c0 = json_object_get(json_array_get(json_object_get(j, "days"), 0), "counts");
+    json_t *c1 = json_object_get(json_array_get(json_object_get(j, "days"), 1), "counts");
+    assert_int_equal(int_of(c0, "unrwa/trucks_entered"), 223);
+    assert_int_equal(int_of(c0, "cogat/trucks_entered"), 419);
+    assert_int_equal(json_object_size(c0), 2);
+    assert_int_equal(int_of(c1, "cogat/trucks_entered"), 310);
+    json_decref(j);
+    j = get_json("/api/v1/aid/daily?from=2024-04-10&to=2024-04-10&crossing=kerem-shalom");
+    c0 = json_object_get(json_array_get(json_object_get(j, "days"), 0), "counts");
+    assert_int_equal(int_of(c0, "unrwa/trucks_entered"), 150);
+    assert_null(json_object_get(c0, "cogat/trucks_entered"));
+    json_decref(j);
+
+    j = get_json("/api/v1/aid/reconciliation?from=2024-04-10&to=2024-04-11&basis=trucks_entered");
+    json_t *d0 = json_array_get(json_object_get(j, "days"), 0);
+    json_t *d1 = json_array_get(json_object_get(j, "days"), 1);
+    assert_int_equal(int_of(json_object_get(d0, "sources"), "unrwa"), 223);
+    assert_int_equal(int_of(json_object_get(d0, "sources"), "cogat"), 419);
+    assert_int_equal(int_of(d0, "spread"), 196);
+    assert_true(json_is_null(json_object_get(d1, "spread"))); /* one source */
+    assert_int_equal(int_of(json_object_get(j, "totals"), "cogat"), 729);
+    json_decref(j);
+    j = get_json("/api/v1/aid/reconciliation?from=2024-04-10&to=2024-04-10&basis=pallets");
+    assert_int_equal(
+        json_object_size(json_object_get(json_array_get(json_object_get(j, "days"), 0), "sources")),
+        0);
+    json_decref(j);
+
+    /* The counts as HXL: header, hashtags, rows by day and source. */
+    th_resp r;
+    assert_int_equal(
+        req("GET", "/api/v1/aid/counts?from=2024-04-10&to=2024-04-10&format=hxl", NULL, NULL, &r),
+        200);
+    assert_string_equal(r.body, "date,source,basis,crossing,category,value\n"
+                                "#date,#meta+source,#indicator+basis,#loc+crossing,#sector,"
+                                "#indicator+value+num\n"
+                                "2024-04-10,cogat,trucks_entered,,,419\n"
+                                "2024-04-10,unrwa,trucks_entered,kerem-shalom,,150\n"
+                                "2024-04-10,unrwa,trucks_entered,rafah,,73\n");
+    th_resp_free(&r);
+    assert_int_equal(req("GET", "/api/v1/aid/reconciliation?from=2024-04-10", NULL, NULL, &r), 400);
+    assert_string_equal(th_field(&r), "basis");
+    th_resp_free(&r);
+}
+
+static void a_wrong_count_is_refused(void **state)
+{
+    static const struct {
+        const char *body, *field;
+        long status;
+    } cases[] = {
+        {"{\"date\":\"2024-04-10\",\"source\":\"truce\",\"basis\":\"trucks_entered\",\"value\":1}",
+         "source", 400},
+        {"{\"date\":\"10 Apr 2024\",\"source\":\"x\",\"basis\":\"trucks_entered\",\"value\":1}",
+         "date", 400},
+        {"{\"date\":\"2024-04-10\",\"source\":\"x\",\"basis\":\"Trucks\",\"value\":1}", "basis",
+         400},
+        {"{\"date\":\"2024-04-10\",\"source\":\"x y\",\"basis\":\"trucks\",\"value\":1}", "source",
+         400},
+        {"{\"date\":\"2024-04-10\",\"source\":\"x\",\"basis\":\"trucks\",\"value\":-1}", "value",
+         400},
+        {"{\"date\":\"2024-04-10\",\"source\":\"x\",\"basis\":\"trucks\",\"value\":1,"
+         "\"crossing\":\"nowhere\"}",
+         "crossing", 400},
+        {"{\"date\":\"2024-04-10\",\"source\":\"x\",\"basis\":\"trucks\",\"value\":1,"
+         "\"category\":\"cars\"}",
+         "category", 400},
+        {"{\"date\":\"2024-04-10\",\"source\":\"x\",\"basis\":\"trucks\"}", "value", 400},
+    };
+    (void)state;
+    sign_in();
+    int64_t before = th_journal_len(T.db);
+    th_resp r;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (req("POST", "/api/v1/aid/counts", unrwa, cases[i].body, &r) != cases[i].status)
+            fail_msg("case %zu: status %ld: %s", i, r.status, r.body);
+        assert_error_shape(&r);
+        assert_string_equal(th_field(&r), cases[i].field);
+        th_resp_free(&r);
+    }
+    assert_int_equal(req("POST", "/api/v1/aid/counts", journalist, cases[1].body, NULL), 403);
+    assert_int_equal(th_journal_len(T.db), before);
+}
+
+/* Progress toward a daily and a total target, against the same sums worked out here. */
+static void target_progress_is_exact(void **state)
+{
+    /* 19 to 23 January; the 22nd has no count at all. */
+    static const double daily[] = {630, 570, 600, -1, 610};
+    static const char *const days[] = {"2025-01-19", "2025-01-20", "2025-01-21", "2025-01-22",
+                                       "2025-01-23"};
+    const char *usa = th_login(&T, "usa", "demo-usa");
+    (void)state;
+    sign_in();
+    for (int i = 0; i < 5; i++) {
+        if (daily[i] < 0) continue;
+        /* In two parts, by crossing: the target counts the day's whole. */
+        count(israel, days[i], "cogat-t", ",\"crossing\":\"kerem-shalom\"", daily[i] - 100, 201);
+        count(israel, days[i], "cogat-t", ",\"crossing\":\"zikim\"", 100, 201);
+    }
+    count(unrwa, "2025-01-19", "unrwa-t", NULL, 999, 201); /* another source: not counted */
+    json_t *t = must(usa, "/api/v1/aid/targets", 201,
+                     "{\"name\":\"600 trucks a day\",\"per\":\"day\",\"value\":600,"
+                     "\"basis\":\"trucks_entered\",\"source\":\"cogat-t\",\"from\":\"2025-01-19\","
+                     "\"to\":\"2025-01-28\"}");
+    int64_t id = int_of(t, "id");
+    assert_string_equal(str_of(t, "created_by"), "usa");
+    json_decref(t);
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/aid/targets/%lld/progress?as_of=2025-01-23",
+             (long long)id);
+    json_t *p = get_json(path);
+    double sum = 0, shortfall = 0;
+    int met = 0;
+    for (int i = 0; i < 5; i++) {
+        double a = daily[i] < 0 ? 0 : daily[i];
+        json_t *d = json_array_get(json_object_get(p, "days"), (size_t)i);
+        assert_string_equal(str_of(d, "date"), days[i]);
+        assert_float_equal(json_number_value(json_object_get(d, "actual")), a, 0);
+        assert_float_equal(json_number_value(json_object_get(d, "shortfall")),
+                           a < 600 ? 600 - a : 0, 0);
+        assert_int_equal(json_is_true(json_object_get(d, "met")), a >= 600);
+        sum += a;
+        shortfall += a < 600 ? 600 - a : 0;
+        met += a >= 600;
+    }
+    assert_int_equal(json_array_size(json_object_get(p, "days")), 5);
+    assert_int_equal(int_of(p, "days_elapsed"), 5);
+    assert_int_equal(int_of(p, "days_total"), 10);
+    assert_int_equal(int_of(p, "days_left"), 5);
+    assert_int_equal(int_of(p, "days_met"), met);
+    assert_float_equal(json_number_value(json_object_get(p, "actual_total")), sum, 0);
+    assert_float_equal(json_number_value(json_object_get(p, "cumulative_shortfall")), 600 * 5 - sum,
+                       0);
+    assert_float_equal(json_number_value(json_object_get(p, "remaining")), 600 * 10 - sum, 0);
+    assert_float_equal(json_number_value(json_object_get(p, "rate_needed")), (600 * 10 - sum) / 5,
+                       1e-9);
+    json_decref(p);
+    /* After its end: every day elapsed, none left. */
+    snprintf(path, sizeof path, "/api/v1/aid/targets/%lld/progress?as_of=2026-01-01",
+             (long long)id);
+    p = get_json(path);
+    assert_int_equal(int_of(p, "days_elapsed"), 10);
+    assert_true(json_is_null(json_object_get(p, "rate_needed")));
+    json_decref(p);
+    /* The daily view shows it beside the counts. */
+    p = get_json("/api/v1/aid/daily?from=2025-01-20&to=2025-01-20");
+    json_t *tg = json_array_get(
+        json_object_get(json_array_get(json_object_get(p, "days"), 0), "targets"), 0);
+    assert_int_equal(int_of(tg, "id"), id);
+    assert_int_equal(int_of(tg, "actual"), 570);
+    assert_false(json_is_true(json_object_get(tg, "met")));
+    json_decref(p);
+
+    /* A total: 1,000 by the 28th; 350 in the first two days. */
+    t = must(usa, "/api/v1/aid/targets", 201,
+             "{\"name\":\"tents\",\"per\":\"total\",\"value\":1000,\"basis\":\"trucks_entered\","
+             "\"source\":\"tents-src\",\"from\":\"2025-01-19\",\"to\":\"2025-01-28\"}");
+    id = int_of(t, "id");
+    json_decref(t);
+    count(unrwa, "2025-01-19", "tents-src", NULL, 100, 201);
+    count(unrwa, "2025-01-20", "tents-src", NULL, 250, 201);
+    snprintf(path, sizeof path, "/api/v1/aid/targets/%lld/progress?as_of=2025-01-20",
+             (long long)id);
+    p = get_json(path);
+    assert_int_equal(int_of(json_array_get(json_object_get(p, "days"), 1), "cumulative"), 350);
+    assert_float_equal(json_number_value(json_object_get(p, "cumulative_shortfall")), 0, 0);
+    assert_float_equal(json_number_value(json_object_get(p, "remaining")), 650, 0);
+    assert_float_equal(json_number_value(json_object_get(p, "rate_needed")), 650.0 / 8, 1e-12);
+    assert_true(json_is_null(json_object_get(p, "days_met")));
+    json_decref(p);
+    snprintf(path, sizeof path, "/api/v1/aid/targets/%lld/progress?as_of=2025-01-24",
+             (long long)id);
+    p = get_json(path);
+    assert_float_equal(json_number_value(json_object_get(p, "cumulative_shortfall")),
+                       1000.0 * 6 / 10 - 350, 1e-9);
+    json_decref(p);
+}
+
+/* Destinations: truce's own truckloads know where they went; half to the north. */
+static void a_target_by_destination_counts_truces_own_trucks(void **state)
+{
+    const char *usa = th_login(&T, "usa", "demo-usa");
+    (void)state;
+    sign_in();
+    json_t *j =
+        must(wfp, "/api/v1/aid/requests", 201,
+             "{\"ref\":\"UTN-NORTH-1\",\"crossing\":\"zikim\",\"destination\":\"north-gaza\","
+             "\"lines\":[{\"category\":\"food\",\"trucks\":4}],"
+             "\"at\":\"2025-06-01T06:00:00Z\"}");
+    int64_t north = int_of(j, "id");
+    json_decref(j);
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/aid/requests/%lld/transitions", (long long)north);
+    json_decref(must(israel, path, 200, "{\"to\":\"cleared\",\"at\":\"2025-06-01T07:00:00Z\"}"));
+    int64_t a = dispatch(north, 4, "2025-06-01T08:00:00Z");
+    int64_t south = cleared_request("UTN-SOUTH-1", "kerem-shalom", israel, 3,
+                                    "2025-06-01T06:00:00Z", "2025-06-01T07:00:00Z");
+    dispatch(south, 3, "2025-06-01T08:00:00Z");
+    (void)a;
+    j = must(
+        usa, "/api/v1/aid/targets", 201,
+        "{\"name\":\"to the north\",\"per\":\"day\",\"value\":3,\"basis\":\"trucks_dispatched\","
+        "\"source\":\"truce\",\"destinations\":[\"north-gaza\",\"deir-al-balah\"],"
+        "\"from\":\"2025-06-01\",\"to\":\"2025-06-02\"}");
+    int64_t id = int_of(j, "id");
+    json_decref(j);
+    snprintf(path, sizeof path, "/api/v1/aid/targets/%lld/progress?as_of=2025-06-02",
+             (long long)id);
+    json_t *p = get_json(path);
+    assert_int_equal(int_of(json_array_get(json_object_get(p, "days"), 0), "actual"), 4);
+    assert_int_equal(int_of(json_array_get(json_object_get(p, "days"), 1), "actual"), 0);
+    assert_int_equal(int_of(p, "days_met"), 1);
+    json_decref(p);
+
+    /* Wrong targets: each a 400 naming its field; a party may not set one. */
+    static const struct {
+        const char *body, *field;
+    } bad[] = {
+        {"{\"name\":\"x\",\"per\":\"day\",\"value\":3,\"basis\":\"trucks\",\"source\":\"cogat\","
+         "\"destinations\":[\"gaza\"],\"from\":\"2025-06-01\",\"to\":\"2025-06-02\"}",
+         "destinations"},
+        {"{\"name\":\"x\",\"per\":\"day\",\"value\":3,\"basis\":\"pallets\",\"source\":\"truce\","
+         "\"from\":\"2025-06-01\",\"to\":\"2025-06-02\"}",
+         "basis"},
+        {"{\"name\":\"x\",\"per\":\"day\",\"value\":3,\"basis\":\"trucks_dispatched\","
+         "\"source\":\"truce\",\"destinations\":[\"atlantis\"],\"from\":\"2025-06-01\","
+         "\"to\":\"2025-06-02\"}",
+         "destinations[0]"},
+        {"{\"name\":\"x\",\"per\":\"day\",\"value\":3,\"basis\":\"t\",\"source\":\"s\","
+         "\"from\":\"2025-06-03\",\"to\":\"2025-06-02\"}",
+         "to"},
+        {"{\"name\":\"x\",\"per\":\"week\",\"value\":3,\"basis\":\"t\",\"source\":\"s\","
+         "\"from\":\"2025-06-01\",\"to\":\"2025-06-02\"}",
+         "per"},
+        {"{\"name\":\"x\",\"per\":\"day\",\"value\":0,\"basis\":\"t\",\"source\":\"s\","
+         "\"from\":\"2025-06-01\",\"to\":\"2025-06-02\"}",
+         "value"},
+    };
+    int64_t before = th_journal_len(T.db);
+    th_resp r;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (req("POST", "/api/v1/aid/targets", usa, bad[i].body, &r) != 400)
+            fail_msg("case %zu: status %ld: %s", i, r.status, r.body);
+        assert_string_equal(th_field(&r), bad[i].field);
+        th_resp_free(&r);
+    }
+    assert_int_equal(req("POST", "/api/v1/aid/targets", israel, bad[1].body, NULL), 403);
+    assert_int_equal(th_journal_len(T.db), before);
+    assert_int_equal(req("GET", "/api/v1/aid/targets/999999/progress", NULL, NULL, &r), 404);
+    assert_string_equal(th_code(&r), "aid.target_not_found");
+    th_resp_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -583,6 +878,10 @@ int main(void)
         cmocka_unit_test(only_those_involved_see_requests_and_trucks),
         cmocka_unit_test(dwell_times_are_exact),
         cmocka_unit_test(trucks_export_as_csv_and_hxl),
+        cmocka_unit_test(counts_keep_each_source_apart),
+        cmocka_unit_test(a_wrong_count_is_refused),
+        cmocka_unit_test(target_progress_is_exact),
+        cmocka_unit_test(a_target_by_destination_counts_truces_own_trucks),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -5,6 +5,7 @@
 #include "core/buf.h"
 #include "core/util.h"
 
+#include "aid/import.h"
 #include "journal/journal.h"
 #include "json/jsx.h"
 #include "monitor/acled.h"
@@ -139,6 +140,109 @@ int cmd_import_acled(int argc, char **argv)
                 " check their coordinates, or add the zone they belong to\n",
                 (long long)res.outside_zones);
     printf("imported %lld, rejected %lld\n", (long long)res.imported, (long long)res.rejected);
+    return CLI_OK;
+}
+
+/* What became of each crossing or category name of the file, on stderr. */
+static void print_names(const json_t *names, const char *kind)
+{
+    const char *name;
+    json_t *v;
+    json_object_foreach(json_object_get((json_t *)names, kind), name, v)
+    {
+        const char *to = json_string_value(json_object_get(v, "to"));
+        long long rows = (long long)json_integer_value(json_object_get(v, "rows"));
+        if (to)
+            fprintf(stderr, "%s '%s' -> %s (%lld rows)\n", kind, name, to, rows);
+        else
+            fprintf(stderr,
+                    "%s '%s' is not mapped: its %lld rows are counted without a %s "
+                    "(map it with --map-%s '%s=...')\n",
+                    kind, name, rows, kind, kind, name);
+    }
+}
+
+int cmd_import_aid_counts(int argc, char **argv)
+{
+    cli_opt opts[] = {{"db", 1, "TRUCE_DB", "truce.db", NULL},
+                      {"source", 1, NULL, NULL, NULL},
+                      {"basis", 1, NULL, NULL, NULL},
+                      {"date-column", 1, NULL, NULL, NULL},
+                      {"value-column", 1, NULL, NULL, NULL},
+                      {"count-rows", 0, NULL, NULL, NULL},
+                      {"crossing-column", 1, NULL, NULL, NULL},
+                      {"category-column", 1, NULL, NULL, NULL},
+                      {"map-crossing", 1, NULL, NULL, NULL},
+                      {"map-category", 1, NULL, NULL, NULL},
+                      {0}};
+    const char *cmd = "import aid-counts";
+    char *pos[1];
+    int npos, help, rc = cli_parse(cmd, argc, argv, opts, pos, 1, &npos, &help);
+    tr_err e = TR_ERR_INIT;
+    aid_import_result res;
+    struct stat sb;
+    gzFile gz;
+    FILE *in;
+    store *s;
+    if (rc != CLI_OK) return rc;
+    if (help) {
+        fputs(cli_help(cmd), stdout);
+        return CLI_OK;
+    }
+    if (npos != 1) return cli_usage_error(cmd, "give the CSV file");
+    aid_import_spec spec = {.source = cli_get(opts, "source"),
+                            .basis = cli_get(opts, "basis"),
+                            .date_column = cli_get(opts, "date-column"),
+                            .value_column = cli_get(opts, "value-column"),
+                            .count_rows = cli_get(opts, "count-rows") != NULL,
+                            .crossing_column = cli_get(opts, "crossing-column"),
+                            .category_column = cli_get(opts, "category-column"),
+                            .map_crossing = cli_get(opts, "map-crossing"),
+                            .map_category = cli_get(opts, "map-category")};
+    if (!spec.source) return cli_usage_error(cmd, "--source names who counted (e.g. unrwa)");
+    if (!spec.basis) return cli_usage_error(cmd, "--basis says what (e.g. trucks_entered)");
+    if (!spec.date_column) return cli_usage_error(cmd, "--date-column names the date's column");
+    if (!spec.value_column == !spec.count_rows)
+        return cli_usage_error(cmd, "give --value-column COL or --count-rows, one of them");
+    if (!(in = open_csv(pos[0], &gz))) {
+        fprintf(stderr, "truce: cannot read %s\n", pos[0]);
+        return CLI_FAILED;
+    }
+    s = store_sqlite_open(cli_get(opts, "db"), 0, &e);
+    if (!s || journal_load_key(s, cli_get(opts, "db"), &e)) {
+        if (s) s->ops->close(s);
+        fclose(in);
+        err_print(&e);
+        err_clear(&e);
+        return CLI_FAILED;
+    }
+    if (stat(pos[0], &sb) != 0) sb.st_size = 0;
+    rc = aid_import_counts(s, &journal_operator, in, (int64_t)sb.st_size, &spec,
+                           isatty(STDERR_FILENO) ? bar : NULL, gz, &res, &e);
+    fclose(in);
+    s->ops->close(s);
+    size_t i;
+    json_t *r;
+    json_array_foreach(res.rejects, i, r) fprintf(
+        stderr, "line %lld: %s\n", (long long)json_integer_value(json_object_get(r, "line")),
+        json_string_value(json_object_get(r, "reason")));
+    if (res.rejected > (int64_t)json_array_size(res.rejects))
+        fprintf(stderr, "... and %lld more rejected rows\n",
+                (long long)(res.rejected - (int64_t)json_array_size(res.rejects)));
+    if (rc == 0) {
+        print_names(res.names, "crossing");
+        print_names(res.names, "category");
+    }
+    json_decref(res.rejects);
+    json_decref(res.names);
+    if (rc) {
+        err_print(&e);
+        err_clear(&e);
+        return CLI_FAILED;
+    }
+    printf("imported %lld, rejected %lld: %lld daily counts of %s/%s, %lld new or changed\n",
+           (long long)res.imported, (long long)res.rejected, (long long)res.counts, spec.source,
+           spec.basis, (long long)res.changed);
     return CLI_OK;
 }
 

@@ -19,6 +19,8 @@ const err_code err_codes[] = {
      "a party has not accepted the text the agreement is drafted on"},
     {"agreement.not_found", 404, ERR_API, "no such agreement for the caller"},
     {"agreement.unsigned", 400, ERR_CLI, "the agreement carries no signature to verify"},
+    {"aid.bad_file", 400, ERR_CLI,
+     "an aid counts file cannot be used: no header, no such column, broken CSV or no row"},
     {"aid.bad_transition", 409, ERR_API,
      "a request or a truck cannot make that move from its state; detail.allowed lists those it "
      "can"},
