@@ -44,7 +44,8 @@ install: deps $(BUILD)/build.ninja
 	DESTDIR="$(DESTDIR)" meson install -C $(BUILD) --no-rebuild
 
 run: build
-	$(BUILD)/truce demo --force --db $(DEMO_DB) --listen $(LISTEN)
+	$(BUILD)/truce demo --force --db $(DEMO_DB) --listen $(LISTEN) \
+	  $(if $(wildcard $(DATA)/aid),--data $(DATA))
 
 # Checks the format, then runs every test twice: in the optimised build and under ASan + UBSan.
 test: build asan

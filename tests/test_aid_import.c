@@ -270,6 +270,33 @@ static void a_file_that_cannot_be_used_is_refused(void **state)
     free(got);
 }
 
+/* The demo given the data folder loads the real counts the scenario names, beside its
+ * illustrative requests and trucks. */
+static void the_demo_loads_the_real_counts_when_given_the_data(void **state)
+{
+    char *out = NULL, db[400];
+    (void)state;
+    snprintf(db, sizeof db, "%s/demo-data.db", T.dir);
+    assert_int_equal(th_truce(&out, NULL, NULL, "demo --no-serve --db '%s' --data '%s'", db,
+                              getenv("TRUCE_DATA")),
+                     0);
+    assert_non_null(strstr(out, "4 sample aid requests"));
+    assert_non_null(strstr(out, "real aid counts: unrwa/trucks_entered, 37373 rows"));
+    assert_non_null(strstr(out, "real aid counts: cogat/trucks_entered, 52479 rows"));
+    assert_non_null(strstr(out, "aid/reconciliation?"));
+    free(out);
+    char *n = shell("sqlite3 '%s' \"SELECT COUNT(DISTINCT source) FROM aid_counts; SELECT COUNT(*) "
+                    "FROM aid_trucks; SELECT COUNT(*) FROM aid_targets\"",
+                    db);
+    assert_string_equal(n, "3\n13\n3\n"); /* 8 + 3 + 2 trucks */
+    free(n);
+    /* Without it: the scenario alone. */
+    snprintf(db, sizeof db, "%s/demo-alone.db", T.dir);
+    assert_int_equal(th_truce(&out, NULL, NULL, "demo --no-serve --db '%s'", db), 0);
+    assert_null(strstr(out, "real aid counts"));
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -277,6 +304,7 @@ int main(void)
         cmocka_unit_test(cogats_list_and_the_reconciliation_agree_with_the_files),
         cmocka_unit_test(daily_totals_and_a_target_on_them),
         cmocka_unit_test(a_file_that_cannot_be_used_is_refused),
+        cmocka_unit_test(the_demo_loads_the_real_counts_when_given_the_data),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

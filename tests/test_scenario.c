@@ -122,8 +122,21 @@ static void demo_loads_the_whole_cast(void **state)
     /* deployment + 11 orgs (2 with their actors) + 11 users + 5 crossings + 5 zones +
      * scenario.loaded + the
      * samples (10 reports, 9 incidents, 19 moves, and the witness of the last, private to
-     * monitors, once for its report and once for its incident) */
-    assert_int_equal(th_journal_len(p), 57 + 10 + 9 + 19 + 2);
+     * monitors, once for its report and once for its incident) + 3 aid targets + the aid
+     * samples (4 requests, 3 decisions, 3 dispatches of 13 trucks, and their 59 moves: one
+     * event a truck a move) */
+    int64_t total = 57 + 10 + 9 + 19 + 2 + 3 + 4 + 3 + 3 + 59;
+    assert_int_equal(th_journal_len(p), total);
+    store_request rq;
+    assert_int_equal(aid_store(s)->request_by_ref(s, "DEMO-UTN-2025-000103", &rq, &e), 1);
+    assert_string_equal(rq.state, "rejected");
+    assert_int_equal(aid_store(s)->request_by_ref(s, "DEMO-UTN-2025-000104", &rq, &e), 1);
+    assert_string_equal(rq.state, "submitted");
+    store_truck tk;
+    assert_int_equal(aid_store(s)->truck_get(s, 8, &tk, &e), 1);
+    assert_string_equal(tk.state, "turned_back");
+    assert_int_equal(aid_store(s)->truck_get(s, 1, &tk, &e), 1);
+    assert_string_equal(tk.state, "distributed");
     /* The scripted negotiation ran to a signed agreement. */
     store_negotiation neg = {0};
     store_agreement agr = {0};
@@ -143,7 +156,7 @@ static void demo_loads_the_whole_cast(void **state)
     assert_int_equal(scn_load(s, th_scenario_dir(), 0, NULL, &e), -1);
     assert_string_equal(e.code, "org.exists");
     err_clear(&e);
-    assert_int_equal(th_journal_len(p), 57 + 10 + 9 + 19 + 2);
+    assert_int_equal(th_journal_len(p), total);
     s->ops->close(s);
 }
 

@@ -95,14 +95,16 @@ static const struct {
               "                     (default 4096; 0: no limit)\n"
               "  --no-access-log    do not log one line per request\n"},
     {"demo", "usage: truce demo [--db PATH] [--listen ADDR:PORT] [--force] [--scenario DIR]\n"
-             "                  [--no-serve] [--public-grid DEG]\n"
+             "                  [--no-serve] [--public-grid DEG] [--data DIR]\n"
              "Builds a fresh database from the demo scenario (gaza-2025, installed with truce),\n"
              "prints the URL, the demo logins and a curl example, and serves it.\n"
              "  --db PATH          database to create (default ./truce.db, or $TRUCE_DB)\n"
              "  --force            replace the database if it exists\n"
              "  --scenario DIR     another scenario directory\n"
              "  --no-serve         build the database and stop\n"
-             "  --public-grid DEG  coarsen public incident locations (default 0.01, as serve)\n"},
+             "  --public-grid DEG  coarsen public incident locations (default 0.01, as serve)\n"
+             "  --data DIR         also import the real aid counts the scenario names from\n"
+             "                     DIR (e.g. ../shared/data: UNRWA's and COGAT's lists)\n"},
     {"init", "usage: truce init [--db PATH] [--name NAME] [--origin ORIGIN]\n"
              "Creates an empty truce database and its log key PATH.key (Ed25519, mode 0600).\n"
              "Add organizations with 'truce org add' and users with 'truce user add'.\n"

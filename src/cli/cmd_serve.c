@@ -201,12 +201,14 @@ int cmd_demo(int argc, char **argv)
                       {"no-serve", 0, NULL, NULL, NULL},
                       {"public-grid", 1, "TRUCE_PUBLIC_GRID", "0.01", NULL},
                       {"no-access-log", 0, NULL, NULL, NULL},
+                      {"data", 1, NULL, NULL, NULL},
                       {0}};
     char *pos[1];
     int npos, help;
     tr_err e = TR_ERR_INIT;
     struct stat sb;
     scn_summary sum = {0};
+    json_t *counts = NULL;
     store *s;
     const char *db;
     int rc = cli_parse("demo", argc, argv, opts, pos, 0, &npos, &help);
@@ -247,9 +249,12 @@ int cmd_demo(int argc, char **argv)
     }
     s = store_sqlite_open(db, STORE_CREATE, &e);
     if (!s || journal_create_key(s, db, "truce.demo/gaza-2025", &e) ||
-        scn_init_deployment(s, "truce demo", &e) || scn_load(s, scenario, 0, &sum, &e)) {
+        scn_init_deployment(s, "truce demo", &e) || scn_load(s, scenario, 0, &sum, &e) ||
+        (cli_get(opts, "data") &&
+         scn_load_counts(s, scenario, cli_get(opts, "data"), &counts, &e))) {
         err_print(&e);
         err_clear(&e);
+        json_decref(counts);
         if (s) s->ops->close(s);
         remove_db(db);
         return CLI_FAILED;
@@ -263,9 +268,30 @@ int cmd_demo(int argc, char **argv)
     json_t *l;
     buf_printf(&b,
                "\ntruce demo: %d organizations, %d users, %d crossings, %d zones, "
-               "%d negotiation%s, %d sample monitoring records in %s\n\n",
+               "%d negotiation%s, %d sample monitoring records, %d sample aid requests in %s\n\n",
                sum.orgs, sum.users, sum.crossings, sum.zones, sum.negotiations,
-               sum.negotiations == 1 ? "" : "s", sum.samples, db);
+               sum.negotiations == 1 ? "" : "s", sum.samples, sum.aid_samples, db);
+    json_array_foreach(counts, i, l)
+    {
+        if (json_is_true(json_object_get(l, "missing")))
+            buf_printf(&b, "  real aid counts: %s not found, skipped\n",
+                       json_string_value(json_object_get(l, "file")));
+        else
+            buf_printf(&b,
+                       "  real aid counts: %s/%s, %lld rows in %lld daily counts (%lld rejected)\n",
+                       json_string_value(json_object_get(l, "source")),
+                       json_string_value(json_object_get(l, "basis")),
+                       (long long)json_integer_value(json_object_get(l, "imported")),
+                       (long long)json_integer_value(json_object_get(l, "days")),
+                       (long long)json_integer_value(json_object_get(l, "rejected")));
+    }
+    if (json_array_size(counts))
+        buf_printf(&b,
+                   "  the sources side by side, day by day:\n"
+                   "    curl -s 'http://%s/api/v1/aid/reconciliation?from=2024-04-01&to=2024-04-30"
+                   "&basis=trucks_entered'\n\n",
+                   listen);
+    json_decref(counts);
     buf_printf(&b, "  API:     http://%s/api/v1\n  health:  http://%s/healthz\n\n", listen, listen);
     buf_printf(&b, "  demo logins (user / password):\n");
     json_array_foreach(sum.logins, i, l)

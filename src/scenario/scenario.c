@@ -3,7 +3,10 @@
 #include "accounts/store.h"
 
 #include "accounts/accounts.h"
+#include "aid/counts.h"
 #include "aid/crossings.h"
+#include "aid/flow.h"
+#include "aid/import.h"
 #include "json/jsx.h"
 #include "monitor/incidents.h"
 #include "monitor/reports.h"
@@ -68,6 +71,78 @@ static const jsx_field sample_fields[] = {
 static const jsx_field sample_item[] = {{.name = "", .type = JSX_OBJECT, .fields = sample_fields},
                                         {0}};
 
+/* A sample of the aid flow: a request, its operator's decision, truckloads dispatched under
+ * it and their moves (moves[].from and .trucks pick the dispatch's trucks by position). */
+static const jsx_field aid_move_fields[] = {
+    {.name = "by", .type = JSX_SLUG},
+    {.name = "to", .type = JSX_STRING, .min = 1, .max = 32},
+    {.name = "from", .type = JSX_INT, .min = 0, .max = 1000},
+    {.name = "trucks", .type = JSX_INT, .min = 1, .max = 1000},
+    {.name = "reason", .type = JSX_STRING, .flags = JSX_OPTIONAL, .min = 1, .max = 256},
+    {.name = "interception", .type = JSX_STRING, .flags = JSX_OPTIONAL, .min = 1, .max = 16},
+    {.name = "at", .type = JSX_STRING, .flags = JSX_OPTIONAL, .min = 20, .max = 24},
+    {0},
+};
+static const jsx_field aid_move_item[] = {
+    {.name = "", .type = JSX_OBJECT, .fields = aid_move_fields}, {0}};
+static const jsx_field aid_dispatch_fields[] = {
+    {.name = "count", .type = JSX_INT, .min = 1, .max = 1000},
+    {.name = "category", .type = JSX_STRING, .min = 1, .max = 16},
+    {.name = "pallets", .type = JSX_NUMBER, .flags = JSX_OPTIONAL, .min = 0, .max = 1000},
+    {.name = "tonnes", .type = JSX_NUMBER, .flags = JSX_OPTIONAL, .min = 0, .max = 1000},
+    {.name = "at", .type = JSX_STRING, .flags = JSX_OPTIONAL, .min = 20, .max = 24},
+    {.name = "moves", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .max = 32, .items = aid_move_item},
+    {0},
+};
+static const jsx_field aid_dispatch_item[] = {
+    {.name = "", .type = JSX_OBJECT, .fields = aid_dispatch_fields}, {0}};
+static const jsx_field aid_decision_fields[] = {
+    {.name = "by", .type = JSX_SLUG},
+    {.name = "to", .type = JSX_STRING, .min = 1, .max = 32},
+    {.name = "reason", .type = JSX_STRING, .flags = JSX_OPTIONAL, .min = 1, .max = 256},
+    {.name = "at", .type = JSX_STRING, .flags = JSX_OPTIONAL, .min = 20, .max = 24},
+    {0},
+};
+static const jsx_field aid_sample_fields[] = {
+    {.name = "illustrative", .type = JSX_BOOL},
+    {.name = "by", .type = JSX_SLUG},
+    {.name = "request", .type = JSX_OBJECT, .fields = request_fields},
+    {.name = "decision", .type = JSX_OBJECT, .flags = JSX_OPTIONAL, .fields = aid_decision_fields},
+    {.name = "dispatches",
+     .type = JSX_ARRAY,
+     .flags = JSX_OPTIONAL,
+     .max = 16,
+     .items = aid_dispatch_item},
+    {0},
+};
+static const jsx_field aid_sample_item[] = {
+    {.name = "", .type = JSX_OBJECT, .fields = aid_sample_fields}, {0}};
+static const jsx_field aid_target_fields[] = {
+    {.name = "by", .type = JSX_SLUG},
+    {.name = "target", .type = JSX_OBJECT, .fields = target_fields},
+    {0},
+};
+static const jsx_field aid_target_item[] = {
+    {.name = "", .type = JSX_OBJECT, .fields = aid_target_fields}, {0}};
+
+/* A published file of aid counts the demo imports when given the data folder. */
+static const jsx_field aid_counts_fields[] = {
+    {.name = "about", .type = JSX_STRING, .flags = JSX_OPTIONAL, .max = 512},
+    {.name = "file", .type = JSX_STRING, .min = 1, .max = 512},
+    {.name = "source", .type = JSX_STRING, .min = 1, .max = 64},
+    {.name = "basis", .type = JSX_STRING, .min = 1, .max = 64},
+    {.name = "date_column", .type = JSX_STRING, .min = 1, .max = 256},
+    {.name = "value_column", .type = JSX_STRING, .flags = JSX_OPTIONAL, .min = 1, .max = 256},
+    {.name = "count_rows", .type = JSX_BOOL, .flags = JSX_OPTIONAL},
+    {.name = "crossing_column", .type = JSX_STRING, .flags = JSX_OPTIONAL, .min = 1, .max = 256},
+    {.name = "category_column", .type = JSX_STRING, .flags = JSX_OPTIONAL, .min = 1, .max = 256},
+    {.name = "map_crossing", .type = JSX_STRING, .flags = JSX_OPTIONAL, .min = 1, .max = 4096},
+    {.name = "map_category", .type = JSX_STRING, .flags = JSX_OPTIONAL, .min = 1, .max = 4096},
+    {0},
+};
+static const jsx_field aid_counts_item[] = {
+    {.name = "", .type = JSX_OBJECT, .fields = aid_counts_fields}, {0}};
+
 static const jsx_field scenario_fields[] = {
     {.name = "name", .type = JSX_SLUG},
     {.name = "title", .type = JSX_STRING, .min = 1, .max = 256},
@@ -78,6 +153,9 @@ static const jsx_field scenario_fields[] = {
     {.name = "zones", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .items = zone_item},
     {.name = "negotiations", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .items = script_item},
     {.name = "monitoring", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .items = sample_item},
+    {.name = "aid_targets", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .items = aid_target_item},
+    {.name = "aid", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .items = aid_sample_item},
+    {.name = "aid_counts", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .items = aid_counts_item},
     {0},
 };
 
@@ -298,6 +376,86 @@ static int play_sample(store *s, const json_t *sample, tr_err *e)
     return 0;
 }
 
+/* An organization of the scenario acting in the aid flow. */
+static int aid_as(store *s, const char *org, acct_caller *c, aid_who *w, tr_err *e)
+{
+    *c = as(s, org, e);
+    if (!c->signed_in)
+        return err_set(e, 400, "scenario.bad_script", NULL, "no organization '%s'", org);
+    w->actor = acct_actor(c);
+    w->kind = c->org_kind;
+    w->admin = 0;
+    return 0;
+}
+
+/* A copy of o without the keys the scenario adds ("by"), checked against fields. */
+static json_t *body_of(const json_t *o, const jsx_field *fields, const char *where, tr_err *e)
+{
+    json_t *b = json_deep_copy(o);
+    json_object_del(b, "by");
+    json_object_del(b, "moves");
+    if (jsx_check(b, fields, where, e)) {
+        json_decref(b);
+        return NULL;
+    }
+    return b;
+}
+
+/* Plays one sample of the aid flow through the services the API uses. */
+static int play_aid(store *s, const json_t *sample, tr_err *e)
+{
+    acct_caller c;
+    aid_who w;
+    int64_t id;
+    size_t i, k;
+    const json_t *d, *mv;
+    json_t *b;
+    if (aid_as(s, jsx_str(sample, "by", ""), &c, &w, e) ||
+        aid_request_submit(s, &w, json_object_get(sample, "request"), &id, e))
+        return -1;
+    if ((d = json_object_get(sample, "decision"))) {
+        if (aid_as(s, jsx_str(d, "by", ""), &c, &w, e) ||
+            !(b = body_of(d, request_move_fields, "aid.decision", e)))
+            return -1;
+        int rc = aid_request_move(s, &w, id, b, e);
+        json_decref(b);
+        if (rc) return -1;
+    }
+    json_array_foreach(json_object_get(sample, "dispatches"), i, d)
+    {
+        json_t *trucks;
+        if (aid_as(s, jsx_str(sample, "by", ""), &c, &w, e) ||
+            !(b = body_of(d, dispatch_fields, "aid.dispatches", e)))
+            return -1;
+        int rc = aid_dispatch(s, &w, id, b, &trucks, e);
+        json_decref(b);
+        if (rc) return -1;
+        json_array_foreach(json_object_get(d, "moves"), k, mv)
+        {
+            json_int_t from = json_integer_value(json_object_get(mv, "from"));
+            json_int_t n = json_integer_value(json_object_get(mv, "trucks"));
+            json_t *ids = json_array(), *out;
+            for (json_int_t t = from; t < from + n && (size_t)t < json_array_size(trucks); t++)
+                json_array_append(ids, json_array_get(trucks, (size_t)t));
+            b = json_deep_copy(mv);
+            json_object_del(b, "by");
+            json_object_del(b, "from");
+            json_object_set_new(b, "trucks", ids);
+            rc = aid_as(s, jsx_str(mv, "by", ""), &c, &w, e) ||
+                 jsx_check(b, trucks_move_fields, "aid.dispatches.moves", e) ||
+                 aid_trucks_move(s, &w, 0, b, &out, e);
+            json_decref(b);
+            if (rc) {
+                json_decref(trucks);
+                return -1;
+            }
+            json_decref(out);
+        }
+        json_decref(trucks);
+    }
+    return 0;
+}
+
 static int write_plan(store *s, void *cls, tr_err *e)
 {
     plan *p = cls;
@@ -332,10 +490,24 @@ static int write_plan(store *s, void *cls, tr_err *e)
     {
         if (play(s, v, e)) return -1;
     }
+    json_array_foreach(json_object_get(p->scenario, "aid_targets"), i, v)
+    {
+        acct_caller c = as(s, jsx_str(v, "by", ""), e);
+        journal_actor w = acct_actor(&c);
+        int64_t id;
+        if (!c.signed_in)
+            return err_set(e, 400, "scenario.bad_script", NULL, "no organization '%s'",
+                           jsx_str(v, "by", ""));
+        if (aid_target_set(s, &w, json_object_get(v, "target"), &id, e)) return -1;
+    }
     if (!(p->flags & SCN_NO_SAMPLES)) {
         json_array_foreach(json_object_get(p->scenario, "monitoring"), i, v)
         {
             if (play_sample(s, v, e)) return -1;
+        }
+        json_array_foreach(json_object_get(p->scenario, "aid"), i, v)
+        {
+            if (play_aid(s, v, e)) return -1;
         }
     }
     body = json_pack("{s:s, s:s}", "name", jsx_str(p->scenario, "name", ""), "title",
@@ -377,6 +549,8 @@ int scn_load(store *s, const char *dir, unsigned flags, scn_summary *out, tr_err
         out->samples = flags & SCN_NO_SAMPLES
                            ? 0
                            : (int)json_array_size(json_object_get(p.scenario, "monitoring"));
+        out->aid_samples =
+            flags & SCN_NO_SAMPLES ? 0 : (int)json_array_size(json_object_get(p.scenario, "aid"));
         out->logins = json_array();
         json_array_foreach(json_object_get(p.scenario, "users"), i, v)
         {
@@ -410,4 +584,49 @@ int scn_init_deployment(store *s, const char *name, tr_err *e)
         return err_set(e, 400, "init.bad_name", "use 1 to 256 bytes",
                        "the deployment name must be 1 to 256 bytes long");
     return store_txn(s, write_init, (void *)name, e);
+}
+
+int scn_load_counts(store *s, const char *dir, const char *data, json_t **report, tr_err *e)
+{
+    json_t *scenario = load_file(dir, "scenario.json", e), *c;
+    size_t i;
+    int rc = -1;
+    *report = json_array();
+    if (!scenario) return -1;
+    if (jsx_check(scenario, scenario_fields, "scenario.json", e)) goto out;
+    json_array_foreach(json_object_get(scenario, "aid_counts"), i, c)
+    {
+        char path[4096];
+        aid_import_result res;
+        snprintf(path, sizeof path, "%s/%s", data, jsx_str(c, "file", ""));
+        FILE *in = fopen(path, "rb");
+        json_t *line = json_pack("{s:s, s:s, s:s}", "file", path, "source",
+                                 jsx_str(c, "source", ""), "basis", jsx_str(c, "basis", ""));
+        json_array_append_new(*report, line);
+        if (!in) {
+            json_object_set_new(line, "missing", json_true());
+            continue;
+        }
+        aid_import_spec spec = {.source = jsx_str(c, "source", ""),
+                                .basis = jsx_str(c, "basis", ""),
+                                .date_column = jsx_str(c, "date_column", ""),
+                                .value_column = jsx_str(c, "value_column", NULL),
+                                .count_rows = jsx_bool(c, "count_rows", 0),
+                                .crossing_column = jsx_str(c, "crossing_column", NULL),
+                                .category_column = jsx_str(c, "category_column", NULL),
+                                .map_crossing = jsx_str(c, "map_crossing", NULL),
+                                .map_category = jsx_str(c, "map_category", NULL)};
+        int failed = aid_import_counts(s, &journal_operator, in, 0, &spec, NULL, NULL, &res, e);
+        fclose(in);
+        json_object_set_new(line, "imported", json_integer(res.imported));
+        json_object_set_new(line, "rejected", json_integer(res.rejected));
+        json_object_set_new(line, "days", json_integer(res.counts));
+        json_decref(res.rejects);
+        json_decref(res.names);
+        if (failed) goto out;
+    }
+    rc = 0;
+out:
+    json_decref(scenario);
+    return rc;
 }

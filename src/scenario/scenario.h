@@ -15,8 +15,9 @@
 
 typedef struct scn_summary {
     int orgs, users, crossings, zones, negotiations;
-    int samples;    /* sample monitoring records played */
-    json_t *logins; /* [{"user","password","org","kind","admin"}], owned by the caller. */
+    int samples;     /* sample monitoring records played */
+    int aid_samples; /* sample aid requests played */
+    json_t *logins;  /* [{"user","password","org","kind","admin"}], owned by the caller. */
 } scn_summary;
 
 /* Loads the scenario in `dir` into the store. On success fills *out (when not NULL).
@@ -24,6 +25,12 @@ typedef struct scn_summary {
  * every workflow state), for a deployment that starts with real data only. */
 enum { SCN_NO_SAMPLES = 1 };
 int scn_load(store *s, const char *dir, unsigned flags, scn_summary *out, tr_err *e);
+
+/* Imports the published aid counts the scenario names (aid_counts: files relative to the
+ * data folder `data`, e.g. ../shared/data), each as `truce import aid-counts` would; a file
+ * that is not there is skipped. *report (new): [{"file", "source", "basis", "imported",
+ * "rejected", "days"} or {"file", ..., "missing": true}]. */
+int scn_load_counts(store *s, const char *dir, const char *data, json_t **report, tr_err *e);
 
 /* Creates a fresh deployment: records deployment.initialized with the given name. */
 int scn_init_deployment(store *s, const char *name, tr_err *e);
