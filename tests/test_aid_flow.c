@@ -3,6 +3,8 @@
  * them, and the time each step took. The real server on the demo (api_common.h). */
 #include "api_common.h"
 
+#include "aid/counts.h"
+
 #include <math.h>
 
 static const char *wfp, *israel, *egypt, *unrwa, *hamas, *un, *journalist;
@@ -479,6 +481,47 @@ static double nearest_rank(double *v, size_t n, double p)
     return v[k ? k - 1 : 0];
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The selection behind the percentiles against a sort, on arrays of every shape: random,
+ * few distinct values, sorted, reversed, constant, one or two elements. */
+static void selection_agrees_with_sorting(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 400; round++) {
+        size_t n = 1 + randombytes_uniform(round < 200 ? 40 : 3000);
+        int shape = round % 5;
+        int64_t *v = malloc(n * sizeof *v), *sorted = malloc(n * sizeof *v),
+                *work = malloc(n * sizeof *v);
+        for (size_t i = 0; i < n; i++)
+            v[i] = shape == 0   ? (int64_t)randombytes_uniform(1000000)
+                   : shape == 1 ? (int64_t)randombytes_uniform(4)
+                   : shape == 2 ? (int64_t)i
+                   : shape == 3 ? (int64_t)(n - i)
+                                : 7;
+        memcpy(sorted, v, n * sizeof *v);
+        qsort(sorted, n, sizeof *v, cmp_i64);
+        for (int t = 0; t < 6; t++) {
+            size_t k = t == 0 ? 0 : t == 1 ? n - 1 : randombytes_uniform((uint32_t)n);
+            memcpy(work, v, n * sizeof *v);
+            int64_t got = aid_select_kth(work, n, k);
+            if (got != sorted[k])
+                fail_msg("n %zu shape %d k %zu: %lld, not %lld", n, shape, k, (long long)got,
+                         (long long)sorted[k]);
+            /* Nothing lost or invented: the same values, moved around. */
+            qsort(work, n, sizeof *v, cmp_i64);
+            assert_memory_equal(work, sorted, n * sizeof *v);
+        }
+        free(v);
+        free(sorted);
+        free(work);
+    }
+}
+
 /* Dwell times: exact against the same times worked out here, and only for the days and
  * crossing asked. */
 static void dwell_times_are_exact(void **state)
@@ -878,6 +921,7 @@ int main(void)
         cmocka_unit_test(requests_are_decided_by_the_operator_and_bound_the_trucks),
         cmocka_unit_test(a_wrong_request_is_refused),
         cmocka_unit_test(only_those_involved_see_requests_and_trucks),
+        cmocka_unit_test(selection_agrees_with_sorting),
         cmocka_unit_test(dwell_times_are_exact),
         cmocka_unit_test(trucks_export_as_csv_and_hxl),
         cmocka_unit_test(counts_keep_each_source_apart),

@@ -311,7 +311,7 @@ static void rebuild_answers_every_query_as_before(void **state)
     static const char *tables[] = {
         "orgs",        "users",      "tokens",       "crossings",  "crossing_closures",
         "zones",       "meta",       "aid_requests", "aid_trucks", "aid_truck_days",
-        "aid_targets", "aid_counts", "incidents",    "reports"};
+        "aid_targets", "aid_counts", "aid_dwell",    "incidents",  "reports"};
     enum { N_TABLES = sizeof tables / sizeof tables[0] };
     /* A token and a closure too, so that their tables are not empty. */
     assert_int_equal(th_truce(NULL, NULL, NULL, "token create --db '%s' --user usa", path("rb.db")),
@@ -342,11 +342,12 @@ static void rebuild_answers_every_query_as_before(void **state)
         assert_int_equal(system(cmd), 0);
     }
     /* Wreck the projections, then rebuild. */
-    sql(path("rb.db"), "DELETE FROM tokens; DELETE FROM users; UPDATE orgs SET name = 'X';"
-                       "DELETE FROM zones; UPDATE crossings SET lat = 0; DELETE FROM meta;"
-                       "UPDATE crossing_closures SET reason = 'x'; DELETE FROM aid_trucks;"
-                       "UPDATE aid_requests SET state = 'x'; UPDATE aid_truck_days SET n = 0;"
-                       "DELETE FROM aid_targets; UPDATE aid_counts SET value = 1;");
+    sql(path("rb.db"),
+        "DELETE FROM tokens; DELETE FROM users; UPDATE orgs SET name = 'X';"
+        "DELETE FROM zones; UPDATE crossings SET lat = 0; DELETE FROM meta;"
+        "UPDATE crossing_closures SET reason = 'x'; DELETE FROM aid_trucks;"
+        "UPDATE aid_requests SET state = 'x'; UPDATE aid_truck_days SET n = 0;"
+        "DELETE FROM aid_targets; UPDATE aid_counts SET value = 1; DELETE FROM aid_dwell;");
     char *out, *err;
     assert_int_equal(th_truce(&out, &err, NULL, "rebuild --db '%s'", path("rb.db")), 0);
     /* The demo's 169, a token, a closure, two counts. */

@@ -694,7 +694,8 @@ static void pillar_migrations_apply_once_by_name(void **state)
     s->ops->close(s);
     raw_exec(path("old.db"),
              "DROP TABLE org_actors; DROP TABLE crossing_closures; DROP TABLE schema_migrations; "
-             "DROP TABLE aid_targets; DROP TABLE aid_counts; DROP TABLE aid_truck_days; "
+             "DROP TABLE aid_targets; DROP TABLE aid_counts; DROP TABLE aid_truck_days; DROP TABLE "
+             "aid_dwell; "
              "DROP TABLE aid_trucks; DROP TABLE aid_requests; "
              "ALTER TABLE crossings DROP "
              "COLUMN operated_by; ALTER TABLE crossings DROP COLUMN capacity_per_day; ALTER "

@@ -454,20 +454,27 @@ static int about_truck(tr_err *e, int64_t id)
 static int move_one(store *s, const aid_who *w, op_cache *oc, int64_t id, const json_t *in,
                     json_t *out, tr_err *e)
 {
+    static const char *const steps[] = {"dispatched", "at_crossing", "screened",
+                                        "offloaded",  "collected",   "arrived"};
     const char *to = jsx_str(in, "to", ""), *reason = jsx_str(in, "reason", NULL);
-    const char *inter = jsx_str(in, "interception", NULL);
+    const char *inter = jsx_str(in, "interception", NULL), *viewer = aid_viewer(w);
     const struct truck_move *m = NULL;
     const char *allowed[N_TRUCK_MOVES + 1];
     size_t n = 0;
     store_truck t;
     int64_t ms;
     char vis[256], at[UTIL_ISO_LEN];
-    if (aid_truck_find(s, w, id, &t, e) < 0) return -1;
+    int rc = aid_store(s)->truck_get(s, id, &t, e);
+    if (rc < 0) return -1;
+    if (rc == 0) return truck_not_found(e, id);
     if (operator_of(s, oc, t.crossing, e)) return about_truck(e, id);
+    /* One the caller may not see is one it cannot name: the same 404 as none. */
+    if (viewer && strcmp(viewer, t.org) != 0 && strcmp(viewer, oc->operator) != 0)
+        return truck_not_found(e, id);
     /* A retried move: the truck is already where it was asked to go, at that time. */
     if (jsx_str(in, "at", NULL) && strcmp(t.state, to) == 0 &&
         util_parse_time(jsx_str(in, "at", ""), &ms) == 0 && ms == t.last_ms) {
-        json_array_append_new(out, aid_truck_json(&t));
+        if (out) json_array_append_new(out, aid_truck_json(&t));
         return 0;
     }
     for (size_t i = 0; i < N_TRUCK_MOVES; i++)
@@ -504,10 +511,16 @@ static int move_one(store *s, const aid_who *w, op_cache *oc, int64_t id, const 
     if (jsx_str(in, "source", NULL))
         json_object_set_new(body, "source", json_string(jsx_str(in, "source", "")));
     audience(vis, sizeof vis, t.org, oc->operator);
-    int rc = journal_record(s, &w->actor, "aid.truck_moved", body, vis, NULL, e);
+    rc = journal_record(s, &w->actor, "aid.truck_moved", body, vis, NULL, e);
     json_decref(body);
     if (rc) return about_truck(e, id);
-    if (aid_store(s)->truck_get(s, id, &t, e) != 1) return -1;
+    if (!out) return 0;
+    /* The truck as the projection has just written it. */
+    snprintf(t.state, sizeof t.state, "%s", to);
+    snprintf(t.reason, sizeof t.reason, "%s", reason ? reason : "");
+    for (int i = 0; i < AID_T_STEPS; i++)
+        if (strcmp(steps[i], to) == 0) t.t[i] = ms;
+    t.last_ms = ms;
     json_array_append_new(out, aid_truck_json(&t));
     return 0;
 }
@@ -517,9 +530,10 @@ int aid_trucks_move(store *s, const aid_who *w, int64_t id, const json_t *in, js
 {
     op_cache oc = {"", ""};
     const json_t *ids = json_object_get(in, "trucks");
-    *out = json_array();
+    json_t *list = out ? json_array() : NULL;
+    if (out) *out = list;
     if (id > 0) {
-        if (move_one(s, w, &oc, id, in, *out, e)) goto fail;
+        if (move_one(s, w, &oc, id, in, list, e)) goto fail;
         return 0;
     }
     for (size_t i = 0; i < json_array_size(ids); i++) {
@@ -530,11 +544,11 @@ int aid_trucks_move(store *s, const aid_who *w, int64_t id, const json_t *in, js
                           "truck %lld is named twice", (long long)t);
                 goto fail;
             }
-        if (move_one(s, w, &oc, t, in, *out, e)) goto fail;
+        if (move_one(s, w, &oc, t, in, list, e)) goto fail;
     }
     return 0;
 fail:
-    json_decref(*out);
-    *out = NULL;
+    json_decref(list);
+    if (out) *out = NULL;
     return -1;
 }

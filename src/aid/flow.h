@@ -61,7 +61,8 @@ json_t *aid_truck_json(const store_truck *t);
 extern const jsx_field truck_move_fields[];
 extern const jsx_field trucks_move_fields[];
 /* Moves one truck (id > 0) or the trucks in.trucks, all or none; *out (a new array) gets
- * each truck as it is after the move. An error about one truck names it (detail.truck). */
+ * each truck as it is after the move (out NULL: a bulk load that needs no answer). An
+ * error about one truck names it (detail.truck). */
 int aid_trucks_move(store *s, const aid_who *w, int64_t id, const json_t *in, json_t **out,
                     tr_err *e);
 

@@ -64,13 +64,19 @@ static int on_request_moved(store *s, const store_event *ev, const json_t *b, tr
 {
     store_request r;
     int64_t ms;
+    char day[11];
     (void)ev;
     if (body_time(b, &ms, e)) return -1;
     if (aid_store(s)->request_get(s, (int64_t)jsx_num(b, "request", 0), &r, e) != 1) return -1;
     JOURNAL_COPY(r.state, b, "to");
     snprintf(r.reason, sizeof r.reason, "%s", jsx_str(b, "reason", ""));
-    if (strcmp(r.state, "cleared") == 0) r.cleared_ms = ms;
     r.updated_ms = ms;
+    if (strcmp(r.state, "cleared") == 0) {
+        r.cleared_ms = ms;
+        util_day_at(r.submitted_ms / 1000, day);
+        if (aid_store(s)->dwell_add(s, AID_D_CLEARANCE, day, r.crossing, ms - r.submitted_ms, e))
+            return -1;
+    }
     return aid_store(s)->request_update(s, &r, e);
 }
 
@@ -115,26 +121,49 @@ static int step_of(const char *state)
     return -1;
 }
 
+/* The dwell step a move into a state ends, and the truck step it started from; -1 none. */
+static int dwell_of(int step, int *since)
+{
+    switch (step) {
+    case AID_T_AT_CROSSING:
+        *since = AID_T_DISPATCHED;
+        return AID_D_QUEUE;
+    case AID_T_SCREENED:
+        *since = AID_T_AT_CROSSING;
+        return AID_D_SCREENING;
+    case AID_T_OFFLOADED:
+        *since = AID_T_SCREENED;
+        return AID_D_OFFLOADING;
+    case AID_T_COLLECTED:
+        *since = AID_T_OFFLOADED;
+        return AID_D_COLLECTION;
+    case AID_T_ARRIVED:
+        *since = AID_T_COLLECTED;
+        return AID_D_DELIVERY;
+    default:
+        return -1;
+    }
+}
+
 static int on_truck_moved(store *s, const store_event *ev, const json_t *b, tr_err *e)
 {
-    store_truck t;
     store_truck_day d = {.n = 1};
+    store_truck t;
     int64_t ms;
-    int step;
-    (void)ev;
+    int since, step, dwell;
+    JOURNAL_COPY(d.state, b, "to");
     if (body_time(b, &ms, e)) return -1;
-    if (aid_store(s)->truck_get(s, (int64_t)jsx_num(b, "truck", 0), &t, e) != 1) return -1;
-    JOURNAL_COPY(t.state, b, "to");
-    snprintf(t.reason, sizeof t.reason, "%s", jsx_str(b, "reason", ""));
-    if ((step = step_of(t.state)) >= 0) t.t[step] = ms;
-    t.last_ms = ms;
-    if (aid_store(s)->truck_update(s, &t, e)) return -1;
+    step = step_of(d.state);
+    if (aid_store(s)->truck_moved(s, (int64_t)jsx_num(b, "truck", 0), d.state,
+                                  jsx_str(b, "reason", ""), step, ms, &d, &t, e) != 1)
+        return -1;
     util_day_at(ms / 1000, d.day);
-    memcpy(d.crossing, t.crossing, sizeof d.crossing);
-    memcpy(d.category, t.category, sizeof d.category);
-    memcpy(d.destination, t.destination, sizeof d.destination);
-    memcpy(d.state, t.state, sizeof d.state);
-    return aid_store(s)->truck_day_add(s, &d, e);
+    if (aid_store(s)->truck_day_add(s, &d, e)) return -1;
+    /* A duration when the step it starts from was reached (a collection counts from the
+     * offloading, however many denials came between). */
+    dwell = dwell_of(step, &since);
+    if (dwell < 0 || !t.t[since]) return 0;
+    return aid_store(s)->dwell_add(s, dwell, t.day, d.crossing, ms - t.t[since], e);
 }
 
 static int on_count(store *s, const store_event *ev, const json_t *b, tr_err *e)

@@ -105,6 +105,16 @@ static aid_who who_of(http_req *r)
     return w;
 }
 
+/* A memory-mapped reader for the views over many days (no copy of each page read), or NULL
+ * after replying. */
+static store *view_reader(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    store *s = http__mapped_reader(r, &e);
+    if (!s) http__fail(r, &e);
+    return s;
+}
+
 static int bad_param(http_req *r, const char *name, const char *hint, const char *value)
 {
     tr_err e = TR_ERR_INIT;
@@ -493,7 +503,7 @@ static int h_counts(http_req *r)
     char from[11], to[11];
     const char *crossing, *category, *basis = http__query(r, "basis");
     int csv, hxl;
-    store *s = http__reader_or_fail(r);
+    store *s = view_reader(r);
     if (!s || format_param(r, &csv, &hxl) || range_params(r, from, to) ||
         crossing_param(r, &crossing) || category_param(r, &category))
         return 0;
@@ -528,7 +538,7 @@ static int h_daily(http_req *r)
     tr_err e = TR_ERR_INIT;
     char from[11], to[11];
     const char *crossing, *category;
-    store *s = http__reader_or_fail(r);
+    store *s = view_reader(r);
     if (!s || range_params(r, from, to) || crossing_param(r, &crossing) ||
         category_param(r, &category))
         return 0;
@@ -540,7 +550,7 @@ static int h_reconciliation(http_req *r)
     tr_err e = TR_ERR_INIT;
     char from[11], to[11];
     const char *crossing, *category, *basis = http__query(r, "basis");
-    store *s = http__reader_or_fail(r);
+    store *s = view_reader(r);
     if (!s || range_params(r, from, to) || crossing_param(r, &crossing) ||
         category_param(r, &category))
         return 0;
@@ -556,7 +566,7 @@ static int h_dwell(http_req *r)
     tr_err e = TR_ERR_INIT;
     char from[11], to[11];
     const char *crossing;
-    store *s = http__reader_or_fail(r);
+    store *s = view_reader(r);
     if (!s || range_params(r, from, to) || crossing_param(r, &crossing)) return 0;
     return http__answer(r, 200, aid_dwell(s, from, to, crossing, &e), &e);
 }

@@ -92,6 +92,24 @@ typedef struct store_truck_day {
     int64_t n;
 } store_truck_day;
 
+/* The steps whose durations are kept: request submitted -> cleared, and a truck's steps. */
+enum aid_dwell_step {
+    AID_D_CLEARANCE,  /* submitted -> cleared (a request) */
+    AID_D_QUEUE,      /* dispatched -> at the crossing */
+    AID_D_SCREENING,  /* at the crossing -> screened */
+    AID_D_OFFLOADING, /* screened -> offloaded */
+    AID_D_COLLECTION, /* offloaded -> collected */
+    AID_D_DELIVERY,   /* collected -> arrived */
+    AID_D_STEPS
+};
+
+/* Some durations of one step: n values in ms (native int64), valid during a scan's callback. */
+typedef struct store_durations {
+    int step;
+    const int64_t *ms;
+    size_t n;
+} store_durations;
+
 typedef struct store_target {
     int64_t id; /* The number of its aid.target_set event. */
     char name[STORE_NAME_MAX];
@@ -123,20 +141,26 @@ typedef struct aid_store_ops {
     int (*request_update)(store *s, const store_request *r, tr_err *e); /* state, reason, times */
     /* By id after f->after, at most f->limit, each as a store_request. */
     int (*request_scan)(store *s, const aid_filter *f, store_row_cb cb, void *cls, tr_err *e);
-    /* Requests submitted from..to (days) through crossing ("" any) that were cleared. */
-    int (*request_cleared_scan)(store *s, const char *from, const char *to, const char *crossing,
-                                store_row_cb cb, void *cls, tr_err *e);
 
     int (*truck_next_id)(store *s, int64_t *out, tr_err *e);
     int (*truck_insert)(store *s, const store_truck *t, tr_err *e);
     int (*truck_get)(store *s, int64_t id, store_truck *out, tr_err *e); /* 1, 0, -1 */
-    int (*truck_update)(store *s, const store_truck *t, tr_err *e);      /* state, reason, times */
+    /* A move into state at ms (recording step's time when step >= 0), with its reason;
+     * fills day's crossing, category and destination, and *after the truck as it is then
+     * (its day and times), from the truck. 1, 0 none, -1. */
+    int (*truck_moved)(store *s, int64_t id, const char *state, const char *reason, int step,
+                       int64_t ms, store_truck_day *day, store_truck *after, tr_err *e);
     /* How many trucks of a category were dispatched under a request. */
     int (*truck_count)(store *s, int64_t request, const char *category, int64_t *out, tr_err *e);
     int (*truck_scan)(store *s, const aid_filter *f, store_row_cb cb, void *cls, tr_err *e);
-    /* Trucks dispatched from..to through crossing ("" any), each as a store_truck. */
-    int (*truck_dwell_scan)(store *s, const char *from, const char *to, const char *crossing,
-                            store_row_cb cb, void *cls, tr_err *e);
+    /* Records that a step took ms, for a truck dispatched (a request submitted) on day through
+     * crossing. */
+    int (*dwell_add)(store *s, int step, const char *day, const char *crossing, int64_t ms,
+                     tr_err *e);
+    /* The durations of the steps for days from..to through crossing ("" any), as
+     * store_durations rows. */
+    int (*dwell_scan)(store *s, const char *from, const char *to, const char *crossing,
+                      store_row_cb cb, void *cls, tr_err *e);
     /* Adds n to a day's moves into a state. */
     int (*truck_day_add)(store *s, const store_truck_day *d, tr_err *e);
     /* The days from..to, by day, each as a store_truck_day (crossing, category: "" any). */

@@ -7,6 +7,7 @@
 #include "core/util.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static const char crossing_insert_sql[] =
     "INSERT INTO crossings(slug, name, lat, lon, notes, operated_by, capacity_per_day, hours)"
@@ -128,10 +129,6 @@ static const char request_scan_sql[] =
     " AND (?2 IS NULL OR org = ?2 OR crossing IN (SELECT slug FROM crossings WHERE operated_by = "
     "?2))"
     " AND (?3 IS NULL OR state = ?3) AND (?4 IS NULL OR crossing = ?4) ORDER BY id LIMIT ?5";
-static const char request_cleared_sql[] =
-    "SELECT " REQUEST_COLS " FROM aid_requests WHERE submitted_ms >= ?1 AND submitted_ms < ?2"
-    " AND cleared_ms > 0 AND (?3 = '' OR crossing = ?3)";
-
 static void read_request(sqlite3_stmt *st, void *row)
 {
     store_request *r = row;
@@ -213,18 +210,6 @@ static int request_scan(store *s, const aid_filter *f, store_row_cb cb, void *cl
     return sq_scan(s, st, read_request, &r, cb, cls, e);
 }
 
-static int request_cleared_scan(store *s, const char *from, const char *to, const char *crossing,
-                                store_row_cb cb, void *cls, tr_err *e)
-{
-    store_request r;
-    sqlite3_stmt *st = sq_stmt(s, request_cleared_sql, e);
-    if (!st) return -1;
-    sqlite3_bind_int64(st, 1, util_day_number(from) * 86400000);
-    sqlite3_bind_int64(st, 2, (util_day_number(to) + 1) * 86400000);
-    sq_bind_text(st, 3, crossing);
-    return sq_scan(s, st, read_request, &r, cb, cls, e);
-}
-
 /* ---- trucks ----------------------------------------------------------------------- */
 
 #define TRUCK_COLS                                                                                 \
@@ -234,9 +219,21 @@ static const char truck_next_sql[] = "SELECT COALESCE(MAX(id), 0) + 1 FROM aid_t
 static const char truck_insert_sql[] =
     "INSERT INTO aid_trucks(" TRUCK_COLS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 static const char truck_get_sql[] = "SELECT " TRUCK_COLS " FROM aid_trucks WHERE id = ?";
-static const char truck_update_sql[] =
-    "UPDATE aid_trucks SET state = ?2, reason = ?3, t_at_crossing = ?4, t_screened = ?5,"
-    " t_offloaded = ?6, t_collected = ?7, t_arrived = ?8, last_ms = ?9 WHERE id = ?1";
+/* One statement a move: the truck's new state and the time of the step it reached, and
+ * what the day's tally needs of it. */
+static const char truck_moved_sql[] =
+    "UPDATE aid_trucks SET state = ?2, reason = ?3, last_ms = ?5,"
+    " t_at_crossing = CASE ?4 WHEN 1 THEN ?5 ELSE t_at_crossing END,"
+    " t_screened = CASE ?4 WHEN 2 THEN ?5 ELSE t_screened END,"
+    " t_offloaded = CASE ?4 WHEN 3 THEN ?5 ELSE t_offloaded END,"
+    " t_collected = CASE ?4 WHEN 4 THEN ?5 ELSE t_collected END,"
+    " t_arrived = CASE ?4 WHEN 5 THEN ?5 ELSE t_arrived END"
+    " WHERE id = ?1";
+/* Not RETURNING: SQLite opens and closes an ephemeral table for it every time (40 % of a
+ * move); a lookup by id after the update costs a tenth of that. */
+static const char truck_where_sql[] =
+    "SELECT crossing, category, destination, day, t_dispatched, t_at_crossing, t_screened,"
+    " t_offloaded, t_collected, t_arrived FROM aid_trucks WHERE id = ?";
 static const char truck_count_sql[] =
     "SELECT COUNT(*) FROM aid_trucks WHERE request = ? AND category = ?";
 static const char truck_scan_sql[] =
@@ -245,8 +242,6 @@ static const char truck_scan_sql[] =
     "?2))"
     " AND (?3 IS NULL OR state = ?3) AND (?4 IS NULL OR crossing = ?4)"
     " AND (?6 = 0 OR request = ?6) AND (?7 IS NULL OR category = ?7) ORDER BY id LIMIT ?5";
-static const char truck_dwell_sql[] = "SELECT " TRUCK_COLS " FROM aid_trucks"
-                                      " WHERE day BETWEEN ?1 AND ?2 AND (?3 = '' OR crossing = ?3)";
 static const char truck_day_add_sql[] =
     "INSERT INTO aid_truck_days(day, crossing, category, destination, state, n)"
     " VALUES (?,?,?,?,?,?) ON CONFLICT DO UPDATE SET n = n + excluded.n";
@@ -308,17 +303,37 @@ static int truck_get(store *s, int64_t id, store_truck *out, tr_err *e)
     return sq_row(s, st, read_truck, out, e);
 }
 
-static int truck_update(store *s, const store_truck *t, tr_err *e)
+typedef struct moved {
+    store_truck_day *day;
+    store_truck *after;
+} moved;
+
+static void read_moved(sqlite3_stmt *st, void *row)
 {
-    sqlite3_stmt *st = sq_stmt(s, truck_update_sql, e);
+    moved *m = row;
+    sq_col_copy(m->day->crossing, sizeof m->day->crossing, st, 0);
+    sq_col_copy(m->day->category, sizeof m->day->category, st, 1);
+    sq_col_copy(m->day->destination, sizeof m->day->destination, st, 2);
+    sq_col_copy(m->after->day, sizeof m->after->day, st, 3);
+    for (int i = 0; i < AID_T_STEPS; i++)
+        m->after->t[i] = sqlite3_column_int64(st, 4 + i);
+}
+
+static int truck_moved(store *s, int64_t id, const char *state, const char *reason, int step,
+                       int64_t ms, store_truck_day *day, store_truck *after, tr_err *e)
+{
+    sqlite3_stmt *st = sq_stmt(s, truck_moved_sql, e);
     if (!st) return -1;
-    sqlite3_bind_int64(st, 1, t->id);
-    sq_bind_text(st, 2, t->state);
-    sq_bind_text(st, 3, t->reason);
-    for (int i = AID_T_AT_CROSSING; i < AID_T_STEPS; i++)
-        sqlite3_bind_int64(st, 3 + i, t->t[i]);
-    sqlite3_bind_int64(st, 9, t->last_ms);
-    return sq_step_done(s, st, e);
+    sqlite3_bind_int64(st, 1, id);
+    sq_bind_text(st, 2, state);
+    sq_bind_text(st, 3, reason);
+    sqlite3_bind_int(st, 4, step);
+    sqlite3_bind_int64(st, 5, ms);
+    if (sq_step_done(s, st, e)) return -1;
+    if (!(st = sq_stmt(s, truck_where_sql, e))) return -1;
+    sqlite3_bind_int64(st, 1, id);
+    moved m = {day, after};
+    return sq_row(s, st, read_moved, &m, e);
 }
 
 static int truck_count(store *s, int64_t request, const char *category, int64_t *out, tr_err *e)
@@ -338,18 +353,6 @@ static int truck_scan(store *s, const aid_filter *f, store_row_cb cb, void *cls,
     bind_filter(st, f);
     sqlite3_bind_int64(st, 6, f->request);
     sq_bind_text(st, 7, f->category);
-    return sq_scan(s, st, read_truck, &t, cb, cls, e);
-}
-
-static int truck_dwell_scan(store *s, const char *from, const char *to, const char *crossing,
-                            store_row_cb cb, void *cls, tr_err *e)
-{
-    store_truck t;
-    sqlite3_stmt *st = sq_stmt(s, truck_dwell_sql, e);
-    if (!st) return -1;
-    sq_bind_text(st, 1, from);
-    sq_bind_text(st, 2, to);
-    sq_bind_text(st, 3, crossing);
     return sq_scan(s, st, read_truck, &t, cb, cls, e);
 }
 
@@ -388,6 +391,79 @@ static int truck_day_scan(store *s, const char *from, const char *to, const char
     sq_bind_text(st, 3, crossing);
     sq_bind_text(st, 4, category);
     return sq_scan(s, st, read_truck_day, &d, cb, cls, e);
+}
+
+/* ---- dwell ------------------------------------------------------------------------ */
+
+#define DWELL_CHUNK 64
+static const char dwell_last_sql[] =
+    "SELECT chunk, n, ms FROM aid_dwell WHERE step = ? AND day = ? AND crossing = ?"
+    " ORDER BY chunk DESC LIMIT 1";
+static const char dwell_put_sql[] =
+    "INSERT INTO aid_dwell(step, day, crossing, chunk, n, ms) VALUES (?,?,?,?,?,?)"
+    " ON CONFLICT DO UPDATE SET n = excluded.n, ms = excluded.ms";
+static const char dwell_scan_sql[] =
+    "SELECT step, ms FROM aid_dwell WHERE day BETWEEN ?1 AND ?2 AND (?3 = '' OR crossing = ?3)";
+
+typedef struct dwell_chunk {
+    int64_t chunk, n;
+    int64_t ms[DWELL_CHUNK];
+} dwell_chunk;
+
+static void read_chunk(sqlite3_stmt *st, void *row)
+{
+    dwell_chunk *c = row;
+    c->chunk = sqlite3_column_int64(st, 0);
+    c->n = sqlite3_column_int64(st, 1);
+    int bytes = sqlite3_column_bytes(st, 2);
+    if (bytes > (int)sizeof c->ms) bytes = (int)sizeof c->ms;
+    if (c->n > bytes / (int)sizeof(int64_t)) c->n = bytes / (int)sizeof(int64_t);
+    if (bytes) memcpy(c->ms, sqlite3_column_blob(st, 2), (size_t)bytes);
+}
+
+/* Appends to the day's last chunk of the step, or starts the next one when it is full. */
+static int dwell_add(store *s, int step, const char *day, const char *crossing, int64_t ms,
+                     tr_err *e)
+{
+    dwell_chunk c;
+    sqlite3_stmt *st = sq_stmt(s, dwell_last_sql, e);
+    if (!st) return -1;
+    sqlite3_bind_int(st, 1, step);
+    sq_bind_text(st, 2, day);
+    sq_bind_text(st, 3, crossing);
+    int rc = sq_row(s, st, read_chunk, &c, e);
+    if (rc < 0) return -1;
+    if (rc == 0) c.chunk = 0, c.n = 0;
+    if (c.n == DWELL_CHUNK) c.chunk++, c.n = 0;
+    c.ms[c.n++] = ms;
+    if (!(st = sq_stmt(s, dwell_put_sql, e))) return -1;
+    sqlite3_bind_int(st, 1, step);
+    sq_bind_text(st, 2, day);
+    sq_bind_text(st, 3, crossing);
+    sqlite3_bind_int64(st, 4, c.chunk);
+    sqlite3_bind_int64(st, 5, c.n);
+    sqlite3_bind_blob(st, 6, c.ms, (int)(c.n * (int64_t)sizeof(int64_t)), SQLITE_TRANSIENT);
+    return sq_step_done(s, st, e);
+}
+
+static void read_durations(sqlite3_stmt *st, void *row)
+{
+    store_durations *d = row;
+    d->step = sqlite3_column_int(st, 0);
+    d->ms = sqlite3_column_blob(st, 1);
+    d->n = (size_t)sqlite3_column_bytes(st, 1) / sizeof(int64_t);
+}
+
+static int dwell_scan(store *s, const char *from, const char *to, const char *crossing,
+                      store_row_cb cb, void *cls, tr_err *e)
+{
+    store_durations d;
+    sqlite3_stmt *st = sq_stmt(s, dwell_scan_sql, e);
+    if (!st) return -1;
+    sq_bind_text(st, 1, from);
+    sq_bind_text(st, 2, to);
+    sq_bind_text(st, 3, crossing);
+    return sq_scan(s, st, read_durations, &d, cb, cls, e);
 }
 
 /* ---- counts ----------------------------------------------------------------------- */
@@ -513,13 +589,34 @@ static int target_scan(store *s, store_row_cb cb, void *cls, tr_err *e)
 }
 
 static const aid_store_ops sqlite_ops = {
-    crossing_insert, crossing_get,   crossing_list,    closure_insert,
-    closure_get,     closure_list,   request_insert,   request_get,
-    request_by_ref,  request_update, request_scan,     request_cleared_scan,
-    truck_next_id,   truck_insert,   truck_get,        truck_update,
-    truck_count,     truck_scan,     truck_dwell_scan, truck_day_add,
-    truck_day_scan,  count_put,      count_get,        count_scan,
-    target_insert,   target_get,     target_scan};
+    .crossing_insert = crossing_insert,
+    .crossing_get = crossing_get,
+    .crossing_list = crossing_list,
+    .closure_insert = closure_insert,
+    .closure_get = closure_get,
+    .closure_list = closure_list,
+    .request_insert = request_insert,
+    .request_get = request_get,
+    .request_by_ref = request_by_ref,
+    .request_update = request_update,
+    .request_scan = request_scan,
+    .truck_next_id = truck_next_id,
+    .truck_insert = truck_insert,
+    .truck_get = truck_get,
+    .truck_moved = truck_moved,
+    .truck_count = truck_count,
+    .truck_scan = truck_scan,
+    .dwell_add = dwell_add,
+    .dwell_scan = dwell_scan,
+    .truck_day_add = truck_day_add,
+    .truck_day_scan = truck_day_scan,
+    .count_put = count_put,
+    .count_get = count_get,
+    .count_scan = count_scan,
+    .target_insert = target_insert,
+    .target_get = target_get,
+    .target_scan = target_scan,
+};
 
 const aid_store_ops *aid_store(const store *s)
 {

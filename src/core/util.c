@@ -87,11 +87,23 @@ int util_unhex(unsigned char *out, size_t n, const char *hex)
     return 0;
 }
 
+/* Random bytes from a per-thread pool that the kernel fills 4 KB at a time: a journal
+ * event's salt no longer costs a system call (one in 128 does), which was 6 % of a truck
+ * move. Bytes are wiped from the pool as they are handed out. */
+static _Thread_local unsigned char pool[4096];
+static _Thread_local size_t pool_left;
+
 void util_random_hex(char *out, size_t nbytes)
 {
     unsigned char raw[64];
     if (nbytes > sizeof raw) nbytes = sizeof raw;
-    randombytes_buf(raw, nbytes);
+    if (pool_left < nbytes) {
+        randombytes_buf(pool, sizeof pool);
+        pool_left = sizeof pool;
+    }
+    memcpy(raw, pool + pool_left - nbytes, nbytes);
+    sodium_memzero(pool + pool_left - nbytes, nbytes);
+    pool_left -= nbytes;
     util_hex(out, raw, nbytes);
     sodium_memzero(raw, sizeof raw);
 }
