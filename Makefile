@@ -70,7 +70,7 @@ fuzz: deps
 	@scripts/deps.sh $(FUZZ_DEBS)
 	@$(MAKE) --no-print-directory $(FUZZ_BUILD)/build.ninja
 	ninja -C $(FUZZ_BUILD) fuzz/fuzz_acled fuzz/fuzz_report fuzz/fuzz_zone fuzz/fuzz_note fuzz/fuzz_genius \
-	  fuzz/fuzz_http
+	  fuzz/fuzz_http fuzz/fuzz_aid
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) TRUCE_DATA=$(DATA) fuzz/run.sh $(FUZZ_BUILD)
 
 format: deps

@@ -44,7 +44,7 @@ done
 
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 status=0
-for name in ${FUZZ_TARGETS:-acled report zone note genius http}; do
+for name in ${FUZZ_TARGETS:-acled report zone note genius http aid}; do
   corpus="$build/fuzz-corpus/$name"
   mkdir -p "$corpus"
   seeds="$here/seeds/$name"

@@ -669,14 +669,23 @@ static void counts_keep_each_source_apart(void **state)
     assert_null(json_object_get(c0, "cogat/trucks_entered"));
     json_decref(j);
 
+    /* By category: only what was counted as fuel. */
+    count(unrwa, "2024-04-10", "fuel-src", ",\"category\":\"fuel\"", 50, 201);
+    j = get_json("/api/v1/aid/daily?from=2024-04-10&to=2024-04-10&category=fuel");
+    c0 = json_object_get(json_array_get(json_object_get(j, "days"), 0), "counts");
+    assert_int_equal(int_of(c0, "fuel-src/trucks_entered"), 50);
+    assert_int_equal(json_object_size(c0), 1);
+    json_decref(j);
+
     j = get_json("/api/v1/aid/reconciliation?from=2024-04-10&to=2024-04-11&basis=trucks_entered");
     json_t *d0 = json_array_get(json_object_get(j, "days"), 0);
     json_t *d1 = json_array_get(json_object_get(j, "days"), 1);
     assert_int_equal(int_of(json_object_get(d0, "sources"), "unrwa"), 223);
     assert_int_equal(int_of(json_object_get(d0, "sources"), "cogat"), 419);
-    assert_int_equal(int_of(d0, "spread"), 196);
+    assert_int_equal(int_of(d0, "spread"), 419 - 50);
     assert_true(json_is_null(json_object_get(d1, "spread"))); /* one source */
     assert_int_equal(int_of(json_object_get(j, "totals"), "cogat"), 729);
+    assert_int_equal(int_of(json_object_get(d0, "sources"), "fuel-src"), 50);
     json_decref(j);
     j = get_json("/api/v1/aid/reconciliation?from=2024-04-10&to=2024-04-10&basis=pallets");
     assert_int_equal(
@@ -693,6 +702,7 @@ static void counts_keep_each_source_apart(void **state)
                                 "#date,#meta+source,#indicator+basis,#loc+crossing,#sector,"
                                 "#indicator+value+num\n"
                                 "2024-04-10,cogat,trucks_entered,,,419\n"
+                                "2024-04-10,fuel-src,trucks_entered,,fuel,50\n"
                                 "2024-04-10,unrwa,trucks_entered,kerem-shalom,,150\n"
                                 "2024-04-10,unrwa,trucks_entered,rafah,,73\n");
     th_resp_free(&r);
@@ -828,6 +838,15 @@ static void target_progress_is_exact(void **state)
     assert_float_equal(json_number_value(json_object_get(p, "remaining")), 650, 0);
     assert_float_equal(json_number_value(json_object_get(p, "rate_needed")), 650.0 / 8, 1e-12);
     assert_true(json_is_null(json_object_get(p, "days_met")));
+    json_decref(p);
+    /* In the daily view, a total's actual is what came so far. */
+    p = get_json("/api/v1/aid/daily?from=2025-01-20&to=2025-01-20");
+    tg = NULL;
+    json_array_foreach(json_object_get(json_array_get(json_object_get(p, "days"), 0), "targets"), k,
+                       x) if (int_of(x, "id") == id) tg = x;
+    assert_non_null(tg);
+    assert_int_equal(int_of(tg, "actual"), 350);
+    assert_false(json_is_true(json_object_get(tg, "met")));
     json_decref(p);
     snprintf(path, sizeof path, "/api/v1/aid/targets/%lld/progress?as_of=2025-01-24",
              (long long)id);

@@ -495,7 +495,7 @@ int aid_import_counts(store *s, const journal_actor *who, FILE *in, int64_t size
     p.n_sums = m;
     out->counts = (int64_t)m;
     write_job w = {&p, who};
-    rc = store_txn(s, write_sums, &w, e);
+    rc = spec->in_txn ? write_sums(s, &w, e) : store_txn(s, write_sums, &w, e);
 out:
     json_decref(p.map_crossing);
     json_decref(p.map_category);

@@ -30,6 +30,7 @@ typedef struct aid_import_spec {
     const char *crossing_column, *category_column; /* NULL: none */
     /* "NAME=SLUG,NAME=SLUG" mappings that come before the built-in ones; NULL none. */
     const char *map_crossing, *map_category;
+    int in_txn; /* write in the caller's transaction (fuzzing, tests) instead of its own */
 } aid_import_spec;
 
 typedef struct aid_import_result {

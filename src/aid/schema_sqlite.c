@@ -77,7 +77,7 @@ static const store_migration migrations[] = {
      "  chunk INTEGER NOT NULL,"
      "  n INTEGER NOT NULL,"
      "  ms BLOB NOT NULL,"
-     "  PRIMARY KEY(step, day, crossing, chunk));"
+     "  PRIMARY KEY(day, crossing, step, chunk)) WITHOUT ROWID;"
      "CREATE TABLE aid_counts("
      "  day TEXT NOT NULL,"
      "  source TEXT NOT NULL,"

@@ -157,6 +157,9 @@ typedef struct aid_store_ops {
      * crossing. */
     int (*dwell_add)(store *s, int step, const char *day, const char *crossing, int64_t ms,
                      tr_err *e);
+    /* How many durations each step has for days from..to through crossing ("" any). */
+    int (*dwell_count)(store *s, const char *from, const char *to, const char *crossing,
+                       int64_t counts[AID_D_STEPS], tr_err *e);
     /* The durations of the steps for days from..to through crossing ("" any), as
      * store_durations rows. */
     int (*dwell_scan)(store *s, const char *from, const char *to, const char *crossing,

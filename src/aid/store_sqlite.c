@@ -245,10 +245,10 @@ static const char truck_scan_sql[] =
 static const char truck_day_add_sql[] =
     "INSERT INTO aid_truck_days(day, crossing, category, destination, state, n)"
     " VALUES (?,?,?,?,?,?) ON CONFLICT DO UPDATE SET n = n + excluded.n";
+/* In key order (by day); the caller adds up what it needs: no GROUP BY and its sort. */
 static const char truck_day_scan_sql[] =
-    "SELECT day, '', '', destination, state, SUM(n) FROM aid_truck_days"
-    " WHERE day BETWEEN ?1 AND ?2 AND (?3 = '' OR crossing = ?3) AND (?4 = '' OR category = ?4)"
-    " GROUP BY day, destination, state ORDER BY day";
+    "SELECT day, crossing, category, destination, state, n FROM aid_truck_days"
+    " WHERE day BETWEEN ?1 AND ?2 AND (?3 = '' OR crossing = ?3) AND (?4 = '' OR category = ?4)";
 
 static void read_truck(sqlite3_stmt *st, void *row)
 {
@@ -402,6 +402,9 @@ static const char dwell_last_sql[] =
 static const char dwell_put_sql[] =
     "INSERT INTO aid_dwell(step, day, crossing, chunk, n, ms) VALUES (?,?,?,?,?,?)"
     " ON CONFLICT DO UPDATE SET n = excluded.n, ms = excluded.ms";
+static const char dwell_count_sql[] =
+    "SELECT step, SUM(n) FROM aid_dwell WHERE day BETWEEN ?1 AND ?2 AND (?3 = '' OR crossing = ?3)"
+    " GROUP BY step";
 static const char dwell_scan_sql[] =
     "SELECT step, ms FROM aid_dwell WHERE day BETWEEN ?1 AND ?2 AND (?3 = '' OR crossing = ?3)";
 
@@ -444,6 +447,39 @@ static int dwell_add(store *s, int step, const char *day, const char *crossing, 
     sqlite3_bind_int64(st, 5, c.n);
     sqlite3_bind_blob(st, 6, c.ms, (int)(c.n * (int64_t)sizeof(int64_t)), SQLITE_TRANSIENT);
     return sq_step_done(s, st, e);
+}
+
+typedef struct step_count {
+    int step;
+    int64_t n;
+} step_count;
+
+static void read_step_count(sqlite3_stmt *st, void *row)
+{
+    step_count *c = row;
+    c->step = sqlite3_column_int(st, 0);
+    c->n = sqlite3_column_int64(st, 1);
+}
+
+static int step_count_cb(void *cls, const void *row)
+{
+    const step_count *c = row;
+    if (c->step >= 0 && c->step < AID_D_STEPS) ((int64_t *)cls)[c->step] = c->n;
+    return 0;
+}
+
+static int dwell_count(store *s, const char *from, const char *to, const char *crossing,
+                       int64_t counts[AID_D_STEPS], tr_err *e)
+{
+    step_count c;
+    sqlite3_stmt *st = sq_stmt(s, dwell_count_sql, e);
+    if (!st) return -1;
+    for (int i = 0; i < AID_D_STEPS; i++)
+        counts[i] = 0;
+    sq_bind_text(st, 1, from);
+    sq_bind_text(st, 2, to);
+    sq_bind_text(st, 3, crossing);
+    return sq_scan(s, st, read_step_count, &c, step_count_cb, counts, e);
 }
 
 static void read_durations(sqlite3_stmt *st, void *row)
@@ -607,6 +643,7 @@ static const aid_store_ops sqlite_ops = {
     .truck_count = truck_count,
     .truck_scan = truck_scan,
     .dwell_add = dwell_add,
+    .dwell_count = dwell_count,
     .dwell_scan = dwell_scan,
     .truck_day_add = truck_day_add,
     .truck_day_scan = truck_day_scan,
