@@ -699,7 +699,7 @@ static void counts_keep_each_source_apart(void **state)
         req("GET", "/api/v1/aid/counts?from=2024-04-10&to=2024-04-10&format=hxl", NULL, NULL, &r),
         200);
     assert_string_equal(r.body, "date,source,basis,crossing,category,value\n"
-                                "#date,#meta+source,#indicator+basis,#loc+crossing,#sector,"
+                                "#date,#org+source,#indicator+basis,#loc+crossing,#sector,"
                                 "#indicator+value+num\n"
                                 "2024-04-10,cogat,trucks_entered,,,419\n"
                                 "2024-04-10,fuel-src,trucks_entered,,fuel,50\n"

@@ -513,7 +513,7 @@ static int h_counts(http_req *r)
         csv_rows c = {&r->raw, 0, 0};
         buf_puts(&r->raw, "date,source,basis,crossing,category,value\n");
         if (hxl)
-            buf_puts(&r->raw, "#date,#meta+source,#indicator+basis,#loc+crossing,#sector,"
+            buf_puts(&r->raw, "#date,#org+source,#indicator+basis,#loc+crossing,#sector,"
                               "#indicator+value+num\n");
         if (aid_store(s)->count_scan(s, from, to, basis ? basis : "", crossing, category,
                                      count_csv_cb, &c, &e)) {
