@@ -3,13 +3,17 @@
  * outside its folder.
  *
  *   accounts   organizations, users, tokens, signing keys, the deployment and its scenario
- *   aid        crossings, their operators, capacity, hours and closures (the aid flow to come)
+ *   aid        crossings and closures, requests, truckloads, counts, targets
  *   negotiate  negotiations, profiles, texts, responses, agreements
- *   monitor    zones, reports, incidents, evidence */
+ *   monitor    zones, reports, incidents, evidence
+ *   comply     obligations of agreements, evaluated from the others' evidence */
 #include "accounts/project.h"
 #include "accounts/routes.h"
 #include "accounts/schema.h"
 #include "aid/project.h"
+#include "comply/project.h"
+#include "comply/routes.h"
+#include "comply/schema.h"
 #include "aid/schema.h"
 #include "aid/routes.h"
 #include "monitor/project.h"
@@ -25,6 +29,7 @@ const store_migration_set *const store_migration_sets[] = {
     &aid_schema,       /* src/aid/schema_sqlite.c */
     &negotiate_schema, /* src/negotiate/schema_sqlite.c */
     &monitor_schema,   /* src/monitor/schema_sqlite.c */
+    &comply_schema,    /* src/comply/schema_sqlite.c */
     NULL,
 };
 
@@ -34,6 +39,7 @@ const journal_projection *const journal_projection_tables[] = {
     aid_projections,       /* src/aid/project.c */
     negotiate_projections, /* src/negotiate/project.c */
     monitor_projections,   /* src/monitor/project.c */
+    comply_projections,    /* src/comply/project.c */
     NULL,
 };
 
@@ -44,6 +50,7 @@ const http_route *const http_route_tables[] = {
     negotiate_routes,    /* src/negotiate/routes.c */
     monitor_routes,      /* src/monitor/routes.c */
     monitor_file_routes, /* src/monitor/files.c */
+    comply_routes,       /* src/comply/routes.c */
     NULL,
 };
 

@@ -86,7 +86,7 @@ static const struct access_case {
     /* Hamas has not accepted: allowed callers get 409 agreement.not_accepted. */
     {"POST", "/api/v1/negotiations/{id}/agreement", "/api/v1/negotiations/2/agreement",
      "{\"text\":1,\"effective\":\"2025-01-19\"}", "UFAFFFF", 409, 0},
-    {"GET", "/api/v1/agreements/{id}", "/api/v1/agreements/2", NULL, "UNNNNNN", 200, 0},
+    {"GET", "/api/v1/agreements/{id}", "/api/v1/agreements/2", NULL, "NNNNNNN", 200, 0},
     /* Last: it closes negotiation 2. Only the mediator may, once. */
     {"POST", "/api/v1/negotiations/{id}/abandon", "/api/v1/negotiations/2/abandon",
      "{\"reason\":\"%s\"}", "UFAFFFF", 200, 0},
@@ -211,6 +211,31 @@ static const struct access_case {
     {"GET", "/api/v1/log/proof/consistency", "/api/v1/log/proof/consistency?from=2&to=5", NULL,
      "AAAAAAA", 200, 0},
     {"GET", "/tile/*", "/tile/0/000.p/3", NULL, "AAAAAAA", 200, 0},
+    /* Compliance: obligation 999999 and agreement 999999 exist for nobody, so those the
+     * route lets in get 404. */
+    {"POST", "/api/v1/agreements/{id}/obligations", "/api/v1/agreements/999999/obligations",
+     "{\"ref\":\"%s\",\"title\":\"x\",\"party\":\"israel\",\"kind\":\"deadline\","
+     "\"due_day\":1}",
+     "UFAFFFA", 404, 0},
+    {"GET", "/api/v1/agreements/{id}/obligations", "/api/v1/agreements/999999/obligations", NULL,
+     "AAAAAAA", 404, 0},
+    {"GET", "/api/v1/agreements/{id}/scorecard", "/api/v1/agreements/999999/scorecard", NULL,
+     "AAAAAAA", 404, 0},
+    {"GET", "/api/v1/obligations/{id}", "/api/v1/obligations/999999", NULL, "AAAAAAA", 404, 0},
+    {"POST", "/api/v1/obligations/{id}/observations", "/api/v1/obligations/999999/observations",
+     "{\"date\":\"2025-01-19\",\"note\":\"%s\"}", "UFFAFFA", 404, 0},
+    {"POST", "/api/v1/obligations/{id}/deliverables", "/api/v1/obligations/999999/deliverables",
+     "{\"note\":\"%s\"}", "UAFFFFA", 404, 0},
+    {"POST", "/api/v1/obligations/{id}/responses", "/api/v1/obligations/999999/responses",
+     "{\"position\":\"deny\",\"text\":\"%s\"}", "UAFFFFA", 404, 0},
+    {"POST", "/api/v1/obligations/{id}/decisions", "/api/v1/obligations/999999/decisions",
+     "{\"outcome\":\"waived\",\"reason\":\"%s\"}", "UFAFFFA", 404, 0},
+    /* Last: mediators and administrators record agreements signed elsewhere (the ids it
+     * takes are ones the cases above expect to be free). */
+    {"POST", "/api/v1/agreements", "/api/v1/agreements",
+     "{\"title\":\"%s\",\"parties\":[\"israel\",\"hamas\"],\"mediators\":[],"
+     "\"effective\":\"2025-01-19\",\"terms\":{\"1\":\"x\"}}",
+     "UFAFFFA", 201, 0},
 };
 #define N_ACCESS (sizeof access_cases / sizeof access_cases[0])
 

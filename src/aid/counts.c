@@ -231,6 +231,7 @@ typedef struct series {
     /* what to take */
     const char *source, *state;
     json_t *destinations; /* NULL any */
+    int64_t hits;         /* rows that counted */
 } series;
 
 static int64_t day_index(const series *x, const char *day)
@@ -244,7 +245,7 @@ static int series_count_cb(void *cls, const void *row)
     series *x = cls;
     const store_aid_count *c = row;
     int64_t i = day_index(x, c->day);
-    if (i >= 0 && strcmp(c->source, x->source) == 0) x->v[i] += c->value;
+    if (i >= 0 && strcmp(c->source, x->source) == 0) x->v[i] += c->value, x->hits++;
     return 0;
 }
 
@@ -262,7 +263,7 @@ static int series_truck_cb(void *cls, const void *row)
     int64_t i = day_index(x, d->day);
     if (i >= 0 && strcmp(d->state, x->state) == 0 &&
         (!x->destinations || in_list(x->destinations, d->destination)))
-        x->v[i] += (double)d->n;
+        x->v[i] += (double)d->n, x->hits++;
     return 0;
 }
 
@@ -290,6 +291,17 @@ static void series_free(series *x)
 {
     free(x->v);
     json_decref(x->destinations);
+}
+
+int aid_values(store *s, const store_target *t, const char *from, const char *to, double *out,
+               int64_t *rows, tr_err *e)
+{
+    series x = {0};
+    int rc = target_series(s, t, from, to, &x, e);
+    if (rc == 0 && x.n > 0) memcpy(out, x.v, (size_t)x.n * sizeof *out);
+    *rows = x.hits;
+    series_free(&x);
+    return rc;
 }
 
 /* ---- the daily view --------------------------------------------------------------- */

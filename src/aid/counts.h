@@ -47,6 +47,12 @@ json_t *aid_progress(store *s, const store_target *t, const char *as_of, tr_err 
  * and maximum), over the trucks dispatched (and requests submitted) from..to. */
 json_t *aid_dwell(store *s, const char *from, const char *to, const char *crossing, tr_err *e);
 
+/* What a target counts (its source, basis, category, destinations) on each day from..to
+ * into out (to - from + 1 values); *rows: how many counts or truck tallies made them (0:
+ * nothing was counted at all). The compliance pillar's rate obligations read this. */
+int aid_values(store *s, const store_target *t, const char *from, const char *to, double *out,
+               int64_t *rows, tr_err *e);
+
 /* Is s a name of a source or a basis: 1-64 of [a-z0-9_-]? */
 int aid_is_name(const char *s);
 

@@ -109,6 +109,77 @@ out:
     return rc;
 }
 
+static const jsx_field slug_item[] = {{.name = "", .type = JSX_SLUG}, {0}};
+
+const jsx_field nsvc_record_fields[] = {
+    {.name = "title", .type = JSX_STRING, .min = 1, .max = 256},
+    {.name = "parties", .type = JSX_ARRAY, .min = 2, .max = 16, .items = slug_item},
+    {.name = "mediators", .type = JSX_ARRAY, .max = 16, .items = slug_item},
+    {.name = "effective", .type = JSX_STRING, .min = 10, .max = 10},
+    {.name = "terms", .type = JSX_OBJECT},
+    {.name = "source", .type = JSX_STRING, .flags = JSX_OPTIONAL, .min = 1, .max = 1024},
+    {0},
+};
+
+/* Each slug of list (at `field`) an organization of one of the kinds, named once. */
+static int check_orgs(store *s, const json_t *list, const char *field, const char *kind, tr_err *e)
+{
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        const char *slug = json_string_value(json_array_get(list, i));
+        char path[64];
+        store_org o;
+        snprintf(path, sizeof path, "%s[%zu]", field, i);
+        int rc = accounts_store(s)->org_get(s, slug, &o, e);
+        if (rc < 0) return -1;
+        if (rc == 0)
+            return err_field(e, "request.invalid_field", path, "see GET /api/v1/orgs",
+                             "no organization '%s'", slug);
+        if (kind && strcmp(o.kind, kind) != 0)
+            return err_field(e, "request.invalid_field", path, "name organizations of that kind",
+                             "'%s' is a %s organization, not a %s", slug, o.kind, kind);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(json_string_value(json_array_get(list, j)), slug) == 0)
+                return err_field(e, "request.invalid_field", path, "name each once",
+                                 "'%s' is named twice", slug);
+    }
+    return 0;
+}
+
+int nsvc_agreement_record(store *s, const journal_actor *who, const json_t *in, int64_t *agreement,
+                          tr_err *e)
+{
+    const json_t *terms = json_object_get(in, "terms"), *v;
+    const char *key;
+    if (!util_is_date(jsx_str(in, "effective", "")))
+        return err_field(e, "request.invalid_field", "effective",
+                         "the day it took effect, as YYYY-MM-DD (its day 1)", "'%s' is not a date",
+                         jsx_str(in, "effective", ""));
+    if (check_orgs(s, json_object_get(in, "parties"), "parties", "party", e) ||
+        check_orgs(s, json_object_get(in, "mediators"), "mediators", NULL, e))
+        return -1;
+    if (json_object_size(terms) < 1 || json_object_size(terms) > 500)
+        return err_field(e, "request.invalid_field", "terms",
+                         "its provisions, by their reference: {\"1.1\": \"...\"}",
+                         "an agreement of %zu terms", json_object_size(terms));
+    json_object_foreach((json_t *)terms, key, v)
+    {
+        char path[300];
+        snprintf(path, sizeof path, "terms.%.200s", key);
+        if (!key[0] || strlen(key) > 64 || !json_is_string(v) || !json_string_length(v) ||
+            json_string_length(v) > 4000)
+            return err_field(e, "request.invalid_field", path,
+                             "a reference of 1-64 bytes and its text (1-4000 bytes)", "not a term");
+    }
+    if (negotiate_store(s)->agreement_next_id(s, agreement, e)) return -1;
+    json_t *doc = json_deep_copy(in);
+    json_object_set_new(doc, "id", json_integer(*agreement));
+    json_object_set_new(doc, "recorded", json_true());
+    json_t *body = json_pack("{s:I, s:o}", "agreement", (json_int_t)*agreement, "doc", doc);
+    int rc = journal_record(s, who, "agreement.recorded", body, "public", NULL, e);
+    json_decref(body);
+    return rc;
+}
+
 static int collect_signature(void *cls, const void *row)
 {
     const store_signature *g = row;
@@ -127,7 +198,10 @@ static json_t *load_agreement(store *s, const acct_caller *by, int64_t aid, json
     int found = negotiate_store(s)->agreement_get(s, aid, &a, e);
     *spec = NULL;
     if (found < 0) return NULL;
-    if (found) *spec = nsvc__load(s, by, a.negotiation, role, e);
+    /* One recorded (signed elsewhere, published) is public; a negotiated one is its
+     * members'. */
+    if (found && !a.negotiation) *spec = json_object(), *role = NULL;
+    if (found && a.negotiation) *spec = nsvc__load(s, by, a.negotiation, role, e);
     if (!found || !*spec) {
         free(a.doc);
         err_clear(e);
@@ -187,6 +261,12 @@ int nsvc_agreement_sign(store *s, const journal_actor *who, const acct_caller *b
     int rc = -1, signed_count = 0;
     doc = load_agreement(s, by, aid, &spec, &role, e);
     if (!doc) goto out;
+    if (strcmp(jsx_str(doc, "state", ""), "recorded") == 0) {
+        err_set(e, 409, "agreement.recorded", "its parties signed it where it was made",
+                "agreement %lld was recorded from elsewhere: truce takes no signatures of it",
+                (long long)aid);
+        goto out;
+    }
     if (strcmp(org, by->org) != 0 || !nsvc__in_list(json_object_get(spec, "parties"), org)) {
         err_set(e, 403, "auth.forbidden", "sign as a user of that party",
                 "only %s's users may post %s's signature", org, org);

@@ -101,7 +101,20 @@ static int on_agreement(store *s, const store_event *ev, const json_t *b, tr_err
         return journal_bad_event(e, ev, "agreement/negotiation/doc");
     canon = jsx_canonical(doc, NULL);
     rc = negotiate_store(s)->agreement_insert(s, json_integer_value(a), json_integer_value(n),
-                                              canon, ev->time, e);
+                                              canon, "drafted", ev->time, e);
+    free(canon);
+    return rc;
+}
+
+/* An agreement signed elsewhere, recorded by a mediator: public, no negotiation. */
+static int on_recorded(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    const json_t *a = json_object_get(b, "agreement"), *doc = json_object_get(b, "doc");
+    if (!json_is_integer(a) || !json_is_object(doc))
+        return journal_bad_event(e, ev, "agreement/doc");
+    char *canon = jsx_canonical(doc, NULL);
+    int rc = negotiate_store(s)->agreement_insert(s, json_integer_value(a), 0, canon, "recorded",
+                                                  ev->time, e);
     free(canon);
     return rc;
 }
@@ -133,9 +146,15 @@ static int on_abandoned(store *s, const store_event *ev, const json_t *b, tr_err
 }
 
 const journal_projection negotiate_projections[] = {
-    {"negotiation.opened", on_negotiation},  {"negotiation.profile_set", on_profile},
-    {"negotiation.text_posted", on_text},    {"negotiation.text_sent", on_text_sent},
-    {"negotiation.response", on_response},   {"agreement.drafted", on_agreement},
-    {"agreement.signed", on_signed},         {"agreement.in_force", on_in_force},
-    {"negotiation.abandoned", on_abandoned}, {NULL, NULL},
+    {"negotiation.opened", on_negotiation},
+    {"negotiation.profile_set", on_profile},
+    {"negotiation.text_posted", on_text},
+    {"negotiation.text_sent", on_text_sent},
+    {"negotiation.response", on_response},
+    {"agreement.drafted", on_agreement},
+    {"agreement.recorded", on_recorded},
+    {"agreement.signed", on_signed},
+    {"agreement.in_force", on_in_force},
+    {"negotiation.abandoned", on_abandoned},
+    {NULL, NULL},
 };

@@ -285,6 +285,23 @@ static int h_agreement_get(http_req *r)
     return http__answer(r, 200, out, &e);
 }
 
+static int record_write(store *s, void *cls, tr_err *e)
+{
+    http_req *r = cls;
+    journal_actor who = acct_actor(&r->caller);
+    int64_t id;
+    json_t *out;
+    if (nsvc_agreement_record(s, &who, r->json, &id, e)) return -1;
+    if (!(out = nsvc_agreement_get(s, &r->caller, id, e))) return -1;
+    return http__reply(r, 201, out);
+}
+
+static int h_agreement_record(http_req *r)
+{
+    if (http__check_body(r)) return 0;
+    return http__defer(r, record_write);
+}
+
 static int signature_write(store *s, void *cls, tr_err *e)
 {
     http_req *r = cls;
@@ -329,7 +346,9 @@ const http_route negotiate_routes[] = {
      ROUTE_BODY, nsvc_suggest_fields},
     {"POST", "/api/v1/negotiations/{id}/agreement", h_agreement_draft, WHO_MEDIATOR, ROUTE_BODY,
      nsvc_agreement_fields},
-    {"GET", "/api/v1/agreements/{id}", h_agreement_get, WHO_USER, 0, NULL},
+    {"POST", "/api/v1/agreements", h_agreement_record, WHO_MEDIATOR | WHO_ADMIN, ROUTE_BODY,
+     nsvc_record_fields},
+    {"GET", "/api/v1/agreements/{id}", h_agreement_get, WHO_PUBLIC, 0, NULL},
     {"POST", "/api/v1/agreements/{id}/signatures", h_agreement_sign, WHO_PARTY, ROUTE_BODY,
      nsvc_signature_fields},
     {NULL, NULL, NULL, 0, 0, NULL},

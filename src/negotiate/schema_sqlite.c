@@ -5,6 +5,20 @@
 #include "negotiate/schema.h"
 
 static const store_migration migrations[] = {
+    /* Agreements signed elsewhere, recorded by mediators (compliance follows them as it
+     * follows negotiated ones): no negotiation, state 'recorded'. SQLite changes a
+     * constraint by rebuilding the table. */
+    {"0001-recorded-agreements",
+     "CREATE TABLE agreements_new("
+     "  id INTEGER PRIMARY KEY,"
+     "  negotiation_id INTEGER REFERENCES negotiations(id),"
+     "  doc TEXT NOT NULL,"
+     "  state TEXT NOT NULL CHECK (state IN ('drafted','in_force','recorded')),"
+     "  created_at TEXT NOT NULL);"
+     "INSERT INTO agreements_new SELECT id, negotiation_id, doc, state, created_at"
+     "  FROM agreements;"
+     "DROP TABLE agreements;"
+     "ALTER TABLE agreements_new RENAME TO agreements;"},
     {NULL, NULL},
 };
 

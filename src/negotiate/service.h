@@ -117,6 +117,15 @@ int nsvc_agreement_draft(store *s, const journal_actor *who, const acct_caller *
 /* {"id", "state", "agreement": {...}, "signatures": [...]}: the document `truce sign` and
  * `truce agreement verify` read. Members only. */
 json_t *nsvc_agreement_get(store *s, const acct_caller *by, int64_t agreement, tr_err *e);
+
+/* An agreement signed elsewhere, recorded by a mediator or an administrator (input checked
+ * against nsvc_record_fields: title, parties, mediators, effective, terms {REF: TEXT},
+ * source?): journaled as agreement.recorded, public; *agreement its id. Its state is
+ * `recorded`; day 1 is `effective`. 400 naming a field: a party that is no party
+ * organization, an unknown mediator, a date, a term. */
+extern const jsx_field nsvc_record_fields[];
+int nsvc_agreement_record(store *s, const journal_actor *who, const json_t *in, int64_t *agreement,
+                          tr_err *e);
 /* A party posts its signature; checked against its organization's registered keys. When
  * every party has signed, the agreement is in force and the negotiation agreed. */
 int nsvc_agreement_sign(store *s, const journal_actor *who, const acct_caller *by,

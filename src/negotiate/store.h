@@ -38,7 +38,7 @@ typedef struct store_text {
 typedef struct store_agreement {
     int64_t id, negotiation;
     char *doc;      /* canonical JSON of the agreement object; malloc'd, replaced */
-    char state[16]; /* drafted | in_force */
+    char state[16]; /* drafted | in_force | recorded (signed elsewhere; negotiation 0) */
     char created_at[STORE_TIME_MAX];
 } store_agreement;
 
@@ -68,8 +68,9 @@ typedef struct negotiate_store_ops {
     int (*negotiation_state)(store *s, int64_t id, const char *state, tr_err *e);
     /* Agreements and their signatures (rows: store_signature). */
     int (*agreement_next_id)(store *s, int64_t *id, tr_err *e);
+    /* negotiation 0 for one recorded; state drafted or recorded. */
     int (*agreement_insert)(store *s, int64_t id, int64_t negotiation, const char *doc,
-                            const char *when, tr_err *e);
+                            const char *state, const char *when, tr_err *e);
     int (*agreement_get)(store *s, int64_t id, store_agreement *out, tr_err *e);
     int (*agreement_state)(store *s, int64_t id, const char *state, tr_err *e);
     int (*signature_put)(store *s, int64_t agreement, const char *org, const char *public_key,

@@ -14,7 +14,7 @@ static const char agr_get_sql[] =
 
 static const char agr_insert_sql[] =
     "INSERT INTO agreements(id, negotiation_id, doc, state, created_at)"
-    " VALUES (?, ?, ?, 'drafted', ?)";
+    " VALUES (?, NULLIF(?, 0), ?, ?, ?)";
 
 static const char agr_next_sql[] = "SELECT coalesce(max(id), 0) + 1 FROM agreements";
 
@@ -256,14 +256,15 @@ static int agreement_next_id(store *s, int64_t *id, tr_err *e)
 }
 
 static int agreement_insert(store *s, int64_t id, int64_t negotiation, const char *doc,
-                            const char *when, tr_err *e)
+                            const char *state, const char *when, tr_err *e)
 {
     sqlite3_stmt *st = sq_stmt(s, agr_insert_sql, e);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, negotiation);
     sq_bind_text(st, 3, doc);
-    sq_bind_text(st, 4, when);
+    sq_bind_text(st, 4, state);
+    sq_bind_text(st, 5, when);
     return sq_step_done(s, st, e);
 }
 

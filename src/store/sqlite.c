@@ -1022,7 +1022,11 @@ static int migrate(sq *q, tr_err *e)
         /* Up to date, unless it holds a migration this build does not know. */
         return check_known(q, e);
     }
-    if (exec_sql(q, "BEGIN IMMEDIATE", e)) return -1;
+    /* Foreign keys off while the schema changes (they cannot change inside a transaction):
+     * a migration that rebuilds a table others refer to (SQLite's way of changing a
+     * constraint) drops the old one; every reference is checked before the commit. */
+    if (exec_sql(q, "PRAGMA foreign_keys = OFF", e)) return -1;
+    if (exec_sql(q, "BEGIN IMMEDIATE", e)) goto fail_fk;
     for (int v = version; v < N_MIGRATIONS; v++)
         if (exec_sql(q, sq_base_migrations[v], e)) goto fail;
     if (exec_sql(q,
@@ -1061,10 +1065,19 @@ static int migrate(sq *q, tr_err *e)
         }
     snprintf(text, sizeof text, "PRAGMA user_version = %d; PRAGMA application_id = %d",
              N_MIGRATIONS, APPLICATION_ID);
+    int broken = 0;
+    if (pragma_int(q, "SELECT count(*) FROM pragma_foreign_key_check", &broken, e)) goto fail;
+    if (broken) {
+        err_set(e, 500, "store.failed", "report it: a migration broke the database's references",
+                "after the migrations, %d rows refer to rows that do not exist", broken);
+        goto fail;
+    }
     if (exec_sql(q, text, e) || exec_sql(q, "COMMIT", e)) goto fail;
-    return 0;
+    return exec_sql(q, "PRAGMA foreign_keys = ON", e);
 fail:
     sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+fail_fk:
+    sqlite3_exec(q->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
     return -1;
 }
 

@@ -1,0 +1,145 @@
+/* routes.c - the compliance pillar's HTTP handlers and its part of the route table:
+ * obligations, what is said of them, their evaluation and the scorecard. docs/api.md
+ * documents every route with an example. */
+#include "comply/routes.h"
+
+#include "accounts/accounts.h"
+#include "comply/comply.h"
+#include "core/util.h"
+#include "http/handler.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* as_of= (default today): -1 after replying 400. */
+static int as_of_param(http_req *r, char out[11])
+{
+    const char *d = http__query(r, "as_of");
+    if (!d) {
+        util_day_at(util_unix_s(), out);
+        return 0;
+    }
+    if (!util_is_date(d)) {
+        tr_err e = TR_ERR_INIT;
+        err_field(&e, "request.invalid_param", "as_of", "a date as YYYY-MM-DD",
+                  "'%.64s' is not a date", d);
+        http__fail(r, &e);
+        return -1;
+    }
+    snprintf(out, 11, "%s", d);
+    return 0;
+}
+
+static int reply_obligation(http_req *r, store *s, int64_t id, int status, const char *as_of,
+                            tr_err *e)
+{
+    store_obligation o = {0};
+    char today[11];
+    json_t *out = NULL;
+    if (!as_of) {
+        util_day_at(util_unix_s(), today);
+        as_of = today;
+    }
+    if (comply_find(s, id, &o, e) == 0) out = comply_evaluate(s, &o, as_of, e);
+    free(o.spec);
+    return out ? http__reply(r, status, out) : -1;
+}
+
+static int define_write(store *s, void *cls, tr_err *e)
+{
+    http_req *r = cls;
+    journal_actor who = acct_actor(&r->caller);
+    int64_t id;
+    if (comply_define(s, &who, http__the_id(r), r->json, &id, e)) return -1;
+    return reply_obligation(r, s, id, 201, NULL, e);
+}
+
+static int h_define(http_req *r)
+{
+    if (http__check_body(r) || http__path_id(r, "an agreement")) return 0;
+    return http__defer(r, define_write);
+}
+
+static int h_list(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    char as_of[11];
+    int64_t id;
+    store *s;
+    if (http__id_param(r, "an agreement", &id) || as_of_param(r, as_of) ||
+        !(s = http__reader_or_fail(r)))
+        return 0;
+    return http__answer(r, 200, comply_list(s, id, as_of, &e), &e);
+}
+
+static int h_scorecard(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    char as_of[11];
+    int64_t id;
+    store *s;
+    if (http__id_param(r, "an agreement", &id) || as_of_param(r, as_of) ||
+        !(s = http__reader_or_fail(r)))
+        return 0;
+    return http__answer(r, 200, comply_scorecard(s, id, as_of, &e), &e);
+}
+
+static int h_get(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    char as_of[11];
+    int64_t id;
+    store *s;
+    if (http__id_param(r, "an obligation", &id) || as_of_param(r, as_of) ||
+        !(s = http__reader_or_fail(r)))
+        return 0;
+    return reply_obligation(r, s, id, 200, as_of, &e) ? http__fail(r, &e) : 0;
+}
+
+enum say { SAY_OBSERVE, SAY_DELIVER, SAY_ANSWER, SAY_DECIDE };
+
+static int say_write(store *s, void *cls, tr_err *e)
+{
+    http_req *r = cls;
+    journal_actor who = acct_actor(&r->caller);
+    int64_t id = http__the_id(r);
+    const char *org = r->caller.org[0] ? r->caller.org : NULL;
+    const jsx_field *body = http__routes[r->route].body;
+    int rc;
+    switch (body == observation_fields    ? SAY_OBSERVE
+            : body == deliverable_fields ? SAY_DELIVER
+            : body == response_fields    ? SAY_ANSWER
+                                         : SAY_DECIDE) {
+    case SAY_OBSERVE: rc = comply_observe(s, &who, id, r->json, e); break;
+    case SAY_DELIVER: rc = comply_deliver(s, &who, org, r->caller.admin, id, r->json, e); break;
+    case SAY_ANSWER: rc = comply_answer(s, &who, org, r->caller.admin, id, r->json, e); break;
+    default: rc = comply_decide(s, &who, id, r->json, e); break;
+    }
+    return rc ? -1 : reply_obligation(r, s, id, 201, NULL, e);
+}
+
+static int h_say(http_req *r)
+{
+    if (http__check_body(r) || http__path_id(r, "an obligation")) return 0;
+    return http__defer(r, say_write);
+}
+
+/* ---- the table --------------------------------------------------------------------- */
+
+const http_route comply_routes[] = {
+    {"POST", "/api/v1/agreements/{id}/obligations", h_define, WHO_MEDIATOR | WHO_ADMIN, ROUTE_BODY,
+     obligation_fields},
+    {"GET", "/api/v1/agreements/{id}/obligations", h_list, WHO_PUBLIC, 0, NULL},
+    {"GET", "/api/v1/agreements/{id}/scorecard", h_scorecard, WHO_PUBLIC, 0, NULL},
+    {"GET", "/api/v1/obligations/{id}", h_get, WHO_PUBLIC, 0, NULL},
+    {"POST", "/api/v1/obligations/{id}/observations", h_say, WHO_MONITOR | WHO_ADMIN, ROUTE_BODY,
+     observation_fields},
+    {"POST", "/api/v1/obligations/{id}/deliverables", h_say, WHO_PARTY | WHO_ADMIN, ROUTE_BODY,
+     deliverable_fields},
+    {"POST", "/api/v1/obligations/{id}/responses", h_say, WHO_PARTY | WHO_ADMIN, ROUTE_BODY,
+     response_fields},
+    {"POST", "/api/v1/obligations/{id}/decisions", h_say, WHO_MEDIATOR | WHO_ADMIN, ROUTE_BODY,
+     decision_fields},
+    {NULL, NULL, NULL, 0, 0, NULL},
+};

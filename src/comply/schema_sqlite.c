@@ -1,0 +1,31 @@
+/* schema_sqlite.c - the compliance pillar's schema for SQLite: its migrations, applied once
+ * each by name, and how its projection tables are emptied for a rebuild. */
+#include "comply/schema.h"
+
+static const store_migration migrations[] = {
+    /* Obligations and what is said of them, each row the projection of one event. */
+    {"0001-obligations", "CREATE TABLE obligations("
+                         "  id INTEGER PRIMARY KEY,"
+                         "  agreement INTEGER NOT NULL REFERENCES agreements(id),"
+                         "  ref TEXT NOT NULL,"
+                         "  title TEXT NOT NULL,"
+                         "  party TEXT NOT NULL,"
+                         "  kind TEXT NOT NULL,"
+                         "  spec TEXT NOT NULL,"
+                         "  created_at TEXT NOT NULL,"
+                         "  UNIQUE (agreement, ref));"
+                         "CREATE TABLE obligation_notes("
+                         "  id INTEGER PRIMARY KEY,"
+                         "  obligation INTEGER NOT NULL REFERENCES obligations(id),"
+                         "  kind TEXT NOT NULL,"
+                         "  org TEXT NOT NULL,"
+                         "  date TEXT NOT NULL,"
+                         "  doc TEXT NOT NULL,"
+                         "  recorded_at TEXT NOT NULL);"
+                         "CREATE INDEX obligation_notes_obligation"
+                         "  ON obligation_notes(obligation, id);"},
+    {NULL, NULL},
+};
+
+const store_migration_set comply_schema = {"comply", migrations,
+                                           "DELETE FROM obligation_notes; DELETE FROM obligations;"};

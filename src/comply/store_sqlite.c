@@ -1,0 +1,147 @@
+/* store_sqlite.c - the compliance pillar's storage on SQLite (comply/store.h). */
+#include "comply/store.h"
+
+#include "store/sqlite_pillar.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define OBLIGATION_COLS "id, agreement, ref, title, party, kind, spec, created_at"
+static const char obligation_insert_sql[] = "INSERT INTO obligations(" OBLIGATION_COLS
+                                            ") VALUES (?,?,?,?,?,?,?,?)";
+static const char obligation_get_sql[] =
+    "SELECT " OBLIGATION_COLS " FROM obligations WHERE id = ?";
+static const char obligation_ref_sql[] =
+    "SELECT id FROM obligations WHERE agreement = ? AND ref = ?";
+static const char obligation_list_sql[] =
+    "SELECT " OBLIGATION_COLS " FROM obligations WHERE agreement = ? ORDER BY id";
+static const char note_insert_sql[] =
+    "INSERT INTO obligation_notes(id, obligation, kind, org, date, doc, recorded_at)"
+    " VALUES (?,?,?,?,?,?,?)";
+static const char note_list_sql[] =
+    "SELECT id, obligation, kind, org, date, doc, recorded_at FROM obligation_notes"
+    " WHERE obligation = ? ORDER BY id";
+
+/* Reads a row; spec points into the statement (a scan) unless copy. */
+static void read_obligation_row(sqlite3_stmt *st, store_obligation *o)
+{
+    o->id = sqlite3_column_int64(st, 0);
+    o->agreement = sqlite3_column_int64(st, 1);
+    sq_col_copy(o->ref, sizeof o->ref, st, 2);
+    sq_col_copy(o->title, sizeof o->title, st, 3);
+    sq_col_copy(o->party, sizeof o->party, st, 4);
+    sq_col_copy(o->kind, sizeof o->kind, st, 5);
+    sq_col_copy(o->created_at, sizeof o->created_at, st, 7);
+}
+
+static void read_obligation_copy(sqlite3_stmt *st, void *row)
+{
+    store_obligation *o = row;
+    read_obligation_row(st, o);
+    free(o->spec);
+    o->spec = strdup((const char *)sqlite3_column_text(st, 6));
+    if (!o->spec) abort();
+}
+
+static void read_obligation_scan(sqlite3_stmt *st, void *row)
+{
+    store_obligation *o = row;
+    read_obligation_row(st, o);
+    o->spec = (char *)sqlite3_column_text(st, 6);
+}
+
+static int obligation_insert(store *s, const store_obligation *o, tr_err *e)
+{
+    sqlite3_stmt *st = sq_stmt(s, obligation_insert_sql, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, o->id);
+    sqlite3_bind_int64(st, 2, o->agreement);
+    sq_bind_text(st, 3, o->ref);
+    sq_bind_text(st, 4, o->title);
+    sq_bind_text(st, 5, o->party);
+    sq_bind_text(st, 6, o->kind);
+    sq_bind_text(st, 7, o->spec);
+    sq_bind_text(st, 8, o->created_at);
+    return sq_step_done(s, st, e);
+}
+
+static int obligation_get(store *s, int64_t id, store_obligation *out, tr_err *e)
+{
+    sqlite3_stmt *st = sq_stmt(s, obligation_get_sql, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, id);
+    return sq_row(s, st, read_obligation_copy, out, e);
+}
+
+static int obligation_by_ref(store *s, int64_t agreement, const char *ref, int64_t *id, tr_err *e)
+{
+    sqlite3_stmt *st = sq_stmt(s, obligation_ref_sql, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, agreement);
+    sq_bind_text(st, 2, ref);
+    int rc = sq_step_one(s, st, e);
+    if (rc == 1) {
+        *id = sqlite3_column_int64(st, 0);
+        sq_done(st);
+    }
+    return rc;
+}
+
+static int obligation_list(store *s, int64_t agreement, store_row_cb cb, void *cls, tr_err *e)
+{
+    store_obligation o = {0};
+    sqlite3_stmt *st = sq_stmt(s, obligation_list_sql, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, agreement);
+    return sq_scan(s, st, read_obligation_scan, &o, cb, cls, e);
+}
+
+static int note_insert(store *s, const store_note *n, tr_err *e)
+{
+    sqlite3_stmt *st = sq_stmt(s, note_insert_sql, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, n->id);
+    sqlite3_bind_int64(st, 2, n->obligation);
+    sq_bind_text(st, 3, n->kind);
+    sq_bind_text(st, 4, n->org);
+    sq_bind_text(st, 5, n->date);
+    sq_bind_text(st, 6, n->doc);
+    sq_bind_text(st, 7, n->recorded_at);
+    return sq_step_done(s, st, e);
+}
+
+static void read_note(sqlite3_stmt *st, void *row)
+{
+    store_note *n = row;
+    n->id = sqlite3_column_int64(st, 0);
+    n->obligation = sqlite3_column_int64(st, 1);
+    sq_col_copy(n->kind, sizeof n->kind, st, 2);
+    sq_col_copy(n->org, sizeof n->org, st, 3);
+    sq_col_copy(n->date, sizeof n->date, st, 4);
+    n->doc = (const char *)sqlite3_column_text(st, 5);
+    sq_col_copy(n->recorded_at, sizeof n->recorded_at, st, 6);
+}
+
+static int note_list(store *s, int64_t obligation, store_row_cb cb, void *cls, tr_err *e)
+{
+    store_note n;
+    sqlite3_stmt *st = sq_stmt(s, note_list_sql, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, obligation);
+    return sq_scan(s, st, read_note, &n, cb, cls, e);
+}
+
+static const comply_store_ops sqlite_ops = {
+    .obligation_insert = obligation_insert,
+    .obligation_get = obligation_get,
+    .obligation_by_ref = obligation_by_ref,
+    .obligation_list = obligation_list,
+    .note_insert = note_insert,
+    .note_list = note_list,
+};
+
+const comply_store_ops *comply_store(const store *s)
+{
+    /* SQLite is the only backend so far; PostgreSQL's will be chosen here. */
+    return sq_is(s) ? &sqlite_ops : NULL;
+}
