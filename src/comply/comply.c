@@ -13,20 +13,27 @@
 #include <string.h>
 #include <time.h>
 
-static const char *const kinds[] = {"prohibition", "area",     "access",     "deadline",
-                                    "deliverable", "schedule", "rate",       NULL};
+static const char *const kinds[] = {"prohibition", "area",     "access", "deadline",
+                                    "deliverable", "schedule", "rate",   NULL};
 static const char *const min_statuses[] = {"reported", "verified", NULL};
 static const char *const pers[] = {"day", NULL};
-static const jsx_field text_item[] = {{.name = "", .type = JSX_STRING, .min = 1, .max = 128},
-                                      {0}};
+static const jsx_field text_item[] = {{.name = "", .type = JSX_STRING, .min = 1, .max = 128}, {0}};
 static const jsx_field slug_item[] = {{.name = "", .type = JSX_SLUG}, {0}};
 static const jsx_field sha_item[] = {{.name = "", .type = JSX_STRING, .min = 64, .max = 64}, {0}};
 
 static const jsx_field incident_fields[] = {
     {.name = "event_types", .type = JSX_ARRAY, .min = 1, .max = 16, .items = text_item},
-    {.name = "sub_event_types", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .min = 1, .max = 32,
+    {.name = "sub_event_types",
+     .type = JSX_ARRAY,
+     .flags = JSX_OPTIONAL,
+     .min = 1,
+     .max = 32,
      .items = text_item},
-    {.name = "zones", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .min = 1, .max = 32,
+    {.name = "zones",
+     .type = JSX_ARRAY,
+     .flags = JSX_OPTIONAL,
+     .min = 1,
+     .max = 32,
      .items = slug_item},
     {.name = "min_status", .type = JSX_STRING, .flags = JSX_OPTIONAL, .oneof = min_statuses},
     {0},
@@ -36,8 +43,7 @@ static const jsx_field step_fields[] = {
     {.name = "quantity", .type = JSX_NUMBER, .min = 0, .max = 1e12},
     {0},
 };
-static const jsx_field step_item[] = {{.name = "", .type = JSX_OBJECT, .fields = step_fields},
-                                      {0}};
+static const jsx_field step_item[] = {{.name = "", .type = JSX_OBJECT, .fields = step_fields}, {0}};
 static const jsx_field rate_fields[] = {
     {.name = "per", .type = JSX_STRING, .oneof = pers},
     {.name = "value", .type = JSX_NUMBER, .min = 0, .max = 1e12},
@@ -59,12 +65,20 @@ const jsx_field obligation_fields[] = {
     {.name = "due_day", .type = JSX_INT, .flags = JSX_OPTIONAL, .min = 1, .max = 10000},
     {.name = "incidents", .type = JSX_OBJECT, .flags = JSX_OPTIONAL, .fields = incident_fields},
     {.name = "threshold", .type = JSX_INT, .flags = JSX_OPTIONAL, .min = 0, .max = 1000000},
-    {.name = "steps", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .min = 1, .max = 100,
+    {.name = "steps",
+     .type = JSX_ARRAY,
+     .flags = JSX_OPTIONAL,
+     .min = 1,
+     .max = 100,
      .items = step_item},
     {.name = "rate", .type = JSX_OBJECT, .flags = JSX_OPTIONAL, .fields = rate_fields},
     {.name = "target", .type = JSX_INT, .flags = JSX_OPTIONAL, .min = 1, .max = 9e15},
     {.name = "tolerance", .type = JSX_NUMBER, .flags = JSX_OPTIONAL, .min = 0, .max = 1},
-    {.name = "crossings", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .min = 1, .max = 16,
+    {.name = "crossings",
+     .type = JSX_ARRAY,
+     .flags = JSX_OPTIONAL,
+     .min = 1,
+     .max = 16,
      .items = slug_item},
     {.name = "trigger", .type = JSX_INT, .flags = JSX_OPTIONAL, .min = 1, .max = 9e15},
     {.name = "suspended_by", .type = JSX_INT, .flags = JSX_OPTIONAL, .min = 1, .max = 9e15},
@@ -113,8 +127,7 @@ static int check_kind(const json_t *in, const char *kind, tr_err *e)
                 listed(kind_fields[k].takes, 6, key))
                 continue;
             return err_field(e, "request.invalid_field", key,
-                             "leave out what this kind does not use",
-                             "a %s has no %s", kind, key);
+                             "leave out what this kind does not use", "a %s has no %s", kind, key);
         }
     }
     return 0;
@@ -212,15 +225,16 @@ int comply_define(store *s, const journal_actor *who, int64_t agreement, const j
         }
     if (strcmp(kind, "rate") == 0 &&
         !json_object_get(in, "rate") == !json_object_get(in, "target")) {
-        err_field(e, "request.missing_field", "rate", "give rate {per, value, basis, source} or "
-                                                      "target (an aid target's id), one of them",
+        err_field(e, "request.missing_field", "rate",
+                  "give rate {per, value, basis, source} or "
+                  "target (an aid target's id), one of them",
                   "a rate obligation is measured by a rate or an aid target");
         goto out;
     }
     if (json_object_get(in, "target")) {
         store_target t;
-        int found = aid_store(s)->target_get(s, json_integer_value(json_object_get(in, "target")),
-                                             &t, e);
+        int found =
+            aid_store(s)->target_get(s, json_integer_value(json_object_get(in, "target")), &t, e);
         if (found < 0) goto out;
         if (!found) {
             err_field(e, "request.invalid_field", "target", "see GET /api/v1/aid/targets",
@@ -309,15 +323,14 @@ static int evidence_hex(const json_t *in, tr_err *e)
             char f[32];
             snprintf(f, sizeof f, "evidence[%zu]", i);
             return err_field(e, "request.invalid_field", f,
-                             "the SHA-256 of an evidence file (64 hex digits)",
-                             "not a SHA-256");
+                             "the SHA-256 of an evidence file (64 hex digits)", "not a SHA-256");
         }
     }
     return 0;
 }
 
-static int note(store *s, const journal_actor *who, int64_t id, const char *type,
-                const json_t *in, const char *date, tr_err *e)
+static int note(store *s, const journal_actor *who, int64_t id, const char *type, const json_t *in,
+                const char *date, tr_err *e)
 {
     json_t *body = json_deep_copy(in);
     json_object_set_new(body, "obligation", json_integer(id));

@@ -131,14 +131,14 @@ static int incident_cb(void *cls, const void *row)
     if (ok) {
         x->count++;
         if (json_array_size(x->listed) < MAX_LISTED)
-            json_array_append_new(
-                x->listed,
-                json_pack("{s:I, s:o, s:s, s:s, s:s}", "id", (json_int_t)r->id, "event_id_cnty",
-                          json_object_get(doc, "event_id_cnty")
-                              ? json_incref(json_object_get(doc, "event_id_cnty"))
-                              : json_null(),
-                          "date", jsx_str(doc, "event_date", ""), "event_type",
-                          jsx_str(doc, "event_type", ""), "status", r->status));
+            json_array_append_new(x->listed,
+                                  json_pack("{s:I, s:o, s:s, s:s, s:s}", "id", (json_int_t)r->id,
+                                            "event_id_cnty",
+                                            json_object_get(doc, "event_id_cnty")
+                                                ? json_incref(json_object_get(doc, "event_id_cnty"))
+                                                : json_null(),
+                                            "date", jsx_str(doc, "event_date", ""), "event_type",
+                                            jsx_str(doc, "event_type", ""), "status", r->status));
     }
     json_decref(doc);
     return 0;
@@ -187,7 +187,8 @@ static int count_incidents(store *s, const char *party, const json_t *spec, cons
             x.actor = actors.names[a];
             rc = monitor_store(s)->incident_list(s, &f, 0, INT64_MAX, incident_cb, &x, e);
         }
-    for (size_t a = 0; a < actors.n; a++) free(actors.names[a]);
+    for (size_t a = 0; a < actors.n; a++)
+        free(actors.names[a]);
     free(actors.names);
     *count = x.count;
     return rc;
@@ -345,11 +346,11 @@ static void eval_schedule(ctx *c, const json_t *spec, const json_t *observations
         int is_due = day <= c->as_of, ok = got >= owed;
         due += is_due;
         reached += is_due && ok;
-        json_array_append_new(
-            rows, json_pack("{s:s, s:o, s:o, s:b, s:b}", "date", date, "owed", aid_number(owed),
-                            "delivered", aid_number(got), "due", is_due, "reached", ok));
+        json_array_append_new(rows, json_pack("{s:s, s:o, s:o, s:b, s:b}", "date", date, "owed",
+                                              aid_number(owed), "delivered", aid_number(got), "due",
+                                              is_due, "reached", ok));
     }
-    const char *state = !due                               ? "scheduled"
+    const char *state = !due                                             ? "scheduled"
                         : reached == due && due < json_array_size(steps) ? "active"
                         : reached == due                                 ? "met"
                         : reached                                        ? "partially_met"
@@ -407,12 +408,12 @@ static int eval_rate(ctx *c, const json_t *spec, json_t *out, tr_err *e)
     const char *state = (double)(n - met) > allowed ? "breached" : last < to ? "active" : "met";
     if (!rows) state = "not_evaluable";
     json_object_set_new(out, "state", json_string(state));
-    json_object_set_new(
-        out, "evidence",
-        json_pack("{s:o, s:s, s:s, s:I, s:I, s:o, s:o, s:o}", "per_day", aid_number(t.value),
-                  "source", t.source, "basis", t.basis, "days_met", (json_int_t)met, "days_short",
-                  (json_int_t)(n - met), "days_allowed_short", aid_number(allowed),
-                  "cumulative_shortfall", aid_number(cumulative), "days", days));
+    json_object_set_new(out, "evidence",
+                        json_pack("{s:o, s:s, s:s, s:I, s:I, s:o, s:o, s:o}", "per_day",
+                                  aid_number(t.value), "source", t.source, "basis", t.basis,
+                                  "days_met", (json_int_t)met, "days_short", (json_int_t)(n - met),
+                                  "days_allowed_short", aid_number(allowed), "cumulative_shortfall",
+                                  aid_number(cumulative), "days", days));
     return 0;
 }
 
@@ -440,12 +441,12 @@ static json_t *evaluate(ctx *c, const store_obligation *o, tr_err *e)
     json_t *spec = json_loads(o->spec, 0, NULL);
     notes n = {c, json_array(), json_array(), json_array(), json_array()};
     json_t *out = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)o->id,
-                            "agreement", (json_int_t)o->agreement, "ref", o->ref, "title",
-                            o->title, "party", o->party, "kind", o->kind, "as_of", c->as_of_date);
+                            "agreement", (json_int_t)o->agreement, "ref", o->ref, "title", o->title,
+                            "party", o->party, "kind", o->kind, "as_of", c->as_of_date);
     json_t *overlays = json_array();
     int rc = spec ? comply_store(c->s)->note_list(c->s, o->id, note_cb, &n, e) : -1;
-    json_object_set(out, "phase", json_object_get(spec, "phase") ? json_object_get(spec, "phase")
-                                                                 : json_null());
+    json_object_set(out, "phase",
+                    json_object_get(spec, "phase") ? json_object_get(spec, "phase") : json_null());
     if (rc == 0) {
         if (!strcmp(o->kind, "prohibition") || !strcmp(o->kind, "area"))
             rc = eval_incidents(c, o, spec, out, e);
@@ -463,27 +464,33 @@ static json_t *evaluate(ctx *c, const store_obligation *o, tr_err *e)
     char other[24];
     if (rc == 0 && json_object_get(spec, "trigger")) {
         const char *t = state_of(c, (int64_t)jsx_num(spec, "trigger", 0), other, e);
-        if (!t) rc = -1;
+        if (!t)
+            rc = -1;
         else if (strcmp(t, "met") != 0 && strcmp(t, "met_late") != 0) {
             json_object_set_new(out, "state", json_string("scheduled"));
-            json_object_set_new(out, "waiting_for", json_integer((json_int_t)jsx_num(spec, "trigger", 0)));
+            json_object_set_new(out, "waiting_for",
+                                json_integer((json_int_t)jsx_num(spec, "trigger", 0)));
         }
     }
     if (rc == 0 && json_object_get(spec, "suspended_by")) {
         const char *t = state_of(c, (int64_t)jsx_num(spec, "suspended_by", 0), other, e);
-        if (!t) rc = -1;
-        else if (strcmp(t, "breached") == 0) json_array_append_new(overlays, json_string("suspended"));
+        if (!t)
+            rc = -1;
+        else if (strcmp(t, "breached") == 0)
+            json_array_append_new(overlays, json_string("suspended"));
     }
     /* Answers and decisions: the last word settles or reopens a finding. */
     const char *finding = "provisional";
     size_t nr = json_array_size(n.responses), nd = json_array_size(n.decisions);
     const json_t *last_decision = nd ? json_array_get(n.decisions, nd - 1) : NULL;
-    int64_t last_response = nr ? json_integer_value(json_object_get(json_array_get(n.responses, nr - 1), "id")) : 0;
+    int64_t last_response =
+        nr ? json_integer_value(json_object_get(json_array_get(n.responses, nr - 1), "id")) : 0;
     if (last_decision) {
         finding = jsx_str(last_decision, "outcome", "provisional");
         if (strcmp(finding, "waived") == 0) json_array_append_new(overlays, json_string("waived"));
     }
-    if (nr && (!last_decision || json_integer_value(json_object_get(last_decision, "id")) < last_response)) {
+    if (nr && (!last_decision ||
+               json_integer_value(json_object_get(last_decision, "id")) < last_response)) {
         json_array_append_new(overlays, json_string("disputed"));
         finding = "provisional";
     }
@@ -598,8 +605,9 @@ json_t *comply_scorecard(store *s, int64_t agreement, const char *as_of, tr_err 
                           "phases");
             json_object_set_new(parties, party, p);
         }
-        json_object_set_new(p, "obligations",
-                            json_integer(json_integer_value(json_object_get(p, "obligations")) + 1));
+        json_object_set_new(
+            p, "obligations",
+            json_integer(json_integer_value(json_object_get(p, "obligations")) + 1));
         bump(json_object_get(p, "provisional"), state);
         /* Settled: what a decision upheld as found, or overturned. */
         if (!strcmp(finding, "upheld")) bump(json_object_get(p, "settled"), state);
@@ -608,20 +616,20 @@ json_t *comply_scorecard(store *s, int64_t agreement, const char *as_of, tr_err 
         char phase[16];
         snprintf(phase, sizeof phase, "%lld",
                  (long long)json_integer_value(json_object_get(o, "phase")));
-        json_t *ph = json_object_get(json_object_get(p, "phases"), json_is_null(json_object_get(o, "phase")) ? "none" : phase);
+        json_t *ph = json_object_get(json_object_get(p, "phases"),
+                                     json_is_null(json_object_get(o, "phase")) ? "none" : phase);
         if (!ph) {
             ph = json_object();
             json_object_set_new(json_object_get(p, "phases"),
                                 json_is_null(json_object_get(o, "phase")) ? "none" : phase, ph);
         }
         bump(ph, state);
-        json_array_append_new(rows, json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:o}", "id",
-                                              json_object_get(o, "id"), "ref",
-                                              json_object_get(o, "ref"), "party",
-                                              json_object_get(o, "party"), "state",
-                                              json_object_get(o, "state"), "overlays",
-                                              json_object_get(o, "overlays"), "finding",
-                                              json_object_get(o, "finding"), "pam", pam(state)));
+        json_array_append_new(
+            rows,
+            json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:o}", "id", json_object_get(o, "id"), "ref",
+                      json_object_get(o, "ref"), "party", json_object_get(o, "party"), "state",
+                      json_object_get(o, "state"), "overlays", json_object_get(o, "overlays"),
+                      "finding", json_object_get(o, "finding"), "pam", pam(state)));
     }
     const char *name;
     json_t *p;
@@ -632,8 +640,8 @@ json_t *comply_scorecard(store *s, int64_t agreement, const char *as_of, tr_err 
                          json_integer_value(json_object_get(by, "met_late"));
         json_int_t ended = met + json_integer_value(json_object_get(by, "partially_met")) +
                            json_integer_value(json_object_get(by, "breached"));
-        json_object_set_new(p, "share_met", ended ? json_real((double)met / (double)ended)
-                                                  : json_null());
+        json_object_set_new(p, "share_met",
+                            ended ? json_real((double)met / (double)ended) : json_null());
     }
     json_t *out = json_pack("{s:I, s:s, s:o, s:o}", "agreement", (json_int_t)agreement, "as_of",
                             as_of, "parties", parties, "obligations", rows);

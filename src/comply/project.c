@@ -49,7 +49,7 @@ static int on_note(store *s, const store_event *ev, const json_t *b, tr_err *e)
 }
 
 const journal_projection comply_projections[] = {
-    {"obligation.defined", on_defined},   {"obligation.observed", on_note},
-    {"obligation.delivered", on_note},    {"obligation.answered", on_note},
-    {"obligation.decided", on_note},      {NULL, NULL},
+    {"obligation.defined", on_defined}, {"obligation.observed", on_note},
+    {"obligation.delivered", on_note},  {"obligation.answered", on_note},
+    {"obligation.decided", on_note},    {NULL, NULL},
 };

@@ -107,14 +107,22 @@ static int say_write(store *s, void *cls, tr_err *e)
     const char *org = r->caller.org[0] ? r->caller.org : NULL;
     const jsx_field *body = http__routes[r->route].body;
     int rc;
-    switch (body == observation_fields    ? SAY_OBSERVE
+    switch (body == observation_fields   ? SAY_OBSERVE
             : body == deliverable_fields ? SAY_DELIVER
             : body == response_fields    ? SAY_ANSWER
                                          : SAY_DECIDE) {
-    case SAY_OBSERVE: rc = comply_observe(s, &who, id, r->json, e); break;
-    case SAY_DELIVER: rc = comply_deliver(s, &who, org, r->caller.admin, id, r->json, e); break;
-    case SAY_ANSWER: rc = comply_answer(s, &who, org, r->caller.admin, id, r->json, e); break;
-    default: rc = comply_decide(s, &who, id, r->json, e); break;
+    case SAY_OBSERVE:
+        rc = comply_observe(s, &who, id, r->json, e);
+        break;
+    case SAY_DELIVER:
+        rc = comply_deliver(s, &who, org, r->caller.admin, id, r->json, e);
+        break;
+    case SAY_ANSWER:
+        rc = comply_answer(s, &who, org, r->caller.admin, id, r->json, e);
+        break;
+    default:
+        rc = comply_decide(s, &who, id, r->json, e);
+        break;
     }
     return rc ? -1 : reply_obligation(r, s, id, 201, NULL, e);
 }

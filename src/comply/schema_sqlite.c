@@ -27,5 +27,5 @@ static const store_migration migrations[] = {
     {NULL, NULL},
 };
 
-const store_migration_set comply_schema = {"comply", migrations,
-                                           "DELETE FROM obligation_notes; DELETE FROM obligations;"};
+const store_migration_set comply_schema = {
+    "comply", migrations, "DELETE FROM obligation_notes; DELETE FROM obligations;"};

@@ -7,10 +7,9 @@
 #include <string.h>
 
 #define OBLIGATION_COLS "id, agreement, ref, title, party, kind, spec, created_at"
-static const char obligation_insert_sql[] = "INSERT INTO obligations(" OBLIGATION_COLS
-                                            ") VALUES (?,?,?,?,?,?,?,?)";
-static const char obligation_get_sql[] =
-    "SELECT " OBLIGATION_COLS " FROM obligations WHERE id = ?";
+static const char obligation_insert_sql[] =
+    "INSERT INTO obligations(" OBLIGATION_COLS ") VALUES (?,?,?,?,?,?,?,?)";
+static const char obligation_get_sql[] = "SELECT " OBLIGATION_COLS " FROM obligations WHERE id = ?";
 static const char obligation_ref_sql[] =
     "SELECT id FROM obligations WHERE agreement = ? AND ref = ?";
 static const char obligation_list_sql[] =

@@ -1,0 +1,459 @@
+/* test_comply.c - compliance over HTTP: agreements recorded from elsewhere, obligations of
+ * every kind evaluated on any day, checked against counts made without truce (the sqlite3
+ * shell over the real ACLED export and UNRWA's line list), answers and decisions, the
+ * scorecard. The real server on the demo (api_common.h), halted while the binary imports. */
+#include "api_common.h"
+
+static const char *usa, *israel, *hamas, *un, *admin;
+static int64_t agreement; /* the phase-one ceasefire, recorded; day 1 is 2025-01-19 */
+
+static const char *str_of(const json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+static json_t *post(const char *tok, const char *path, long status, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static json_t *post(const char *tok, const char *path, long status, const char *fmt, ...)
+{
+    char body[4096];
+    va_list ap;
+    th_resp r;
+    va_start(ap, fmt);
+    vsnprintf(body, sizeof body, fmt, ap);
+    va_end(ap);
+    if (req("POST", path, tok, body, &r) != status)
+        fail_msg("POST %s %s: %ld, not %ld: %s", path, body, r.status, status, r.body);
+    json_t *j = json_incref(r.json);
+    th_resp_free(&r);
+    return j;
+}
+
+static json_t *get(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static json_t *get(const char *fmt, ...)
+{
+    char path[512];
+    va_list ap;
+    th_resp r;
+    va_start(ap, fmt);
+    vsnprintf(path, sizeof path, fmt, ap);
+    va_end(ap);
+    if (req("GET", path, NULL, NULL, &r) != 200) fail_msg("GET %s: %ld %s", path, r.status, r.body);
+    json_t *j = json_incref(r.json);
+    th_resp_free(&r);
+    return j;
+}
+
+/* The output of a shell command (malloc'd). */
+static char *shell(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *shell(const char *fmt, ...)
+{
+    char cmd[8192], file[300], full[8700];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    snprintf(file, sizeof file, "%s/shell.out", T.dir);
+    snprintf(full, sizeof full, "%s > '%s'", cmd, file);
+    if (system(full) != 0) fail_msg("failed: %s", cmd);
+    return th_slurp(file, NULL);
+}
+
+static void sign_in(void)
+{
+    if (usa) return;
+    usa = th_login(&T, "usa", "demo-usa");
+    israel = th_login(&T, "israel", "demo-israel");
+    hamas = th_login(&T, "hamas", "demo-hamas");
+    un = th_login(&T, "un", "demo-un-monitor");
+    admin = th_login(&T, "admin", "demo-admin");
+}
+
+static int64_t define(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int64_t define(const char *fmt, ...)
+{
+    char body[4096], path[96];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(body, sizeof body, fmt, ap);
+    va_end(ap);
+    snprintf(path, sizeof path, "/api/v1/agreements/%lld/obligations", (long long)agreement);
+    json_t *j = post(usa, path, 201, "%s", body);
+    int64_t id = json_integer_value(json_object_get(j, "id"));
+    json_decref(j);
+    return id;
+}
+
+static const char *state_on(int64_t id, const char *day, json_t **keep)
+{
+    static char state[32];
+    json_t *j = get("/api/v1/obligations/%lld?as_of=%s", (long long)id, day);
+    snprintf(state, sizeof state, "%s", str_of(j, "state"));
+    if (keep)
+        *keep = j;
+    else
+        json_decref(j);
+    return state;
+}
+
+/* An agreement signed elsewhere is recorded by a mediator, public, and takes no signatures;
+ * a wrong one is refused naming the field. */
+static void an_agreement_signed_elsewhere_is_recorded(void **state)
+{
+    static const struct {
+        const char *body, *field;
+    } bad[] = {
+        {"{\"title\":\"x\",\"parties\":[\"israel\",\"usa\"],\"mediators\":[],"
+         "\"effective\":\"2025-01-19\",\"terms\":{\"1\":\"x\"}}",
+         "parties[1]"},
+        {"{\"title\":\"x\",\"parties\":[\"israel\",\"israel\"],\"mediators\":[],"
+         "\"effective\":\"2025-01-19\",\"terms\":{\"1\":\"x\"}}",
+         "parties[1]"},
+        {"{\"title\":\"x\",\"parties\":[\"israel\",\"hamas\"],\"mediators\":[\"nobody\"],"
+         "\"effective\":\"2025-01-19\",\"terms\":{\"1\":\"x\"}}",
+         "mediators[0]"},
+        {"{\"title\":\"x\",\"parties\":[\"israel\",\"hamas\"],\"mediators\":[],"
+         "\"effective\":\"19 Jan 2025\",\"terms\":{\"1\":\"x\"}}",
+         "effective"},
+        {"{\"title\":\"x\",\"parties\":[\"israel\",\"hamas\"],\"mediators\":[],"
+         "\"effective\":\"2025-01-19\",\"terms\":{}}",
+         "terms"},
+        {"{\"title\":\"x\",\"parties\":[\"israel\",\"hamas\"],\"mediators\":[],"
+         "\"effective\":\"2025-01-19\",\"terms\":{\"1\":7}}",
+         "terms.1"},
+    };
+    (void)state;
+    sign_in();
+    int64_t before = th_journal_len(T.db);
+    th_resp r;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (req("POST", "/api/v1/agreements", usa, bad[i].body, &r) != 400)
+            fail_msg("case %zu: %ld %s", i, r.status, r.body);
+        assert_string_equal(th_field(&r), bad[i].field);
+        th_resp_free(&r);
+    }
+    assert_int_equal(th_journal_len(T.db), before);
+    json_t *j = post(usa, "/api/v1/agreements", 201,
+                     "{\"title\":\"Ceasefire, phase one\",\"parties\":[\"israel\",\"hamas\"],"
+                     "\"mediators\":[\"usa\",\"egypt\",\"qatar\"],\"effective\":\"2025-01-19\","
+                     "\"terms\":{\"1\":\"A cessation of hostilities for 42 days.\","
+                     "\"2\":\"33 hostages released over the phase.\"},"
+                     "\"source\":\"published text, as reported\"}");
+    agreement = json_integer_value(json_object_get(j, "id"));
+    assert_string_equal(str_of(j, "state"), "recorded");
+    assert_non_null(json_object_get(j, "receipt"));
+    json_decref(j);
+    /* Public. */
+    j = get("/api/v1/agreements/%lld", (long long)agreement);
+    assert_string_equal(str_of(json_object_get(j, "agreement"), "title"), "Ceasefire, phase one");
+    json_decref(j);
+    /* The demo's negotiated agreement is its members' only, signed in or not. */
+    assert_int_equal(req("GET", "/api/v1/agreements/1", NULL, NULL, NULL), 404);
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/agreements/%lld/signatures", (long long)agreement);
+    j = post(israel, path, 409, "{\"org\":\"israel\",\"signature\":\"AAAA\"}");
+    assert_string_equal(str_of(json_object_get(j, "error"), "code"), "agreement.recorded");
+    json_decref(j);
+    assert_int_equal(req("POST", "/api/v1/agreements", israel, bad[0].body, NULL), 403);
+}
+
+/* Deadlines, deliverables and schedules by the dates the evidence carries. */
+static void deadlines_deliverables_and_schedules(void **state)
+{
+    (void)state;
+    sign_in();
+    int64_t list = define("{\"ref\":\"2.0\",\"title\":\"The list of hostages\",\"party\":\"hamas\","
+                          "\"kind\":\"deliverable\",\"due_day\":1}");
+    int64_t talks = define("{\"ref\":\"5.1\",\"title\":\"Phase-two talks begin\",\"party\":"
+                           "\"israel\",\"kind\":\"deadline\",\"due_day\":16}");
+    int64_t hostages = define("{\"ref\":\"2.1\",\"title\":\"Hostages\",\"party\":\"hamas\","
+                              "\"kind\":\"schedule\",\"phase\":1,\"steps\":[{\"day\":1,"
+                              "\"quantity\":3},{\"day\":7,\"quantity\":4},{\"day\":14,"
+                              "\"quantity\":3}]}");
+    char path[96];
+    assert_string_equal(state_on(list, "2025-01-18", NULL), "active");
+    assert_string_equal(state_on(list, "2025-01-20", NULL), "breached");
+    /* Only the party delivers; a day late is met late. */
+    snprintf(path, sizeof path, "/api/v1/obligations/%lld/deliverables", (long long)list);
+    json_decref(post(israel, path, 403, "{\"note\":\"x\"}"));
+    json_decref(post(hamas, path, 201, "{\"date\":\"2025-01-20\",\"note\":\"handed to Qatar\"}"));
+    assert_string_equal(state_on(list, "2025-01-20", NULL), "met_late");
+    assert_string_equal(state_on(list, "2025-01-19", NULL), "active"); /* not due yet, then */
+    /* Monitors observe the talks: on day 16 exactly is in time. */
+    assert_string_equal(state_on(talks, "2025-02-03", NULL), "active");
+    assert_string_equal(state_on(talks, "2025-02-04", NULL), "breached");
+    snprintf(path, sizeof path, "/api/v1/obligations/%lld/observations", (long long)talks);
+    json_decref(post(hamas, path, 403, "{\"date\":\"2025-02-03\",\"note\":\"x\"}"));
+    json_decref(post(un, path, 201, "{\"date\":\"2025-02-03\",\"note\":\"talks opened in Doha\"}"));
+    assert_string_equal(state_on(talks, "2025-02-04", NULL), "met");
+    assert_string_equal(state_on(talks, "2025-02-02", NULL), "active");
+    /* The schedule: 3 on day 1, 4 by day 7, 3 by day 14, cumulative. */
+    snprintf(path, sizeof path, "/api/v1/obligations/%lld/observations", (long long)hostages);
+    json_decref(post(un, path, 201, "{\"date\":\"2025-01-19\",\"quantity\":3,\"note\":\"3\"}"));
+    assert_string_equal(state_on(hostages, "2025-01-20", NULL), "active");
+    assert_string_equal(state_on(hostages, "2025-01-25", NULL), "partially_met");
+    json_decref(post(un, path, 201, "{\"date\":\"2025-01-25\",\"quantity\":4,\"note\":\"4\"}"));
+    assert_string_equal(state_on(hostages, "2025-01-25", NULL), "active");
+    json_decref(post(un, path, 201, "{\"date\":\"2025-02-02\",\"quantity\":3,\"note\":\"late\"}"));
+    json_t *j;
+    assert_string_equal(state_on(hostages, "2025-02-10", &j), "partially_met");
+    json_t *steps = json_object_get(json_object_get(j, "evidence"), "steps");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(steps, 2), "owed")), 10);
+    /* Day 14 is 1 February: the three of 2 February came a day late. */
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(steps, 2), "delivered")), 7);
+    assert_false(json_is_true(json_object_get(json_array_get(steps, 2), "reached")));
+    json_decref(j);
+    assert_string_equal(state_on(hostages, "2025-01-18", NULL), "scheduled");
+    /* A future day is no observation; nor is a bad SHA-256. */
+    json_decref(post(un, path, 400, "{\"date\":\"2999-01-01\",\"note\":\"x\"}"));
+    json_decref(post(un, path, 400,
+                     "{\"date\":\"2025-01-19\",\"note\":\"x\",\"evidence\":[\"%s\"]}",
+                     "gggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggg"));
+}
+
+/* A prohibition over the real ACLED export: its count is the export's own rows of the
+ * party's actors and those types in the window, as the sqlite3 shell counts them. */
+static void a_prohibition_counts_the_real_record(void **state)
+{
+    char csv[512], *err = NULL;
+    (void)state;
+    sign_in();
+    snprintf(csv, sizeof csv, "%s/acled/gaza_war_events.csv", getenv("TRUCE_DATA"));
+    th_server_halt(&T);
+    int rc = th_truce(NULL, &err, NULL, "import acled '%s' --db '%s'", csv, T.db);
+    th_server_resume(&T);
+    if (rc) fail_msg("import: %s", err);
+    free(err);
+    assert_int_equal(req("PUT", "/api/v1/orgs/israel/actors", un,
+                         "{\"actors\":[\"Military Forces of Israel (2022-)\"]}", NULL),
+                     200);
+    assert_int_equal(req("PUT", "/api/v1/orgs/hamas/actors", un,
+                         "{\"actors\":[\"Hamas Movement\",\"Al Qassam Brigades\"]}", NULL),
+                     200);
+    int64_t isr = define("{\"ref\":\"1.1\",\"title\":\"Cessation of hostilities\",\"party\":"
+                         "\"israel\",\"kind\":\"prohibition\",\"phase\":1,\"from_day\":1,"
+                         "\"to_day\":42,\"threshold\":5,\"incidents\":{\"event_types\":"
+                         "[\"Explosions/Remote violence\",\"Battles\",\"Violence against "
+                         "civilians\"]}}");
+    int64_t ham = define("{\"ref\":\"1.2\",\"title\":\"Cessation of hostilities\",\"party\":"
+                         "\"hamas\",\"kind\":\"prohibition\",\"phase\":1,\"from_day\":1,"
+                         "\"to_day\":42,\"incidents\":{\"event_types\":[\"Explosions/Remote "
+                         "violence\",\"Battles\"]}}");
+    /* The export's dates are like 6-Jun-25: made ISO in SQL. */
+    static const char iso[] =
+        "'20' || substr(event_date, -2) || '-' || CASE substr(event_date, instr(event_date, "
+        "'-') + 1, 3) WHEN 'Jan' THEN '01' WHEN 'Feb' THEN '02' WHEN 'Mar' THEN '03' WHEN 'Apr' "
+        "THEN '04' WHEN 'May' THEN '05' WHEN 'Jun' THEN '06' WHEN 'Jul' THEN '07' WHEN 'Aug' "
+        "THEN '08' WHEN 'Sep' THEN '09' WHEN 'Oct' THEN '10' WHEN 'Nov' THEN '11' ELSE '12' END "
+        "|| '-' || printf('%02d', substr(event_date, 1, instr(event_date, '-') - 1))";
+    char *n_isr = shell("sqlite3 :memory: -cmd \".import --csv '%s' t\" \"SELECT count(*) FROM t "
+                        "WHERE actor1 = 'Military Forces of Israel (2022-)' AND event_type IN "
+                        "('Explosions/Remote violence', 'Battles', 'Violence against civilians') "
+                        "AND %s BETWEEN '2025-01-19' AND '2025-03-01'\"",
+                        csv, iso);
+    char *n_ham = shell("sqlite3 :memory: -cmd \".import --csv '%s' t\" \"SELECT count(*) FROM t "
+                        "WHERE actor1 IN ('Hamas Movement', 'Al Qassam Brigades') AND event_type "
+                        "IN ('Explosions/Remote violence', 'Battles') AND %s BETWEEN "
+                        "'2025-01-19' AND '2025-03-01'\"",
+                        csv, iso);
+    json_t *j;
+    const char *st = state_on(isr, "2025-03-20", &j);
+    assert_int_equal(json_integer_value(json_object_get(j, "count")), atoll(n_isr));
+    assert_true(atoll(n_isr) > 5);
+    assert_string_equal(st, "breached");
+    json_t *first = json_array_get(json_object_get(json_object_get(j, "evidence"), "incidents"), 0);
+    assert_true(strncmp(str_of(first, "event_id_cnty"), "PSE", 3) == 0);
+    json_decref(j);
+    st = state_on(ham, "2025-03-20", &j);
+    assert_int_equal(json_integer_value(json_object_get(j, "count")), atoll(n_ham));
+    assert_string_equal(st, atoll(n_ham) > 0 ? "breached" : "met");
+    json_decref(j);
+    /* As of day 3: only what happened by then. */
+    char *n3 = shell("sqlite3 :memory: -cmd \".import --csv '%s' t\" \"SELECT count(*) FROM t "
+                     "WHERE actor1 = 'Military Forces of Israel (2022-)' AND event_type IN "
+                     "('Explosions/Remote violence', 'Battles', 'Violence against civilians') "
+                     "AND %s BETWEEN '2025-01-19' AND '2025-01-21'\"",
+                     csv, iso);
+    state_on(isr, "2025-01-21", &j);
+    assert_int_equal(json_integer_value(json_object_get(j, "count")), atoll(n3));
+    json_decref(j);
+    assert_string_equal(state_on(isr, "2025-01-18", NULL), "scheduled");
+    free(n_isr);
+    free(n_ham);
+    free(n3);
+
+    /* Answered, then decided; the scorecard shows the provisional and the settled. */
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/obligations/%lld/decisions", (long long)isr);
+    j = post(usa, path, 409, "{\"outcome\":\"upheld\",\"reason\":\"x\"}");
+    assert_string_equal(str_of(json_object_get(j, "error"), "code"), "obligation.not_disputed");
+    json_decref(j);
+    snprintf(path, sizeof path, "/api/v1/obligations/%lld/responses", (long long)isr);
+    json_decref(post(hamas, path, 403, "{\"position\":\"deny\",\"text\":\"x\"}"));
+    j = post(israel, path, 201, "{\"position\":\"exception\",\"text\":\"responses to threats\"}");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(j, "overlays"), 0)),
+                        "disputed");
+    json_decref(j);
+    snprintf(path, sizeof path, "/api/v1/obligations/%lld/decisions", (long long)isr);
+    json_decref(post(israel, path, 403, "{\"outcome\":\"overturned\",\"reason\":\"x\"}"));
+    j = post(usa, path, 201, "{\"outcome\":\"upheld\",\"reason\":\"no threat was shown\"}");
+    assert_string_equal(str_of(j, "finding"), "upheld");
+    assert_int_equal(json_array_size(json_object_get(j, "overlays")), 0);
+    json_decref(j);
+    char today[11];
+    util_day_at(util_unix_s(), today);
+    j = get("/api/v1/agreements/%lld/scorecard?as_of=%s", (long long)agreement, today);
+    json_t *p = json_object_get(json_object_get(j, "parties"), "israel");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(p, "settled"), "breached")),
+                     1);
+    assert_true(
+        json_integer_value(json_object_get(json_object_get(p, "provisional"), "breached")) >= 1);
+    size_t i;
+    json_t *o;
+    int seen = 0;
+    json_array_foreach(json_object_get(j, "obligations"), i, o)
+    {
+        if (json_integer_value(json_object_get(o, "id")) != isr) continue;
+        seen = 1;
+        assert_int_equal(json_integer_value(json_object_get(o, "pam")), 0);
+    }
+    assert_true(seen);
+    json_decref(j);
+}
+
+/* A rate against the real UNRWA line list: each day's actual is the file's rows that day,
+ * the days met and the shortfall as the sqlite3 shell counts them. */
+static void a_rate_follows_the_real_counts(void **state)
+{
+    char csv[512], *err = NULL;
+    (void)state;
+    sign_in();
+    snprintf(csv, sizeof csv, "%s/aid/unrwa_commodities_received_2023_2024.csv",
+             getenv("TRUCE_DATA"));
+    th_server_halt(&T);
+    int rc = th_truce(NULL, &err, NULL,
+                      "import aid-counts '%s' --db '%s' --source unrwa --basis trucks_entered "
+                      "--date-column 'Received Date' --count-rows",
+                      csv, T.db);
+    th_server_resume(&T);
+    if (rc) fail_msg("import: %s", err);
+    free(err);
+    /* The line list covers 2023-2024: an agreement of then (day 1: 1 March 2024). */
+    json_t *j = post(usa, "/api/v1/agreements", 201,
+                     "{\"title\":\"Humanitarian pause\",\"parties\":[\"israel\",\"hamas\"],"
+                     "\"mediators\":[\"qatar\"],\"effective\":\"2024-03-01\","
+                     "\"terms\":{\"1\":\"150 trucks a day\"}}");
+    int64_t pause = json_integer_value(json_object_get(j, "id"));
+    json_decref(j);
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/agreements/%lld/obligations", (long long)pause);
+    j = post(usa, path, 201,
+             "{\"ref\":\"1\",\"title\":\"150 trucks a day\",\"party\":\"israel\",\"kind\":\"rate\","
+             "\"from_day\":1,\"to_day\":31,\"rate\":{\"per\":\"day\",\"value\":150,\"basis\":"
+             "\"trucks_entered\",\"source\":\"unrwa\"},\"tolerance\":0.5}");
+    int64_t id = json_integer_value(json_object_get(j, "id"));
+    json_decref(j);
+    char *theirs =
+        shell("sqlite3 :memory: -cmd \".import --csv '%s' t\" \"WITH RECURSIVE d(day) AS (SELECT "
+              "'2024-03-01' UNION ALL SELECT date(day, '+1 day') FROM d WHERE day < '2024-03-31'), "
+              "c AS (SELECT d.day, (SELECT count(*) FROM t WHERE \\\"Received Date\\\" = d.day) n "
+              "FROM d) SELECT sum(n >= 150), sum(max(150 - n, 0)), sum(n) FROM c\"",
+              csv);
+    long long met = 0, shortfall = 0, total = 0;
+    assert_int_equal(sscanf(theirs, "%lld|%lld|%lld", &met, &shortfall, &total), 3);
+    free(theirs);
+    assert_true(total > 0);
+    json_t *ob;
+    const char *st = state_on(id, "2024-04-30", &ob);
+    json_t *ev = json_object_get(ob, "evidence");
+    assert_int_equal(json_integer_value(json_object_get(ev, "days_met")), met);
+    assert_int_equal(json_integer_value(json_object_get(ev, "cumulative_shortfall")), shortfall);
+    assert_int_equal(json_array_size(json_object_get(ev, "days")), 31);
+    assert_string_equal(st, 31 - met > 15 ? "breached" : "met");
+    json_decref(ob);
+    /* Before any count exists for it: nothing to judge by. */
+    j = post(usa, path, 201,
+             "{\"ref\":\"2\",\"title\":\"fuel\",\"party\":\"israel\",\"kind\":\"rate\","
+             "\"from_day\":1,\"to_day\":10,\"rate\":{\"per\":\"day\",\"value\":50,\"basis\":"
+             "\"trucks_entered\",\"source\":\"nobody-counts-this\"}}");
+    assert_string_equal(state_on(json_integer_value(json_object_get(j, "id")), "2024-03-20", NULL),
+                        "not_evaluable");
+    json_decref(j);
+}
+
+/* Wrong obligations: each a 400 naming the field, or the 404/409 that says why. */
+static void a_wrong_obligation_is_refused(void **state)
+{
+    static const struct {
+        const char *body, *field;
+        long status;
+    } bad[] = {
+        {"{\"ref\":\"x1\",\"title\":\"x\",\"party\":\"usa\",\"kind\":\"deadline\",\"due_day\":1}",
+         "party", 400},
+        {"{\"ref\":\"x1\",\"title\":\"x\",\"party\":\"hamas\",\"kind\":\"truce\",\"due_day\":1}",
+         "kind", 400},
+        {"{\"ref\":\"x1\",\"title\":\"x\",\"party\":\"hamas\",\"kind\":\"deadline\"}", "due_day",
+         400},
+        {"{\"ref\":\"x1\",\"title\":\"x\",\"party\":\"hamas\",\"kind\":\"deadline\",\"due_day\":1,"
+         "\"threshold\":3}",
+         "threshold", 400},
+        {"{\"ref\":\"x1\",\"title\":\"x\",\"party\":\"hamas\",\"kind\":\"prohibition\","
+         "\"from_day\":9,\"to_day\":3,\"incidents\":{\"event_types\":[\"Battles\"]}}",
+         "to_day", 400},
+        {"{\"ref\":\"x1\",\"title\":\"x\",\"party\":\"hamas\",\"kind\":\"area\",\"from_day\":1,"
+         "\"incidents\":{\"event_types\":[\"Battles\"]}}",
+         "incidents.zones", 400},
+        {"{\"ref\":\"x1\",\"title\":\"x\",\"party\":\"hamas\",\"kind\":\"area\",\"from_day\":1,"
+         "\"incidents\":{\"event_types\":[\"Battles\"],\"zones\":[\"atlantis\"]}}",
+         "incidents.zones[0]", 400},
+        {"{\"ref\":\"x1\",\"title\":\"x\",\"party\":\"hamas\",\"kind\":\"schedule\",\"steps\":"
+         "[{\"day\":7,\"quantity\":1},{\"day\":7,\"quantity\":1}]}",
+         "steps[1].day", 400},
+        {"{\"ref\":\"x1\",\"title\":\"x\",\"party\":\"hamas\",\"kind\":\"rate\",\"from_day\":1,"
+         "\"to_day\":2}",
+         "rate", 400},
+        {"{\"ref\":\"x1\",\"title\":\"x\",\"party\":\"hamas\",\"kind\":\"rate\",\"from_day\":1,"
+         "\"to_day\":2,\"target\":999999}",
+         "target", 400},
+        {"{\"ref\":\"x1\",\"title\":\"x\",\"party\":\"hamas\",\"kind\":\"deadline\",\"due_day\":1,"
+         "\"trigger\":999999}",
+         "trigger", 400},
+        {"{\"ref\":\"2.1\",\"title\":\"x\",\"party\":\"hamas\",\"kind\":\"deadline\",\"due_day\":"
+         "1}",
+         NULL, 409},
+    };
+    (void)state;
+    sign_in();
+    int64_t before = th_journal_len(T.db);
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/agreements/%lld/obligations", (long long)agreement);
+    th_resp r;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (req("POST", path, usa, bad[i].body, &r) != bad[i].status)
+            fail_msg("case %zu: %ld %s", i, r.status, r.body);
+        assert_error_shape(&r);
+        if (bad[i].field) assert_string_equal(th_field(&r), bad[i].field);
+        th_resp_free(&r);
+    }
+    assert_int_equal(req("POST", "/api/v1/agreements/999999/obligations", usa, bad[2].body, &r),
+                     404);
+    th_resp_free(&r);
+    assert_int_equal(req("POST", path, israel, bad[0].body, NULL), 403);
+    assert_int_equal(th_journal_len(T.db), before);
+    assert_int_equal(req("GET", "/api/v1/obligations/1?as_of=soon", NULL, NULL, &r), 400);
+    assert_string_equal(th_field(&r), "as_of");
+    th_resp_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(an_agreement_signed_elsewhere_is_recorded),
+        cmocka_unit_test(deadlines_deliverables_and_schedules),
+        cmocka_unit_test(a_prohibition_counts_the_real_record),
+        cmocka_unit_test(a_rate_follows_the_real_counts),
+        cmocka_unit_test(a_wrong_obligation_is_refused),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
