@@ -86,11 +86,11 @@ static const struct access_case {
     /* Hamas has not accepted: allowed callers get 409 agreement.not_accepted. */
     {"POST", "/api/v1/negotiations/{id}/agreement", "/api/v1/negotiations/2/agreement",
      "{\"text\":1,\"effective\":\"2025-01-19\"}", "UFAFFFF", 409, 0},
-    {"GET", "/api/v1/agreements/{id}", "/api/v1/agreements/2", NULL, "NNNNNNN", 200, 0},
+    {"GET", "/api/v1/agreements/{id}", "/api/v1/agreements/999", NULL, "NNNNNNN", 200, 0},
     /* Last: it closes negotiation 2. Only the mediator may, once. */
     {"POST", "/api/v1/negotiations/{id}/abandon", "/api/v1/negotiations/2/abandon",
      "{\"reason\":\"%s\"}", "UFAFFFF", 200, 0},
-    {"POST", "/api/v1/agreements/{id}/signatures", "/api/v1/agreements/2/signatures",
+    {"POST", "/api/v1/agreements/{id}/signatures", "/api/v1/agreements/999/signatures",
      "{\"org\":\"israel\",\"signature\":\"AAAA\"}", "UNFFFFF", 200, 0},
     {"GET", "/api/v1/crossings", "/api/v1/crossings", NULL, "AAAAAAA", 200, 0},
     {"POST", "/api/v1/crossings", "/api/v1/crossings",

@@ -382,6 +382,74 @@ static void a_rate_follows_the_real_counts(void **state)
     json_decref(j);
 }
 
+/* Denials of aid at the crossings the party operates; reciprocity and triggers. */
+static void access_reciprocity_and_triggers(void **state)
+{
+    (void)state;
+    sign_in();
+    const char *wfp = th_login(&T, "wfp", "demo-wfp");
+    int64_t access = define("{\"ref\":\"9.1\",\"title\":\"No denial of aid\",\"party\":"
+                            "\"israel\",\"kind\":\"access\",\"from_day\":1,\"to_day\":42}");
+    assert_string_equal(state_on(access, "2025-01-25", NULL), "active");
+    json_t *j = post(wfp, "/api/v1/aid/requests", 201,
+                     "{\"ref\":\"C-1\",\"crossing\":\"kerem-shalom\",\"destination\":\"gaza\","
+                     "\"lines\":[{\"category\":\"food\",\"trucks\":2}],"
+                     "\"at\":\"2025-01-20T06:00:00Z\"}");
+    int64_t rq = json_integer_value(json_object_get(j, "id"));
+    json_decref(j);
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/aid/requests/%lld/transitions", (long long)rq);
+    json_decref(post(israel, path, 200, "{\"to\":\"cleared\",\"at\":\"2025-01-20T07:00:00Z\"}"));
+    snprintf(path, sizeof path, "/api/v1/aid/requests/%lld/trucks", (long long)rq);
+    j = post(wfp, path, 201, "{\"count\":2,\"category\":\"food\",\"at\":\"2025-01-20T08:00:00Z\"}");
+    int64_t t = json_integer_value(json_array_get(json_object_get(j, "trucks"), 0));
+    json_decref(j);
+    json_decref(post(israel, "/api/v1/aid/trucks/transitions", 200,
+                     "{\"trucks\":[%lld,%lld],\"to\":\"at_crossing\",\"at\":"
+                     "\"2025-01-20T09:00:00Z\"}",
+                     (long long)t, (long long)t + 1));
+    snprintf(path, sizeof path, "/api/v1/aid/trucks/%lld/transitions", (long long)t);
+    json_decref(post(israel, path, 200,
+                     "{\"to\":\"turned_back\",\"reason\":\"x\",\"at\":\"2025-01-22T10:00:00Z\"}"));
+    json_t *ob;
+    assert_string_equal(state_on(access, "2025-01-25", &ob), "breached");
+    assert_int_equal(json_integer_value(json_object_get(ob, "count")), 1);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(ob, "evidence"), "trucks_turned_back")),
+        1);
+    json_decref(ob);
+    assert_string_equal(state_on(access, "2025-01-21", NULL), "active"); /* before the denial */
+
+    /* Reciprocity: while Hamas's list is overdue, Israel's release is suspended; a trigger
+     * keeps an obligation scheduled until what it waits for is met. */
+    int64_t list = define("{\"ref\":\"9.2\",\"title\":\"A list\",\"party\":\"hamas\","
+                          "\"kind\":\"deliverable\",\"due_day\":2}");
+    char body[256];
+    snprintf(body, sizeof body,
+             "{\"ref\":\"9.3\",\"title\":\"Releases\",\"party\":\"israel\",\"kind\":"
+             "\"deadline\",\"due_day\":5,\"suspended_by\":%lld}",
+             (long long)list);
+    int64_t release = define("%s", body);
+    snprintf(body, sizeof body,
+             "{\"ref\":\"9.4\",\"title\":\"Next\",\"party\":\"israel\",\"kind\":"
+             "\"deadline\",\"due_day\":9,\"trigger\":%lld}",
+             (long long)list);
+    int64_t next = define("%s", body);
+    state_on(release, "2025-01-21", &ob);
+    assert_int_equal(json_array_size(json_object_get(ob, "overlays")), 1);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(ob, "overlays"), 0)),
+                        "suspended");
+    json_decref(ob);
+    state_on(release, "2025-01-20", &ob); /* the list not due yet */
+    assert_int_equal(json_array_size(json_object_get(ob, "overlays")), 0);
+    json_decref(ob);
+    assert_string_equal(state_on(next, "2025-02-10", NULL), "scheduled");
+    snprintf(path, sizeof path, "/api/v1/obligations/%lld/deliverables", (long long)list);
+    json_decref(post(hamas, path, 201, "{\"date\":\"2025-01-20\",\"note\":\"given\"}"));
+    assert_string_equal(state_on(next, "2025-02-10", NULL), "breached");
+    assert_string_equal(state_on(next, "2025-01-19", NULL), "scheduled"); /* not delivered yet */
+}
+
 /* Wrong obligations: each a 400 naming the field, or the 404/409 that says why. */
 static void a_wrong_obligation_is_refused(void **state)
 {
@@ -453,6 +521,7 @@ int main(void)
         cmocka_unit_test(deadlines_deliverables_and_schedules),
         cmocka_unit_test(a_prohibition_counts_the_real_record),
         cmocka_unit_test(a_rate_follows_the_real_counts),
+        cmocka_unit_test(access_reciprocity_and_triggers),
         cmocka_unit_test(a_wrong_obligation_is_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

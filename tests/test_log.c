@@ -125,9 +125,9 @@ static void demo_is_a_sound_log(void **state)
     store *s = th_demo_db(path("demo.db"));
     assert_int_equal(s->ops->journal_scan(s, 0, INT64_MAX, count_cb, counts, &e), 0);
     /* Public: deployment, 11 orgs and the actors of 2, 5 crossings, 5 zones, 2 signing
-     * keys, 3 aid targets, scenario; salted: 11 users and the 19 events of the demo negotiation
-     * (members only). */
-    assert_int_equal(counts[0], 30);
+     * keys, 3 aid targets, the phase-one agreement and its 14 obligations, scenario; salted: 11
+     * users and the 19 events of the demo negotiation (members only). */
+    assert_int_equal(counts[0], 45);
     assert_int_equal(counts[1], 30);
     assert_int_equal(s->ops->checkpoint_get(s, -1, &ck, &e), 1);
     assert_int_equal(ck.size, th_journal_len(path("demo.db")));
@@ -139,7 +139,7 @@ static void demo_is_a_sound_log(void **state)
     s->ops->close(s);
     audit_report rep = audit(path("demo.db"));
     assert_true(rep.ok);
-    assert_int_equal(rep.entries, 60);
+    assert_int_equal(rep.entries, 75);
     assert_true(rep.checkpoints >= 2);
 }
 
@@ -228,10 +228,10 @@ static void audit_names_every_kind_of_tampering(void **state)
          "substr(hashes, 97) WHERE id = 0",
          -1, "damaged"}, /* position 2: a node */
         /* A checkpoint's signature, and its root. */
-        {"UPDATE checkpoints SET note = replace(note, char(10) || '60' || char(10), char(10) || "
-         "'59' || char(10)) WHERE size = 60",
+        {"UPDATE checkpoints SET note = replace(note, char(10) || '75' || char(10), char(10) || "
+         "'74' || char(10)) WHERE size = 75",
          -1, "checkpoint"},
-        {"UPDATE checkpoints SET root = zeroblob(32) WHERE size = 60", -1, "checkpoint"},
+        {"UPDATE checkpoints SET root = zeroblob(32) WHERE size = 75", -1, "checkpoint"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *db = path("t.db");
@@ -251,7 +251,7 @@ static void audit_names_every_kind_of_tampering(void **state)
     assert_true(audit(path("t.db")).ok);
     char *out, *err;
     assert_int_equal(th_truce(&out, &err, NULL, "audit --db '%s'", path("t.db")), 0);
-    assert_non_null(strstr(out, "ok: 60 entries"));
+    assert_non_null(strstr(out, "ok: 75 entries"));
     free(out);
     free(err);
     sql(path("t.db"), unlock);
@@ -350,8 +350,8 @@ static void rebuild_answers_every_query_as_before(void **state)
         "DELETE FROM aid_targets; UPDATE aid_counts SET value = 1; DELETE FROM aid_dwell;");
     char *out, *err;
     assert_int_equal(th_truce(&out, &err, NULL, "rebuild --db '%s'", path("rb.db")), 0);
-    /* The demo's 169, a token, a closure, two counts. */
-    assert_non_null(strstr(out, "from 173 journal events"));
+    /* The demo's 184, a token, a closure, two counts. */
+    assert_non_null(strstr(out, "from 188 journal events"));
     free(out);
     free(err);
     for (int i = 0; i < N_TABLES; i++) {

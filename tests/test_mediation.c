@@ -402,7 +402,8 @@ static void an_agreement_every_party_signs(void **state)
                          "\"450 trucks a day through Kerem Shalom and Rafah\"}}",
                          &r),
                      201);
-    assert_int_equal(json_integer_value(json_object_get(r.json, "id")), 2);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "id")),
+                     3); /* after the demo's two */
     assert_string_equal(json_string_value(json_object_get(r.json, "state")), "drafted");
     th_resp_free(&r);
 
@@ -414,13 +415,13 @@ static void an_agreement_every_party_signs(void **state)
     pk_i[strcspn(pk_i, "\n")] = 0;
     pk_h[strcspn(pk_h, "\n")] = 0;
     /* Hamas's new key is not registered yet (the demo's agreement registered another). */
-    assert_int_equal(req("GET", "/api/v1/agreements/2", hamas, NULL, &r), 200);
+    assert_int_equal(req("GET", "/api/v1/agreements/3", hamas, NULL, &r), 200);
     const char *doc = save("agreement.json", r.body);
     th_resp_free(&r);
     assert_int_equal(th_truce(&sig, NULL, NULL, "sign --key '%s' '%s'", key_h, doc), 0);
     sig[strcspn(sig, "\n")] = 0;
     snprintf(body, sizeof body, "{\"org\":\"hamas\",\"signature\":\"%s\"}", sig);
-    assert_int_equal(req("POST", "/api/v1/agreements/2/signatures", hamas, body, &r), 400);
+    assert_int_equal(req("POST", "/api/v1/agreements/3/signatures", hamas, body, &r), 400);
     assert_non_null(strstr(r.body, "signature.invalid"));
     th_resp_free(&r);
     snprintf(body, sizeof body, "{\"public_key\":\"%s\"}", pk_h);
@@ -431,25 +432,25 @@ static void an_agreement_every_party_signs(void **state)
     int64_t before = th_journal_len(T.db);
     /* Israel cannot post Hamas's signature; a signature by the wrong key fails. */
     snprintf(body, sizeof body, "{\"org\":\"hamas\",\"signature\":\"%s\"}", sig);
-    assert_int_equal(req("POST", "/api/v1/agreements/2/signatures", israel, body, NULL), 403);
+    assert_int_equal(req("POST", "/api/v1/agreements/3/signatures", israel, body, NULL), 403);
     snprintf(body, sizeof body, "{\"org\":\"israel\",\"signature\":\"%s\"}", sig);
-    assert_int_equal(req("POST", "/api/v1/agreements/2/signatures", israel, body, &r), 400);
+    assert_int_equal(req("POST", "/api/v1/agreements/3/signatures", israel, body, &r), 400);
     assert_non_null(strstr(r.body, "signature.invalid"));
     th_resp_free(&r);
     assert_int_equal(th_journal_len(T.db), before);
 
     snprintf(body, sizeof body, "{\"org\":\"hamas\",\"signature\":\"%s\"}", sig);
-    assert_int_equal(req("POST", "/api/v1/agreements/2/signatures", hamas, body, &r), 201);
+    assert_int_equal(req("POST", "/api/v1/agreements/3/signatures", hamas, body, &r), 201);
     assert_string_equal(json_string_value(json_object_get(r.json, "state")), "drafted");
     th_resp_free(&r);
-    assert_int_equal(req("POST", "/api/v1/agreements/2/signatures", hamas, body, &r), 409);
+    assert_int_equal(req("POST", "/api/v1/agreements/3/signatures", hamas, body, &r), 409);
     assert_non_null(strstr(r.body, "signature.exists"));
     th_resp_free(&r);
     free(sig);
     assert_int_equal(th_truce(&sig, NULL, NULL, "sign --key '%s' '%s'", key_i, doc), 0);
     sig[strcspn(sig, "\n")] = 0;
     snprintf(body, sizeof body, "{\"org\":\"israel\",\"signature\":\"%s\"}", sig);
-    assert_int_equal(req("POST", "/api/v1/agreements/2/signatures", israel, body, &r), 201);
+    assert_int_equal(req("POST", "/api/v1/agreements/3/signatures", israel, body, &r), 201);
     assert_string_equal(json_string_value(json_object_get(r.json, "state")), "in_force");
     assert_int_equal(json_array_size(json_object_get(r.json, "signatures")), 2);
     th_resp_free(&r);
@@ -457,7 +458,7 @@ static void an_agreement_every_party_signs(void **state)
     assert_string_equal(json_string_value(json_object_get(r.json, "state")), "agreed");
     th_resp_free(&r);
     /* Anyone holding the document can check every signature offline. */
-    assert_int_equal(req("GET", "/api/v1/agreements/2", israel, NULL, &r), 200);
+    assert_int_equal(req("GET", "/api/v1/agreements/3", israel, NULL, &r), 200);
     const char *final = save("signed.json", r.body);
     assert_int_equal(th_truce(NULL, NULL, NULL, "agreement verify '%s'", final), 0);
     char *tampered = strdup(r.body);
@@ -468,7 +469,7 @@ static void an_agreement_every_party_signs(void **state)
     free(tampered);
     th_resp_free(&r);
     /* Not a member: no agreement. */
-    assert_int_equal(req("GET", "/api/v1/agreements/2", un, NULL, NULL), 404);
+    assert_int_equal(req("GET", "/api/v1/agreements/3", un, NULL, NULL), 404);
     free(sig);
     free(pk_i);
     free(pk_h);
@@ -638,7 +639,7 @@ static void no_other_caller_sees_a_private_profile(void **state)
     snprintf(paths[np++], 128, "/api/v1/negotiations/3/texts/2");
     snprintf(paths[np++], 128, "/api/v1/negotiations/3/texts/1");
     snprintf(paths[np++], 128, "/api/v1/negotiations/2/analysis");
-    snprintf(paths[np++], 128, "/api/v1/agreements/2");
+    snprintf(paths[np++], 128, "/api/v1/agreements/3");
     /* Israel's markers must reach nobody; Hamas's mediators-only comment must not reach
      * Israel. Mediators do see Hamas's comment, so they are checked for Israel's only. */
     const char *callers[] = {NULL, hamas, un, admin, israel};

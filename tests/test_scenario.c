@@ -124,8 +124,8 @@ static void demo_loads_the_whole_cast(void **state)
      * samples (10 reports, 9 incidents, 19 moves, and the witness of the last, private to
      * monitors, once for its report and once for its incident) + 3 aid targets + the aid
      * samples (4 requests, 3 decisions, 3 dispatches of 13 trucks, and their 59 moves: one
-     * event a truck a move) */
-    int64_t total = 57 + 10 + 9 + 19 + 2 + 3 + 4 + 3 + 3 + 59;
+     * event a truck a move) + the phase-one agreement and its 14 obligations */
+    int64_t total = 57 + 10 + 9 + 19 + 2 + 3 + 4 + 3 + 3 + 59 + 15;
     assert_int_equal(th_journal_len(p), total);
     store_request rq;
     assert_int_equal(aid_store(s)->request_by_ref(s, "DEMO-UTN-2025-000103", &rq, &e), 1);

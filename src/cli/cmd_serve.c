@@ -274,8 +274,12 @@ int cmd_demo(int argc, char **argv)
     json_array_foreach(counts, i, l)
     {
         if (json_is_true(json_object_get(l, "missing")))
-            buf_printf(&b, "  real aid counts: %s not found, skipped\n",
+            buf_printf(&b, "  real data: %s not found, skipped\n",
                        json_string_value(json_object_get(l, "file")));
+        else if (!strcmp(json_string_value(json_object_get(l, "source")), "acled"))
+            buf_printf(&b, "  real conflict events: %lld ACLED events (%lld rejected)\n",
+                       (long long)json_integer_value(json_object_get(l, "imported")),
+                       (long long)json_integer_value(json_object_get(l, "rejected")));
         else
             buf_printf(&b,
                        "  real aid counts: %s/%s, %lld rows in %lld daily counts (%lld rejected)\n",

@@ -7,7 +7,9 @@
 #include "aid/crossings.h"
 #include "aid/flow.h"
 #include "aid/import.h"
+#include "comply/comply.h"
 #include "json/jsx.h"
+#include "monitor/acled.h"
 #include "monitor/incidents.h"
 #include "monitor/reports.h"
 #include "monitor/zones.h"
@@ -143,6 +145,17 @@ static const jsx_field aid_counts_fields[] = {
 static const jsx_field aid_counts_item[] = {
     {.name = "", .type = JSX_OBJECT, .fields = aid_counts_fields}, {0}};
 
+/* An agreement signed elsewhere and the obligations it becomes; an obligation names others
+ * of it by ref (trigger_ref, suspended_by_ref) and an aid target by name (target_name). */
+static const jsx_field agreement_script_fields[] = {
+    {.name = "by", .type = JSX_SLUG},
+    {.name = "agreement", .type = JSX_OBJECT, .fields = nsvc_record_fields},
+    {.name = "obligations", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .max = 500},
+    {0},
+};
+static const jsx_field agreement_script_item[] = {
+    {.name = "", .type = JSX_OBJECT, .fields = agreement_script_fields}, {0}};
+
 static const jsx_field scenario_fields[] = {
     {.name = "name", .type = JSX_SLUG},
     {.name = "title", .type = JSX_STRING, .min = 1, .max = 256},
@@ -156,6 +169,11 @@ static const jsx_field scenario_fields[] = {
     {.name = "aid_targets", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .items = aid_target_item},
     {.name = "aid", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .items = aid_sample_item},
     {.name = "aid_counts", .type = JSX_ARRAY, .flags = JSX_OPTIONAL, .items = aid_counts_item},
+    {.name = "agreements",
+     .type = JSX_ARRAY,
+     .flags = JSX_OPTIONAL,
+     .items = agreement_script_item},
+    {.name = "acled", .type = JSX_STRING, .flags = JSX_OPTIONAL, .min = 1, .max = 512},
     {0},
 };
 
@@ -456,6 +474,64 @@ static int play_aid(store *s, const json_t *sample, tr_err *e)
     return 0;
 }
 
+typedef struct target_by_name {
+    const char *name;
+    int64_t id;
+} target_by_name;
+
+static int target_name_cb(void *cls, const void *row)
+{
+    target_by_name *t = cls;
+    const store_target *x = row;
+    if (strcmp(x->name, t->name) == 0) t->id = x->id;
+    return 0;
+}
+
+/* Records an agreement and defines its obligations, as the API would. */
+static int play_agreement(store *s, const json_t *script, tr_err *e)
+{
+    acct_caller c = as(s, jsx_str(script, "by", ""), e);
+    journal_actor w = acct_actor(&c);
+    const json_t *ob;
+    int64_t agreement, id;
+    size_t i;
+    if (!c.signed_in)
+        return err_set(e, 400, "scenario.bad_script", NULL, "no organization '%s'",
+                       jsx_str(script, "by", ""));
+    if (nsvc_agreement_record(s, &w, json_object_get(script, "agreement"), &agreement, e))
+        return -1;
+    json_array_foreach(json_object_get(script, "obligations"), i, ob)
+    {
+        json_t *o = json_deep_copy(ob);
+        static const char *const links[][2] = {{"trigger_ref", "trigger"},
+                                               {"suspended_by_ref", "suspended_by"}};
+        int rc = 0;
+        for (size_t k = 0; k < 2 && rc == 0; k++) {
+            const char *ref = jsx_str(o, links[k][0], NULL);
+            if (!ref) continue;
+            if (comply_store(s)->obligation_by_ref(s, agreement, ref, &id, e) != 1)
+                rc = err_set(e, 400, "scenario.bad_script", NULL,
+                             "obligation %s names %s, which comes later or not at all",
+                             jsx_str(o, "ref", ""), ref);
+            json_object_set_new(o, links[k][1], json_integer(id));
+            json_object_del(o, links[k][0]);
+        }
+        if (rc == 0 && jsx_str(o, "target_name", NULL)) {
+            target_by_name t = {jsx_str(o, "target_name", ""), 0};
+            rc = aid_store(s)->target_scan(s, target_name_cb, &t, e);
+            if (rc == 0 && !t.id)
+                rc = err_set(e, 400, "scenario.bad_script", NULL, "no aid target '%s'", t.name);
+            json_object_set_new(o, "target", json_integer(t.id));
+            json_object_del(o, "target_name");
+        }
+        if (rc == 0) rc = jsx_check(o, obligation_fields, "agreements.obligations", e);
+        if (rc == 0) rc = comply_define(s, &w, agreement, o, &id, e);
+        json_decref(o);
+        if (rc) return -1;
+    }
+    return 0;
+}
+
 static int write_plan(store *s, void *cls, tr_err *e)
 {
     plan *p = cls;
@@ -499,6 +575,10 @@ static int write_plan(store *s, void *cls, tr_err *e)
             return err_set(e, 400, "scenario.bad_script", NULL, "no organization '%s'",
                            jsx_str(v, "by", ""));
         if (aid_target_set(s, &w, json_object_get(v, "target"), &id, e)) return -1;
+    }
+    json_array_foreach(json_object_get(p->scenario, "agreements"), i, v)
+    {
+        if (play_agreement(s, v, e)) return -1;
     }
     if (!(p->flags & SCN_NO_SAMPLES)) {
         json_array_foreach(json_object_get(p->scenario, "monitoring"), i, v)
@@ -594,6 +674,28 @@ int scn_load_counts(store *s, const char *dir, const char *data, json_t **report
     *report = json_array();
     if (!scenario) return -1;
     if (jsx_check(scenario, scenario_fields, "scenario.json", e)) goto out;
+    /* The conflict events the obligations are judged by, as `truce import acled`. */
+    if (jsx_str(scenario, "acled", NULL)) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", data, jsx_str(scenario, "acled", ""));
+        FILE *in = fopen(path, "rb");
+        json_t *line =
+            json_pack("{s:s, s:s, s:s}", "file", path, "source", "acled", "basis", "incidents");
+        json_array_append_new(*report, line);
+        if (!in) {
+            json_object_set_new(line, "missing", json_true());
+        } else {
+            acled_result res = {0};
+            int failed =
+                acled_import(s, &journal_operator, in, 0, "verified", 0, NULL, NULL, &res, e);
+            fclose(in);
+            json_decref(res.rejects);
+            json_object_set_new(line, "imported", json_integer(res.imported));
+            json_object_set_new(line, "rejected", json_integer(res.rejected));
+            json_object_set_new(line, "days", json_integer(res.imported));
+            if (failed) goto out;
+        }
+    }
     json_array_foreach(json_object_get(scenario, "aid_counts"), i, c)
     {
         char path[4096];
