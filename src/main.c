@@ -45,6 +45,7 @@ static const struct {
     {"import", "zones", cmd_import_zones},
     {"import", "aid-counts", cmd_import_aid_counts},
     {"export", "incidents", cmd_export_incidents},
+    {"comply", "settle", cmd_comply_settle},
     {"keygen", NULL, cmd_keygen},
     {"sign", NULL, cmd_sign},
     {"agreement", "verify", cmd_agreement_verify},

@@ -11,6 +11,7 @@
 #include "accounts/routes.h"
 #include "accounts/schema.h"
 #include "aid/project.h"
+#include "comply/comply.h"
 #include "comply/project.h"
 #include "comply/routes.h"
 #include "comply/schema.h"
@@ -51,6 +52,12 @@ const http_route *const http_route_tables[] = {
     monitor_routes,      /* src/monitor/routes.c */
     monitor_file_routes, /* src/monitor/files.c */
     comply_routes,       /* src/comply/routes.c */
+    NULL,
+};
+
+/* Their periodic work in the server (http/internal.h). */
+const http_tick_fn http_ticks[] = {
+    comply_tick, /* src/comply/settle.c: journal obligations' changes of state */
     NULL,
 };
 

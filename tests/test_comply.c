@@ -450,6 +450,70 @@ static void access_reciprocity_and_triggers(void **state)
     assert_string_equal(state_on(next, "2025-01-19", NULL), "scheduled"); /* not delivered yet */
 }
 
+/* The journal holds each change of state: `truce comply settle` records what changed since
+ * the last journaled state (and nothing twice, nor going back), and a running server does
+ * it on its own every tick. */
+static int64_t state_events(void)
+{
+    char *n = shell("sqlite3 '%s' \"SELECT count(*) FROM journal WHERE type = "
+                    "'obligation.state_changed'\"",
+                    T.db);
+    int64_t v = atoll(n);
+    free(n);
+    return v;
+}
+
+static void changes_of_state_are_journaled(void **state)
+{
+    char *out = NULL;
+    (void)state;
+    sign_in();
+    th_server_halt(&T);
+    assert_int_equal(th_truce(&out, NULL, NULL, "comply settle --db '%s' --as-of 2025-01-20", T.db),
+                     0);
+    int64_t first = atoll(out);
+    assert_true(first > 0);
+    free(out);
+    assert_int_equal(state_events(), first);
+    assert_int_equal(th_truce(&out, NULL, NULL, "comply settle --db '%s' --as-of 2025-01-20", T.db),
+                     0);
+    assert_non_null(strstr(out, "0 obligations changed state"));
+    free(out);
+    assert_int_equal(th_truce(&out, NULL, NULL, "comply settle --db '%s'", T.db), 0);
+    free(out);
+    int64_t now = state_events();
+    assert_true(now > first);
+    /* Back to an earlier day: the record only moves forward. */
+    assert_int_equal(th_truce(&out, NULL, NULL, "comply settle --db '%s' --as-of 2025-01-20", T.db),
+                     0);
+    assert_non_null(strstr(out, "0 obligations changed state"));
+    free(out);
+    assert_int_equal(state_events(), now);
+    assert_int_equal(th_truce(NULL, NULL, NULL, "comply settle --db '%s' --as-of 2999-01-01", T.db),
+                     2);
+    /* A server settles by itself: a new obligation's state is journaled within a tick. */
+    T.cfg.tick_seconds = 1;
+    th_server_resume(&T);
+    define("{\"ref\":\"10.1\",\"title\":\"late\",\"party\":\"hamas\",\"kind\":"
+           "\"deadline\",\"due_day\":1}");
+    int64_t waited = 0;
+    while (state_events() == now && waited < 100) {
+        usleep(100000);
+        waited++;
+    }
+    assert_int_equal(state_events(), now + 1);
+    char *last = shell("sqlite3 '%s' \"SELECT body FROM journal WHERE type = "
+                       "'obligation.state_changed' ORDER BY seq DESC LIMIT 1\"",
+                       T.db);
+    assert_non_null(strstr(last, "\"to\":\"breached\""));
+    assert_non_null(strstr(last, "\"from\":null"));
+    free(last);
+    th_server_halt(&T);
+    T.cfg.tick_seconds = 0;
+    assert_int_equal(th_truce(NULL, NULL, NULL, "audit --db '%s'", T.db), 0);
+    th_server_resume(&T);
+}
+
 /* Wrong obligations: each a 400 naming the field, or the 404/409 that says why. */
 static void a_wrong_obligation_is_refused(void **state)
 {
@@ -523,6 +587,7 @@ int main(void)
         cmocka_unit_test(a_rate_follows_the_real_counts),
         cmocka_unit_test(access_reciprocity_and_triggers),
         cmocka_unit_test(a_wrong_obligation_is_refused),
+        cmocka_unit_test(changes_of_state_are_journaled),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

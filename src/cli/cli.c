@@ -221,6 +221,11 @@ static const struct {
      "  truce import aid-counts unrwa_commodities_received_2023_2024.csv --source unrwa \\\n"
      "    --basis trucks_entered --date-column 'Received Date' --count-rows \\\n"
      "    --crossing-column Crossing --category-column 'Cargo Category'\n"},
+    {"comply", "usage: truce comply settle [--db PATH] [--as-of DATE]\n"
+               "Evaluates every obligation as of DATE (default today) and journals each that\n"
+               "changed state since its last journaled one (obligation.state_changed), as\n"
+               "a running server does every minute. Prints how many changed.\n"},
+    {"comply settle", NULL},
     {"import zones",
      "usage: truce import zones FILE [--db PATH] [--name PROPERTY] [--slug PROPERTY]\n"
      "                          [--kind KIND] [--where PROPERTY=VALUE]\n"
@@ -287,6 +292,7 @@ void cli_print_overview(void)
           "  import zones     import areas from a GeoJSON FeatureCollection\n"
           "  import aid-counts  import daily aid counts (trucks, tonnes) as published\n"
           "  export incidents ACLED CSV, HXL CSV or GeoJSON\n"
+          "  comply settle    journal the obligations' changes of state\n"
           "  version          print the version\n"
           "  help [COMMAND]   show help for a command\n"
           "\n"

@@ -6,6 +6,7 @@
  * or another log's tooling can check proofs and receipts with nothing but the log's
  * public key. */
 #include "cli/cli.h"
+#include "comply/comply.h"
 
 #include "core/buf.h"
 #include "core/util.h"
@@ -553,5 +554,33 @@ int cmd_rebuild(int argc, char **argv)
     s->ops->close(s);
     if (rc) return fail(&e);
     printf("rebuilt every table from %lld journal events\n", (long long)n);
+    return CLI_OK;
+}
+
+int cmd_comply_settle(int argc, char **argv)
+{
+    cli_opt opts[] = {{"db", 1, "TRUCE_DB", "truce.db", NULL}, {"as-of", 1, NULL, NULL, NULL}, {0}};
+    char *pos[1], today[11];
+    int npos, help, n = 0, rc = cli_parse("comply settle", argc, argv, opts, pos, 0, &npos, &help);
+    tr_err e = TR_ERR_INIT;
+    if (rc != CLI_OK) return rc;
+    if (help) {
+        fputs(cli_help("comply settle"), stdout);
+        return CLI_OK;
+    }
+    const char *as_of = cli_get(opts, "as-of");
+    util_day_at(util_unix_s(), today);
+    if (!as_of) as_of = today;
+    if (!util_is_date(as_of) || strcmp(as_of, today) > 0)
+        return cli_usage_error("comply settle", "--as-of is a day that has come, YYYY-MM-DD");
+    store *s = store_sqlite_open(cli_get(opts, "db"), 0, &e);
+    if (!s || journal_load_key(s, cli_get(opts, "db"), &e) || comply_settle(s, as_of, &n, &e)) {
+        if (s) s->ops->close(s);
+        err_print(&e);
+        err_clear(&e);
+        return CLI_FAILED;
+    }
+    s->ops->close(s);
+    printf("%d obligation%s changed state as of %s\n", n, n == 1 ? "" : "s", as_of);
     return CLI_OK;
 }

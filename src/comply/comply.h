@@ -60,4 +60,17 @@ json_t *comply_list(store *s, int64_t agreement, const char *as_of, tr_err *e);
  * met, per phase; per obligation its state and the Peace Accords Matrix's 0-3. */
 json_t *comply_scorecard(store *s, int64_t agreement, const char *as_of, tr_err *e);
 
+/* Each change of state as of as_of since the state last journaled: [{"obligation", "from",
+ * "to", "overlays", "as_of"}] (read on any connection). */
+json_t *comply_changes(store *s, const char *as_of, tr_err *e);
+/* Journals the changes still to record (another settle may have), as
+ * obligation.state_changed (public); *n how many. In the caller's transaction. */
+int comply_record_changes(store *s, const journal_actor *who, const json_t *changes, int *n,
+                          tr_err *e);
+/* Both, in a transaction of s's own (truce comply settle). */
+int comply_settle(store *s, const char *as_of, int *n, tr_err *e);
+/* The server's minute: the changes as of today, read on reader, written through w. */
+#include "store/writer.h"
+int comply_tick(store *reader, writer *w, tr_err *e);
+
 #endif

@@ -48,8 +48,23 @@ static int on_note(store *s, const store_event *ev, const json_t *b, tr_err *e)
     return rc;
 }
 
+static int on_state(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    store_ob_state x = {.obligation = (int64_t)jsx_num(b, "obligation", 0)};
+    JOURNAL_COPY(x.state, b, "to");
+    JOURNAL_COPY(x.as_of, b, "as_of");
+    char *overlays = jsx_canonical(json_object_get(b, "overlays"), NULL);
+    snprintf(x.overlays, sizeof x.overlays, "%s", overlays ? overlays : "[]");
+    free(overlays);
+    return comply_store(s)->state_put(s, &x, e);
+}
+
 const journal_projection comply_projections[] = {
-    {"obligation.defined", on_defined}, {"obligation.observed", on_note},
-    {"obligation.delivered", on_note},  {"obligation.answered", on_note},
-    {"obligation.decided", on_note},    {NULL, NULL},
+    {"obligation.state_changed", on_state},
+    {"obligation.defined", on_defined},
+    {"obligation.observed", on_note},
+    {"obligation.delivered", on_note},
+    {"obligation.answered", on_note},
+    {"obligation.decided", on_note},
+    {NULL, NULL},
 };

@@ -24,8 +24,16 @@ static const store_migration migrations[] = {
                          "  recorded_at TEXT NOT NULL);"
                          "CREATE INDEX obligation_notes_obligation"
                          "  ON obligation_notes(obligation, id);"},
+    /* The state each obligation was last journaled in (obligation.state_changed). */
+    {"0002-obligation-states", "CREATE TABLE obligation_states("
+                               "  obligation INTEGER PRIMARY KEY REFERENCES obligations(id),"
+                               "  state TEXT NOT NULL,"
+                               "  overlays TEXT NOT NULL,"
+                               "  as_of TEXT NOT NULL);"},
     {NULL, NULL},
 };
 
 const store_migration_set comply_schema = {
-    "comply", migrations, "DELETE FROM obligation_notes; DELETE FROM obligations;"};
+    "comply", migrations,
+    "DELETE FROM obligation_states; DELETE FROM obligation_notes;"
+    " DELETE FROM obligations;"};

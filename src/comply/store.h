@@ -29,6 +29,14 @@ typedef struct store_note {
     char recorded_at[STORE_TIME_MAX];
 } store_note;
 
+/* The state last journaled for an obligation (obligation.state_changed). */
+typedef struct store_ob_state {
+    int64_t obligation;
+    char state[24];
+    char overlays[128]; /* canonical JSON array */
+    char as_of[11];
+} store_ob_state;
+
 typedef struct comply_store_ops {
     int (*obligation_insert)(store *s, const store_obligation *o, tr_err *e);
     /* 1 found, 0 none, -1 error; out->spec is (re)allocated. */
@@ -36,6 +44,10 @@ typedef struct comply_store_ops {
     int (*obligation_by_ref)(store *s, int64_t agreement, const char *ref, int64_t *id, tr_err *e);
     /* An agreement's obligations by id, as store_obligation rows (spec valid during cb). */
     int (*obligation_list)(store *s, int64_t agreement, store_row_cb cb, void *cls, tr_err *e);
+    /* Every obligation by id (spec valid during cb). */
+    int (*obligation_all)(store *s, store_row_cb cb, void *cls, tr_err *e);
+    int (*state_put)(store *s, const store_ob_state *st, tr_err *e);
+    int (*state_get)(store *s, int64_t obligation, store_ob_state *out, tr_err *e); /* 1,0,-1 */
     int (*note_insert)(store *s, const store_note *n, tr_err *e);
     /* An obligation's notes by id, as store_note rows. */
     int (*note_list)(store *s, int64_t obligation, store_row_cb cb, void *cls, tr_err *e);

@@ -14,6 +14,13 @@ static const char obligation_ref_sql[] =
     "SELECT id FROM obligations WHERE agreement = ? AND ref = ?";
 static const char obligation_list_sql[] =
     "SELECT " OBLIGATION_COLS " FROM obligations WHERE agreement = ? ORDER BY id";
+static const char obligation_all_sql[] = "SELECT " OBLIGATION_COLS " FROM obligations ORDER BY id";
+static const char state_put_sql[] =
+    "INSERT INTO obligation_states(obligation, state, overlays, as_of) VALUES (?,?,?,?)"
+    " ON CONFLICT DO UPDATE SET state = excluded.state, overlays = excluded.overlays,"
+    " as_of = excluded.as_of";
+static const char state_get_sql[] =
+    "SELECT obligation, state, overlays, as_of FROM obligation_states WHERE obligation = ?";
 static const char note_insert_sql[] =
     "INSERT INTO obligation_notes(id, obligation, kind, org, date, doc, recorded_at)"
     " VALUES (?,?,?,?,?,?,?)";
@@ -95,6 +102,40 @@ static int obligation_list(store *s, int64_t agreement, store_row_cb cb, void *c
     return sq_scan(s, st, read_obligation_scan, &o, cb, cls, e);
 }
 
+static int obligation_all(store *s, store_row_cb cb, void *cls, tr_err *e)
+{
+    store_obligation o = {0};
+    return sq_scan(s, sq_stmt(s, obligation_all_sql, e), read_obligation_scan, &o, cb, cls, e);
+}
+
+static void read_state(sqlite3_stmt *st, void *row)
+{
+    store_ob_state *x = row;
+    x->obligation = sqlite3_column_int64(st, 0);
+    sq_col_copy(x->state, sizeof x->state, st, 1);
+    sq_col_copy(x->overlays, sizeof x->overlays, st, 2);
+    sq_col_copy(x->as_of, sizeof x->as_of, st, 3);
+}
+
+static int state_put(store *s, const store_ob_state *x, tr_err *e)
+{
+    sqlite3_stmt *st = sq_stmt(s, state_put_sql, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, x->obligation);
+    sq_bind_text(st, 2, x->state);
+    sq_bind_text(st, 3, x->overlays);
+    sq_bind_text(st, 4, x->as_of);
+    return sq_step_done(s, st, e);
+}
+
+static int state_get(store *s, int64_t obligation, store_ob_state *out, tr_err *e)
+{
+    sqlite3_stmt *st = sq_stmt(s, state_get_sql, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, obligation);
+    return sq_row(s, st, read_state, out, e);
+}
+
 static int note_insert(store *s, const store_note *n, tr_err *e)
 {
     sqlite3_stmt *st = sq_stmt(s, note_insert_sql, e);
@@ -135,6 +176,9 @@ static const comply_store_ops sqlite_ops = {
     .obligation_get = obligation_get,
     .obligation_by_ref = obligation_by_ref,
     .obligation_list = obligation_list,
+    .obligation_all = obligation_all,
+    .state_put = state_put,
+    .state_get = state_get,
     .note_insert = note_insert,
     .note_list = note_list,
 };

@@ -37,6 +37,9 @@ typedef struct http_config {
     /* Bytes of evidence each organization may upload per UTC day; 0 = the default
      * (4 GiB), negative = no limit. */
     int64_t evidence_quota;
+    /* Seconds between runs of the pillars' periodic work (journaling obligations' changes
+     * of state): 0 = 60; negative = none. */
+    int tick_seconds;
 } http_config;
 
 typedef struct http_server http_server;

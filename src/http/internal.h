@@ -96,6 +96,11 @@ extern const http_auth *const http_auth_provider;
  * the registry (src/pillars.c), which names the pillars so that the server does not. */
 extern const http_route *const http_route_tables[];
 
+/* The pillars' periodic work (the registry's too): each runs every tick_seconds on a reader
+ * connection, writing through the writer; NULL after the last. */
+typedef int (*http_tick_fn)(store *reader, writer *w, tr_err *e);
+extern const http_tick_fn http_ticks[];
+
 #define HTTP_MAX_PARAMS 4
 
 typedef struct reader_pool {
@@ -123,6 +128,11 @@ struct http_server {
     conn_watch *watched;        /* Open connections. */
     pthread_t watchdog;
     pthread_cond_t watch_wake; /* Signalled to stop the watchdog. */
+    pthread_t ticker;          /* The pillars' periodic work (http_ticks). */
+    int tick_running;
+    pthread_mutex_t tick_lock;
+    pthread_cond_t tick_wake; /* Signalled to stop the ticker. */
+    int tick_stop;
     int watch_running, watch_stop;
     http_config cfg;
     writer *writer; /* Owns the writing connection. */

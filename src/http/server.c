@@ -946,6 +946,41 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- start / stop ------------------------------------------------------------------ */
 
+/* The pillars' periodic work: every tick_seconds, each http_ticks function on a leased
+ * reader, writing through the writer; a failure is logged and tried again next time. */
+static void *ticker(void *arg)
+{
+    http_server *srv = arg;
+    unsigned secs = srv->cfg.tick_seconds > 0 ? (unsigned)srv->cfg.tick_seconds : 60;
+    pthread_mutex_lock(&srv->tick_lock);
+    while (!srv->tick_stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += secs;
+        while (!srv->tick_stop &&
+               pthread_cond_timedwait(&srv->tick_wake, &srv->tick_lock, &until) == 0) {
+        }
+        if (srv->tick_stop) break;
+        pthread_mutex_unlock(&srv->tick_lock);
+        tr_err e = TR_ERR_INIT;
+        store *s = lease(srv, &srv->readers, &e);
+        for (size_t i = 0; s && http_ticks[i]; i++)
+            if (http_ticks[i](s, srv->writer, &e)) {
+                log_warn("periodic work %zu failed: %s (%s)", i, e.message, e.code);
+                err_clear(&e);
+            }
+        if (s)
+            give_back(&srv->readers, &s);
+        else {
+            log_warn("periodic work: no reader: %s", e.message);
+            err_clear(&e);
+        }
+        pthread_mutex_lock(&srv->tick_lock);
+    }
+    pthread_mutex_unlock(&srv->tick_lock);
+    return NULL;
+}
+
 http_server *http_start(const http_config *cfg, tr_err *e)
 {
     http_server *srv = calloc(1, sizeof *srv);
@@ -971,6 +1006,8 @@ http_server *http_start(const http_config *cfg, tr_err *e)
     pthread_mutex_init(&srv->readers.lock, NULL);
     pthread_mutex_init(&srv->watch_lock, NULL);
     pthread_cond_init(&srv->watch_wake, NULL);
+    pthread_mutex_init(&srv->tick_lock, NULL);
+    pthread_cond_init(&srv->tick_wake, NULL);
     pthread_mutex_init(&srv->log_readers.lock, NULL);
     /* Log readers map the file: proofs and tiles read random pages of a large tree, and
      * reading them through the mapping copies nothing. Other readers do not, since every
@@ -1031,6 +1068,8 @@ http_server *http_start(const http_config *cfg, tr_err *e)
         goto fail;
     }
     srv->watch_running = 1;
+    if (srv->cfg.tick_seconds >= 0 && pthread_create(&srv->ticker, NULL, ticker, srv) == 0)
+        srv->tick_running = 1;
     flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
             MHD_USE_TURBO | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
@@ -1118,6 +1157,15 @@ void http_stop(http_server *srv)
     }
     pthread_mutex_destroy(&srv->watch_lock);
     pthread_cond_destroy(&srv->watch_wake);
+    if (srv->tick_running) {
+        pthread_mutex_lock(&srv->tick_lock);
+        srv->tick_stop = 1;
+        pthread_cond_signal(&srv->tick_wake);
+        pthread_mutex_unlock(&srv->tick_lock);
+        pthread_join(srv->ticker, NULL);
+    }
+    pthread_mutex_destroy(&srv->tick_lock);
+    pthread_cond_destroy(&srv->tick_wake);
     writer_stop(srv->writer);
     pool_close(&srv->readers);
     pool_close(&srv->log_readers);
