@@ -230,6 +230,8 @@ static const struct access_case {
      "{\"position\":\"deny\",\"text\":\"%s\"}", "UAFFFFA", 404, 0},
     {"POST", "/api/v1/obligations/{id}/decisions", "/api/v1/obligations/999999/decisions",
      "{\"outcome\":\"waived\",\"reason\":\"%s\"}", "UFAFFFA", 404, 0},
+    {"GET", "/api/v1/alerts", "/api/v1/alerts", NULL, "AAAAAAA", 200, 0},
+    {"GET", "/api/v1/alerts.atom", "/api/v1/alerts.atom", NULL, "AAAAAAA", 200, 0},
     /* Last: mediators and administrators record agreements signed elsewhere (the ids it
      * takes are ones the cases above expect to be free). */
     {"POST", "/api/v1/agreements", "/api/v1/agreements",

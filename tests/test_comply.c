@@ -450,6 +450,80 @@ static void access_reciprocity_and_triggers(void **state)
     assert_string_equal(state_on(next, "2025-01-19", NULL), "scheduled"); /* not delivered yet */
 }
 
+/* Alerts: breached, due soon, and a rate burning its tolerance; not what was waived. */
+static void alerts_say_what_needs_attention(void **state)
+{
+    (void)state;
+    sign_in();
+    int64_t soon = define("{\"ref\":\"11.1\",\"title\":\"Open the road\",\"party\":"
+                          "\"israel\",\"kind\":\"deadline\",\"due_day\":7}");
+    int64_t rate = define("{\"ref\":\"11.2\",\"title\":\"Bread\",\"party\":\"israel\","
+                          "\"kind\":\"rate\",\"from_day\":1,\"to_day\":30,\"tolerance\":0.5,"
+                          "\"rate\":{\"per\":\"day\",\"value\":50,\"basis\":\"bakeries\","
+                          "\"source\":\"burn-src\"}}");
+    /* 100 a day for four days, then 10: short on the last six of ten. */
+    for (int d = 0; d < 10; d++)
+        json_decref(post(un, "/api/v1/aid/counts", 201,
+                         "{\"date\":\"2025-01-%02d\",\"source\":\"burn-src\",\"basis\":"
+                         "\"bakeries\",\"value\":%d}",
+                         19 + d, d < 4 ? 100 : 10));
+    json_t *j = get("/api/v1/alerts?as_of=2025-01-23&within=3");
+    int due = 0, burn = 0;
+    size_t i;
+    json_t *a;
+    json_array_foreach(json_object_get(j, "alerts"), i, a)
+    {
+        int64_t ob = json_integer_value(json_object_get(a, "obligation"));
+        if (ob == soon && !strcmp(str_of(a, "kind"), "due_soon")) {
+            due = 1;
+            assert_string_equal(str_of(a, "due"), "2025-01-25");
+        }
+        if (ob == rate) burn = 1; /* not yet: one short day in four */
+    }
+    assert_true(due);
+    assert_false(burn);
+    json_decref(j);
+    j = get("/api/v1/alerts?as_of=2025-01-28&within=0");
+    burn = 0;
+    json_array_foreach(json_object_get(j, "alerts"), i, a)
+    {
+        if (json_integer_value(json_object_get(a, "obligation")) != rate) continue;
+        assert_string_equal(str_of(a, "kind"), "rate_burn");
+        assert_string_equal(str_of(a, "state"), "active");
+        json_t *b = json_object_get(a, "burn");
+        assert_float_equal(json_number_value(json_object_get(b, "short")), 2, 1e-9);
+        assert_float_equal(json_number_value(json_object_get(b, "long")), 1.2, 1e-9);
+        burn = 1;
+    }
+    assert_true(burn);
+    json_decref(j);
+    /* Waived: no alert. */
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/obligations/%lld/decisions", (long long)rate);
+    json_decref(post(usa, path, 201, "{\"outcome\":\"waived\",\"reason\":\"flour ran out\"}"));
+    char today[11];
+    util_day_at(util_unix_s(), today);
+    j = get("/api/v1/alerts?within=0");
+    json_array_foreach(json_object_get(j, "alerts"), i, a)
+        assert_int_not_equal(json_integer_value(json_object_get(a, "obligation")), rate);
+    json_decref(j);
+    /* The feed: an entry an alert. */
+    th_resp r;
+    assert_int_equal(req("GET", "/api/v1/alerts.atom?as_of=2025-01-23&within=3", NULL, NULL, &r),
+                     200);
+    char *ctype = th_header(&r, "Content-Type");
+    assert_non_null(strstr(ctype, "application/atom+xml"));
+    free(ctype);
+    assert_non_null(strstr(r.body, "<feed xmlns=\"http://www.w3.org/2005/Atom\">"));
+    char id[96];
+    snprintf(id, sizeof id, "<id>urn:truce:alert:due_soon:%lld:2025-01-23</id>", (long long)soon);
+    assert_non_null(strstr(r.body, id));
+    th_resp_free(&r);
+    assert_int_equal(req("GET", "/api/v1/alerts?within=365", NULL, NULL, &r), 400);
+    assert_string_equal(th_field(&r), "within");
+    th_resp_free(&r);
+}
+
 /* The journal holds each change of state: `truce comply settle` records what changed since
  * the last journaled state (and nothing twice, nor going back), and a running server does
  * it on its own every tick. */
@@ -587,6 +661,7 @@ int main(void)
         cmocka_unit_test(a_rate_follows_the_real_counts),
         cmocka_unit_test(access_reciprocity_and_triggers),
         cmocka_unit_test(a_wrong_obligation_is_refused),
+        cmocka_unit_test(alerts_say_what_needs_attention),
         cmocka_unit_test(changes_of_state_are_journaled),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -60,6 +60,14 @@ json_t *comply_list(store *s, int64_t agreement, const char *as_of, tr_err *e);
  * met, per phase; per obligation its state and the Peace Accords Matrix's 0-3. */
 json_t *comply_scorecard(store *s, int64_t agreement, const char *as_of, tr_err *e);
 
+/* What needs attention on as_of: {"as_of", "within_days", "alerts": [{"kind": "breached" |
+ * "due_soon" | "rate_burn", "obligation", "agreement", "ref", "party", "title", "state",
+ * "message", "due"?, "burn"?}]}; due_soon within `within` days; waived ones none. */
+json_t *comply_alerts(store *s, const char *as_of, int64_t within, tr_err *e);
+/* The same as an Atom feed, links under base (may be ""). */
+struct buf;
+int comply_alerts_atom(const json_t *alerts, const char *base, struct buf *out);
+
 /* Each change of state as of as_of since the state last journaled: [{"obligation", "from",
  * "to", "overlays", "as_of"}] (read on any connection). */
 json_t *comply_changes(store *s, const char *as_of, tr_err *e);

@@ -5,6 +5,7 @@
 
 #include "accounts/accounts.h"
 #include "comply/comply.h"
+#include "core/buf.h"
 #include "core/util.h"
 #include "http/handler.h"
 
@@ -133,6 +134,47 @@ static int h_say(http_req *r)
     return http__defer(r, say_write);
 }
 
+/* as_of and within (0-90 days, default 3) of an alerts query; -1 after replying. */
+static int alert_params(http_req *r, char as_of[11], long long *within)
+{
+    *within = 3;
+    if (as_of_param(r, as_of)) return -1;
+    if (http__parse_int(http__query(r, "within"), 0, 90, within)) {
+        tr_err e = TR_ERR_INIT;
+        err_field(&e, "request.invalid_param", "within", "days ahead, 0 to 90",
+                  "'%.32s' is not a number of days", http__query(r, "within"));
+        http__fail(r, &e);
+        return -1;
+    }
+    return 0;
+}
+
+static int h_alerts(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    char as_of[11];
+    long long within;
+    store *s;
+    if (alert_params(r, as_of, &within) || !(s = http__reader_or_fail(r))) return 0;
+    return http__answer(r, 200, comply_alerts(s, as_of, within, &e), &e);
+}
+
+static int h_alerts_atom(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    char as_of[11];
+    long long within;
+    store *s;
+    if (alert_params(r, as_of, &within) || !(s = http__reader_or_fail(r))) return 0;
+    json_t *alerts = comply_alerts(s, as_of, within, &e);
+    if (!alerts) return http__fail(r, &e);
+    comply_alerts_atom(alerts, "", &r->raw);
+    json_decref(alerts);
+    r->content_type = "application/atom+xml; charset=utf-8";
+    r->status = 200;
+    return 0;
+}
+
 /* ---- the table --------------------------------------------------------------------- */
 
 const http_route comply_routes[] = {
@@ -149,5 +191,7 @@ const http_route comply_routes[] = {
      response_fields},
     {"POST", "/api/v1/obligations/{id}/decisions", h_say, WHO_MEDIATOR | WHO_ADMIN, ROUTE_BODY,
      decision_fields},
+    {"GET", "/api/v1/alerts", h_alerts, WHO_PUBLIC, 0, NULL},
+    {"GET", "/api/v1/alerts.atom", h_alerts_atom, WHO_PUBLIC, 0, NULL},
     {NULL, NULL, NULL, 0, 0, NULL},
 };
