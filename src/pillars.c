@@ -56,9 +56,10 @@ const http_route *const http_route_tables[] = {
 };
 
 /* Their periodic work in the server (http/internal.h). */
-const http_tick_fn http_ticks[] = {
-    comply_tick, /* src/comply/settle.c: journal obligations' changes of state */
-    NULL,
+const http_tick http_ticks[] = {
+    {comply_tick, 60},  /* src/comply/settle.c: journal obligations' changes of state */
+    {webhooks_tick, 5}, /* src/comply/webhooks.c: queue and deliver webhooks */
+    {NULL, 0},
 };
 
 /* Who calls: the accounts pillar resolves bearer tokens. */

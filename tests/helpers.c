@@ -212,6 +212,9 @@ void th_server_start(th_server *t, const http_config *overrides)
     cfg.db_path = t->db;
     cfg.listen = "127.0.0.1:0";
     if (!cfg.threads) cfg.threads = 2;
+    /* No periodic work (settling obligations, webhooks) unless a test asks for it: it
+     * writes to the journal on its own, between a test's before and after. */
+    if (!cfg.tick_seconds) cfg.tick_seconds = -1;
     t->cfg = cfg;
     th_server_resume(t);
 }

@@ -230,6 +230,14 @@ static const struct access_case {
      "{\"position\":\"deny\",\"text\":\"%s\"}", "UAFFFFA", 404, 0},
     {"POST", "/api/v1/obligations/{id}/decisions", "/api/v1/obligations/999999/decisions",
      "{\"outcome\":\"waived\",\"reason\":\"%s\"}", "UFAFFFA", 404, 0},
+    /* Webhooks are the administrators' (the server POSTs to the URL they give). */
+    {"POST", "/api/v1/webhooks", "/api/v1/webhooks",
+     "{\"url\":\"http://127.0.0.1:9/%s\",\"events\":[\"obligation.met\"],"
+     "\"secret\":\"0123456789abcdef\"}",
+     "UFFFFFA", 201, 0},
+    {"GET", "/api/v1/webhooks", "/api/v1/webhooks", NULL, "UFFFFFA", 200, 0},
+    {"GET", "/api/v1/webhooks/{id}/deliveries", "/api/v1/webhooks/999999/deliveries", NULL,
+     "UFFFFFA", 404, 0},
     {"GET", "/api/v1/alerts", "/api/v1/alerts", NULL, "AAAAAAA", 200, 0},
     {"GET", "/api/v1/alerts.atom", "/api/v1/alerts.atom", NULL, "AAAAAAA", 200, 0},
     /* Last: mediators and administrators record agreements signed elsewhere (the ids it

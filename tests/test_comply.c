@@ -583,7 +583,7 @@ static void changes_of_state_are_journaled(void **state)
     assert_non_null(strstr(last, "\"from\":null"));
     free(last);
     th_server_halt(&T);
-    T.cfg.tick_seconds = 0;
+    T.cfg.tick_seconds = -1;
     assert_int_equal(th_truce(NULL, NULL, NULL, "audit --db '%s'", T.db), 0);
     th_server_resume(&T);
 }

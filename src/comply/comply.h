@@ -79,6 +79,18 @@ int comply_record_changes(store *s, const journal_actor *who, const json_t *chan
 int comply_settle(store *s, const char *as_of, int *n, tr_err *e);
 /* The server's minute: the changes as of today, read on reader, written through w. */
 #include "store/writer.h"
-int comply_tick(store *reader, writer *w, tr_err *e);
+int comply_tick(store *reader, writer *w, unsigned every, tr_err *e);
+
+/* Webhooks (webhooks.c): registered by administrators (input checked against
+ * webhook_fields: url, events, secret), journaled as webhook.registered, seen by the
+ * registrar and administrators only (the secret); *id. */
+extern const jsx_field webhook_fields[];
+int webhook_register(store *s, const journal_actor *who, const json_t *in, int64_t *id, tr_err *e);
+json_t *webhook_json(const store_webhook *w); /* without its secret */
+json_t *delivery_json(const store_delivery *d);
+/* "sha256=" and the hex HMAC-SHA256 of body with secret: X-Truce-Signature. */
+void webhook_sign(const char *secret, const char *body, size_t len, char out[72]);
+/* The server's ticker: queue the new events' deliveries, then attempt those due. */
+int webhooks_tick(store *reader, writer *w, unsigned every, tr_err *e);
 
 #endif

@@ -59,12 +59,22 @@ static int on_state(store *s, const store_event *ev, const json_t *b, tr_err *e)
     return comply_store(s)->state_put(s, &x, e);
 }
 
+static int on_webhook(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    store_webhook w = {.id = ev->seq};
+    JOURNAL_COPY(w.url, b, "url");
+    JOURNAL_COPY(w.secret, b, "secret");
+    char *events = jsx_canonical(json_object_get(b, "events"), NULL);
+    snprintf(w.events, sizeof w.events, "%s", events ? events : "[]");
+    free(events);
+    snprintf(w.org, sizeof w.org, "%s", ev->actor_org ? ev->actor_org : "");
+    snprintf(w.created_at, sizeof w.created_at, "%s", ev->time);
+    return comply_store(s)->webhook_insert(s, &w, e);
+}
+
 const journal_projection comply_projections[] = {
-    {"obligation.state_changed", on_state},
-    {"obligation.defined", on_defined},
-    {"obligation.observed", on_note},
-    {"obligation.delivered", on_note},
-    {"obligation.answered", on_note},
-    {"obligation.decided", on_note},
-    {NULL, NULL},
+    {"webhook.registered", on_webhook}, {"obligation.state_changed", on_state},
+    {"obligation.defined", on_defined}, {"obligation.observed", on_note},
+    {"obligation.delivered", on_note},  {"obligation.answered", on_note},
+    {"obligation.decided", on_note},    {NULL, NULL},
 };

@@ -175,6 +175,77 @@ static int h_alerts_atom(http_req *r)
     return 0;
 }
 
+static int webhook_write(store *s, void *cls, tr_err *e)
+{
+    http_req *r = cls;
+    journal_actor who = acct_actor(&r->caller);
+    store_webhook w;
+    int64_t id;
+    if (webhook_register(s, &who, r->json, &id, e)) return -1;
+    if (comply_store(s)->webhook_get(s, id, &w, e) != 1) return -1;
+    return http__reply(r, 201, webhook_json(&w));
+}
+
+static int h_webhook_register(http_req *r)
+{
+    if (http__check_body(r)) return 0;
+    return http__defer(r, webhook_write);
+}
+
+static json_t *webhook_row(const void *row)
+{
+    return webhook_json(row);
+}
+
+static int webhook_cb(void *cls, const void *row)
+{
+    return http__collect(cls, row, webhook_row);
+}
+
+static int h_webhooks(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    store *s = http__reader_or_fail(r);
+    if (!s) return 0;
+    json_t *list = json_array();
+    if (comply_store(s)->webhook_list(s, NULL, webhook_cb, list, &e)) {
+        json_decref(list);
+        return http__fail(r, &e);
+    }
+    return http__reply(r, 200, json_pack("{s:o}", "webhooks", list));
+}
+
+static json_t *delivery_row(const void *row)
+{
+    return delivery_json(row);
+}
+
+static int delivery_cb(void *cls, const void *row)
+{
+    return http__collect(cls, row, delivery_row);
+}
+
+static int h_deliveries(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    store_webhook w;
+    int64_t id;
+    store *s;
+    if (http__id_param(r, "a webhook", &id) || !(s = http__reader_or_fail(r))) return 0;
+    int rc = comply_store(s)->webhook_get(s, id, &w, &e);
+    if (rc == 0)
+        err_set(&e, 404, "webhook.not_found", "list them with GET /api/v1/webhooks",
+                "no webhook %lld", (long long)id);
+    if (rc != 1) return http__fail(r, &e);
+    json_t *list = json_array();
+    if (comply_store(s)->delivery_list(s, id, delivery_cb, list, &e)) {
+        json_decref(list);
+        return http__fail(r, &e);
+    }
+    return http__reply(r, 200,
+                       json_pack("{s:o, s:o}", "webhook", webhook_json(&w), "deliveries", list));
+}
+
 /* ---- the table --------------------------------------------------------------------- */
 
 const http_route comply_routes[] = {
@@ -191,6 +262,9 @@ const http_route comply_routes[] = {
      response_fields},
     {"POST", "/api/v1/obligations/{id}/decisions", h_say, WHO_MEDIATOR | WHO_ADMIN, ROUTE_BODY,
      decision_fields},
+    {"POST", "/api/v1/webhooks", h_webhook_register, WHO_ADMIN, ROUTE_BODY, webhook_fields},
+    {"GET", "/api/v1/webhooks", h_webhooks, WHO_ADMIN, 0, NULL},
+    {"GET", "/api/v1/webhooks/{id}/deliveries", h_deliveries, WHO_ADMIN, 0, NULL},
     {"GET", "/api/v1/alerts", h_alerts, WHO_PUBLIC, 0, NULL},
     {"GET", "/api/v1/alerts.atom", h_alerts_atom, WHO_PUBLIC, 0, NULL},
     {NULL, NULL, NULL, 0, 0, NULL},

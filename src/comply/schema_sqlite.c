@@ -30,10 +30,36 @@ static const store_migration migrations[] = {
                                "  state TEXT NOT NULL,"
                                "  overlays TEXT NOT NULL,"
                                "  as_of TEXT NOT NULL);"},
+    /* Webhooks (a projection of webhook.registered), and their deliveries: not derived from
+     * the journal (they record what the receivers answered), so a rebuild keeps them. */
+    {"0003-webhooks",
+     "CREATE TABLE webhooks("
+     "  id INTEGER PRIMARY KEY,"
+     "  org TEXT NOT NULL,"
+     "  url TEXT NOT NULL,"
+     "  events TEXT NOT NULL,"
+     "  secret TEXT NOT NULL,"
+     "  created_at TEXT NOT NULL);"
+     "CREATE TABLE webhook_cursor("
+     "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+     "  seq INTEGER NOT NULL);"
+     "CREATE TABLE webhook_deliveries("
+     "  id INTEGER PRIMARY KEY,"
+     "  webhook INTEGER NOT NULL,"
+     "  seq INTEGER NOT NULL,"
+     "  event TEXT NOT NULL,"
+     "  status TEXT NOT NULL,"
+     "  attempts INTEGER NOT NULL,"
+     "  next_ms INTEGER NOT NULL,"
+     "  last_code INTEGER NOT NULL,"
+     "  last_error TEXT NOT NULL,"
+     "  updated_at TEXT NOT NULL,"
+     "  UNIQUE (webhook, seq));"
+     "CREATE INDEX webhook_deliveries_due ON webhook_deliveries(status, next_ms);"},
     {NULL, NULL},
 };
 
-const store_migration_set comply_schema = {
-    "comply", migrations,
-    "DELETE FROM obligation_states; DELETE FROM obligation_notes;"
-    " DELETE FROM obligations;"};
+const store_migration_set comply_schema = {"comply", migrations,
+                                           "DELETE FROM webhooks; DELETE FROM obligation_states;"
+                                           " DELETE FROM obligation_notes;"
+                                           " DELETE FROM obligations;"};

@@ -109,8 +109,9 @@ int comply_settle(store *s, const char *as_of, int *n, tr_err *e)
     return rc;
 }
 
-int comply_tick(store *reader, writer *w, tr_err *e)
+int comply_tick(store *reader, writer *w, unsigned every, tr_err *e)
 {
+    (void)every;
     char today[11];
     util_day_at(util_unix_s(), today);
     json_t *changes = comply_changes(reader, today, e);

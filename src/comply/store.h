@@ -37,6 +37,27 @@ typedef struct store_ob_state {
     char as_of[11];
 } store_ob_state;
 
+typedef struct store_webhook {
+    int64_t id; /* the number of its webhook.registered event */
+    char org[STORE_SLUG_MAX];
+    char url[2049];
+    char events[512]; /* canonical JSON array of event names */
+    char secret[257];
+    char created_at[STORE_TIME_MAX];
+} store_webhook;
+
+/* One event to deliver to one webhook, and how the attempts went. */
+typedef struct store_delivery {
+    int64_t id, webhook, seq;
+    char event[40];
+    char status[16]; /* pending, delivered, failed */
+    int attempts;
+    int64_t next_ms; /* when to try again */
+    int last_code;   /* the last HTTP status, 0 none */
+    char last_error[STORE_NAME_MAX];
+    char updated_at[STORE_TIME_MAX];
+} store_delivery;
+
 typedef struct comply_store_ops {
     int (*obligation_insert)(store *s, const store_obligation *o, tr_err *e);
     /* 1 found, 0 none, -1 error; out->spec is (re)allocated. */
@@ -49,6 +70,20 @@ typedef struct comply_store_ops {
     int (*state_put)(store *s, const store_ob_state *st, tr_err *e);
     int (*state_get)(store *s, int64_t obligation, store_ob_state *out, tr_err *e); /* 1,0,-1 */
     int (*note_insert)(store *s, const store_note *n, tr_err *e);
+    int (*webhook_insert)(store *s, const store_webhook *w, tr_err *e);
+    int (*webhook_get)(store *s, int64_t id, store_webhook *out, tr_err *e); /* 1, 0, -1 */
+    /* Webhooks by id, of one organization (NULL: all), as store_webhook rows. */
+    int (*webhook_list)(store *s, const char *org, store_row_cb cb, void *cls, tr_err *e);
+    /* The last journal event looked at for deliveries (0 none yet), and moving it on. */
+    int (*cursor_get)(store *s, int64_t *seq, tr_err *e);
+    int (*cursor_set)(store *s, int64_t seq, tr_err *e);
+    /* A delivery to make (none twice for one webhook and event). */
+    int (*delivery_insert)(store *s, const store_delivery *d, tr_err *e);
+    /* Pending deliveries due by now_ms, oldest first, at most limit. */
+    int (*delivery_due)(store *s, int64_t now_ms, int64_t limit, store_row_cb cb, void *cls,
+                        tr_err *e);
+    int (*delivery_update)(store *s, const store_delivery *d, tr_err *e);
+    int (*delivery_list)(store *s, int64_t webhook, store_row_cb cb, void *cls, tr_err *e);
     /* An obligation's notes by id, as store_note rows. */
     int (*note_list)(store *s, int64_t obligation, store_row_cb cb, void *cls, tr_err *e);
 } comply_store_ops;

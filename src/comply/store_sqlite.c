@@ -171,6 +171,150 @@ static int note_list(store *s, int64_t obligation, store_row_cb cb, void *cls, t
     return sq_scan(s, st, read_note, &n, cb, cls, e);
 }
 
+/* ---- webhooks ------------------------------------------------------------------------ */
+
+#define WEBHOOK_COLS "id, org, url, events, secret, created_at"
+static const char webhook_insert_sql[] =
+    "INSERT INTO webhooks(" WEBHOOK_COLS ") VALUES (?,?,?,?,?,?)";
+static const char webhook_get_sql[] = "SELECT " WEBHOOK_COLS " FROM webhooks WHERE id = ?";
+static const char webhook_list_sql[] =
+    "SELECT " WEBHOOK_COLS " FROM webhooks WHERE ?1 IS NULL OR org = ?1 ORDER BY id";
+static const char cursor_get_sql[] = "SELECT coalesce(max(seq), 0) FROM webhook_cursor";
+static const char cursor_set_sql[] = "INSERT INTO webhook_cursor(id, seq) VALUES (1, ?) ON "
+                                     "CONFLICT DO UPDATE SET seq = excluded.seq";
+#define DELIVERY_COLS                                                                              \
+    "id, webhook, seq, event, status, attempts, next_ms, last_code, last_error, updated_at"
+static const char delivery_insert_sql[] =
+    "INSERT INTO webhook_deliveries(webhook, seq, event, status, attempts, next_ms, last_code,"
+    " last_error, updated_at) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING";
+static const char delivery_due_sql[] =
+    "SELECT " DELIVERY_COLS " FROM webhook_deliveries WHERE status = 'pending' AND next_ms <= ?"
+    " ORDER BY id LIMIT ?";
+static const char delivery_update_sql[] =
+    "UPDATE webhook_deliveries SET status = ?2, attempts = ?3, next_ms = ?4, last_code = ?5,"
+    " last_error = ?6, updated_at = ?7 WHERE id = ?1";
+static const char delivery_list_sql[] =
+    "SELECT " DELIVERY_COLS " FROM webhook_deliveries WHERE webhook = ? ORDER BY id";
+
+static void read_webhook(sqlite3_stmt *st, void *row)
+{
+    store_webhook *w = row;
+    w->id = sqlite3_column_int64(st, 0);
+    sq_col_copy(w->org, sizeof w->org, st, 1);
+    sq_col_copy(w->url, sizeof w->url, st, 2);
+    sq_col_copy(w->events, sizeof w->events, st, 3);
+    sq_col_copy(w->secret, sizeof w->secret, st, 4);
+    sq_col_copy(w->created_at, sizeof w->created_at, st, 5);
+}
+
+static int webhook_insert(store *s, const store_webhook *w, tr_err *e)
+{
+    sqlite3_stmt *st = sq_stmt(s, webhook_insert_sql, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, w->id);
+    sq_bind_text(st, 2, w->org);
+    sq_bind_text(st, 3, w->url);
+    sq_bind_text(st, 4, w->events);
+    sq_bind_text(st, 5, w->secret);
+    sq_bind_text(st, 6, w->created_at);
+    return sq_step_done(s, st, e);
+}
+
+static int webhook_get(store *s, int64_t id, store_webhook *out, tr_err *e)
+{
+    sqlite3_stmt *st = sq_stmt(s, webhook_get_sql, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, id);
+    return sq_row(s, st, read_webhook, out, e);
+}
+
+static int webhook_list(store *s, const char *org, store_row_cb cb, void *cls, tr_err *e)
+{
+    store_webhook w;
+    sqlite3_stmt *st = sq_stmt(s, webhook_list_sql, e);
+    if (!st) return -1;
+    sq_bind_text(st, 1, org);
+    return sq_scan(s, st, read_webhook, &w, cb, cls, e);
+}
+
+static int cursor_get(store *s, int64_t *seq, tr_err *e)
+{
+    return sq_scalar(s, sq_stmt(s, cursor_get_sql, e), seq, e);
+}
+
+static int cursor_set(store *s, int64_t seq, tr_err *e)
+{
+    sqlite3_stmt *st = sq_stmt(s, cursor_set_sql, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, seq);
+    return sq_step_done(s, st, e);
+}
+
+static void read_delivery(sqlite3_stmt *st, void *row)
+{
+    store_delivery *d = row;
+    d->id = sqlite3_column_int64(st, 0);
+    d->webhook = sqlite3_column_int64(st, 1);
+    d->seq = sqlite3_column_int64(st, 2);
+    sq_col_copy(d->event, sizeof d->event, st, 3);
+    sq_col_copy(d->status, sizeof d->status, st, 4);
+    d->attempts = sqlite3_column_int(st, 5);
+    d->next_ms = sqlite3_column_int64(st, 6);
+    d->last_code = sqlite3_column_int(st, 7);
+    sq_col_copy(d->last_error, sizeof d->last_error, st, 8);
+    sq_col_copy(d->updated_at, sizeof d->updated_at, st, 9);
+}
+
+static int delivery_insert(store *s, const store_delivery *d, tr_err *e)
+{
+    sqlite3_stmt *st = sq_stmt(s, delivery_insert_sql, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, d->webhook);
+    sqlite3_bind_int64(st, 2, d->seq);
+    sq_bind_text(st, 3, d->event);
+    sq_bind_text(st, 4, d->status);
+    sqlite3_bind_int(st, 5, d->attempts);
+    sqlite3_bind_int64(st, 6, d->next_ms);
+    sqlite3_bind_int(st, 7, d->last_code);
+    sq_bind_text(st, 8, d->last_error);
+    sq_bind_text(st, 9, d->updated_at);
+    return sq_step_done(s, st, e);
+}
+
+static int delivery_due(store *s, int64_t now_ms, int64_t limit, store_row_cb cb, void *cls,
+                        tr_err *e)
+{
+    store_delivery d;
+    sqlite3_stmt *st = sq_stmt(s, delivery_due_sql, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, now_ms);
+    sqlite3_bind_int64(st, 2, limit);
+    return sq_scan(s, st, read_delivery, &d, cb, cls, e);
+}
+
+static int delivery_update(store *s, const store_delivery *d, tr_err *e)
+{
+    sqlite3_stmt *st = sq_stmt(s, delivery_update_sql, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, d->id);
+    sq_bind_text(st, 2, d->status);
+    sqlite3_bind_int(st, 3, d->attempts);
+    sqlite3_bind_int64(st, 4, d->next_ms);
+    sqlite3_bind_int(st, 5, d->last_code);
+    sq_bind_text(st, 6, d->last_error);
+    sq_bind_text(st, 7, d->updated_at);
+    return sq_step_done(s, st, e);
+}
+
+static int delivery_list(store *s, int64_t webhook, store_row_cb cb, void *cls, tr_err *e)
+{
+    store_delivery d;
+    sqlite3_stmt *st = sq_stmt(s, delivery_list_sql, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, webhook);
+    return sq_scan(s, st, read_delivery, &d, cb, cls, e);
+}
+
 static const comply_store_ops sqlite_ops = {
     .obligation_insert = obligation_insert,
     .obligation_get = obligation_get,
@@ -180,6 +324,15 @@ static const comply_store_ops sqlite_ops = {
     .state_put = state_put,
     .state_get = state_get,
     .note_insert = note_insert,
+    .webhook_insert = webhook_insert,
+    .webhook_get = webhook_get,
+    .webhook_list = webhook_list,
+    .cursor_get = cursor_get,
+    .cursor_set = cursor_set,
+    .delivery_insert = delivery_insert,
+    .delivery_due = delivery_due,
+    .delivery_update = delivery_update,
+    .delivery_list = delivery_list,
     .note_list = note_list,
 };
 

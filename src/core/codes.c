@@ -210,6 +210,7 @@ const err_code err_codes[] = {
     {"token.revoked", 409, ERR_API, "the token was revoked already"},
     {"user.exists", 409, ERR_API, "a user with this name exists"},
     {"user.not_found", 404, ERR_API, "no such user"},
+    {"webhook.not_found", 404, ERR_API, "no such webhook"},
     {"writer.start_failed", 500, ERR_CLI, "the writer thread cannot start"},
     {"writer.stopped", 503, ERR_API, "the server is stopping; the write was not made"},
     {"zone.bad_feature", 400, ERR_API | ERR_CLI,

@@ -37,8 +37,9 @@ typedef struct http_config {
     /* Bytes of evidence each organization may upload per UTC day; 0 = the default
      * (4 GiB), negative = no limit. */
     int64_t evidence_quota;
-    /* Seconds between runs of the pillars' periodic work (journaling obligations' changes
-     * of state): 0 = 60; negative = none. */
+    /* Seconds between runs of each of the pillars' periodic work (journaling obligations'
+     * changes of state, delivering webhooks): 0 = each its own (60 s, 5 s); negative =
+     * none. */
     int tick_seconds;
 } http_config;
 

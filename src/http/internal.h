@@ -96,10 +96,14 @@ extern const http_auth *const http_auth_provider;
  * the registry (src/pillars.c), which names the pillars so that the server does not. */
 extern const http_route *const http_route_tables[];
 
-/* The pillars' periodic work (the registry's too): each runs every tick_seconds on a reader
- * connection, writing through the writer; NULL after the last. */
-typedef int (*http_tick_fn)(store *reader, writer *w, tr_err *e);
-extern const http_tick_fn http_ticks[];
+/* The pillars' periodic work (the registry's too): each runs every `every` seconds (or every
+ * tick_seconds of the config, when set) on a reader connection, writing through the
+ * writer; `every` is passed on (webhooks back off in its multiples). Ends with a NULL fn. */
+typedef struct http_tick {
+    int (*fn)(store *reader, writer *w, unsigned every, tr_err *e);
+    unsigned every;
+} http_tick;
+extern const http_tick http_ticks[];
 
 #define HTTP_MAX_PARAMS 4
 

@@ -946,35 +946,42 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- start / stop ------------------------------------------------------------------ */
 
-/* The pillars' periodic work: every tick_seconds, each http_ticks function on a leased
- * reader, writing through the writer; a failure is logged and tried again next time. */
+/* The pillars' periodic work: each http_ticks entry every `every` seconds (tick_seconds
+ * when set) on a leased reader, writing through the writer; a failure is logged and the
+ * work tried again next time. The thread wakes each second to see what is due. */
 static void *ticker(void *arg)
 {
     http_server *srv = arg;
-    unsigned secs = srv->cfg.tick_seconds > 0 ? (unsigned)srv->cfg.tick_seconds : 60;
+    uint64_t last[16] = {0};
     pthread_mutex_lock(&srv->tick_lock);
     while (!srv->tick_stop) {
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += secs;
+        until.tv_sec += 1;
         while (!srv->tick_stop &&
                pthread_cond_timedwait(&srv->tick_wake, &srv->tick_lock, &until) == 0) {
         }
         if (srv->tick_stop) break;
         pthread_mutex_unlock(&srv->tick_lock);
-        tr_err e = TR_ERR_INIT;
-        store *s = lease(srv, &srv->readers, &e);
-        for (size_t i = 0; s && http_ticks[i]; i++)
-            if (http_ticks[i](s, srv->writer, &e)) {
+        uint64_t now = util_mono_ns();
+        store *s = NULL;
+        for (size_t i = 0; http_ticks[i].fn && i < 16; i++) {
+            unsigned every =
+                srv->cfg.tick_seconds > 0 ? (unsigned)srv->cfg.tick_seconds : http_ticks[i].every;
+            if (last[i] && now - last[i] < (uint64_t)every * 1000000000u) continue;
+            last[i] = now;
+            tr_err e = TR_ERR_INIT;
+            if (!s && !(s = lease(srv, &srv->readers, &e))) {
+                log_warn("periodic work: no reader: %s", e.message);
+                err_clear(&e);
+                break;
+            }
+            if (http_ticks[i].fn(s, srv->writer, every, &e)) {
                 log_warn("periodic work %zu failed: %s (%s)", i, e.message, e.code);
                 err_clear(&e);
             }
-        if (s)
-            give_back(&srv->readers, &s);
-        else {
-            log_warn("periodic work: no reader: %s", e.message);
-            err_clear(&e);
         }
+        if (s) give_back(&srv->readers, &s);
         pthread_mutex_lock(&srv->tick_lock);
     }
     pthread_mutex_unlock(&srv->tick_lock);
