@@ -46,6 +46,7 @@ static const struct {
     {"import", "aid-counts", cmd_import_aid_counts},
     {"export", "incidents", cmd_export_incidents},
     {"comply", "settle", cmd_comply_settle},
+    {"sitrep", NULL, cmd_sitrep},
     {"keygen", NULL, cmd_keygen},
     {"sign", NULL, cmd_sign},
     {"agreement", "verify", cmd_agreement_verify},

@@ -238,6 +238,8 @@ static const struct access_case {
     {"GET", "/api/v1/webhooks", "/api/v1/webhooks", NULL, "UFFFFFA", 200, 0},
     {"GET", "/api/v1/webhooks/{id}/deliveries", "/api/v1/webhooks/999999/deliveries", NULL,
      "UFFFFFA", 404, 0},
+    {"GET", "/api/v1/sitrep", "/api/v1/sitrep", NULL, "AAAAAAA", 200, 0},
+    {"GET", "/sitrep/{date}", "/sitrep/2025-01-30", NULL, "AAAAAAA", 200, 0},
     {"GET", "/api/v1/alerts", "/api/v1/alerts", NULL, "AAAAAAA", 200, 0},
     {"GET", "/api/v1/alerts.atom", "/api/v1/alerts.atom", NULL, "AAAAAAA", 200, 0},
     /* Last: mediators and administrators record agreements signed elsewhere (the ids it

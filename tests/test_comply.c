@@ -4,6 +4,8 @@
  * scorecard. The real server on the demo (api_common.h), halted while the binary imports. */
 #include "api_common.h"
 
+#include "core/buf.h"
+
 static const char *usa, *israel, *hamas, *un, *admin;
 static int64_t agreement; /* the phase-one ceasefire, recorded; day 1 is 2025-01-19 */
 
@@ -524,6 +526,98 @@ static void alerts_say_what_needs_attention(void **state)
     th_resp_free(&r);
 }
 
+/* The daily report: the fortnight's incidents as the real export has them, per day and
+ * type; the page in the three languages, the checkpoint it was made from. Runs after the
+ * ACLED import of a_prohibition_counts_the_real_record. */
+static void the_daily_report(void **state)
+{
+    char csv[512];
+    (void)state;
+    sign_in();
+    snprintf(csv, sizeof csv, "%s/acled/gaza_war_events.csv", getenv("TRUCE_DATA"));
+    static const char iso[] =
+        "'20' || substr(event_date, -2) || '-' || CASE substr(event_date, instr(event_date, "
+        "'-') + 1, 3) WHEN 'Jan' THEN '01' WHEN 'Feb' THEN '02' WHEN 'Mar' THEN '03' WHEN 'Apr' "
+        "THEN '04' WHEN 'May' THEN '05' WHEN 'Jun' THEN '06' WHEN 'Jul' THEN '07' WHEN 'Aug' "
+        "THEN '08' WHEN 'Sep' THEN '09' WHEN 'Oct' THEN '10' WHEN 'Nov' THEN '11' ELSE '12' END "
+        "|| '-' || printf('%02d', substr(event_date, 1, instr(event_date, '-') - 1))";
+    char *theirs = shell("sqlite3 :memory: -cmd \".import --csv '%s' t\" \"SELECT %s, count(*), "
+                         "sum(event_type = 'Explosions/Remote violence'), sum(actor1 = 'Military "
+                         "Forces of Israel (2022-)') FROM t WHERE %s BETWEEN '2025-01-17' AND "
+                         "'2025-01-30' GROUP BY 1 ORDER BY 1\"",
+                         csv, iso, iso);
+    json_t *j = get("/api/v1/sitrep?date=2025-01-30");
+    assert_string_equal(str_of(j, "from"), "2025-01-17");
+    json_t *days = json_object_get(json_object_get(j, "incidents"), "days");
+    assert_int_equal(json_array_size(days), 14);
+    /* Ours in the shell's form: day|total|explosions|israel, days with incidents only. */
+    buf ours = BUF_INIT;
+    size_t i;
+    json_t *d;
+    json_array_foreach(days, i, d)
+    {
+        json_int_t total = json_integer_value(json_object_get(d, "total"));
+        if (!total) continue;
+        buf_printf(&ours, "%s|%lld|%lld|%lld\n", str_of(d, "date"), (long long)total,
+                   (long long)json_integer_value(json_object_get(json_object_get(d, "by_type"),
+                                                                 "Explosions/Remote violence")),
+                   (long long)json_integer_value(
+                       json_object_get(json_object_get(d, "by_party"), "israel")));
+    }
+    assert_true(ours.len > 20);
+    assert_string_equal(ours.p, theirs);
+    buf_free(&ours);
+    free(theirs);
+    json_t *cp = json_object_get(j, "checkpoint");
+    assert_true(json_integer_value(json_object_get(cp, "tree_size")) > 0);
+    assert_non_null(strstr(str_of(cp, "note"), "\n\n\xe2\x80\x94 ")); /* a signed note */
+    assert_true(json_array_size(json_object_get(j, "obligations")) >= 1);
+    json_decref(j);
+
+    static const struct {
+        const char *lang, *accept, *html, *title;
+    } pages[] = {
+        {"?lang=ar", NULL, "<html lang=\"ar\" dir=\"rtl\">", "التقرير اليومي"},
+        {"?lang=he", NULL, "<html lang=\"he\" dir=\"rtl\">", "דוח יומי"},
+        {"", NULL, "<html lang=\"en\" dir=\"ltr\">", "Daily report"},
+        {"", "Accept-Language: he-IL,he;q=0.9,en;q=0.5", "<html lang=\"he\" dir=\"rtl\">",
+         "דוח יומי"},
+    };
+    for (size_t k = 0; k < sizeof pages / sizeof pages[0]; k++) {
+        char path[96];
+        const char *headers[] = {pages[k].accept, NULL};
+        th_resp r;
+        snprintf(path, sizeof path, "/sitrep/2025-01-30%s", pages[k].lang);
+        assert_int_equal(th_http_with("GET", th_url(&T, path), NULL, NULL, 0,
+                                      pages[k].accept ? headers : NULL, &r),
+                         0);
+        assert_int_equal(r.status, 200);
+        assert_non_null(strstr(r.body, pages[k].html));
+        assert_non_null(strstr(r.body, pages[k].title));
+        assert_non_null(strstr(r.body, "<svg dir=\"ltr\""));
+        assert_null(strstr(r.body, "<script"));
+        char *csp = th_header(&r, "Content-Security-Policy");
+        assert_non_null(csp);
+        assert_non_null(strstr(csp, "default-src 'none'"));
+        free(csp);
+        th_resp_free(&r);
+    }
+    assert_int_equal(req("GET", "/sitrep/2999-01-01", NULL, NULL, NULL), 400);
+    assert_int_equal(req("GET", "/api/v1/sitrep?date=yesterday", NULL, NULL, NULL), 400);
+    /* The command line writes the same page. */
+    char out[400], *err = NULL;
+    snprintf(out, sizeof out, "%s/sitrep.html", T.dir);
+    th_server_halt(&T);
+    int rc = th_truce(NULL, &err, NULL, "sitrep --db '%s' --date 2025-01-30 --lang ar --out '%s'",
+                      T.db, out);
+    th_server_resume(&T);
+    if (rc) fail_msg("sitrep: %s", err);
+    free(err);
+    char *page = th_slurp(out, NULL);
+    assert_non_null(strstr(page, "<html lang=\"ar\" dir=\"rtl\">"));
+    free(page);
+}
+
 /* The journal holds each change of state: `truce comply settle` records what changed since
  * the last journaled state (and nothing twice, nor going back), and a running server does
  * it on its own every tick. */
@@ -662,6 +756,7 @@ int main(void)
         cmocka_unit_test(access_reciprocity_and_triggers),
         cmocka_unit_test(a_wrong_obligation_is_refused),
         cmocka_unit_test(alerts_say_what_needs_attention),
+        cmocka_unit_test(the_daily_report),
         cmocka_unit_test(changes_of_state_are_journaled),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -226,6 +226,12 @@ static const struct {
                "changed state since its last journaled one (obligation.state_changed), as\n"
                "a running server does every minute. Prints how many changed.\n"},
     {"comply settle", NULL},
+    {"sitrep", "usage: truce sitrep [--db PATH] [--date DATE] [--lang en|ar|he] [--json]\n"
+               "                    [--out FILE]\n"
+               "Writes the daily report of DATE (default today): the fortnight's incidents by\n"
+               "type and by party, trucks per day against the target, obligations by state,\n"
+               "and the signed checkpoint it was computed from; an HTML page with its charts\n"
+               "(in English, Arabic or Hebrew), or JSON with --json. As GET /sitrep/DATE.\n"},
     {"import zones",
      "usage: truce import zones FILE [--db PATH] [--name PROPERTY] [--slug PROPERTY]\n"
      "                          [--kind KIND] [--where PROPERTY=VALUE]\n"
@@ -293,6 +299,7 @@ void cli_print_overview(void)
           "  import aid-counts  import daily aid counts (trucks, tonnes) as published\n"
           "  export incidents ACLED CSV, HXL CSV or GeoJSON\n"
           "  comply settle    journal the obligations' changes of state\n"
+          "  sitrep           the daily report, HTML or JSON\n"
           "  version          print the version\n"
           "  help [COMMAND]   show help for a command\n"
           "\n"

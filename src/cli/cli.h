@@ -51,6 +51,7 @@ int cmd_import_acled(int argc, char **argv);
 int cmd_import_zones(int argc, char **argv);
 int cmd_import_aid_counts(int argc, char **argv);
 int cmd_comply_settle(int argc, char **argv);
+int cmd_sitrep(int argc, char **argv);
 int cmd_export_incidents(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_sign(int argc, char **argv);

@@ -584,3 +584,54 @@ int cmd_comply_settle(int argc, char **argv)
     printf("%d obligation%s changed state as of %s\n", n, n == 1 ? "" : "s", as_of);
     return CLI_OK;
 }
+
+int cmd_sitrep(int argc, char **argv)
+{
+    cli_opt opts[] = {{"db", 1, "TRUCE_DB", "truce.db", NULL},
+                      {"date", 1, NULL, NULL, NULL},
+                      {"lang", 1, NULL, "en", NULL},
+                      {"json", 0, NULL, NULL, NULL},
+                      {"out", 1, NULL, NULL, NULL},
+                      {0}};
+    char *pos[1], today[11];
+    int npos, help, rc = cli_parse("sitrep", argc, argv, opts, pos, 0, &npos, &help);
+    tr_err e = TR_ERR_INIT;
+    if (rc != CLI_OK) return rc;
+    if (help) {
+        fputs(cli_help("sitrep"), stdout);
+        return CLI_OK;
+    }
+    const char *date = cli_get(opts, "date"), *lang = cli_get(opts, "lang");
+    util_day_at(util_unix_s(), today);
+    if (!date) date = today;
+    if (!util_is_date(date) || strcmp(date, today) > 0)
+        return cli_usage_error("sitrep", "--date is a day that has come, YYYY-MM-DD");
+    if (strcmp(lang, "en") && strcmp(lang, "ar") && strcmp(lang, "he"))
+        return cli_usage_error("sitrep", "--lang is en, ar or he");
+    store *s = store_sqlite_open(cli_get(opts, "db"), STORE_READONLY, &e);
+    json_t *rep = s ? comply_sitrep(s, date, &e) : NULL;
+    if (s) s->ops->close(s);
+    if (!rep) {
+        err_print(&e);
+        err_clear(&e);
+        return CLI_FAILED;
+    }
+    buf b = BUF_INIT;
+    if (cli_get(opts, "json")) {
+        char *text = json_dumps(rep, JSON_INDENT(1));
+        buf_puts(&b, text);
+        buf_puts(&b, "\n");
+        free(text);
+    } else {
+        comply_sitrep_html(rep, lang, &b);
+    }
+    json_decref(rep);
+    FILE *out = cli_get(opts, "out") ? fopen(cli_get(opts, "out"), "wb") : stdout;
+    if (!out || fwrite(b.p, 1, b.len, out) != b.len || (out != stdout && fclose(out) != 0)) {
+        fprintf(stderr, "truce: cannot write %s\n", cli_get(opts, "out"));
+        buf_free(&b);
+        return CLI_FAILED;
+    }
+    buf_free(&b);
+    return CLI_OK;
+}

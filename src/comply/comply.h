@@ -81,6 +81,14 @@ int comply_settle(store *s, const char *as_of, int *n, tr_err *e);
 #include "store/writer.h"
 int comply_tick(store *reader, writer *w, unsigned every, tr_err *e);
 
+/* The daily report for date (sitrep.c): {"date", "from", "checkpoint": {"tree_size",
+ * "time", "note"} | null, "incidents": {"days": [{"date", "by_type", "by_party",
+ * "total"}]}, "aid": (GET /aid/daily of the fortnight), "obligations": [scorecards]} over
+ * the fourteen days ending on date; public incidents only. */
+json_t *comply_sitrep(store *s, const char *date, tr_err *e);
+/* The same as an HTML page with SVG charts in lang (en, ar, he; <html lang dir>). */
+int comply_sitrep_html(const json_t *report, const char *lang, struct buf *out);
+
 /* Webhooks (webhooks.c): registered by administrators (input checked against
  * webhook_fields: url, events, secret), journaled as webhook.registered, seen by the
  * registrar and administrators only (the secret); *id. */

@@ -246,6 +246,69 @@ static int h_deliveries(http_req *r)
                        json_pack("{s:o, s:o}", "webhook", webhook_json(&w), "deliveries", list));
 }
 
+/* The language of a page: ?lang= (en, ar, he), else the first of Accept-Language truce
+ * speaks, else English. */
+static const char *page_lang(http_req *r)
+{
+    const char *q = http__query(r, "lang");
+    if (q && (!strcmp(q, "en") || !strcmp(q, "ar") || !strcmp(q, "he"))) return q;
+    const char *accept = http__header_in(r, "Accept-Language");
+    for (const char *p = accept; p && *p;) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (!strncmp(p, "ar", 2)) return "ar";
+        if (!strncmp(p, "he", 2) || !strncmp(p, "iw", 2)) return "he";
+        if (!strncmp(p, "en", 2)) return "en";
+        p = strchr(p, ',');
+    }
+    return "en";
+}
+
+static int sitrep_date(http_req *r, const char *d, char out[11])
+{
+    char today[11];
+    util_day_at(util_unix_s(), today);
+    if (!d) {
+        snprintf(out, 11, "%s", today);
+        return 0;
+    }
+    if (util_is_date(d) && strcmp(d, today) <= 0) {
+        snprintf(out, 11, "%s", d);
+        return 0;
+    }
+    tr_err e = TR_ERR_INIT;
+    err_field(&e, "request.invalid_param", "date", "a day that has come, as YYYY-MM-DD",
+              "'%.32s' is not such a day", d);
+    http__fail(r, &e);
+    return -1;
+}
+
+static int h_sitrep_json(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    char date[11];
+    store *s;
+    if (sitrep_date(r, http__query(r, "date"), date) || !(s = http__reader_or_fail(r))) return 0;
+    return http__answer(r, 200, comply_sitrep(s, date, &e), &e);
+}
+
+static int h_sitrep_page(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    char date[11];
+    store *s;
+    if (sitrep_date(r, r->params[0], date) || !(s = http__reader_or_fail(r))) return 0;
+    json_t *rep = comply_sitrep(s, date, &e);
+    if (!rep) return http__fail(r, &e);
+    comply_sitrep_html(rep, page_lang(r), &r->raw);
+    json_decref(rep);
+    r->content_type = "text/html; charset=utf-8";
+    r->status = 200;
+    http__header(r, "Content-Security-Policy", "default-src 'none'; img-src 'self'");
+    http__header(r, "Content-Language", page_lang(r));
+    return 0;
+}
+
 /* ---- the table --------------------------------------------------------------------- */
 
 const http_route comply_routes[] = {
@@ -265,6 +328,8 @@ const http_route comply_routes[] = {
     {"POST", "/api/v1/webhooks", h_webhook_register, WHO_ADMIN, ROUTE_BODY, webhook_fields},
     {"GET", "/api/v1/webhooks", h_webhooks, WHO_ADMIN, 0, NULL},
     {"GET", "/api/v1/webhooks/{id}/deliveries", h_deliveries, WHO_ADMIN, 0, NULL},
+    {"GET", "/api/v1/sitrep", h_sitrep_json, WHO_PUBLIC, 0, NULL},
+    {"GET", "/sitrep/{date}", h_sitrep_page, WHO_PUBLIC, 0, NULL},
     {"GET", "/api/v1/alerts", h_alerts, WHO_PUBLIC, 0, NULL},
     {"GET", "/api/v1/alerts.atom", h_alerts_atom, WHO_PUBLIC, 0, NULL},
     {NULL, NULL, NULL, 0, 0, NULL},

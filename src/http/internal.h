@@ -225,6 +225,8 @@ store *http__reader(http_req *r, tr_err *e);
 /* A memory-mapped reader connection: for reads of many pages (the log's proofs and tiles,
  * exports), which then cost no copies. */
 store *http__mapped_reader(http_req *r, tr_err *e);
+/* A request header's value, or NULL. */
+const char *http__header_in(http_req *r, const char *name);
 /* Query-string parameter, or NULL. */
 const char *http__query(http_req *r, const char *key);
 /* For a request that reads the whole table: callers without an account take one of the

@@ -386,6 +386,11 @@ static void reader_return(http_req *r)
     give_back(&r->srv->log_readers, &r->log_reader);
 }
 
+const char *http__header_in(http_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->con, MHD_HEADER_KIND, name);
+}
+
 const char *http__query(http_req *r, const char *key)
 {
     return MHD_lookup_connection_value(r->con, MHD_GET_ARGUMENT_KIND, key);
