@@ -50,7 +50,8 @@ static void copies_of(const char *src, const char *dst, int copies)
         rewind(in);
         while (fgets(line, sizeof line, in)) {
             int starts = !quoted;
-            for (const char *p = line; *p; p++) quoted ^= *p == '"';
+            for (const char *p = line; *p; p++)
+                quoted ^= *p == '"';
             if (header) {
                 if (c == 0) fputs(line, out);
                 header = quoted;
@@ -78,9 +79,9 @@ static int define_all(store *s, void *cls, tr_err *e)
     static const journal_actor usa = {"usa", "usa"};
     static const char *const types[] = {"Explosions/Remote violence", "Battles",
                                         "Violence against civilians", "Strategic developments"};
-    json_t *rec = json_pack("{s:s, s:[ss], s:[], s:s, s:{s:s}}", "title", "bench", "parties",
-                            "israel", "hamas", "mediators", "effective", "2024-01-01", "terms",
-                            "1", "x");
+    json_t *rec =
+        json_pack("{s:s, s:[ss], s:[], s:s, s:{s:s}}", "title", "bench", "parties", "israel",
+                  "hamas", "mediators", "effective", "2024-01-01", "terms", "1", "x");
     int rc = nsvc_agreement_record(s, &usa, rec, &st->agreement, e);
     json_decref(rec);
     for (int i = 0; rc == 0 && i < 200; i++) {
@@ -99,9 +100,9 @@ static int define_all(store *s, void *cls, tr_err *e)
             o = json_pack("{s:s, s:s, s:s, s:s, s:i}", "ref", ref, "title", "a deadline", "party",
                           party, "kind", "deadline", "due_day", from);
         else
-            o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:{s:s, s:i, s:s, s:s}, s:f}", "ref",
-                          ref, "title", "trucks", "party", "israel", "kind", "rate", "from_day",
-                          from, "to_day", from + len, "rate", "per", "day", "value", 100, "basis",
+            o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:{s:s, s:i, s:s, s:s}, s:f}", "ref", ref,
+                          "title", "trucks", "party", "israel", "kind", "rate", "from_day", from,
+                          "to_day", from + len, "rate", "per", "day", "value", 100, "basis",
                           "trucks_entered", "source", "unrwa", "tolerance", 0.2);
         rc = comply_define(s, &usa, st->agreement, o, &id, e);
         json_decref(o);

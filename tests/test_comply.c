@@ -281,6 +281,19 @@ static void a_prohibition_counts_the_real_record(void **state)
     assert_int_equal(json_integer_value(json_object_get(j, "count")), atoll(n3));
     json_decref(j);
     assert_string_equal(state_on(isr, "2025-01-18", NULL), "scheduled");
+    /* With sub-event types (which only the documents hold): the other way, the same count. */
+    int64_t air = define("{\"ref\":\"1.3\",\"title\":\"No air strikes\",\"party\":\"israel\","
+                         "\"kind\":\"prohibition\",\"from_day\":1,\"to_day\":42,\"incidents\":"
+                         "{\"event_types\":[\"Explosions/Remote violence\"],\"sub_event_types\":"
+                         "[\"Air/drone strike\"]}}");
+    char *n_air = shell("sqlite3 :memory: -cmd \".import --csv '%s' t\" \"SELECT count(*) FROM t "
+                        "WHERE actor1 = 'Military Forces of Israel (2022-)' AND sub_event_type = "
+                        "'Air/drone strike' AND %s BETWEEN '2025-01-19' AND '2025-03-01'\"",
+                        csv, iso);
+    state_on(air, "2025-03-20", &j);
+    assert_int_equal(json_integer_value(json_object_get(j, "count")), atoll(n_air));
+    json_decref(j);
+    free(n_air);
     free(n_isr);
     free(n_ham);
     free(n3);

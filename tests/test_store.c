@@ -687,7 +687,7 @@ static void pillar_migrations_apply_once_by_name(void **state)
     s = store_sqlite_open(path("mig.db"), 0, &e);
     assert_non_null(s);
     s->ops->close(s);
-    assert_int_equal(raw_int(path("mig.db"), "SELECT count(*) FROM schema_migrations"), 8);
+    assert_int_equal(raw_int(path("mig.db"), "SELECT count(*) FROM schema_migrations"), 9);
 
     /* The bridge: a database as the last release left it (the base, no record). */
     s = store_sqlite_open(path("old.db"), STORE_CREATE, &e);
@@ -698,7 +698,7 @@ static void pillar_migrations_apply_once_by_name(void **state)
              "aid_dwell; "
              "DROP TABLE aid_trucks; DROP TABLE aid_requests; DROP TABLE obligation_states; "
              "DROP TABLE obligation_notes; DROP TABLE webhooks; DROP TABLE webhook_cursor; "
-             "DROP TABLE webhook_deliveries; "
+             "DROP TABLE webhook_deliveries; DROP INDEX incidents_actor; "
              "DROP TABLE obligations; "
              "ALTER TABLE crossings DROP "
              "COLUMN operated_by; ALTER TABLE crossings DROP COLUMN capacity_per_day; ALTER "
@@ -710,7 +710,7 @@ static void pillar_migrations_apply_once_by_name(void **state)
     s = store_sqlite_open(path("old.db"), 0, &e);
     assert_non_null(s);
     s->ops->close(s);
-    assert_int_equal(raw_int(path("old.db"), "SELECT count(*) FROM schema_migrations"), 8);
+    assert_int_equal(raw_int(path("old.db"), "SELECT count(*) FROM schema_migrations"), 9);
     assert_int_equal(
         raw_int(path("old.db"), "SELECT count(*) FROM pragma_table_info('aid_trucks')"),
         raw_int(path("mig.db"), "SELECT count(*) FROM pragma_table_info('aid_trucks')"));

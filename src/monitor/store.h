@@ -100,6 +100,23 @@ typedef struct store_evidence {
     char stored_at[32];
 } store_evidence;
 
+/* An incident attributed to a party, as a compliance evaluation lists it. */
+typedef struct store_attributed {
+    int64_t id;
+    const char *external_id; /* ACLED event_id_cnty, or NULL */
+    const char *event_date, *event_type, *status;
+} store_attributed;
+
+/* Which incidents: actor1 one of actors, event_type one of types (JSON arrays of strings),
+ * tagged with one of zones (a JSON array, or NULL: anywhere), dated from..to, verified
+ * (verified, disputed, upheld) or, unless verified_only, alleged too (reported,
+ * under_investigation). */
+typedef struct store_attribution {
+    const char *actors, *types, *zones;
+    const char *from, *to;
+    int verified_only;
+} store_attribution;
+
 typedef struct monitor_store_ops {
     /* Places. */
     int (*zone_insert)(store *s, const char *slug, const char *name, const char *kind,
@@ -132,6 +149,11 @@ typedef struct monitor_store_ops {
      * its dimension), keys in order within a dimension, actors most named first. By actor,
      * an incident counts for actor1 and for actor2; by zone, for each zone it is tagged
      * with. Status, type, day and actor come from one pass over a covering index. */
+    /* How many incidents the attribution finds (*count), and the first `limit` of them by
+     * date, as store_attributed rows: through the index on (actor1, event_type,
+     * event_date, status), not the documents. */
+    int (*incident_attributed)(store *s, const store_attribution *a, int64_t limit, store_row_cb cb,
+                               void *cls, int64_t *count, tr_err *e);
     int (*incident_counts)(store *s, const store_incident_filter *f, store_row_cb cb, void *cls,
                            tr_err *e);
     /* Reports. report_get returns 1 found, 0 not, -1 on error. */

@@ -623,6 +623,54 @@ static int incident_ids_in_box(store *s, const store_incident_filter *f, size_t 
     return 0;
 }
 
+#define ATTRIBUTED_WHERE                                                                           \
+    " FROM incidents WHERE actor1 IN (SELECT value FROM json_each(?1))"                            \
+    " AND event_type IN (SELECT value FROM json_each(?2))"                                         \
+    " AND event_date BETWEEN ?3 AND ?4"                                                            \
+    " AND (status IN ('verified', 'disputed', 'upheld')"                                           \
+    "      OR (?5 = 0 AND status IN ('reported', 'under_investigation')))"                         \
+    " AND (?6 IS NULL OR EXISTS (SELECT 1 FROM incident_zones WHERE incident = incidents.id"       \
+    "      AND zone IN (SELECT value FROM json_each(?6))))"
+static const char attributed_count_sql[] = "SELECT count(*)" ATTRIBUTED_WHERE;
+static const char attributed_list_sql[] =
+    "SELECT id, external_id, event_date, event_type, status" ATTRIBUTED_WHERE
+    " ORDER BY event_date, id LIMIT ?7";
+
+static void bind_attribution(sqlite3_stmt *st, const store_attribution *a)
+{
+    sq_bind_text(st, 1, a->actors);
+    sq_bind_text(st, 2, a->types);
+    sq_bind_text(st, 3, a->from);
+    sq_bind_text(st, 4, a->to);
+    sqlite3_bind_int(st, 5, a->verified_only);
+    sq_bind_text(st, 6, a->zones);
+}
+
+static void read_attributed(sqlite3_stmt *st, void *row)
+{
+    store_attributed *r = row;
+    r->id = sqlite3_column_int64(st, 0);
+    r->external_id = (const char *)sqlite3_column_text(st, 1);
+    r->event_date = (const char *)sqlite3_column_text(st, 2);
+    r->event_type = (const char *)sqlite3_column_text(st, 3);
+    r->status = (const char *)sqlite3_column_text(st, 4);
+}
+
+static int incident_attributed(store *s, const store_attribution *a, int64_t limit, store_row_cb cb,
+                               void *cls, int64_t *count, tr_err *e)
+{
+    store_attributed r;
+    sqlite3_stmt *st = sq_stmt(s, attributed_count_sql, e);
+    if (!st) return -1;
+    bind_attribution(st, a);
+    if (sq_scalar(s, st, count, e)) return -1;
+    if (!limit || !*count) return 0;
+    if (!(st = sq_stmt(s, attributed_list_sql, e))) return -1;
+    bind_attribution(st, a);
+    sqlite3_bind_int64(st, 7, limit);
+    return sq_scan(s, st, read_attributed, &r, cb, cls, e);
+}
+
 static int incident_counts(store *s, const store_incident_filter *f, store_row_cb cb, void *cls,
                            tr_err *e)
 {
@@ -1027,6 +1075,7 @@ static const monitor_store_ops sqlite_ops = {
     .incident_list = incident_list,
     .incident_lines = incident_lines,
     .incident_ids_in_box = incident_ids_in_box,
+    .incident_attributed = incident_attributed,
     .incident_counts = incident_counts,
     .report_next_id = report_next_id,
     .report_insert = report_insert,
