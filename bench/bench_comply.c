@@ -158,11 +158,18 @@ int main(int argc, char **argv)
     setup st = {0};
     if (store_txn(s, define_all, &st, &e)) die("define", &e);
     int64_t agreement = st.agreement;
+    /* What the server does each minute: every obligation as of today, changes journaled. */
+    char today[11];
+    int changed = 0;
+    util_day_at(util_unix_s(), today);
+    t0 = now();
+    if (comply_settle(s, today, &changed, &e)) die("settle", &e);
+    double t_settle = now() - t0;
     s->ops->close(s);
 
     s = store_sqlite_open(db, STORE_READONLY | STORE_MMAP, &e);
     if (!s) die("open", &e);
-    double best_all = 1e9, best_card = 1e9, best_one = 1e9, best_sql = 1e9;
+    double best_all = 1e9, best_card = 1e9, best_one = 1e9, best_sql = 1e9, best_today = 1e9;
     size_t bytes = 0;
     for (int r = 0; r < 3; r++) {
         t0 = now();
@@ -180,6 +187,12 @@ int main(int argc, char **argv)
         t = now() - t0;
         json_decref(card);
         if (t < best_card) best_card = t;
+        t0 = now();
+        card = comply_scorecard(s, agreement, today, &e);
+        if (!card) die("scorecard today", &e);
+        t = now() - t0;
+        json_decref(card);
+        if (t < best_today) best_today = t;
         store_obligation o = {0};
         int64_t first;
         if (comply_store(s)->obligation_by_ref(s, agreement, "2", &first, &e) != 1 ||
@@ -211,7 +224,10 @@ int main(int argc, char **argv)
     printf("%lld incidents (%d cop%s of the real export, imported in %.1f s), 200 obligations\n",
            (long long)res.imported, copies, copies == 1 ? "y" : "ies", t_import);
     printf("%-48s %9.1f ms  (%zu bytes)\n", "every obligation evaluated", best_all * 1000, bytes);
-    printf("%-48s %9.1f ms\n", "the scorecard", best_card * 1000);
+    printf("%-48s %9.1f ms\n", "the scorecard of another day (evaluated)", best_card * 1000);
+    printf("%-48s %9.1f ms\n", "the scorecard of today (settled states)", best_today * 1000);
+    printf("%-48s %9.1f ms  (%d states journaled)\n", "settling every obligation (first time)",
+           t_settle * 1000, changed);
     printf("%-48s %9.2f ms\n", "one prohibition again", best_one * 1000);
     printf("%-48s %9.2f ms\n", "baseline: its count in SQL alone", best_sql * 1000);
     unlink(csv);

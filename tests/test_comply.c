@@ -649,6 +649,8 @@ static void changes_of_state_are_journaled(void **state)
     char *out = NULL;
     (void)state;
     sign_in();
+    /* Today's scorecard, evaluated (nothing settled today yet). */
+    json_t *evaluated = get("/api/v1/agreements/%lld/scorecard", (long long)agreement);
     th_server_halt(&T);
     assert_int_equal(th_truce(&out, NULL, NULL, "comply settle --db '%s' --as-of 2025-01-20", T.db),
                      0);
@@ -664,6 +666,16 @@ static void changes_of_state_are_journaled(void **state)
     free(out);
     int64_t now = state_events();
     assert_true(now > first);
+    /* Settled today: the scorecard is read from the journaled states, and is the same. */
+    th_server_resume(&T);
+    json_t *settled = get("/api/v1/agreements/%lld/scorecard", (long long)agreement);
+    if (!json_equal(evaluated, settled)) {
+        char *a = json_dumps(evaluated, JSON_SORT_KEYS), *b = json_dumps(settled, JSON_SORT_KEYS);
+        fail_msg("evaluated %s\nsettled %s", a, b);
+    }
+    json_decref(evaluated);
+    json_decref(settled);
+    th_server_halt(&T);
     /* Back to an earlier day: the record only moves forward. */
     assert_int_equal(th_truce(&out, NULL, NULL, "comply settle --db '%s' --as-of 2025-01-20", T.db),
                      0);

@@ -697,6 +697,7 @@ static void pillar_migrations_apply_once_by_name(void **state)
              "DROP TABLE aid_targets; DROP TABLE aid_counts; DROP TABLE aid_truck_days; DROP TABLE "
              "aid_dwell; "
              "DROP TABLE aid_trucks; DROP TABLE aid_requests; DROP TABLE obligation_states; "
+             "DROP TABLE obligations_settled; "
              "DROP TABLE obligation_notes; DROP TABLE webhooks; DROP TABLE webhook_cursor; "
              "DROP TABLE webhook_deliveries; DROP INDEX incidents_actor; "
              "DROP TABLE obligations; "

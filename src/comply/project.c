@@ -53,6 +53,7 @@ static int on_state(store *s, const store_event *ev, const json_t *b, tr_err *e)
     store_ob_state x = {.obligation = (int64_t)jsx_num(b, "obligation", 0)};
     JOURNAL_COPY(x.state, b, "to");
     JOURNAL_COPY(x.as_of, b, "as_of");
+    snprintf(x.finding, sizeof x.finding, "%s", jsx_str(b, "finding", "provisional"));
     char *overlays = jsx_canonical(json_object_get(b, "overlays"), NULL);
     snprintf(x.overlays, sizeof x.overlays, "%s", overlays ? overlays : "[]");
     free(overlays);

@@ -29,6 +29,10 @@ static const store_migration migrations[] = {
                                "  obligation INTEGER PRIMARY KEY REFERENCES obligations(id),"
                                "  state TEXT NOT NULL,"
                                "  overlays TEXT NOT NULL,"
+                               "  as_of TEXT NOT NULL,"
+                               "  finding TEXT NOT NULL);"
+                               "CREATE TABLE obligations_settled("
+                               "  id INTEGER PRIMARY KEY CHECK (id = 1),"
                                "  as_of TEXT NOT NULL);"},
     /* Webhooks (a projection of webhook.registered), and their deliveries: not derived from
      * the journal (they record what the receivers answered), so a rebuild keeps them. */
@@ -60,6 +64,7 @@ static const store_migration migrations[] = {
 };
 
 const store_migration_set comply_schema = {"comply", migrations,
-                                           "DELETE FROM webhooks; DELETE FROM obligation_states;"
+                                           "DELETE FROM webhooks; DELETE FROM obligations_settled;"
+                                           " DELETE FROM obligation_states;"
                                            " DELETE FROM obligation_notes;"
                                            " DELETE FROM obligations;"};

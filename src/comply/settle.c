@@ -33,16 +33,16 @@ static int gather_cb(void *cls, const void *row)
         return g->failed = 1;
     }
     char *overlays = jsx_canonical(json_object_get(r, "overlays"), NULL);
-    const char *state = jsx_str(r, "state", "");
+    const char *state = jsx_str(r, "state", ""), *finding = jsx_str(r, "finding", "");
     /* The record moves forward: a day before the last journaled one changes nothing. */
     int behind = rc == 1 && strcmp(last.as_of, g->as_of) > 0;
-    if (!behind &&
-        (rc == 0 || strcmp(last.state, state) != 0 || strcmp(last.overlays, overlays) != 0))
-        json_array_append_new(g->changes,
-                              json_pack("{s:I, s:o, s:s, s:O, s:s}", "obligation", (json_int_t)o.id,
-                                        "from", rc == 1 ? json_string(last.state) : json_null(),
-                                        "to", state, "overlays", json_object_get(r, "overlays"),
-                                        "as_of", g->as_of));
+    if (!behind && (rc == 0 || strcmp(last.state, state) != 0 ||
+                    strcmp(last.overlays, overlays) != 0 || strcmp(last.finding, finding) != 0))
+        json_array_append_new(
+            g->changes,
+            json_pack("{s:I, s:o, s:s, s:O, s:s, s:s}", "obligation", (json_int_t)o.id, "from",
+                      rc == 1 ? json_string(last.state) : json_null(), "to", state, "overlays",
+                      json_object_get(r, "overlays"), "finding", finding, "as_of", g->as_of));
     free(overlays);
     json_decref(r);
     return 0;
@@ -72,7 +72,8 @@ int comply_record_changes(store *s, const journal_actor *who, const json_t *chan
         /* Journaled meanwhile (another settle): nothing to add. */
         char *overlays = jsx_canonical(json_object_get(c, "overlays"), NULL);
         int same = rc == 1 && strcmp(last.state, jsx_str(c, "to", "")) == 0 &&
-                   strcmp(last.overlays, overlays) == 0;
+                   strcmp(last.overlays, overlays) == 0 &&
+                   strcmp(last.finding, jsx_str(c, "finding", "")) == 0;
         free(overlays);
         if (same) continue;
         json_t *body = json_deep_copy(c);
@@ -87,6 +88,7 @@ int comply_record_changes(store *s, const journal_actor *who, const json_t *chan
 
 typedef struct settle_job {
     const json_t *changes;
+    const char *as_of;
     int n;
 } settle_job;
 
@@ -95,15 +97,31 @@ static const journal_actor settler = {NULL, "truce"};
 static int settle_write(store *s, void *cls, tr_err *e)
 {
     settle_job *j = cls;
-    return comply_record_changes(s, &settler, j->changes, &j->n, e);
+    char last[11] = "";
+    if (comply_record_changes(s, &settler, j->changes, &j->n, e) ||
+        comply_store(s)->settled_get(s, last, e) < 0)
+        return -1;
+    /* Every obligation's journaled state now stands as of this day (the scorecard of the
+     * day reads them instead of evaluating every obligation again). */
+    return strcmp(last, j->as_of) < 0 ? comply_store(s)->settled_set(s, j->as_of, e) : 0;
+}
+
+/* Whether there is anything to write: changes, or a day the marker has not reached. */
+static int to_write(store *s, const settle_job *j, tr_err *e)
+{
+    char last[11] = "";
+    if (json_array_size(j->changes)) return 1;
+    if (comply_store(s)->settled_get(s, last, e) < 0) return -1;
+    return strcmp(last, j->as_of) < 0;
 }
 
 int comply_settle(store *s, const char *as_of, int *n, tr_err *e)
 {
     json_t *changes = comply_changes(s, as_of, e);
     if (!changes) return -1;
-    settle_job j = {changes, 0};
-    int rc = json_array_size(changes) ? store_txn(s, settle_write, &j, e) : 0;
+    settle_job j = {changes, as_of, 0};
+    int w = to_write(s, &j, e);
+    int rc = w < 0 ? -1 : w ? store_txn(s, settle_write, &j, e) : 0;
     *n = j.n;
     json_decref(changes);
     return rc;
@@ -116,8 +134,9 @@ int comply_tick(store *reader, writer *w, unsigned every, tr_err *e)
     util_day_at(util_unix_s(), today);
     json_t *changes = comply_changes(reader, today, e);
     if (!changes) return -1;
-    settle_job j = {changes, 0};
-    int rc = json_array_size(changes) ? writer_run(w, settle_write, &j, e) : 0;
+    settle_job j = {changes, today, 0};
+    int need = to_write(reader, &j, e);
+    int rc = need < 0 ? -1 : need ? writer_run(w, settle_write, &j, e) : 0;
     json_decref(changes);
     return rc;
 }

@@ -35,6 +35,7 @@ typedef struct store_ob_state {
     char state[24];
     char overlays[128]; /* canonical JSON array */
     char as_of[11];
+    char finding[16]; /* provisional, upheld, overturned, waived */
 } store_ob_state;
 
 typedef struct store_webhook {
@@ -69,6 +70,9 @@ typedef struct comply_store_ops {
     int (*obligation_all)(store *s, store_row_cb cb, void *cls, tr_err *e);
     int (*state_put)(store *s, const store_ob_state *st, tr_err *e);
     int (*state_get)(store *s, int64_t obligation, store_ob_state *out, tr_err *e); /* 1,0,-1 */
+    /* The last day every obligation was settled as of ("" none): 1, 0, -1; and setting it. */
+    int (*settled_get)(store *s, char out[11], tr_err *e);
+    int (*settled_set)(store *s, const char *as_of, tr_err *e);
     int (*note_insert)(store *s, const store_note *n, tr_err *e);
     int (*webhook_insert)(store *s, const store_webhook *w, tr_err *e);
     int (*webhook_get)(store *s, int64_t id, store_webhook *out, tr_err *e); /* 1, 0, -1 */

@@ -16,11 +16,15 @@ static const char obligation_list_sql[] =
     "SELECT " OBLIGATION_COLS " FROM obligations WHERE agreement = ? ORDER BY id";
 static const char obligation_all_sql[] = "SELECT " OBLIGATION_COLS " FROM obligations ORDER BY id";
 static const char state_put_sql[] =
-    "INSERT INTO obligation_states(obligation, state, overlays, as_of) VALUES (?,?,?,?)"
-    " ON CONFLICT DO UPDATE SET state = excluded.state, overlays = excluded.overlays,"
-    " as_of = excluded.as_of";
+    "INSERT INTO obligation_states(obligation, state, overlays, as_of, finding)"
+    " VALUES (?,?,?,?,?) ON CONFLICT DO UPDATE SET state = excluded.state,"
+    " overlays = excluded.overlays, as_of = excluded.as_of, finding = excluded.finding";
 static const char state_get_sql[] =
-    "SELECT obligation, state, overlays, as_of FROM obligation_states WHERE obligation = ?";
+    "SELECT obligation, state, overlays, as_of, finding FROM obligation_states"
+    " WHERE obligation = ?";
+static const char settled_get_sql[] = "SELECT as_of FROM obligations_settled WHERE id = 1";
+static const char settled_set_sql[] = "INSERT INTO obligations_settled(id, as_of) VALUES (1, ?)"
+                                      " ON CONFLICT DO UPDATE SET as_of = excluded.as_of";
 static const char note_insert_sql[] =
     "INSERT INTO obligation_notes(id, obligation, kind, org, date, doc, recorded_at)"
     " VALUES (?,?,?,?,?,?,?)";
@@ -115,6 +119,7 @@ static void read_state(sqlite3_stmt *st, void *row)
     sq_col_copy(x->state, sizeof x->state, st, 1);
     sq_col_copy(x->overlays, sizeof x->overlays, st, 2);
     sq_col_copy(x->as_of, sizeof x->as_of, st, 3);
+    sq_col_copy(x->finding, sizeof x->finding, st, 4);
 }
 
 static int state_put(store *s, const store_ob_state *x, tr_err *e)
@@ -125,6 +130,7 @@ static int state_put(store *s, const store_ob_state *x, tr_err *e)
     sq_bind_text(st, 2, x->state);
     sq_bind_text(st, 3, x->overlays);
     sq_bind_text(st, 4, x->as_of);
+    sq_bind_text(st, 5, x->finding);
     return sq_step_done(s, st, e);
 }
 
@@ -134,6 +140,25 @@ static int state_get(store *s, int64_t obligation, store_ob_state *out, tr_err *
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, obligation);
     return sq_row(s, st, read_state, out, e);
+}
+
+static void read_day(sqlite3_stmt *st, void *row)
+{
+    sq_col_copy(row, 11, st, 0);
+}
+
+static int settled_get(store *s, char out[11], tr_err *e)
+{
+    out[0] = 0;
+    return sq_row(s, sq_stmt(s, settled_get_sql, e), read_day, out, e);
+}
+
+static int settled_set(store *s, const char *as_of, tr_err *e)
+{
+    sqlite3_stmt *st = sq_stmt(s, settled_set_sql, e);
+    if (!st) return -1;
+    sq_bind_text(st, 1, as_of);
+    return sq_step_done(s, st, e);
 }
 
 static int note_insert(store *s, const store_note *n, tr_err *e)
@@ -323,6 +348,8 @@ static const comply_store_ops sqlite_ops = {
     .obligation_all = obligation_all,
     .state_put = state_put,
     .state_get = state_get,
+    .settled_get = settled_get,
+    .settled_set = settled_set,
     .note_insert = note_insert,
     .webhook_insert = webhook_insert,
     .webhook_get = webhook_get,
