@@ -174,3 +174,15 @@ if [ -f "$data/unrwa_commodities_received_2023_2024.csv" ]; then
     printf "%-44s %9.2f s\n", "peer: the sqlite3 shell, .import and GROUP BY", c - b }'
   rm -f "$dir"/imp.db* "$dir"/peer.db
 fi
+
+# Compliance: 200 obligations against the real export copied BENCH_COMPLY_COPIES times (190:
+# a million incidents) and UNRWA's real counts; every obligation evaluated, the scorecard of
+# another day and of today (settled states), one re-evaluation, against one count in SQL.
+if [ -f "$data/unrwa_commodities_received_2023_2024.csv" ]; then
+  echo
+  echo "Compliance ($BUILD/bench_comply, ${BENCH_COMPLY_COPIES:-190} copies of the real export)"
+  "$BUILD/bench_comply" "$dir" "$(dirname "$0")/../scenarios/gaza-2025" \
+    "${TRUCE_DATA:-../shared/data}/acled/gaza_war_events.csv" \
+    "$data/unrwa_commodities_received_2023_2024.csv" "${BENCH_COMPLY_COPIES:-190}"
+  rm -f "$dir"/comply.db*
+fi
