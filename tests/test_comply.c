@@ -281,6 +281,25 @@ static void a_prohibition_counts_the_real_record(void **state)
     assert_int_equal(json_integer_value(json_object_get(j, "count")), atoll(n3));
     json_decref(j);
     assert_string_equal(state_on(isr, "2025-01-18", NULL), "scheduled");
+    /* An area: the same, tagged with a zone (the import tags each event with the zones its
+     * place lies in); checked against the tags in SQL. */
+    int64_t area = define("{\"ref\":\"1.4\",\"title\":\"Out of Gaza City\",\"party\":\"israel\","
+                          "\"kind\":\"area\",\"from_day\":1,\"to_day\":42,\"incidents\":"
+                          "{\"event_types\":[\"Explosions/Remote violence\",\"Battles\"],"
+                          "\"zones\":[\"gaza\"]}}");
+    char *n_area = shell("sqlite3 '%s' \"SELECT count(*) FROM incidents i WHERE actor1 IN "
+                         "('Military Forces of Israel (2022-)') AND event_type IN ('Explosions/"
+                         "Remote violence', 'Battles') AND event_date BETWEEN '2025-01-19' AND "
+                         "'2025-03-01' AND status IN ('verified', 'disputed', 'upheld') AND "
+                         "EXISTS (SELECT 1 FROM incident_zones z WHERE z.incident = i.id AND "
+                         "z.zone = 'gaza')\"",
+                         T.db);
+    state_on(area, "2025-03-20", &j);
+    assert_int_equal(json_integer_value(json_object_get(j, "count")), atoll(n_area));
+    assert_true(atoll(n_area) > 0);
+    assert_true(atoll(n_area) <= atoll(n_isr)); /* no more in one governorate than in all */
+    json_decref(j);
+    free(n_area);
     /* With sub-event types (which only the documents hold): the other way, the same count. */
     int64_t air = define("{\"ref\":\"1.3\",\"title\":\"No air strikes\",\"party\":\"israel\","
                          "\"kind\":\"prohibition\",\"from_day\":1,\"to_day\":42,\"incidents\":"
