@@ -249,20 +249,13 @@ static int series_count_cb(void *cls, const void *row)
     return 0;
 }
 
-static int in_list(const json_t *list, const char *s)
-{
-    for (size_t i = 0; i < json_array_size(list); i++)
-        if (strcmp(json_string_value(json_array_get(list, i)), s) == 0) return 1;
-    return 0;
-}
-
 static int series_truck_cb(void *cls, const void *row)
 {
     series *x = cls;
     const store_truck_day *d = row;
     int64_t i = day_index(x, d->day);
     if (i >= 0 && strcmp(d->state, x->state) == 0 &&
-        (!x->destinations || in_list(x->destinations, d->destination)))
+        (!x->destinations || jsx_has(x->destinations, d->destination)))
         x->v[i] += (double)d->n, x->hits++;
     return 0;
 }
@@ -375,7 +368,7 @@ static int daily_truck_cb(void *cls, const void *row)
         const store_target *t = &d->tl.t[k];
         if (d->t_state[k] && strcmp(d->t_state[k], r->state) == 0 &&
             (!t->category[0] || strcmp(t->category, r->category) == 0) &&
-            (!d->t_dest[k] || in_list(d->t_dest[k], r->destination)))
+            (!d->t_dest[k] || jsx_has(d->t_dest[k], r->destination)))
             d->tv[k][si] += (double)r->n;
     }
     return 0;

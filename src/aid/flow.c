@@ -20,6 +20,16 @@ int aid_is_category(const char *s)
     return 0;
 }
 
+const char *const aid_step_names[AID_T_STEPS] = {"dispatched", "at_crossing", "screened",
+                                                 "offloaded",  "collected",   "arrived"};
+
+int aid_step(const char *state)
+{
+    for (int i = 0; i < AID_T_STEPS; i++)
+        if (strcmp(aid_step_names[i], state) == 0) return i;
+    return -1;
+}
+
 const char *aid_viewer(const aid_who *w)
 {
     if (w->admin || !w->actor.org) return NULL;
@@ -371,11 +381,9 @@ int aid_truck_find(store *s, const aid_who *w, int64_t id, store_truck *out, tr_
 
 json_t *aid_truck_json(const store_truck *t)
 {
-    static const char *const steps[] = {"dispatched", "at_crossing", "screened",
-                                        "offloaded",  "collected",   "arrived"};
     json_t *times = json_object();
     for (int i = 0; i < AID_T_STEPS; i++)
-        if (t->t[i]) json_object_set_new(times, steps[i], time_or_null(t->t[i]));
+        if (t->t[i]) json_object_set_new(times, aid_step_names[i], time_or_null(t->t[i]));
     return json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:f, s:f, s:s, s:o, s:o, s:o}", "id",
                      (json_int_t)t->id, "request", (json_int_t)t->request, "org", t->org,
                      "crossing", t->crossing, "destination", t->destination, "category",
@@ -454,8 +462,6 @@ static int about_truck(tr_err *e, int64_t id)
 static int move_one(store *s, const aid_who *w, op_cache *oc, int64_t id, const json_t *in,
                     json_t *out, tr_err *e)
 {
-    static const char *const steps[] = {"dispatched", "at_crossing", "screened",
-                                        "offloaded",  "collected",   "arrived"};
     const char *to = jsx_str(in, "to", ""), *reason = jsx_str(in, "reason", NULL);
     const char *inter = jsx_str(in, "interception", NULL), *viewer = aid_viewer(w);
     const struct truck_move *m = NULL;
@@ -518,8 +524,7 @@ static int move_one(store *s, const aid_who *w, op_cache *oc, int64_t id, const 
     /* The truck as the projection has just written it. */
     snprintf(t.state, sizeof t.state, "%s", to);
     snprintf(t.reason, sizeof t.reason, "%s", reason ? reason : "");
-    for (int i = 0; i < AID_T_STEPS; i++)
-        if (strcmp(steps[i], to) == 0) t.t[i] = ms;
+    if (aid_step(to) >= 0) t.t[aid_step(to)] = ms;
     t.last_ms = ms;
     json_array_append_new(out, aid_truck_json(&t));
     return 0;

@@ -34,6 +34,11 @@ typedef struct aid_who {
  * mediator or an administrator (NULL: everything). */
 const char *aid_viewer(const aid_who *w);
 
+/* The steps whose times a truckload keeps (enum aid_step's names), and the step a state
+ * is (-1: none). */
+extern const char *const aid_step_names[AID_T_STEPS];
+int aid_step(const char *state);
+
 extern const char *const aid_categories[]; /* food, fuel, ..., other; NULL-terminated */
 int aid_is_category(const char *s);
 

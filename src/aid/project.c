@@ -2,6 +2,7 @@
  * journal/projection.h for what a projection may do. */
 #include "aid/project.h"
 
+#include "aid/flow.h"
 #include "aid/store.h"
 #include "core/util.h"
 #include "json/jsx.h"
@@ -111,16 +112,6 @@ static int on_dispatched(store *s, const store_event *ev, const json_t *b, tr_er
     return aid_store(s)->truck_day_add(s, &d, e);
 }
 
-/* The step whose time a move into state records, or -1. */
-static int step_of(const char *state)
-{
-    static const char *const steps[] = {"dispatched", "at_crossing", "screened",
-                                        "offloaded",  "collected",   "arrived"};
-    for (int i = 0; i < AID_T_STEPS; i++)
-        if (strcmp(steps[i], state) == 0) return i;
-    return -1;
-}
-
 /* The dwell step a move into a state ends, and the truck step it started from; -1 none. */
 static int dwell_of(int step, int *since)
 {
@@ -153,7 +144,7 @@ static int on_truck_moved(store *s, const store_event *ev, const json_t *b, tr_e
     int since, step, dwell;
     JOURNAL_COPY(d.state, b, "to");
     if (body_time(b, &ms, e)) return -1;
-    step = step_of(d.state);
+    step = aid_step(d.state);
     if (aid_store(s)->truck_moved(s, (int64_t)jsx_num(b, "truck", 0), d.state,
                                   jsx_str(b, "reason", ""), step, ms, &d, &t, e) != 1)
         return -1;

@@ -13,15 +13,9 @@
 #include "core/util.h"
 #include "json/jsx.h"
 
-#include <ctype.h>
-#include <errno.h>
-#include <microhttpd.h>
-#include <pthread.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 static json_t *crossing_row(const void *row)
 {
@@ -339,12 +333,9 @@ typedef struct csv_rows {
 
 static int truck_csv_cb(void *cls, const void *row)
 {
-    static const char *const steps[] = {"dispatched", "at_crossing", "screened",
-                                        "offloaded",  "collected",   "arrived"};
     csv_rows *c = cls;
     const store_truck *t = row;
     char num[32];
-    (void)steps;
     snprintf(num, sizeof num, "%lld", (long long)t->id);
     csv_field(c->b, num, 0);
     snprintf(num, sizeof num, "%lld", (long long)t->request);

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static const char *const kinds[] = {"prohibition", "area",     "access", "deadline",
                                     "deliverable", "schedule", "rate",   NULL};
@@ -151,13 +150,6 @@ static json_t *agreement_doc(store *s, int64_t agreement, tr_err *e)
     return doc;
 }
 
-static int in_array(const json_t *list, const char *s)
-{
-    for (size_t i = 0; i < json_array_size(list); i++)
-        if (strcmp(json_string_value(json_array_get(list, i)), s) == 0) return 1;
-    return 0;
-}
-
 /* Another obligation of the same agreement, named by field. */
 static int check_link(store *s, const json_t *in, const char *field, int64_t agreement, tr_err *e)
 {
@@ -184,7 +176,7 @@ int comply_define(store *s, const journal_actor *who, int64_t agreement, const j
     int64_t old;
     int rc = -1;
     if (!doc) return -1;
-    if (!in_array(json_object_get(doc, "parties"), party)) {
+    if (!jsx_has(json_object_get(doc, "parties"), party)) {
         err_field(e, "request.invalid_field", "party", "one of the agreement's parties",
                   "'%s' is not a party to agreement %lld", party, (long long)agreement);
         goto out;

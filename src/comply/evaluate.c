@@ -100,13 +100,6 @@ static int status_counts(const char *status, int verified_only)
     return 0;
 }
 
-static int in_strings(const json_t *list, const char *s)
-{
-    for (size_t i = 0; i < json_array_size(list); i++)
-        if (s && strcmp(json_string_value(json_array_get(list, i)), s) == 0) return 1;
-    return 0;
-}
-
 static int incident_cb(void *cls, const void *row)
 {
     incidents *x = cls;
@@ -120,12 +113,12 @@ static int incident_cb(void *cls, const void *row)
     const json_t *subs = json_object_get(x->spec, "sub_event_types"),
                  *zones = json_object_get(x->spec, "zones");
     int ok = strcmp(jsx_str(doc, "actor1", ""), x->actor) == 0 &&
-             (!subs || in_strings(subs, jsx_str(doc, "sub_event_type", NULL)));
+             (!subs || jsx_has(subs, jsx_str(doc, "sub_event_type", NULL)));
     if (ok && zones) {
         int any = 0;
         const json_t *tagged = json_object_get(doc, "zones");
         for (size_t i = 0; i < json_array_size(tagged); i++)
-            any |= in_strings(zones, json_string_value(json_array_get(tagged, i)));
+            any |= jsx_has(zones, json_string_value(json_array_get(tagged, i)));
         ok = any;
     }
     if (ok) {
@@ -235,7 +228,7 @@ typedef struct denials {
 
 static int crossing_of_party(const denials *d, const char *crossing)
 {
-    if (d->crossings) return in_strings(d->crossings, crossing);
+    if (d->crossings) return jsx_has(d->crossings, crossing);
     store_crossing c;
     tr_err e = TR_ERR_INIT;
     int rc = aid_store(d->s)->crossing_get(d->s, crossing, &c, &e);

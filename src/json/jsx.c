@@ -364,6 +364,16 @@ const char *jsx_str(const json_t *obj, const char *key, const char *dflt)
     return json_is_string(v) ? json_string_value(v) : dflt;
 }
 
+int jsx_has(const json_t *list, const char *s)
+{
+    size_t i;
+    const json_t *v;
+    if (!s) return 0;
+    json_array_foreach(list, i,
+                       v) if (json_is_string(v) && strcmp(json_string_value(v), s) == 0) return 1;
+    return 0;
+}
+
 int jsx_bool(const json_t *obj, const char *key, int dflt)
 {
     const json_t *v = json_object_get(obj, key);

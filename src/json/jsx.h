@@ -87,6 +87,8 @@ const char *jsx_str(const json_t *obj, const char *key, const char *dflt);
  * a missing value). */
 const char *jsx_scalar_text(const json_t *v, char *tmp, size_t cap);
 int jsx_bool(const json_t *obj, const char *key, int dflt);
+/* Whether the array list holds the string s (NULL s: no; elements not strings: skipped). */
+int jsx_has(const json_t *list, const char *s);
 double jsx_num(const json_t *obj, const char *key, double dflt);
 
 #endif

@@ -267,7 +267,7 @@ int nsvc_agreement_sign(store *s, const journal_actor *who, const acct_caller *b
                 (long long)aid);
         goto out;
     }
-    if (strcmp(org, by->org) != 0 || !nsvc__in_list(json_object_get(spec, "parties"), org)) {
+    if (strcmp(org, by->org) != 0 || !jsx_has(json_object_get(spec, "parties"), org)) {
         err_set(e, 403, "auth.forbidden", "sign as a user of that party",
                 "only %s's users may post %s's signature", org, org);
         goto out;

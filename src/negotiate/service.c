@@ -128,14 +128,6 @@ static int check_orgs(store *s, const json_t *list, const char *kind, const char
     return 0;
 }
 
-int nsvc__in_list(const json_t *list, const char *slug)
-{
-    size_t i;
-    const json_t *v;
-    json_array_foreach(list, i, v) if (strcmp(json_string_value(v), slug) == 0) return 1;
-    return 0;
-}
-
 /* "org:a org:b ..." for every member: who may read the negotiation's events. */
 void nsvc__members_visibility(const json_t *spec, buf *out)
 {
@@ -176,7 +168,7 @@ static int open_checked(store *s, const journal_actor *who, const acct_caller *b
     if (check_orgs(s, json_object_get(in, "parties"), "party", "parties", e) ||
         check_orgs(s, json_object_get(in, "mediators"), "mediator", "mediators", e))
         return -1;
-    if (!nsvc__in_list(json_object_get(in, "mediators"), by->org))
+    if (!jsx_has(json_object_get(in, "mediators"), by->org))
         return nsvc__invalid(e, "mediators", "list your own organization among the mediators",
                              "the organization opening a negotiation must be one of its mediators");
     json_array_foreach(issues, i, is)
@@ -221,10 +213,10 @@ json_t *nsvc__load(store *s, const acct_caller *by, int64_t id, const char **rol
     spec = rc ? json_loads(n.spec, 0, NULL) : NULL;
     free(n.spec);
     if (spec) json_object_set_new(spec, "state", json_string(n.state));
-    *role = !spec                                                        ? NULL
-            : nsvc__in_list(json_object_get(spec, "parties"), by->org)   ? "party"
-            : nsvc__in_list(json_object_get(spec, "mediators"), by->org) ? "mediator"
-                                                                         : NULL;
+    *role = !spec                                                  ? NULL
+            : jsx_has(json_object_get(spec, "parties"), by->org)   ? "party"
+            : jsx_has(json_object_get(spec, "mediators"), by->org) ? "mediator"
+                                                                   : NULL;
     if (!*role) {
         json_decref(spec);
         /* The same answer whether it does not exist or is not the caller's. */
@@ -309,7 +301,7 @@ static int check_profile(const json_t *spec, const json_t *in, tr_err *e)
         json_object_foreach((json_t *)v, opt, ov)
         {
             snprintf(path, sizeof path, "values.%s.%s", key, opt);
-            if (!nsvc__in_list(json_object_get(is, "options"), opt))
+            if (!jsx_has(json_object_get(is, "options"), opt))
                 return nsvc__invalid(e, path, "use the issue's option names", "no such option");
             if (!json_is_number(ov) || json_number_value(ov) < 0 || json_number_value(ov) > 1)
                 return nsvc__invalid(e, path, NULL, "a value must be a number from 0 to 1");
@@ -326,7 +318,7 @@ static int check_profile(const json_t *spec, const json_t *in, tr_err *e)
         json_array_foreach(v, i, ov)
         {
             if (!json_is_string(ov) ||
-                !nsvc__in_list(json_object_get(is, "options"), json_string_value(ov)))
+                !jsx_has(json_object_get(is, "options"), json_string_value(ov)))
                 return nsvc__invalid(e, path, "use the issue's option names", "no such option");
         }
     }
@@ -444,8 +436,7 @@ static int check_package(const json_t *spec, const json_t *pkg, tr_err *e)
         snprintf(path, sizeof path, "package.%s", key);
         if (!found)
             return nsvc__invalid(e, path, "use the negotiation's issue names", "no such issue");
-        if (!json_is_string(v) ||
-            !nsvc__in_list(json_object_get(found, "options"), json_string_value(v)))
+        if (!json_is_string(v) || !jsx_has(json_object_get(found, "options"), json_string_value(v)))
             return nsvc__invalid(e, path, "use one of the issue's options", "no such option");
     }
     json_array_foreach(issues, i, is)
@@ -781,7 +772,7 @@ int nsvc_text_send(store *s, const journal_actor *who, const acct_caller *by, in
     if (!to) to = json_object_get(spec, "parties");
     json_array_foreach(to, i, v)
     {
-        if (!nsvc__in_list(json_object_get(spec, "parties"), json_string_value(v))) {
+        if (!jsx_has(json_object_get(spec, "parties"), json_string_value(v))) {
             char path[32];
             snprintf(path, sizeof path, "to[%zu]", i);
             err_field(e, "request.invalid_field", path, "send to the negotiation's parties",
@@ -792,7 +783,7 @@ int nsvc_text_send(store *s, const journal_actor *who, const acct_caller *by, in
     sent = json_loads(t.sent_to, 0, NULL);
     json_array_foreach(to, i, v)
     {
-        if (!nsvc__in_list(sent, json_string_value(v)))
+        if (!jsx_has(sent, json_string_value(v)))
             json_array_append_new(sent, json_string(json_string_value(v)));
     }
     body = json_pack("{s:I, s:i, s:O}", "negotiation", (json_int_t)id, "n", n, "sent_to", sent);
@@ -837,7 +828,7 @@ static json_t *worth(store *s, int64_t id, const char *org, const json_t *pkg, t
         u += wi * jsx_num(json_object_get(json_object_get(prof, "values"), issue), opt, 0);
     }
     json_object_foreach(json_object_get(prof, "red_lines"), issue,
-                        w) if (nsvc__in_list(w, jsx_str(pkg, issue, ""))) red++;
+                        w) if (jsx_has(w, jsx_str(pkg, issue, ""))) red++;
     r = jsx_num(prof, "reservation", 0);
     json_decref(prof);
     return json_pack("{s:f, s:f, s:b, s:i}", "utility", u, "surplus", u - r, "acceptable",
@@ -859,7 +850,7 @@ json_t *nsvc_text_view(store *s, const acct_caller *by, int64_t id, int n, json_
     found = negotiate_store(s)->text_get(s, id, n, &t, e);
     text = found == 1 ? json_loads(t.text, 0, NULL) : NULL;
     sent = found == 1 ? json_loads(t.sent_to, 0, NULL) : NULL;
-    if (found == 1 && strcmp(role, "party") == 0 && !nsvc__in_list(sent, by->org)) found = 0;
+    if (found == 1 && strcmp(role, "party") == 0 && !jsx_has(sent, by->org)) found = 0;
     if (found <= 0) {
         if (found == 0)
             err_set(e, 404, "text.not_found", NULL, "no version %d of negotiation %lld for you", n,
@@ -940,7 +931,7 @@ int nsvc_respond(store *s, const journal_actor *who, const acct_caller *by, int6
     found = negotiate_store(s)->text_get(s, id, n, &t, e);
     if (found < 0) goto out;
     sent = found ? json_loads(t.sent_to, 0, NULL) : NULL;
-    if (!found || !nsvc__in_list(sent, by->org)) {
+    if (!found || !jsx_has(sent, by->org)) {
         err_set(e, 409, "text.not_sent", "answer a version the mediators sent you",
                 "version %d was not sent to %s", n, by->org);
         goto out;
@@ -963,7 +954,7 @@ int nsvc_respond(store *s, const journal_actor *who, const acct_caller *by, int6
                           counter ? "a counter needs an option" : "only a counter names an option");
             goto out;
         }
-        if (c && !nsvc__in_list(json_object_get(is, "options"), c)) {
+        if (c && !jsx_has(json_object_get(is, "options"), c)) {
             nsvc__invalid(e, path, "use one of the issue's options", "no such option");
             goto out;
         }

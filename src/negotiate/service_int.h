@@ -8,7 +8,6 @@
 /* The issue of that name in the negotiation's issues, or NULL. */
 const json_t *nsvc__find_issue(const json_t *issues, const char *name);
 /* Whether slug is in the JSON array of strings. */
-int nsvc__in_list(const json_t *list, const char *slug);
 /* 400 request.invalid_field naming field. Returns -1. */
 int nsvc__invalid(tr_err *e, const char *field, const char *hint, const char *msg);
 /* The negotiation's spec as the caller, a member, may see it, and *role ("party" or
