@@ -349,3 +349,18 @@ int th_truce(char **out, char **err, const char *stdin_text, const char *fmt, ..
     th_rmrf(dir);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
+
+char *th_shell(const char *fmt, ...)
+{
+    char cmd[8192], file[300], full[8700], *dir = th_tmpdir();
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    snprintf(file, sizeof file, "%s/out", dir);
+    snprintf(full, sizeof full, "%s > '%s'", cmd, file);
+    if (system(full) != 0) fail_now("failed: %s", cmd);
+    char *out = th_slurp(file, NULL);
+    th_rmrf(dir);
+    return out;
+}

@@ -92,5 +92,8 @@ char *th_url(th_server *t, const char *path); /* static storage, 8 slots */
  * to discard). Returns the exit status. stdin_text feeds standard input when not NULL. */
 int th_truce(char **out, char **err, const char *stdin_text, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* What a shell command (sqlite3 over a file, say: a count made without truce) prints
+ * (malloc'd); the test fails if it fails. */
+char *th_shell(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -294,7 +294,9 @@ static void a_move_time_is_never_in_the_future_nor_before_the_last(void **state)
     assert_int_equal(th_journal_len(T.db), before);
     /* Without a time: now. */
     json_t *j = move_one(egypt, t, "at_crossing", NULL, 200);
-    assert_true(strncmp(str_of(json_object_get(j, "times"), "at_crossing"), "2026", 2) == 0);
+    char today[11];
+    util_day_at(util_unix_s(), today);
+    assert_true(strncmp(str_of(json_object_get(j, "times"), "at_crossing"), today, 10) == 0);
     json_decref(j);
 }
 
@@ -397,6 +399,51 @@ static void a_wrong_request_is_refused(void **state)
         if (cases[i].field) assert_string_equal(th_field(&r), cases[i].field);
         th_resp_free(&r);
     }
+    assert_int_equal(th_journal_len(T.db), before);
+}
+
+/* Wrong dispatches and moves: each a clear error naming the field; nothing is written. */
+static void a_wrong_dispatch_or_move_is_refused(void **state)
+{
+    (void)state;
+    sign_in();
+    int64_t rq = cleared_request("UTN-2025-000450", "erez", israel, 5, "2025-03-05T06:00:00Z",
+                                 "2025-03-05T07:00:00Z");
+    int64_t t = dispatch(rq, 1, "2025-03-05T08:00:00Z");
+    char dpath[96], mpath[96];
+    snprintf(dpath, sizeof dpath, "/api/v1/aid/requests/%lld/trucks", (long long)rq);
+    snprintf(mpath, sizeof mpath, "/api/v1/aid/trucks/%lld/transitions", (long long)t);
+    static const struct {
+        int move;
+        const char *body, *field;
+    } bad[] = {
+        {0, "{\"count\":0,\"category\":\"food\"}", "count"},
+        {0, "{\"count\":1001,\"category\":\"food\"}", "count"},
+        {0, "{\"count\":1,\"category\":\"cars\"}", "category"},
+        {0, "{\"count\":1,\"category\":\"food\",\"tonnes\":-1}", "tonnes"},
+        {0, "{\"count\":1,\"category\":\"food\",\"at\":\"2999-01-01T00:00:00Z\"}", "at"},
+        {0, "{\"count\":1,\"category\":\"food\",\"at\":\"2025-03-05T06:30:00Z\"}", "at"},
+        {0, "{\"count\":1,\"category\":\"food\",\"driver\":\"x\"}", "driver"},
+        {1, "{\"to\":\"teleported\"}", "to"},
+        {1, "{\"to\":\"at_crossing\",\"interception\":\"forced\"}", "interception"},
+        {1, "{\"to\":\"at_crossing\",\"source\":\"\"}", "source"},
+    };
+    int64_t before = th_journal_len(T.db);
+    th_resp r;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *tok = bad[i].move ? israel : wfp;
+        if (req("POST", bad[i].move ? mpath : dpath, tok, bad[i].body, &r) != 400)
+            fail_msg("case %zu: %ld %s", i, r.status, r.body);
+        assert_error_shape(&r);
+        assert_string_equal(th_field(&r), bad[i].field);
+        th_resp_free(&r);
+    }
+    /* A batch naming no truck, or too many. */
+    assert_int_equal(req("POST", "/api/v1/aid/trucks/transitions", israel,
+                         "{\"trucks\":[],\"to\":\"at_crossing\"}", &r),
+                     400);
+    assert_string_equal(th_field(&r), "trucks");
+    th_resp_free(&r);
     assert_int_equal(th_journal_len(T.db), before);
 }
 
@@ -939,6 +986,7 @@ int main(void)
         cmocka_unit_test(a_move_time_is_never_in_the_future_nor_before_the_last),
         cmocka_unit_test(requests_are_decided_by_the_operator_and_bound_the_trucks),
         cmocka_unit_test(a_wrong_request_is_refused),
+        cmocka_unit_test(a_wrong_dispatch_or_move_is_refused),
         cmocka_unit_test(only_those_involved_see_requests_and_trucks),
         cmocka_unit_test(selection_agrees_with_sorting),
         cmocka_unit_test(dwell_times_are_exact),

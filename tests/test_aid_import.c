@@ -26,21 +26,6 @@ static int import(char **out, char **err, const char *file, const char *args)
 }
 
 /* The output of the sqlite3 shell (malloc'd). */
-static char *shell(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *shell(const char *fmt, ...)
-{
-    char cmd[4096], file[300];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    snprintf(file, sizeof file, "%s/shell.out", T.dir);
-    char full[4500];
-    snprintf(full, sizeof full, "%s > '%s'", cmd, file);
-    if (system(full) != 0) fail_msg("failed: %s", cmd);
-    return th_slurp(file, NULL);
-}
-
 static const char unrwa_args[] = "--source unrwa --basis trucks_entered --date-column "
                                  "'Received Date' --count-rows --crossing-column Crossing "
                                  "--category-column 'Cargo Category'";
@@ -64,24 +49,25 @@ static void unrwas_line_list_counts_every_day_as_the_file_does(void **state)
     free(out);
     free(err);
 
-    char *ours = shell("sqlite3 '%s' \"SELECT day, CAST(SUM(value) AS INT) FROM aid_counts WHERE "
-                       "source = 'unrwa' GROUP BY day ORDER BY day\"",
-                       T.db);
-    char *theirs = shell("sqlite3 :memory: -cmd \".import --csv '%s' t\" \"SELECT "
-                         "\\\"Received Date\\\", COUNT(*) FROM t GROUP BY 1 ORDER BY 1\"",
-                         unrwa_csv);
+    char *ours =
+        th_shell("sqlite3 '%s' \"SELECT day, CAST(SUM(value) AS INT) FROM aid_counts WHERE "
+                 "source = 'unrwa' GROUP BY day ORDER BY day\"",
+                 T.db);
+    char *theirs = th_shell("sqlite3 :memory: -cmd \".import --csv '%s' t\" \"SELECT "
+                            "\\\"Received Date\\\", COUNT(*) FROM t GROUP BY 1 ORDER BY 1\"",
+                            unrwa_csv);
     assert_true(strlen(ours) > 1000);
     assert_string_equal(ours, theirs);
     free(ours);
     free(theirs);
-    ours = shell("sqlite3 '%s' \"SELECT day, CAST(SUM(value) AS INT) FROM aid_counts WHERE "
-                 "source = 'unrwa' AND crossing = 'kerem-shalom' AND category = 'health' "
-                 "GROUP BY day ORDER BY day\"",
-                 T.db);
-    theirs = shell("sqlite3 :memory: -cmd \".import --csv '%s' t\" \"SELECT \\\"Received "
-                   "Date\\\", COUNT(*) FROM t WHERE Crossing = 'Kerem Shalom' AND \\\"Cargo "
-                   "Category\\\" LIKE 'Medical Suppl%%' GROUP BY 1 ORDER BY 1\"",
-                   unrwa_csv);
+    ours = th_shell("sqlite3 '%s' \"SELECT day, CAST(SUM(value) AS INT) FROM aid_counts WHERE "
+                    "source = 'unrwa' AND crossing = 'kerem-shalom' AND category = 'health' "
+                    "GROUP BY day ORDER BY day\"",
+                    T.db);
+    theirs = th_shell("sqlite3 :memory: -cmd \".import --csv '%s' t\" \"SELECT \\\"Received "
+                      "Date\\\", COUNT(*) FROM t WHERE Crossing = 'Kerem Shalom' AND \\\"Cargo "
+                      "Category\\\" LIKE 'Medical Suppl%%' GROUP BY 1 ORDER BY 1\"",
+                      unrwa_csv);
     assert_string_equal(ours, theirs);
     free(ours);
     free(theirs);
@@ -94,24 +80,25 @@ static void unrwas_line_list_counts_every_day_as_the_file_does(void **state)
     free(err);
 
     /* Western Erez mapped now: its rows move to a crossing, no day counts them twice. */
-    char *totals = shell("sqlite3 '%s' \"SELECT day, SUM(value) FROM aid_counts WHERE source = "
-                         "'unrwa' GROUP BY day ORDER BY day\"",
-                         T.db);
+    char *totals = th_shell("sqlite3 '%s' \"SELECT day, SUM(value) FROM aid_counts WHERE source = "
+                            "'unrwa' GROUP BY day ORDER BY day\"",
+                            T.db);
     char args[1024];
     snprintf(args, sizeof args, "%s --map-crossing 'Western Erez=zikim'", unrwa_args);
     if (import(&out, &err, unrwa_csv, args) != 0) fail_msg("import: %s", err);
     assert_non_null(strstr(err, "crossing 'Western Erez' -> zikim (1779 rows)"));
     free(out);
     free(err);
-    char *again = shell("sqlite3 '%s' \"SELECT day, SUM(value) FROM aid_counts WHERE source = "
-                        "'unrwa' GROUP BY day ORDER BY day\"",
-                        T.db);
+    char *again = th_shell("sqlite3 '%s' \"SELECT day, SUM(value) FROM aid_counts WHERE source = "
+                           "'unrwa' GROUP BY day ORDER BY day\"",
+                           T.db);
     assert_string_equal(totals, again);
     free(totals);
     free(again);
-    char *zikim = shell("sqlite3 '%s' \"SELECT SUM(value) FROM aid_counts WHERE source = 'unrwa' "
-                        "AND crossing = 'zikim'\"",
-                        T.db);
+    char *zikim =
+        th_shell("sqlite3 '%s' \"SELECT SUM(value) FROM aid_counts WHERE source = 'unrwa' "
+                 "AND crossing = 'zikim'\"",
+                 T.db);
     assert_string_equal(zikim, "1779.0\n");
     free(zikim);
 }
@@ -134,9 +121,9 @@ static void cogats_list_and_the_reconciliation_agree_with_the_files(void **state
     free(out);
     free(err);
     for (size_t i = 0; i < sizeof days / sizeof days[0]; i++) {
-        char *theirs = shell("sqlite3 :memory: -cmd \".import --csv '%s' t\" \"SELECT COUNT(*) "
-                             "FROM t WHERE Date = '%s'\"",
-                             cogat_csv, days[i].theirs);
+        char *theirs = th_shell("sqlite3 :memory: -cmd \".import --csv '%s' t\" \"SELECT COUNT(*) "
+                                "FROM t WHERE Date = '%s'\"",
+                                cogat_csv, days[i].theirs);
         char path[160];
         snprintf(path, sizeof path, "/api/v1/aid/reconciliation?from=%s&to=%s&basis=trucks_entered",
                  days[i].ours, days[i].ours);
@@ -146,9 +133,9 @@ static void cogats_list_and_the_reconciliation_agree_with_the_files(void **state
         json_t *src = json_object_get(d, "sources");
         assert_int_equal(json_integer_value(json_object_get(src, "cogat")), atoll(theirs));
         assert_true(atoll(theirs) > 0);
-        char *unrwa = shell("sqlite3 :memory: -cmd \".import --csv '%s' t\" \"SELECT COUNT(*) "
-                            "FROM t WHERE \\\"Received Date\\\" = '%s'\"",
-                            unrwa_csv, days[i].ours);
+        char *unrwa = th_shell("sqlite3 :memory: -cmd \".import --csv '%s' t\" \"SELECT COUNT(*) "
+                               "FROM t WHERE \\\"Received Date\\\" = '%s'\"",
+                               unrwa_csv, days[i].ours);
         assert_int_equal(json_integer_value(json_object_get(src, "unrwa")), atoll(unrwa));
         long long spread = llabs(atoll(theirs) - atoll(unrwa));
         if (atoll(unrwa) > 0)
@@ -158,9 +145,10 @@ static void cogats_list_and_the_reconciliation_agree_with_the_files(void **state
         th_resp_free(&r);
     }
     /* In total, every row of the file. */
-    char *sum = shell("sqlite3 '%s' \"SELECT CAST(SUM(value) AS INT) FROM aid_counts WHERE source "
-                      "= 'cogat'\"",
-                      T.db);
+    char *sum =
+        th_shell("sqlite3 '%s' \"SELECT CAST(SUM(value) AS INT) FROM aid_counts WHERE source "
+                 "= 'cogat'\"",
+                 T.db);
     assert_string_equal(sum, "52479\n");
     free(sum);
 }
@@ -192,9 +180,10 @@ static void daily_totals_and_a_target_on_them(void **state)
              (long long)json_integer_value(json_object_get(r.json, "id")));
     th_resp_free(&r);
     assert_int_equal(req("GET", path, NULL, NULL, &r), 200);
-    char *sum = shell("sqlite3 :memory: -cmd \".import --csv '%s' t\" \"SELECT SUM(total_truck), "
-                      "COUNT(*) FROM t WHERE date LIKE '%% November 2023'\"",
-                      daily_csv);
+    char *sum =
+        th_shell("sqlite3 :memory: -cmd \".import --csv '%s' t\" \"SELECT SUM(total_truck), "
+                 "COUNT(*) FROM t WHERE date LIKE '%% November 2023'\"",
+                 daily_csv);
     long long total = 0, days = 0;
     assert_int_equal(sscanf(sum, "%lld|%lld", &total, &days), 2);
     assert_int_equal(days, 30);
@@ -263,9 +252,9 @@ static void a_file_that_cannot_be_used_is_refused(void **state)
     assert_non_null(strstr(err, "line 4: no value"));
     free(out);
     free(err);
-    char *got = shell("sqlite3 '%s' \"SELECT day, value FROM aid_counts WHERE source = 'small' "
-                      "ORDER BY day\"",
-                      T.db);
+    char *got = th_shell("sqlite3 '%s' \"SELECT day, value FROM aid_counts WHERE source = 'small' "
+                         "ORDER BY day\"",
+                         T.db);
     assert_string_equal(got, "2025-01-19|630.0\n2025-01-21|1200.0\n");
     free(got);
 }
@@ -285,9 +274,10 @@ static void the_demo_loads_the_real_counts_when_given_the_data(void **state)
     assert_non_null(strstr(out, "real aid counts: cogat/trucks_entered, 52479 rows"));
     assert_non_null(strstr(out, "aid/reconciliation?"));
     free(out);
-    char *n = shell("sqlite3 '%s' \"SELECT COUNT(DISTINCT source) FROM aid_counts; SELECT COUNT(*) "
-                    "FROM aid_trucks; SELECT COUNT(*) FROM aid_targets\"",
-                    db);
+    char *n =
+        th_shell("sqlite3 '%s' \"SELECT COUNT(DISTINCT source) FROM aid_counts; SELECT COUNT(*) "
+                 "FROM aid_trucks; SELECT COUNT(*) FROM aid_targets\"",
+                 db);
     assert_string_equal(n, "3\n13\n3\n"); /* 8 + 3 + 2 trucks */
     free(n);
     /* Without it: the scenario alone. */

@@ -47,20 +47,13 @@ static json_t *get(const char *fmt, ...)
     return j;
 }
 
-/* The output of a shell command (malloc'd). */
-static char *shell(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *shell(const char *fmt, ...)
-{
-    char cmd[8192], file[300], full[8700];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    snprintf(file, sizeof file, "%s/shell.out", T.dir);
-    snprintf(full, sizeof full, "%s > '%s'", cmd, file);
-    if (system(full) != 0) fail_msg("failed: %s", cmd);
-    return th_slurp(file, NULL);
-}
+/* ACLED's dates (6-Jun-25) made ISO in SQL, for the shell's own counts. */
+static const char iso[] =
+    "'20' || substr(event_date, -2) || '-' || CASE substr(event_date, instr(event_date, "
+    "'-') + 1, 3) WHEN 'Jan' THEN '01' WHEN 'Feb' THEN '02' WHEN 'Mar' THEN '03' WHEN 'Apr' "
+    "THEN '04' WHEN 'May' THEN '05' WHEN 'Jun' THEN '06' WHEN 'Jul' THEN '07' WHEN 'Aug' "
+    "THEN '08' WHEN 'Sep' THEN '09' WHEN 'Oct' THEN '10' WHEN 'Nov' THEN '11' ELSE '12' END "
+    "|| '-' || printf('%02d', substr(event_date, 1, instr(event_date, '-') - 1))";
 
 static void sign_in(void)
 {
@@ -242,23 +235,18 @@ static void a_prohibition_counts_the_real_record(void **state)
                          "\"hamas\",\"kind\":\"prohibition\",\"phase\":1,\"from_day\":1,"
                          "\"to_day\":42,\"incidents\":{\"event_types\":[\"Explosions/Remote "
                          "violence\",\"Battles\"]}}");
-    /* The export's dates are like 6-Jun-25: made ISO in SQL. */
-    static const char iso[] =
-        "'20' || substr(event_date, -2) || '-' || CASE substr(event_date, instr(event_date, "
-        "'-') + 1, 3) WHEN 'Jan' THEN '01' WHEN 'Feb' THEN '02' WHEN 'Mar' THEN '03' WHEN 'Apr' "
-        "THEN '04' WHEN 'May' THEN '05' WHEN 'Jun' THEN '06' WHEN 'Jul' THEN '07' WHEN 'Aug' "
-        "THEN '08' WHEN 'Sep' THEN '09' WHEN 'Oct' THEN '10' WHEN 'Nov' THEN '11' ELSE '12' END "
-        "|| '-' || printf('%02d', substr(event_date, 1, instr(event_date, '-') - 1))";
-    char *n_isr = shell("sqlite3 :memory: -cmd \".import --csv '%s' t\" \"SELECT count(*) FROM t "
-                        "WHERE actor1 = 'Military Forces of Israel (2022-)' AND event_type IN "
-                        "('Explosions/Remote violence', 'Battles', 'Violence against civilians') "
-                        "AND %s BETWEEN '2025-01-19' AND '2025-03-01'\"",
-                        csv, iso);
-    char *n_ham = shell("sqlite3 :memory: -cmd \".import --csv '%s' t\" \"SELECT count(*) FROM t "
-                        "WHERE actor1 IN ('Hamas Movement', 'Al Qassam Brigades') AND event_type "
-                        "IN ('Explosions/Remote violence', 'Battles') AND %s BETWEEN "
-                        "'2025-01-19' AND '2025-03-01'\"",
-                        csv, iso);
+    char *n_isr =
+        th_shell("sqlite3 :memory: -cmd \".import --csv '%s' t\" \"SELECT count(*) FROM t "
+                 "WHERE actor1 = 'Military Forces of Israel (2022-)' AND event_type IN "
+                 "('Explosions/Remote violence', 'Battles', 'Violence against civilians') "
+                 "AND %s BETWEEN '2025-01-19' AND '2025-03-01'\"",
+                 csv, iso);
+    char *n_ham =
+        th_shell("sqlite3 :memory: -cmd \".import --csv '%s' t\" \"SELECT count(*) FROM t "
+                 "WHERE actor1 IN ('Hamas Movement', 'Al Qassam Brigades') AND event_type "
+                 "IN ('Explosions/Remote violence', 'Battles') AND %s BETWEEN "
+                 "'2025-01-19' AND '2025-03-01'\"",
+                 csv, iso);
     json_t *j;
     const char *st = state_on(isr, "2025-03-20", &j);
     assert_int_equal(json_integer_value(json_object_get(j, "count")), atoll(n_isr));
@@ -272,11 +260,11 @@ static void a_prohibition_counts_the_real_record(void **state)
     assert_string_equal(st, atoll(n_ham) > 0 ? "breached" : "met");
     json_decref(j);
     /* As of day 3: only what happened by then. */
-    char *n3 = shell("sqlite3 :memory: -cmd \".import --csv '%s' t\" \"SELECT count(*) FROM t "
-                     "WHERE actor1 = 'Military Forces of Israel (2022-)' AND event_type IN "
-                     "('Explosions/Remote violence', 'Battles', 'Violence against civilians') "
-                     "AND %s BETWEEN '2025-01-19' AND '2025-01-21'\"",
-                     csv, iso);
+    char *n3 = th_shell("sqlite3 :memory: -cmd \".import --csv '%s' t\" \"SELECT count(*) FROM t "
+                        "WHERE actor1 = 'Military Forces of Israel (2022-)' AND event_type IN "
+                        "('Explosions/Remote violence', 'Battles', 'Violence against civilians') "
+                        "AND %s BETWEEN '2025-01-19' AND '2025-01-21'\"",
+                        csv, iso);
     state_on(isr, "2025-01-21", &j);
     assert_int_equal(json_integer_value(json_object_get(j, "count")), atoll(n3));
     json_decref(j);
@@ -287,13 +275,13 @@ static void a_prohibition_counts_the_real_record(void **state)
                           "\"kind\":\"area\",\"from_day\":1,\"to_day\":42,\"incidents\":"
                           "{\"event_types\":[\"Explosions/Remote violence\",\"Battles\"],"
                           "\"zones\":[\"gaza\"]}}");
-    char *n_area = shell("sqlite3 '%s' \"SELECT count(*) FROM incidents i WHERE actor1 IN "
-                         "('Military Forces of Israel (2022-)') AND event_type IN ('Explosions/"
-                         "Remote violence', 'Battles') AND event_date BETWEEN '2025-01-19' AND "
-                         "'2025-03-01' AND status IN ('verified', 'disputed', 'upheld') AND "
-                         "EXISTS (SELECT 1 FROM incident_zones z WHERE z.incident = i.id AND "
-                         "z.zone = 'gaza')\"",
-                         T.db);
+    char *n_area = th_shell("sqlite3 '%s' \"SELECT count(*) FROM incidents i WHERE actor1 IN "
+                            "('Military Forces of Israel (2022-)') AND event_type IN ('Explosions/"
+                            "Remote violence', 'Battles') AND event_date BETWEEN '2025-01-19' AND "
+                            "'2025-03-01' AND status IN ('verified', 'disputed', 'upheld') AND "
+                            "EXISTS (SELECT 1 FROM incident_zones z WHERE z.incident = i.id AND "
+                            "z.zone = 'gaza')\"",
+                            T.db);
     state_on(area, "2025-03-20", &j);
     assert_int_equal(json_integer_value(json_object_get(j, "count")), atoll(n_area));
     assert_true(atoll(n_area) > 0);
@@ -305,10 +293,11 @@ static void a_prohibition_counts_the_real_record(void **state)
                          "\"kind\":\"prohibition\",\"from_day\":1,\"to_day\":42,\"incidents\":"
                          "{\"event_types\":[\"Explosions/Remote violence\"],\"sub_event_types\":"
                          "[\"Air/drone strike\"]}}");
-    char *n_air = shell("sqlite3 :memory: -cmd \".import --csv '%s' t\" \"SELECT count(*) FROM t "
-                        "WHERE actor1 = 'Military Forces of Israel (2022-)' AND sub_event_type = "
-                        "'Air/drone strike' AND %s BETWEEN '2025-01-19' AND '2025-03-01'\"",
-                        csv, iso);
+    char *n_air =
+        th_shell("sqlite3 :memory: -cmd \".import --csv '%s' t\" \"SELECT count(*) FROM t "
+                 "WHERE actor1 = 'Military Forces of Israel (2022-)' AND sub_event_type = "
+                 "'Air/drone strike' AND %s BETWEEN '2025-01-19' AND '2025-03-01'\"",
+                 csv, iso);
     state_on(air, "2025-03-20", &j);
     assert_int_equal(json_integer_value(json_object_get(j, "count")), atoll(n_air));
     json_decref(j);
@@ -388,12 +377,12 @@ static void a_rate_follows_the_real_counts(void **state)
              "\"trucks_entered\",\"source\":\"unrwa\"},\"tolerance\":0.5}");
     int64_t id = json_integer_value(json_object_get(j, "id"));
     json_decref(j);
-    char *theirs =
-        shell("sqlite3 :memory: -cmd \".import --csv '%s' t\" \"WITH RECURSIVE d(day) AS (SELECT "
-              "'2024-03-01' UNION ALL SELECT date(day, '+1 day') FROM d WHERE day < '2024-03-31'), "
-              "c AS (SELECT d.day, (SELECT count(*) FROM t WHERE \\\"Received Date\\\" = d.day) n "
-              "FROM d) SELECT sum(n >= 150), sum(max(150 - n, 0)), sum(n) FROM c\"",
-              csv);
+    char *theirs = th_shell(
+        "sqlite3 :memory: -cmd \".import --csv '%s' t\" \"WITH RECURSIVE d(day) AS (SELECT "
+        "'2024-03-01' UNION ALL SELECT date(day, '+1 day') FROM d WHERE day < '2024-03-31'), "
+        "c AS (SELECT d.day, (SELECT count(*) FROM t WHERE \\\"Received Date\\\" = d.day) n "
+        "FROM d) SELECT sum(n >= 150), sum(max(150 - n, 0)), sum(n) FROM c\"",
+        csv);
     long long met = 0, shortfall = 0, total = 0;
     assert_int_equal(sscanf(theirs, "%lld|%lld|%lld", &met, &shortfall, &total), 3);
     free(theirs);
@@ -567,17 +556,12 @@ static void the_daily_report(void **state)
     (void)state;
     sign_in();
     snprintf(csv, sizeof csv, "%s/acled/gaza_war_events.csv", getenv("TRUCE_DATA"));
-    static const char iso[] =
-        "'20' || substr(event_date, -2) || '-' || CASE substr(event_date, instr(event_date, "
-        "'-') + 1, 3) WHEN 'Jan' THEN '01' WHEN 'Feb' THEN '02' WHEN 'Mar' THEN '03' WHEN 'Apr' "
-        "THEN '04' WHEN 'May' THEN '05' WHEN 'Jun' THEN '06' WHEN 'Jul' THEN '07' WHEN 'Aug' "
-        "THEN '08' WHEN 'Sep' THEN '09' WHEN 'Oct' THEN '10' WHEN 'Nov' THEN '11' ELSE '12' END "
-        "|| '-' || printf('%02d', substr(event_date, 1, instr(event_date, '-') - 1))";
-    char *theirs = shell("sqlite3 :memory: -cmd \".import --csv '%s' t\" \"SELECT %s, count(*), "
-                         "sum(event_type = 'Explosions/Remote violence'), sum(actor1 = 'Military "
-                         "Forces of Israel (2022-)') FROM t WHERE %s BETWEEN '2025-01-17' AND "
-                         "'2025-01-30' GROUP BY 1 ORDER BY 1\"",
-                         csv, iso, iso);
+    char *theirs =
+        th_shell("sqlite3 :memory: -cmd \".import --csv '%s' t\" \"SELECT %s, count(*), "
+                 "sum(event_type = 'Explosions/Remote violence'), sum(actor1 = 'Military "
+                 "Forces of Israel (2022-)') FROM t WHERE %s BETWEEN '2025-01-17' AND "
+                 "'2025-01-30' GROUP BY 1 ORDER BY 1\"",
+                 csv, iso, iso);
     json_t *j = get("/api/v1/sitrep?date=2025-01-30");
     assert_string_equal(str_of(j, "from"), "2025-01-17");
     json_t *days = json_object_get(json_object_get(j, "incidents"), "days");
@@ -655,9 +639,9 @@ static void the_daily_report(void **state)
  * it on its own every tick. */
 static int64_t state_events(void)
 {
-    char *n = shell("sqlite3 '%s' \"SELECT count(*) FROM journal WHERE type = "
-                    "'obligation.state_changed'\"",
-                    T.db);
+    char *n = th_shell("sqlite3 '%s' \"SELECT count(*) FROM journal WHERE type = "
+                       "'obligation.state_changed'\"",
+                       T.db);
     int64_t v = atoll(n);
     free(n);
     return v;
@@ -714,9 +698,9 @@ static void changes_of_state_are_journaled(void **state)
         waited++;
     }
     assert_int_equal(state_events(), now + 1);
-    char *last = shell("sqlite3 '%s' \"SELECT body FROM journal WHERE type = "
-                       "'obligation.state_changed' ORDER BY seq DESC LIMIT 1\"",
-                       T.db);
+    char *last = th_shell("sqlite3 '%s' \"SELECT body FROM journal WHERE type = "
+                          "'obligation.state_changed' ORDER BY seq DESC LIMIT 1\"",
+                          T.db);
     assert_non_null(strstr(last, "\"to\":\"breached\""));
     assert_non_null(strstr(last, "\"from\":null"));
     free(last);
@@ -724,6 +708,44 @@ static void changes_of_state_are_journaled(void **state)
     T.cfg.tick_seconds = -1;
     assert_int_equal(th_truce(NULL, NULL, NULL, "audit --db '%s'", T.db), 0);
     th_server_resume(&T);
+}
+
+/* What is said of an obligation, wrong: each refused naming why; nothing written. */
+static void a_wrong_note_is_refused(void **state)
+{
+    (void)state;
+    sign_in();
+    int64_t talks = define("{\"ref\":\"12.1\",\"title\":\"Talks\",\"party\":\"israel\","
+                           "\"kind\":\"deadline\",\"due_day\":16}");
+    char obs[96], del[96], res[96], dec[96];
+    snprintf(obs, sizeof obs, "/api/v1/obligations/%lld/observations", (long long)talks);
+    snprintf(del, sizeof del, "/api/v1/obligations/%lld/deliverables", (long long)talks);
+    snprintf(res, sizeof res, "/api/v1/obligations/%lld/responses", (long long)talks);
+    snprintf(dec, sizeof dec, "/api/v1/obligations/%lld/decisions", (long long)talks);
+    const struct {
+        const char *tok, *path, *body, *field;
+        long status;
+    } bad[] = {
+        {un, obs, "{\"date\":\"2025-02-01\",\"note\":\"x\",\"quantity\":-1}", "quantity", 400},
+        {un, obs, "{\"date\":\"2025-02-01\"}", "note", 400},
+        {un, obs, "{\"date\":\"1 Feb 2025\",\"note\":\"x\"}", "date", 400},
+        {israel, res, "{\"position\":\"shrug\",\"text\":\"x\"}", "position", 400},
+        {israel, res, "{\"position\":\"deny\"}", "text", 400},
+        {usa, dec, "{\"outcome\":\"pardoned\",\"reason\":\"x\"}", "outcome", 400},
+        {israel, del, "{\"note\":\"x\"}", NULL, 409}, /* a deadline is observed, not delivered */
+        {un, "/api/v1/obligations/999999/observations", "{\"date\":\"2025-02-01\",\"note\":\"x\"}",
+         NULL, 404},
+    };
+    int64_t before = th_journal_len(T.db);
+    th_resp r;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (req("POST", bad[i].path, bad[i].tok, bad[i].body, &r) != bad[i].status)
+            fail_msg("case %zu: %ld %s", i, r.status, r.body);
+        assert_error_shape(&r);
+        if (bad[i].field) assert_string_equal(th_field(&r), bad[i].field);
+        th_resp_free(&r);
+    }
+    assert_int_equal(th_journal_len(T.db), before);
 }
 
 /* Wrong obligations: each a 400 naming the field, or the 404/409 that says why. */
@@ -799,6 +821,7 @@ int main(void)
         cmocka_unit_test(a_rate_follows_the_real_counts),
         cmocka_unit_test(access_reciprocity_and_triggers),
         cmocka_unit_test(a_wrong_obligation_is_refused),
+        cmocka_unit_test(a_wrong_note_is_refused),
         cmocka_unit_test(alerts_say_what_needs_attention),
         cmocka_unit_test(the_daily_report),
         cmocka_unit_test(changes_of_state_are_journaled),
