@@ -16,6 +16,7 @@
 #include "scenario/scenario.h"
 
 #include <sodium.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +127,77 @@ static int raw_day(store *s, void *cls, tr_err *e)
     return 0;
 }
 
+/* The peer: what a user would keep instead, SQLite by itself — a table of trucks updated at
+ * each move and a log of the moves, a day a transaction (WAL, synchronous=FULL, as truce):
+ * no journal, no hashes, no rules. Moves a second. */
+static double sqlite_peer(const char *dir, int64_t days, int64_t per_day, int64_t *moves)
+{
+    char path[4096];
+    sqlite3 *db;
+    sqlite3_stmt *ins, *upd, *log;
+    snprintf(path, sizeof path, "%s/peer.db", dir);
+    unlink(path);
+    if (sqlite3_open(path, &db) != SQLITE_OK ||
+        sqlite3_exec(db,
+                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+                     " CREATE TABLE trucks(id INTEGER PRIMARY KEY, day TEXT, state TEXT,"
+                     " t1 INTEGER, t2 INTEGER, t3 INTEGER, t4 INTEGER, t5 INTEGER, t6 INTEGER,"
+                     " t7 INTEGER);"
+                     " CREATE TABLE moves(id INTEGER PRIMARY KEY, truck INTEGER, state TEXT,"
+                     " at INTEGER);",
+                     NULL, NULL, NULL) != SQLITE_OK)
+        exit(1);
+    sqlite3_prepare_v2(db, "INSERT INTO trucks(id, day, state) VALUES (?, ?, 'dispatched')", -1,
+                       &ins, NULL);
+    sqlite3_prepare_v2(db,
+                       "UPDATE trucks SET state = ?2, t1 = CASE ?3 WHEN 1 THEN ?4 ELSE t1 END,"
+                       " t2 = CASE ?3 WHEN 2 THEN ?4 ELSE t2 END, t3 = CASE ?3 WHEN 3 THEN ?4"
+                       " ELSE t3 END, t4 = CASE ?3 WHEN 4 THEN ?4 ELSE t4 END, t5 = CASE ?3 WHEN"
+                       " 5 THEN ?4 ELSE t5 END, t6 = CASE ?3 WHEN 6 THEN ?4 ELSE t6 END, t7 ="
+                       " CASE ?3 WHEN 7 THEN ?4 ELSE t7 END WHERE id = ?1",
+                       -1, &upd, NULL);
+    sqlite3_prepare_v2(db, "INSERT INTO moves(truck, state, at) VALUES (?, ?, ?)", -1, &log, NULL);
+    static const char *const states[] = {"at_crossing", "screened", "offloaded",  "collected",
+                                         "in_transit",  "arrived",  "distributed"};
+    double t0 = now();
+    *moves = 0;
+    for (int64_t d = 0, id = 1; d < days; d++) {
+        char day[11];
+        util_day_of_number(util_day_number("2023-10-21") + d, day);
+        sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+        for (int64_t k = 0; k < per_day; k++) {
+            sqlite3_bind_int64(ins, 1, id + k);
+            sqlite3_bind_text(ins, 2, day, -1, SQLITE_STATIC);
+            sqlite3_step(ins);
+            sqlite3_reset(ins);
+        }
+        for (int step = 0; step < 7; step++)
+            for (int64_t k = 0; k < per_day; k++) {
+                sqlite3_bind_int64(upd, 1, id + k);
+                sqlite3_bind_text(upd, 2, states[step], -1, SQLITE_STATIC);
+                sqlite3_bind_int(upd, 3, step + 1);
+                sqlite3_bind_int64(upd, 4, d * 86400000 + step);
+                sqlite3_step(upd);
+                sqlite3_reset(upd);
+                sqlite3_bind_int64(log, 1, id + k);
+                sqlite3_bind_text(log, 2, states[step], -1, SQLITE_STATIC);
+                sqlite3_bind_int64(log, 3, d * 86400000 + step);
+                sqlite3_step(log);
+                sqlite3_reset(log);
+                (*moves)++;
+            }
+        if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) exit(1);
+        id += per_day;
+    }
+    double t = now() - t0;
+    sqlite3_finalize(ins);
+    sqlite3_finalize(upd);
+    sqlite3_finalize(log);
+    sqlite3_close(db);
+    unlink(path);
+    return t;
+}
+
 /* Best of n runs of a view: its time in ms and its JSON size. */
 static double best_ms(json_t *(*view)(store *, void *, tr_err *), store *s, void *cls, int n,
                       size_t *bytes)
@@ -180,7 +252,8 @@ int main(int argc, char **argv)
     snprintf(db, sizeof db, "%s/aid.db", dir);
     journal_key_path(db, key, sizeof key);
     loader l = {0, per_day, 0, 0};
-    double t0, t_load = 0, t_raw = 0;
+    double t0, t_load = 0, t_raw = 0, t_peer = 0;
+    int64_t peer_moves = 0;
     /* BENCH_AID_REUSE=1: the views only, on the database the last run left. */
     if (getenv("BENCH_AID_REUSE")) goto views;
     unlink(db);
@@ -212,6 +285,7 @@ int main(int argc, char **argv)
     while (r.left > 0)
         if (store_txn(rs, raw_day, &r, &e)) die("raw", &e);
     t_raw = now() - t0;
+    t_peer = sqlite_peer(dir, days, per_day, &peer_moves);
     rs->ops->close(rs);
     unlink(rdb);
     unlink(rkey);
@@ -231,6 +305,8 @@ views:
            (long long)(days * per_day), (long long)l.moves, (long long)l.events);
     printf("%-44s %12.0f moves/s  (%.1f s; %.0f events/s)\n", "load through the services",
            (double)l.moves / t_load, t_load, (double)l.events / t_load);
+    printf("%-44s %12.0f moves/s  (%.1f s)\n", "peer: SQLite alone, a table and a move log",
+           (double)peer_moves / t_peer, t_peer);
     printf("%-44s %12.0f events/s (%.1f s)\n", "baseline: the journal alone, same events",
            (double)l.events / t_raw, t_raw);
     printf("%-44s %9.1f ms  (%zu bytes)\n", "daily view over the period (in process)", ms_daily,

@@ -125,7 +125,8 @@ echo "Merkle log ($BUILD/bench_log, ${BENCH_LOG_ENTRIES:-10000000} entries; take
 "$BUILD/bench_log" "$dir" "${BENCH_LOG_ENTRIES:-10000000}"
 
 # Aid at the scale of two years: 1,000 truckloads a day loaded through the services (a
-# batch of 50 a move), against the journal alone with the same events; then the public
+# batch of 50 a move), against SQLite by itself keeping a table of trucks and a log of
+# their moves (the peer), and the journal alone with the same events; then the public
 # views over the whole period, in process (bench_aid) and over HTTP (curl, best of 5).
 echo
 echo "Aid ($BUILD/bench_aid, ${BENCH_AID_DAYS:-730} days of ${BENCH_AID_TRUCKS:-1000} truckloads)"
