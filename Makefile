@@ -22,6 +22,7 @@ all: build
 
 deps:
 	@scripts/deps.sh $(DEBS)
+	@scripts/deps-web.sh
 
 $(BUILD)/build.ninja:
 	meson setup $(BUILD)
@@ -47,12 +48,15 @@ run: build
 	$(BUILD)/truce demo --force --db $(DEMO_DB) --listen $(LISTEN) \
 	  $(if $(wildcard $(DATA)/aid),--data $(DATA))
 
-# Checks the format, then runs every test twice: in the optimised build and under ASan + UBSan.
+# Checks the format, then runs every test twice: in the optimised build and under ASan + UBSan
+# (the browser tests, tests/web, in Debian's chromium, with each build's server).
 test: build asan
+	@scripts/deps-web.sh browser
 	@scripts/check-format.sh
 	@TRUCE_DATA=$(DATA) scripts/run-tests.sh $(BUILD) $(ASAN_BUILD)
 
 test-fast: build
+	@scripts/deps-web.sh browser
 	@scripts/check-format.sh
 	@TRUCE_DATA=$(DATA) scripts/run-tests.sh $(BUILD)
 

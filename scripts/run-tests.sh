@@ -8,13 +8,21 @@ export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export LSAN_OPTIONS="suppressions=$(cd "$(dirname "$0")/.." && pwd)/tests/lsan.supp:print_suppressions=0"
 passed=0 failed=0 broken=()
+root=$(cd "$(dirname "$0")/.." && pwd)
 for build in "$@"; do
   export TRUCE_BIN="$(cd "$build" && pwd)/truce"
-  for t in "$build"/tests/test_*; do
-    [ -f "$t" ] && [ -x "$t" ] || continue
+  # The C test programs, then the browser tests (tests/web, node and Debian's chromium)
+  # against this build's server.
+  for t in "$build"/tests/test_* "$build/tests/web"; do
+    if [ "$t" = "$build/tests/web" ]; then
+      cmd=(node "$root/tests/web/run.mjs")
+    else
+      [ -f "$t" ] && [ -x "$t" ] || continue
+      cmd=("$t")
+    fi
     log=$(mktemp)
     start=$(date +%s.%N)
-    timeout 600 "$t" >"$log" 2>&1
+    timeout 600 "${cmd[@]}" >"$log" 2>&1
     rc=$?
     secs=$(echo "$(date +%s.%N) - $start" | bc)
     p=$(grep -aoE '^\[  PASSED  \] [0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1)

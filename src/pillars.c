@@ -23,6 +23,7 @@
 #include "negotiate/project.h"
 #include "negotiate/schema.h"
 #include "negotiate/routes.h"
+#include "web/routes.h"
 
 /* Their schemas after the base (store/store.h): migrations, and emptying for a rebuild. */
 const store_migration_set *const store_migration_sets[] = {
@@ -52,6 +53,7 @@ const http_route *const http_route_tables[] = {
     monitor_routes,      /* src/monitor/routes.c */
     monitor_file_routes, /* src/monitor/files.c */
     comply_routes,       /* src/comply/routes.c */
+    web_routes,          /* src/web/web.c: the web app's pages and files */
     NULL,
 };
 

@@ -198,6 +198,7 @@ static const struct access_case {
     {"GET", "/api/v1/incidents.geojson", "/api/v1/incidents.geojson", NULL, "AAAAAAA", 200, 0},
     {"GET", "/api/v1/incidents.csv", "/api/v1/incidents.csv?format=hxl", NULL, "AAAAAAA", 200, 0},
     {"GET", "/api/v1/incidents/stats", "/api/v1/incidents/stats", NULL, "AAAAAAA", 200, 0},
+    {"GET", "/api/v1/incidents/grid", "/api/v1/incidents/grid?cell=0.05", NULL, "AAAAAAA", 200, 0},
     /* Incident 1 is only reported: for those who see verified incidents only, it does not
      * exist. */
     {"GET", "/api/v1/incidents/{id}", "/api/v1/incidents/1", NULL, "NNAANNA", 200, 0},
@@ -240,6 +241,15 @@ static const struct access_case {
      "UFFFFFA", 404, 0},
     {"GET", "/api/v1/sitrep", "/api/v1/sitrep", NULL, "AAAAAAA", 200, 0},
     {"GET", "/sitrep/{date}", "/sitrep/2025-01-30", NULL, "AAAAAAA", 200, 0},
+    /* The web app: its pages and files are for anyone (what a page shows, the API decides). */
+    {"GET", "/", "/", NULL, "AAAAAAA", 200, 0},
+    {"GET", "/incidents/{id}", "/incidents/1", NULL, "AAAAAAA", 200, 0},
+    {"GET", "/login", "/login", NULL, "AAAAAAA", 200, 0},
+    {"GET", "/report", "/report", NULL, "AAAAAAA", 200, 0},
+    {"GET", "/monitor", "/monitor", NULL, "AAAAAAA", 200, 0},
+    {"GET", "/assets/*", "/assets/no-such-file.js", NULL, "AAAAAAA", 404, 0},
+    {"GET", "/sw.js", "/sw.js", NULL, "AAAAAAA", 200, 0},
+    {"GET", "/manifest.webmanifest", "/manifest.webmanifest", NULL, "AAAAAAA", 200, 0},
     {"GET", "/api/v1/alerts", "/api/v1/alerts", NULL, "AAAAAAA", 200, 0},
     {"GET", "/api/v1/alerts.atom", "/api/v1/alerts.atom", NULL, "AAAAAAA", 200, 0},
     /* Last: mediators and administrators record agreements signed elsewhere (the ids it
@@ -316,6 +326,7 @@ static void routes_do_not_overlap(void **state)
 /* Whether a concrete path (no query) is one of the pattern's. */
 static int path_matches(const char *pattern, const char *path)
 {
+    if (strcmp(pattern, "/") == 0) return strcmp(path, "/") == 0; /* the site's root */
     while (*pattern && *path) {
         if (*pattern != '/' || *path != '/') return 0;
         pattern++, path++;
@@ -349,6 +360,7 @@ static void the_openapi_document_and_the_examples(void **state)
         char path[256], method[16];
         snprintf(path, sizeof path, "%s", rt->pattern);
         if (strcmp(path, "/tile/*") == 0) snprintf(path, sizeof path, "/tile/{tile}");
+        if (strcmp(path, "/assets/*") == 0) snprintf(path, sizeof path, "/assets/{file}");
         size_t n = 0;
         for (; rt->method[n]; n++)
             method[n] = (char)(rt->method[n] | 0x20);

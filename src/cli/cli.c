@@ -75,8 +75,9 @@ static const struct {
     {"serve", "usage: truce serve [--db PATH] [--listen ADDR:PORT] [--threads N]\n"
               "                   [--max-body BYTES] [--max-upload BYTES] [--public-grid DEG]\n"
               "                   [--public-exports N] [--outside-zones warn|refuse]\n"
-              "                   [--evidence-quota MIB] [--no-access-log]\n"
-              "Serves the JSON API for the database at PATH until interrupted (Ctrl-C).\n"
+              "                   [--evidence-quota MIB] [--no-access-log] [--assets-dir DIR]\n"
+              "Serves the JSON API and the web app for the database at PATH until\n"
+              "interrupted (Ctrl-C).\n"
               "  --db PATH          database (default ./truce.db, or $TRUCE_DB)\n"
               "  --listen ADDR:PORT where to listen (default 127.0.0.1:8080, or $TRUCE_LISTEN)\n"
               "  --threads N        request threads (default: one per processor)\n"
@@ -93,9 +94,12 @@ static const struct {
               "                     refused; or $TRUCE_OUTSIDE_ZONES\n"
               "  --evidence-quota MIB evidence each organization may upload per UTC day\n"
               "                     (default 4096; 0: no limit)\n"
-              "  --no-access-log    do not log one line per request\n"},
+              "  --no-access-log    do not log one line per request\n"
+              "  --assets-dir DIR   serve the web app's files from DIR (as web/build.mjs\n"
+              "                     writes them, e.g. build/web) instead of those built in,\n"
+              "                     while developing; or $TRUCE_ASSETS_DIR\n"},
     {"demo", "usage: truce demo [--db PATH] [--listen ADDR:PORT] [--force] [--scenario DIR]\n"
-             "                  [--no-serve] [--public-grid DEG] [--data DIR]\n"
+             "                  [--no-serve] [--public-grid DEG] [--data DIR] [--assets-dir DIR]\n"
              "Builds a fresh database from the demo scenario (gaza-2025, installed with truce),\n"
              "prints the URL, the demo logins and a curl example, and serves it.\n"
              "  --db PATH          database to create (default ./truce.db, or $TRUCE_DB)\n"
@@ -104,7 +108,8 @@ static const struct {
              "  --no-serve         build the database and stop\n"
              "  --public-grid DEG  coarsen public incident locations (default 0.01, as serve)\n"
              "  --data DIR         also import the real aid counts the scenario names from\n"
-             "                     DIR (e.g. ../shared/data: UNRWA's and COGAT's lists)\n"},
+             "                     DIR (e.g. ../shared/data: UNRWA's and COGAT's lists)\n"
+             "  --assets-dir DIR   serve the web app from DIR, as serve does\n"},
     {"init", "usage: truce init [--db PATH] [--name NAME] [--origin ORIGIN]\n"
              "Creates an empty truce database and its log key PATH.key (Ed25519, mode 0600).\n"
              "Add organizations with 'truce org add' and users with 'truce user add'.\n"

@@ -104,6 +104,21 @@ static int parse_size(const char *s, size_t *out)
     return 0;
 }
 
+/* --assets-dir must be a directory holding the shells web/build.mjs writes. */
+static int assets_dir_check(const char *cmd, const char *dir)
+{
+    char shell[4096];
+    struct stat sb;
+    if (!dir) return 0;
+    snprintf(shell, sizeof shell, "%s/shell.en.html", dir);
+    if (stat(shell, &sb) == 0) return 0;
+    cli_usage_error(cmd,
+                    "--assets-dir %s holds no web app (no shell.en.html); give the directory "
+                    "web/build.mjs writes, e.g. build/web",
+                    dir);
+    return -1;
+}
+
 /* Degrees from 0 (exact) to 1. */
 static int parse_grid(const char *s, double *out)
 {
@@ -128,6 +143,7 @@ int cmd_serve(int argc, char **argv)
                       {"outside-zones", 1, "TRUCE_OUTSIDE_ZONES", "warn", NULL},
                       {"evidence-quota", 1, NULL, NULL, NULL},
                       {"no-access-log", 0, NULL, NULL, NULL},
+                      {"assets-dir", 1, "TRUCE_ASSETS_DIR", NULL, NULL},
                       {0}};
     char *pos[1];
     int npos, help;
@@ -142,6 +158,7 @@ int cmd_serve(int argc, char **argv)
     }
     cfg.db_path = cli_get(opts, "db");
     cfg.listen = cli_get(opts, "listen");
+    if (assets_dir_check("serve", cfg.assets_dir = cli_get(opts, "assets-dir"))) return CLI_USAGE;
     if (parse_size(cli_get(opts, "threads"), &threads) || threads > 256)
         return cli_usage_error("serve", "--threads must be a number from 1 to 256");
     cfg.threads = (unsigned)threads;
@@ -202,6 +219,7 @@ int cmd_demo(int argc, char **argv)
                       {"public-grid", 1, "TRUCE_PUBLIC_GRID", "0.01", NULL},
                       {"no-access-log", 0, NULL, NULL, NULL},
                       {"data", 1, NULL, NULL, NULL},
+                      {"assets-dir", 1, "TRUCE_ASSETS_DIR", NULL, NULL},
                       {0}};
     char *pos[1];
     int npos, help;
@@ -218,6 +236,7 @@ int cmd_demo(int argc, char **argv)
         return CLI_OK;
     }
     double grid = 0;
+    if (assets_dir_check("demo", cli_get(opts, "assets-dir"))) return CLI_USAGE;
     if (parse_grid(cli_get(opts, "public-grid"), &grid))
         return cli_usage_error("demo", "--public-grid must be degrees from 0 to 1, e.g. 0.01");
     char scenario[8500];
@@ -296,7 +315,10 @@ int cmd_demo(int argc, char **argv)
                    "&basis=trucks_entered'\n\n",
                    listen);
     json_decref(counts);
-    buf_printf(&b, "  API:     http://%s/api/v1\n  health:  http://%s/healthz\n\n", listen, listen);
+    buf_printf(&b,
+               "  open:    http://%s/  (the public record; /report files a report, offline "
+               "too)\n  API:     http://%s/api/v1\n  health:  http://%s/healthz\n\n",
+               listen, listen, listen);
     buf_printf(&b, "  demo logins (user / password):\n");
     json_array_foreach(sum.logins, i, l)
     {
@@ -324,7 +346,10 @@ int cmd_demo(int argc, char **argv)
         return CLI_OK;
     }
     if (cli_get(opts, "no-access-log")) log_set_access(0);
-    http_config cfg = {.db_path = db, .listen = listen, .public_grid = grid};
+    http_config cfg = {.db_path = db,
+                       .listen = listen,
+                       .public_grid = grid,
+                       .assets_dir = cli_get(opts, "assets-dir")};
     rc = serve_until_signal(&cfg, b.p);
     buf_free(&b);
     return rc;

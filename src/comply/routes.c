@@ -246,24 +246,6 @@ static int h_deliveries(http_req *r)
                        json_pack("{s:o, s:o}", "webhook", webhook_json(&w), "deliveries", list));
 }
 
-/* The language of a page: ?lang= (en, ar, he), else the first of Accept-Language truce
- * speaks, else English. */
-static const char *page_lang(http_req *r)
-{
-    const char *q = http__query(r, "lang");
-    if (q && (!strcmp(q, "en") || !strcmp(q, "ar") || !strcmp(q, "he"))) return q;
-    const char *accept = http__header_in(r, "Accept-Language");
-    for (const char *p = accept; p && *p;) {
-        while (*p == ' ' || *p == ',')
-            p++;
-        if (!strncmp(p, "ar", 2)) return "ar";
-        if (!strncmp(p, "he", 2) || !strncmp(p, "iw", 2)) return "he";
-        if (!strncmp(p, "en", 2)) return "en";
-        p = strchr(p, ',');
-    }
-    return "en";
-}
-
 static int sitrep_date(http_req *r, const char *d, char out[11])
 {
     char today[11];
@@ -300,12 +282,12 @@ static int h_sitrep_page(http_req *r)
     if (sitrep_date(r, r->params[0], date) || !(s = http__reader_or_fail(r))) return 0;
     json_t *rep = comply_sitrep(s, date, &e);
     if (!rep) return http__fail(r, &e);
-    comply_sitrep_html(rep, page_lang(r), &r->raw);
+    comply_sitrep_html(rep, http__lang(r), &r->raw);
     json_decref(rep);
     r->content_type = "text/html; charset=utf-8";
     r->status = 200;
     http__header(r, "Content-Security-Policy", "default-src 'none'; img-src 'self'");
-    http__header(r, "Content-Language", page_lang(r));
+    http__header(r, "Content-Language", http__lang(r));
     return 0;
 }
 

@@ -41,6 +41,9 @@ typedef struct http_config {
      * changes of state, delivering webhooks): 0 = each its own (60 s, 5 s); negative =
      * none. */
     int tick_seconds;
+    /* Serve the web app's files from this directory (as web/build.mjs writes them) instead
+     * of those built in; NULL: built in. */
+    const char *assets_dir;
 } http_config;
 
 typedef struct http_server http_server;

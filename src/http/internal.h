@@ -105,7 +105,8 @@ typedef struct http_tick {
 } http_tick;
 extern const http_tick http_ticks[];
 
-#define HTTP_MAX_PARAMS 4
+#define HTTP_MAX_PARAMS    4
+#define HTTP_EXTRA_HEADERS 6
 
 typedef struct reader_pool {
     pthread_mutex_t lock;
@@ -196,11 +197,15 @@ struct http_req {
      * `max` bytes, returns how many it wrote, 0 at the end, -1 on an error (the
      * connection is then closed: the status line has gone). Uses r->state. */
     long (*stream)(http_req *r, char *out, size_t max);
-    void (*cleanup)(http_req *r);   /* Called when the request is done, however it ended. */
-    int heavy;                      /* Holds one of the public's heavy-request slots. */
-    const char *cache_control;      /* NULL: "no-store". Public log data sets its own. */
-    const char *extra_header[2][2]; /* Up to two extra headers: name, value. */
-    int replied;                    /* A response was queued. */
+    void (*cleanup)(http_req *r); /* Called when the request is done, however it ended. */
+    int heavy;                    /* Holds one of the public's heavy-request slots. */
+    const char *cache_control;    /* NULL: "no-store". Public log data sets its own. */
+    const char *extra_header[HTTP_EXTRA_HEADERS][2]; /* Extra headers: name, value. */
+    const char *vary;                                /* NULL: "Accept-Encoding". */
+    const void *static_body;      /* A body that outlives the server (the web app's */
+    size_t static_len;            /* files), sent as it is, uncopied, with */
+    const char *content_encoding; /* this Content-Encoding if not NULL. */
+    int replied;                  /* A response was queued. */
     size_t sent_bytes;
     struct gz_stream *gz; /* A streamed reply sent gzip-compressed, or NULL. */
 
@@ -225,6 +230,11 @@ store *http__reader(http_req *r, tr_err *e);
 /* A memory-mapped reader connection: for reads of many pages (the log's proofs and tiles,
  * exports), which then cost no copies. */
 store *http__mapped_reader(http_req *r, tr_err *e);
+/* Whether an Accept-Encoding header value accepts a coding ("gzip" or "br"). */
+int http__accepts(const char *accept_encoding, const char *coding);
+/* The language of a page: ?lang= (en, ar, he), else the cookie a ?lang= left (truce_lang),
+ * else the first of Accept-Language truce speaks, else English. */
+const char *http__lang(http_req *r);
 /* A request header's value, or NULL. */
 const char *http__header_in(http_req *r, const char *name);
 /* Query-string parameter, or NULL. */

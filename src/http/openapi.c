@@ -98,19 +98,21 @@ static const struct {
              {WHO_HUMANITARIAN, "humanitarian"},
              {WHO_OBSERVER, "observer"}};
 
-/* "/api/v1/orgs/{slug}" as OpenAPI writes it (the same), and its parameters; the log's
- * tile path (its final star) as "/tile/{tile}". */
+/* "/api/v1/orgs/{slug}" as OpenAPI writes it (the same), and its parameters; a final star
+ * as a parameter: the log's tiles "/tile/{tile}", the web app's files "/assets/{file}". */
 static json_t *path_of(const char *pattern, char *out, size_t cap)
 {
     json_t *params = json_array();
     size_t n = 0;
     for (const char *p = pattern; *p && n + 8 < cap; p++) {
         if (*p == '*' && p[1] == 0) {
-            n += (size_t)snprintf(out + n, cap - n, "{tile}");
-            json_array_append_new(params,
-                                  json_pack("{s:s, s:s, s:b, s:{s:s}, s:s}", "name", "tile", "in",
-                                            "path", "required", 1, "schema", "type", "string",
-                                            "description", "the tile's path, slashes and all"));
+            int tile = strncmp(pattern, "/tile/", 6) == 0;
+            const char *name = tile ? "tile" : "file";
+            n += (size_t)snprintf(out + n, cap - n, "{%s}", name);
+            json_array_append_new(
+                params, json_pack("{s:s, s:s, s:b, s:{s:s}, s:s}", "name", name, "in", "path",
+                                  "required", 1, "schema", "type", "string", "description",
+                                  tile ? "the tile's path, slashes and all" : "the file's name"));
             break;
         }
         if (*p == '{') {

@@ -57,9 +57,15 @@ static int h_index(http_req *r)
     if (s->ops->meta_get(s, "name", name, sizeof name, &e) < 0 ||
         s->ops->meta_get(s, "scenario", scenario, sizeof scenario, &e) < 0)
         return http__fail(r, &e);
-    return http__reply(r, 200,
-                       json_pack("{s:s, s:s, s:s?, s:s}", "name", name, "version", TRUCE_VERSION,
-                                 "scenario", scenario[0] ? scenario : NULL, "docs", "docs/api.md"));
+    /* The log's key, for a browser checking a proof (what a careful verifier compares with
+     * a copy the deployment publishes elsewhere). */
+    buf key = BUF_INIT;
+    note_verifier_format(&r->srv->signer_v, &key);
+    json_t *out = json_pack("{s:s, s:s, s:s?, s:s, s:s}", "name", name, "version", TRUCE_VERSION,
+                            "scenario", scenario[0] ? scenario : NULL, "docs", "docs/api.md",
+                            "log_key", key.p ? key.p : "");
+    buf_free(&key);
+    return http__reply(r, 200, out);
 }
 
 static int h_journal(http_req *r)

@@ -100,7 +100,7 @@ int http__fail(http_req *r, tr_err *e)
 
 void http__header(http_req *r, const char *name, const char *value)
 {
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < HTTP_EXTRA_HEADERS; i++)
         if (!r->extra_header[i][0]) {
             r->extra_header[i][0] = name;
             r->extra_header[i][1] = value;
@@ -148,11 +148,12 @@ static char *with_receipt(char *text, size_t *len, const char *receipt)
 
 /* ---- compression -------------------------------------------------------------------- */
 
-/* Whether an Accept-Encoding header accepts gzip: "gzip" (or "x-gzip", or "*" when gzip
- * is not named) with a quality above 0. */
-static int accepts_gzip(const char *h)
+/* Whether an Accept-Encoding header accepts a coding ("gzip", which "x-gzip" names too, or
+ * "br"): named, or "*" when it is not named, with a quality above 0. */
+int http__accepts(const char *h, const char *coding)
 {
     int star = 0, named = 0, gzip = 0;
+    int is_gzip = strcmp(coding, "gzip") == 0;
     while (h && *h) {
         size_t n = strcspn(h, ",");
         char item[64];
@@ -167,7 +168,7 @@ static int accepts_gzip(const char *h)
                 *--end = 0;
             double quality = 1;
             if (params && (q = strstr(params, "q="))) quality = strtod(q + 2, NULL);
-            if (strcasecmp(tok, "gzip") == 0 || strcasecmp(tok, "x-gzip") == 0)
+            if (strcasecmp(tok, coding) == 0 || (is_gzip && strcasecmp(tok, "x-gzip") == 0))
                 named = 1, gzip = quality > 0;
             else if (strcmp(tok, "*") == 0)
                 star = quality > 0;
@@ -259,11 +260,20 @@ static enum MHD_Result send_reply(http_req *r)
     enum MHD_Result ret;
     char *text = NULL;
     size_t len = 0;
-    int gzip = accepts_gzip(
-        MHD_lookup_connection_value(r->con, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING));
+    int gzip = http__accepts(
+        MHD_lookup_connection_value(r->con, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING),
+        "gzip");
     int gzipped = 0;
 
-    if (r->stream && !r->reply) {
+    if (r->static_body) {
+        /* A file of the web app, compressed at build time if at all: sent from where it
+         * lies, uncopied. */
+        len = r->static_len;
+        resp = MHD_create_response_from_buffer(len, (void *)r->static_body, MHD_RESPMEM_PERSISTENT);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
+        if (r->content_encoding)
+            MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, r->content_encoding);
+    } else if (r->stream && !r->reply) {
         /* Sent in chunks as it is produced (r lives until on_completed, after the last
          * read). */
         if (gzip) {
@@ -311,14 +321,14 @@ static enum MHD_Result send_reply(http_req *r)
     }
     if (gzipped) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
     /* Caches must not give a compressed body to a client that did not ask for one. */
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, r->vary ? r->vary : "Accept-Encoding");
     r->sent_bytes += len;
     MHD_add_response_header(resp, "X-Request-Id", r->request_id);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
                             r->cache_control ? r->cache_control : "no-store");
     if (r->cache_control) MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < HTTP_EXTRA_HEADERS; i++)
         if (r->extra_header[i][0])
             MHD_add_response_header(resp, r->extra_header[i][0], r->extra_header[i][1]);
     ret = MHD_queue_response(r->con, (unsigned)r->status, resp);
@@ -394,6 +404,30 @@ const char *http__header_in(http_req *r, const char *name)
 const char *http__query(http_req *r, const char *key)
 {
     return MHD_lookup_connection_value(r->con, MHD_GET_ARGUMENT_KIND, key);
+}
+
+static const char *known_lang(const char *l)
+{
+    static const char *const langs[] = {"en", "ar", "he"};
+    for (size_t i = 0; l && i < sizeof langs / sizeof *langs; i++)
+        if (!strcmp(l, langs[i])) return langs[i];
+    return NULL;
+}
+
+const char *http__lang(http_req *r)
+{
+    const char *l = known_lang(http__query(r, "lang"));
+    if (!l) l = known_lang(MHD_lookup_connection_value(r->con, MHD_COOKIE_KIND, "truce_lang"));
+    if (l) return l;
+    for (const char *p = http__header_in(r, "Accept-Language"); p && *p;) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (!strncasecmp(p, "ar", 2)) return "ar";
+        if (!strncasecmp(p, "he", 2) || !strncasecmp(p, "iw", 2)) return "he";
+        if (!strncasecmp(p, "en", 2)) return "en";
+        p = strchr(p, ',');
+    }
+    return "en";
 }
 
 /* ---- heavy reads by the public ----------------------------------------------------- */

@@ -28,6 +28,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include <strings.h>
 
@@ -183,6 +184,74 @@ static int h_incident_stats(http_req *r)
     json_object_foreach(json_object_get(out, "by_status"), k, v) total += json_integer_value(v);
     json_object_set_new(out, "total", json_integer(total));
     return http__reply(r, 200, out);
+}
+
+/* Counts per cell of a grid, for a map zoomed out: a box of 100,000 incidents is a few
+ * hundred cells, not 100,000 points. */
+typedef struct grid_acc {
+    double cell, seen_on; /* seen_on: the grid the caller sees places on, or 0 */
+    json_t *cells;        /* "row,col" -> [latitude, longitude, count] */
+    int64_t last, seen;
+} grid_acc;
+
+static int grid_cb(void *cls, const void *row)
+{
+    grid_acc *g = cls;
+    const store_incident_row *r = row;
+    char key[48];
+    /* Binned from the place the caller may see, so no cell tells more than the point. */
+    double la = g->seen_on > 0 ? incident_snap(r->latitude, g->seen_on) : r->latitude;
+    double lo = g->seen_on > 0 ? incident_snap(r->longitude, g->seen_on) : r->longitude;
+    long long i = (long long)floor(la / g->cell), j = (long long)floor(lo / g->cell);
+    g->last = r->id;
+    g->seen++;
+    snprintf(key, sizeof key, "%lld,%lld", i, j);
+    json_t *c = json_object_get(g->cells, key);
+    if (c) {
+        json_t *n = json_array_get(c, 2);
+        json_integer_set(n, json_integer_value(n) + 1);
+        return 0;
+    }
+    double lat = round(((double)i + 0.5) * g->cell * 1e6) / 1e6;
+    double lon = round(((double)j + 0.5) * g->cell * 1e6) / 1e6;
+    json_object_set_new(g->cells, key, json_pack("[f, f, I]", lat, lon, (json_int_t)1));
+    return 0;
+}
+
+static int h_incident_grid(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    store_incident_filter f;
+    store *s;
+    const char *cell = http__query(r, "cell");
+    char *end = NULL;
+    grid_acc g = {cell ? strtod(cell, &end) : 0.01, grid_for(r), NULL, 0, 0};
+    if ((cell && (*end || end == cell)) || !(g.cell >= 0.001 && g.cell <= 1)) {
+        err_field(&e, "request.invalid_param", "cell", "a cell of 0.001 to 1 degree, e.g. 0.05",
+                  "cell '%.32s' is not such a size", cell ? cell : "");
+        return http__fail(r, &e);
+    }
+    if (incident_filter(r, &f, &e)) return http__fail(r, &e);
+    /* Never finer than the grid this caller sees places on. */
+    if (grid_for(r) > g.cell) g.cell = grid_for(r);
+    if (http__heavy(r) || !(s = http__reader_or_fail(r))) return 0;
+    f.summary = 1;
+    g.cells = json_object();
+    for (;;) {
+        int64_t before = g.seen;
+        if (monitor_store(s)->incident_list(s, &f, g.last, 10000, grid_cb, &g, &e)) {
+            json_decref(g.cells);
+            return http__fail(r, &e);
+        }
+        if (g.seen - before < 10000) break;
+    }
+    json_t *list = json_array(), *v;
+    const char *k;
+    json_object_foreach(g.cells, k, v) json_array_append(list, v);
+    json_decref(g.cells);
+    return http__reply(
+        r, 200,
+        json_pack("{s:f, s:I, s:o}", "cell", g.cell, "total", (json_int_t)g.seen, "cells", list));
 }
 
 /* Whether the body's place lies outside every zone: 1 (to be warned of), 0, or -1 with e
@@ -1026,6 +1095,7 @@ const http_route monitor_routes[] = {
     {"GET", "/api/v1/incidents.geojson", h_incidents_geojson, WHO_PUBLIC, 0, NULL},
     {"GET", "/api/v1/incidents.csv", h_incidents_csv, WHO_PUBLIC, 0, NULL},
     {"GET", "/api/v1/incidents/stats", h_incident_stats, WHO_PUBLIC, 0, NULL},
+    {"GET", "/api/v1/incidents/grid", h_incident_grid, WHO_PUBLIC, 0, NULL},
     {"GET", "/api/v1/incidents/{id}", h_incident_get, WHO_PUBLIC, 0, NULL},
     {"GET", "/api/v1/incidents/{id}/history", h_incident_history, WHO_PUBLIC, 0, NULL},
     {NULL, NULL, NULL, 0, 0, NULL},

@@ -1,0 +1,433 @@
+// run.mjs - the web app in a real browser: Debian's chromium driven by playwright-core.
+//
+//   TRUCE_BIN=build/truce node tests/web/run.mjs [NAME...]
+//
+// Starts its own demo server (with the real data in $TRUCE_DATA when there is any), runs
+// each test in a fresh browser context, and prints cmocka's summary lines so that
+// scripts/run-tests.sh counts it like the C tests. Screenshots and measurements go to
+// $TRUCE_ARTIFACTS (default: the binary's directory/web-artifacts).
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync, existsSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(join(here, "../../web/package.json"));
+const { chromium } = require("playwright-core");
+const axeSource = require("axe-core").source;
+
+const BIN = resolve(process.env.TRUCE_BIN || "build/truce");
+const DATA = process.env.TRUCE_DATA;
+const ARTIFACTS = resolve(process.env.TRUCE_ARTIFACTS || join(dirname(BIN), "web-artifacts"));
+const CHROMIUM = process.env.TRUCE_CHROMIUM || "/usr/bin/chromium";
+mkdirSync(ARTIFACTS, { recursive: true });
+
+// ---- the server -----------------------------------------------------------------------
+const dir = mkdtempSync(join(tmpdir(), "truce-web-"));
+let server, base, serverLog = "";
+async function startServer() {
+  const args = ["demo", "--db", join(dir, "demo.db"), "--listen", "127.0.0.1:0", "--force"];
+  if (DATA && existsSync(join(DATA, "acled"))) args.push("--data", DATA);
+  server = spawn(BIN, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, TRUCE_PWHASH: "min" } });
+  const seen = (d) => (serverLog += d);
+  server.stdout.on("data", seen);
+  server.stderr.on("data", seen);
+  const t0 = Date.now();
+  while (!/\(port (\d+)\)/.test(serverLog)) {
+    if (server.exitCode !== null || Date.now() - t0 > 120000) throw new Error("the server did not start:\n" + serverLog);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  base = `http://127.0.0.1:${serverLog.match(/\(port (\d+)\)/)[1]}`;
+  while (!serverLog.includes("demo logins")) await new Promise((r) => setTimeout(r, 100));
+}
+
+async function api(path, { token, method = "GET", body, headers = {} } = {}) {
+  const h = { ...headers };
+  if (token) h.Authorization = `Bearer ${token}`;
+  if (body !== undefined) h["Content-Type"] = "application/json";
+  const r = await fetch(base + path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await r.text();
+  let json = null;
+  try {
+    json = JSON.parse(text);
+  } catch {}
+  return { status: r.status, headers: r.headers, json, text };
+}
+async function login(user, password) {
+  const r = await api("/api/v1/login", { method: "POST", body: { user, password } });
+  if (r.status !== 201) throw new Error(`login ${user}: ${r.status}`);
+  return r.json.token;
+}
+
+// ---- a small test runner ----------------------------------------------------------------
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+function check(cond, what) {
+  if (!cond) throw new Error("check failed: " + what);
+}
+function equal(a, b, what) {
+  if (a !== b) throw new Error(`${what}: expected ${JSON.stringify(b)}, got ${JSON.stringify(a)}`);
+}
+let browser;
+async function context(opts = {}) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...opts });
+  const outside = [];
+  const cspErrors = [];
+  ctx.on("request", (req) => {
+    if (!req.url().startsWith(base) && !req.url().startsWith("blob:") && !req.url().startsWith("data:")) outside.push(req.url());
+  });
+  ctx.on("page", (p) => watch(p, cspErrors));
+  ctx.outside = outside;
+  ctx.cspErrors = cspErrors;
+  return ctx;
+}
+function watch(page, errors) {
+  page.on("console", (m) => {
+    if (/Content.Security.Policy|Refused to/i.test(m.text())) errors.push(m.text());
+  });
+  page.on("pageerror", (e) => errors.push("page error: " + e.message));
+}
+async function signIn(page, user, password) {
+  await page.goto(base + "/login");
+  await page.fill('input[name="user"]', user);
+  await page.fill('input[name="password"]', password);
+  await Promise.all([page.waitForURL(base + "/"), page.click('button[type="submit"]')]);
+}
+const measures = {};
+
+// A small PNG (1x1), with bytes after its end so that each copy has its own hash.
+function png(n) {
+  const b = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64");
+  return Buffer.concat([b, Buffer.from(`#${n}`)]);
+}
+
+async function fillReport(page, { notes, file }) {
+  await page.selectOption('select[name="event_type"]', "Explosions/Remote violence");
+  await page.selectOption('select[name="sub_event_type"]', "Air/drone strike");
+  await page.fill('input[name="actor1"]', "Military Forces of Israel (2022-)");
+  await page.fill('input[name="actor2"]', "Civilians (Palestine)");
+  await page.fill('input[name="latitude"]', "31.5017");
+  await page.fill('input[name="longitude"]', "34.4668");
+  await page.fill('input[name="location"]', "Gaza City");
+  await page.fill('input[name="injured"]', "2");
+  await page.fill('textarea[name="notes"]', notes);
+  await page.fill('input[name="source_name"]', "WAFA");
+  await page.selectOption('select[name="source_reliability"]', "B");
+  await page.selectOption('select[name="source_credibility"]', "2");
+  if (file) await page.setInputFiles('input[name="evidence"]', file);
+}
+const outboxCount = (page) => page.locator('[data-testid="outbox-count"]').getAttribute("data-count").then(Number);
+async function waitFor(fn, what, ms = 60000) {
+  const t0 = Date.now();
+  for (;;) {
+    if (await fn()) return;
+    if (Date.now() - t0 > ms) throw new Error("timed out waiting for " + what);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+// ---- the tests --------------------------------------------------------------------------
+
+test("headers_csp_etags_and_compression", async () => {
+  const page = await api("/");
+  equal(page.status, 200, "GET /");
+  check(page.headers.get("content-security-policy").includes("default-src 'self'"), "CSP default-src 'self'");
+  check(!/unsafe-inline|unsafe-eval/.test(page.headers.get("content-security-policy")), "no unsafe-inline or unsafe-eval");
+  equal(page.headers.get("x-content-type-options"), "nosniff", "nosniff");
+  equal(page.headers.get("cache-control"), "no-cache", "the HTML is revalidated");
+  check(!/<script>|<style>| style=| on[a-z]+=/.test(page.text), "no inline script or style in the shell");
+  const js = page.text.match(/src="(\/assets\/main-[^"]+\.js)"/)[1];
+  const r = await fetch(base + js, { headers: { "Accept-Encoding": "br" } });
+  equal(r.headers.get("content-encoding"), "br", "brotli when accepted");
+  equal(r.headers.get("cache-control"), "public, max-age=31536000, immutable", "hashed files are immutable");
+  const etag = r.headers.get("etag");
+  const again = await fetch(base + js, { headers: { "Accept-Encoding": "br", "If-None-Match": etag } });
+  equal(again.status, 304, "If-None-Match gets a 304");
+  const gz = await fetch(base + js, { headers: { "Accept-Encoding": "gzip" } });
+  equal(gz.headers.get("content-encoding"), "gzip", "gzip when brotli is not accepted");
+  check(gz.headers.get("etag") !== etag, "each variant has its own tag");
+  const sw = await fetch(base + "/sw.js");
+  equal(sw.headers.get("cache-control"), "no-cache", "the service worker is revalidated");
+  // Every page path serves the shell, in the language asked for.
+  for (const p of ["/", "/incidents/1", "/login", "/report", "/monitor"]) {
+    const x = await fetch(base + p + "?lang=he");
+    equal(x.status, 200, p);
+    check((await x.text()).includes('<html lang="he" dir="rtl">'), p + " in Hebrew, right to left");
+    check((x.headers.get("set-cookie") || "").includes("truce_lang=he"), p + " remembers the language");
+  }
+  const remembered = await fetch(base + "/report", { headers: { Cookie: "truce_lang=ar", "Accept-Language": "en" } });
+  check((await remembered.text()).includes('<html lang="ar" dir="rtl">'), "the cookie wins over Accept-Language");
+  const accept = await fetch(base + "/report", { headers: { "Accept-Language": "he-IL,he;q=0.9,en;q=0.5" } });
+  check((await accept.text()).includes('<html lang="he"'), "Accept-Language chooses when nothing else does");
+  equal((await fetch(base + "/assets/nothing-here.js")).status, 404, "an unknown file is a 404");
+});
+
+test("report_filed_online", async () => {
+  const ctx = await context();
+  const page = await ctx.newPage();
+  await signIn(page, "wfp", "demo-wfp");
+  const token = await login("wfp", "demo-wfp");
+  const before = (await api("/api/v1/reports?limit=1000", { token })).json.reports.length;
+  await page.goto(base + "/report");
+  const marker = "online-" + Date.now();
+  await fillReport(page, { notes: marker });
+  await page.click('button[type="submit"]');
+  await waitFor(async () => (await page.locator('[data-testid="sent"]').count()) === 1 && (await outboxCount(page)) === 0, "the report to be sent");
+  const id = Number(await page.locator('[data-testid="sent"]').getAttribute("data-id"));
+  const after = (await api("/api/v1/reports?limit=1000", { token })).json.reports;
+  equal(after.length, before + 1, "one report more on the server");
+  const mine = after.filter((r) => (r.notes || "").includes(marker));
+  equal(mine.length, 1, "the report, once");
+  equal(mine[0].id, id, "the page shows the id the server gave it");
+  equal(mine[0].sources[0].reliability, "B", "its source's grading");
+  equal(mine[0].event_type, "Explosions/Remote violence", "the event type, sent in English");
+  check(ctx.outside.length === 0, "nothing fetched from elsewhere: " + ctx.outside.join(" "));
+  check(ctx.cspErrors.length === 0, "no CSP violations: " + ctx.cspErrors.join(" | "));
+  await ctx.close();
+});
+
+test("three_reports_offline_reload_then_online_with_a_lost_reply", async () => {
+  const ctx = await context();
+  const page = await ctx.newPage();
+  await signIn(page, "wfp", "demo-wfp");
+  const token = await login("wfp", "demo-wfp");
+  const before = (await api("/api/v1/reports?limit=1000", { token })).json.reports.length;
+  await page.goto(base + "/report");
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  await page.reload();
+  check(await page.evaluate(() => !!navigator.serviceWorker.controller), "the service worker controls the page");
+  const persist = await page.locator('[data-testid="persist"]').getAttribute("data-persist");
+  check(["yes", "no", "na"].includes(persist), "the page says whether storage is persistent");
+
+  await ctx.setOffline(true);
+  const marker = "offline-" + Date.now();
+  for (let i = 1; i <= 3; i++) {
+    await fillReport(page, { notes: `${marker} #${i}`, file: { name: `photo${i}.png`, mimeType: "image/png", buffer: png(`${marker}-${i}`) } });
+    await page.click('button[type="submit"]');
+    await waitFor(async () => (await outboxCount(page)) === i, `report ${i} saved on the device`, 10000);
+    check((await page.locator('[data-testid="report-status"]').innerText()).includes("Saved on this device"), "the page says saved");
+  }
+  // A reload with no connection: the shell comes from the service worker, the outbox from
+  // IndexedDB.
+  await page.reload();
+  await page.waitForSelector('[data-testid="outbox-count"]');
+  equal(await outboxCount(page), 3, "three reports survive a reload offline");
+  await page.screenshot({ path: join(ARTIFACTS, "outbox-offline.png"), fullPage: true });
+  equal((await api("/api/v1/reports?limit=1000", { token })).json.reports.length, before, "nothing reached the server while offline");
+
+  // Back online; the reply to the first report is lost after the server stored it.
+  let dropped = 0;
+  await ctx.route("**/api/v1/reports", async (route) => {
+    if (route.request().method() === "POST" && !dropped) {
+      dropped++;
+      await route.fetch(); // the server files it...
+      return route.abort("connectionreset"); // ...and the page never hears of it
+    }
+    return route.continue();
+  });
+  await ctx.setOffline(false);
+  await page.evaluate(() => dispatchEvent(new Event("online")));
+  await waitFor(async () => (await outboxCount(page)) === 0, "the outbox to empty", 90000);
+  equal(dropped, 1, "one reply was lost");
+  const after = (await api("/api/v1/reports?limit=1000", { token })).json.reports;
+  const mine = after.filter((r) => (r.notes || "").startsWith(marker));
+  equal(mine.length, 3, "exactly three reports on the server");
+  equal(after.length, before + 3, "and nothing else");
+  for (const r of mine) equal((r.evidence || []).length, 1, "each with its photo");
+  await ctx.close();
+});
+
+test("first_load_budget_and_2g", async () => {
+  const ctx = await context();
+  const page = await ctx.newPage();
+  const cdp = await ctx.newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
+  // 2G: 250 kbit/s each way, 300 ms round trips.
+  await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 300, downloadThroughput: 250000 / 8, uploadThroughput: 250000 / 8 });
+  let bytes = 0;
+  const files = [];
+  cdp.on("Network.loadingFinished", (e) => (bytes += e.encodedDataLength));
+  cdp.on("Network.responseReceived", (e) => files.push(e.response.url.replace(base, "")));
+  const t0 = Date.now();
+  await page.goto(base + "/report");
+  await page.waitForSelector('button[type="submit"]', { state: "visible" });
+  await page.waitForSelector('select[name="event_type"] option[value="Battles"]', { state: "attached" });
+  const usable = Date.now() - t0;
+  await page.waitForLoadState("networkidle");
+  const firstLoad = bytes;
+  measures.report_first_load_bytes = firstLoad;
+  measures.report_usable_ms_2g = usable;
+  measures.report_files = files;
+  writeFileSync(join(ARTIFACTS, "budget.json"), JSON.stringify(measures, null, 1));
+  console.log(`  /report first load: ${firstLoad} bytes over the wire, usable after ${usable} ms on emulated 2G`);
+  check(firstLoad <= 100 * 1024, `first load of /report transfers ${firstLoad} bytes, over the 100 KB budget`);
+  await ctx.close();
+});
+
+test("arabic_and_hebrew_right_to_left_english_left_to_right", async () => {
+  for (const lang of ["en", "ar", "he"]) {
+    const ctx = await context();
+    const page = await ctx.newPage();
+    for (const path of ["/", "/report", "/login"]) {
+      await page.goto(`${base}${path}?lang=${lang}`);
+      await page.waitForSelector("main h1");
+      equal(await page.evaluate(() => document.documentElement.lang), lang, "html lang");
+      const dir = await page.evaluate(() => document.documentElement.dir);
+      equal(dir, lang === "en" ? "ltr" : "rtl", `${lang} ${path} direction`);
+      // Mirrored: the heading and the brand start at the right in a right-to-left page.
+      const h1 = await page.locator("main h1").boundingBox();
+      const main = await page.locator("main").boundingBox();
+      const brand = await page.locator(".brand").boundingBox();
+      if (dir === "rtl") {
+        check(h1.x + h1.width > main.x + main.width - 40, `${lang} ${path}: the heading starts at the right`);
+        check(brand.x > 640, `${lang} ${path}: the brand is at the right`);
+      } else {
+        check(h1.x < main.x + 40, `${path}: the heading starts at the left`);
+        check(brand.x < 640, `${path}: the brand is at the left`);
+      }
+      await page.screenshot({ path: join(ARTIFACTS, `${lang}${path.replace(/\//g, "_") || "_"}.png`) });
+    }
+    // The language is remembered: the next page without ?lang= keeps it.
+    await page.goto(`${base}/login`);
+    equal(await page.evaluate(() => document.documentElement.lang), lang, "the language is remembered");
+    if (lang !== "en") {
+      await page.goto(`${base}/report`);
+      const text = await page.locator('select[name="event_type"] option[value="Battles"]').innerText();
+      check(text !== "Battles", `${lang}: ACLED's event types are shown translated`);
+    }
+    check(ctx.cspErrors.length === 0, "no CSP violations: " + ctx.cspErrors.join(" | "));
+    await ctx.close();
+  }
+});
+
+test("axe_no_serious_or_critical_violations", async () => {
+  const inc = (await api("/api/v1/incidents?limit=1")).json.incidents[0];
+  const ctx = await context();
+  const page = await ctx.newPage();
+  const pages = ["/", `/incidents/${inc.id}`, "/login", "/report"];
+  const found = [];
+  const run = async (path) => {
+    await page.goto(base + path);
+    await page.waitForSelector("main h1");
+    await page.waitForTimeout(300);
+    const v = await page.evaluate(async (src) => {
+      if (!window.axe) (0, eval)(src);
+      const r = await window.axe.run(document, { resultTypes: ["violations"] });
+      return r.violations.filter((x) => x.impact === "serious" || x.impact === "critical").map((x) => `${x.id} (${x.impact}): ${x.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+    }, axeSource);
+    for (const x of v) found.push(`${path}: ${x}`);
+  };
+  for (const lang of ["en", "ar"]) for (const p of pages) await run(p + (p.includes("?") ? "&" : "?") + "lang=" + lang);
+  await signIn(page, "un", "demo-un-monitor");
+  await run("/monitor?lang=he");
+  check(found.length === 0, "axe found:\n    " + found.join("\n    "));
+  await ctx.close();
+});
+
+test("verify_this_record_passes_and_a_tampered_proof_fails", async () => {
+  const inc = (await api("/api/v1/incidents?limit=1")).json.incidents[0];
+  const ctx = await context();
+  const page = await ctx.newPage();
+  await page.goto(`${base}/incidents/${inc.id}`);
+  await page.click("button:has-text(\"Verify this record\")");
+  const result = page.locator('[data-testid="verify-result"]');
+  await waitFor(async () => /Verified|FAILED/.test(await result.innerText()), "the verification");
+  const ok = await result.innerText();
+  check(ok.startsWith("Verified: this record is entry"), "a real incident verifies: " + ok);
+  check(ok.includes("Ed25519 signature is valid"), "it says what it checked");
+
+  // The same check with one hash of the proof changed.
+  await ctx.route("**/api/v1/log/proof/inclusion**", async (route) => {
+    const resp = await route.fetch();
+    const j = await resp.json();
+    const h = j.proof[0];
+    j.proof[0] = (h[0] === "0" ? "1" : "0") + h.slice(1);
+    await route.fulfill({ response: resp, body: JSON.stringify(j) });
+  });
+  await page.reload();
+  await page.click("button:has-text(\"Verify this record\")");
+  await waitFor(async () => /Verified|FAILED/.test(await result.innerText()), "the verification");
+  const bad = await result.innerText();
+  check(bad.includes("Verification FAILED") && bad.includes("does not lead to the signed root"), "a tampered proof fails: " + bad);
+  await ctx.close();
+});
+
+test("monitor_opens_takes_and_verifies_a_report", async () => {
+  const token = await login("wfp", "demo-wfp");
+  const marker = "monitor-" + Date.now();
+  const filed = await api("/api/v1/reports", {
+    token,
+    method: "POST",
+    body: { event_date: "2025-01-20", time_precision: 1, event_type: "Battles", sub_event_type: "Armed clash", actor1: "Hamas Movement", latitude: 31.52, longitude: 34.45, geo_precision: 1, location: marker },
+  });
+  equal(filed.status, 201, "a report to work on");
+  const ctx = await context();
+  const page = await ctx.newPage();
+  await signIn(page, "un", "demo-un-monitor");
+  await page.goto(base + "/monitor");
+  const item = page.locator("li", { hasText: marker }).first();
+  await item.locator("button").click();
+  const row = page.locator("li[data-incident]", { hasText: marker });
+  await row.waitFor();
+  const id = Number(await row.getAttribute("data-incident"));
+  await row.locator("input").fill("assigning to myself");
+  await row.locator("button", { hasText: "Take" }).click();
+  await page.locator("li[data-incident] .status", { hasText: "under investigation" }).first().waitFor();
+  const row2 = page.locator(`li[data-incident="${id}"]`);
+  await row2.locator("input").fill("two witnesses, photographs");
+  await row2.locator("button", { hasText: "Verify" }).click();
+  await waitFor(async () => (await api(`/api/v1/incidents/${id}`)).json?.status === "verified", "the incident to be verified");
+  const hist = (await api(`/api/v1/incidents/${id}/history`)).json.events;
+  check(hist.some((e) => e.body && e.body.reason === "two witnesses, photographs"), "the move's reason is in the record");
+  await ctx.close();
+});
+
+// ---- main ---------------------------------------------------------------------------------
+const only = process.argv.slice(2);
+let passed = 0, failed = 0;
+const failures = [];
+try {
+  await startServer();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  console.log(`[==========] Running ${tests.length} browser tests (chromium ${browser.version()}, playwright-core ${require("playwright-core/package.json").version}) against ${base}`);
+  for (const t of tests) {
+    if (only.length && !only.includes(t.name)) continue;
+    console.log(`[ RUN      ] ${t.name}`);
+    const t0 = Date.now();
+    try {
+      await t.fn();
+      passed++;
+      console.log(`[       OK ] ${t.name} (${Date.now() - t0} ms)`);
+    } catch (e) {
+      failed++;
+      failures.push(t.name);
+      console.log(`[  ERROR   ] --- ${e.stack || e}`);
+      console.log(`[  FAILED  ] ${t.name}`);
+    }
+  }
+} catch (e) {
+  failed++;
+  failures.push("setup");
+  console.log(`[  ERROR   ] --- ${e.stack || e}`);
+} finally {
+  if (browser) await browser.close();
+  if (server) {
+    server.kill("SIGTERM");
+    await new Promise((r) => (server.exitCode !== null ? r() : server.on("exit", r)));
+  }
+  if (failed) console.log(serverLog.split("\n").filter((l) => !l.includes(" ACCESS ")).slice(-40).join("\n"));
+  rmSync(dir, { recursive: true, force: true });
+}
+console.log(`[==========] ${passed + failed} test(s) run.`);
+console.log(`[  PASSED  ] ${passed} test(s).`);
+if (failed) {
+  console.log(`[  FAILED  ] ${failed} test(s), listed below:`);
+  for (const f of failures) console.log(`[  FAILED  ] ${f}`);
+}
+process.exit(failed ? 1 : 0);
