@@ -170,10 +170,29 @@ static void reports_retried_with_a_key_are_filed_once(void **state)
         assert_string_equal(th_code(&r), "request.invalid_header");
         th_resp_free(&r);
     }
-    assert_int_equal(post_keyed(NULL, key, body, &r), 400);
+    /* Without an account: a short key is refused, a UUID works as for an organization,
+     * in the public's own space of keys (this key is the wfp's too). */
+    assert_int_equal(post_keyed(NULL, "short-key-1", body, &r), 400);
     assert_string_equal(th_code(&r), "request.invalid_header");
+    assert_non_null(strstr(r.body, "without an account"));
     th_resp_free(&r);
     assert_int_equal(th_journal_len(T.db), after);
+    assert_int_equal(post_keyed(NULL, key, body, &r), 201);
+    json_int_t pub = json_integer_value(json_object_get(r.json, "id"));
+    assert_true(pub != id);
+    assert_string_equal(json_string_value(json_object_get(r.json, "org")), "(public)");
+    th_resp_free(&r);
+    int64_t after_public = th_journal_len(T.db);
+    assert_true(after_public > after);
+    assert_int_equal(post_keyed(NULL, key, body, &r), 200);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "id")), pub);
+    assert_true(json_is_true(json_object_get(r.json, "replayed")));
+    th_resp_free(&r);
+    assert_int_equal(post_keyed(NULL, key, other, &r), 422);
+    assert_string_equal(th_code(&r), "report.key_reused");
+    th_resp_free(&r);
+    assert_int_equal(th_journal_len(T.db), after_public);
+    after = after_public;
 
     /* A retry after a monitor opened an incident from the report shows it as it stands. */
     const char *un = th_login(&T, "un", "demo-un-monitor");

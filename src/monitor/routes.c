@@ -387,10 +387,12 @@ static int idempotency_key(http_req *r, const char **key)
     tr_err e = TR_ERR_INIT;
     *key = MHD_lookup_connection_value(r->con, MHD_HEADER_KIND, "Idempotency-Key");
     if (!*key) return 0;
-    if (!r->caller.signed_in)
+    /* Without an account the key alone ties a retry to its report (the public's keys are
+     * one space): it must be one nobody else could guess. */
+    if (!r->caller.signed_in && report_key_valid(*key) && strlen(*key) < 32)
         err_field(&e, "request.invalid_header", "Idempotency-Key",
-                  "sign in to retry reports safely, or leave the header out",
-                  "an Idempotency-Key is kept per organization: it needs an account");
+                  "without an account, send a random UUID (or 32 to 100 characters) as the key",
+                  "'%.100s' is too short an Idempotency-Key to send without an account", *key);
     else if (!report_key_valid(*key))
         err_field(&e, "request.invalid_header", "Idempotency-Key",
                   "send 1 to 100 of A-Z a-z 0-9 . _ : - (a UUID will do)",

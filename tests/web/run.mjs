@@ -7,7 +7,7 @@
 // scripts/run-tests.sh counts it like the C tests. Screenshots and measurements go to
 // $TRUCE_ARTIFACTS (default: the binary's directory/web-artifacts).
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync, existsSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -373,16 +373,157 @@ test("monitor_opens_takes_and_verifies_a_report", async () => {
   const row = page.locator("li[data-incident]", { hasText: marker });
   await row.waitFor();
   const id = Number(await row.getAttribute("data-incident"));
-  await row.locator("input").fill("assigning to myself");
+  await row.getByLabel("Reason").fill("assigning to myself");
   await row.locator("button", { hasText: "Take" }).click();
-  await page.locator("li[data-incident] .status", { hasText: "under investigation" }).first().waitFor();
   const row2 = page.locator(`li[data-incident="${id}"]`);
-  await row2.locator("input").fill("two witnesses, photographs");
+  await row2.locator(".status", { hasText: "under investigation" }).waitFor();
+  await row2.getByLabel("Reason").fill("two witnesses, photographs");
   await row2.locator("button", { hasText: "Verify" }).click();
   await waitFor(async () => (await api(`/api/v1/incidents/${id}`)).json?.status === "verified", "the incident to be verified");
   const hist = (await api(`/api/v1/incidents/${id}/history`)).json.events;
   check(hist.some((e) => e.body && e.body.reason === "two witnesses, photographs"), "the move's reason is in the record");
   await ctx.close();
+});
+
+test("anonymous_report_with_a_lost_reply_is_filed_once", async () => {
+  const un = await login("un", "demo-un-monitor");
+  const count = async () => (await api("/api/v1/reports?limit=1000", { token: un })).json.reports.filter((r) => r.org === "(public)");
+  const before = (await count()).length;
+  const ctx = await context();
+  const page = await ctx.newPage();
+  await page.goto(base + "/report");
+  check((await page.locator(".notice").first().innerText()).includes("anonymously"), "the page says the report is anonymous");
+  check(await page.locator('input[name="evidence"]').isDisabled(), "files need an account");
+  let dropped = 0;
+  await ctx.route("**/api/v1/reports", async (route) => {
+    if (route.request().method() === "POST" && !dropped++) {
+      check(/^[0-9a-f-]{36}$/.test(route.request().headers()["idempotency-key"]), "a UUID key goes with it");
+      await route.fetch();
+      return route.abort("connectionreset");
+    }
+    return route.continue();
+  });
+  const marker = "anonymous-" + Date.now();
+  await fillReport(page, { notes: marker });
+  await page.click('button[type="submit"]');
+  await waitFor(async () => (await page.locator('[data-testid="sent"]').count()) === 1, "the report to be sent", 60000);
+  const mine = (await count()).filter((r) => (r.notes || "") === marker);
+  equal(mine.length, 1, "filed once");
+  equal((await count()).length, before + 1, "and nothing else");
+  await ctx.close();
+});
+
+test("a_photo_in_pieces_resumes_after_a_dropped_piece", async () => {
+  const ctx = await context();
+  const page = await ctx.newPage();
+  await signIn(page, "wfp", "demo-wfp");
+  await page.goto(base + "/report");
+  // 600 KiB: three pieces of 256 KiB. The second is cut once.
+  const big = Buffer.concat([png("big"), Buffer.alloc(600 * 1024, 7)]);
+  const offsets = [];
+  let cut = 0;
+  await ctx.route("**/api/v1/evidence/uploads/**", async (route) => {
+    if (route.request().method() !== "PATCH") return route.continue();
+    const at = Number(route.request().headers()["upload-offset"]);
+    offsets.push(at);
+    if (at > 0 && !cut) {
+      cut++;
+      await route.fetch(); // the piece arrives...
+      return route.abort("connectionreset"); // ...its reply does not
+    }
+    return route.continue();
+  });
+  const marker = "pieces-" + Date.now();
+  await fillReport(page, { notes: marker, file: { name: "big.png", mimeType: "image/png", buffer: big } });
+  await page.click('button[type="submit"]');
+  await waitFor(async () => (await page.locator('[data-testid="sent"]').count()) === 1, "the report to be sent", 60000);
+  const token = await login("wfp", "demo-wfp");
+  const rep = (await api("/api/v1/reports?limit=1000", { token })).json.reports.find((r) => r.notes === marker);
+  check(rep && rep.evidence.length === 1, "the report carries its file");
+  const file = await fetch(`${base}/api/v1/evidence/${rep.evidence[0]}`, { headers: { Authorization: `Bearer ${token}` } });
+  equal(file.status, 200, "the file is stored");
+  check(Buffer.from(await file.arrayBuffer()).equals(big), "whole, byte for byte");
+  equal(cut, 1, "one piece's reply was lost");
+  // Every piece sent once but the one whose reply was lost: after it, the page asked where
+  // to resume and went on from there, never from 0.
+  equal(offsets.filter((o) => o === 0).length, 1, "never started again from 0: " + offsets.join(","));
+  await ctx.close();
+});
+
+test("the_outbox_survives_a_browser_restart_and_an_app_update", async () => {
+  // A server of its own, serving the app from a directory this test can update, on a port
+  // it can serve again after the update (the same origin keeps the same IndexedDB).
+  const db = join(dir, "restart.db");
+  await new Promise((res, rej) => {
+    const p = spawn(BIN, ["demo", "--no-serve", "--db", db], { stdio: "ignore", env: { ...process.env, TRUCE_PWHASH: "min" } });
+    p.on("exit", (c) => (c === 0 ? res() : rej(new Error("demo --no-serve: " + c))));
+  });
+  const assets = join(dir, "assets");
+  cpSync(join(dirname(BIN), "web"), assets, { recursive: true });
+  const serve = async (port) => {
+    const p = spawn(BIN, ["serve", "--db", db, "--listen", `127.0.0.1:${port}`, "--assets-dir", assets, "--no-access-log"], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, TRUCE_PWHASH: "min" } });
+    let log = "";
+    p.stderr.on("data", (d) => (log += d));
+    p.stdout.on("data", (d) => (log += d));
+    for (let i = 0; !/\(port (\d+)\)/.test(log); i++) {
+      if (p.exitCode !== null || i > 300) throw new Error("serve did not start: " + log);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return { p, url: `http://127.0.0.1:${log.match(/\(port (\d+)\)/)[1]}` };
+  };
+  const stop = (srv) => new Promise((r) => (srv.p.kill("SIGTERM"), srv.p.on("exit", r)));
+  let srv = await serve(0);
+  const url = srv.url;
+  const profile = join(dir, "profile");
+  const launch = () =>
+    chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+  let ctx = await launch();
+  let page = ctx.pages()[0] || (await ctx.newPage());
+  await page.goto(url + "/login");
+  await page.fill('input[name="user"]', "wfp");
+  await page.fill('input[name="password"]', "demo-wfp");
+  await Promise.all([page.waitForURL(url + "/"), page.click('button[type="submit"]')]);
+  await page.goto(url + "/report");
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  await page.reload();
+  const oldCaches = await page.evaluate(() => caches.keys());
+  await ctx.setOffline(true);
+  const marker = "restart-" + Date.now();
+  await fillReport(page, { notes: marker });
+  await page.click('button[type="submit"]');
+  await waitFor(async () => (await outboxCount(page)) === 1, "the report saved on the device", 10000);
+  await ctx.close(); // the browser quits
+
+  // A new build of the app: another service worker version.
+  await stop(srv);
+  const swPath = join(assets, "sw.js");
+  const sw = readFileSync(swPath, "utf8");
+  const version = sw.match(/truce-([0-9a-f]{16})/)[1];
+  writeFileSync(swPath, sw.replace(version, "0123456789abcdef"));
+
+  ctx = await launch(); // the browser starts again, still offline
+  page = ctx.pages()[0] || (await ctx.newPage());
+  await ctx.setOffline(true);
+  await page.goto(url + "/report");
+  await page.waitForSelector('[data-testid="outbox-count"]');
+  equal(await outboxCount(page), 1, "the report survives the browser's restart");
+
+  srv = await serve(Number(new URL(url).port)); // back, with the update
+  await ctx.setOffline(false);
+  await page.reload();
+  await waitFor(async () => (await page.evaluate(() => caches.keys())).includes("truce-0123456789abcdef"), "the new worker", 30000);
+  await waitFor(async () => !(await page.evaluate(() => caches.keys())).some((k) => oldCaches.includes(k) && k !== "truce-pages"), "the old cache to go", 30000);
+  await page.reload();
+  await page.waitForSelector('[data-testid="outbox-count"]');
+  await waitFor(async () => (await outboxCount(page)) === 0, "the report to be sent after the update", 60000);
+  const token = (await (await fetch(url + "/api/v1/login", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ user: "wfp", password: "demo-wfp" }) })).json()).token;
+  const reps = (await (await fetch(url + "/api/v1/reports?limit=1000", { headers: { Authorization: `Bearer ${token}` } })).json()).reports;
+  equal(reps.filter((r) => r.notes === marker).length, 1, "the report reached the server once");
+  await ctx.close();
+  await stop(srv);
 });
 
 // ---- main ---------------------------------------------------------------------------------

@@ -156,6 +156,14 @@ async function upload(f) {
 const transient = (e) => !(e instanceof ApiError) || e.status >= 500 || e.status === 408 || e.status === 429 || e.status === 401;
 
 async function sendOne(item) {
+  // Saved while signed in: sent only as that account (its key is the account's), so a
+  // signed-out page waits for the next sign-in rather than file it twice.
+  if (item.signedIn && !session.token) {
+    item.error = "sign-in";
+    item.nextTry = Date.now() + 60e3;
+    await put(item);
+    return null;
+  }
   item.state = "sending";
   await put(item);
   try {
@@ -170,7 +178,8 @@ async function sendOne(item) {
     }
     const body = { ...item.report };
     if (item.files.length) body.evidence = item.files.map((f) => f.sha256);
-    const headers = item.signedIn && session.token ? { "Idempotency-Key": item.key } : {};
+    // The key goes with every try, signed in or not (the public's keys are UUIDs too).
+    const headers = { "Idempotency-Key": item.key };
     const reply = await api("/api/v1/reports", { method: "POST", body, headers });
     await delivered(item, reply);
     return reply;

@@ -26,6 +26,7 @@ function Duplicates({ id, reason, onDone }) {
 
 function Row({ inc, onDone }) {
   const [reason, setReason] = useState("");
+  const [assignee, setAssignee] = useState(session.me ? session.me.user : "");
   const [dups, setDups] = useState(false);
   const [msg, setMsg] = useState(null);
   const me = session.me;
@@ -42,7 +43,7 @@ function Row({ inc, onDone }) {
   };
   const moves =
     inc.status === "reported"
-      ? [["under_investigation", "take", { assignee: me.user }]]
+      ? [["under_investigation", assignee === me.user ? "take" : "assign", { assignee }]]
       : inc.status === "under_investigation"
       ? [["verified", "to_verify"], ["false", "to_false"]]
       : inc.status === "disputed"
@@ -51,6 +52,9 @@ function Row({ inc, onDone }) {
   return html`<li data-incident=${inc.id}>
     <p><a href=${`/incidents/${inc.id}`}>#${inc.id}</a> · <span class="status">${term(inc.status)}</span> · ${day(inc.event_date)} · ${term(inc.sub_event_type)} · <span dir="auto">${inc.location}</span></p>
     <label>${t("reason")}<input value=${reason} onInput=${(e) => setReason(e.target.value)} dir="auto" /></label>
+    ${inc.status === "reported"
+      ? html`<label>${t("assign")}<input value=${assignee} onInput=${(e) => setAssignee(e.target.value.trim())} dir="auto" /></label>`
+      : null}
     ${moves.map(([to, key, extra]) => html`<button type="button" onClick=${() => move(to, extra)}>${t(key)}</button>`)}
     ${inc.status === "reported" || inc.status === "under_investigation"
       ? html`<button type="button" class="secondary" onClick=${() => setDups(!dups)}>${t("duplicates")}</button>`

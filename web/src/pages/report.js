@@ -46,6 +46,8 @@ function Outbox() {
       ? t("st_uploading", i.progress)
       : i.state === "sending"
       ? t("st_sending")
+      : i.error === "sign-in"
+      ? t("st_signin")
       : i.nextTry > Date.now()
       ? `${t("st_queued")} · ${t("st_retry", { when: relative(i.nextTry - Date.now()) })}`
       : t("st_queued");
