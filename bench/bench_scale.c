@@ -14,6 +14,8 @@
  *   4. A bounding box holding 100,000 incidents as GeoJSON over HTTP (a server on this
  *      database, libcurl, the body discarded); baseline: counting the same box with
  *      GET /incidents/stats.
+ *   5. The same box as the public map draws it zoomed out: GET /incidents/grid (counts per
+ *      cell of 0.01° and of 0.05°), beside the summary GeoJSON a map would otherwise load.
  *
  * usage: bench_scale DIR ACLED.csv SCENARIO_DIR [ROWS] */
 #include "accounts/accounts.h"
@@ -399,6 +401,24 @@ int main(int argc, char **argv)
            (long long)in_box, (double)bytes / 1e6);
     printf("%-52s %12.0f %10.0f ms   %.0f MB\n", "the same, properties=summary (for maps)",
            in_box / best_sum, best_sum * 1e3, (double)bytes_sum / 1e6);
+    for (int c = 0; c < 2; c++) {
+        const char *cell = c ? "0.05" : "0.01";
+        char url_grid[600];
+        snprintf(url_grid, sizeof url_grid,
+                 "http://127.0.0.1:%u/api/v1/incidents/grid?bbox=%.6f,-90,%.6f,90&cell=%s",
+                 (unsigned)http_port(srv), box.west, box.east, cell);
+        double best_grid = INFINITY;
+        size_t bytes_grid = 0;
+        for (int r = 0; r < 3; r++) {
+            double secs = http_get_s(url_grid, &bytes_grid, &http_status);
+            if (http_status != 200) die("GET incidents/grid", NULL);
+            if (secs < best_grid) best_grid = secs;
+        }
+        char what[64];
+        snprintf(what, sizeof what, "the box as map cells of %s deg (/incidents/grid)", cell);
+        printf("%-52s %12.0f %10.0f ms   %.0f KB\n", what, in_box / best_grid, best_grid * 1e3,
+               (double)bytes_grid / 1e3);
+    }
     free(ll.v);
     http_stop(srv);
     curl_global_cleanup();

@@ -4,7 +4,7 @@
 #   baseline  GET /healthz on a static libmicrohttpd reply path... is our own server: the
 #             same route measured with the access log off is the baseline for the log's
 #             cost, and a single-connection run is the baseline for concurrency.
-#   reads     GET /healthz
+#   reads     GET /healthz; the web app's main script (brotli, as built) and a page's shell
 #   writes    POST /api/v1/crossings as a humanitarian user: a durable write (WAL,
 #             synchronous=FULL) through the journal and the group committer.
 #   peers     what a user would pick instead, in the same run: nginx (Debian's, one worker a
@@ -51,6 +51,12 @@ run() { # name connections wrk-args...
 start_server "--no-access-log"
 run "GET /healthz (1 connection)" 1 "http://127.0.0.1:$port/healthz"
 run "GET /healthz" "$CONN" "http://127.0.0.1:$port/healthz"
+# The web app's largest first-load file, brotli as built, and the page's shell.
+mkdir -p "$dir/www"
+asset=$(curl -s "http://127.0.0.1:$port/report" | grep -o '/assets/main-[^"]*\.js')
+curl -s -H 'Accept-Encoding: br' "http://127.0.0.1:$port$asset" >"$dir/www/asset.br"
+run "GET /assets/main-*.js (br)" "$CONN" -H 'Accept-Encoding: br' "http://127.0.0.1:$port$asset"
+run "GET /report (the shell, br)" "$CONN" -H 'Accept-Encoding: br' "http://127.0.0.1:$port/report"
 TRUCE_TOKEN=$(curl -s "http://127.0.0.1:$port/api/v1/login" -H 'Content-Type: application/json' \
   -d '{"user":"wfp","password":"demo-wfp"}' | sed 's/.*"token":"\([^"]*\)".*/\1/')
 export TRUCE_TOKEN
@@ -62,7 +68,6 @@ b1=$(metric truce_write_batches_total); j1=$(metric truce_write_jobs_total)
 stop_server
 start_server ""
 run "GET /healthz (access log on)" "$CONN" "http://127.0.0.1:$port/healthz"
-mkdir -p "$dir/www"
 curl -s "http://127.0.0.1:$port/healthz" >"$dir/www/healthz"
 stop_server
 
@@ -85,6 +90,7 @@ NGINX
 nginx -c "$dir/nginx.conf" -p "$dir"
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.05; done
 run "nginx, the same bytes (static file)" "$CONN" "http://127.0.0.1:$port/healthz"
+run "nginx, the asset's bytes (static file)" "$CONN" "http://127.0.0.1:$port/asset.br"
 kill "$(cat "$dir/nginx.pid")"
 rm -f "$dir/nginx.pid"
 commit1=$("$BUILD/bench_commit" "$dir" "$DUR" 1)

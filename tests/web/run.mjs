@@ -216,6 +216,14 @@ test("three_reports_offline_reload_then_online_with_a_lost_reply", async () => {
   equal(await outboxCount(page), 3, "three reports survive a reload offline");
   await page.screenshot({ path: join(ARTIFACTS, "outbox-offline.png"), fullPage: true });
   equal((await api("/api/v1/reports?limit=1000", { token })).json.reports.length, before, "nothing reached the server while offline");
+  // The outbox exported to a file: the three reports, their keys and their photos.
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("text=Export to a file")]);
+  const exported = JSON.parse(readFileSync(await download.path(), "utf8"));
+  equal(exported.reports.length, 3, "the export holds the three reports");
+  for (const r of exported.reports) {
+    check(r.report.notes.startsWith(marker) && /^[0-9a-f-]{36}$/.test(r.idempotency_key), "each with its key");
+    check(Buffer.from(r.files[0].base64, "base64").equals(png(`${marker}-${r.report.notes.slice(-1)}`)), "and its photo, byte for byte");
+  }
 
   // Back online; the reply to the first report is lost after the server stored it.
   let dropped = 0;

@@ -49,7 +49,7 @@ function Header({ path }) {
     <a class="skip" href="#main">${t("skip")}</a>
     <header class="top">
       <nav aria-label="truce">
-        <a class="brand" href="/" lang="en" dir="ltr">truce</a>
+        <a class="brand" href="/" lang="en">truce</a>
         ${link("/", "nav_record")} ${link("/report", "nav_report")}
         ${me && (me.org_kind === "monitor" || me.org_kind === "mediator" || me.admin) ? link("/monitor", "nav_monitor") : null}
         ${waiting ? html`<a class="badge" href="/report#outbox" data-testid="outbox-badge">${t("outbox_count", { n: waiting })}</a>` : null}

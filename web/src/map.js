@@ -1,9 +1,10 @@
 // map.js - Leaflet with no tile layer: the scenario's zones drawn from the server's GeoJSON,
 // nothing fetched from elsewhere. Leaflet's own internals stay left to right in any page.
 import L from "leaflet";
+import { num as fmt } from "./i18n.js";
 
 export function makeMap(el, zones, { onClick } = {}) {
-  const map = L.map(el, { zoomSnap: 0.5, attributionControl: false, preferCanvas: true });
+  const map = L.map(el, { zoomSnap: 1, attributionControl: false, preferCanvas: true });
   const layer = L.geoJSON(zones, {
     style: () => ({ color: "#1f4e79", weight: 1.5, fillColor: "#dce8f2", fillOpacity: 0.5 }),
     onEachFeature: (f, l) => l.bindTooltip(f.properties.name, { sticky: true }),
@@ -22,10 +23,10 @@ export function drawIncidents(m, { cells, points, onPoint }) {
   if (cells) {
     const max = Math.max(1, ...cells.map((c) => c[2]));
     for (const [lat, lon, n] of cells) {
-      const r = 6 + 18 * Math.sqrt(n / max);
-      m.L.circleMarker([lat, lon], { radius: r, color: "#7a1016", weight: 1, fillColor: "#c1121f", fillOpacity: 0.6 })
-        .bindTooltip(String(n))
-        .addTo(g);
+      const r = 7 + 11 * Math.sqrt(n / max);
+      m.L.circleMarker([lat, lon], { radius: r, color: "#7a1016", weight: 1, fillColor: "#c1121f", fillOpacity: 0.6 }).addTo(g);
+      // The count on the circle, in the page's digits.
+      m.L.marker([lat, lon], { icon: m.L.divIcon({ className: "cell-count", html: fmt(n), iconSize: [40, 16] }), interactive: false, keyboard: false }).addTo(g);
     }
   }
   if (points) {

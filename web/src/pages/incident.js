@@ -71,7 +71,7 @@ export default function Incident({ params }) {
     ${hist
       ? html`<h2>${t("history")}</h2>
           <ol>${hist.events.map(
-            (e) => html`<li><code>#${e.seq}</code> ${e.type} · ${when(e.time)}
+            (e) => html`<li><code>#${e.seq}</code> ${term(e.type)}${e.body && e.body.to ? ` → ${term(e.body.to)}` : ""} · ${when(e.time)}
               ${e.redacted ? html` · <span class="muted">${t("redacted")}</span>` : e.body && e.body.reason ? html` · <span dir="auto">${e.body.reason}</span>` : null}</li>`
           )}</ol>
           <${Verify} id=${id} events=${hist.events} />`

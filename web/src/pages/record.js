@@ -36,9 +36,10 @@ export default function Record() {
     const b = mm.map.getBounds();
     const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5)).join(",");
     const zoom = mm.map.getZoom();
-    const cell = zoom >= 14 ? 0.002 : zoom >= 12 ? 0.01 : 0.03;
+    // About 40 px a cell at any zoom: 360° / 256 px at zoom 0, halved at each level.
+    const cell = Math.min(1, Math.max(0.001, (40 * 360) / (256 * 2 ** zoom)));
     const { drawIncidents } = await import("../map.js");
-    const g = await api("/api/v1/incidents/grid?" + query(f, { bbox, cell }));
+    const g = await api("/api/v1/incidents/grid?" + query(f, { bbox, cell: cell.toFixed(4) }));
     if (g.total <= 2000 && zoom >= 13) {
       const pts = await api("/api/v1/incidents.geojson?" + query(f, { bbox, properties: "summary" }));
       drawIncidents(mm, { points: pts.features, onPoint: (id) => (location.href = `/incidents/${id}`) });
