@@ -307,6 +307,7 @@ test("arabic_and_hebrew_right_to_left_english_left_to_right", async () => {
       check(text !== "Battles", `${lang}: ACLED's event types are shown translated`);
     }
     check(ctx.cspErrors.length === 0, "no CSP violations: " + ctx.cspErrors.join(" | "));
+    check(ctx.outside.length === 0, "nothing fetched from elsewhere: " + ctx.outside.join(" "));
     await ctx.close();
   }
 });
@@ -532,6 +533,41 @@ test("the_outbox_survives_a_browser_restart_and_an_app_update", async () => {
   equal(reps.filter((r) => r.notes === marker).length, 1, "the report reached the server once");
   await ctx.close();
   await stop(srv);
+});
+
+test("two_tabs_send_the_outbox_once", async () => {
+  const ctx = await context();
+  const a = await ctx.newPage();
+  await signIn(a, "wfp", "demo-wfp");
+  await a.goto(base + "/report");
+  const b = await ctx.newPage();
+  await b.goto(base + "/report");
+  await ctx.setOffline(true);
+  const marker = "tabs-" + Date.now();
+  for (let i = 1; i <= 2; i++) {
+    await fillReport(a, { notes: `${marker} #${i}` });
+    await a.click('button[type="submit"]');
+    await waitFor(async () => (await outboxCount(a)) === i, `report ${i} saved`, 10000);
+  }
+  await waitFor(async () => (await outboxCount(b)) === 2, "the other tab to see the outbox", 10000);
+  // From now on (tries made offline fail before the network), every POST of a report, by key: each must be sent once (a second would be a replay).
+  const posts = {};
+  await ctx.route("**/api/v1/reports", async (route) => {
+    const req = route.request();
+    if (req.method() === "POST") {
+      const k = req.headers()["idempotency-key"];
+      posts[k] = (posts[k] || 0) + 1;
+      await new Promise((r) => setTimeout(r, 300)); // a slow link: both tabs try meanwhile
+    }
+    return route.continue();
+  });
+  await ctx.setOffline(false);
+  await Promise.all([a.evaluate(() => dispatchEvent(new Event("online"))), b.evaluate(() => dispatchEvent(new Event("online")))]);
+  await waitFor(async () => (await outboxCount(a)) === 0 && (await outboxCount(b)) === 0, "the outbox to empty in both tabs", 60000);
+  const keys = Object.keys(posts);
+  equal(keys.length, 2, "two reports sent");
+  for (const k of keys) equal(posts[k], 1, "each sent by one tab, once");
+  await ctx.close();
 });
 
 // ---- main ---------------------------------------------------------------------------------
