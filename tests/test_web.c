@@ -38,7 +38,8 @@ static const web_asset *asset_named(const char *prefix)
 static void pages_are_the_shell_in_the_callers_language(void **state)
 {
     (void)state;
-    static const char *const pages[] = {"/", "/incidents/7", "/login", "/report", "/monitor"};
+    static const char *const pages[] = {"/",       "/incidents/7", "/login",
+                                        "/report", "/monitor",     "/comply"};
     th_resp r;
     for (size_t i = 0; i < sizeof pages / sizeof *pages; i++) {
         assert_int_equal(get(pages[i], NULL, &r), 200);
@@ -354,6 +355,47 @@ static void the_index_gives_the_log_key(void **state)
     th_resp_free(&r);
 }
 
+/* GET /api/v1/agreements: each line as GET /api/v1/agreements/{id} shows it, and only the
+ * agreements that route shows the caller. */
+static void the_agreements_each_caller_may_see(void **state)
+{
+    (void)state;
+    const char *israel = th_login(&T, "israel", "demo-israel");
+    const char *callers[] = {NULL, israel};
+    for (int c = 0; c < 2; c++) {
+        th_resp list, one;
+        assert_int_equal(req("GET", "/api/v1/agreements", callers[c], NULL, &list), 200);
+        json_t *lines = json_object_get(list.json, "agreements");
+        size_t seen = 0;
+        for (int id = 1; id <= 20; id++) {
+            char path[64];
+            snprintf(path, sizeof path, "/api/v1/agreements/%d", id);
+            long st = req("GET", path, callers[c], NULL, &one);
+            json_t *line = NULL, *x;
+            size_t i;
+            json_array_foreach(lines, i, x) if (json_integer_value(json_object_get(x, "id")) == id)
+                line = x;
+            if (st == 200) {
+                assert_non_null(line);
+                seen++;
+                assert_string_equal(json_string_value(json_object_get(line, "state")),
+                                    json_string_value(json_object_get(one.json, "state")));
+                assert_true(
+                    json_equal(json_object_get(line, "parties"),
+                               json_object_get(json_object_get(one.json, "agreement"), "parties")));
+            } else {
+                assert_int_equal(st, 404);
+                assert_null(line);
+            }
+            th_resp_free(&one);
+        }
+        assert_int_equal(json_array_size(lines), seen);
+        /* The public sees the recorded agreement only; a party its negotiated one too. */
+        assert_int_equal(seen, c == 0 ? 1 : 2);
+        th_resp_free(&list);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -362,6 +404,7 @@ int main(void)
         cmocka_unit_test(assets_dir_serves_from_disk),
         cmocka_unit_test(the_grid_counts_what_the_list_selects),
         cmocka_unit_test(the_index_gives_the_log_key),
+        cmocka_unit_test(the_agreements_each_caller_may_see),
         cmocka_unit_test(every_error_sent_is_registered),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

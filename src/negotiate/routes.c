@@ -9,6 +9,7 @@
 #include "http/handler.h"
 #include "accounts/accounts.h"
 #include "negotiate/service.h"
+#include "negotiate/store.h"
 #include "json/jsx.h"
 
 #include <ctype.h>
@@ -285,6 +286,38 @@ static int h_agreement_get(http_req *r)
     return http__answer(r, 200, out, &e);
 }
 
+/* The agreements the caller may see, oldest first, each as a line of a list: what a
+ * workspace offers to choose from. Agreements are few (one a negotiation or a record). */
+static int h_agreement_list(http_req *r)
+{
+    tr_err e = TR_ERR_INIT;
+    int64_t next;
+    store *s = http__reader_or_fail(r);
+    if (!s) return 0;
+    if (negotiate_store(s)->agreement_next_id(s, &next, &e)) return http__fail(r, &e);
+    json_t *list = json_array();
+    for (int64_t id = 1; id < next; id++) {
+        json_t *a = nsvc_agreement_get(s, &r->caller, id, &e);
+        if (!a) {
+            if (e.status == 404 || e.status == 403) {
+                err_clear(&e);
+                continue;
+            }
+            json_decref(list);
+            return http__fail(r, &e);
+        }
+        json_t *doc = json_object_get(a, "agreement");
+        json_t *line = json_pack(
+            "{s:I, s:O?, s:O?, s:O?, s:O?, s:O?}", "id", (json_int_t)id, "state",
+            json_object_get(a, "state"), "title", json_object_get(doc, "title"), "parties",
+            json_object_get(doc, "parties"), "mediators", json_object_get(doc, "mediators"),
+            "effective", json_object_get(doc, "effective"));
+        json_array_append_new(list, line);
+        json_decref(a);
+    }
+    return http__reply(r, 200, json_pack("{s:o}", "agreements", list));
+}
+
 static int record_write(store *s, void *cls, tr_err *e)
 {
     http_req *r = cls;
@@ -349,6 +382,7 @@ const http_route negotiate_routes[] = {
     {"POST", "/api/v1/agreements", h_agreement_record, WHO_MEDIATOR | WHO_ADMIN, ROUTE_BODY,
      nsvc_record_fields},
     {"GET", "/api/v1/agreements/{id}", h_agreement_get, WHO_PUBLIC, 0, NULL},
+    {"GET", "/api/v1/agreements", h_agreement_list, WHO_PUBLIC, 0, NULL},
     {"POST", "/api/v1/agreements/{id}/signatures", h_agreement_sign, WHO_PARTY, ROUTE_BODY,
      nsvc_signature_fields},
     {NULL, NULL, NULL, 0, 0, NULL},

@@ -279,7 +279,7 @@ test("arabic_and_hebrew_right_to_left_english_left_to_right", async () => {
   for (const lang of ["en", "ar", "he"]) {
     const ctx = await context();
     const page = await ctx.newPage();
-    for (const path of ["/", "/report", "/login"]) {
+    for (const path of ["/", "/report", "/login", "/comply"]) {
       await page.goto(`${base}${path}?lang=${lang}`);
       await page.waitForSelector("main h1");
       equal(await page.evaluate(() => document.documentElement.lang), lang, "html lang");
@@ -316,7 +316,7 @@ test("axe_no_serious_or_critical_violations", async () => {
   const inc = (await api("/api/v1/incidents?limit=1")).json.incidents[0];
   const ctx = await context();
   const page = await ctx.newPage();
-  const pages = ["/", `/incidents/${inc.id}`, "/login", "/report"];
+  const pages = ["/", `/incidents/${inc.id}`, "/login", "/report", "/comply"];
   const found = [];
   const run = async (path) => {
     await page.goto(base + path);
@@ -568,6 +568,48 @@ test("two_tabs_send_the_outbox_once", async () => {
   equal(keys.length, 2, "two reports sent");
   for (const k of keys) equal(posts[k], 1, "each sent by one tab, once");
   await ctx.close();
+});
+
+test("a_finding_answered_by_the_party_and_decided_by_a_mediator", async () => {
+  const list = (await api("/api/v1/agreements")).json.agreements;
+  const ag = list[list.length - 1];
+  const obs = (await api(`/api/v1/agreements/${ag.id}/obligations`)).json.obligations;
+  const ob = obs.find((o) => o.party === "israel" && o.state === "breached" && o.finding === "provisional");
+  check(ob, "a provisional breach of Israel's to answer");
+  const ctx = await context();
+  const page = await ctx.newPage();
+  await signIn(page, "israel", "demo-israel");
+  await page.goto(base + "/comply?lang=en");
+  const item = page.locator(`details[data-obligation="${ob.id}"]`);
+  await item.locator("summary").click();
+  await item.locator('select[name="position"]').selectOption("exception");
+  await item.locator('textarea[name="text"]').fill("self-defence against an imminent threat");
+  await item.locator("button", { hasText: "Answer this finding" }).click();
+  await item.locator("[data-response]").waitFor();
+  let now = (await api(`/api/v1/obligations/${ob.id}`)).json;
+  check(now.overlays.includes("disputed"), "answered: the finding is disputed");
+  equal(now.responses[0].position, "exception", "the answer's position");
+  check((await item.locator('select[name="outcome"]').count()) === 0, "a party cannot decide");
+  await ctx.close();
+
+  const ctx2 = await context();
+  const p2 = await ctx2.newPage();
+  await signIn(p2, "usa", "demo-usa");
+  await p2.goto(base + "/comply?lang=ar");
+  const it2 = p2.locator(`details[data-obligation="${ob.id}"]`);
+  await it2.locator("summary").click();
+  check((await it2.locator("[data-response]").innerText()).includes("self-defence"), "the mediator reads the party's answer");
+  check((await it2.locator('select[name="position"]').count()) === 0, "a mediator cannot answer for the party");
+  await it2.locator('select[name="outcome"]').selectOption("upheld");
+  await it2.locator('textarea[name="reason"]').fill("no imminent threat was shown");
+  await it2.locator('form[aria-label] button[type="submit"]').click();
+  await it2.locator("[data-decision]").waitFor();
+  now = (await api(`/api/v1/obligations/${ob.id}`)).json;
+  equal(now.finding, "upheld", "the finding is upheld");
+  check(!now.overlays.includes("disputed"), "and no longer disputed");
+  check((await p2.locator('[data-testid="scorecard"]').innerText()).length > 0, "the scorecard is shown");
+  check(ctx2.cspErrors.length === 0, "no CSP violations: " + ctx2.cspErrors.join(" | "));
+  await ctx2.close();
 });
 
 // ---- main ---------------------------------------------------------------------------------
