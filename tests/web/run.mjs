@@ -279,7 +279,7 @@ test("arabic_and_hebrew_right_to_left_english_left_to_right", async () => {
   for (const lang of ["en", "ar", "he"]) {
     const ctx = await context();
     const page = await ctx.newPage();
-    for (const path of ["/", "/report", "/login", "/comply"]) {
+    for (const path of ["/", "/report", "/login", "/comply", "/aid"]) {
       await page.goto(`${base}${path}?lang=${lang}`);
       await page.waitForSelector("main h1");
       equal(await page.evaluate(() => document.documentElement.lang), lang, "html lang");
@@ -316,7 +316,7 @@ test("axe_no_serious_or_critical_violations", async () => {
   const inc = (await api("/api/v1/incidents?limit=1")).json.incidents[0];
   const ctx = await context();
   const page = await ctx.newPage();
-  const pages = ["/", `/incidents/${inc.id}`, "/login", "/report", "/comply"];
+  const pages = ["/", `/incidents/${inc.id}`, "/login", "/report", "/comply", "/aid"];
   const found = [];
   const run = async (path) => {
     await page.goto(base + path);
@@ -609,6 +609,42 @@ test("a_finding_answered_by_the_party_and_decided_by_a_mediator", async () => {
   check(!now.overlays.includes("disputed"), "and no longer disputed");
   check((await p2.locator('[data-testid="scorecard"]').innerText()).length > 0, "the scorecard is shown");
   check(ctx2.cspErrors.length === 0, "no CSP violations: " + ctx2.cspErrors.join(" | "));
+  await ctx2.close();
+});
+
+test("a_crossing_operator_moves_twenty_trucks_at_once", async () => {
+  const wfp = await login("wfp", "demo-wfp");
+  const israel = await login("israel", "demo-israel");
+  const ref = "UTN-WEB-" + Date.now();
+  const req = await api("/api/v1/aid/requests", { token: wfp, method: "POST", body: { ref, crossing: "kerem-shalom", destination: "gaza", lines: [{ category: "food", trucks: 20, pallets: 340, tonnes: 256 }] } });
+  equal(req.status, 201, "a request");
+  equal((await api(`/api/v1/aid/requests/${req.json.id}/transitions`, { token: israel, method: "POST", body: { to: "cleared" } })).status, 200, "cleared");
+  const d = await api(`/api/v1/aid/requests/${req.json.id}/trucks`, { token: wfp, method: "POST", body: { count: 20, category: "food", pallets: 17, tonnes: 12.8 } });
+  equal(d.status, 201, "twenty dispatched");
+  const ids = d.json.trucks;
+  const ctx = await context();
+  const page = await ctx.newPage();
+  await signIn(page, "israel", "demo-israel");
+  await page.goto(base + "/aid?lang=he");
+  await page.locator('button[data-stage="dispatched"]').click();
+  for (const id of ids) await page.locator(`input[name="truck"][value="${id}"]`).check();
+  await page.selectOption("#move-to", "at_crossing");
+  await page.locator('form[aria-label] button[type="submit"]').click();
+  await waitFor(async () => /20/.test(await page.locator('[data-testid="move-status"]').innerText()), "the move to be reported");
+  const trucks = (await api(`/api/v1/aid/trucks?request=${req.json.id}`, { token: wfp })).json.trucks;
+  equal(trucks.length, 20, "twenty truckloads");
+  check(trucks.every((t) => t.state === "at_crossing"), "all twenty at the crossing");
+  // The requester may not move them through the operator's step: the page shows the refusal.
+  const ctx2 = await context();
+  const p2 = await ctx2.newPage();
+  await signIn(p2, "wfp", "demo-wfp");
+  await p2.goto(base + "/aid");
+  await p2.locator('button[data-stage="at_crossing"]').click();
+  await p2.locator(`input[name="truck"][value="${ids[0]}"]`).check();
+  await p2.locator('form[aria-label] button[type="submit"]').click();
+  await waitFor(async () => (await p2.locator('[data-testid="move-status"] .bad').count()) === 1, "the refusal");
+  equal((await api(`/api/v1/aid/trucks/${ids[0]}`, { token: wfp })).json.state, "at_crossing", "nothing moved");
+  await ctx.close();
   await ctx2.close();
 });
 

@@ -13,6 +13,7 @@ const pages = [
   [/^\/report$/, () => import("./pages/report.js")],
   [/^\/monitor$/, () => import("./pages/monitor.js")],
   [/^\/comply$/, () => import("./pages/comply.js")],
+  [/^\/aid$/, () => import("./pages/aid.js")],
 ];
 
 function withLang(code) {
@@ -51,7 +52,7 @@ function Header({ path }) {
     <header class="top">
       <nav aria-label="truce">
         <a class="brand" href="/" lang="en">truce</a>
-        ${link("/", "nav_record")} ${link("/report", "nav_report")} ${link("/comply", "nav_comply")}
+        ${link("/", "nav_record")} ${link("/report", "nav_report")} ${link("/aid", "nav_aid")} ${link("/comply", "nav_comply")}
         ${me && (me.org_kind === "monitor" || me.org_kind === "mediator" || me.admin) ? link("/monitor", "nav_monitor") : null}
         ${waiting ? html`<a class="badge" href="/report#outbox" data-testid="outbox-badge">${t("outbox_count", { n: waiting })}</a>` : null}
       </nav>
