@@ -634,16 +634,32 @@ test("a_crossing_operator_moves_twenty_trucks_at_once", async () => {
   const trucks = (await api(`/api/v1/aid/trucks?request=${req.json.id}`, { token: wfp })).json.trucks;
   equal(trucks.length, 20, "twenty truckloads");
   check(trucks.every((t) => t.state === "at_crossing"), "all twenty at the crossing");
+  // Offline: the next move of all twenty waits on the device, then goes when the link returns.
+  await waitFor(async () => {
+    await page.locator('button[data-stage="at_crossing"]').click(); // once the list is reloaded
+    return (await page.locator(`input[name="truck"][value="${ids[19]}"]`).count()) === 1;
+  }, "the list to show them at the crossing");
+  for (const id of ids) await page.locator(`input[name="truck"][value="${id}"]`).check();
+  await ctx.setOffline(true);
+  await page.selectOption("#move-to", "screened");
+  await page.locator('form[aria-label] button[type="submit"]').click();
+  await waitFor(async () => (await page.locator('[data-testid="moves-pending"]').getAttribute("data-count")) === "1", "the move kept on the device", 10000);
+  check((await api(`/api/v1/aid/trucks?request=${req.json.id}`, { token: wfp })).json.trucks.every((t) => t.state === "at_crossing"), "nothing moved while offline");
+  await ctx.setOffline(false);
+  await page.evaluate(() => dispatchEvent(new Event("online")));
+  await waitFor(async () => (await page.locator('[data-testid="moves-pending"]').getAttribute("data-count")) === "0", "the move to be sent", 60000);
+  const screened = (await api(`/api/v1/aid/trucks?request=${req.json.id}`, { token: wfp })).json.trucks;
+  check(screened.every((t) => t.state === "screened"), "all twenty screened once back online");
   // The requester may not move them through the operator's step: the page shows the refusal.
   const ctx2 = await context();
   const p2 = await ctx2.newPage();
   await signIn(p2, "wfp", "demo-wfp");
   await p2.goto(base + "/aid");
-  await p2.locator('button[data-stage="at_crossing"]').click();
+  await p2.locator('button[data-stage="screened"]').click();
   await p2.locator(`input[name="truck"][value="${ids[0]}"]`).check();
   await p2.locator('form[aria-label] button[type="submit"]').click();
   await waitFor(async () => (await p2.locator('[data-testid="move-status"] .bad').count()) === 1, "the refusal");
-  equal((await api(`/api/v1/aid/trucks/${ids[0]}`, { token: wfp })).json.state, "at_crossing", "nothing moved");
+  equal((await api(`/api/v1/aid/trucks/${ids[0]}`, { token: wfp })).json.state, "screened", "nothing moved");
   await ctx.close();
   await ctx2.close();
 });

@@ -17,11 +17,13 @@ let dbp = null;
 function open() {
   if (dbp) return dbp;
   dbp = new Promise((resolve, reject) => {
-    const req = indexedDB.open(DB, 1);
+    // Version 2 added the truckloads' moves; an upgrade only ever adds stores.
+    const req = indexedDB.open(DB, 2);
     req.onupgradeneeded = () => {
       const db = req.result;
       if (!db.objectStoreNames.contains("outbox")) db.createObjectStore("outbox", { keyPath: "key" });
       if (!db.objectStoreNames.contains("sent")) db.createObjectStore("sent", { keyPath: "key" });
+      if (!db.objectStoreNames.contains("moves")) db.createObjectStore("moves", { keyPath: "key" });
     };
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error);
@@ -61,6 +63,50 @@ try {
 } catch {}
 
 export const list = () => all("outbox");
+export const moveList = () => all("moves");
+
+// A move of many truckloads, kept until the server has it. Its time `at` is fixed when it
+// is saved (when the trucks were seen), so the batch sent again after a lost reply repeats
+// the same move, which the server answers without moving anything twice.
+export async function saveMove(body) {
+  const item = { key: crypto.randomUUID(), created: Date.now(), body, state: "queued", attempts: 0, nextTry: 0, error: null, signedIn: true };
+  const db = await open();
+  const tx = db.transaction("moves", "readwrite");
+  tx.objectStore("moves").add(item);
+  await done(tx);
+  changed();
+  return item;
+}
+
+async function putMove(item) {
+  const db = await open();
+  const tx = db.transaction("moves", "readwrite");
+  tx.objectStore("moves").put(item);
+  await done(tx);
+  changed();
+}
+
+async function sendMove(item) {
+  if (!session.token) return null;
+  try {
+    const r = await api("/api/v1/aid/trucks/transitions", { method: "POST", body: item.body });
+    const db = await open();
+    const tx = db.transaction("moves", "readwrite");
+    tx.objectStore("moves").delete(item.key);
+    await done(tx);
+    changed();
+    return r;
+  } catch (e) {
+    if (transient(e)) {
+      if (navigator.onLine) item.attempts++;
+      item.nextTry = Date.now() + Math.min(5 * 60e3, 2000 * 2 ** Math.min(item.attempts, 8));
+      item.state = "queued";
+    } else item.state = "refused";
+    item.error = e.message;
+    await putMove(item);
+    return null;
+  }
+}
 export const sentList = () => all("sent");
 
 async function sha256(buf) {
@@ -212,7 +258,13 @@ export async function flush(force = false) {
       }
       if (!force && item.nextTry > Date.now()) continue;
       const r = await sendOne(item);
-      if (!r && item.state === "queued") break; // the server is out of reach: wait
+      if (!r && item.state === "queued") return; // the server is out of reach: wait
+    }
+    for (const item of await moveList()) {
+      if (item.state === "refused") continue;
+      if (!force && item.nextTry > Date.now()) continue;
+      const r = await sendMove(item);
+      if (!r && item.state === "queued") return;
     }
   };
   if (navigator.locks) await navigator.locks.request("truce-outbox", { ifAvailable: true }, (lock) => (lock ? run() : null));
@@ -222,7 +274,7 @@ export async function flush(force = false) {
 
 async function schedule() {
   clearTimeout(timer);
-  const items = (await list()).filter((i) => i.state !== "refused");
+  const items = (await list()).concat(await moveList()).filter((i) => i.state !== "refused");
   if (!items.length) return;
   const next = Math.max(1000, Math.min(...items.map((i) => i.nextTry)) - Date.now());
   timer = setTimeout(() => flush(), next);

@@ -1,8 +1,9 @@
 // Logistics: truckloads by stage, many moved at once (a crossing's phone view), each
 // target's day, how long each step takes, and the sources' counts side by side.
-import { html, useState, useLoad } from "../ui.js";
+import { html, useState, useEffect, useLoad } from "../ui.js";
 import { t, num, day } from "../i18n.js";
-import { api, session } from "../api.js";
+import { api, session, ApiError } from "../api.js";
+import * as outbox from "../outbox.js";
 
 const today = () => new Date().toISOString().slice(0, 10);
 const back = (days) => new Date(Date.now() - days * 864e5).toISOString().slice(0, 10);
@@ -19,6 +20,26 @@ const NEXT = {
 };
 const NEEDS_REASON = new Set(["turned_back", "collection_denied", "intercepted", "lost", "damaged"]);
 
+function Pending({ onDone }) {
+  const [moves, setMoves] = useState([]);
+  useEffect(() => {
+    const load = () => outbox.moveList().then((m) => {
+      setMoves((old) => {
+        if (old.length && !m.length) onDone();
+        return m;
+      });
+    });
+    load();
+    outbox.start();
+    return outbox.onChange(load);
+  }, []);
+  if (!moves.length) return html`<p data-testid="moves-pending" data-count="0" class="muted">${t("a_no_pending")}</p>`;
+  return html`<div data-testid="moves-pending" data-count=${moves.length} class="notice">
+    <p>${t("a_pending", { n: moves.length })}</p>
+    <ul>${moves.map((m) => html`<li>${t("a_pending_one", { n: m.body.trucks.length, to: t("ts_" + m.body.to) })}${m.state === "refused" ? html` — <em>${t("st_refused", { msg: m.error })}</em>` : null}</li>`)}</ul>
+  </div>`;
+}
+
 function Trucks() {
   const [n, setN] = useState(0);
   const [trucks, err] = useLoad(() => api("/api/v1/aid/trucks?limit=1000"), [n]);
@@ -27,7 +48,7 @@ function Trucks() {
   const [to, setTo] = useState("");
   const [reason, setReason] = useState("");
   const [msg, setMsg] = useState(null);
-  if (err) return html`<p role="alert">${t("error", { msg: err.message })}</p>`;
+  if (err && !trucks) return html`<p role="alert">${t("error", { msg: err.message })}</p>`;
   if (!trucks) return html`<p>${t("loading")}</p>`;
   const by = {};
   for (const tr of trucks.trucks) (by[tr.state] = by[tr.state] || []).push(tr);
@@ -41,13 +62,23 @@ function Trucks() {
     const body = { trucks: [...picked], to: target, at: new Date().toISOString().replace(/\.\d+Z$/, "Z") };
     if (reason.trim()) body.reason = reason.trim();
     if (target === "intercepted") body.interception = "forced";
+    // With no connection the move waits in the outbox (its time is now, when the trucks
+    // were seen) and goes when the connection returns.
+    const queue = async () => {
+      await outbox.saveMove(body);
+      setMsg({ text: t("a_queued", { n: body.trucks.length, to: t("ts_" + target) }) });
+      setPicked(new Set());
+      outbox.start();
+    };
+    if (!navigator.onLine) return queue();
     try {
       const r = await api("/api/v1/aid/trucks/transitions", { method: "POST", body });
       setMsg({ text: t("a_moved", { n: r.trucks.length, to: t("ts_" + target) }) });
       setPicked(new Set());
       setN((x) => x + 1);
     } catch (err2) {
-      setMsg({ bad: true, text: err2.message });
+      if (err2 instanceof ApiError && err2.status < 500) setMsg({ bad: true, text: err2.message });
+      else await queue();
     }
   };
   const toggle = (id) => {
@@ -56,6 +87,7 @@ function Trucks() {
     setPicked(p);
   };
   return html`
+    <${Pending} onDone=${() => setN((x) => x + 1)} />
     <div class="stages" role="tablist" aria-label=${t("a_stages")}>
       ${STATES.map(
         (s) => html`<button type="button" role="tab" aria-selected=${s === stage} class=${s === stage ? "" : "secondary"} data-stage=${s}
