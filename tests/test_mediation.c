@@ -515,6 +515,45 @@ static void analysis_and_suggestions(void **state)
     assert_string_equal(json_string_value(json_object_get(nash, "Rafah")), "wounded only");
     assert_string_equal(json_string_value(json_object_get(nash, "Trucks")), "450");
     assert_null(strstr(r.body, "\"values\""));
+    /* The frontier for the chart, against brute force over the nine outcomes: the profiles'
+     * utilities (weights 1:1), the non-dominated ones, as gains over each party's best on
+     * the frontier (no reservation values: 0). */
+    static const double ti[3] = {1, 0.5, 0}, ri[3] = {0.5, 1, 0}; /* Israel: trucks, Rafah */
+    static const double th[3] = {0, 0.5, 1}, rh[3] = {0, 1, 0.5}; /* Hamas */
+    double u[9][2], front[9][2], best[2] = {0, 0};
+    int nf = 0;
+    for (int a = 0; a < 3; a++)
+        for (int b = 0; b < 3; b++)
+            u[a * 3 + b][0] = (ti[a] + ri[b]) / 2, u[a * 3 + b][1] = (th[a] + rh[b]) / 2;
+    for (int i = 0; i < 9; i++) {
+        int dominated = 0, dup = 0;
+        for (int j = 0; j < 9; j++)
+            if (u[j][0] >= u[i][0] && u[j][1] >= u[i][1] &&
+                (u[j][0] > u[i][0] || u[j][1] > u[i][1]))
+                dominated = 1;
+        for (int k = 0; k < nf; k++)
+            dup |= front[k][0] == u[i][0] && front[k][1] == u[i][1];
+        if (dominated || dup) continue;
+        front[nf][0] = u[i][0], front[nf][1] = u[i][1], nf++;
+        for (int p = 0; p < 2; p++)
+            if (u[i][p] > best[p]) best[p] = u[i][p];
+    }
+    json_t *fr = json_object_get(r.json, "frontier");
+    assert_int_equal(json_array_size(fr), nf);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "frontier_size")), nf);
+    for (int k = 0; k < nf; k++) {
+        int found = 0;
+        size_t i;
+        json_t *pt;
+        json_array_foreach(fr, i, pt)
+        {
+            double gi = json_real_value(json_object_get(pt, "israel")),
+                   gh = json_real_value(json_object_get(pt, "hamas"));
+            found |=
+                fabs(gi - front[k][0] / best[0]) < 1e-9 && fabs(gh - front[k][1] / best[1]) < 1e-9;
+        }
+        assert_true(found);
+    }
     th_resp_free(&r);
     /* Parties do not get the analysis. */
     assert_int_equal(req("GET", path, israel, NULL, NULL), 403);

@@ -1035,6 +1035,8 @@ static json_t *point_json(const neg_domain *d, const neg_analysis *a, const neg_
                      gains_json(d, a, pt->u));
 }
 
+#define NSVC_FRONTIER_SHOWN 1000
+
 json_t *nsvc_analysis(store *s, const acct_caller *by, int64_t id, tr_err *e)
 {
     const char *role;
@@ -1068,6 +1070,16 @@ json_t *nsvc_analysis(store *s, const acct_caller *by, int64_t id, tr_err *e)
         json_object_set_new(out, "kalai_smorodinsky", point_json(d, a, &a->kalai_smorodinsky));
         json_object_set_new(out, "egalitarian", point_json(d, a, &a->egalitarian));
         json_object_set_new(out, "max_welfare", point_json(d, a, &a->max_welfare));
+        /* The frontier's points as gains, for a chart (at most NSVC_FRONTIER_SHOWN, evenly
+         * spaced along it; both ends kept): what the disclosed parties let mediators see. */
+        json_t *pts = json_array();
+        size_t n = a->n_frontier, shown = n < NSVC_FRONTIER_SHOWN ? n : NSVC_FRONTIER_SHOWN;
+        for (size_t k = 0; a->has_rational && k < shown; k++) {
+            size_t i = shown > 1 ? k * (n - 1) / (shown - 1) : 0;
+            json_array_append_new(pts, gains_json(d, a, a->frontier[i].u));
+        }
+        json_object_set_new(out, "frontier",
+                            a->has_rational ? pts : (json_decref(pts), json_null()));
     }
     neg_analysis_free(a);
     neg_domain_free(d);

@@ -664,6 +664,33 @@ test("a_crossing_operator_moves_twenty_trucks_at_once", async () => {
   await ctx2.close();
 });
 
+test("a_mediator_sees_the_frontier_a_party_does_not", async () => {
+  const usa = await login("usa", "demo-usa");
+  const a = (await api("/api/v1/negotiations/1/analysis", { token: usa })).json;
+  check(a.available && a.frontier.length === a.frontier_size, "the analysis has its frontier");
+  const ctx = await context();
+  const page = await ctx.newPage();
+  await signIn(page, "usa", "demo-usa");
+  await page.goto(base + "/mediate?negotiation=1&lang=ar");
+  await page.locator('[data-testid="frontier"]').waitFor();
+  equal(await page.locator("circle[data-frontier]").count(), a.frontier_size, "every frontier point drawn");
+  equal(await page.locator('circle[data-point="nash"]').count(), 1, "the Nash point drawn");
+  equal(await page.evaluate(() => getComputedStyle(document.querySelector(".frontier")).direction), "ltr", "the chart stays left to right in an Arabic page");
+  check(ctx.cspErrors.length === 0, "no CSP violations: " + ctx.cspErrors.join(" | "));
+  await ctx.close();
+  // A party: no analysis asked for, none shown.
+  const ctx2 = await context();
+  const p2 = await ctx2.newPage();
+  const asked = [];
+  p2.on("request", (r) => r.url().includes("/analysis") && asked.push(r.url()));
+  await signIn(p2, "israel", "demo-israel");
+  await p2.goto(base + "/mediate?negotiation=1");
+  await p2.locator("main h1").waitFor();
+  equal(await p2.locator('[data-testid="frontier"]').count(), 0, "no chart for a party");
+  equal(asked.length, 0, "the page does not even ask");
+  await ctx2.close();
+});
+
 // ---- main ---------------------------------------------------------------------------------
 const only = process.argv.slice(2);
 let passed = 0, failed = 0;

@@ -14,6 +14,7 @@ const pages = [
   [/^\/monitor$/, () => import("./pages/monitor.js")],
   [/^\/comply$/, () => import("./pages/comply.js")],
   [/^\/aid$/, () => import("./pages/aid.js")],
+  [/^\/mediate$/, () => import("./pages/mediate.js")],
 ];
 
 function withLang(code) {
@@ -54,6 +55,7 @@ function Header({ path }) {
         <a class="brand" href="/" lang="en">truce</a>
         ${link("/", "nav_record")} ${link("/report", "nav_report")} ${link("/aid", "nav_aid")} ${link("/comply", "nav_comply")}
         ${me && (me.org_kind === "monitor" || me.org_kind === "mediator" || me.admin) ? link("/monitor", "nav_monitor") : null}
+        ${me && (me.org_kind === "mediator" || me.admin) ? link("/mediate", "nav_mediate") : null}
         ${waiting ? html`<a class="badge" href="/report#outbox" data-testid="outbox-badge">${t("outbox_count", { n: waiting })}</a>` : null}
       </nav>
       <div class="who">
