@@ -304,6 +304,18 @@ static void texts_analysis_override_sending_and_responses(void **state)
         req("POST", "/api/v1/negotiations/3/texts/2/send", usa, "{\"to\":[\"hamas\"]}", &r), 200);
     th_resp_free(&r);
     assert_int_equal(req("GET", "/api/v1/negotiations/3/texts/2", israel, NULL, NULL), 404);
+    /* The versions each may open: the mediators all, a party those sent to it. */
+    static const struct {
+        const char **who;
+        const char *versions;
+    } seen[] = {{&usa, "[1,2]"}, {&hamas, "[2]"}, {&israel, "[]"}};
+    for (size_t i = 0; i < sizeof seen / sizeof seen[0]; i++) {
+        assert_int_equal(req("GET", "/api/v1/negotiations/3", *seen[i].who, NULL, &r), 200);
+        char *v = json_dumps(json_object_get(r.json, "versions"), JSON_COMPACT);
+        assert_string_equal(v, seen[i].versions);
+        free(v);
+        th_resp_free(&r);
+    }
     assert_int_equal(req("GET", "/api/v1/negotiations/3/texts/2", hamas, NULL, &r), 200);
     json_t *fy = json_object_get(r.json, "for_you");
     assert_true(fabs(json_real_value(json_object_get(fy, "utility")) - 0.5) < 1e-9);
@@ -470,6 +482,14 @@ static void an_agreement_every_party_signs(void **state)
     th_resp_free(&r);
     /* Not a member: no agreement. */
     assert_int_equal(req("GET", "/api/v1/agreements/3", un, NULL, NULL), 404);
+    /* The list names the negotiation each came from (none for one recorded). */
+    assert_int_equal(req("GET", "/api/v1/agreements", israel, NULL, &r), 200);
+    json_t *line = json_array_get(json_object_get(r.json, "agreements"), 2);
+    assert_int_equal(json_integer_value(json_object_get(line, "id")), 3);
+    assert_int_equal(json_integer_value(json_object_get(line, "negotiation")), 3);
+    line = json_array_get(json_object_get(r.json, "agreements"), 1);
+    assert_true(json_is_null(json_object_get(line, "negotiation")));
+    th_resp_free(&r);
     free(sig);
     free(pk_i);
     free(pk_h);
@@ -565,6 +585,16 @@ static void analysis_and_suggestions(void **state)
                          &r),
                      201);
     assert_true(json_is_false(json_object_get(json_object_get(r.json, "analysis"), "efficient")));
+    /* What dominates it, with the gains a chart places it at: (450, wounded only) first,
+     * one change, at the brute force's utilities over each party's best. */
+    json_t *dom =
+        json_array_get(json_object_get(json_object_get(r.json, "analysis"), "dominated_by"), 0);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(dom, "package"), "Rafah")),
+        "wounded only");
+    json_t *dg = json_object_get(dom, "gains");
+    assert_true(fabs(json_real_value(json_object_get(dg, "israel")) - u[4][0] / best[0]) < 1e-9);
+    assert_true(fabs(json_real_value(json_object_get(dg, "hamas")) - u[4][1] / best[1]) < 1e-9);
     th_resp_free(&r);
     snprintf(path, sizeof path, "/api/v1/negotiations/%lld/suggestions", (long long)id);
     assert_int_equal(req("POST", path, usa, "{}", &r), 200);

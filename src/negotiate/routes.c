@@ -308,10 +308,11 @@ static int h_agreement_list(http_req *r)
         }
         json_t *doc = json_object_get(a, "agreement");
         json_t *line = json_pack(
-            "{s:I, s:O?, s:O?, s:O?, s:O?, s:O?}", "id", (json_int_t)id, "state",
-            json_object_get(a, "state"), "title", json_object_get(doc, "title"), "parties",
-            json_object_get(doc, "parties"), "mediators", json_object_get(doc, "mediators"),
-            "effective", json_object_get(doc, "effective"));
+            "{s:I, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}", "id", (json_int_t)id, "state",
+            json_object_get(a, "state"), "negotiation", json_object_get(doc, "negotiation"),
+            "title", json_object_get(doc, "title"), "parties", json_object_get(doc, "parties"),
+            "mediators", json_object_get(doc, "mediators"), "effective",
+            json_object_get(doc, "effective"));
         json_array_append_new(list, line);
         json_decref(a);
     }

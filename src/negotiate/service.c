@@ -229,11 +229,41 @@ json_t *nsvc__load(store *s, const acct_caller *by, int64_t id, const char **rol
     return spec;
 }
 
+/* The versions of the text the caller may open: every one for a mediator, those sent to it
+ * for a party (how many others there are is the mediators' business). */
+static json_t *versions(store *s, const acct_caller *by, int64_t id, const char *role, tr_err *e)
+{
+    int next;
+    json_t *out = json_array();
+    if (negotiate_store(s)->text_next(s, id, &next, e)) goto fail;
+    for (int n = 1; n < next; n++) {
+        store_text t = {0};
+        int found = negotiate_store(s)->text_get(s, id, n, &t, e);
+        json_t *sent = found == 1 ? json_loads(t.sent_to, 0, NULL) : NULL;
+        if (found == 1 && (strcmp(role, "mediator") == 0 || jsx_has(sent, by->org)))
+            json_array_append_new(out, json_integer(n));
+        json_decref(sent);
+        free(t.text);
+        free(t.sent_to);
+        if (found < 0) goto fail;
+    }
+    return out;
+fail:
+    json_decref(out);
+    return NULL;
+}
+
 json_t *nsvc_get(store *s, const acct_caller *by, int64_t id, tr_err *e)
 {
     const char *role;
-    json_t *spec = nsvc__load(s, by, id, &role, e);
-    if (spec) json_object_set_new(spec, "role", json_string(role));
+    json_t *spec = nsvc__load(s, by, id, &role, e), *v;
+    if (!spec) return NULL;
+    if (!(v = versions(s, by, id, role, e))) {
+        json_decref(spec);
+        return NULL;
+    }
+    json_object_set_new(spec, "role", json_string(role));
+    json_object_set_new(spec, "versions", v);
     return spec;
 }
 
@@ -569,6 +599,8 @@ static json_t *profiles_of(store *s, int64_t id, unsigned char sha[32], tr_err *
     return profiles;
 }
 
+static json_t *gains_json(const neg_domain *d, const neg_analysis *a, const double *u);
+
 /* The engine's analysis of a package for the mediators, over the parties that disclose
  * their gains; nothing derived from a non-disclosing party's profile enters it. Within the
  * server's limits: past them, "available": false and why. sha, when not NULL, receives the
@@ -615,9 +647,10 @@ static json_t *analysis(store *s, int64_t id, const json_t *spec, const json_t *
         for (int q = 0; q < neg_parties(d); q++)
             json_object_set_new(gains, neg_party_name(d, q), json_real(p->gains[q]));
         for (size_t j = 0; j < p->n_dominating; j++)
-            json_array_append_new(dom, json_pack("{s:o, s:i}", "package",
+            json_array_append_new(dom, json_pack("{s:o, s:i, s:o}", "package",
                                                  package_json(d, p->dominating[j].package),
-                                                 "changes", p->changes[j]));
+                                                 "changes", p->changes[j], "gains",
+                                                 gains_json(d, a, p->dominating[j].u)));
         json_object_set_new(out, "available", json_true());
         json_object_set_new(out, "gains", gains);
         json_object_set_new(out, "efficient", json_boolean(p->efficient));
