@@ -251,6 +251,7 @@ static const struct access_case {
     {"GET", "/comply", "/comply", NULL, "AAAAAAA", 200, 0},
     {"GET", "/aid", "/aid", NULL, "AAAAAAA", 200, 0},
     {"GET", "/mediate", "/mediate", NULL, "AAAAAAA", 200, 0},
+    {"GET", "/negotiate", "/negotiate", NULL, "AAAAAAA", 200, 0},
     {"GET", "/assets/*", "/assets/no-such-file.js", NULL, "AAAAAAA", 404, 0},
     {"GET", "/sw.js", "/sw.js", NULL, "AAAAAAA", 200, 0},
     {"GET", "/manifest.webmanifest", "/manifest.webmanifest", NULL, "AAAAAAA", 200, 0},

@@ -38,8 +38,9 @@ static const web_asset *asset_named(const char *prefix)
 static void pages_are_the_shell_in_the_callers_language(void **state)
 {
     (void)state;
-    static const char *const pages[] = {"/",        "/incidents/7", "/login", "/report",
-                                        "/monitor", "/comply",      "/aid",   "/mediate"};
+    static const char *const pages[] = {"/",       "/incidents/7", "/login",
+                                        "/report", "/monitor",     "/comply",
+                                        "/aid",    "/mediate",     "/negotiate"};
     th_resp r;
     for (size_t i = 0; i < sizeof pages / sizeof *pages; i++) {
         assert_int_equal(get(pages[i], NULL, &r), 200);

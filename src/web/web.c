@@ -187,6 +187,7 @@ const http_route web_routes[] = {
     {"GET", "/comply", h_page, WHO_PUBLIC, 0, NULL},
     {"GET", "/aid", h_page, WHO_PUBLIC, 0, NULL},
     {"GET", "/mediate", h_page, WHO_PUBLIC, 0, NULL},
+    {"GET", "/negotiate", h_page, WHO_PUBLIC, 0, NULL},
     {"GET", "/assets/*", h_asset, WHO_PUBLIC, 0, NULL},
     {"GET", "/sw.js", h_sw, WHO_PUBLIC, 0, NULL},
     {"GET", "/manifest.webmanifest", h_manifest, WHO_PUBLIC, 0, NULL},

@@ -15,6 +15,7 @@ const pages = [
   [/^\/comply$/, () => import("./pages/comply.js")],
   [/^\/aid$/, () => import("./pages/aid.js")],
   [/^\/mediate$/, () => import("./pages/mediate.js")],
+  [/^\/negotiate$/, () => import("./pages/negotiate.js")],
 ];
 
 function withLang(code) {
@@ -56,6 +57,7 @@ function Header({ path }) {
         ${link("/", "nav_record")} ${link("/report", "nav_report")} ${link("/aid", "nav_aid")} ${link("/comply", "nav_comply")}
         ${me && (me.org_kind === "monitor" || me.org_kind === "mediator" || me.admin) ? link("/monitor", "nav_monitor") : null}
         ${me && (me.org_kind === "mediator" || me.admin) ? link("/mediate", "nav_mediate") : null}
+        ${me && me.org_kind === "party" ? link("/negotiate", "nav_negotiate") : null}
         ${waiting ? html`<a class="badge" href="/report#outbox" data-testid="outbox-badge">${t("outbox_count", { n: waiting })}</a>` : null}
       </nav>
       <div class="who">

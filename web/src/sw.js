@@ -8,7 +8,7 @@
 /* global __PRECACHE__, __VERSION__ */
 const CACHE = "truce-" + __VERSION__;
 const PAGES = "truce-pages";
-const PAGE_PATHS = /^\/(incidents\/\d+|login|report|monitor|comply|aid|mediate)?$/;
+const PAGE_PATHS = /^\/(incidents\/\d+|login|report|monitor|comply|aid|mediate|negotiate)?$/;
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
