@@ -9,6 +9,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { createPrivateKey, sign as edSign } from "node:crypto";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -726,6 +727,51 @@ test("a_mediator_sees_the_frontier_a_party_does_not", async () => {
   equal(await p2.locator('[data-testid="frontier"]').count(), 0, "no chart for a party");
   equal(asked.length, 0, "the page does not even ask");
   await ctx2.close();
+});
+
+// The page signs the canonical form of the agreement as web/src/sign.js writes it; truce
+// signs it as src/json/jsx.c does. Ed25519 is deterministic: the same key over the same bytes
+// gives the same signature, so equal signatures on random documents (every escape, Arabic,
+// Hebrew, combining marks, characters beyond the BMP that UTF-16 and UTF-8 order
+// differently) prove the two write the same bytes.
+test("canonical_json_in_the_page_is_what_truce_signs", async () => {
+  const { canonical } = await import("../../web/src/sign.js");
+  const keyfile = join(dir, "canonical.key");
+  equal(spawnSync(BIN, ["keygen", "--out", keyfile]).status, 0, "truce keygen");
+  const seed = Buffer.from(readFileSync(keyfile, "utf8").split("\n")[1], "base64");
+  const priv = createPrivateKey({ key: Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), seed]), format: "der", type: "pkcs8" });
+  const words = ["plain", "قطاع غزة", "עזה", "🕊️ dove", "\uff5e wave", "quote \" back \\ slash /", "ctl \u0001\u001f\b\f\n\r\t", "\u007f del", "é", "e\u0301", "\u2028\u2029", "Z", "a", "", "aa", "a\u0000".slice(0, 1) + "b"];
+  let seedN = 7; // mulberry32
+  const rnd = (n) => {
+    let x = (seedN = (seedN + 0x6d2b79f5) | 0);
+    x = Math.imul(x ^ (x >>> 15), x | 1);
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+    return (((x ^ (x >>> 14)) >>> 0) % n);
+  };
+  const value = (depth) => {
+    const k = rnd(depth > 2 ? 4 : 7);
+    if (k === 0) return words[rnd(words.length)];
+    if (k === 1) return rnd(2) ? rnd(1e9) - 5e8 : Number.MAX_SAFE_INTEGER - rnd(10);
+    if (k === 2) return [true, false, null][rnd(3)];
+    if (k === 3) return words[rnd(words.length)] + words[rnd(words.length)];
+    if (k === 4 || k === 5) {
+      const o = {};
+      for (let i = rnd(6); i > 0; i--) o[words[rnd(words.length)] + (rnd(3) ? "" : words[rnd(words.length)])] = value(depth + 1);
+      return o;
+    }
+    return Array.from({ length: rnd(4) }, () => value(depth + 1));
+  };
+  for (let i = 0; i < 40; i++) {
+    // The first holds every word as a key and as a value; the rest are random.
+    const every = Object.fromEntries(words.concat(["9", "10"]).map((w) => [w, w]));
+    const agreement = i ? { id: i, title: words[rnd(words.length)], terms: value(0), parties: ["israel", "hamas"], extra: value(0) } : { id: 0, terms: every };
+    const file = join(dir, `canonical-${i}.json`);
+    writeFileSync(file, JSON.stringify({ agreement }));
+    const r = spawnSync(BIN, ["sign", "--key", keyfile, file], { encoding: "utf8" });
+    equal(r.status, 0, "truce sign: " + r.stderr);
+    const mine = edSign(null, Buffer.from(canonical(agreement), "utf8"), priv).toString("base64");
+    equal(mine, r.stdout.trim(), `document ${i}: ${canonical(agreement).slice(0, 120)}`);
+  }
 });
 
 // A negotiation played through the pages by three browsers: the mediator opens it, the
