@@ -268,6 +268,10 @@ static void texts_analysis_override_sending_and_responses(void **state)
         json_string_value(json_object_get(json_object_get(r.json, "error"), "code")),
         "text.one_sided");
     assert_non_null(strstr(r.body, "unacceptable to hamas"));
+    json_t *un_to = json_object_get(json_object_get(json_object_get(r.json, "error"), "detail"),
+                                    "unacceptable_to");
+    assert_int_equal(json_array_size(un_to), 1);
+    assert_string_equal(json_string_value(json_array_get(un_to, 0)), "hamas");
     th_resp_free(&r);
     assert_int_equal(th_journal_len(T.db), before);
     /* With an override it goes in, and the analysis says so. */
@@ -289,6 +293,9 @@ static void texts_analysis_override_sending_and_responses(void **state)
                      201);
     assert_int_equal(json_integer_value(json_object_get(r.json, "n")), 2);
     assert_true(json_is_false(json_object_get(json_object_get(r.json, "analysis"), "one_sided")));
+    assert_int_equal(
+        json_array_size(json_object_get(json_object_get(r.json, "analysis"), "unacceptable_to")),
+        0);
     th_resp_free(&r);
     /* Not sent yet: the parties cannot see or answer it. */
     assert_int_equal(req("GET", "/api/v1/negotiations/3/texts/2", hamas, NULL, NULL), 404);

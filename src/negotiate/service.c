@@ -643,9 +643,12 @@ static json_t *analysis(store *s, int64_t id, const json_t *spec, const json_t *
             out = NULL;
         }
     } else {
-        json_t *gains = json_object(), *dom = json_array();
-        for (int q = 0; q < neg_parties(d); q++)
+        json_t *gains = json_object(), *dom = json_array(), *unacceptable = json_array();
+        for (int q = 0; q < neg_parties(d); q++) {
             json_object_set_new(gains, neg_party_name(d, q), json_real(p->gains[q]));
+            if (!p->acceptable[q])
+                json_array_append_new(unacceptable, json_string(neg_party_name(d, q)));
+        }
         for (size_t j = 0; j < p->n_dominating; j++)
             json_array_append_new(dom, json_pack("{s:o, s:i, s:o}", "package",
                                                  package_json(d, p->dominating[j].package),
@@ -657,6 +660,7 @@ static json_t *analysis(store *s, int64_t id, const json_t *spec, const json_t *
         json_object_set_new(out, "dominated_by", dom);
         json_object_set_new(out, "one_sidedness", json_real(p->one_sidedness));
         json_object_set_new(out, "one_sided", json_boolean(p->one_sided));
+        json_object_set_new(out, "unacceptable_to", unacceptable);
         json_object_set_new(out, "reason", json_string(p->reason));
     }
     neg_proposal_free(p);

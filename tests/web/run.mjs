@@ -845,7 +845,9 @@ test("a_whole_negotiation_in_three_browsers_ending_in_a_verified_agreement", asy
   await m.fill('input[name="why:Trucks a day"]', "as at the crossing today");
   await m.click('[data-testid="save-text"]');
   await m.locator('[data-testid="refused"]').waitFor();
-  check((await m.locator('[data-testid="refused"]').innerText()).includes("hamas"), "the reason names who loses");
+  equal(await m.locator('[data-testid="refused"] [data-testid="why"]').innerText(),
+    "it is unacceptable to hamas (below the reservation value or across a red line).", "the reason, in the page's words, names who loses");
+  check((await m.locator('[data-testid="refused"] details p[lang="en"]').textContent()).includes("unacceptable to hamas"), "the engine's own words beneath");
   equal(await m.locator('[data-testid="refused"] path[data-point="draft"]').count(), 1, "the draft drawn on the frontier");
   equal((await api(`/api/v1/negotiations/${nid}`, { token: usa })).json.versions.length, 0, "nothing saved");
   equal((await axe(m)).join("\n"), "", "axe on the refused draft");

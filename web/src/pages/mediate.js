@@ -5,7 +5,7 @@
 // side by side, with the comments meant for the mediators only; suggestions that improve on
 // a version; the agreement drafted from an accepted version, and its signatures.
 import { html, useState, useLoad } from "../ui.js";
-import { t, num } from "../i18n.js";
+import { t, num, lang } from "../i18n.js";
 import { api, session } from "../api.js";
 import { Agreement } from "../agreement.js";
 
@@ -59,6 +59,23 @@ function Frontier({ a, draft }) {
 
 const Package = ({ p }) => Object.entries(p).map(([i, o]) => html`<div><bdi>${i}</bdi>: <strong><bdi>${o}</bdi></strong></div>`);
 
+// Why the engine flags a package, in the page's language: the parties it leaves below their
+// reservation value or across a red line, or else the most and the least gained; the engine's
+// own sentence (English, naming the terms) stays beneath as the detail.
+function Why({ an }) {
+  const un = an.unacceptable_to || [];
+  let says;
+  if (un.length) says = t("m_why_unacceptable", { p: new Intl.ListFormat(lang, { type: "conjunction" }).format(un) });
+  else {
+    const ps = an.disclosed.filter((p) => an.gains && p in an.gains);
+    const hi = ps.reduce((a, b) => (an.gains[b] > an.gains[a] ? b : a), ps[0]);
+    const lo = ps.reduce((a, b) => (an.gains[b] < an.gains[a] ? b : a), ps[0]);
+    says = hi && lo && hi !== lo ? t("m_why_unbalanced", { hi, lo, ghi: pct(an.gains[hi]), glo: pct(an.gains[lo]) }) : null;
+  }
+  return html`<span data-testid="why">${says}</span>
+    ${an.reason ? html`<details class="detail"><summary>${t("m_engine_words")}</summary><p lang="en" dir="ltr">${an.reason}</p></details>` : null}`;
+}
+
 // What the engine says of one package: each party's gain, efficiency, the flag.
 function Verdict({ an }) {
   if (!an) return null;
@@ -66,7 +83,7 @@ function Verdict({ an }) {
   return html`<div data-testid="verdict" data-one-sided=${String(an.one_sided)} data-efficient=${String(an.efficient)}>
     <p>${an.disclosed.map((p) => html`<span class="legend"><bdi>${p}</bdi>: ${pct(an.gains[p])}</span>`)}</p>
     <p class=${an.efficient ? "ok" : "bad"}>${an.efficient ? t("m_efficient") : t("m_inefficient", { n: an.dominated_by.length })}</p>
-    ${an.one_sided ? html`<p class="notice bad" role="alert" data-testid="one-sided">${t("m_one_sided")} <span lang="en" dir="ltr">${an.reason}</span></p>` : null}
+    ${an.one_sided ? html`<p class="notice bad" role="alert" data-testid="one-sided">${t("m_one_sided")} <${Why} an=${an} /></p>` : null}
   </div>`;
 }
 
@@ -88,7 +105,7 @@ function Compose({ neg, analysis, seed, onSaved }) {
       setOverride("");
       onSaved(r);
     } catch (err) {
-      if (err.code === "text.one_sided") setRefused({ reason: (err.body.error.detail && err.body.error.detail.reason) || err.message, analysis: err.body.error.detail });
+      if (err.code === "text.one_sided") setRefused({ analysis: (err.body.error && err.body.error.detail) || { reason: err.message, disclosed: [] } });
       else setMsg(err.message);
     }
   };
@@ -104,7 +121,7 @@ function Compose({ neg, analysis, seed, onSaved }) {
     </fieldset>`)}
     ${refused
       ? html`<div class="notice bad" role="alert" data-testid="refused">
-          <p><strong>${t("m_refused")}</strong> <span lang="en" dir="ltr">${refused.reason}</span></p>
+          <p><strong>${t("m_refused")}</strong> <${Why} an=${refused.analysis} /></p>
           ${draft && draft.available && analysis && analysis.frontier ? html`<${Frontier} a=${analysis} draft=${draft} />` : null}
           <label>${t("m_override")}<span class="hint">${t("m_override_hint")}</span>
             <textarea name="override_reason" dir="auto" value=${override} onInput=${(e) => setOverride(e.target.value)}></textarea></label>
