@@ -9,7 +9,7 @@ LISTEN     ?= 127.0.0.1:8080
 PREFIX     ?= /usr/local
 
 DEBS = gcc meson ninja-build pkg-config libmicrohttpd-dev libjansson-dev libsodium-dev \
-       libsqlite3-dev libcmocka-dev libcurl4-openssl-dev libxml2-dev libcsv-dev libgeos-dev libmagic-dev libssl-dev zlib1g-dev libzstd-dev sqlite3 \
+       libsqlite3-dev libpq-dev postgresql libcmocka-dev libcurl4-openssl-dev libxml2-dev libcsv-dev libgeos-dev libmagic-dev libssl-dev zlib1g-dev libzstd-dev sqlite3 \
        clang-format
 BENCH_DEBS = wrk nginx-light
 FUZZ_BUILD   ?= build-fuzz

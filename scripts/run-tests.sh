@@ -9,6 +9,14 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export LSAN_OPTIONS="suppressions=$(cd "$(dirname "$0")/.." && pwd)/tests/lsan.supp:print_suppressions=0"
 passed=0 failed=0 broken=()
 root=$(cd "$(dirname "$0")/.." && pwd)
+# One throwaway PostgreSQL cluster for the whole run (each test makes its own databases on
+# it), stopped whatever happens.
+if [ -z "${TRUCE_PG:-}" ]; then
+  pgdir=$(mktemp -d -u /tmp/truce-pg.XXXXXX)
+  TRUCE_PG=$("$root/scripts/pg-cluster.sh" start "$pgdir") || { echo "tests: cannot start PostgreSQL"; exit 1; }
+  export TRUCE_PG
+  trap '"$root/scripts/pg-cluster.sh" stop "$pgdir"' EXIT
+fi
 for build in "$@"; do
   export TRUCE_BIN="$(cd "$build" && pwd)/truce"
   # The C test programs, then the browser tests (tests/web, node and Debian's chromium)

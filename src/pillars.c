@@ -35,6 +35,13 @@ const store_migration_set *const store_migration_sets[] = {
     NULL,
 };
 
+/* Those that keep their data in PostgreSQL too (store/pg.c), in the same order; the others
+ * follow pillar by pillar. */
+const store_migration_set *const store_migration_sets_pg[] = {
+    &accounts_schema_pg, /* src/accounts/schema_pg.c */
+    NULL,
+};
+
 /* Their events' projections (journal/projection.h). */
 const journal_projection *const journal_projection_tables[] = {
     accounts_projections,  /* src/accounts/project.c */

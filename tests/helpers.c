@@ -6,6 +6,7 @@
 #include "scenario/scenario.h"
 
 #include <curl/curl.h>
+#include <libpq-fe.h>
 #include <fcntl.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -33,6 +34,75 @@ char *th_tmpdir(void)
     snprintf(p, 128, "%s/truce-test-XXXXXX", base);
     if (!mkdtemp(p)) fail_now("mkdtemp failed");
     return p;
+}
+
+/* ---- PostgreSQL ---------------------------------------------------------------------- */
+
+static char pg_info[512], pg_dir[256];
+
+const char *th_pg(void)
+{
+    if (pg_info[0]) return pg_info;
+    const char *env = getenv("TRUCE_PG");
+    if (env && *env) {
+        snprintf(pg_info, sizeof pg_info, "%s", env);
+        return pg_info;
+    }
+    /* A cluster of this process's own, as the runner would start one. */
+    snprintf(pg_dir, sizeof pg_dir, "/tmp/truce-pg-%ld", (long)getpid());
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "'%s/scripts/pg-cluster.sh' start '%s'", TRUCE_SOURCE_ROOT, pg_dir);
+    FILE *f = popen(cmd, "r");
+    if (!f || !fgets(pg_info, sizeof pg_info, f)) fail_now("cannot start PostgreSQL: %s", cmd);
+    pclose(f);
+    pg_info[strcspn(pg_info, "\n")] = 0;
+    return pg_info;
+}
+
+void th_pg_stop(void)
+{
+    if (!pg_dir[0]) return;
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "'%s/scripts/pg-cluster.sh' stop '%s'", TRUCE_SOURCE_ROOT, pg_dir);
+    if (system(cmd) != 0) fprintf(stderr, "th_pg_stop: %s failed\n", cmd);
+    pg_dir[0] = 0;
+    pg_info[0] = 0;
+}
+
+static void quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+int th_pg_sql(const char *conninfo, const char *sql, int may_fail)
+{
+    PGconn *c = PQconnectdb(conninfo);
+    if (PQstatus(c) != CONNECTION_OK)
+        fail_now("cannot connect to %s: %s", conninfo, PQerrorMessage(c));
+    PQsetNoticeProcessor(c, quiet, NULL); /* "does not exist, skipping" */
+    PGresult *r = PQexec(c, sql);
+    ExecStatusType st = PQresultStatus(r);
+    int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+    if (!ok && !may_fail) fail_now("%s: %s", sql, PQerrorMessage(c));
+    PQclear(r);
+    PQfinish(c);
+    return ok ? 0 : -1;
+}
+
+const char *th_pg_db(const char *name)
+{
+    static char slots[8][640];
+    static int next;
+    char *out = slots[next++ % 8], db[64], admin[600], sql[200];
+    snprintf(db, sizeof db, "t_%s_%ld", name, (long)getpid());
+    snprintf(admin, sizeof admin, "%s dbname=postgres", th_pg());
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", db);
+    th_pg_sql(admin, sql, 0);
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s", db);
+    th_pg_sql(admin, sql, 0);
+    snprintf(out, 640, "%s dbname=%s", th_pg(), db);
+    return out;
 }
 
 void th_rmrf(const char *dir)

@@ -20,6 +20,19 @@
 char *th_tmpdir(void);
 void th_rmrf(const char *dir);
 
+/* ---- PostgreSQL ---- */
+/* The test cluster's connection string without a database: TRUCE_PG when the runner
+ * started one (scripts/run-tests.sh), else a cluster this process starts on first use
+ * (scripts/pg-cluster.sh) and th_pg_stop stops. */
+const char *th_pg(void);
+/* A new, empty database on the cluster named after name and this process: its libpq
+ * connection string (static storage per call slot). */
+const char *th_pg_db(const char *name);
+/* Runs SQL on the database conninfo names; fails the test on an error unless may_fail:
+ * then 0 when it ran, -1 when PostgreSQL refused it. */
+int th_pg_sql(const char *conninfo, const char *sql, int may_fail);
+void th_pg_stop(void);
+
 /* A new database at path holding the demo scenario; returns it open. */
 store *th_demo_db(const char *path);
 /* The same with scn_load flags; th_demo_db leaves out the sample monitoring records, so

@@ -69,6 +69,9 @@ typedef struct accounts_store_ops {
     int (*org_key_list)(store *s, const char *org, store_row_cb cb, void *cls, tr_err *e);
 } accounts_store_ops;
 
+/* PostgreSQL's (store_pg.c). */
+extern const accounts_store_ops accounts_pg_ops;
+
 /* The operations of the connection's backend. */
 const accounts_store_ops *accounts_store(const store *s);
 

@@ -3,6 +3,7 @@
  * tokens, organizations' signing keys. */
 #include "accounts/store.h"
 
+#include "store/pg_pillar.h"
 #include "store/sqlite_pillar.h"
 
 #include <stdio.h>
@@ -303,6 +304,5 @@ static const accounts_store_ops sqlite_ops = {
 
 const accounts_store_ops *accounts_store(const store *s)
 {
-    /* SQLite is the only backend so far; PostgreSQL's will be chosen here. */
-    return sq_is(s) ? &sqlite_ops : NULL;
+    return sq_is(s) ? &sqlite_ops : pg_is(s) ? &accounts_pg_ops : NULL;
 }

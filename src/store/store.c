@@ -1,5 +1,6 @@
 /* store.c - the backend-independent transaction helper; see store.h. */
 #include "store/store.h"
+#include "store/pg.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -58,4 +59,9 @@ int store_txn(store *s, store_txn_fn fn, void *cls, tr_err *e)
         struct timespec ts = {0, (long)(1000000L << attempt)}; /* 1, 2, 4 ... 128 ms */
         nanosleep(&ts, NULL);
     }
+}
+
+store *store_open(const char *db, int flags, tr_err *e)
+{
+    return store_pg_is_uri(db) ? store_pg_open(db, flags, e) : store_sqlite_open(db, flags, e);
 }

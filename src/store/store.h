@@ -222,6 +222,13 @@ typedef struct store_migration_set {
  * registry (src/pillars.c). */
 extern const store_migration_set *const store_migration_sets[];
 
+/* The same for PostgreSQL (store/pg.c): the pillars that keep their data there. */
+extern const store_migration_set *const store_migration_sets_pg[];
+
+/* Opens the database db names: PostgreSQL for a postgres:// URI or libpq's keywords
+ * (store/pg.h), else the SQLite file at that path. */
+store *store_open(const char *db, int flags, tr_err *e);
+
 /* Highest base schema version this build knows (the pillars' migrations come after it). */
 int store_schema_version(void);
 

@@ -1,0 +1,20 @@
+/* pg.h - the PostgreSQL backend (pg.c): many servers on one database. */
+#ifndef TRUCE_STORE_PG_H
+#define TRUCE_STORE_PG_H
+
+#include "store/store.h"
+
+/* Whether db names a PostgreSQL database rather than a SQLite file: a postgres:// or
+ * postgresql:// URI, or libpq's keywords ("host=/run/postgresql dbname=truce"). */
+int store_pg_is_uri(const char *db);
+
+/* Connects to the database conninfo names and applies pending migrations (one process at a
+ * time); STORE_READONLY opens it for reading only. NULL with e set (store.unavailable when
+ * the server cannot be reached). */
+store *store_pg_open(const char *conninfo, int flags, tr_err *e);
+
+/* 0 when every pillar keeps its data in PostgreSQL; else -1 with e naming the first that
+ * does not (store.not_supported), for commands that need them all. */
+int store_pg_ready(tr_err *e);
+
+#endif
