@@ -38,7 +38,11 @@ const store_migration_set *const store_migration_sets[] = {
 /* Those that keep their data in PostgreSQL too (store/pg.c), in the same order; the others
  * follow pillar by pillar. */
 const store_migration_set *const store_migration_sets_pg[] = {
-    &accounts_schema_pg, /* src/accounts/schema_pg.c */
+    &accounts_schema_pg,  /* src/accounts/schema_pg.c */
+    &aid_schema_pg,       /* src/aid/schema_pg.c */
+    &negotiate_schema_pg, /* src/negotiate/schema_pg.c */
+    &monitor_schema_pg,   /* src/monitor/schema_pg.c */
+    &comply_schema_pg,    /* src/comply/schema_pg.c */
     NULL,
 };
 

@@ -40,6 +40,12 @@ char *th_tmpdir(void)
 
 static char pg_info[512], pg_dir[256];
 
+int th_postgres(void)
+{
+    const char *b = getenv("TRUCE_TEST_BACKEND");
+    return b && !strcmp(b, "postgres");
+}
+
 const char *th_pg(void)
 {
     if (pg_info[0]) return pg_info;
@@ -133,7 +139,7 @@ store *th_demo_db_with(const char *path, unsigned flags)
         acct_init();
         ready = 1;
     }
-    s = store_sqlite_open(path, STORE_CREATE, &e);
+    s = store_open(path, STORE_CREATE, &e);
     if (!s || journal_create_key(s, path, "truce.test/log", &e) ||
         scn_init_deployment(s, "test", &e) || scn_load(s, th_scenario_dir(), flags, NULL, &e))
         fail_now("demo database: %s", e.message);
@@ -144,7 +150,7 @@ int64_t th_journal_len(const char *db_path)
 {
     tr_err e = TR_ERR_INIT;
     store_stats st = {0};
-    store *s = store_sqlite_open(db_path, 0, &e);
+    store *s = store_open(db_path, 0, &e);
     if (!s || s->ops->stats(s, &st, &e)) fail_now("journal length: %s", e.message);
     s->ops->close(s);
     return st.journal_length;
@@ -276,6 +282,14 @@ void th_server_start(th_server *t, const http_config *overrides)
     memset(t, 0, sizeof *t);
     snprintf(t->dir, sizeof t->dir, "%s", th_tmpdir());
     snprintf(t->db, sizeof t->db, "%s/t.db", t->dir);
+    if (th_postgres()) { /* the same server on a database of the test cluster */
+        static int n;
+        char name[32], key[300];
+        snprintf(name, sizeof name, "server%d", n++);
+        snprintf(t->db, sizeof t->db, "%s", th_pg_db(name));
+        snprintf(key, sizeof key, "%s/t.key", t->dir);
+        setenv("TRUCE_KEY_FILE", key, 1);
+    }
     s = th_demo_db(t->db);
     s->ops->close(s);
     if (overrides) cfg = *overrides;

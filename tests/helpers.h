@@ -25,6 +25,10 @@ void th_rmrf(const char *dir);
  * started one (scripts/run-tests.sh), else a cluster this process starts on first use
  * (scripts/pg-cluster.sh) and th_pg_stop stops. */
 const char *th_pg(void);
+/* Whether this run's servers keep their data in PostgreSQL (TRUCE_TEST_BACKEND=postgres, as
+ * scripts/run-tests.sh sets for its second pass): th_server_start then serves a database of
+ * the test cluster, with its log key in the server's directory (TRUCE_KEY_FILE). */
+int th_postgres(void);
 /* A new, empty database on the cluster named after name and this process: its libpq
  * connection string (static storage per call slot). */
 const char *th_pg_db(const char *name);

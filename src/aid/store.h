@@ -184,6 +184,9 @@ typedef struct aid_store_ops {
     int (*target_scan)(store *s, store_row_cb cb, void *cls, tr_err *e);   /* by id */
 } aid_store_ops;
 
+/* PostgreSQL's (store_pg.c). */
+extern const aid_store_ops aid_pg_ops;
+
 /* The operations of the connection's backend. */
 const aid_store_ops *aid_store(const store *s);
 

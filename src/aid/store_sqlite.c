@@ -2,6 +2,7 @@
  * connection (store/sqlite_pillar.h). */
 #include "aid/store.h"
 
+#include "store/pg_pillar.h"
 #include "store/sqlite_pillar.h"
 
 #include "core/util.h"
@@ -657,6 +658,5 @@ static const aid_store_ops sqlite_ops = {
 
 const aid_store_ops *aid_store(const store *s)
 {
-    /* SQLite is the only backend so far; PostgreSQL's will be chosen here. */
-    return sq_is(s) ? &sqlite_ops : NULL;
+    return sq_is(s) ? &sqlite_ops : pg_is(s) ? &aid_pg_ops : NULL;
 }

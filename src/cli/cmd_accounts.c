@@ -45,7 +45,7 @@ static int need(const char *cmd, const cli_opt *opts, const char *name)
 static store *open_db(const cli_opt *opts, int write)
 {
     tr_err e = TR_ERR_INIT;
-    store *s = store_sqlite_open(cli_get(opts, "db"), 0, &e);
+    store *s = store_open(cli_get(opts, "db"), 0, &e);
     if (s && write && journal_load_key(s, cli_get(opts, "db"), &e)) {
         s->ops->close(s);
         s = NULL;
@@ -94,7 +94,7 @@ int cmd_init(int argc, char **argv)
         snprintf(origin, sizeof origin, "%s", cli_get(opts, "origin"));
     else
         journal_origin_from(cli_get(opts, "name"), origin, sizeof origin);
-    s = store_sqlite_open(cli_get(opts, "db"), STORE_CREATE, &e);
+    s = store_open(cli_get(opts, "db"), STORE_CREATE, &e);
     if (!s) return finish(NULL, &e, -1);
     rc = journal_create_key(s, cli_get(opts, "db"), origin, &e);
     if (rc == 0) rc = scn_init_deployment(s, cli_get(opts, "name"), &e);

@@ -105,7 +105,7 @@ int cmd_import_acled(int argc, char **argv)
         fprintf(stderr, "truce: cannot read %s\n", pos[0]);
         return CLI_FAILED;
     }
-    s = store_sqlite_open(cli_get(opts, "db"), 0, &e);
+    s = store_open(cli_get(opts, "db"), 0, &e);
     if (!s || journal_load_key(s, cli_get(opts, "db"), &e)) {
         if (s) s->ops->close(s);
         fclose(in);
@@ -208,7 +208,7 @@ int cmd_import_aid_counts(int argc, char **argv)
         fprintf(stderr, "truce: cannot read %s\n", pos[0]);
         return CLI_FAILED;
     }
-    s = store_sqlite_open(cli_get(opts, "db"), 0, &e);
+    s = store_open(cli_get(opts, "db"), 0, &e);
     if (!s || journal_load_key(s, cli_get(opts, "db"), &e)) {
         if (s) s->ops->close(s);
         fclose(in);
@@ -294,7 +294,7 @@ int cmd_export_incidents(int argc, char **argv)
         err_clear(&e);
         return CLI_USAGE;
     }
-    s = store_sqlite_open(cli_get(opts, "db"), STORE_READONLY, &e);
+    s = store_open(cli_get(opts, "db"), STORE_READONLY, &e);
     if (!s) {
         err_print(&e);
         err_clear(&e);
@@ -375,7 +375,7 @@ int cmd_import_zones(int argc, char **argv)
                 je.line, je.column);
         return CLI_FAILED;
     }
-    store *s = store_sqlite_open(cli_get(opts, "db"), 0, &e);
+    store *s = store_open(cli_get(opts, "db"), 0, &e);
     zones_job j = {fc, &o, NULL};
     if (!s || journal_load_key(s, cli_get(opts, "db"), &e) ||
         store_txn(s, import_zones_txn, &j, &e)) {

@@ -149,8 +149,9 @@ int cmd_log_key(int argc, char **argv)
     note_signer k;
     buf b = BUF_INIT;
     if (rc >= 0) return rc;
-    journal_key_path(cli_get(opts, "db"), path, sizeof path);
-    if (note_signer_load(&k, path, &e)) return fail(&e);
+    if (journal_key_file(cli_get(opts, "db"), path, sizeof path, &e) ||
+        note_signer_load(&k, path, &e))
+        return fail(&e);
     note_verifier_format(&k.v, &b);
     printf("%s\n", b.p);
     buf_free(&b);
@@ -267,11 +268,11 @@ static int audit_local(const char *db, const char *vkey)
     } else {
         char path[4096];
         note_signer k;
-        journal_key_path(db, path, sizeof path);
-        if (note_signer_load(&k, path, &e)) return fail(&e);
+        if (journal_key_file(db, path, sizeof path, &e) || note_signer_load(&k, path, &e))
+            return fail(&e);
         v = k.v;
     }
-    s = store_sqlite_open(db, 0, &e);
+    s = store_open(db, 0, &e);
     if (!s) return fail(&e);
     if (audit_db(s, &v, &rep, &e)) {
         s->ops->close(s);
@@ -548,7 +549,7 @@ int cmd_rebuild(int argc, char **argv)
     /* A server with the database open would go on answering from tables being recreated
      * under it. */
     if (store_sqlite_require_alone(cli_get(opts, "db"), "rebuild", &e)) return fail(&e);
-    s = store_sqlite_open(cli_get(opts, "db"), 0, &e);
+    s = store_open(cli_get(opts, "db"), 0, &e);
     if (!s) return fail(&e);
     rc = audit_rebuild(s, &n, &e);
     s->ops->close(s);
@@ -573,7 +574,7 @@ int cmd_comply_settle(int argc, char **argv)
     if (!as_of) as_of = today;
     if (!util_is_date(as_of) || strcmp(as_of, today) > 0)
         return cli_usage_error("comply settle", "--as-of is a day that has come, YYYY-MM-DD");
-    store *s = store_sqlite_open(cli_get(opts, "db"), 0, &e);
+    store *s = store_open(cli_get(opts, "db"), 0, &e);
     if (!s || journal_load_key(s, cli_get(opts, "db"), &e) || comply_settle(s, as_of, &n, &e)) {
         if (s) s->ops->close(s);
         err_print(&e);
@@ -608,7 +609,7 @@ int cmd_sitrep(int argc, char **argv)
         return cli_usage_error("sitrep", "--date is a day that has come, YYYY-MM-DD");
     if (strcmp(lang, "en") && strcmp(lang, "ar") && strcmp(lang, "he"))
         return cli_usage_error("sitrep", "--lang is en, ar or he");
-    store *s = store_sqlite_open(cli_get(opts, "db"), STORE_READONLY, &e);
+    store *s = store_open(cli_get(opts, "db"), STORE_READONLY, &e);
     json_t *rep = s ? comply_sitrep(s, date, &e) : NULL;
     if (s) s->ops->close(s);
     if (!rep) {

@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "http/http.h"
 #include "journal/journal.h"
+#include "store/pg.h"
 #include "scenario/scenario.h"
 
 #include <errno.h>
@@ -187,7 +188,7 @@ int cmd_serve(int argc, char **argv)
         cfg.evidence_quota = mib == 0 ? -1 : mib << 20;
     }
     if (cli_get(opts, "no-access-log")) log_set_access(0);
-    if (stat(cfg.db_path, &sb) != 0) {
+    if (!store_pg_is_uri(cfg.db_path) && stat(cfg.db_path, &sb) != 0) {
         fprintf(stderr,
                 "truce: no database at %s; create one with 'truce init' or 'truce "
                 "demo'\n",
@@ -200,6 +201,7 @@ int cmd_serve(int argc, char **argv)
 static void remove_db(const char *path)
 {
     char side[4096];
+    if (store_pg_is_uri(path)) return; /* nothing of it is a file here */
     unlink(path);
     snprintf(side, sizeof side, "%s-wal", path);
     unlink(side);
@@ -266,7 +268,21 @@ int cmd_demo(int argc, char **argv)
         }
         remove_db(db);
     }
-    s = store_sqlite_open(db, STORE_CREATE, &e);
+    s = store_open(db, STORE_CREATE, &e);
+    if (s && store_pg_is_uri(db)) { /* a demo starts a record: never on top of one */
+        store_stats st;
+        if (s->ops->stats(s, &st, &e) == 0 && st.journal_length > 0)
+            err_set(&e, 409, "store.in_use",
+                    "create an empty database for the demo (createdb), or choose another --db",
+                    "the database already holds a truce record of %lld events",
+                    (long long)st.journal_length);
+        if (e.status) {
+            err_print(&e);
+            err_clear(&e);
+            s->ops->close(s);
+            return CLI_FAILED;
+        }
+    }
     if (!s || journal_create_key(s, db, "truce.demo/gaza-2025", &e) ||
         scn_init_deployment(s, "truce demo", &e) || scn_load(s, scenario, 0, &sum, &e) ||
         (cli_get(opts, "data") &&

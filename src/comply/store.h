@@ -92,6 +92,9 @@ typedef struct comply_store_ops {
     int (*note_list)(store *s, int64_t obligation, store_row_cb cb, void *cls, tr_err *e);
 } comply_store_ops;
 
+/* PostgreSQL's (store_pg.c). */
+extern const comply_store_ops comply_pg_ops;
+
 const comply_store_ops *comply_store(const store *s);
 
 #endif

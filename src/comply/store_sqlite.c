@@ -1,6 +1,7 @@
 /* store_sqlite.c - the compliance pillar's storage on SQLite (comply/store.h). */
 #include "comply/store.h"
 
+#include "store/pg_pillar.h"
 #include "store/sqlite_pillar.h"
 
 #include <stdlib.h>
@@ -365,6 +366,5 @@ static const comply_store_ops sqlite_ops = {
 
 const comply_store_ops *comply_store(const store *s)
 {
-    /* SQLite is the only backend so far; PostgreSQL's will be chosen here. */
-    return sq_is(s) ? &sqlite_ops : NULL;
+    return sq_is(s) ? &sqlite_ops : pg_is(s) ? &comply_pg_ops : NULL;
 }

@@ -346,7 +346,7 @@ static store *lease(http_server *srv, reader_pool *pool, tr_err *e)
     if (pool->len) s = pool->items[--pool->len];
     pthread_mutex_unlock(&pool->lock);
     if (!s) {
-        s = store_sqlite_open(srv->cfg.db_path, pool->flags, e);
+        s = store_open(srv->cfg.db_path, pool->flags, e);
         if (s) {
             s->tree_cache = srv->tree_cache;
             /* Zones change rarely and this server forgets them when it changes them. */
@@ -1065,14 +1065,14 @@ http_server *http_start(const http_config *cfg, tr_err *e)
     /* 2^21 slots (84 MB, touched only as they fill): all but the lowest levels of a tree
      * of ten million entries. */
     srv->tree_cache = tree_cache_new(21);
-    ws = store_sqlite_open(cfg->db_path, 0, e);
+    ws = store_open(cfg->db_path, 0, e);
     if (!ws) goto fail;
     ws->tree_cache = srv->tree_cache;
     {
         char key[4096];
         note_signer signer;
-        journal_key_path(cfg->db_path, key, sizeof key);
-        if (note_signer_load(&signer, key, e) || journal_attach(ws, &signer, e)) {
+        if (journal_key_file(cfg->db_path, key, sizeof key, e) ||
+            note_signer_load(&signer, key, e) || journal_attach(ws, &signer, e)) {
             ws->ops->close(ws);
             sodium_memzero(&signer, sizeof signer);
             goto fail;

@@ -1,5 +1,6 @@
 /* journal.c - the single write path; see journal.h. */
 #include "journal/journal.h"
+#include "store/pg.h"
 
 #include "core/util.h"
 #include "journal/project.h"
@@ -88,7 +89,23 @@ journal_reader journal_reader_of(const journal_caller *c)
 
 void journal_key_path(const char *db_path, char *out, size_t cap)
 {
-    snprintf(out, cap, "%s.key", db_path);
+    const char *given = getenv("TRUCE_KEY_FILE");
+    if (given && *given)
+        snprintf(out, cap, "%s", given);
+    else if (store_pg_is_uri(db_path))
+        snprintf(out, cap, "%s", ""); /* a PostgreSQL database has no file beside it */
+    else
+        snprintf(out, cap, "%s.key", db_path);
+}
+
+int journal_key_file(const char *db_path, char *out, size_t cap, tr_err *e)
+{
+    journal_key_path(db_path, out, cap);
+    if (out[0]) return 0;
+    return err_set(e, 400, "log.key_unnamed",
+                   "set TRUCE_KEY_FILE to the key file's path (the same file on every server "
+                   "that writes to the database)",
+                   "a PostgreSQL database's log key is a file of its own: name it");
 }
 
 int journal_create_key(store *s, const char *db_path, const char *origin, tr_err *e)
@@ -96,8 +113,8 @@ int journal_create_key(store *s, const char *db_path, const char *origin, tr_err
     char path[4096];
     note_signer k;
     int rc;
-    journal_key_path(db_path, path, sizeof path);
-    if (note_signer_generate(&k, origin, e)) return -1;
+    if (journal_key_file(db_path, path, sizeof path, e) || note_signer_generate(&k, origin, e))
+        return -1;
     rc = note_signer_save(&k, path, e);
     if (rc == 0) rc = journal_attach(s, &k, e);
     sodium_memzero(&k, sizeof k);
@@ -109,8 +126,7 @@ int journal_load_key(store *s, const char *db_path, tr_err *e)
     char path[4096];
     note_signer k;
     int rc;
-    journal_key_path(db_path, path, sizeof path);
-    rc = note_signer_load(&k, path, e);
+    rc = journal_key_file(db_path, path, sizeof path, e) ? -1 : note_signer_load(&k, path, e);
     if (rc == 0) rc = journal_attach(s, &k, e);
     sodium_memzero(&k, sizeof k);
     return rc;

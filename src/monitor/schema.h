@@ -5,5 +5,6 @@
 #include "store/store.h"
 
 extern const store_migration_set monitor_schema;
+extern const store_migration_set monitor_schema_pg;
 
 #endif

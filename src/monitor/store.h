@@ -223,6 +223,9 @@ typedef struct monitor_store_ops {
     int (*evidence_bytes)(store *s, const char *org, const char *since, int64_t *out, tr_err *e);
 } monitor_store_ops;
 
+/* PostgreSQL's (store_pg.c). */
+extern const monitor_store_ops monitor_pg_ops;
+
 /* The operations of the connection's backend. */
 const monitor_store_ops *monitor_store(const store *s);
 

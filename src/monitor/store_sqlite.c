@@ -4,6 +4,8 @@
 
 #include "core/buf.h"
 #include "core/util.h"
+#include "monitor/store_util.h"
+#include "store/pg_pillar.h"
 #include "store/sqlite_pillar.h"
 
 #include <math.h>
@@ -200,11 +202,6 @@ static const char zone_list_sql[] = "SELECT slug, name, kind, geometry FROM zone
 
 static const char zone_print_sql[] = "SELECT count(*) || ':' || coalesce(max(rowid), 0) FROM zones";
 
-typedef struct keyed_count {
-    const char *key;
-    json_int_t n;
-} keyed_count;
-
 static int incident_ids_in_box(store *s, const store_incident_filter *f, size_t max, int64_t **ids,
                                size_t *n, tr_err *e);
 
@@ -311,47 +308,6 @@ static void bind_incident_filter(sqlite3_stmt *st, const store_incident_filter *
     }
 }
 
-static void tally(json_t *map, const char *key)
-{
-    json_t *v;
-    if (!key || !key[0]) return;
-    if ((v = json_object_get(map, key)))
-        json_integer_set(v, json_integer_value(v) + 1);
-    else
-        json_object_set_new(map, key, json_integer(1));
-}
-
-static int by_key(const void *a, const void *b)
-{
-    return strcmp(((const keyed_count *)a)->key, ((const keyed_count *)b)->key);
-}
-
-static int by_count_then_key(const void *a, const void *b)
-{
-    const keyed_count *x = a, *y = b;
-    if (x->n != y->n) return x->n > y->n ? -1 : 1;
-    return strcmp(x->key, y->key);
-}
-
-/* Sends one tallied dimension to cb, sorted; 1 when cb stopped. */
-static int emit(json_t *map, store_count_by by, int most_first, store_row_cb cb, void *cls)
-{
-    size_t n = json_object_size(map), i = 0;
-    keyed_count *all = malloc((n ? n : 1) * sizeof *all);
-    const char *k;
-    json_t *v;
-    int stopped = 0;
-    if (!all) abort();
-    json_object_foreach(map, k, v) all[i++] = (keyed_count){k, json_integer_value(v)};
-    qsort(all, n, sizeof *all, most_first ? by_count_then_key : by_key);
-    for (i = 0; i < n && !stopped; i++) {
-        store_count c = {by, all[i].key, all[i].n};
-        stopped = cb(cls, &c) != 0;
-    }
-    free(all);
-    return stopped;
-}
-
 static int report_row(store *s, sqlite3_stmt *st, store_report *out, tr_err *e)
 {
     int found;
@@ -375,38 +331,6 @@ static void read_blob(sqlite3_stmt *st, void *row)
     b->sha256 = (const char *)sqlite3_column_text(st, 0);
     b->data = sqlite3_column_blob(st, 1);
     b->len = (size_t)sqlite3_column_bytes(st, 1);
-}
-
-static int by_id(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* Sorts row ids (positive, distinct) and returns how many there are. Ids are dense, so a
- * bitmap up to the largest is small and reads them back in order in linear time (a box of
- * 100,000 out of a million incidents: 4 % of the GeoJSON reply's time was qsort). qsort
- * when they are sparse. */
-static size_t sort_ids(int64_t *ids, size_t n)
-{
-    int64_t top = 0;
-    if (n < 2) return n; /* ids may be NULL */
-    for (size_t i = 0; i < n && top < INT64_MAX; i++)
-        top = ids[i] <= 0 ? INT64_MAX /* not row ids after all */ : ids[i] > top ? ids[i] : top;
-    if (n < 64 || (uint64_t)top / 64 > n) {
-        qsort(ids, n, sizeof *ids, by_id);
-        return n;
-    }
-    size_t words = (size_t)top / 64 + 1, k = 0;
-    uint64_t *bits = calloc(words, sizeof *bits);
-    if (!bits) abort();
-    for (size_t i = 0; i < n; i++)
-        bits[ids[i] / 64] |= 1ull << (ids[i] % 64);
-    for (size_t w = 0; w < words; w++)
-        for (uint64_t b = bits[w]; b; b &= b - 1)
-            ids[k++] = (int64_t)(w * 64 + (size_t)__builtin_ctzll(b));
-    free(bits);
-    return k;
 }
 
 static int zone_insert(store *s, const char *slug, const char *name, const char *kind,
@@ -624,7 +548,7 @@ static int incident_ids_in_box(store *s, const store_incident_filter *f, size_t 
         *n = 0;
         return sq_fail(s, rc, e);
     }
-    if (!max || *n <= max) *n = sort_ids(*ids, *n);
+    if (!max || *n <= max) *n = monitor_sort_ids(*ids, *n);
     return 0;
 }
 
@@ -685,19 +609,21 @@ static int incident_counts(store *s, const store_incident_filter *f, store_row_c
     if (!st) goto fail;
     bind_incident_filter(st, f);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        tally(maps[0], (const char *)sqlite3_column_text(st, 0));
-        tally(maps[1], (const char *)sqlite3_column_text(st, 1));
-        tally(maps[2], (const char *)sqlite3_column_text(st, 2));
-        tally(maps[3], (const char *)sqlite3_column_text(st, 3)); /* each side it names */
-        tally(maps[3], (const char *)sqlite3_column_text(st, 4));
+        monitor_tally(maps[0], (const char *)sqlite3_column_text(st, 0));
+        monitor_tally(maps[1], (const char *)sqlite3_column_text(st, 1));
+        monitor_tally(maps[2], (const char *)sqlite3_column_text(st, 2));
+        monitor_tally(maps[3], (const char *)sqlite3_column_text(st, 3)); /* each side it names */
+        monitor_tally(maps[3], (const char *)sqlite3_column_text(st, 4));
     }
     sq_done(st);
     if (rc != SQLITE_DONE) {
         sq_fail(s, rc, e);
         goto fail;
     }
-    if (emit(maps[0], STORE_BY_STATUS, 0, cb, cls) || emit(maps[1], STORE_BY_TYPE, 0, cb, cls) ||
-        emit(maps[2], STORE_BY_DAY, 0, cb, cls) || emit(maps[3], STORE_BY_ACTOR, 1, cb, cls))
+    if (monitor_emit(maps[0], STORE_BY_STATUS, 0, cb, cls) ||
+        monitor_emit(maps[1], STORE_BY_TYPE, 0, cb, cls) ||
+        monitor_emit(maps[2], STORE_BY_DAY, 0, cb, cls) ||
+        monitor_emit(maps[3], STORE_BY_ACTOR, 1, cb, cls))
         goto done;
     if (!(st = sq_stmt(s, inc_by_zone_sql, e))) goto fail;
     bind_incident_filter(st, f);
@@ -1115,6 +1041,5 @@ static const monitor_store_ops sqlite_ops = {
 
 const monitor_store_ops *monitor_store(const store *s)
 {
-    /* SQLite is the only backend so far; PostgreSQL's will be chosen here. */
-    return sq_is(s) ? &sqlite_ops : NULL;
+    return sq_is(s) ? &sqlite_ops : pg_is(s) ? &monitor_pg_ops : NULL;
 }

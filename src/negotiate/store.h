@@ -82,6 +82,9 @@ typedef struct negotiate_store_ops {
                          tr_err *e); /* Rows: store_doc. */
 } negotiate_store_ops;
 
+/* PostgreSQL's (store_pg.c). */
+extern const negotiate_store_ops negotiate_pg_ops;
+
 /* The operations of the connection's backend. */
 const negotiate_store_ops *negotiate_store(const store *s);
 

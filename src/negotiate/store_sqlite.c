@@ -2,6 +2,7 @@
  * store's connection (store/sqlite_pillar.h). */
 #include "negotiate/store.h"
 
+#include "store/pg_pillar.h"
 #include "store/sqlite_pillar.h"
 
 #include <stdio.h>
@@ -350,6 +351,5 @@ static const negotiate_store_ops sqlite_ops = {
 
 const negotiate_store_ops *negotiate_store(const store *s)
 {
-    /* SQLite is the only backend so far; PostgreSQL's will be chosen here. */
-    return sq_is(s) ? &sqlite_ops : NULL;
+    return sq_is(s) ? &sqlite_ops : pg_is(s) ? &negotiate_pg_ops : NULL;
 }

@@ -197,6 +197,21 @@ static PGresult *run_v(pgs *p, tr_err *e, const char *sql, const char *types, va
     return r;
 }
 
+PGresult *pgq_text(store *s, tr_err *e, const char *sql, int n, const char *const *vals)
+{
+    pgs *p = (pgs *)s;
+    unsigned id = prepared(p, sql, n, e);
+    if (!id) return NULL;
+    char name[16];
+    snprintf(name, sizeof name, "s%u", id);
+    PGresult *r = PQexecPrepared(p->c, name, n, vals, NULL, NULL, 0);
+    if (!ok(r)) {
+        fail_result(p, r, e);
+        return NULL;
+    }
+    return r;
+}
+
 PGresult *pgq(store *s, tr_err *e, const char *sql, const char *types, ...)
 {
     va_list ap;
@@ -982,18 +997,4 @@ store *store_pg_open(const char *conninfo, int flags, tr_err *e)
 fail:
     pg_close(&p->base);
     return NULL;
-}
-
-int store_pg_ready(tr_err *e)
-{
-    for (const store_migration_set *const *set = store_migration_sets; *set; set++) {
-        int there = 0;
-        for (const store_migration_set *const *pg = store_migration_sets_pg; *pg && !there; pg++)
-            there = !strcmp((*pg)->pillar, (*set)->pillar);
-        if (!there)
-            return err_set(e, 501, "store.not_supported",
-                           "use a SQLite database (--db PATH) for this until it can",
-                           "the %s pillar cannot keep its data in PostgreSQL yet", (*set)->pillar);
-    }
-    return 0;
 }

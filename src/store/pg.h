@@ -13,8 +13,4 @@ int store_pg_is_uri(const char *db);
  * the server cannot be reached). */
 store *store_pg_open(const char *conninfo, int flags, tr_err *e);
 
-/* 0 when every pillar keeps its data in PostgreSQL; else -1 with e naming the first that
- * does not (store.not_supported), for commands that need them all. */
-int store_pg_ready(tr_err *e);
-
 #endif

@@ -29,6 +29,9 @@ int pg_is(const store *s);
 /* Runs the statement sql (a string constant) with the parameters types describes: the result
  * (rows or none) to PQclear, or NULL with e set. */
 PGresult *pgq(store *s, tr_err *e, const char *sql, const char *types, ...);
+/* The same with n parameters given as text (NULL for SQL NULL), for statements whose parameters
+ * are built at run time (filters). */
+PGresult *pgq_text(store *s, tr_err *e, const char *sql, int n, const char *const *vals);
 /* The same for a statement that returns no row: the rows it changed, or -1 with e set. */
 int64_t pgx(store *s, tr_err *e, const char *sql, const char *types, ...);
 /* The one bigint a single-row statement returns (next ids, counts): 1 found (in *out), 0 no

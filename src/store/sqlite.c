@@ -22,6 +22,7 @@
  * Statements. Every statement is prepared once per connection, on first use, with
  * SQLITE_PREPARE_PERSISTENT, then reset and reused (see stmt()). */
 #include "store/store.h"
+#include "store/pg.h"
 #include "store/sqlite_pillar.h"
 #include "core/buf.h"
 
@@ -1127,6 +1128,8 @@ long store_sqlite_holder(const char *path, char *name, size_t cap)
 
 int store_sqlite_require_alone(const char *path, const char *doing, tr_err *e)
 {
+    /* PostgreSQL isolates a rebuild from the servers that share the database. */
+    if (store_pg_is_uri(path)) return 0;
     char name[64];
     long pid = store_sqlite_holder(path, name, sizeof name);
     if (pid > 0)
