@@ -17,32 +17,51 @@ if [ -z "${TRUCE_PG:-}" ]; then
   export TRUCE_PG
   trap '"$root/scripts/pg-cluster.sh" stop "$pgdir"' EXIT
 fi
+skipped=0
+# Runs one test program (its command line after the label), adding to the totals.
+run() {
+  local label=$1; shift
+  local log start rc secs p f k
+  log=$(mktemp)
+  start=$(date +%s.%N)
+  timeout 600 "$@" >"$log" 2>&1
+  rc=$?
+  secs=$(echo "$(date +%s.%N) - $start" | bc)
+  p=$(grep -aoE '^\[  PASSED  \] [0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1)
+  f=$(grep -aoE '^\[  FAILED  \] [0-9]+ test' "$log" | grep -oE '[0-9]+' | tail -1)
+  k=$(grep -aoE '^\[  SKIPPED \] [0-9]+ test' "$log" | grep -oE '[0-9]+' | tail -1)
+  p=${p:-0} f=${f:-0} k=${k:-0}
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + k))
+  printf '%-36s %3d passed %3d failed%s  %6.2fs\n' "$label" "$p" "$f" \
+    "$( [ "$k" -gt 0 ] && printf ' %3d SQLite-only' "$k")" "$secs"
+  if [ "$f" -ne 0 ]; then broken+=("$label"); cat "$log"; fi
+  rm -f "$log"
+}
+# Run once: programs that never open a database (the engine, encodings, the tree's
+# arithmetic); those of the SQLite file itself (its store, its journal modes and locks, the
+# tampering of its rows, the command line on files); and test_pg, which runs both backends
+# side by side (the same log byte for byte, tampering, many processes, the commands).
+once=" test_core test_json test_merkle test_negotiate test_note test_store test_log test_cli test_pg "
 for build in "$@"; do
   export TRUCE_BIN="$(cd "$build" && pwd)/truce"
   # The C test programs, then the browser tests (tests/web, node and Debian's chromium)
   # against this build's server.
   for t in "$build"/tests/test_* "$build/tests/web"; do
     if [ "$t" = "$build/tests/web" ]; then
-      cmd=(node "$root/tests/web/run.mjs")
-    else
-      [ -f "$t" ] && [ -x "$t" ] || continue
-      cmd=("$t")
+      run "$build/web" node "$root/tests/web/run.mjs"
+    elif [ -f "$t" ] && [ -x "$t" ]; then
+      run "$build/$(basename "$t")" "$t"
     fi
-    log=$(mktemp)
-    start=$(date +%s.%N)
-    timeout 600 "${cmd[@]}" >"$log" 2>&1
-    rc=$?
-    secs=$(echo "$(date +%s.%N) - $start" | bc)
-    p=$(grep -aoE '^\[  PASSED  \] [0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1)
-    f=$(grep -aoE '^\[  FAILED  \] [0-9]+ test' "$log" | grep -oE '[0-9]+' | tail -1)
-    p=${p:-0} f=${f:-0}
-    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-    passed=$((passed + p)); failed=$((failed + f))
-    printf '%-28s %3d passed %3d failed  %6.2fs\n' "$build/$(basename "$t")" "$p" "$f" "$secs"
-    if [ "$f" -ne 0 ]; then broken+=("$build/$(basename "$t")"); cat "$log"; fi
-    rm -f "$log"
+  done
+  # Again on PostgreSQL: every program that keeps data, its servers and databases on the
+  # run's cluster. Tests of what only a SQLite file has say so and are counted apart.
+  for t in "$build"/tests/test_*; do
+    [ -f "$t" ] && [ -x "$t" ] || continue
+    case "$once" in *" $(basename "$t") "*) continue ;; esac
+    run "$build/$(basename "$t") (postgres)" env TRUCE_TEST_BACKEND=postgres "$t"
   done
 done
 if [ ${#broken[@]} -gt 0 ]; then echo "failing: ${broken[*]}"; fi
-echo "tests: $passed passed, $failed failed"
+echo "tests: $passed passed, $failed failed, $skipped SQLite-only on the PostgreSQL pass"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -4,6 +4,7 @@
 #include "accounts/accounts.h"
 #include "journal/journal.h"
 #include "scenario/scenario.h"
+#include "store/pg.h"
 
 #include <curl/curl.h>
 #include <libpq-fe.h>
@@ -98,6 +99,13 @@ int th_pg_sql(const char *conninfo, const char *sql, int may_fail)
 
 const char *th_pg_db(const char *name)
 {
+    /* One log key for every database of this process, as the servers of a deployment
+     * share one: TRUCE_KEY_FILE names it and the first database made creates it. */
+    static char key[300];
+    if (!key[0]) {
+        snprintf(key, sizeof key, "%s/log.key", th_tmpdir());
+        setenv("TRUCE_KEY_FILE", key, 1);
+    }
     static char slots[8][640];
     static int next;
     char *out = slots[next++ % 8], db[64], admin[600], sql[200];
@@ -109,6 +117,30 @@ const char *th_pg_db(const char *name)
     th_pg_sql(admin, sql, 0);
     snprintf(out, 640, "%s dbname=%s", th_pg(), db);
     return out;
+}
+
+const char *th_db(const char *dir, const char *name)
+{
+    static char slots[8][640];
+    static int next;
+    char *out = slots[next++ % 8];
+    if (th_postgres())
+        snprintf(out, 640, "%s", th_pg_db(name));
+    else
+        snprintf(out, 640, "%s/%s.db", dir, name);
+    return out;
+}
+
+const char *th_db_copy(const char *db, const char *dir, const char *name)
+{
+    const char *copy = th_db(dir, name);
+    char *out;
+    if (th_postgres())
+        out = th_shell("pg_dump -d '%s' | psql -XAtq -v ON_ERROR_STOP=1 '%s' >/dev/null", db, copy);
+    else
+        out = th_shell("sqlite3 '%s' \".backup '%s'\" && cp '%s.key' '%s.key'", db, copy, db, copy);
+    free(out);
+    return copy;
 }
 
 void th_rmrf(const char *dir)
@@ -284,11 +316,9 @@ void th_server_start(th_server *t, const http_config *overrides)
     snprintf(t->db, sizeof t->db, "%s/t.db", t->dir);
     if (th_postgres()) { /* the same server on a database of the test cluster */
         static int n;
-        char name[32], key[300];
+        char name[32];
         snprintf(name, sizeof name, "server%d", n++);
         snprintf(t->db, sizeof t->db, "%s", th_pg_db(name));
-        snprintf(key, sizeof key, "%s/t.key", t->dir);
-        setenv("TRUCE_KEY_FILE", key, 1);
     }
     s = th_demo_db(t->db);
     s->ops->close(s);
@@ -447,4 +477,30 @@ char *th_shell(const char *fmt, ...)
     char *out = th_slurp(file, NULL);
     th_rmrf(dir);
     return out;
+}
+
+char *th_sql(const char *db, const char *fmt, ...)
+{
+    char *dir = th_tmpdir(), in[300], out[300], cmd[1500];
+    va_list ap;
+    snprintf(in, sizeof in, "%s/in.sql", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    FILE *f = fopen(in, "w");
+    if (!f) fail_now("cannot write %s", in);
+    va_start(ap, fmt);
+    vfprintf(f, fmt, ap);
+    va_end(ap);
+    fputs(";\n", f);
+    fclose(f);
+    if (store_pg_is_uri(db))
+        snprintf(cmd, sizeof cmd, "psql -XAtq -v ON_ERROR_STOP=1 '%s' < '%s' > '%s'", db, in, out);
+    else
+        snprintf(cmd, sizeof cmd, "sqlite3 -bail '%s' < '%s' > '%s'", db, in, out);
+    if (system(cmd) != 0) {
+        char *sql = th_slurp(in, NULL);
+        fail_now("failed on %s: %s", db, sql);
+    }
+    char *text = th_slurp(out, NULL);
+    th_rmrf(dir);
+    return text;
 }

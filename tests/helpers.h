@@ -27,11 +27,27 @@ void th_rmrf(const char *dir);
 const char *th_pg(void);
 /* Whether this run's servers keep their data in PostgreSQL (TRUCE_TEST_BACKEND=postgres, as
  * scripts/run-tests.sh sets for its second pass): th_server_start then serves a database of
- * the test cluster, with its log key in the server's directory (TRUCE_KEY_FILE). */
+ * the test cluster (th_pg_db). */
 int th_postgres(void);
 /* A new, empty database on the cluster named after name and this process: its libpq
- * connection string (static storage per call slot). */
+ * connection string (static storage per call slot). Its log key, shared by every database
+ * the process makes, is the file TRUCE_KEY_FILE names. */
 const char *th_pg_db(const char *name);
+/* A new, empty database for this run's backend: DIR/NAME.db (its key beside it), or a
+ * PostgreSQL database (th_pg_db). Static storage, 8 slots. */
+const char *th_db(const char *dir, const char *name);
+/* A copy of the database db under a new name (DIR/NAME.db and its key, or a PostgreSQL
+ * database made by pg_dump), for rebuilding without touching the original. */
+const char *th_db_copy(const char *db, const char *dir, const char *name);
+/* Ends the test as skipped, saying why, when the run is on PostgreSQL: for what only a
+ * SQLite file has (its journal modes, its locks, its own shell's checks). */
+#define th_sqlite_only(why)                                                                        \
+    do {                                                                                           \
+        if (th_postgres()) {                                                                       \
+            fprintf(stderr, "SQLite only: %s\n", why);                                             \
+            skip();                                                                                \
+        }                                                                                          \
+    } while (0)
 /* Runs SQL on the database conninfo names; fails the test on an error unless may_fail:
  * then 0 when it ran, -1 when PostgreSQL refused it. */
 int th_pg_sql(const char *conninfo, const char *sql, int may_fail);
@@ -112,5 +128,10 @@ int th_truce(char **out, char **err, const char *stdin_text, const char *fmt, ..
 /* What a shell command (sqlite3 over a file, say: a count made without truce) prints
  * (malloc'd); the test fails if it fails. */
 char *th_shell(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* What the database's own shell prints for SQL run over db, a SQLite file (sqlite3) or a
+ * PostgreSQL conninfo (psql): rows of columns joined by '|', one a line, for every statement
+ * (malloc'd); the test fails if the SQL fails. Write SQL both dialects take, or choose by
+ * th_postgres(). */
+char *th_sql(const char *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -51,7 +51,7 @@ static inline int setup(void **state)
 {
     (void)state;
     snprintf(dir, sizeof dir, "%s", th_tmpdir());
-    snprintf(db, sizeof db, "%s/m.db", dir);
+    snprintf(db, sizeof db, "%s", th_db(dir, "m"));
     s = th_demo_db(db);
     return 0;
 }

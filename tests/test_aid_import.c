@@ -49,10 +49,8 @@ static void unrwas_line_list_counts_every_day_as_the_file_does(void **state)
     free(out);
     free(err);
 
-    char *ours =
-        th_shell("sqlite3 '%s' \"SELECT day, CAST(SUM(value) AS INT) FROM aid_counts WHERE "
-                 "source = 'unrwa' GROUP BY day ORDER BY day\"",
-                 T.db);
+    char *ours = th_sql(T.db, "SELECT day, CAST(SUM(value) AS INT) FROM aid_counts WHERE "
+                              "source = 'unrwa' GROUP BY day ORDER BY day");
     char *theirs = th_shell("sqlite3 :memory: -cmd \".import --csv '%s' t\" \"SELECT "
                             "\\\"Received Date\\\", COUNT(*) FROM t GROUP BY 1 ORDER BY 1\"",
                             unrwa_csv);
@@ -60,10 +58,9 @@ static void unrwas_line_list_counts_every_day_as_the_file_does(void **state)
     assert_string_equal(ours, theirs);
     free(ours);
     free(theirs);
-    ours = th_shell("sqlite3 '%s' \"SELECT day, CAST(SUM(value) AS INT) FROM aid_counts WHERE "
-                    "source = 'unrwa' AND crossing = 'kerem-shalom' AND category = 'health' "
-                    "GROUP BY day ORDER BY day\"",
-                    T.db);
+    ours = th_sql(T.db, "SELECT day, CAST(SUM(value) AS INT) FROM aid_counts WHERE "
+                        "source = 'unrwa' AND crossing = 'kerem-shalom' AND category = 'health' "
+                        "GROUP BY day ORDER BY day");
     theirs = th_shell("sqlite3 :memory: -cmd \".import --csv '%s' t\" \"SELECT \\\"Received "
                       "Date\\\", COUNT(*) FROM t WHERE Crossing = 'Kerem Shalom' AND \\\"Cargo "
                       "Category\\\" LIKE 'Medical Suppl%%' GROUP BY 1 ORDER BY 1\"",
@@ -80,26 +77,23 @@ static void unrwas_line_list_counts_every_day_as_the_file_does(void **state)
     free(err);
 
     /* Western Erez mapped now: its rows move to a crossing, no day counts them twice. */
-    char *totals = th_shell("sqlite3 '%s' \"SELECT day, SUM(value) FROM aid_counts WHERE source = "
-                            "'unrwa' GROUP BY day ORDER BY day\"",
-                            T.db);
+    char *totals = th_sql(T.db, "SELECT day, SUM(value) FROM aid_counts WHERE source = "
+                                "'unrwa' GROUP BY day ORDER BY day");
     char args[1024];
     snprintf(args, sizeof args, "%s --map-crossing 'Western Erez=zikim'", unrwa_args);
     if (import(&out, &err, unrwa_csv, args) != 0) fail_msg("import: %s", err);
     assert_non_null(strstr(err, "crossing 'Western Erez' -> zikim (1779 rows)"));
     free(out);
     free(err);
-    char *again = th_shell("sqlite3 '%s' \"SELECT day, SUM(value) FROM aid_counts WHERE source = "
-                           "'unrwa' GROUP BY day ORDER BY day\"",
-                           T.db);
+    char *again = th_sql(T.db, "SELECT day, SUM(value) FROM aid_counts WHERE source = "
+                               "'unrwa' GROUP BY day ORDER BY day");
     assert_string_equal(totals, again);
     free(totals);
     free(again);
     char *zikim =
-        th_shell("sqlite3 '%s' \"SELECT SUM(value) FROM aid_counts WHERE source = 'unrwa' "
-                 "AND crossing = 'zikim'\"",
-                 T.db);
-    assert_string_equal(zikim, "1779.0\n");
+        th_sql(T.db, "SELECT CAST(SUM(value) AS INT) FROM aid_counts WHERE source = 'unrwa' "
+                     "AND crossing = 'zikim'");
+    assert_string_equal(zikim, "1779\n");
     free(zikim);
 }
 
@@ -145,10 +139,8 @@ static void cogats_list_and_the_reconciliation_agree_with_the_files(void **state
         th_resp_free(&r);
     }
     /* In total, every row of the file. */
-    char *sum =
-        th_shell("sqlite3 '%s' \"SELECT CAST(SUM(value) AS INT) FROM aid_counts WHERE source "
-                 "= 'cogat'\"",
-                 T.db);
+    char *sum = th_sql(T.db, "SELECT CAST(SUM(value) AS INT) FROM aid_counts WHERE source "
+                             "= 'cogat'");
     assert_string_equal(sum, "52479\n");
     free(sum);
 }
@@ -252,10 +244,10 @@ static void a_file_that_cannot_be_used_is_refused(void **state)
     assert_non_null(strstr(err, "line 4: no value"));
     free(out);
     free(err);
-    char *got = th_shell("sqlite3 '%s' \"SELECT day, value FROM aid_counts WHERE source = 'small' "
-                         "ORDER BY day\"",
-                         T.db);
-    assert_string_equal(got, "2025-01-19|630.0\n2025-01-21|1200.0\n");
+    char *got =
+        th_sql(T.db, "SELECT day, CAST(value AS INT) FROM aid_counts WHERE source = 'small' "
+                     "ORDER BY day");
+    assert_string_equal(got, "2025-01-19|630\n2025-01-21|1200\n");
     free(got);
 }
 
@@ -265,7 +257,7 @@ static void the_demo_loads_the_real_counts_when_given_the_data(void **state)
 {
     char *out = NULL, db[400];
     (void)state;
-    snprintf(db, sizeof db, "%s/demo-data.db", T.dir);
+    snprintf(db, sizeof db, "%s", th_db(T.dir, "demo_data"));
     assert_int_equal(th_truce(&out, NULL, NULL, "demo --no-serve --db '%s' --data '%s'", db,
                               getenv("TRUCE_DATA")),
                      0);
@@ -274,14 +266,12 @@ static void the_demo_loads_the_real_counts_when_given_the_data(void **state)
     assert_non_null(strstr(out, "real aid counts: cogat/trucks_entered, 52479 rows"));
     assert_non_null(strstr(out, "aid/reconciliation?"));
     free(out);
-    char *n =
-        th_shell("sqlite3 '%s' \"SELECT COUNT(DISTINCT source) FROM aid_counts; SELECT COUNT(*) "
-                 "FROM aid_trucks; SELECT COUNT(*) FROM aid_targets\"",
-                 db);
+    char *n = th_sql(db, "SELECT COUNT(DISTINCT source) FROM aid_counts; SELECT COUNT(*) "
+                         "FROM aid_trucks; SELECT COUNT(*) FROM aid_targets");
     assert_string_equal(n, "3\n13\n3\n"); /* 8 + 3 + 2 trucks */
     free(n);
     /* Without it: the scenario alone. */
-    snprintf(db, sizeof db, "%s/demo-alone.db", T.dir);
+    snprintf(db, sizeof db, "%s", th_db(T.dir, "demo_alone"));
     assert_int_equal(th_truce(&out, NULL, NULL, "demo --no-serve --db '%s'", db), 0);
     assert_null(strstr(out, "real aid counts"));
     free(out);

@@ -979,7 +979,7 @@ static void sign_in_rehashes_a_hash_of_another_cost(void **state)
     assert_int_equal(system(cmd), 0);
     store_user u;
     tr_err e = TR_ERR_INIT;
-    store *s = store_sqlite_open(T.db, STORE_READONLY, &e);
+    store *s = store_open(T.db, STORE_READONLY, &e);
     assert_int_equal(accounts_store(s)->user_get(s, "oldcost", &u, &e), 1);
     s->ops->close(s);
     char before[sizeof u.pwhash];
@@ -995,7 +995,7 @@ static void sign_in_rehashes_a_hash_of_another_cost(void **state)
                          "{\"user\":\"oldcost\",\"password\":\"the old cost pw\"}", NULL),
                      201);
     assert_int_equal(th_journal_len(T.db), len + 2); /* the rehash and the token */
-    s = store_sqlite_open(T.db, STORE_READONLY, &e);
+    s = store_open(T.db, STORE_READONLY, &e);
     assert_int_equal(accounts_store(s)->user_get(s, "oldcost", &u, &e), 1);
     s->ops->close(s);
     assert_string_not_equal(u.pwhash, before);

@@ -275,13 +275,13 @@ static void a_prohibition_counts_the_real_record(void **state)
                           "\"kind\":\"area\",\"from_day\":1,\"to_day\":42,\"incidents\":"
                           "{\"event_types\":[\"Explosions/Remote violence\",\"Battles\"],"
                           "\"zones\":[\"gaza\"]}}");
-    char *n_area = th_shell("sqlite3 '%s' \"SELECT count(*) FROM incidents i WHERE actor1 IN "
-                            "('Military Forces of Israel (2022-)') AND event_type IN ('Explosions/"
-                            "Remote violence', 'Battles') AND event_date BETWEEN '2025-01-19' AND "
-                            "'2025-03-01' AND status IN ('verified', 'disputed', 'upheld') AND "
-                            "EXISTS (SELECT 1 FROM incident_zones z WHERE z.incident = i.id AND "
-                            "z.zone = 'gaza')\"",
-                            T.db);
+    char *n_area =
+        th_sql(T.db, "SELECT count(*) FROM incidents i WHERE actor1 IN "
+                     "('Military Forces of Israel (2022-)') AND event_type IN ('Explosions/"
+                     "Remote violence', 'Battles') AND event_date BETWEEN '2025-01-19' AND "
+                     "'2025-03-01' AND status IN ('verified', 'disputed', 'upheld') AND "
+                     "EXISTS (SELECT 1 FROM incident_zones z WHERE z.incident = i.id AND "
+                     "z.zone = 'gaza')");
     state_on(area, "2025-03-20", &j);
     assert_int_equal(json_integer_value(json_object_get(j, "count")), atoll(n_area));
     assert_true(atoll(n_area) > 0);
@@ -639,9 +639,8 @@ static void the_daily_report(void **state)
  * it on its own every tick. */
 static int64_t state_events(void)
 {
-    char *n = th_shell("sqlite3 '%s' \"SELECT count(*) FROM journal WHERE type = "
-                       "'obligation.state_changed'\"",
-                       T.db);
+    char *n = th_sql(T.db, "SELECT count(*) FROM journal WHERE type = "
+                           "'obligation.state_changed'");
     int64_t v = atoll(n);
     free(n);
     return v;
@@ -698,9 +697,8 @@ static void changes_of_state_are_journaled(void **state)
         waited++;
     }
     assert_int_equal(state_events(), now + 1);
-    char *last = th_shell("sqlite3 '%s' \"SELECT body FROM journal WHERE type = "
-                          "'obligation.state_changed' ORDER BY seq DESC LIMIT 1\"",
-                          T.db);
+    char *last = th_sql(T.db, "SELECT body FROM journal WHERE type = "
+                              "'obligation.state_changed' ORDER BY seq DESC LIMIT 1");
     assert_non_null(strstr(last, "\"to\":\"breached\""));
     assert_non_null(strstr(last, "\"from\":null"));
     free(last);

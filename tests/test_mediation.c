@@ -839,7 +839,7 @@ static void analysis_stays_within_limits_and_off_the_writer(void **state)
                          "\"buffer\":0.5,\"full\":1}},\"reservation\":0.2}",
                          NULL),
                      200);
-    store *holder = store_sqlite_open(T.db, 0, &e); /* the writer waits for this one */
+    store *holder = store_open(T.db, 0, &e); /* the writer waits for this one */
     assert_non_null(holder);
     assert_int_equal(holder->ops->begin(holder, &e), 0);
     assert_int_equal(holder->ops->meta_set(holder, "held", "1", &e), 0);

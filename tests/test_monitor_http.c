@@ -13,7 +13,7 @@ static void a_damaged_stored_row_is_an_error_not_an_empty_incident(void **state)
     th_server t;
     th_resp r;
     buf b = BUF_INIT;
-    char cmd[1200], url[128];
+    char url[128];
     http_config grid = {.public_grid = 0.05}; /* the public's CSV is rebuilt from documents */
     (void)state;
     th_server_start(&t, &grid);
@@ -22,17 +22,11 @@ static void a_damaged_stored_row_is_an_error_not_an_empty_incident(void **state)
     assert_int_equal(post_csv(&t, "", un, b.p, b.len, "text/csv", &r), 200);
     th_resp_free(&r);
     buf_free(&b);
-    snprintf(cmd, sizeof cmd, "sqlite3 '%s' \"SELECT id FROM incidents WHERE external_id = 'D2'\"",
-             t.db);
-    FILE *q = popen(cmd, "r");
-    long long id = 0;
-    assert_int_equal(fscanf(q, "%lld", &id), 1);
-    pclose(q);
-    snprintf(cmd, sizeof cmd,
-             "sqlite3 '%s' \"UPDATE incidents SET acled_csv = 'not a row'"
-             " WHERE id = %lld\"",
-             t.db, id);
-    assert_int_equal(system(cmd), 0);
+    char *found = th_sql(t.db, "SELECT id FROM incidents WHERE external_id = 'D2'");
+    long long id = atoll(found);
+    assert_true(id > 0);
+    free(found);
+    free(th_sql(t.db, "UPDATE incidents SET acled_csv = 'not a row' WHERE id = %lld", id));
     char named[64];
     snprintf(named, sizeof named, "incident %lld is damaged", id);
     static const struct {
@@ -414,7 +408,7 @@ static void zones_import_from_a_geojson_file(void **state)
 {
     char zdb[400], file[400], real[400], *out, *err;
     (void)state;
-    snprintf(zdb, sizeof zdb, "%s/zones.db", dir);
+    snprintf(zdb, sizeof zdb, "%s", th_db(dir, "zones"));
     snprintf(file, sizeof file, "%s/zones.geojson", dir);
     snprintf(real, sizeof real, "%s/geo/palestine_governorates.geojson", getenv("TRUCE_DATA"));
     assert_int_equal(th_truce(NULL, NULL, NULL, "init --db '%s' --name Mission", zdb), 0);

@@ -70,7 +70,7 @@ static void demo_loads_the_whole_cast(void **state)
     store_crossing c;
     int n;
     (void)state;
-    snprintf(p, sizeof p, "%s/demo.db", dir);
+    snprintf(p, sizeof p, "%s", th_db(dir, "demo"));
     store *s = th_demo_db_with(p, 0);
     for (size_t i = 0; i < sizeof expected_orgs / sizeof expected_orgs[0]; i++) {
         assert_int_equal(accounts_store(s)->org_get(s, expected_orgs[i].slug, &o, &e), 1);
@@ -227,8 +227,8 @@ static void broken_scenarios_load_nothing(void **state)
     char p[320];
     tr_err e = TR_ERR_INIT;
     (void)state;
-    snprintf(p, sizeof p, "%s/broken.db", dir);
-    store *s = store_sqlite_open(p, STORE_CREATE, &e);
+    snprintf(p, sizeof p, "%s", th_db(dir, "broken"));
+    store *s = store_open(p, STORE_CREATE, &e);
     assert_int_equal(scn_init_deployment(s, "t", &e), 0);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char name[16];

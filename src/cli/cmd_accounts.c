@@ -9,8 +9,10 @@
 #include "accounts/accounts.h"
 #include "json/jsx.h"
 #include "scenario/scenario.h"
+#include "store/pg.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -77,13 +79,15 @@ int cmd_init(int argc, char **argv)
     store *s;
     int rc = parse("init", argc, argv, opts);
     if (rc >= 0) return rc;
-    if (stat(cli_get(opts, "db"), &sb) == 0) {
-        fprintf(stderr, "truce: %s already exists; choose another --db path\n",
-                cli_get(opts, "db"));
+    const char *db = cli_get(opts, "db"), *given = getenv("TRUCE_KEY_FILE");
+    int pg = store_pg_is_uri(db), key_given = given && *given, had_key;
+    if (!pg && stat(db, &sb) == 0) {
+        fprintf(stderr, "truce: %s already exists; choose another --db path\n", db);
         return CLI_FAILED;
     }
-    journal_key_path(cli_get(opts, "db"), key, sizeof key);
-    if (stat(key, &sb) == 0) {
+    if (journal_key_file(db, key, sizeof key, &e)) return finish(NULL, &e, -1);
+    had_key = stat(key, &sb) == 0;
+    if (had_key && !key_given) {
         fprintf(stderr,
                 "truce: a log key %s already exists; move it away or choose another "
                 "--db\n",
@@ -94,20 +98,33 @@ int cmd_init(int argc, char **argv)
         snprintf(origin, sizeof origin, "%s", cli_get(opts, "origin"));
     else
         journal_origin_from(cli_get(opts, "name"), origin, sizeof origin);
-    s = store_open(cli_get(opts, "db"), STORE_CREATE, &e);
+    s = store_open(db, STORE_CREATE, &e);
     if (!s) return finish(NULL, &e, -1);
-    rc = journal_create_key(s, cli_get(opts, "db"), origin, &e);
+    store_stats st = {0};
+    if (pg && (s->ops->stats(s, &st, &e) || st.journal_length > 0)) {
+        if (!e.code[0])
+            fprintf(stderr, "truce: %s already holds a truce log; choose another database\n", db);
+        s->ops->close(s);
+        return e.code[0] ? finish(NULL, &e, -1) : CLI_FAILED;
+    }
+    rc = journal_create_key(s, db, origin, &e);
     if (rc == 0) rc = scn_init_deployment(s, cli_get(opts, "name"), &e);
     if (rc == 0) {
-        fprintf(stderr,
-                "truce: created %s and its log key %s (origin %s); add an organization "
-                "with 'truce org add'\n",
-                cli_get(opts, "db"), key, origin);
+        if (had_key)
+            fprintf(stderr,
+                    "truce: created %s, its log signed with the key %s; add an organization "
+                    "with 'truce org add'\n",
+                    db, key);
+        else
+            fprintf(stderr,
+                    "truce: created %s and its log key %s (origin %s); add an organization "
+                    "with 'truce org add'\n",
+                    db, key, origin);
     } else {
         s->ops->close(s);
         s = NULL;
-        unlink(cli_get(opts, "db"));
-        if (strcmp(e.code, "log.key_write") != 0) unlink(key);
+        if (!pg) unlink(db);
+        if (!had_key && strcmp(e.code, "log.key_write") != 0) unlink(key);
     }
     return finish(s, &e, rc);
 }

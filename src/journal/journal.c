@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 const journal_actor journal_operator = {NULL, "cli"};
 
@@ -113,8 +114,12 @@ int journal_create_key(store *s, const char *db_path, const char *origin, tr_err
     char path[4096];
     note_signer k;
     int rc;
-    if (journal_key_file(db_path, path, sizeof path, e) || note_signer_generate(&k, origin, e))
-        return -1;
+    if (journal_key_file(db_path, path, sizeof path, e)) return -1;
+    /* A key named by TRUCE_KEY_FILE that exists is the one to use: the operator made it
+     * (for every server of a deployment, say) and the log takes it, origin and all. */
+    const char *given = getenv("TRUCE_KEY_FILE");
+    if (given && *given && access(path, F_OK) == 0) return journal_load_key(s, db_path, e);
+    if (note_signer_generate(&k, origin, e)) return -1;
     rc = note_signer_save(&k, path, e);
     if (rc == 0) rc = journal_attach(s, &k, e);
     sodium_memzero(&k, sizeof k);

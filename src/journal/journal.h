@@ -121,7 +121,8 @@ void journal_key_path(const char *db_path, char *out, size_t cap);
 /* The same, or -1 with e saying how to name it when the database has no file beside it
  * (PostgreSQL: TRUCE_KEY_FILE names the file, which overrides "<db>.key" for any database). */
 int journal_key_file(const char *db_path, char *out, size_t cap, tr_err *e);
-/* Creates the key of a new database and attaches it; fails if the key file exists. */
+/* Creates the key of a new database and attaches it; fails if the key file exists, unless
+ * TRUCE_KEY_FILE names it: then that key (and its origin) is the new log's. */
 int journal_create_key(store *s, const char *db_path, const char *origin, tr_err *e);
 /* Loads the database's key and attaches it. */
 int journal_load_key(store *s, const char *db_path, tr_err *e);

@@ -386,6 +386,9 @@ static int batch_write(parser *p, const batch *b, tr_err *e)
                                  e))
         return -1;
     int64_t seq = journal_last_seq(p->s);
+    const monitor_store_ops *ops = monitor_store(p->s);
+    store_incident *many = ops->incident_upsert_many ? calloc(b->n_rows + 1, sizeof *many) : NULL;
+    if (ops->incident_upsert_many && !many) abort();
     for (size_t i = 0; i < b->n_rows; i++) {
         const pending *r = &b->rows[i];
         const char *str = b->strings.p;
@@ -407,7 +410,15 @@ static int batch_write(parser *p, const batch *b, tr_err *e)
             .n_zones = r->n_zones,
             .seq = seq,
         };
-        if (monitor_store(p->s)->incident_upsert(p->s, &in, e)) return -1;
+        if (many)
+            many[i] = in;
+        else if (ops->incident_upsert(p->s, &in, e))
+            return -1;
+    }
+    if (many) {
+        int rc = ops->incident_upsert_many(p->s, many, b->n_rows, e);
+        free(many);
+        if (rc) return -1;
     }
     p->res->imported += (int64_t)b->n_rows;
     return 0;

@@ -129,6 +129,9 @@ typedef struct monitor_store_ops {
     /* Incidents: insert, or update the one with the same external id. Listing is keyset
      * paginated by id (rows: store_incident_row). */
     int (*incident_upsert)(store *s, const store_incident *in, tr_err *e);
+    /* The same for n incidents at once, as if one after another (a later row of the same
+     * external id updates the earlier one). Optional: NULL where one by one is as fast. */
+    int (*incident_upsert_many)(store *s, const store_incident *in, size_t n, tr_err *e);
     /* A bulk load, inside a transaction (rolled back with it): begin drops the index that
      * a large load would insert into at random (incidents by place), end builds it again,
      * one sort instead of an insert per row. Optional: NULL where it means nothing. */

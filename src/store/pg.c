@@ -33,6 +33,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #define LOG_LOCK     7472756365001LL /* "truce" 001: the journal's one sequence */
@@ -253,6 +254,57 @@ int pg_exec(store *s, const char *text, tr_err *e)
     if (!ok(r)) return fail_result(p, r, e);
     PQclear(r);
     return 0;
+}
+
+int pg_copy(store *s, const char *copy_sql, const char *data, size_t len, tr_err *e)
+{
+    pgs *p = (pgs *)s;
+    PGresult *r = PQexec(p->c, copy_sql);
+    if (PQresultStatus(r) != PGRES_COPY_IN) return fail_result(p, r, e);
+    PQclear(r);
+    /* In pieces of at most 1 MB, as libpq sends them anyway. */
+    for (size_t at = 0; at < len;) {
+        size_t n = len - at < (1u << 20) ? len - at : (1u << 20);
+        if (PQputCopyData(p->c, data + at, (int)n) != 1) break;
+        at += n;
+    }
+    int sent = PQputCopyEnd(p->c, NULL) == 1;
+    int rc = 0;
+    while ((r = PQgetResult(p->c)) != NULL) {
+        if (rc == 0 && PQresultStatus(r) != PGRES_COMMAND_OK) {
+            rc = fail_result(p, r, e);
+            continue; /* fail_result cleared it; drain the rest */
+        }
+        PQclear(r);
+    }
+    if (rc == 0 && !sent) return fail_msg(p, "08006", PQerrorMessage(p->c), e);
+    return rc;
+}
+
+void pg_copy_text(buf *b, const char *text)
+{
+    if (!text) {
+        buf_puts(b, "\\N");
+        return;
+    }
+    for (const char *c = text; *c; c++) {
+        switch (*c) {
+        case '\\':
+            buf_puts(b, "\\\\");
+            break;
+        case '\t':
+            buf_puts(b, "\\t");
+            break;
+        case '\n':
+            buf_puts(b, "\\n");
+            break;
+        case '\r':
+            buf_puts(b, "\\r");
+            break;
+        default:
+            buf_append(b, c, 1);
+        }
+    }
 }
 
 const char *pgr_text(const PGresult *r, int row, int col)
@@ -951,12 +1003,53 @@ static void notice_quiet(void *arg, const char *message)
     (void)message; /* "relation already exists, skipping" and the like */
 }
 
+/* A connection named "truce" in pg_stat_activity unless conninfo names it otherwise, so
+ * that a command recreating the data can see who else is connected. */
+static PGconn *connect_as_truce(const char *conninfo)
+{
+    const char *keys[] = {"dbname", "fallback_application_name", NULL};
+    const char *values[] = {conninfo, "truce", NULL};
+    return PQconnectdbParams(keys, values, 1);
+}
+
+int store_pg_require_alone(const char *conninfo, const char *doing, tr_err *e)
+{
+    PGconn *c = connect_as_truce(conninfo);
+    if (PQstatus(c) != CONNECTION_OK) {
+        PQfinish(c);
+        return 0; /* opening it says why, in the command's own words */
+    }
+    /* A process that has just closed its connections leaves them listed for a moment. */
+    PGresult *r = NULL;
+    for (int tries = 0; tries < 30; tries++) {
+        if (r) {
+            PQclear(r);
+            usleep(100 * 1000);
+        }
+        r = PQexec(c, "SELECT count(*), min(pid), min(coalesce(client_addr::text, 'local'))"
+                      " FROM pg_stat_activity WHERE datname = current_database()"
+                      " AND pid <> pg_backend_pid() AND application_name = 'truce'");
+        if (PQresultStatus(r) != PGRES_TUPLES_OK || atol(PQgetvalue(r, 0, 0)) == 0) break;
+    }
+    int rc = 0;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && atol(PQgetvalue(r, 0, 0)) > 0)
+        rc = err_set(e, 409, "store.in_use",
+                     "stop the truce processes using it first (`truce serve` on any machine), "
+                     "or choose another --db",
+                     "cannot %s database %s: %s other truce connection(s) have it open "
+                     "(backend %s, from %s)",
+                     doing, PQdb(c), PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2));
+    PQclear(r);
+    PQfinish(c);
+    return rc;
+}
+
 store *store_pg_open(const char *conninfo, int flags, tr_err *e)
 {
     pgs *p = calloc(1, sizeof *p);
     if (!p) abort();
     p->base.ops = &pg_ops;
-    p->c = PQconnectdb(conninfo);
+    p->c = connect_as_truce(conninfo);
     if (PQstatus(p->c) != CONNECTION_OK) {
         char msg[240];
         snprintf(msg, sizeof msg, "%s", PQerrorMessage(p->c));

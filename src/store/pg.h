@@ -13,4 +13,8 @@ int store_pg_is_uri(const char *db);
  * the server cannot be reached). */
 store *store_pg_open(const char *conninfo, int flags, tr_err *e);
 
+/* Refuses (store.in_use, 409) while another truce process is connected to the database:
+ * for commands that would recreate what the servers read. */
+int store_pg_require_alone(const char *conninfo, const char *doing, tr_err *e);
+
 #endif

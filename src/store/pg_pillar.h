@@ -18,6 +18,7 @@
 #ifndef TRUCE_STORE_PG_PILLAR_H
 #define TRUCE_STORE_PG_PILLAR_H
 
+#include "core/buf.h"
 #include "store/store.h"
 
 #include <libpq-fe.h>
@@ -39,6 +40,14 @@ int64_t pgx(store *s, tr_err *e, const char *sql, const char *types, ...);
 int pgi(store *s, int64_t *out, tr_err *e, const char *sql, const char *types, ...);
 /* Runs SQL text, possibly many statements, without parameters: 0, or -1 with e set. */
 int pg_exec(store *s, const char *text, tr_err *e);
+
+/* Loads rows through COPY: copy_sql ("COPY t(cols) FROM STDIN") then data, len bytes of
+ * COPY's text format (columns split by tabs, rows ended by newlines, each value written
+ * with pg_copy_text): 0, or -1 with e set (the transaction is then failed, as by any
+ * statement). */
+int pg_copy(store *s, const char *copy_sql, const char *data, size_t len, tr_err *e);
+/* Appends text (NULL: SQL NULL) to b as one value of COPY's text format. */
+void pg_copy_text(buf *b, const char *text);
 
 /* Reading a result: text ("" for NULL), whether NULL, a bigint, an int, a double, a copy into
  * dst (cap bytes, "" for NULL), and bytea decoded into a malloc'd buffer (*len bytes). */

@@ -1128,8 +1128,7 @@ long store_sqlite_holder(const char *path, char *name, size_t cap)
 
 int store_sqlite_require_alone(const char *path, const char *doing, tr_err *e)
 {
-    /* PostgreSQL isolates a rebuild from the servers that share the database. */
-    if (store_pg_is_uri(path)) return 0;
+    if (store_pg_is_uri(path)) return store_pg_require_alone(path, doing, e);
     char name[64];
     long pid = store_sqlite_holder(path, name, sizeof name);
     if (pid > 0)
