@@ -42,7 +42,7 @@ run() {
 # arithmetic); those of the SQLite file itself (its store, its journal modes and locks, the
 # tampering of its rows, the command line on files); and test_pg, which runs both backends
 # side by side (the same log byte for byte, tampering, many processes, the commands).
-once=" test_core test_json test_merkle test_negotiate test_note test_store test_log test_cli test_pg "
+once=" test_core test_json test_merkle test_negotiate test_note test_store test_log test_cli test_pg test_pg_servers "
 for build in "$@"; do
   export TRUCE_BIN="$(cd "$build" && pwd)/truce"
   # The C test programs, then the browser tests (tests/web, node and Debian's chromium)

@@ -40,6 +40,7 @@ static const struct {
     {"receipt", "verify", cmd_receipt_verify},
     {"audit", NULL, cmd_audit},
     {"rebuild", NULL, cmd_rebuild},
+    {"migrate", NULL, cmd_migrate},
     {"analyze", NULL, cmd_analyze},
     {"import", "acled", cmd_import_acled},
     {"import", "zones", cmd_import_zones},

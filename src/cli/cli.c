@@ -161,6 +161,13 @@ static const struct {
     {"rebuild", "usage: truce rebuild [--db PATH]\n"
                 "Recreates every table (organizations, users, tokens, crossings, zones...) from\n"
                 "the journal alone, in one transaction. Stop the server first.\n"},
+    {"migrate", "usage: truce migrate --from [sqlite:]PATH --to DB [--from-key FILE] [--quiet]\n"
+                "Moves a deployment to another database (a postgres:// URI, libpq's keywords or\n"
+                "a new SQLite file) by replaying its journal: audits the source, appends every\n"
+                "event unchanged and projects it, copies the evidence files and the signed\n"
+                "checkpoints, then audits the target with the same key and prints the root both\n"
+                "logs share. The target must be empty; its key is the source's (PATH.key, or\n"
+                "--from-key), written to TRUCE_KEY_FILE for PostgreSQL. Stop the servers first.\n"},
     {"analyze", "usage: truce analyze [--json] [--proposal 'Issue=Option;...'] [--epsilon E]\n"
                 "                     [--threshold T] [--max-points N] [--export-genius DIR]\n"
                 "                     [--export-geniusweb DIR] PATH...\n"

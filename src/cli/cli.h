@@ -46,6 +46,7 @@ int cmd_log_verify_consistency(int argc, char **argv);
 int cmd_receipt_verify(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_rebuild(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_import_acled(int argc, char **argv);
 int cmd_import_zones(int argc, char **argv);
