@@ -5,9 +5,12 @@
 # stop DIR` stops it and deletes DIR. PostgreSQL refuses to run as root: when run as root, the
 # cluster belongs to the unprivileged user `nobody`. Debian's postgresql package (installed
 # by the Makefile) provides initdb and pg_ctl under /usr/lib/postgresql/VERSION/bin.
+# `pg-cluster.sh replica PRIMARY_DIR DIR` makes a streaming replica of the cluster in
+# PRIMARY_DIR (pg_basebackup -R), a hot standby on a socket in DIR, and prints its connection
+# string; stop it the same way.
 set -eu
 cmd=${1:-} dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: pg-cluster.sh start|stop DIR" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: pg-cluster.sh start|stop DIR | replica PRIMARY_DIR DIR" >&2; exit 2; }
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -x "$bin/initdb" ] || { echo "pg-cluster.sh: no PostgreSQL server (apt-get install postgresql)" >&2; exit 1; }
 as() { if [ "$(id -u)" = 0 ]; then setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"; else "$@"; fi; }
@@ -24,9 +27,22 @@ start)
     start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
   echo "host=$dir port=5432 user=truce"
   ;;
+replica)
+  primary=$dir dir=${3:-}
+  [ -n "$dir" ] || { echo "usage: pg-cluster.sh replica PRIMARY_DIR DIR" >&2; exit 2; }
+  mkdir -p "$dir"
+  [ "$(id -u)" = 0 ] && chown nobody:nogroup "$dir"
+  chmod 0755 "$dir"
+  as "$bin/pg_basebackup" -D "$dir/data" -h "$primary" -p 5432 -U truce -R -X stream -c fast \
+    >"$dir/basebackup.log" 2>&1 || { cat "$dir/basebackup.log" >&2; exit 1; }
+  as "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+    -o "-c listen_addresses='' -k $dir -c fsync=off -c max_connections=300 -c hot_standby=on" \
+    start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+  echo "host=$dir port=5432 user=truce"
+  ;;
 stop)
   [ -d "$dir/data" ] && as "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
   rm -rf "$dir"
   ;;
-*) echo "usage: pg-cluster.sh start|stop DIR" >&2; exit 2 ;;
+*) echo "usage: pg-cluster.sh start|stop DIR | replica PRIMARY_DIR DIR" >&2; exit 2 ;;
 esac

@@ -25,7 +25,8 @@
 #include <unistd.h>
 
 static char dir[256];
-static pid_t running[8]; /* servers a failed test left: stopped by the teardown */
+static pid_t running[8];       /* servers a failed test left: stopped by the teardown */
+static char replica_left[300]; /* likewise a replica */
 
 static int setup(void **state)
 {
@@ -40,6 +41,12 @@ static int teardown(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof running / sizeof running[0]; i++)
         if (running[i] > 0) kill(running[i], SIGKILL);
+    if (replica_left[0]) {
+        char cmd[700];
+        snprintf(cmd, sizeof cmd, "'%s/scripts/pg-cluster.sh' stop '%s'", TRUCE_SOURCE_ROOT,
+                 replica_left);
+        if (system(cmd) != 0) fprintf(stderr, "could not stop the replica in %s\n", replica_left);
+    }
     th_rmrf(dir);
     th_pg_stop();
     return 0;
@@ -56,7 +63,7 @@ typedef struct server_proc {
 } server_proc;
 
 /* Starts `truce serve` on db and a port of the kernel's choosing; waits for the port. */
-static void serve(const char *db, int i, server_proc *p)
+static void serve_with(const char *db, const char *read_db, int i, server_proc *p)
 {
     char log[400];
     snprintf(log, sizeof log, "%s/serve-%d.log", dir, i);
@@ -66,8 +73,12 @@ static void serve(const char *db, int i, server_proc *p)
     running[i] = p->pid;
     if (p->pid == 0) {
         if (!freopen(log, "w", stderr) || !freopen("/dev/null", "w", stdout)) _exit(126);
-        execl(getenv("TRUCE_BIN"), "truce", "serve", "--db", db, "--listen", "127.0.0.1:0",
-              (char *)NULL);
+        if (read_db)
+            execl(getenv("TRUCE_BIN"), "truce", "serve", "--db", db, "--read-db", read_db,
+                  "--listen", "127.0.0.1:0", (char *)NULL);
+        else
+            execl(getenv("TRUCE_BIN"), "truce", "serve", "--db", db, "--listen", "127.0.0.1:0",
+                  (char *)NULL);
         _exit(127);
     }
     for (int tries = 0; tries < 600; tries++) {
@@ -82,6 +93,11 @@ static void serve(const char *db, int i, server_proc *p)
         usleep(50 * 1000);
     }
     fail_msg("server %d did not start: see %s", i, log);
+}
+
+static void serve(const char *db, int i, server_proc *p)
+{
+    serve_with(db, NULL, i, p);
 }
 
 static void stop(server_proc *p)
@@ -208,6 +224,119 @@ static void four_servers_share_one_log(void **state)
     servers_share_one_log(4);
 }
 
+/* ---- a read replica --------------------------------------------------------------------- */
+
+/* The journal's length in a database opened for reading only (a hot standby takes no
+ * other), or -1 when it cannot be opened yet. */
+static int64_t standby_len(const char *db)
+{
+    tr_err e = TR_ERR_INIT;
+    store_stats st = {0};
+    store *s = store_open(db, STORE_READONLY, &e);
+    if (!s) {
+        err_clear(&e);
+        return -1;
+    }
+    if (s->ops->stats(s, &st, &e)) st.journal_length = -1;
+    err_clear(&e);
+    s->ops->close(s);
+    return st.journal_length;
+}
+
+/* GET /api/v1/crossings on the server, with X-Truce-Read-After when after > 0: whether the
+ * list holds slug, and the tree size the reply says it reflects. */
+static int lists(const server_proc *p, int64_t after, const char *slug, int64_t *size)
+{
+    char url[128], header[64];
+    const char *headers[] = {header, NULL};
+    th_resp r;
+    snprintf(url, sizeof url, "%s/api/v1/crossings", p->base);
+    snprintf(header, sizeof header, "X-Truce-Read-After: %lld", (long long)after);
+    assert_int_equal(th_http_with("GET", url, NULL, NULL, 0, after > 0 ? headers : NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    char *said = th_header(&r, "X-Truce-Tree-Size");
+    assert_non_null(said);
+    *size = atoll(said);
+    free(said);
+    int found = strstr(r.body, slug) != NULL;
+    th_resp_free(&r);
+    return found;
+}
+
+static void a_replica_serves_reads_and_writers_read_their_writes(void **state)
+{
+    (void)state;
+    const char *db = th_pg_db("replicated");
+    store *s = th_demo_db(db);
+    s->ops->close(s);
+    int64_t len = th_journal_len(db);
+    /* A streaming replica of the run's cluster, made by pg_basebackup. */
+    char primary_dir[256], replica_dir[300], replica[700];
+    const char *pg = th_pg();
+    snprintf(primary_dir, sizeof primary_dir, "%s", pg + strlen("host="));
+    primary_dir[strcspn(primary_dir, " ")] = 0;
+    /* Beside the cluster, where its unprivileged owner may go (not in this test's own
+     * directory, which only root may enter). */
+    snprintf(replica_dir, sizeof replica_dir, "/tmp/truce-replica-%ld", (long)getpid());
+    snprintf(replica_left, sizeof replica_left, "%s", replica_dir);
+    char *info = th_shell("'%s/scripts/pg-cluster.sh' replica '%s' '%s'", TRUCE_SOURCE_ROOT,
+                          primary_dir, replica_dir);
+    info[strcspn(info, "\n")] = 0;
+    snprintf(replica, sizeof replica, "%s %s", info, strstr(db, "dbname="));
+    free(info);
+    int caught_up = 0;
+    for (int tries = 0; tries < 200 && !caught_up; tries++) {
+        caught_up = standby_len(replica) == len;
+        if (!caught_up) usleep(50 * 1000);
+    }
+    assert_true(caught_up);
+    server_proc p;
+    serve_with(db, replica, 0, &p);
+    th_server t = {0};
+    snprintf(t.base, sizeof t.base, "%s", p.base);
+    const char *token = th_login(&t, "wfp", "demo-wfp");
+    /* The replica stops replaying: what it serves stands still. */
+    free(th_sql(replica, "SELECT pg_wal_replay_pause()"));
+    static const char body[] = "{\"slug\":\"after-pause\",\"name\":\"Late\",\"lat\":31.3,"
+                               "\"lon\":34.3}";
+    th_resp r;
+    assert_int_equal(
+        th_http("POST", th_url(&t, "/api/v1/crossings"), token, body, strlen(body), NULL, &r), 0);
+    assert_int_equal(r.status, 201);
+    char *written = th_header(&r, "X-Truce-Tree-Size"), *cookie = th_header(&r, "Set-Cookie");
+    assert_non_null(written);
+    assert_non_null(cookie);
+    int64_t at = atoll(written);
+    assert_true(at > len);
+    char expect[64];
+    snprintf(expect, sizeof expect, "truce_written=%lld;", (long long)at);
+    assert_non_null(strstr(cookie, expect));
+    free(written);
+    free(cookie);
+    th_resp_free(&r);
+    int64_t size;
+    /* Anyone's read comes from the replica, which says it reflects the log before the
+     * write; the writer's own read waits for it, then goes to the primary and sees it. */
+    assert_int_equal(lists(&p, 0, "after-pause", &size), 0);
+    assert_true(size < at);
+    assert_int_equal(lists(&p, at, "after-pause", &size), 1);
+    assert_true(size >= at);
+    /* Replaying again, the replica catches up and serves the write to everyone. */
+    free(th_sql(replica, "SELECT pg_wal_replay_resume()"));
+    int seen = 0;
+    for (int tries = 0; tries < 200 && !seen; tries++) {
+        seen = lists(&p, 0, "after-pause", &size);
+        if (!seen) usleep(50 * 1000);
+    }
+    assert_true(seen);
+    assert_true(size >= at);
+    /* The replica gone: reads go to the primary. */
+    free(th_shell("'%s/scripts/pg-cluster.sh' stop '%s'", TRUCE_SOURCE_ROOT, replica_dir));
+    replica_left[0] = 0;
+    assert_int_equal(lists(&p, 0, "after-pause", &size), 1);
+    stop(&p);
+}
+
 /* ---- truce migrate ----------------------------------------------------------------------- */
 
 static int add_evidence(store *s, void *cls, tr_err *e)
@@ -311,6 +440,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(two_servers_share_one_log),
         cmocka_unit_test(four_servers_share_one_log),
+        cmocka_unit_test(a_replica_serves_reads_and_writers_read_their_writes),
         cmocka_unit_test(a_sqlite_deployment_moves_with_equal_roots),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

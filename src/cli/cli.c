@@ -72,13 +72,18 @@ static const struct {
     const char *cmd;
     const char *text;
 } helps[] = {
-    {"serve", "usage: truce serve [--db PATH] [--listen ADDR:PORT] [--threads N]\n"
+    {"serve", "usage: truce serve [--db PATH|URI] [--read-db URI] [--listen ADDR:PORT]\n"
+              "                   [--threads N]\n"
               "                   [--max-body BYTES] [--max-upload BYTES] [--public-grid DEG]\n"
               "                   [--public-exports N] [--outside-zones warn|refuse]\n"
               "                   [--evidence-quota MIB] [--no-access-log] [--assets-dir DIR]\n"
               "Serves the JSON API and the web app for the database at PATH until\n"
               "interrupted (Ctrl-C).\n"
-              "  --db PATH          database (default ./truce.db, or $TRUCE_DB)\n"
+              "  --db PATH          database (default ./truce.db, or $TRUCE_DB): a SQLite file,\n"
+              "                     or PostgreSQL (postgres://... or libpq's keywords; its log\n"
+              "                     key is the file $TRUCE_KEY_FILE names)\n"
+              "  --read-db URI      a PostgreSQL streaming replica to read from ($TRUCE_READ_DB);\n"
+              "                     a caller still reads its own writes (X-Truce-Read-After)\n"
               "  --listen ADDR:PORT where to listen (default 127.0.0.1:8080, or $TRUCE_LISTEN)\n"
               "  --threads N        request threads (default: one per processor)\n"
               "  --max-body BYTES   largest request body (default 1048576)\n"

@@ -135,6 +135,7 @@ static int parse_grid(const char *s, double *out)
 int cmd_serve(int argc, char **argv)
 {
     cli_opt opts[] = {{"db", 1, "TRUCE_DB", "truce.db", NULL},
+                      {"read-db", 1, "TRUCE_READ_DB", NULL, NULL},
                       {"listen", 1, "TRUCE_LISTEN", "127.0.0.1:8080", NULL},
                       {"threads", 1, NULL, NULL, NULL},
                       {"max-body", 1, NULL, NULL, NULL},
@@ -158,6 +159,10 @@ int cmd_serve(int argc, char **argv)
         return CLI_OK;
     }
     cfg.db_path = cli_get(opts, "db");
+    cfg.read_db = cli_get(opts, "read-db");
+    if (cfg.read_db && (!store_pg_is_uri(cfg.read_db) || !store_pg_is_uri(cfg.db_path)))
+        return cli_usage_error("serve", "--read-db names a PostgreSQL replica of a PostgreSQL "
+                                        "--db");
     cfg.listen = cli_get(opts, "listen");
     if (assets_dir_check("serve", cfg.assets_dir = cli_get(opts, "assets-dir"))) return CLI_USAGE;
     if (parse_size(cli_get(opts, "threads"), &threads) || threads > 256)

@@ -14,6 +14,11 @@
 
 typedef struct http_config {
     const char *db_path;
+    /* A streaming replica of db_path (PostgreSQL) for reads, or NULL. A read goes there
+     * unless the caller must see a write the replica has not replayed yet (X-Truce-Read-After
+     * or the truce_written cookie, a tree size): then it waits a moment, or reads the
+     * primary. Every reply says the tree size it reflects (X-Truce-Tree-Size). */
+    const char *read_db;
     const char *listen;       /* "ADDR:PORT"; port 0 picks a free one (see http_port). */
     unsigned threads;         /* Pool size; 0 = the number of processors. */
     size_t max_body;          /* Largest request body in bytes; 0 = 1 MiB. */

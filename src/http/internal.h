@@ -152,7 +152,7 @@ struct http_server {
     char id_prefix[9];        /* Random per process; request ids are prefix-counter. */
     /* Reader connections, leased per request: general ones, and memory-mapped ones for
      * the log's proofs, entries and tiles. */
-    reader_pool readers, log_readers;
+    reader_pool readers, log_readers, replica_readers;
     _Atomic long inflight;    /* Writes handed to the writer whose replies have not gone. */
     _Atomic int stopping;     /* 1: http_stop has begun, new requests get a 503; 2: and
                                  no request may start waiting on the writer. */
@@ -182,8 +182,10 @@ struct http_req {
     int timed_out;
     json_t *json; /* Parsed body, for ROUTE_BODY routes. */
     journal_caller caller;
-    store *reader;     /* Leased on first use; returned at completion. */
-    store *log_reader; /* Likewise, from the memory-mapped pool. */
+    store *reader;      /* Leased on first use; returned at completion. */
+    int reader_replica; /* reader came from the replica's pool */
+    int64_t tree_size;  /* the tree size the reply reflects, when known (0: unknown) */
+    store *log_reader;  /* Likewise, from the memory-mapped pool. */
     uint64_t start_ns;
     char request_id[72];
     char client[64]; /* Client address, for throttling and the log. */

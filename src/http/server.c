@@ -328,6 +328,21 @@ static enum MHD_Result send_reply(http_req *r)
                             r->cache_control ? r->cache_control : "no-store");
     if (r->cache_control) MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    if (r->srv->cfg.read_db) {
+        /* Which state of the log the reply reflects; after a write, a cookie so that the
+         * caller's next reads see it (a browser sends it back unasked). */
+        char size[96];
+        int64_t at = r->deferred && r->job.rc == 0 && r->job.seq > 0 ? r->job.seq : r->tree_size;
+        if (at > 0) {
+            snprintf(size, sizeof size, "%lld", (long long)at);
+            MHD_add_response_header(resp, "X-Truce-Tree-Size", size);
+        }
+        if (r->deferred && r->job.rc == 0 && r->job.seq > 0) {
+            snprintf(size, sizeof size, "truce_written=%lld; Path=/; Max-Age=300; SameSite=Lax",
+                     (long long)r->job.seq);
+            MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, size);
+        }
+    }
     for (int i = 0; i < HTTP_EXTRA_HEADERS; i++)
         if (r->extra_header[i][0])
             MHD_add_response_header(resp, r->extra_header[i][0], r->extra_header[i][1]);
@@ -346,7 +361,8 @@ static store *lease(http_server *srv, reader_pool *pool, tr_err *e)
     if (pool->len) s = pool->items[--pool->len];
     pthread_mutex_unlock(&pool->lock);
     if (!s) {
-        s = store_open(srv->cfg.db_path, pool->flags, e);
+        s = store_open(pool == &srv->replica_readers ? srv->cfg.read_db : srv->cfg.db_path,
+                       pool->flags, e);
         if (s) {
             s->tree_cache = srv->tree_cache;
             /* Zones change rarely and this server forgets them when it changes them. */
@@ -378,9 +394,58 @@ static void pool_close(reader_pool *pool)
     pthread_mutex_destroy(&pool->lock);
 }
 
+/* The tree size a caller must see: its own last write's, said by X-Truce-Read-After or
+ * the truce_written cookie the server set with it. */
+static int64_t must_see(http_req *r)
+{
+    int64_t at = 0;
+    const char *h = http__header_in(r, "X-Truce-Read-After");
+    const char *c = MHD_lookup_connection_value(r->con, MHD_COOKIE_KIND, "truce_written");
+    if (h) at = strtoll(h, NULL, 10);
+    if (c && strtoll(c, NULL, 10) > at) at = strtoll(c, NULL, 10);
+    return at > 0 ? at : 0;
+}
+
+static int64_t tree_size(store *s)
+{
+    store_stats st = {0};
+    tr_err e = TR_ERR_INIT;
+    if (s->ops->stats(s, &st, &e)) {
+        err_clear(&e);
+        return -1;
+    }
+    return st.journal_length;
+}
+
 store *http__reader(http_req *r, tr_err *e)
 {
-    if (!r->reader) r->reader = lease(r->srv, &r->srv->readers, e);
+    if (r->reader) return r->reader;
+    http_server *srv = r->srv;
+    int reading = !strcmp(r->method, "GET") || !strcmp(r->method, "HEAD");
+    if (srv->cfg.read_db && reading) {
+        /* The replica, once it has replayed what this caller wrote (a moment's wait: it
+         * is usually milliseconds behind); else the primary. */
+        int64_t need = must_see(r);
+        store *s = lease(srv, &srv->replica_readers, e);
+        if (!s) {
+            log_warn("replica unavailable, reading the primary: %s", e->message);
+            err_clear(e);
+        }
+        for (int tries = 0; s && tries < 20; tries++) {
+            int64_t size = tree_size(s);
+            if (size >= need) {
+                r->reader = s;
+                r->reader_replica = 1;
+                r->tree_size = size;
+                return s;
+            }
+            if (size < 0) break;
+            usleep(25 * 1000);
+        }
+        if (s) give_back(&srv->replica_readers, &s);
+    }
+    r->reader = lease(srv, &srv->readers, e);
+    if (r->reader && srv->cfg.read_db) r->tree_size = tree_size(r->reader);
     return r->reader;
 }
 
@@ -392,7 +457,8 @@ store *http__mapped_reader(http_req *r, tr_err *e)
 
 static void reader_return(http_req *r)
 {
-    give_back(&r->srv->readers, &r->reader);
+    give_back(r->reader_replica ? &r->srv->replica_readers : &r->srv->readers, &r->reader);
+    r->reader_replica = 0;
     give_back(&r->srv->log_readers, &r->log_reader);
 }
 
@@ -1055,6 +1121,8 @@ http_server *http_start(const http_config *cfg, tr_err *e)
     pthread_mutex_init(&srv->tick_lock, NULL);
     pthread_cond_init(&srv->tick_wake, NULL);
     pthread_mutex_init(&srv->log_readers.lock, NULL);
+    pthread_mutex_init(&srv->replica_readers.lock, NULL);
+    srv->replica_readers.flags = STORE_READONLY;
     /* Log readers map the file: proofs and tiles read random pages of a large tree, and
      * reading them through the mapping copies nothing. Other readers do not, since every
      * checkpoint of a growing file would make each of them remap it. */
@@ -1215,6 +1283,7 @@ void http_stop(http_server *srv)
     writer_stop(srv->writer);
     pool_close(&srv->readers);
     pool_close(&srv->log_readers);
+    pool_close(&srv->replica_readers);
     tree_cache_free(srv->tree_cache);
     if (srv->route_names)
         for (size_t i = 0; i < http__n_routes; i++)
