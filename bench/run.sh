@@ -193,3 +193,9 @@ if [ -f "$data/unrwa_commodities_received_2023_2024.csv" ]; then
     "$data/unrwa_commodities_received_2023_2024.csv" "${BENCH_COMPLY_COPIES:-190}"
   rm -f "$dir"/comply.db*
 fi
+
+# PostgreSQL beside SQLite: HTTP writes and reads with one and two servers, a million-row
+# import and a box (bench/pg.sh, a durable throwaway cluster of its own).
+echo
+echo "PostgreSQL (bench/pg.sh, ${BENCH_PG_ROWS:-1000000} rows)"
+"$(dirname "$0")/pg.sh" "$BUILD"

@@ -21,9 +21,12 @@ start)
   chmod 0755 "$dir"
   as "$bin/initdb" -D "$dir/data" -U truce --auth=trust -E UTF8 --locale=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; exit 1; }
-  # Tests want speed, not durability across a power cut; many connections for many servers.
+  # Tests want speed, not durability across a power cut (TRUCE_PG_DURABLE=1, for the
+  # benchmarks, keeps PostgreSQL's defaults); many connections for many servers.
+  fast="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  [ -n "${TRUCE_PG_DURABLE:-}" ] && fast=""
   as "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses='' -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c wal_level=replica -c max_wal_senders=4" \
+    -o "-c listen_addresses='' -k $dir $fast -c max_connections=300 -c wal_level=replica -c max_wal_senders=4" \
     start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
   echo "host=$dir port=5432 user=truce"
   ;;

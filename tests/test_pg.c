@@ -232,6 +232,66 @@ static void the_log_only_grows_on_postgres(void **state)
     s->ops->close(s);
 }
 
+/* Someone who owns the database can switch the triggers off: the audit still names what
+ * they changed, each kind of change on a fresh copy (CREATE DATABASE ... TEMPLATE). */
+static void the_audit_catches_what_the_owner_changes(void **state)
+{
+    (void)state;
+    const char *orig = th_pg_db("tamper_orig");
+    store *s = open_ok(orig);
+    batch b[] = {{0, 70, -1}, {70, 5, -1}};
+    play(s, b, 2);
+    s->ops->close(s);
+    char admin[600], origname[64];
+    snprintf(admin, sizeof admin, "%s dbname=postgres", th_pg());
+    snprintf(origname, sizeof origname, "%s", strstr(orig, "dbname=") + 7);
+    static const struct {
+        const char *sql, *words;
+    } cases[] = {
+        {"UPDATE journal SET actor_user = actor_user || 'x' WHERE seq = 10", "does not match"},
+        {"UPDATE journal SET time = replace(time, '.', ',') WHERE seq = 20", "does not match"},
+        {"DELETE FROM journal WHERE seq = 30", "missing"},
+        {"DELETE FROM journal WHERE seq = 75", "removed"},
+        {"UPDATE tree_chunk SET hashes = overlay(hashes PLACING '\\x00000000'::bytea FROM 225)"
+         " WHERE id = 0",
+         "entry"},
+        {"UPDATE checkpoints SET root = overlay(root PLACING '\\x00'::bytea FROM 1)"
+         " WHERE size = 75",
+         "checkpoint"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char sql[300], name[64], copy[700];
+        snprintf(name, sizeof name, "tamper_%zu_%ld", i, (long)getpid());
+        snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", name);
+        th_pg_sql(admin, sql, 0);
+        snprintf(sql, sizeof sql, "CREATE DATABASE %s TEMPLATE %s", name, origname);
+        th_pg_sql(admin, sql, 0);
+        snprintf(copy, sizeof copy, "%s dbname=%s", th_pg(), name);
+        th_pg_sql(copy,
+                  "ALTER TABLE journal DISABLE TRIGGER USER;"
+                  " ALTER TABLE tree_chunk DISABLE TRIGGER USER;"
+                  " ALTER TABLE checkpoints DISABLE TRIGGER USER",
+                  0);
+        th_pg_sql(copy, cases[i].sql, 0);
+        tr_err e = TR_ERR_INIT;
+        audit_report rep;
+        store *t = store_open(copy, 0, &e);
+        assert_non_null(t);
+        assert_int_equal(audit_db(t, &signer.v, &rep, &e), 0);
+        t->ops->close(t);
+        if (rep.ok) fail_msg("case %zu: %s not detected", i, cases[i].sql);
+        if (!strstr(rep.problem, cases[i].words))
+            fail_msg("case %zu: '%s' not in: %s", i, cases[i].words, rep.problem);
+    }
+    /* The original, untouched, passes. */
+    tr_err e = TR_ERR_INIT;
+    audit_report rep;
+    s = store_open(orig, 0, &e);
+    assert_int_equal(audit_db(s, &signer.v, &rep, &e), 0);
+    assert_true(rep.ok);
+    s->ops->close(s);
+}
+
 /* ---- many writers --------------------------------------------------------------------------- */
 
 #define WRITERS 4
@@ -518,6 +578,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(the_same_events_make_the_same_log_on_both_backends),
         cmocka_unit_test(the_log_only_grows_on_postgres),
+        cmocka_unit_test(the_audit_catches_what_the_owner_changes),
         cmocka_unit_test(processes_appending_at_once_make_one_log),
         cmocka_unit_test(opening_migrates_once_and_refuses_what_it_should),
         cmocka_unit_test(accounts_answer_the_same_on_both_backends),
