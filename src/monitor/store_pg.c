@@ -268,6 +268,9 @@ static const char load_table_sql[] =
     " actor1 text, actor2 text, seq bigint, zones text) ON COMMIT DELETE ROWS;"
     "TRUNCATE incident_load";
 static const char load_copy_sql[] = "COPY incident_load FROM STDIN";
+/* A temporary table has no statistics until analysed: without them the planner would scan
+ * every incident for each batch's 500 rows instead of using the external id's index. */
+static const char load_analyze_sql[] = "ANALYZE incident_load";
 static const char load_zones_clear_sql[] =
     "DELETE FROM incident_zones AS z USING incidents AS i, incident_load AS l"
     " WHERE z.incident = i.id AND i.external_id = l.external_id";
@@ -347,7 +350,7 @@ static int incident_upsert_many(store *s, const store_incident *in, size_t n, tr
     buf_free(&z);
     int rc = pg_exec(s, load_table_sql, e) ||
                      pg_copy(s, load_copy_sql, rows.p ? rows.p : "", rows.len, e) ||
-                     pgx(s, e, load_zones_clear_sql, "") < 0 ||
+                     pg_exec(s, load_analyze_sql, e) || pgx(s, e, load_zones_clear_sql, "") < 0 ||
                      pgx(s, e, load_upsert_sql, "") < 0 || pgx(s, e, load_zones_add_sql, "") < 0
                  ? -1
                  : 0;
