@@ -18,7 +18,8 @@ pgdir=$(mktemp -d -u /tmp/truce-benchpg-cluster.XXXXXX)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; "$root/scripts/pg-cluster.sh" stop "$pgdir"; rm -rf "$dir"' EXIT
 PG=$(TRUCE_PG_DURABLE=1 "$root/scripts/pg-cluster.sh" start "$pgdir")
-psql -XAtq "$PG dbname=postgres" -c "CREATE DATABASE bench" -c "CREATE DATABASE big"
+psql -XAtq "$PG dbname=postgres" -c "CREATE DATABASE bench1" -c "CREATE DATABASE bench2" \
+  -c "CREATE DATABASE big"
 export TRUCE_PWHASH=min TRUCE_KEY_FILE="$dir/pg.key"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 serve() { # db port
@@ -52,12 +53,14 @@ measure() {
 wait_wrk() { while pgrep -x wrk >/dev/null; do sleep 0.2; done; }
 
 "$BIN" demo --db "$dir/bench.db" --no-serve >/dev/null
-"$BIN" demo --db "$PG dbname=bench" --no-serve >/dev/null
+"$BIN" demo --db "$PG dbname=bench1" --no-serve >/dev/null
+"$BIN" demo --db "$PG dbname=bench2" --no-serve >/dev/null
+# Each configuration on a fresh demo: the reads list its few crossings, not the writes'.
 p1=$(free_port); serve "$dir/bench.db" "$p1"; measure "SQLite, 1 server" "$p1"; stop_all
-p1=$(free_port); serve "$PG dbname=bench" "$p1"; measure "PostgreSQL, 1 server" "$p1"; stop_all
-p1=$(free_port); serve "$PG dbname=bench" "$p1"; p2=$(free_port); serve "$PG dbname=bench" "$p2"
+p1=$(free_port); serve "$PG dbname=bench1" "$p1"; measure "PostgreSQL, 1 server" "$p1"; stop_all
+p1=$(free_port); serve "$PG dbname=bench2" "$p1"; p2=$(free_port); serve "$PG dbname=bench2" "$p2"
 measure "PostgreSQL, 2 servers (one database)" "$p1" "$p2"; stop_all
-"$BIN" audit --db "$PG dbname=bench" | sed 's/^/audit after the runs: /'
+"$BIN" audit --db "$PG dbname=bench2" | sed 's/^/audit after the two servers: /'
 
 # A million rows: the real export again and again, each copy's event ids made its own.
 copies=$(( (ROWS + 5337) / 5338 ))
