@@ -330,6 +330,13 @@ static void a_replica_serves_reads_and_writers_read_their_writes(void **state)
     }
     assert_true(seen);
     assert_true(size >= at);
+    /* --read-db is a PostgreSQL replica of a PostgreSQL --db: anything else is refused. */
+    char *err = NULL;
+    assert_int_equal(th_truce(NULL, &err, NULL, "serve --db '%s' --read-db '%s/x.db'", db, dir), 2);
+    assert_non_null(strstr(err, "--read-db names a PostgreSQL replica"));
+    free(err);
+    assert_int_equal(
+        th_truce(NULL, NULL, NULL, "serve --db '%s/x.db' --read-db '%s'", dir, replica), 2);
     /* The replica gone: reads go to the primary. */
     free(th_shell("'%s/scripts/pg-cluster.sh' stop '%s'", TRUCE_SOURCE_ROOT, replica_dir));
     replica_left[0] = 0;

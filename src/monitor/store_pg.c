@@ -358,15 +358,6 @@ static int incident_upsert_many(store *s, const store_incident *in, size_t n, tr
     return rc;
 }
 
-/* An import keeps the indexes: other servers read while it runs (SQLite drops and rebuilds
- * them, having the file to itself). */
-static int bulk_nothing(store *s, tr_err *e)
-{
-    (void)s;
-    (void)e;
-    return 0;
-}
-
 static int64_t incident_count(store *s, tr_err *e)
 {
     int64_t n;
@@ -857,8 +848,8 @@ const monitor_store_ops monitor_pg_ops = {
     .zone_fingerprint = zone_fingerprint,
     .incident_upsert = incident_upsert,
     .incident_upsert_many = incident_upsert_many,
-    .bulk_begin = bulk_nothing,
-    .bulk_end = bulk_nothing,
+    /* bulk_*: none; an import keeps the indexes, since other servers read while it runs
+     * (SQLite drops and rebuilds them, having the file to itself). */
     .incident_count = incident_count,
     .incident_list = incident_list,
     .incident_lines = incident_lines,

@@ -812,19 +812,6 @@ static int pg_projections_clear(store *s, tr_err *e)
     return pg_exec(s, "DELETE FROM meta", e);
 }
 
-/* A bulk load never has a shared database to itself. */
-static int pg_alone_begin(store *s, tr_err *e)
-{
-    (void)s;
-    (void)e;
-    return 0;
-}
-
-static void pg_alone_nothing(store *s)
-{
-    (void)s;
-}
-
 /* ---- open / close ----------------------------------------------------------------------- */
 
 static void pg_close(store *s)
@@ -861,9 +848,7 @@ static const store_ops pg_ops = {
     .projections_clear = pg_projections_clear,
     .meta_get = pg_meta_get,
     .meta_set = pg_meta_set,
-    .alone_begin = pg_alone_begin,
-    .alone_flush = pg_alone_nothing,
-    .alone_end = pg_alone_nothing,
+    /* alone_*: none; a bulk load never has a shared database to itself. */
 };
 
 /* The store's own tables: the journal, the tree, checkpoints, metadata, and the record of
