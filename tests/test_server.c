@@ -490,6 +490,169 @@ static void ambiguous_requests_are_refused_and_logged_safely(void **state)
     free(log);
 }
 
+/* Whatever came within ms of silence (the connection may stay open): malloc'd, maybe "". */
+static char *read_for(int fd, int ms)
+{
+    buf b = BUF_INIT;
+    char chunk[4096];
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    while (poll(&p, 1, ms) == 1) {
+        ssize_t n = recv(fd, chunk, sizeof chunk, 0);
+        if (n <= 0) break;
+        buf_append(&b, chunk, (size_t)n);
+    }
+    buf_append(&b, "", 0);
+    return b.p;
+}
+
+/* How many status lines ("HTTP/1.x NNN ") are in what a connection was sent. */
+static int replies_in(const char *got)
+{
+    int n = 0;
+    for (const char *p = got; (p = strstr(p, "HTTP/1.")); p += 7)
+        n += isdigit((unsigned char)p[7]) && p[8] == ' ' && isdigit((unsigned char)p[9]) &&
+             isdigit((unsigned char)p[10]) && isdigit((unsigned char)p[11]) && p[12] == ' ';
+    return n;
+}
+
+/* One reply of the server's error shape, read whole: status, code, the request id in the
+ * header and the body alike, Content-Length true. */
+static void expect_error_reply(const char *got, const char *status, const char *code)
+{
+    char line[32], id[64] = "";
+    snprintf(line, sizeof line, "HTTP/1.1 %s ", status);
+    const char *end = strstr(got, "\r\n\r\n"), *h = strstr(got, "\r\nX-Request-Id: "),
+               *cl = strstr(got, "\r\nContent-Length: ");
+    if (strncmp(got, line, strlen(line)) != 0 || !end || !h || h > end || !cl || cl > end ||
+        !strstr(got, "\r\nContent-Type: application/json") || !strstr(got, "\r\nConnection: close"))
+        fail_msg("not a JSON %s: %s", status, got);
+    sscanf(h + 16, "%63[^\r]", id);
+    assert_int_equal((size_t)atol(cl + 18), strlen(end + 4));
+    json_error_t je;
+    json_t *body = json_loads(end + 4, 0, &je), *err = json_object_get(body, "error");
+    if (!body) fail_msg("the body is not JSON: %s", end + 4);
+    assert_string_equal(json_string_value(json_object_get(err, "code")), code);
+    assert_non_null(json_string_value(json_object_get(err, "message")));
+    assert_non_null(json_string_value(json_object_get(err, "hint")));
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(err, "detail"), "request_id")), id);
+    json_decref(body);
+}
+
+/* What libmicrohttpd cannot read as HTTP never reaches truce's routes; it is answered all
+ * the same, once, in the JSON shape with a request id (not the library's HTML page, not a
+ * silent close), the connection closes, and the server goes on serving. A connection that
+ * ends for any other reason (the client closing, a reply that said close, a stop) gets no
+ * such answer. */
+static void unreadable_requests_are_answered_in_json(void **state)
+{
+    th_server t;
+    (void)state;
+    th_server_start(&t, NULL);
+    uint16_t port = http_port(t.srv);
+    char *big_header = malloc(100100), *long_target = malloc(100100);
+    memset(big_header, 0, 100100);
+    memset(long_target, 0, 100100);
+    strcpy(big_header, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ");
+    memset(big_header + strlen(big_header), 'a', 100000 - strlen(big_header));
+    strcat(big_header, "\r\n\r\n");
+    strcpy(long_target, "GET /");
+    memset(long_target + 5, 'a', 100000 - 5);
+    strcat(long_target, " HTTP/1.1\r\nHost: x\r\n\r\n");
+    const struct {
+        const char *send, *status, *code;
+    } cases[] = {
+        {"GARBAGE\r\n\r\n", "400", "request.malformed"},
+        {"GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n", "400", "request.malformed"},
+        {"POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", "400",
+         "request.bad_length"},
+        {"POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Length: "
+         "99999999999999999999999\r\n\r\n",
+         "413", "request.too_large"},
+        {"POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+         "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+         "400", "request.bad_chunk"},
+        {"GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n", "505", "request.http_version"},
+        {big_header, "431", "request.header_too_large"},
+        {long_target, "414", "request.uri_too_long"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int fd = connect_to(port);
+        send(fd, cases[i].send, strlen(cases[i].send), MSG_NOSIGNAL);
+        char *got = answer_then_close(fd, 5000);
+        if (!got) fail_msg("case %zu: the connection stayed open", i);
+        if (replies_in(got) != 1) fail_msg("case %zu: not one reply: %s", i, got);
+        expect_error_reply(got, cases[i].status, cases[i].code);
+        free(got);
+        close(fd);
+    }
+    free(big_header);
+    free(long_target);
+
+    /* A bad request line after a good request on the same connection. */
+    int fd = connect_to(port);
+    const char *two = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGARBAGE\r\n\r\n";
+    send(fd, two, strlen(two), 0);
+    char *got = answer_then_close(fd, 5000);
+    assert_non_null(got);
+    assert_int_equal(strncmp(got, "HTTP/1.1 200 ", 13), 0);
+    char *second = strstr(got + 1, "HTTP/1.1 ");
+    assert_non_null(second);
+    expect_error_reply(second, "400", "request.malformed");
+    free(got);
+    close(fd);
+
+    /* Connections that end otherwise: nothing is added to what they were sent. */
+    th_stderr_capture();
+    static const char *const ends[] = {
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        "GET /healthz HTTP/1.0\r\n\r\n",
+        "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", /* then the client half-closes */
+    };
+    for (size_t i = 0; i < 3; i++) {
+        fd = connect_to(port);
+        send(fd, ends[i], strlen(ends[i]), 0);
+        if (i == 2) shutdown(fd, SHUT_WR);
+        got = answer_then_close(fd, 5000);
+        if (!got || replies_in(got) != 1 || !strstr(got, "\"status\":\"ok\"") ||
+            strstr(got, "request.malformed"))
+            fail_msg("ending %zu: %s", i, got ? got : "(left open)");
+        free(got);
+        close(fd);
+    }
+    int idle = connect_to(port), kept = connect_to(port);
+    const char *one = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    send(kept, one, strlen(one), 0);
+    got = read_for(kept, 500);
+    assert_int_equal(replies_in(got), 1);
+    assert_int_equal(strncmp(got, "HTTP/1.1 200 ", 13), 0);
+    free(got);
+    int gone = connect_to(port);
+    send(gone, one, strlen(one), 0);
+    free(read_for(gone, 500));
+    close(gone); /* a client closing its idle keep-alive connection */
+
+    /* The server still serves, and a stop closes the idle connections without a word. */
+    th_resp r;
+    assert_int_equal(th_http("GET", th_url(&t, "/healthz"), NULL, NULL, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    th_resp_free(&r);
+    th_server_stop(&t);
+    char *log = th_stderr_release();
+    if (strstr(log, "refused before it was read")) fail_msg("an answer nobody needed: %s", log);
+    free(log);
+    got = answer_then_close(idle, 5000);
+    assert_non_null(got);
+    assert_string_equal(got, "");
+    free(got);
+    got = answer_then_close(kept, 5000);
+    assert_non_null(got);
+    assert_string_equal(got, "");
+    free(got);
+    close(idle);
+    close(kept);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -499,6 +662,7 @@ int main(void)
         cmocka_unit_test(tampered_evidence_is_never_served_and_fails_the_audit),
         cmocka_unit_test(slow_clients_are_cut_off),
         cmocka_unit_test(ambiguous_requests_are_refused_and_logged_safely),
+        cmocka_unit_test(unreadable_requests_are_answered_in_json),
         cmocka_unit_test(internal_errors_are_logged_not_leaked),
         cmocka_unit_test(every_error_sent_is_registered),
     };

@@ -121,9 +121,13 @@ typedef struct reader_pool {
  * answers 408 when it is up. */
 typedef struct conn_watch {
     int fd;
-    int phase;         /* WATCH_WAITING, WATCH_BODY or WATCH_BUSY (see server.c) */
-    uint64_t since_ns; /* When the phase began. */
-    int timed_out;     /* The watchdog answered 408 and cut it. */
+    int phase;              /* WATCH_WAITING, WATCH_BODY or WATCH_BUSY (see server.c) */
+    uint64_t since_ns;      /* When the phase began. */
+    int timed_out;          /* The watchdog answered 408 and cut it. */
+    int answered;           /* The status truce wrote for a request it never got (unreadable.c). */
+    int closes;             /* The last reply ends the connection (unreadable.c). */
+    const char *request_id; /* The request being read, when truce has it (its http_req's). */
+    struct http_server *srv;
     struct conn_watch *prev, *next;
 } conn_watch;
 
@@ -189,6 +193,7 @@ struct http_req {
     uint64_t start_ns;
     char request_id[72];
     char client[64]; /* Client address, for throttling and the log. */
+    int http_1_1;    /* Sent as HTTP/1.1 (else the connection closes after it). */
 
     /* Reply. */
     int status;

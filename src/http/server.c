@@ -346,7 +346,7 @@ static enum MHD_Result send_reply(http_req *r)
     for (int i = 0; i < HTTP_EXTRA_HEADERS; i++)
         if (r->extra_header[i][0])
             MHD_add_response_header(resp, r->extra_header[i][0], r->extra_header[i][1]);
-    ret = MHD_queue_response(r->con, (unsigned)r->status, resp);
+    ret = http__queue(r->con, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
     r->replied = 1;
     return ret;
@@ -892,13 +892,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 {
     http_server *srv = cls;
     http_req *r = *con_cls;
-    (void)version;
 
     if (!r || r->kind != HTTP_REQ_KIND) {
         const char *cl;
         raw_uri *u = (raw_uri *)r;
         r = *con_cls = req_new(srv, con, url, method);
-        http__watch_phase(srv, con, WATCH_BODY);
+        r->http_1_1 = version && strcmp(version, MHD_HTTP_VERSION_1_1) == 0;
+        http__watch_request(srv, con, r->request_id);
         if (u) {
             r->raw_uri = arena_strdup(&r->mem, u->text);
             free(u);
@@ -1010,13 +1010,21 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
         conn_watch *w = http__watch_of(con);
         int cut = 0;
         if (w) {
+            int says_close = 0;
+            for (int i = 0; i < HTTP_EXTRA_HEADERS; i++)
+                says_close |= r->extra_header[i][0] &&
+                              strcasecmp(r->extra_header[i][0], "Connection") == 0 &&
+                              strcasecmp(r->extra_header[i][1], "close") == 0;
             pthread_mutex_lock(&srv->watch_lock);
             cut = w->timed_out;
+            if (!r->replied && w->answered) r->status = w->answered;
+            w->closes = http__reply_closes(con, r->http_1_1, says_close, toe);
+            w->request_id = NULL;
             w->phase = WATCH_WAITING; /* for the next request on this connection */
             w->since_ns = util_mono_ns();
             pthread_mutex_unlock(&srv->watch_lock);
         }
-        if (!r->replied)
+        if (!r->replied && !(w && w->answered))
             r->status =
                 toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED || cut || r->timed_out ? 408 : 499;
     }
@@ -1039,15 +1047,6 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
     arena_free(&r->mem);
     free(r);
     *con_cls = NULL;
-}
-
-static void mhd_log(void *cls, const char *fmt, va_list ap)
-{
-    char line[512];
-    (void)cls;
-    vsnprintf(line, sizeof line, fmt, ap);
-    line[strcspn(line, "\n")] = 0;
-    log_warn("libmicrohttpd: %s", line);
 }
 
 /* ---- start / stop ------------------------------------------------------------------ */
@@ -1189,7 +1188,7 @@ http_server *http_start(const http_config *cfg, tr_err *e)
             MHD_USE_TURBO | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
     srv->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, http__library_log, NULL,
         MHD_OPTION_LISTEN_SOCKET, (MHD_socket)lfd, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)srv->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)srv->cfg.idle_timeout + 2,

@@ -18,19 +18,24 @@
  * libmicrohttpd has no reply for a request it has not finished reading. */
 void http__send_timeout(int fd, unsigned secs)
 {
-    char body[320], msg[600];
-    int n = snprintf(body, sizeof body,
-                     "{\"error\":{\"code\":\"request.timeout\",\"message\":\"the request did "
-                     "not arrive within %u seconds\",\"detail\":{\"limit\":%u},\"hint\":\"send "
-                     "it again; a large file goes in pieces (PATCH /api/v1/evidence/uploads)\"}}",
-                     secs, secs);
-    int m = snprintf(msg, sizeof msg,
-                     "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Type: "
-                     "application/json; charset=utf-8\r\nCache-Control: no-store\r\n"
-                     "Content-Length: %d\r\n\r\n%s",
-                     n, body);
-    ssize_t done = send(fd, msg, (size_t)m, MSG_NOSIGNAL | MSG_DONTWAIT);
-    (void)done; /* a client that cannot take 300 bytes is cut all the same */
+    tr_err e = TR_ERR_INIT;
+    err_set(&e, 408, "request.timeout",
+            "send it again; a large file goes in pieces (PATCH /api/v1/evidence/uploads)",
+            "the request did not arrive within %u seconds", secs);
+    e.detail = json_pack("{s:I}", "limit", (json_int_t)secs);
+    http__send_raw(fd, 408, &e, NULL);
+    err_clear(&e);
+}
+
+void http__watch_request(http_server *srv, struct MHD_Connection *con, const char *request_id)
+{
+    conn_watch *w = http__watch_of(con);
+    if (!w) return;
+    pthread_mutex_lock(&srv->watch_lock);
+    w->phase = WATCH_BODY;
+    w->since_ns = util_mono_ns();
+    w->request_id = request_id;
+    pthread_mutex_unlock(&srv->watch_lock);
 }
 
 conn_watch *http__watch_of(struct MHD_Connection *con)
@@ -60,6 +65,7 @@ void http__on_connection(void *cls, struct MHD_Connection *con, void **socket_co
         conn_watch *w = calloc(1, sizeof *w);
         if (!w) abort();
         w->fd = ci ? ci->connect_fd : -1;
+        w->srv = srv;
         w->phase = WATCH_WAITING;
         w->since_ns = util_mono_ns();
         pthread_mutex_lock(&srv->watch_lock);
@@ -73,6 +79,7 @@ void http__on_connection(void *cls, struct MHD_Connection *con, void **socket_co
         /* Under the lock: the watchdog never touches a socket after this returns (the
          * library closes it after this call). */
         pthread_mutex_lock(&srv->watch_lock);
+        http__closing_unexplained(srv, con, w);
         if (w->prev)
             w->prev->next = w->next;
         else
