@@ -4,7 +4,9 @@
 # on this machine: writes/s and reads/s over HTTP with one truce process on SQLite, one on
 # PostgreSQL and two on one PostgreSQL database (two wrk at once, one a server); then an
 # import of BENCH_PG_ROWS ACLED rows (the real export copied with new event ids) through
-# `truce import acled` into each, and a box of incidents as GeoJSON, best of five.
+# `truce import acled` into each, and a box of incidents as GeoJSON, best of five; last, an
+# aid line list of BENCH_PG_ROWS rows (one a truckload, over 2,000 days, 5 crossings and 8
+# categories: some 80,000 daily counts) through `truce import aid-counts` into each.
 set -euo pipefail
 BUILD=${1:-build}
 BIN="$(cd "$BUILD" && pwd)/truce"
@@ -19,7 +21,7 @@ pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; "$root/scripts/pg-cluster.sh" stop "$pgdir"; rm -rf "$dir"' EXIT
 PG=$(TRUCE_PG_DURABLE=1 "$root/scripts/pg-cluster.sh" start "$pgdir")
 psql -XAtq "$PG dbname=postgres" -c "CREATE DATABASE bench1" -c "CREATE DATABASE bench2" \
-  -c "CREATE DATABASE big"
+  -c "CREATE DATABASE big" -c "CREATE DATABASE aid"
 export TRUCE_PWHASH=min TRUCE_KEY_FILE="$dir/pg.key"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 serve() { # db port
@@ -84,6 +86,28 @@ box="/api/v1/incidents.geojson?bbox=34.44,31.50,34.46,31.52"
 p1=$(free_port); serve "$dir/big.db" "$p1"; bs=$(best "$p1" "$box"); feats=$(curl -s "http://127.0.0.1:$p1$box" | grep -o '"Feature"' | wc -l); stop_all
 p1=$(free_port); serve "$PG dbname=big" "$p1"; bp=$(best "$p1" "$box"); featp=$(curl -s "http://127.0.0.1:$p1$box" | grep -o '"Feature"' | wc -l); stop_all
 
+python3 - "$dir/aid.csv" "$ROWS" <<'PY'
+import datetime, random, sys
+random.seed(7)
+crossings = ["Kerem Shalom", "Kissufim", "Zikim", "Rafah Crossing", "Erez"]
+categories = ["Food Items", "Medical Supplies", "Fuel", "Shelter", "WASH", "Nutrition",
+              "Education", "Other"]
+day0 = datetime.date(2020, 1, 1)
+with open(sys.argv[1], "w") as f:
+    f.write("Date,Crossing,Category,Tonnes\n")
+    for _ in range(int(sys.argv[2])):
+        day = day0 + datetime.timedelta(days=random.randrange(2000))
+        f.write(f"{day},{random.choice(crossings)},{random.choice(categories)},"
+                f"{random.randrange(1, 400) / 10}\n")
+PY
+"$BIN" demo --db "$dir/aid.db" --no-serve >/dev/null
+"$BIN" demo --db "$PG dbname=aid" --no-serve >/dev/null
+aid() { local t0 t1; t0=$(date +%s.%N); "$BIN" import aid-counts "$dir/aid.csv" --db "$1" --source synth \
+  --basis tonnes --date-column Date --value-column Tonnes --crossing-column Crossing \
+  --category-column Category 2>/dev/null | sed 's/.*: \([0-9]*\) daily counts.*/\1/' >"$dir/aid.n"
+  t1=$(date +%s.%N); awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}'; }
+as=$(aid "$dir/aid.db"); ap=$(aid "$PG dbname=aid"); acounts=$(cat "$dir/aid.n")
+
 echo "truce $("$BIN" version | awk '{print $2}') on $(nproc) cores; PostgreSQL $(psql -XAt "$PG dbname=postgres" -c 'SHOW server_version' | cut -d' ' -f1) durable (fsync, synchronous_commit on); ${DUR}s per run, $CONN connections in all"
 printf '%-40s %12s %12s\n' "backend" "writes/s" "reads/s"
 printf '%s\n' "${rows[@]}"
@@ -91,3 +115,5 @@ printf '%-40s %10.1f s\n' "import of $n ACLED rows, SQLite" "$ts"
 printf '%-40s %10.1f s\n' "import of $n ACLED rows, PostgreSQL (COPY)" "$tp"
 printf '%-40s %10.1f ms (%s incidents)\n' "box as GeoJSON, SQLite" "$bs" "$feats"
 printf '%-40s %10.1f ms (%s incidents)\n' "box as GeoJSON, PostgreSQL (GiST)" "$bp" "$featp"
+printf '%-40s %10.1f s (%s daily counts)\n' "import of $ROWS aid rows, SQLite" "$as" "$acounts"
+printf '%-40s %10.1f s (%s daily counts)\n' "import of $ROWS aid rows, PostgreSQL (COPY)" "$ap" "$acounts"

@@ -4,6 +4,7 @@
  * (the sqlite3 shell's own CSV import), then reconciled and measured against a target over
  * HTTP. The real server on the demo (api_common.h), halted while the binary writes. */
 #include "api_common.h"
+#include "aid/import.h"
 
 static char unrwa_csv[512], cogat_csv[512], daily_csv[512];
 
@@ -277,6 +278,71 @@ static void the_demo_loads_the_real_counts_when_given_the_data(void **state)
     free(out);
 }
 
+/* An import is journaled in batches (aid.counts_recorded, at most AID_COUNTS_PER_EVENT counts
+ * an event, only what changed, a replaced value named), and the journal alone gives the same
+ * counts back, row for row: tonnes with fractions, the zeros and replacements of the imports
+ * before, on either backend's bulk path. */
+static void imports_are_journaled_in_batches_that_rebuild_the_counts(void **state)
+{
+    char *out = NULL, *err = NULL;
+    (void)state;
+    paths();
+    int64_t before = th_journal_len(T.db);
+    if (import(&out, &err, cogat_csv,
+               "--source cogat --basis tonnes --date-column Date --value-column 'Aid (tons)' "
+               "--category-column Classification") != 0)
+        fail_msg("import: %s", err);
+    long long counts = 0;
+    const char *said = strstr(out, "rejected ");
+    if (!said || sscanf(said, "rejected %*d: %lld daily counts", &counts) != 1 || counts < 1000)
+        fail_msg("import: %s", out);
+    free(out);
+    free(err);
+    char *events = th_sql(T.db, "SELECT type, body FROM journal WHERE seq > %lld ORDER BY seq",
+                          (long long)before);
+    long long journaled = 0, n_events = 0;
+    for (char *line = strtok(events, "\n"); line; line = strtok(NULL, "\n"), n_events++) {
+        char *bar = strchr(line, '|');
+        assert_non_null(bar);
+        *bar = 0;
+        assert_string_equal(line, "aid.counts_recorded");
+        json_t *body = json_loads(bar + 1, 0, NULL), *list = json_object_get(body, "counts");
+        assert_string_equal(json_string_value(json_object_get(body, "source")), "cogat");
+        assert_string_equal(json_string_value(json_object_get(body, "basis")), "tonnes");
+        assert_true(json_array_size(list) >= 1 && json_array_size(list) <= AID_COUNTS_PER_EVENT);
+        size_t i;
+        json_t *c;
+        json_array_foreach(list, i, c)
+        {
+            assert_null(json_object_get(c, "replaces")); /* all new */
+            assert_true(json_is_number(json_object_get(c, "value")));
+        }
+        journaled += (long long)json_array_size(list);
+        json_decref(body);
+    }
+    free(events);
+    assert_int_equal(journaled, counts);
+    assert_int_equal(n_events, (counts + AID_COUNTS_PER_EVENT - 1) / AID_COUNTS_PER_EVENT);
+    char *fractions = th_sql(T.db, "SELECT COUNT(*) > 0 FROM aid_counts WHERE basis = 'tonnes' "
+                                   "AND value <> floor(value)");
+    assert_true(fractions[0] == '1' || fractions[0] == 't');
+    free(fractions);
+
+    /* The journal alone: every count of every import so far, row for row. */
+#define COUNT_ROWS "SELECT * FROM aid_counts ORDER BY day, source, basis, crossing, category"
+    th_server_halt(&T);
+    const char *copy = th_db_copy(T.db, T.dir, "rebuilt");
+    th_server_resume(&T);
+    char *rows = th_sql(copy, COUNT_ROWS);
+    assert_true(strlen(rows) > 100000);
+    free(th_sql(copy, "DELETE FROM aid_counts"));
+    assert_int_equal(th_truce(NULL, NULL, NULL, "rebuild --db '%s'", copy), 0);
+    char *again = th_sql(copy, COUNT_ROWS);
+    assert_string_equal(again, rows);
+    free(rows);
+    free(again);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -285,6 +351,7 @@ int main(void)
         cmocka_unit_test(daily_totals_and_a_target_on_them),
         cmocka_unit_test(a_file_that_cannot_be_used_is_refused),
         cmocka_unit_test(the_demo_loads_the_real_counts_when_given_the_data),
+        cmocka_unit_test(imports_are_journaled_in_batches_that_rebuild_the_counts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -343,64 +343,89 @@ static int cmp_day(const void *key, const void *elem)
     return strcmp(key, ((const struct sum *)elem)->day);
 }
 
-/* Counts of the source on the file's days that the file no longer gives: set to 0. */
-typedef struct stale {
+/* What the store holds of the source and basis on the file's days: the counts it had
+ * (sorted as sums are), read once rather than count by count. */
+typedef struct held {
     imp *p;
     struct sum *rows;
     size_t n, cap;
-} stale;
+} held;
 
-static int stale_cb(void *cls, const void *row)
+static int held_cb(void *cls, const void *row)
 {
-    stale *st = cls;
+    held *h = cls;
     const store_aid_count *c = row;
-    struct sum key = {0};
-    if (strcmp(c->source, st->p->spec->source) != 0 || c->value == 0) return 0;
-    if (!bsearch(c->day, st->p->sums, st->p->n_sums, sizeof *st->p->sums, cmp_day)) return 0;
-    memcpy(key.day, c->day, sizeof key.day);
-    memcpy(key.crossing, c->crossing, sizeof key.crossing);
-    memcpy(key.category, c->category, sizeof key.category);
-    if (bsearch(&key, st->p->sums, st->p->n_sums, sizeof key, cmp_sum)) return 0;
-    if (st->n == st->cap) {
-        st->cap = st->cap ? 2 * st->cap : 64;
-        st->rows = realloc(st->rows, st->cap * sizeof *st->rows);
-        if (!st->rows) abort();
+    if (strcmp(c->source, h->p->spec->source) != 0) return 0;
+    if (!bsearch(c->day, h->p->sums, h->p->n_sums, sizeof *h->p->sums, cmp_day)) return 0;
+    if (h->n == h->cap) {
+        h->cap = h->cap ? 2 * h->cap : 64;
+        h->rows = realloc(h->rows, h->cap * sizeof *h->rows);
+        if (!h->rows) abort();
     }
-    st->rows[st->n++] = key;
+    struct sum *x = &h->rows[h->n++];
+    memset(x, 0, sizeof *x);
+    memcpy(x->day, c->day, sizeof x->day);
+    snprintf(x->crossing, sizeof x->crossing, "%s", c->crossing);
+    snprintf(x->category, sizeof x->category, "%s", c->category);
+    x->v = c->value;
     return 0;
 }
 
+/* The counts that change, as aid.counts_recorded events of up to AID_COUNTS_PER_EVENT. */
 typedef struct write_job {
     imp *p;
     const journal_actor *who;
+    json_t *counts; /* the event being filled */
 } write_job;
 
-static int record(write_job *w, const struct sum *x, tr_err *e)
+static int flush(store *s, write_job *w, tr_err *e)
 {
-    int changed;
-    json_t *body = json_pack("{s:s, s:s, s:s, s:o}", "date", x->day, "source", w->p->spec->source,
-                             "basis", w->p->spec->basis, "value", aid_number(x->v));
-    if (x->crossing[0]) json_object_set_new(body, "crossing", json_string(x->crossing));
-    if (x->category[0]) json_object_set_new(body, "category", json_string(x->category));
-    int rc = aid_count_record(w->p->s, w->who, body, &changed, e);
+    if (!json_array_size(w->counts)) return 0;
+    json_t *body = json_pack("{s:s, s:s, s:O}", "source", w->p->spec->source, "basis",
+                             w->p->spec->basis, "counts", w->counts);
+    int rc = journal_record(s, w->who, "aid.counts_recorded", body, "public", NULL, e);
     json_decref(body);
-    w->p->res->changed += changed;
+    w->p->res->changed += (int64_t)json_array_size(w->counts);
+    json_array_clear(w->counts);
     return rc;
 }
 
+static int record(store *s, write_job *w, const struct sum *x, const struct sum *had, tr_err *e)
+{
+    if (had && had->v == x->v) return 0;
+    json_t *c = json_pack("{s:s, s:o}", "date", x->day, "value", aid_number(x->v));
+    if (x->crossing[0]) json_object_set_new(c, "crossing", json_string(x->crossing));
+    if (x->category[0]) json_object_set_new(c, "category", json_string(x->category));
+    if (had) json_object_set_new(c, "replaces", aid_number(had->v));
+    json_array_append_new(w->counts, c);
+    return json_array_size(w->counts) < AID_COUNTS_PER_EVENT ? 0 : flush(s, w, e);
+}
+
+/* The file is the source's whole count for its days: every sum recorded unless the store
+ * has it already, and what the store has on those days that the file no longer gives set
+ * to 0. */
 static int write_sums(store *s, void *cls, tr_err *e)
 {
     write_job *w = cls;
     imp *p = w->p;
-    stale st = {p, NULL, 0, 0};
+    held h = {p, NULL, 0, 0};
     p->res->changed = 0;
     int rc = aid_store(s)->count_scan(s, p->sums[0].day, p->sums[p->n_sums - 1].day, p->spec->basis,
-                                      "", "", stale_cb, &st, e);
+                                      "", "", held_cb, &h, e);
+    if (rc == 0) qsort(h.rows, h.n, sizeof *h.rows, cmp_sum);
+    w->counts = json_array();
     for (size_t i = 0; rc == 0 && i < p->n_sums; i++)
-        rc = record(w, &p->sums[i], e);
-    for (size_t i = 0; rc == 0 && i < st.n; i++)
-        rc = record(w, &st.rows[i], e);
-    free(st.rows);
+        rc = record(s, w, &p->sums[i], bsearch(&p->sums[i], h.rows, h.n, sizeof *h.rows, cmp_sum),
+                    e);
+    for (size_t i = 0; rc == 0 && i < h.n; i++) {
+        struct sum gone = h.rows[i];
+        gone.v = 0;
+        if (h.rows[i].v != 0 && !bsearch(&h.rows[i], p->sums, p->n_sums, sizeof *p->sums, cmp_sum))
+            rc = record(s, w, &gone, &h.rows[i], e);
+    }
+    if (rc == 0) rc = flush(s, w, e);
+    json_decref(w->counts);
+    free(h.rows);
     return rc;
 }
 
@@ -494,7 +519,7 @@ int aid_import_counts(store *s, const journal_actor *who, FILE *in, int64_t size
     }
     p.n_sums = m;
     out->counts = (int64_t)m;
-    write_job w = {&p, who};
+    write_job w = {&p, who, NULL};
     rc = spec->in_txn ? write_sums(s, &w, e) : store_txn(s, write_sums, &w, e);
 out:
     json_decref(p.map_crossing);

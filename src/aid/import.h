@@ -10,8 +10,11 @@
  * maps to nothing is counted without a crossing (or category) and reported.
  *
  * The rows are summed by day, crossing and category, and each sum recorded as a count of
- * the source on the basis (aid_count_record): only what changed is journaled, so importing
- * the same file twice changes nothing. The file is the source's whole count for the days it
+ * the source on the basis: only what changed is journaled, so importing the same file twice
+ * changes nothing. The counts that change are journaled together, AID_COUNTS_PER_EVENT to an
+ * aid.counts_recorded event ({source, basis, counts: [{date, crossing?, category?, value,
+ * replaces?}]}), so that the journal's work (and, on PostgreSQL, the projection's: COPY) is
+ * per batch, not per count. The file is the source's whole count for the days it
  * covers: a count of the source and basis on those days that the file no longer gives (a
  * name mapped since) is set to 0. A row without a date or a value is rejected and named by
  * its line; a file that cannot be read, or has no such column, imports nothing. */
@@ -21,6 +24,9 @@
 #include "journal/journal.h"
 
 #include <stdio.h>
+
+/* Counts per aid.counts_recorded event. */
+#define AID_COUNTS_PER_EVENT 500
 
 typedef struct aid_import_spec {
     const char *source, *basis;

@@ -170,6 +170,42 @@ static int on_count(store *s, const store_event *ev, const json_t *b, tr_err *e)
     return aid_store(s)->count_put(s, &c, e);
 }
 
+/* A batch of counts of one source and basis (an import, aid/import.h). */
+static int on_counts(store *s, const store_event *ev, const json_t *b, tr_err *e)
+{
+    const aid_store_ops *ops = aid_store(s);
+    const char *source = jsx_str(b, "source", NULL), *basis = jsx_str(b, "basis", NULL);
+    json_t *list = json_object_get(b, "counts"), *x;
+    size_t n = json_array_size(list), i;
+    int rc = 0;
+    if (!source) return journal_bad_event(e, ev, "source");
+    if (!basis) return journal_bad_event(e, ev, "basis");
+    if (!json_is_array(list)) return journal_bad_event(e, ev, "counts");
+    store_aid_count *c = calloc(n + 1, sizeof *c);
+    if (!c) abort();
+    json_array_foreach(list, i, x)
+    {
+        const char *day = jsx_str(x, "date", NULL);
+        if (!day) {
+            free(c);
+            return journal_bad_event(e, ev, "date");
+        }
+        snprintf(c[i].day, sizeof c[i].day, "%s", day);
+        snprintf(c[i].source, sizeof c[i].source, "%s", source);
+        snprintf(c[i].basis, sizeof c[i].basis, "%s", basis);
+        snprintf(c[i].crossing, sizeof c[i].crossing, "%s", jsx_str(x, "crossing", ""));
+        snprintf(c[i].category, sizeof c[i].category, "%s", jsx_str(x, "category", ""));
+        c[i].value = jsx_num(x, "value", 0);
+    }
+    if (ops->count_put_many)
+        rc = ops->count_put_many(s, c, n, e);
+    else
+        for (i = 0; rc == 0 && i < n; i++)
+            rc = ops->count_put(s, &c[i], e);
+    free(c);
+    return rc;
+}
+
 static int on_target(store *s, const store_event *ev, const json_t *b, tr_err *e)
 {
     store_target t = {.id = ev->seq};
@@ -198,6 +234,7 @@ const journal_projection aid_projections[] = {
     {"aid.trucks_dispatched", on_dispatched},
     {"aid.truck_moved", on_truck_moved},
     {"aid.count_recorded", on_count},
+    {"aid.counts_recorded", on_counts},
     {"aid.target_set", on_target},
     {NULL, NULL},
 };

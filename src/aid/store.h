@@ -172,6 +172,8 @@ typedef struct aid_store_ops {
 
     /* Sets a count (replacing the same day, source, basis, crossing and category). */
     int (*count_put)(store *s, const store_aid_count *c, tr_err *e);
+    /* Optional: sets n counts at once, as count_put each in turn would (none repeats). */
+    int (*count_put_many)(store *s, const store_aid_count *c, size_t n, tr_err *e);
     int (*count_get)(store *s, const store_aid_count *key, store_aid_count *out,
                      tr_err *e); /* 1,0,-1 */
     /* Counts from..to, by day (basis, crossing, category: "" any). */

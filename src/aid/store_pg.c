@@ -404,6 +404,38 @@ static int count_put(store *s, const store_aid_count *c, tr_err *e)
                     c->category, c->value));
 }
 
+static const char count_load_sql[] =
+    "CREATE TEMP TABLE IF NOT EXISTS aid_count_load(day text, source text, basis text,"
+    " crossing text, category text, value float8) ON COMMIT DELETE ROWS;"
+    "TRUNCATE aid_count_load";
+static const char count_copy_sql[] = "COPY aid_count_load FROM STDIN";
+static const char count_upsert_sql[] =
+    "INSERT INTO aid_counts(" COUNT_COLS ") SELECT " COUNT_COLS " FROM aid_count_load"
+    " ON CONFLICT(day, source, basis, crossing, category) DO UPDATE SET value = excluded.value";
+
+/* An import's batch: through COPY into a temporary table, then one upsert. */
+static int count_put_many(store *s, const store_aid_count *c, size_t n, tr_err *e)
+{
+    buf rows = BUF_INIT;
+    char num[40];
+    for (size_t i = 0; i < n; i++) {
+        const char *texts[] = {c[i].day, c[i].source, c[i].basis, c[i].crossing, c[i].category};
+        for (size_t t = 0; t < 5; t++) {
+            pg_copy_text(&rows, texts[t]);
+            buf_puts(&rows, "\t");
+        }
+        snprintf(num, sizeof num, "%.17g\n", c[i].value);
+        buf_puts(&rows, num);
+    }
+    int rc = pg_exec(s, count_load_sql, e) ||
+                     pg_copy(s, count_copy_sql, rows.p ? rows.p : "", rows.len, e) ||
+                     pgx(s, e, count_upsert_sql, "") < 0
+                 ? -1
+                 : 0;
+    buf_free(&rows);
+    return rc;
+}
+
 static int count_get(store *s, const store_aid_count *k, store_aid_count *out, tr_err *e)
 {
     return pg_row(
@@ -487,6 +519,7 @@ const aid_store_ops aid_pg_ops = {
     .truck_day_add = truck_day_add,
     .truck_day_scan = truck_day_scan,
     .count_put = count_put,
+    .count_put_many = count_put_many,
     .count_get = count_get,
     .count_scan = count_scan,
     .target_insert = target_insert,

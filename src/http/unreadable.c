@@ -178,16 +178,17 @@ static void answer(http_server *srv, struct MHD_Connection *con, conn_watch *w, 
         snprintf(id, sizeof id, "%s-%llu", srv->id_prefix,
                  (unsigned long long)atomic_fetch_add(&srv->next_id, 1));
     err_code_sent(e->code, e->status);
-    http__send_raw(w->fd, e->status, e, id);
-    shutdown(w->fd, SHUT_RDWR); /* the client reads the end; the library cleans up */
-    w->answered = e->status;
-    w->phase = WATCH_BUSY;
     if (!in_request) metrics_observe(srv->metrics, -1, e->status, 0);
+    /* Logged before it is sent: whoever reads the reply finds the line written. */
     client_address(con, client, sizeof client);
     log_warn("request %s from %s refused before it was read: %d %s", id, client, e->status,
              e->code);
     if (log_access_enabled() && !in_request)
         log_access("%s - - %d 0 0.000ms %s -", client, e->status, id);
+    http__send_raw(w->fd, e->status, e, id);
+    shutdown(w->fd, SHUT_RDWR); /* the client reads the end; the library cleans up */
+    w->answered = e->status;
+    w->phase = WATCH_BUSY;
 }
 
 /* libmicrohttpd's call for its own error page (see the top of this file). */
