@@ -55,8 +55,13 @@ for build in "$@"; do
     fi
   done
   # Again on PostgreSQL: every program that keeps data, its servers and databases on the
-  # run's cluster. Tests of what only a SQLite file has say so and are counted apart.
-  for t in "$build"/tests/test_*; do
+  # run's cluster, then the browser tests with their servers on it. Tests of what only a SQLite file has say so and are counted apart.
+  for t in "$build"/tests/test_* "$build/tests/web"; do
+    if [ "$t" = "$build/tests/web" ]; then
+      run "$build/web (postgres)" env TRUCE_TEST_BACKEND=postgres \
+        TRUCE_ARTIFACTS="$build/web-artifacts-postgres" node "$root/tests/web/run.mjs"
+      continue
+    fi
     [ -f "$t" ] && [ -x "$t" ] || continue
     case "$once" in *" $(basename "$t") "*) continue ;; esac
     run "$build/$(basename "$t") (postgres)" env TRUCE_TEST_BACKEND=postgres "$t"

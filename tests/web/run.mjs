@@ -2,7 +2,8 @@
 //
 //   TRUCE_BIN=build/truce node tests/web/run.mjs [NAME...]
 //
-// Starts its own demo server (with the real data in $TRUCE_DATA when there is any), runs
+// Starts its own demo server (with the real data in $TRUCE_DATA when there is any; on the
+// PostgreSQL cluster $TRUCE_PG with TRUCE_TEST_BACKEND=postgres, else on a file), runs
 // each test in a fresh browser context, and prints cmocka's summary lines so that
 // scripts/run-tests.sh counts it like the C tests. Screenshots and measurements go to
 // $TRUCE_ARTIFACTS (default: the binary's directory/web-artifacts).
@@ -27,9 +28,24 @@ mkdirSync(ARTIFACTS, { recursive: true });
 
 // ---- the server -----------------------------------------------------------------------
 const dir = mkdtempSync(join(tmpdir(), "truce-web-"));
+// Each server's store: a file of this run's, or with TRUCE_TEST_BACKEND=postgres a new
+// database on the run's PostgreSQL cluster (TRUCE_PG, as scripts/run-tests.sh sets it), the
+// log key in the file TRUCE_KEY_FILE names, shared as a deployment's servers share it.
+const PG = process.env.TRUCE_TEST_BACKEND === "postgres" ? process.env.TRUCE_PG : null;
+if (process.env.TRUCE_TEST_BACKEND === "postgres" && !PG) throw new Error("TRUCE_TEST_BACKEND=postgres needs TRUCE_PG: run through scripts/run-tests.sh");
+if (PG) process.env.TRUCE_KEY_FILE = join(dir, "log.key");
+function newDb(name) {
+  if (!PG) return join(dir, name + ".db");
+  const db = `w_${name}_${process.pid}`;
+  for (const sql of [`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`, `CREATE DATABASE ${db}`]) {
+    const r = spawnSync("psql", ["-XAtq", "-v", "ON_ERROR_STOP=1", PG + " dbname=postgres", "-c", sql], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`psql ${sql}: ${r.stderr}`);
+  }
+  return `${PG} dbname=${db}`;
+}
 let server, base, serverLog = "";
 async function startServer() {
-  const args = ["demo", "--db", join(dir, "demo.db"), "--listen", "127.0.0.1:0", "--force"];
+  const args = ["demo", "--db", newDb("demo"), "--listen", "127.0.0.1:0", "--force"];
   if (DATA && existsSync(join(DATA, "acled"))) args.push("--data", DATA);
   server = spawn(BIN, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, TRUCE_PWHASH: "min" } });
   const seen = (d) => (serverLog += d);
@@ -500,7 +516,7 @@ test("a_photo_in_pieces_resumes_after_a_dropped_piece", async () => {
 test("the_outbox_survives_a_browser_restart_and_an_app_update", async () => {
   // A server of its own, serving the app from a directory this test can update, on a port
   // it can serve again after the update (the same origin keeps the same IndexedDB).
-  const db = join(dir, "restart.db");
+  const db = newDb("restart");
   await new Promise((res, rej) => {
     const p = spawn(BIN, ["demo", "--no-serve", "--db", db], { stdio: "ignore", env: { ...process.env, TRUCE_PWHASH: "min" } });
     p.on("exit", (c) => (c === 0 ? res() : rej(new Error("demo --no-serve: " + c))));
