@@ -1008,7 +1008,7 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
     secs = (double)(util_mono_ns() - r->start_ns) / 1e9;
     {
         conn_watch *w = http__watch_of(con);
-        int cut = 0;
+        int cut = 0, answered = 0;
         if (w) {
             int says_close = 0;
             for (int i = 0; i < HTTP_EXTRA_HEADERS; i++)
@@ -1017,16 +1017,18 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
                               strcasecmp(r->extra_header[i][1], "close") == 0;
             pthread_mutex_lock(&srv->watch_lock);
             cut = w->timed_out;
-            if (!r->replied && w->answered) r->status = w->answered;
+            answered = w->answered; /* truce's answer to what the library could not read */
             w->closes = http__reply_closes(con, r->http_1_1, says_close, toe);
             w->request_id = NULL;
             w->phase = WATCH_WAITING; /* for the next request on this connection */
             w->since_ns = util_mono_ns();
             pthread_mutex_unlock(&srv->watch_lock);
         }
-        if (!r->replied && !(w && w->answered))
-            r->status =
-                toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED || cut || r->timed_out ? 408 : 499;
+        if (!r->replied)
+            r->status = answered ? answered
+                        : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED || cut || r->timed_out
+                            ? 408
+                            : 499;
     }
     metrics_observe(srv->metrics, r->route, r->status, secs);
     if (log_access_enabled())
