@@ -428,7 +428,8 @@ static void slow_clients_are_cut_off(void **state)
 
 /* What two readers could take two ways is refused before anything of it is read, and the
  * connection closes: Content-Length twice, or beside Transfer-Encoding (request
- * smuggling); a %00 in a path or a query value is a 400, not a value cut short; the access
+ * smuggling); a %00 in a path or a query value is a 400, not a value cut short, as is an
+ * X-Truce-Read-After that is not a number (not ignored); the access
  * log writes the target as sent, with controls escaped, so nobody forges its lines. */
 static void ambiguous_requests_are_refused_and_logged_safely(void **state)
 {
@@ -466,6 +467,23 @@ static void ambiguous_requests_are_refused_and_logged_safely(void **state)
         assert_string_equal(th_code(&r), "request.nul_byte");
         th_resp_free(&r);
     }
+    /* A header that says which write to read after must say it as a number. */
+    static const char *const read_after[] = {"X-Truce-Read-After: soon", "X-Truce-Read-After: -4",
+                                             "X-Truce-Read-After: 12 13",
+                                             "X-Truce-Read-After: 99999999999999999999", NULL};
+    for (size_t i = 0; read_after[i]; i++) {
+        const char *headers[] = {read_after[i], NULL};
+        assert_int_equal(
+            th_http_with("GET", th_url(&t, "/api/v1/crossings"), un, NULL, 0, headers, &r), 0);
+        assert_int_equal(r.status, 400);
+        assert_string_equal(th_code(&r), "request.invalid_header");
+        th_resp_free(&r);
+    }
+    const char *fine[] = {"X-Truce-Read-After: 3", NULL};
+    assert_int_equal(th_http_with("GET", th_url(&t, "/api/v1/crossings"), un, NULL, 0, fine, &r),
+                     0);
+    assert_int_equal(r.status, 200);
+    th_resp_free(&r);
     log_set_access(1);
     th_stderr_capture();
     assert_int_equal(th_http("GET",

@@ -730,6 +730,21 @@ static int decode_body(http_req *r)
     return 0;
 }
 
+/* X-Truce-Read-After (see must_see): a tree size, as digits; else a 400 naming it. */
+static int bad_read_after(http_req *r)
+{
+    const char *h = http__header_in(r, "X-Truce-Read-After");
+    size_t n = h ? strspn(h, "0123456789") : 0;
+    if (!h || (n >= 1 && n <= 18 && !h[n])) return 0;
+    tr_err e = TR_ERR_INIT;
+    err_field(&e, "request.invalid_header", "X-Truce-Read-After",
+              "send the tree size of your last write as digits (its X-Truce-Tree-Size, or its "
+              "receipt's tree_size)",
+              "'%.40s' is not a tree size", h);
+    http__fail(r, &e);
+    return 1;
+}
+
 static void dispatch(http_req *r)
 {
     const http_route *route;
@@ -755,6 +770,7 @@ static void dispatch(http_req *r)
         too_large(r);
         return;
     }
+    if (bad_read_after(r)) return;
     if (authenticate(r) || authorize(r, route->who)) return;
     if (r->body.len && decode_body(r)) return;
     if (route->flags & ROUTE_BODY) {
