@@ -79,8 +79,8 @@ int cmd_init(int argc, char **argv)
     store *s;
     int rc = parse("init", argc, argv, opts);
     if (rc >= 0) return rc;
-    const char *db = cli_get(opts, "db"), *given = getenv("TRUCE_KEY_FILE");
-    int pg = store_pg_is_uri(db), key_given = given && *given, had_key;
+    const char *db = cli_get(opts, "db");
+    int pg = store_pg_is_uri(db), key_given = journal_key_named() != NULL, had_key;
     if (!pg && stat(db, &sb) == 0) {
         fprintf(stderr, "truce: %s already exists; choose another --db path\n", db);
         return CLI_FAILED;

@@ -88,10 +88,16 @@ journal_reader journal_reader_of(const journal_caller *c)
     return r;
 }
 
-void journal_key_path(const char *db_path, char *out, size_t cap)
+const char *journal_key_named(void)
 {
     const char *given = getenv("TRUCE_KEY_FILE");
-    if (given && *given)
+    return given && *given ? given : NULL;
+}
+
+void journal_key_path(const char *db_path, char *out, size_t cap)
+{
+    const char *given = journal_key_named();
+    if (given)
         snprintf(out, cap, "%s", given);
     else if (store_pg_is_uri(db_path))
         snprintf(out, cap, "%s", ""); /* a PostgreSQL database has no file beside it */
@@ -117,8 +123,7 @@ int journal_create_key(store *s, const char *db_path, const char *origin, tr_err
     if (journal_key_file(db_path, path, sizeof path, e)) return -1;
     /* A key named by TRUCE_KEY_FILE that exists is the one to use: the operator made it
      * (for every server of a deployment, say) and the log takes it, origin and all. */
-    const char *given = getenv("TRUCE_KEY_FILE");
-    if (given && *given && access(path, F_OK) == 0) return journal_load_key(s, db_path, e);
+    if (journal_key_named() && access(path, F_OK) == 0) return journal_load_key(s, db_path, e);
     if (note_signer_generate(&k, origin, e)) return -1;
     rc = note_signer_save(&k, path, e);
     if (rc == 0) rc = journal_attach(s, &k, e);

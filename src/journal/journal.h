@@ -118,6 +118,8 @@ int journal_receipt(store *s, int64_t seq, char **out, tr_err *e);
 /* The log key file of a database: "<db>.key" (Ed25519 signer key in note format, mode
  * 0600, not encrypted: whoever can read it can sign checkpoints). */
 void journal_key_path(const char *db_path, char *out, size_t cap);
+/* The key file TRUCE_KEY_FILE names, or NULL when it names none. */
+const char *journal_key_named(void);
 /* The same, or -1 with e saying how to name it when the database has no file beside it
  * (PostgreSQL: TRUCE_KEY_FILE names the file, which overrides "<db>.key" for any database). */
 int journal_key_file(const char *db_path, char *out, size_t cap, tr_err *e);
