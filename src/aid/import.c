@@ -412,11 +412,13 @@ static int write_sums(store *s, void *cls, tr_err *e)
     p->res->changed = 0;
     int rc = aid_store(s)->count_scan(s, p->sums[0].day, p->sums[p->n_sums - 1].day, p->spec->basis,
                                       "", "", held_cb, &h, e);
-    if (rc == 0) qsort(h.rows, h.n, sizeof *h.rows, cmp_sum);
+    if (rc == 0 && h.n) qsort(h.rows, h.n, sizeof *h.rows, cmp_sum);
     w->counts = json_array();
-    for (size_t i = 0; rc == 0 && i < p->n_sums; i++)
-        rc = record(s, w, &p->sums[i], bsearch(&p->sums[i], h.rows, h.n, sizeof *h.rows, cmp_sum),
-                    e);
+    for (size_t i = 0; rc == 0 && i < p->n_sums; i++) {
+        const struct sum *had =
+            h.n ? bsearch(&p->sums[i], h.rows, h.n, sizeof *h.rows, cmp_sum) : NULL;
+        rc = record(s, w, &p->sums[i], had, e);
+    }
     for (size_t i = 0; rc == 0 && i < h.n; i++) {
         struct sum gone = h.rows[i];
         gone.v = 0;
