@@ -74,6 +74,9 @@ n=$(( $(wc -l <"$dir/big.csv") - 1 ))
 "$BIN" init --db "$PG dbname=big" --name Big 2>/dev/null
 imp() { local t0 t1; t0=$(date +%s.%N); "$BIN" import acled "$dir/big.csv" --db "$1" >/dev/null 2>&1; t1=$(date +%s.%N); awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}'; }
 ts=$(imp "$dir/big.db"); tp=$(imp "$PG dbname=big")
+# The box as a deployment serves it minutes after an import: once autovacuum has marked the
+# table's pages all-visible, the box's ids come from the index alone (done here at once).
+psql -XAtq "$PG dbname=big" -c "VACUUM (ANALYZE) incidents"
 best() { # port path: the fastest of five GETs, ms
   local b=999999 t
   for _ in 1 2 3 4 5; do

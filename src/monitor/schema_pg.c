@@ -95,6 +95,14 @@ static const store_migration migrations[] = {
      "  incident bigint NOT NULL,"
      "  seq bigint NOT NULL,"
      "  PRIMARY KEY(incident, seq));"},
+    /* A box's ids from the index alone (an index-only scan, once autovacuum has marked the
+     * table's pages all-visible): without the columns the point is made of, every one of
+     * the box's incidents was read from the table (a box of 57,904 of a million: 864 ms
+     * reading 46,000 pages; 33 ms from the index). */
+    {"0002-monitor-place-covering",
+     "DROP INDEX incidents_place;"
+     "CREATE INDEX incidents_place ON incidents USING gist (point(longitude, latitude))"
+     "  INCLUDE (id, longitude, latitude);"},
     {NULL, NULL},
 };
 /* clang-format on */
