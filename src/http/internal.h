@@ -244,6 +244,8 @@ int http__accepts(const char *accept_encoding, const char *coding);
 const char *http__lang(http_req *r);
 /* A request header's value, or NULL. */
 const char *http__header_in(http_req *r, const char *name);
+/* The client's address as text ("-" when unknown), for throttling and the logs. */
+void http__client_address(struct MHD_Connection *con, char *out, size_t cap);
 /* Query-string parameter, or NULL. */
 const char *http__query(http_req *r, const char *key);
 /* For a request that reads the whole table: callers without an account take one of the

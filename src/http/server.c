@@ -830,7 +830,6 @@ static http_req *req_new(http_server *srv, struct MHD_Connection *con, const cha
 {
     http_req *r = calloc(1, sizeof *r);
     const char *rid = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "X-Request-Id");
-    const union MHD_ConnectionInfo *ci;
     if (!r) abort();
     r->kind = HTTP_REQ_KIND;
     r->srv = srv;
@@ -844,18 +843,21 @@ static http_req *req_new(http_server *srv, struct MHD_Connection *con, const cha
     else
         snprintf(r->request_id, sizeof r->request_id, "%s-%llu", srv->id_prefix,
                  (unsigned long long)atomic_fetch_add(&srv->next_id, 1));
-    ci = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    snprintf(r->client, sizeof r->client, "-");
-    if (ci && ci->client_addr) {
-        const struct sockaddr *sa = ci->client_addr;
-        if (sa->sa_family == AF_INET)
-            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->client,
-                      sizeof r->client);
-        else if (sa->sa_family == AF_INET6)
-            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->client,
-                      sizeof r->client);
-    }
+    http__client_address(con, r->client, sizeof r->client);
     return r;
+}
+
+void http__client_address(struct MHD_Connection *con, char *out, size_t cap)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(out, cap, "-");
+    if (!ci || !ci->client_addr) return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)cap);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)cap);
 }
 
 typedef struct length_headers {

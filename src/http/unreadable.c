@@ -26,11 +26,9 @@
 #include "core/log.h"
 #include "core/util.h"
 
-#include <arpa/inet.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <microhttpd.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,19 +152,6 @@ static void classify(unsigned status, const char *said, tr_err *e)
     }
 }
 
-static void client_address(struct MHD_Connection *con, char *out, size_t n)
-{
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    snprintf(out, n, "-");
-    if (!ci || !ci->client_addr) return;
-    const struct sockaddr *sa = ci->client_addr;
-    if (sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)n);
-    else if (sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)n);
-}
-
 /* Answers on the connection's socket and marks it answered (the caller holds watch_lock). */
 static void answer(http_server *srv, struct MHD_Connection *con, conn_watch *w, tr_err *e)
 {
@@ -180,7 +165,7 @@ static void answer(http_server *srv, struct MHD_Connection *con, conn_watch *w, 
     err_code_sent(e->code, e->status);
     if (!in_request) metrics_observe(srv->metrics, -1, e->status, 0);
     /* Logged before it is sent: whoever reads the reply finds the line written. */
-    client_address(con, client, sizeof client);
+    http__client_address(con, client, sizeof client);
     log_warn("request %s from %s refused before it was read: %d %s", id, client, e->status,
              e->code);
     if (log_access_enabled() && !in_request)
