@@ -344,22 +344,29 @@ static void internal_errors_are_logged_not_leaked(void **state)
     th_server_stop(&t);
 }
 
-/* Reads what the server sends until it closes (at most ms); returns it (malloc'd), or NULL
- * when the connection stayed open. */
-static char *answer_then_close(int fd, int ms)
+/* What the server sends until it closes or ms pass in silence (malloc'd, maybe ""); *closed
+ * says which. */
+static char *read_reply(int fd, int ms, int *closed)
 {
     buf b = BUF_INIT;
     char chunk[4096];
     struct pollfd p = {.fd = fd, .events = POLLIN};
-    while (poll(&p, 1, ms) == 1) {
-        ssize_t n = recv(fd, chunk, sizeof chunk, 0);
-        if (n <= 0) {
-            buf_append(&b, "", 0);
-            return b.p ? b.p : strdup("");
-        }
+    ssize_t n = 1;
+    while (poll(&p, 1, ms) == 1 && (n = recv(fd, chunk, sizeof chunk, 0)) > 0)
         buf_append(&b, chunk, (size_t)n);
-    }
-    buf_free(&b);
+    *closed = n <= 0;
+    buf_append(&b, "", 0);
+    return b.p;
+}
+
+/* What the server sends until it closes (at most ms): malloc'd, or NULL when the connection
+ * stayed open. */
+static char *answer_then_close(int fd, int ms)
+{
+    int closed;
+    char *got = read_reply(fd, ms, &closed);
+    if (closed) return got;
+    free(got);
     return NULL;
 }
 
@@ -511,16 +518,8 @@ static void ambiguous_requests_are_refused_and_logged_safely(void **state)
 /* Whatever came within ms of silence (the connection may stay open): malloc'd, maybe "". */
 static char *read_for(int fd, int ms)
 {
-    buf b = BUF_INIT;
-    char chunk[4096];
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    while (poll(&p, 1, ms) == 1) {
-        ssize_t n = recv(fd, chunk, sizeof chunk, 0);
-        if (n <= 0) break;
-        buf_append(&b, chunk, (size_t)n);
-    }
-    buf_append(&b, "", 0);
-    return b.p;
+    int closed;
+    return read_reply(fd, ms, &closed);
 }
 
 /* How many status lines ("HTTP/1.x NNN ") are in what a connection was sent. */
