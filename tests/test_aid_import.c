@@ -5,6 +5,7 @@
  * HTTP. The real server on the demo (api_common.h), halted while the binary writes. */
 #include "api_common.h"
 #include "aid/import.h"
+#include "journal/project.h"
 
 static char unrwa_csv[512], cogat_csv[512], daily_csv[512];
 
@@ -278,6 +279,16 @@ static void the_demo_loads_the_real_counts_when_given_the_data(void **state)
     free(out);
 }
 
+static int project_counts(store *s, void *cls, tr_err *e)
+{
+    store_event ev = {.seq = 9, .type = "aid.counts_recorded", .time = "2025-01-20T00:00:00Z"};
+    json_t *body = json_loads(cls, 0, NULL);
+    assert_non_null(body);
+    int rc = project_apply(s, &ev, body, e);
+    json_decref(body);
+    return rc;
+}
+
 /* An import is journaled in batches (aid.counts_recorded, at most AID_COUNTS_PER_EVENT counts
  * an event, only what changed, a replaced value named), and the journal alone gives the same
  * counts back, row for row: tonnes with fractions, the zeros and replacements of the imports
@@ -327,6 +338,35 @@ static void imports_are_journaled_in_batches_that_rebuild_the_counts(void **stat
                                    "AND value <> floor(value)");
     assert_true(fractions[0] == '1' || fractions[0] == 't');
     free(fractions);
+
+    /* A batch the projection cannot read (a journal written by hand) is refused whole:
+     * nothing of it is projected. */
+    static const struct {
+        const char *body, *lacks;
+    } bad[] = {
+        {"{\"basis\":\"tonnes\",\"counts\":[]}", "source"},
+        {"{\"source\":\"x\",\"counts\":[]}", "basis"},
+        {"{\"source\":\"x\",\"basis\":\"tonnes\",\"counts\":{}}", "counts"},
+        {"{\"source\":\"x\",\"basis\":\"tonnes\",\"counts\":[{\"date\":\"2025-01-01\","
+         "\"value\":3},{\"value\":4}]}",
+         "date"},
+    };
+    char *held = th_sql(T.db, "SELECT COUNT(*) FROM aid_counts");
+    tr_err e = TR_ERR_INIT;
+    store *s = store_open(T.db, 0, &e);
+    assert_non_null(s);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (store_txn(s, project_counts, (void *)bad[i].body, &e) != -1)
+            fail_msg("case %zu projected", i);
+        assert_string_equal(e.code, "journal.bad_event");
+        if (!strstr(e.message, bad[i].lacks)) fail_msg("case %zu: %s", i, e.message);
+        err_clear(&e);
+    }
+    s->ops->close(s);
+    char *still = th_sql(T.db, "SELECT COUNT(*) FROM aid_counts");
+    assert_string_equal(still, held);
+    free(held);
+    free(still);
 
     /* The journal alone: every count of every import so far, row for row. */
 #define COUNT_ROWS "SELECT * FROM aid_counts ORDER BY day, source, basis, crossing, category"

@@ -114,15 +114,24 @@ int aid_count_record(store *s, const journal_actor *who, const json_t *in, int *
     rc = aid_store(s)->count_get(s, &c, &old, e);
     if (rc < 0) return -1;
     if (rc == 1 && old.value == c.value) return 0;
-    json_t *body = json_pack("{s:s, s:s, s:s, s:o}", "date", c.day, "source", c.source, "basis",
-                             c.basis, "value", aid_number(c.value));
-    if (c.crossing[0]) json_object_set_new(body, "crossing", json_string(c.crossing));
-    if (c.category[0]) json_object_set_new(body, "category", json_string(c.category));
-    if (rc == 1) json_object_set_new(body, "replaces", aid_number(old.value));
+    json_t *body =
+        aid_count_entry(c.day, c.crossing, c.category, c.value, rc == 1 ? &old.value : NULL);
+    json_object_set_new(body, "source", json_string(c.source));
+    json_object_set_new(body, "basis", json_string(c.basis));
     rc = journal_record(s, who, "aid.count_recorded", body, "public", NULL, e);
     json_decref(body);
     *changed = rc == 0;
     return rc;
+}
+
+json_t *aid_count_entry(const char *day, const char *crossing, const char *category, double value,
+                        const double *replaces)
+{
+    json_t *c = json_pack("{s:s, s:o}", "date", day, "value", aid_number(value));
+    if (crossing[0]) json_object_set_new(c, "crossing", json_string(crossing));
+    if (category[0]) json_object_set_new(c, "category", json_string(category));
+    if (replaces) json_object_set_new(c, "replaces", aid_number(*replaces));
+    return c;
 }
 
 json_t *aid_count_json(const store_aid_count *c)

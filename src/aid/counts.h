@@ -23,6 +23,11 @@ extern const jsx_field count_fields[];
  * 400 naming source (truce's own), crossing or category. */
 int aid_count_record(store *s, const journal_actor *who, const json_t *in, int *changed, tr_err *e);
 json_t *aid_count_json(const store_aid_count *c);
+/* A count as its journal event gives it: {date, value, crossing?, category?, replaces?}
+ * ("" crossing or category and NULL replaces left out); aid.count_recorded adds source and
+ * basis, aid.counts_recorded lists them under its own. */
+json_t *aid_count_entry(const char *day, const char *crossing, const char *category, double value,
+                        const double *replaces);
 
 extern const jsx_field target_fields[];
 /* Sets a target (mediators, administrators) as event aid.target_set (public); *id. */

@@ -393,11 +393,8 @@ static int flush(store *s, write_job *w, tr_err *e)
 static int record(store *s, write_job *w, const struct sum *x, const struct sum *had, tr_err *e)
 {
     if (had && had->v == x->v) return 0;
-    json_t *c = json_pack("{s:s, s:o}", "date", x->day, "value", aid_number(x->v));
-    if (x->crossing[0]) json_object_set_new(c, "crossing", json_string(x->crossing));
-    if (x->category[0]) json_object_set_new(c, "category", json_string(x->category));
-    if (had) json_object_set_new(c, "replaces", aid_number(had->v));
-    json_array_append_new(w->counts, c);
+    json_array_append_new(
+        w->counts, aid_count_entry(x->day, x->crossing, x->category, x->v, had ? &had->v : NULL));
     return json_array_size(w->counts) < AID_COUNTS_PER_EVENT ? 0 : flush(s, w, e);
 }
 

@@ -157,16 +157,21 @@ static int on_truck_moved(store *s, const store_event *ev, const json_t *b, tr_e
     return aid_store(s)->dwell_add(s, dwell, t.day, d.crossing, ms - t.t[since], e);
 }
 
+/* What a count's entry gives beside its date (aid_count_entry). */
+static void count_entry(const json_t *x, store_aid_count *c)
+{
+    snprintf(c->crossing, sizeof c->crossing, "%s", jsx_str(x, "crossing", ""));
+    snprintf(c->category, sizeof c->category, "%s", jsx_str(x, "category", ""));
+    c->value = jsx_num(x, "value", 0);
+}
+
 static int on_count(store *s, const store_event *ev, const json_t *b, tr_err *e)
 {
     store_aid_count c = {0};
-    (void)ev;
     JOURNAL_COPY(c.day, b, "date");
     JOURNAL_COPY(c.source, b, "source");
     JOURNAL_COPY(c.basis, b, "basis");
-    snprintf(c.crossing, sizeof c.crossing, "%s", jsx_str(b, "crossing", ""));
-    snprintf(c.category, sizeof c.category, "%s", jsx_str(b, "category", ""));
-    c.value = jsx_num(b, "value", 0);
+    count_entry(b, &c);
     return aid_store(s)->count_put(s, &c, e);
 }
 
@@ -193,9 +198,7 @@ static int on_counts(store *s, const store_event *ev, const json_t *b, tr_err *e
         snprintf(c[i].day, sizeof c[i].day, "%s", day);
         snprintf(c[i].source, sizeof c[i].source, "%s", source);
         snprintf(c[i].basis, sizeof c[i].basis, "%s", basis);
-        snprintf(c[i].crossing, sizeof c[i].crossing, "%s", jsx_str(x, "crossing", ""));
-        snprintf(c[i].category, sizeof c[i].category, "%s", jsx_str(x, "category", ""));
-        c[i].value = jsx_num(x, "value", 0);
+        count_entry(x, &c[i]);
     }
     if (ops->count_put_many)
         rc = ops->count_put_many(s, c, n, e);
