@@ -515,11 +515,22 @@ static void ambiguous_requests_are_refused_and_logged_safely(void **state)
     free(log);
 }
 
-/* Whatever came within ms of silence (the connection may stay open): malloc'd, maybe "". */
-static char *read_for(int fd, int ms)
+/* One whole reply on a connection that stays open (its headers and Content-Length bytes of
+ * body, at most 5 s): malloc'd, NULL when it did not come whole. */
+static char *one_reply(int fd)
 {
-    int closed;
-    return read_reply(fd, ms, &closed);
+    buf b = BUF_INIT;
+    char chunk[4096];
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    ssize_t n;
+    while (poll(&p, 1, 5000) == 1 && (n = recv(fd, chunk, sizeof chunk, 0)) > 0) {
+        buf_append(&b, chunk, (size_t)n); /* kept NUL-terminated */
+        const char *end = strstr(b.p, "\r\n\r\n"), *cl = strstr(b.p, "\r\nContent-Length: ");
+        if (end && cl && cl < end && b.len - (size_t)(end + 4 - b.p) >= (size_t)atol(cl + 18))
+            return b.p;
+    }
+    buf_free(&b);
+    return NULL;
 }
 
 /* How many status lines ("HTTP/1.x NNN ") are in what a connection was sent. */
@@ -631,23 +642,31 @@ static void unreadable_requests_are_answered_in_json(void **state)
         fd = connect_to(port);
         send(fd, ends[i], strlen(ends[i]), 0);
         if (i == 2) shutdown(fd, SHUT_WR);
-        got = answer_then_close(fd, 5000);
+        /* The reply, then the close; after a half-close libmicrohttpd may keep the
+         * connection until the stop, which is no answer either (the log is counted below). */
+        got = i == 2 ? one_reply(fd) : answer_then_close(fd, 5000);
         if (!got || replies_in(got) != 1 || !strstr(got, "\"status\":\"ok\"") ||
             strstr(got, "request.malformed"))
             fail_msg("ending %zu: %s", i, got ? got : "(left open)");
         free(got);
+        if (i == 2 && (got = answer_then_close(fd, 1000)) && got[0])
+            fail_msg("after a half-close: %s", got);
+        if (i == 2) free(got);
         close(fd);
     }
     int idle = connect_to(port), kept = connect_to(port);
     const char *one = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
     send(kept, one, strlen(one), 0);
-    got = read_for(kept, 500);
+    got = one_reply(kept);
+    assert_non_null(got);
     assert_int_equal(replies_in(got), 1);
     assert_int_equal(strncmp(got, "HTTP/1.1 200 ", 13), 0);
     free(got);
     int gone = connect_to(port);
     send(gone, one, strlen(one), 0);
-    free(read_for(gone, 500));
+    got = one_reply(gone);
+    assert_non_null(got);
+    free(got);
     close(gone); /* a client closing its idle keep-alive connection */
 
     /* The server still serves, and a stop closes the idle connections without a word. */
