@@ -6,11 +6,14 @@
 # import of BENCH_PG_ROWS ACLED rows (the real export copied with new event ids) through
 # `truce import acled` into each, and a box of incidents as GeoJSON, best of five; last, an
 # aid line list of BENCH_PG_ROWS rows (one a truckload, over 2,000 days, 5 crossings and 8
-# categories: some 80,000 daily counts) through `truce import aid-counts` into each.
+# categories: some 80,000 daily counts) through `truce import aid-counts` into each. Peers
+# beside them: PostgreSQL's own commits (pgbench) for the writes, and for the aid import the
+# same sums made by hand in each store (sqlite3 .import, psql \copy, GROUP BY).
 set -euo pipefail
 BUILD=${1:-build}
 BIN="$(cd "$BUILD" && pwd)/truce"
 root="$(cd "$(dirname "$0")/.." && pwd)"
+. "$root/bench/lib.sh"
 DUR=${BENCH_SECONDS:-10}
 CONN=${BENCH_CONNECTIONS:-64}
 ROWS=${BENCH_PG_ROWS:-1000000}
@@ -63,6 +66,15 @@ p1=$(free_port); serve "$PG dbname=bench1" "$p1"; measure "PostgreSQL, 1 server"
 p1=$(free_port); serve "$PG dbname=bench2" "$p1"; p2=$(free_port); serve "$PG dbname=bench2" "$p2"
 measure "PostgreSQL, 2 servers (one database)" "$p1" "$p2"; stop_all
 "$BIN" audit --db "$PG dbname=bench2" | sed 's/^/audit after the two servers: /'
+# The peer for writes: PostgreSQL by itself on the same cluster, a commit a row (pgbench, one
+# INSERT of a 300-byte row a transaction, as many clients): a durable write without truce.
+psql -XAtq "$PG dbname=postgres" -c "CREATE DATABASE peer"
+psql -XAtq "$PG dbname=peer" -c "CREATE TABLE peer(id bigserial PRIMARY KEY, body text)"
+echo "INSERT INTO peer(body) VALUES (repeat('x', 300));" >"$dir/peer.sql"
+pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+tps=$("$pgbin/pgbench" -n -f "$dir/peer.sql" -c "$CONN" -j 2 -T "$DUR" "$PG dbname=peer" 2>/dev/null |
+  awk '/^tps/ {print $3; exit}')
+rows+=("$(printf '%-40s %12.0f %12s' "peer: PostgreSQL alone, a commit a row" "$tps" "-")")
 
 # A million rows: the real export again and again, each copy's event ids made its own.
 copies=$(( (ROWS + 5337) / 5338 ))
@@ -77,17 +89,9 @@ ts=$(imp "$dir/big.db"); tp=$(imp "$PG dbname=big")
 # The box as a deployment serves it minutes after an import: once autovacuum has marked the
 # table's pages all-visible, the box's ids come from the index alone (done here at once).
 psql -XAtq "$PG dbname=big" -c "VACUUM (ANALYZE) incidents"
-best() { # port path: the fastest of five GETs, ms
-  local b=999999 t
-  for _ in 1 2 3 4 5; do
-    t=$(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$1$2")
-    b=$(awk -v a="$b" -v t="$t" 'BEGIN { t *= 1000; print (t < a ? t : a) }')
-  done
-  echo "$b"
-}
 box="/api/v1/incidents.geojson?bbox=34.44,31.50,34.46,31.52"
-p1=$(free_port); serve "$dir/big.db" "$p1"; bs=$(best "$p1" "$box"); feats=$(curl -s "http://127.0.0.1:$p1$box" | grep -o '"Feature"' | wc -l); stop_all
-p1=$(free_port); serve "$PG dbname=big" "$p1"; bp=$(best "$p1" "$box"); featp=$(curl -s "http://127.0.0.1:$p1$box" | grep -o '"Feature"' | wc -l); stop_all
+p1=$(free_port); serve "$dir/big.db" "$p1"; bs=$(best "http://127.0.0.1:$p1$box"); feats=$(curl -s "http://127.0.0.1:$p1$box" | grep -o '"Feature"' | wc -l); stop_all
+p1=$(free_port); serve "$PG dbname=big" "$p1"; bp=$(best "http://127.0.0.1:$p1$box"); featp=$(curl -s "http://127.0.0.1:$p1$box" | grep -o '"Feature"' | wc -l); stop_all
 
 python3 - "$dir/aid.csv" "$ROWS" <<'PY'
 import datetime, random, sys
@@ -110,6 +114,17 @@ aid() { local t0 t1; t0=$(date +%s.%N); "$BIN" import aid-counts "$dir/aid.csv" 
   --category-column Category 2>/dev/null | sed 's/.*: \([0-9]*\) daily counts.*/\1/' >"$dir/aid.n"
   t1=$(date +%s.%N); awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}'; }
 as=$(aid "$dir/aid.db"); ap=$(aid "$PG dbname=aid"); acounts=$(cat "$dir/aid.n")
+# Its peers: the same sums by hand, each store by itself (the sqlite3 shell's .import, psql's
+# \copy, then GROUP BY), as a researcher would make them without truce.
+t0=$(date +%s.%N)
+sqlite3 "$dir/aidpeer.db" ".import --csv '$dir/aid.csv' t" \
+  "CREATE TABLE n AS SELECT Date d, Crossing x, Category k, SUM(Tonnes) v FROM t GROUP BY 1, 2, 3"
+t1=$(date +%s.%N)
+psql -XAtq "$PG dbname=aid" -c "CREATE TABLE peer_rows(d text, x text, k text, v float8)" \
+  -c "\copy peer_rows FROM '$dir/aid.csv' CSV HEADER" \
+  -c "CREATE TABLE peer_counts AS SELECT d, x, k, sum(v) AS v FROM peer_rows GROUP BY 1, 2, 3"
+t2=$(date +%s.%N)
+aps=$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}'); app=$(awk -v a="$t1" -v b="$t2" 'BEGIN {print b - a}')
 
 echo "truce $("$BIN" version | awk '{print $2}') on $(nproc) cores; PostgreSQL $(psql -XAt "$PG dbname=postgres" -c 'SHOW server_version' | cut -d' ' -f1) durable (fsync, synchronous_commit on); ${DUR}s per run, $CONN connections in all"
 printf '%-40s %12s %12s\n' "backend" "writes/s" "reads/s"
@@ -120,3 +135,5 @@ printf '%-40s %10.1f ms (%s incidents)\n' "box as GeoJSON, SQLite" "$bs" "$feats
 printf '%-40s %10.1f ms (%s incidents)\n' "box as GeoJSON, PostgreSQL (GiST)" "$bp" "$featp"
 printf '%-40s %10.1f s (%s daily counts)\n' "import of $ROWS aid rows, SQLite" "$as" "$acounts"
 printf '%-40s %10.1f s (%s daily counts)\n' "import of $ROWS aid rows, PostgreSQL (COPY)" "$ap" "$acounts"
+printf '%-40s %10.1f s\n' "peer: sqlite3 .import and GROUP BY" "$aps"
+printf '%-40s %10.1f s\n' "peer: psql \\copy and GROUP BY" "$app"

@@ -16,6 +16,7 @@
 set -euo pipefail
 BUILD=${1:-build}
 BIN="$(cd "$BUILD" && pwd)/truce"
+. "$(dirname "$0")/lib.sh"
 DUR=${BENCH_SECONDS:-10}
 CONN=${BENCH_CONNECTIONS:-64}
 WRK_THREADS=${BENCH_WRK_THREADS:-2}
@@ -142,18 +143,10 @@ read -r from to < <(awk '/^period/ {print $2, $3}' "$dir/aid.txt")
 "$BIN" serve --db "$dir/aid.db" --listen "127.0.0.1:$port" --no-access-log 2>"$dir/server.log" &
 pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.05; done
-best() { # path: the fastest of five GETs, in ms
-  local b=999999 t
-  for _ in 1 2 3 4 5; do
-    t=$(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$port$1")
-    b=$(awk -v a="$b" -v t="$t" 'BEGIN { t *= 1000; print (t < a ? t : a) }')
-  done
-  echo "$b"
-}
-printf '%-44s %9.1f ms\n' "GET /aid/daily over the period (HTTP)" "$(best "/api/v1/aid/daily?from=$from&to=$to")"
-printf '%-44s %9.1f ms\n' "GET /aid/dwell over the period (HTTP)" "$(best "/api/v1/aid/dwell?from=$from&to=$to")"
+printf '%-44s %9.1f ms\n' "GET /aid/daily over the period (HTTP)" "$(best "http://127.0.0.1:$port/api/v1/aid/daily?from=$from&to=$to")"
+printf '%-44s %9.1f ms\n' "GET /aid/dwell over the period (HTTP)" "$(best "http://127.0.0.1:$port/api/v1/aid/dwell?from=$from&to=$to")"
 printf '%-44s %9.1f ms\n' "GET /aid/reconciliation (HTTP)" \
-  "$(best "/api/v1/aid/reconciliation?from=$from&to=$to&basis=trucks_entered")"
+  "$(best "http://127.0.0.1:$port/api/v1/aid/reconciliation?from=$from&to=$to&basis=trucks_entered")"
 stop_server
 rm -f "$dir"/aid.db*
 
